@@ -1,0 +1,116 @@
+//! Command-line arguments (the scripting contract: keep these names).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::dataset::{Layout, OpenOptions};
+use crate::model::BackendKind;
+
+/// labelscope: inspect an image-classification dataset with a real ONNX model.
+#[derive(Debug, Parser)]
+#[command(name = "labelscope", version, about)]
+pub struct Cli {
+    /// What to do; without a subcommand the window opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open a dataset and print its classes, splits and scan report.
+    Scan(ScanArgs),
+    /// Run a model over a dataset and write one row per sample (CSV or Parquet).
+    Predict(PredictArgs),
+    /// Print accuracy, per-class metrics, the confusion matrix, calibration and latency.
+    Evaluate(EvaluateArgs),
+}
+
+/// How to open the dataset.
+#[derive(Debug, Args)]
+pub struct DatasetArgs {
+    /// Dataset folder, or a CSV/Parquet manifest.
+    pub dataset: PathBuf,
+    /// Force a layout instead of detecting it.
+    #[arg(long, value_enum)]
+    pub layout: Option<Layout>,
+    /// Take labels from file names with this regex (one capture group), e.g. `^([a-z]+)\.`.
+    #[arg(long, value_name = "REGEX")]
+    pub label_from_filename: Option<String>,
+}
+
+impl DatasetArgs {
+    /// Open options from the flags.
+    pub fn open_options(&self) -> OpenOptions {
+        OpenOptions { layout: self.layout, label_from_filename: self.label_from_filename.clone() }
+    }
+}
+
+/// How to run the model.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// An `.onnx` file (its sidecar `.json` spec is used) or a spec `.json`.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+    /// Inference backend.
+    #[arg(long, value_enum, default_value_t = BackendKind::Auto)]
+    pub backend: BackendKind,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Ignore and do not update the prediction cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+/// Output format of reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    Text,
+    /// One JSON object on stdout.
+    Json,
+}
+
+/// `labelscope scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// `labelscope predict`.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// The model.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Output file, `.csv` or `.parquet`.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `labelscope evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// The model (or use --predictions).
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Predictions made elsewhere (CSV/Parquet with `path,pred[,confidence,prob_<label>...]`).
+    #[arg(long, conflicts_with = "model")]
+    pub predictions: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}

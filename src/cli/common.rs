@@ -1,0 +1,119 @@
+//! Steps shared by the commands: opening the dataset (printing its scan report) and running the
+//! model with progress, cache and Ctrl-C.
+
+use anyhow::{Context, Result, anyhow};
+
+use super::args::{DatasetArgs, ModelArgs};
+use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
+use crate::dataset::{Dataset, open_dataset};
+use crate::eval::PredictionSet;
+use crate::jobs::JobControl;
+use crate::model::{LoadedModel, PredictOptions, PredictReport, PredictionCache, load_model, predict_dataset, resolve_backend};
+
+/// Opens the dataset; prints a summary and up to `max_issues` scan problems to stderr.
+pub fn open(args: &DatasetArgs, max_issues: usize) -> Result<Dataset> {
+    let ds = match open_dataset(&args.dataset, &args.open_options()) {
+        Ok(ds) => ds,
+        Err(crate::dataset::OpenError::Empty { report, path, .. }) => {
+            for issue in &report.issues {
+                eprintln!("  {issue}");
+            }
+            return Err(anyhow!("no labelled images found: {}", path.display()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    eprintln!(
+        "dataset: {} ({:?}), {} samples, {} classes, {} scan problems",
+        ds.source.display(),
+        ds.layout,
+        ds.samples.len(),
+        ds.classes.len(),
+        ds.report.issues.len()
+    );
+    for issue in ds.report.issues.iter().take(max_issues) {
+        eprintln!("  {issue}");
+    }
+    if ds.report.issues.len() > max_issues {
+        eprintln!("  ... and {} more (see `labelscope scan`)", ds.report.issues.len() - max_issues);
+    }
+    Ok(ds)
+}
+
+/// A finished model run.
+pub struct ModelRun {
+    /// The model.
+    pub model: LoadedModel,
+    /// The raw report.
+    pub report: PredictReport,
+    /// The predictions as a set.
+    pub set: PredictionSet,
+}
+
+/// Loads the model and predicts every sample, with progress on stderr and Ctrl-C cancelling.
+pub fn run_model(ds: &Dataset, args: &ModelArgs) -> Result<ModelRun> {
+    let path = args.model.as_ref().ok_or_else(|| anyhow!("give --model MODEL.onnx (or --predictions FILE)"))?;
+    let model = load_model(path)?;
+    for note in &model.notes {
+        eprintln!("note: {note}");
+    }
+    let backend = resolve_backend(args.backend, &model).map_err(|e| anyhow!(e))?;
+    eprintln!("backend: {}", backend.factory.describe());
+    if let Some(hint) = &backend.hint {
+        eprintln!("hint: {hint}");
+    }
+    let opts = PredictOptions { threads: args.threads.unwrap_or(PredictOptions::default().threads), use_cache: !args.no_cache };
+    let mut cache = if opts.use_cache {
+        match crate::state::state_dir(&ds.root) {
+            Ok(dir) => Some(PredictionCache::open(&dir, &model, &ds.classes)),
+            Err(e) => {
+                eprintln!("warning: prediction cache disabled: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let job = JobControl::default();
+    cancel_on_ctrl_c(&job);
+    let report = {
+        let _progress = ProgressPrinter::start(&job, "predict");
+        predict_dataset(ds, &model, &backend, &opts, cache.as_mut(), &job, None).map_err(|e| anyhow!(e))?
+    };
+    for note in &report.mapping.notes {
+        eprintln!("note: {note}");
+    }
+    let num_failed = report.outcomes.iter().filter(|o| matches!(o, Some(crate::model::SampleOutcome::Failed(_)))).count();
+    eprintln!(
+        "predicted {} samples ({} from cache, {} run, {} failed) in {:.2}s{}",
+        report.outcomes.iter().filter(|o| o.is_some()).count(),
+        report.num_cached,
+        report.num_inferred,
+        num_failed,
+        report.elapsed_secs,
+        if report.cancelled { ", CANCELLED" } else { "" }
+    );
+    for o in report.outcomes.iter().flatten().take(20) {
+        if let crate::model::SampleOutcome::Failed(e) = o {
+            eprintln!("  failed: {e}");
+        }
+    }
+    let set = PredictionSet::from_report(&model.spec.name, &report, ds.classes.len());
+    Ok(ModelRun { model, report, set })
+}
+
+/// Prediction set from `--predictions FILE` or by running `--model`.
+pub fn predictions(ds: &Dataset, model: &ModelArgs, file: Option<&std::path::Path>) -> Result<(PredictionSet, Option<ModelRun>)> {
+    match file {
+        Some(f) => {
+            let (set, warnings) = crate::eval::import_predictions(f, ds).with_context(|| format!("reading predictions {}", f.display()))?;
+            for w in &warnings {
+                eprintln!("warning: {w}");
+            }
+            Ok((set, None))
+        }
+        None => {
+            let run = run_model(ds, model)?;
+            Ok((run.set.clone(), Some(run)))
+        }
+    }
+}

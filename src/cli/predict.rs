@@ -1,0 +1,67 @@
+//! `labelscope predict`: one row per sample with `path,label,split,pred,confidence`,
+//! `prob_<label>` per dataset label (plus `prob_other`), and `error`.
+
+use anyhow::{Context, Result};
+
+use super::args::PredictArgs;
+use crate::eval::{Entry, Predicted};
+use crate::table::{OutColumn, write_table};
+
+/// Runs `predict`.
+pub fn run(args: &PredictArgs) -> Result<()> {
+    crate::table::TableFormat::from_path(&args.out)?;
+    let ds = super::common::open(&args.dataset, 20)?;
+    let run = super::common::run_model(&ds, &args.model)?;
+    let n = ds.samples.len();
+    let mut pred = Vec::with_capacity(n);
+    let mut conf = Vec::with_capacity(n);
+    let mut error = Vec::with_capacity(n);
+    let num_cols = run.report.mapping.num_columns();
+    let mut probs: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(n); num_cols];
+    for e in &run.set.entries {
+        match e {
+            Entry::Predicted(p) => {
+                pred.push(Some(match p.predicted {
+                    Predicted::Class(c) => ds.class_name(c).to_string(),
+                    Predicted::Other => "other".to_string(),
+                    Predicted::Unparsed => "unparsed".to_string(),
+                }));
+                conf.push(p.confidence.map(f64::from));
+                error.push(None);
+                for (k, col) in probs.iter_mut().enumerate() {
+                    col.push(p.probs.as_ref().and_then(|v| v.get(k)).map(|&x| f64::from(x)));
+                }
+            }
+            Entry::Failed(msg) => {
+                pred.push(None);
+                conf.push(None);
+                error.push(Some(msg.clone()));
+                probs.iter_mut().for_each(|c| c.push(None));
+            }
+            Entry::Missing => {
+                pred.push(None);
+                conf.push(None);
+                error.push(Some("not predicted (cancelled)".to_string()));
+                probs.iter_mut().for_each(|c| c.push(None));
+            }
+        }
+    }
+    let mut cols = vec![
+        OutColumn::Str("path".into(), ds.samples.iter().map(|s| Some(s.id.0.clone())).collect()),
+        OutColumn::Str("label".into(), ds.samples.iter().map(|s| Some(ds.class_name(s.label).to_string())).collect()),
+        OutColumn::Str("split".into(), ds.samples.iter().map(|s| s.split.clone()).collect()),
+        OutColumn::Str("pred".into(), pred),
+        OutColumn::F64("confidence".into(), conf),
+    ];
+    for (k, col) in probs.into_iter().enumerate() {
+        let name = ds.classes.get(k).map_or("prob_other".to_string(), |c| format!("prob_{c}"));
+        cols.push(OutColumn::F64(name, col));
+    }
+    cols.push(OutColumn::Str("error".into(), error));
+    write_table(&args.out, cols).with_context(|| format!("writing {}", args.out.display()))?;
+    eprintln!("wrote {} rows to {}", n, args.out.display());
+    if run.report.cancelled {
+        anyhow::bail!("cancelled: {} rows have no prediction", run.report.outcomes.iter().filter(|o| o.is_none()).count());
+    }
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! ImageFolder layouts: `root/<class>/**/*.png` and `root/<split>/<class>/**/*.png`.
+
+use std::path::{Path, PathBuf};
+
+use super::classes::{ClassEntry, read_classes_file};
+use super::report::{ScanIssueKind, ScanReport};
+use super::{RawSample, is_image_path, relative_id};
+
+/// Folder names recognised as splits (case-insensitive), with the split name they map to.
+pub const SPLIT_DIRS: &[(&str, &str)] =
+    &[("train", "train"), ("val", "val"), ("valid", "val"), ("validation", "val"), ("test", "test")];
+
+/// The canonical split name of a folder name, if it is one.
+pub fn split_of_dir(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    SPLIT_DIRS.iter().find(|(d, _)| *d == lower).map(|(_, s)| *s)
+}
+
+/// Sub-folders of `dir`, sorted, skipping hidden ones. Unreadable entries are reported.
+pub fn sub_dirs(dir: &Path, report: &mut ScanReport) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            for entry in entries {
+                match entry {
+                    Ok(e) => {
+                        let hidden = e.file_name().to_string_lossy().starts_with('.');
+                        if !hidden && e.path().is_dir() {
+                            out.push(e.path());
+                        }
+                    }
+                    Err(err) => report.push(ScanIssueKind::Unreadable, dir, &err.to_string()),
+                }
+            }
+        }
+        Err(err) => report.push(ScanIssueKind::Unreadable, dir, &err.to_string()),
+    }
+    out.sort();
+    out
+}
+
+/// Image files under `dir`, recursively, skipping hidden entries; walk errors are reported and
+/// zero-byte images are reported (but still returned, so they show up as failed samples).
+pub fn image_files(dir: &Path, report: &mut ScanReport) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_file() && is_image_path(e.path()) => {
+                if e.metadata().map(|m| m.len() == 0).unwrap_or(false) {
+                    report.push(ScanIssueKind::EmptyFile, e.path(), "zero-byte image file");
+                }
+                out.push(e.into_path());
+            }
+            Ok(_) => {}
+            Err(err) => {
+                let path = err.path().map(Path::to_path_buf).unwrap_or_else(|| dir.to_path_buf());
+                report.push(ScanIssueKind::Unreadable, &path, &err.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Scans the class folders of `dir` (an ImageFolder root or one split of it).
+/// Returns the class entries found (folder name -> label) and the samples.
+pub fn scan_class_folders(
+    root: &Path,
+    dir: &Path,
+    split: Option<&str>,
+    mapping: &Option<Vec<ClassEntry>>,
+    report: &mut ScanReport,
+) -> (Vec<ClassEntry>, Vec<RawSample>) {
+    let mut classes = Vec::new();
+    let mut samples = Vec::new();
+    for class_dir in sub_dirs(dir, report) {
+        let folder = class_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let label = mapping
+            .as_ref()
+            .and_then(|m| m.iter().find(|e| e.folder == folder))
+            .map(|e| e.label.clone())
+            .unwrap_or_else(|| folder.clone());
+        let files = image_files(&class_dir, report);
+        if files.is_empty() {
+            report.push(ScanIssueKind::EmptyClass, &class_dir, "class folder has no images");
+        }
+        for path in files {
+            samples.push(RawSample {
+                id: relative_id(root, &path),
+                path,
+                label: label.clone(),
+                split: split.map(str::to_string),
+            });
+        }
+        classes.push(ClassEntry { folder, label });
+    }
+    // Images lying directly in `dir` have no class folder.
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        let mut loose: Vec<PathBuf> =
+            entries.flatten().map(|e| e.path()).filter(|p| p.is_file() && is_image_path(p)).collect();
+        loose.sort();
+        for p in loose {
+            report.push(ScanIssueKind::MissingLabel, &p, "image outside any class folder; skipped");
+        }
+    }
+    (classes, samples)
+}
+
+/// Orders class labels: the `classes.json` order first (when present), then any other label
+/// found, sorted.
+pub fn ordered_labels(found: impl IntoIterator<Item = String>, mapping: &Option<Vec<ClassEntry>>) -> Vec<String> {
+    let mut labels: Vec<String> = mapping.iter().flatten().map(|e| e.label.clone()).collect();
+    let mut extra: Vec<String> = found.into_iter().filter(|l| !labels.contains(l)).collect();
+    extra.sort();
+    extra.dedup();
+    labels.extend(extra);
+    labels
+}
+
+/// Scans a plain ImageFolder.
+pub fn scan_image_folder(root: &Path, report: &mut ScanReport) -> (Vec<String>, Vec<RawSample>) {
+    let mapping = read_classes_file(root, report);
+    let (classes, samples) = scan_class_folders(root, root, None, &mapping, report);
+    (ordered_labels(classes.into_iter().map(|c| c.label), &mapping), samples)
+}
+
+/// Scans a split-aware ImageFolder (`root/<split>/<class>/...`).
+pub fn scan_split_folder(root: &Path, report: &mut ScanReport) -> (Vec<String>, Vec<RawSample>) {
+    let mapping = read_classes_file(root, report);
+    let mut labels = Vec::new();
+    let mut samples = Vec::new();
+    for split_dir in sub_dirs(root, report) {
+        let name = split_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let Some(split) = split_of_dir(&name) else {
+            report.push(ScanIssueKind::MissingLabel, &split_dir, "folder is not a split (train/val/test); skipped");
+            continue;
+        };
+        let (classes, s) = scan_class_folders(root, &split_dir, Some(split), &mapping, report);
+        labels.extend(classes.into_iter().map(|c| c.label));
+        samples.extend(s);
+    }
+    (ordered_labels(labels, &mapping), samples)
+}

@@ -1,0 +1,69 @@
+//! Decoding image files with limits: a decompression bomb is refused before allocation, and
+//! every failure names the file.
+
+use std::path::{Path, PathBuf};
+
+use image::DynamicImage;
+
+/// Largest image (in pixels) we decode: 100 megapixels.
+pub const MAX_PIXELS: u64 = 100_000_000;
+
+/// Why an image could not be decoded.
+#[derive(Debug, thiserror::Error)]
+#[error("{reason}: {path}")]
+pub struct DecodeError {
+    /// What went wrong.
+    pub reason: String,
+    /// The file.
+    pub path: PathBuf,
+}
+
+/// Reads and decodes an image file, refusing images over [`MAX_PIXELS`] before decoding.
+pub fn decode_image(path: &Path) -> Result<DynamicImage, DecodeError> {
+    let err = |reason: String| DecodeError { reason, path: path.to_path_buf() };
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read file ({e})")))?;
+    if meta.len() == 0 {
+        return Err(err("empty file (0 bytes)".into()));
+    }
+    let mut reader = image::ImageReader::open(path)
+        .map_err(|e| err(format!("cannot open ({e})")))?
+        .with_guessed_format()
+        .map_err(|e| err(format!("cannot read ({e})")))?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_PIXELS * 4 + (64 << 20));
+    reader.limits(limits);
+    let decoder = reader.into_decoder().map_err(|e| err(format!("cannot decode header ({e})")))?;
+    let (w, h) = image::ImageDecoder::dimensions(&decoder);
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(err(format!("image too large ({w}x{h} pixels, limit {MAX_PIXELS})")));
+    }
+    DynamicImage::from_decoder(decoder).map_err(|e| err(format!("cannot decode ({e})")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_and_empty_files_fail_with_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.png");
+        std::fs::write(&empty, b"").unwrap();
+        let junk = dir.path().join("junk.jpg");
+        std::fs::write(&junk, b"this is not a jpeg").unwrap();
+        for p in [&empty, &junk] {
+            let e = decode_image(p).unwrap_err().to_string();
+            assert!(e.contains(&p.display().to_string()), "{e}");
+        }
+        assert!(decode_image(&empty).unwrap_err().reason.contains("empty"));
+    }
+
+    #[test]
+    fn decodes_a_real_png() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.png");
+        image::RgbImage::from_pixel(5, 3, image::Rgb([1, 2, 3])).save(&p).unwrap();
+        let img = decode_image(&p).unwrap();
+        assert_eq!((img.width(), img.height()), (5, 3));
+    }
+}

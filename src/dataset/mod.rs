@@ -1,0 +1,152 @@
+//! Datasets as they lie on disk: samples with stable ids, class names, splits, and a report of
+//! everything odd found while scanning (never fatal).
+//!
+//! Supported layouts (see [`Layout`]): ImageFolder, split-aware ImageFolder, CSV/Parquet
+//! manifest, labels in file names, and Hugging Face `imagefolder` with `metadata.jsonl/csv`.
+
+mod classes;
+mod filename;
+mod folder;
+mod hf;
+pub mod image_io;
+mod layout;
+mod manifest;
+pub mod names;
+mod report;
+
+use std::path::{Path, PathBuf};
+
+pub use layout::{Layout, OpenError, OpenOptions, detect_layout, open_dataset};
+pub use report::{ScanIssue, ScanIssueKind, ScanReport};
+
+/// File extensions (lower case) treated as images.
+pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "bmp", "gif", "webp", "tiff", "tif"];
+
+/// Whether `path` has an image file extension.
+pub fn is_image_path(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Stable identifier of a sample: its path relative to the dataset root, with `/` separators
+/// (or the absolute path for manifest rows outside the root).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub struct SampleId(pub String);
+
+impl std::fmt::Display for SampleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Index of a class in [`Dataset::classes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub struct ClassId(pub u32);
+
+impl ClassId {
+    /// The index as `usize`.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// One labelled image.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// Stable id (relative path).
+    pub id: SampleId,
+    /// Absolute (or root-joined) path of the image file.
+    pub path: PathBuf,
+    /// The label given by the dataset.
+    pub label: ClassId,
+    /// Split name (`train`, `val`, `test`, ...) when the dataset has one.
+    pub split: Option<String>,
+}
+
+/// A scanned dataset.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    /// The folder the dataset was opened from (a manifest's folder for manifests).
+    pub root: PathBuf,
+    /// The file or folder the user named.
+    pub source: PathBuf,
+    /// Which layout was read.
+    pub layout: Layout,
+    /// Class names in class-id order.
+    pub classes: Vec<String>,
+    /// Samples sorted by id.
+    pub samples: Vec<Sample>,
+    /// What was odd or wrong while scanning.
+    pub report: ScanReport,
+}
+
+impl Dataset {
+    /// The class name of `id`.
+    pub fn class_name(&self, id: ClassId) -> &str {
+        self.classes.get(id.index()).map(String::as_str).unwrap_or("?")
+    }
+
+    /// The id of the class called `name`.
+    pub fn class_id(&self, name: &str) -> Option<ClassId> {
+        self.classes.iter().position(|c| c == name).map(|i| ClassId(i as u32))
+    }
+
+    /// Number of samples per class, in class-id order.
+    pub fn class_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.classes.len()];
+        for s in &self.samples {
+            counts[s.label.index()] += 1;
+        }
+        counts
+    }
+
+    /// Index of the sample with `id`, if present (samples are sorted by id).
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.samples.binary_search_by(|s| s.id.0.as_str().cmp(id)).ok()
+    }
+}
+
+/// Collects samples from a layout scanner before class ids are assigned.
+#[derive(Debug, Default)]
+pub(crate) struct RawSample {
+    pub id: String,
+    pub path: PathBuf,
+    pub label: String,
+    pub split: Option<String>,
+}
+
+/// Sorts raw samples, drops duplicate ids (reported), assigns class ids against `classes`
+/// (labels not in `classes` are reported and skipped) and returns the samples.
+pub(crate) fn finish_samples(
+    mut raw: Vec<RawSample>,
+    classes: &[String],
+    report: &mut ScanReport,
+) -> Vec<Sample> {
+    raw.sort_by(|a, b| a.id.cmp(&b.id));
+    let index: std::collections::HashMap<&str, u32> =
+        classes.iter().enumerate().map(|(i, c)| (c.as_str(), i as u32)).collect();
+    let mut out: Vec<Sample> = Vec::with_capacity(raw.len());
+    for r in raw {
+        if out.last().is_some_and(|s| s.id.0 == r.id) {
+            report.push(ScanIssueKind::DuplicatePath, &r.path, "listed more than once; kept the first");
+            continue;
+        }
+        match index.get(r.label.as_str()) {
+            Some(&c) => out.push(Sample { id: SampleId(r.id), path: r.path, label: ClassId(c), split: r.split }),
+            None => report.push(
+                ScanIssueKind::UnknownLabel,
+                &r.path,
+                &format!("label `{}` is not in the class list; skipped", r.label),
+            ),
+        }
+    }
+    out
+}
+
+/// The id of `path` relative to `root` with `/` separators, or the full path if outside.
+pub fn relative_id(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    if rel.is_absolute() { rel.to_string_lossy().into_owned() } else { parts.join("/") }
+}

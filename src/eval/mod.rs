@@ -1,0 +1,14 @@
+//! Evaluation: prediction sets, the confusion matrix (with `other`/`unparsed` columns when any
+//! prediction falls outside the label set), scikit-learn-compatible metrics, calibration.
+
+mod calibration;
+mod confusion;
+mod import;
+mod metrics;
+mod predictions;
+
+pub use calibration::{ReliabilityBin, expected_calibration_error, reliability_bins};
+pub use confusion::ConfusionMatrix;
+pub use import::import_predictions;
+pub use metrics::{ClassMetrics, LatencySummary, Metrics, compute_metrics};
+pub use predictions::{Entry, Predicted, Prediction, PredictionSet};

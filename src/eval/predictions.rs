@@ -1,0 +1,107 @@
+//! A set of predictions over a dataset, from the in-app model or imported from a file.
+
+use crate::dataset::ClassId;
+use crate::model::{PredictReport, SampleOutcome};
+
+/// What the model answered for one sample.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Predicted {
+    /// One of the dataset's classes.
+    Class(ClassId),
+    /// A class outside the dataset's label set.
+    Other,
+    /// An answer that could not be read as any label (e.g. free text from a VLM).
+    Unparsed,
+}
+
+/// One sample's prediction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prediction {
+    /// The predicted label.
+    pub predicted: Predicted,
+    /// Probability of the predicted label, when known.
+    pub confidence: Option<f32>,
+    /// Probabilities over dataset classes (then `other`), when known.
+    pub probs: Option<Vec<f32>>,
+    /// The model's raw answer for off-label predictions (imported sets).
+    pub raw: Option<String>,
+    /// Inference latency in milliseconds, when measured.
+    pub latency_ms: Option<f32>,
+}
+
+/// Per-sample state in a prediction set.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Entry {
+    /// A prediction exists.
+    Predicted(Prediction),
+    /// The sample failed (decode or inference); the message names the file.
+    Failed(String),
+    /// No prediction (cancelled run, or absent from an imported file).
+    Missing,
+}
+
+/// Predictions for every sample of a dataset, in dataset order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PredictionSet {
+    /// Display name (model name or file name).
+    pub name: String,
+    /// Where the predictions came from (backend description or file path).
+    pub source: String,
+    /// Per sample, in dataset order.
+    pub entries: Vec<Entry>,
+    /// Wall-clock seconds of the run that produced them, when known.
+    pub elapsed_secs: Option<f64>,
+    /// Samples answered from the cache.
+    pub num_cached: usize,
+    /// Samples the model ran on in the run that produced the set.
+    pub num_inferred: usize,
+}
+
+impl PredictionSet {
+    /// Builds a set from a prediction run over a dataset with `num_classes` classes.
+    pub fn from_report(name: &str, report: &PredictReport, num_classes: usize) -> Self {
+        let entries = report
+            .outcomes
+            .iter()
+            .map(|o| match o {
+                None => Entry::Missing,
+                Some(SampleOutcome::Failed(e)) => Entry::Failed(e.clone()),
+                Some(SampleOutcome::Predicted(p)) => Entry::Predicted(from_probs(&p.probs, num_classes, Some(p.latency_ms))),
+            })
+            .collect();
+        Self {
+            name: name.to_string(),
+            source: report.backend.clone(),
+            entries,
+            elapsed_secs: (report.num_inferred > 0).then_some(report.elapsed_secs),
+            num_cached: report.num_cached,
+            num_inferred: report.num_inferred,
+        }
+    }
+
+    /// Whether any prediction is [`Predicted::Other`].
+    pub fn has(&self, what: Predicted) -> bool {
+        self.entries.iter().any(|e| matches!(e, Entry::Predicted(p) if p.predicted == what))
+    }
+
+    /// The prediction of sample `i`, if any.
+    pub fn prediction(&self, i: usize) -> Option<&Prediction> {
+        match self.entries.get(i) {
+            Some(Entry::Predicted(p)) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// A prediction from mapped probabilities (`num_classes` dataset classes, then maybe `other`):
+/// the argmax, ties broken by the lower index.
+pub fn from_probs(probs: &[f32], num_classes: usize, latency_ms: Option<f32>) -> Prediction {
+    let mut best = 0;
+    for (i, p) in probs.iter().enumerate() {
+        if *p > probs[best] {
+            best = i;
+        }
+    }
+    let predicted = if best < num_classes { Predicted::Class(ClassId(best as u32)) } else { Predicted::Other };
+    Prediction { predicted, confidence: probs.get(best).copied(), probs: Some(probs.to_vec()), raw: None, latency_ms }
+}

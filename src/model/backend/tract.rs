@@ -1,0 +1,82 @@
+//! tract-onnx backend: the graph is optimised once for a concrete `[1, ...]` input shape and the
+//! resulting plan is shared by every worker (running it takes `&self`).
+
+use std::sync::Arc;
+
+use tract_onnx::prelude::*;
+
+use super::{Backend, BackendFactory, BackendKind};
+use crate::model::load::LoadedModel;
+use crate::model::spec::TensorLayout;
+
+type Plan = Arc<TypedSimplePlan>;
+
+/// Shares one optimised plan between workers.
+pub struct TractFactory {
+    plan: Plan,
+    shape: [usize; 4],
+}
+
+impl TractFactory {
+    /// Loads and optimises `model` for batch size 1.
+    pub fn new(model: &LoadedModel) -> Result<Self, String> {
+        let input = &model.spec.input;
+        let (h, w, c) = (input.height as usize, input.width as usize, input.color.channels());
+        let shape = match input.layout {
+            TensorLayout::Nchw => [1, c, h, w],
+            TensorLayout::Nhwc => [1, h, w, c],
+        };
+        let path = &model.onnx_path;
+        let fail = |e: TractError| format!("tract could not load {}: {e:#}", path.display());
+        let mut graph = tract_onnx::onnx().model_for_path(path).map_err(fail)?;
+        let input_idx = match &input.name {
+            Some(name) => graph
+                .input_outlets()
+                .map_err(fail)?
+                .iter()
+                .position(|o| graph.node(o.node).name == *name)
+                .ok_or_else(|| format!("the model has no input called `{name}`: {}", path.display()))?,
+            None => 0,
+        };
+        graph = graph.with_input_fact(input_idx, f32::fact(shape).into()).map_err(fail)?;
+        if let Some(out) = &model.spec.output.name {
+            graph = graph.with_output_names([out.as_str()]).map_err(fail)?;
+        }
+        let plan = graph.into_optimized().map_err(fail)?.into_runnable().map_err(fail)?;
+        Ok(Self { plan, shape })
+    }
+}
+
+impl BackendFactory for TractFactory {
+    fn create(&self) -> Result<Box<dyn Backend>, String> {
+        Ok(Box::new(TractBackend { plan: self.plan.clone(), shape: self.shape }))
+    }
+
+    fn kind(&self) -> BackendKind {
+        BackendKind::Tract
+    }
+
+    fn describe(&self) -> String {
+        "tract-onnx 0.23 (pure Rust)".to_string()
+    }
+}
+
+struct TractBackend {
+    plan: Plan,
+    shape: [usize; 4],
+}
+
+impl Backend for TractBackend {
+    fn run(&mut self, input: &[f32], n: usize) -> Result<Vec<Vec<f32>>, String> {
+        let per_image = input.len() / n.max(1);
+        let mut rows = Vec::with_capacity(n);
+        for chunk in input.chunks_exact(per_image) {
+            let tensor = Tensor::from_shape(&self.shape, chunk).map_err(|e| format!("{e:#}"))?;
+            let outputs = self.plan.run(tvec!(tensor.into())).map_err(|e| format!("tract inference failed: {e:#}"))?;
+            let first = outputs.first().ok_or("the model produced no output")?;
+            let view = first.to_array_view::<f32>().map_err(|e| format!("{e:#}"))?;
+            rows.push(view.iter().copied().collect());
+        }
+        Ok(rows)
+    }
+}

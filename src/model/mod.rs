@@ -1,0 +1,15 @@
+//! Models: the spec format, preprocessing, label mapping, inference backends, the parallel
+//! prediction job and its cache.
+
+pub mod backend;
+pub mod cache;
+pub mod load;
+pub mod mapping;
+pub mod predict;
+pub mod preprocess;
+pub mod spec;
+
+pub use backend::{BackendKind, ResolvedBackend, resolve_backend};
+pub use cache::PredictionCache;
+pub use load::{LoadedModel, ModelError, load_model};
+pub use predict::{PredictOptions, PredictReport, SampleOutcome, SamplePrediction, predict_dataset};

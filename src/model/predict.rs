@@ -1,0 +1,220 @@
+//! Running a model over a dataset: decode + preprocess + inference on `threads` named worker
+//! threads, each owning its backend instance and pulling the next sample from a shared counter,
+//! so decoding of one image overlaps inference of another. One bad image is a per-sample
+//! failure, never an abort; the cancel flag is checked between samples.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::backend::ResolvedBackend;
+use super::cache::{FileStamp, PredictionCache};
+use super::load::LoadedModel;
+use super::mapping::{LabelMapping, softmax};
+use super::preprocess::{append_tensor, prepare_pixels};
+use super::spec::OutputKind;
+use crate::dataset::Dataset;
+use crate::dataset::image_io::decode_image;
+use crate::jobs::JobControl;
+
+/// How many raw model classes are kept per sample (for the detail view).
+pub const TOP_K: usize = 5;
+
+/// A successful prediction for one sample.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SamplePrediction {
+    /// Probabilities over the dataset's classes, then `other` when the mapping has it.
+    pub probs: Vec<f32>,
+    /// The model's own top classes: (model class index, probability).
+    pub top_model: Vec<(u32, f32)>,
+    /// Inference time of this sample in milliseconds (excluding decode and preprocess).
+    pub latency_ms: f32,
+}
+
+/// What happened to one sample.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SampleOutcome {
+    /// The model ran.
+    Predicted(SamplePrediction),
+    /// Decoding, preprocessing or inference failed; the message names the file.
+    Failed(String),
+}
+
+/// Options of a prediction run.
+#[derive(Clone, Debug)]
+pub struct PredictOptions {
+    /// Worker threads (each decodes and infers).
+    pub threads: usize,
+    /// Read and write the prediction cache.
+    pub use_cache: bool,
+}
+
+impl Default for PredictOptions {
+    fn default() -> Self {
+        Self { threads: std::thread::available_parallelism().map_or(2, |n| n.get()), use_cache: true }
+    }
+}
+
+/// Result of a prediction run.
+#[derive(Clone, Debug)]
+pub struct PredictReport {
+    /// Per dataset sample (same order): the outcome, or `None` if the run was cancelled first.
+    pub outcomes: Vec<Option<SampleOutcome>>,
+    /// Whether the run was cancelled.
+    pub cancelled: bool,
+    /// The backend that ran (or would have run, when everything was cached).
+    pub backend: String,
+    /// Samples answered from the cache.
+    pub num_cached: usize,
+    /// Samples the model actually ran on (or failed on) in this run.
+    pub num_inferred: usize,
+    /// Wall-clock seconds of the run.
+    pub elapsed_secs: f64,
+    /// How model classes map to dataset labels.
+    pub mapping: LabelMapping,
+}
+
+/// Turns raw model outputs into a [`SamplePrediction`].
+pub fn finish_prediction(raw: &[f32], kind: OutputKind, mapping: &LabelMapping, latency_ms: f32) -> Result<SamplePrediction, String> {
+    if raw.len() != mapping.targets.len() {
+        return Err(format!("the model produced {} values but has {} labels", raw.len(), mapping.targets.len()));
+    }
+    let model_probs = match kind {
+        OutputKind::Logits => softmax(raw),
+        OutputKind::Probabilities => raw.to_vec(),
+    };
+    let mut order: Vec<usize> = (0..model_probs.len()).collect();
+    order.sort_by(|&a, &b| model_probs[b].total_cmp(&model_probs[a]));
+    let top_model = order.iter().take(TOP_K).map(|&i| (i as u32, model_probs[i])).collect();
+    Ok(SamplePrediction { probs: mapping.map_probs(&model_probs), top_model, latency_ms })
+}
+
+/// Predicts every sample of `dataset`. Results also stream through `on_result` as they arrive
+/// (the GUI); the cache (when `cache` is given) answers unchanged samples without inference and
+/// is saved at the end, also after a cancel.
+pub fn predict_dataset(
+    dataset: &Dataset,
+    model: &LoadedModel,
+    backend: &ResolvedBackend,
+    opts: &PredictOptions,
+    mut cache: Option<&mut PredictionCache>,
+    job: &JobControl,
+    on_result: Option<&crossbeam_channel::Sender<(usize, SampleOutcome)>>,
+) -> Result<PredictReport, String> {
+    let started = Instant::now();
+    let mapping = LabelMapping::new(&model.model_labels, model.spec.label_map.as_ref(), &dataset.classes)?;
+    let n = dataset.samples.len();
+    job.set_total(n);
+    let mut outcomes: Vec<Option<SampleOutcome>> = vec![None; n];
+    let stamps: Vec<Option<FileStamp>> = dataset.samples.iter().map(|s| FileStamp::of(&s.path)).collect();
+    let mut todo = Vec::new();
+    for (i, s) in dataset.samples.iter().enumerate() {
+        match cache.as_deref().filter(|_| opts.use_cache).and_then(|c| c.get(&s.id.0, stamps[i])) {
+            Some(hit) => {
+                if let Some(tx) = on_result {
+                    let _ = tx.send((i, hit.clone()));
+                }
+                job.add_done(matches!(hit, SampleOutcome::Failed(_)));
+                outcomes[i] = Some(hit.clone());
+            }
+            None => todo.push(i),
+        }
+    }
+    let num_cached = n - todo.len();
+    job.wake();
+
+    let results: Mutex<Vec<(usize, SampleOutcome)>> = Mutex::new(Vec::with_capacity(todo.len()));
+    if !todo.is_empty() {
+        let next = AtomicUsize::new(0);
+        let threads = opts.threads.clamp(1, 64).min(todo.len());
+        let worker_err: Mutex<Option<String>> = Mutex::new(None);
+        std::thread::scope(|scope| {
+            for w in 0..threads {
+                let (next, todo, results, worker_err, mapping) = (&next, &todo, &results, &worker_err, &mapping);
+                let spawned = std::thread::Builder::new().name(format!("predict-{w}")).spawn_scoped(scope, move || {
+                    let mut instance = match backend.factory.create() {
+                        Ok(b) => b,
+                        Err(e) => {
+                            if let Ok(mut slot) = worker_err.lock() {
+                                slot.get_or_insert(e);
+                            }
+                            return;
+                        }
+                    };
+                    let mut tensor = Vec::new();
+                    let mut local = Vec::new();
+                    while !job.is_cancelled() {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&i) = todo.get(k) else { break };
+                        let sample = &dataset.samples[i];
+                        tensor.clear();
+                        let outcome = decode_image(&sample.path)
+                            .map_err(|e| e.to_string())
+                            .and_then(|img| prepare_pixels(&img, &model.spec.input).map_err(|e| format!("{e}: {}", sample.path.display())))
+                            .and_then(|p| {
+                                append_tensor(&p, &model.spec.input, &mut tensor);
+                                let t0 = Instant::now();
+                                let rows = instance.run(&tensor, 1).map_err(|e| format!("{e}: {}", sample.path.display()))?;
+                                let latency_ms = t0.elapsed().as_secs_f32() * 1000.0;
+                                let raw = rows.first().ok_or_else(|| format!("no output: {}", sample.path.display()))?;
+                                finish_prediction(raw, model.spec.output.kind, mapping, latency_ms)
+                                    .map_err(|e| format!("{e}: {}", sample.path.display()))
+                            });
+                        let outcome = match outcome {
+                            Ok(p) => SampleOutcome::Predicted(p),
+                            Err(e) => SampleOutcome::Failed(e),
+                        };
+                        if let Some(tx) = on_result {
+                            let _ = tx.send((i, outcome.clone()));
+                        }
+                        job.add_done(matches!(outcome, SampleOutcome::Failed(_)));
+                        job.wake();
+                        local.push((i, outcome));
+                    }
+                    if let Ok(mut all) = results.lock() {
+                        all.extend(local);
+                    }
+                });
+                if let Err(e) = spawned {
+                    if let Ok(mut slot) = worker_err.lock() {
+                        slot.get_or_insert(format!("cannot start a worker thread: {e}"));
+                    }
+                }
+            }
+        });
+        if let Some(e) = worker_err.into_inner().ok().flatten() {
+            let produced = results.lock().map(|r| r.len()).unwrap_or(0);
+            if produced == 0 {
+                return Err(e);
+            }
+        }
+    }
+    let results = results.into_inner().map_err(|_| "a worker thread panicked".to_string())?;
+    let num_inferred = results.len();
+    for (i, outcome) in results {
+        if let (Some(c), Some(stamp)) = (cache.as_deref_mut(), stamps[i]) {
+            c.insert(dataset.samples[i].id.0.clone(), stamp, outcome.clone());
+        }
+        outcomes[i] = Some(outcome);
+    }
+    if let Some(c) = cache.as_deref()
+        && opts.use_cache
+        && num_inferred > 0
+    {
+        c.save()?;
+    }
+    let cancelled = job.is_cancelled() && outcomes.iter().any(Option::is_none);
+    job.finish();
+    Ok(PredictReport {
+        outcomes,
+        cancelled,
+        backend: backend.factory.describe(),
+        num_cached,
+        num_inferred,
+        elapsed_secs: started.elapsed().as_secs_f64(),
+        mapping,
+    })
+}

@@ -1,0 +1,234 @@
+//! The model spec: how to feed an ONNX classifier and how to read its output.
+//!
+//! A spec is a JSON file (the sidecar `<model>.json`, or any `.json` naming its `model`).
+//! Without one, [`super::load::load_model`] reads the ONNX file's input shape and metadata and
+//! falls back to [`InputSpec::default_for`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Tensor memory layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TensorLayout {
+    /// Batch, channels, height, width.
+    #[serde(rename = "NCHW")]
+    Nchw,
+    /// Batch, height, width, channels.
+    #[serde(rename = "NHWC")]
+    Nhwc,
+}
+
+/// Channel order fed to the model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ColorOrder {
+    /// Red, green, blue.
+    #[serde(rename = "RGB")]
+    Rgb,
+    /// Blue, green, red.
+    #[serde(rename = "BGR")]
+    Bgr,
+    /// One luminance channel.
+    #[serde(rename = "L")]
+    L,
+}
+
+impl ColorOrder {
+    /// Number of channels.
+    pub fn channels(self) -> usize {
+        if self == Self::L { 1 } else { 3 }
+    }
+}
+
+/// How an image is brought to the model's input size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResizeMode {
+    /// Resize to exactly width x height, ignoring aspect ratio.
+    Stretch,
+    /// Scale the shorter side to `resize_shorter_to` (default: the larger input side), then
+    /// crop the centre.
+    ShorterSideCenterCrop,
+    /// Scale to fit inside width x height keeping aspect ratio; pad with black, centred.
+    Letterbox,
+}
+
+/// What the output tensor holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputKind {
+    /// Unnormalised scores: softmax is applied.
+    Logits,
+    /// Probabilities: used as they are.
+    Probabilities,
+}
+
+/// Model input description.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputSpec {
+    /// Input tensor name (the first input if absent).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Memory layout.
+    pub layout: TensorLayout,
+    /// Channel order.
+    pub color: ColorOrder,
+    /// Input height in pixels.
+    pub height: u32,
+    /// Input width in pixels.
+    pub width: u32,
+    /// Resize mode.
+    pub resize: ResizeMode,
+    /// Shorter-side target for [`ResizeMode::ShorterSideCenterCrop`].
+    #[serde(default)]
+    pub resize_shorter_to: Option<u32>,
+    /// Per-channel mean subtracted from pixels in 0..255 (one value applies to all channels).
+    pub mean: Vec<f32>,
+    /// Per-channel divisor applied after the mean.
+    pub std: Vec<f32>,
+}
+
+impl InputSpec {
+    /// Documented defaults for a model without a spec: RGB, stretch to the model's input size,
+    /// torchvision's ImageNet normalisation (mean 123.675/116.28/103.53, std 58.395/57.12/57.375).
+    pub fn default_for(layout: TensorLayout, color: ColorOrder, height: u32, width: u32) -> Self {
+        let (mean, std) = if color == ColorOrder::L {
+            (vec![127.5], vec![127.5])
+        } else {
+            (vec![123.675, 116.28, 103.53], vec![58.395, 57.12, 57.375])
+        };
+        Self { name: None, layout, color, height, width, resize: ResizeMode::Stretch, resize_shorter_to: None, mean, std }
+    }
+
+    /// Mean and std for channel `c` (a single value applies to every channel).
+    pub fn norm(&self, c: usize) -> (f32, f32) {
+        let pick = |v: &[f32], default: f32| v.get(c).or(v.first()).copied().unwrap_or(default);
+        (pick(&self.mean, 0.0), pick(&self.std, 1.0))
+    }
+
+    /// Checks sizes and normalisation values.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.height == 0 || self.width == 0 || self.height > 8192 || self.width > 8192 {
+            return Err(format!("input size {}x{} is out of range", self.width, self.height));
+        }
+        let c = self.color.channels();
+        for (what, v) in [("mean", &self.mean), ("std", &self.std)] {
+            if !(v.len() == 1 || v.len() == c) {
+                return Err(format!("`{what}` needs 1 or {c} values, got {}", v.len()));
+            }
+        }
+        if self.std.iter().any(|s| *s == 0.0 || !s.is_finite()) {
+            return Err("`std` values must be non-zero".into());
+        }
+        Ok(())
+    }
+}
+
+/// Model output description.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutputSpec {
+    /// Output tensor name (the first output if absent).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Logits or probabilities.
+    pub kind: OutputKind,
+}
+
+/// The model's class names: inline, or a path (relative to the spec) to a one-per-line file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LabelsSpec {
+    /// Names inline.
+    List(Vec<String>),
+    /// A file with one name per line.
+    File(String),
+}
+
+/// One entry of a label map: a model class index or an inclusive `"a-b"` range.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum IndexOrRange {
+    /// One class index.
+    Index(usize),
+    /// An inclusive range like `"151-268"` (or a single index as text).
+    Range(String),
+}
+
+impl IndexOrRange {
+    /// The indices this entry covers.
+    pub fn indices(&self) -> Result<std::ops::RangeInclusive<usize>, String> {
+        match self {
+            Self::Index(i) => Ok(*i..=*i),
+            Self::Range(s) => {
+                let parse = |t: &str| t.trim().parse::<usize>().map_err(|_| format!("bad class index or range `{s}`"));
+                match s.split_once('-') {
+                    Some((a, b)) => {
+                        let (a, b) = (parse(a)?, parse(b)?);
+                        if a > b {
+                            return Err(format!("empty range `{s}`"));
+                        }
+                        Ok(a..=b)
+                    }
+                    None => parse(s).map(|i| i..=i),
+                }
+            }
+        }
+    }
+}
+
+/// A model spec file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelSpec {
+    /// Display name.
+    pub name: String,
+    /// The ONNX file, relative to the spec (defaults to the spec's stem + `.onnx`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Input description.
+    pub input: InputSpec,
+    /// Output description.
+    pub output: OutputSpec,
+    /// Model class names.
+    pub labels: LabelsSpec,
+    /// Dataset label -> model class indices whose probabilities are summed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_map: Option<BTreeMap<String, Vec<IndexOrRange>>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_format() {
+        let text = r#"{
+            "name": "catdog", "model": "m.onnx",
+            "input": {"name": "input", "layout": "NCHW", "color": "RGB", "height": 224, "width": 224,
+                      "resize": "shorter_side_center_crop", "resize_shorter_to": 256,
+                      "mean": [127, 127, 127], "std": [128]},
+            "output": {"name": "logits", "kind": "logits"},
+            "labels": "imagenet_labels.txt",
+            "label_map": {"cat": ["281-285"], "dog": ["151-268", 999]}
+        }"#;
+        let spec: ModelSpec = serde_json::from_str(text).unwrap();
+        assert_eq!(spec.input.layout, TensorLayout::Nchw);
+        assert_eq!(spec.input.resize, ResizeMode::ShorterSideCenterCrop);
+        assert_eq!(spec.labels, LabelsSpec::File("imagenet_labels.txt".into()));
+        let map = spec.label_map.unwrap();
+        assert_eq!(map["cat"][0].indices().unwrap(), 281..=285);
+        assert_eq!(map["dog"][1].indices().unwrap(), 999..=999);
+        assert_eq!(spec.input.norm(2), (127.0, 128.0));
+        assert!(spec.input.validate().is_ok());
+    }
+
+    #[test]
+    fn bad_values_are_rejected() {
+        assert!(IndexOrRange::Range("9-3".into()).indices().is_err());
+        assert!(IndexOrRange::Range("x".into()).indices().is_err());
+        let mut input = InputSpec::default_for(TensorLayout::Nhwc, ColorOrder::Rgb, 4, 4);
+        input.std = vec![1.0, 0.0, 1.0];
+        assert!(input.validate().is_err());
+        input.std = vec![1.0, 1.0];
+        assert!(input.validate().unwrap_err().contains("std"));
+    }
+}

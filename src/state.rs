@@ -1,0 +1,41 @@
+//! Where labelscope keeps its per-dataset state (prediction cache, later the edit journal):
+//! `.labelscope/` inside the dataset folder when it is writable, else the user's data folder.
+//! Source images are never touched; only this folder is written.
+
+use std::path::{Path, PathBuf};
+
+/// Name of the state folder created next to the dataset's files.
+pub const STATE_DIR_NAME: &str = ".labelscope";
+
+/// The state folder for the dataset rooted at `root`, created if needed.
+pub fn state_dir(root: &Path) -> Result<PathBuf, String> {
+    let local = root.join(STATE_DIR_NAME);
+    if std::fs::create_dir_all(&local).is_ok() && is_writable(&local) {
+        return Ok(local);
+    }
+    let abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let key = blake3::hash(abs.to_string_lossy().as_bytes()).to_hex();
+    let base = dirs::data_dir().ok_or("no writable state folder: the dataset folder is read-only and there is no user data folder")?;
+    let dir = base.join("labelscope").join("datasets").join(&key[..16]);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create state folder {}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+fn is_writable(dir: &Path) -> bool {
+    let probe = dir.join(".write-test");
+    let ok = std::fs::write(&probe, b"").is_ok();
+    let _ = std::fs::remove_file(&probe);
+    ok
+}
+
+/// Writes `bytes` to `path` atomically: a temporary sibling, fsync, then rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+}
