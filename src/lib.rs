@@ -1,6 +1,6 @@
 //! labelscope: a dataset inspector for image classifiers.
 //!
-//! The core (everything but `app`) has no GUI dependency: it opens datasets as they lie on disk
+//! The core (everything but `app`, behind the default `gui` feature) has no GUI dependency: it opens datasets as they lie on disk
 //! ([`dataset`]), runs an ONNX classifier over them with tract or ONNX Runtime ([`model`]),
 //! computes metrics ([`eval`]) and reads/writes tables ([`table`]). The CLI ([`cli`]) and the
 //! GUI use the same functions.
@@ -20,6 +20,8 @@
 //! Source images are only ever read; labelscope writes to its state folder (`.labelscope/`) and
 //! to outputs the user names.
 
+#[cfg(feature = "gui")]
+pub mod app;
 pub mod cli;
 pub mod dataset;
 pub mod eval;

@@ -25,6 +25,25 @@ pub enum Command {
     Predict(PredictArgs),
     /// Print accuracy, per-class metrics, the confusion matrix, calibration and latency.
     Evaluate(EvaluateArgs),
+    /// Open the window on a dataset (with a model or predictions).
+    Open(OpenArgs),
+}
+
+/// `labelscope open`.
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// An `.onnx` file or spec `.json` to run at once.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+    /// Predictions made elsewhere, instead of a model.
+    #[arg(long, conflicts_with = "model")]
+    pub predictions: Option<PathBuf>,
+    /// Inference backend.
+    #[arg(long, value_enum, default_value_t = BackendKind::Auto)]
+    pub backend: BackendKind,
 }
 
 /// How to open the dataset.

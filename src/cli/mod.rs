@@ -13,16 +13,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{Cli, Command, DatasetArgs, ModelArgs};
+pub use args::{Cli, Command, DatasetArgs, ModelArgs, OpenArgs};
 
 /// Parses the process arguments and runs the command.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => {
-            eprintln!("labelscope: the window is not built yet; use a subcommand (see `labelscope --help`)");
-            Ok(())
-        }
+        None => gui(None),
+        Some(Command::Open(a)) => gui(Some(&a)),
         Some(Command::Scan(a)) => scan::run(&a),
         Some(Command::Predict(a)) => predict::run(&a),
         Some(Command::Evaluate(a)) => evaluate::run(&a),
@@ -34,4 +32,24 @@ pub fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+#[cfg(feature = "gui")]
+fn gui(args: Option<&OpenArgs>) -> anyhow::Result<()> {
+    let startup = match args {
+        None => crate::app::StartupArgs::default(),
+        Some(a) => crate::app::StartupArgs {
+            dataset: Some(a.dataset.dataset.clone()),
+            model: a.model.clone(),
+            predictions: a.predictions.clone(),
+            backend: Some(a.backend),
+            open: a.dataset.open_options(),
+        },
+    };
+    crate::app::run_gui(startup)
+}
+
+#[cfg(not(feature = "gui"))]
+fn gui(_args: Option<&OpenArgs>) -> anyhow::Result<()> {
+    anyhow::bail!("this labelscope was built without the window (feature `gui`); use a subcommand, see `labelscope --help`")
 }

@@ -1,0 +1,95 @@
+//! Keyboard-first review: arrows move the selection in the grid, Home/End, PageUp/PageDown,
+//! Enter opens the detail view, Esc closes it, N/P jump to the next/previous misclassified
+//! sample, `?` toggles the help overlay.
+
+use egui::{Id, Key};
+
+use super::commands::AppCommand;
+use super::session::Session;
+use crate::eval::Predicted;
+
+/// Egui memory key where the gallery stores its (columns, visible rows).
+pub fn grid_shape_id() -> Id {
+    Id::new("labelscope-grid-shape")
+}
+
+/// The shortcut table shown in the help overlay and tooltips.
+pub const SHORTCUTS: &[(&str, &str)] = &[
+    ("← → ↑ ↓", "move the selection in the grid"),
+    ("Home / End", "first / last sample"),
+    ("PageUp / PageDown", "one screen up / down"),
+    ("Enter", "open the detail view"),
+    ("Esc", "close the detail view or this help"),
+    ("N / P", "next / previous misclassified sample"),
+    ("?", "show or hide this help"),
+];
+
+/// Turns this frame's key presses into commands.
+pub fn handle_keys(ctx: &egui::Context, session: Option<&Session>, detail_open: bool, help_open: bool, out: &mut Vec<AppCommand>) {
+    if ctx.egui_wants_keyboard_input() {
+        return;
+    }
+    let pressed = |k: Key| ctx.input(|i| i.key_pressed(k));
+    if pressed(Key::Questionmark) || (pressed(Key::Slash) && ctx.input(|i| i.modifiers.shift)) {
+        out.push(AppCommand::ToggleHelp);
+    }
+    if pressed(Key::Escape) {
+        out.push(if help_open { AppCommand::ToggleHelp } else { AppCommand::CloseDetail });
+        let _ = detail_open;
+    }
+    let Some(s) = session else { return };
+    let n = s.order.len();
+    if n == 0 {
+        return;
+    }
+    let (cols, rows) = ctx.data(|d| d.get_temp::<(usize, usize)>(grid_shape_id())).unwrap_or((1, 1));
+    let cols = cols.max(1);
+    let cur = s.cursor;
+    let pos = cur.unwrap_or(0);
+    let target = if pressed(Key::ArrowRight) {
+        Some(if cur.is_some() { pos + 1 } else { 0 })
+    } else if pressed(Key::ArrowLeft) {
+        Some(pos.saturating_sub(1))
+    } else if pressed(Key::ArrowDown) {
+        Some(if cur.is_some() { pos + cols } else { 0 })
+    } else if pressed(Key::ArrowUp) {
+        Some(pos.saturating_sub(cols))
+    } else if pressed(Key::Home) {
+        Some(0)
+    } else if pressed(Key::End) {
+        Some(n - 1)
+    } else if pressed(Key::PageDown) {
+        Some(pos + cols * rows.max(1))
+    } else if pressed(Key::PageUp) {
+        Some(pos.saturating_sub(cols * rows.max(1)))
+    } else if pressed(Key::N) {
+        next_wrong(s, pos, cur.is_none(), true)
+    } else if pressed(Key::P) {
+        next_wrong(s, pos, false, false)
+    } else {
+        None
+    };
+    if let Some(t) = target {
+        out.push(AppCommand::SelectPosition(t.min(n - 1)));
+    }
+    if pressed(Key::Enter) {
+        out.push(AppCommand::OpenDetail);
+    }
+}
+
+/// Position of the next (or previous) misclassified sample in the gallery order.
+pub fn next_wrong(s: &Session, from: usize, inclusive: bool, forward: bool) -> Option<usize> {
+    let wrong = |pos: usize| {
+        let i = s.order[pos];
+        s.preds
+            .as_ref()
+            .and_then(|p| p.prediction(i))
+            .is_some_and(|p| p.predicted != Predicted::Class(s.dataset.samples[i].label))
+    };
+    if forward {
+        let start = if inclusive { from } else { from + 1 };
+        (start..s.order.len()).find(|&p| wrong(p))
+    } else {
+        (0..from).rev().find(|&p| wrong(p))
+    }
+}

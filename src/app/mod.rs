@@ -1,0 +1,244 @@
+//! The egui window: a thin layer over the core. `LabelscopeApp` owns the session and the
+//! thumbnail cache; panels draw plain data and push [`AppCommand`]s that are applied after the
+//! frame.
+
+mod commands;
+pub mod gallery_view;
+mod keys;
+mod panels;
+pub mod session;
+mod thumbnails;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use commands::AppCommand;
+pub use session::{Session, bundled_sample};
+
+use crate::dataset::OpenOptions;
+use crate::model::BackendKind;
+
+/// What to open at start-up.
+#[derive(Clone, Debug, Default)]
+pub struct StartupArgs {
+    /// Dataset folder or manifest.
+    pub dataset: Option<PathBuf>,
+    /// Model (`.onnx` or spec `.json`), run at once.
+    pub model: Option<PathBuf>,
+    /// Predictions file, loaded instead of running a model.
+    pub predictions: Option<PathBuf>,
+    /// Backend for runs.
+    pub backend: Option<BackendKind>,
+    /// Dataset open options.
+    pub open: OpenOptions,
+}
+
+/// Preferences kept between runs (UI only; dataset state lives in the dataset's state folder).
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    /// Recently opened datasets, newest first.
+    pub recent: Vec<PathBuf>,
+    /// Thumbnail size in points.
+    pub thumb_size: f32,
+}
+
+const PREFS_KEY: &str = "labelscope-prefs";
+
+/// The application.
+pub struct LabelscopeApp {
+    /// The open dataset, if any.
+    pub session: Option<Session>,
+    thumbs: Option<thumbnails::Thumbnails>,
+    /// Preferences.
+    pub prefs: Prefs,
+    /// Inline error (opening failed), with the path.
+    pub open_error: Option<String>,
+    /// Detail view visible.
+    pub detail_open: bool,
+    /// Help overlay visible.
+    pub help_open: bool,
+    backend: BackendKind,
+    commands: Vec<AppCommand>,
+    detail: panels::detail::DetailCache,
+    wake: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+impl LabelscopeApp {
+    /// Creates the app and starts opening `args` (the bundled sample when empty).
+    pub fn new(ctx: &egui::Context, storage: Option<&dyn eframe::Storage>, args: StartupArgs) -> Self {
+        let prefs: Prefs = storage.and_then(|s| eframe::get_value(s, PREFS_KEY)).unwrap_or_default();
+        let ctx2 = ctx.clone();
+        let mut app = Self {
+            session: None,
+            thumbs: None,
+            prefs,
+            open_error: None,
+            detail_open: false,
+            help_open: false,
+            backend: args.backend.unwrap_or(BackendKind::Auto),
+            commands: Vec::new(),
+            detail: Default::default(),
+            wake: Some(Arc::new(move || ctx2.request_repaint())),
+        };
+        if app.prefs.thumb_size < 32.0 {
+            app.prefs.thumb_size = 96.0;
+        }
+        let (dataset, model) = match (&args.dataset, bundled_sample()) {
+            (Some(d), _) => (Some(d.clone()), args.model.clone()),
+            (None, Some((d, m))) => (Some(d), Some(args.model.clone().unwrap_or(m))),
+            (None, None) => (None, args.model.clone()),
+        };
+        if let Some(d) = dataset {
+            app.open_dataset(d, &args.open);
+        }
+        if let Some(p) = &args.predictions {
+            app.apply(AppCommand::ImportPredictions(p.clone()));
+        } else if let Some(m) = model {
+            app.apply(AppCommand::OpenModel(m));
+        }
+        app
+    }
+
+    fn open_dataset(&mut self, path: PathBuf, opts: &OpenOptions) {
+        if let Some(s) = &mut self.session {
+            s.cancel();
+        }
+        match Session::open(&path, opts) {
+            Ok(s) => {
+                self.session = Some(s);
+                self.open_error = None;
+                self.detail_open = false;
+                let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
+                self.thumbs = Some(thumbnails::Thumbnails::new(2, 160, 3000, wake));
+                let abs = std::fs::canonicalize(&path).unwrap_or(path);
+                self.prefs.recent.retain(|p| *p != abs);
+                self.prefs.recent.insert(0, abs);
+                self.prefs.recent.truncate(8);
+            }
+            Err(e) => self.open_error = Some(e),
+        }
+    }
+
+    /// Applies one command.
+    pub fn apply(&mut self, cmd: AppCommand) {
+        let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
+        match cmd {
+            AppCommand::OpenDataset(p) => self.open_dataset(p, &OpenOptions::default()),
+            AppCommand::OpenModel(p) => {
+                if let Some(s) = &mut self.session {
+                    match s.set_model(&p) {
+                        Ok(()) => s.start_prediction(self.backend, true, wake),
+                        Err(e) => s.error = Some(e),
+                    }
+                } else {
+                    self.open_error = Some("open a dataset before choosing a model".into());
+                }
+            }
+            AppCommand::ImportPredictions(p) => {
+                if let Some(s) = &mut self.session
+                    && let Err(e) = s.import(&p)
+                {
+                    s.error = Some(e);
+                }
+            }
+            AppCommand::Run { fresh } => {
+                if let Some(s) = &mut self.session {
+                    s.start_prediction(self.backend, !fresh, wake);
+                }
+            }
+            AppCommand::Cancel => {
+                if let Some(s) = &mut self.session {
+                    s.cancel();
+                }
+            }
+            AppCommand::SetFilter(f) => {
+                if let Some(s) = &mut self.session {
+                    s.set_filter(f);
+                    s.cursor = (!s.order.is_empty()).then_some(0).filter(|_| s.cursor.is_some());
+                }
+            }
+            AppCommand::SetSort(k) => {
+                if let Some(s) = &mut self.session {
+                    s.set_sort(k);
+                }
+            }
+            AppCommand::SelectPosition(pos) => {
+                if let Some(s) = &mut self.session
+                    && pos < s.order.len()
+                {
+                    s.cursor = Some(pos);
+                }
+            }
+            AppCommand::OpenDetail => self.detail_open = self.session.as_ref().is_some_and(|s| s.cursor.is_some()),
+            AppCommand::CloseDetail => self.detail_open = false,
+            AppCommand::ToggleHelp => self.help_open = !self.help_open,
+        }
+    }
+
+    fn drain_commands(&mut self) {
+        for cmd in std::mem::take(&mut self.commands) {
+            self.apply(cmd);
+        }
+    }
+}
+
+impl eframe::App for LabelscopeApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        if let Some(s) = &mut self.session {
+            s.poll(Duration::from_millis(5));
+            if s.job.is_some() {
+                ctx.request_repaint_after(Duration::from_millis(100));
+            }
+        }
+        if let Some(t) = &mut self.thumbs {
+            t.begin_frame(ctx);
+        }
+        for file in ctx.input(|i| i.raw.dropped_files.clone()) {
+            if let Some(path) = file.path {
+                let is_model = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx") || e.eq_ignore_ascii_case("json"));
+                self.commands.push(if is_model { AppCommand::OpenModel(path) } else { AppCommand::OpenDataset(path) });
+            }
+        }
+        keys::handle_keys(ctx, self.session.as_ref(), self.detail_open, self.help_open, &mut self.commands);
+        self.drain_commands();
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        panels::top_bar::top_bar_ui(ui, self.session.as_ref(), &self.prefs.recent, self.open_error.as_deref(), &mut self.commands);
+        if let Some(session) = &self.session {
+            panels::metrics::metrics_panel_ui(ui, session, &mut self.commands);
+            if self.detail_open {
+                panels::detail::detail_panel_ui(ui, session, &mut self.detail, &mut self.commands);
+            }
+            egui::CentralPanel::default().show(ui, |ui| {
+                if let Some(thumbs) = &mut self.thumbs {
+                    panels::gallery::gallery_ui(ui, session, thumbs, &mut self.prefs.thumb_size, &mut self.commands);
+                }
+            });
+        } else {
+            egui::CentralPanel::default().show(ui, |ui| {
+                ui.heading("Open a dataset folder or manifest to begin (File → Open dataset…, or drop a folder here).");
+            });
+        }
+        if self.help_open {
+            panels::help::help_ui(ui.ctx(), &mut self.commands);
+        }
+        self.drain_commands();
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, PREFS_KEY, &self.prefs);
+    }
+}
+
+/// Opens the window and runs until it is closed.
+pub fn run_gui(args: StartupArgs) -> anyhow::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default().with_inner_size([1400.0, 900.0]).with_title("labelscope").with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native("labelscope", options, Box::new(move |cc| Ok(Box::new(LabelscopeApp::new(&cc.egui_ctx, cc.storage, args)))))
+        .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))
+}

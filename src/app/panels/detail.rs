@@ -1,0 +1,149 @@
+//! The detail view of the selected sample: the full image with zoom/pan, the exact pixels the
+//! model saw (after resize/crop/colour conversion), top-k probabilities, path, size, colour mode
+//! and any per-sample error. Images are decoded on a background thread.
+
+use egui::{Color32, ColorImage, Rect, TextureHandle, TextureOptions, vec2};
+
+use super::super::commands::AppCommand;
+use super::super::session::Session;
+use super::gallery::predicted_name;
+use crate::eval::{Entry, Predicted};
+use crate::model::preprocess::prepare_pixels;
+
+struct Loaded {
+    full: ColorImage,
+    seen: Option<ColorImage>,
+    info: String,
+}
+
+/// Textures and loading state of the detail view.
+#[derive(Default)]
+pub struct DetailCache {
+    sample: Option<usize>,
+    full: Option<TextureHandle>,
+    seen: Option<TextureHandle>,
+    info: String,
+    error: Option<String>,
+    pending: Option<crossbeam_channel::Receiver<Result<Loaded, String>>>,
+    scene_rect: Rect,
+}
+
+impl DetailCache {
+    fn ensure(&mut self, ctx: &egui::Context, s: &Session, i: usize) {
+        if self.sample != Some(i) {
+            *self = Self { sample: Some(i), scene_rect: Rect::NOTHING, ..Default::default() };
+            let path = s.dataset.samples[i].path.clone();
+            let input = s.model.as_ref().map(|m| m.spec.input.clone());
+            let (tx, rx) = crossbeam_channel::bounded(1);
+            let ctx = ctx.clone();
+            let spawned = std::thread::Builder::new().name("detail-loader".into()).spawn(move || {
+                let result = crate::dataset::image_io::decode_image(&path).map_err(|e| e.to_string()).map(|img| {
+                    let info = format!("{}x{} pixels, {:?}", img.width(), img.height(), img.color());
+                    let rgba = img.to_rgba8();
+                    let full = ColorImage::from_rgba_unmultiplied([rgba.width() as usize, rgba.height() as usize], rgba.as_raw());
+                    let seen = input.and_then(|inp| prepare_pixels(&img, &inp).ok()).map(|p| {
+                        let size = [p.width as usize, p.height as usize];
+                        if p.channels == 1 { ColorImage::from_gray(size, &p.pixels) } else { ColorImage::from_rgb(size, &p.pixels) }
+                    });
+                    Loaded { full, seen, info }
+                });
+                let _ = tx.send(result);
+                ctx.request_repaint();
+            });
+            match spawned {
+                Ok(_) => self.pending = Some(rx),
+                Err(e) => self.error = Some(e.to_string()),
+            }
+        }
+        if let Some(rx) = &self.pending
+            && let Ok(result) = rx.try_recv()
+        {
+            match result {
+                Ok(l) => {
+                    self.full = Some(ctx.load_texture("detail-full", l.full, TextureOptions::LINEAR));
+                    self.seen = l.seen.map(|img| ctx.load_texture("detail-seen", img, TextureOptions::NEAREST));
+                    self.info = l.info;
+                }
+                Err(e) => self.error = Some(e),
+            }
+            self.pending = None;
+        }
+    }
+}
+
+/// Draws the right-hand detail panel.
+pub fn detail_panel_ui(ui: &mut egui::Ui, s: &Session, cache: &mut DetailCache, out: &mut Vec<AppCommand>) {
+    let Some(i) = s.selected() else { return };
+    cache.ensure(ui.ctx(), s, i);
+    egui::Panel::right("detail").resizable(true).default_size(440.0).show(ui, |ui| {
+        let smp = &s.dataset.samples[i];
+        ui.horizontal(|ui| {
+            ui.heading(&smp.id.0);
+            if ui.button("✕").on_hover_text("Close (Esc)").clicked() {
+                out.push(AppCommand::CloseDetail);
+            }
+        });
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.label(format!("Label: {}", s.dataset.class_name(smp.label)));
+            if let Some(split) = &smp.split {
+                ui.label(format!("Split: {split}"));
+            }
+            match s.preds.as_ref().and_then(|p| p.entries.get(i)) {
+                Some(Entry::Predicted(p)) => {
+                    let correct = p.predicted == Predicted::Class(smp.label);
+                    let color = if correct { Color32::from_rgb(60, 170, 90) } else { Color32::from_rgb(220, 70, 60) };
+                    ui.colored_label(color, format!("Predicted: {} ({:.1}%)", predicted_name(s, p.predicted), p.confidence.unwrap_or(0.0) * 100.0));
+                    if let Some(raw) = &p.raw {
+                        ui.label(format!("Raw answer: {raw}"));
+                    }
+                    if let Some(probs) = &p.probs {
+                        top_k_ui(ui, s, probs);
+                    }
+                }
+                Some(Entry::Failed(e)) => {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
+                }
+                _ => {
+                    ui.weak("No prediction yet.");
+                }
+            }
+            ui.separator();
+            if let Some(e) = &cache.error {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
+            ui.label(smp.path.display().to_string());
+            if !cache.info.is_empty() {
+                ui.label(&cache.info);
+            }
+            if let Some(full) = &cache.full {
+                ui.strong("Image (scroll to zoom, drag to pan)");
+                let size = full.size_vec2();
+                let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width(), 300.0), egui::Sense::hover());
+                let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect));
+                if cache.scene_rect == Rect::NOTHING {
+                    cache.scene_rect = Rect::from_min_size(egui::Pos2::ZERO, size);
+                }
+                egui::Scene::new().zoom_range(0.1..=20.0).show(&mut child, &mut cache.scene_rect, |ui| {
+                    ui.add(egui::Image::new((full.id(), size)));
+                });
+            } else if cache.pending.is_some() {
+                ui.spinner();
+            }
+            if let Some(seen) = &cache.seen {
+                ui.strong("What the model sees").on_hover_text("The input tensor rendered back: after resize, crop and colour conversion, before normalisation");
+                let scale = (200.0 / seen.size_vec2().x.max(seen.size_vec2().y)).max(1.0);
+                ui.add(egui::Image::new((seen.id(), seen.size_vec2() * scale)));
+            }
+        });
+    });
+}
+
+fn top_k_ui(ui: &mut egui::Ui, s: &Session, probs: &[f32]) {
+    let mut order: Vec<usize> = (0..probs.len()).collect();
+    order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
+    ui.strong("Top classes");
+    for &k in order.iter().take(5) {
+        let name = s.dataset.classes.get(k).cloned().unwrap_or_else(|| "other".into());
+        ui.add(egui::ProgressBar::new(probs[k]).desired_width(260.0).text(format!("{name}: {:.1}%", probs[k] * 100.0)));
+    }
+}

@@ -1,0 +1,195 @@
+//! The metrics panel: headline numbers, the per-class table (sortable; a click filters the
+//! gallery to that class), the confusion matrix, a confidence histogram (correct vs wrong) and
+//! a reliability diagram.
+
+use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, pos2, vec2};
+
+use super::super::commands::AppCommand;
+use super::super::gallery_view::Filter;
+use super::super::session::Session;
+use crate::dataset::ClassId;
+use crate::eval::{Metrics, Predicted, ReliabilityBin, reliability_bins};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum ClassSort {
+    #[default]
+    Index,
+    Precision,
+    Recall,
+    F1,
+    Support,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct PanelState {
+    sort: ClassSort,
+    ascending: bool,
+    normalise: bool,
+}
+
+/// Draws the left metrics panel.
+pub fn metrics_panel_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
+    egui::Panel::left("metrics").resizable(true).default_size(430.0).show(ui, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            let Some(m) = &s.metrics else {
+                ui.heading("Metrics");
+                ui.label(if s.job.is_some() { "Waiting for the first predictions…" } else { "Open a model (File → Open model…) to see metrics." });
+                return;
+            };
+            let id = ui.id().with("metrics_state");
+            let mut st: PanelState = ui.data(|d| d.get_temp(id)).unwrap_or_default();
+            summary_ui(ui, m);
+            ui.separator();
+            class_table_ui(ui, m, &s.filter, &mut st, out);
+            ui.separator();
+            super::confusion::confusion_ui(ui, &m.confusion, &s.filter, &mut st.normalise, out);
+            ui.separator();
+            let pairs = confidence_pairs(s);
+            histogram_ui(ui, &pairs);
+            ui.separator();
+            reliability_ui(ui, &reliability_bins(&pairs, 15), m.ece);
+            ui.data_mut(|d| d.insert_temp(id, st));
+        });
+    });
+}
+
+fn summary_ui(ui: &mut egui::Ui, m: &Metrics) {
+    ui.heading("Metrics");
+    egui::Grid::new("summary").num_columns(4).spacing([16.0, 4.0]).show(ui, |ui| {
+        ui.label("Accuracy");
+        ui.strong(format!("{:.2}%", m.accuracy * 100.0));
+        ui.label("Balanced acc.");
+        ui.strong(format!("{:.2}%", m.balanced_accuracy * 100.0));
+        ui.end_row();
+        ui.label("Macro F1");
+        ui.strong(format!("{:.4}", m.macro_f1));
+        ui.label("Weighted F1");
+        ui.strong(format!("{:.4}", m.weighted_f1));
+        ui.end_row();
+        ui.label("ECE (15 bins)");
+        ui.strong(format!("{:.4}", m.ece));
+        ui.label("Latency p50/p95");
+        ui.strong(format!("{:.1}/{:.1} ms", m.latency_ms.p50, m.latency_ms.p95));
+        ui.end_row();
+        ui.label("Evaluated");
+        ui.strong(format!("{} of {}", m.num_evaluated, m.num_samples));
+        ui.label("Throughput");
+        ui.strong(m.images_per_sec.map_or("cached".to_string(), |v| format!("{v:.0} img/s")));
+        ui.end_row();
+    });
+    if m.num_failed + m.num_other + m.num_unparsed + m.num_missing > 0 {
+        ui.label(format!(
+            "{} failed · {} predicted outside the label set (other) · {} unparsed · {} not predicted",
+            m.num_failed, m.num_other, m.num_unparsed, m.num_missing
+        ));
+    }
+}
+
+fn class_table_ui(ui: &mut egui::Ui, m: &Metrics, filter: &Filter, st: &mut PanelState, out: &mut Vec<AppCommand>) {
+    ui.strong("Per class");
+    let mut rows: Vec<usize> = (0..m.per_class.len()).collect();
+    let key = |i: usize| {
+        let c = &m.per_class[i];
+        match st.sort {
+            ClassSort::Index => i as f64,
+            ClassSort::Precision => c.precision,
+            ClassSort::Recall => c.recall,
+            ClassSort::F1 => c.f1,
+            ClassSort::Support => c.support as f64,
+        }
+    };
+    rows.sort_by(|&a, &b| key(a).total_cmp(&key(b)));
+    if !st.ascending && st.sort != ClassSort::Index {
+        rows.reverse();
+    }
+    egui::Grid::new("per_class").striped(true).num_columns(5).spacing([12.0, 2.0]).show(ui, |ui| {
+        for (name, sort) in [("Class", ClassSort::Index), ("Precision", ClassSort::Precision), ("Recall", ClassSort::Recall), ("F1", ClassSort::F1), ("Support", ClassSort::Support)] {
+            let arrow = if st.sort == sort && sort != ClassSort::Index { if st.ascending { " ⏶" } else { " ⏷" } } else { "" };
+            if ui.selectable_label(st.sort == sort, format!("{name}{arrow}")).on_hover_text("Sort by this column").clicked() {
+                if st.sort == sort {
+                    st.ascending = !st.ascending;
+                } else {
+                    st.sort = sort;
+                    st.ascending = false;
+                }
+            }
+        }
+        ui.end_row();
+        for i in rows {
+            let c = &m.per_class[i];
+            let selected = filter.true_class == Some(ClassId(i as u32)) && filter.predicted.is_none();
+            if ui.selectable_label(selected, &c.label).on_hover_text("Show this class in the gallery").clicked() {
+                let f = if selected { Filter::default() } else { Filter { true_class: Some(ClassId(i as u32)), ..Filter::default() } };
+                out.push(AppCommand::SetFilter(f));
+            }
+            ui.label(format!("{:.3}", c.precision));
+            ui.label(format!("{:.3}", c.recall));
+            ui.label(format!("{:.3}", c.f1));
+            ui.label(c.support.to_string());
+            ui.end_row();
+        }
+    });
+}
+
+/// (confidence, correct) of every predicted sample with a confidence.
+fn confidence_pairs(s: &Session) -> Vec<(f32, bool)> {
+    let Some(p) = &s.preds else { return Vec::new() };
+    s.dataset
+        .samples
+        .iter()
+        .enumerate()
+        .filter_map(|(i, smp)| p.prediction(i).and_then(|pr| pr.confidence.map(|c| (c, pr.predicted == Predicted::Class(smp.label)))))
+        .collect()
+}
+
+fn chart_rect(ui: &mut egui::Ui, height: f32) -> Rect {
+    let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width().min(400.0), height), Sense::hover());
+    ui.painter().rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
+    rect.shrink(6.0)
+}
+
+fn histogram_ui(ui: &mut egui::Ui, pairs: &[(f32, bool)]) {
+    ui.strong("Confidence histogram");
+    ui.horizontal(|ui| {
+        ui.colored_label(Color32::from_rgb(60, 160, 90), "■ correct");
+        ui.colored_label(Color32::from_rgb(210, 70, 60), "■ wrong");
+    });
+    const BINS: usize = 20;
+    let mut correct = [0u32; BINS];
+    let mut wrong = [0u32; BINS];
+    for &(c, ok) in pairs {
+        let b = ((c * BINS as f32) as usize).min(BINS - 1);
+        if ok { correct[b] += 1 } else { wrong[b] += 1 }
+    }
+    let rect = chart_rect(ui, 110.0);
+    let painter = ui.painter();
+    let max = (0..BINS).map(|b| correct[b] + wrong[b]).max().unwrap_or(1).max(1) as f32;
+    let w = rect.width() / BINS as f32;
+    for b in 0..BINS {
+        let x = rect.left() + b as f32 * w;
+        let hc = rect.height() * correct[b] as f32 / max;
+        let hw = rect.height() * wrong[b] as f32 / max;
+        painter.rect_filled(Rect::from_min_max(pos2(x + 1.0, rect.bottom() - hc), pos2(x + w - 1.0, rect.bottom())), 0.0, Color32::from_rgb(60, 160, 90));
+        painter.rect_filled(Rect::from_min_max(pos2(x + 1.0, rect.bottom() - hc - hw), pos2(x + w - 1.0, rect.bottom() - hc)), 0.0, Color32::from_rgb(210, 70, 60));
+    }
+    let font = FontId::proportional(9.0);
+    painter.text(rect.left_bottom(), Align2::LEFT_BOTTOM, "0", font.clone(), ui.visuals().weak_text_color());
+    painter.text(rect.right_bottom(), Align2::RIGHT_BOTTOM, "1", font, ui.visuals().weak_text_color());
+}
+
+fn reliability_ui(ui: &mut egui::Ui, bins: &[ReliabilityBin], ece: f64) {
+    ui.strong(format!("Reliability diagram (ECE {ece:.4})"));
+    ui.weak("Bars: accuracy per confidence bin · diagonal: perfect calibration");
+    let rect = chart_rect(ui, 160.0);
+    let painter = ui.painter();
+    let w = rect.width() / bins.len().max(1) as f32;
+    for (k, b) in bins.iter().enumerate() {
+        if b.count == 0 {
+            continue;
+        }
+        let x = rect.left() + k as f32 * w;
+        let h = rect.height() * b.accuracy;
+        painter.rect_filled(Rect::from_min_max(pos2(x + 1.0, rect.bottom() - h), pos2(x + w - 1.0, rect.bottom())), 0.0, Color32::from_rgb(70, 120, 200));
+    }
+    painter.line_segment([rect.left_bottom(), rect.right_top()], Stroke::new(1.0, ui.visuals().weak_text_color()));
+}

@@ -1,0 +1,8 @@
+//! The window's panels. Each takes plain data and pushes commands.
+
+pub mod confusion;
+pub mod detail;
+pub mod gallery;
+pub mod help;
+pub mod metrics;
+pub mod top_bar;

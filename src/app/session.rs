@@ -1,0 +1,245 @@
+//! One open dataset in the window: the dataset, the model, predictions as they stream in,
+//! metrics, the gallery's filter/sort/order and the selection. No drawing here.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::gallery_view::{Filter, SortKey, visible_order};
+use crate::dataset::{Dataset, OpenOptions, open_dataset};
+use crate::eval::{Entry, Metrics, PredictionSet, compute_metrics, import_predictions, predictions_from_probs};
+use crate::jobs::JobControl;
+use crate::model::{BackendKind, LoadedModel, PredictOptions, PredictReport, PredictionCache, SampleOutcome, load_model, predict_dataset, resolve_backend};
+
+/// A prediction job running on a background thread.
+pub struct RunningPredict {
+    /// Cancel flag and progress counters.
+    pub control: JobControl,
+    results: crossbeam_channel::Receiver<(usize, SampleOutcome)>,
+    done: crossbeam_channel::Receiver<Result<(PredictReport, String), String>>,
+}
+
+/// The state of one open dataset.
+pub struct Session {
+    /// The dataset.
+    pub dataset: Arc<Dataset>,
+    /// The model, once chosen.
+    pub model: Option<Arc<LoadedModel>>,
+    /// Predictions (filled in as they arrive).
+    pub preds: Option<PredictionSet>,
+    /// Metrics of `preds`, recomputed when they change (throttled while a job runs).
+    pub metrics: Option<Metrics>,
+    /// The running prediction job.
+    pub job: Option<RunningPredict>,
+    /// Backend description of the last run ("tract-onnx ...", "onnxruntime ...").
+    pub backend: Option<String>,
+    /// Advice about the backend (how to get ONNX Runtime).
+    pub backend_hint: Option<String>,
+    /// Notes about the model or mapping (assumptions, unmapped labels).
+    pub notes: Vec<String>,
+    /// Last error of a background job, with the path.
+    pub error: Option<String>,
+    /// Gallery filter.
+    pub filter: Filter,
+    /// Gallery sort.
+    pub sort: SortKey,
+    /// Visible sample indices in gallery order.
+    pub order: Vec<usize>,
+    /// Position of the selected sample in `order`.
+    pub cursor: Option<usize>,
+    order_dirty: bool,
+    metrics_dirty: bool,
+    last_metrics: Instant,
+}
+
+impl Session {
+    /// Opens the dataset at `path`.
+    pub fn open(path: &Path, opts: &OpenOptions) -> Result<Self, String> {
+        let dataset = open_dataset(path, opts).map_err(|e| e.to_string())?;
+        let order = (0..dataset.samples.len()).collect();
+        Ok(Self {
+            dataset: Arc::new(dataset),
+            model: None,
+            preds: None,
+            metrics: None,
+            job: None,
+            backend: None,
+            backend_hint: None,
+            notes: Vec::new(),
+            error: None,
+            filter: Filter::default(),
+            sort: SortKey::default(),
+            order,
+            cursor: None,
+            order_dirty: false,
+            metrics_dirty: false,
+            last_metrics: Instant::now(),
+        })
+    }
+
+    /// The selected sample index, if any.
+    pub fn selected(&self) -> Option<usize> {
+        self.cursor.and_then(|c| self.order.get(c).copied())
+    }
+
+    /// Loads the model at `path` (an `.onnx` or a spec `.json`).
+    pub fn set_model(&mut self, path: &Path) -> Result<(), String> {
+        let model = load_model(path).map_err(|e| e.to_string())?;
+        self.notes = model.notes.clone();
+        self.model = Some(Arc::new(model));
+        Ok(())
+    }
+
+    /// Loads predictions made elsewhere.
+    pub fn import(&mut self, file: &Path) -> Result<(), String> {
+        let (set, warnings) = import_predictions(file, &self.dataset).map_err(|e| e.to_string())?;
+        self.notes = warnings;
+        self.backend = Some(format!("imported from {}", file.display()));
+        self.preds = Some(set);
+        self.changed();
+        Ok(())
+    }
+
+    /// Starts predicting with the current model on a background thread; `wake` requests a repaint.
+    pub fn start_prediction(&mut self, backend: BackendKind, use_cache: bool, wake: Arc<dyn Fn() + Send + Sync>) {
+        let Some(model) = self.model.clone() else {
+            self.error = Some("choose a model first".into());
+            return;
+        };
+        self.cancel();
+        let n = self.dataset.samples.len();
+        self.preds = Some(PredictionSet {
+            name: model.spec.name.clone(),
+            source: String::new(),
+            entries: vec![Entry::Missing; n],
+            elapsed_secs: None,
+            num_cached: 0,
+            num_inferred: 0,
+        });
+        self.error = None;
+        let control = JobControl::new(Some(wake));
+        let (tx, results) = crossbeam_channel::bounded(8192);
+        let (done_tx, done) = crossbeam_channel::bounded(1);
+        let (dataset, job) = (self.dataset.clone(), control.clone());
+        let spawned = std::thread::Builder::new().name("predict-job".into()).spawn(move || {
+            let result = resolve_backend(backend, &model).and_then(|b| {
+                let mut cache = crate::state::state_dir(&dataset.root).ok().map(|d| PredictionCache::open(&d, &model, &dataset.classes));
+                let opts = PredictOptions { use_cache, ..PredictOptions::default() };
+                let report = predict_dataset(&dataset, &model, &b, &opts, cache.as_mut(), &job, Some(&tx))?;
+                Ok((report, b.hint.unwrap_or_default()))
+            });
+            let _ = done_tx.send(result);
+            job.finish();
+        });
+        match spawned {
+            Ok(_) => self.job = Some(RunningPredict { control, results, done }),
+            Err(e) => self.error = Some(format!("cannot start the prediction thread: {e}")),
+        }
+    }
+
+    /// Asks the running job to stop.
+    pub fn cancel(&mut self) {
+        if let Some(job) = &self.job {
+            job.control.cancel();
+        }
+    }
+
+    /// Per frame: drains streamed results for at most `budget`, finishes the job, refreshes the
+    /// gallery order and (throttled) the metrics. Returns whether anything changed.
+    pub fn poll(&mut self, budget: Duration) -> bool {
+        let started = Instant::now();
+        let mut changed = false;
+        if let (Some(job), Some(preds)) = (&self.job, &mut self.preds) {
+            let n = self.dataset.classes.len();
+            while let Ok((i, outcome)) = job.results.try_recv() {
+                preds.entries[i] = match outcome {
+                    SampleOutcome::Predicted(p) => Entry::Predicted(predictions_from_probs(&p.probs, n, Some(p.latency_ms))),
+                    SampleOutcome::Failed(e) => Entry::Failed(e),
+                };
+                changed = true;
+                if started.elapsed() > budget {
+                    break;
+                }
+            }
+            if job.results.is_empty() {
+                if let Ok(done) = job.done.try_recv() {
+                    match done {
+                        Ok((report, hint)) => {
+                            preds.source = report.backend.clone();
+                            preds.elapsed_secs = Some(report.elapsed_secs);
+                            preds.num_cached = report.num_cached;
+                            preds.num_inferred = report.num_inferred;
+                            self.backend = Some(report.backend.clone());
+                            self.backend_hint = (!hint.is_empty()).then_some(hint);
+                            self.notes.extend(report.mapping.notes.iter().cloned());
+                        }
+                        Err(e) => self.error = Some(e),
+                    }
+                    self.job = None;
+                    changed = true;
+                    self.metrics_dirty = true;
+                    self.last_metrics = Instant::now() - Duration::from_secs(1);
+                }
+            }
+        }
+        if changed {
+            self.changed();
+        }
+        self.refresh();
+        changed
+    }
+
+    /// Marks order and metrics as stale.
+    pub fn changed(&mut self) {
+        self.order_dirty = true;
+        self.metrics_dirty = true;
+    }
+
+    /// Recomputes what is stale: the order at once, metrics at most 4 times a second while a job runs.
+    pub fn refresh(&mut self) {
+        if self.order_dirty {
+            let selected = self.selected();
+            self.order = visible_order(&self.dataset, self.preds.as_ref(), &self.filter, self.sort);
+            self.cursor = selected.and_then(|s| self.order.iter().position(|&i| i == s));
+            self.order_dirty = false;
+        }
+        let due = self.job.is_none() || self.last_metrics.elapsed() > Duration::from_millis(250);
+        if self.metrics_dirty && due {
+            if let Some(preds) = &self.preds {
+                let truth: Vec<_> = self.dataset.samples.iter().map(|s| Some(s.label)).collect();
+                self.metrics = Some(compute_metrics(&self.dataset.classes, &truth, preds));
+            }
+            self.metrics_dirty = false;
+            self.last_metrics = Instant::now();
+        }
+    }
+
+    /// Sets the filter (recomputing the order).
+    pub fn set_filter(&mut self, filter: Filter) {
+        if filter != self.filter {
+            self.filter = filter;
+            self.order_dirty = true;
+            self.refresh();
+        }
+    }
+
+    /// Sets the sort key.
+    pub fn set_sort(&mut self, sort: SortKey) {
+        if sort != self.sort {
+            self.sort = sort;
+            self.order_dirty = true;
+            self.refresh();
+        }
+    }
+}
+
+/// The bundled sample: dataset and model paths, looked up from the working folder, then the
+/// source tree the binary was built from.
+pub fn bundled_sample() -> Option<(PathBuf, PathBuf)> {
+    let candidates = [PathBuf::from("."), PathBuf::from(env!("CARGO_MANIFEST_DIR"))];
+    candidates.iter().find_map(|base| {
+        let data = base.join("sample_data/fashion");
+        let model = base.join("assets/models/fashion_cnn.onnx");
+        (data.is_dir() && model.is_file()).then_some((data, model))
+    })
+}

@@ -1,0 +1,92 @@
+//! The window, headless, through egui_kittest: a real dataset and model, predictions streamed
+//! from the background job, a confusion-matrix click filtering the gallery, keyboard review.
+#![cfg(feature = "gui")]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use labelscope::app::{LabelscopeApp, StartupArgs};
+use labelscope::model::BackendKind;
+
+fn app_on_fashion_subset(dir: &std::path::Path) -> Harness<'static, LabelscopeApp> {
+    common::fashion_subset(dir, 6);
+    let args = StartupArgs {
+        dataset: Some(dir.to_path_buf()),
+        model: Some(common::repo().join("assets/models/fashion_cnn.onnx")),
+        backend: Some(BackendKind::Tract),
+        ..Default::default()
+    };
+    Harness::builder().with_size([1400.0, 900.0]).build_eframe(move |cc| LabelscopeApp::new(&cc.egui_ctx, None, args))
+}
+
+/// Steps the harness until `done` holds, failing after `timeout`.
+fn step_until(h: &mut Harness<'_, LabelscopeApp>, timeout: Duration, done: impl Fn(&LabelscopeApp) -> bool) {
+    let start = Instant::now();
+    while !done(h.state()) {
+        assert!(start.elapsed() < timeout, "condition not reached within {timeout:?}");
+        h.step();
+        std::thread::yield_now();
+    }
+    h.run_steps(3);
+}
+
+fn predictions_done(app: &LabelscopeApp) -> bool {
+    app.session.as_ref().is_some_and(|s| s.job.is_none() && s.metrics.is_some())
+}
+
+#[test]
+fn confusion_cell_click_filters_the_gallery_to_exactly_those_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on_fashion_subset(dir.path());
+    step_until(&mut h, Duration::from_secs(120), predictions_done);
+    let (label, count) = {
+        let s = h.state().session.as_ref().unwrap();
+        let m = s.metrics.as_ref().unwrap();
+        assert_eq!(m.num_evaluated, 60);
+        // The diagonal cell of the first class with any samples.
+        let r = (0..m.confusion.labels.len()).find(|&r| m.confusion.matrix[r][r] > 0).unwrap();
+        let count = m.confusion.matrix[r][r];
+        (format!("true {}, predicted {}: {count}", m.confusion.labels[r], m.confusion.labels[r]), count as usize)
+    };
+    h.get_by_label(&label).click();
+    h.run_steps(3);
+    let s = h.state().session.as_ref().unwrap();
+    assert_eq!(s.order.len(), count, "gallery shows exactly the cell's samples");
+    assert!(s.order.iter().all(|&i| s.preds.as_ref().unwrap().prediction(i).unwrap().predicted == labelscope::eval::Predicted::Class(s.dataset.samples[i].label)));
+    h.get_by_label(&format!("{count} of 60 samples"));
+}
+
+#[test]
+fn keyboard_moves_the_selection_and_opens_the_detail_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on_fashion_subset(dir.path());
+    step_until(&mut h, Duration::from_secs(120), predictions_done);
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(2);
+    assert_eq!(h.state().session.as_ref().unwrap().cursor, Some(0));
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(2);
+    assert_eq!(h.state().session.as_ref().unwrap().cursor, Some(1));
+    h.key_press(egui::Key::End);
+    h.run_steps(2);
+    assert_eq!(h.state().session.as_ref().unwrap().cursor, Some(59));
+    h.key_press(egui::Key::Home);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    assert!(h.state().detail_open);
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(!h.state().detail_open);
+    // N jumps to the first misclassified sample, if there is one.
+    h.key_press(egui::Key::N);
+    h.run_steps(2);
+    let s = h.state().session.as_ref().unwrap();
+    if let Some(pos) = s.cursor.filter(|&p| p > 0) {
+        let i = s.order[pos];
+        let p = s.preds.as_ref().unwrap().prediction(i).unwrap();
+        assert_ne!(p.predicted, labelscope::eval::Predicted::Class(s.dataset.samples[i].label));
+    }
+}
