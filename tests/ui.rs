@@ -77,6 +77,18 @@ fn keyboard_moves_the_selection_and_opens_the_detail_view() {
     h.key_press(egui::Key::Enter);
     h.run_steps(2);
     assert!(h.state().detail_open);
+    let (label, predicted) = {
+        let s = h.state().session.as_ref().unwrap();
+        let i = s.selected().unwrap();
+        let p = s.preds.as_ref().unwrap().prediction(i).unwrap();
+        let name = match p.predicted {
+            labelscope::eval::Predicted::Class(c) => s.dataset.class_name(c).to_string(),
+            other => format!("{other:?}").to_lowercase(),
+        };
+        (s.dataset.class_name(s.dataset.samples[i].label).to_string(), name)
+    };
+    h.get_by_label(&format!("Label: {label}"));
+    h.get_by_label_contains(&format!("Predicted: {predicted} ("));
     h.key_press(egui::Key::Escape);
     h.run_steps(2);
     assert!(!h.state().detail_open);
@@ -89,4 +101,41 @@ fn keyboard_moves_the_selection_and_opens_the_detail_view() {
         let p = s.preds.as_ref().unwrap().prediction(i).unwrap();
         assert_ne!(p.predicted, labelscope::eval::Predicted::Class(s.dataset.samples[i].label));
     }
+}
+
+/// A synthetic 100,000-sample dataset with predictions, in memory (no files needed).
+fn synthetic_session(n: usize) -> labelscope::app::Session {
+    use labelscope::dataset::{ClassId, Dataset, Layout, Sample, SampleId, ScanReport};
+    use labelscope::eval::{Entry, PredictionSet, predictions_from_probs};
+    let classes: Vec<String> = (0..10).map(|c| format!("class{c}")).collect();
+    let samples = (0..n)
+        .map(|i| Sample { id: SampleId(format!("s/{i:06}.png")), path: format!("/nonexistent/{i:06}.png").into(), label: ClassId((i % 10) as u32), split: None })
+        .collect();
+    let ds = Dataset { root: "/nonexistent".into(), source: "/nonexistent".into(), layout: Layout::ImageFolder, classes, samples, report: ScanReport::default() };
+    let entries = (0..n)
+        .map(|i| {
+            let mut probs = vec![0.02f32; 10];
+            probs[(i * 7 + i / 10) % 10] = 0.82;
+            Entry::Predicted(predictions_from_probs(&probs, 10, Some(1.0)))
+        })
+        .collect();
+    let mut s = labelscope::app::Session::from_dataset(ds);
+    s.preds = Some(PredictionSet { name: "synthetic".into(), source: "test".into(), entries, elapsed_secs: None, num_cached: 0, num_inferred: 0 });
+    s.changed();
+    s.refresh();
+    s
+}
+
+#[test]
+fn a_frame_on_100k_samples_lays_out_only_the_visible_cells() {
+    let session = synthetic_session(100_000);
+    let mut h = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| LabelscopeApp::with_session(&cc.egui_ctx, session));
+    h.run_steps(4);
+    let cells = h.query_all_by_label_contains(": true class").count();
+    assert!(cells > 0, "the gallery shows some cells");
+    assert!(cells < 200, "{cells} gallery cells laid out for 100,000 samples");
+    h.get_by_label("100000 of 100000 samples");
+    // The metrics panel shows the accuracy the core computed.
+    let acc = h.state().session.as_ref().unwrap().metrics.as_ref().unwrap().accuracy;
+    h.get_by_label(&format!("{:.2}%", acc * 100.0));
 }

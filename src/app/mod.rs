@@ -68,23 +68,7 @@ pub struct LabelscopeApp {
 impl LabelscopeApp {
     /// Creates the app and starts opening `args` (the bundled sample when empty).
     pub fn new(ctx: &egui::Context, storage: Option<&dyn eframe::Storage>, args: StartupArgs) -> Self {
-        let prefs: Prefs = storage.and_then(|s| eframe::get_value(s, PREFS_KEY)).unwrap_or_default();
-        let ctx2 = ctx.clone();
-        let mut app = Self {
-            session: None,
-            thumbs: None,
-            prefs,
-            open_error: None,
-            detail_open: false,
-            help_open: false,
-            backend: args.backend.unwrap_or(BackendKind::Auto),
-            commands: Vec::new(),
-            detail: Default::default(),
-            wake: Some(Arc::new(move || ctx2.request_repaint())),
-        };
-        if app.prefs.thumb_size < 32.0 {
-            app.prefs.thumb_size = 96.0;
-        }
+        let mut app = Self::blank(ctx, storage, args.backend.unwrap_or(BackendKind::Auto));
         let (dataset, model) = match (&args.dataset, bundled_sample()) {
             (Some(d), _) => (Some(d.clone()), args.model.clone()),
             (None, Some((d, m))) => (Some(d), Some(args.model.clone().unwrap_or(m))),
@@ -101,17 +85,50 @@ impl LabelscopeApp {
         app
     }
 
+    /// An app with nothing open.
+    fn blank(ctx: &egui::Context, storage: Option<&dyn eframe::Storage>, backend: BackendKind) -> Self {
+        let prefs: Prefs = storage.and_then(|s| eframe::get_value(s, PREFS_KEY)).unwrap_or_default();
+        let ctx2 = ctx.clone();
+        let mut app = Self {
+            session: None,
+            thumbs: None,
+            prefs,
+            open_error: None,
+            detail_open: false,
+            help_open: false,
+            backend,
+            commands: Vec::new(),
+            detail: Default::default(),
+            wake: Some(Arc::new(move || ctx2.request_repaint())),
+        };
+        if app.prefs.thumb_size < 32.0 {
+            app.prefs.thumb_size = 96.0;
+        }
+        app
+    }
+
+    /// Creates the app around an existing session (tests, embedding).
+    pub fn with_session(ctx: &egui::Context, session: Session) -> Self {
+        let mut app = Self::blank(ctx, None, BackendKind::Auto);
+        app.install_session(session);
+        app
+    }
+
+    fn install_session(&mut self, session: Session) {
+        self.session = Some(session);
+        self.open_error = None;
+        self.detail_open = false;
+        let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
+        self.thumbs = Some(thumbnails::Thumbnails::new(2, 160, 3000, wake));
+    }
+
     fn open_dataset(&mut self, path: PathBuf, opts: &OpenOptions) {
         if let Some(s) = &mut self.session {
             s.cancel();
         }
         match Session::open(&path, opts) {
             Ok(s) => {
-                self.session = Some(s);
-                self.open_error = None;
-                self.detail_open = false;
-                let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
-                self.thumbs = Some(thumbnails::Thumbnails::new(2, 160, 3000, wake));
+                self.install_session(s);
                 let abs = std::fs::canonicalize(&path).unwrap_or(path);
                 self.prefs.recent.retain(|p| *p != abs);
                 self.prefs.recent.insert(0, abs);

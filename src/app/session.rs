@@ -56,8 +56,13 @@ impl Session {
     /// Opens the dataset at `path`.
     pub fn open(path: &Path, opts: &OpenOptions) -> Result<Self, String> {
         let dataset = open_dataset(path, opts).map_err(|e| e.to_string())?;
+        Ok(Self::from_dataset(dataset))
+    }
+
+    /// A session on an already opened dataset.
+    pub fn from_dataset(dataset: Dataset) -> Self {
         let order = (0..dataset.samples.len()).collect();
-        Ok(Self {
+        Self {
             dataset: Arc::new(dataset),
             model: None,
             preds: None,
@@ -74,7 +79,7 @@ impl Session {
             order_dirty: false,
             metrics_dirty: false,
             last_metrics: Instant::now(),
-        })
+        }
     }
 
     /// The selected sample index, if any.

@@ -33,7 +33,7 @@ pub fn metrics_panel_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand
         egui::ScrollArea::vertical().show(ui, |ui| {
             let Some(m) = &s.metrics else {
                 ui.heading("Metrics");
-                ui.label(if s.job.is_some() { "Waiting for the first predictions…" } else { "Open a model (File → Open model…) to see metrics." });
+                ui.label(if s.job.is_some() { "Waiting for the first predictions…" } else { "No model loaded: open a model or predictions file (File menu)." });
                 return;
             };
             let id = ui.id().with("metrics_state");
