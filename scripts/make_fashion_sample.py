@@ -8,7 +8,8 @@ Deterministic: a fixed seed picks the same images and injections every time.
 
 What it writes:
 - `sample_data/fashion/<safe class folder>/test_<index>.png`: 120 test images per class (1,200),
-  upscaled 4x to 112x112 (bicubic) so that overlaid text is legible. `<index>` is the image's
+  upscaled 4x to 112x112 (nearest neighbour: every original pixel becomes a 4x4 block, so
+  a box filter recovers the exact test image) so that overlaid text is legible. `<index>` is the image's
   index in the canonical Fashion-MNIST test set.
 - `sample_data/fashion/classes.json`: folder name -> class name, in Fashion-MNIST's class
   order (the class "T-shirt/top" is stored in the folder `T-shirt_top`).
@@ -114,7 +115,7 @@ def main():
     for i in sorted(chosen):
         true = int(labels[i])
         given = true
-        img = Image.fromarray(images[i], "L").resize((SIZE, SIZE), Image.BICUBIC)
+        img = Image.fromarray(images[i], "L").resize((SIZE, SIZE), Image.NEAREST)
         if i in flips:
             given = rng.choice([c for c in range(len(CLASSES)) if c != true])
         rel = f"{safe_folder(CLASSES[given])}/test_{i:05d}.png"

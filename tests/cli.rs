@@ -1,5 +1,7 @@
 //! The built binary: exit codes, stdout JSON, written files, and errors naming the file.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::process::Command;

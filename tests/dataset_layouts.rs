@@ -1,5 +1,7 @@
 //! Each dataset layout on generated fixtures, with bad rows and files in the scan report.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{png, write};

@@ -2,6 +2,8 @@
 //! zero-shot cat/dog map on a real cat photo, tract vs ONNX Runtime agreement, the prediction
 //! cache and cancellation.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use labelscope::dataset::{OpenOptions, open_dataset};
@@ -13,8 +15,9 @@ fn opts(threads: usize) -> PredictOptions {
     PredictOptions { threads, use_cache: false }
 }
 
-/// Documented accuracy of the Fashion CNN on the bundled (deliberately contaminated) sample.
-const FASHION_SAMPLE_MIN_ACCURACY: f64 = 0.85;
+/// Documented accuracy of the Fashion CNN on the bundled sample, scored against the labels as
+/// given (3% deliberately flipped): 87.25% measured; 91.15% on the full clean test set.
+const FASHION_SAMPLE_MIN_ACCURACY: f64 = 0.865;
 
 #[test]
 fn fashion_cnn_reaches_its_documented_accuracy_on_the_sample() {
@@ -135,4 +138,24 @@ fn cancelling_stops_a_run_early() {
     assert!(report.cancelled);
     assert!((5..=7).contains(&done), "{done} samples ran after cancel");
     assert!(job.progress().num_done < 1200);
+}
+
+#[test]
+fn a_bare_onnx_without_spec_is_read_from_the_file_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let bare = dir.path().join("bare.onnx");
+    std::fs::copy(common::repo().join("assets/models/fashion_cnn.onnx"), &bare).unwrap();
+    let model = load_model(&bare).unwrap();
+    let input = &model.spec.input;
+    assert_eq!((input.height, input.width, input.color), (28, 28, labelscope::model::spec::ColorOrder::L));
+    assert_eq!(input.layout, labelscope::model::spec::TensorLayout::Nchw);
+    assert_eq!(model.model_labels.len(), 10);
+    assert_eq!(model.model_labels[3], "class_3");
+    assert!(model.spec_path.is_none());
+    assert!(model.notes.iter().any(|n| n.contains("assumed")), "{:?}", model.notes);
+    // A spec with a typo is an error naming the spec file.
+    let spec = dir.path().join("bad.json");
+    std::fs::write(&spec, r#"{"name": "x", "input": {"layout": "NCWH"}}"#).unwrap();
+    let err = load_model(&spec).unwrap_err().to_string();
+    assert!(err.contains("bad.json"), "{err}");
 }

@@ -1,6 +1,7 @@
 //! The window, headless, through egui_kittest: a real dataset and model, predictions streamed
 //! from the background job, a confusion-matrix click filtering the gallery, keyboard review.
 #![cfg(feature = "gui")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -137,5 +138,6 @@ fn a_frame_on_100k_samples_lays_out_only_the_visible_cells() {
     h.get_by_label("100000 of 100000 samples");
     // The metrics panel shows the accuracy the core computed.
     let acc = h.state().session.as_ref().unwrap().metrics.as_ref().unwrap().accuracy;
-    h.get_by_label(&format!("{:.2}%", acc * 100.0));
+    // (Accuracy and balanced accuracy coincide on this balanced synthetic set.)
+    assert!(h.query_all_by_label(&format!("{:.2}%", acc * 100.0)).count() >= 1);
 }

@@ -10,12 +10,12 @@ use crate::eval::Predicted;
 
 /// Egui memory key where the gallery stores its (columns, visible rows).
 pub fn grid_shape_id() -> Id {
-    Id::new("labelscope-grid-shape")
+    Id::unique("labelscope-grid-shape")
 }
 
 /// The shortcut table shown in the help overlay and tooltips.
 pub const SHORTCUTS: &[(&str, &str)] = &[
-    ("← → ↑ ↓", "move the selection in the grid"),
+    ("Arrow keys", "move the selection in the grid"),
     ("Home / End", "first / last sample"),
     ("PageUp / PageDown", "one screen up / down"),
     ("Enter", "open the detail view"),

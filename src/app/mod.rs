@@ -213,7 +213,8 @@ impl eframe::App for LabelscopeApp {
             t.begin_frame(ctx);
         }
         for file in ctx.input(|i| i.raw.dropped_files.clone()) {
-            if let Some(path) = file.path {
+            let path = file.path().to_path_buf();
+            if !path.as_os_str().is_empty() {
                 let is_model = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx") || e.eq_ignore_ascii_case("json"));
                 self.commands.push(if is_model { AppCommand::OpenModel(path) } else { AppCommand::OpenDataset(path) });
             }
@@ -236,7 +237,7 @@ impl eframe::App for LabelscopeApp {
             });
         } else {
             egui::CentralPanel::default().show(ui, |ui| {
-                ui.heading("Open a dataset folder or manifest to begin (File → Open dataset…, or drop a folder here).");
+                ui.heading("Open a dataset folder or manifest to begin (File > Open dataset folder…, or drop a folder here).");
             });
         }
         if self.help_open {

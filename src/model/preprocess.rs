@@ -4,7 +4,7 @@
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, GrayImage, RgbImage};
 
-use super::spec::{ColorOrder, InputSpec, ResizeMode, TensorLayout};
+use super::spec::{ColorOrder, InputSpec, Interpolation, ResizeMode, TensorLayout};
 
 /// The pixels a model sees, before normalisation: `width x height`, interleaved, 1 channel
 /// (L) or 3 channels in RGB order (BGR models are swapped when the tensor is built).
@@ -56,7 +56,13 @@ pub fn geometry(src_w: u32, src_h: u32, input: &InputSpec) -> Geometry {
 pub fn prepare_pixels(img: &DynamicImage, input: &InputSpec) -> Result<PreparedImage, String> {
     let geo = geometry(img.width(), img.height(), input);
     let (x, y, cw, ch) = geo.crop;
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear)).crop(x, y, cw, ch);
+    let alg = match input.interpolation {
+        Interpolation::Bilinear => ResizeAlg::Convolution(FilterType::Bilinear),
+        Interpolation::Bicubic => ResizeAlg::Convolution(FilterType::CatmullRom),
+        Interpolation::Box => ResizeAlg::Convolution(FilterType::Box),
+        Interpolation::Nearest => ResizeAlg::Nearest,
+    };
+    let options = ResizeOptions::new().resize_alg(alg).crop(x, y, cw, ch);
     let mut resizer = Resizer::new();
     let (channels, scaled) = if input.color == ColorOrder::L {
         let src = img.to_luma8();
@@ -130,6 +136,7 @@ mod tests {
             width: w,
             resize,
             resize_shorter_to: None,
+            interpolation: Interpolation::Bilinear,
             mean: vec![0.0],
             std: vec![1.0],
         }
@@ -145,10 +152,13 @@ mod tests {
         let s = spec(4, 2, ResizeMode::Stretch, ColorOrder::Rgb, TensorLayout::Nchw);
         let t = preprocess(&halves(40, 10), &s).unwrap();
         assert_eq!(t.len(), 3 * 4 * 2);
-        // Red plane: left two columns 255, right two 0.
-        assert_eq!(&t[0..4], &[255.0, 255.0, 0.0, 0.0]);
+        // Red plane: the left half red, the right half not (antialiased bilinear blends the two
+        // middle columns a little across the edge).
+        assert_eq!((t[0], t[3]), (255.0, 0.0));
+        assert!(t[1] > 192.0 && t[2] < 64.0, "{:?}", &t[0..4]);
         // Blue plane is the opposite.
-        assert_eq!(&t[16..20], &[0.0, 0.0, 255.0, 255.0]);
+        assert_eq!((t[16], t[19]), (0.0, 255.0));
+        assert!(t[17] < 64.0 && t[18] > 192.0, "{:?}", &t[16..20]);
     }
 
     #[test]
@@ -173,12 +183,28 @@ mod tests {
         }));
         let s = spec(10, 10, ResizeMode::ShorterSideCenterCrop, ColorOrder::Rgb, TensorLayout::Nhwc);
         let p = prepare_pixels(&img, &s).unwrap();
-        assert!(p.pixels.chunks(3).all(|px| px == [0, 255, 0]), "{:?}", &p.pixels[..9]);
+        // Mostly green; the antialiasing filter may bleed a little red/blue into the edge columns.
+        assert!(p.pixels.chunks(3).all(|px| px[1] >= 200 && px[0] < 60 && px[2] < 60), "{:?}", &p.pixels[..30]);
+        let centre = &p.pixels[(5 * 10 + 5) * 3..(5 * 10 + 5) * 3 + 3];
+        assert_eq!(centre, [0, 255, 0]);
         // With resize_shorter_to larger than the input, the crop is tighter but still centred.
         let mut s2 = s.clone();
         s2.resize_shorter_to = Some(20);
         let g = geometry(300, 100, &s2);
         assert_eq!(g.crop, (125.0, 25.0, 50.0, 50.0));
+    }
+
+    #[test]
+    fn box_filter_recovers_an_exact_integer_downscale() {
+        // A 2x2 checkerboard upscaled 4x by pixel repetition comes back exactly with `box`.
+        let small = [0u8, 200, 90, 255];
+        let big = GrayImage::from_fn(8, 8, |x, y| image::Luma([small[(y / 4 * 2 + x / 4) as usize]]));
+        let mut s = spec(2, 2, ResizeMode::Stretch, ColorOrder::L, TensorLayout::Nchw);
+        s.interpolation = Interpolation::Box;
+        let p = prepare_pixels(&DynamicImage::ImageLuma8(big.clone()), &s).unwrap();
+        assert_eq!(p.pixels, small);
+        s.interpolation = Interpolation::Nearest;
+        assert_eq!(prepare_pixels(&DynamicImage::ImageLuma8(big), &s).unwrap().pixels.len(), 4);
     }
 
     #[test]

@@ -53,6 +53,21 @@ pub enum ResizeMode {
     Letterbox,
 }
 
+/// Resampling filter used when resizing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Interpolation {
+    /// Antialiased bilinear (triangle filter), like PIL's `BILINEAR`. The default.
+    #[default]
+    Bilinear,
+    /// Antialiased bicubic (Catmull-Rom), like PIL's `BICUBIC`.
+    Bicubic,
+    /// Area average (box filter): exact for integer downscales.
+    Box,
+    /// Nearest neighbour.
+    Nearest,
+}
+
 /// What the output tensor holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -82,6 +97,9 @@ pub struct InputSpec {
     /// Shorter-side target for [`ResizeMode::ShorterSideCenterCrop`].
     #[serde(default)]
     pub resize_shorter_to: Option<u32>,
+    /// Resampling filter (default bilinear).
+    #[serde(default)]
+    pub interpolation: Interpolation,
     /// Per-channel mean subtracted from pixels in 0..255 (one value applies to all channels).
     pub mean: Vec<f32>,
     /// Per-channel divisor applied after the mean.
@@ -97,7 +115,18 @@ impl InputSpec {
         } else {
             (vec![123.675, 116.28, 103.53], vec![58.395, 57.12, 57.375])
         };
-        Self { name: None, layout, color, height, width, resize: ResizeMode::Stretch, resize_shorter_to: None, mean, std }
+        Self {
+            name: None,
+            layout,
+            color,
+            height,
+            width,
+            resize: ResizeMode::Stretch,
+            resize_shorter_to: None,
+            interpolation: Interpolation::Bilinear,
+            mean,
+            std,
+        }
     }
 
     /// Mean and std for channel `c` (a single value applies to every channel).

@@ -115,7 +115,7 @@ pub fn read_table(path: &Path) -> Result<StringTable, TableError> {
     let mut table = StringTable { num_rows: df.height(), ..Default::default() };
     for col in df.columns() {
         let as_str = col.cast(&DataType::String).map_err(polars_err)?;
-        let values = as_str.str().map_err(polars_err)?.into_iter().map(|v| v.map(str::to_string)).collect();
+        let values = as_str.str().map_err(polars_err)?.iter().map(|v| v.map(str::to_string)).collect();
         table.names.push(col.name().to_string());
         table.columns.push(values);
     }

@@ -49,7 +49,7 @@ pub fn confusion_ui(ui: &mut egui::Ui, cm: &ConfusionMatrix, filter: &Filter, no
             let share = if *normalise { count as f32 / row_sum.max(1) as f32 } else { count as f32 / max as f32 };
             let base = if r == c { Color32::from_rgb(40, 140, 70) } else { Color32::from_rgb(200, 60, 50) };
             let fill = if count == 0 { ui.visuals().faint_bg_color } else { Color32::from_black_alpha(0).lerp_to_gamma(base, 0.15 + 0.85 * share.sqrt()) };
-            let id = ui.id().with(("cm", r, c));
+            let id = ui.scope_id().with(("cm", r, c));
             let resp = ui.interact(cell_rect, id, Sense::click());
             let label = cell_label(&cm.labels[r], &cm.predicted_labels[c], count);
             resp.widget_info(|| WidgetInfo::labeled(Role::Button, true, &label));

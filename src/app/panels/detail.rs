@@ -25,13 +25,13 @@ pub struct DetailCache {
     info: String,
     error: Option<String>,
     pending: Option<crossbeam_channel::Receiver<Result<Loaded, String>>>,
-    scene_rect: Rect,
+    scene_rect: Option<Rect>,
 }
 
 impl DetailCache {
     fn ensure(&mut self, ctx: &egui::Context, s: &Session, i: usize) {
         if self.sample != Some(i) {
-            *self = Self { sample: Some(i), scene_rect: Rect::NOTHING, ..Default::default() };
+            *self = Self { sample: Some(i), ..Default::default() };
             let path = s.dataset.samples[i].path.clone();
             let input = s.model.as_ref().map(|m| m.spec.input.clone());
             let (tx, rx) = crossbeam_channel::bounded(1);
@@ -79,7 +79,7 @@ pub fn detail_panel_ui(ui: &mut egui::Ui, s: &Session, cache: &mut DetailCache, 
         let smp = &s.dataset.samples[i];
         ui.horizontal(|ui| {
             ui.heading(&smp.id.0);
-            if ui.button("✕").on_hover_text("Close (Esc)").clicked() {
+            if ui.button("Close").on_hover_text("Close (Esc)").clicked() {
                 out.push(AppCommand::CloseDetail);
             }
         });
@@ -120,10 +120,8 @@ pub fn detail_panel_ui(ui: &mut egui::Ui, s: &Session, cache: &mut DetailCache, 
                 let size = full.size_vec2();
                 let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width(), 300.0), egui::Sense::hover());
                 let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect));
-                if cache.scene_rect == Rect::NOTHING {
-                    cache.scene_rect = Rect::from_min_size(egui::Pos2::ZERO, size);
-                }
-                egui::Scene::new().zoom_range(0.1..=20.0).show(&mut child, &mut cache.scene_rect, |ui| {
+                let scene_rect = cache.scene_rect.get_or_insert(Rect::from_min_size(egui::Pos2::ZERO, size));
+                egui::Scene::new().zoom_range(0.1..=20.0).show(&mut child, scene_rect, |ui| {
                     ui.add(egui::Image::new((full.id(), size)));
                 });
             } else if cache.pending.is_some() {

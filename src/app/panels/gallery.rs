@@ -67,10 +67,10 @@ fn filter_bar_ui(ui: &mut egui::Ui, s: &Session, thumb_size: &mut f32, out: &mut
                 ui.selectable_value(&mut f.correctness, c, format!("{c:?}"));
             }
         });
-        ui.label("Confidence");
-        ui.add(egui::DragValue::new(&mut f.confidence.0).range(0.0..=1.0).speed(0.01).fixed_decimals(2));
-        ui.label("–");
-        ui.add(egui::DragValue::new(&mut f.confidence.1).range(0.0..=1.0).speed(0.01).fixed_decimals(2));
+        let from = ui.label("Confidence from");
+        ui.add(egui::DragValue::new(&mut f.confidence.0).range(0.0..=1.0).speed(0.01).fixed_decimals(2)).labelled_by(from.id);
+        let to = ui.label("to");
+        ui.add(egui::DragValue::new(&mut f.confidence.1).range(0.0..=1.0).speed(0.01).fixed_decimals(2)).labelled_by(to.id);
         let mut sort = s.sort;
         egui::ComboBox::from_label("Sort").selected_text(sort.label()).show_ui(ui, |ui| {
             for k in SortKey::ALL {
@@ -102,14 +102,14 @@ fn grid_ui(ui: &mut egui::Ui, s: &Session, thumbs: &mut Thumbnails, size: f32, o
     ui.data_mut(|d| d.insert_temp(grid_shape_id(), (cols, visible_rows)));
 
     // Scroll the selection into view when it moved since the last frame.
-    let last_id = ui.id().with("last_cursor");
+    let last_id = ui.scope_id().with("last_cursor");
     let last: Option<usize> = ui.data(|d| d.get_temp(last_id)).flatten();
     let mut area = egui::ScrollArea::vertical().auto_shrink([false, false]);
     if s.cursor != last
         && let Some(c) = s.cursor
     {
         let row = c / cols;
-        let top = ui.data(|d| d.get_temp::<f32>(ui.id().with("scroll_top"))).unwrap_or(0.0);
+        let top = ui.data(|d| d.get_temp::<f32>(ui.scope_id().with("scroll_top"))).unwrap_or(0.0);
         let row_top = row as f32 * row_h;
         if row_top < top || row_top + row_h > top + ui.available_height() {
             area = area.vertical_scroll_offset((row_top - ui.available_height() / 2.0).max(0.0));
@@ -138,7 +138,7 @@ fn grid_ui(ui: &mut egui::Ui, s: &Session, thumbs: &mut Thumbnails, size: f32, o
             });
         }
     });
-    ui.data_mut(|d| d.insert_temp(ui.id().with("scroll_top"), output.state.offset.y));
+    ui.data_mut(|d| d.insert_temp(ui.scope_id().with("scroll_top"), output.state.clamped_offset().y));
 }
 
 fn cell_ui(ui: &mut egui::Ui, s: &Session, thumbs: &mut Thumbnails, i: usize, pos: usize, cell: Vec2, out: &mut Vec<AppCommand>) {
@@ -160,7 +160,7 @@ fn cell_ui(ui: &mut egui::Ui, s: &Session, thumbs: &mut Thumbnails, i: usize, po
         let fit = Rect::from_center_size(img_rect.center(), ts * scale);
         painter.image(tex.id(), fit, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
     } else if error.is_some() {
-        painter.text(img_rect.center(), Align2::CENTER_CENTER, "⚠ unreadable", FontId::proportional(12.0), visuals.error_fg_color);
+        painter.text(img_rect.center(), Align2::CENTER_CENTER, "unreadable", FontId::proportional(12.0), visuals.error_fg_color);
     } else {
         painter.rect_filled(img_rect, 2.0, visuals.extreme_bg_color);
     }
@@ -172,7 +172,7 @@ fn cell_ui(ui: &mut egui::Ui, s: &Session, thumbs: &mut Thumbnails, i: usize, po
     if let Some(p) = s.preds.as_ref().and_then(|p| p.prediction(i)) {
         let correct = p.predicted == Predicted::Class(smp.label);
         let color = if correct { Color32::from_rgb(60, 170, 90) } else { Color32::from_rgb(220, 70, 60) };
-        let text = format!("→ {} {:.0}%", predicted_name(s, p.predicted), p.confidence.unwrap_or(0.0) * 100.0);
+        let text = format!("Pred {} {:.0}%", predicted_name(s, p.predicted), p.confidence.unwrap_or(0.0) * 100.0);
         painter.text(pos2(rect.left() + 4.0, y + 15.0), Align2::LEFT_TOP, text, font, color);
         painter.circle_filled(pos2(img_rect.right() - 7.0, img_rect.top() + 7.0), 5.0, color);
     }

@@ -36,7 +36,7 @@ pub fn metrics_panel_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand
                 ui.label(if s.job.is_some() { "Waiting for the first predictions…" } else { "No model loaded: open a model or predictions file (File menu)." });
                 return;
             };
-            let id = ui.id().with("metrics_state");
+            let id = ui.scope_id().with("metrics_state");
             let mut st: PanelState = ui.data(|d| d.get_temp(id)).unwrap_or_default();
             summary_ui(ui, m);
             ui.separator();
@@ -104,7 +104,7 @@ fn class_table_ui(ui: &mut egui::Ui, m: &Metrics, filter: &Filter, st: &mut Pane
     }
     egui::Grid::new("per_class").striped(true).num_columns(5).spacing([12.0, 2.0]).show(ui, |ui| {
         for (name, sort) in [("Class", ClassSort::Index), ("Precision", ClassSort::Precision), ("Recall", ClassSort::Recall), ("F1", ClassSort::F1), ("Support", ClassSort::Support)] {
-            let arrow = if st.sort == sort && sort != ClassSort::Index { if st.ascending { " ⏶" } else { " ⏷" } } else { "" };
+            let arrow = if st.sort == sort && sort != ClassSort::Index { if st.ascending { " ^" } else { " v" } } else { "" };
             if ui.selectable_label(st.sort == sort, format!("{name}{arrow}")).on_hover_text("Sort by this column").clicked() {
                 if st.sort == sort {
                     st.ascending = !st.ascending;
@@ -151,8 +151,8 @@ fn chart_rect(ui: &mut egui::Ui, height: f32) -> Rect {
 fn histogram_ui(ui: &mut egui::Ui, pairs: &[(f32, bool)]) {
     ui.strong("Confidence histogram");
     ui.horizontal(|ui| {
-        ui.colored_label(Color32::from_rgb(60, 160, 90), "■ correct");
-        ui.colored_label(Color32::from_rgb(210, 70, 60), "■ wrong");
+        ui.colored_label(Color32::from_rgb(60, 160, 90), "correct");
+        ui.colored_label(Color32::from_rgb(210, 70, 60), "wrong");
     });
     const BINS: usize = 20;
     let mut correct = [0u32; BINS];

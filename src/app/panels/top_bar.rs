@@ -77,7 +77,7 @@ fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) 
         .on_hover_text(format!("Layout {:?}; {} scan problems", ds.layout, ds.report.issues.len()));
     if !ds.report.is_empty() {
         let text = ds.report.issues.iter().take(30).map(ToString::to_string).collect::<Vec<_>>().join("\n");
-        ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {} scan problems", ds.report.issues.len())).on_hover_text(text);
+        ui.colored_label(ui.visuals().warn_fg_color, format!("{} scan problems", ds.report.issues.len())).on_hover_text(text);
     }
     ui.separator();
     match &s.model {

@@ -7,7 +7,7 @@ mod tract;
 
 use std::sync::Arc;
 
-pub use ort_library::{find_onnxruntime_candidates, load_onnxruntime};
+pub use ort_library::{OrtRuntime, find_onnxruntime_candidates, load_onnxruntime};
 
 use super::load::LoadedModel;
 
@@ -82,7 +82,7 @@ pub fn resolve_backend(kind: BackendKind, model: &LoadedModel) -> Result<Resolve
             Ok(f) => Ok(ResolvedBackend { factory: Arc::new(f), hint: None }),
             Err(why) => Ok(ResolvedBackend {
                 factory: Arc::new(tract::TractFactory::new(model)?),
-                hint: Some(format!("{ORT_HINT} (ONNX Runtime: {why})")),
+                hint: Some(format!("{ORT_HINT}. {why}")),
             }),
         },
     }

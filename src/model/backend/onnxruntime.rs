@@ -2,11 +2,10 @@
 //! takes `&mut self`, so each worker owns a session with one intra-op thread; parallelism comes
 //! from the workers.
 
-use std::path::PathBuf;
-
 use ort::session::Session;
 use ort::value::Tensor;
 
+use super::ort_library::OrtRuntime;
 use super::{Backend, BackendFactory, BackendKind};
 use crate::model::load::LoadedModel;
 use crate::model::spec::TensorLayout;
@@ -17,14 +16,14 @@ pub struct OrtFactory {
     input_name: String,
     output_name: Option<String>,
     shape: [usize; 3],
-    library: PathBuf,
+    runtime: OrtRuntime,
 }
 
 impl OrtFactory {
     /// Checks that a session can be created for `model`.
-    pub fn new(model: &LoadedModel, library: PathBuf) -> Result<Self, String> {
+    pub fn new(model: &LoadedModel, runtime: OrtRuntime) -> Result<Self, String> {
         let bytes = std::fs::read(&model.onnx_path).map_err(|e| format!("cannot read {}: {e}", model.onnx_path.display()))?;
-        let probe = session(&bytes)?;
+        let probe = session(&runtime.environment, &bytes)?;
         let input_name = match &model.spec.input.name {
             Some(n) => n.clone(),
             None => probe.inputs().first().map(|i| i.name().to_string()).ok_or("the model has no inputs")?,
@@ -35,15 +34,18 @@ impl OrtFactory {
             TensorLayout::Nchw => [c, h, w],
             TensorLayout::Nhwc => [h, w, c],
         };
-        Ok(Self { bytes, input_name, output_name: model.spec.output.name.clone(), shape, library })
+        Ok(Self { bytes, input_name, output_name: model.spec.output.name.clone(), shape, runtime })
     }
 }
 
-fn session(bytes: &[u8]) -> Result<Session, String> {
-    Session::builder()
-        .and_then(|b| b.with_intra_threads(1))
-        .and_then(|b| b.with_inter_threads(1))
-        .map_err(|e| format!("ONNX Runtime session options: {e}"))?
+fn session(env: &ort::environment::Environment, bytes: &[u8]) -> Result<Session, String> {
+    let options = |e: String| format!("ONNX Runtime session options: {e}");
+    Session::builder(env)
+        .map_err(|e| options(e.to_string()))?
+        .with_intra_threads(1)
+        .map_err(|e| options(e.to_string()))?
+        .with_inter_threads(1)
+        .map_err(|e| options(e.to_string()))?
         .commit_from_memory(bytes)
         .map_err(|e| format!("ONNX Runtime could not load the model: {e}"))
 }
@@ -51,7 +53,7 @@ fn session(bytes: &[u8]) -> Result<Session, String> {
 impl BackendFactory for OrtFactory {
     fn create(&self) -> Result<Box<dyn Backend>, String> {
         Ok(Box::new(OrtBackend {
-            session: session(&self.bytes)?,
+            session: session(&self.runtime.environment, &self.bytes)?,
             input_name: self.input_name.clone(),
             output_name: self.output_name.clone(),
             shape: self.shape,
@@ -63,7 +65,7 @@ impl BackendFactory for OrtFactory {
     }
 
     fn describe(&self) -> String {
-        format!("onnxruntime (ort 2.0) from {}", self.library.display())
+        format!("onnxruntime (ort 2.0) from {}", self.runtime.library.display())
     }
 }
 

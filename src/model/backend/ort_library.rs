@@ -96,29 +96,41 @@ pub fn find_onnxruntime_candidates() -> Vec<PathBuf> {
     out
 }
 
-static LOADED: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+/// A loaded ONNX Runtime: where the library came from and the process-wide environment.
+#[derive(Clone)]
+pub struct OrtRuntime {
+    /// The shared library that was loaded.
+    pub library: PathBuf,
+    /// The environment sessions are created in.
+    pub environment: ort::environment::Environment,
+}
+
+static LOADED: OnceLock<Result<OrtRuntime, String>> = OnceLock::new();
+
+fn try_load(path: &Path) -> Result<OrtRuntime, String> {
+    let builder = ort::init_from(path).map_err(|e| e.to_string())?;
+    let environment = builder.with_name("labelscope").build().map_err(|e| e.to_string())?;
+    Ok(OrtRuntime { library: path.to_path_buf(), environment })
+}
 
 /// Loads ONNX Runtime once per process from the first candidate that works (then the system
-/// library path). Returns the library's path, or why none could be loaded.
-pub fn load_onnxruntime() -> Result<PathBuf, String> {
+/// library path). Returns the runtime, or why none could be loaded.
+pub fn load_onnxruntime() -> Result<OrtRuntime, String> {
     LOADED
         .get_or_init(|| {
             let mut tried = Vec::new();
             for candidate in find_onnxruntime_candidates() {
-                match ort::init_from(&candidate) {
-                    Ok(_) => return Ok(candidate),
-                    Err(e) => tried.push(format!("{e}")),
+                match try_load(&candidate) {
+                    Ok(rt) => return Ok(rt),
+                    Err(e) => tried.push(e),
                 }
             }
             // Finally the system library path (LD_LIBRARY_PATH, ldconfig).
             let system = PathBuf::from(if cfg!(target_os = "windows") { "onnxruntime.dll" } else { LIB_PREFIX });
-            match ort::init_from(&system) {
-                Ok(_) => Ok(system),
-                Err(e) => {
-                    tried.push(format!("{e}"));
-                    Err(format!("ONNX Runtime not found ({})", tried.join("; ")))
-                }
-            }
+            try_load(&system).map_err(|e| {
+                tried.push(e);
+                format!("ONNX Runtime not found ({})", tried.join("; "))
+            })
         })
         .clone()
 }

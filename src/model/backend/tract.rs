@@ -40,7 +40,7 @@ impl TractFactory {
         };
         graph = graph.with_input_fact(input_idx, f32::fact(shape).into()).map_err(fail)?;
         if let Some(out) = &model.spec.output.name {
-            graph = graph.with_output_names([out.as_str()]).map_err(fail)?;
+            graph = graph.with_outputs_by_name([out.as_str()]).map_err(fail)?;
         }
         let plan = graph.into_optimized().map_err(fail)?.into_runnable().map_err(fail)?;
         Ok(Self { plan, shape })
@@ -74,7 +74,7 @@ impl Backend for TractBackend {
             let tensor = Tensor::from_shape(&self.shape, chunk).map_err(|e| format!("{e:#}"))?;
             let outputs = self.plan.run(tvec!(tensor.into())).map_err(|e| format!("tract inference failed: {e:#}"))?;
             let first = outputs.first().ok_or("the model produced no output")?;
-            let view = first.to_array_view::<f32>().map_err(|e| format!("{e:#}"))?;
+            let view = first.to_plain_array_view::<f32>().map_err(|e| format!("{e:#}"))?;
             rows.push(view.iter().copied().collect());
         }
         Ok(rows)
