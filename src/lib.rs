@@ -23,6 +23,7 @@
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod cli;
+pub mod curation;
 pub mod dataset;
 pub mod eval;
 pub mod jobs;

@@ -17,7 +17,8 @@ pub fn state_dir(root: &Path) -> Result<PathBuf, String> {
     let key = blake3::hash(abs.to_string_lossy().as_bytes()).to_hex();
     let base = dirs::data_dir().ok_or("no writable state folder: the dataset folder is read-only and there is no user data folder")?;
     let dir = base.join("labelscope").join("datasets").join(&key[..16]);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create state folder {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| format!("cannot create state folder {}: {e}", dir.display()))?;
     Ok(dir)
 }
 

@@ -14,7 +14,17 @@ fn labelscope() -> Command {
 fn evaluate_prints_the_documented_json() {
     let repo = common::repo();
     let out = labelscope()
-        .args(["evaluate", "sample_data/fashion", "--model", "assets/models/fashion_cnn.onnx", "--format", "json", "--no-cache", "--backend", "tract"])
+        .args([
+            "evaluate",
+            "sample_data/fashion",
+            "--model",
+            "assets/models/fashion_cnn.onnx",
+            "--format",
+            "json",
+            "--no-cache",
+            "--backend",
+            "tract",
+        ])
         .current_dir(&repo)
         .output()
         .unwrap();
@@ -22,7 +32,19 @@ fn evaluate_prints_the_documented_json() {
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("backend: tract"), "{stderr}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for key in ["num_samples", "num_failed", "accuracy", "balanced_accuracy", "macro_f1", "weighted_f1", "per_class", "confusion", "ece", "latency_ms", "backend"] {
+    for key in [
+        "num_samples",
+        "num_failed",
+        "accuracy",
+        "balanced_accuracy",
+        "macro_f1",
+        "weighted_f1",
+        "per_class",
+        "confusion",
+        "ece",
+        "latency_ms",
+        "backend",
+    ] {
         assert!(v.get(key).is_some(), "missing {key} in {v}");
     }
     assert_eq!(v["num_samples"], 1200);
@@ -44,50 +66,115 @@ fn predict_writes_one_row_per_sample_and_evaluate_reads_it_back() {
     for ext in ["csv", "parquet"] {
         let out_file = dir.path().join(format!("preds.{ext}"));
         let out = labelscope()
-            .args(["predict", data.to_str().unwrap(), "--model", model.to_str().unwrap(), "--backend", "tract", "--threads", "2", "--out"])
+            .args([
+                "predict",
+                data.to_str().unwrap(),
+                "--model",
+                model.to_str().unwrap(),
+                "--backend",
+                "tract",
+                "--threads",
+                "2",
+                "--out",
+            ])
             .arg(&out_file)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let t = labelscope::table::read_table(&out_file).unwrap();
         assert_eq!(t.num_rows, 31);
         let mut expected = vec!["path", "label", "split", "pred", "confidence"];
-        let probs: Vec<String> = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-            .iter()
-            .map(|c| format!("prob_{c}"))
-            .collect();
+        let probs: Vec<String> = [
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
+        ]
+        .iter()
+        .map(|c| format!("prob_{c}"))
+        .collect();
         expected.extend(probs.iter().map(String::as_str));
         expected.push("error");
         assert_eq!(t.names, expected);
         let paths = t.column("path").unwrap();
-        let row = paths.iter().position(|p| p.as_deref() == Some("Coat/broken.png")).unwrap();
-        assert!(t.column("error").unwrap()[row].as_deref().unwrap().contains("broken.png"));
+        let row = paths
+            .iter()
+            .position(|p| p.as_deref() == Some("Coat/broken.png"))
+            .unwrap();
+        assert!(
+            t.column("error").unwrap()[row]
+                .as_deref()
+                .unwrap()
+                .contains("broken.png")
+        );
         assert_eq!(t.column("pred").unwrap()[row], None);
 
         let eval = labelscope()
-            .args(["evaluate", data.to_str().unwrap(), "--format", "json", "--predictions"])
+            .args([
+                "evaluate",
+                data.to_str().unwrap(),
+                "--format",
+                "json",
+                "--predictions",
+            ])
             .arg(&out_file)
             .output()
             .unwrap();
-        assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
+        assert!(
+            eval.status.success(),
+            "{}",
+            String::from_utf8_lossy(&eval.stderr)
+        );
         let v: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
-        assert_eq!((v["num_samples"].as_u64(), v["num_failed"].as_u64(), v["num_evaluated"].as_u64()), (Some(31), Some(1), Some(30)));
+        assert_eq!(
+            (
+                v["num_samples"].as_u64(),
+                v["num_failed"].as_u64(),
+                v["num_evaluated"].as_u64()
+            ),
+            (Some(31), Some(1), Some(30))
+        );
     }
 }
 
 #[test]
 fn fatal_errors_exit_non_zero_with_a_one_line_reason_naming_the_path() {
-    let out = labelscope().args(["evaluate", "/nonexistent/data", "--model", "x.onnx"]).output().unwrap();
+    let out = labelscope()
+        .args(["evaluate", "/nonexistent/data", "--model", "x.onnx"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.lines().any(|l| l.starts_with("error:") && l.contains("/nonexistent/data")), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("error:") && l.contains("/nonexistent/data")),
+        "{stderr}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     common::png(&dir.path().join("a/1.png"), [1, 1, 1]);
     let bad_model = dir.path().join("broken.onnx");
     std::fs::write(&bad_model, b"not onnx").unwrap();
     let out = labelscope()
-        .args(["evaluate", dir.path().to_str().unwrap(), "--backend", "tract", "--model", bad_model.to_str().unwrap()])
+        .args([
+            "evaluate",
+            dir.path().to_str().unwrap(),
+            "--backend",
+            "tract",
+            "--model",
+            bad_model.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -99,7 +186,10 @@ fn scan_lists_problems_with_their_paths() {
     let dir = tempfile::tempdir().unwrap();
     common::png(&dir.path().join("cat/1.png"), [1, 1, 1]);
     std::fs::create_dir_all(dir.path().join("dog")).unwrap();
-    let out = labelscope().args(["scan", dir.path().to_str().unwrap(), "--format", "json"]).output().unwrap();
+    let out = labelscope()
+        .args(["scan", dir.path().to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["num_samples"], 1);

@@ -26,12 +26,25 @@ fn image_folder_reports_bad_files_and_keeps_going() {
     let ds = open_dataset(r, &OpenOptions::default()).unwrap();
     assert_eq!(ds.layout, Layout::ImageFolder);
     assert_eq!(ds.classes, vec!["bird", "cat", "dog"]);
-    assert_eq!(ids(&ds), vec!["cat/a.png", "cat/nested/b.PNG", "dog/c.png", "dog/empty.jpg"]);
+    assert_eq!(
+        ids(&ds),
+        vec![
+            "cat/a.png",
+            "cat/nested/b.PNG",
+            "dog/c.png",
+            "dog/empty.jpg"
+        ]
+    );
     assert_eq!(ds.class_counts(), vec![0, 2, 2]);
     assert_eq!(ds.report.count(ScanIssueKind::EmptyClass), 1);
     assert_eq!(ds.report.count(ScanIssueKind::EmptyFile), 1);
     assert_eq!(ds.report.count(ScanIssueKind::MissingLabel), 1);
-    let empty = ds.report.issues.iter().find(|i| i.kind == ScanIssueKind::EmptyFile).unwrap();
+    let empty = ds
+        .report
+        .issues
+        .iter()
+        .find(|i| i.kind == ScanIssueKind::EmptyFile)
+        .unwrap();
     assert!(empty.path.ends_with("dog/empty.jpg"));
 }
 
@@ -46,9 +59,26 @@ fn split_folders_keep_the_split_column() {
     png(&r.join("extra/cat/5.png"), [5, 5, 5]);
     let ds = open_dataset(r, &OpenOptions::default()).unwrap();
     assert_eq!(ds.layout, Layout::SplitFolder);
-    let splits: Vec<_> = ds.samples.iter().map(|s| (s.id.0.as_str(), s.split.as_deref().unwrap())).collect();
-    assert_eq!(splits, vec![("Validation/dog/3.png", "val"), ("test/cat/4.png", "test"), ("train/cat/1.png", "train"), ("train/dog/2.png", "train")]);
-    assert_eq!(ds.report.count(ScanIssueKind::MissingLabel), 1, "{:?}", ds.report);
+    let splits: Vec<_> = ds
+        .samples
+        .iter()
+        .map(|s| (s.id.0.as_str(), s.split.as_deref().unwrap()))
+        .collect();
+    assert_eq!(
+        splits,
+        vec![
+            ("Validation/dog/3.png", "val"),
+            ("test/cat/4.png", "test"),
+            ("train/cat/1.png", "train"),
+            ("train/dog/2.png", "train")
+        ]
+    );
+    assert_eq!(
+        ds.report.count(ScanIssueKind::MissingLabel),
+        1,
+        "{:?}",
+        ds.report
+    );
 }
 
 #[test]
@@ -72,7 +102,11 @@ fn csv_manifest_with_missing_duplicate_and_unknown_rows() {
     let ds = open_dataset(&r.join("labels.csv"), &OpenOptions::default()).unwrap();
     assert_eq!(ds.layout, Layout::Manifest);
     assert_eq!(ds.classes, vec!["cat", "dog"]);
-    let mut expected = vec!["img/a.png".to_string(), "img/b.png".to_string(), abs.display().to_string()];
+    let mut expected = vec![
+        "img/a.png".to_string(),
+        "img/b.png".to_string(),
+        abs.display().to_string(),
+    ];
     expected.sort();
     assert_eq!(ids(&ds), expected);
     assert_eq!(ds.report.count(ScanIssueKind::MissingFile), 1);
@@ -80,8 +114,16 @@ fn csv_manifest_with_missing_duplicate_and_unknown_rows() {
     assert_eq!(ds.report.count(ScanIssueKind::UnknownLabel), 1);
     assert_eq!(ds.report.count(ScanIssueKind::MissingLabel), 1);
     let a = &ds.samples[ds.index_of("img/a.png").unwrap()];
-    assert_eq!((ds.class_name(a.label), a.split.as_deref()), ("cat", Some("train")));
-    let missing = ds.report.issues.iter().find(|i| i.kind == ScanIssueKind::MissingFile).unwrap();
+    assert_eq!(
+        (ds.class_name(a.label), a.split.as_deref()),
+        ("cat", Some("train"))
+    );
+    let missing = ds
+        .report
+        .issues
+        .iter()
+        .find(|i| i.kind == ScanIssueKind::MissingFile)
+        .unwrap();
     assert!(missing.path.ends_with("img/missing.png"));
 }
 
@@ -94,8 +136,14 @@ fn parquet_manifest_reads_like_csv() {
     labelscope::table::write_table(
         &r.join("m.parquet"),
         vec![
-            labelscope::table::OutColumn::Str("path".into(), vec![Some("x/1.png".into()), Some("x/2.png".into())]),
-            labelscope::table::OutColumn::Str("label".into(), vec![Some("T-shirt/top".into()), Some("Bag".into())]),
+            labelscope::table::OutColumn::Str(
+                "path".into(),
+                vec![Some("x/1.png".into()), Some("x/2.png".into())],
+            ),
+            labelscope::table::OutColumn::Str(
+                "label".into(),
+                vec![Some("T-shirt/top".into()), Some("Bag".into())],
+            ),
         ],
     )
     .unwrap();
@@ -111,14 +159,25 @@ fn labels_from_file_names_with_a_regex() {
     png(&r.join("train/cat.1.jpg.png"), [1, 1, 1]);
     png(&r.join("train/dog.2.png"), [1, 1, 1]);
     png(&r.join("train/README.png"), [1, 1, 1]);
-    let opts = OpenOptions { label_from_filename: Some(r"^(cat|dog)\.".into()), ..Default::default() };
+    let opts = OpenOptions {
+        label_from_filename: Some(r"^(cat|dog)\.".into()),
+        ..Default::default()
+    };
     assert_eq!(detect_layout(r, &opts).unwrap(), Layout::FileName);
     let ds = open_dataset(r, &opts).unwrap();
     assert_eq!(ds.classes, vec!["cat", "dog"]);
     assert_eq!(ds.samples[0].split.as_deref(), Some("train"));
     assert_eq!(ds.report.count(ScanIssueKind::MissingLabel), 1);
-    let bad = OpenOptions { label_from_filename: Some("no-group".into()), ..Default::default() };
-    assert!(open_dataset(r, &bad).unwrap_err().to_string().contains("capture group"));
+    let bad = OpenOptions {
+        label_from_filename: Some("no-group".into()),
+        ..Default::default()
+    };
+    assert!(
+        open_dataset(r, &bad)
+            .unwrap_err()
+            .to_string()
+            .contains("capture group")
+    );
 }
 
 #[test]
@@ -148,7 +207,10 @@ fn unsafe_class_names_are_labels_not_paths() {
     let r = dir.path();
     png(&r.join("T-shirt_top/1.png"), [1, 1, 1]);
     png(&r.join("dotdot/2.png"), [1, 1, 1]);
-    write(&r.join("classes.json"), r#"[{"folder": "T-shirt_top", "label": "T-shirt/top"}, {"folder": "dotdot", "label": "../up"}]"#);
+    write(
+        &r.join("classes.json"),
+        r#"[{"folder": "T-shirt_top", "label": "T-shirt/top"}, {"folder": "dotdot", "label": "../up"}]"#,
+    );
     let ds = open_dataset(r, &OpenOptions::default()).unwrap();
     assert_eq!(ds.classes, vec!["T-shirt/top", "../up"]);
     // Ids and paths come from the files on disk, never from labels.
@@ -158,7 +220,11 @@ fn unsafe_class_names_are_labels_not_paths() {
 
 #[test]
 fn bundled_fashion_sample_opens_with_its_class_names() {
-    let ds = open_dataset(&common::repo().join("sample_data/fashion"), &OpenOptions::default()).unwrap();
+    let ds = open_dataset(
+        &common::repo().join("sample_data/fashion"),
+        &OpenOptions::default(),
+    )
+    .unwrap();
     assert_eq!(ds.samples.len(), 1200);
     assert_eq!(ds.classes.len(), 10);
     assert_eq!(ds.classes[0], "T-shirt/top");
@@ -167,6 +233,10 @@ fn bundled_fashion_sample_opens_with_its_class_names() {
 
 #[test]
 fn a_missing_dataset_is_an_error_naming_it() {
-    let err = open_dataset(std::path::Path::new("/no/such/place"), &OpenOptions::default()).unwrap_err();
+    let err = open_dataset(
+        std::path::Path::new("/no/such/place"),
+        &OpenOptions::default(),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("/no/such/place"));
 }

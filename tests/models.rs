@@ -9,10 +9,16 @@ mod common;
 use labelscope::dataset::{OpenOptions, open_dataset};
 use labelscope::eval::{PredictionSet, compute_metrics};
 use labelscope::jobs::JobControl;
-use labelscope::model::{BackendKind, PredictOptions, PredictionCache, SampleOutcome, load_model, predict_dataset, resolve_backend};
+use labelscope::model::{
+    BackendKind, PredictOptions, PredictionCache, SampleOutcome, load_model, predict_dataset,
+    resolve_backend,
+};
 
 fn opts(threads: usize) -> PredictOptions {
-    PredictOptions { threads, use_cache: false }
+    PredictOptions {
+        threads,
+        use_cache: false,
+    }
 }
 
 /// Documented accuracy of the Fashion CNN on the bundled sample, scored against the labels as
@@ -21,16 +27,39 @@ const FASHION_SAMPLE_MIN_ACCURACY: f64 = 0.865;
 
 #[test]
 fn fashion_cnn_reaches_its_documented_accuracy_on_the_sample() {
-    let ds = open_dataset(&common::repo().join("sample_data/fashion"), &OpenOptions::default()).unwrap();
+    let ds = open_dataset(
+        &common::repo().join("sample_data/fashion"),
+        &OpenOptions::default(),
+    )
+    .unwrap();
     let model = load_model(&common::repo().join("assets/models/fashion_cnn.onnx")).unwrap();
     let backend = resolve_backend(BackendKind::Tract, &model).unwrap();
-    let report = predict_dataset(&ds, &model, &backend, &opts(2), None, &JobControl::default(), None).unwrap();
-    assert!(!report.mapping.has_other, "every model class maps to a dataset label");
+    let report = predict_dataset(
+        &ds,
+        &model,
+        &backend,
+        &opts(2),
+        None,
+        &JobControl::default(),
+        None,
+    )
+    .unwrap();
+    assert!(
+        !report.mapping.has_other,
+        "every model class maps to a dataset label"
+    );
     let set = PredictionSet::from_report("fashion", &report, ds.classes.len());
     let truth: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
     let m = compute_metrics(&ds.classes, &truth, &set);
-    assert_eq!((m.num_samples, m.num_failed, m.num_evaluated), (1200, 0, 1200));
-    assert!(m.accuracy >= FASHION_SAMPLE_MIN_ACCURACY, "accuracy {}", m.accuracy);
+    assert_eq!(
+        (m.num_samples, m.num_failed, m.num_evaluated),
+        (1200, 0, 1200)
+    );
+    assert!(
+        m.accuracy >= FASHION_SAMPLE_MIN_ACCURACY,
+        "accuracy {}",
+        m.accuracy
+    );
     assert!(m.latency_ms.p50 > 0.0);
 }
 
@@ -40,26 +69,60 @@ fn efficientnet_catdog_map_calls_chelsea_a_cat() {
     let photos = common::repo().join("sample_data/photos");
     std::fs::create_dir_all(dir.path().join("cat")).unwrap();
     std::fs::create_dir_all(dir.path().join("dog")).unwrap();
-    std::fs::copy(photos.join("chelsea.png"), dir.path().join("cat/chelsea.png")).unwrap();
+    std::fs::copy(
+        photos.join("chelsea.png"),
+        dir.path().join("cat/chelsea.png"),
+    )
+    .unwrap();
     std::fs::copy(photos.join("coffee.png"), dir.path().join("dog/coffee.png")).unwrap();
     let ds = open_dataset(dir.path(), &OpenOptions::default()).unwrap();
-    let model = load_model(&common::repo().join("assets/models/efficientnet_lite0_catdog.json")).unwrap();
+    let model =
+        load_model(&common::repo().join("assets/models/efficientnet_lite0_catdog.json")).unwrap();
     let backend = resolve_backend(BackendKind::Tract, &model).unwrap();
-    let report = predict_dataset(&ds, &model, &backend, &opts(2), None, &JobControl::default(), None).unwrap();
+    let report = predict_dataset(
+        &ds,
+        &model,
+        &backend,
+        &opts(2),
+        None,
+        &JobControl::default(),
+        None,
+    )
+    .unwrap();
     let set = PredictionSet::from_report("catdog", &report, ds.classes.len());
-    let chelsea = set.prediction(ds.index_of("cat/chelsea.png").unwrap()).unwrap();
-    assert_eq!(chelsea.predicted, labelscope::eval::Predicted::Class(ds.class_id("cat").unwrap()));
+    let chelsea = set
+        .prediction(ds.index_of("cat/chelsea.png").unwrap())
+        .unwrap();
+    assert_eq!(
+        chelsea.predicted,
+        labelscope::eval::Predicted::Class(ds.class_id("cat").unwrap())
+    );
     assert!(chelsea.confidence.unwrap() > 0.5);
     // A cup of coffee is neither: it lands in `other`, counted rather than dropped.
-    let coffee = set.prediction(ds.index_of("dog/coffee.png").unwrap()).unwrap();
+    let coffee = set
+        .prediction(ds.index_of("dog/coffee.png").unwrap())
+        .unwrap();
     assert_eq!(coffee.predicted, labelscope::eval::Predicted::Other);
 }
 
-fn top1_per_sample(kind: BackendKind, model_path: &str, ds: &labelscope::dataset::Dataset) -> Vec<u32> {
+fn top1_per_sample(
+    kind: BackendKind,
+    model_path: &str,
+    ds: &labelscope::dataset::Dataset,
+) -> Vec<u32> {
     let model = load_model(&common::repo().join(model_path)).unwrap();
     let backend = resolve_backend(kind, &model).unwrap();
     assert_eq!(backend.factory.kind(), kind);
-    let report = predict_dataset(ds, &model, &backend, &opts(2), None, &JobControl::default(), None).unwrap();
+    let report = predict_dataset(
+        ds,
+        &model,
+        &backend,
+        &opts(2),
+        None,
+        &JobControl::default(),
+        None,
+    )
+    .unwrap();
     report
         .outcomes
         .iter()
@@ -73,19 +136,35 @@ fn top1_per_sample(kind: BackendKind, model_path: &str, ds: &labelscope::dataset
 #[test]
 fn tract_and_onnx_runtime_agree_on_top1() {
     if labelscope::model::backend::load_onnxruntime().is_err() {
-        assert!(!common::ort_required(), "LABELSCOPE_REQUIRE_ORT=1 but ONNX Runtime was not found");
+        assert!(
+            !common::ort_required(),
+            "LABELSCOPE_REQUIRE_ORT=1 but ONNX Runtime was not found"
+        );
         eprintln!("skipped: ONNX Runtime not found (pip install onnxruntime)");
         return;
     }
-    let photos = open_dataset(&common::repo().join("sample_data/photos"), &OpenOptions { label_from_filename: Some("^([a-z]+)".into()), ..Default::default() }).unwrap();
+    let photos = open_dataset(
+        &common::repo().join("sample_data/photos"),
+        &OpenOptions {
+            label_from_filename: Some("^([a-z]+)".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(photos.samples.len(), 4);
     let model = "assets/models/efficientnet_lite0_fp16w.json";
-    assert_eq!(top1_per_sample(BackendKind::Tract, model, &photos), top1_per_sample(BackendKind::OnnxRuntime, model, &photos));
+    assert_eq!(
+        top1_per_sample(BackendKind::Tract, model, &photos),
+        top1_per_sample(BackendKind::OnnxRuntime, model, &photos)
+    );
     let dir = tempfile::tempdir().unwrap();
     common::fashion_subset(dir.path(), 10);
     let fashion = open_dataset(dir.path(), &OpenOptions::default()).unwrap();
     let model = "assets/models/fashion_cnn.onnx";
-    assert_eq!(top1_per_sample(BackendKind::Tract, model, &fashion), top1_per_sample(BackendKind::OnnxRuntime, model, &fashion));
+    assert_eq!(
+        top1_per_sample(BackendKind::Tract, model, &fashion),
+        top1_per_sample(BackendKind::OnnxRuntime, model, &fashion)
+    );
 }
 
 #[test]
@@ -97,41 +176,98 @@ fn second_run_is_answered_from_the_cache() {
     let model = load_model(&common::repo().join("assets/models/fashion_cnn.onnx")).unwrap();
     let backend = resolve_backend(BackendKind::Tract, &model).unwrap();
     let state = labelscope::state::state_dir(&ds.root).unwrap();
-    let with_cache = PredictOptions { threads: 2, use_cache: true };
+    let with_cache = PredictOptions {
+        threads: 2,
+        use_cache: true,
+    };
     let mut cache = PredictionCache::open(&state, &model, &ds.classes);
-    let first = predict_dataset(&ds, &model, &backend, &with_cache, Some(&mut cache), &JobControl::default(), None).unwrap();
+    let first = predict_dataset(
+        &ds,
+        &model,
+        &backend,
+        &with_cache,
+        Some(&mut cache),
+        &JobControl::default(),
+        None,
+    )
+    .unwrap();
     assert_eq!((first.num_cached, first.num_inferred), (0, 51));
-    let failed: Vec<_> = first.outcomes.iter().flatten().filter_map(|o| if let SampleOutcome::Failed(e) = o { Some(e) } else { None }).collect();
-    assert_eq!(failed.len(), 1, "one corrupt image is one failure, not an abort");
+    let failed: Vec<_> = first
+        .outcomes
+        .iter()
+        .flatten()
+        .filter_map(|o| {
+            if let SampleOutcome::Failed(e) = o {
+                Some(e)
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(
+        failed.len(),
+        1,
+        "one corrupt image is one failure, not an abort"
+    );
     assert!(failed[0].contains("corrupt.png"), "{}", failed[0]);
 
     let mut reopened = PredictionCache::open(&state, &model, &ds.classes);
-    let second = predict_dataset(&ds, &model, &backend, &with_cache, Some(&mut reopened), &JobControl::default(), None).unwrap();
-    assert_eq!((second.num_cached, second.num_inferred), (51, 0), "zero inferences on the second run");
+    let second = predict_dataset(
+        &ds,
+        &model,
+        &backend,
+        &with_cache,
+        Some(&mut reopened),
+        &JobControl::default(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        (second.num_cached, second.num_inferred),
+        (51, 0),
+        "zero inferences on the second run"
+    );
     assert_eq!(first.outcomes, second.outcomes);
 
     // A changed file is predicted again; the rest still come from the cache.
     common::png(&dir.path().join("Bag/corrupt.png"), [10, 20, 30]);
     let mut third_cache = PredictionCache::open(&state, &model, &ds.classes);
-    let third = predict_dataset(&ds, &model, &backend, &with_cache, Some(&mut third_cache), &JobControl::default(), None).unwrap();
+    let third = predict_dataset(
+        &ds,
+        &model,
+        &backend,
+        &with_cache,
+        Some(&mut third_cache),
+        &JobControl::default(),
+        None,
+    )
+    .unwrap();
     assert_eq!((third.num_cached, third.num_inferred), (50, 1));
 }
 
 #[test]
 fn cancelling_stops_a_run_early() {
-    let ds = open_dataset(&common::repo().join("sample_data/fashion"), &OpenOptions::default()).unwrap();
+    let ds = open_dataset(
+        &common::repo().join("sample_data/fashion"),
+        &OpenOptions::default(),
+    )
+    .unwrap();
     let model = load_model(&common::repo().join("assets/models/fashion_cnn.onnx")).unwrap();
     let backend = resolve_backend(BackendKind::Tract, &model).unwrap();
     let job = JobControl::default();
     // A rendezvous channel: the worker cannot get ahead of this test by more than one result.
     let (tx, rx) = crossbeam_channel::bounded(0);
     let report = std::thread::scope(|s| {
-        let run = s.spawn(|| predict_dataset(&ds, &model, &backend, &opts(1), None, &job, Some(&tx)));
+        let run =
+            s.spawn(|| predict_dataset(&ds, &model, &backend, &opts(1), None, &job, Some(&tx)));
         for _ in 0..5 {
             rx.recv().unwrap();
         }
         job.cancel();
-        while rx.recv_timeout(std::time::Duration::from_millis(200)).is_ok() {}
+        while rx
+            .recv_timeout(std::time::Duration::from_millis(200))
+            .is_ok()
+        {}
         run.join().unwrap().unwrap()
     });
     let done = report.outcomes.iter().filter(|o| o.is_some()).count();
@@ -147,12 +283,19 @@ fn a_bare_onnx_without_spec_is_read_from_the_file_and_says_so() {
     std::fs::copy(common::repo().join("assets/models/fashion_cnn.onnx"), &bare).unwrap();
     let model = load_model(&bare).unwrap();
     let input = &model.spec.input;
-    assert_eq!((input.height, input.width, input.color), (28, 28, labelscope::model::spec::ColorOrder::L));
+    assert_eq!(
+        (input.height, input.width, input.color),
+        (28, 28, labelscope::model::spec::ColorOrder::L)
+    );
     assert_eq!(input.layout, labelscope::model::spec::TensorLayout::Nchw);
     assert_eq!(model.model_labels.len(), 10);
     assert_eq!(model.model_labels[3], "class_3");
     assert!(model.spec_path.is_none());
-    assert!(model.notes.iter().any(|n| n.contains("assumed")), "{:?}", model.notes);
+    assert!(
+        model.notes.iter().any(|n| n.contains("assumed")),
+        "{:?}",
+        model.notes
+    );
     // A spec with a typo is an error naming the spec file.
     let spec = dir.path().join("bad.json");
     std::fs::write(&spec, r#"{"name": "x", "input": {"layout": "NCWH"}}"#).unwrap();

@@ -20,14 +20,23 @@ fn app_on_fashion_subset(dir: &std::path::Path) -> Harness<'static, LabelscopeAp
         backend: Some(BackendKind::Tract),
         ..Default::default()
     };
-    Harness::builder().with_size([1400.0, 900.0]).build_eframe(move |cc| LabelscopeApp::new(&cc.egui_ctx, None, args))
+    Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(move |cc| LabelscopeApp::new(&cc.egui_ctx, None, args))
 }
 
 /// Steps the harness until `done` holds, failing after `timeout`.
-fn step_until(h: &mut Harness<'_, LabelscopeApp>, timeout: Duration, done: impl Fn(&LabelscopeApp) -> bool) {
+fn step_until(
+    h: &mut Harness<'_, LabelscopeApp>,
+    timeout: Duration,
+    done: impl Fn(&LabelscopeApp) -> bool,
+) {
     let start = Instant::now();
     while !done(h.state()) {
-        assert!(start.elapsed() < timeout, "condition not reached within {timeout:?}");
+        assert!(
+            start.elapsed() < timeout,
+            "condition not reached within {timeout:?}"
+        );
         h.step();
         std::thread::yield_now();
     }
@@ -35,7 +44,9 @@ fn step_until(h: &mut Harness<'_, LabelscopeApp>, timeout: Duration, done: impl 
 }
 
 fn predictions_done(app: &LabelscopeApp) -> bool {
-    app.session.as_ref().is_some_and(|s| s.job.is_none() && s.metrics.is_some())
+    app.session
+        .as_ref()
+        .is_some_and(|s| s.job.is_none() && s.metrics.is_some())
 }
 
 #[test]
@@ -48,15 +59,30 @@ fn confusion_cell_click_filters_the_gallery_to_exactly_those_samples() {
         let m = s.metrics.as_ref().unwrap();
         assert_eq!(m.num_evaluated, 60);
         // The diagonal cell of the first class with any samples.
-        let r = (0..m.confusion.labels.len()).find(|&r| m.confusion.matrix[r][r] > 0).unwrap();
+        let r = (0..m.confusion.labels.len())
+            .find(|&r| m.confusion.matrix[r][r] > 0)
+            .unwrap();
         let count = m.confusion.matrix[r][r];
-        (format!("true {}, predicted {}: {count}", m.confusion.labels[r], m.confusion.labels[r]), count as usize)
+        (
+            format!(
+                "true {}, predicted {}: {count}",
+                m.confusion.labels[r], m.confusion.labels[r]
+            ),
+            count as usize,
+        )
     };
     h.get_by_label(&label).click();
     h.run_steps(3);
     let s = h.state().session.as_ref().unwrap();
-    assert_eq!(s.order.len(), count, "gallery shows exactly the cell's samples");
-    assert!(s.order.iter().all(|&i| s.preds.as_ref().unwrap().prediction(i).unwrap().predicted == labelscope::eval::Predicted::Class(s.dataset.samples[i].label)));
+    assert_eq!(
+        s.order.len(),
+        count,
+        "gallery shows exactly the cell's samples"
+    );
+    assert!(s.order.iter().all(
+        |&i| s.preds.as_ref().unwrap().prediction(i).unwrap().predicted
+            == labelscope::eval::Predicted::Class(s.dataset.samples[i].label)
+    ));
     h.get_by_label(&format!("{count} of 60 samples"));
 }
 
@@ -86,7 +112,10 @@ fn keyboard_moves_the_selection_and_opens_the_detail_view() {
             labelscope::eval::Predicted::Class(c) => s.dataset.class_name(c).to_string(),
             other => format!("{other:?}").to_lowercase(),
         };
-        (s.dataset.class_name(s.dataset.samples[i].label).to_string(), name)
+        (
+            s.dataset.class_name(s.dataset.samples[i].label).to_string(),
+            name,
+        )
     };
     h.get_by_label(&format!("Label: {label}"));
     h.get_by_label_contains(&format!("Predicted: {predicted} ("));
@@ -100,7 +129,10 @@ fn keyboard_moves_the_selection_and_opens_the_detail_view() {
     if let Some(pos) = s.cursor.filter(|&p| p > 0) {
         let i = s.order[pos];
         let p = s.preds.as_ref().unwrap().prediction(i).unwrap();
-        assert_ne!(p.predicted, labelscope::eval::Predicted::Class(s.dataset.samples[i].label));
+        assert_ne!(
+            p.predicted,
+            labelscope::eval::Predicted::Class(s.dataset.samples[i].label)
+        );
     }
 }
 
@@ -110,9 +142,21 @@ fn synthetic_session(n: usize) -> labelscope::app::Session {
     use labelscope::eval::{Entry, PredictionSet, predictions_from_probs};
     let classes: Vec<String> = (0..10).map(|c| format!("class{c}")).collect();
     let samples = (0..n)
-        .map(|i| Sample { id: SampleId(format!("s/{i:06}.png")), path: format!("/nonexistent/{i:06}.png").into(), label: ClassId((i % 10) as u32), split: None })
+        .map(|i| Sample {
+            id: SampleId(format!("s/{i:06}.png")),
+            path: format!("/nonexistent/{i:06}.png").into(),
+            label: ClassId((i % 10) as u32),
+            split: None,
+        })
         .collect();
-    let ds = Dataset { root: "/nonexistent".into(), source: "/nonexistent".into(), layout: Layout::ImageFolder, classes, samples, report: ScanReport::default() };
+    let ds = Dataset {
+        root: "/nonexistent".into(),
+        source: "/nonexistent".into(),
+        layout: Layout::ImageFolder,
+        classes,
+        samples,
+        report: ScanReport::default(),
+    };
     let entries = (0..n)
         .map(|i| {
             let mut probs = vec![0.02f32; 10];
@@ -121,7 +165,14 @@ fn synthetic_session(n: usize) -> labelscope::app::Session {
         })
         .collect();
     let mut s = labelscope::app::Session::from_dataset(ds);
-    s.preds = Some(PredictionSet { name: "synthetic".into(), source: "test".into(), entries, elapsed_secs: None, num_cached: 0, num_inferred: 0 });
+    s.preds = Some(PredictionSet {
+        name: "synthetic".into(),
+        source: "test".into(),
+        entries,
+        elapsed_secs: None,
+        num_cached: 0,
+        num_inferred: 0,
+    });
     s.changed();
     s.refresh();
     s
@@ -130,14 +181,31 @@ fn synthetic_session(n: usize) -> labelscope::app::Session {
 #[test]
 fn a_frame_on_100k_samples_lays_out_only_the_visible_cells() {
     let session = synthetic_session(100_000);
-    let mut h = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| LabelscopeApp::with_session(&cc.egui_ctx, session));
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(move |cc| LabelscopeApp::with_session(&cc.egui_ctx, session));
     h.run_steps(4);
     let cells = h.query_all_by_label_contains(": true class").count();
     assert!(cells > 0, "the gallery shows some cells");
-    assert!(cells < 200, "{cells} gallery cells laid out for 100,000 samples");
+    assert!(
+        cells < 200,
+        "{cells} gallery cells laid out for 100,000 samples"
+    );
     h.get_by_label("100000 of 100000 samples");
     // The metrics panel shows the accuracy the core computed.
-    let acc = h.state().session.as_ref().unwrap().metrics.as_ref().unwrap().accuracy;
+    let acc = h
+        .state()
+        .session
+        .as_ref()
+        .unwrap()
+        .metrics
+        .as_ref()
+        .unwrap()
+        .accuracy;
     // (Accuracy and balanced accuracy coincide on this balanced synthetic set.)
-    assert!(h.query_all_by_label(&format!("{:.2}%", acc * 100.0)).count() >= 1);
+    assert!(
+        h.query_all_by_label(&format!("{:.2}%", acc * 100.0))
+            .count()
+            >= 1
+    );
 }

@@ -34,7 +34,12 @@ pub enum SortKey {
 
 impl SortKey {
     /// All keys, for combo boxes.
-    pub const ALL: [SortKey; 4] = [SortKey::FileName, SortKey::LossDesc, SortKey::ConfidenceAsc, SortKey::ConfidenceDesc];
+    pub const ALL: [SortKey; 4] = [
+        SortKey::FileName,
+        SortKey::LossDesc,
+        SortKey::ConfidenceAsc,
+        SortKey::ConfidenceDesc,
+    ];
 
     /// Label for the UI.
     pub fn label(self) -> &'static str {
@@ -62,7 +67,12 @@ pub struct Filter {
 
 impl Default for Filter {
     fn default() -> Self {
-        Self { true_class: None, predicted: None, correctness: Correctness::All, confidence: (0.0, 1.0) }
+        Self {
+            true_class: None,
+            predicted: None,
+            correctness: Correctness::All,
+            confidence: (0.0, 1.0),
+        }
     }
 }
 
@@ -116,21 +126,41 @@ pub fn passes(ds: &Dataset, preds: Option<&PredictionSet>, f: &Filter, i: usize)
 }
 
 /// Indices of the samples passing `filter`, sorted by `sort` (ties by file name).
-pub fn visible_order(ds: &Dataset, preds: Option<&PredictionSet>, filter: &Filter, sort: SortKey) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..ds.samples.len()).filter(|&i| passes(ds, preds, filter, i)).collect();
-    let conf = |i: usize| preds.and_then(|p| p.prediction(i)).and_then(|p| p.confidence);
+pub fn visible_order(
+    ds: &Dataset,
+    preds: Option<&PredictionSet>,
+    filter: &Filter,
+    sort: SortKey,
+) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..ds.samples.len())
+        .filter(|&i| passes(ds, preds, filter, i))
+        .collect();
+    let conf = |i: usize| {
+        preds
+            .and_then(|p| p.prediction(i))
+            .and_then(|p| p.confidence)
+    };
     match (sort, preds) {
         (SortKey::FileName, _) | (_, None) => {}
         (SortKey::LossDesc, Some(p)) => {
-            let keys: Vec<f32> = order.iter().map(|&i| loss(ds, p, i).unwrap_or(f32::NEG_INFINITY)).collect();
+            let keys: Vec<f32> = order
+                .iter()
+                .map(|&i| loss(ds, p, i).unwrap_or(f32::NEG_INFINITY))
+                .collect();
             sort_by_key_desc(&mut order, &keys);
         }
         (SortKey::ConfidenceAsc, Some(_)) => {
-            let keys: Vec<f32> = order.iter().map(|&i| -conf(i).unwrap_or(f32::INFINITY)).collect();
+            let keys: Vec<f32> = order
+                .iter()
+                .map(|&i| -conf(i).unwrap_or(f32::INFINITY))
+                .collect();
             sort_by_key_desc(&mut order, &keys);
         }
         (SortKey::ConfidenceDesc, Some(_)) => {
-            let keys: Vec<f32> = order.iter().map(|&i| conf(i).unwrap_or(f32::NEG_INFINITY)).collect();
+            let keys: Vec<f32> = order
+                .iter()
+                .map(|&i| conf(i).unwrap_or(f32::NEG_INFINITY))
+                .collect();
             sort_by_key_desc(&mut order, &keys);
         }
     }
@@ -162,7 +192,12 @@ mod tests {
         let samples = labels
             .iter()
             .enumerate()
-            .map(|(i, &l)| Sample { id: SampleId(format!("{i}.png")), path: format!("/x/{i}.png").into(), label: ClassId(l), split: None })
+            .map(|(i, &l)| Sample {
+                id: SampleId(format!("{i}.png")),
+                path: format!("/x/{i}.png").into(),
+                label: ClassId(l),
+                split: None,
+            })
             .collect();
         let ds = Dataset {
             root: "/x".into(),
@@ -172,11 +207,18 @@ mod tests {
             samples,
             report: ScanReport::default(),
         };
-        let p = |probs: Vec<f32>| Entry::Predicted(crate::eval::predictions_from_probs(&probs, 2, None));
+        let p = |probs: Vec<f32>| {
+            Entry::Predicted(crate::eval::predictions_from_probs(&probs, 2, None))
+        };
         let set = PredictionSet {
             name: "m".into(),
             source: "t".into(),
-            entries: vec![p(vec![0.9, 0.1]), p(vec![0.4, 0.6]), p(vec![0.2, 0.8]), Entry::Failed("bad: /x/3.png".into())],
+            entries: vec![
+                p(vec![0.9, 0.1]),
+                p(vec![0.4, 0.6]),
+                p(vec![0.2, 0.8]),
+                Entry::Failed("bad: /x/3.png".into()),
+            ],
             elapsed_secs: None,
             num_cached: 0,
             num_inferred: 0,
@@ -188,14 +230,39 @@ mod tests {
     #[test]
     fn filters_by_cell_correctness_and_confidence() {
         let (ds, set) = fixture();
-        let wrong = Filter { correctness: Correctness::Wrong, ..Default::default() };
-        assert_eq!(visible_order(&ds, Some(&set), &wrong, SortKey::FileName), vec![1]);
-        let cell = Filter { true_class: Some(ClassId(0)), predicted: Some(Predicted::Class(ClassId(1))), ..Default::default() };
-        assert_eq!(visible_order(&ds, Some(&set), &cell, SortKey::FileName), vec![1]);
-        let confident = Filter { confidence: (0.85, 1.0), ..Default::default() };
-        assert_eq!(visible_order(&ds, Some(&set), &confident, SortKey::FileName), vec![0]);
-        let none = Filter { correctness: Correctness::NoPrediction, ..Default::default() };
-        assert_eq!(visible_order(&ds, Some(&set), &none, SortKey::FileName), vec![3]);
+        let wrong = Filter {
+            correctness: Correctness::Wrong,
+            ..Default::default()
+        };
+        assert_eq!(
+            visible_order(&ds, Some(&set), &wrong, SortKey::FileName),
+            vec![1]
+        );
+        let cell = Filter {
+            true_class: Some(ClassId(0)),
+            predicted: Some(Predicted::Class(ClassId(1))),
+            ..Default::default()
+        };
+        assert_eq!(
+            visible_order(&ds, Some(&set), &cell, SortKey::FileName),
+            vec![1]
+        );
+        let confident = Filter {
+            confidence: (0.85, 1.0),
+            ..Default::default()
+        };
+        assert_eq!(
+            visible_order(&ds, Some(&set), &confident, SortKey::FileName),
+            vec![0]
+        );
+        let none = Filter {
+            correctness: Correctness::NoPrediction,
+            ..Default::default()
+        };
+        assert_eq!(
+            visible_order(&ds, Some(&set), &none, SortKey::FileName),
+            vec![3]
+        );
         assert_eq!(failure(Some(&set), 3), Some("bad: /x/3.png"));
     }
 
@@ -204,9 +271,21 @@ mod tests {
         let (ds, set) = fixture();
         let all = Filter::default();
         // Loss: sample 1 (p(a)=0.4) > sample 2 (p(b)=0.8) > sample 0 (p(a)=0.9); failed last.
-        assert_eq!(visible_order(&ds, Some(&set), &all, SortKey::LossDesc), vec![1, 2, 0, 3]);
-        assert_eq!(visible_order(&ds, Some(&set), &all, SortKey::ConfidenceAsc), vec![1, 2, 0, 3]);
-        assert_eq!(visible_order(&ds, Some(&set), &all, SortKey::ConfidenceDesc), vec![0, 2, 1, 3]);
-        assert_eq!(visible_order(&ds, None, &all, SortKey::LossDesc), vec![0, 1, 2, 3]);
+        assert_eq!(
+            visible_order(&ds, Some(&set), &all, SortKey::LossDesc),
+            vec![1, 2, 0, 3]
+        );
+        assert_eq!(
+            visible_order(&ds, Some(&set), &all, SortKey::ConfidenceAsc),
+            vec![1, 2, 0, 3]
+        );
+        assert_eq!(
+            visible_order(&ds, Some(&set), &all, SortKey::ConfidenceDesc),
+            vec![0, 2, 1, 3]
+        );
+        assert_eq!(
+            visible_order(&ds, None, &all, SortKey::LossDesc),
+            vec![0, 1, 2, 3]
+        );
     }
 }

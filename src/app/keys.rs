@@ -25,7 +25,13 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
 ];
 
 /// Turns this frame's key presses into commands.
-pub fn handle_keys(ctx: &egui::Context, session: Option<&Session>, detail_open: bool, help_open: bool, out: &mut Vec<AppCommand>) {
+pub fn handle_keys(
+    ctx: &egui::Context,
+    session: Option<&Session>,
+    detail_open: bool,
+    help_open: bool,
+    out: &mut Vec<AppCommand>,
+) {
     if ctx.egui_wants_keyboard_input() {
         return;
     }
@@ -34,7 +40,11 @@ pub fn handle_keys(ctx: &egui::Context, session: Option<&Session>, detail_open: 
         out.push(AppCommand::ToggleHelp);
     }
     if pressed(Key::Escape) {
-        out.push(if help_open { AppCommand::ToggleHelp } else { AppCommand::CloseDetail });
+        out.push(if help_open {
+            AppCommand::ToggleHelp
+        } else {
+            AppCommand::CloseDetail
+        });
         let _ = detail_open;
     }
     let Some(s) = session else { return };
@@ -42,7 +52,9 @@ pub fn handle_keys(ctx: &egui::Context, session: Option<&Session>, detail_open: 
     if n == 0 {
         return;
     }
-    let (cols, rows) = ctx.data(|d| d.get_temp::<(usize, usize)>(grid_shape_id())).unwrap_or((1, 1));
+    let (cols, rows) = ctx
+        .data(|d| d.get_temp::<(usize, usize)>(grid_shape_id()))
+        .unwrap_or((1, 1));
     let cols = cols.max(1);
     let cur = s.cursor;
     let pos = cur.unwrap_or(0);

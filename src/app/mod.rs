@@ -67,7 +67,11 @@ pub struct LabelscopeApp {
 
 impl LabelscopeApp {
     /// Creates the app and starts opening `args` (the bundled sample when empty).
-    pub fn new(ctx: &egui::Context, storage: Option<&dyn eframe::Storage>, args: StartupArgs) -> Self {
+    pub fn new(
+        ctx: &egui::Context,
+        storage: Option<&dyn eframe::Storage>,
+        args: StartupArgs,
+    ) -> Self {
         let mut app = Self::blank(ctx, storage, args.backend.unwrap_or(BackendKind::Auto));
         let (dataset, model) = match (&args.dataset, bundled_sample()) {
             (Some(d), _) => (Some(d.clone()), args.model.clone()),
@@ -86,8 +90,14 @@ impl LabelscopeApp {
     }
 
     /// An app with nothing open.
-    fn blank(ctx: &egui::Context, storage: Option<&dyn eframe::Storage>, backend: BackendKind) -> Self {
-        let prefs: Prefs = storage.and_then(|s| eframe::get_value(s, PREFS_KEY)).unwrap_or_default();
+    fn blank(
+        ctx: &egui::Context,
+        storage: Option<&dyn eframe::Storage>,
+        backend: BackendKind,
+    ) -> Self {
+        let prefs: Prefs = storage
+            .and_then(|s| eframe::get_value(s, PREFS_KEY))
+            .unwrap_or_default();
         let ctx2 = ctx.clone();
         let mut app = Self {
             session: None,
@@ -173,7 +183,9 @@ impl LabelscopeApp {
             AppCommand::SetFilter(f) => {
                 if let Some(s) = &mut self.session {
                     s.set_filter(f);
-                    s.cursor = (!s.order.is_empty()).then_some(0).filter(|_| s.cursor.is_some());
+                    s.cursor = (!s.order.is_empty())
+                        .then_some(0)
+                        .filter(|_| s.cursor.is_some());
                 }
             }
             AppCommand::SetSort(k) => {
@@ -188,7 +200,9 @@ impl LabelscopeApp {
                     s.cursor = Some(pos);
                 }
             }
-            AppCommand::OpenDetail => self.detail_open = self.session.as_ref().is_some_and(|s| s.cursor.is_some()),
+            AppCommand::OpenDetail => {
+                self.detail_open = self.session.as_ref().is_some_and(|s| s.cursor.is_some())
+            }
             AppCommand::CloseDetail => self.detail_open = false,
             AppCommand::ToggleHelp => self.help_open = !self.help_open,
         }
@@ -215,16 +229,34 @@ impl eframe::App for LabelscopeApp {
         for file in ctx.input(|i| i.raw.dropped_files.clone()) {
             let path = file.path().to_path_buf();
             if !path.as_os_str().is_empty() {
-                let is_model = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx") || e.eq_ignore_ascii_case("json"));
-                self.commands.push(if is_model { AppCommand::OpenModel(path) } else { AppCommand::OpenDataset(path) });
+                let is_model = path.extension().is_some_and(|e| {
+                    e.eq_ignore_ascii_case("onnx") || e.eq_ignore_ascii_case("json")
+                });
+                self.commands.push(if is_model {
+                    AppCommand::OpenModel(path)
+                } else {
+                    AppCommand::OpenDataset(path)
+                });
             }
         }
-        keys::handle_keys(ctx, self.session.as_ref(), self.detail_open, self.help_open, &mut self.commands);
+        keys::handle_keys(
+            ctx,
+            self.session.as_ref(),
+            self.detail_open,
+            self.help_open,
+            &mut self.commands,
+        );
         self.drain_commands();
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        panels::top_bar::top_bar_ui(ui, self.session.as_ref(), &self.prefs.recent, self.open_error.as_deref(), &mut self.commands);
+        panels::top_bar::top_bar_ui(
+            ui,
+            self.session.as_ref(),
+            &self.prefs.recent,
+            self.open_error.as_deref(),
+            &mut self.commands,
+        );
         if let Some(session) = &self.session {
             panels::metrics::metrics_panel_ui(ui, session, &mut self.commands);
             if self.detail_open {
@@ -232,7 +264,13 @@ impl eframe::App for LabelscopeApp {
             }
             egui::CentralPanel::default().show(ui, |ui| {
                 if let Some(thumbs) = &mut self.thumbs {
-                    panels::gallery::gallery_ui(ui, session, thumbs, &mut self.prefs.thumb_size, &mut self.commands);
+                    panels::gallery::gallery_ui(
+                        ui,
+                        session,
+                        thumbs,
+                        &mut self.prefs.thumb_size,
+                        &mut self.commands,
+                    );
                 }
             });
         } else {
@@ -254,9 +292,16 @@ impl eframe::App for LabelscopeApp {
 /// Opens the window and runs until it is closed.
 pub fn run_gui(args: StartupArgs) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default().with_inner_size([1400.0, 900.0]).with_title("labelscope").with_drag_and_drop(true),
+        viewport: egui::ViewportBuilder::default()
+            .with_inner_size([1400.0, 900.0])
+            .with_title("labelscope")
+            .with_drag_and_drop(true),
         ..Default::default()
     };
-    eframe::run_native("labelscope", options, Box::new(move |cc| Ok(Box::new(LabelscopeApp::new(&cc.egui_ctx, cc.storage, args)))))
-        .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))
+    eframe::run_native(
+        "labelscope",
+        options,
+        Box::new(move |cc| Ok(Box::new(LabelscopeApp::new(&cc.egui_ctx, cc.storage, args)))),
+    )
+    .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))
 }

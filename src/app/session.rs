@@ -7,9 +7,14 @@ use std::time::{Duration, Instant};
 
 use super::gallery_view::{Filter, SortKey, visible_order};
 use crate::dataset::{Dataset, OpenOptions, open_dataset};
-use crate::eval::{Entry, Metrics, PredictionSet, compute_metrics, import_predictions, predictions_from_probs};
+use crate::eval::{
+    Entry, Metrics, PredictionSet, compute_metrics, import_predictions, predictions_from_probs,
+};
 use crate::jobs::JobControl;
-use crate::model::{BackendKind, LoadedModel, PredictOptions, PredictReport, PredictionCache, SampleOutcome, load_model, predict_dataset, resolve_backend};
+use crate::model::{
+    BackendKind, LoadedModel, PredictOptions, PredictReport, PredictionCache, SampleOutcome,
+    load_model, predict_dataset, resolve_backend,
+};
 
 /// A prediction job running on a background thread.
 pub struct RunningPredict {
@@ -106,7 +111,12 @@ impl Session {
     }
 
     /// Starts predicting with the current model on a background thread; `wake` requests a repaint.
-    pub fn start_prediction(&mut self, backend: BackendKind, use_cache: bool, wake: Arc<dyn Fn() + Send + Sync>) {
+    pub fn start_prediction(
+        &mut self,
+        backend: BackendKind,
+        use_cache: bool,
+        wake: Arc<dyn Fn() + Send + Sync>,
+    ) {
         let Some(model) = self.model.clone() else {
             self.error = Some("choose a model first".into());
             return;
@@ -126,18 +136,39 @@ impl Session {
         let (tx, results) = crossbeam_channel::bounded(8192);
         let (done_tx, done) = crossbeam_channel::bounded(1);
         let (dataset, job) = (self.dataset.clone(), control.clone());
-        let spawned = std::thread::Builder::new().name("predict-job".into()).spawn(move || {
-            let result = resolve_backend(backend, &model).and_then(|b| {
-                let mut cache = crate::state::state_dir(&dataset.root).ok().map(|d| PredictionCache::open(&d, &model, &dataset.classes));
-                let opts = PredictOptions { use_cache, ..PredictOptions::default() };
-                let report = predict_dataset(&dataset, &model, &b, &opts, cache.as_mut(), &job, Some(&tx))?;
-                Ok((report, b.hint.unwrap_or_default()))
+        let spawned = std::thread::Builder::new()
+            .name("predict-job".into())
+            .spawn(move || {
+                let result = resolve_backend(backend, &model).and_then(|b| {
+                    let mut cache = crate::state::state_dir(&dataset.root)
+                        .ok()
+                        .map(|d| PredictionCache::open(&d, &model, &dataset.classes));
+                    let opts = PredictOptions {
+                        use_cache,
+                        ..PredictOptions::default()
+                    };
+                    let report = predict_dataset(
+                        &dataset,
+                        &model,
+                        &b,
+                        &opts,
+                        cache.as_mut(),
+                        &job,
+                        Some(&tx),
+                    )?;
+                    Ok((report, b.hint.unwrap_or_default()))
+                });
+                let _ = done_tx.send(result);
+                job.finish();
             });
-            let _ = done_tx.send(result);
-            job.finish();
-        });
         match spawned {
-            Ok(_) => self.job = Some(RunningPredict { control, results, done }),
+            Ok(_) => {
+                self.job = Some(RunningPredict {
+                    control,
+                    results,
+                    done,
+                })
+            }
             Err(e) => self.error = Some(format!("cannot start the prediction thread: {e}")),
         }
     }
@@ -158,7 +189,9 @@ impl Session {
             let n = self.dataset.classes.len();
             while let Ok((i, outcome)) = job.results.try_recv() {
                 preds.entries[i] = match outcome {
-                    SampleOutcome::Predicted(p) => Entry::Predicted(predictions_from_probs(&p.probs, n, Some(p.latency_ms))),
+                    SampleOutcome::Predicted(p) => {
+                        Entry::Predicted(predictions_from_probs(&p.probs, n, Some(p.latency_ms)))
+                    }
                     SampleOutcome::Failed(e) => Entry::Failed(e),
                 };
                 changed = true;
@@ -166,25 +199,25 @@ impl Session {
                     break;
                 }
             }
-            if job.results.is_empty() {
-                if let Ok(done) = job.done.try_recv() {
-                    match done {
-                        Ok((report, hint)) => {
-                            preds.source = report.backend.clone();
-                            preds.elapsed_secs = Some(report.elapsed_secs);
-                            preds.num_cached = report.num_cached;
-                            preds.num_inferred = report.num_inferred;
-                            self.backend = Some(report.backend.clone());
-                            self.backend_hint = (!hint.is_empty()).then_some(hint);
-                            self.notes.extend(report.mapping.notes.iter().cloned());
-                        }
-                        Err(e) => self.error = Some(e),
+            if job.results.is_empty()
+                && let Ok(done) = job.done.try_recv()
+            {
+                match done {
+                    Ok((report, hint)) => {
+                        preds.source = report.backend.clone();
+                        preds.elapsed_secs = Some(report.elapsed_secs);
+                        preds.num_cached = report.num_cached;
+                        preds.num_inferred = report.num_inferred;
+                        self.backend = Some(report.backend.clone());
+                        self.backend_hint = (!hint.is_empty()).then_some(hint);
+                        self.notes.extend(report.mapping.notes.iter().cloned());
                     }
-                    self.job = None;
-                    changed = true;
-                    self.metrics_dirty = true;
-                    self.last_metrics = Instant::now() - Duration::from_secs(1);
+                    Err(e) => self.error = Some(e),
                 }
+                self.job = None;
+                changed = true;
+                self.metrics_dirty = true;
+                self.last_metrics = Instant::now() - Duration::from_secs(1);
             }
         }
         if changed {
@@ -241,7 +274,10 @@ impl Session {
 /// The bundled sample: dataset and model paths, looked up from the working folder, then the
 /// source tree the binary was built from.
 pub fn bundled_sample() -> Option<(PathBuf, PathBuf)> {
-    let candidates = [PathBuf::from("."), PathBuf::from(env!("CARGO_MANIFEST_DIR"))];
+    let candidates = [
+        PathBuf::from("."),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+    ];
     candidates.iter().find_map(|base| {
         let data = base.join("sample_data/fashion");
         let model = base.join("assets/models/fashion_cnn.onnx");

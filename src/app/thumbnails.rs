@@ -26,8 +26,6 @@ pub struct Thumbnails {
     textures: HashMap<usize, (TextureHandle, u64)>,
     failed: HashMap<usize, String>,
     frame: u64,
-    /// Longest side of a thumbnail in pixels.
-    pub thumb_px: u32,
     /// Most textures kept at once.
     pub budget: usize,
     workers: Vec<std::thread::JoinHandle<()>>,
@@ -35,8 +33,20 @@ pub struct Thumbnails {
 
 impl Thumbnails {
     /// Starts `num_workers` decode threads producing `thumb_px` thumbnails.
-    pub fn new(num_workers: usize, thumb_px: u32, budget: usize, wake: Arc<dyn Fn() + Send + Sync>) -> Self {
-        let queue = Arc::new((Mutex::new(Queue { wanted: VecDeque::new(), taken: HashSet::new(), shutdown: false }), Condvar::new()));
+    pub fn new(
+        num_workers: usize,
+        thumb_px: u32,
+        budget: usize,
+        wake: Arc<dyn Fn() + Send + Sync>,
+    ) -> Self {
+        let queue = Arc::new((
+            Mutex::new(Queue {
+                wanted: VecDeque::new(),
+                taken: HashSet::new(),
+                shutdown: false,
+            }),
+            Condvar::new(),
+        ));
         let (tx, rx) = crossbeam_channel::bounded(256);
         let workers = (0..num_workers.max(1))
             .filter_map(|i| {
@@ -53,7 +63,6 @@ impl Thumbnails {
             textures: HashMap::new(),
             failed: HashMap::new(),
             frame: 0,
-            thumb_px,
             budget,
             workers,
         }
@@ -82,7 +91,8 @@ impl Thumbnails {
             }
         }
         if self.textures.len() > self.budget {
-            let mut by_age: Vec<(u64, usize)> = self.textures.iter().map(|(i, (_, f))| (*f, *i)).collect();
+            let mut by_age: Vec<(u64, usize)> =
+                self.textures.iter().map(|(i, (_, f))| (*f, *i)).collect();
             by_age.sort_unstable();
             for (_, i) in by_age.into_iter().take(self.textures.len() - self.budget) {
                 self.textures.remove(&i);
@@ -109,16 +119,15 @@ impl Thumbnails {
         if let Ok(mut q) = self.queue.0.lock() {
             let fresh: VecDeque<(usize, PathBuf)> = wanted
                 .into_iter()
-                .filter(|(i, _)| !self.textures.contains_key(i) && !self.failed.contains_key(i) && !q.taken.contains(i))
+                .filter(|(i, _)| {
+                    !self.textures.contains_key(i)
+                        && !self.failed.contains_key(i)
+                        && !q.taken.contains(i)
+                })
                 .collect();
             q.wanted = fresh;
             self.queue.1.notify_all();
         }
-    }
-
-    /// Number of textures held.
-    pub fn num_textures(&self) -> usize {
-        self.textures.len()
     }
 }
 
@@ -135,7 +144,12 @@ impl Drop for Thumbnails {
     }
 }
 
-fn worker(queue: &(Mutex<Queue>, Condvar), tx: &crossbeam_channel::Sender<(usize, ThumbResult)>, thumb_px: u32, wake: &(dyn Fn() + Send + Sync)) {
+fn worker(
+    queue: &(Mutex<Queue>, Condvar),
+    tx: &crossbeam_channel::Sender<(usize, ThumbResult)>,
+    thumb_px: u32,
+    wake: &(dyn Fn() + Send + Sync),
+) {
     loop {
         let job = {
             let Ok(mut q) = queue.0.lock() else { return };
@@ -165,7 +179,14 @@ fn worker(queue: &(Mutex<Queue>, Condvar), tx: &crossbeam_channel::Sender<(usize
 /// Decodes `path` and downscales it so its longer side is at most `thumb_px`.
 pub fn load_thumbnail(path: &std::path::Path, thumb_px: u32) -> ThumbResult {
     let img = crate::dataset::image_io::decode_image(path).map_err(|e| e.to_string())?;
-    let small = if img.width().max(img.height()) > thumb_px { img.thumbnail(thumb_px, thumb_px) } else { img };
+    let small = if img.width().max(img.height()) > thumb_px {
+        img.thumbnail(thumb_px, thumb_px)
+    } else {
+        img
+    };
     let rgba = small.to_rgba8();
-    Ok(ColorImage::from_rgba_unmultiplied([rgba.width() as usize, rgba.height() as usize], rgba.as_raw()))
+    Ok(ColorImage::from_rgba_unmultiplied(
+        [rgba.width() as usize, rgba.height() as usize],
+        rgba.as_raw(),
+    ))
 }

@@ -27,6 +27,100 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// Open the window on a dataset (with a model or predictions).
     Open(OpenArgs),
+    /// Change labels, exclude or include samples, undo/redo (journaled, never touches the images).
+    Edit(EditArgs),
+    /// List the current effective edits, one row per edited sample.
+    Edits(EditsArgs),
+    /// Apply tag edits in a loop, printing `ack N` after each is durable (crash tests).
+    #[command(hide = true)]
+    EditStress(EditStressArgs),
+}
+
+/// `labelscope edit-stress` (hidden).
+#[derive(Debug, Args)]
+pub struct EditStressArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// First edit number (tags are `stress-<n>`).
+    #[arg(long, default_value_t = 0)]
+    pub start: u64,
+    /// How many edits.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub count: u64,
+}
+
+/// `labelscope edit`.
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub action: EditCommand,
+}
+
+/// Edit actions.
+#[derive(Debug, Subcommand)]
+pub enum EditCommand {
+    /// Give a sample another label.
+    Relabel {
+        /// Sample path (relative to the dataset root).
+        path: String,
+        /// The new label.
+        label: String,
+    },
+    /// Exclude a sample from metrics and exports.
+    Exclude {
+        /// Sample path.
+        path: String,
+        /// Why: watermark/text, not a valid sample, ambiguous, duplicate, corrupt, or free text.
+        #[arg(long, default_value = "not a valid sample")]
+        reason: String,
+    },
+    /// Include an excluded sample again.
+    Include {
+        /// Sample path.
+        path: String,
+    },
+    /// Add a free-form tag.
+    Tag {
+        /// Sample path.
+        path: String,
+        /// The tag.
+        tag: String,
+    },
+    /// Undo the last edit.
+    Undo,
+    /// Redo the last undone edit.
+    Redo,
+    /// Apply a CSV of edits with columns `path,action,label,reason` (action: relabel, exclude,
+    /// include); rows with the same action, label and reason form one undoable step.
+    Apply {
+        /// The CSV (or Parquet) file.
+        file: PathBuf,
+    },
+}
+
+/// `labelscope edits`.
+#[derive(Debug, Args)]
+pub struct EditsArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Csv)]
+    pub format: ListFormat,
+}
+
+/// Format of listings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// CSV on stdout.
+    Csv,
+    /// A JSON array on stdout.
+    Json,
 }
 
 /// `labelscope open`.
@@ -62,7 +156,10 @@ pub struct DatasetArgs {
 impl DatasetArgs {
     /// Open options from the flags.
     pub fn open_options(&self) -> OpenOptions {
-        OpenOptions { layout: self.layout, label_from_filename: self.label_from_filename.clone() }
+        OpenOptions {
+            layout: self.layout,
+            label_from_filename: self.label_from_filename.clone(),
+        }
     }
 }
 
@@ -115,6 +212,9 @@ pub struct PredictArgs {
     /// Output file, `.csv` or `.parquet`.
     #[arg(long)]
     pub out: PathBuf,
+    /// Ignore curation edits (report the dataset's own labels, include excluded samples).
+    #[arg(long)]
+    pub original_labels: bool,
 }
 
 /// `labelscope evaluate`.
@@ -129,6 +229,9 @@ pub struct EvaluateArgs {
     /// Predictions made elsewhere (CSV/Parquet with `path,pred[,confidence,prob_<label>...]`).
     #[arg(long, conflicts_with = "model")]
     pub predictions: Option<PathBuf>,
+    /// Ignore curation edits (score against the dataset's own labels, excluded samples included).
+    #[arg(long)]
+    pub original_labels: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

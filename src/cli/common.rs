@@ -8,7 +8,9 @@ use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
 use crate::dataset::{Dataset, open_dataset};
 use crate::eval::PredictionSet;
 use crate::jobs::JobControl;
-use crate::model::{LoadedModel, PredictOptions, PredictReport, PredictionCache, load_model, predict_dataset, resolve_backend};
+use crate::model::{
+    PredictOptions, PredictReport, PredictionCache, load_model, predict_dataset, resolve_backend,
+};
 
 /// Opens the dataset; prints a summary and up to `max_issues` scan problems to stderr.
 pub fn open(args: &DatasetArgs, max_issues: usize) -> Result<Dataset> {
@@ -34,15 +36,16 @@ pub fn open(args: &DatasetArgs, max_issues: usize) -> Result<Dataset> {
         eprintln!("  {issue}");
     }
     if ds.report.issues.len() > max_issues {
-        eprintln!("  ... and {} more (see `labelscope scan`)", ds.report.issues.len() - max_issues);
+        eprintln!(
+            "  ... and {} more (see `labelscope scan`)",
+            ds.report.issues.len() - max_issues
+        );
     }
     Ok(ds)
 }
 
 /// A finished model run.
 pub struct ModelRun {
-    /// The model.
-    pub model: LoadedModel,
     /// The raw report.
     pub report: PredictReport,
     /// The predictions as a set.
@@ -51,7 +54,10 @@ pub struct ModelRun {
 
 /// Loads the model and predicts every sample, with progress on stderr and Ctrl-C cancelling.
 pub fn run_model(ds: &Dataset, args: &ModelArgs) -> Result<ModelRun> {
-    let path = args.model.as_ref().ok_or_else(|| anyhow!("give --model MODEL.onnx (or --predictions FILE)"))?;
+    let path = args
+        .model
+        .as_ref()
+        .ok_or_else(|| anyhow!("give --model MODEL.onnx (or --predictions FILE)"))?;
     let model = load_model(path)?;
     for note in &model.notes {
         eprintln!("note: {note}");
@@ -61,7 +67,10 @@ pub fn run_model(ds: &Dataset, args: &ModelArgs) -> Result<ModelRun> {
     if let Some(hint) = &backend.hint {
         eprintln!("hint: {hint}");
     }
-    let opts = PredictOptions { threads: args.threads.unwrap_or(PredictOptions::default().threads), use_cache: !args.no_cache };
+    let opts = PredictOptions {
+        threads: args.threads.unwrap_or(PredictOptions::default().threads),
+        use_cache: !args.no_cache,
+    };
     let mut cache = if opts.use_cache {
         match crate::state::state_dir(&ds.root) {
             Ok(dir) => Some(PredictionCache::open(&dir, &model, &ds.classes)),
@@ -77,12 +86,17 @@ pub fn run_model(ds: &Dataset, args: &ModelArgs) -> Result<ModelRun> {
     cancel_on_ctrl_c(&job);
     let report = {
         let _progress = ProgressPrinter::start(&job, "predict");
-        predict_dataset(ds, &model, &backend, &opts, cache.as_mut(), &job, None).map_err(|e| anyhow!(e))?
+        predict_dataset(ds, &model, &backend, &opts, cache.as_mut(), &job, None)
+            .map_err(|e| anyhow!(e))?
     };
     for note in &report.mapping.notes {
         eprintln!("note: {note}");
     }
-    let num_failed = report.outcomes.iter().filter(|o| matches!(o, Some(crate::model::SampleOutcome::Failed(_)))).count();
+    let num_failed = report
+        .outcomes
+        .iter()
+        .filter(|o| matches!(o, Some(crate::model::SampleOutcome::Failed(_))))
+        .count();
     eprintln!(
         "predicted {} samples ({} from cache, {} run, {} failed) in {:.2}s{}",
         report.outcomes.iter().filter(|o| o.is_some()).count(),
@@ -98,14 +112,19 @@ pub fn run_model(ds: &Dataset, args: &ModelArgs) -> Result<ModelRun> {
         }
     }
     let set = PredictionSet::from_report(&model.spec.name, &report, ds.classes.len());
-    Ok(ModelRun { model, report, set })
+    Ok(ModelRun { report, set })
 }
 
 /// Prediction set from `--predictions FILE` or by running `--model`.
-pub fn predictions(ds: &Dataset, model: &ModelArgs, file: Option<&std::path::Path>) -> Result<(PredictionSet, Option<ModelRun>)> {
+pub fn predictions(
+    ds: &Dataset,
+    model: &ModelArgs,
+    file: Option<&std::path::Path>,
+) -> Result<(PredictionSet, Option<ModelRun>)> {
     match file {
         Some(f) => {
-            let (set, warnings) = crate::eval::import_predictions(f, ds).with_context(|| format!("reading predictions {}", f.display()))?;
+            let (set, warnings) = crate::eval::import_predictions(f, ds)
+                .with_context(|| format!("reading predictions {}", f.display()))?;
             for w in &warnings {
                 eprintln!("warning: {w}");
             }
@@ -116,4 +135,22 @@ pub fn predictions(ds: &Dataset, model: &ModelArgs, file: Option<&std::path::Pat
             Ok((run.set.clone(), Some(run)))
         }
     }
+}
+
+/// Per-sample labels to score against: the edited labels (`None` = excluded) unless `original`.
+pub fn truth(ds: &Dataset, original: bool) -> Result<Vec<Option<crate::dataset::ClassId>>> {
+    if original {
+        return Ok(ds.samples.iter().map(|s| Some(s.label)).collect());
+    }
+    let (state, warnings) = crate::curation::read_edits(ds)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    if !state.samples().is_empty() {
+        eprintln!(
+            "using {} curation edits (--original-labels to ignore them)",
+            state.samples().len()
+        );
+    }
+    Ok(crate::curation::effective_labels(ds, &state))
 }

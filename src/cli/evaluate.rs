@@ -9,9 +9,11 @@ use crate::eval::{Metrics, compute_metrics};
 pub fn run(args: &EvaluateArgs) -> Result<()> {
     let ds = super::common::open(&args.dataset, 20)?;
     let (set, run) = super::common::predictions(&ds, &args.model, args.predictions.as_deref())?;
-    let truth: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
+    let truth = super::common::truth(&ds, args.original_labels)?;
     let m = compute_metrics(&ds.classes, &truth, &set);
-    let backend = run.as_ref().map_or_else(|| "imported".to_string(), |r| r.report.backend.clone());
+    let backend = run
+        .as_ref()
+        .map_or_else(|| "imported".to_string(), |r| r.report.backend.clone());
     match args.format {
         Format::Json => {
             let mut value = serde_json::to_value(&m)?;
@@ -21,7 +23,10 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
                 obj.insert("source".into(), set.source.clone().into());
                 obj.insert("num_cached".into(), set.num_cached.into());
                 obj.insert("num_inferred".into(), set.num_inferred.into());
-                obj.insert("cancelled".into(), run.as_ref().is_some_and(|r| r.report.cancelled).into());
+                obj.insert(
+                    "cancelled".into(),
+                    run.as_ref().is_some_and(|r| r.report.cancelled).into(),
+                );
             }
             println!("{value}");
         }
@@ -43,19 +48,40 @@ fn print_text(m: &Metrics, model: &str, backend: &str) {
         "accuracy {:.4}  balanced accuracy {:.4}  macro F1 {:.4}  weighted F1 {:.4}  ECE {:.4}",
         m.accuracy, m.balanced_accuracy, m.macro_f1, m.weighted_f1, m.ece
     );
-    let width = m.per_class.iter().map(|c| c.label.len()).max().unwrap_or(5).max(12);
+    let width = m
+        .per_class
+        .iter()
+        .map(|c| c.label.len())
+        .max()
+        .unwrap_or(5)
+        .max(12);
     println!("\n{:>width$}  precision  recall      f1  support", "");
     for c in &m.per_class {
-        println!("{:>width$}  {:>9.4}  {:>6.4}  {:>6.4}  {:>7}", c.label, c.precision, c.recall, c.f1, c.support);
+        println!(
+            "{:>width$}  {:>9.4}  {:>6.4}  {:>6.4}  {:>7}",
+            c.label, c.precision, c.recall, c.f1, c.support
+        );
     }
-    println!("{:>width$}  {:>9.4}  {:>6.4}  {:>6.4}", "macro avg", m.macro_precision, m.macro_recall, m.macro_f1);
-    println!("{:>width$}  {:>9.4}  {:>6.4}  {:>6.4}", "weighted avg", m.weighted_precision, m.weighted_recall, m.weighted_f1);
-    println!("\nconfusion (rows = true, columns = predicted: {})", m.confusion.predicted_labels.join(", "));
+    println!(
+        "{:>width$}  {:>9.4}  {:>6.4}  {:>6.4}",
+        "macro avg", m.macro_precision, m.macro_recall, m.macro_f1
+    );
+    println!(
+        "{:>width$}  {:>9.4}  {:>6.4}  {:>6.4}",
+        "weighted avg", m.weighted_precision, m.weighted_recall, m.weighted_f1
+    );
+    println!(
+        "\nconfusion (rows = true, columns = predicted: {})",
+        m.confusion.predicted_labels.join(", ")
+    );
     for (label, row) in m.confusion.labels.iter().zip(&m.confusion.matrix) {
         let cells: Vec<String> = row.iter().map(|v| format!("{v:>5}")).collect();
         println!("{label:>width$} {}", cells.join(""));
     }
-    println!("\nlatency per image: p50 {:.2} ms, p95 {:.2} ms", m.latency_ms.p50, m.latency_ms.p95);
+    println!(
+        "\nlatency per image: p50 {:.2} ms, p95 {:.2} ms",
+        m.latency_ms.p50, m.latency_ms.p95
+    );
     if let Some(ips) = m.images_per_sec {
         println!("throughput: {ips:.1} images/s");
     }

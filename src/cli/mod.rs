@@ -4,6 +4,7 @@
 
 mod args;
 mod common;
+mod edit;
 mod evaluate;
 mod predict;
 mod progress;
@@ -21,6 +22,9 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         None => gui(None),
         Some(Command::Open(a)) => gui(Some(&a)),
+        Some(Command::Edit(a)) => edit::run_edit(&a),
+        Some(Command::Edits(a)) => edit::run_edits(&a),
+        Some(Command::EditStress(a)) => edit::run_stress(&a),
         Some(Command::Scan(a)) => scan::run(&a),
         Some(Command::Predict(a)) => predict::run(&a),
         Some(Command::Evaluate(a)) => evaluate::run(&a),
@@ -51,5 +55,7 @@ fn gui(args: Option<&OpenArgs>) -> anyhow::Result<()> {
 
 #[cfg(not(feature = "gui"))]
 fn gui(_args: Option<&OpenArgs>) -> anyhow::Result<()> {
-    anyhow::bail!("this labelscope was built without the window (feature `gui`); use a subcommand, see `labelscope --help`")
+    anyhow::bail!(
+        "this labelscope was built without the window (feature `gui`); use a subcommand, see `labelscope --help`"
+    )
 }

@@ -11,6 +11,7 @@ use crate::table::{OutColumn, write_table};
 pub fn run(args: &PredictArgs) -> Result<()> {
     crate::table::TableFormat::from_path(&args.out)?;
     let ds = super::common::open(&args.dataset, 20)?;
+    let truth = super::common::truth(&ds, args.original_labels)?;
     let run = super::common::run_model(&ds, &args.model)?;
     let n = ds.samples.len();
     let mut pred = Vec::with_capacity(n);
@@ -29,7 +30,12 @@ pub fn run(args: &PredictArgs) -> Result<()> {
                 conf.push(p.confidence.map(f64::from));
                 error.push(None);
                 for (k, col) in probs.iter_mut().enumerate() {
-                    col.push(p.probs.as_ref().and_then(|v| v.get(k)).map(|&x| f64::from(x)));
+                    col.push(
+                        p.probs
+                            .as_ref()
+                            .and_then(|v| v.get(k))
+                            .map(|&x| f64::from(x)),
+                    );
                 }
             }
             Entry::Failed(msg) => {
@@ -47,21 +53,40 @@ pub fn run(args: &PredictArgs) -> Result<()> {
         }
     }
     let mut cols = vec![
-        OutColumn::Str("path".into(), ds.samples.iter().map(|s| Some(s.id.0.clone())).collect()),
-        OutColumn::Str("label".into(), ds.samples.iter().map(|s| Some(ds.class_name(s.label).to_string())).collect()),
-        OutColumn::Str("split".into(), ds.samples.iter().map(|s| s.split.clone()).collect()),
+        OutColumn::Str(
+            "path".into(),
+            ds.samples.iter().map(|s| Some(s.id.0.clone())).collect(),
+        ),
+        OutColumn::Str(
+            "label".into(),
+            ds.samples
+                .iter()
+                .zip(&truth)
+                .map(|(s, t)| Some(ds.class_name(t.unwrap_or(s.label)).to_string()))
+                .collect(),
+        ),
+        OutColumn::Str(
+            "split".into(),
+            ds.samples.iter().map(|s| s.split.clone()).collect(),
+        ),
         OutColumn::Str("pred".into(), pred),
         OutColumn::F64("confidence".into(), conf),
     ];
     for (k, col) in probs.into_iter().enumerate() {
-        let name = ds.classes.get(k).map_or("prob_other".to_string(), |c| format!("prob_{c}"));
+        let name = ds
+            .classes
+            .get(k)
+            .map_or("prob_other".to_string(), |c| format!("prob_{c}"));
         cols.push(OutColumn::F64(name, col));
     }
     cols.push(OutColumn::Str("error".into(), error));
     write_table(&args.out, cols).with_context(|| format!("writing {}", args.out.display()))?;
     eprintln!("wrote {} rows to {}", n, args.out.display());
     if run.report.cancelled {
-        anyhow::bail!("cancelled: {} rows have no prediction", run.report.outcomes.iter().filter(|o| o.is_none()).count());
+        anyhow::bail!(
+            "cancelled: {} rows have no prediction",
+            run.report.outcomes.iter().filter(|o| o.is_none()).count()
+        );
     }
     Ok(())
 }

@@ -43,7 +43,10 @@ impl ProgressPrinter {
                 })
                 .ok()
         });
-        Self { stop, handle: handle.flatten() }
+        Self {
+            stop,
+            handle: handle.flatten(),
+        }
     }
 }
 

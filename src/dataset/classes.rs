@@ -27,7 +27,11 @@ pub fn read_classes_file(dir: &Path, report: &mut ScanReport) -> Option<Vec<Clas
     match parse_classes(&text) {
         Ok(entries) => Some(entries),
         Err(e) => {
-            report.push(ScanIssueKind::BadRow, &path, &format!("ignored class list: {e}"));
+            report.push(
+                ScanIssueKind::BadRow,
+                &path,
+                &format!("ignored class list: {e}"),
+            );
             None
         }
     }
@@ -35,14 +39,20 @@ pub fn read_classes_file(dir: &Path, report: &mut ScanReport) -> Option<Vec<Clas
 
 fn parse_classes(text: &str) -> Result<Vec<ClassEntry>, String> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    let entry = |folder: &str, label: &str| ClassEntry { folder: folder.to_string(), label: label.to_string() };
+    let entry = |folder: &str, label: &str| ClassEntry {
+        folder: folder.to_string(),
+        label: label.to_string(),
+    };
     match value {
         serde_json::Value::Array(items) => items
             .iter()
             .map(|item| match item {
                 serde_json::Value::String(s) => Ok(entry(s, s)),
                 serde_json::Value::Object(o) => {
-                    let label = o.get("label").and_then(|v| v.as_str()).ok_or("entry without `label`")?;
+                    let label = o
+                        .get("label")
+                        .and_then(|v| v.as_str())
+                        .ok_or("entry without `label`")?;
                     let folder = o.get("folder").and_then(|v| v.as_str()).unwrap_or(label);
                     Ok(entry(folder, label))
                 }
@@ -52,7 +62,11 @@ fn parse_classes(text: &str) -> Result<Vec<ClassEntry>, String> {
         serde_json::Value::Object(map) => {
             let mut entries: Vec<ClassEntry> = map
                 .iter()
-                .map(|(k, v)| v.as_str().map(|l| entry(k, l)).ok_or("values must be strings".to_string()))
+                .map(|(k, v)| {
+                    v.as_str()
+                        .map(|l| entry(k, l))
+                        .ok_or("values must be strings".to_string())
+                })
                 .collect::<Result<_, _>>()?;
             entries.sort_by(|a, b| a.label.cmp(&b.label));
             Ok(entries)
@@ -68,11 +82,20 @@ mod tests {
     #[test]
     fn all_three_forms_parse() {
         let a = parse_classes(r#"["dog","cat"]"#).unwrap();
-        assert_eq!(a[0], ClassEntry { folder: "dog".into(), label: "dog".into() });
+        assert_eq!(
+            a[0],
+            ClassEntry {
+                folder: "dog".into(),
+                label: "dog".into()
+            }
+        );
         let b = parse_classes(r#"[{"folder":"T-shirt_top","label":"T-shirt/top"}]"#).unwrap();
         assert_eq!(b[0].label, "T-shirt/top");
         let c = parse_classes(r#"{"b_":"b/","a":"a"}"#).unwrap();
-        assert_eq!(c.iter().map(|e| e.label.as_str()).collect::<Vec<_>>(), vec!["a", "b/"]);
+        assert_eq!(
+            c.iter().map(|e| e.label.as_str()).collect::<Vec<_>>(),
+            vec!["a", "b/"]
+        );
         assert!(parse_classes("42").is_err());
     }
 }

@@ -7,13 +7,21 @@ use super::report::{ScanIssueKind, ScanReport};
 use super::{RawSample, is_image_path, relative_id};
 
 /// Folder names recognised as splits (case-insensitive), with the split name they map to.
-pub const SPLIT_DIRS: &[(&str, &str)] =
-    &[("train", "train"), ("val", "val"), ("valid", "val"), ("validation", "val"), ("test", "test")];
+pub const SPLIT_DIRS: &[(&str, &str)] = &[
+    ("train", "train"),
+    ("val", "val"),
+    ("valid", "val"),
+    ("validation", "val"),
+    ("test", "test"),
+];
 
 /// The canonical split name of a folder name, if it is one.
 pub fn split_of_dir(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
-    SPLIT_DIRS.iter().find(|(d, _)| *d == lower).map(|(_, s)| *s)
+    SPLIT_DIRS
+        .iter()
+        .find(|(d, _)| *d == lower)
+        .map(|(_, s)| *s)
 }
 
 /// Sub-folders of `dir`, sorted, skipping hidden ones. Unreadable entries are reported.
@@ -58,7 +66,10 @@ pub fn image_files(dir: &Path, report: &mut ScanReport) -> Vec<PathBuf> {
             }
             Ok(_) => {}
             Err(err) => {
-                let path = err.path().map(Path::to_path_buf).unwrap_or_else(|| dir.to_path_buf());
+                let path = err
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| dir.to_path_buf());
                 report.push(ScanIssueKind::Unreadable, &path, &err.to_string());
             }
         }
@@ -78,7 +89,10 @@ pub fn scan_class_folders(
     let mut classes = Vec::new();
     let mut samples = Vec::new();
     for class_dir in sub_dirs(dir, report) {
-        let folder = class_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let folder = class_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let label = mapping
             .as_ref()
             .and_then(|m| m.iter().find(|e| e.folder == folder))
@@ -86,7 +100,11 @@ pub fn scan_class_folders(
             .unwrap_or_else(|| folder.clone());
         let files = image_files(&class_dir, report);
         if files.is_empty() {
-            report.push(ScanIssueKind::EmptyClass, &class_dir, "class folder has no images");
+            report.push(
+                ScanIssueKind::EmptyClass,
+                &class_dir,
+                "class folder has no images",
+            );
         }
         for path in files {
             samples.push(RawSample {
@@ -100,11 +118,18 @@ pub fn scan_class_folders(
     }
     // Images lying directly in `dir` have no class folder.
     if let Ok(entries) = std::fs::read_dir(dir) {
-        let mut loose: Vec<PathBuf> =
-            entries.flatten().map(|e| e.path()).filter(|p| p.is_file() && is_image_path(p)).collect();
+        let mut loose: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && is_image_path(p))
+            .collect();
         loose.sort();
         for p in loose {
-            report.push(ScanIssueKind::MissingLabel, &p, "image outside any class folder; skipped");
+            report.push(
+                ScanIssueKind::MissingLabel,
+                &p,
+                "image outside any class folder; skipped",
+            );
         }
     }
     (classes, samples)
@@ -112,7 +137,10 @@ pub fn scan_class_folders(
 
 /// Orders class labels: the `classes.json` order first (when present), then any other label
 /// found, sorted.
-pub fn ordered_labels(found: impl IntoIterator<Item = String>, mapping: &Option<Vec<ClassEntry>>) -> Vec<String> {
+pub fn ordered_labels(
+    found: impl IntoIterator<Item = String>,
+    mapping: &Option<Vec<ClassEntry>>,
+) -> Vec<String> {
     let mut labels: Vec<String> = mapping.iter().flatten().map(|e| e.label.clone()).collect();
     let mut extra: Vec<String> = found.into_iter().filter(|l| !labels.contains(l)).collect();
     extra.sort();
@@ -125,7 +153,10 @@ pub fn ordered_labels(found: impl IntoIterator<Item = String>, mapping: &Option<
 pub fn scan_image_folder(root: &Path, report: &mut ScanReport) -> (Vec<String>, Vec<RawSample>) {
     let mapping = read_classes_file(root, report);
     let (classes, samples) = scan_class_folders(root, root, None, &mapping, report);
-    (ordered_labels(classes.into_iter().map(|c| c.label), &mapping), samples)
+    (
+        ordered_labels(classes.into_iter().map(|c| c.label), &mapping),
+        samples,
+    )
 }
 
 /// Scans a split-aware ImageFolder (`root/<split>/<class>/...`).
@@ -134,9 +165,16 @@ pub fn scan_split_folder(root: &Path, report: &mut ScanReport) -> (Vec<String>, 
     let mut labels = Vec::new();
     let mut samples = Vec::new();
     for split_dir in sub_dirs(root, report) {
-        let name = split_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = split_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let Some(split) = split_of_dir(&name) else {
-            report.push(ScanIssueKind::MissingLabel, &split_dir, "folder is not a split (train/val/test); skipped");
+            report.push(
+                ScanIssueKind::MissingLabel,
+                &split_dir,
+                "folder is not a split (train/val/test); skipped",
+            );
             continue;
         };
         let (classes, s) = scan_class_folders(root, &split_dir, Some(split), &mapping, report);

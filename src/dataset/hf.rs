@@ -15,7 +15,10 @@ pub fn metadata_files(root: &Path) -> Vec<(PathBuf, Option<&'static str>)> {
     let mut scratch = ScanReport::default();
     let mut dirs: Vec<(PathBuf, Option<&'static str>)> = vec![(root.to_path_buf(), None)];
     for d in sub_dirs(root, &mut scratch) {
-        let name = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = d
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if let Some(split) = split_of_dir(&name) {
             dirs.push((d, Some(split)));
         }
@@ -49,7 +52,13 @@ pub fn scan_hf(root: &Path, report: &mut ScanReport) -> Vec<RawSample> {
     out
 }
 
-fn scan_jsonl(file: &Path, base: &Path, root: &Path, split: Option<&str>, report: &mut ScanReport) -> Vec<RawSample> {
+fn scan_jsonl(
+    file: &Path,
+    base: &Path,
+    root: &Path,
+    split: Option<&str>,
+    report: &mut ScanReport,
+) -> Vec<RawSample> {
     let mut out = Vec::new();
     let reader = match std::fs::File::open(file) {
         Ok(f) => std::io::BufReader::new(f),
@@ -63,7 +72,11 @@ fn scan_jsonl(file: &Path, base: &Path, root: &Path, split: Option<&str>, report
             Ok(l) if l.trim().is_empty() => continue,
             Ok(l) => l,
             Err(e) => {
-                report.push(ScanIssueKind::Unreadable, file, &format!("line {}: {e}", n + 1));
+                report.push(
+                    ScanIssueKind::Unreadable,
+                    file,
+                    &format!("line {}: {e}", n + 1),
+                );
                 break;
             }
         };
@@ -75,7 +88,11 @@ fn scan_jsonl(file: &Path, base: &Path, root: &Path, split: Option<&str>, report
             }
         };
         let Some(name) = value.get("file_name").and_then(|v| v.as_str()) else {
-            report.push(ScanIssueKind::BadRow, file, &format!("line {}: no `file_name`", n + 1));
+            report.push(
+                ScanIssueKind::BadRow,
+                file,
+                &format!("line {}: no `file_name`", n + 1),
+            );
             continue;
         };
         let path = base.join(name);
@@ -83,15 +100,32 @@ fn scan_jsonl(file: &Path, base: &Path, root: &Path, split: Option<&str>, report
             Some(serde_json::Value::String(s)) if !s.is_empty() => s.clone(),
             Some(serde_json::Value::Number(num)) => num.to_string(),
             _ => {
-                report.push(ScanIssueKind::MissingLabel, &path, &format!("line {} of {}: no label; skipped", n + 1, file.display()));
+                report.push(
+                    ScanIssueKind::MissingLabel,
+                    &path,
+                    &format!("line {} of {}: no label; skipped", n + 1, file.display()),
+                );
                 continue;
             }
         };
         if !path.is_file() {
-            report.push(ScanIssueKind::MissingFile, &path, &format!("line {} of {}: file not found; skipped", n + 1, file.display()));
+            report.push(
+                ScanIssueKind::MissingFile,
+                &path,
+                &format!(
+                    "line {} of {}: file not found; skipped",
+                    n + 1,
+                    file.display()
+                ),
+            );
             continue;
         }
-        out.push(RawSample { id: relative_id(root, &path), path, label, split: split.map(str::to_string) });
+        out.push(RawSample {
+            id: relative_id(root, &path),
+            path,
+            label,
+            split: split.map(str::to_string),
+        });
     }
     out
 }

@@ -20,7 +20,10 @@ pub struct DecodeError {
 
 /// Reads and decodes an image file, refusing images over [`MAX_PIXELS`] before decoding.
 pub fn decode_image(path: &Path) -> Result<DynamicImage, DecodeError> {
-    let err = |reason: String| DecodeError { reason, path: path.to_path_buf() };
+    let err = |reason: String| DecodeError {
+        reason,
+        path: path.to_path_buf(),
+    };
     let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read file ({e})")))?;
     if meta.len() == 0 {
         return Err(err("empty file (0 bytes)".into()));
@@ -32,10 +35,14 @@ pub fn decode_image(path: &Path) -> Result<DynamicImage, DecodeError> {
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(MAX_PIXELS * 4 + (64 << 20));
     reader.limits(limits);
-    let decoder = reader.into_decoder().map_err(|e| err(format!("cannot decode header ({e})")))?;
+    let decoder = reader
+        .into_decoder()
+        .map_err(|e| err(format!("cannot decode header ({e})")))?;
     let (w, h) = image::ImageDecoder::dimensions(&decoder);
     if u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(err(format!("image too large ({w}x{h} pixels, limit {MAX_PIXELS})")));
+        return Err(err(format!(
+            "image too large ({w}x{h} pixels, limit {MAX_PIXELS})"
+        )));
     }
     DynamicImage::from_decoder(decoder).map_err(|e| err(format!("cannot decode ({e})")))
 }
@@ -62,7 +69,9 @@ mod tests {
     fn decodes_a_real_png() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.png");
-        image::RgbImage::from_pixel(5, 3, image::Rgb([1, 2, 3])).save(&p).unwrap();
+        image::RgbImage::from_pixel(5, 3, image::Rgb([1, 2, 3]))
+            .save(&p)
+            .unwrap();
         let img = decode_image(&p).unwrap();
         assert_eq!((img.width(), img.height()), (5, 3));
     }

@@ -10,7 +10,9 @@ use super::report::ScanReport;
 use super::{Dataset, RawSample, filename, finish_samples, hf, manifest};
 
 /// The on-disk layouts labelscope reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Layout {
     /// `root/<class>/**/*.jpg`.
@@ -44,7 +46,9 @@ pub enum OpenError {
         path: PathBuf,
     },
     /// No known layout matched.
-    #[error("could not recognise a dataset layout (class folders, split folders, a CSV/Parquet manifest, metadata.jsonl, or --label-from-filename): {path}")]
+    #[error(
+        "could not recognise a dataset layout (class folders, split folders, a CSV/Parquet manifest, metadata.jsonl, or --label-from-filename): {path}"
+    )]
     UnknownLayout {
         /// The folder.
         path: PathBuf,
@@ -81,16 +85,23 @@ pub fn detect_layout(path: &Path, opts: &OpenOptions) -> Result<Layout, OpenErro
         return Ok(Layout::FileName);
     }
     if !path.exists() {
-        return Err(OpenError::NotFound { path: path.to_path_buf() });
+        return Err(OpenError::NotFound {
+            path: path.to_path_buf(),
+        });
     }
     if path.is_file() {
-        let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
         return if name == "metadata.jsonl" {
             Ok(Layout::HfImageFolder)
         } else if crate::table::TableFormat::from_path(path).is_ok() {
             Ok(Layout::Manifest)
         } else {
-            Err(OpenError::UnknownLayout { path: path.to_path_buf() })
+            Err(OpenError::UnknownLayout {
+                path: path.to_path_buf(),
+            })
         };
     }
     if !hf::metadata_files(path).is_empty() {
@@ -98,31 +109,51 @@ pub fn detect_layout(path: &Path, opts: &OpenOptions) -> Result<Layout, OpenErro
     }
     let mut scratch = ScanReport::default();
     let dirs = sub_dirs(path, &mut scratch);
-    let is_split = |d: &PathBuf| d.file_name().and_then(|n| n.to_str()).and_then(split_of_dir).is_some();
-    if !dirs.is_empty() && dirs.iter().any(is_split) && dirs.iter().filter(|d| is_split(d)).all(|d| !sub_dirs(d, &mut scratch).is_empty()) {
+    let is_split = |d: &PathBuf| {
+        d.file_name()
+            .and_then(|n| n.to_str())
+            .and_then(split_of_dir)
+            .is_some()
+    };
+    if !dirs.is_empty()
+        && dirs.iter().any(is_split)
+        && dirs
+            .iter()
+            .filter(|d| is_split(d))
+            .all(|d| !sub_dirs(d, &mut scratch).is_empty())
+    {
         return Ok(Layout::SplitFolder);
     }
     if !dirs.is_empty() {
         return Ok(Layout::ImageFolder);
     }
-    Err(OpenError::UnknownLayout { path: path.to_path_buf() })
+    Err(OpenError::UnknownLayout {
+        path: path.to_path_buf(),
+    })
 }
 
 /// Opens the dataset at `path` (a folder, or a manifest file), never aborting on bad files:
 /// problems go into [`Dataset::report`].
 pub fn open_dataset(path: &Path, opts: &OpenOptions) -> Result<Dataset, OpenError> {
     if !path.exists() {
-        return Err(OpenError::NotFound { path: path.to_path_buf() });
+        return Err(OpenError::NotFound {
+            path: path.to_path_buf(),
+        });
     }
     let layout = detect_layout(path, opts)?;
     let mut report = ScanReport::default();
     let is_file = path.is_file();
-    let root = if is_file { path.parent().unwrap_or(Path::new(".")).to_path_buf() } else { path.to_path_buf() };
+    let root = if is_file {
+        path.parent().unwrap_or(Path::new(".")).to_path_buf()
+    } else {
+        path.to_path_buf()
+    };
     let (classes, raw) = match layout {
         Layout::ImageFolder => scan_image_folder(&root, &mut report),
         Layout::SplitFolder => scan_split_folder(&root, &mut report),
         Layout::Manifest => {
-            let rows = manifest::scan_manifest(path, &root, &root, "path", "label", None, &mut report)?;
+            let rows =
+                manifest::scan_manifest(path, &root, &root, "path", "label", None, &mut report)?;
             (listed_labels(&rows, &root, &mut report), rows)
         }
         Layout::HfImageFolder => {
@@ -130,11 +161,19 @@ pub fn open_dataset(path: &Path, opts: &OpenOptions) -> Result<Dataset, OpenErro
             (listed_labels(&rows, &root, &mut report), rows)
         }
         Layout::FileName => {
-            let pattern = opts.label_from_filename.clone().unwrap_or_else(|| r"^([^._-]+)".to_string());
-            let regex = Regex::new(&pattern)
-                .map_err(|e| OpenError::BadPattern { pattern: pattern.clone(), reason: e.to_string() })?;
+            let pattern = opts
+                .label_from_filename
+                .clone()
+                .unwrap_or_else(|| r"^([^._-]+)".to_string());
+            let regex = Regex::new(&pattern).map_err(|e| OpenError::BadPattern {
+                pattern: pattern.clone(),
+                reason: e.to_string(),
+            })?;
             if regex.captures_len() < 2 {
-                return Err(OpenError::BadPattern { pattern, reason: "it needs one capture group, e.g. ^([a-z]+)\\.".into() });
+                return Err(OpenError::BadPattern {
+                    pattern,
+                    reason: "it needs one capture group, e.g. ^([a-z]+)\\.".into(),
+                });
             }
             let rows = filename::scan_filename_labels(&root, &regex, &mut report);
             (listed_labels(&rows, &root, &mut report), rows)
@@ -144,9 +183,20 @@ pub fn open_dataset(path: &Path, opts: &OpenOptions) -> Result<Dataset, OpenErro
     // reported by finish_samples. Folder layouts add every folder found to the list.
     let samples = finish_samples(raw, &classes, &mut report);
     if samples.is_empty() {
-        return Err(OpenError::Empty { path: path.to_path_buf(), num_issues: report.issues.len(), report });
+        return Err(OpenError::Empty {
+            path: path.to_path_buf(),
+            num_issues: report.issues.len(),
+            report,
+        });
     }
-    Ok(Dataset { root, source: path.to_path_buf(), layout, classes, samples, report })
+    Ok(Dataset {
+        root,
+        source: path.to_path_buf(),
+        layout,
+        classes,
+        samples,
+        report,
+    })
 }
 
 /// Class list of a manifest-like layout: `classes.json` when present (labels outside it are then

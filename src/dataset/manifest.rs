@@ -24,19 +24,46 @@ pub fn scan_manifest(
     let mut out = Vec::with_capacity(table.num_rows);
     for row in 0..table.num_rows {
         let Some(rel) = paths[row].as_deref().filter(|p| !p.trim().is_empty()) else {
-            report.push(ScanIssueKind::BadRow, file, &format!("row {}: empty `{path_col}`", row + 1));
+            report.push(
+                ScanIssueKind::BadRow,
+                file,
+                &format!("row {}: empty `{path_col}`", row + 1),
+            );
             continue;
         };
         let path = resolve(base, rel);
-        let Some(label) = labels[row].as_deref().map(str::trim).filter(|l| !l.is_empty()) else {
-            report.push(ScanIssueKind::MissingLabel, &path, &format!("row {} of {}: empty label; skipped", row + 1, file.display()));
+        let Some(label) = labels[row]
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        else {
+            report.push(
+                ScanIssueKind::MissingLabel,
+                &path,
+                &format!(
+                    "row {} of {}: empty label; skipped",
+                    row + 1,
+                    file.display()
+                ),
+            );
             continue;
         };
         if !path.is_file() {
-            report.push(ScanIssueKind::MissingFile, &path, &format!("row {} of {}: file not found; skipped", row + 1, file.display()));
+            report.push(
+                ScanIssueKind::MissingFile,
+                &path,
+                &format!(
+                    "row {} of {}: file not found; skipped",
+                    row + 1,
+                    file.display()
+                ),
+            );
             continue;
         }
-        if std::fs::metadata(&path).map(|m| m.len() == 0).unwrap_or(false) {
+        if std::fs::metadata(&path)
+            .map(|m| m.len() == 0)
+            .unwrap_or(false)
+        {
             report.push(ScanIssueKind::EmptyFile, &path, "zero-byte image file");
         }
         let split = splits
@@ -44,7 +71,12 @@ pub fn scan_manifest(
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .or_else(|| default_split.map(str::to_string));
-        out.push(RawSample { id: super::relative_id(root, &normalize(&path)), path, label: label.to_string(), split });
+        out.push(RawSample {
+            id: super::relative_id(root, &normalize(&path)),
+            path,
+            label: label.to_string(),
+            split,
+        });
     }
     Ok(out)
 }
@@ -52,7 +84,11 @@ pub fn scan_manifest(
 /// Joins a relative manifest path onto `base`; absolute paths are kept.
 fn resolve(base: &Path, rel: &str) -> PathBuf {
     let p = Path::new(rel);
-    if p.is_absolute() { p.to_path_buf() } else { base.join(p) }
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
 }
 
 /// Removes `.` components and resolves `..` lexically, so ids are canonical.

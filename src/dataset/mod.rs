@@ -31,7 +31,9 @@ pub fn is_image_path(path: &Path) -> bool {
 
 /// Stable identifier of a sample: its path relative to the dataset root, with `/` separators
 /// (or the absolute path for manifest rows outside the root).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct SampleId(pub String);
 
 impl std::fmt::Display for SampleId {
@@ -41,7 +43,9 @@ impl std::fmt::Display for SampleId {
 }
 
 /// Index of a class in [`Dataset::classes`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct ClassId(pub u32);
 
 impl ClassId {
@@ -84,12 +88,18 @@ pub struct Dataset {
 impl Dataset {
     /// The class name of `id`.
     pub fn class_name(&self, id: ClassId) -> &str {
-        self.classes.get(id.index()).map(String::as_str).unwrap_or("?")
+        self.classes
+            .get(id.index())
+            .map(String::as_str)
+            .unwrap_or("?")
     }
 
     /// The id of the class called `name`.
     pub fn class_id(&self, name: &str) -> Option<ClassId> {
-        self.classes.iter().position(|c| c == name).map(|i| ClassId(i as u32))
+        self.classes
+            .iter()
+            .position(|c| c == name)
+            .map(|i| ClassId(i as u32))
     }
 
     /// Number of samples per class, in class-id order.
@@ -103,7 +113,9 @@ impl Dataset {
 
     /// Index of the sample with `id`, if present (samples are sorted by id).
     pub fn index_of(&self, id: &str) -> Option<usize> {
-        self.samples.binary_search_by(|s| s.id.0.as_str().cmp(id)).ok()
+        self.samples
+            .binary_search_by(|s| s.id.0.as_str().cmp(id))
+            .ok()
     }
 }
 
@@ -124,16 +136,28 @@ pub(crate) fn finish_samples(
     report: &mut ScanReport,
 ) -> Vec<Sample> {
     raw.sort_by(|a, b| a.id.cmp(&b.id));
-    let index: std::collections::HashMap<&str, u32> =
-        classes.iter().enumerate().map(|(i, c)| (c.as_str(), i as u32)).collect();
+    let index: std::collections::HashMap<&str, u32> = classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i as u32))
+        .collect();
     let mut out: Vec<Sample> = Vec::with_capacity(raw.len());
     for r in raw {
         if out.last().is_some_and(|s| s.id.0 == r.id) {
-            report.push(ScanIssueKind::DuplicatePath, &r.path, "listed more than once; kept the first");
+            report.push(
+                ScanIssueKind::DuplicatePath,
+                &r.path,
+                "listed more than once; kept the first",
+            );
             continue;
         }
         match index.get(r.label.as_str()) {
-            Some(&c) => out.push(Sample { id: SampleId(r.id), path: r.path, label: ClassId(c), split: r.split }),
+            Some(&c) => out.push(Sample {
+                id: SampleId(r.id),
+                path: r.path,
+                label: ClassId(c),
+                split: r.split,
+            }),
             None => report.push(
                 ScanIssueKind::UnknownLabel,
                 &r.path,
@@ -147,6 +171,13 @@ pub(crate) fn finish_samples(
 /// The id of `path` relative to `root` with `/` separators, or the full path if outside.
 pub fn relative_id(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-    if rel.is_absolute() { rel.to_string_lossy().into_owned() } else { parts.join("/") }
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if rel.is_absolute() {
+        rel.to_string_lossy().into_owned()
+    } else {
+        parts.join("/")
+    }
 }

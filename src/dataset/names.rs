@@ -6,7 +6,9 @@ pub fn is_safe_file_name(label: &str) -> bool {
         && !label.starts_with('.')
         && !label.ends_with(' ')
         && label.len() <= 200
-        && !label.chars().any(|c| c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|'))
+        && !label.chars().any(|c| {
+            c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
+        })
 }
 
 /// A file-system-safe rendering of `label`: unsafe characters become `_`, leading dots are
@@ -14,11 +16,21 @@ pub fn is_safe_file_name(label: &str) -> bool {
 pub fn safe_file_name(label: &str) -> String {
     let mapped: String = label
         .chars()
-        .map(|c| if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') { '_' } else { c })
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     let trimmed = mapped.trim_start_matches('.').trim();
     let truncated: String = trimmed.chars().take(120).collect();
-    if truncated.is_empty() { "class".to_string() } else { truncated }
+    if truncated.is_empty() {
+        "class".to_string()
+    } else {
+        truncated
+    }
 }
 
 /// Safe, distinct file names for `labels` (same order); collisions get `_2`, `_3`, ... suffixes.
@@ -45,7 +57,15 @@ mod tests {
 
     #[test]
     fn unsafe_labels_never_become_paths() {
-        for bad in ["T-shirt/top", "..", "../etc", "a\\b", ".hidden", "nul\0byte", ""] {
+        for bad in [
+            "T-shirt/top",
+            "..",
+            "../etc",
+            "a\\b",
+            ".hidden",
+            "nul\0byte",
+            "",
+        ] {
             assert!(!is_safe_file_name(bad), "{bad:?}");
             let safe = safe_file_name(bad);
             assert!(is_safe_file_name(&safe), "{bad:?} -> {safe:?}");

@@ -37,7 +37,13 @@ pub struct ScanIssue {
 
 impl std::fmt::Display for ScanIssue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}: {}: {}", self.kind, self.detail, self.path.display())
+        write!(
+            f,
+            "{:?}: {}: {}",
+            self.kind,
+            self.detail,
+            self.path.display()
+        )
     }
 }
 
@@ -51,7 +57,11 @@ pub struct ScanReport {
 impl ScanReport {
     /// Records a problem.
     pub fn push(&mut self, kind: ScanIssueKind, path: &Path, detail: &str) {
-        self.issues.push(ScanIssue { kind, detail: detail.to_string(), path: path.to_path_buf() });
+        self.issues.push(ScanIssue {
+            kind,
+            detail: detail.to_string(),
+            path: path.to_path_buf(),
+        });
     }
 
     /// Number of problems of `kind`.

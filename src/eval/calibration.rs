@@ -28,7 +28,9 @@ pub fn reliability_bins(samples: &[(f32, bool)], num_bins: usize) -> Vec<Reliabi
     let mut count = vec![0usize; num_bins];
     for &(c, ok) in samples {
         let c = c.clamp(0.0, 1.0);
-        let b = ((c * num_bins as f32).ceil() as usize).saturating_sub(1).min(num_bins - 1);
+        let b = ((c * num_bins as f32).ceil() as usize)
+            .saturating_sub(1)
+            .min(num_bins - 1);
         sum_conf[b] += f64::from(c);
         num_correct[b] += usize::from(ok);
         count[b] += 1;
@@ -56,7 +58,9 @@ pub fn expected_calibration_error(samples: &[(f32, bool)]) -> f64 {
     let total = samples.len() as f64;
     reliability_bins(samples, ECE_BINS)
         .iter()
-        .map(|b| (b.count as f64 / total) * (f64::from(b.accuracy) - f64::from(b.mean_confidence)).abs())
+        .map(|b| {
+            (b.count as f64 / total) * (f64::from(b.accuracy) - f64::from(b.mean_confidence)).abs()
+        })
         .sum()
 }
 

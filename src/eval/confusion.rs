@@ -32,12 +32,18 @@ impl ConfusionMatrix {
         }
         let mut matrix = vec![vec![0u64; predicted_labels.len()]; n];
         for (t, e) in truth.iter().zip(&set.entries) {
-            let (Some(t), Entry::Predicted(p)) = (t, e) else { continue };
+            let (Some(t), Entry::Predicted(p)) = (t, e) else {
+                continue;
+            };
             if let Some(col) = Self::column_of(p.predicted, n, has_other) {
                 matrix[t.index()][col] += 1;
             }
         }
-        Self { labels: classes.to_vec(), predicted_labels, matrix }
+        Self {
+            labels: classes.to_vec(),
+            predicted_labels,
+            matrix,
+        }
     }
 
     /// The column of a prediction given the number of classes and whether `other` exists.

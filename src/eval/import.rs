@@ -10,28 +10,46 @@ use crate::dataset::{ClassId, Dataset};
 use crate::table::{TableError, read_table};
 
 /// Reads a prediction file against `dataset`. Returns the set and warnings (each naming a path).
-pub fn import_predictions(file: &Path, dataset: &Dataset) -> Result<(PredictionSet, Vec<String>), TableError> {
+pub fn import_predictions(
+    file: &Path,
+    dataset: &Dataset,
+) -> Result<(PredictionSet, Vec<String>), TableError> {
     let table = read_table(file)?;
     let paths = table.require("path", file)?;
     let preds = table.require("pred", file)?;
     let conf = table.column("confidence");
     let errors = table.column("error");
     let raws = table.column("raw_output");
-    let prob_cols: Vec<Option<&[Option<String>]>> =
-        dataset.classes.iter().map(|c| table.column(&format!("prob_{c}"))).collect();
+    let prob_cols: Vec<Option<&[Option<String>]>> = dataset
+        .classes
+        .iter()
+        .map(|c| table.column(&format!("prob_{c}")))
+        .collect();
     let prob_other = table.column("prob_other");
     let has_probs = prob_cols.iter().all(Option::is_some);
     let mut entries = vec![Entry::Missing; dataset.samples.len()];
     let mut warnings = Vec::new();
     let parse = |v: &Option<String>| v.as_deref().and_then(|s| s.trim().parse::<f32>().ok());
     for row in 0..table.num_rows {
-        let Some(p) = paths[row].as_deref() else { continue };
-        let id = if Path::new(p).is_absolute() { crate::dataset::relative_id(&dataset.root, Path::new(p)) } else { p.replace('\\', "/") };
-        let Some(i) = dataset.index_of(&id) else {
-            warnings.push(format!("row {} names a file that is not in the dataset: {p}", row + 1));
+        let Some(p) = paths[row].as_deref() else {
             continue;
         };
-        if let Some(err) = errors.and_then(|e| e[row].as_deref()).filter(|e| !e.is_empty()) {
+        let id = if Path::new(p).is_absolute() {
+            crate::dataset::relative_id(&dataset.root, Path::new(p))
+        } else {
+            p.replace('\\', "/")
+        };
+        let Some(i) = dataset.index_of(&id) else {
+            warnings.push(format!(
+                "row {} names a file that is not in the dataset: {p}",
+                row + 1
+            ));
+            continue;
+        };
+        if let Some(err) = errors
+            .and_then(|e| e[row].as_deref())
+            .filter(|e| !e.is_empty())
+        {
             entries[i] = Entry::Failed(err.to_string());
             continue;
         }
@@ -45,21 +63,44 @@ pub fn import_predictions(file: &Path, dataset: &Dataset) -> Result<(PredictionS
             }
         };
         let probs = has_probs.then(|| {
-            let mut v: Vec<f32> = prob_cols.iter().map(|c| c.and_then(|c| parse(&c[row])).unwrap_or(0.0)).collect();
+            let mut v: Vec<f32> = prob_cols
+                .iter()
+                .map(|c| c.and_then(|c| parse(&c[row])).unwrap_or(0.0))
+                .collect();
             if let Some(o) = prob_other {
                 v.push(parse(&o[row]).unwrap_or(0.0));
             }
             v
         });
-        let confidence = conf.and_then(|c| parse(&c[row])).or_else(|| match (predicted, &probs) {
-            (Predicted::Class(ClassId(k)), Some(v)) => v.get(k as usize).copied(),
-            _ => None,
-        });
+        let confidence = conf
+            .and_then(|c| parse(&c[row]))
+            .or_else(|| match (predicted, &probs) {
+                (Predicted::Class(ClassId(k)), Some(v)) => v.get(k as usize).copied(),
+                _ => None,
+            });
         let off_label = !matches!(predicted, Predicted::Class(_));
-        let raw = raws.and_then(|r| r[row].clone()).or_else(|| off_label.then(|| text.to_string()));
-        entries[i] = Entry::Predicted(Prediction { predicted, confidence, probs, raw, latency_ms: None });
+        let raw = raws
+            .and_then(|r| r[row].clone())
+            .or_else(|| off_label.then(|| text.to_string()));
+        entries[i] = Entry::Predicted(Prediction {
+            predicted,
+            confidence,
+            probs,
+            raw,
+            latency_ms: None,
+        });
     }
-    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let set = PredictionSet { name, source: file.display().to_string(), entries, elapsed_secs: None, num_cached: 0, num_inferred: 0 };
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let set = PredictionSet {
+        name,
+        source: file.display().to_string(),
+        entries,
+        elapsed_secs: None,
+        num_cached: 0,
+        num_inferred: 0,
+    };
     Ok((set, warnings))
 }

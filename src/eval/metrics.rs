@@ -95,7 +95,11 @@ pub fn percentile(values: &[f32], q: f64) -> f64 {
 }
 
 /// Computes all metrics of `set` against `truth` (per sample; `None` leaves a sample out).
-pub fn compute_metrics(classes: &[String], truth: &[Option<ClassId>], set: &PredictionSet) -> Metrics {
+pub fn compute_metrics(
+    classes: &[String],
+    truth: &[Option<ClassId>],
+    set: &PredictionSet,
+) -> Metrics {
     let confusion = ConfusionMatrix::compute(classes, truth, set);
     let n = classes.len();
     let mut per_class = Vec::with_capacity(n);
@@ -113,17 +117,40 @@ pub fn compute_metrics(classes: &[String], truth: &[Option<ClassId>], set: &Pred
         });
     }
     let total_support: u64 = per_class.iter().map(|c| c.support).sum();
-    let mean = |f: fn(&ClassMetrics) -> f64| if n == 0 { 0.0 } else { per_class.iter().map(f).sum::<f64>() / n as f64 };
-    let weighted = |f: fn(&ClassMetrics) -> f64| {
-        if total_support == 0 { 0.0 } else { per_class.iter().map(|c| f(c) * c.support as f64).sum::<f64>() / total_support as f64 }
+    let mean = |f: fn(&ClassMetrics) -> f64| {
+        if n == 0 {
+            0.0
+        } else {
+            per_class.iter().map(f).sum::<f64>() / n as f64
+        }
     };
-    let with_support: Vec<f64> = per_class.iter().filter(|c| c.support > 0).map(|c| c.recall).collect();
-    let balanced_accuracy = if with_support.is_empty() { 0.0 } else { with_support.iter().sum::<f64>() / with_support.len() as f64 };
+    let weighted = |f: fn(&ClassMetrics) -> f64| {
+        if total_support == 0 {
+            0.0
+        } else {
+            per_class
+                .iter()
+                .map(|c| f(c) * c.support as f64)
+                .sum::<f64>()
+                / total_support as f64
+        }
+    };
+    let with_support: Vec<f64> = per_class
+        .iter()
+        .filter(|c| c.support > 0)
+        .map(|c| c.recall)
+        .collect();
+    let balanced_accuracy = if with_support.is_empty() {
+        0.0
+    } else {
+        with_support.iter().sum::<f64>() / with_support.len() as f64
+    };
     let correct: u64 = (0..n).map(|i| confusion.matrix[i][i]).sum();
 
     let mut calib = Vec::new();
     let mut latencies = Vec::new();
-    let (mut num_failed, mut num_missing, mut num_other, mut num_unparsed, mut num_samples) = (0, 0, 0, 0, 0);
+    let (mut num_failed, mut num_missing, mut num_other, mut num_unparsed, mut num_samples) =
+        (0, 0, 0, 0, 0);
     for (t, e) in truth.iter().zip(&set.entries) {
         let Some(t) = t else { continue };
         num_samples += 1;
@@ -158,8 +185,14 @@ pub fn compute_metrics(classes: &[String], truth: &[Option<ClassId>], set: &Pred
         per_class,
         confusion,
         ece: expected_calibration_error(&calib),
-        latency_ms: LatencySummary { p50: percentile(&latencies, 50.0), p95: percentile(&latencies, 95.0) },
-        images_per_sec: set.elapsed_secs.filter(|s| *s > 0.0 && set.num_inferred > 0).map(|s| set.num_inferred as f64 / s),
+        latency_ms: LatencySummary {
+            p50: percentile(&latencies, 50.0),
+            p95: percentile(&latencies, 95.0),
+        },
+        images_per_sec: set
+            .elapsed_secs
+            .filter(|s| *s > 0.0 && set.num_inferred > 0)
+            .map(|s| set.num_inferred as f64 / s),
     }
 }
 
@@ -174,7 +207,15 @@ mod tests {
             source: "test".into(),
             entries: preds
                 .iter()
-                .map(|&p| Entry::Predicted(Prediction { predicted: p, confidence: Some(0.9), probs: None, raw: None, latency_ms: None }))
+                .map(|&p| {
+                    Entry::Predicted(Prediction {
+                        predicted: p,
+                        confidence: Some(0.9),
+                        probs: None,
+                        raw: None,
+                        latency_ms: None,
+                    })
+                })
                 .collect(),
             elapsed_secs: None,
             num_cached: 0,
@@ -187,10 +228,20 @@ mod tests {
         // truth a a a b b c c ; predicted a a b b other a b (c is never predicted).
         let classes: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
         let c = |i| Predicted::Class(ClassId(i));
-        let truth: Vec<Option<ClassId>> = [0, 0, 0, 1, 1, 2, 2].iter().map(|&i| Some(ClassId(i))).collect();
-        let m = compute_metrics(&classes, &truth, &set(&[c(0), c(0), c(1), c(1), Predicted::Other, c(0), c(1)]));
+        let truth: Vec<Option<ClassId>> = [0, 0, 0, 1, 1, 2, 2]
+            .iter()
+            .map(|&i| Some(ClassId(i)))
+            .collect();
+        let m = compute_metrics(
+            &classes,
+            &truth,
+            &set(&[c(0), c(0), c(1), c(1), Predicted::Other, c(0), c(1)]),
+        );
         assert_eq!(m.confusion.predicted_labels, vec!["a", "b", "c", "other"]);
-        assert_eq!(m.confusion.matrix, vec![vec![2, 1, 0, 0], vec![0, 1, 0, 1], vec![1, 1, 0, 0]]);
+        assert_eq!(
+            m.confusion.matrix,
+            vec![vec![2, 1, 0, 0], vec![0, 1, 0, 1], vec![1, 1, 0, 0]]
+        );
         let close = |a: f64, b: f64| assert!((a - b).abs() < 1e-9, "{a} vs {b}");
         close(m.accuracy, 3.0 / 7.0);
         close(m.per_class[0].precision, 2.0 / 3.0);
@@ -213,11 +264,28 @@ mod tests {
         let mut s = set(&[Predicted::Class(ClassId(0)), Predicted::Unparsed]);
         s.entries.push(Entry::Failed("bad: x.png".into()));
         s.entries.push(Entry::Missing);
-        let truth = vec![Some(ClassId(0)), Some(ClassId(1)), Some(ClassId(1)), Some(ClassId(0))];
+        let truth = vec![
+            Some(ClassId(0)),
+            Some(ClassId(1)),
+            Some(ClassId(1)),
+            Some(ClassId(0)),
+        ];
         let m = compute_metrics(&classes, &truth, &s);
-        assert_eq!((m.num_samples, m.num_evaluated, m.num_failed, m.num_missing, m.num_unparsed), (4, 2, 1, 1, 1));
+        assert_eq!(
+            (
+                m.num_samples,
+                m.num_evaluated,
+                m.num_failed,
+                m.num_missing,
+                m.num_unparsed
+            ),
+            (4, 2, 1, 1, 1)
+        );
         assert!((m.accuracy - 0.5).abs() < 1e-9);
-        assert_eq!(m.confusion.predicted_labels.last().map(String::as_str), Some("unparsed"));
+        assert_eq!(
+            m.confusion.predicted_labels.last().map(String::as_str),
+            Some("unparsed")
+        );
         // A sample left out (None) is not counted at all.
         let m2 = compute_metrics(&classes, &[None, Some(ClassId(1)), None, None], &s);
         assert_eq!((m2.num_samples, m2.num_evaluated), (1, 1));

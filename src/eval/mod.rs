@@ -11,4 +11,6 @@ pub use calibration::{ReliabilityBin, expected_calibration_error, reliability_bi
 pub use confusion::ConfusionMatrix;
 pub use import::import_predictions;
 pub use metrics::{ClassMetrics, LatencySummary, Metrics, compute_metrics};
-pub use predictions::{Entry, Predicted, Prediction, PredictionSet, from_probs as predictions_from_probs};
+pub use predictions::{
+    Entry, Predicted, Prediction, PredictionSet, from_probs as predictions_from_probs,
+};

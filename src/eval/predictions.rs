@@ -66,7 +66,9 @@ impl PredictionSet {
             .map(|o| match o {
                 None => Entry::Missing,
                 Some(SampleOutcome::Failed(e)) => Entry::Failed(e.clone()),
-                Some(SampleOutcome::Predicted(p)) => Entry::Predicted(from_probs(&p.probs, num_classes, Some(p.latency_ms))),
+                Some(SampleOutcome::Predicted(p)) => {
+                    Entry::Predicted(from_probs(&p.probs, num_classes, Some(p.latency_ms)))
+                }
             })
             .collect();
         Self {
@@ -81,7 +83,9 @@ impl PredictionSet {
 
     /// Whether any prediction is [`Predicted::Other`].
     pub fn has(&self, what: Predicted) -> bool {
-        self.entries.iter().any(|e| matches!(e, Entry::Predicted(p) if p.predicted == what))
+        self.entries
+            .iter()
+            .any(|e| matches!(e, Entry::Predicted(p) if p.predicted == what))
     }
 
     /// The prediction of sample `i`, if any.
@@ -102,6 +106,16 @@ pub fn from_probs(probs: &[f32], num_classes: usize, latency_ms: Option<f32>) ->
             best = i;
         }
     }
-    let predicted = if best < num_classes { Predicted::Class(ClassId(best as u32)) } else { Predicted::Other };
-    Prediction { predicted, confidence: probs.get(best).copied(), probs: Some(probs.to_vec()), raw: None, latency_ms }
+    let predicted = if best < num_classes {
+        Predicted::Class(ClassId(best as u32))
+    } else {
+        Predicted::Other
+    };
+    Prediction {
+        predicted,
+        confidence: probs.get(best).copied(),
+        probs: Some(probs.to_vec()),
+        raw: None,
+        latency_ms,
+    }
 }

@@ -36,7 +36,9 @@ impl Default for JobControl {
 
 impl std::fmt::Debug for JobControl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JobControl").field("progress", &self.progress()).finish()
+        f.debug_struct("JobControl")
+            .field("progress", &self.progress())
+            .finish()
     }
 }
 
@@ -56,7 +58,11 @@ pub struct Progress {
 impl Progress {
     /// Items per second so far.
     pub fn items_per_sec(&self) -> f64 {
-        if self.elapsed_secs > 0.0 { self.num_done as f64 / self.elapsed_secs } else { 0.0 }
+        if self.elapsed_secs > 0.0 {
+            self.num_done as f64 / self.elapsed_secs
+        } else {
+            0.0
+        }
     }
 
     /// Estimated seconds left at the current rate, if any progress was made.
@@ -67,7 +73,11 @@ impl Progress {
 
     /// Fraction done in 0..=1.
     pub fn fraction(&self) -> f32 {
-        if self.num_total == 0 { 1.0 } else { self.num_done as f32 / self.num_total as f32 }
+        if self.num_total == 0 {
+            1.0
+        } else {
+            self.num_done as f32 / self.num_total as f32
+        }
     }
 }
 

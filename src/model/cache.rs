@@ -30,7 +30,10 @@ impl FileStamp {
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos() as i128);
-        Some(Self { size: meta.len(), mtime_ns })
+        Some(Self {
+            size: meta.len(),
+            mtime_ns,
+        })
     }
 }
 
@@ -59,7 +62,11 @@ impl PredictionCache {
     pub fn key(model: &LoadedModel, classes: &[String]) -> String {
         let mut h = blake3::Hasher::new();
         h.update(model.model_hash.as_bytes());
-        h.update(serde_json::to_string(&model.spec).unwrap_or_default().as_bytes());
+        h.update(
+            serde_json::to_string(&model.spec)
+                .unwrap_or_default()
+                .as_bytes(),
+        );
         h.update(model.model_labels.join("\n").as_bytes());
         h.update(classes.join("\n").as_bytes());
         h.finalize().to_hex()[..24].to_string()
@@ -73,7 +80,11 @@ impl PredictionCache {
             .ok()
             .and_then(|b| serde_json::from_slice::<CacheFile>(&b).ok())
             .filter(|f| f.version == CACHE_VERSION)
-            .unwrap_or_else(|| CacheFile { version: CACHE_VERSION, model: model.spec.name.clone(), entries: HashMap::new() });
+            .unwrap_or_else(|| CacheFile {
+                version: CACHE_VERSION,
+                model: model.spec.name.clone(),
+                entries: HashMap::new(),
+            });
         Self { path, file }
     }
 
@@ -106,9 +117,11 @@ impl PredictionCache {
     /// Writes the cache atomically.
     pub fn save(&self) -> Result<(), String> {
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
         let bytes = serde_json::to_vec(&self.file).map_err(|e| e.to_string())?;
-        crate::state::write_atomic(&self.path, &bytes).map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+        crate::state::write_atomic(&self.path, &bytes)
+            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))
     }
 }

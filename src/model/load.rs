@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use tract_onnx::pb;
 use tract_onnx::prelude::Framework;
 
-use super::spec::{ColorOrder, InputSpec, LabelsSpec, ModelSpec, OutputKind, OutputSpec, TensorLayout};
+use super::spec::{
+    ColorOrder, InputSpec, LabelsSpec, ModelSpec, OutputKind, OutputSpec, TensorLayout,
+};
 
 /// Errors loading a model; each names the file.
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +58,9 @@ pub struct LoadedModel {
 
 /// Loads a model from an `.onnx` or a spec `.json` path.
 pub fn load_model(path: &Path) -> Result<LoadedModel, ModelError> {
-    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let (spec_path, onnx_path) = if is_json {
         let spec = read_spec(path)?;
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -69,38 +73,71 @@ pub fn load_model(path: &Path) -> Result<LoadedModel, ModelError> {
         let sidecar = path.with_extension("json");
         (sidecar.is_file().then_some(sidecar), path.to_path_buf())
     };
-    let bytes = std::fs::read(&onnx_path).map_err(|source| ModelError::Io { source, path: onnx_path.clone() })?;
+    let bytes = std::fs::read(&onnx_path).map_err(|source| ModelError::Io {
+        source,
+        path: onnx_path.clone(),
+    })?;
     let model_hash = blake3::hash(&bytes).to_hex().to_string();
     let (spec, notes) = match &spec_path {
         Some(sp) => (read_spec(sp)?, Vec::new()),
         None => infer_spec(&onnx_path, &bytes)?,
     };
-    spec.input.validate().map_err(|reason| ModelError::BadSpec {
-        reason,
-        path: spec_path.clone().unwrap_or_else(|| onnx_path.clone()),
-    })?;
+    spec.input
+        .validate()
+        .map_err(|reason| ModelError::BadSpec {
+            reason,
+            path: spec_path.clone().unwrap_or_else(|| onnx_path.clone()),
+        })?;
     let model_labels = match &spec.labels {
         LabelsSpec::List(l) => l.clone(),
         LabelsSpec::File(f) => {
-            let base = spec_path.as_deref().and_then(Path::parent).unwrap_or(Path::new("."));
+            let base = spec_path
+                .as_deref()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new("."));
             let file = base.join(f);
-            let text = std::fs::read_to_string(&file).map_err(|source| ModelError::Io { source, path: file.clone() })?;
-            text.lines().map(str::trim_end).filter(|l| !l.is_empty()).map(str::to_string).collect()
+            let text = std::fs::read_to_string(&file).map_err(|source| ModelError::Io {
+                source,
+                path: file.clone(),
+            })?;
+            text.lines()
+                .map(str::trim_end)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect()
         }
     };
     if model_labels.is_empty() {
-        return Err(ModelError::BadSpec { reason: "the model has no labels".into(), path: spec_path.unwrap_or(onnx_path) });
+        return Err(ModelError::BadSpec {
+            reason: "the model has no labels".into(),
+            path: spec_path.unwrap_or(onnx_path),
+        });
     }
-    Ok(LoadedModel { spec, onnx_path, spec_path, model_labels, notes, model_hash })
+    Ok(LoadedModel {
+        spec,
+        onnx_path,
+        spec_path,
+        model_labels,
+        notes,
+        model_hash,
+    })
 }
 
 fn read_spec(path: &Path) -> Result<ModelSpec, ModelError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io { source, path: path.to_path_buf() })?;
-    serde_json::from_str(&text).map_err(|e| ModelError::BadSpec { reason: e.to_string(), path: path.to_path_buf() })
+    let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io {
+        source,
+        path: path.to_path_buf(),
+    })?;
+    serde_json::from_str(&text).map_err(|e| ModelError::BadSpec {
+        reason: e.to_string(),
+        path: path.to_path_buf(),
+    })
 }
 
 fn dims(info: &pb::ValueInfoProto) -> Vec<Option<i64>> {
-    let Some(pb::type_proto::Value::TensorType(t)) = info.r#type.as_ref().and_then(|t| t.value.as_ref()) else {
+    let Some(pb::type_proto::Value::TensorType(t)) =
+        info.r#type.as_ref().and_then(|t| t.value.as_ref())
+    else {
         return Vec::new();
     };
     t.shape
@@ -116,32 +153,68 @@ fn dims(info: &pb::ValueInfoProto) -> Vec<Option<i64>> {
 /// Reads input shape, output size and `labels`/`classes` metadata from the ONNX file and fills
 /// in the rest with documented defaults, listing every assumption in the returned notes.
 fn infer_spec(path: &Path, bytes: &[u8]) -> Result<(ModelSpec, Vec<String>), ModelError> {
-    let bad = |reason: String| ModelError::BadOnnx { reason, path: path.to_path_buf() };
-    let proto = tract_onnx::onnx().proto_model_for_read(&mut &bytes[..]).map_err(|e| bad(format!("{e:#}")))?;
+    let bad = |reason: String| ModelError::BadOnnx {
+        reason,
+        path: path.to_path_buf(),
+    };
+    let proto = tract_onnx::onnx()
+        .proto_model_for_read(&mut &bytes[..])
+        .map_err(|e| bad(format!("{e:#}")))?;
     let graph = proto.graph.as_ref().ok_or_else(|| bad("no graph".into()))?;
-    let initializers: std::collections::HashSet<&str> = graph.initializer.iter().map(|i| i.name.as_str()).collect();
-    let input = graph.input.iter().find(|i| !initializers.contains(i.name.as_str())).ok_or_else(|| bad("no input".into()))?;
-    let output = graph.output.first().ok_or_else(|| bad("no output".into()))?;
+    let initializers: std::collections::HashSet<&str> =
+        graph.initializer.iter().map(|i| i.name.as_str()).collect();
+    let input = graph
+        .input
+        .iter()
+        .find(|i| !initializers.contains(i.name.as_str()))
+        .ok_or_else(|| bad("no input".into()))?;
+    let output = graph
+        .output
+        .first()
+        .ok_or_else(|| bad("no output".into()))?;
     let in_dims = dims(input);
-    let mut notes = vec![format!("no model spec found next to {}; read the ONNX file and assumed defaults", path.display())];
+    let mut notes = vec![format!(
+        "no model spec found next to {}; read the ONNX file and assumed defaults",
+        path.display()
+    )];
     let (layout, channels, h, w) = match in_dims.as_slice() {
         [_, Some(c @ (1 | 3)), h, w] => (TensorLayout::Nchw, *c, *h, *w),
         [_, h, w, Some(c @ (1 | 3))] => (TensorLayout::Nhwc, *c, *h, *w),
         _ => {
-            notes.push(format!("input shape {in_dims:?} not understood; assumed NCHW 3x224x224"));
+            notes.push(format!(
+                "input shape {in_dims:?} not understood; assumed NCHW 3x224x224"
+            ));
             (TensorLayout::Nchw, 3, Some(224), Some(224))
         }
     };
     let (h, w) = (h.unwrap_or(224) as u32, w.unwrap_or(224) as u32);
-    let color = if channels == 1 { ColorOrder::L } else { ColorOrder::Rgb };
-    let meta = |key: &str| proto.metadata_props.iter().find(|p| p.key.eq_ignore_ascii_case(key)).map(|p| p.value.clone());
+    let color = if channels == 1 {
+        ColorOrder::L
+    } else {
+        ColorOrder::Rgb
+    };
+    let meta = |key: &str| {
+        proto
+            .metadata_props
+            .iter()
+            .find(|p| p.key.eq_ignore_ascii_case(key))
+            .map(|p| p.value.clone())
+    };
     let num_out = dims(output).last().copied().flatten();
     let labels: Vec<String> = match meta("labels").or_else(|| meta("classes")) {
         Some(v) => serde_json::from_str::<Vec<String>>(&v)
             .unwrap_or_else(|_| v.split(',').map(|s| s.trim().to_string()).collect()),
         None => {
-            let n = num_out.ok_or_else(|| bad("cannot tell the number of classes (no `labels` metadata, dynamic output size)".into()))?;
-            notes.push(format!("no `labels` metadata; named the {n} classes class_0..class_{}", n - 1));
+            let n = num_out.ok_or_else(|| {
+                bad(
+                    "cannot tell the number of classes (no `labels` metadata, dynamic output size)"
+                        .into(),
+                )
+            })?;
+            notes.push(format!(
+                "no `labels` metadata; named the {n} classes class_0..class_{}",
+                n - 1
+            ));
             (0..n).map(|i| format!("class_{i}")).collect()
         }
     };
@@ -152,19 +225,28 @@ fn infer_spec(path: &Path, bytes: &[u8]) -> Result<(ModelSpec, Vec<String>), Mod
             OutputKind::Logits
         }
     };
-    let input_spec = InputSpec { name: Some(input.name.clone()), ..InputSpec::default_for(layout, color, h, w) };
+    let input_spec = InputSpec {
+        name: Some(input.name.clone()),
+        ..InputSpec::default_for(layout, color, h, w)
+    };
     notes.push(format!(
         "assumed {color:?} input, stretch resize to {w}x{h}, mean {:?}, std {:?}; write {} to change this",
         input_spec.mean,
         input_spec.std,
         path.with_extension("json").display()
     ));
-    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "model".into());
     let spec = ModelSpec {
         name,
         model: None,
         input: input_spec,
-        output: OutputSpec { name: Some(output.name.clone()), kind },
+        output: OutputSpec {
+            name: Some(output.name.clone()),
+            kind,
+        },
         labels: LabelsSpec::List(labels),
         label_map: None,
     };

@@ -23,7 +23,10 @@ pub struct LabelMapping {
 }
 
 fn normalise(name: &str) -> String {
-    name.chars().filter(|c| !matches!(c, ' ' | '_' | '-')).flat_map(char::to_lowercase).collect()
+    name.chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 impl LabelMapping {
@@ -39,7 +42,9 @@ impl LabelMapping {
             Some(map) => {
                 for (label, entries) in map {
                     let Some(ci) = dataset_classes.iter().position(|c| c == label) else {
-                        notes.push(format!("label_map names `{label}`, which is not a dataset label; ignored"));
+                        notes.push(format!(
+                            "label_map names `{label}`, which is not a dataset label; ignored"
+                        ));
                         continue;
                     };
                     for entry in entries {
@@ -54,10 +59,11 @@ impl LabelMapping {
             }
             None => {
                 for (mi, name) in model_labels.iter().enumerate() {
-                    targets[mi] = dataset_classes
-                        .iter()
-                        .position(|c| c == name)
-                        .or_else(|| dataset_classes.iter().position(|c| normalise(c) == normalise(name)));
+                    targets[mi] = dataset_classes.iter().position(|c| c == name).or_else(|| {
+                        dataset_classes
+                            .iter()
+                            .position(|c| normalise(c) == normalise(name))
+                    });
                 }
             }
         }
@@ -67,7 +73,12 @@ impl LabelMapping {
             }
         }
         let has_other = targets.iter().any(Option::is_none);
-        Ok(Self { targets, num_classes: dataset_classes.len(), has_other, notes })
+        Ok(Self {
+            targets,
+            num_classes: dataset_classes.len(),
+            has_other,
+            notes,
+        })
     }
 
     /// Number of mapped columns: dataset classes plus one `other` column when needed.
@@ -104,19 +115,27 @@ mod tests {
     #[test]
     fn label_map_sums_ranges_and_sends_the_rest_to_other() {
         let model = strings(&["tabby", "siamese", "beagle", "pug", "car"]);
-        let map: BTreeMap<String, Vec<IndexOrRange>> = serde_json::from_str(r#"{"cat": ["0-1"], "dog": [2, "3"]}"#).unwrap();
+        let map: BTreeMap<String, Vec<IndexOrRange>> =
+            serde_json::from_str(r#"{"cat": ["0-1"], "dog": [2, "3"]}"#).unwrap();
         let m = LabelMapping::new(&model, Some(&map), &strings(&["cat", "dog"])).unwrap();
         assert!(m.has_other);
         let p = m.map_probs(&[0.1, 0.2, 0.3, 0.1, 0.3]);
-        assert!((p[0] - 0.3).abs() < 1e-6 && (p[1] - 0.4).abs() < 1e-6 && (p[2] - 0.3).abs() < 1e-6);
-        let bad: BTreeMap<String, Vec<IndexOrRange>> = serde_json::from_str(r#"{"cat": [9]}"#).unwrap();
+        assert!(
+            (p[0] - 0.3).abs() < 1e-6 && (p[1] - 0.4).abs() < 1e-6 && (p[2] - 0.3).abs() < 1e-6
+        );
+        let bad: BTreeMap<String, Vec<IndexOrRange>> =
+            serde_json::from_str(r#"{"cat": [9]}"#).unwrap();
         assert!(LabelMapping::new(&model, Some(&bad), &strings(&["cat"])).is_err());
     }
 
     #[test]
     fn names_match_loosely_without_a_map() {
-        let m = LabelMapping::new(&strings(&["T-shirt/top", "ankle_boot", "ufo"]), None, &strings(&["Ankle boot", "T-shirt/top"]))
-            .unwrap();
+        let m = LabelMapping::new(
+            &strings(&["T-shirt/top", "ankle_boot", "ufo"]),
+            None,
+            &strings(&["Ankle boot", "T-shirt/top"]),
+        )
+        .unwrap();
         assert_eq!(m.targets, vec![Some(1), Some(0), None]);
         assert_eq!(m.num_columns(), 3);
     }

@@ -12,4 +12,6 @@ pub mod spec;
 pub use backend::{BackendKind, ResolvedBackend, resolve_backend};
 pub use cache::PredictionCache;
 pub use load::{LoadedModel, ModelError, load_model};
-pub use predict::{PredictOptions, PredictReport, SampleOutcome, SamplePrediction, predict_dataset};
+pub use predict::{
+    PredictOptions, PredictReport, SampleOutcome, SamplePrediction, predict_dataset,
+};

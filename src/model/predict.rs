@@ -54,7 +54,10 @@ pub struct PredictOptions {
 
 impl Default for PredictOptions {
     fn default() -> Self {
-        Self { threads: std::thread::available_parallelism().map_or(2, |n| n.get()), use_cache: true }
+        Self {
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            use_cache: true,
+        }
     }
 }
 
@@ -78,9 +81,18 @@ pub struct PredictReport {
 }
 
 /// Turns raw model outputs into a [`SamplePrediction`].
-pub fn finish_prediction(raw: &[f32], kind: OutputKind, mapping: &LabelMapping, latency_ms: f32) -> Result<SamplePrediction, String> {
+pub fn finish_prediction(
+    raw: &[f32],
+    kind: OutputKind,
+    mapping: &LabelMapping,
+    latency_ms: f32,
+) -> Result<SamplePrediction, String> {
     if raw.len() != mapping.targets.len() {
-        return Err(format!("the model produced {} values but has {} labels", raw.len(), mapping.targets.len()));
+        return Err(format!(
+            "the model produced {} values but has {} labels",
+            raw.len(),
+            mapping.targets.len()
+        ));
     }
     let model_probs = match kind {
         OutputKind::Logits => softmax(raw),
@@ -88,8 +100,16 @@ pub fn finish_prediction(raw: &[f32], kind: OutputKind, mapping: &LabelMapping, 
     };
     let mut order: Vec<usize> = (0..model_probs.len()).collect();
     order.sort_by(|&a, &b| model_probs[b].total_cmp(&model_probs[a]));
-    let top_model = order.iter().take(TOP_K).map(|&i| (i as u32, model_probs[i])).collect();
-    Ok(SamplePrediction { probs: mapping.map_probs(&model_probs), top_model, latency_ms })
+    let top_model = order
+        .iter()
+        .take(TOP_K)
+        .map(|&i| (i as u32, model_probs[i]))
+        .collect();
+    Ok(SamplePrediction {
+        probs: mapping.map_probs(&model_probs),
+        top_model,
+        latency_ms,
+    })
 }
 
 /// Predicts every sample of `dataset`. Results also stream through `on_result` as they arrive
@@ -105,14 +125,26 @@ pub fn predict_dataset(
     on_result: Option<&crossbeam_channel::Sender<(usize, SampleOutcome)>>,
 ) -> Result<PredictReport, String> {
     let started = Instant::now();
-    let mapping = LabelMapping::new(&model.model_labels, model.spec.label_map.as_ref(), &dataset.classes)?;
+    let mapping = LabelMapping::new(
+        &model.model_labels,
+        model.spec.label_map.as_ref(),
+        &dataset.classes,
+    )?;
     let n = dataset.samples.len();
     job.set_total(n);
     let mut outcomes: Vec<Option<SampleOutcome>> = vec![None; n];
-    let stamps: Vec<Option<FileStamp>> = dataset.samples.iter().map(|s| FileStamp::of(&s.path)).collect();
+    let stamps: Vec<Option<FileStamp>> = dataset
+        .samples
+        .iter()
+        .map(|s| FileStamp::of(&s.path))
+        .collect();
     let mut todo = Vec::new();
     for (i, s) in dataset.samples.iter().enumerate() {
-        match cache.as_deref().filter(|_| opts.use_cache).and_then(|c| c.get(&s.id.0, stamps[i])) {
+        match cache
+            .as_deref()
+            .filter(|_| opts.use_cache)
+            .and_then(|c| c.get(&s.id.0, stamps[i]))
+        {
             Some(hit) => {
                 if let Some(tx) = on_result {
                     let _ = tx.send((i, hit.clone()));
@@ -133,55 +165,70 @@ pub fn predict_dataset(
         let worker_err: Mutex<Option<String>> = Mutex::new(None);
         std::thread::scope(|scope| {
             for w in 0..threads {
-                let (next, todo, results, worker_err, mapping) = (&next, &todo, &results, &worker_err, &mapping);
-                let spawned = std::thread::Builder::new().name(format!("predict-{w}")).spawn_scoped(scope, move || {
-                    let mut instance = match backend.factory.create() {
-                        Ok(b) => b,
-                        Err(e) => {
-                            if let Ok(mut slot) = worker_err.lock() {
-                                slot.get_or_insert(e);
+                let (next, todo, results, worker_err, mapping) =
+                    (&next, &todo, &results, &worker_err, &mapping);
+                let spawned = std::thread::Builder::new()
+                    .name(format!("predict-{w}"))
+                    .spawn_scoped(scope, move || {
+                        let mut instance = match backend.factory.create() {
+                            Ok(b) => b,
+                            Err(e) => {
+                                if let Ok(mut slot) = worker_err.lock() {
+                                    slot.get_or_insert(e);
+                                }
+                                return;
                             }
-                            return;
-                        }
-                    };
-                    let mut tensor = Vec::new();
-                    let mut local = Vec::new();
-                    while !job.is_cancelled() {
-                        let k = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&i) = todo.get(k) else { break };
-                        let sample = &dataset.samples[i];
-                        tensor.clear();
-                        let outcome = decode_image(&sample.path)
-                            .map_err(|e| e.to_string())
-                            .and_then(|img| prepare_pixels(&img, &model.spec.input).map_err(|e| format!("{e}: {}", sample.path.display())))
-                            .and_then(|p| {
-                                append_tensor(&p, &model.spec.input, &mut tensor);
-                                let t0 = Instant::now();
-                                let rows = instance.run(&tensor, 1).map_err(|e| format!("{e}: {}", sample.path.display()))?;
-                                let latency_ms = t0.elapsed().as_secs_f32() * 1000.0;
-                                let raw = rows.first().ok_or_else(|| format!("no output: {}", sample.path.display()))?;
-                                finish_prediction(raw, model.spec.output.kind, mapping, latency_ms)
-                                    .map_err(|e| format!("{e}: {}", sample.path.display()))
-                            });
-                        let outcome = match outcome {
-                            Ok(p) => SampleOutcome::Predicted(p),
-                            Err(e) => SampleOutcome::Failed(e),
                         };
-                        if let Some(tx) = on_result {
-                            let _ = tx.send((i, outcome.clone()));
+                        let mut tensor = Vec::new();
+                        let mut local = Vec::new();
+                        while !job.is_cancelled() {
+                            let k = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(&i) = todo.get(k) else { break };
+                            let sample = &dataset.samples[i];
+                            tensor.clear();
+                            let outcome = decode_image(&sample.path)
+                                .map_err(|e| e.to_string())
+                                .and_then(|img| {
+                                    prepare_pixels(&img, &model.spec.input)
+                                        .map_err(|e| format!("{e}: {}", sample.path.display()))
+                                })
+                                .and_then(|p| {
+                                    append_tensor(&p, &model.spec.input, &mut tensor);
+                                    let t0 = Instant::now();
+                                    let rows = instance
+                                        .run(&tensor, 1)
+                                        .map_err(|e| format!("{e}: {}", sample.path.display()))?;
+                                    let latency_ms = t0.elapsed().as_secs_f32() * 1000.0;
+                                    let raw = rows.first().ok_or_else(|| {
+                                        format!("no output: {}", sample.path.display())
+                                    })?;
+                                    finish_prediction(
+                                        raw,
+                                        model.spec.output.kind,
+                                        mapping,
+                                        latency_ms,
+                                    )
+                                    .map_err(|e| format!("{e}: {}", sample.path.display()))
+                                });
+                            let outcome = match outcome {
+                                Ok(p) => SampleOutcome::Predicted(p),
+                                Err(e) => SampleOutcome::Failed(e),
+                            };
+                            if let Some(tx) = on_result {
+                                let _ = tx.send((i, outcome.clone()));
+                            }
+                            job.add_done(matches!(outcome, SampleOutcome::Failed(_)));
+                            job.wake();
+                            local.push((i, outcome));
                         }
-                        job.add_done(matches!(outcome, SampleOutcome::Failed(_)));
-                        job.wake();
-                        local.push((i, outcome));
-                    }
-                    if let Ok(mut all) = results.lock() {
-                        all.extend(local);
-                    }
-                });
-                if let Err(e) = spawned {
-                    if let Ok(mut slot) = worker_err.lock() {
-                        slot.get_or_insert(format!("cannot start a worker thread: {e}"));
-                    }
+                        if let Ok(mut all) = results.lock() {
+                            all.extend(local);
+                        }
+                    });
+                if let Err(e) = spawned
+                    && let Ok(mut slot) = worker_err.lock()
+                {
+                    slot.get_or_insert(format!("cannot start a worker thread: {e}"));
                 }
             }
         });
@@ -192,7 +239,9 @@ pub fn predict_dataset(
             }
         }
     }
-    let results = results.into_inner().map_err(|_| "a worker thread panicked".to_string())?;
+    let results = results
+        .into_inner()
+        .map_err(|_| "a worker thread panicked".to_string())?;
     let num_inferred = results.len();
     for (i, outcome) in results {
         if let (Some(c), Some(stamp)) = (cache.as_deref_mut(), stamps[i]) {

@@ -36,18 +36,33 @@ pub fn geometry(src_w: u32, src_h: u32, input: &InputSpec) -> Geometry {
     let (sw, sh) = (f64::from(src_w.max(1)), f64::from(src_h.max(1)));
     let (w, h) = (input.width, input.height);
     match input.resize {
-        ResizeMode::Stretch => Geometry { crop: (0.0, 0.0, sw, sh), scaled: (w, h), offset: (0, 0) },
+        ResizeMode::Stretch => Geometry {
+            crop: (0.0, 0.0, sw, sh),
+            scaled: (w, h),
+            offset: (0, 0),
+        },
         ResizeMode::ShorterSideCenterCrop => {
             let shorter_to = f64::from(input.resize_shorter_to.unwrap_or(w.max(h)).max(1));
             let scale = shorter_to / sw.min(sh);
-            let (cw, ch) = ((f64::from(w) / scale).min(sw), (f64::from(h) / scale).min(sh));
-            Geometry { crop: ((sw - cw) / 2.0, (sh - ch) / 2.0, cw, ch), scaled: (w, h), offset: (0, 0) }
+            let (cw, ch) = (
+                (f64::from(w) / scale).min(sw),
+                (f64::from(h) / scale).min(sh),
+            );
+            Geometry {
+                crop: ((sw - cw) / 2.0, (sh - ch) / 2.0, cw, ch),
+                scaled: (w, h),
+                offset: (0, 0),
+            }
         }
         ResizeMode::Letterbox => {
             let scale = (f64::from(w) / sw).min(f64::from(h) / sh);
             let nw = ((sw * scale).round() as u32).clamp(1, w);
             let nh = ((sh * scale).round() as u32).clamp(1, h);
-            Geometry { crop: (0.0, 0.0, sw, sh), scaled: (nw, nh), offset: ((w - nw) / 2, (h - nh) / 2) }
+            Geometry {
+                crop: (0.0, 0.0, sw, sh),
+                scaled: (nw, nh),
+                offset: ((w - nw) / 2, (h - nh) / 2),
+            }
         }
     }
 }
@@ -67,26 +82,42 @@ pub fn prepare_pixels(img: &DynamicImage, input: &InputSpec) -> Result<PreparedI
     let (channels, scaled) = if input.color == ColorOrder::L {
         let src = img.to_luma8();
         let mut dst = GrayImage::new(geo.scaled.0, geo.scaled.1);
-        resizer.resize(&src, &mut dst, &options).map_err(|e| format!("resize failed: {e}"))?;
+        resizer
+            .resize(&src, &mut dst, &options)
+            .map_err(|e| format!("resize failed: {e}"))?;
         (1, dst.into_raw())
     } else {
         let src = img.to_rgb8();
         let mut dst = RgbImage::new(geo.scaled.0, geo.scaled.1);
-        resizer.resize(&src, &mut dst, &options).map_err(|e| format!("resize failed: {e}"))?;
+        resizer
+            .resize(&src, &mut dst, &options)
+            .map_err(|e| format!("resize failed: {e}"))?;
         (3, dst.into_raw())
     };
     let (w, h) = (input.width, input.height);
     if geo.scaled == (w, h) {
-        return Ok(PreparedImage { width: w, height: h, channels, pixels: scaled });
+        return Ok(PreparedImage {
+            width: w,
+            height: h,
+            channels,
+            pixels: scaled,
+        });
     }
     // Letterbox: paste the scaled image centred on black.
     let mut pixels = vec![0u8; w as usize * h as usize * channels];
     let row_len = geo.scaled.0 as usize * channels;
     for row in 0..geo.scaled.1 as usize {
-        let dst_start = ((row + geo.offset.1 as usize) * w as usize + geo.offset.0 as usize) * channels;
-        pixels[dst_start..dst_start + row_len].copy_from_slice(&scaled[row * row_len..(row + 1) * row_len]);
+        let dst_start =
+            ((row + geo.offset.1 as usize) * w as usize + geo.offset.0 as usize) * channels;
+        pixels[dst_start..dst_start + row_len]
+            .copy_from_slice(&scaled[row * row_len..(row + 1) * row_len]);
     }
-    Ok(PreparedImage { width: w, height: h, channels, pixels })
+    Ok(PreparedImage {
+        width: w,
+        height: h,
+        channels,
+        pixels,
+    })
 }
 
 /// Appends the normalised tensor of `p` (one image) to `out`, in the model's layout and
@@ -95,14 +126,26 @@ pub fn append_tensor(p: &PreparedImage, input: &InputSpec, out: &mut Vec<f32>) {
     let c = p.channels;
     let hw = p.width as usize * p.height as usize;
     // Source channel for each model channel (BGR reads RGB pixels backwards).
-    let src_channel = |mc: usize| if input.color == ColorOrder::Bgr { c - 1 - mc } else { mc };
+    let src_channel = |mc: usize| {
+        if input.color == ColorOrder::Bgr {
+            c - 1 - mc
+        } else {
+            mc
+        }
+    };
     let norms: Vec<(f32, f32)> = (0..c).map(|mc| input.norm(mc)).collect();
     out.reserve(hw * c);
     match input.layout {
         TensorLayout::Nchw => {
             for (mc, &(mean, std)) in norms.iter().enumerate() {
                 let sc = src_channel(mc);
-                out.extend(p.pixels[sc..].iter().step_by(c).take(hw).map(|&v| (f32::from(v) - mean) / std));
+                out.extend(
+                    p.pixels[sc..]
+                        .iter()
+                        .step_by(c)
+                        .take(hw)
+                        .map(|&v| (f32::from(v) - mean) / std),
+                );
             }
         }
         TensorLayout::Nhwc => {
@@ -127,7 +170,13 @@ pub fn preprocess(img: &DynamicImage, input: &InputSpec) -> Result<Vec<f32>, Str
 mod tests {
     use super::*;
 
-    fn spec(w: u32, h: u32, resize: ResizeMode, color: ColorOrder, layout: TensorLayout) -> InputSpec {
+    fn spec(
+        w: u32,
+        h: u32,
+        resize: ResizeMode,
+        color: ColorOrder,
+        layout: TensorLayout,
+    ) -> InputSpec {
         InputSpec {
             name: None,
             layout,
@@ -144,12 +193,24 @@ mod tests {
 
     /// An image whose left half is red and right half blue.
     fn halves(w: u32, h: u32) -> DynamicImage {
-        DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, _| if x < w / 2 { image::Rgb([255, 0, 0]) } else { image::Rgb([0, 0, 255]) }))
+        DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, _| {
+            if x < w / 2 {
+                image::Rgb([255, 0, 0])
+            } else {
+                image::Rgb([0, 0, 255])
+            }
+        }))
     }
 
     #[test]
     fn stretch_keeps_both_halves_and_nchw_puts_channels_first() {
-        let s = spec(4, 2, ResizeMode::Stretch, ColorOrder::Rgb, TensorLayout::Nchw);
+        let s = spec(
+            4,
+            2,
+            ResizeMode::Stretch,
+            ColorOrder::Rgb,
+            TensorLayout::Nchw,
+        );
         let t = preprocess(&halves(40, 10), &s).unwrap();
         assert_eq!(t.len(), 3 * 4 * 2);
         // Red plane: the left half red, the right half not (antialiased bilinear blends the two
@@ -163,13 +224,26 @@ mod tests {
 
     #[test]
     fn bgr_and_nhwc_reorder_channels_and_normalise() {
-        let mut s = spec(2, 2, ResizeMode::Stretch, ColorOrder::Bgr, TensorLayout::Nhwc);
+        let mut s = spec(
+            2,
+            2,
+            ResizeMode::Stretch,
+            ColorOrder::Bgr,
+            TensorLayout::Nhwc,
+        );
         s.mean = vec![10.0, 20.0, 30.0];
         s.std = vec![2.0];
         let img = DynamicImage::ImageRgb8(RgbImage::from_pixel(6, 6, image::Rgb([100, 150, 200])));
         let t = preprocess(&img, &s).unwrap();
         // First pixel, channels B, G, R.
-        assert_eq!(&t[0..3], &[(200.0 - 10.0) / 2.0, (150.0 - 20.0) / 2.0, (100.0 - 30.0) / 2.0]);
+        assert_eq!(
+            &t[0..3],
+            &[
+                (200.0 - 10.0) / 2.0,
+                (150.0 - 20.0) / 2.0,
+                (100.0 - 30.0) / 2.0
+            ]
+        );
         assert_eq!(t.len(), 12);
     }
 
@@ -181,10 +255,22 @@ mod tests {
             1 => image::Rgb([0, 255, 0]),
             _ => image::Rgb([0, 0, 255]),
         }));
-        let s = spec(10, 10, ResizeMode::ShorterSideCenterCrop, ColorOrder::Rgb, TensorLayout::Nhwc);
+        let s = spec(
+            10,
+            10,
+            ResizeMode::ShorterSideCenterCrop,
+            ColorOrder::Rgb,
+            TensorLayout::Nhwc,
+        );
         let p = prepare_pixels(&img, &s).unwrap();
         // Mostly green; the antialiasing filter may bleed a little red/blue into the edge columns.
-        assert!(p.pixels.chunks(3).all(|px| px[1] >= 200 && px[0] < 60 && px[2] < 60), "{:?}", &p.pixels[..30]);
+        assert!(
+            p.pixels
+                .chunks(3)
+                .all(|px| px[1] >= 200 && px[0] < 60 && px[2] < 60),
+            "{:?}",
+            &p.pixels[..30]
+        );
         let centre = &p.pixels[(5 * 10 + 5) * 3..(5 * 10 + 5) * 3 + 3];
         assert_eq!(centre, [0, 255, 0]);
         // With resize_shorter_to larger than the input, the crop is tighter but still centred.
@@ -198,25 +284,45 @@ mod tests {
     fn box_filter_recovers_an_exact_integer_downscale() {
         // A 2x2 checkerboard upscaled 4x by pixel repetition comes back exactly with `box`.
         let small = [0u8, 200, 90, 255];
-        let big = GrayImage::from_fn(8, 8, |x, y| image::Luma([small[(y / 4 * 2 + x / 4) as usize]]));
+        let big = GrayImage::from_fn(8, 8, |x, y| {
+            image::Luma([small[(y / 4 * 2 + x / 4) as usize]])
+        });
         let mut s = spec(2, 2, ResizeMode::Stretch, ColorOrder::L, TensorLayout::Nchw);
         s.interpolation = Interpolation::Box;
         let p = prepare_pixels(&DynamicImage::ImageLuma8(big.clone()), &s).unwrap();
         assert_eq!(p.pixels, small);
         s.interpolation = Interpolation::Nearest;
-        assert_eq!(prepare_pixels(&DynamicImage::ImageLuma8(big), &s).unwrap().pixels.len(), 4);
+        assert_eq!(
+            prepare_pixels(&DynamicImage::ImageLuma8(big), &s)
+                .unwrap()
+                .pixels
+                .len(),
+            4
+        );
     }
 
     #[test]
     fn letterbox_pads_with_black_and_keeps_aspect() {
-        let img = DynamicImage::ImageRgb8(RgbImage::from_pixel(40, 20, image::Rgb([255, 255, 255])));
-        let s = spec(8, 8, ResizeMode::Letterbox, ColorOrder::L, TensorLayout::Nchw);
+        let img =
+            DynamicImage::ImageRgb8(RgbImage::from_pixel(40, 20, image::Rgb([255, 255, 255])));
+        let s = spec(
+            8,
+            8,
+            ResizeMode::Letterbox,
+            ColorOrder::L,
+            TensorLayout::Nchw,
+        );
         let p = prepare_pixels(&img, &s).unwrap();
         assert_eq!(p.channels, 1);
         // 40x20 -> 8x4 placed at rows 2..6.
         for row in 0..8 {
             let expected = if (2..6).contains(&row) { 255 } else { 0 };
-            assert!(p.pixels[row * 8..row * 8 + 8].iter().all(|&v| v == expected), "row {row}");
+            assert!(
+                p.pixels[row * 8..row * 8 + 8]
+                    .iter()
+                    .all(|&v| v == expected),
+                "row {row}"
+            );
         }
     }
 }

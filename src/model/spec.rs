@@ -138,7 +138,10 @@ impl InputSpec {
     /// Checks sizes and normalisation values.
     pub fn validate(&self) -> Result<(), String> {
         if self.height == 0 || self.width == 0 || self.height > 8192 || self.width > 8192 {
-            return Err(format!("input size {}x{} is out of range", self.width, self.height));
+            return Err(format!(
+                "input size {}x{} is out of range",
+                self.width, self.height
+            ));
         }
         let c = self.color.channels();
         for (what, v) in [("mean", &self.mean), ("std", &self.std)] {
@@ -189,7 +192,11 @@ impl IndexOrRange {
         match self {
             Self::Index(i) => Ok(*i..=*i),
             Self::Range(s) => {
-                let parse = |t: &str| t.trim().parse::<usize>().map_err(|_| format!("bad class index or range `{s}`"));
+                let parse = |t: &str| {
+                    t.trim()
+                        .parse::<usize>()
+                        .map_err(|_| format!("bad class index or range `{s}`"))
+                };
                 match s.split_once('-') {
                     Some((a, b)) => {
                         let (a, b) = (parse(a)?, parse(b)?);

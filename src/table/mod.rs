@@ -57,10 +57,17 @@ pub enum TableFormat {
 impl TableFormat {
     /// The format of `path` from its extension (case-insensitive).
     pub fn from_path(path: &Path) -> Result<Self, TableError> {
-        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("csv") => Ok(Self::Csv),
             Some("parquet") | Some("pq") => Ok(Self::Parquet),
-            _ => Err(TableError::UnsupportedFormat { path: path.to_path_buf() }),
+            _ => Err(TableError::UnsupportedFormat {
+                path: path.to_path_buf(),
+            }),
         }
     }
 }
@@ -99,7 +106,10 @@ impl StringTable {
 
 /// Reads a CSV or Parquet file into a [`StringTable`].
 pub fn read_table(path: &Path) -> Result<StringTable, TableError> {
-    let polars_err = |e: PolarsError| TableError::Polars { message: e.to_string(), path: path.to_path_buf() };
+    let polars_err = |e: PolarsError| TableError::Polars {
+        message: e.to_string(),
+        path: path.to_path_buf(),
+    };
     let df = match TableFormat::from_path(path)? {
         TableFormat::Csv => CsvReadOptions::default()
             .with_has_header(true)
@@ -108,14 +118,25 @@ pub fn read_table(path: &Path) -> Result<StringTable, TableError> {
             .and_then(|r| r.finish())
             .map_err(polars_err)?,
         TableFormat::Parquet => {
-            let file = File::open(path).map_err(|source| TableError::Io { source, path: path.to_path_buf() })?;
+            let file = File::open(path).map_err(|source| TableError::Io {
+                source,
+                path: path.to_path_buf(),
+            })?;
             ParquetReader::new(file).finish().map_err(polars_err)?
         }
     };
-    let mut table = StringTable { num_rows: df.height(), ..Default::default() };
+    let mut table = StringTable {
+        num_rows: df.height(),
+        ..Default::default()
+    };
     for col in df.columns() {
         let as_str = col.cast(&DataType::String).map_err(polars_err)?;
-        let values = as_str.str().map_err(polars_err)?.iter().map(|v| v.map(str::to_string)).collect();
+        let values = as_str
+            .str()
+            .map_err(polars_err)?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect();
         table.names.push(col.name().to_string());
         table.columns.push(values);
     }
@@ -137,7 +158,10 @@ pub enum OutColumn {
 
 /// Writes columns (all the same length) to `path` as CSV or Parquet, chosen by its extension.
 pub fn write_table(path: &Path, columns: Vec<OutColumn>) -> Result<(), TableError> {
-    let polars_err = |e: PolarsError| TableError::Polars { message: e.to_string(), path: path.to_path_buf() };
+    let polars_err = |e: PolarsError| TableError::Polars {
+        message: e.to_string(),
+        path: path.to_path_buf(),
+    };
     let format = TableFormat::from_path(path)?;
     let cols: Vec<Column> = columns
         .into_iter()
@@ -149,14 +173,24 @@ pub fn write_table(path: &Path, columns: Vec<OutColumn>) -> Result<(), TableErro
         })
         .collect();
     let mut df = DataFrame::new_infer_height(cols).map_err(polars_err)?;
-    let mut file = File::create(path).map_err(|source| TableError::Io { source, path: path.to_path_buf() })?;
+    let mut file = File::create(path).map_err(|source| TableError::Io {
+        source,
+        path: path.to_path_buf(),
+    })?;
     match format {
-        TableFormat::Csv => CsvWriter::new(&mut file).finish(&mut df).map_err(polars_err)?,
+        TableFormat::Csv => CsvWriter::new(&mut file)
+            .finish(&mut df)
+            .map_err(polars_err)?,
         TableFormat::Parquet => {
-            ParquetWriter::new(&mut file).finish(&mut df).map_err(polars_err)?;
+            ParquetWriter::new(&mut file)
+                .finish(&mut df)
+                .map_err(polars_err)?;
         }
     }
-    file.sync_all().map_err(|source| TableError::Io { source, path: path.to_path_buf() })
+    file.sync_all().map_err(|source| TableError::Io {
+        source,
+        path: path.to_path_buf(),
+    })
 }
 
 #[cfg(test)]
@@ -171,7 +205,10 @@ mod tests {
             write_table(
                 &path,
                 vec![
-                    OutColumn::Str("path".into(), vec![Some("a/1.png".into()), Some("b,2.png".into())]),
+                    OutColumn::Str(
+                        "path".into(),
+                        vec![Some("a/1.png".into()), Some("b,2.png".into())],
+                    ),
                     OutColumn::F64("confidence".into(), vec![Some(0.5), None]),
                 ],
             )
@@ -179,7 +216,12 @@ mod tests {
             let t = read_table(&path).unwrap();
             assert_eq!(t.num_rows, 2);
             assert_eq!(t.column("path").unwrap()[1].as_deref(), Some("b,2.png"));
-            assert_eq!(t.column("CONFIDENCE").unwrap()[0].as_deref().map(|s| s.parse::<f64>().unwrap()), Some(0.5));
+            assert_eq!(
+                t.column("CONFIDENCE").unwrap()[0]
+                    .as_deref()
+                    .map(|s| s.parse::<f64>().unwrap()),
+                Some(0.5)
+            );
             assert_eq!(t.column("confidence").unwrap()[1], None);
             let err = t.require("label", &path).unwrap_err().to_string();
             assert!(err.contains("label") && err.contains(name), "{err}");
@@ -188,7 +230,9 @@ mod tests {
 
     #[test]
     fn unknown_extension_is_an_error_naming_the_file() {
-        let err = read_table(Path::new("/x/labels.txt")).unwrap_err().to_string();
+        let err = read_table(Path::new("/x/labels.txt"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("/x/labels.txt"));
     }
 }

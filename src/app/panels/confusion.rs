@@ -15,10 +15,17 @@ pub fn cell_label(true_label: &str, predicted_label: &str, count: u64) -> String
 }
 
 /// Draws the matrix. `normalise` toggles row-normalised shares.
-pub fn confusion_ui(ui: &mut egui::Ui, cm: &ConfusionMatrix, filter: &Filter, normalise: &mut bool, out: &mut Vec<AppCommand>) {
+pub fn confusion_ui(
+    ui: &mut egui::Ui,
+    cm: &ConfusionMatrix,
+    filter: &Filter,
+    normalise: &mut bool,
+    out: &mut Vec<AppCommand>,
+) {
     ui.horizontal(|ui| {
         ui.strong("Confusion matrix");
-        ui.checkbox(normalise, "Row-normalised").on_hover_text("Show each row as shares of the true class");
+        ui.checkbox(normalise, "Row-normalised")
+            .on_hover_text("Show each row as shares of the true class");
     });
     ui.weak("Rows: true label · columns: predicted. Click a cell to filter the gallery.");
     let n_rows = cm.labels.len();
@@ -29,43 +36,109 @@ pub fn confusion_ui(ui: &mut egui::Ui, cm: &ConfusionMatrix, filter: &Filter, no
     let label_w = 92.0;
     let header_h = 18.0;
     let cell = ((ui.available_width() - label_w - 4.0) / n_cols as f32).clamp(14.0, 46.0);
-    let (rect, _) = ui.allocate_exact_size(vec2(label_w + cell * n_cols as f32, header_h + cell * n_rows as f32), Sense::hover());
+    let (rect, _) = ui.allocate_exact_size(
+        vec2(
+            label_w + cell * n_cols as f32,
+            header_h + cell * n_rows as f32,
+        ),
+        Sense::hover(),
+    );
     let painter = ui.painter_at(rect.expand(2.0));
     let font = FontId::proportional(if cell < 24.0 { 8.5 } else { 10.5 });
     let text_color = ui.visuals().text_color();
     for (c, name) in cm.predicted_labels.iter().enumerate() {
         let x = rect.left() + label_w + (c as f32 + 0.5) * cell;
         let short: String = name.chars().take(if cell < 24.0 { 2 } else { 4 }).collect();
-        painter.text(pos2(x, rect.top() + header_h * 0.5), Align2::CENTER_CENTER, short, font.clone(), text_color);
+        painter.text(
+            pos2(x, rect.top() + header_h * 0.5),
+            Align2::CENTER_CENTER,
+            short,
+            font.clone(),
+            text_color,
+        );
     }
-    let max = cm.matrix.iter().flatten().copied().max().unwrap_or(1).max(1);
+    let max = cm
+        .matrix
+        .iter()
+        .flatten()
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .max(1);
     for (r, row) in cm.matrix.iter().enumerate() {
         let y = rect.top() + header_h + r as f32 * cell;
         let name: String = cm.labels[r].chars().take(14).collect();
-        painter.text(pos2(rect.left() + label_w - 4.0, y + cell * 0.5), Align2::RIGHT_CENTER, name, font.clone(), text_color);
+        painter.text(
+            pos2(rect.left() + label_w - 4.0, y + cell * 0.5),
+            Align2::RIGHT_CENTER,
+            name,
+            font.clone(),
+            text_color,
+        );
         let row_sum: u64 = row.iter().sum();
         for (c, &count) in row.iter().enumerate() {
-            let cell_rect = Rect::from_min_size(pos2(rect.left() + label_w + c as f32 * cell, y), Vec2::splat(cell)).shrink(0.5);
-            let share = if *normalise { count as f32 / row_sum.max(1) as f32 } else { count as f32 / max as f32 };
-            let base = if r == c { Color32::from_rgb(40, 140, 70) } else { Color32::from_rgb(200, 60, 50) };
-            let fill = if count == 0 { ui.visuals().faint_bg_color } else { Color32::from_black_alpha(0).lerp_to_gamma(base, 0.15 + 0.85 * share.sqrt()) };
+            let cell_rect = Rect::from_min_size(
+                pos2(rect.left() + label_w + c as f32 * cell, y),
+                Vec2::splat(cell),
+            )
+            .shrink(0.5);
+            let share = if *normalise {
+                count as f32 / row_sum.max(1) as f32
+            } else {
+                count as f32 / max as f32
+            };
+            let base = if r == c {
+                Color32::from_rgb(40, 140, 70)
+            } else {
+                Color32::from_rgb(200, 60, 50)
+            };
+            let fill = if count == 0 {
+                ui.visuals().faint_bg_color
+            } else {
+                Color32::from_black_alpha(0).lerp_to_gamma(base, 0.15 + 0.85 * share.sqrt())
+            };
             let id = ui.scope_id().with(("cm", r, c));
             let resp = ui.interact(cell_rect, id, Sense::click());
             let label = cell_label(&cm.labels[r], &cm.predicted_labels[c], count);
             resp.widget_info(|| WidgetInfo::labeled(Role::Button, true, &label));
             let predicted = cm.predicted_of_column(c);
-            let active = filter.true_class == Some(ClassId(r as u32)) && filter.predicted == predicted && predicted.is_some();
+            let active = filter.true_class == Some(ClassId(r as u32))
+                && filter.predicted == predicted
+                && predicted.is_some();
             painter.rect_filled(cell_rect, 2.0, fill);
             if active || resp.hovered() {
-                painter.rect_stroke(cell_rect, 2.0, egui::Stroke::new(2.0, ui.visuals().strong_text_color()), egui::StrokeKind::Inside);
+                painter.rect_stroke(
+                    cell_rect,
+                    2.0,
+                    egui::Stroke::new(2.0, ui.visuals().strong_text_color()),
+                    egui::StrokeKind::Inside,
+                );
             }
             if cell >= 18.0 && count > 0 {
-                let text = if *normalise { format!("{:.0}", share * 100.0) } else { count.to_string() };
-                painter.text(cell_rect.center(), Align2::CENTER_CENTER, text, font.clone(), Color32::WHITE);
+                let text = if *normalise {
+                    format!("{:.0}", share * 100.0)
+                } else {
+                    count.to_string()
+                };
+                painter.text(
+                    cell_rect.center(),
+                    Align2::CENTER_CENTER,
+                    text,
+                    font.clone(),
+                    Color32::WHITE,
+                );
             }
             let resp = resp.on_hover_text(&label);
             if resp.clicked() {
-                let f = if active { Filter::default() } else { Filter { true_class: Some(ClassId(r as u32)), predicted, ..Filter::default() } };
+                let f = if active {
+                    Filter::default()
+                } else {
+                    Filter {
+                        true_class: Some(ClassId(r as u32)),
+                        predicted,
+                        ..Filter::default()
+                    }
+                };
                 out.push(AppCommand::SetFilter(f));
             }
         }

@@ -31,25 +31,47 @@ pub struct DetailCache {
 impl DetailCache {
     fn ensure(&mut self, ctx: &egui::Context, s: &Session, i: usize) {
         if self.sample != Some(i) {
-            *self = Self { sample: Some(i), ..Default::default() };
+            *self = Self {
+                sample: Some(i),
+                ..Default::default()
+            };
             let path = s.dataset.samples[i].path.clone();
             let input = s.model.as_ref().map(|m| m.spec.input.clone());
             let (tx, rx) = crossbeam_channel::bounded(1);
             let ctx = ctx.clone();
-            let spawned = std::thread::Builder::new().name("detail-loader".into()).spawn(move || {
-                let result = crate::dataset::image_io::decode_image(&path).map_err(|e| e.to_string()).map(|img| {
-                    let info = format!("{}x{} pixels, {:?}", img.width(), img.height(), img.color());
-                    let rgba = img.to_rgba8();
-                    let full = ColorImage::from_rgba_unmultiplied([rgba.width() as usize, rgba.height() as usize], rgba.as_raw());
-                    let seen = input.and_then(|inp| prepare_pixels(&img, &inp).ok()).map(|p| {
-                        let size = [p.width as usize, p.height as usize];
-                        if p.channels == 1 { ColorImage::from_gray(size, &p.pixels) } else { ColorImage::from_rgb(size, &p.pixels) }
-                    });
-                    Loaded { full, seen, info }
+            let spawned = std::thread::Builder::new()
+                .name("detail-loader".into())
+                .spawn(move || {
+                    let result = crate::dataset::image_io::decode_image(&path)
+                        .map_err(|e| e.to_string())
+                        .map(|img| {
+                            let info = format!(
+                                "{}x{} pixels, {:?}",
+                                img.width(),
+                                img.height(),
+                                img.color()
+                            );
+                            let rgba = img.to_rgba8();
+                            let full = ColorImage::from_rgba_unmultiplied(
+                                [rgba.width() as usize, rgba.height() as usize],
+                                rgba.as_raw(),
+                            );
+                            let seen =
+                                input
+                                    .and_then(|inp| prepare_pixels(&img, &inp).ok())
+                                    .map(|p| {
+                                        let size = [p.width as usize, p.height as usize];
+                                        if p.channels == 1 {
+                                            ColorImage::from_gray(size, &p.pixels)
+                                        } else {
+                                            ColorImage::from_rgb(size, &p.pixels)
+                                        }
+                                    });
+                            Loaded { full, seen, info }
+                        });
+                    let _ = tx.send(result);
+                    ctx.request_repaint();
                 });
-                let _ = tx.send(result);
-                ctx.request_repaint();
-            });
             match spawned {
                 Ok(_) => self.pending = Some(rx),
                 Err(e) => self.error = Some(e.to_string()),
@@ -60,8 +82,11 @@ impl DetailCache {
         {
             match result {
                 Ok(l) => {
-                    self.full = Some(ctx.load_texture("detail-full", l.full, TextureOptions::LINEAR));
-                    self.seen = l.seen.map(|img| ctx.load_texture("detail-seen", img, TextureOptions::NEAREST));
+                    self.full =
+                        Some(ctx.load_texture("detail-full", l.full, TextureOptions::LINEAR));
+                    self.seen = l
+                        .seen
+                        .map(|img| ctx.load_texture("detail-seen", img, TextureOptions::NEAREST));
                     self.info = l.info;
                 }
                 Err(e) => self.error = Some(e),
@@ -72,7 +97,12 @@ impl DetailCache {
 }
 
 /// Draws the right-hand detail panel.
-pub fn detail_panel_ui(ui: &mut egui::Ui, s: &Session, cache: &mut DetailCache, out: &mut Vec<AppCommand>) {
+pub fn detail_panel_ui(
+    ui: &mut egui::Ui,
+    s: &Session,
+    cache: &mut DetailCache,
+    out: &mut Vec<AppCommand>,
+) {
     let Some(i) = s.selected() else { return };
     cache.ensure(ui.ctx(), s, i);
     egui::Panel::right("detail").resizable(true).default_size(440.0).show(ui, |ui| {
@@ -141,7 +171,16 @@ fn top_k_ui(ui: &mut egui::Ui, s: &Session, probs: &[f32]) {
     order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
     ui.strong("Top classes");
     for &k in order.iter().take(5) {
-        let name = s.dataset.classes.get(k).cloned().unwrap_or_else(|| "other".into());
-        ui.add(egui::ProgressBar::new(probs[k]).desired_width(260.0).text(format!("{name}: {:.1}%", probs[k] * 100.0)));
+        let name = s
+            .dataset
+            .classes
+            .get(k)
+            .cloned()
+            .unwrap_or_else(|| "other".into());
+        ui.add(
+            egui::ProgressBar::new(probs[k])
+                .desired_width(260.0)
+                .text(format!("{name}: {:.1}%", probs[k] * 100.0)),
+        );
     }
 }

@@ -37,7 +37,13 @@ pub fn cell_label(s: &Session, i: usize) -> String {
 }
 
 /// Draws the filter bar and the grid.
-pub fn gallery_ui(ui: &mut egui::Ui, s: &Session, thumbs: &mut Thumbnails, thumb_size: &mut f32, out: &mut Vec<AppCommand>) {
+pub fn gallery_ui(
+    ui: &mut egui::Ui,
+    s: &Session,
+    thumbs: &mut Thumbnails,
+    thumb_size: &mut f32,
+    out: &mut Vec<AppCommand>,
+) {
     filter_bar_ui(ui, s, thumb_size, out);
     ui.separator();
     grid_ui(ui, s, thumbs, *thumb_size, out);
@@ -46,52 +52,113 @@ pub fn gallery_ui(ui: &mut egui::Ui, s: &Session, thumbs: &mut Thumbnails, thumb
 fn filter_bar_ui(ui: &mut egui::Ui, s: &Session, thumb_size: &mut f32, out: &mut Vec<AppCommand>) {
     let mut f = s.filter.clone();
     ui.horizontal_wrapped(|ui| {
-        let class_text = |c: Option<ClassId>| c.map_or("All".to_string(), |c| s.dataset.class_name(c).to_string());
-        egui::ComboBox::from_label("True").selected_text(class_text(f.true_class)).show_ui(ui, |ui| {
-            ui.selectable_value(&mut f.true_class, None, "All");
-            for (k, c) in s.dataset.classes.iter().enumerate() {
-                ui.selectable_value(&mut f.true_class, Some(ClassId(k as u32)), format!("{} {c}", (k + 1) % 10));
-            }
-        });
-        let pred_text = f.predicted.map_or("All".to_string(), |p| predicted_name(s, p));
-        egui::ComboBox::from_label("Predicted").selected_text(pred_text).show_ui(ui, |ui| {
-            ui.selectable_value(&mut f.predicted, None, "All");
-            for (k, c) in s.dataset.classes.iter().enumerate() {
-                ui.selectable_value(&mut f.predicted, Some(Predicted::Class(ClassId(k as u32))), c);
-            }
-            ui.selectable_value(&mut f.predicted, Some(Predicted::Other), "other");
-            ui.selectable_value(&mut f.predicted, Some(Predicted::Unparsed), "unparsed");
-        });
-        egui::ComboBox::from_label("Show").selected_text(format!("{:?}", f.correctness)).show_ui(ui, |ui| {
-            for c in [Correctness::All, Correctness::Correct, Correctness::Wrong, Correctness::NoPrediction] {
-                ui.selectable_value(&mut f.correctness, c, format!("{c:?}"));
-            }
-        });
+        let class_text = |c: Option<ClassId>| {
+            c.map_or("All".to_string(), |c| s.dataset.class_name(c).to_string())
+        };
+        let l_true = ui.label("True");
+        egui::ComboBox::from_id_salt("filter_true")
+            .selected_text(class_text(f.true_class))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut f.true_class, None, "All");
+                for (k, c) in s.dataset.classes.iter().enumerate() {
+                    ui.selectable_value(
+                        &mut f.true_class,
+                        Some(ClassId(k as u32)),
+                        format!("{} {c}", (k + 1) % 10),
+                    );
+                }
+            })
+            .response
+            .labelled_by(l_true.id);
+        let pred_text = f
+            .predicted
+            .map_or("All".to_string(), |p| predicted_name(s, p));
+        let l_pred = ui.label("Predicted");
+        egui::ComboBox::from_id_salt("filter_pred")
+            .selected_text(pred_text)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut f.predicted, None, "All");
+                for (k, c) in s.dataset.classes.iter().enumerate() {
+                    ui.selectable_value(
+                        &mut f.predicted,
+                        Some(Predicted::Class(ClassId(k as u32))),
+                        c,
+                    );
+                }
+                ui.selectable_value(&mut f.predicted, Some(Predicted::Other), "other");
+                ui.selectable_value(&mut f.predicted, Some(Predicted::Unparsed), "unparsed");
+            })
+            .response
+            .labelled_by(l_pred.id);
+        let l_show = ui.label("Show");
+        egui::ComboBox::from_id_salt("filter_correct")
+            .selected_text(format!("{:?}", f.correctness))
+            .show_ui(ui, |ui| {
+                for c in [
+                    Correctness::All,
+                    Correctness::Correct,
+                    Correctness::Wrong,
+                    Correctness::NoPrediction,
+                ] {
+                    ui.selectable_value(&mut f.correctness, c, format!("{c:?}"));
+                }
+            })
+            .response
+            .labelled_by(l_show.id);
         let from = ui.label("Confidence from");
-        ui.add(egui::DragValue::new(&mut f.confidence.0).range(0.0..=1.0).speed(0.01).fixed_decimals(2)).labelled_by(from.id);
+        ui.add(
+            egui::DragValue::new(&mut f.confidence.0)
+                .range(0.0..=1.0)
+                .speed(0.01)
+                .fixed_decimals(2),
+        )
+        .labelled_by(from.id);
         let to = ui.label("to");
-        ui.add(egui::DragValue::new(&mut f.confidence.1).range(0.0..=1.0).speed(0.01).fixed_decimals(2)).labelled_by(to.id);
+        ui.add(
+            egui::DragValue::new(&mut f.confidence.1)
+                .range(0.0..=1.0)
+                .speed(0.01)
+                .fixed_decimals(2),
+        )
+        .labelled_by(to.id);
         let mut sort = s.sort;
-        egui::ComboBox::from_label("Sort").selected_text(sort.label()).show_ui(ui, |ui| {
-            for k in SortKey::ALL {
-                ui.selectable_value(&mut sort, k, k.label());
-            }
-        });
+        let l_sort = ui.label("Sort");
+        egui::ComboBox::from_id_salt("sort")
+            .selected_text(sort.label())
+            .show_ui(ui, |ui| {
+                for k in SortKey::ALL {
+                    ui.selectable_value(&mut sort, k, k.label());
+                }
+            })
+            .response
+            .labelled_by(l_sort.id);
         if sort != s.sort {
             out.push(AppCommand::SetSort(sort));
         }
-        ui.add(egui::Slider::new(thumb_size, 48.0..=256.0).text("Size"));
+        let l_size = ui.label("Size");
+        ui.add(egui::Slider::new(thumb_size, 64.0..=256.0).show_value(false))
+            .labelled_by(l_size.id);
         if !f.is_empty() && ui.button("Clear filter").clicked() {
             f = Filter::default();
         }
-        ui.strong(format!("{} of {} samples", s.order.len(), s.dataset.samples.len()));
+        ui.strong(format!(
+            "{} of {} samples",
+            s.order.len(),
+            s.dataset.samples.len()
+        ));
     });
     if f != s.filter {
         out.push(AppCommand::SetFilter(f));
     }
 }
 
-fn grid_ui(ui: &mut egui::Ui, s: &Session, thumbs: &mut Thumbnails, size: f32, out: &mut Vec<AppCommand>) {
+fn grid_ui(
+    ui: &mut egui::Ui,
+    s: &Session,
+    thumbs: &mut Thumbnails,
+    size: f32,
+    out: &mut Vec<AppCommand>,
+) {
     let text_h = 34.0;
     let cell = vec2(size, size + text_h);
     let spacing = 6.0;
@@ -109,7 +176,9 @@ fn grid_ui(ui: &mut egui::Ui, s: &Session, thumbs: &mut Thumbnails, size: f32, o
         && let Some(c) = s.cursor
     {
         let row = c / cols;
-        let top = ui.data(|d| d.get_temp::<f32>(ui.scope_id().with("scroll_top"))).unwrap_or(0.0);
+        let top = ui
+            .data(|d| d.get_temp::<f32>(ui.scope_id().with("scroll_top")))
+            .unwrap_or(0.0);
         let row_top = row as f32 * row_h;
         if row_top < top || row_top + row_h > top + ui.available_height() {
             area = area.vertical_scroll_offset((row_top - ui.available_height() / 2.0).max(0.0));
@@ -138,10 +207,23 @@ fn grid_ui(ui: &mut egui::Ui, s: &Session, thumbs: &mut Thumbnails, size: f32, o
             });
         }
     });
-    ui.data_mut(|d| d.insert_temp(ui.scope_id().with("scroll_top"), output.state.clamped_offset().y));
+    ui.data_mut(|d| {
+        d.insert_temp(
+            ui.scope_id().with("scroll_top"),
+            output.state.clamped_offset().y,
+        )
+    });
 }
 
-fn cell_ui(ui: &mut egui::Ui, s: &Session, thumbs: &mut Thumbnails, i: usize, pos: usize, cell: Vec2, out: &mut Vec<AppCommand>) {
+fn cell_ui(
+    ui: &mut egui::Ui,
+    s: &Session,
+    thumbs: &mut Thumbnails,
+    i: usize,
+    pos: usize,
+    cell: Vec2,
+    out: &mut Vec<AppCommand>,
+) {
     let (rect, resp) = ui.allocate_exact_size(cell, Sense::click());
     let label = cell_label(s, i);
     resp.widget_info(|| WidgetInfo::labeled(Role::Button, true, &label));
@@ -151,16 +233,37 @@ fn cell_ui(ui: &mut egui::Ui, s: &Session, thumbs: &mut Thumbnails, i: usize, po
     let painter = ui.painter_at(rect);
     let selected = s.cursor == Some(pos);
     let visuals = ui.visuals();
-    painter.rect_filled(rect, 4.0, if selected { visuals.selection.bg_fill } else { visuals.faint_bg_color });
+    painter.rect_filled(
+        rect,
+        4.0,
+        if selected {
+            visuals.selection.bg_fill
+        } else {
+            visuals.faint_bg_color
+        },
+    );
     let img_rect = Rect::from_min_size(rect.min, Vec2::splat(cell.x)).shrink(3.0);
-    let error = failure(s.preds.as_ref(), i).map(str::to_string).or_else(|| thumbs.error(i).map(str::to_string));
+    let error = failure(s.preds.as_ref(), i)
+        .map(str::to_string)
+        .or_else(|| thumbs.error(i).map(str::to_string));
     if let Some(tex) = thumbs.get(i) {
         let ts = tex.size_vec2();
         let scale = (img_rect.width() / ts.x).min(img_rect.height() / ts.y);
         let fit = Rect::from_center_size(img_rect.center(), ts * scale);
-        painter.image(tex.id(), fit, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
+        painter.image(
+            tex.id(),
+            fit,
+            Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)),
+            Color32::WHITE,
+        );
     } else if error.is_some() {
-        painter.text(img_rect.center(), Align2::CENTER_CENTER, "unreadable", FontId::proportional(12.0), visuals.error_fg_color);
+        painter.text(
+            img_rect.center(),
+            Align2::CENTER_CENTER,
+            "unreadable",
+            FontId::proportional(12.0),
+            visuals.error_fg_color,
+        );
     } else {
         painter.rect_filled(img_rect, 2.0, visuals.extreme_bg_color);
     }
@@ -168,19 +271,54 @@ fn cell_ui(ui: &mut egui::Ui, s: &Session, thumbs: &mut Thumbnails, i: usize, po
     let truth = s.dataset.class_name(smp.label);
     let font = FontId::proportional(11.0);
     let y = img_rect.bottom() + 3.0;
-    painter.text(pos2(rect.left() + 4.0, y), Align2::LEFT_TOP, format!("GT {truth}"), font.clone(), visuals.text_color());
+    painter.text(
+        pos2(rect.left() + 4.0, y),
+        Align2::LEFT_TOP,
+        truth.to_string(),
+        font.clone(),
+        visuals.text_color(),
+    );
     if let Some(p) = s.preds.as_ref().and_then(|p| p.prediction(i)) {
         let correct = p.predicted == Predicted::Class(smp.label);
-        let color = if correct { Color32::from_rgb(60, 170, 90) } else { Color32::from_rgb(220, 70, 60) };
-        let text = format!("Pred {} {:.0}%", predicted_name(s, p.predicted), p.confidence.unwrap_or(0.0) * 100.0);
-        painter.text(pos2(rect.left() + 4.0, y + 15.0), Align2::LEFT_TOP, text, font, color);
-        painter.circle_filled(pos2(img_rect.right() - 7.0, img_rect.top() + 7.0), 5.0, color);
+        let color = if correct {
+            Color32::from_rgb(60, 170, 90)
+        } else {
+            Color32::from_rgb(220, 70, 60)
+        };
+        let text = format!(
+            "Pred {} {:.0}%",
+            predicted_name(s, p.predicted),
+            p.confidence.unwrap_or(0.0) * 100.0
+        );
+        painter.text(
+            pos2(rect.left() + 4.0, y + 15.0),
+            Align2::LEFT_TOP,
+            text,
+            font,
+            color,
+        );
+        painter.circle_filled(
+            pos2(img_rect.right() - 7.0, img_rect.top() + 7.0),
+            5.0,
+            color,
+        );
     }
     if error.is_some() {
-        painter.text(pos2(img_rect.left() + 3.0, img_rect.top() + 3.0), Align2::LEFT_TOP, "failed", FontId::proportional(10.0), visuals.error_fg_color);
+        painter.text(
+            pos2(img_rect.left() + 3.0, img_rect.top() + 3.0),
+            Align2::LEFT_TOP,
+            "failed",
+            FontId::proportional(10.0),
+            visuals.error_fg_color,
+        );
     }
     if selected {
-        painter.rect_stroke(rect, 4.0, Stroke::new(2.0, visuals.selection.stroke.color), egui::StrokeKind::Inside);
+        painter.rect_stroke(
+            rect,
+            4.0,
+            Stroke::new(2.0, visuals.selection.stroke.color),
+            egui::StrokeKind::Inside,
+        );
     }
     let resp = match &error {
         Some(e) => resp.on_hover_text(format!("{label}\n{e}")),

@@ -29,54 +29,70 @@ struct PanelState {
 
 /// Draws the left metrics panel.
 pub fn metrics_panel_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
-    egui::Panel::left("metrics").resizable(true).default_size(430.0).show(ui, |ui| {
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            let Some(m) = &s.metrics else {
-                ui.heading("Metrics");
-                ui.label(if s.job.is_some() { "Waiting for the first predictions…" } else { "No model loaded: open a model or predictions file (File menu)." });
-                return;
-            };
-            let id = ui.scope_id().with("metrics_state");
-            let mut st: PanelState = ui.data(|d| d.get_temp(id)).unwrap_or_default();
-            summary_ui(ui, m);
-            ui.separator();
-            class_table_ui(ui, m, &s.filter, &mut st, out);
-            ui.separator();
-            super::confusion::confusion_ui(ui, &m.confusion, &s.filter, &mut st.normalise, out);
-            ui.separator();
-            let pairs = confidence_pairs(s);
-            histogram_ui(ui, &pairs);
-            ui.separator();
-            reliability_ui(ui, &reliability_bins(&pairs, 15), m.ece);
-            ui.data_mut(|d| d.insert_temp(id, st));
+    egui::Panel::left("metrics")
+        .resizable(true)
+        .default_size(430.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                let Some(m) = &s.metrics else {
+                    ui.heading("Metrics");
+                    ui.label(if s.job.is_some() {
+                        "Waiting for the first predictions…"
+                    } else {
+                        "No model loaded: open a model or predictions file (File menu)."
+                    });
+                    return;
+                };
+                let id = ui.scope_id().with("metrics_state");
+                let mut st: PanelState = ui.data(|d| d.get_temp(id)).unwrap_or_default();
+                summary_ui(ui, m);
+                ui.separator();
+                class_table_ui(ui, m, &s.filter, &mut st, out);
+                ui.separator();
+                super::confusion::confusion_ui(ui, &m.confusion, &s.filter, &mut st.normalise, out);
+                ui.separator();
+                let pairs = confidence_pairs(s);
+                histogram_ui(ui, &pairs);
+                ui.separator();
+                reliability_ui(ui, &reliability_bins(&pairs, 15), m.ece);
+                ui.data_mut(|d| d.insert_temp(id, st));
+            });
         });
-    });
 }
 
 fn summary_ui(ui: &mut egui::Ui, m: &Metrics) {
     ui.heading("Metrics");
-    egui::Grid::new("summary").num_columns(4).spacing([16.0, 4.0]).show(ui, |ui| {
-        ui.label("Accuracy");
-        ui.strong(format!("{:.2}%", m.accuracy * 100.0));
-        ui.label("Balanced acc.");
-        ui.strong(format!("{:.2}%", m.balanced_accuracy * 100.0));
-        ui.end_row();
-        ui.label("Macro F1");
-        ui.strong(format!("{:.4}", m.macro_f1));
-        ui.label("Weighted F1");
-        ui.strong(format!("{:.4}", m.weighted_f1));
-        ui.end_row();
-        ui.label("ECE (15 bins)");
-        ui.strong(format!("{:.4}", m.ece));
-        ui.label("Latency p50/p95");
-        ui.strong(format!("{:.1}/{:.1} ms", m.latency_ms.p50, m.latency_ms.p95));
-        ui.end_row();
-        ui.label("Evaluated");
-        ui.strong(format!("{} of {}", m.num_evaluated, m.num_samples));
-        ui.label("Throughput");
-        ui.strong(m.images_per_sec.map_or("cached".to_string(), |v| format!("{v:.0} img/s")));
-        ui.end_row();
-    });
+    egui::Grid::new("summary")
+        .num_columns(4)
+        .spacing([16.0, 4.0])
+        .show(ui, |ui| {
+            ui.label("Accuracy");
+            ui.strong(format!("{:.2}%", m.accuracy * 100.0));
+            ui.label("Balanced acc.");
+            ui.strong(format!("{:.2}%", m.balanced_accuracy * 100.0));
+            ui.end_row();
+            ui.label("Macro F1");
+            ui.strong(format!("{:.4}", m.macro_f1));
+            ui.label("Weighted F1");
+            ui.strong(format!("{:.4}", m.weighted_f1));
+            ui.end_row();
+            ui.label("ECE (15 bins)");
+            ui.strong(format!("{:.4}", m.ece));
+            ui.label("Latency p50/p95");
+            ui.strong(format!(
+                "{:.1}/{:.1} ms",
+                m.latency_ms.p50, m.latency_ms.p95
+            ));
+            ui.end_row();
+            ui.label("Evaluated");
+            ui.strong(format!("{} of {}", m.num_evaluated, m.num_samples));
+            ui.label("Throughput");
+            ui.strong(
+                m.images_per_sec
+                    .map_or("cached".to_string(), |v| format!("{v:.0} img/s")),
+            );
+            ui.end_row();
+        });
     if m.num_failed + m.num_other + m.num_unparsed + m.num_missing > 0 {
         ui.label(format!(
             "{} failed · {} predicted outside the label set (other) · {} unparsed · {} not predicted",
@@ -85,7 +101,13 @@ fn summary_ui(ui: &mut egui::Ui, m: &Metrics) {
     }
 }
 
-fn class_table_ui(ui: &mut egui::Ui, m: &Metrics, filter: &Filter, st: &mut PanelState, out: &mut Vec<AppCommand>) {
+fn class_table_ui(
+    ui: &mut egui::Ui,
+    m: &Metrics,
+    filter: &Filter,
+    st: &mut PanelState,
+    out: &mut Vec<AppCommand>,
+) {
     ui.strong("Per class");
     let mut rows: Vec<usize> = (0..m.per_class.len()).collect();
     let key = |i: usize| {
@@ -102,33 +124,63 @@ fn class_table_ui(ui: &mut egui::Ui, m: &Metrics, filter: &Filter, st: &mut Pane
     if !st.ascending && st.sort != ClassSort::Index {
         rows.reverse();
     }
-    egui::Grid::new("per_class").striped(true).num_columns(5).spacing([12.0, 2.0]).show(ui, |ui| {
-        for (name, sort) in [("Class", ClassSort::Index), ("Precision", ClassSort::Precision), ("Recall", ClassSort::Recall), ("F1", ClassSort::F1), ("Support", ClassSort::Support)] {
-            let arrow = if st.sort == sort && sort != ClassSort::Index { if st.ascending { " ^" } else { " v" } } else { "" };
-            if ui.selectable_label(st.sort == sort, format!("{name}{arrow}")).on_hover_text("Sort by this column").clicked() {
-                if st.sort == sort {
-                    st.ascending = !st.ascending;
+    egui::Grid::new("per_class")
+        .striped(true)
+        .num_columns(5)
+        .spacing([12.0, 2.0])
+        .show(ui, |ui| {
+            for (name, sort) in [
+                ("Class", ClassSort::Index),
+                ("Precision", ClassSort::Precision),
+                ("Recall", ClassSort::Recall),
+                ("F1", ClassSort::F1),
+                ("Support", ClassSort::Support),
+            ] {
+                let arrow = if st.sort == sort && sort != ClassSort::Index {
+                    if st.ascending { " ^" } else { " v" }
                 } else {
-                    st.sort = sort;
-                    st.ascending = false;
+                    ""
+                };
+                if ui
+                    .selectable_label(st.sort == sort, format!("{name}{arrow}"))
+                    .on_hover_text("Sort by this column")
+                    .clicked()
+                {
+                    if st.sort == sort {
+                        st.ascending = !st.ascending;
+                    } else {
+                        st.sort = sort;
+                        st.ascending = false;
+                    }
                 }
             }
-        }
-        ui.end_row();
-        for i in rows {
-            let c = &m.per_class[i];
-            let selected = filter.true_class == Some(ClassId(i as u32)) && filter.predicted.is_none();
-            if ui.selectable_label(selected, &c.label).on_hover_text("Show this class in the gallery").clicked() {
-                let f = if selected { Filter::default() } else { Filter { true_class: Some(ClassId(i as u32)), ..Filter::default() } };
-                out.push(AppCommand::SetFilter(f));
-            }
-            ui.label(format!("{:.3}", c.precision));
-            ui.label(format!("{:.3}", c.recall));
-            ui.label(format!("{:.3}", c.f1));
-            ui.label(c.support.to_string());
             ui.end_row();
-        }
-    });
+            for i in rows {
+                let c = &m.per_class[i];
+                let selected =
+                    filter.true_class == Some(ClassId(i as u32)) && filter.predicted.is_none();
+                if ui
+                    .selectable_label(selected, &c.label)
+                    .on_hover_text("Show this class in the gallery")
+                    .clicked()
+                {
+                    let f = if selected {
+                        Filter::default()
+                    } else {
+                        Filter {
+                            true_class: Some(ClassId(i as u32)),
+                            ..Filter::default()
+                        }
+                    };
+                    out.push(AppCommand::SetFilter(f));
+                }
+                ui.label(format!("{:.3}", c.precision));
+                ui.label(format!("{:.3}", c.recall));
+                ui.label(format!("{:.3}", c.f1));
+                ui.label(c.support.to_string());
+                ui.end_row();
+            }
+        });
 }
 
 /// (confidence, correct) of every predicted sample with a confidence.
@@ -138,13 +190,22 @@ fn confidence_pairs(s: &Session) -> Vec<(f32, bool)> {
         .samples
         .iter()
         .enumerate()
-        .filter_map(|(i, smp)| p.prediction(i).and_then(|pr| pr.confidence.map(|c| (c, pr.predicted == Predicted::Class(smp.label)))))
+        .filter_map(|(i, smp)| {
+            p.prediction(i).and_then(|pr| {
+                pr.confidence
+                    .map(|c| (c, pr.predicted == Predicted::Class(smp.label)))
+            })
+        })
         .collect()
 }
 
 fn chart_rect(ui: &mut egui::Ui, height: f32) -> Rect {
-    let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width().min(400.0), height), Sense::hover());
-    ui.painter().rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
+    let (rect, _) = ui.allocate_exact_size(
+        vec2(ui.available_width().min(400.0), height),
+        Sense::hover(),
+    );
+    ui.painter()
+        .rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
     rect.shrink(6.0)
 }
 
@@ -163,18 +224,48 @@ fn histogram_ui(ui: &mut egui::Ui, pairs: &[(f32, bool)]) {
     }
     let rect = chart_rect(ui, 110.0);
     let painter = ui.painter();
-    let max = (0..BINS).map(|b| correct[b] + wrong[b]).max().unwrap_or(1).max(1) as f32;
+    let max = (0..BINS)
+        .map(|b| correct[b] + wrong[b])
+        .max()
+        .unwrap_or(1)
+        .max(1) as f32;
     let w = rect.width() / BINS as f32;
     for b in 0..BINS {
         let x = rect.left() + b as f32 * w;
         let hc = rect.height() * correct[b] as f32 / max;
         let hw = rect.height() * wrong[b] as f32 / max;
-        painter.rect_filled(Rect::from_min_max(pos2(x + 1.0, rect.bottom() - hc), pos2(x + w - 1.0, rect.bottom())), 0.0, Color32::from_rgb(60, 160, 90));
-        painter.rect_filled(Rect::from_min_max(pos2(x + 1.0, rect.bottom() - hc - hw), pos2(x + w - 1.0, rect.bottom() - hc)), 0.0, Color32::from_rgb(210, 70, 60));
+        painter.rect_filled(
+            Rect::from_min_max(
+                pos2(x + 1.0, rect.bottom() - hc),
+                pos2(x + w - 1.0, rect.bottom()),
+            ),
+            0.0,
+            Color32::from_rgb(60, 160, 90),
+        );
+        painter.rect_filled(
+            Rect::from_min_max(
+                pos2(x + 1.0, rect.bottom() - hc - hw),
+                pos2(x + w - 1.0, rect.bottom() - hc),
+            ),
+            0.0,
+            Color32::from_rgb(210, 70, 60),
+        );
     }
     let font = FontId::proportional(9.0);
-    painter.text(rect.left_bottom(), Align2::LEFT_BOTTOM, "0", font.clone(), ui.visuals().weak_text_color());
-    painter.text(rect.right_bottom(), Align2::RIGHT_BOTTOM, "1", font, ui.visuals().weak_text_color());
+    painter.text(
+        rect.left_bottom(),
+        Align2::LEFT_BOTTOM,
+        "0",
+        font.clone(),
+        ui.visuals().weak_text_color(),
+    );
+    painter.text(
+        rect.right_bottom(),
+        Align2::RIGHT_BOTTOM,
+        "1",
+        font,
+        ui.visuals().weak_text_color(),
+    );
 }
 
 fn reliability_ui(ui: &mut egui::Ui, bins: &[ReliabilityBin], ece: f64) {
@@ -189,7 +280,17 @@ fn reliability_ui(ui: &mut egui::Ui, bins: &[ReliabilityBin], ece: f64) {
         }
         let x = rect.left() + k as f32 * w;
         let h = rect.height() * b.accuracy;
-        painter.rect_filled(Rect::from_min_max(pos2(x + 1.0, rect.bottom() - h), pos2(x + w - 1.0, rect.bottom())), 0.0, Color32::from_rgb(70, 120, 200));
+        painter.rect_filled(
+            Rect::from_min_max(
+                pos2(x + 1.0, rect.bottom() - h),
+                pos2(x + w - 1.0, rect.bottom()),
+            ),
+            0.0,
+            Color32::from_rgb(70, 120, 200),
+        );
     }
-    painter.line_segment([rect.left_bottom(), rect.right_top()], Stroke::new(1.0, ui.visuals().weak_text_color()));
+    painter.line_segment(
+        [rect.left_bottom(), rect.right_top()],
+        Stroke::new(1.0, ui.visuals().weak_text_color()),
+    );
 }

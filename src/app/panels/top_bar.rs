@@ -7,11 +7,21 @@ use super::super::commands::AppCommand;
 use super::super::session::Session;
 
 /// Draws the top bar.
-pub fn top_bar_ui(ui: &mut egui::Ui, session: Option<&Session>, recent: &[PathBuf], open_error: Option<&str>, out: &mut Vec<AppCommand>) {
+pub fn top_bar_ui(
+    ui: &mut egui::Ui,
+    session: Option<&Session>,
+    recent: &[PathBuf],
+    open_error: Option<&str>,
+    out: &mut Vec<AppCommand>,
+) {
     egui::Panel::top("top_bar").show(ui, |ui| {
         ui.horizontal_wrapped(|ui| {
             ui.menu_button("File", |ui| file_menu_ui(ui, recent, out));
-            if ui.button("?").on_hover_text("Keyboard shortcuts (?)").clicked() {
+            if ui
+                .button("?")
+                .on_hover_text("Keyboard shortcuts (?)")
+                .clicked()
+            {
                 out.push(AppCommand::ToggleHelp);
             }
             ui.separator();
@@ -41,22 +51,30 @@ pub fn top_bar_ui(ui: &mut egui::Ui, session: Option<&Session>, recent: &[PathBu
 
 fn file_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<AppCommand>) {
     if ui.button("Open dataset folder…").clicked()
-        && let Some(p) = rfd::FileDialog::new().set_title("Open dataset folder").pick_folder()
+        && let Some(p) = rfd::FileDialog::new()
+            .set_title("Open dataset folder")
+            .pick_folder()
     {
         out.push(AppCommand::OpenDataset(p));
     }
     if ui.button("Open manifest (CSV/Parquet)…").clicked()
-        && let Some(p) = rfd::FileDialog::new().add_filter("Manifest", &["csv", "parquet"]).pick_file()
+        && let Some(p) = rfd::FileDialog::new()
+            .add_filter("Manifest", &["csv", "parquet"])
+            .pick_file()
     {
         out.push(AppCommand::OpenDataset(p));
     }
     if ui.button("Open model…").clicked()
-        && let Some(p) = rfd::FileDialog::new().add_filter("ONNX model or spec", &["onnx", "json"]).pick_file()
+        && let Some(p) = rfd::FileDialog::new()
+            .add_filter("ONNX model or spec", &["onnx", "json"])
+            .pick_file()
     {
         out.push(AppCommand::OpenModel(p));
     }
     if ui.button("Import predictions…").clicked()
-        && let Some(p) = rfd::FileDialog::new().add_filter("Predictions", &["csv", "parquet"]).pick_file()
+        && let Some(p) = rfd::FileDialog::new()
+            .add_filter("Predictions", &["csv", "parquet"])
+            .pick_file()
     {
         out.push(AppCommand::ImportPredictions(p));
     }
@@ -73,42 +91,86 @@ fn file_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<AppCommand>
 
 fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
     let ds = &s.dataset;
-    ui.label(format!("{} · {} samples · {} classes", ds.source.display(), ds.samples.len(), ds.classes.len()))
-        .on_hover_text(format!("Layout {:?}; {} scan problems", ds.layout, ds.report.issues.len()));
+    ui.label(format!(
+        "{} · {} samples · {} classes",
+        ds.source.display(),
+        ds.samples.len(),
+        ds.classes.len()
+    ))
+    .on_hover_text(format!(
+        "Layout {:?}; {} scan problems",
+        ds.layout,
+        ds.report.issues.len()
+    ));
     if !ds.report.is_empty() {
-        let text = ds.report.issues.iter().take(30).map(ToString::to_string).collect::<Vec<_>>().join("\n");
-        ui.colored_label(ui.visuals().warn_fg_color, format!("{} scan problems", ds.report.issues.len())).on_hover_text(text);
+        let text = ds
+            .report
+            .issues
+            .iter()
+            .take(30)
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!("{} scan problems", ds.report.issues.len()),
+        )
+        .on_hover_text(text);
     }
     ui.separator();
     match &s.model {
         Some(m) => {
-            ui.label(format!("Model: {}", m.spec.name)).on_hover_text(m.onnx_path.display().to_string());
+            ui.label(format!("Model: {}", m.spec.name))
+                .on_hover_text(m.onnx_path.display().to_string());
         }
         None => {
             ui.label("No model");
         }
     }
     if let Some(b) = &s.backend {
-        ui.label(format!("Backend: {b}"));
+        let short = b.split(" from ").next().unwrap_or(b);
+        ui.label(format!("Backend: {short}")).on_hover_text(b);
     }
     match &s.job {
         Some(job) => {
             let p = job.control.progress();
-            let eta = p.eta_secs().map_or(String::from("…"), |e| format!("{e:.0}s"));
-            let text = format!("{}/{} · {:.0} img/s · ETA {eta}", p.num_done, p.num_total, p.items_per_sec());
-            ui.add(egui::ProgressBar::new(p.fraction()).desired_width(260.0).text(text));
-            if ui.button("Cancel").on_hover_text("Stop the run; finished results are kept").clicked() {
+            let eta = p
+                .eta_secs()
+                .map_or(String::from("…"), |e| format!("{e:.0}s"));
+            let text = format!(
+                "{}/{} · {:.0} img/s · ETA {eta}",
+                p.num_done,
+                p.num_total,
+                p.items_per_sec()
+            );
+            ui.add(
+                egui::ProgressBar::new(p.fraction())
+                    .desired_width(260.0)
+                    .text(text),
+            );
+            if ui
+                .button("Cancel")
+                .on_hover_text("Stop the run; finished results are kept")
+                .clicked()
+            {
                 out.push(AppCommand::Cancel);
             }
         }
         None if s.model.is_some() => {
-            if ui.button("Re-run").on_hover_text("Run the model again, ignoring the cache").clicked() {
+            if ui
+                .button("Re-run")
+                .on_hover_text("Run the model again, ignoring the cache")
+                .clicked()
+            {
                 out.push(AppCommand::Run { fresh: true });
             }
             if let Some(p) = &s.preds
                 && let Some(secs) = p.elapsed_secs
             {
-                ui.weak(format!("{} cached, {} run in {secs:.1}s", p.num_cached, p.num_inferred));
+                ui.weak(format!(
+                    "{} cached, {} run in {secs:.1}s",
+                    p.num_cached, p.num_inferred
+                ));
             }
         }
         None => {}

@@ -12,7 +12,9 @@ pub use ort_library::{OrtRuntime, find_onnxruntime_candidates, load_onnxruntime}
 use super::load::LoadedModel;
 
 /// Which backend to use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum BackendKind {
     /// ONNX Runtime when it can be found, else tract.
@@ -62,28 +64,40 @@ pub struct ResolvedBackend {
 
 impl std::fmt::Debug for ResolvedBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResolvedBackend").field("backend", &self.factory.describe()).finish()
+        f.debug_struct("ResolvedBackend")
+            .field("backend", &self.factory.describe())
+            .finish()
     }
 }
 
 /// Advice printed when tract runs.
-pub const ORT_HINT: &str =
-    "using tract (pure Rust); for ~3x faster inference install ONNX Runtime: `pip install onnxruntime` (or set ORT_DYLIB_PATH)";
+pub const ORT_HINT: &str = "using tract (pure Rust); for ~3x faster inference install ONNX Runtime: `pip install onnxruntime` (or set ORT_DYLIB_PATH)";
 
 /// Resolves `kind` for `model`: `Auto` tries ONNX Runtime first and falls back to tract.
 pub fn resolve_backend(kind: BackendKind, model: &LoadedModel) -> Result<ResolvedBackend, String> {
     match kind {
-        BackendKind::Tract => Ok(ResolvedBackend { factory: Arc::new(tract::TractFactory::new(model)?), hint: Some(ORT_HINT.into()) }),
+        BackendKind::Tract => Ok(ResolvedBackend {
+            factory: Arc::new(tract::TractFactory::new(model)?),
+            hint: Some(ORT_HINT.into()),
+        }),
         BackendKind::OnnxRuntime => {
             let lib = load_onnxruntime()?;
-            Ok(ResolvedBackend { factory: Arc::new(onnxruntime::OrtFactory::new(model, lib)?), hint: None })
+            Ok(ResolvedBackend {
+                factory: Arc::new(onnxruntime::OrtFactory::new(model, lib)?),
+                hint: None,
+            })
         }
-        BackendKind::Auto => match load_onnxruntime().and_then(|lib| onnxruntime::OrtFactory::new(model, lib)) {
-            Ok(f) => Ok(ResolvedBackend { factory: Arc::new(f), hint: None }),
-            Err(why) => Ok(ResolvedBackend {
-                factory: Arc::new(tract::TractFactory::new(model)?),
-                hint: Some(format!("{ORT_HINT}. {why}")),
-            }),
-        },
+        BackendKind::Auto => {
+            match load_onnxruntime().and_then(|lib| onnxruntime::OrtFactory::new(model, lib)) {
+                Ok(f) => Ok(ResolvedBackend {
+                    factory: Arc::new(f),
+                    hint: None,
+                }),
+                Err(why) => Ok(ResolvedBackend {
+                    factory: Arc::new(tract::TractFactory::new(model)?),
+                    hint: Some(format!("{ORT_HINT}. {why}")),
+                }),
+            }
+        }
     }
 }

@@ -22,19 +22,34 @@ pub struct OrtFactory {
 impl OrtFactory {
     /// Checks that a session can be created for `model`.
     pub fn new(model: &LoadedModel, runtime: OrtRuntime) -> Result<Self, String> {
-        let bytes = std::fs::read(&model.onnx_path).map_err(|e| format!("cannot read {}: {e}", model.onnx_path.display()))?;
+        let bytes = std::fs::read(&model.onnx_path)
+            .map_err(|e| format!("cannot read {}: {e}", model.onnx_path.display()))?;
         let probe = session(&runtime.environment, &bytes)?;
         let input_name = match &model.spec.input.name {
             Some(n) => n.clone(),
-            None => probe.inputs().first().map(|i| i.name().to_string()).ok_or("the model has no inputs")?,
+            None => probe
+                .inputs()
+                .first()
+                .map(|i| i.name().to_string())
+                .ok_or("the model has no inputs")?,
         };
         let input = &model.spec.input;
-        let (h, w, c) = (input.height as usize, input.width as usize, input.color.channels());
+        let (h, w, c) = (
+            input.height as usize,
+            input.width as usize,
+            input.color.channels(),
+        );
         let shape = match input.layout {
             TensorLayout::Nchw => [c, h, w],
             TensorLayout::Nhwc => [h, w, c],
         };
-        Ok(Self { bytes, input_name, output_name: model.spec.output.name.clone(), shape, runtime })
+        Ok(Self {
+            bytes,
+            input_name,
+            output_name: model.spec.output.name.clone(),
+            shape,
+            runtime,
+        })
     }
 }
 
@@ -65,7 +80,10 @@ impl BackendFactory for OrtFactory {
     }
 
     fn describe(&self) -> String {
-        format!("onnxruntime (ort 2.0) from {}", self.runtime.library.display())
+        format!(
+            "onnxruntime (ort 2.0) from {}",
+            self.runtime.library.display()
+        )
     }
 }
 
@@ -79,17 +97,25 @@ struct OrtBackend {
 impl Backend for OrtBackend {
     fn run(&mut self, input: &[f32], n: usize) -> Result<Vec<Vec<f32>>, String> {
         let [a, b, c] = self.shape;
-        let tensor = Tensor::from_array(([n, a, b, c], input.to_vec())).map_err(|e| format!("{e}"))?;
+        let tensor =
+            Tensor::from_array(([n, a, b, c], input.to_vec())).map_err(|e| format!("{e}"))?;
         let outputs = self
             .session
             .run(ort::inputs![self.input_name.as_str() => tensor])
             .map_err(|e| format!("ONNX Runtime inference failed: {e}"))?;
         let value = match &self.output_name {
-            Some(name) => outputs.get(name.as_str()).ok_or_else(|| format!("the model has no output `{name}`"))?,
+            Some(name) => outputs
+                .get(name.as_str())
+                .ok_or_else(|| format!("the model has no output `{name}`"))?,
             None => &outputs[0],
         };
-        let (_, data) = value.try_extract_tensor::<f32>().map_err(|e| format!("{e}"))?;
+        let (_, data) = value
+            .try_extract_tensor::<f32>()
+            .map_err(|e| format!("{e}"))?;
         let per_row = data.len() / n.max(1);
-        Ok(data.chunks_exact(per_row.max(1)).map(<[f32]>::to_vec).collect())
+        Ok(data
+            .chunks_exact(per_row.max(1))
+            .map(<[f32]>::to_vec)
+            .collect())
     }
 }

@@ -13,7 +13,9 @@ const LIB_PREFIX: &str = "libonnxruntime";
 const LIB_PREFIX: &str = "libonnxruntime.so";
 
 fn is_ort_lib(name: &str) -> bool {
-    name.starts_with(LIB_PREFIX) && !name.contains("providers") && (cfg!(not(target_os = "macos")) || name.ends_with(".dylib"))
+    name.starts_with(LIB_PREFIX)
+        && !name.contains("providers")
+        && (cfg!(not(target_os = "macos")) || name.ends_with(".dylib"))
 }
 
 /// The ONNX Runtime libraries in `dir` (versioned names first, so the real file wins over links).
@@ -47,14 +49,20 @@ fn site_dirs(prefix: &Path) -> Vec<PathBuf> {
 
 /// Site-packages folders the default `python3` knows (user and system), asked once.
 fn python_site_dirs() -> Vec<PathBuf> {
-    let script = "import site,sys;print('\\n'.join(site.getsitepackages()+[site.getusersitepackages()]))";
+    let script =
+        "import site,sys;print('\\n'.join(site.getsitepackages()+[site.getusersitepackages()]))";
     std::process::Command::new("python3")
         .args(["-c", script])
         .stderr(std::process::Stdio::null())
         .output()
         .ok()
         .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).lines().map(PathBuf::from).collect())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(PathBuf::from)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -64,7 +72,11 @@ pub fn find_onnxruntime_candidates() -> Vec<PathBuf> {
     if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
         out.push(PathBuf::from(p));
     }
-    if let Some(dir) = std::env::current_exe().ok().as_deref().and_then(Path::parent) {
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .as_deref()
+        .and_then(Path::parent)
+    {
         out.extend(libs_in(dir));
         out.extend(libs_in(&dir.join("lib")));
     }
@@ -109,8 +121,14 @@ static LOADED: OnceLock<Result<OrtRuntime, String>> = OnceLock::new();
 
 fn try_load(path: &Path) -> Result<OrtRuntime, String> {
     let builder = ort::init_from(path).map_err(|e| e.to_string())?;
-    let environment = builder.with_name("labelscope").build().map_err(|e| e.to_string())?;
-    Ok(OrtRuntime { library: path.to_path_buf(), environment })
+    let environment = builder
+        .with_name("labelscope")
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok(OrtRuntime {
+        library: path.to_path_buf(),
+        environment,
+    })
 }
 
 /// Loads ONNX Runtime once per process from the first candidate that works (then the system
@@ -126,7 +144,11 @@ pub fn load_onnxruntime() -> Result<OrtRuntime, String> {
                 }
             }
             // Finally the system library path (LD_LIBRARY_PATH, ldconfig).
-            let system = PathBuf::from(if cfg!(target_os = "windows") { "onnxruntime.dll" } else { LIB_PREFIX });
+            let system = PathBuf::from(if cfg!(target_os = "windows") {
+                "onnxruntime.dll"
+            } else {
+                LIB_PREFIX
+            });
             try_load(&system).map_err(|e| {
                 tried.push(e);
                 format!("ONNX Runtime not found ({})", tried.join("; "))

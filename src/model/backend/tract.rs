@@ -21,7 +21,11 @@ impl TractFactory {
     /// Loads and optimises `model` for batch size 1.
     pub fn new(model: &LoadedModel) -> Result<Self, String> {
         let input = &model.spec.input;
-        let (h, w, c) = (input.height as usize, input.width as usize, input.color.channels());
+        let (h, w, c) = (
+            input.height as usize,
+            input.width as usize,
+            input.color.channels(),
+        );
         let shape = match input.layout {
             TensorLayout::Nchw => [1, c, h, w],
             TensorLayout::Nhwc => [1, h, w, c],
@@ -35,21 +39,32 @@ impl TractFactory {
                 .map_err(fail)?
                 .iter()
                 .position(|o| graph.node(o.node).name == *name)
-                .ok_or_else(|| format!("the model has no input called `{name}`: {}", path.display()))?,
+                .ok_or_else(|| {
+                    format!("the model has no input called `{name}`: {}", path.display())
+                })?,
             None => 0,
         };
-        graph = graph.with_input_fact(input_idx, f32::fact(shape).into()).map_err(fail)?;
+        graph = graph
+            .with_input_fact(input_idx, f32::fact(shape).into())
+            .map_err(fail)?;
         if let Some(out) = &model.spec.output.name {
             graph = graph.with_outputs_by_name([out.as_str()]).map_err(fail)?;
         }
-        let plan = graph.into_optimized().map_err(fail)?.into_runnable().map_err(fail)?;
+        let plan = graph
+            .into_optimized()
+            .map_err(fail)?
+            .into_runnable()
+            .map_err(fail)?;
         Ok(Self { plan, shape })
     }
 }
 
 impl BackendFactory for TractFactory {
     fn create(&self) -> Result<Box<dyn Backend>, String> {
-        Ok(Box::new(TractBackend { plan: self.plan.clone(), shape: self.shape }))
+        Ok(Box::new(TractBackend {
+            plan: self.plan.clone(),
+            shape: self.shape,
+        }))
     }
 
     fn kind(&self) -> BackendKind {
@@ -72,9 +87,14 @@ impl Backend for TractBackend {
         let mut rows = Vec::with_capacity(n);
         for chunk in input.chunks_exact(per_image) {
             let tensor = Tensor::from_shape(&self.shape, chunk).map_err(|e| format!("{e:#}"))?;
-            let outputs = self.plan.run(tvec!(tensor.into())).map_err(|e| format!("tract inference failed: {e:#}"))?;
+            let outputs = self
+                .plan
+                .run(tvec!(tensor.into()))
+                .map_err(|e| format!("tract inference failed: {e:#}"))?;
             let first = outputs.first().ok_or("the model produced no output")?;
-            let view = first.to_plain_array_view::<f32>().map_err(|e| format!("{e:#}"))?;
+            let view = first
+                .to_plain_array_view::<f32>()
+                .map_err(|e| format!("{e:#}"))?;
             rows.push(view.iter().copied().collect());
         }
         Ok(rows)

@@ -1,0 +1,111 @@
+//! One edit: what it does to which samples, and what they were before (so it can be inverted).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+/// What an edit does to each of its samples.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Give the samples this label; `None` restores the dataset's own label.
+    Relabel {
+        /// The new label name.
+        label: Option<String>,
+    },
+    /// Leave the samples out of metrics and exports, for this reason.
+    Exclude {
+        /// Why (`watermark/text`, `duplicate`, free text...).
+        reason: String,
+    },
+    /// Take the samples back in.
+    Include,
+    /// Add a free-form tag.
+    AddTag {
+        /// The tag.
+        tag: String,
+    },
+    /// Remove a tag.
+    RemoveTag {
+        /// The tag.
+        tag: String,
+    },
+}
+
+/// The curation state of one sample (default: untouched).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SampleEdits {
+    /// The label given by an edit, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Exclusion reason, if excluded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded: Option<String>,
+    /// Tags.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub tags: BTreeSet<String>,
+}
+
+impl SampleEdits {
+    /// Whether nothing was changed.
+    pub fn is_untouched(&self) -> bool {
+        self.label.is_none() && self.excluded.is_none() && self.tags.is_empty()
+    }
+
+    /// This state with `action` applied.
+    pub fn with(&self, action: &Action) -> Self {
+        let mut s = self.clone();
+        match action {
+            Action::Relabel { label } => s.label = label.clone(),
+            Action::Exclude { reason } => s.excluded = Some(reason.clone()),
+            Action::Include => s.excluded = None,
+            Action::AddTag { tag } => {
+                s.tags.insert(tag.clone());
+            }
+            Action::RemoveTag { tag } => {
+                s.tags.remove(tag);
+            }
+        }
+        s
+    }
+}
+
+/// One user action on one or more samples (a bulk edit is one undo step).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edit {
+    /// Sample ids, sorted.
+    pub ids: Vec<String>,
+    /// What was done.
+    pub action: Action,
+    /// Each sample's state before the edit (parallel to `ids`).
+    pub before: Vec<SampleEdits>,
+}
+
+impl Edit {
+    /// Applies the edit to `state`.
+    pub fn apply(&self, state: &mut BTreeMap<String, SampleEdits>) {
+        for id in &self.ids {
+            let next = state
+                .get(id)
+                .cloned()
+                .unwrap_or_default()
+                .with(&self.action);
+            set(state, id, next);
+        }
+    }
+
+    /// Undoes the edit on `state` (restores every sample's `before`).
+    pub fn invert(&self, state: &mut BTreeMap<String, SampleEdits>) {
+        for (id, before) in self.ids.iter().zip(&self.before) {
+            set(state, id, before.clone());
+        }
+    }
+}
+
+fn set(state: &mut BTreeMap<String, SampleEdits>, id: &str, value: SampleEdits) {
+    if value.is_untouched() {
+        state.remove(id);
+    } else {
+        state.insert(id.to_string(), value);
+    }
+}

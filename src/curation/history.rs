@@ -1,0 +1,155 @@
+//! The current curation state plus undo/redo stacks (undo moves a cursor; a new edit drops the
+//! redo tail).
+
+use std::collections::BTreeMap;
+
+use super::edit::{Action, Edit, SampleEdits};
+
+/// Effective edits per sample, with undo and redo stacks.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CurationState {
+    samples: BTreeMap<String, SampleEdits>,
+    undo: Vec<Edit>,
+    redo: Vec<Edit>,
+}
+
+impl CurationState {
+    /// An edit of `ids` (deduplicated, sorted) doing `action`, capturing their current state.
+    pub fn make_edit(&self, ids: impl IntoIterator<Item = String>, action: Action) -> Edit {
+        let mut ids: Vec<String> = ids.into_iter().collect();
+        ids.sort();
+        ids.dedup();
+        let before = ids
+            .iter()
+            .map(|id| self.samples.get(id).cloned().unwrap_or_default())
+            .collect();
+        Edit {
+            ids,
+            action,
+            before,
+        }
+    }
+
+    /// Applies a new edit (clears the redo stack).
+    pub fn apply(&mut self, edit: Edit) {
+        edit.apply(&mut self.samples);
+        self.undo.push(edit);
+        self.redo.clear();
+    }
+
+    /// Undoes the last edit; returns it.
+    pub fn undo(&mut self) -> Option<&Edit> {
+        let edit = self.undo.pop()?;
+        edit.invert(&mut self.samples);
+        self.redo.push(edit);
+        self.redo.last()
+    }
+
+    /// Redoes the last undone edit; returns it.
+    pub fn redo(&mut self) -> Option<&Edit> {
+        let edit = self.redo.pop()?;
+        edit.apply(&mut self.samples);
+        self.undo.push(edit);
+        self.undo.last()
+    }
+
+    /// Whether there is something to undo.
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    /// Whether there is something to redo.
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// The edits of sample `id`, if it was touched.
+    pub fn get(&self, id: &str) -> Option<&SampleEdits> {
+        self.samples.get(id)
+    }
+
+    /// Every touched sample, sorted by id.
+    pub fn samples(&self) -> &BTreeMap<String, SampleEdits> {
+        &self.samples
+    }
+
+    /// The applied edits (oldest first) that touched `id`.
+    pub fn history_of<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Edit> + 'a {
+        self.undo
+            .iter()
+            .filter(move |e| e.ids.binary_search_by(|x| x.as_str().cmp(id)).is_ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn relabel(l: &str) -> Action {
+        Action::Relabel {
+            label: Some(l.into()),
+        }
+    }
+
+    #[test]
+    fn apply_then_invert_is_the_identity() {
+        let mut s = CurationState::default();
+        s.apply(s.make_edit(
+            ["a".to_string()],
+            Action::AddTag {
+                tag: "blurry".into(),
+            },
+        ));
+        let snapshot = s.samples().clone();
+        for action in [
+            relabel("dog"),
+            Action::Exclude {
+                reason: "watermark/text".into(),
+            },
+            Action::Include,
+            Action::RemoveTag {
+                tag: "blurry".into(),
+            },
+        ] {
+            let edit = s.make_edit(["a".to_string(), "b".to_string()], action);
+            let mut m = s.samples().clone();
+            edit.apply(&mut m);
+            edit.invert(&mut m);
+            assert_eq!(m, snapshot);
+        }
+    }
+
+    #[test]
+    fn undo_redo_and_a_new_edit_drops_the_redo_tail() {
+        let mut s = CurationState::default();
+        s.apply(s.make_edit(["x".to_string()], relabel("cat")));
+        s.apply(s.make_edit(["x".to_string()], relabel("dog")));
+        assert_eq!(s.get("x").unwrap().label.as_deref(), Some("dog"));
+        s.undo();
+        assert_eq!(s.get("x").unwrap().label.as_deref(), Some("cat"));
+        s.redo();
+        assert_eq!(s.get("x").unwrap().label.as_deref(), Some("dog"));
+        s.undo();
+        s.undo();
+        assert!(s.get("x").is_none());
+        s.apply(s.make_edit(
+            ["y".to_string()],
+            Action::Exclude {
+                reason: "blurry".into(),
+            },
+        ));
+        assert!(!s.can_redo());
+        assert_eq!(s.history_of("y").count(), 1);
+    }
+
+    #[test]
+    fn a_bulk_edit_of_1000_samples_is_one_undo_step() {
+        let mut s = CurationState::default();
+        let ids: Vec<String> = (0..1000).map(|i| format!("img/{i:04}.png")).collect();
+        s.apply(s.make_edit(ids, relabel("cat")));
+        assert_eq!(s.samples().len(), 1000);
+        s.undo();
+        assert!(s.samples().is_empty());
+        assert!(!s.can_undo());
+    }
+}

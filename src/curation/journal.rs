@@ -1,0 +1,426 @@
+//! The edit journal: JSON lines with a version header, appended, flushed and fsync'd per record
+//! before the edit is reported as done; replayed on open. A torn or garbage line (power loss) is
+//! reported and skipped, never fatal; a torn tail is cut off so new records start on a clean
+//! line. A lock file keeps two instances from writing the same journal.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::edit::Edit;
+use super::history::CurationState;
+
+/// Journal file name inside the state folder.
+pub const JOURNAL_FILE: &str = "edits.journal.jsonl";
+/// Lock file name inside the state folder.
+pub const LOCK_FILE: &str = "edits.lock";
+const VERSION: u32 = 1;
+
+/// Errors opening or writing the journal; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum CurationError {
+    /// I/O failure.
+    #[error("{what} ({source}): {path}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The error.
+        source: std::io::Error,
+        /// The file.
+        path: PathBuf,
+    },
+    /// Another process holds the lock.
+    #[error(
+        "the dataset is open for editing in another labelscope (pid {pid}); close it, or delete the lock file if that process is gone: {path}"
+    )]
+    Locked {
+        /// The other process.
+        pid: u32,
+        /// The lock file.
+        path: PathBuf,
+    },
+    /// The journal was written by a newer labelscope.
+    #[error(
+        "journal version {version} is newer than this labelscope understands ({VERSION}): {path}"
+    )]
+    NewerVersion {
+        /// The version found.
+        version: u32,
+        /// The journal.
+        path: PathBuf,
+    },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+enum Record {
+    Header {
+        labelscope_journal: u32,
+        created_ms: u64,
+    },
+    Edit {
+        seq: u64,
+        ts_ms: u64,
+        edit: Edit,
+    },
+    Undo {
+        seq: u64,
+        ts_ms: u64,
+    },
+    Redo {
+        seq: u64,
+        ts_ms: u64,
+    },
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+struct Lock {
+    path: PathBuf,
+}
+
+impl Lock {
+    fn acquire(path: &Path) -> Result<Self, CurationError> {
+        for _ in 0..2 {
+            match OpenOptions::new().write(true).create_new(true).open(path) {
+                Ok(mut f) => {
+                    let _ = writeln!(f, "{}", std::process::id());
+                    let _ = f.sync_all();
+                    return Ok(Self {
+                        path: path.to_path_buf(),
+                    });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let pid: u32 = std::fs::read_to_string(path)
+                        .ok()
+                        .and_then(|s| s.trim().parse().ok())
+                        .unwrap_or(0);
+                    if pid != 0 && pid != std::process::id() && process_alive(pid) {
+                        return Err(CurationError::Locked {
+                            pid,
+                            path: path.to_path_buf(),
+                        });
+                    }
+                    // Stale lock from a process that is gone: take it over.
+                    let _ = std::fs::remove_file(path);
+                }
+                Err(source) => {
+                    return Err(CurationError::Io {
+                        what: "cannot create lock file",
+                        source,
+                        path: path.to_path_buf(),
+                    });
+                }
+            }
+        }
+        Err(CurationError::Locked {
+            pid: 0,
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        true
+    }
+}
+
+/// An open journal (holding the dataset's edit lock).
+pub struct Journal {
+    file: File,
+    path: PathBuf,
+    seq: u64,
+    _lock: Lock,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("path", &self.path)
+            .field("seq", &self.seq)
+            .finish()
+    }
+}
+
+impl Journal {
+    /// Opens (or creates) the journal in `state_dir`, replays it, and returns the state and
+    /// warnings about skipped lines.
+    pub fn open(state_dir: &Path) -> Result<(Self, CurationState, Vec<String>), CurationError> {
+        let path = state_dir.join(JOURNAL_FILE);
+        let lock = Lock::acquire(&state_dir.join(LOCK_FILE))?;
+        let io = |what: &'static str| {
+            let path = path.clone();
+            move |source| CurationError::Io { what, source, path }
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(io("cannot open journal"))?;
+        let (state, seq, good_len, warnings) = replay(&mut file, &path)?;
+        let len = file.metadata().map_err(io("cannot read journal"))?.len();
+        if good_len < len {
+            // A torn tail: cut it so the next record starts on a clean line.
+            file.set_len(good_len)
+                .map_err(io("cannot truncate torn journal tail"))?;
+            file.sync_all().map_err(io("cannot sync journal"))?;
+        }
+        let mut journal = Self {
+            file,
+            path,
+            seq,
+            _lock: lock,
+        };
+        if good_len == 0 {
+            journal.append(&Record::Header {
+                labelscope_journal: VERSION,
+                created_ms: now_ms(),
+            })?;
+        }
+        Ok((journal, state, warnings))
+    }
+
+    /// Replays the journal in `state_dir` without locking or writing (for read-only commands
+    /// that may run while the window has the dataset open).
+    pub fn read_state(state_dir: &Path) -> Result<(CurationState, Vec<String>), CurationError> {
+        let path = state_dir.join(JOURNAL_FILE);
+        match File::open(&path) {
+            Ok(mut file) => {
+                replay(&mut file, &path).map(|(state, _, _, warnings)| (state, warnings))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok((CurationState::default(), Vec::new()))
+            }
+            Err(source) => Err(CurationError::Io {
+                what: "cannot open journal",
+                source,
+                path,
+            }),
+        }
+    }
+
+    /// The journal file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn append(&mut self, record: &Record) -> Result<(), CurationError> {
+        let mut line = serde_json::to_vec(record).unwrap_or_default();
+        line.push(b'\n');
+        let path = self.path.clone();
+        self.file
+            .write_all(&line)
+            .map_err(|source| CurationError::Io {
+                what: "cannot write journal",
+                source,
+                path: path.clone(),
+            })?;
+        self.file.sync_data().map_err(|source| CurationError::Io {
+            what: "cannot sync journal",
+            source,
+            path,
+        })
+    }
+
+    /// Durably records a new edit (call before applying it to the in-memory state).
+    pub fn record_edit(&mut self, edit: &Edit) -> Result<(), CurationError> {
+        self.seq += 1;
+        self.append(&Record::Edit {
+            seq: self.seq,
+            ts_ms: now_ms(),
+            edit: edit.clone(),
+        })
+    }
+
+    /// Durably records an undo.
+    pub fn record_undo(&mut self) -> Result<(), CurationError> {
+        self.seq += 1;
+        self.append(&Record::Undo {
+            seq: self.seq,
+            ts_ms: now_ms(),
+        })
+    }
+
+    /// Durably records a redo.
+    pub fn record_redo(&mut self) -> Result<(), CurationError> {
+        self.seq += 1;
+        self.append(&Record::Redo {
+            seq: self.seq,
+            ts_ms: now_ms(),
+        })
+    }
+}
+
+/// Replays every readable record. Returns the state, the last sequence number, the byte length
+/// of the readable prefix (ending in a newline), and warnings for skipped lines.
+fn replay(
+    file: &mut File,
+    path: &Path,
+) -> Result<(CurationState, u64, u64, Vec<String>), CurationError> {
+    let io = |source| CurationError::Io {
+        what: "cannot read journal",
+        source,
+        path: path.to_path_buf(),
+    };
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    let mut reader = BufReader::new(&*file);
+    let mut state = CurationState::default();
+    let (mut seq, mut offset, mut good_len) = (0u64, 0u64, 0u64);
+    let mut warnings = Vec::new();
+    let mut buf = Vec::new();
+    let mut line_no = 0;
+    loop {
+        buf.clear();
+        let n = reader.read_until(b'\n', &mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        offset += n as u64;
+        let complete = buf.ends_with(b"\n");
+        match serde_json::from_slice::<Record>(&buf) {
+            Ok(record) if complete => {
+                good_len = offset;
+                match record {
+                    Record::Header {
+                        labelscope_journal, ..
+                    } if labelscope_journal > VERSION => {
+                        return Err(CurationError::NewerVersion {
+                            version: labelscope_journal,
+                            path: path.to_path_buf(),
+                        });
+                    }
+                    Record::Header { .. } => {}
+                    Record::Edit { seq: s, edit, .. } => {
+                        seq = s;
+                        state.apply(edit);
+                    }
+                    Record::Undo { seq: s, .. } => {
+                        seq = s;
+                        state.undo();
+                    }
+                    Record::Redo { seq: s, .. } => {
+                        seq = s;
+                        state.redo();
+                    }
+                }
+            }
+            _ if !complete => {
+                warnings.push(format!(
+                    "skipped a torn last line {line_no} ({n} bytes, e.g. after a power loss): {}",
+                    path.display()
+                ));
+            }
+            _ => {
+                good_len = offset;
+                warnings.push(format!(
+                    "skipped unreadable line {line_no}: {}",
+                    path.display()
+                ));
+            }
+        }
+    }
+    Ok((state, seq, good_len, warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::curation::Action;
+
+    #[test]
+    fn replay_restores_edits_undo_and_redo() {
+        let dir = tempfile::tempdir().unwrap();
+        let expected = {
+            let (mut j, mut s, w) = Journal::open(dir.path()).unwrap();
+            assert!(w.is_empty());
+            for (id, action) in [
+                (
+                    "a",
+                    Action::Relabel {
+                        label: Some("dog".into()),
+                    },
+                ),
+                (
+                    "b",
+                    Action::Exclude {
+                        reason: "watermark/text".into(),
+                    },
+                ),
+            ] {
+                let e = s.make_edit([id.to_string()], action);
+                j.record_edit(&e).unwrap();
+                s.apply(e);
+            }
+            j.record_undo().unwrap();
+            s.undo();
+            s
+        };
+        let (_j, replayed, warnings) = Journal::open(dir.path()).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(replayed.samples(), expected.samples());
+        assert!(replayed.can_redo());
+    }
+
+    #[test]
+    fn a_torn_last_line_is_skipped_and_cut_off() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (mut j, s, _) = Journal::open(dir.path()).unwrap();
+            let e = s.make_edit(["a".to_string()], Action::Include);
+            j.record_edit(&e).unwrap();
+            let e = s.make_edit(
+                ["b".to_string()],
+                Action::Exclude {
+                    reason: "ambiguous".into(),
+                },
+            );
+            j.record_edit(&e).unwrap();
+        }
+        let path = dir.path().join(JOURNAL_FILE);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend_from_slice(b"{\"op\":\"edit\",\"seq\":3,\"ts_ms\":1,\"edit\":{\"ids\":[\"c\"");
+        std::fs::write(&path, &bytes).unwrap();
+        let (mut j, s, warnings) = Journal::open(dir.path()).unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("torn"));
+        assert_eq!(s.get("b").unwrap().excluded.as_deref(), Some("ambiguous"));
+        // New records after the cut replay cleanly.
+        let e = s.make_edit(["c".to_string()], Action::AddTag { tag: "t".into() });
+        j.record_edit(&e).unwrap();
+        drop(j);
+        let (_j, s2, w2) = Journal::open(dir.path()).unwrap();
+        assert!(w2.is_empty(), "{w2:?}");
+        assert!(s2.get("c").is_some());
+    }
+
+    #[test]
+    fn a_second_instance_is_refused_with_a_clear_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_j, _, _) = Journal::open(dir.path()).unwrap();
+        // Pretend another live process holds the lock: pid 1 (init) is always alive.
+        std::fs::write(dir.path().join(LOCK_FILE), "1\n").unwrap();
+        let err = Journal::open(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("another labelscope") && err.contains(LOCK_FILE),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! Curation: relabel, exclude (with a reason), include, tags; undo/redo; and the crash-safe
+//! journal that makes every edit durable before it is shown as done.
+//!
+//! Edits are keyed by sample id and store labels by name, so they survive class reordering.
+//! Source images and the user's manifest are never modified: the journal lives in the dataset's
+//! state folder.
+
+mod edit;
+mod history;
+mod journal;
+mod workspace;
+
+pub use edit::{Action, Edit, SampleEdits};
+pub use history::CurationState;
+pub use journal::{CurationError, JOURNAL_FILE, Journal, LOCK_FILE};
+pub use workspace::{
+    Curator, EditError, effective_label, effective_labels, is_relabeled, read_edits,
+};
