@@ -32,7 +32,7 @@ pub fn handle_keys(
     help_open: bool,
     out: &mut Vec<AppCommand>,
 ) {
-    if ctx.egui_wants_keyboard_input() {
+    if ctx.text_edit_focused() {
         return;
     }
     let pressed = |k: Key| ctx.input(|i| i.key_pressed(k));

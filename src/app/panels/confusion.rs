@@ -130,6 +130,7 @@ pub fn confusion_ui(
             }
             let resp = resp.on_hover_text(&label);
             if resp.clicked() {
+                resp.surrender_focus();
                 let f = if active {
                     Filter::default()
                 } else {

@@ -286,9 +286,9 @@ fn cell_ui(
             Color32::from_rgb(220, 70, 60)
         };
         let text = format!(
-            "Pred {} {:.0}%",
-            predicted_name(s, p.predicted),
-            p.confidence.unwrap_or(0.0) * 100.0
+            "{:.0}% {}",
+            p.confidence.unwrap_or(0.0) * 100.0,
+            predicted_name(s, p.predicted)
         );
         painter.text(
             pos2(rect.left() + 4.0, y + 15.0),
@@ -325,6 +325,7 @@ fn cell_ui(
         None => resp.on_hover_text(&label),
     };
     if resp.clicked() {
+        resp.surrender_focus();
         out.push(AppCommand::SelectPosition(pos));
     }
     if resp.double_clicked() {
