@@ -33,4 +33,18 @@ pub enum AppCommand {
     CloseDetail,
     /// Show or hide the keyboard help.
     ToggleHelp,
+    /// Relabel the selection to this class.
+    Relabel(crate::dataset::ClassId),
+    /// Exclude the selection: ask for the reason (or use the remembered one).
+    AskExclude,
+    /// Exclude the selection with this reason (remembered for the session).
+    Exclude(String),
+    /// Close the exclusion-reason prompt.
+    CancelPrompt,
+    /// Include the selection again.
+    Include,
+    /// Undo the last edit.
+    Undo,
+    /// Redo the last undone edit.
+    Redo,
 }

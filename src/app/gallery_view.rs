@@ -52,6 +52,18 @@ impl SortKey {
     }
 }
 
+/// Whether excluded samples are shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ExcludedView {
+    /// Hide excluded samples (the default: they are out of the dataset).
+    #[default]
+    Hide,
+    /// Only excluded samples.
+    Only,
+    /// Everything.
+    All,
+}
+
 /// The gallery's filter.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Filter {
@@ -63,6 +75,8 @@ pub struct Filter {
     pub correctness: Correctness,
     /// Confidence range (inclusive); samples without a confidence pass only the full range.
     pub confidence: (f32, f32),
+    /// Excluded samples.
+    pub excluded: ExcludedView,
 }
 
 impl Default for Filter {
@@ -72,6 +86,7 @@ impl Default for Filter {
             predicted: None,
             correctness: Correctness::All,
             confidence: (0.0, 1.0),
+            excluded: ExcludedView::Hide,
         }
     }
 }
@@ -83,22 +98,51 @@ impl Filter {
     }
 }
 
+/// The label of sample `i` in effect: from `truth` (edited) or, for excluded samples, the dataset's.
+pub fn label_of(ds: &Dataset, truth: &[Option<ClassId>], i: usize) -> ClassId {
+    truth
+        .get(i)
+        .copied()
+        .flatten()
+        .unwrap_or(ds.samples[i].label)
+}
+
 /// −log p(label) of sample `i`, when probabilities are known.
-pub fn loss(ds: &Dataset, preds: &PredictionSet, i: usize) -> Option<f32> {
+pub fn loss(
+    ds: &Dataset,
+    truth: &[Option<ClassId>],
+    preds: &PredictionSet,
+    i: usize,
+) -> Option<f32> {
     let p = preds.prediction(i)?;
-    let label = ds.samples[i].label.index();
+    let label = label_of(ds, truth, i);
     let prob = match &p.probs {
-        Some(v) => v.get(label).copied()?,
-        None if p.predicted == Predicted::Class(ds.samples[i].label) => p.confidence?,
+        Some(v) => v.get(label.index()).copied()?,
+        None if p.predicted == Predicted::Class(label) => p.confidence?,
         None => return None,
     };
     Some(-prob.max(1e-7).ln())
 }
 
-/// Whether sample `i` passes `f`.
-pub fn passes(ds: &Dataset, preds: Option<&PredictionSet>, f: &Filter, i: usize) -> bool {
-    let s = &ds.samples[i];
-    if f.true_class.is_some_and(|c| c != s.label) {
+/// Whether sample `i` passes `f`; `truth` holds effective labels (`None` = excluded).
+pub fn passes(
+    ds: &Dataset,
+    truth: &[Option<ClassId>],
+    preds: Option<&PredictionSet>,
+    f: &Filter,
+    i: usize,
+) -> bool {
+    let excluded = truth.get(i).is_some_and(Option::is_none);
+    let shown = match f.excluded {
+        ExcludedView::Hide => !excluded,
+        ExcludedView::Only => excluded,
+        ExcludedView::All => true,
+    };
+    if !shown {
+        return false;
+    }
+    let label = label_of(ds, truth, i);
+    if f.true_class.is_some_and(|c| c != label) {
         return false;
     }
     let pred = preds.and_then(|p| p.prediction(i));
@@ -109,8 +153,8 @@ pub fn passes(ds: &Dataset, preds: Option<&PredictionSet>, f: &Filter, i: usize)
     }
     let ok = match f.correctness {
         Correctness::All => true,
-        Correctness::Correct => pred.is_some_and(|p| p.predicted == Predicted::Class(s.label)),
-        Correctness::Wrong => pred.is_some_and(|p| p.predicted != Predicted::Class(s.label)),
+        Correctness::Correct => pred.is_some_and(|p| p.predicted == Predicted::Class(label)),
+        Correctness::Wrong => pred.is_some_and(|p| p.predicted != Predicted::Class(label)),
         Correctness::NoPrediction => pred.is_none(),
     };
     if !ok {
@@ -128,12 +172,13 @@ pub fn passes(ds: &Dataset, preds: Option<&PredictionSet>, f: &Filter, i: usize)
 /// Indices of the samples passing `filter`, sorted by `sort` (ties by file name).
 pub fn visible_order(
     ds: &Dataset,
+    truth: &[Option<ClassId>],
     preds: Option<&PredictionSet>,
     filter: &Filter,
     sort: SortKey,
 ) -> Vec<usize> {
     let mut order: Vec<usize> = (0..ds.samples.len())
-        .filter(|&i| passes(ds, preds, filter, i))
+        .filter(|&i| passes(ds, truth, preds, filter, i))
         .collect();
     let conf = |i: usize| {
         preds
@@ -145,7 +190,7 @@ pub fn visible_order(
         (SortKey::LossDesc, Some(p)) => {
             let keys: Vec<f32> = order
                 .iter()
-                .map(|&i| loss(ds, p, i).unwrap_or(f32::NEG_INFINITY))
+                .map(|&i| loss(ds, truth, p, i).unwrap_or(f32::NEG_INFINITY))
                 .collect();
             sort_by_key_desc(&mut order, &keys);
         }
@@ -230,12 +275,13 @@ mod tests {
     #[test]
     fn filters_by_cell_correctness_and_confidence() {
         let (ds, set) = fixture();
+        let truth: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
         let wrong = Filter {
             correctness: Correctness::Wrong,
             ..Default::default()
         };
         assert_eq!(
-            visible_order(&ds, Some(&set), &wrong, SortKey::FileName),
+            visible_order(&ds, &truth, Some(&set), &wrong, SortKey::FileName),
             vec![1]
         );
         let cell = Filter {
@@ -244,7 +290,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            visible_order(&ds, Some(&set), &cell, SortKey::FileName),
+            visible_order(&ds, &truth, Some(&set), &cell, SortKey::FileName),
             vec![1]
         );
         let confident = Filter {
@@ -252,7 +298,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            visible_order(&ds, Some(&set), &confident, SortKey::FileName),
+            visible_order(&ds, &truth, Some(&set), &confident, SortKey::FileName),
             vec![0]
         );
         let none = Filter {
@@ -260,7 +306,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            visible_order(&ds, Some(&set), &none, SortKey::FileName),
+            visible_order(&ds, &truth, Some(&set), &none, SortKey::FileName),
             vec![3]
         );
         assert_eq!(failure(Some(&set), 3), Some("bad: /x/3.png"));
@@ -269,23 +315,44 @@ mod tests {
     #[test]
     fn sorts_by_loss_and_confidence() {
         let (ds, set) = fixture();
+        let mut truth: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
         let all = Filter::default();
         // Loss: sample 1 (p(a)=0.4) > sample 2 (p(b)=0.8) > sample 0 (p(a)=0.9); failed last.
         assert_eq!(
-            visible_order(&ds, Some(&set), &all, SortKey::LossDesc),
+            visible_order(&ds, &truth, Some(&set), &all, SortKey::LossDesc),
             vec![1, 2, 0, 3]
         );
         assert_eq!(
-            visible_order(&ds, Some(&set), &all, SortKey::ConfidenceAsc),
+            visible_order(&ds, &truth, Some(&set), &all, SortKey::ConfidenceAsc),
             vec![1, 2, 0, 3]
         );
         assert_eq!(
-            visible_order(&ds, Some(&set), &all, SortKey::ConfidenceDesc),
+            visible_order(&ds, &truth, Some(&set), &all, SortKey::ConfidenceDesc),
             vec![0, 2, 1, 3]
         );
         assert_eq!(
-            visible_order(&ds, None, &all, SortKey::LossDesc),
+            visible_order(&ds, &truth, None, &all, SortKey::LossDesc),
             vec![0, 1, 2, 3]
+        );
+        // Relabelling sample 1 to `b` (p = 0.6) makes it correct; excluding sample 0 hides it.
+        truth[1] = Some(ClassId(1));
+        truth[0] = None;
+        let wrong = Filter {
+            correctness: Correctness::Wrong,
+            ..Default::default()
+        };
+        assert!(visible_order(&ds, &truth, Some(&set), &wrong, SortKey::FileName).is_empty());
+        assert_eq!(
+            visible_order(&ds, &truth, Some(&set), &all, SortKey::FileName),
+            vec![1, 2, 3]
+        );
+        let only = Filter {
+            excluded: ExcludedView::Only,
+            ..Default::default()
+        };
+        assert_eq!(
+            visible_order(&ds, &truth, Some(&set), &only, SortKey::FileName),
+            vec![0]
         );
     }
 }

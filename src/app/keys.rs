@@ -21,6 +21,14 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Enter", "open the detail view"),
     ("Esc", "close the detail view or this help"),
     ("N / P", "next / previous misclassified sample"),
+    (
+        "1 .. 9, 0",
+        "relabel to class 1..10 (numbers in the True filter list)",
+    ),
+    ("X", "exclude (asks the reason once per session)"),
+    ("I", "include again"),
+    ("Ctrl+Z", "undo"),
+    ("Ctrl+Shift+Z / Ctrl+Y", "redo"),
     ("?", "show or hide this help"),
 ];
 
@@ -87,6 +95,50 @@ pub fn handle_keys(
     if pressed(Key::Enter) {
         out.push(AppCommand::OpenDetail);
     }
+    edit_keys(ctx, s, out);
+}
+
+fn edit_keys(ctx: &egui::Context, s: &Session, out: &mut Vec<AppCommand>) {
+    let (command, shift) = ctx.input(|i| (i.modifiers.command, i.modifiers.shift));
+    let pressed = |k: Key| ctx.input(|i| i.key_pressed(k));
+    if command {
+        if pressed(Key::Z) {
+            out.push(if shift {
+                AppCommand::Redo
+            } else {
+                AppCommand::Undo
+            });
+        } else if pressed(Key::Y) {
+            out.push(AppCommand::Redo);
+        }
+        return;
+    }
+    const DIGITS: [Key; 10] = [
+        Key::Num1,
+        Key::Num2,
+        Key::Num3,
+        Key::Num4,
+        Key::Num5,
+        Key::Num6,
+        Key::Num7,
+        Key::Num8,
+        Key::Num9,
+        Key::Num0,
+    ];
+    for (k, key) in DIGITS.iter().enumerate() {
+        if k < s.dataset.classes.len() && pressed(*key) {
+            out.push(AppCommand::Relabel(crate::dataset::ClassId(k as u32)));
+        }
+    }
+    if pressed(Key::X) {
+        out.push(match &s.exclude_reason {
+            Some(r) => AppCommand::Exclude(r.clone()),
+            None => AppCommand::AskExclude,
+        });
+    }
+    if pressed(Key::I) {
+        out.push(AppCommand::Include);
+    }
 }
 
 /// Position of the next (or previous) misclassified sample in the gallery order.
@@ -96,7 +148,10 @@ pub fn next_wrong(s: &Session, from: usize, inclusive: bool, forward: bool) -> O
         s.preds
             .as_ref()
             .and_then(|p| p.prediction(i))
-            .is_some_and(|p| p.predicted != Predicted::Class(s.dataset.samples[i].label))
+            .is_some_and(|p| {
+                p.predicted
+                    != Predicted::Class(super::gallery_view::label_of(&s.dataset, &s.truth, i))
+            })
     };
     if forward {
         let start = if inclusive { from } else { from + 1 };

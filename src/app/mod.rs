@@ -7,6 +7,7 @@ pub mod gallery_view;
 mod keys;
 mod panels;
 pub mod session;
+mod session_edits;
 mod thumbnails;
 
 use std::path::PathBuf;
@@ -59,6 +60,8 @@ pub struct LabelscopeApp {
     pub detail_open: bool,
     /// Help overlay visible.
     pub help_open: bool,
+    /// The exclusion-reason prompt is open.
+    pub exclude_prompt: bool,
     backend: BackendKind,
     commands: Vec<AppCommand>,
     detail: panels::detail::DetailCache,
@@ -106,6 +109,7 @@ impl LabelscopeApp {
             open_error: None,
             detail_open: false,
             help_open: false,
+            exclude_prompt: false,
             backend,
             commands: Vec::new(),
             detail: Default::default(),
@@ -150,6 +154,7 @@ impl LabelscopeApp {
 
     /// Applies one command.
     pub fn apply(&mut self, cmd: AppCommand) {
+        let cmd_is_redo = cmd == AppCommand::Redo;
         let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
         match cmd {
             AppCommand::OpenDataset(p) => self.open_dataset(p, &OpenOptions::default()),
@@ -205,6 +210,39 @@ impl LabelscopeApp {
             }
             AppCommand::CloseDetail => self.detail_open = false,
             AppCommand::ToggleHelp => self.help_open = !self.help_open,
+            AppCommand::Relabel(c) => {
+                if let Some(s) = &mut self.session {
+                    let label = s.dataset.class_name(c).to_string();
+                    s.edit_selected(
+                        crate::curation::Action::Relabel { label: Some(label) },
+                        true,
+                    );
+                }
+            }
+            AppCommand::AskExclude => {
+                self.exclude_prompt = self
+                    .session
+                    .as_ref()
+                    .is_some_and(|s| s.selected().is_some());
+            }
+            AppCommand::Exclude(reason) => {
+                self.exclude_prompt = false;
+                if let Some(s) = &mut self.session {
+                    s.exclude_reason = Some(reason.clone());
+                    s.edit_selected(crate::curation::Action::Exclude { reason }, true);
+                }
+            }
+            AppCommand::CancelPrompt => self.exclude_prompt = false,
+            AppCommand::Include => {
+                if let Some(s) = &mut self.session {
+                    s.edit_selected(crate::curation::Action::Include, true);
+                }
+            }
+            AppCommand::Undo | AppCommand::Redo => {
+                if let Some(s) = &mut self.session {
+                    s.undo_redo(cmd_is_redo);
+                }
+            }
         }
     }
 
@@ -239,9 +277,14 @@ impl eframe::App for LabelscopeApp {
                 });
             }
         }
+        let session_for_keys = if self.exclude_prompt {
+            None
+        } else {
+            self.session.as_ref()
+        };
         keys::handle_keys(
             ctx,
-            self.session.as_ref(),
+            session_for_keys,
             self.detail_open,
             self.help_open,
             &mut self.commands,
@@ -280,6 +323,9 @@ impl eframe::App for LabelscopeApp {
         }
         if self.help_open {
             panels::help::help_ui(ui.ctx(), &mut self.commands);
+        }
+        if self.exclude_prompt {
+            panels::help::exclude_reason_ui(ui.ctx(), &mut self.commands);
         }
         self.drain_commands();
     }

@@ -52,6 +52,14 @@ pub struct Session {
     pub order: Vec<usize>,
     /// Position of the selected sample in `order`.
     pub cursor: Option<usize>,
+    /// The edit journal, when the dataset could be opened for editing.
+    pub curator: Option<crate::curation::Curator>,
+    /// Effective label per sample (`None` = excluded).
+    pub truth: Vec<Option<crate::dataset::ClassId>>,
+    /// Metrics against the original labels, when there are edits.
+    pub metrics_before: Option<Metrics>,
+    /// Exclusion reason remembered for this session (`X` asks once).
+    pub exclude_reason: Option<String>,
     order_dirty: bool,
     metrics_dirty: bool,
     last_metrics: Instant,
@@ -61,13 +69,20 @@ impl Session {
     /// Opens the dataset at `path`.
     pub fn open(path: &Path, opts: &OpenOptions) -> Result<Self, String> {
         let dataset = open_dataset(path, opts).map_err(|e| e.to_string())?;
-        Ok(Self::from_dataset(dataset))
+        let mut session = Self::from_dataset(dataset);
+        session.open_curation();
+        Ok(session)
     }
 
     /// A session on an already opened dataset.
     pub fn from_dataset(dataset: Dataset) -> Self {
         let order = (0..dataset.samples.len()).collect();
+        let truth = dataset.samples.iter().map(|s| Some(s.label)).collect();
         Self {
+            curator: None,
+            truth,
+            metrics_before: None,
+            exclude_reason: None,
             dataset: Arc::new(dataset),
             model: None,
             preds: None,
@@ -237,15 +252,29 @@ impl Session {
     pub fn refresh(&mut self) {
         if self.order_dirty {
             let selected = self.selected();
-            self.order = visible_order(&self.dataset, self.preds.as_ref(), &self.filter, self.sort);
+            self.order = visible_order(
+                &self.dataset,
+                &self.truth,
+                self.preds.as_ref(),
+                &self.filter,
+                self.sort,
+            );
             self.cursor = selected.and_then(|s| self.order.iter().position(|&i| i == s));
             self.order_dirty = false;
         }
         let due = self.job.is_none() || self.last_metrics.elapsed() > Duration::from_millis(250);
         if self.metrics_dirty && due {
             if let Some(preds) = &self.preds {
-                let truth: Vec<_> = self.dataset.samples.iter().map(|s| Some(s.label)).collect();
-                self.metrics = Some(compute_metrics(&self.dataset.classes, &truth, preds));
+                self.metrics = Some(compute_metrics(&self.dataset.classes, &self.truth, preds));
+                let edited = self
+                    .curator
+                    .as_ref()
+                    .is_some_and(|c| !c.state().samples().is_empty());
+                self.metrics_before = edited.then(|| {
+                    let original: Vec<_> =
+                        self.dataset.samples.iter().map(|s| Some(s.label)).collect();
+                    compute_metrics(&self.dataset.classes, &original, preds)
+                });
             }
             self.metrics_dirty = false;
             self.last_metrics = Instant::now();

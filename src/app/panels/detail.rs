@@ -114,13 +114,25 @@ pub fn detail_panel_ui(
             }
         });
         egui::ScrollArea::vertical().show(ui, |ui| {
-            ui.label(format!("Label: {}", s.dataset.class_name(smp.label)));
+            let label = super::super::gallery_view::label_of(&s.dataset, &s.truth, i);
+            ui.label(format!("Label: {}", s.dataset.class_name(label)));
+            if let Some(e) = s.curator.as_ref().and_then(|c| c.state().get(&smp.id.0)) {
+                if label != smp.label {
+                    ui.label(format!("Original label: {}", s.dataset.class_name(smp.label)));
+                }
+                if let Some(reason) = &e.excluded {
+                    ui.colored_label(ui.visuals().warn_fg_color, format!("Excluded: {reason}"));
+                }
+                if let Some(c) = &s.curator {
+                    ui.weak(format!("{} edits in this sample's history (undo with Ctrl+Z)", c.state().history_of(&smp.id.0).count()));
+                }
+            }
             if let Some(split) = &smp.split {
                 ui.label(format!("Split: {split}"));
             }
             match s.preds.as_ref().and_then(|p| p.entries.get(i)) {
                 Some(Entry::Predicted(p)) => {
-                    let correct = p.predicted == Predicted::Class(smp.label);
+                    let correct = p.predicted == Predicted::Class(label);
                     let color = if correct { Color32::from_rgb(60, 170, 90) } else { Color32::from_rgb(220, 70, 60) };
                     ui.colored_label(color, format!("Predicted: {} ({:.1}%)", predicted_name(s, p.predicted), p.confidence.unwrap_or(0.0) * 100.0));
                     if let Some(raw) = &p.raw {

@@ -24,7 +24,9 @@ pub fn predicted_name(s: &Session, p: Predicted) -> String {
 /// Accessible label of a gallery cell.
 pub fn cell_label(s: &Session, i: usize) -> String {
     let smp = &s.dataset.samples[i];
-    let truth = s.dataset.class_name(smp.label);
+    let truth = s.dataset.class_name(super::super::gallery_view::label_of(
+        &s.dataset, &s.truth, i,
+    ));
     match s.preds.as_ref().and_then(|p| p.prediction(i)) {
         Some(p) => format!(
             "{}: true {truth}, predicted {} ({:.0}%)",
@@ -268,7 +270,9 @@ fn cell_ui(
         painter.rect_filled(img_rect, 2.0, visuals.extreme_bg_color);
     }
     let smp = &s.dataset.samples[i];
-    let truth = s.dataset.class_name(smp.label);
+    let truth = s.dataset.class_name(super::super::gallery_view::label_of(
+        &s.dataset, &s.truth, i,
+    ));
     let font = FontId::proportional(11.0);
     let y = img_rect.bottom() + 3.0;
     painter.text(
@@ -279,7 +283,10 @@ fn cell_ui(
         visuals.text_color(),
     );
     if let Some(p) = s.preds.as_ref().and_then(|p| p.prediction(i)) {
-        let correct = p.predicted == Predicted::Class(smp.label);
+        let correct = p.predicted
+            == Predicted::Class(super::super::gallery_view::label_of(
+                &s.dataset, &s.truth, i,
+            ));
         let color = if correct {
             Color32::from_rgb(60, 170, 90)
         } else {
@@ -312,6 +319,28 @@ fn cell_ui(
             visuals.error_fg_color,
         );
     }
+    let edits = s.curator.as_ref().and_then(|c| c.state().get(&smp.id.0));
+    if let Some(e) = edits {
+        let badge = match &e.excluded {
+            Some(reason) => format!("excluded: {reason}"),
+            None if crate::curation::is_relabeled(&s.dataset, c_state(s), i) => {
+                format!("edited (was {})", s.dataset.class_name(smp.label))
+            }
+            None => String::new(),
+        };
+        if !badge.is_empty() {
+            let pos = pos2(img_rect.left() + 3.0, img_rect.bottom() - 14.0);
+            let galley_rect = Rect::from_min_size(pos, vec2(img_rect.width() - 6.0, 13.0));
+            painter.rect_filled(galley_rect, 2.0, Color32::from_black_alpha(170));
+            painter.text(
+                pos,
+                Align2::LEFT_TOP,
+                badge,
+                FontId::proportional(10.0),
+                Color32::from_rgb(250, 200, 80),
+            );
+        }
+    }
     if selected {
         painter.rect_stroke(
             rect,
@@ -331,4 +360,11 @@ fn cell_ui(
     if resp.double_clicked() {
         out.push(AppCommand::OpenDetail);
     }
+}
+
+fn c_state(s: &Session) -> &crate::curation::CurationState {
+    static EMPTY: std::sync::OnceLock<crate::curation::CurationState> = std::sync::OnceLock::new();
+    s.curator
+        .as_ref()
+        .map_or_else(|| EMPTY.get_or_init(Default::default), |c| c.state())
 }

@@ -46,6 +46,9 @@ pub fn metrics_panel_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand
                 let id = ui.scope_id().with("metrics_state");
                 let mut st: PanelState = ui.data(|d| d.get_temp(id)).unwrap_or_default();
                 summary_ui(ui, m);
+                if let Some(before) = &s.metrics_before {
+                    before_after_ui(ui, before, m, s);
+                }
                 ui.separator();
                 class_table_ui(ui, m, &s.filter, &mut st, out);
                 ui.separator();
@@ -190,10 +193,17 @@ fn confidence_pairs(s: &Session) -> Vec<(f32, bool)> {
         .samples
         .iter()
         .enumerate()
-        .filter_map(|(i, smp)| {
+        .filter_map(|(i, _smp)| {
             p.prediction(i).and_then(|pr| {
-                pr.confidence
-                    .map(|c| (c, pr.predicted == Predicted::Class(smp.label)))
+                pr.confidence.map(|c| {
+                    (
+                        c,
+                        pr.predicted
+                            == Predicted::Class(super::super::gallery_view::label_of(
+                                &s.dataset, &s.truth, i,
+                            )),
+                    )
+                })
             })
         })
         .collect()
@@ -293,4 +303,36 @@ fn reliability_ui(ui: &mut egui::Ui, bins: &[ReliabilityBin], ece: f64) {
         [rect.left_bottom(), rect.right_top()],
         Stroke::new(1.0, ui.visuals().weak_text_color()),
     );
+}
+
+fn before_after_ui(ui: &mut egui::Ui, before: &Metrics, after: &Metrics, s: &Session) {
+    let state = s.curator.as_ref().map(|c| c.state());
+    let num_excluded = s.truth.iter().filter(|t| t.is_none()).count();
+    let num_relabeled = state.map_or(0, |st| {
+        (0..s.dataset.samples.len())
+            .filter(|&i| crate::curation::is_relabeled(&s.dataset, st, i))
+            .count()
+    });
+    ui.separator();
+    ui.strong("Before edits / after edits");
+    egui::Grid::new("before_after")
+        .num_columns(3)
+        .spacing([16.0, 2.0])
+        .show(ui, |ui| {
+            ui.label("");
+            ui.label("before");
+            ui.label("after");
+            ui.end_row();
+            ui.label("Accuracy");
+            ui.label(format!("{:.2}%", before.accuracy * 100.0));
+            ui.strong(format!("{:.2}%", after.accuracy * 100.0));
+            ui.end_row();
+            ui.label("Macro F1");
+            ui.label(format!("{:.4}", before.macro_f1));
+            ui.strong(format!("{:.4}", after.macro_f1));
+            ui.end_row();
+        });
+    ui.label(format!(
+        "{num_relabeled} relabeled, {num_excluded} excluded"
+    ));
 }
