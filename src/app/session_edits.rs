@@ -46,7 +46,7 @@ impl Session {
         match result {
             Ok(true) => {
                 let (i, pos) = (self.selected(), self.cursor);
-                self.truth = effective_labels(&self.dataset, self.curator_state_or_default());
+                self.truth = effective_labels(&self.dataset, self.edits());
                 self.changed();
                 self.refresh();
                 if let (Some(i), Some(pos)) = (i, pos) {
@@ -62,7 +62,8 @@ impl Session {
         }
     }
 
-    fn curator_state_or_default(&self) -> &crate::curation::CurationState {
+    /// The current edits (empty when editing is off).
+    pub fn edits(&self) -> &crate::curation::CurationState {
         static EMPTY: std::sync::OnceLock<crate::curation::CurationState> =
             std::sync::OnceLock::new();
         self.curator
@@ -71,7 +72,7 @@ impl Session {
     }
 
     fn after_edit(&mut self, i: usize, pos: usize, advance: bool) {
-        self.truth = effective_labels(&self.dataset, self.curator_state_or_default());
+        self.truth = effective_labels(&self.dataset, self.edits());
         self.changed();
         self.refresh();
         let n = self.order.len();

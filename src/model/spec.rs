@@ -129,6 +129,19 @@ impl InputSpec {
         }
     }
 
+    /// Shape of one image's tensor without the batch axis, in the model's layout.
+    pub fn image_shape(&self) -> [usize; 3] {
+        let (h, w, c) = (
+            self.height as usize,
+            self.width as usize,
+            self.color.channels(),
+        );
+        match self.layout {
+            TensorLayout::Nchw => [c, h, w],
+            TensorLayout::Nhwc => [h, w, c],
+        }
+    }
+
     /// Mean and std for channel `c` (a single value applies to every channel).
     pub fn norm(&self, c: usize) -> (f32, f32) {
         let pick = |v: &[f32], default: f32| v.get(c).or(v.first()).copied().unwrap_or(default);

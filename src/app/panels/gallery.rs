@@ -323,7 +323,7 @@ fn cell_ui(
     if let Some(e) = edits {
         let badge = match &e.excluded {
             Some(reason) => format!("excluded: {reason}"),
-            None if crate::curation::is_relabeled(&s.dataset, c_state(s), i) => {
+            None if crate::curation::is_relabeled(&s.dataset, s.edits(), i) => {
                 format!("edited (was {})", s.dataset.class_name(smp.label))
             }
             None => String::new(),
@@ -360,11 +360,4 @@ fn cell_ui(
     if resp.double_clicked() {
         out.push(AppCommand::OpenDetail);
     }
-}
-
-fn c_state(s: &Session) -> &crate::curation::CurationState {
-    static EMPTY: std::sync::OnceLock<crate::curation::CurationState> = std::sync::OnceLock::new();
-    s.curator
-        .as_ref()
-        .map_or_else(|| EMPTY.get_or_init(Default::default), |c| c.state())
 }

@@ -8,7 +8,6 @@ use ort::value::Tensor;
 use super::ort_library::OrtRuntime;
 use super::{Backend, BackendFactory, BackendKind};
 use crate::model::load::LoadedModel;
-use crate::model::spec::TensorLayout;
 
 /// Creates one session per worker from the model bytes.
 pub struct OrtFactory {
@@ -33,16 +32,7 @@ impl OrtFactory {
                 .map(|i| i.name().to_string())
                 .ok_or("the model has no inputs")?,
         };
-        let input = &model.spec.input;
-        let (h, w, c) = (
-            input.height as usize,
-            input.width as usize,
-            input.color.channels(),
-        );
-        let shape = match input.layout {
-            TensorLayout::Nchw => [c, h, w],
-            TensorLayout::Nhwc => [h, w, c],
-        };
+        let shape = model.spec.input.image_shape();
         Ok(Self {
             bytes,
             input_name,

@@ -7,7 +7,6 @@ use tract_onnx::prelude::*;
 
 use super::{Backend, BackendFactory, BackendKind};
 use crate::model::load::LoadedModel;
-use crate::model::spec::TensorLayout;
 
 type Plan = Arc<TypedSimplePlan>;
 
@@ -21,15 +20,8 @@ impl TractFactory {
     /// Loads and optimises `model` for batch size 1.
     pub fn new(model: &LoadedModel) -> Result<Self, String> {
         let input = &model.spec.input;
-        let (h, w, c) = (
-            input.height as usize,
-            input.width as usize,
-            input.color.channels(),
-        );
-        let shape = match input.layout {
-            TensorLayout::Nchw => [1, c, h, w],
-            TensorLayout::Nhwc => [1, h, w, c],
-        };
+        let [a, b, c] = input.image_shape();
+        let shape = [1, a, b, c];
         let path = &model.onnx_path;
         let fail = |e: TractError| format!("tract could not load {}: {e:#}", path.display());
         let mut graph = tract_onnx::onnx().model_for_path(path).map_err(fail)?;
