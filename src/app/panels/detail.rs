@@ -124,7 +124,7 @@ pub fn detail_panel_ui(
                     ui.colored_label(ui.visuals().warn_fg_color, format!("Excluded: {reason}"));
                 }
                 if let Some(c) = &s.curator {
-                    ui.weak(format!("{} edits in this sample's history (undo with Ctrl+Z)", c.state().history_of(&smp.id.0).count()));
+                    ui.weak(format!("{} edit(s) in this sample's history (undo with Ctrl+Z)", c.state().history_of(&smp.id.0).count()));
                 }
             }
             if let Some(split) = &smp.split {
