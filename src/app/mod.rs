@@ -46,6 +46,10 @@ pub struct Prefs {
 }
 
 const PREFS_KEY: &str = "labelscope-prefs";
+/// Longest side of a gallery thumbnail in pixels.
+pub const THUMB_PX: u32 = 160;
+/// Most thumbnail textures kept at once: 1,500 x 160 x 160 x 4 bytes is at most ~150 MB.
+pub const THUMB_BUDGET: usize = 1500;
 
 /// The application.
 pub struct LabelscopeApp {
@@ -133,7 +137,7 @@ impl LabelscopeApp {
         self.open_error = None;
         self.detail_open = false;
         let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
-        self.thumbs = Some(thumbnails::Thumbnails::new(2, 160, 3000, wake));
+        self.thumbs = Some(thumbnails::Thumbnails::new(2, THUMB_PX, THUMB_BUDGET, wake));
     }
 
     fn open_dataset(&mut self, path: PathBuf, opts: &OpenOptions) {

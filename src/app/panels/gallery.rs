@@ -5,7 +5,7 @@
 use egui::{Align2, Color32, FontId, Rect, Role, Sense, Stroke, Vec2, WidgetInfo, pos2, vec2};
 
 use super::super::commands::AppCommand;
-use super::super::gallery_view::{Correctness, Filter, SortKey, failure};
+use super::super::gallery_view::{Correctness, ExcludedView, Filter, SortKey, failure};
 use super::super::keys::grid_shape_id;
 use super::super::session::Session;
 use super::super::thumbnails::Thumbnails;
@@ -107,6 +107,16 @@ fn filter_bar_ui(ui: &mut egui::Ui, s: &Session, thumb_size: &mut f32, out: &mut
             })
             .response
             .labelled_by(l_show.id);
+        let l_excl = ui.label("Excluded");
+        egui::ComboBox::from_id_salt("filter_excluded")
+            .selected_text(excluded_text(f.excluded))
+            .show_ui(ui, |ui| {
+                for v in [ExcludedView::Hide, ExcludedView::Only, ExcludedView::All] {
+                    ui.selectable_value(&mut f.excluded, v, excluded_text(v));
+                }
+            })
+            .response
+            .labelled_by(l_excl.id);
         let from = ui.label("Confidence from");
         ui.add(
             egui::DragValue::new(&mut f.confidence.0)
@@ -359,5 +369,13 @@ fn cell_ui(
     }
     if resp.double_clicked() {
         out.push(AppCommand::OpenDetail);
+    }
+}
+
+fn excluded_text(v: ExcludedView) -> &'static str {
+    match v {
+        ExcludedView::Hide => "Hidden",
+        ExcludedView::Only => "Only excluded",
+        ExcludedView::All => "Shown",
     }
 }
