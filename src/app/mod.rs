@@ -2,6 +2,7 @@
 //! thumbnail cache; panels draw plain data and push [`AppCommand`]s that are applied after the
 //! frame.
 
+pub mod chart_data;
 mod commands;
 pub mod gallery_view;
 mod keys;

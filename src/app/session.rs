@@ -58,6 +58,8 @@ pub struct Session {
     pub truth: Vec<Option<crate::dataset::ClassId>>,
     /// Metrics against the original labels, when there are edits.
     pub metrics_before: Option<Metrics>,
+    /// Chart inputs, recomputed with the metrics.
+    pub charts: Option<super::chart_data::ChartData>,
     /// Exclusion reason remembered for this session (`X` asks once).
     pub exclude_reason: Option<String>,
     order_dirty: bool,
@@ -82,6 +84,7 @@ impl Session {
             curator: None,
             truth,
             metrics_before: None,
+            charts: None,
             exclude_reason: None,
             dataset: Arc::new(dataset),
             model: None,
@@ -266,6 +269,12 @@ impl Session {
         if self.metrics_dirty && due {
             if let Some(preds) = &self.preds {
                 self.metrics = Some(compute_metrics(&self.dataset.classes, &self.truth, preds));
+                self.charts = Some(super::chart_data::ChartData::compute(
+                    &self.dataset,
+                    &self.truth,
+                    preds,
+                    self.edits(),
+                ));
                 let edited = self
                     .curator
                     .as_ref()

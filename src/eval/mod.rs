@@ -7,7 +7,7 @@ mod import;
 mod metrics;
 mod predictions;
 
-pub use calibration::{ReliabilityBin, expected_calibration_error, reliability_bins};
+pub use calibration::{ECE_BINS, ReliabilityBin, expected_calibration_error, reliability_bins};
 pub use confusion::ConfusionMatrix;
 pub use import::import_predictions;
 pub use metrics::{ClassMetrics, LatencySummary, Metrics, compute_metrics};

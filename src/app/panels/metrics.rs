@@ -8,7 +8,7 @@ use super::super::commands::AppCommand;
 use super::super::gallery_view::Filter;
 use super::super::session::Session;
 use crate::dataset::ClassId;
-use crate::eval::{Metrics, Predicted, ReliabilityBin, reliability_bins};
+use crate::eval::{Metrics, ReliabilityBin};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum ClassSort {
@@ -54,10 +54,11 @@ pub fn metrics_panel_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand
                 ui.separator();
                 super::confusion::confusion_ui(ui, &m.confusion, &s.filter, &mut st.normalise, out);
                 ui.separator();
-                let pairs = confidence_pairs(s);
-                histogram_ui(ui, &pairs);
-                ui.separator();
-                reliability_ui(ui, &reliability_bins(&pairs, 15), m.ece);
+                if let Some(charts) = &s.charts {
+                    histogram_ui(ui, &charts.histogram);
+                    ui.separator();
+                    reliability_ui(ui, &charts.reliability, m.ece);
+                }
                 ui.data_mut(|d| d.insert_temp(id, st));
             });
         });
@@ -186,29 +187,6 @@ fn class_table_ui(
         });
 }
 
-/// (confidence, correct) of every predicted sample with a confidence.
-fn confidence_pairs(s: &Session) -> Vec<(f32, bool)> {
-    let Some(p) = &s.preds else { return Vec::new() };
-    s.dataset
-        .samples
-        .iter()
-        .enumerate()
-        .filter_map(|(i, _smp)| {
-            p.prediction(i).and_then(|pr| {
-                pr.confidence.map(|c| {
-                    (
-                        c,
-                        pr.predicted
-                            == Predicted::Class(super::super::gallery_view::label_of(
-                                &s.dataset, &s.truth, i,
-                            )),
-                    )
-                })
-            })
-        })
-        .collect()
-}
-
 fn chart_rect(ui: &mut egui::Ui, height: f32) -> Rect {
     let (rect, _) = ui.allocate_exact_size(
         vec2(ui.available_width().min(400.0), height),
@@ -219,19 +197,15 @@ fn chart_rect(ui: &mut egui::Ui, height: f32) -> Rect {
     rect.shrink(6.0)
 }
 
-fn histogram_ui(ui: &mut egui::Ui, pairs: &[(f32, bool)]) {
+fn histogram_ui(ui: &mut egui::Ui, bins: &[(u32, u32)]) {
     ui.strong("Confidence histogram");
     ui.horizontal(|ui| {
         ui.colored_label(Color32::from_rgb(60, 160, 90), "correct");
         ui.colored_label(Color32::from_rgb(210, 70, 60), "wrong");
     });
-    const BINS: usize = 20;
-    let mut correct = [0u32; BINS];
-    let mut wrong = [0u32; BINS];
-    for &(c, ok) in pairs {
-        let b = ((c * BINS as f32) as usize).min(BINS - 1);
-        if ok { correct[b] += 1 } else { wrong[b] += 1 }
-    }
+    const BINS: usize = super::super::chart_data::HISTOGRAM_BINS;
+    let correct: Vec<u32> = bins.iter().map(|b| b.0).collect();
+    let wrong: Vec<u32> = bins.iter().map(|b| b.1).collect();
     let rect = chart_rect(ui, 110.0);
     let painter = ui.painter();
     let max = (0..BINS)
@@ -244,20 +218,20 @@ fn histogram_ui(ui: &mut egui::Ui, pairs: &[(f32, bool)]) {
         let x = rect.left() + b as f32 * w;
         let hc = rect.height() * correct[b] as f32 / max;
         let hw = rect.height() * wrong[b] as f32 / max;
-        painter.rect_filled(
-            Rect::from_min_max(
-                pos2(x + 1.0, rect.bottom() - hc),
-                pos2(x + w - 1.0, rect.bottom()),
-            ),
-            0.0,
+        bar(
+            painter,
+            x,
+            w,
+            rect.bottom() - hc,
+            rect.bottom(),
             Color32::from_rgb(60, 160, 90),
         );
-        painter.rect_filled(
-            Rect::from_min_max(
-                pos2(x + 1.0, rect.bottom() - hc - hw),
-                pos2(x + w - 1.0, rect.bottom() - hc),
-            ),
-            0.0,
+        bar(
+            painter,
+            x,
+            w,
+            rect.bottom() - hc - hw,
+            rect.bottom() - hc,
             Color32::from_rgb(210, 70, 60),
         );
     }
@@ -290,12 +264,12 @@ fn reliability_ui(ui: &mut egui::Ui, bins: &[ReliabilityBin], ece: f64) {
         }
         let x = rect.left() + k as f32 * w;
         let h = rect.height() * b.accuracy;
-        painter.rect_filled(
-            Rect::from_min_max(
-                pos2(x + 1.0, rect.bottom() - h),
-                pos2(x + w - 1.0, rect.bottom()),
-            ),
-            0.0,
+        bar(
+            painter,
+            x,
+            w,
+            rect.bottom() - h,
+            rect.bottom(),
             Color32::from_rgb(70, 120, 200),
         );
     }
@@ -306,13 +280,10 @@ fn reliability_ui(ui: &mut egui::Ui, bins: &[ReliabilityBin], ece: f64) {
 }
 
 fn before_after_ui(ui: &mut egui::Ui, before: &Metrics, after: &Metrics, s: &Session) {
-    let state = s.curator.as_ref().map(|c| c.state());
-    let num_excluded = s.truth.iter().filter(|t| t.is_none()).count();
-    let num_relabeled = state.map_or(0, |st| {
-        (0..s.dataset.samples.len())
-            .filter(|&i| crate::curation::is_relabeled(&s.dataset, st, i))
-            .count()
-    });
+    let (num_relabeled, num_excluded) = s
+        .charts
+        .as_ref()
+        .map_or((0, 0), |c| (c.num_relabeled, c.num_excluded));
     ui.separator();
     ui.strong("Before edits / after edits");
     egui::Grid::new("before_after")
@@ -335,4 +306,13 @@ fn before_after_ui(ui: &mut egui::Ui, before: &Metrics, after: &Metrics, s: &Ses
     ui.label(format!(
         "{num_relabeled} relabeled, {num_excluded} excluded"
     ));
+}
+
+/// One bar of a chart: the column starting at `x` of width `w`, from `top` to `bottom`.
+fn bar(painter: &egui::Painter, x: f32, w: f32, top: f32, bottom: f32, color: Color32) {
+    painter.rect_filled(
+        Rect::from_min_max(pos2(x + 1.0, top), pos2(x + w - 1.0, bottom)),
+        0.0,
+        color,
+    );
 }
