@@ -5,49 +5,13 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use common::ui::{app_on_fashion_subset, predictions_done, step_until};
+
+use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use labelscope::app::{LabelscopeApp, StartupArgs};
-use labelscope::model::BackendKind;
-
-fn app_on_fashion_subset(dir: &std::path::Path) -> Harness<'static, LabelscopeApp> {
-    common::fashion_subset(dir, 6);
-    let args = StartupArgs {
-        dataset: Some(dir.to_path_buf()),
-        model: Some(common::repo().join("assets/models/fashion_cnn.onnx")),
-        backend: Some(BackendKind::Tract),
-        ..Default::default()
-    };
-    Harness::builder()
-        .with_size([1400.0, 900.0])
-        .build_eframe(move |cc| LabelscopeApp::new(&cc.egui_ctx, None, args))
-}
-
-/// Steps the harness until `done` holds, failing after `timeout`.
-fn step_until(
-    h: &mut Harness<'_, LabelscopeApp>,
-    timeout: Duration,
-    done: impl Fn(&LabelscopeApp) -> bool,
-) {
-    let start = Instant::now();
-    while !done(h.state()) {
-        assert!(
-            start.elapsed() < timeout,
-            "condition not reached within {timeout:?}"
-        );
-        h.step();
-        std::thread::yield_now();
-    }
-    h.run_steps(3);
-}
-
-fn predictions_done(app: &LabelscopeApp) -> bool {
-    app.session
-        .as_ref()
-        .is_some_and(|s| s.job.is_none() && s.metrics.is_some())
-}
+use labelscope::app::LabelscopeApp;
 
 #[test]
 fn confusion_cell_click_filters_the_gallery_to_exactly_those_samples() {
@@ -207,83 +171,5 @@ fn a_frame_on_100k_samples_lays_out_only_the_visible_cells() {
         h.query_all_by_label(&format!("{:.2}%", acc * 100.0))
             .count()
             >= 1
-    );
-}
-
-#[test]
-fn digit_relabels_x_excludes_and_ctrl_z_restores() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut h = app_on_fashion_subset(dir.path());
-    step_until(&mut h, Duration::from_secs(120), predictions_done);
-    // Select the first sample and relabel it to the class it was predicted as (or class 2).
-    h.key_press(egui::Key::ArrowRight);
-    h.run_steps(2);
-    let (i, target, acc_before) = {
-        let s = h.state().session.as_ref().unwrap();
-        let i = s.selected().unwrap();
-        let target = match s.preds.as_ref().unwrap().prediction(i).unwrap().predicted {
-            labelscope::eval::Predicted::Class(c) if c != s.dataset.samples[i].label => c.0,
-            _ => (s.dataset.samples[i].label.0 + 1) % 10,
-        };
-        (i, target, s.metrics.as_ref().unwrap().accuracy)
-    };
-    let digit = [
-        egui::Key::Num1,
-        egui::Key::Num2,
-        egui::Key::Num3,
-        egui::Key::Num4,
-        egui::Key::Num5,
-        egui::Key::Num6,
-        egui::Key::Num7,
-        egui::Key::Num8,
-        egui::Key::Num9,
-        egui::Key::Num0,
-    ][target as usize];
-    h.key_press(digit);
-    h.run_steps(3);
-    {
-        let s = h.state().session.as_ref().unwrap();
-        assert_eq!(s.truth[i].map(|c| c.0), Some(target), "the label changed");
-        assert_eq!(s.cursor, Some(1), "auto-advance to the next sample");
-        assert!(
-            s.metrics_before.is_some(),
-            "before/after comparison appears"
-        );
-        assert_ne!(
-            s.metrics.as_ref().unwrap().accuracy,
-            acc_before,
-            "metrics follow the edit"
-        );
-    }
-    // Exclude the sample now selected: X asks the reason once.
-    let j = h.state().session.as_ref().unwrap().selected().unwrap();
-    h.key_press(egui::Key::X);
-    h.run_steps(2);
-    assert!(h.state().exclude_prompt);
-    h.get_by_label_contains("watermark/text").click();
-    h.run_steps(3);
-    {
-        let s = h.state().session.as_ref().unwrap();
-        assert_eq!(s.truth[j], None, "excluded");
-        assert!(!s.order.contains(&j), "hidden under the default filter");
-        assert_eq!(s.metrics.as_ref().unwrap().num_samples, 59);
-    }
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
-    h.run_steps(3);
-    let s = h.state().session.as_ref().unwrap();
-    assert!(s.truth[j].is_some(), "Ctrl+Z restores it");
-    assert!(s.order.contains(&j));
-    // Every decision is in the journal: a fresh replay sees the relabel.
-    let (state, _) =
-        labelscope::curation::Journal::read_state(&dir.path().join(".labelscope")).unwrap();
-    assert_eq!(
-        state.samples().len(),
-        1,
-        "the relabel is kept; the undone exclusion leaves no entry"
-    );
-    assert!(
-        state
-            .get(&s.dataset.samples[i].id.0)
-            .is_some_and(|e| e.label.is_some())
     );
 }

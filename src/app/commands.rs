@@ -33,16 +33,35 @@ pub enum AppCommand {
     CloseDetail,
     /// Show or hide the keyboard help.
     ToggleHelp,
-    /// Relabel the selection to this class.
+    /// Mark or unmark the sample at this position (Ctrl-click, Space); it also becomes the
+    /// selection.
+    ToggleMark(usize),
+    /// Mark everything from the selection to this position (Shift-click).
+    MarkRange(usize),
+    /// Mark every sample of the current filter.
+    MarkAll,
+    /// Clear the marks.
+    ClearMarks,
+    /// Relabel the edit targets (marked samples, else the selection) to this class.
     Relabel(crate::dataset::ClassId),
-    /// Exclude the selection: ask for the reason (or use the remembered one).
+    /// Open the quick-pick list of labels, typed by name.
+    AskRelabel,
+    /// Exclude the edit targets: ask for the reason (or use the remembered one).
     AskExclude,
-    /// Exclude the selection with this reason (remembered for the session).
+    /// Exclude the edit targets with this reason (remembered for the session).
     Exclude(String),
-    /// Close the exclusion-reason prompt.
-    CancelPrompt,
-    /// Include the selection again.
+    /// Include the edit targets again.
     Include,
+    /// Open the tag prompt.
+    AskTag,
+    /// Tag the edit targets.
+    AddTag(String),
+    /// Remove a tag from the edit targets.
+    RemoveTag(String),
+    /// Apply the edit waiting for confirmation.
+    ConfirmEdit,
+    /// Close the open prompt without doing anything.
+    CancelPrompt,
     /// Undo the last edit.
     Undo,
     /// Redo the last undone edit.

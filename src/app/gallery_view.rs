@@ -1,6 +1,7 @@
 //! Which samples the gallery shows, in which order: filters and sort keys as plain data, and the
 //! function that computes the visible order (run only when something changed, never per frame).
 
+use crate::curation::{CurationState, is_relabeled};
 use crate::dataset::{ClassId, Dataset};
 use crate::eval::{Entry, Predicted, PredictionSet};
 
@@ -64,6 +65,50 @@ pub enum ExcludedView {
     All,
 }
 
+/// Filter on the curation state of a sample.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum EditFilter {
+    /// No condition.
+    #[default]
+    Any,
+    /// Touched by any edit (relabel, exclusion or tag).
+    Edited,
+    /// Carries a label different from its original one.
+    Relabeled,
+    /// Never edited.
+    Unedited,
+    /// Carries this tag.
+    Tag(String),
+    /// Excluded for this reason (shown even when excluded samples are hidden).
+    Reason(String),
+}
+
+impl EditFilter {
+    /// Label for the UI.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Any => "All".into(),
+            Self::Edited => "Edited".into(),
+            Self::Relabeled => "Relabeled".into(),
+            Self::Unedited => "Not edited".into(),
+            Self::Tag(t) => format!("tag: {t}"),
+            Self::Reason(r) => format!("excluded: {r}"),
+        }
+    }
+
+    fn passes(&self, ds: &Dataset, edits: &CurationState, i: usize) -> bool {
+        let e = edits.get(&ds.samples[i].id.0);
+        match self {
+            Self::Any => true,
+            Self::Edited => e.is_some(),
+            Self::Unedited => e.is_none(),
+            Self::Relabeled => e.is_some() && is_relabeled(ds, edits, i),
+            Self::Tag(t) => e.is_some_and(|e| e.tags.contains(t)),
+            Self::Reason(r) => e.is_some_and(|e| e.excluded.as_deref() == Some(r.as_str())),
+        }
+    }
+}
+
 /// The gallery's filter.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Filter {
@@ -77,6 +122,8 @@ pub struct Filter {
     pub confidence: (f32, f32),
     /// Excluded samples.
     pub excluded: ExcludedView,
+    /// Curation state (edited, tag, exclusion reason).
+    pub edits: EditFilter,
 }
 
 impl Default for Filter {
@@ -87,6 +134,7 @@ impl Default for Filter {
             correctness: Correctness::All,
             confidence: (0.0, 1.0),
             excluded: ExcludedView::Hide,
+            edits: EditFilter::Any,
         }
     }
 }
@@ -124,21 +172,33 @@ pub fn loss(
     Some(-prob.max(1e-7).ln())
 }
 
-/// Whether sample `i` passes `f`; `truth` holds effective labels (`None` = excluded).
-pub fn passes(
-    ds: &Dataset,
-    truth: &[Option<ClassId>],
-    preds: Option<&PredictionSet>,
-    f: &Filter,
-    i: usize,
-) -> bool {
+/// What the gallery is computed from: the dataset, effective labels (`None` = excluded), the
+/// predictions and the edits.
+#[derive(Clone, Copy)]
+pub struct ViewInputs<'a> {
+    /// The dataset.
+    pub ds: &'a Dataset,
+    /// Effective labels.
+    pub truth: &'a [Option<ClassId>],
+    /// Predictions, if any.
+    pub preds: Option<&'a PredictionSet>,
+    /// Curation state.
+    pub edits: &'a CurationState,
+}
+
+/// Whether sample `i` passes `f`.
+pub fn passes(v: ViewInputs<'_>, f: &Filter, i: usize) -> bool {
+    let ViewInputs {
+        ds, truth, preds, ..
+    } = v;
     let excluded = truth.get(i).is_some_and(Option::is_none);
     let shown = match f.excluded {
+        _ if matches!(f.edits, EditFilter::Reason(_)) => true,
         ExcludedView::Hide => !excluded,
         ExcludedView::Only => excluded,
         ExcludedView::All => true,
     };
-    if !shown {
+    if !shown || !f.edits.passes(ds, v.edits, i) {
         return false;
     }
     let label = label_of(ds, truth, i);
@@ -170,15 +230,12 @@ pub fn passes(
 }
 
 /// Indices of the samples passing `filter`, sorted by `sort` (ties by file name).
-pub fn visible_order(
-    ds: &Dataset,
-    truth: &[Option<ClassId>],
-    preds: Option<&PredictionSet>,
-    filter: &Filter,
-    sort: SortKey,
-) -> Vec<usize> {
+pub fn visible_order(v: ViewInputs<'_>, filter: &Filter, sort: SortKey) -> Vec<usize> {
+    let ViewInputs {
+        ds, truth, preds, ..
+    } = v;
     let mut order: Vec<usize> = (0..ds.samples.len())
-        .filter(|&i| passes(ds, truth, preds, filter, i))
+        .filter(|&i| passes(v, filter, i))
         .collect();
     let conf = |i: usize| {
         preds
@@ -272,8 +329,23 @@ mod tests {
         (ds, set)
     }
 
+    fn vi<'a>(
+        ds: &'a Dataset,
+        truth: &'a [Option<ClassId>],
+        preds: Option<&'a PredictionSet>,
+        edits: &'a CurationState,
+    ) -> ViewInputs<'a> {
+        ViewInputs {
+            ds,
+            truth,
+            preds,
+            edits,
+        }
+    }
+
     #[test]
     fn filters_by_cell_correctness_and_confidence() {
+        let no_edits = CurationState::default();
         let (ds, set) = fixture();
         let truth: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
         let wrong = Filter {
@@ -281,7 +353,11 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            visible_order(&ds, &truth, Some(&set), &wrong, SortKey::FileName),
+            visible_order(
+                vi(&ds, &truth, Some(&set), &no_edits),
+                &wrong,
+                SortKey::FileName
+            ),
             vec![1]
         );
         let cell = Filter {
@@ -290,7 +366,11 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            visible_order(&ds, &truth, Some(&set), &cell, SortKey::FileName),
+            visible_order(
+                vi(&ds, &truth, Some(&set), &no_edits),
+                &cell,
+                SortKey::FileName
+            ),
             vec![1]
         );
         let confident = Filter {
@@ -298,7 +378,11 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            visible_order(&ds, &truth, Some(&set), &confident, SortKey::FileName),
+            visible_order(
+                vi(&ds, &truth, Some(&set), &no_edits),
+                &confident,
+                SortKey::FileName
+            ),
             vec![0]
         );
         let none = Filter {
@@ -306,7 +390,11 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            visible_order(&ds, &truth, Some(&set), &none, SortKey::FileName),
+            visible_order(
+                vi(&ds, &truth, Some(&set), &no_edits),
+                &none,
+                SortKey::FileName
+            ),
             vec![3]
         );
         assert_eq!(failure(Some(&set), 3), Some("bad: /x/3.png"));
@@ -314,24 +402,37 @@ mod tests {
 
     #[test]
     fn sorts_by_loss_and_confidence() {
+        let no_edits = CurationState::default();
         let (ds, set) = fixture();
         let mut truth: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
         let all = Filter::default();
         // Loss: sample 1 (p(a)=0.4) > sample 2 (p(b)=0.8) > sample 0 (p(a)=0.9); failed last.
         assert_eq!(
-            visible_order(&ds, &truth, Some(&set), &all, SortKey::LossDesc),
+            visible_order(
+                vi(&ds, &truth, Some(&set), &no_edits),
+                &all,
+                SortKey::LossDesc
+            ),
             vec![1, 2, 0, 3]
         );
         assert_eq!(
-            visible_order(&ds, &truth, Some(&set), &all, SortKey::ConfidenceAsc),
+            visible_order(
+                vi(&ds, &truth, Some(&set), &no_edits),
+                &all,
+                SortKey::ConfidenceAsc
+            ),
             vec![1, 2, 0, 3]
         );
         assert_eq!(
-            visible_order(&ds, &truth, Some(&set), &all, SortKey::ConfidenceDesc),
+            visible_order(
+                vi(&ds, &truth, Some(&set), &no_edits),
+                &all,
+                SortKey::ConfidenceDesc
+            ),
             vec![0, 2, 1, 3]
         );
         assert_eq!(
-            visible_order(&ds, &truth, None, &all, SortKey::LossDesc),
+            visible_order(vi(&ds, &truth, None, &no_edits), &all, SortKey::LossDesc),
             vec![0, 1, 2, 3]
         );
         // Relabelling sample 1 to `b` (p = 0.6) makes it correct; excluding sample 0 hides it.
@@ -341,9 +442,20 @@ mod tests {
             correctness: Correctness::Wrong,
             ..Default::default()
         };
-        assert!(visible_order(&ds, &truth, Some(&set), &wrong, SortKey::FileName).is_empty());
+        assert!(
+            visible_order(
+                vi(&ds, &truth, Some(&set), &no_edits),
+                &wrong,
+                SortKey::FileName
+            )
+            .is_empty()
+        );
         assert_eq!(
-            visible_order(&ds, &truth, Some(&set), &all, SortKey::FileName),
+            visible_order(
+                vi(&ds, &truth, Some(&set), &no_edits),
+                &all,
+                SortKey::FileName
+            ),
             vec![1, 2, 3]
         );
         let only = Filter {
@@ -351,8 +463,46 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            visible_order(&ds, &truth, Some(&set), &only, SortKey::FileName),
+            visible_order(
+                vi(&ds, &truth, Some(&set), &no_edits),
+                &only,
+                SortKey::FileName
+            ),
             vec![0]
         );
+    }
+
+    #[test]
+    fn filters_by_edit_state_tag_and_reason() {
+        use crate::curation::Action;
+        let (ds, set) = fixture();
+        let mut edits = CurationState::default();
+        let relabel = Action::Relabel {
+            label: Some("b".into()),
+        };
+        edits.apply(edits.make_edit(["0.png".to_string()], relabel));
+        let tag = Action::AddTag {
+            tag: "blurry".into(),
+        };
+        edits.apply(edits.make_edit(["1.png".to_string(), "2.png".to_string()], tag));
+        let exclude = Action::Exclude {
+            reason: "watermark/text".into(),
+        };
+        edits.apply(edits.make_edit(["2.png".to_string()], exclude));
+        let truth = crate::curation::effective_labels(&ds, &edits);
+        let v = vi(&ds, &truth, Some(&set), &edits);
+        let with = |e: EditFilter| Filter {
+            edits: e,
+            ..Default::default()
+        };
+        let order = |f: Filter| visible_order(v, &f, SortKey::FileName);
+        assert_eq!(order(with(EditFilter::Edited)), vec![0, 1]);
+        assert_eq!(order(with(EditFilter::Relabeled)), vec![0]);
+        assert_eq!(order(with(EditFilter::Unedited)), vec![3]);
+        assert_eq!(order(with(EditFilter::Tag("blurry".into()))), vec![1]);
+        // A reason filter shows excluded samples even though they are hidden by default.
+        let reason = EditFilter::Reason("watermark/text".into());
+        assert_eq!(order(with(reason)), vec![2]);
+        assert!(order(with(EditFilter::Reason("duplicate".into()))).is_empty());
     }
 }

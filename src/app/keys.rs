@@ -25,8 +25,17 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "1 .. 9, 0",
         "relabel to class 1..10 (numbers in the True filter list)",
     ),
+    (
+        "L",
+        "relabel by typing part of a label (any number of classes)",
+    ),
     ("X", "exclude (asks the reason once per session)"),
     ("I", "include again"),
+    ("T", "add a tag"),
+    ("Ctrl+click / Space", "mark or unmark a sample"),
+    ("Shift+click", "mark a range"),
+    ("Ctrl+A", "mark every sample of the filter"),
+    ("Esc", "clear the marks (edits apply to marked samples)"),
     ("Ctrl+Z", "undo"),
     ("Ctrl+Shift+Z / Ctrl+Y", "redo"),
     ("?", "show or hide this help"),
@@ -50,12 +59,16 @@ pub fn handle_keys(
     if pressed(Key::Escape) {
         out.push(if help_open {
             AppCommand::ToggleHelp
+        } else if session.is_some_and(|s| !s.marked.is_empty()) {
+            AppCommand::ClearMarks
         } else {
             AppCommand::CloseDetail
         });
         let _ = detail_open;
     }
     let Some(s) = session else { return };
+    // Edit keys first: undo must work when the filter shows nothing (everything excluded).
+    edit_keys(ctx, s, out);
     let n = s.order.len();
     if n == 0 {
         return;
@@ -95,7 +108,6 @@ pub fn handle_keys(
     if pressed(Key::Enter) {
         out.push(AppCommand::OpenDetail);
     }
-    edit_keys(ctx, s, out);
 }
 
 fn edit_keys(ctx: &egui::Context, s: &Session, out: &mut Vec<AppCommand>) {
@@ -110,8 +122,21 @@ fn edit_keys(ctx: &egui::Context, s: &Session, out: &mut Vec<AppCommand>) {
             });
         } else if pressed(Key::Y) {
             out.push(AppCommand::Redo);
+        } else if pressed(Key::A) {
+            out.push(AppCommand::MarkAll);
         }
         return;
+    }
+    if pressed(Key::Space)
+        && let Some(pos) = s.cursor
+    {
+        out.push(AppCommand::ToggleMark(pos));
+    }
+    if pressed(Key::L) {
+        out.push(AppCommand::AskRelabel);
+    }
+    if pressed(Key::T) {
+        out.push(AppCommand::AskTag);
     }
     const DIGITS: [Key; 10] = [
         Key::Num1,

@@ -52,6 +52,19 @@ pub const THUMB_PX: u32 = 160;
 /// Most thumbnail textures kept at once: 1,500 x 160 x 160 x 4 bytes is at most ~150 MB.
 pub const THUMB_BUDGET: usize = 1500;
 
+/// A small modal question; its text buffers live here between frames.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Prompt {
+    /// Why exclude?
+    Exclude,
+    /// Which tag? (text typed so far)
+    Tag(String),
+    /// Which label? (text typed so far)
+    Relabel(String),
+    /// Apply this edit to this many samples?
+    Confirm(crate::curation::Action, usize),
+}
+
 /// The application.
 pub struct LabelscopeApp {
     /// The open dataset, if any.
@@ -65,8 +78,8 @@ pub struct LabelscopeApp {
     pub detail_open: bool,
     /// Help overlay visible.
     pub help_open: bool,
-    /// The exclusion-reason prompt is open.
-    pub exclude_prompt: bool,
+    /// The open prompt (exclusion reason, tag, label quick-pick, bulk-edit confirmation).
+    pub prompt: Option<Prompt>,
     backend: BackendKind,
     commands: Vec<AppCommand>,
     detail: panels::detail::DetailCache,
@@ -114,7 +127,7 @@ impl LabelscopeApp {
             open_error: None,
             detail_open: false,
             help_open: false,
-            exclude_prompt: false,
+            prompt: None,
             backend,
             commands: Vec::new(),
             detail: Default::default(),
@@ -215,39 +228,91 @@ impl LabelscopeApp {
             }
             AppCommand::CloseDetail => self.detail_open = false,
             AppCommand::ToggleHelp => self.help_open = !self.help_open,
-            AppCommand::Relabel(c) => {
+            AppCommand::ToggleMark(pos) => {
                 if let Some(s) = &mut self.session {
-                    let label = s.dataset.class_name(c).to_string();
-                    s.edit_selected(
-                        crate::curation::Action::Relabel { label: Some(label) },
-                        true,
-                    );
+                    s.toggle_mark(pos);
+                    s.cursor = (pos < s.order.len()).then_some(pos).or(s.cursor);
                 }
             }
-            AppCommand::AskExclude => {
-                self.exclude_prompt = self
-                    .session
-                    .as_ref()
-                    .is_some_and(|s| s.selected().is_some());
+            AppCommand::MarkRange(pos) => {
+                if let Some(s) = &mut self.session {
+                    s.mark_range(pos);
+                    s.cursor = (pos < s.order.len()).then_some(pos).or(s.cursor);
+                }
             }
+            AppCommand::MarkAll => {
+                if let Some(s) = &mut self.session {
+                    s.mark_all();
+                }
+            }
+            AppCommand::ClearMarks => {
+                if let Some(s) = &mut self.session {
+                    s.marked.clear();
+                }
+            }
+            AppCommand::Relabel(c) => {
+                if let Some(s) = &self.session {
+                    let label = s.dataset.class_name(c).to_string();
+                    self.request_edit(crate::curation::Action::Relabel { label: Some(label) });
+                }
+            }
+            AppCommand::AskRelabel => self.ask(Prompt::Relabel(String::new())),
+            AppCommand::AskExclude => self.ask(Prompt::Exclude),
+            AppCommand::AskTag => self.ask(Prompt::Tag(String::new())),
             AppCommand::Exclude(reason) => {
-                self.exclude_prompt = false;
                 if let Some(s) = &mut self.session {
                     s.exclude_reason = Some(reason.clone());
-                    s.edit_selected(crate::curation::Action::Exclude { reason }, true);
+                }
+                self.request_edit(crate::curation::Action::Exclude { reason });
+            }
+            AppCommand::Include => self.request_edit(crate::curation::Action::Include),
+            AppCommand::AddTag(tag) => {
+                let tag = tag.trim().to_string();
+                if !tag.is_empty() {
+                    self.request_edit(crate::curation::Action::AddTag { tag });
                 }
             }
-            AppCommand::CancelPrompt => self.exclude_prompt = false,
-            AppCommand::Include => {
-                if let Some(s) = &mut self.session {
-                    s.edit_selected(crate::curation::Action::Include, true);
+            AppCommand::RemoveTag(tag) => {
+                self.request_edit(crate::curation::Action::RemoveTag { tag })
+            }
+            AppCommand::ConfirmEdit => {
+                if let Some(Prompt::Confirm(action, _)) = self.prompt.take()
+                    && let Some(s) = &mut self.session
+                {
+                    s.edit_targets_now(action, true);
                 }
             }
+            AppCommand::CancelPrompt => self.prompt = None,
             AppCommand::Undo | AppCommand::Redo => {
                 if let Some(s) = &mut self.session {
                     s.undo_redo(cmd_is_redo);
                 }
             }
+        }
+    }
+
+    /// Opens `prompt` when there is something to edit.
+    fn ask(&mut self, prompt: Prompt) {
+        let has_targets = self
+            .session
+            .as_ref()
+            .is_some_and(|s| !s.edit_targets().is_empty());
+        self.prompt = has_targets.then_some(prompt);
+    }
+
+    /// Applies `action` to the edit targets, asking first when it touches many samples.
+    fn request_edit(&mut self, action: crate::curation::Action) {
+        self.prompt = None;
+        let Some(s) = &mut self.session else { return };
+        let n = s.edit_targets().len();
+        if n > session_edits::CONFIRM_ABOVE {
+            self.prompt = Some(Prompt::Confirm(action, n));
+        } else {
+            let advance = !matches!(
+                action,
+                crate::curation::Action::AddTag { .. } | crate::curation::Action::RemoveTag { .. }
+            );
+            s.edit_targets_now(action, advance);
         }
     }
 
@@ -282,7 +347,7 @@ impl eframe::App for LabelscopeApp {
                 });
             }
         }
-        let session_for_keys = if self.exclude_prompt {
+        let session_for_keys = if self.prompt.is_some() {
             None
         } else {
             self.session.as_ref()
@@ -329,8 +394,8 @@ impl eframe::App for LabelscopeApp {
         if self.help_open {
             panels::help::help_ui(ui.ctx(), &mut self.commands);
         }
-        if self.exclude_prompt {
-            panels::help::exclude_reason_ui(ui.ctx(), &mut self.commands);
+        if let (Some(prompt), Some(s)) = (&mut self.prompt, &self.session) {
+            panels::prompts::prompt_ui(ui.ctx(), prompt, s, &mut self.commands);
         }
         self.drain_commands();
     }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::gallery_view::{Filter, SortKey, visible_order};
+use super::gallery_view::{Filter, SortKey, ViewInputs, visible_order};
 use crate::dataset::{Dataset, OpenOptions, open_dataset};
 use crate::eval::{
     Entry, Metrics, PredictionSet, compute_metrics, import_predictions, predictions_from_probs,
@@ -62,6 +62,9 @@ pub struct Session {
     pub charts: Option<super::chart_data::ChartData>,
     /// Exclusion reason remembered for this session (`X` asks once).
     pub exclude_reason: Option<String>,
+    /// Multi-selection (sample indices, kept across filter changes); edits apply to it when
+    /// it is not empty, else to the selected sample.
+    pub marked: std::collections::BTreeSet<usize>,
     order_dirty: bool,
     metrics_dirty: bool,
     last_metrics: Instant,
@@ -86,6 +89,7 @@ impl Session {
             metrics_before: None,
             charts: None,
             exclude_reason: None,
+            marked: Default::default(),
             dataset: Arc::new(dataset),
             model: None,
             preds: None,
@@ -255,13 +259,13 @@ impl Session {
     pub fn refresh(&mut self) {
         if self.order_dirty {
             let selected = self.selected();
-            self.order = visible_order(
-                &self.dataset,
-                &self.truth,
-                self.preds.as_ref(),
-                &self.filter,
-                self.sort,
-            );
+            let inputs = ViewInputs {
+                ds: &self.dataset,
+                truth: &self.truth,
+                preds: self.preds.as_ref(),
+                edits: self.edits(),
+            };
+            self.order = visible_order(inputs, &self.filter, self.sort);
             self.cursor = selected.and_then(|s| self.order.iter().position(|&i| i == s));
             self.order_dirty = false;
         }

@@ -1,8 +1,12 @@
-//! Curation in the window: relabel, exclude, include, undo/redo on the selected sample, each
-//! journaled (flushed and synced) before the gallery and metrics show it, with auto-advance.
+//! Curation in the window: relabel, exclude, include, tag and undo/redo on the marked samples
+//! (or the selected one), each journaled (flushed and synced) before the gallery and metrics
+//! show it, with auto-advance; and the multi-selection itself.
 
 use super::session::Session;
 use crate::curation::{Action, Curator, effective_labels};
+
+/// Edits touching more samples than this ask for confirmation first.
+pub const CONFIRM_ABOVE: usize = 50;
 
 impl Session {
     /// Opens the dataset's edit journal (replaying earlier edits). Failure (another instance
@@ -20,21 +24,34 @@ impl Session {
         }
     }
 
-    /// Applies `action` to the selected sample, then moves to the next sample of the filter
-    /// when `advance` is set.
-    pub fn edit_selected(&mut self, action: Action, advance: bool) {
-        let (Some(i), Some(pos)) = (self.selected(), self.cursor) else {
+    /// The samples the next edit applies to: the marked ones, else the selected one.
+    pub fn edit_targets(&self) -> Vec<usize> {
+        if self.marked.is_empty() {
+            self.selected().into_iter().collect()
+        } else {
+            self.marked.iter().copied().collect()
+        }
+    }
+
+    /// Applies `action` to the edit targets. With a single selected sample and `advance`, moves
+    /// to the next sample of the filter; a bulk edit clears the marks.
+    pub fn edit_targets_now(&mut self, action: Action, advance: bool) {
+        let targets = self.edit_targets();
+        if targets.is_empty() {
             return;
-        };
+        }
         let Some(curator) = &mut self.curator else {
             self.error = Some("editing is off for this dataset".into());
             return;
         };
-        if let Err(e) = curator.edit(&self.dataset, &[i], action) {
+        if let Err(e) = curator.edit(&self.dataset, &targets, action) {
             self.error = Some(format!("edit not saved: {e}"));
             return;
         }
-        self.after_edit(i, pos, advance);
+        let bulk = !self.marked.is_empty();
+        self.marked.clear();
+        let (i, pos) = (self.selected(), self.cursor);
+        self.after_edit(i, pos, advance && !bulk);
     }
 
     /// Undoes (or redoes) the last edit.
@@ -46,16 +63,7 @@ impl Session {
         match result {
             Ok(true) => {
                 let (i, pos) = (self.selected(), self.cursor);
-                self.truth = effective_labels(&self.dataset, self.edits());
-                self.changed();
-                self.refresh();
-                if let (Some(i), Some(pos)) = (i, pos) {
-                    self.cursor = self
-                        .order
-                        .iter()
-                        .position(|&k| k == i)
-                        .or(Some(pos.min(self.order.len().saturating_sub(1))));
-                }
+                self.after_edit(i, pos, false);
             }
             Ok(false) => {}
             Err(e) => self.error = Some(format!("undo not saved: {e}")),
@@ -71,10 +79,49 @@ impl Session {
             .map_or_else(|| EMPTY.get_or_init(Default::default), |c| c.state())
     }
 
-    fn after_edit(&mut self, i: usize, pos: usize, advance: bool) {
+    /// Every tag and every exclusion reason in use, sorted (for the filter and tag prompts).
+    pub fn tags_and_reasons(&self) -> (Vec<String>, Vec<String>) {
+        let mut tags = std::collections::BTreeSet::new();
+        let mut reasons = std::collections::BTreeSet::new();
+        for e in self.edits().samples().values() {
+            tags.extend(e.tags.iter().cloned());
+            reasons.extend(e.excluded.iter().cloned());
+        }
+        (tags.into_iter().collect(), reasons.into_iter().collect())
+    }
+
+    /// Marks or unmarks the sample at gallery position `pos` (Ctrl-click, Space).
+    pub fn toggle_mark(&mut self, pos: usize) {
+        if let Some(&i) = self.order.get(pos)
+            && !self.marked.remove(&i)
+        {
+            self.marked.insert(i);
+        }
+    }
+
+    /// Marks every sample between the selection and `pos` (Shift-click).
+    pub fn mark_range(&mut self, pos: usize) {
+        let from = self.cursor.unwrap_or(pos);
+        let (a, b) = (from.min(pos), from.max(pos));
+        let end = (b + 1).min(self.order.len());
+        self.marked
+            .extend(self.order.get(a..end).unwrap_or_default());
+    }
+
+    /// Marks every sample of the current filter.
+    pub fn mark_all(&mut self) {
+        self.marked.extend(self.order.iter().copied());
+    }
+
+    /// Keeps the selection on sample `i` (or its old position when it left the filter) after
+    /// the labels changed, moving one on when `advance` is set.
+    fn after_edit(&mut self, i: Option<usize>, pos: Option<usize>, advance: bool) {
         self.truth = effective_labels(&self.dataset, self.edits());
         self.changed();
         self.refresh();
+        let (Some(i), Some(pos)) = (i, pos) else {
+            return;
+        };
         let n = self.order.len();
         self.cursor = match self.order.iter().position(|&k| k == i) {
             Some(p) if advance => Some((p + 1).min(n.saturating_sub(1))),

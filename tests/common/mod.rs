@@ -3,6 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+#[cfg(feature = "gui")]
+pub mod ui;
+
 /// The crate's root folder.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

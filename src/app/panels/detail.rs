@@ -116,17 +116,7 @@ pub fn detail_panel_ui(
         egui::ScrollArea::vertical().show(ui, |ui| {
             let label = super::super::gallery_view::label_of(&s.dataset, &s.truth, i);
             ui.label(format!("Label: {}", s.dataset.class_name(label)));
-            if let Some(e) = s.curator.as_ref().and_then(|c| c.state().get(&smp.id.0)) {
-                if label != smp.label {
-                    ui.label(format!("Original label: {}", s.dataset.class_name(smp.label)));
-                }
-                if let Some(reason) = &e.excluded {
-                    ui.colored_label(ui.visuals().warn_fg_color, format!("Excluded: {reason}"));
-                }
-                if let Some(c) = &s.curator {
-                    ui.weak(format!("{} edit(s) in this sample's history (undo with Ctrl+Z)", c.state().history_of(&smp.id.0).count()));
-                }
-            }
+            edits_ui(ui, s, i, label, out);
             if let Some(split) = &smp.split {
                 ui.label(format!("Split: {split}"));
             }
@@ -194,5 +184,64 @@ fn top_k_ui(ui: &mut egui::Ui, s: &Session, probs: &[f32]) {
                 .desired_width(260.0)
                 .text(format!("{name}: {:.1}%", probs[k] * 100.0)),
         );
+    }
+}
+
+/// Original label, exclusion, tags (removable) and the sample's edit history, newest first.
+fn edits_ui(
+    ui: &mut egui::Ui,
+    s: &Session,
+    i: usize,
+    label: crate::dataset::ClassId,
+    out: &mut Vec<AppCommand>,
+) {
+    let smp = &s.dataset.samples[i];
+    let state = s.edits();
+    let Some(e) = state.get(&smp.id.0) else {
+        return;
+    };
+    if label != smp.label {
+        ui.label(format!(
+            "Original label: {}",
+            s.dataset.class_name(smp.label)
+        ));
+    }
+    if let Some(reason) = &e.excluded {
+        ui.colored_label(ui.visuals().warn_fg_color, format!("Excluded: {reason}"));
+    }
+    if !e.tags.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Tags:");
+            for t in &e.tags {
+                if ui
+                    .button(format!("{t} ×"))
+                    .on_hover_text("Remove this tag")
+                    .clicked()
+                {
+                    out.push(AppCommand::RemoveTag(t.clone()));
+                }
+            }
+        });
+    }
+    let history: Vec<_> = state.history_of(&smp.id.0).collect();
+    if !history.is_empty() {
+        egui::CollapsingHeader::new(format!("Edit history ({})", history.len()))
+            .default_open(true)
+            .show(ui, |ui| {
+                for (k, edit) in history.iter().enumerate().rev() {
+                    let others = edit.ids.len() - 1;
+                    let bulk = if others > 0 {
+                        format!(" (with {others} other samples)")
+                    } else {
+                        String::new()
+                    };
+                    ui.label(format!(
+                        "{}. {}{bulk}",
+                        k + 1,
+                        super::prompts::describe(&edit.action)
+                    ));
+                }
+                ui.weak("Ctrl+Z undoes the most recent edit of the dataset.");
+            });
     }
 }

@@ -5,7 +5,7 @@
 use egui::{Align2, Color32, FontId, Rect, Role, Sense, Stroke, Vec2, WidgetInfo, pos2, vec2};
 
 use super::super::commands::AppCommand;
-use super::super::gallery_view::{Correctness, ExcludedView, Filter, SortKey, failure};
+use super::super::gallery_view::{Correctness, EditFilter, ExcludedView, Filter, SortKey, failure};
 use super::super::keys::grid_shape_id;
 use super::super::session::Session;
 use super::super::thumbnails::Thumbnails;
@@ -117,6 +117,26 @@ fn filter_bar_ui(ui: &mut egui::Ui, s: &Session, thumb_size: &mut f32, out: &mut
             })
             .response
             .labelled_by(l_excl.id);
+        let l_edits = ui.label("Edits");
+        egui::ComboBox::from_id_salt("filter_edits")
+            .selected_text(f.edits.label())
+            .show_ui(ui, |ui| {
+                let (tags, reasons) = s.tags_and_reasons();
+                let fixed = [
+                    EditFilter::Any,
+                    EditFilter::Edited,
+                    EditFilter::Relabeled,
+                    EditFilter::Unedited,
+                ];
+                let tags = tags.into_iter().map(EditFilter::Tag);
+                let reasons = reasons.into_iter().map(EditFilter::Reason);
+                for v in fixed.into_iter().chain(tags).chain(reasons) {
+                    let text = v.label();
+                    ui.selectable_value(&mut f.edits, v, text);
+                }
+            })
+            .response
+            .labelled_by(l_edits.id);
         let from = ui.label("Confidence from");
         ui.add(
             egui::DragValue::new(&mut f.confidence.0)
@@ -158,6 +178,21 @@ fn filter_bar_ui(ui: &mut egui::Ui, s: &Session, thumb_size: &mut f32, out: &mut
             s.order.len(),
             s.dataset.samples.len()
         ));
+        if !s.marked.is_empty() {
+            ui.colored_label(
+                Color32::from_rgb(40, 120, 230),
+                format!("{} marked: edits apply to them", s.marked.len()),
+            );
+            if ui.button("Clear marks").on_hover_text("Esc").clicked() {
+                out.push(AppCommand::ClearMarks);
+            }
+        } else if ui
+            .button("Mark all")
+            .on_hover_text("Mark every sample of the filter (Ctrl+A); then edit them at once")
+            .clicked()
+        {
+            out.push(AppCommand::MarkAll);
+        }
     });
     if f != s.filter {
         out.push(AppCommand::SetFilter(f));
@@ -334,10 +369,16 @@ fn cell_ui(
         let badge = match &e.excluded {
             Some(reason) => format!("excluded: {reason}"),
             None if crate::curation::is_relabeled(&s.dataset, s.edits(), i) => {
-                format!("edited (was {})", s.dataset.class_name(smp.label))
+                format!("was {}", s.dataset.class_name(smp.label))
             }
             None => String::new(),
         };
+        let tags = e.tags.iter().map(|t| format!("#{t}"));
+        let badge = std::iter::once(badge)
+            .filter(|b| !b.is_empty())
+            .chain(tags)
+            .collect::<Vec<_>>()
+            .join(" ");
         if !badge.is_empty() {
             let pos = pos2(img_rect.left() + 3.0, img_rect.bottom() - 14.0);
             let galley_rect = Rect::from_min_size(pos, vec2(img_rect.width() - 6.0, 13.0));
@@ -350,6 +391,22 @@ fn cell_ui(
                 Color32::from_rgb(250, 200, 80),
             );
         }
+    }
+    if s.marked.contains(&i) {
+        let c = pos2(img_rect.left() + 10.0, img_rect.top() + 10.0);
+        painter.circle_filled(c, 8.0, Color32::from_rgb(40, 120, 230));
+        let tick = [
+            c + vec2(-4.0, 0.0),
+            c + vec2(-1.0, 3.0),
+            c + vec2(4.0, -3.0),
+        ];
+        painter.line(tick.to_vec(), Stroke::new(2.0, Color32::WHITE));
+        painter.rect_stroke(
+            rect.shrink(2.0),
+            4.0,
+            Stroke::new(2.0, Color32::from_rgb(40, 120, 230)),
+            egui::StrokeKind::Inside,
+        );
     }
     if selected {
         painter.rect_stroke(
@@ -365,7 +422,14 @@ fn cell_ui(
     };
     if resp.clicked() {
         resp.surrender_focus();
-        out.push(AppCommand::SelectPosition(pos));
+        let m = ui.input(|i| i.modifiers);
+        out.push(if m.shift {
+            AppCommand::MarkRange(pos)
+        } else if m.command {
+            AppCommand::ToggleMark(pos)
+        } else {
+            AppCommand::SelectPosition(pos)
+        });
     }
     if resp.double_clicked() {
         out.push(AppCommand::OpenDetail);

@@ -5,4 +5,5 @@ pub mod detail;
 pub mod gallery;
 pub mod help;
 pub mod metrics;
+pub mod prompts;
 pub mod top_bar;

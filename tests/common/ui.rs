@@ -1,0 +1,47 @@
+//! Helpers for the window tests: the app on a Fashion subset with the bundled model, stepping.
+#![allow(clippy::unwrap_used)]
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use labelscope::app::{LabelscopeApp, StartupArgs};
+use labelscope::model::BackendKind;
+
+/// The app on 6 images per class of the Fashion sample (copied into `dir`), running the
+/// bundled CNN with tract.
+pub fn app_on_fashion_subset(dir: &std::path::Path) -> Harness<'static, LabelscopeApp> {
+    super::fashion_subset(dir, 6);
+    let args = StartupArgs {
+        dataset: Some(dir.to_path_buf()),
+        model: Some(super::repo().join("assets/models/fashion_cnn.onnx")),
+        backend: Some(BackendKind::Tract),
+        ..Default::default()
+    };
+    Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(move |cc| LabelscopeApp::new(&cc.egui_ctx, None, args))
+}
+
+/// Steps the harness until `done` holds, failing after `timeout`.
+pub fn step_until(
+    h: &mut Harness<'_, LabelscopeApp>,
+    timeout: Duration,
+    done: impl Fn(&LabelscopeApp) -> bool,
+) {
+    let start = Instant::now();
+    while !done(h.state()) {
+        assert!(
+            start.elapsed() < timeout,
+            "condition not reached within {timeout:?}"
+        );
+        h.step();
+        std::thread::yield_now();
+    }
+    h.run_steps(3);
+}
+
+pub fn predictions_done(app: &LabelscopeApp) -> bool {
+    app.session
+        .as_ref()
+        .is_some_and(|s| s.job.is_none() && s.metrics.is_some())
+}
