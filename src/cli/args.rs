@@ -31,6 +31,8 @@ pub enum Command {
     Edit(EditArgs),
     /// List the current effective edits, one row per edited sample.
     Edits(EditsArgs),
+    /// Export cleaned, stratified, seeded, leak-free splits (ImageFolder, manifests, HF, VLM JSONL).
+    Export(ExportArgs),
     /// Apply tag edits in a loop, printing `ack N` after each is durable (crash tests).
     #[command(hide = true)]
     EditStress(EditStressArgs),
@@ -235,4 +237,97 @@ pub struct EvaluateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+/// `labelscope export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// Target folder (must be absent or empty unless --force).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Fraction of each class for validation.
+    #[arg(long, default_value_t = 0.1)]
+    pub val_fraction: f64,
+    /// Fraction of each class for test.
+    #[arg(long, default_value_t = 0.0)]
+    pub test_fraction: f64,
+    /// Seed of the split.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Formats, comma separated: imagefolder, csv, parquet, hf, vlm-jsonl.
+    #[arg(long, value_delimiter = ',', default_value = "imagefolder,csv,parquet")]
+    pub format: Vec<String>,
+    /// How images get into the export.
+    #[arg(long, value_enum, default_value_t = LinkArg::Copy)]
+    pub link: LinkArg,
+    /// Keep the dataset's own split (samples without one are assigned).
+    #[arg(long)]
+    pub keep_splits: bool,
+    /// Replace a non-empty target, once the new export is complete.
+    #[arg(long)]
+    pub force: bool,
+    /// Class-imbalance handling in train.
+    #[arg(long, value_enum, default_value_t = BalanceArg::None)]
+    pub balance: BalanceArg,
+    /// Add the model's per-class probabilities (`prob_<label>`) to the manifests as soft labels.
+    #[arg(long)]
+    pub probs: bool,
+    /// Model whose predictions go into the manifests and report (or use --predictions).
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Predictions made elsewhere, for the manifests and report.
+    #[arg(long, conflicts_with = "model")]
+    pub predictions: Option<PathBuf>,
+    /// Perceptual-hash distance for near duplicates kept in one split (0: exact copies only).
+    #[arg(long, default_value_t = crate::problems::DEFAULT_NEAR_DISTANCE)]
+    pub near_duplicate_distance: u32,
+    /// Do not look for duplicates (a duplicate pair may then straddle train and val).
+    #[arg(long)]
+    pub no_duplicates: bool,
+    /// VLM JSONL answer: JSON `{"label": ...}` or the plain label.
+    #[arg(long, value_enum, default_value_t = VlmAnswer::Json)]
+    pub vlm_answer: VlmAnswer,
+    /// VLM JSONL system prompt template (`{labels}` is replaced by the label list).
+    #[arg(long)]
+    pub vlm_system: Option<String>,
+    /// VLM JSONL user prompt template.
+    #[arg(long)]
+    pub vlm_user: Option<String>,
+    /// Sleep this many milliseconds per image (tests that kill an export half-way).
+    #[arg(long, hide = true)]
+    pub pace_ms: Option<u64>,
+}
+
+/// `--link`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LinkArg {
+    /// Copy the bytes.
+    Copy,
+    /// Hard link (falls back to a copy across file systems).
+    Hardlink,
+    /// Symbolic link to the source.
+    Symlink,
+}
+
+/// `--balance`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BalanceArg {
+    /// Export as is.
+    None,
+    /// Repeat minority-class samples in train up to the largest class.
+    Oversample,
+    /// Write class_weights.json (inverse frequency in train).
+    Weights,
+}
+
+/// `--vlm-answer`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VlmAnswer {
+    /// `{"label": "<label>"}`.
+    Json,
+    /// The label alone.
+    Plain,
 }

@@ -6,6 +6,7 @@ mod args;
 mod common;
 mod edit;
 mod evaluate;
+mod export;
 mod predict;
 mod progress;
 mod scan;
@@ -24,6 +25,7 @@ pub fn run() -> ExitCode {
         Some(Command::Open(a)) => gui(Some(&a)),
         Some(Command::Edit(a)) => edit::run_edit(&a),
         Some(Command::Edits(a)) => edit::run_edits(&a),
+        Some(Command::Export(a)) => export::run(&a),
         Some(Command::EditStress(a)) => edit::run_stress(&a),
         Some(Command::Scan(a)) => scan::run(&a),
         Some(Command::Predict(a)) => predict::run(&a),

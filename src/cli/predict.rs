@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 
 use super::args::PredictArgs;
-use crate::eval::{Entry, Predicted};
+use crate::eval::Entry;
 use crate::table::{OutColumn, write_table};
 
 /// Runs `predict`.
@@ -22,11 +22,7 @@ pub fn run(args: &PredictArgs) -> Result<()> {
     for e in &run.set.entries {
         match e {
             Entry::Predicted(p) => {
-                pred.push(Some(match p.predicted {
-                    Predicted::Class(c) => ds.class_name(c).to_string(),
-                    Predicted::Other => "other".to_string(),
-                    Predicted::Unparsed => "unparsed".to_string(),
-                }));
+                pred.push(Some(p.predicted.name(&ds.classes)));
                 conf.push(p.confidence.map(f64::from));
                 error.push(None);
                 for (k, col) in probs.iter_mut().enumerate() {

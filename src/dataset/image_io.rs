@@ -20,6 +20,14 @@ pub struct DecodeError {
 
 /// Reads and decodes an image file, refusing images over [`MAX_PIXELS`] before decoding.
 pub fn decode_image(path: &Path) -> Result<DynamicImage, DecodeError> {
+    decode_image_with_color(path).map(|(img, _)| img)
+}
+
+/// Like [`decode_image`], also returning the file's own colour type (e.g. CMYK for a CMYK JPEG,
+/// which decodes to RGB).
+pub fn decode_image_with_color(
+    path: &Path,
+) -> Result<(DynamicImage, image::ExtendedColorType), DecodeError> {
     let err = |reason: String| DecodeError {
         reason,
         path: path.to_path_buf(),
@@ -44,7 +52,10 @@ pub fn decode_image(path: &Path) -> Result<DynamicImage, DecodeError> {
             "image too large ({w}x{h} pixels, limit {MAX_PIXELS})"
         )));
     }
-    DynamicImage::from_decoder(decoder).map_err(|e| err(format!("cannot decode ({e})")))
+    let color = image::ImageDecoder::original_color_type(&decoder);
+    let img =
+        DynamicImage::from_decoder(decoder).map_err(|e| err(format!("cannot decode ({e})")))?;
+    Ok((img, color))
 }
 
 #[cfg(test)]

@@ -14,6 +14,20 @@ pub enum Predicted {
     Unparsed,
 }
 
+impl Predicted {
+    /// The label as text: the class name, `other` or `unparsed`.
+    pub fn name(self, classes: &[String]) -> String {
+        match self {
+            Self::Class(c) => classes
+                .get(c.index())
+                .cloned()
+                .unwrap_or_else(|| format!("class {}", c.0)),
+            Self::Other => "other".into(),
+            Self::Unparsed => "unparsed".into(),
+        }
+    }
+}
+
 /// One sample's prediction.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prediction {

@@ -14,11 +14,7 @@ use crate::eval::Predicted;
 
 /// Name of a prediction for display.
 pub fn predicted_name(s: &Session, p: Predicted) -> String {
-    match p {
-        Predicted::Class(c) => s.dataset.class_name(c).to_string(),
-        Predicted::Other => "other".into(),
-        Predicted::Unparsed => "unparsed".into(),
-    }
+    p.name(&s.dataset.classes)
 }
 
 /// Accessible label of a gallery cell.

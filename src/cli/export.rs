@@ -1,0 +1,127 @@
+//! `labelscope export`: plan (edits applied, duplicates grouped), write, verify, report.
+
+use anyhow::{Result, anyhow};
+
+use super::args::{BalanceArg, ExportArgs, LinkArg, VlmAnswer};
+use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
+use crate::export::{
+    Balance, ExportFormat, ExportOptions, LinkMode, PlanOptions, SplitConfig, VlmOptions, export,
+    plan_export,
+};
+use crate::jobs::JobControl;
+
+/// Runs `export`.
+pub fn run(args: &ExportArgs) -> Result<()> {
+    let ds = super::common::open(&args.dataset, 10)?;
+    let formats = args
+        .format
+        .iter()
+        .map(|f| {
+            ExportFormat::parse(f).ok_or_else(|| {
+                anyhow!("unknown format `{f}` (imagefolder, csv, parquet, hf, vlm-jsonl)")
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    for (name, v) in [("val", args.val_fraction), ("test", args.test_fraction)] {
+        if !(0.0..1.0).contains(&v) {
+            return Err(anyhow!("--{name}-fraction must be in [0, 1), got {v}"));
+        }
+    }
+    if args.val_fraction + args.test_fraction >= 1.0 {
+        return Err(anyhow!("val and test fractions leave nothing for train"));
+    }
+    let (edits, warnings) = crate::curation::read_edits(&ds)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let preds = if args.predictions.is_some() || args.model.model.is_some() {
+        Some(super::common::predictions(&ds, &args.model, args.predictions.as_deref())?.0)
+    } else {
+        None
+    };
+    let groups = if args.no_duplicates {
+        Vec::new()
+    } else {
+        let job = JobControl::default();
+        cancel_on_ctrl_c(&job);
+        let facts = {
+            let _p = ProgressPrinter::start(&job, "duplicates");
+            let dir = crate::state::state_dir(&ds.root).ok();
+            crate::problems::collect_facts(&ds, dir.as_deref(), &job)
+        };
+        if job.is_cancelled() {
+            return Err(anyhow!("cancelled"));
+        }
+        crate::problems::find_duplicates(&facts, args.near_duplicate_distance)
+            .into_iter()
+            .map(|g| g.members)
+            .collect()
+    };
+    let plan_opts = PlanOptions {
+        split: SplitConfig {
+            val: args.val_fraction,
+            test: args.test_fraction,
+            seed: args.seed,
+        },
+        keep_splits: args.keep_splits,
+        balance: match args.balance {
+            BalanceArg::None => Balance::None,
+            BalanceArg::Oversample => Balance::Oversample,
+            BalanceArg::Weights => Balance::Weights,
+        },
+    };
+    let plan = plan_export(&ds, &edits, &groups, &plan_opts);
+    let mut opts = ExportOptions::new(args.out.clone());
+    opts.formats = formats;
+    opts.link = match args.link {
+        LinkArg::Copy => LinkMode::Copy,
+        LinkArg::Hardlink => LinkMode::Hardlink,
+        LinkArg::Symlink => LinkMode::Symlink,
+    };
+    opts.force = args.force;
+    opts.probs = args.probs;
+    opts.vlm = VlmOptions {
+        system: args.vlm_system.clone(),
+        user: args
+            .vlm_user
+            .clone()
+            .unwrap_or_else(|| VlmOptions::default().user),
+        answer_json: args.vlm_answer == VlmAnswer::Json,
+    };
+    opts.pace = args.pace_ms.map(std::time::Duration::from_millis);
+    let job = JobControl::default();
+    cancel_on_ctrl_c(&job);
+    let summary = {
+        let _p = ProgressPrinter::start(&job, "export");
+        export(&ds, &edits, &plan, preds.as_ref(), &opts, &job)?
+    };
+    eprintln!(
+        "exported to {}: train {}, val {}, test {}; {} excluded, {} relabeled, {} duplicate groups kept in one split; {} image files ({:.1} MB){} in {:.2}s",
+        summary.out.display(),
+        summary.per_split[0],
+        summary.per_split[1],
+        summary.per_split[2],
+        plan.excluded.len(),
+        plan.relabeled.len(),
+        plan.groups.len(),
+        summary.files,
+        summary.bytes as f64 / 1e6,
+        if summary.link_fallbacks > 0 {
+            format!(
+                ", {} hard links fell back to copies",
+                summary.link_fallbacks
+            )
+        } else {
+            String::new()
+        },
+        summary.elapsed.as_secs_f64()
+    );
+    if plan.leaks_kept > 0 {
+        eprintln!(
+            "warning: {} duplicate groups cross the dataset's own splits (kept as given with --keep-splits; see report.md)",
+            plan.leaks_kept
+        );
+    }
+    println!("{}", summary.out.display());
+    Ok(())
+}

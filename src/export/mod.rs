@@ -1,0 +1,284 @@
+//! Export of cleaned splits for fine-tuning: a [`plan::ExportPlan`] (edited labels, exclusions
+//! left out, stratified group-aware seeded split) written as ImageFolder, manifest CSV/Parquet,
+//! Hugging Face `imagefolder`, VLM chat JSONL and a cleaning report, into a staging folder that
+//! is verified and then renamed into place. Nothing is ever written inside the source dataset.
+
+mod files;
+mod formats;
+mod plan;
+mod report;
+mod split;
+mod target;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub use files::LinkMode;
+pub use formats::VlmOptions;
+pub use plan::{Balance, ExportPlan, PlanOptions, PlannedRow, plan_export};
+pub use split::{Split, SplitConfig, keyed_rank};
+
+use crate::curation::CurationState;
+use crate::dataset::Dataset;
+use crate::eval::PredictionSet;
+use crate::jobs::JobControl;
+
+/// One output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExportFormat {
+    /// `<split>/<class>/<file>` plus `classes.json`.
+    ImageFolder,
+    /// `manifest.csv`.
+    Csv,
+    /// `manifest.parquet`.
+    Parquet,
+    /// `hf/<split>/<file>` with `metadata.jsonl` (Hugging Face `imagefolder`).
+    Hf,
+    /// `vlm_<split>.jsonl` chats for TRL's SFT trainer.
+    VlmJsonl,
+}
+
+impl ExportFormat {
+    /// All formats.
+    pub const ALL: [ExportFormat; 5] = [
+        Self::ImageFolder,
+        Self::Csv,
+        Self::Parquet,
+        Self::Hf,
+        Self::VlmJsonl,
+    ];
+
+    /// Command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ImageFolder => "imagefolder",
+            Self::Csv => "csv",
+            Self::Parquet => "parquet",
+            Self::Hf => "hf",
+            Self::VlmJsonl => "vlm-jsonl",
+        }
+    }
+
+    /// Parses a command-line name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.name() == s.trim())
+    }
+}
+
+/// Everything about an export but the plan.
+#[derive(Clone, Debug)]
+pub struct ExportOptions {
+    /// Target folder (created; must be empty or absent unless `force`).
+    pub out: PathBuf,
+    /// Formats to write (the report is always written).
+    pub formats: Vec<ExportFormat>,
+    /// How images are materialised.
+    pub link: LinkMode,
+    /// Replace a non-empty target (only once the new export is complete).
+    pub force: bool,
+    /// Add `prob_<label>` columns (soft labels) to the manifest.
+    pub probs: bool,
+    /// VLM JSONL prompts.
+    pub vlm: VlmOptions,
+    /// Sleep this long per image (tests that kill an export half-way).
+    pub pace: Option<Duration>,
+}
+
+impl ExportOptions {
+    /// Defaults for `out`: ImageFolder, CSV and Parquet, copies.
+    pub fn new(out: PathBuf) -> Self {
+        Self {
+            out,
+            formats: vec![
+                ExportFormat::ImageFolder,
+                ExportFormat::Csv,
+                ExportFormat::Parquet,
+            ],
+            link: LinkMode::Copy,
+            force: false,
+            probs: false,
+            vlm: VlmOptions::default(),
+            pace: None,
+        }
+    }
+}
+
+/// Why an export failed (no partial export is left behind).
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The target lies inside the dataset.
+    #[error("refusing to export into the source dataset: {target} is inside {source_root}")]
+    InsideSource {
+        /// Target.
+        target: PathBuf,
+        /// Dataset root.
+        source_root: PathBuf,
+    },
+    /// The target contains the dataset (replacing it would delete the source).
+    #[error("refusing to export to {target}: it contains the source dataset {source_root}")]
+    ContainsSource {
+        /// Target.
+        target: PathBuf,
+        /// Dataset root.
+        source_root: PathBuf,
+    },
+    /// The target exists and is not empty.
+    #[error(
+        "{0} exists and is not empty (use --force to replace it once the new export is complete)"
+    )]
+    NotEmpty(PathBuf),
+    /// The target is a file.
+    #[error("{0} is not a folder")]
+    NotADirectory(PathBuf),
+    /// Nothing to export.
+    #[error("nothing to export: every sample is excluded")]
+    Empty,
+    /// A file operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A table could not be written.
+    #[error("{0}")]
+    Table(String),
+    /// The written files do not match the plan.
+    #[error("verification failed: {0}")]
+    Verify(String),
+    /// Cancelled by the user.
+    #[error("export cancelled; nothing was written")]
+    Cancelled,
+}
+
+/// What an export wrote.
+#[derive(Clone, Debug)]
+pub struct ExportSummary {
+    /// The export folder.
+    pub out: PathBuf,
+    /// Rows per split (train, val, test).
+    pub per_split: [usize; 3],
+    /// Image files placed (all formats).
+    pub files: usize,
+    /// Bytes of the source images placed.
+    pub bytes: u64,
+    /// Hard links that fell back to copies.
+    pub link_fallbacks: usize,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// The JSON report.
+    pub report: serde_json::Value,
+}
+
+/// Writes the export of `plan`. Progress counts image files; `control` cancels.
+pub fn export(
+    ds: &Dataset,
+    edits: &CurationState,
+    plan: &ExportPlan,
+    preds: Option<&PredictionSet>,
+    opts: &ExportOptions,
+    control: &JobControl,
+) -> Result<ExportSummary, ExportError> {
+    let start = Instant::now();
+    if plan.rows.is_empty() {
+        return Err(ExportError::Empty);
+    }
+    let out = target::check_target(&ds.root, &opts.out, opts.force)?;
+    let staging = target::Staging::create(&out)?;
+    let root = staging.dir().to_path_buf();
+    let class_dirs = crate::dataset::names::safe_file_names(&ds.classes);
+    let has = |f| opts.formats.contains(&f);
+    let folder = has(ExportFormat::ImageFolder).then(|| {
+        files::place_rows(ds, plan, |r| {
+            format!("{}/{}", r.split.name(), class_dirs[r.label.index()])
+        })
+    });
+    let hf = has(ExportFormat::Hf)
+        .then(|| files::place_rows(ds, plan, |r| format!("hf/{}", r.split.name())));
+    let total = folder.as_ref().map_or(0, Vec::len) + hf.as_ref().map_or(0, Vec::len);
+    control.set_total(total);
+    let mut written = files::Written::default();
+    for placements in folder.iter().chain(hf.iter()) {
+        let w = files::write_files(&root, placements, opts.link, control, opts.pace)?;
+        written.files += w.files;
+        written.bytes += w.bytes;
+        written.link_fallbacks += w.link_fallbacks;
+    }
+    let images = folder.as_deref();
+    if has(ExportFormat::ImageFolder) {
+        let list: Vec<serde_json::Value> = ds
+            .classes
+            .iter()
+            .zip(&class_dirs)
+            .map(|(l, d)| serde_json::json!({"folder": d, "label": l}))
+            .collect();
+        write_json(&root.join("classes.json"), &serde_json::Value::Array(list))?;
+    }
+    for (fmt, name) in [
+        (ExportFormat::Csv, "manifest.csv"),
+        (ExportFormat::Parquet, "manifest.parquet"),
+    ] {
+        if has(fmt) {
+            formats::write_manifest(&root.join(name), ds, plan, images, preds, opts.probs)?;
+        }
+    }
+    if let Some(hf) = &hf {
+        formats::write_hf_metadata(&root, ds, plan, hf)?;
+    }
+    if has(ExportFormat::VlmJsonl) {
+        formats::write_vlm_jsonl(&root, ds, plan, images, &opts.vlm)?;
+    }
+    if plan.options.balance == Balance::Weights {
+        let w: serde_json::Map<String, serde_json::Value> = ds
+            .classes
+            .iter()
+            .zip(&plan.class_weights)
+            .map(|(l, w)| (l.clone(), serde_json::json!(w)))
+            .collect();
+        write_json(
+            &root.join("class_weights.json"),
+            &serde_json::Value::Object(w),
+        )?;
+    }
+    let report = report::report_json(ds, edits, plan, preds, opts, &class_dirs);
+    write_json(&root.join("report.json"), &report)?;
+    write_bytes(
+        &root.join("report.md"),
+        report::report_markdown(&report).as_bytes(),
+    )?;
+    if control.is_cancelled() {
+        return Err(ExportError::Cancelled);
+    }
+    for placements in folder.iter().chain(hf.iter()) {
+        files::verify(&root, placements)?;
+    }
+    let out = staging.commit()?;
+    control.finish();
+    Ok(ExportSummary {
+        out,
+        per_split: [
+            plan.split_len(Split::Train),
+            plan.split_len(Split::Val),
+            plan.split_len(Split::Test),
+        ],
+        files: written.files,
+        bytes: written.bytes,
+        link_fallbacks: written.link_fallbacks,
+        elapsed: start.elapsed(),
+        report,
+    })
+}
+
+fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
+    std::fs::write(path, bytes).map_err(|source| ExportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn write_json(path: &Path, v: &serde_json::Value) -> Result<(), ExportError> {
+    let mut text = serde_json::to_string_pretty(v).unwrap_or_default();
+    text.push('\n');
+    write_bytes(path, text.as_bytes())
+}

@@ -1,0 +1,9 @@
+//! Finding problems automatically: suspected label errors (confident learning), text and
+//! watermark contamination (PP-OCR text detector), exact and near duplicates, unreadable and
+//! odd images. Every finding names its sample, kind and a score; nothing is dropped silently.
+
+pub mod duplicates;
+pub mod facts;
+
+pub use duplicates::{DEFAULT_NEAR_DISTANCE, DuplicateGroup, find_duplicates};
+pub use facts::{ImageFacts, collect_facts, image_facts};
