@@ -62,6 +62,14 @@ pub enum AppCommand {
     ConfirmEdit,
     /// Close the open prompt without doing anything.
     CancelPrompt,
+    /// Open the export dialog.
+    OpenExport,
+    /// Close the export dialog.
+    CloseExport,
+    /// Start the export with the dialog's options.
+    StartExport,
+    /// Cancel the running export.
+    CancelExport,
     /// Undo the last edit.
     Undo,
     /// Redo the last undone edit.

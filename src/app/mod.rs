@@ -4,6 +4,7 @@
 
 pub mod chart_data;
 mod commands;
+pub mod export_job;
 pub mod gallery_view;
 mod keys;
 mod panels;
@@ -80,6 +81,8 @@ pub struct LabelscopeApp {
     pub help_open: bool,
     /// The open prompt (exclusion reason, tag, label quick-pick, bulk-edit confirmation).
     pub prompt: Option<Prompt>,
+    /// The export dialog, when open.
+    pub export: Option<export_job::ExportDialog>,
     backend: BackendKind,
     commands: Vec<AppCommand>,
     detail: panels::detail::DetailCache,
@@ -128,6 +131,7 @@ impl LabelscopeApp {
             detail_open: false,
             help_open: false,
             prompt: None,
+            export: None,
             backend,
             commands: Vec::new(),
             detail: Default::default(),
@@ -283,6 +287,28 @@ impl LabelscopeApp {
                 }
             }
             AppCommand::CancelPrompt => self.prompt = None,
+            AppCommand::OpenExport => {
+                if let Some(s) = &self.session
+                    && self.export.is_none()
+                {
+                    self.export = Some(export_job::ExportDialog::new(s));
+                }
+            }
+            AppCommand::CloseExport => {
+                if self.export.as_ref().is_some_and(|d| d.job.is_none()) {
+                    self.export = None;
+                }
+            }
+            AppCommand::StartExport => {
+                if let (Some(d), Some(s)) = (&mut self.export, &self.session) {
+                    d.start(s, wake);
+                }
+            }
+            AppCommand::CancelExport => {
+                if let Some(d) = &self.export {
+                    d.cancel();
+                }
+            }
             AppCommand::Undo | AppCommand::Redo => {
                 if let Some(s) = &mut self.session {
                     s.undo_redo(cmd_is_redo);
@@ -347,7 +373,7 @@ impl eframe::App for LabelscopeApp {
                 });
             }
         }
-        let session_for_keys = if self.prompt.is_some() {
+        let session_for_keys = if self.prompt.is_some() || self.export.is_some() {
             None
         } else {
             self.session.as_ref()
@@ -393,6 +419,10 @@ impl eframe::App for LabelscopeApp {
         }
         if self.help_open {
             panels::help::help_ui(ui.ctx(), &mut self.commands);
+        }
+        if let (Some(d), Some(s)) = (&mut self.export, &self.session) {
+            d.poll();
+            panels::export::export_ui(ui.ctx(), d, s, &mut self.commands);
         }
         if let (Some(prompt), Some(s)) = (&mut self.prompt, &self.session) {
             panels::prompts::prompt_ui(ui.ctx(), prompt, s, &mut self.commands);

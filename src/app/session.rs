@@ -65,6 +65,8 @@ pub struct Session {
     /// Multi-selection (sample indices, kept across filter changes); edits apply to it when
     /// it is not empty, else to the selected sample.
     pub marked: std::collections::BTreeSet<usize>,
+    /// Bumped whenever labels, edits or predictions change (for views that cache derived data).
+    pub revision: u64,
     order_dirty: bool,
     metrics_dirty: bool,
     last_metrics: Instant,
@@ -90,6 +92,7 @@ impl Session {
             charts: None,
             exclude_reason: None,
             marked: Default::default(),
+            revision: 0,
             dataset: Arc::new(dataset),
             model: None,
             preds: None,
@@ -251,6 +254,7 @@ impl Session {
 
     /// Marks order and metrics as stale.
     pub fn changed(&mut self) {
+        self.revision += 1;
         self.order_dirty = true;
         self.metrics_dirty = true;
     }

@@ -5,8 +5,8 @@ use anyhow::{Result, anyhow};
 use super::args::{BalanceArg, ExportArgs, LinkArg, VlmAnswer};
 use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
 use crate::export::{
-    Balance, ExportFormat, ExportOptions, LinkMode, PlanOptions, SplitConfig, VlmOptions, export,
-    plan_export,
+    Balance, ExportFormat, ExportOptions, LinkMode, PlanOptions, SplitConfig, VlmOptions,
+    run_export,
 };
 use crate::jobs::JobControl;
 
@@ -39,24 +39,6 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     } else {
         None
     };
-    let groups = if args.no_duplicates {
-        Vec::new()
-    } else {
-        let job = JobControl::default();
-        cancel_on_ctrl_c(&job);
-        let facts = {
-            let _p = ProgressPrinter::start(&job, "duplicates");
-            let dir = crate::state::state_dir(&ds.root).ok();
-            crate::problems::collect_facts(&ds, dir.as_deref(), &job)
-        };
-        if job.is_cancelled() {
-            return Err(anyhow!("cancelled"));
-        }
-        crate::problems::find_duplicates(&facts, args.near_duplicate_distance)
-            .into_iter()
-            .map(|g| g.members)
-            .collect()
-    };
     let plan_opts = PlanOptions {
         split: SplitConfig {
             val: args.val_fraction,
@@ -70,7 +52,6 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             BalanceArg::Weights => Balance::Weights,
         },
     };
-    let plan = plan_export(&ds, &edits, &groups, &plan_opts);
     let mut opts = ExportOptions::new(args.out.clone());
     opts.formats = formats;
     opts.link = match args.link {
@@ -91,9 +72,10 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     opts.pace = args.pace_ms.map(std::time::Duration::from_millis);
     let job = JobControl::default();
     cancel_on_ctrl_c(&job);
-    let summary = {
+    let near = (!args.no_duplicates).then_some(args.near_duplicate_distance);
+    let (plan, summary) = {
         let _p = ProgressPrinter::start(&job, "export");
-        export(&ds, &edits, &plan, preds.as_ref(), &opts, &job)?
+        run_export(&ds, &edits, preds.as_ref(), &plan_opts, &opts, near, &job)?
     };
     eprintln!(
         "exported to {}: train {}, val {}, test {}; {} excluded, {} relabeled, {} duplicate groups kept in one split; {} image files ({:.1} MB){} in {:.2}s",

@@ -28,6 +28,12 @@ impl ProgressPrinter {
                         let width = 30;
                         let filled = (p.fraction() * width as f32) as usize;
                         let eta = p.eta_secs().map_or("?".to_string(), |s| format!("{s:.0}s"));
+                        let stage = job.stage();
+                        let what = if stage.is_empty() {
+                            what.clone()
+                        } else {
+                            format!("{what}: {stage}")
+                        };
                         eprint!(
                             "\r{what} [{}{}] {}/{} {:.1} img/s ETA {eta}   ",
                             "#".repeat(filled),

@@ -182,6 +182,7 @@ pub fn export(
 ) -> Result<ExportSummary, ExportError> {
     let start = Instant::now();
     if plan.rows.is_empty() {
+        control.finish();
         return Err(ExportError::Empty);
     }
     let out = target::check_target(&ds.root, &opts.out, opts.force)?;
@@ -197,7 +198,7 @@ pub fn export(
     let hf = has(ExportFormat::Hf)
         .then(|| files::place_rows(ds, plan, |r| format!("hf/{}", r.split.name())));
     let total = folder.as_ref().map_or(0, Vec::len) + hf.as_ref().map_or(0, Vec::len);
-    control.set_total(total);
+    control.begin_stage("writing", total);
     let mut written = files::Written::default();
     for placements in folder.iter().chain(hf.iter()) {
         let w = files::write_files(&root, placements, opts.link, control, opts.pace)?;
@@ -268,6 +269,39 @@ pub fn export(
         elapsed: start.elapsed(),
         report,
     })
+}
+
+/// The whole export job behind the CLI and the window: finds duplicate groups (when
+/// `near_distance` is given; image facts are cached in the dataset's state folder), plans the
+/// split and writes the export. Stages are reported on `control`.
+pub fn run_export(
+    ds: &Dataset,
+    edits: &CurationState,
+    preds: Option<&PredictionSet>,
+    plan_opts: &PlanOptions,
+    opts: &ExportOptions,
+    near_distance: Option<u32>,
+    control: &JobControl,
+) -> Result<(ExportPlan, ExportSummary), ExportError> {
+    let groups: Vec<Vec<usize>> = match near_distance {
+        Some(d) => {
+            control.begin_stage("checking for duplicates", ds.samples.len());
+            let dir = crate::state::state_dir(&ds.root).ok();
+            let facts = crate::problems::collect_facts(ds, dir.as_deref(), control);
+            if control.is_cancelled() {
+                return Err(ExportError::Cancelled);
+            }
+            crate::problems::find_duplicates(&facts, d)
+                .into_iter()
+                .map(|g| g.members)
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    let plan = plan_export(ds, edits, &groups, plan_opts);
+    control.begin_stage("writing", 0);
+    let summary = export(ds, edits, &plan, preds, opts, control)?;
+    Ok((plan, summary))
 }
 
 fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {

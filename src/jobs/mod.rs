@@ -25,6 +25,7 @@ struct Inner {
     num_failed: AtomicUsize,
     started: Instant,
     finished_at_ms: AtomicU64,
+    stage: std::sync::Mutex<String>,
     wake: Option<WakeFn>,
 }
 
@@ -92,6 +93,7 @@ impl JobControl {
                 num_failed: AtomicUsize::new(0),
                 started: Instant::now(),
                 finished_at_ms: AtomicU64::new(0),
+                stage: std::sync::Mutex::new(String::new()),
                 wake,
             }),
         }
@@ -111,6 +113,26 @@ impl JobControl {
     /// Sets the number of items the job will process.
     pub fn set_total(&self, num_total: usize) {
         self.inner.num_total.store(num_total, Ordering::Relaxed);
+    }
+
+    /// Starts a named stage of a multi-stage job: counters restart at zero of `num_total`.
+    pub fn begin_stage(&self, name: &str, num_total: usize) {
+        if let Ok(mut s) = self.inner.stage.lock() {
+            *s = name.to_string();
+        }
+        self.inner.num_done.store(0, Ordering::Relaxed);
+        self.inner.num_failed.store(0, Ordering::Relaxed);
+        self.set_total(num_total);
+        self.wake();
+    }
+
+    /// The current stage's name (empty for single-stage jobs).
+    pub fn stage(&self) -> String {
+        self.inner
+            .stage
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
     }
 
     /// Records one processed item.

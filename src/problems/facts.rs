@@ -110,7 +110,6 @@ pub fn collect_facts(
             "image facts",
         )
     });
-    control.set_total(ds.samples.len());
     let stamps: Vec<Option<FileStamp>> = ds
         .samples
         .par_iter()

@@ -2,6 +2,7 @@
 
 pub mod confusion;
 pub mod detail;
+pub mod export;
 pub mod gallery;
 pub mod help;
 pub mod metrics;

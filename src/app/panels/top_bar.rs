@@ -78,6 +78,10 @@ fn file_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<AppCommand>
     {
         out.push(AppCommand::ImportPredictions(p));
     }
+    ui.separator();
+    if ui.button("Export cleaned splits…").clicked() {
+        out.push(AppCommand::OpenExport);
+    }
     if !recent.is_empty() {
         ui.separator();
         ui.label("Recent datasets");

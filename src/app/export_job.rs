@@ -1,0 +1,202 @@
+//! The export dialog's state: options as the user sets them, a preview of the plan (counts per
+//! class per split, recomputed when the options or the edits change), and the export job
+//! running on a background thread with progress and cancel.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::session::Session;
+use crate::export::{
+    Balance, ExportFormat, ExportOptions, ExportPlan, LinkMode, PlanOptions, SplitConfig,
+    VlmOptions, plan_export, run_export,
+};
+use crate::jobs::JobControl;
+use crate::problems::DEFAULT_NEAR_DISTANCE;
+
+/// A running export.
+pub struct RunningExport {
+    /// Progress and cancel.
+    pub control: JobControl,
+    done: crossbeam_channel::Receiver<Result<String, String>>,
+}
+
+/// The export dialog.
+pub struct ExportDialog {
+    /// Target folder as typed.
+    pub out: String,
+    /// Validation fraction.
+    pub val: f64,
+    /// Test fraction.
+    pub test: f64,
+    /// Seed.
+    pub seed: u64,
+    /// Formats chosen (parallel to [`ExportFormat::ALL`]).
+    pub formats: [bool; 5],
+    /// Link mode.
+    pub link: LinkMode,
+    /// Keep the dataset's splits.
+    pub keep_splits: bool,
+    /// Imbalance handling.
+    pub balance: Balance,
+    /// Soft labels in the manifests.
+    pub probs: bool,
+    /// VLM answers as JSON.
+    pub vlm_json: bool,
+    /// Replace a non-empty target.
+    pub force: bool,
+    /// Keep duplicates together.
+    pub duplicates: bool,
+    /// Plan preview and the (options, session revision) it was computed for.
+    pub preview: Option<(PlanOptions, u64, ExportPlan)>,
+    /// The running job.
+    pub job: Option<RunningExport>,
+    /// Outcome of the last export: a summary or an error.
+    pub result: Option<Result<String, String>>,
+}
+
+impl ExportDialog {
+    /// A dialog with the defaults (90/10, seed 42, ImageFolder + CSV + Parquet, copies) and a
+    /// target beside the dataset.
+    pub fn new(s: &Session) -> Self {
+        let root = &s.dataset.root;
+        let name = root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "dataset".into());
+        let out = root.parent().unwrap_or(root).join(format!("{name}-export"));
+        Self {
+            out: out.display().to_string(),
+            val: 0.1,
+            test: 0.0,
+            seed: 42,
+            formats: [true, true, true, false, false],
+            link: LinkMode::Copy,
+            keep_splits: false,
+            balance: Balance::None,
+            probs: false,
+            vlm_json: true,
+            force: false,
+            duplicates: true,
+            preview: None,
+            job: None,
+            result: None,
+        }
+    }
+
+    /// The plan options as set.
+    pub fn plan_options(&self) -> PlanOptions {
+        PlanOptions {
+            split: SplitConfig {
+                val: self.val,
+                test: self.test,
+                seed: self.seed,
+            },
+            keep_splits: self.keep_splits,
+            balance: self.balance,
+        }
+    }
+
+    /// Recomputes the preview when the options or the session changed. The preview ignores
+    /// duplicate groups (found when the export runs), so counts can move by a few samples.
+    pub fn refresh_preview(&mut self, s: &Session) {
+        let opts = self.plan_options();
+        let fresh = self
+            .preview
+            .as_ref()
+            .is_some_and(|(o, rev, _)| *o == opts && *rev == s.revision);
+        if !fresh {
+            let plan = plan_export(&s.dataset, s.edits(), &[], &opts);
+            self.preview = Some((opts, s.revision, plan));
+        }
+    }
+
+    /// Why the options cannot be used, if so.
+    pub fn invalid(&self) -> Option<String> {
+        if self.out.trim().is_empty() {
+            return Some("choose a target folder".into());
+        }
+        if !(0.0..1.0).contains(&self.val) || !(0.0..1.0).contains(&self.test) {
+            return Some("fractions must be in [0, 1)".into());
+        }
+        if self.val + self.test >= 1.0 {
+            return Some("validation and test leave nothing for train".into());
+        }
+        if !self.formats.iter().any(|&f| f) {
+            return Some("choose at least one format".into());
+        }
+        None
+    }
+
+    /// Starts the export on a background thread.
+    pub fn start(&mut self, s: &Session, wake: Arc<dyn Fn() + Send + Sync>) {
+        if let Some(why) = self.invalid() {
+            self.result = Some(Err(why));
+            return;
+        }
+        let mut opts = ExportOptions::new(PathBuf::from(self.out.trim()));
+        opts.formats = ExportFormat::ALL
+            .into_iter()
+            .zip(self.formats)
+            .filter_map(|(f, on)| on.then_some(f))
+            .collect();
+        opts.link = self.link;
+        opts.force = self.force;
+        opts.probs = self.probs;
+        opts.vlm = VlmOptions {
+            answer_json: self.vlm_json,
+            ..VlmOptions::default()
+        };
+        let plan_opts = self.plan_options();
+        let near = self.duplicates.then_some(DEFAULT_NEAR_DISTANCE);
+        let (ds, edits, preds) = (s.dataset.clone(), s.edits().clone(), s.preds.clone());
+        let control = JobControl::new(Some(wake));
+        let job = control.clone();
+        let (tx, done) = crossbeam_channel::bounded(1);
+        let spawned = std::thread::Builder::new()
+            .name("export-job".into())
+            .spawn(move || {
+                let result = run_export(&ds, &edits, preds.as_ref(), &plan_opts, &opts, near, &job)
+                    .map(|(plan, sum)| {
+                        format!(
+                            "Exported to {}: train {}, val {}, test {}; {} excluded, {} relabeled, {} duplicate groups kept together; {} files in {:.1}s",
+                            sum.out.display(),
+                            sum.per_split[0],
+                            sum.per_split[1],
+                            sum.per_split[2],
+                            plan.excluded.len(),
+                            plan.relabeled.len(),
+                            plan.groups.len(),
+                            sum.files,
+                            sum.elapsed.as_secs_f64()
+                        )
+                    })
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(result);
+                job.finish();
+            });
+        match spawned {
+            Ok(_) => {
+                self.result = None;
+                self.job = Some(RunningExport { control, done });
+            }
+            Err(e) => self.result = Some(Err(format!("cannot start the export: {e}"))),
+        }
+    }
+
+    /// Collects the job's outcome when it has finished.
+    pub fn poll(&mut self) {
+        if let Some(job) = &self.job
+            && let Ok(result) = job.done.try_recv()
+        {
+            self.result = Some(result);
+            self.job = None;
+        }
+    }
+
+    /// Asks the running export to stop (it removes its staging folder).
+    pub fn cancel(&self) {
+        if let Some(job) = &self.job {
+            job.control.cancel();
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! The export dialog: target, fractions, seed, formats, link mode, balance; a preview of counts
+//! per class per split; progress with Cancel while the export runs.
+
+use super::super::commands::AppCommand;
+use super::super::export_job::ExportDialog;
+use super::super::session::Session;
+use crate::export::{Balance, ExportFormat, LinkMode, Split};
+
+/// Draws the export window.
+pub fn export_ui(
+    ctx: &egui::Context,
+    d: &mut ExportDialog,
+    s: &Session,
+    out: &mut Vec<AppCommand>,
+) {
+    d.refresh_preview(s);
+    let mut open = true;
+    egui::Window::new("Export cleaned splits")
+        .open(&mut open)
+        .default_width(560.0)
+        .show(ctx, |ui| {
+            let running = d.job.is_some();
+            ui.add_enabled_ui(!running, |ui| options_ui(ui, d));
+            ui.separator();
+            preview_ui(ui, d, s);
+            ui.separator();
+            match &d.job {
+                Some(job) => {
+                    let p = job.control.progress();
+                    ui.horizontal(|ui| {
+                        ui.add(
+                            egui::ProgressBar::new(p.fraction())
+                                .desired_width(300.0)
+                                .text(format!(
+                                    "{}: {}/{}",
+                                    job.control.stage(),
+                                    p.num_done,
+                                    p.num_total
+                                )),
+                        );
+                        if ui.button("Cancel").clicked() {
+                            out.push(AppCommand::CancelExport);
+                        }
+                    });
+                    ui.ctx()
+                        .request_repaint_after(std::time::Duration::from_millis(100));
+                }
+                None => {
+                    let invalid = d.invalid();
+                    ui.horizontal(|ui| {
+                        let b = ui.add_enabled(invalid.is_none(), egui::Button::new("Export"));
+                        if b.clicked() {
+                            out.push(AppCommand::StartExport);
+                        }
+                        if let Some(why) = invalid {
+                            ui.colored_label(ui.visuals().warn_fg_color, why);
+                        }
+                    });
+                }
+            }
+            match &d.result {
+                Some(Ok(msg)) => {
+                    ui.colored_label(egui::Color32::from_rgb(60, 170, 90), msg);
+                }
+                Some(Err(e)) => {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
+                }
+                None => {}
+            }
+        });
+    if !open {
+        out.push(AppCommand::CloseExport);
+    }
+}
+
+fn options_ui(ui: &mut egui::Ui, d: &mut ExportDialog) {
+    egui::Grid::new("export-options")
+        .num_columns(2)
+        .show(ui, |ui| {
+            let l = ui.label("Target folder");
+            ui.horizontal(|ui| {
+                ui.add(egui::TextEdit::singleline(&mut d.out).desired_width(340.0))
+                    .labelled_by(l.id);
+                if ui.button("Choose…").clicked()
+                    && let Some(p) = rfd::FileDialog::new()
+                        .set_title("Export to folder")
+                        .pick_folder()
+                {
+                    d.out = p.display().to_string();
+                }
+            });
+            ui.end_row();
+            let l = ui.label("Validation fraction");
+            ui.add(
+                egui::DragValue::new(&mut d.val)
+                    .range(0.0..=0.9)
+                    .speed(0.01)
+                    .fixed_decimals(2),
+            )
+            .labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label("Test fraction");
+            ui.add(
+                egui::DragValue::new(&mut d.test)
+                    .range(0.0..=0.9)
+                    .speed(0.01)
+                    .fixed_decimals(2),
+            )
+            .labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label("Seed");
+            ui.add(egui::DragValue::new(&mut d.seed)).labelled_by(l.id);
+            ui.end_row();
+            ui.label("Formats");
+            ui.horizontal_wrapped(|ui| {
+                for (k, f) in ExportFormat::ALL.iter().enumerate() {
+                    ui.checkbox(&mut d.formats[k], f.name());
+                }
+            });
+            ui.end_row();
+            let l = ui.label("Images");
+            egui::ComboBox::from_id_salt("export-link")
+                .selected_text(link_text(d.link))
+                .show_ui(ui, |ui| {
+                    for m in [LinkMode::Copy, LinkMode::Hardlink, LinkMode::Symlink] {
+                        ui.selectable_value(&mut d.link, m, link_text(m));
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label("Class balance");
+            egui::ComboBox::from_id_salt("export-balance")
+                .selected_text(balance_text(d.balance))
+                .show_ui(ui, |ui| {
+                    for b in [Balance::None, Balance::Oversample, Balance::Weights] {
+                        ui.selectable_value(&mut d.balance, b, balance_text(b));
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            ui.end_row();
+            ui.label("Options");
+            ui.vertical(|ui| {
+                ui.checkbox(&mut d.keep_splits, "Keep the dataset's own splits");
+                ui.checkbox(&mut d.duplicates, "Keep duplicate groups in one split");
+                ui.checkbox(&mut d.probs, "Soft labels (prob_<label>) in manifests");
+                ui.checkbox(&mut d.vlm_json, "VLM answers as JSON {\"label\": ...}");
+                ui.checkbox(&mut d.force, "Replace a non-empty target folder");
+            });
+            ui.end_row();
+        });
+}
+
+fn preview_ui(ui: &mut egui::Ui, d: &ExportDialog, s: &Session) {
+    let Some((_, _, plan)) = &d.preview else {
+        return;
+    };
+    let counts = plan.counts(s.dataset.classes.len());
+    ui.strong("Preview (before duplicate grouping)");
+    egui::ScrollArea::vertical()
+        .max_height(240.0)
+        .show(ui, |ui| {
+            egui::Grid::new("export-preview")
+                .striped(true)
+                .show(ui, |ui| {
+                    ui.strong("Class");
+                    for sp in Split::ALL {
+                        ui.strong(sp.name());
+                    }
+                    ui.end_row();
+                    for (c, name) in s.dataset.classes.iter().enumerate() {
+                        ui.label(name);
+                        for n in counts[c] {
+                            ui.label(n.to_string());
+                        }
+                        ui.end_row();
+                    }
+                    ui.strong("Total");
+                    for sp in Split::ALL {
+                        ui.strong(plan.split_len(sp).to_string());
+                    }
+                    ui.end_row();
+                });
+        });
+    ui.label(format!(
+        "{} excluded (not exported), {} relabeled.",
+        plan.excluded.len(),
+        plan.relabeled.len()
+    ));
+}
+
+fn link_text(m: LinkMode) -> &'static str {
+    match m {
+        LinkMode::Copy => "copy",
+        LinkMode::Hardlink => "hard link (copy across drives)",
+        LinkMode::Symlink => "symbolic link",
+    }
+}
+
+fn balance_text(b: Balance) -> &'static str {
+    match b {
+        Balance::None => "as is",
+        Balance::Oversample => "oversample minority classes in train",
+        Balance::Weights => "write class weights",
+    }
+}
