@@ -33,6 +33,8 @@ pub enum Command {
     Edits(EditsArgs),
     /// Export cleaned, stratified, seeded, leak-free splits (ImageFolder, manifests, HF, VLM JSONL).
     Export(ExportArgs),
+    /// Find problems: label errors, text/watermarks, duplicates, unreadable and odd images.
+    Issues(IssuesArgs),
     /// Apply tag edits in a loop, printing `ack N` after each is durable (crash tests).
     #[command(hide = true)]
     EditStress(EditStressArgs),
@@ -330,4 +332,37 @@ pub enum VlmAnswer {
     Json,
     /// The label alone.
     Plain,
+}
+
+/// `labelscope issues`.
+#[derive(Debug, Args)]
+pub struct IssuesArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// Model for label issues (or use --predictions); its backend also runs the text detector.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Predictions made elsewhere (with `prob_<label>` columns) for label issues.
+    #[arg(long, conflicts_with = "model")]
+    pub predictions: Option<PathBuf>,
+    /// Kinds to look for, comma separated: label, text, duplicate, unreadable, odd.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "label,text,duplicate,unreadable,odd"
+    )]
+    pub kinds: Vec<String>,
+    /// Perceptual-hash distance for near duplicates (of 256 bits).
+    #[arg(long, default_value_t = crate::problems::DEFAULT_NEAR_DISTANCE)]
+    pub near_duplicate_distance: u32,
+    /// Text detector input side (default: 1.5x the images' longer side, 128..736).
+    #[arg(long)]
+    pub text_size: Option<u32>,
+    /// Score labels as in the dataset, ignoring curation edits.
+    #[arg(long)]
+    pub original_labels: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Csv)]
+    pub format: ListFormat,
 }

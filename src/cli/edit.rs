@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, anyhow};
 
-use super::args::{EditArgs, EditCommand, EditStressArgs, EditsArgs, ListFormat};
+use super::args::{EditArgs, EditCommand, EditStressArgs, EditsArgs};
 use crate::curation::{Action, Curator, is_relabeled};
 
 /// Runs `edit`.
@@ -133,44 +133,20 @@ pub fn run_edits(args: &EditsArgs) -> Result<()> {
             "tags": e.tags.iter().cloned().collect::<Vec<_>>().join(";"),
         }));
     }
-    match args.format {
-        ListFormat::Json => println!("{}", serde_json::Value::Array(rows)),
-        ListFormat::Csv => {
-            let cols = [
-                "path",
-                "original_label",
-                "label",
-                "relabeled",
-                "excluded",
-                "reason",
-                "tags",
-            ];
-            println!("{}", cols.join(","));
-            for r in rows {
-                let line: Vec<String> = cols
-                    .iter()
-                    .map(|c| csv_field(&value_text(&r[*c])))
-                    .collect();
-                println!("{}", line.join(","));
-            }
-        }
-    }
+    super::listing::print_rows(
+        rows,
+        &[
+            "path",
+            "original_label",
+            "label",
+            "relabeled",
+            "excluded",
+            "reason",
+            "tags",
+        ],
+        args.format,
+    );
     Ok(())
-}
-
-fn value_text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// Runs the hidden `edit-stress`: tags samples in a loop and acknowledges each durable edit on

@@ -7,6 +7,8 @@ mod common;
 mod edit;
 mod evaluate;
 mod export;
+mod issues;
+mod listing;
 mod predict;
 mod progress;
 mod scan;
@@ -26,6 +28,7 @@ pub fn run() -> ExitCode {
         Some(Command::Edit(a)) => edit::run_edit(&a),
         Some(Command::Edits(a)) => edit::run_edits(&a),
         Some(Command::Export(a)) => export::run(&a),
+        Some(Command::Issues(a)) => issues::run(&a),
         Some(Command::EditStress(a)) => edit::run_stress(&a),
         Some(Command::Scan(a)) => scan::run(&a),
         Some(Command::Predict(a)) => predict::run(&a),

@@ -8,6 +8,7 @@ pub mod mapping;
 pub mod predict;
 pub mod preprocess;
 pub mod spec;
+pub mod workers;
 
 pub use backend::{BackendKind, ResolvedBackend, resolve_backend};
 pub use cache::PredictionCache;

@@ -3,8 +3,6 @@
 //! so decoding of one image overlaps inference of another. One bad image is a per-sample
 //! failure, never an abort; the cancel flag is checked between samples.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -158,90 +156,40 @@ pub fn predict_dataset(
     let num_cached = n - todo.len();
     job.wake();
 
-    let results: Mutex<Vec<(usize, SampleOutcome)>> = Mutex::new(Vec::with_capacity(todo.len()));
-    if !todo.is_empty() {
-        let next = AtomicUsize::new(0);
-        let threads = opts.threads.clamp(1, 64).min(todo.len());
-        let worker_err: Mutex<Option<String>> = Mutex::new(None);
-        std::thread::scope(|scope| {
-            for w in 0..threads {
-                let (next, todo, results, worker_err, mapping) =
-                    (&next, &todo, &results, &worker_err, &mapping);
-                let spawned = std::thread::Builder::new()
-                    .name(format!("predict-{w}"))
-                    .spawn_scoped(scope, move || {
-                        let mut instance = match backend.factory.create() {
-                            Ok(b) => b,
-                            Err(e) => {
-                                if let Ok(mut slot) = worker_err.lock() {
-                                    slot.get_or_insert(e);
-                                }
-                                return;
-                            }
-                        };
-                        let mut tensor = Vec::new();
-                        let mut local = Vec::new();
-                        while !job.is_cancelled() {
-                            let k = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(&i) = todo.get(k) else { break };
-                            let sample = &dataset.samples[i];
-                            tensor.clear();
-                            let outcome = decode_image(&sample.path)
-                                .map_err(|e| e.to_string())
-                                .and_then(|img| {
-                                    prepare_pixels(&img, &model.spec.input)
-                                        .map_err(|e| format!("{e}: {}", sample.path.display()))
-                                })
-                                .and_then(|p| {
-                                    append_tensor(&p, &model.spec.input, &mut tensor);
-                                    let t0 = Instant::now();
-                                    let rows = instance
-                                        .run(&tensor, 1)
-                                        .map_err(|e| format!("{e}: {}", sample.path.display()))?;
-                                    let latency_ms = t0.elapsed().as_secs_f32() * 1000.0;
-                                    let raw = rows.first().ok_or_else(|| {
-                                        format!("no output: {}", sample.path.display())
-                                    })?;
-                                    finish_prediction(
-                                        raw,
-                                        model.spec.output.kind,
-                                        mapping,
-                                        latency_ms,
-                                    )
-                                    .map_err(|e| format!("{e}: {}", sample.path.display()))
-                                });
-                            let outcome = match outcome {
-                                Ok(p) => SampleOutcome::Predicted(p),
-                                Err(e) => SampleOutcome::Failed(e),
-                            };
-                            if let Some(tx) = on_result {
-                                let _ = tx.send((i, outcome.clone()));
-                            }
-                            job.add_done(matches!(outcome, SampleOutcome::Failed(_)));
-                            job.wake();
-                            local.push((i, outcome));
-                        }
-                        if let Ok(mut all) = results.lock() {
-                            all.extend(local);
-                        }
-                    });
-                if let Err(e) = spawned
-                    && let Ok(mut slot) = worker_err.lock()
-                {
-                    slot.get_or_insert(format!("cannot start a worker thread: {e}"));
-                }
-            }
-        });
-        if let Some(e) = worker_err.into_inner().ok().flatten() {
-            let produced = results.lock().map(|r| r.len()).unwrap_or(0);
-            if produced == 0 {
-                return Err(e);
-            }
+    let work = |instance: &mut dyn super::backend::Backend, i: usize| {
+        let sample = &dataset.samples[i];
+        let mut tensor = Vec::new();
+        let outcome = decode_image(&sample.path)
+            .map_err(|e| e.to_string())
+            .and_then(|img| {
+                prepare_pixels(&img, &model.spec.input)
+                    .map_err(|e| format!("{e}: {}", sample.path.display()))
+            })
+            .and_then(|p| {
+                append_tensor(&p, &model.spec.input, &mut tensor);
+                let t0 = Instant::now();
+                let rows = instance
+                    .run(&tensor, 1)
+                    .map_err(|e| format!("{e}: {}", sample.path.display()))?;
+                let latency_ms = t0.elapsed().as_secs_f32() * 1000.0;
+                let raw = rows
+                    .first()
+                    .ok_or_else(|| format!("no output: {}", sample.path.display()))?;
+                finish_prediction(raw, model.spec.output.kind, &mapping, latency_ms)
+                    .map_err(|e| format!("{e}: {}", sample.path.display()))
+            });
+        let outcome = match outcome {
+            Ok(p) => SampleOutcome::Predicted(p),
+            Err(e) => SampleOutcome::Failed(e),
+        };
+        if let Some(tx) = on_result {
+            let _ = tx.send((i, outcome.clone()));
         }
-    }
-    let results = results
-        .into_inner()
-        .map_err(|_| "a worker thread panicked".to_string())?;
+        job.add_done(matches!(outcome, SampleOutcome::Failed(_)));
+        job.wake();
+        outcome
+    };
+    let results = super::workers::run_workers(&todo, opts.threads, "predict", backend, job, &work)?;
     let num_inferred = results.len();
     for (i, outcome) in results {
         if let (Some(c), Some(stamp)) = (cache.as_deref_mut(), stamps[i]) {

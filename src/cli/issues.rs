@@ -1,0 +1,76 @@
+//! `labelscope issues`: every finding, most suspicious first, as CSV or JSON.
+
+use anyhow::{Result, anyhow};
+
+use super::args::IssuesArgs;
+use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
+use crate::jobs::JobControl;
+use crate::problems::{FindingKind, ProblemOptions, find_problems};
+
+/// Runs `issues`.
+pub fn run(args: &IssuesArgs) -> Result<()> {
+    let ds = super::common::open(&args.dataset, 10)?;
+    let kinds = args
+        .kinds
+        .iter()
+        .map(|k| {
+            FindingKind::parse(k).ok_or_else(|| {
+                anyhow!("unknown kind `{k}` (label, text, duplicate, unreadable, odd)")
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let wants_labels = kinds.contains(&FindingKind::Label);
+    let preds = if wants_labels && (args.predictions.is_some() || args.model.model.is_some()) {
+        Some(super::common::predictions(&ds, &args.model, args.predictions.as_deref())?.0)
+    } else {
+        None
+    };
+    let truth = super::common::truth(&ds, args.original_labels)?;
+    let mut opts = ProblemOptions {
+        kinds,
+        near_distance: args.near_duplicate_distance,
+        backend: args.model.backend,
+        ..ProblemOptions::default()
+    };
+    opts.text.input_size = args.text_size;
+    if let Some(t) = args.model.threads {
+        opts.threads = t;
+    }
+    let job = JobControl::default();
+    cancel_on_ctrl_c(&job);
+    let state = crate::state::state_dir(&ds.root).ok();
+    let problems = {
+        let _p = ProgressPrinter::start(&job, "issues");
+        find_problems(&ds, &truth, preds.as_ref(), &opts, state.as_deref(), &job)
+            .map_err(|e| anyhow!(e))?
+    };
+    for note in &problems.notes {
+        eprintln!("note: {note}");
+    }
+    let mut counts = std::collections::BTreeMap::new();
+    for f in &problems.findings {
+        *counts.entry(f.kind.name()).or_insert(0usize) += 1;
+    }
+    eprintln!("findings: {counts:?}");
+    let rows = problems
+        .findings
+        .iter()
+        .map(|f| {
+            let label = truth[f.sample].unwrap_or(ds.samples[f.sample].label);
+            serde_json::json!({
+                "path": ds.samples[f.sample].id.0,
+                "kind": f.kind.name(),
+                "score": f.score,
+                "label": ds.class_name(label),
+                "suggested": f.suggested.map(|c| ds.class_name(c).to_string()),
+                "detail": f.detail,
+            })
+        })
+        .collect();
+    super::listing::print_rows(
+        rows,
+        &["path", "kind", "score", "label", "suggested", "detail"],
+        args.format,
+    );
+    Ok(())
+}

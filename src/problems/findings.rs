@@ -1,0 +1,396 @@
+//! Findings of every kind as one list: what is suspicious about which sample, how much (a score
+//! in 0..1, higher is worse), and for label issues the suggested label. `find_problems` runs the
+//! checks as stages of one background job (image facts, duplicates, text detection), each cached.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::duplicates::{DuplicateGroup, find_duplicates};
+use super::facts::{ImageFacts, collect_facts};
+use super::label_issues::{ConfidentLearning, confident_learning, looks_in_sample};
+use super::text::{TextOptions, TextOutcome, detect_text, input_size, text_model};
+use crate::dataset::{ClassId, Dataset};
+use crate::eval::PredictionSet;
+use crate::jobs::JobControl;
+use crate::model::{BackendKind, resolve_backend};
+
+/// What kind of problem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingKind {
+    /// Suspected label error.
+    Label,
+    /// Text or watermark in the image.
+    Text,
+    /// Exact or near copy of another sample.
+    Duplicate,
+    /// The file cannot be read or decoded.
+    Unreadable,
+    /// Unusual colour mode, size or aspect ratio.
+    Odd,
+}
+
+impl FindingKind {
+    /// All kinds.
+    pub const ALL: [FindingKind; 5] = [
+        Self::Label,
+        Self::Text,
+        Self::Duplicate,
+        Self::Unreadable,
+        Self::Odd,
+    ];
+
+    /// Name on the command line and in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Label => "label",
+            Self::Text => "text",
+            Self::Duplicate => "duplicate",
+            Self::Unreadable => "unreadable",
+            Self::Odd => "odd",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == s.trim())
+    }
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// Sample index.
+    pub sample: usize,
+    /// Kind.
+    pub kind: FindingKind,
+    /// 0..1, higher is more suspicious.
+    pub score: f32,
+    /// Human-readable detail (the decoder's error, "exact copy of ...", ...).
+    pub detail: String,
+    /// For label issues: the suggested label.
+    pub suggested: Option<ClassId>,
+}
+
+/// Thresholds of the odd-image checks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OddOptions {
+    /// Images whose shorter side is below this many pixels are tiny.
+    pub min_side: u32,
+    /// ... or below this fraction of the dataset's median shorter side.
+    pub min_side_frac: f32,
+    /// Longer side over shorter side above this is an extreme aspect ratio.
+    pub max_aspect: f32,
+}
+
+impl Default for OddOptions {
+    fn default() -> Self {
+        Self {
+            min_side: 32,
+            min_side_frac: 0.25,
+            max_aspect: 4.0,
+        }
+    }
+}
+
+/// Which checks to run and how.
+#[derive(Clone, Debug)]
+pub struct ProblemOptions {
+    /// Kinds to look for.
+    pub kinds: Vec<FindingKind>,
+    /// Near-duplicate Hamming distance (256-bit pHash).
+    pub near_distance: u32,
+    /// Text detector settings.
+    pub text: TextOptions,
+    /// Odd-image thresholds.
+    pub odd: OddOptions,
+    /// Backend of the text detector.
+    pub backend: BackendKind,
+    /// Worker threads for the text detector.
+    pub threads: usize,
+}
+
+impl Default for ProblemOptions {
+    fn default() -> Self {
+        Self {
+            kinds: FindingKind::ALL.to_vec(),
+            near_distance: super::DEFAULT_NEAR_DISTANCE,
+            text: TextOptions::default(),
+            odd: OddOptions::default(),
+            backend: BackendKind::Auto,
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+/// Everything found.
+#[derive(Clone, Debug, Default)]
+pub struct Problems {
+    /// All findings, most suspicious first.
+    pub findings: Vec<Finding>,
+    /// Confident-learning details (when probabilities were given).
+    pub label: Option<ConfidentLearning>,
+    /// The probabilities look in-sample: the label ranking is unreliable.
+    pub in_sample: bool,
+    /// Text detections per sample (when run).
+    pub text: Option<Vec<Option<TextOutcome>>>,
+    /// Duplicate groups.
+    pub groups: Vec<DuplicateGroup>,
+    /// What the user should know (skipped checks, warnings).
+    pub notes: Vec<String>,
+}
+
+/// Label issues from `preds`' probabilities against `truth` (effective labels; excluded
+/// samples and samples without probabilities are skipped).
+pub fn label_findings(
+    ds: &Dataset,
+    truth: &[Option<ClassId>],
+    preds: &PredictionSet,
+) -> (ConfidentLearning, bool, Vec<Finding>) {
+    let k = ds.classes.len();
+    let rows: Vec<(usize, ClassId, Vec<f32>)> = (0..ds.samples.len())
+        .filter_map(|i| {
+            let y = truth.get(i).copied().flatten()?;
+            let p = preds.prediction(i)?.probs.as_ref()?;
+            let mut v: Vec<f32> = p.iter().take(k).copied().collect();
+            let s: f32 = v.iter().sum();
+            if v.len() < k || s <= 0.0 {
+                return None;
+            }
+            v.iter_mut().for_each(|x| *x /= s);
+            Some((i, y, v))
+        })
+        .collect();
+    let cl = confident_learning(&rows, k);
+    let in_sample = looks_in_sample(&rows);
+    let findings = cl
+        .issues
+        .iter()
+        .map(|x| Finding {
+            sample: x.sample,
+            kind: FindingKind::Label,
+            score: x.score,
+            detail: format!(
+                "given {}, model suggests {} (p(given) = {:.3}, margin {:.3})",
+                ds.class_name(x.label),
+                ds.class_name(x.suggested),
+                1.0 - x.score,
+                x.margin
+            ),
+            suggested: Some(x.suggested),
+        })
+        .collect();
+    (cl, in_sample, findings)
+}
+
+/// Unreadable files and odd images from the image facts.
+pub fn odd_findings(facts: &[Option<ImageFacts>], opts: &OddOptions) -> Vec<Finding> {
+    let readable: Vec<&ImageFacts> = facts.iter().flatten().filter(|f| f.readable()).collect();
+    let mut modes: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &readable {
+        *modes.entry(f.color.as_str()).or_default() += 1;
+    }
+    let majority = modes
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(m, _)| m.to_string())
+        .unwrap_or_default();
+    let mut sides: Vec<u32> = readable.iter().map(|f| f.width.min(f.height)).collect();
+    sides.sort_unstable();
+    let median_side = sides.get(sides.len() / 2).copied().unwrap_or(0);
+    let mut out = Vec::new();
+    for (i, f) in facts.iter().enumerate() {
+        let Some(f) = f else { continue };
+        let mut push = |kind, score, detail: String| {
+            out.push(Finding {
+                sample: i,
+                kind,
+                score,
+                detail,
+                suggested: None,
+            })
+        };
+        if let Some(e) = &f.error {
+            push(FindingKind::Unreadable, 1.0, e.clone());
+            continue;
+        }
+        if f.color != majority {
+            push(
+                FindingKind::Odd,
+                0.6,
+                format!("colour mode {} in a {majority} dataset", f.color),
+            );
+        } else if f.color.starts_with("Cmyk") {
+            push(FindingKind::Odd, 0.6, format!("colour mode {}", f.color));
+        }
+        let (short, long) = (f.width.min(f.height), f.width.max(f.height));
+        if short < opts.min_side || (short as f32) < opts.min_side_frac * median_side as f32 {
+            push(
+                FindingKind::Odd,
+                0.5,
+                format!(
+                    "tiny image ({}x{}, median shorter side {median_side})",
+                    f.width, f.height
+                ),
+            );
+        }
+        if long as f32 > opts.max_aspect * short.max(1) as f32 {
+            push(
+                FindingKind::Odd,
+                0.5,
+                format!("extreme aspect ratio ({}x{})", f.width, f.height),
+            );
+        }
+    }
+    out
+}
+
+/// Every member of a duplicate group but the first, pointing at the first; groups crossing the
+/// dataset's splits say so (a leak).
+pub fn duplicate_findings(
+    ds: &Dataset,
+    groups: &[DuplicateGroup],
+    max_distance: u32,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for g in groups {
+        let first = g.members[0];
+        let mut splits: Vec<&str> = g
+            .members
+            .iter()
+            .filter_map(|&i| ds.samples[i].split.as_deref())
+            .collect();
+        splits.sort_unstable();
+        splits.dedup();
+        let leak = if splits.len() > 1 {
+            format!("; LEAK across splits {}", splits.join("/"))
+        } else {
+            String::new()
+        };
+        for &i in &g.members[1..] {
+            let (score, what) = if g.exact {
+                (1.0, "exact copy")
+            } else {
+                (
+                    1.0 - 0.5 * g.max_distance as f32 / max_distance.max(1) as f32,
+                    "near copy",
+                )
+            };
+            out.push(Finding {
+                sample: i,
+                kind: FindingKind::Duplicate,
+                score,
+                detail: format!("{what} of {}{leak}", ds.samples[first].id),
+                suggested: None,
+            });
+        }
+    }
+    out
+}
+
+/// Flagged text detections.
+pub fn text_findings(results: &[Option<TextOutcome>], opts: &TextOptions) -> Vec<Finding> {
+    results
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let r = r.as_ref()?.as_ref().ok()?;
+            r.flagged(opts).then(|| Finding {
+                sample: i,
+                kind: FindingKind::Text,
+                score: (0.5 + r.score(opts)).min(1.0),
+                detail: format!(
+                    "{} text line(s) covering {:.1}% of the image",
+                    r.lines(opts).count(),
+                    r.score(opts) * 100.0
+                ),
+                suggested: None,
+            })
+        })
+        .collect()
+}
+
+/// Runs the checks in `opts.kinds`: label issues from `preds` (when given), then image facts
+/// (unreadable, odd, duplicates), then the text detector; stages are reported on `control`.
+pub fn find_problems(
+    ds: &Dataset,
+    truth: &[Option<ClassId>],
+    preds: Option<&PredictionSet>,
+    opts: &ProblemOptions,
+    state_dir: Option<&Path>,
+    control: &JobControl,
+) -> Result<Problems, String> {
+    let wants = |k| opts.kinds.contains(&k);
+    let mut p = Problems::default();
+    if wants(FindingKind::Label) {
+        match preds {
+            Some(preds) => {
+                let (cl, in_sample, f) = label_findings(ds, truth, preds);
+                if cl.num_scored == 0 {
+                    p.notes.push(
+                        "label issues need per-class probabilities; these predictions have none"
+                            .into(),
+                    );
+                }
+                if in_sample {
+                    p.notes.push("the probabilities look in-sample (nearly every sample right and confident): if the model was trained on these images, the label-issue ranking is unreliable; use held-out or cross-validated probabilities".into());
+                }
+                p.in_sample = in_sample;
+                p.label = Some(cl);
+                p.findings.extend(f);
+            }
+            None => p
+                .notes
+                .push("label issues need a model or predictions".into()),
+        }
+    }
+    if wants(FindingKind::Duplicate) || wants(FindingKind::Unreadable) || wants(FindingKind::Odd) {
+        control.begin_stage("reading images", ds.samples.len());
+        let facts = collect_facts(ds, state_dir, control);
+        if control.is_cancelled() {
+            return Err("cancelled".into());
+        }
+        if wants(FindingKind::Duplicate) {
+            p.groups = find_duplicates(&facts, opts.near_distance);
+            p.findings
+                .extend(duplicate_findings(ds, &p.groups, opts.near_distance));
+        }
+        p.findings.extend(
+            odd_findings(&facts, &opts.odd)
+                .into_iter()
+                .filter(|f| wants(f.kind)),
+        );
+    }
+    if wants(FindingKind::Text) {
+        let dir = state_dir
+            .map(Path::to_path_buf)
+            .or_else(|| dirs::cache_dir().map(|d| d.join("labelscope")))
+            .unwrap_or_else(std::env::temp_dir)
+            .join("models");
+        let model = text_model(&dir, input_size(ds, &opts.text))?;
+        let backend = resolve_backend(opts.backend, &model)?;
+        control.begin_stage("detecting text", ds.samples.len());
+        let results = detect_text(
+            ds,
+            &model,
+            &backend,
+            &opts.text,
+            state_dir,
+            opts.threads,
+            control,
+        )?;
+        if control.is_cancelled() {
+            return Err("cancelled".into());
+        }
+        p.findings.extend(text_findings(&results, &opts.text));
+        p.text = Some(results);
+    }
+    p.findings.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.kind.cmp(&b.kind))
+            .then(ds.samples[a.sample].id.0.cmp(&ds.samples[b.sample].id.0))
+    });
+    control.finish();
+    Ok(p)
+}
