@@ -50,6 +50,10 @@ pub enum AppCommand {
     AskExclude,
     /// Exclude the edit targets with this reason (remembered for the session).
     Exclude(String),
+    /// Exclude the edit targets with this reason without remembering it (`W`, `D`).
+    ExcludeAs(String),
+    /// Relabel the selected sample to its suggested label (label issues, `A`).
+    AcceptSuggestion,
     /// Include the edit targets again.
     Include,
     /// Open the tag prompt.

@@ -4,6 +4,7 @@
 use crate::curation::{CurationState, is_relabeled};
 use crate::dataset::{ClassId, Dataset};
 use crate::eval::{Entry, Predicted, PredictionSet};
+use crate::problems::{FindingKind, ProblemIndex};
 
 /// Correct / wrong filter.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -31,12 +32,15 @@ pub enum SortKey {
     ConfidenceAsc,
     /// Most confident first.
     ConfidenceDesc,
+    /// Suspected label errors first (by confident-learning score), then by loss.
+    LabelIssue,
 }
 
 impl SortKey {
     /// All keys, for combo boxes.
-    pub const ALL: [SortKey; 4] = [
+    pub const ALL: [SortKey; 5] = [
         SortKey::FileName,
+        SortKey::LabelIssue,
         SortKey::LossDesc,
         SortKey::ConfidenceAsc,
         SortKey::ConfidenceDesc,
@@ -49,6 +53,7 @@ impl SortKey {
             Self::LossDesc => "Loss (highest first)",
             Self::ConfidenceAsc => "Confidence (lowest first)",
             Self::ConfidenceDesc => "Confidence (highest first)",
+            Self::LabelIssue => "Label issues first",
         }
     }
 }
@@ -124,6 +129,8 @@ pub struct Filter {
     pub excluded: ExcludedView,
     /// Curation state (edited, tag, exclusion reason).
     pub edits: EditFilter,
+    /// Only samples with a finding of this kind.
+    pub problem: Option<FindingKind>,
 }
 
 impl Default for Filter {
@@ -135,6 +142,7 @@ impl Default for Filter {
             confidence: (0.0, 1.0),
             excluded: ExcludedView::Hide,
             edits: EditFilter::Any,
+            problem: None,
         }
     }
 }
@@ -184,6 +192,8 @@ pub struct ViewInputs<'a> {
     pub preds: Option<&'a PredictionSet>,
     /// Curation state.
     pub edits: &'a CurationState,
+    /// Findings by sample, when known.
+    pub problems: Option<&'a ProblemIndex>,
 }
 
 /// Whether sample `i` passes `f`.
@@ -199,6 +209,11 @@ pub fn passes(v: ViewInputs<'_>, f: &Filter, i: usize) -> bool {
         ExcludedView::All => true,
     };
     if !shown || !f.edits.passes(ds, v.edits, i) {
+        return false;
+    }
+    if let Some(kind) = f.problem
+        && !v.problems.is_some_and(|p| p.has(i, kind))
+    {
         return false;
     }
     let label = label_of(ds, truth, i);
@@ -244,6 +259,22 @@ pub fn visible_order(v: ViewInputs<'_>, filter: &Filter, sort: SortKey) -> Vec<u
     };
     match (sort, preds) {
         (SortKey::FileName, _) | (_, None) => {}
+        (SortKey::LabelIssue, Some(p)) => {
+            // Flagged samples (score in 0..1) ahead of the rest, which follow by loss.
+            let keys: Vec<f32> = order
+                .iter()
+                .map(|&i| {
+                    match v
+                        .problems
+                        .and_then(|x| x.label_score.get(i).copied().flatten())
+                    {
+                        Some(score) => 1000.0 + score,
+                        None => loss(ds, truth, p, i).unwrap_or(f32::NEG_INFINITY),
+                    }
+                })
+                .collect();
+            sort_by_key_desc(&mut order, &keys);
+        }
         (SortKey::LossDesc, Some(p)) => {
             let keys: Vec<f32> = order
                 .iter()
@@ -340,6 +371,7 @@ mod tests {
             truth,
             preds,
             edits,
+            problems: None,
         }
     }
 

@@ -32,6 +32,9 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("X", "exclude (asks the reason once per session)"),
     ("I", "include again"),
     ("T", "add a tag"),
+    ("A", "accept the suggested label (label issues)"),
+    ("W", "exclude as watermark/text"),
+    ("D", "exclude as duplicate"),
     ("Ctrl+click / Space", "mark or unmark a sample"),
     ("Shift+click", "mark a range"),
     ("Ctrl+A", "mark every sample of the filter"),
@@ -137,6 +140,15 @@ fn edit_keys(ctx: &egui::Context, s: &Session, out: &mut Vec<AppCommand>) {
     }
     if pressed(Key::T) {
         out.push(AppCommand::AskTag);
+    }
+    if pressed(Key::A) {
+        out.push(AppCommand::AcceptSuggestion);
+    }
+    if pressed(Key::W) {
+        out.push(AppCommand::ExcludeAs("watermark/text".into()));
+    }
+    if pressed(Key::D) {
+        out.push(AppCommand::ExcludeAs("duplicate".into()));
     }
     const DIGITS: [Key; 10] = [
         Key::Num1,

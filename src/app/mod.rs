@@ -10,6 +10,7 @@ mod keys;
 mod panels;
 pub mod session;
 mod session_edits;
+mod session_problems;
 mod thumbnails;
 
 use std::path::PathBuf;
@@ -163,7 +164,9 @@ impl LabelscopeApp {
             s.cancel();
         }
         match Session::open(&path, opts) {
-            Ok(s) => {
+            Ok(mut s) => {
+                let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
+                s.start_scan(self.backend, wake);
                 self.install_session(s);
                 let abs = std::fs::canonicalize(&path).unwrap_or(path);
                 self.prefs.recent.retain(|p| *p != abs);
@@ -270,6 +273,26 @@ impl LabelscopeApp {
                 self.request_edit(crate::curation::Action::Exclude { reason });
             }
             AppCommand::Include => self.request_edit(crate::curation::Action::Include),
+            AppCommand::ExcludeAs(reason) => {
+                self.request_edit(crate::curation::Action::Exclude { reason })
+            }
+            AppCommand::AcceptSuggestion => {
+                if let Some(s) = &mut self.session
+                    && let Some(i) = s.selected()
+                {
+                    match s.problems.index.suggested.get(i).copied().flatten() {
+                        Some(c) => {
+                            let label = s.dataset.class_name(c).to_string();
+                            s.marked.clear();
+                            s.edit_targets_now(
+                                crate::curation::Action::Relabel { label: Some(label) },
+                                true,
+                            );
+                        }
+                        None => s.error = Some("no suggested label for this sample".into()),
+                    }
+                }
+            }
             AppCommand::AddTag(tag) => {
                 let tag = tag.trim().to_string();
                 if !tag.is_empty() {

@@ -67,6 +67,8 @@ pub struct Session {
     pub marked: std::collections::BTreeSet<usize>,
     /// Bumped whenever labels, edits or predictions change (for views that cache derived data).
     pub revision: u64,
+    /// Problems found (image checks and label issues).
+    pub problems: super::session_problems::ProblemState,
     order_dirty: bool,
     metrics_dirty: bool,
     last_metrics: Instant,
@@ -93,6 +95,7 @@ impl Session {
             exclude_reason: None,
             marked: Default::default(),
             revision: 0,
+            problems: Default::default(),
             dataset: Arc::new(dataset),
             model: None,
             preds: None,
@@ -248,8 +251,14 @@ impl Session {
         if changed {
             self.changed();
         }
+        changed |= self.poll_scan();
         self.refresh();
         changed
+    }
+
+    /// Marks the gallery order as stale.
+    pub fn mark_order_dirty(&mut self) {
+        self.order_dirty = true;
     }
 
     /// Marks order and metrics as stale.
@@ -261,18 +270,6 @@ impl Session {
 
     /// Recomputes what is stale: the order at once, metrics at most 4 times a second while a job runs.
     pub fn refresh(&mut self) {
-        if self.order_dirty {
-            let selected = self.selected();
-            let inputs = ViewInputs {
-                ds: &self.dataset,
-                truth: &self.truth,
-                preds: self.preds.as_ref(),
-                edits: self.edits(),
-            };
-            self.order = visible_order(inputs, &self.filter, self.sort);
-            self.cursor = selected.and_then(|s| self.order.iter().position(|&i| i == s));
-            self.order_dirty = false;
-        }
         let due = self.job.is_none() || self.last_metrics.elapsed() > Duration::from_millis(250);
         if self.metrics_dirty && due {
             if let Some(preds) = &self.preds {
@@ -293,8 +290,22 @@ impl Session {
                     compute_metrics(&self.dataset.classes, &original, preds)
                 });
             }
+            self.recompute_label_issues();
             self.metrics_dirty = false;
             self.last_metrics = Instant::now();
+        }
+        if self.order_dirty {
+            let selected = self.selected();
+            let inputs = ViewInputs {
+                ds: &self.dataset,
+                truth: &self.truth,
+                preds: self.preds.as_ref(),
+                edits: self.edits(),
+                problems: Some(&self.problems.index),
+            };
+            self.order = visible_order(inputs, &self.filter, self.sort);
+            self.cursor = selected.and_then(|s| self.order.iter().position(|&i| i == s));
+            self.order_dirty = false;
         }
     }
 

@@ -5,9 +5,11 @@
 pub mod duplicates;
 pub mod facts;
 pub mod findings;
+pub mod index;
 pub mod label_issues;
 pub mod text;
 
 pub use duplicates::{DEFAULT_NEAR_DISTANCE, DuplicateGroup, find_duplicates};
 pub use facts::{ImageFacts, collect_facts, image_facts};
 pub use findings::{Finding, FindingKind, ProblemOptions, Problems, find_problems};
+pub use index::ProblemIndex;

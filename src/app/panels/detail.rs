@@ -117,6 +117,7 @@ pub fn detail_panel_ui(
             let label = super::super::gallery_view::label_of(&s.dataset, &s.truth, i);
             ui.label(format!("Label: {}", s.dataset.class_name(label)));
             edits_ui(ui, s, i, label, out);
+            findings_ui(ui, s, i, out);
             if let Some(split) = &smp.split {
                 ui.label(format!("Split: {split}"));
             }
@@ -153,8 +154,12 @@ pub fn detail_panel_ui(
                 let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width(), 300.0), egui::Sense::hover());
                 let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect));
                 let scene_rect = cache.scene_rect.get_or_insert(Rect::from_min_size(egui::Pos2::ZERO, size));
+                let text = s.text_of(i);
                 egui::Scene::new().zoom_range(0.1..=20.0).show(&mut child, scene_rect, |ui| {
-                    ui.add(egui::Image::new((full.id(), size)));
+                    let r = ui.add(egui::Image::new((full.id(), size)));
+                    if let Some(t) = text {
+                        text_boxes_ui(ui, r.rect, t);
+                    }
                 });
             } else if cache.pending.is_some() {
                 ui.spinner();
@@ -243,5 +248,76 @@ fn edits_ui(
                 }
                 ui.weak("Ctrl+Z undoes the most recent edit of the dataset.");
             });
+    }
+}
+
+/// Draws the detected text boxes over the image (`rect` is where the image is drawn); lines of
+/// text in orange, other regions faint.
+fn text_boxes_ui(ui: &egui::Ui, rect: Rect, t: &crate::problems::text::TextResult) {
+    let opts = crate::problems::text::TextOptions::default();
+    let sx = rect.width() / t.width.max(1) as f32;
+    let sy = rect.height() / t.height.max(1) as f32;
+    let lines: Vec<_> = t.lines(&opts).copied().collect();
+    for b in &t.boxes {
+        let r = Rect::from_min_max(
+            rect.min + vec2(b.x0 * sx, b.y0 * sy),
+            rect.min + vec2(b.x1 * sx, b.y1 * sy),
+        );
+        let is_line = lines.contains(b);
+        let color = if is_line {
+            Color32::from_rgb(255, 140, 0)
+        } else {
+            Color32::from_rgba_unmultiplied(120, 160, 255, 90)
+        };
+        ui.painter().rect_stroke(
+            r,
+            0.0,
+            egui::Stroke::new(if is_line { 2.0 } else { 1.0 }, color),
+            egui::StrokeKind::Outside,
+        );
+    }
+}
+
+/// The sample's findings with their one-key actions.
+fn findings_ui(ui: &mut egui::Ui, s: &Session, i: usize, out: &mut Vec<AppCommand>) {
+    let findings: Vec<_> = s.problems.index.of(i).collect();
+    if findings.is_empty() {
+        return;
+    }
+    ui.strong("Problems");
+    for f in findings {
+        ui.horizontal_wrapped(|ui| {
+            ui.colored_label(
+                Color32::from_rgb(200, 120, 230),
+                super::gallery::problem_name(f.kind),
+            );
+            ui.label(&f.detail);
+        });
+        use crate::problems::FindingKind;
+        let action = match (f.kind, f.suggested) {
+            (FindingKind::Label, Some(c)) => Some((
+                format!("Relabel to {} (A)", s.dataset.class_name(c)),
+                AppCommand::AcceptSuggestion,
+            )),
+            (FindingKind::Text, _) => Some((
+                "Exclude as watermark/text (W)".to_string(),
+                AppCommand::ExcludeAs("watermark/text".into()),
+            )),
+            (FindingKind::Duplicate, _) => Some((
+                "Exclude as duplicate (D)".to_string(),
+                AppCommand::ExcludeAs("duplicate".into()),
+            )),
+            _ => None,
+        };
+        if let Some((text, cmd)) = action
+            && ui.button(text).clicked()
+        {
+            out.push(cmd);
+        }
+    }
+    if s.problems.index.has(i, crate::problems::FindingKind::Label) {
+        for n in &s.problems.label_notes {
+            ui.colored_label(ui.visuals().warn_fg_color, n);
+        }
     }
 }

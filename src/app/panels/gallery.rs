@@ -11,6 +11,7 @@ use super::super::session::Session;
 use super::super::thumbnails::Thumbnails;
 use crate::dataset::ClassId;
 use crate::eval::Predicted;
+use crate::problems::FindingKind;
 
 /// Name of a prediction for display.
 pub fn predicted_name(s: &Session, p: Predicted) -> String {
@@ -23,7 +24,13 @@ pub fn cell_label(s: &Session, i: usize) -> String {
     let truth = s.dataset.class_name(super::super::gallery_view::label_of(
         &s.dataset, &s.truth, i,
     ));
-    match s.preds.as_ref().and_then(|p| p.prediction(i)) {
+    let kinds: Vec<&str> = s.problems.index.kinds_of(i).map(problem_name).collect();
+    let problems = if kinds.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", kinds.join(", "))
+    };
+    let base = match s.preds.as_ref().and_then(|p| p.prediction(i)) {
         Some(p) => format!(
             "{}: true {truth}, predicted {} ({:.0}%)",
             smp.id,
@@ -31,7 +38,8 @@ pub fn cell_label(s: &Session, i: usize) -> String {
             p.confidence.unwrap_or(0.0) * 100.0
         ),
         None => format!("{}: true {truth}", smp.id),
-    }
+    };
+    base + &problems
 }
 
 /// Draws the filter bar and the grid.
@@ -113,6 +121,33 @@ fn filter_bar_ui(ui: &mut egui::Ui, s: &Session, thumb_size: &mut f32, out: &mut
             })
             .response
             .labelled_by(l_excl.id);
+        let l_problems = ui.label("Problems");
+        let idx = &s.problems.index;
+        let problem_text = |k: Option<FindingKind>| match k {
+            None => "All".to_string(),
+            Some(k) => format!("{} ({})", problem_name(k), idx.counts[k as usize]),
+        };
+        egui::ComboBox::from_id_salt("filter_problems")
+            .selected_text(problem_text(f.problem))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut f.problem, None, "All");
+                for k in FindingKind::ALL {
+                    ui.selectable_value(&mut f.problem, Some(k), problem_text(Some(k)));
+                }
+            })
+            .response
+            .labelled_by(l_problems.id)
+            .on_hover_text(problems_hover(s));
+        if let Some(job) = &s.problems.scan {
+            let p = job.control.progress();
+            ui.weak(format!(
+                "{}… {:.0}%",
+                job.control.stage(),
+                p.fraction() * 100.0
+            ));
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(200));
+        }
         let l_edits = ui.label("Edits");
         egui::ComboBox::from_id_salt("filter_edits")
             .selected_text(f.edits.label())
@@ -388,6 +423,30 @@ fn cell_ui(
             );
         }
     }
+    let kinds: Vec<&str> = s
+        .problems
+        .index
+        .kinds_of(i)
+        .map(|k| match k {
+            FindingKind::Label => "label?",
+            FindingKind::Text => "text",
+            FindingKind::Duplicate => "dup",
+            FindingKind::Unreadable => "unreadable",
+            FindingKind::Odd => "odd",
+        })
+        .collect();
+    if !kinds.is_empty() {
+        let text = kinds.join(" ");
+        let pos = pos2(img_rect.left() + 22.0, img_rect.top() + 2.0);
+        let galley = painter.layout_no_wrap(
+            text,
+            FontId::proportional(10.0),
+            Color32::from_rgb(255, 230, 120),
+        );
+        let bg = Rect::from_min_size(pos, galley.size()).expand(1.5);
+        painter.rect_filled(bg, 2.0, Color32::from_rgba_unmultiplied(120, 40, 140, 220));
+        painter.galley(pos, galley, Color32::WHITE);
+    }
     if s.marked.contains(&i) {
         let c = pos2(img_rect.left() + 10.0, img_rect.top() + 10.0);
         painter.circle_filled(c, 8.0, Color32::from_rgb(40, 120, 230));
@@ -430,6 +489,39 @@ fn cell_ui(
     if resp.double_clicked() {
         out.push(AppCommand::OpenDetail);
     }
+}
+
+/// Name of a finding kind in the window.
+pub fn problem_name(k: FindingKind) -> &'static str {
+    match k {
+        FindingKind::Label => "label issues",
+        FindingKind::Text => "text/watermark",
+        FindingKind::Duplicate => "duplicates",
+        FindingKind::Unreadable => "unreadable",
+        FindingKind::Odd => "odd images",
+    }
+}
+
+fn problems_hover(s: &Session) -> String {
+    let mut text = match &s.problems.scan {
+        Some(job) => {
+            let p = job.control.progress();
+            format!(
+                "Checking images: {} {}/{}",
+                job.control.stage(),
+                p.num_done,
+                p.num_total
+            )
+        }
+        None => "Image checks done.".to_string(),
+    };
+    for n in &s.problems.label_notes {
+        text.push_str(&format!("\nNote: {n}"));
+    }
+    text.push_str(
+        "\nKeys: A accepts a suggested label, W excludes as watermark/text, D as duplicate.",
+    );
+    text
 }
 
 fn excluded_text(v: ExcludedView) -> &'static str {

@@ -1,13 +1,9 @@
 //! The export dialog, headless through egui_kittest: opened from the File menu, preview counts,
 //! the export running in the background and landing on disk with the edits applied.
-#![cfg(feature = "gui")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::Duration;
 
-use common::ui::{app_on_fashion_subset, predictions_done, step_until};
+use crate::common::ui::{app_on_fashion_subset, predictions_done, step_until};
 use egui_kittest::kittest::Queryable;
 
 #[test]

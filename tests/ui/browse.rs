@@ -1,11 +1,7 @@
 //! The window, headless, through egui_kittest: a real dataset and model, predictions streamed
 //! from the background job, a confusion-matrix click filtering the gallery, keyboard review.
-#![cfg(feature = "gui")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::ui::{app_on_fashion_subset, predictions_done, step_until};
+use crate::common::ui::{app_on_fashion_subset, predictions_done, step_until};
 
 use std::time::Duration;
 

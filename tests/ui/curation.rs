@@ -1,14 +1,10 @@
 //! Curation in the window, headless through egui_kittest: digit relabel, `X` exclude with a
 //! reason, Ctrl+Z; multi-select with Ctrl/Shift-click and Ctrl+A, bulk edits with confirmation,
 //! tags and the label quick-pick.
-#![cfg(feature = "gui")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::Duration;
 
-use common::ui::{app_on_fashion_subset, predictions_done, step_until};
+use crate::common::ui::{app_on_fashion_subset, predictions_done, step_until};
 use egui_kittest::kittest::Queryable;
 use labelscope::app::Prompt;
 

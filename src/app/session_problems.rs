@@ -1,0 +1,125 @@
+//! Problems in the window: the image checks (unreadable, odd, duplicates, text) run as a
+//! background job when a dataset opens; label issues are recomputed with the metrics whenever
+//! predictions or labels change. Both feed one [`ProblemIndex`] for filters, sort and badges.
+
+use std::sync::Arc;
+
+use super::session::Session;
+use crate::jobs::JobControl;
+use crate::model::BackendKind;
+use crate::problems::findings::label_findings;
+use crate::problems::{FindingKind, ProblemIndex, ProblemOptions, Problems, find_problems};
+
+/// The running image checks.
+pub struct RunningScan {
+    /// Progress and cancel.
+    pub control: JobControl,
+    done: crossbeam_channel::Receiver<Result<Problems, String>>,
+}
+
+/// Problems of the open dataset.
+#[derive(Default)]
+pub struct ProblemState {
+    /// The image checks' job, while it runs.
+    pub scan: Option<RunningScan>,
+    /// What the image checks found (no label issues).
+    pub images: Option<Problems>,
+    /// Label issues of the current labels and predictions.
+    pub labels: Vec<crate::problems::Finding>,
+    /// Notes about label issues (in-sample probabilities, no probabilities).
+    pub label_notes: Vec<String>,
+    /// Everything, by sample.
+    pub index: ProblemIndex,
+}
+
+impl Session {
+    /// Starts the image checks (text, duplicates, unreadable, odd) on a background thread.
+    pub fn start_scan(&mut self, backend: BackendKind, wake: Arc<dyn Fn() + Send + Sync>) {
+        let control = JobControl::new(Some(wake));
+        let (tx, done) = crossbeam_channel::bounded(1);
+        let (ds, job) = (self.dataset.clone(), control.clone());
+        let opts = ProblemOptions {
+            kinds: vec![
+                FindingKind::Text,
+                FindingKind::Duplicate,
+                FindingKind::Unreadable,
+                FindingKind::Odd,
+            ],
+            backend,
+            threads: 1,
+            ..ProblemOptions::default()
+        };
+        let spawned = std::thread::Builder::new()
+            .name("problems-job".into())
+            .spawn(move || {
+                let dir = crate::state::state_dir(&ds.root).ok();
+                let result = find_problems(&ds, &[], None, &opts, dir.as_deref(), &job);
+                let _ = tx.send(result);
+                job.finish();
+            });
+        match spawned {
+            Ok(_) => self.problems.scan = Some(RunningScan { control, done }),
+            Err(e) => self.error = Some(format!("cannot start the problem checks: {e}")),
+        }
+    }
+
+    /// Collects the image checks when they finish. Returns whether anything changed.
+    pub fn poll_scan(&mut self) -> bool {
+        let Some(scan) = &self.problems.scan else {
+            return false;
+        };
+        let Ok(result) = scan.done.try_recv() else {
+            return false;
+        };
+        self.problems.scan = None;
+        match result {
+            Ok(p) => {
+                self.notes.extend(p.notes.iter().cloned());
+                self.problems.images = Some(p);
+            }
+            Err(e) if e == "cancelled" => {}
+            Err(e) => self.error = Some(format!("problem checks failed: {e}")),
+        }
+        self.rebuild_problems();
+        true
+    }
+
+    /// Recomputes label issues from the current labels and predictions.
+    pub fn recompute_label_issues(&mut self) {
+        let Some(preds) = &self.preds else { return };
+        let (cl, in_sample, findings) = label_findings(&self.dataset, &self.truth, preds);
+        self.problems.label_notes.clear();
+        if in_sample {
+            self.problems.label_notes.push("the probabilities look in-sample: if the model was trained on these images, the label-issue ranking is unreliable".into());
+        }
+        if cl.num_scored == 0 {
+            self.problems
+                .label_notes
+                .push("label issues need per-class probabilities".into());
+        }
+        self.problems.labels = findings;
+        self.rebuild_problems();
+    }
+
+    fn rebuild_problems(&mut self) {
+        let mut all = self.problems.labels.clone();
+        if let Some(p) = &self.problems.images {
+            all.extend(p.findings.iter().cloned());
+        }
+        self.problems.index = ProblemIndex::build(self.dataset.samples.len(), all);
+        self.mark_order_dirty();
+    }
+
+    /// The text detection of sample `i`, when the checks ran.
+    pub fn text_of(&self, i: usize) -> Option<&crate::problems::text::TextResult> {
+        self.problems
+            .images
+            .as_ref()?
+            .text
+            .as_ref()?
+            .get(i)?
+            .as_ref()?
+            .as_ref()
+            .ok()
+    }
+}

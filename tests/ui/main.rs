@@ -1,0 +1,12 @@
+//! The window, headless through egui_kittest, in one test binary (each test binary links eframe,
+//! polars and tract; one binary instead of four saves link time and disk).
+#![cfg(feature = "gui")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod browse;
+mod curation;
+mod export;
+mod problems;

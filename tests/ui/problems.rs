@@ -1,0 +1,73 @@
+//! Problems in the window, headless through egui_kittest: the image checks run on open, the
+//! label-issue sort puts flagged samples first, `A` accepts a suggestion, `W` excludes as
+//! watermark/text.
+
+use std::time::Duration;
+
+use crate::common::ui::{app_on_fashion_subset, predictions_done, step_until};
+use labelscope::app::AppCommand;
+use labelscope::app::gallery_view::{Filter, SortKey};
+use labelscope::problems::FindingKind;
+
+#[test]
+fn label_issue_sort_accept_and_exclude_as_watermark() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on_fashion_subset(dir.path());
+    step_until(&mut h, Duration::from_secs(120), |app| {
+        predictions_done(app)
+            && app
+                .session
+                .as_ref()
+                .is_some_and(|s| s.problems.scan.is_none())
+    });
+    h.state_mut()
+        .apply(AppCommand::SetSort(SortKey::LabelIssue));
+    h.run_steps(2);
+    let (first, suggested) = {
+        let s = h.state().session.as_ref().unwrap();
+        assert!(s.problems.index.counts[FindingKind::Label as usize] > 0);
+        let first = s.order[0];
+        assert!(
+            s.problems.index.has(first, FindingKind::Label),
+            "flagged first"
+        );
+        (first, s.problems.index.suggested[first].unwrap())
+    };
+    h.key_press(egui::Key::Home);
+    h.run_steps(2);
+    h.key_press(egui::Key::A);
+    h.run_steps(3);
+    {
+        let s = h.state().session.as_ref().unwrap();
+        assert_eq!(
+            s.truth[first],
+            Some(suggested),
+            "A relabels to the suggestion"
+        );
+    }
+    // W on the selected sample excludes it as watermark/text.
+    let j = h.state().session.as_ref().unwrap().selected().unwrap();
+    h.key_press(egui::Key::W);
+    h.run_steps(3);
+    let s = h.state().session.as_ref().unwrap();
+    assert_eq!(s.truth[j], None);
+    let reason = s
+        .edits()
+        .get(&s.dataset.samples[j].id.0)
+        .unwrap()
+        .excluded
+        .clone();
+    assert_eq!(reason.as_deref(), Some("watermark/text"));
+    // The text filter shows only samples the detector flagged.
+    h.state_mut().apply(AppCommand::SetFilter(Filter {
+        problem: Some(FindingKind::Text),
+        ..Default::default()
+    }));
+    h.run_steps(2);
+    let s = h.state().session.as_ref().unwrap();
+    assert!(
+        s.order
+            .iter()
+            .all(|&i| s.problems.index.has(i, FindingKind::Text))
+    );
+}
