@@ -72,6 +72,8 @@ pub enum AppCommand {
     CloseExport,
     /// Start the export with the dialog's options.
     StartExport,
+    /// Stop the background image checks.
+    CancelScan,
     /// Cancel the running export.
     CancelExport,
     /// Undo the last edit.

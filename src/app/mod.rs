@@ -327,6 +327,11 @@ impl LabelscopeApp {
                     d.start(s, wake);
                 }
             }
+            AppCommand::CancelScan => {
+                if let Some(job) = self.session.as_ref().and_then(|s| s.problems.scan.as_ref()) {
+                    job.control.cancel();
+                }
+            }
             AppCommand::CancelExport => {
                 if let Some(d) = &self.export {
                     d.cancel();
