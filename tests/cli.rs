@@ -196,3 +196,60 @@ fn scan_lists_problems_with_their_paths() {
     assert_eq!(v["issues"][0]["kind"], "empty_class");
     assert!(v["issues"][0]["path"].as_str().unwrap().ends_with("dog"));
 }
+
+#[test]
+fn jsonl_predictions_with_probs_objects_off_label_answers_unknown_paths_and_missing_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    for (p, c) in [
+        ("cat/1.png", [1, 1, 1]),
+        ("cat/2.png", [2, 2, 2]),
+        ("dog/3.png", [3, 3, 3]),
+        ("dog/4.png", [4, 4, 4]),
+        ("dog/5.png", [5, 5, 5]),
+    ] {
+        common::png(&dir.path().join(p), c);
+    }
+    let preds = dir.path().join("vlm.jsonl");
+    common::write(
+        &preds,
+        concat!(
+            r#"{"path": "cat/1.png", "pred": "cat", "probs": {"cat": 0.9, "dog": 0.1}}"#,
+            "\n",
+            r#"{"path": "dog/3.png", "pred": "dog", "confidence": 0.7, "raw_output": "{\"label\": \"dog\"}"}"#,
+            "\n",
+            r#"{"path": "dog/4.png", "pred": "a wolf, probably", "raw_output": "a wolf, probably"}"#,
+            "\n",
+            r#"{"path": "dog/5.png", "pred": ""}"#,
+            "\n",
+            r#"{"path": "fox/9.png", "pred": "dog"}"#,
+            "\n",
+            "this line is garbage\n",
+        ),
+    );
+    let out = labelscope()
+        .args([
+            "evaluate",
+            dir.path().to_str().unwrap(),
+            "--format",
+            "json",
+            "--predictions",
+        ])
+        .arg(&preds)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("fox/9.png"),
+        "unknown path reported: {stderr}"
+    );
+    assert!(stderr.contains("line 6"), "garbage line reported: {stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // 5 samples: 2 right, 1 off-label (`other`), 1 empty (`unparsed`), 1 with no row (missing).
+    assert_eq!(v["num_samples"], 5);
+    assert_eq!(v["num_missing"], 1);
+    assert_eq!(v["num_other"], 1);
+    assert_eq!(v["num_unparsed"], 1);
+    assert_eq!(v["num_evaluated"], 4);
+    assert!((v["accuracy"].as_f64().unwrap() - 0.5).abs() < 1e-9);
+}

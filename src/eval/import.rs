@@ -1,5 +1,6 @@
-//! Importing predictions made elsewhere: a CSV or Parquet file with `path` and `pred`, optional
-//! `confidence`, optional `prob_<label>` columns, optional `error` and `raw_output`.
+//! Importing predictions made elsewhere: a CSV, Parquet or JSON Lines file with `path` and
+//! `pred`, optional `confidence`, optional per-label probabilities (`prob_<label>` columns, or a
+//! `probs` object in JSON Lines), optional `error` and `raw_output`.
 //! Off-label predictions become `other` (raw text kept); empty predictions are `unparsed`; rows
 //! naming unknown paths are reported; samples with no row are `missing`, never dropped.
 
@@ -7,14 +8,23 @@ use std::path::Path;
 
 use super::predictions::{Entry, Predicted, Prediction, PredictionSet};
 use crate::dataset::{ClassId, Dataset};
-use crate::table::{TableError, read_table};
+use crate::table::{StringTable, TableError, read_table};
 
 /// Reads a prediction file against `dataset`. Returns the set and warnings (each naming a path).
 pub fn import_predictions(
     file: &Path,
     dataset: &Dataset,
 ) -> Result<(PredictionSet, Vec<String>), TableError> {
-    let table = read_table(file)?;
+    let mut warnings = Vec::new();
+    let is_jsonl = file.extension().is_some_and(|e| {
+        let e = e.to_string_lossy().to_ascii_lowercase();
+        e == "jsonl" || e == "ndjson"
+    });
+    let table = if is_jsonl {
+        read_jsonl(file, &mut warnings)?
+    } else {
+        read_table(file)?
+    };
     let paths = table.require("path", file)?;
     let preds = table.require("pred", file)?;
     let conf = table.column("confidence");
@@ -28,7 +38,6 @@ pub fn import_predictions(
     let prob_other = table.column("prob_other");
     let has_probs = prob_cols.iter().all(Option::is_some);
     let mut entries = vec![Entry::Missing; dataset.samples.len()];
-    let mut warnings = Vec::new();
     let parse = |v: &Option<String>| v.as_deref().and_then(|s| s.trim().parse::<f32>().ok());
     for row in 0..table.num_rows {
         let Some(p) = paths[row].as_deref() else {
@@ -103,4 +112,71 @@ pub fn import_predictions(
         num_inferred: 0,
     };
     Ok((set, warnings))
+}
+
+/// Reads JSON Lines into a table: one object per line; scalar fields become columns, a `probs`
+/// object becomes `prob_<label>` columns. Blank lines are skipped; malformed lines are reported
+/// in `warnings` (with the line number) and skipped.
+fn read_jsonl(file: &Path, warnings: &mut Vec<String>) -> Result<StringTable, TableError> {
+    let text = std::fs::read_to_string(file).map_err(|source| TableError::Io {
+        source,
+        path: file.to_path_buf(),
+    })?;
+    let mut table = StringTable::default();
+    let mut index: std::collections::HashMap<String, usize> = Default::default();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let obj = match serde_json::from_str::<serde_json::Value>(line) {
+            Ok(serde_json::Value::Object(o)) => o,
+            Ok(_) => {
+                warnings.push(format!(
+                    "{}: line {} is not a JSON object",
+                    file.display(),
+                    n + 1
+                ));
+                continue;
+            }
+            Err(e) => {
+                warnings.push(format!(
+                    "{}: line {} is not JSON ({e})",
+                    file.display(),
+                    n + 1
+                ));
+                continue;
+            }
+        };
+        let row = table.num_rows;
+        table.num_rows += 1;
+        let mut set = |name: String, value: Option<String>| {
+            let k = *index.entry(name.clone()).or_insert_with(|| {
+                table.names.push(name);
+                table.columns.push(vec![None; row]);
+                table.columns.len() - 1
+            });
+            let col = &mut table.columns[k];
+            col.resize(row, None);
+            col.push(value);
+        };
+        let scalar = |v: &serde_json::Value| match v {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        };
+        for (key, v) in &obj {
+            match (key.as_str(), v) {
+                ("probs", serde_json::Value::Object(p)) => {
+                    for (label, x) in p {
+                        set(format!("prob_{label}"), scalar(x));
+                    }
+                }
+                _ => set(key.clone(), scalar(v)),
+            }
+        }
+    }
+    for col in &mut table.columns {
+        col.resize(table.num_rows, None);
+    }
+    Ok(table)
 }

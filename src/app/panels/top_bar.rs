@@ -73,7 +73,7 @@ fn file_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<AppCommand>
     }
     if ui.button("Import predictions…").clicked()
         && let Some(p) = rfd::FileDialog::new()
-            .add_filter("Predictions", &["csv", "parquet"])
+            .add_filter("Predictions", &["csv", "parquet", "jsonl", "ndjson"])
             .pick_file()
     {
         out.push(AppCommand::ImportPredictions(p));
