@@ -33,3 +33,4 @@ pub mod problems;
 pub mod stamp_cache;
 pub mod state;
 pub mod table;
+pub mod vlm;

@@ -253,3 +253,152 @@ fn jsonl_predictions_with_probs_objects_off_label_answers_unknown_paths_and_miss
     assert_eq!(v["num_evaluated"], 4);
     assert!((v["accuracy"].as_f64().unwrap() - 0.5).abs() < 1e-9);
 }
+
+/// A tiny OpenAI-compatible server on 127.0.0.1 answering canned completions in order, checking
+/// each request; returns its URL and the requests it saw.
+fn canned_vlm_server(
+    answers: Vec<(u16, String)>,
+) -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let server = std::thread::Builder::new().name("canned-vlm".into());
+    let _ = server.spawn(move || {
+        for (stream, (status, body)) in listener.incoming().zip(answers) {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let (mut line, mut len) = (String::new(), 0usize);
+            reader.read_line(&mut line).unwrap();
+            assert!(line.starts_with("POST /v1/chat/completions"), "{line}");
+            loop {
+                line.clear();
+                reader.read_line(&mut line).unwrap();
+                if line.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap();
+                }
+            }
+            let mut buf = vec![0; len];
+            reader.read_exact(&mut buf).unwrap();
+            log.lock()
+                .unwrap()
+                .push(serde_json::from_slice(&buf).unwrap());
+            let reply = format!(
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            stream.write_all(reply.as_bytes()).unwrap();
+        }
+    });
+    (url, seen)
+}
+
+fn completion(content: &str) -> String {
+    serde_json::json!({"choices": [{"message": {"role": "assistant", "content": content}}]})
+        .to_string()
+}
+
+#[test]
+fn vlm_endpoint_answers_become_predictions_with_logprobs_off_label_unparsed_and_retries() {
+    let dir = tempfile::tempdir().unwrap();
+    for (p, c) in [
+        ("cat/1.png", [1, 1, 1]),
+        ("cat/2.png", [2, 2, 2]),
+        ("dog/3.png", [3, 3, 3]),
+        ("dog/4.png", [4, 4, 4]),
+        ("dog/5.png", [5, 5, 5]),
+    ] {
+        common::png(&dir.path().join(p), c);
+    }
+    let with_logprobs =
+        serde_json::json!({"choices": [{"message": {"content": "{\"label\": \"cat\"}"},
+        "logprobs": {"content": [
+            {"token": "{\"label\": \"", "logprob": 0.0},
+            {"token": "cat", "logprob": -0.105, "top_logprobs": [
+                {"token": "cat", "logprob": -0.105}, {"token": "dog", "logprob": -2.303}]},
+            {"token": "\"}", "logprob": 0.0}]}}]})
+        .to_string();
+    let (url, seen) = canned_vlm_server(vec![
+        (200, with_logprobs),                             // cat/1: right, with logprobs
+        (200, completion("{\"label\": \"fox\"}")),        // cat/2: off-label
+        (200, completion("I think it's a dog?")),         // dog/3: malformed
+        (500, "{\"error\": \"overloaded\"}".to_string()), // dog/4: retried...
+        (200, completion("{\"label\": \"dog\"}")),        // ...and right
+        (200, completion("{\"label\": \"dog\"}")),        // dog/5: right
+    ]);
+    let out_file = dir.path().join("vlm.csv");
+    let data = dir.path().to_str().unwrap().to_string();
+    let args = [
+        "--vlm-endpoint",
+        &url,
+        "--vlm-model",
+        "test-vlm",
+        "--vlm-concurrency",
+        "1",
+    ];
+    let out = labelscope()
+        .args(["predict", &data, "--out"])
+        .arg(&out_file)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let requests = seen.lock().unwrap().clone();
+    assert_eq!(requests.len(), 6, "five samples and one retry");
+    for r in &requests {
+        assert_eq!(r["model"], "test-vlm");
+        let url = r["messages"][1]["content"][0]["image_url"]["url"]
+            .as_str()
+            .unwrap();
+        assert!(url.starts_with("data:image/jpeg;base64,"), "{url}");
+        let schema = &r["response_format"]["json_schema"]["schema"];
+        assert_eq!(
+            schema["properties"]["label"]["enum"],
+            serde_json::json!(["cat", "dog"])
+        );
+    }
+    let t = labelscope::table::read_table(&out_file).unwrap();
+    let col = |name: &str| t.column(name).unwrap().to_vec();
+    assert_eq!(
+        col("pred"),
+        ["cat", "other", "unparsed", "dog", "dog"].map(|s| Some(s.to_string()))
+    );
+    assert_eq!(
+        col("raw_output")[1].as_deref(),
+        Some("{\"label\": \"fox\"}")
+    );
+    let conf: f64 = col("confidence")[0].as_deref().unwrap().parse().unwrap();
+    assert!(
+        (conf - 0.9).abs() < 0.01,
+        "exp(-0.105) / (exp(-0.105) + exp(-2.303)) = 0.9: {conf}"
+    );
+    // Evaluating again answers from the cache (the server has no answers left).
+    let eval = labelscope()
+        .args(["evaluate", &data, "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        eval.status.success(),
+        "{}",
+        String::from_utf8_lossy(&eval.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
+    assert_eq!(
+        (v["num_other"].as_u64(), v["num_unparsed"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!((v["accuracy"].as_f64().unwrap() - 0.6).abs() < 1e-9);
+    assert_eq!(seen.lock().unwrap().len(), 6);
+}

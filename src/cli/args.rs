@@ -182,6 +182,38 @@ pub struct ModelArgs {
     /// Ignore and do not update the prediction cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Classify with a vision-language model behind an OpenAI-compatible endpoint instead
+    /// (e.g. `http://127.0.0.1:8080` for llama-server).
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with = "model",
+        requires = "vlm_model"
+    )]
+    pub vlm_endpoint: Option<String>,
+    /// Model name sent to the endpoint.
+    #[arg(long, value_name = "NAME")]
+    pub vlm_model: Option<String>,
+    /// Prompt file: the system prompt, optionally a line `---`, then the user prompt
+    /// (`{labels}` is replaced by the label list).
+    #[arg(long, value_name = "FILE")]
+    pub prompt_file: Option<PathBuf>,
+    /// Longest image side sent to the endpoint.
+    #[arg(long, default_value_t = 512)]
+    pub vlm_max_side: u32,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 4)]
+    pub vlm_concurrency: usize,
+    /// Timeout of one request, in seconds.
+    #[arg(long, default_value_t = 120)]
+    pub vlm_timeout: u64,
+}
+
+impl ModelArgs {
+    /// Whether a model or an endpoint was given.
+    pub fn has_source(&self) -> bool {
+        self.model.is_some() || self.vlm_endpoint.is_some()
+    }
 }
 
 /// Output format of reports.

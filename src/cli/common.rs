@@ -121,6 +121,9 @@ pub fn predictions(
     model: &ModelArgs,
     file: Option<&std::path::Path>,
 ) -> Result<(PredictionSet, Option<ModelRun>)> {
+    if let (None, Some(endpoint)) = (file, &model.vlm_endpoint) {
+        return Ok((run_vlm(ds, model, endpoint)?, None));
+    }
     match file {
         Some(f) => {
             let (set, warnings) = crate::eval::import_predictions(f, ds)
@@ -153,4 +156,46 @@ pub fn truth(ds: &Dataset, original: bool) -> Result<Vec<Option<crate::dataset::
         );
     }
     Ok(crate::curation::effective_labels(ds, &state))
+}
+
+/// Classifies through a VLM endpoint (`--vlm-endpoint`), with progress and Ctrl-C.
+fn run_vlm(ds: &Dataset, args: &ModelArgs, endpoint: &str) -> Result<PredictionSet> {
+    let name = args.vlm_model.clone().unwrap_or_default();
+    let mut cfg = crate::vlm::VlmConfig::new(endpoint, &name);
+    if let Some(f) = &args.prompt_file {
+        cfg = cfg.with_prompt_file(f).map_err(|e| anyhow!(e))?;
+    }
+    cfg.max_side = args.vlm_max_side;
+    cfg.concurrency = args.vlm_concurrency;
+    cfg.timeout = std::time::Duration::from_secs(args.vlm_timeout);
+    eprintln!("backend: vlm endpoint {} (model {name})", cfg.url());
+    let job = JobControl::default();
+    cancel_on_ctrl_c(&job);
+    let state = if args.no_cache {
+        None
+    } else {
+        crate::state::state_dir(&ds.root).ok()
+    };
+    let set = {
+        let _p = ProgressPrinter::start(&job, "vlm");
+        crate::vlm::predict_vlm(ds, &cfg, state.as_deref(), &job).map_err(|e| anyhow!(e))?
+    };
+    let failed: Vec<&str> = set
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            crate::eval::Entry::Failed(m) => Some(m.as_str()),
+            _ => None,
+        })
+        .collect();
+    eprintln!(
+        "asked {} samples ({} from cache, {} failed)",
+        set.entries.len(),
+        set.num_cached,
+        failed.len()
+    );
+    for f in failed.iter().take(10) {
+        eprintln!("  failed: {f}");
+    }
+    Ok(set)
 }

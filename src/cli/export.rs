@@ -34,7 +34,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     for w in &warnings {
         eprintln!("warning: {w}");
     }
-    let preds = if args.predictions.is_some() || args.model.model.is_some() {
+    let preds = if args.predictions.is_some() || args.model.has_source() {
         Some(super::common::predictions(&ds, &args.model, args.predictions.as_deref())?.0)
     } else {
         None

@@ -20,7 +20,7 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
         })
         .collect::<Result<Vec<_>>>()?;
     let wants_labels = kinds.contains(&FindingKind::Label);
-    let preds = if wants_labels && (args.predictions.is_some() || args.model.model.is_some()) {
+    let preds = if wants_labels && (args.predictions.is_some() || args.model.has_source()) {
         Some(super::common::predictions(&ds, &args.model, args.predictions.as_deref())?.0)
     } else {
         None

@@ -1,5 +1,5 @@
 //! `labelscope predict`: one row per sample with `path,label,split,pred,confidence`,
-//! `prob_<label>` per dataset label (plus `prob_other`), and `error`.
+//! `prob_<label>` per dataset label (plus `prob_other`), `error`, and `raw_output` for VLM answers.
 
 use anyhow::{Context, Result};
 
@@ -12,14 +12,21 @@ pub fn run(args: &PredictArgs) -> Result<()> {
     crate::table::TableFormat::from_path(&args.out)?;
     let ds = super::common::open(&args.dataset, 20)?;
     let truth = super::common::truth(&ds, args.original_labels)?;
-    let run = super::common::run_model(&ds, &args.model)?;
+    let (set, run) = super::common::predictions(&ds, &args.model, None)?;
     let n = ds.samples.len();
     let mut pred = Vec::with_capacity(n);
     let mut conf = Vec::with_capacity(n);
     let mut error = Vec::with_capacity(n);
-    let num_cols = run.report.mapping.num_columns();
+    let num_cols = run
+        .as_ref()
+        .map_or(ds.classes.len(), |r| r.report.mapping.num_columns());
     let mut probs: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(n); num_cols];
-    for e in &run.set.entries {
+    let mut raw = Vec::with_capacity(n);
+    for e in &set.entries {
+        raw.push(match e {
+            Entry::Predicted(p) => p.raw.clone(),
+            _ => None,
+        });
         match e {
             Entry::Predicted(p) => {
                 pred.push(Some(p.predicted.name(&ds.classes)));
@@ -76,13 +83,18 @@ pub fn run(args: &PredictArgs) -> Result<()> {
         cols.push(OutColumn::F64(name, col));
     }
     cols.push(OutColumn::Str("error".into(), error));
+    if raw.iter().any(Option::is_some) {
+        cols.push(OutColumn::Str("raw_output".into(), raw));
+    }
     write_table(&args.out, cols).with_context(|| format!("writing {}", args.out.display()))?;
     eprintln!("wrote {} rows to {}", n, args.out.display());
-    if run.report.cancelled {
-        anyhow::bail!(
-            "cancelled: {} rows have no prediction",
-            run.report.outcomes.iter().filter(|o| o.is_none()).count()
-        );
+    let missing = set
+        .entries
+        .iter()
+        .filter(|e| matches!(e, Entry::Missing))
+        .count();
+    if run.as_ref().is_some_and(|r| r.report.cancelled) || missing > 0 {
+        anyhow::bail!("cancelled: {missing} rows have no prediction");
     }
     Ok(())
 }

@@ -1,0 +1,283 @@
+//! Predictions from a vision-language model behind an OpenAI-compatible `/v1/chat/completions`
+//! endpoint (llama.cpp's llama-server, vLLM, Ollama, LM Studio): each image is sent as a base64
+//! JPEG data URL, resized to a maximum side, with prompts listing the allowed labels and a JSON
+//! schema constraining the answer to them. Concurrency limit, timeout, retries with backoff on
+//! 429/5xx/transport errors, a per-sample error record, raw answers kept, results cached.
+
+pub mod protocol;
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::Value;
+
+pub use protocol::{DEFAULT_SYSTEM, DEFAULT_USER, VlmAnswer};
+
+use crate::dataset::Dataset;
+use crate::eval::{Entry, Predicted, Prediction, PredictionSet};
+use crate::jobs::JobControl;
+use crate::stamp_cache::{FileStamp, StampCache};
+
+/// How to reach and prompt the model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VlmConfig {
+    /// Server base URL (`http://127.0.0.1:8080`), `.../v1`, or the full completions URL.
+    pub endpoint: String,
+    /// Model name sent in the request.
+    pub model: String,
+    /// System prompt template (`{labels}` is replaced).
+    pub system: String,
+    /// User prompt template.
+    pub user: String,
+    /// Longest image side sent, in pixels.
+    pub max_side: u32,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Timeout of one request.
+    pub timeout: Duration,
+    /// Retries after a 429, 5xx or transport error.
+    pub retries: u32,
+}
+
+impl VlmConfig {
+    /// Defaults for `endpoint` and `model`: the default prompts, 512 px, 4 requests, 120 s, 3
+    /// retries.
+    pub fn new(endpoint: &str, model: &str) -> Self {
+        Self {
+            endpoint: endpoint.to_string(),
+            model: model.to_string(),
+            system: DEFAULT_SYSTEM.into(),
+            user: DEFAULT_USER.into(),
+            max_side: 512,
+            concurrency: 4,
+            timeout: Duration::from_secs(120),
+            retries: 3,
+        }
+    }
+
+    /// Reads prompts from a file: the system prompt, optionally followed by a line `---` and the
+    /// user prompt.
+    pub fn with_prompt_file(mut self, file: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read the prompt file {}: {e}", file.display()))?;
+        let mut parts = text.splitn(2, "\n---\n");
+        self.system = parts.next().unwrap_or_default().trim().to_string();
+        if let Some(user) = parts.next() {
+            self.user = user.trim().to_string();
+        }
+        Ok(self)
+    }
+
+    /// The chat-completions URL.
+    pub fn url(&self) -> String {
+        let e = self.endpoint.trim_end_matches('/');
+        if e.ends_with("/chat/completions") {
+            e.to_string()
+        } else if e.ends_with("/v1") {
+            format!("{e}/chat/completions")
+        } else {
+            format!("{e}/v1/chat/completions")
+        }
+    }
+}
+
+/// The image as a JPEG data URL, downscaled so its longer side is at most `max_side`.
+pub fn image_data_url(path: &Path, max_side: u32) -> Result<String, String> {
+    let img = crate::dataset::image_io::decode_image(path).map_err(|e| e.to_string())?;
+    let img = if img.width().max(img.height()) > max_side {
+        img.resize(max_side, max_side, image::imageops::FilterType::Triangle)
+    } else {
+        img
+    };
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    img.to_rgb8()
+        .write_to(&mut bytes, image::ImageFormat::Jpeg)
+        .map_err(|e| format!("cannot encode {} as JPEG: {e}", path.display()))?;
+    Ok(format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes.into_inner())
+    ))
+}
+
+/// Posts `body`, retrying with exponential backoff (0.5 s, 1 s, 2 s...) on 429, 5xx and
+/// transport errors.
+fn post(agent: &ureq::Agent, url: &str, body: &Value, retries: u32) -> Result<Value, String> {
+    let text = body.to_string();
+    let mut last = String::new();
+    for attempt in 0..=retries {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(500 << (attempt - 1).min(6)));
+        }
+        match agent
+            .post(url)
+            .header("Content-Type", "application/json")
+            .send(text.as_str())
+        {
+            Ok(mut resp) => {
+                let status = resp.status().as_u16();
+                let answer = resp.body_mut().read_to_string().unwrap_or_default();
+                if status == 200 {
+                    return serde_json::from_str(&answer)
+                        .map_err(|e| format!("the server's answer is not JSON ({e})"));
+                }
+                last = format!(
+                    "HTTP {status}: {}",
+                    answer.chars().take(200).collect::<String>()
+                );
+                if status != 429 && status < 500 {
+                    return Err(last);
+                }
+            }
+            Err(e) => last = format!("request failed: {e}"),
+        }
+    }
+    Err(format!("{last} (after {} retries)", retries))
+}
+
+/// A per-sample outcome: the answer or the error (naming the file).
+pub type VlmOutcome = Result<VlmAnswer, String>;
+
+fn cache_key(cfg: &VlmConfig, labels: &[String]) -> String {
+    let mut h = blake3::Hasher::new();
+    for part in [&cfg.url(), &cfg.model, &cfg.system, &cfg.user] {
+        h.update(part.as_bytes());
+        h.update(b"\n");
+    }
+    h.update(&cfg.max_side.to_le_bytes());
+    h.update(labels.join("\n").as_bytes());
+    format!("vlm-{}.json", &h.finalize().to_hex()[..24])
+}
+
+/// Turns an answer into a prediction over `labels` (off-label answers are `other`, unreadable
+/// ones `unparsed`; the raw answer is kept for both).
+pub fn to_prediction(a: &VlmAnswer, ds: &Dataset) -> Prediction {
+    let predicted = match &a.label {
+        Some(l) => ds.class_id(l).map_or(Predicted::Other, Predicted::Class),
+        None => Predicted::Unparsed,
+    };
+    let confidence = match (predicted, &a.probs) {
+        (Predicted::Class(c), Some(p)) => p.get(c.index()).copied(),
+        _ => None,
+    };
+    Prediction {
+        predicted,
+        confidence,
+        probs: a.probs.clone(),
+        raw: Some(a.raw.clone()),
+        latency_ms: None,
+    }
+}
+
+/// Classifies every sample through the endpoint, reusing cached answers for unchanged files.
+pub fn predict_vlm(
+    ds: &Dataset,
+    cfg: &VlmConfig,
+    state_dir: Option<&Path>,
+    control: &JobControl,
+) -> Result<PredictionSet, String> {
+    let url = cfg.url();
+    let mut cache: Option<StampCache<VlmOutcome>> = state_dir.map(|d| {
+        StampCache::open(
+            d.join("predictions").join(cache_key(cfg, &ds.classes)),
+            1,
+            "vlm answers",
+        )
+    });
+    let stamps: Vec<Option<FileStamp>> =
+        ds.samples.iter().map(|s| FileStamp::of(&s.path)).collect();
+    control.begin_stage("asking the model", ds.samples.len());
+    let mut outcomes: Vec<Option<VlmOutcome>> = vec![None; ds.samples.len()];
+    let mut todo = Vec::new();
+    for (i, s) in ds.samples.iter().enumerate() {
+        // Errors are not cached: a server that was down gets asked again.
+        match cache
+            .as_ref()
+            .and_then(|c| c.get(&s.id.0, stamps[i]))
+            .filter(|o| o.is_ok())
+        {
+            Some(hit) => {
+                outcomes[i] = Some(hit.clone());
+                control.add_done(false);
+            }
+            None => todo.push(i),
+        }
+    }
+    let num_cached = ds.samples.len() - todo.len();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(cfg.timeout))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, VlmOutcome)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for w in 0..cfg.concurrency.clamp(1, 64).min(todo.len().max(1)) {
+            let (next, results, todo, agent, url) = (&next, &results, &todo, &agent, &url);
+            let spawned = std::thread::Builder::new()
+                .name(format!("vlm-{w}"))
+                .spawn_scoped(scope, move || {
+                    while !control.is_cancelled() {
+                        let Some(&i) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                            break;
+                        };
+                        let path = &ds.samples[i].path;
+                        let outcome = image_data_url(path, cfg.max_side)
+                            .and_then(|data| {
+                                let body = protocol::request_body(
+                                    &cfg.model,
+                                    &cfg.system,
+                                    &cfg.user,
+                                    &ds.classes,
+                                    &data,
+                                );
+                                post(agent, url, &body, cfg.retries)
+                            })
+                            .and_then(|v| protocol::parse_response(&v, &ds.classes))
+                            .map_err(|e| format!("{e}: {}", path.display()));
+                        control.add_done(outcome.is_err());
+                        control.wake();
+                        if let Ok(mut r) = results.lock() {
+                            r.push((i, outcome));
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                return Err(format!("cannot start a request thread: {e}"));
+            }
+        }
+        Ok(())
+    })?;
+    let results = results
+        .into_inner()
+        .map_err(|_| "a request thread panicked".to_string())?;
+    let num_inferred = results.len();
+    for (i, o) in results {
+        if let (Some(c), Some(stamp)) = (cache.as_mut(), stamps[i]) {
+            c.insert(ds.samples[i].id.0.clone(), stamp, o.clone());
+        }
+        outcomes[i] = Some(o);
+    }
+    if let Some(c) = &cache {
+        c.save()?;
+    }
+    control.finish();
+    let entries = outcomes
+        .into_iter()
+        .map(|o| match o {
+            Some(Ok(a)) => Entry::Predicted(to_prediction(&a, ds)),
+            Some(Err(e)) => Entry::Failed(e),
+            None => Entry::Missing,
+        })
+        .collect();
+    Ok(PredictionSet {
+        name: cfg.model.clone(),
+        source: url,
+        entries,
+        elapsed_secs: Some(control.progress().elapsed_secs),
+        num_cached,
+        num_inferred,
+    })
+}

@@ -1,0 +1,199 @@
+//! The OpenAI-compatible chat request for one image and the reading of its answer: the label
+//! constrained by a JSON schema (`{"label": enum of labels}`), and, when the server returns
+//! `logprobs`, per-label probabilities from the first token of the label value.
+
+use serde_json::{Value, json};
+
+/// Default system prompt (the seed's style); `{labels}` is replaced by the label list.
+pub const DEFAULT_SYSTEM: &str = "You are an image classifier. Look at the image and answer with exactly one label from this list: {labels}. Answer in JSON as {\"label\": \"<label>\"}.";
+/// Default user prompt.
+pub const DEFAULT_USER: &str = "Which label fits this image? Allowed labels: {labels}.";
+
+/// The request body for one image (`data_url` is a `data:image/jpeg;base64,...` URL).
+pub fn request_body(
+    model: &str,
+    system: &str,
+    user: &str,
+    labels: &[String],
+    data_url: &str,
+) -> Value {
+    let list = labels.join(", ");
+    json!({
+        "model": model,
+        "temperature": 0,
+        "max_tokens": 64,
+        "logprobs": true,
+        "top_logprobs": 10,
+        "messages": [
+            {"role": "system", "content": system.replace("{labels}", &list)},
+            {"role": "user", "content": [
+                {"type": "image_url", "image_url": {"url": data_url}},
+                {"type": "text", "text": user.replace("{labels}", &list)},
+            ]},
+        ],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {
+                "name": "classification",
+                "strict": true,
+                "schema": {
+                    "type": "object",
+                    "properties": {"label": {"type": "string", "enum": labels}},
+                    "required": ["label"],
+                    "additionalProperties": false,
+                },
+            },
+        },
+    })
+}
+
+/// What one answer says.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct VlmAnswer {
+    /// The label as answered (`None`: the answer could not be read).
+    pub label: Option<String>,
+    /// The raw assistant message.
+    pub raw: String,
+    /// Per-label probabilities from the log-probabilities, when the server sent them.
+    pub probs: Option<Vec<f32>>,
+}
+
+/// Reads a chat-completions response: the message content as JSON `{"label": ...}` (or, failing
+/// that, a bare label), and the label probabilities from `logprobs` when present.
+pub fn parse_response(body: &Value, labels: &[String]) -> Result<VlmAnswer, String> {
+    let choice = body
+        .get("choices")
+        .and_then(|c| c.get(0))
+        .ok_or("the response has no choices")?;
+    let raw = choice
+        .pointer("/message/content")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let label = serde_json::from_str::<Value>(raw.trim())
+        .ok()
+        .and_then(|v| v.get("label").and_then(Value::as_str).map(str::to_string))
+        .or_else(|| {
+            let t = raw.trim().trim_matches('"');
+            labels.iter().find(|l| l.as_str() == t).cloned()
+        });
+    let probs = choice
+        .pointer("/logprobs/content")
+        .and_then(Value::as_array)
+        .and_then(|tokens| label_probs(tokens, labels));
+    Ok(VlmAnswer { label, raw, probs })
+}
+
+/// Per-label probabilities from the token log-probabilities: at the first token of the label
+/// value (the first token after the opening quote that follows `"label"`), each label gets the
+/// probability of the top alternatives that begin it, normalised over the labels. Labels whose
+/// first tokens coincide share that mass equally (the schema already forced the rest).
+fn label_probs(tokens: &[Value], labels: &[String]) -> Option<Vec<f32>> {
+    let text = |t: &Value| {
+        t.get("token")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut seen = String::new();
+    let mut start = None;
+    for (k, t) in tokens.iter().enumerate() {
+        if let Some(pos) = seen.find("\"label\"")
+            && seen[pos + 7..].contains('"')
+        {
+            start = Some(k);
+            break;
+        }
+        seen.push_str(&text(t));
+    }
+    let at = &tokens[start?];
+    let mut alts: Vec<(String, f64)> = at
+        .get("top_logprobs")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| Some((text(x), x.get("logprob")?.as_f64()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    if alts.is_empty() {
+        alts.push((text(at), at.get("logprob")?.as_f64()?));
+    }
+    let mut mass = vec![0f64; labels.len()];
+    for (tok, lp) in alts {
+        let tok = tok.trim_start_matches('"');
+        if tok.is_empty() {
+            continue;
+        }
+        let owners: Vec<usize> = (0..labels.len())
+            .filter(|&j| labels[j].starts_with(tok))
+            .collect();
+        for &j in &owners {
+            mass[j] += lp.exp() / owners.len() as f64;
+        }
+    }
+    let total: f64 = mass.iter().sum();
+    (total > 0.0).then(|| mass.iter().map(|m| (m / total) as f32).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels() -> Vec<String> {
+        vec!["cat".into(), "dog".into()]
+    }
+
+    #[test]
+    fn the_request_constrains_the_answer_to_the_labels() {
+        let b = request_body(
+            "lfm2-vl",
+            DEFAULT_SYSTEM,
+            DEFAULT_USER,
+            &labels(),
+            "data:image/jpeg;base64,AA",
+        );
+        assert_eq!(b["model"], "lfm2-vl");
+        let schema = &b["response_format"]["json_schema"]["schema"];
+        assert_eq!(schema["properties"]["label"]["enum"], json!(["cat", "dog"]));
+        assert!(
+            b["messages"][0]["content"]
+                .as_str()
+                .unwrap()
+                .contains("cat, dog")
+        );
+        assert_eq!(
+            b["messages"][1]["content"][0]["image_url"]["url"],
+            "data:image/jpeg;base64,AA"
+        );
+    }
+
+    #[test]
+    fn answers_and_logprobs_are_read() {
+        let body = json!({"choices": [{"message": {"content": "{\"label\": \"dog\"}"},
+            "logprobs": {"content": [
+                {"token": "{\"", "logprob": 0.0},
+                {"token": "label", "logprob": 0.0},
+                {"token": "\":", "logprob": 0.0},
+                {"token": " \"", "logprob": 0.0},
+                {"token": "dog", "logprob": -0.2231, "top_logprobs": [
+                    {"token": "dog", "logprob": -0.2231}, {"token": "cat", "logprob": -1.6094}]},
+                {"token": "\"}", "logprob": 0.0}]}}]});
+        let a = parse_response(&body, &labels()).unwrap();
+        assert_eq!(a.label.as_deref(), Some("dog"));
+        let p = a.probs.unwrap();
+        assert!(
+            (p[1] - 0.8).abs() < 1e-3 && (p[0] - 0.2).abs() < 1e-3,
+            "{p:?}"
+        );
+        let bare = json!({"choices": [{"message": {"content": "cat"}}]});
+        assert_eq!(
+            parse_response(&bare, &labels()).unwrap().label.as_deref(),
+            Some("cat")
+        );
+        let junk = json!({"choices": [{"message": {"content": "I think it is a fox"}}]});
+        let a = parse_response(&junk, &labels()).unwrap();
+        assert_eq!((a.label, a.probs), (None, None));
+        assert!(parse_response(&json!({}), &labels()).is_err());
+    }
+}
