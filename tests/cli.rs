@@ -402,3 +402,48 @@ fn vlm_endpoint_answers_become_predictions_with_logprobs_off_label_unparsed_and_
     assert!((v["accuracy"].as_f64().unwrap() - 0.6).abs() < 1e-9);
     assert_eq!(seen.lock().unwrap().len(), 6);
 }
+
+#[test]
+fn evaluate_compares_two_prediction_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    for (p, c) in [
+        ("cat/1.png", [1, 1, 1]),
+        ("cat/2.png", [2, 2, 2]),
+        ("dog/3.png", [3, 3, 3]),
+    ] {
+        common::png(&dir.path().join(p), c);
+    }
+    let a = dir.path().join("small.csv");
+    let b = dir.path().join("big.jsonl");
+    common::write(
+        &a,
+        "path,pred\ncat/1.png,cat\ncat/2.png,dog\ndog/3.png,cat\n",
+    );
+    common::write(
+        &b,
+        "{\"path\": \"cat/1.png\", \"pred\": \"cat\"}\n{\"path\": \"cat/2.png\", \"pred\": \"cat\"}\n{\"path\": \"dog/3.png\", \"pred\": \"dog\"}\n",
+    );
+    let out = labelscope()
+        .args([
+            "evaluate",
+            dir.path().to_str().unwrap(),
+            "--format",
+            "json",
+            "--predictions",
+        ])
+        .arg(&a)
+        .arg("--predictions")
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!((v["sets"][0]["accuracy"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9);
+    assert_eq!(v["sets"][1]["accuracy"], 1.0);
+    assert_eq!(v["comparison"]["disagree"], 2);
+    assert_eq!(v["comparison"]["only_second_right"], 2);
+}

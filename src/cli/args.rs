@@ -262,9 +262,10 @@ pub struct EvaluateArgs {
     /// The model (or use --predictions).
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Predictions made elsewhere (CSV/Parquet with `path,pred[,confidence,prob_<label>...]`).
+    /// Predictions made elsewhere (CSV/Parquet/JSONL with `path,pred[,confidence,prob_<label>...]`);
+    /// give it twice to compare two sets (metrics side by side and the disagreements).
     #[arg(long, conflicts_with = "model")]
-    pub predictions: Option<PathBuf>,
+    pub predictions: Vec<PathBuf>,
     /// Ignore curation edits (score against the dataset's own labels, excluded samples included).
     #[arg(long)]
     pub original_labels: bool,

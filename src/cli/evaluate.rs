@@ -8,7 +8,14 @@ use crate::eval::{Metrics, compute_metrics};
 /// Runs `evaluate`.
 pub fn run(args: &EvaluateArgs) -> Result<()> {
     let ds = super::common::open(&args.dataset, 20)?;
-    let (set, run) = super::common::predictions(&ds, &args.model, args.predictions.as_deref())?;
+    if args.predictions.len() > 1 {
+        return compare_sets(args, &ds);
+    }
+    let (set, run) = super::common::predictions(
+        &ds,
+        &args.model,
+        args.predictions.first().map(|p| p.as_path()),
+    )?;
     let truth = super::common::truth(&ds, args.original_labels)?;
     let m = compute_metrics(&ds.classes, &truth, &set);
     let backend = run
@@ -85,4 +92,51 @@ fn print_text(m: &Metrics, model: &str, backend: &str) {
     if let Some(ips) = m.images_per_sec {
         println!("throughput: {ips:.1} images/s");
     }
+}
+
+/// `evaluate --predictions A --predictions B`: both sets' metrics and their disagreements.
+fn compare_sets(args: &EvaluateArgs, ds: &crate::dataset::Dataset) -> Result<()> {
+    let truth = super::common::truth(ds, args.original_labels)?;
+    let mut sets = Vec::new();
+    for p in &args.predictions {
+        sets.push(super::common::predictions(ds, &args.model, Some(p))?.0);
+    }
+    let metrics: Vec<Metrics> = sets
+        .iter()
+        .map(|s| compute_metrics(&ds.classes, &truth, s))
+        .collect();
+    let cmp = crate::eval::compare::compare(&sets[0], &sets[1], &truth);
+    match args.format {
+        Format::Json => {
+            let list: Vec<serde_json::Value> = sets
+                .iter()
+                .zip(&metrics)
+                .map(|(s, m)| {
+                    let mut v = serde_json::to_value(m).unwrap_or_default();
+                    if let Some(o) = v.as_object_mut() {
+                        o.insert("source".into(), s.source.clone().into());
+                    }
+                    v
+                })
+                .collect();
+            println!("{}", serde_json::json!({"sets": list, "comparison": cmp}));
+        }
+        Format::Text => {
+            println!(
+                "{:<40} {:>9} {:>9} {:>9} {:>6} {:>9}",
+                "predictions", "accuracy", "macro F1", "evaluated", "other", "unparsed"
+            );
+            for (s, m) in sets.iter().zip(&metrics) {
+                println!(
+                    "{:<40} {:>9.4} {:>9.4} {:>9} {:>6} {:>9}",
+                    s.source, m.accuracy, m.macro_f1, m.num_evaluated, m.num_other, m.num_unparsed
+                );
+            }
+            println!(
+                "the first two disagree on {} of {} samples both predicted ({} only the first is right, {} only the second)",
+                cmp.disagree, cmp.both_predicted, cmp.only_first_right, cmp.only_second_right
+            );
+        }
+    }
+    Ok(())
 }

@@ -2,6 +2,7 @@
 //! prediction falls outside the label set), scikit-learn-compatible metrics, calibration.
 
 mod calibration;
+pub mod compare;
 mod confusion;
 mod import;
 mod metrics;
