@@ -14,6 +14,8 @@ pub enum AppCommand {
     OpenModel(PathBuf),
     /// Load predictions made elsewhere.
     ImportPredictions(PathBuf),
+    /// Load a second prediction set to compare with.
+    ImportComparison(PathBuf),
     /// Run (or re-run) the current model.
     Run {
         /// Ignore the cache.

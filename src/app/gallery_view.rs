@@ -131,6 +131,8 @@ pub struct Filter {
     pub edits: EditFilter,
     /// Only samples with a finding of this kind.
     pub problem: Option<FindingKind>,
+    /// Only samples the main and the comparison prediction sets disagree on.
+    pub disagree: bool,
 }
 
 impl Default for Filter {
@@ -143,6 +145,7 @@ impl Default for Filter {
             excluded: ExcludedView::Hide,
             edits: EditFilter::Any,
             problem: None,
+            disagree: false,
         }
     }
 }
@@ -194,6 +197,8 @@ pub struct ViewInputs<'a> {
     pub edits: &'a CurationState,
     /// Findings by sample, when known.
     pub problems: Option<&'a ProblemIndex>,
+    /// The comparison prediction set, when loaded.
+    pub compare: Option<&'a PredictionSet>,
 }
 
 /// Whether sample `i` passes `f`.
@@ -213,6 +218,11 @@ pub fn passes(v: ViewInputs<'_>, f: &Filter, i: usize) -> bool {
     }
     if let Some(kind) = f.problem
         && !v.problems.is_some_and(|p| p.has(i, kind))
+    {
+        return false;
+    }
+    if f.disagree
+        && !matches!((preds, v.compare), (Some(a), Some(b)) if crate::eval::compare::disagree(a, b, i))
     {
         return false;
     }
@@ -372,6 +382,7 @@ mod tests {
             preds,
             edits,
             problems: None,
+            compare: None,
         }
     }
 

@@ -9,6 +9,7 @@ pub mod gallery_view;
 mod keys;
 mod panels;
 pub mod session;
+mod session_compare;
 mod session_edits;
 mod session_problems;
 mod thumbnails;
@@ -32,6 +33,8 @@ pub struct StartupArgs {
     pub model: Option<PathBuf>,
     /// Predictions file, loaded instead of running a model.
     pub predictions: Option<PathBuf>,
+    /// A second predictions file to compare with.
+    pub compare: Option<PathBuf>,
     /// Backend for runs.
     pub backend: Option<BackendKind>,
     /// Dataset open options.
@@ -110,6 +113,9 @@ impl LabelscopeApp {
             app.apply(AppCommand::ImportPredictions(p.clone()));
         } else if let Some(m) = model {
             app.apply(AppCommand::OpenModel(m));
+        }
+        if let Some(c) = &args.compare {
+            app.apply(AppCommand::ImportComparison(c.clone()));
         }
         app
     }
@@ -196,6 +202,13 @@ impl LabelscopeApp {
             AppCommand::ImportPredictions(p) => {
                 if let Some(s) = &mut self.session
                     && let Err(e) = s.import(&p)
+                {
+                    s.error = Some(e);
+                }
+            }
+            AppCommand::ImportComparison(p) => {
+                if let Some(s) = &mut self.session
+                    && let Err(e) = s.import_comparison(&p)
                 {
                     s.error = Some(e);
                 }

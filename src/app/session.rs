@@ -69,6 +69,8 @@ pub struct Session {
     pub revision: u64,
     /// Problems found (image checks and label issues).
     pub problems: super::session_problems::ProblemState,
+    /// A second prediction set to compare with.
+    pub compare: super::session_compare::CompareState,
     order_dirty: bool,
     metrics_dirty: bool,
     last_metrics: Instant,
@@ -96,6 +98,7 @@ impl Session {
             marked: Default::default(),
             revision: 0,
             problems: Default::default(),
+            compare: Default::default(),
             dataset: Arc::new(dataset),
             model: None,
             preds: None,
@@ -291,6 +294,7 @@ impl Session {
                 });
             }
             self.recompute_label_issues();
+            self.recompute_comparison();
             self.metrics_dirty = false;
             self.last_metrics = Instant::now();
         }
@@ -302,6 +306,7 @@ impl Session {
                 preds: self.preds.as_ref(),
                 edits: self.edits(),
                 problems: Some(&self.problems.index),
+                compare: self.compare.set.as_ref(),
             };
             self.order = visible_order(inputs, &self.filter, self.sort);
             self.cursor = selected.and_then(|s| self.order.iter().position(|&i| i == s));

@@ -139,6 +139,9 @@ pub struct OpenArgs {
     /// Predictions made elsewhere, instead of a model.
     #[arg(long, conflicts_with = "model")]
     pub predictions: Option<PathBuf>,
+    /// A second predictions file to compare with (metrics side by side, "sets disagree" filter).
+    #[arg(long)]
+    pub compare: Option<PathBuf>,
     /// Inference backend.
     #[arg(long, value_enum, default_value_t = BackendKind::Auto)]
     pub backend: BackendKind,

@@ -51,6 +51,7 @@ fn gui(args: Option<&OpenArgs>) -> anyhow::Result<()> {
             dataset: Some(a.dataset.dataset.clone()),
             model: a.model.clone(),
             predictions: a.predictions.clone(),
+            compare: a.compare.clone(),
             backend: Some(a.backend),
             open: a.dataset.open_options(),
         },

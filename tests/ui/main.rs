@@ -7,6 +7,7 @@
 mod common;
 
 mod browse;
+mod compare;
 mod curation;
 mod export;
 mod problems;

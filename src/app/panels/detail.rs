@@ -140,6 +140,15 @@ pub fn detail_panel_ui(
                     ui.weak("No prediction yet.");
                 }
             }
+            if let Some(p) = s.compare.set.as_ref().and_then(|c| c.prediction(i)) {
+                let name = s.compare.set.as_ref().map_or("", |c| c.name.as_str());
+                ui.label(format!(
+                    "{name}: {} ({:.1}%){}",
+                    predicted_name(s, p.predicted),
+                    p.confidence.unwrap_or(0.0) * 100.0,
+                    p.raw.as_deref().map(|r| format!(", raw answer: {r}")).unwrap_or_default()
+                ));
+            }
             ui.separator();
             if let Some(e) = &cache.error {
                 ui.colored_label(ui.visuals().error_fg_color, e);

@@ -148,6 +148,10 @@ fn filter_bar_ui(ui: &mut egui::Ui, s: &Session, thumb_size: &mut f32, out: &mut
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(200));
         }
+        if s.compare.set.is_some() {
+            ui.checkbox(&mut f.disagree, "Sets disagree")
+                .on_hover_text("Only samples the two prediction sets answer differently");
+        }
         let l_edits = ui.label("Edits");
         egui::ComboBox::from_id_salt("filter_edits")
             .selected_text(f.edits.label())

@@ -49,6 +49,7 @@ pub fn metrics_panel_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand
                 if let Some(before) = &s.metrics_before {
                     before_after_ui(ui, before, m, s);
                 }
+                compare_ui(ui, m, s);
                 ui.separator();
                 class_table_ui(ui, m, &s.filter, &mut st, out);
                 ui.separator();
@@ -315,4 +316,35 @@ fn bar(painter: &egui::Painter, x: f32, w: f32, top: f32, bottom: f32, color: Co
         0.0,
         color,
     );
+}
+
+/// The main and the comparison set side by side, with their disagreements.
+fn compare_ui(ui: &mut egui::Ui, main: &Metrics, s: &Session) {
+    let (Some(other), Some(set)) = (&s.compare.metrics, &s.compare.set) else {
+        return;
+    };
+    ui.separator();
+    ui.strong("Comparison");
+    egui::Grid::new("compare").striped(true).show(ui, |ui| {
+        ui.label("");
+        ui.label("accuracy");
+        ui.label("macro F1");
+        ui.end_row();
+        let main_name = s
+            .preds
+            .as_ref()
+            .map_or("main".to_string(), |p| p.name.clone());
+        for (name, m) in [(main_name, main), (set.name.clone(), other)] {
+            ui.label(name);
+            ui.label(format!("{:.2}%", m.accuracy * 100.0));
+            ui.label(format!("{:.4}", m.macro_f1));
+            ui.end_row();
+        }
+    });
+    if let Some(c) = &s.compare.counts {
+        ui.label(format!(
+            "They disagree on {} of {} samples: the first is right on {}, the second on {}.",
+            c.disagree, c.both_predicted, c.only_first_right, c.only_second_right
+        ));
+    }
 }

@@ -78,6 +78,13 @@ fn file_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<AppCommand>
     {
         out.push(AppCommand::ImportPredictions(p));
     }
+    if ui.button("Import predictions to compare…").clicked()
+        && let Some(p) = rfd::FileDialog::new()
+            .add_filter("Predictions", &["csv", "parquet", "jsonl", "ndjson"])
+            .pick_file()
+    {
+        out.push(AppCommand::ImportComparison(p));
+    }
     ui.separator();
     if ui.button("Export cleaned splits…").clicked() {
         out.push(AppCommand::OpenExport);
