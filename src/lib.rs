@@ -22,6 +22,7 @@
 
 #[cfg(feature = "gui")]
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod curation;
 pub mod dataset;

@@ -35,6 +35,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Find problems: label errors, text/watermarks, duplicates, unreadable and odd images.
     Issues(IssuesArgs),
+    /// Benchmarks: end-to-end predict vs the pure-inference bound (prints a table, writes JSON).
+    Bench(BenchArgs),
     /// Apply tag edits in a loop, printing `ack N` after each is durable (crash tests).
     #[command(hide = true)]
     EditStress(EditStressArgs),
@@ -401,4 +403,29 @@ pub struct IssuesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Csv)]
     pub format: ListFormat,
+}
+
+/// `labelscope bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Model (default: the bundled EfficientNet-Lite0).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Photo-like JPEGs (500x375) generated from the bundled photos.
+    #[arg(long, default_value_t = 300)]
+    pub images: usize,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Backends to measure.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "tract,onnxruntime"
+    )]
+    pub backend: Vec<BackendKind>,
+    /// Where to write the figures as JSON.
+    #[arg(long, default_value = "bench.json")]
+    pub json: PathBuf,
 }

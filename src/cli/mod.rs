@@ -3,6 +3,7 @@
 //! one-line reason.
 
 mod args;
+mod bench;
 mod common;
 mod edit;
 mod evaluate;
@@ -29,6 +30,7 @@ pub fn run() -> ExitCode {
         Some(Command::Edits(a)) => edit::run_edits(&a),
         Some(Command::Export(a)) => export::run(&a),
         Some(Command::Issues(a)) => issues::run(&a),
+        Some(Command::Bench(a)) => bench::run(&a),
         Some(Command::EditStress(a)) => edit::run_stress(&a),
         Some(Command::Scan(a)) => scan::run(&a),
         Some(Command::Predict(a)) => predict::run(&a),

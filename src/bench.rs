@@ -1,0 +1,139 @@
+//! Benchmarks as code (printed as a table and written as JSON by `labelscope bench`, never timed
+//! tests): end-to-end `predict` against the pure-inference bound on the same threads, on a
+//! photo-like set generated on demand from the bundled photos.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::dataset::{Dataset, OpenOptions, open_dataset};
+use crate::jobs::JobControl;
+use crate::model::preprocess::preprocess;
+use crate::model::workers::run_workers;
+use crate::model::{LoadedModel, PredictOptions, ResolvedBackend, predict_dataset};
+
+/// Where the bundled data lives: the working folder or the source tree.
+pub fn repo_path(rel: &str) -> Option<PathBuf> {
+    [
+        PathBuf::from("."),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+    ]
+    .into_iter()
+    .map(|b| b.join(rel))
+    .find(|p| p.exists())
+}
+
+/// Writes `n` JPEGs of 500x375 into `dir/<photo>/NNNNN.jpg`, made from the bundled photos by
+/// random crops, flips and rescaling (deterministic), and opens them as a dataset.
+pub fn generate_photo_set(dir: &Path, n: usize) -> Result<Dataset, String> {
+    let photos = repo_path("sample_data/photos").ok_or("sample_data/photos not found")?;
+    let mut sources = Vec::new();
+    for name in ["chelsea.png", "coffee.png", "astronaut.png", "rocket.jpg"] {
+        let img = image::open(photos.join(name)).map_err(|e| format!("{name}: {e}"))?;
+        sources.push((name.split('.').next().unwrap_or(name).to_string(), img));
+    }
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rand = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for k in 0..n {
+        let (class, img) = &sources[k % sources.len()];
+        let (w, h) = (img.width(), img.height());
+        let cw = w / 2 + (rand() % u64::from(w / 2)) as u32;
+        let ch = h / 2 + (rand() % u64::from(h / 2)) as u32;
+        let x = (rand() % u64::from(w - cw + 1)) as u32;
+        let y = (rand() % u64::from(h - ch + 1)) as u32;
+        let mut out = img.crop_imm(x, y, cw, ch).resize_exact(
+            500,
+            375,
+            image::imageops::FilterType::Triangle,
+        );
+        if rand() % 2 == 0 {
+            out = out.fliph();
+        }
+        let folder = dir.join(class);
+        std::fs::create_dir_all(&folder).map_err(|e| e.to_string())?;
+        out.to_rgb8()
+            .save(folder.join(format!("{k:05}.jpg")))
+            .map_err(|e| e.to_string())?;
+    }
+    open_dataset(dir, &OpenOptions::default()).map_err(|e| e.to_string())
+}
+
+/// Figures of one predict benchmark.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PredictBench {
+    /// Images.
+    pub images: usize,
+    /// Worker threads.
+    pub threads: usize,
+    /// Backend description.
+    pub backend: String,
+    /// `predict` end to end (decode, preprocess, infer), images per second.
+    pub end_to_end_ips: f64,
+    /// Inference alone on pre-decoded tensors, same threads, images per second.
+    pub inference_only_ips: f64,
+    /// Decode + preprocess alone on one thread, images per second.
+    pub decode_one_thread_ips: f64,
+    /// end_to_end / inference_only.
+    pub ratio: f64,
+}
+
+/// Measures `predict` end to end against inference alone on the same threads.
+pub fn bench_predict(
+    ds: &Dataset,
+    model: &LoadedModel,
+    backend: &ResolvedBackend,
+    threads: usize,
+) -> Result<PredictBench, String> {
+    let n = ds.samples.len();
+    // Warm-up: one inference per worker is not counted.
+    let opts = PredictOptions {
+        threads,
+        use_cache: false,
+    };
+    let t = Instant::now();
+    let report = predict_dataset(
+        ds,
+        model,
+        backend,
+        &opts,
+        None,
+        &JobControl::default(),
+        None,
+    )?;
+    let end_to_end = n as f64 / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let mut tensors = Vec::with_capacity(n);
+    for s in &ds.samples {
+        let img = crate::dataset::image_io::decode_image(&s.path).map_err(|e| e.to_string())?;
+        tensors.push(preprocess(&img, &model.spec.input)?);
+    }
+    let decode = n as f64 / t.elapsed().as_secs_f64();
+    let todo: Vec<usize> = (0..n).collect();
+    let work = |b: &mut dyn crate::model::backend::Backend, i: usize| b.run(&tensors[i], 1).is_ok();
+    let t = Instant::now();
+    let ok = run_workers(
+        &todo,
+        threads,
+        "bench",
+        backend,
+        &JobControl::default(),
+        &work,
+    )?;
+    let inference = n as f64 / t.elapsed().as_secs_f64();
+    if ok.iter().any(|(_, ok)| !ok) {
+        return Err("inference failed on a pre-decoded tensor".into());
+    }
+    Ok(PredictBench {
+        images: n,
+        threads,
+        backend: report.backend,
+        end_to_end_ips: end_to_end,
+        inference_only_ips: inference,
+        decode_one_thread_ips: decode,
+        ratio: end_to_end / inference,
+    })
+}
