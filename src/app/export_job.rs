@@ -156,20 +156,7 @@ impl ExportDialog {
             .name("export-job".into())
             .spawn(move || {
                 let result = run_export(&ds, &edits, preds.as_ref(), &plan_opts, &opts, near, &job)
-                    .map(|(plan, sum)| {
-                        format!(
-                            "Exported to {}: train {}, val {}, test {}; {} excluded, {} relabeled, {} duplicate groups kept together; {} files in {:.1}s",
-                            sum.out.display(),
-                            sum.per_split[0],
-                            sum.per_split[1],
-                            sum.per_split[2],
-                            plan.excluded.len(),
-                            plan.relabeled.len(),
-                            plan.groups.len(),
-                            sum.files,
-                            sum.elapsed.as_secs_f64()
-                        )
-                    })
+                    .map(|(plan, sum)| sum.describe(&plan))
                     .map_err(|e| e.to_string());
                 let _ = tx.send(result);
                 job.finish();

@@ -13,6 +13,20 @@ pub fn grid_shape_id() -> Id {
     Id::unique("labelscope-grid-shape")
 }
 
+/// Keys `1`..`9`, `0`: class 1..10 (and the first reasons of the exclusion prompt).
+pub const DIGIT_KEYS: [Key; 10] = [
+    Key::Num1,
+    Key::Num2,
+    Key::Num3,
+    Key::Num4,
+    Key::Num5,
+    Key::Num6,
+    Key::Num7,
+    Key::Num8,
+    Key::Num9,
+    Key::Num0,
+];
+
 /// The shortcut table shown in the help overlay and tooltips.
 pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Arrow keys", "move the selection in the grid"),
@@ -150,19 +164,7 @@ fn edit_keys(ctx: &egui::Context, s: &Session, out: &mut Vec<AppCommand>) {
     if pressed(Key::D) {
         out.push(AppCommand::ExcludeAs("duplicate".into()));
     }
-    const DIGITS: [Key; 10] = [
-        Key::Num1,
-        Key::Num2,
-        Key::Num3,
-        Key::Num4,
-        Key::Num5,
-        Key::Num6,
-        Key::Num7,
-        Key::Num8,
-        Key::Num9,
-        Key::Num0,
-    ];
-    for (k, key) in DIGITS.iter().enumerate() {
+    for (k, key) in DIGIT_KEYS.iter().enumerate() {
         if k < s.dataset.classes.len() && pressed(*key) {
             out.push(AppCommand::Relabel(crate::dataset::ClassId(k as u32)));
         }

@@ -77,27 +77,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         let _p = ProgressPrinter::start(&job, "export");
         run_export(&ds, &edits, preds.as_ref(), &plan_opts, &opts, near, &job)?
     };
-    eprintln!(
-        "exported to {}: train {}, val {}, test {}; {} excluded, {} relabeled, {} duplicate groups kept in one split; {} image files ({:.1} MB){} in {:.2}s",
-        summary.out.display(),
-        summary.per_split[0],
-        summary.per_split[1],
-        summary.per_split[2],
-        plan.excluded.len(),
-        plan.relabeled.len(),
-        plan.groups.len(),
-        summary.files,
-        summary.bytes as f64 / 1e6,
-        if summary.link_fallbacks > 0 {
-            format!(
-                ", {} hard links fell back to copies",
-                summary.link_fallbacks
-            )
-        } else {
-            String::new()
-        },
-        summary.elapsed.as_secs_f64()
-    );
+    eprintln!("{}", summary.describe(&plan));
     if plan.leaks_kept > 0 {
         eprintln!(
             "warning: {} duplicate groups cross the dataset's own splits (kept as given with --keep-splits; see report.md)",

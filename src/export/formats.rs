@@ -118,6 +118,13 @@ pub fn write_manifest(
     write_table(file, cols).map_err(|e| ExportError::Table(e.to_string()))
 }
 
+/// Indices of `plan.rows` in `split`, in order.
+fn rows_in(plan: &ExportPlan, split: Split) -> Vec<usize> {
+    (0..plan.rows.len())
+        .filter(|&k| plan.rows[k].split == split)
+        .collect()
+}
+
 fn write_lines(file: &Path, lines: impl Iterator<Item = String>) -> Result<(), ExportError> {
     let err = |source| ExportError::Io {
         path: file.to_path_buf(),
@@ -140,9 +147,7 @@ pub fn write_hf_metadata(
     hf: &[Placement],
 ) -> Result<(), ExportError> {
     for split in Split::ALL {
-        let rows: Vec<usize> = (0..plan.rows.len())
-            .filter(|&k| plan.rows[k].split == split)
-            .collect();
+        let rows = rows_in(plan, split);
         if rows.is_empty() {
             continue;
         }
@@ -177,9 +182,7 @@ pub fn write_vlm_jsonl(
     let system = opts.system_prompt(&ds.classes);
     let user = opts.user_prompt(&ds.classes);
     for split in Split::ALL {
-        let rows: Vec<usize> = (0..plan.rows.len())
-            .filter(|&k| plan.rows[k].split == split)
-            .collect();
+        let rows = rows_in(plan, split);
         if rows.is_empty() {
             continue;
         }

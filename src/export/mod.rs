@@ -171,6 +171,30 @@ pub struct ExportSummary {
     pub report: serde_json::Value,
 }
 
+impl ExportSummary {
+    /// One line for the user: where, counts per split, what was left out, files and time.
+    pub fn describe(&self, plan: &ExportPlan) -> String {
+        let fallbacks = if self.link_fallbacks > 0 {
+            format!(", {} hard links fell back to copies", self.link_fallbacks)
+        } else {
+            String::new()
+        };
+        format!(
+            "Exported to {}: train {}, val {}, test {}; {} excluded, {} relabeled, {} duplicate groups kept in one split; {} image files ({:.1} MB){fallbacks} in {:.2}s",
+            self.out.display(),
+            self.per_split[0],
+            self.per_split[1],
+            self.per_split[2],
+            plan.excluded.len(),
+            plan.relabeled.len(),
+            plan.groups.len(),
+            self.files,
+            self.bytes as f64 / 1e6,
+            self.elapsed.as_secs_f64()
+        )
+    }
+}
+
 /// Writes the export of `plan`. Progress counts image files; `control` cancels.
 pub fn export(
     ds: &Dataset,

@@ -5,6 +5,7 @@ use egui::Key;
 
 use super::super::Prompt;
 use super::super::commands::AppCommand;
+use super::super::keys::DIGIT_KEYS;
 use super::super::session::Session;
 use crate::curation::Action;
 use crate::dataset::ClassId;
@@ -16,18 +17,6 @@ pub const EXCLUDE_REASONS: &[&str] = &[
     "ambiguous",
     "duplicate",
     "corrupt",
-];
-
-const DIGITS: [Key; 9] = [
-    Key::Num1,
-    Key::Num2,
-    Key::Num3,
-    Key::Num4,
-    Key::Num5,
-    Key::Num6,
-    Key::Num7,
-    Key::Num8,
-    Key::Num9,
 ];
 
 /// Draws the open prompt; Esc or the close button cancels it.
@@ -65,7 +54,7 @@ fn exclude_ui(ui: &mut egui::Ui, what: &str, out: &mut Vec<AppCommand>) {
     ui.label(format!("Exclude {what}."));
     ui.label("The reason is remembered: X excludes with it until you pick another here.");
     for (k, reason) in EXCLUDE_REASONS.iter().enumerate() {
-        let key_hit = ui.input(|i| i.key_pressed(DIGITS[k])) && !ui.ctx().text_edit_focused();
+        let key_hit = ui.input(|i| i.key_pressed(DIGIT_KEYS[k])) && !ui.ctx().text_edit_focused();
         if ui.button(format!("{}  {reason}", k + 1)).clicked() || key_hit {
             out.push(AppCommand::Exclude((*reason).to_string()));
         }
