@@ -298,7 +298,7 @@ fn findings_ui(ui: &mut egui::Ui, s: &Session, i: usize, out: &mut Vec<AppComman
         ui.horizontal_wrapped(|ui| {
             ui.colored_label(
                 Color32::from_rgb(200, 120, 230),
-                super::gallery::problem_name(f.kind),
+                super::filter_bar::problem_name(f.kind),
             );
             ui.label(&f.detail);
         });

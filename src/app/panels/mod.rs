@@ -3,6 +3,7 @@
 pub mod confusion;
 pub mod detail;
 pub mod export;
+pub mod filter_bar;
 pub mod gallery;
 pub mod help;
 pub mod metrics;

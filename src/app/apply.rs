@@ -1,0 +1,216 @@
+//! Applying the commands panels push: opening, running, filtering, selecting, marking, editing
+//! (with the bulk-edit confirmation), exporting.
+
+use std::sync::Arc;
+
+use super::commands::AppCommand;
+use super::{LabelscopeApp, Prompt, export_job, session_edits};
+use crate::dataset::OpenOptions;
+
+impl LabelscopeApp {
+    /// Applies one command.
+    pub fn apply(&mut self, cmd: AppCommand) {
+        let cmd_is_redo = cmd == AppCommand::Redo;
+        let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
+        match cmd {
+            AppCommand::OpenDataset(p) => self.open_dataset(p, &OpenOptions::default()),
+            AppCommand::OpenModel(p) => {
+                if let Some(s) = &mut self.session {
+                    match s.set_model(&p) {
+                        Ok(()) => s.start_prediction(self.backend, true, wake),
+                        Err(e) => s.error = Some(e),
+                    }
+                } else {
+                    self.open_error = Some("open a dataset before choosing a model".into());
+                }
+            }
+            AppCommand::ImportPredictions(p) => {
+                if let Some(s) = &mut self.session
+                    && let Err(e) = s.import(&p)
+                {
+                    s.error = Some(e);
+                }
+            }
+            AppCommand::ImportComparison(p) => {
+                if let Some(s) = &mut self.session
+                    && let Err(e) = s.import_comparison(&p)
+                {
+                    s.error = Some(e);
+                }
+            }
+            AppCommand::Run { fresh } => {
+                if let Some(s) = &mut self.session {
+                    s.start_prediction(self.backend, !fresh, wake);
+                }
+            }
+            AppCommand::Cancel => {
+                if let Some(s) = &mut self.session {
+                    s.cancel();
+                }
+            }
+            AppCommand::SetFilter(f) => {
+                if let Some(s) = &mut self.session {
+                    s.set_filter(f);
+                    s.cursor = (!s.order.is_empty())
+                        .then_some(0)
+                        .filter(|_| s.cursor.is_some());
+                }
+            }
+            AppCommand::SetSort(k) => {
+                if let Some(s) = &mut self.session {
+                    s.set_sort(k);
+                }
+            }
+            AppCommand::SelectPosition(pos) => {
+                if let Some(s) = &mut self.session
+                    && pos < s.order.len()
+                {
+                    s.cursor = Some(pos);
+                }
+            }
+            AppCommand::OpenDetail => {
+                self.detail_open = self.session.as_ref().is_some_and(|s| s.cursor.is_some())
+            }
+            AppCommand::CloseDetail => self.detail_open = false,
+            AppCommand::ToggleHelp => self.help_open = !self.help_open,
+            AppCommand::ToggleMark(pos) => {
+                if let Some(s) = &mut self.session {
+                    s.toggle_mark(pos);
+                    s.cursor = (pos < s.order.len()).then_some(pos).or(s.cursor);
+                }
+            }
+            AppCommand::MarkRange(pos) => {
+                if let Some(s) = &mut self.session {
+                    s.mark_range(pos);
+                    s.cursor = (pos < s.order.len()).then_some(pos).or(s.cursor);
+                }
+            }
+            AppCommand::MarkAll => {
+                if let Some(s) = &mut self.session {
+                    s.mark_all();
+                }
+            }
+            AppCommand::ClearMarks => {
+                if let Some(s) = &mut self.session {
+                    s.marked.clear();
+                }
+            }
+            AppCommand::Relabel(c) => {
+                if let Some(s) = &self.session {
+                    let label = s.dataset.class_name(c).to_string();
+                    self.request_edit(crate::curation::Action::Relabel { label: Some(label) });
+                }
+            }
+            AppCommand::AskRelabel => self.ask(Prompt::Relabel(String::new())),
+            AppCommand::AskExclude => self.ask(Prompt::Exclude),
+            AppCommand::AskTag => self.ask(Prompt::Tag(String::new())),
+            AppCommand::Exclude(reason) => {
+                if let Some(s) = &mut self.session {
+                    s.exclude_reason = Some(reason.clone());
+                }
+                self.request_edit(crate::curation::Action::Exclude { reason });
+            }
+            AppCommand::Include => self.request_edit(crate::curation::Action::Include),
+            AppCommand::ExcludeAs(reason) => {
+                self.request_edit(crate::curation::Action::Exclude { reason })
+            }
+            AppCommand::AcceptSuggestion => {
+                if let Some(s) = &mut self.session
+                    && let Some(i) = s.selected()
+                {
+                    match s.problems.index.suggested.get(i).copied().flatten() {
+                        Some(c) => {
+                            let label = s.dataset.class_name(c).to_string();
+                            s.marked.clear();
+                            s.edit_targets_now(
+                                crate::curation::Action::Relabel { label: Some(label) },
+                                true,
+                            );
+                        }
+                        None => s.error = Some("no suggested label for this sample".into()),
+                    }
+                }
+            }
+            AppCommand::AddTag(tag) => {
+                let tag = tag.trim().to_string();
+                if !tag.is_empty() {
+                    self.request_edit(crate::curation::Action::AddTag { tag });
+                }
+            }
+            AppCommand::RemoveTag(tag) => {
+                self.request_edit(crate::curation::Action::RemoveTag { tag })
+            }
+            AppCommand::ConfirmEdit => {
+                if let Some(Prompt::Confirm(action, _)) = self.prompt.take()
+                    && let Some(s) = &mut self.session
+                {
+                    s.edit_targets_now(action, true);
+                }
+            }
+            AppCommand::CancelPrompt => self.prompt = None,
+            AppCommand::OpenExport => {
+                if let Some(s) = &self.session
+                    && self.export.is_none()
+                {
+                    self.export = Some(export_job::ExportDialog::new(s));
+                }
+            }
+            AppCommand::CloseExport => {
+                if self.export.as_ref().is_some_and(|d| d.job.is_none()) {
+                    self.export = None;
+                }
+            }
+            AppCommand::StartExport => {
+                if let (Some(d), Some(s)) = (&mut self.export, &self.session) {
+                    d.start(s, wake);
+                }
+            }
+            AppCommand::CancelScan => {
+                if let Some(job) = self.session.as_ref().and_then(|s| s.problems.scan.as_ref()) {
+                    job.control.cancel();
+                }
+            }
+            AppCommand::CancelExport => {
+                if let Some(d) = &self.export {
+                    d.cancel();
+                }
+            }
+            AppCommand::Undo | AppCommand::Redo => {
+                if let Some(s) = &mut self.session {
+                    s.undo_redo(cmd_is_redo);
+                }
+            }
+        }
+    }
+
+    /// Opens `prompt` when there is something to edit.
+    fn ask(&mut self, prompt: Prompt) {
+        let has_targets = self
+            .session
+            .as_ref()
+            .is_some_and(|s| !s.edit_targets().is_empty());
+        self.prompt = has_targets.then_some(prompt);
+    }
+
+    /// Applies `action` to the edit targets, asking first when it touches many samples.
+    fn request_edit(&mut self, action: crate::curation::Action) {
+        self.prompt = None;
+        let Some(s) = &mut self.session else { return };
+        let n = s.edit_targets().len();
+        if n > session_edits::CONFIRM_ABOVE {
+            self.prompt = Some(Prompt::Confirm(action, n));
+        } else {
+            let advance = !matches!(
+                action,
+                crate::curation::Action::AddTag { .. } | crate::curation::Action::RemoveTag { .. }
+            );
+            s.edit_targets_now(action, advance);
+        }
+    }
+
+    pub(super) fn drain_commands(&mut self) {
+        for cmd in std::mem::take(&mut self.commands) {
+            self.apply(cmd);
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Tests of the gallery's filters and sort keys.
+use super::*;
+use crate::dataset::{Layout, Sample, SampleId, ScanReport};
+use crate::eval::Prediction;
+
+fn fixture() -> (Dataset, PredictionSet) {
+    let labels = [0, 0, 1, 1];
+    let samples = labels
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| Sample {
+            id: SampleId(format!("{i}.png")),
+            path: format!("/x/{i}.png").into(),
+            label: ClassId(l),
+            split: None,
+        })
+        .collect();
+    let ds = Dataset {
+        root: "/x".into(),
+        source: "/x".into(),
+        layout: Layout::ImageFolder,
+        classes: vec!["a".into(), "b".into()],
+        samples,
+        report: ScanReport::default(),
+    };
+    let p =
+        |probs: Vec<f32>| Entry::Predicted(crate::eval::predictions_from_probs(&probs, 2, None));
+    let set = PredictionSet {
+        name: "m".into(),
+        source: "t".into(),
+        entries: vec![
+            p(vec![0.9, 0.1]),
+            p(vec![0.4, 0.6]),
+            p(vec![0.2, 0.8]),
+            Entry::Failed("bad: /x/3.png".into()),
+        ],
+        elapsed_secs: None,
+        num_cached: 0,
+        num_inferred: 0,
+    };
+    let _: Option<Prediction> = None;
+    (ds, set)
+}
+
+fn vi<'a>(
+    ds: &'a Dataset,
+    truth: &'a [Option<ClassId>],
+    preds: Option<&'a PredictionSet>,
+    edits: &'a CurationState,
+) -> ViewInputs<'a> {
+    ViewInputs {
+        ds,
+        truth,
+        preds,
+        edits,
+        problems: None,
+        compare: None,
+    }
+}
+
+#[test]
+fn filters_by_cell_correctness_and_confidence() {
+    let no_edits = CurationState::default();
+    let (ds, set) = fixture();
+    let truth: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
+    let wrong = Filter {
+        correctness: Correctness::Wrong,
+        ..Default::default()
+    };
+    assert_eq!(
+        visible_order(
+            vi(&ds, &truth, Some(&set), &no_edits),
+            &wrong,
+            SortKey::FileName
+        ),
+        vec![1]
+    );
+    let cell = Filter {
+        true_class: Some(ClassId(0)),
+        predicted: Some(Predicted::Class(ClassId(1))),
+        ..Default::default()
+    };
+    assert_eq!(
+        visible_order(
+            vi(&ds, &truth, Some(&set), &no_edits),
+            &cell,
+            SortKey::FileName
+        ),
+        vec![1]
+    );
+    let confident = Filter {
+        confidence: (0.85, 1.0),
+        ..Default::default()
+    };
+    assert_eq!(
+        visible_order(
+            vi(&ds, &truth, Some(&set), &no_edits),
+            &confident,
+            SortKey::FileName
+        ),
+        vec![0]
+    );
+    let none = Filter {
+        correctness: Correctness::NoPrediction,
+        ..Default::default()
+    };
+    assert_eq!(
+        visible_order(
+            vi(&ds, &truth, Some(&set), &no_edits),
+            &none,
+            SortKey::FileName
+        ),
+        vec![3]
+    );
+    assert_eq!(failure(Some(&set), 3), Some("bad: /x/3.png"));
+}
+
+#[test]
+fn sorts_by_loss_and_confidence() {
+    let no_edits = CurationState::default();
+    let (ds, set) = fixture();
+    let mut truth: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
+    let all = Filter::default();
+    // Loss: sample 1 (p(a)=0.4) > sample 2 (p(b)=0.8) > sample 0 (p(a)=0.9); failed last.
+    assert_eq!(
+        visible_order(
+            vi(&ds, &truth, Some(&set), &no_edits),
+            &all,
+            SortKey::LossDesc
+        ),
+        vec![1, 2, 0, 3]
+    );
+    assert_eq!(
+        visible_order(
+            vi(&ds, &truth, Some(&set), &no_edits),
+            &all,
+            SortKey::ConfidenceAsc
+        ),
+        vec![1, 2, 0, 3]
+    );
+    assert_eq!(
+        visible_order(
+            vi(&ds, &truth, Some(&set), &no_edits),
+            &all,
+            SortKey::ConfidenceDesc
+        ),
+        vec![0, 2, 1, 3]
+    );
+    assert_eq!(
+        visible_order(vi(&ds, &truth, None, &no_edits), &all, SortKey::LossDesc),
+        vec![0, 1, 2, 3]
+    );
+    // Relabelling sample 1 to `b` (p = 0.6) makes it correct; excluding sample 0 hides it.
+    truth[1] = Some(ClassId(1));
+    truth[0] = None;
+    let wrong = Filter {
+        correctness: Correctness::Wrong,
+        ..Default::default()
+    };
+    assert!(
+        visible_order(
+            vi(&ds, &truth, Some(&set), &no_edits),
+            &wrong,
+            SortKey::FileName
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        visible_order(
+            vi(&ds, &truth, Some(&set), &no_edits),
+            &all,
+            SortKey::FileName
+        ),
+        vec![1, 2, 3]
+    );
+    let only = Filter {
+        excluded: ExcludedView::Only,
+        ..Default::default()
+    };
+    assert_eq!(
+        visible_order(
+            vi(&ds, &truth, Some(&set), &no_edits),
+            &only,
+            SortKey::FileName
+        ),
+        vec![0]
+    );
+}
+
+#[test]
+fn filters_by_edit_state_tag_and_reason() {
+    use crate::curation::Action;
+    let (ds, set) = fixture();
+    let mut edits = CurationState::default();
+    let relabel = Action::Relabel {
+        label: Some("b".into()),
+    };
+    edits.apply(edits.make_edit(["0.png".to_string()], relabel));
+    let tag = Action::AddTag {
+        tag: "blurry".into(),
+    };
+    edits.apply(edits.make_edit(["1.png".to_string(), "2.png".to_string()], tag));
+    let exclude = Action::Exclude {
+        reason: "watermark/text".into(),
+    };
+    edits.apply(edits.make_edit(["2.png".to_string()], exclude));
+    let truth = crate::curation::effective_labels(&ds, &edits);
+    let v = vi(&ds, &truth, Some(&set), &edits);
+    let with = |e: EditFilter| Filter {
+        edits: e,
+        ..Default::default()
+    };
+    let order = |f: Filter| visible_order(v, &f, SortKey::FileName);
+    assert_eq!(order(with(EditFilter::Edited)), vec![0, 1]);
+    assert_eq!(order(with(EditFilter::Relabeled)), vec![0]);
+    assert_eq!(order(with(EditFilter::Unedited)), vec![3]);
+    assert_eq!(order(with(EditFilter::Tag("blurry".into()))), vec![1]);
+    // A reason filter shows excluded samples even though they are hidden by default.
+    let reason = EditFilter::Reason("watermark/text".into());
+    assert_eq!(order(with(reason)), vec![2]);
+    assert!(order(with(EditFilter::Reason("duplicate".into()))).is_empty());
+}

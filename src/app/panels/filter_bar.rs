@@ -1,0 +1,238 @@
+//! The gallery's filter bar: what to show and in which order, thumbnail size, the marks.
+
+use egui::Color32;
+
+use super::super::commands::AppCommand;
+use super::super::gallery_view::{Correctness, EditFilter, ExcludedView, Filter, SortKey};
+use super::super::session::Session;
+use super::gallery::predicted_name;
+use crate::dataset::ClassId;
+use crate::eval::Predicted;
+use crate::problems::FindingKind;
+
+/// Draws the filter bar: label, prediction, correctness, exclusion, problem and edit filters,
+/// confidence range, sort, thumbnail size and the marks.
+pub fn filter_bar_ui(
+    ui: &mut egui::Ui,
+    s: &Session,
+    thumb_size: &mut f32,
+    out: &mut Vec<AppCommand>,
+) {
+    let mut f = s.filter.clone();
+    ui.horizontal_wrapped(|ui| {
+        let class_text = |c: Option<ClassId>| {
+            c.map_or("All".to_string(), |c| s.dataset.class_name(c).to_string())
+        };
+        let l_true = ui.label("True");
+        egui::ComboBox::from_id_salt("filter_true")
+            .selected_text(class_text(f.true_class))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut f.true_class, None, "All");
+                for (k, c) in s.dataset.classes.iter().enumerate() {
+                    ui.selectable_value(
+                        &mut f.true_class,
+                        Some(ClassId(k as u32)),
+                        format!("{} {c}", (k + 1) % 10),
+                    );
+                }
+            })
+            .response
+            .labelled_by(l_true.id);
+        let pred_text = f
+            .predicted
+            .map_or("All".to_string(), |p| predicted_name(s, p));
+        let l_pred = ui.label("Predicted");
+        egui::ComboBox::from_id_salt("filter_pred")
+            .selected_text(pred_text)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut f.predicted, None, "All");
+                for (k, c) in s.dataset.classes.iter().enumerate() {
+                    ui.selectable_value(
+                        &mut f.predicted,
+                        Some(Predicted::Class(ClassId(k as u32))),
+                        c,
+                    );
+                }
+                ui.selectable_value(&mut f.predicted, Some(Predicted::Other), "other");
+                ui.selectable_value(&mut f.predicted, Some(Predicted::Unparsed), "unparsed");
+            })
+            .response
+            .labelled_by(l_pred.id);
+        let l_show = ui.label("Show");
+        egui::ComboBox::from_id_salt("filter_correct")
+            .selected_text(format!("{:?}", f.correctness))
+            .show_ui(ui, |ui| {
+                for c in [
+                    Correctness::All,
+                    Correctness::Correct,
+                    Correctness::Wrong,
+                    Correctness::NoPrediction,
+                ] {
+                    ui.selectable_value(&mut f.correctness, c, format!("{c:?}"));
+                }
+            })
+            .response
+            .labelled_by(l_show.id);
+        let l_excl = ui.label("Excluded");
+        egui::ComboBox::from_id_salt("filter_excluded")
+            .selected_text(excluded_text(f.excluded))
+            .show_ui(ui, |ui| {
+                for v in [ExcludedView::Hide, ExcludedView::Only, ExcludedView::All] {
+                    ui.selectable_value(&mut f.excluded, v, excluded_text(v));
+                }
+            })
+            .response
+            .labelled_by(l_excl.id);
+        let l_problems = ui.label("Problems");
+        let idx = &s.problems.index;
+        let problem_text = |k: Option<FindingKind>| match k {
+            None => "All".to_string(),
+            Some(k) => format!("{} ({})", problem_name(k), idx.counts[k as usize]),
+        };
+        egui::ComboBox::from_id_salt("filter_problems")
+            .selected_text(problem_text(f.problem))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut f.problem, None, "All");
+                for k in FindingKind::ALL {
+                    ui.selectable_value(&mut f.problem, Some(k), problem_text(Some(k)));
+                }
+            })
+            .response
+            .labelled_by(l_problems.id)
+            .on_hover_text(problems_hover(s));
+        if let Some(job) = &s.problems.scan {
+            let p = job.control.progress();
+            ui.weak(format!(
+                "{}… {:.0}%",
+                job.control.stage(),
+                p.fraction() * 100.0
+            ));
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(200));
+        }
+        if s.compare.set.is_some() {
+            ui.checkbox(&mut f.disagree, "Sets disagree")
+                .on_hover_text("Only samples the two prediction sets answer differently");
+        }
+        let l_edits = ui.label("Edits");
+        egui::ComboBox::from_id_salt("filter_edits")
+            .selected_text(f.edits.label())
+            .show_ui(ui, |ui| {
+                let (tags, reasons) = s.tags_and_reasons();
+                let fixed = [
+                    EditFilter::Any,
+                    EditFilter::Edited,
+                    EditFilter::Relabeled,
+                    EditFilter::Unedited,
+                ];
+                let tags = tags.into_iter().map(EditFilter::Tag);
+                let reasons = reasons.into_iter().map(EditFilter::Reason);
+                for v in fixed.into_iter().chain(tags).chain(reasons) {
+                    let text = v.label();
+                    ui.selectable_value(&mut f.edits, v, text);
+                }
+            })
+            .response
+            .labelled_by(l_edits.id);
+        let from = ui.label("Confidence from");
+        ui.add(
+            egui::DragValue::new(&mut f.confidence.0)
+                .range(0.0..=1.0)
+                .speed(0.01)
+                .fixed_decimals(2),
+        )
+        .labelled_by(from.id);
+        let to = ui.label("to");
+        ui.add(
+            egui::DragValue::new(&mut f.confidence.1)
+                .range(0.0..=1.0)
+                .speed(0.01)
+                .fixed_decimals(2),
+        )
+        .labelled_by(to.id);
+        let mut sort = s.sort;
+        let l_sort = ui.label("Sort");
+        egui::ComboBox::from_id_salt("sort")
+            .selected_text(sort.label())
+            .show_ui(ui, |ui| {
+                for k in SortKey::ALL {
+                    ui.selectable_value(&mut sort, k, k.label());
+                }
+            })
+            .response
+            .labelled_by(l_sort.id);
+        if sort != s.sort {
+            out.push(AppCommand::SetSort(sort));
+        }
+        let l_size = ui.label("Size");
+        ui.add(egui::Slider::new(thumb_size, 64.0..=256.0).show_value(false))
+            .labelled_by(l_size.id);
+        if !f.is_empty() && ui.button("Clear filter").clicked() {
+            f = Filter::default();
+        }
+        ui.strong(format!(
+            "{} of {} samples",
+            s.order.len(),
+            s.dataset.samples.len()
+        ));
+        if !s.marked.is_empty() {
+            ui.colored_label(
+                Color32::from_rgb(40, 120, 230),
+                format!("{} marked: edits apply to them", s.marked.len()),
+            );
+            if ui.button("Clear marks").on_hover_text("Esc").clicked() {
+                out.push(AppCommand::ClearMarks);
+            }
+        } else if ui
+            .button("Mark all")
+            .on_hover_text("Mark every sample of the filter (Ctrl+A); then edit them at once")
+            .clicked()
+        {
+            out.push(AppCommand::MarkAll);
+        }
+    });
+    if f != s.filter {
+        out.push(AppCommand::SetFilter(f));
+    }
+}
+
+/// Name of a finding kind in the window.
+pub fn problem_name(k: FindingKind) -> &'static str {
+    match k {
+        FindingKind::Label => "label issues",
+        FindingKind::Text => "text/watermark",
+        FindingKind::Duplicate => "duplicates",
+        FindingKind::Unreadable => "unreadable",
+        FindingKind::Odd => "odd images",
+    }
+}
+
+fn problems_hover(s: &Session) -> String {
+    let mut text = match &s.problems.scan {
+        Some(job) => {
+            let p = job.control.progress();
+            format!(
+                "Checking images: {} {}/{}",
+                job.control.stage(),
+                p.num_done,
+                p.num_total
+            )
+        }
+        None => "Image checks done.".to_string(),
+    };
+    for n in &s.problems.label_notes {
+        text.push_str(&format!("\nNote: {n}"));
+    }
+    text.push_str(
+        "\nKeys: A accepts a suggested label, W excludes as watermark/text, D as duplicate.",
+    );
+    text
+}
+
+fn excluded_text(v: ExcludedView) -> &'static str {
+    match v {
+        ExcludedView::Hide => "Hidden",
+        ExcludedView::Only => "Only excluded",
+        ExcludedView::All => "Shown",
+    }
+}
