@@ -188,7 +188,7 @@ impl LabelscopeApp {
         let has_targets = self
             .session
             .as_ref()
-            .is_some_and(|s| !s.edit_targets().is_empty());
+            .is_some_and(|s| s.edit_target_count() > 0);
         self.prompt = has_targets.then_some(prompt);
     }
 
@@ -196,7 +196,7 @@ impl LabelscopeApp {
     fn request_edit(&mut self, action: crate::curation::Action) {
         self.prompt = None;
         let Some(s) = &mut self.session else { return };
-        let n = s.edit_targets().len();
+        let n = s.edit_target_count();
         if n > session_edits::CONFIRM_ABOVE {
             self.prompt = Some(Prompt::Confirm(action, n));
         } else {

@@ -74,6 +74,9 @@ pub struct Session {
     order_dirty: bool,
     metrics_dirty: bool,
     last_metrics: Instant,
+    /// How long the last metrics recompute took (sets the interval while a job streams in).
+    metrics_cost: Duration,
+    last_order: Instant,
 }
 
 impl Session {
@@ -115,6 +118,8 @@ impl Session {
             order_dirty: false,
             metrics_dirty: false,
             last_metrics: Instant::now(),
+            metrics_cost: Duration::ZERO,
+            last_order: Instant::now(),
         }
     }
 
@@ -271,10 +276,16 @@ impl Session {
         self.metrics_dirty = true;
     }
 
-    /// Recomputes what is stale: the order at once, metrics at most 4 times a second while a job runs.
+    /// Recomputes what is stale. With no job running, everything at once. While results stream
+    /// in, the order at most 4 times a second and the metrics at most every 250 ms or 10x their
+    /// own cost (so a 100k-sample dataset spends under a tenth of the UI thread on them); label
+    /// issues only when the job is done (they are meaningless on a partial set).
     pub fn refresh(&mut self) {
-        let due = self.job.is_none() || self.last_metrics.elapsed() > Duration::from_millis(250);
+        let running = self.job.is_some();
+        let interval = Duration::from_millis(250).max(self.metrics_cost * 10);
+        let due = !running || self.last_metrics.elapsed() > interval;
         if self.metrics_dirty && due {
+            let started = Instant::now();
             if let Some(preds) = &self.preds {
                 self.metrics = Some(compute_metrics(&self.dataset.classes, &self.truth, preds));
                 self.charts = Some(super::chart_data::ChartData::compute(
@@ -293,33 +304,42 @@ impl Session {
                     compute_metrics(&self.dataset.classes, &original, preds)
                 });
             }
-            self.recompute_label_issues();
+            if !running {
+                self.recompute_label_issues();
+            }
             self.recompute_comparison();
             self.metrics_dirty = false;
             self.last_metrics = Instant::now();
+            self.metrics_cost = started.elapsed();
         }
-        if self.order_dirty {
-            let selected = self.selected();
-            let inputs = ViewInputs {
-                ds: &self.dataset,
-                truth: &self.truth,
-                preds: self.preds.as_ref(),
-                edits: self.edits(),
-                problems: Some(&self.problems.index),
-                compare: self.compare.set.as_ref(),
-            };
-            self.order = visible_order(inputs, &self.filter, self.sort);
-            self.cursor = selected.and_then(|s| self.order.iter().position(|&i| i == s));
-            self.order_dirty = false;
+        if self.order_dirty && (!running || self.last_order.elapsed() > Duration::from_millis(250))
+        {
+            self.refresh_order();
         }
+    }
+
+    /// Recomputes the gallery order now (filter and sort), keeping the selected sample.
+    pub(super) fn refresh_order(&mut self) {
+        let selected = self.selected();
+        let inputs = ViewInputs {
+            ds: &self.dataset,
+            truth: &self.truth,
+            preds: self.preds.as_ref(),
+            edits: self.edits(),
+            problems: Some(&self.problems.index),
+            compare: self.compare.set.as_ref(),
+        };
+        self.order = visible_order(inputs, &self.filter, self.sort);
+        self.cursor = selected.and_then(|s| self.order.iter().position(|&i| i == s));
+        self.order_dirty = false;
+        self.last_order = Instant::now();
     }
 
     /// Sets the filter (recomputing the order).
     pub fn set_filter(&mut self, filter: Filter) {
         if filter != self.filter {
             self.filter = filter;
-            self.order_dirty = true;
-            self.refresh();
+            self.refresh_order();
         }
     }
 
@@ -327,8 +347,7 @@ impl Session {
     pub fn set_sort(&mut self, sort: SortKey) {
         if sort != self.sort {
             self.sort = sort;
-            self.order_dirty = true;
-            self.refresh();
+            self.refresh_order();
         }
     }
 }

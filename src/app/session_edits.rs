@@ -24,6 +24,15 @@ impl Session {
         }
     }
 
+    /// How many samples an edit would apply to, without copying them (drawn every frame).
+    pub fn edit_target_count(&self) -> usize {
+        if self.marked.is_empty() {
+            usize::from(self.selected().is_some())
+        } else {
+            self.marked.len()
+        }
+    }
+
     /// The samples the next edit applies to: the marked ones, else the selected one.
     pub fn edit_targets(&self) -> Vec<usize> {
         if self.marked.is_empty() {
@@ -119,6 +128,7 @@ impl Session {
         self.truth = effective_labels(&self.dataset, self.edits());
         self.changed();
         self.refresh();
+        self.refresh_order();
         let (Some(i), Some(pos)) = (i, pos) else {
             return;
         };

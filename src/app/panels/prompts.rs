@@ -21,7 +21,7 @@ pub const EXCLUDE_REASONS: &[&str] = &[
 
 /// Draws the open prompt; Esc or the close button cancels it.
 pub fn prompt_ui(ctx: &egui::Context, prompt: &mut Prompt, s: &Session, out: &mut Vec<AppCommand>) {
-    let n = s.edit_targets().len();
+    let n = s.edit_target_count();
     let what = if n == 1 {
         "the selected sample".to_string()
     } else {
