@@ -158,6 +158,13 @@ impl LabelscopeApp {
         app
     }
 
+    /// Thumbnail textures currently held (at most [`THUMB_BUDGET`] after each frame).
+    pub fn thumbnail_textures(&self) -> usize {
+        self.thumbs
+            .as_ref()
+            .map_or(0, thumbnails::Thumbnails::texture_count)
+    }
+
     fn install_session(&mut self, session: Session) {
         self.session = Some(session);
         self.open_error = None;

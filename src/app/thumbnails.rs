@@ -100,6 +100,11 @@ impl Thumbnails {
         }
     }
 
+    /// Textures held.
+    pub fn texture_count(&self) -> usize {
+        self.textures.len()
+    }
+
     /// The texture of sample `i`, marking it used; `None` while loading or after a failure.
     pub fn get(&mut self, i: usize) -> Option<&TextureHandle> {
         let frame = self.frame;
@@ -176,15 +181,10 @@ fn worker(
     }
 }
 
-/// Decodes `path` and downscales it so its longer side is at most `thumb_px`.
+/// Decodes `path` and downscales it so its longer side is at most `thumb_px`
+/// ([`crate::dataset::thumbnail::thumbnail`]).
 pub fn load_thumbnail(path: &std::path::Path, thumb_px: u32) -> ThumbResult {
-    let img = crate::dataset::image_io::decode_image(path).map_err(|e| e.to_string())?;
-    let small = if img.width().max(img.height()) > thumb_px {
-        img.thumbnail(thumb_px, thumb_px)
-    } else {
-        img
-    };
-    let rgba = small.to_rgba8();
+    let rgba = crate::dataset::thumbnail::thumbnail(path, thumb_px).map_err(|e| e.to_string())?;
     Ok(ColorImage::from_rgba_unmultiplied(
         [rgba.width() as usize, rgba.height() as usize],
         rgba.as_raw(),

@@ -1,6 +1,10 @@
 //! Benchmarks as code (printed as a table and written as JSON by `labelscope bench`, never timed
 //! tests): end-to-end `predict` against the pure-inference bound on the same threads, on a
-//! photo-like set generated on demand from the bundled photos.
+//! photo-like set generated on demand from the bundled photos; gallery thumbnails
+//! ([`thumbs`]); a generated 100k-sample dataset ([`scale`]).
+
+pub mod scale;
+pub mod thumbs;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -22,9 +26,10 @@ pub fn repo_path(rel: &str) -> Option<PathBuf> {
     .find(|p| p.exists())
 }
 
-/// Writes `n` JPEGs of 500x375 into `dir/<photo>/NNNNN.jpg`, made from the bundled photos by
-/// random crops, flips and rescaling (deterministic), and opens them as a dataset.
-pub fn generate_photo_set(dir: &Path, n: usize) -> Result<Dataset, String> {
+/// Writes `n` JPEGs of `size` (e.g. 500x375) into `dir/<photo>/NNNNN.jpg`, made from the
+/// bundled photos by random crops, flips and rescaling (deterministic), and opens them as a
+/// dataset.
+pub fn generate_photo_set(dir: &Path, n: usize, size: (u32, u32)) -> Result<Dataset, String> {
     let photos = repo_path("sample_data/photos").ok_or("sample_data/photos not found")?;
     let mut sources = Vec::new();
     for name in ["chelsea.png", "coffee.png", "astronaut.png", "rocket.jpg"] {
@@ -46,8 +51,8 @@ pub fn generate_photo_set(dir: &Path, n: usize) -> Result<Dataset, String> {
         let x = (rand() % u64::from(w - cw + 1)) as u32;
         let y = (rand() % u64::from(h - ch + 1)) as u32;
         let mut out = img.crop_imm(x, y, cw, ch).resize_exact(
-            500,
-            375,
+            size.0,
+            size.1,
             image::imageops::FilterType::Triangle,
         );
         if rand() % 2 == 0 {
@@ -60,6 +65,22 @@ pub fn generate_photo_set(dir: &Path, n: usize) -> Result<Dataset, String> {
             .map_err(|e| e.to_string())?;
     }
     open_dataset(dir, &OpenOptions::default()).map_err(|e| e.to_string())
+}
+
+/// Peak resident memory of this process so far (Linux `VmHWM`), in MiB.
+pub fn peak_rss_mib() -> Option<f64> {
+    proc_status_kib("VmHWM:").map(|k| k / 1024.0)
+}
+
+/// Current resident memory of this process (Linux `VmRSS`), in MiB.
+pub fn rss_mib() -> Option<f64> {
+    proc_status_kib("VmRSS:").map(|k| k / 1024.0)
+}
+
+fn proc_status_kib(key: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Figures of one predict benchmark.
@@ -81,13 +102,14 @@ pub struct PredictBench {
     pub ratio: f64,
 }
 
-/// Measures `predict` end to end against inference alone on the same threads.
+/// Measures `predict` end to end against inference alone on the same threads; also returns the
+/// model's top class per sample (`None` where it failed).
 pub fn bench_predict(
     ds: &Dataset,
     model: &LoadedModel,
     backend: &ResolvedBackend,
     threads: usize,
-) -> Result<PredictBench, String> {
+) -> Result<(PredictBench, Vec<Option<u32>>), String> {
     let n = ds.samples.len();
     // Warm-up: one inference per worker is not counted.
     let opts = PredictOptions {
@@ -127,7 +149,15 @@ pub fn bench_predict(
     if ok.iter().any(|(_, ok)| !ok) {
         return Err("inference failed on a pre-decoded tensor".into());
     }
-    Ok(PredictBench {
+    let top1 = report
+        .outcomes
+        .iter()
+        .map(|o| match o {
+            Some(crate::model::SampleOutcome::Predicted(p)) => p.top_model.first().map(|t| t.0),
+            _ => None,
+        })
+        .collect();
+    let bench = PredictBench {
         images: n,
         threads,
         backend: report.backend,
@@ -135,5 +165,6 @@ pub fn bench_predict(
         inference_only_ips: inference,
         decode_one_thread_ips: decode,
         ratio: end_to_end / inference,
-    })
+    };
+    Ok((bench, top1))
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use super::bench::BenchArgs;
 use crate::dataset::{Layout, OpenOptions};
 use crate::model::BackendKind;
 
@@ -35,7 +36,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Find problems: label errors, text/watermarks, duplicates, unreadable and odd images.
     Issues(IssuesArgs),
-    /// Benchmarks: end-to-end predict vs the pure-inference bound (prints a table, writes JSON).
+    /// Benchmarks: predict vs the inference bound, thumbnails, a 100k-sample dataset (prints
+    /// tables, writes JSON).
     Bench(BenchArgs),
     /// Apply tag edits in a loop, printing `ack N` after each is durable (crash tests).
     #[command(hide = true)]
@@ -250,12 +252,18 @@ pub struct PredictArgs {
     /// The model.
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Output file, `.csv` or `.parquet`.
+    /// Output file, `.csv` or `.parquet`; with `--shard`, a directory that receives
+    /// `part-I-of-N.parquet`.
     #[arg(long)]
     pub out: PathBuf,
     /// Ignore curation edits (report the dataset's own labels, include excluded samples).
     #[arg(long)]
     pub original_labels: bool,
+    /// Predict only shard I of N (0-based; a deterministic 1/N of the samples by a hash of their
+    /// path), e.g. `--shard $JOB_COMPLETION_INDEX/8`. Every command that takes `--predictions`
+    /// reads a directory of parts as one set.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<crate::eval::parts::Shard>,
 }
 
 /// `labelscope evaluate`.
@@ -403,29 +411,4 @@ pub struct IssuesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Csv)]
     pub format: ListFormat,
-}
-
-/// `labelscope bench`.
-#[derive(Debug, Args)]
-pub struct BenchArgs {
-    /// Model (default: the bundled EfficientNet-Lite0).
-    #[arg(long)]
-    pub model: Option<PathBuf>,
-    /// Photo-like JPEGs (500x375) generated from the bundled photos.
-    #[arg(long, default_value_t = 300)]
-    pub images: usize,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Backends to measure.
-    #[arg(
-        long,
-        value_enum,
-        value_delimiter = ',',
-        default_value = "tract,onnxruntime"
-    )]
-    pub backend: Vec<BackendKind>,
-    /// Where to write the figures as JSON.
-    #[arg(long, default_value = "bench.json")]
-    pub json: PathBuf,
 }

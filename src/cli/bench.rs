@@ -1,34 +1,150 @@
-//! `labelscope bench`: end-to-end predict vs inference alone, per backend, as a table and JSON.
+//! `labelscope bench`: predict vs inference alone per backend, gallery thumbnails, and a
+//! generated 100k-sample dataset; each suite prints a table, all figures go to one JSON file.
+
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
+use clap::{Args, ValueEnum};
 
-use super::args::BenchArgs;
+use crate::bench::scale::bench_scale;
+use crate::bench::thumbs::bench_thumbnails;
 use crate::bench::{bench_predict, generate_photo_set, repo_path};
-use crate::model::{PredictOptions, load_model, resolve_backend};
+use crate::dataset::{Dataset, OpenOptions, open_dataset};
+use crate::model::{BackendKind, PredictOptions, load_model, resolve_backend};
+
+/// A benchmark suite.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Suite {
+    /// End-to-end predict vs inference on pre-decoded tensors, per backend.
+    Predict,
+    /// Gallery thumbnails vs full decode + resize.
+    Thumbnails,
+    /// A generated dataset of `--samples` small images: open, predict, cached reload, RSS.
+    Scale,
+}
+
+/// `labelscope bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Suites to run.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "predict,thumbnails"
+    )]
+    pub suite: Vec<Suite>,
+    /// Model of the predict suite (default: the bundled EfficientNet-Lite0).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Photo-like JPEGs (500x375) generated from the bundled photos.
+    #[arg(long, default_value_t = 300)]
+    pub images: usize,
+    /// Keep the photo-like JPEGs in this folder (reused when it already holds images), e.g.
+    /// for `benches/python_baseline.py`.
+    #[arg(long)]
+    pub images_dir: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Backends of the predict suite (the scale suite uses the first).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "tract,onnxruntime"
+    )]
+    pub backend: Vec<BackendKind>,
+    /// Samples of the scale suite.
+    #[arg(long, default_value_t = 100_000)]
+    pub samples: usize,
+    /// Where to write the figures as JSON (the predict suite also writes the model's top class
+    /// per image, first backend, beside it as `<name>.top1.csv`).
+    #[arg(long, default_value = "bench.json")]
+    pub json: PathBuf,
+}
 
 /// Runs `bench`.
 pub fn run(args: &BenchArgs) -> Result<()> {
+    let threads = args
+        .threads
+        .unwrap_or_else(|| PredictOptions::default().threads);
+    let scratch = std::env::temp_dir().join(format!("labelscope-bench-{}", std::process::id()));
+    let photos_dir = args
+        .images_dir
+        .clone()
+        .unwrap_or_else(|| scratch.join("photos"));
+    let mut out = serde_json::Map::new();
+    out.insert("machine".into(), machine());
+    let result = (|| -> Result<()> {
+        if args.suite.contains(&Suite::Predict) || args.suite.contains(&Suite::Thumbnails) {
+            let ds = photo_set(&photos_dir, args.images)?;
+            if args.suite.contains(&Suite::Predict) {
+                out.insert("predict".into(), predict_suite(args, &ds, threads)?);
+            }
+            if args.suite.contains(&Suite::Thumbnails) {
+                out.insert("thumbnails".into(), thumbnail_suite(&ds, &scratch)?);
+            }
+        }
+        if args.suite.contains(&Suite::Scale) {
+            let dir = scratch.join("scale");
+            let backend = args.backend.first().copied().unwrap_or(BackendKind::Auto);
+            eprintln!("generating {} samples in {}", args.samples, dir.display());
+            let s = bench_scale(&dir, args.samples, threads, backend).map_err(|e| anyhow!(e))?;
+            println!("\nscale: {} samples ({})", s.samples, s.backend);
+            println!("  generate (context)          {:>8.2} s", s.generate_secs);
+            println!("  open, first                 {:>8.2} s", s.open_cold_secs);
+            println!("  open, again                 {:>8.2} s", s.open_warm_secs);
+            println!(
+                "  predict, first run          {:>8.2} s  ({:.0} img/s)",
+                s.predict_secs, s.predict_per_sec
+            );
+            println!(
+                "  reload cached predictions   {:>8.2} s  ({} inferences)",
+                s.reload_cached_secs, s.reload_inferences
+            );
+            println!("  metrics                     {:>8.3} s", s.metrics_secs);
+            if let Some(rss) = s.peak_rss_mib {
+                println!("  peak RSS                    {rss:>8.0} MiB");
+            }
+            out.insert("scale".into(), serde_json::to_value(&s)?);
+        }
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    result?;
+    std::fs::write(&args.json, serde_json::to_string_pretty(&out)?)?;
+    eprintln!("wrote {}", args.json.display());
+    Ok(())
+}
+
+/// The photo-like set in `dir`: reused when it already holds images, else generated.
+fn photo_set(dir: &Path, n: usize) -> Result<Dataset> {
+    if let Ok(ds) = open_dataset(dir, &OpenOptions::default())
+        && !ds.samples.is_empty()
+    {
+        eprintln!("using {} images in {}", ds.samples.len(), dir.display());
+        return Ok(ds);
+    }
+    eprintln!(
+        "generating {n} photo-like JPEGs (500x375) in {}",
+        dir.display()
+    );
+    generate_photo_set(dir, n, (500, 375)).map_err(|e| anyhow!(e))
+}
+
+fn predict_suite(args: &BenchArgs, ds: &Dataset, threads: usize) -> Result<serde_json::Value> {
     let model_path = match &args.model {
         Some(p) => p.clone(),
         None => repo_path("assets/models/efficientnet_lite0_fp16w.onnx")
             .ok_or_else(|| anyhow!("bundled model not found; give --model"))?,
     };
     let model = load_model(&model_path)?;
-    let dir = tempfile_dir()?;
-    eprintln!(
-        "generating {} photo-like JPEGs in {}",
-        args.images,
-        dir.display()
-    );
-    let ds = generate_photo_set(&dir, args.images).map_err(|e| anyhow!(e))?;
-    let threads = args
-        .threads
-        .unwrap_or_else(|| PredictOptions::default().threads);
-    let mut rows = Vec::new();
     println!(
         "{:<48} {:>7} {:>8} {:>12} {:>14} {:>7} {:>16}",
         "backend", "images", "threads", "end-to-end", "inference-only", "ratio", "decode 1 thread"
     );
+    let mut rows = Vec::new();
     for kind in &args.backend {
         let backend = match resolve_backend(*kind, &model) {
             Ok(b) => b,
@@ -37,7 +153,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 continue;
             }
         };
-        let b = bench_predict(&ds, &model, &backend, threads).map_err(|e| anyhow!(e))?;
+        let (b, top1) = bench_predict(ds, &model, &backend, threads).map_err(|e| anyhow!(e))?;
         println!(
             "{:<48} {:>7} {:>8} {:>10.1}/s {:>12.1}/s {:>7.2} {:>14.1}/s",
             b.backend.chars().take(48).collect::<String>(),
@@ -48,16 +164,81 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             b.ratio,
             b.decode_one_thread_ips
         );
+        if rows.is_empty() {
+            let mut csv = String::from("path,class_index\n");
+            for (s, c) in ds.samples.iter().zip(&top1) {
+                let c = c.map_or(String::new(), |c| c.to_string());
+                csv.push_str(&format!("{},{c}\n", s.id.0));
+            }
+            std::fs::write(args.json.with_extension("top1.csv"), csv)?;
+        }
         rows.push(b);
     }
-    std::fs::write(&args.json, serde_json::to_string_pretty(&rows)?)?;
-    eprintln!("wrote {}", args.json.display());
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(())
+    Ok(serde_json::to_value(rows)?)
 }
 
-fn tempfile_dir() -> Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("labelscope-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+fn thumbnail_suite(ds: &Dataset, scratch: &Path) -> Result<serde_json::Value> {
+    let max_side = 160;
+    let mut rows = Vec::new();
+    let small: Vec<PathBuf> = ds.samples.iter().map(|s| s.path.clone()).collect();
+    rows.push(bench_thumbnails(&small, max_side).map_err(|e| anyhow!(e))?);
+    let big_dir = scratch.join("photos-2000");
+    eprintln!(
+        "generating 100 photo-like JPEGs (2000x1500) in {}",
+        big_dir.display()
+    );
+    let big = generate_photo_set(&big_dir, 100, (2000, 1500)).map_err(|e| anyhow!(e))?;
+    let big: Vec<PathBuf> = big.samples.iter().map(|s| s.path.clone()).collect();
+    rows.push(bench_thumbnails(&big, max_side).map_err(|e| anyhow!(e))?);
+    println!(
+        "\n{:<10} {:>6} {:>6} {:>16} {:>16} {:>15} {:>8} {:>13}",
+        "source",
+        "images",
+        "thumb",
+        "decode+resize()",
+        "decode+thumbnail()",
+        "gallery loader",
+        "speedup",
+        "decode only"
+    );
+    for r in &rows {
+        println!(
+            "{:<10} {:>6} {:>6} {:>14.1}/s {:>16.1}/s {:>13.1}/s {:>7.2}x {:>11.1}/s",
+            format!("{}x{}", r.source_size.0, r.source_size.1),
+            r.images,
+            r.max_side,
+            r.baseline_resize_per_sec,
+            r.baseline_thumbnail_per_sec,
+            r.gallery_per_sec,
+            r.speedup,
+            r.decode_only_per_sec
+        );
+    }
+    Ok(serde_json::to_value(rows)?)
+}
+
+/// What ran the benchmark: cores, CPU model, OS, build profile.
+fn machine() -> serde_json::Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let profile = if cfg!(debug_assertions) {
+        "dev"
+    } else {
+        "release"
+    };
+    eprintln!("machine: {cores} cores, {cpu}, {} build", profile);
+    serde_json::json!({
+        "cores": cores,
+        "cpu": cpu,
+        "os": std::env::consts::OS,
+        "profile": profile,
+    })
 }

@@ -9,8 +9,26 @@ use crate::table::{OutColumn, write_table};
 
 /// Runs `predict`.
 pub fn run(args: &PredictArgs) -> Result<()> {
-    crate::table::TableFormat::from_path(&args.out)?;
-    let ds = super::common::open(&args.dataset, 20)?;
+    let out = match args.shard {
+        Some(shard) => {
+            std::fs::create_dir_all(&args.out)
+                .with_context(|| format!("creating {}", args.out.display()))?;
+            args.out.join(shard.part_name("parquet"))
+        }
+        None => args.out.clone(),
+    };
+    crate::table::TableFormat::from_path(&out)?;
+    let mut ds = super::common::open(&args.dataset, 20)?;
+    if let Some(shard) = args.shard {
+        let total = ds.samples.len();
+        ds.samples.retain(|s| shard.contains(&s.id.0));
+        eprintln!(
+            "shard {}/{}: {} of {total} samples",
+            shard.index,
+            shard.count,
+            ds.samples.len()
+        );
+    }
     let truth = super::common::truth(&ds, args.original_labels)?;
     let (set, run) = super::common::predictions(&ds, &args.model, None)?;
     let n = ds.samples.len();
@@ -86,8 +104,18 @@ pub fn run(args: &PredictArgs) -> Result<()> {
     if raw.iter().any(Option::is_some) {
         cols.push(OutColumn::Str("raw_output".into(), raw));
     }
-    write_table(&args.out, cols).with_context(|| format!("writing {}", args.out.display()))?;
-    eprintln!("wrote {} rows to {}", n, args.out.display());
+    // Written under a temporary name and renamed, so a reader of a directory of parts never
+    // sees a half-written part.
+    let tmp = out.with_file_name(format!(
+        ".{}.tmp.{}",
+        out.file_name()
+            .map_or("out".into(), |n| n.to_string_lossy()),
+        out.extension()
+            .map_or("csv".into(), |e| e.to_string_lossy())
+    ));
+    write_table(&tmp, cols).with_context(|| format!("writing {}", out.display()))?;
+    std::fs::rename(&tmp, &out).with_context(|| format!("writing {}", out.display()))?;
+    eprintln!("wrote {} rows to {}", n, out.display());
     let missing = set
         .entries
         .iter()

@@ -13,6 +13,7 @@ mod layout;
 mod manifest;
 pub mod names;
 mod report;
+pub mod thumbnail;
 
 use std::path::{Path, PathBuf};
 

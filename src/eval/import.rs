@@ -10,21 +10,60 @@ use super::predictions::{Entry, Predicted, Prediction, PredictionSet};
 use crate::dataset::{ClassId, Dataset};
 use crate::table::{StringTable, TableError, read_table};
 
-/// Reads a prediction file against `dataset`. Returns the set and warnings (each naming a path).
+/// Reads predictions made elsewhere against `dataset`: one file, or a directory of parts
+/// `part-I-of-N.{parquet,csv,jsonl}` (from `predict --shard I/N`) read as one set. Returns the
+/// set and warnings (each naming a path; a missing part is a warning, its samples stay missing).
 pub fn import_predictions(
     file: &Path,
     dataset: &Dataset,
 ) -> Result<(PredictionSet, Vec<String>), TableError> {
     let mut warnings = Vec::new();
+    let mut entries = vec![Entry::Missing; dataset.samples.len()];
+    let files = if file.is_dir() {
+        super::parts::part_files(file, &mut warnings)?
+    } else {
+        vec![file.to_path_buf()]
+    };
+    for f in &files {
+        let table = read_any(f, &mut warnings)?;
+        fill_entries(&table, f, dataset, &mut entries, &mut warnings)?;
+    }
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let set = PredictionSet {
+        name,
+        source: file.display().to_string(),
+        entries,
+        elapsed_secs: None,
+        num_cached: 0,
+        num_inferred: 0,
+    };
+    Ok((set, warnings))
+}
+
+/// Reads one prediction table (CSV, Parquet or JSON Lines by extension).
+fn read_any(file: &Path, warnings: &mut Vec<String>) -> Result<StringTable, TableError> {
     let is_jsonl = file.extension().is_some_and(|e| {
         let e = e.to_string_lossy().to_ascii_lowercase();
         e == "jsonl" || e == "ndjson"
     });
-    let table = if is_jsonl {
-        read_jsonl(file, &mut warnings)?
+    if is_jsonl {
+        read_jsonl(file, warnings)
     } else {
-        read_table(file)?
-    };
+        read_table(file)
+    }
+}
+
+/// Fills `entries` from the rows of `table` (read from `file`).
+fn fill_entries(
+    table: &StringTable,
+    file: &Path,
+    dataset: &Dataset,
+    entries: &mut [Entry],
+    warnings: &mut Vec<String>,
+) -> Result<(), TableError> {
     let paths = table.require("path", file)?;
     let preds = table.require("pred", file)?;
     let conf = table.column("confidence");
@@ -37,7 +76,6 @@ pub fn import_predictions(
         .collect();
     let prob_other = table.column("prob_other");
     let has_probs = prob_cols.iter().all(Option::is_some);
-    let mut entries = vec![Entry::Missing; dataset.samples.len()];
     let parse = |v: &Option<String>| v.as_deref().and_then(|s| s.trim().parse::<f32>().ok());
     for row in 0..table.num_rows {
         let Some(p) = paths[row].as_deref() else {
@@ -50,7 +88,8 @@ pub fn import_predictions(
         };
         let Some(i) = dataset.index_of(&id) else {
             warnings.push(format!(
-                "row {} names a file that is not in the dataset: {p}",
+                "{}: row {} names a file that is not in the dataset: {p}",
+                file.display(),
                 row + 1
             ));
             continue;
@@ -99,19 +138,7 @@ pub fn import_predictions(
             latency_ms: None,
         });
     }
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let set = PredictionSet {
-        name,
-        source: file.display().to_string(),
-        entries,
-        elapsed_secs: None,
-        num_cached: 0,
-        num_inferred: 0,
-    };
-    Ok((set, warnings))
+    Ok(())
 }
 
 /// Reads JSON Lines into a table: one object per line; scalar fields become columns, a `probs`

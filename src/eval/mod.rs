@@ -6,6 +6,7 @@ pub mod compare;
 mod confusion;
 mod import;
 mod metrics;
+pub mod parts;
 mod predictions;
 
 pub use calibration::{ECE_BINS, ReliabilityBin, expected_calibration_error, reliability_bins};

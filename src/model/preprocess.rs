@@ -80,17 +80,23 @@ pub fn prepare_pixels(img: &DynamicImage, input: &InputSpec) -> Result<PreparedI
     let options = ResizeOptions::new().resize_alg(alg).crop(x, y, cw, ch);
     let mut resizer = Resizer::new();
     let (channels, scaled) = if input.color == ColorOrder::L {
-        let src = img.to_luma8();
+        let src = match img {
+            DynamicImage::ImageLuma8(b) => std::borrow::Cow::Borrowed(b),
+            _ => std::borrow::Cow::Owned(img.to_luma8()),
+        };
         let mut dst = GrayImage::new(geo.scaled.0, geo.scaled.1);
         resizer
-            .resize(&src, &mut dst, &options)
+            .resize(src.as_ref(), &mut dst, &options)
             .map_err(|e| format!("resize failed: {e}"))?;
         (1, dst.into_raw())
     } else {
-        let src = img.to_rgb8();
+        let src = match img {
+            DynamicImage::ImageRgb8(b) => std::borrow::Cow::Borrowed(b),
+            _ => std::borrow::Cow::Owned(img.to_rgb8()),
+        };
         let mut dst = RgbImage::new(geo.scaled.0, geo.scaled.1);
         resizer
-            .resize(&src, &mut dst, &options)
+            .resize(src.as_ref(), &mut dst, &options)
             .map_err(|e| format!("resize failed: {e}"))?;
         (3, dst.into_raw())
     };

@@ -35,6 +35,12 @@ pub enum TableError {
         /// The file.
         path: PathBuf,
     },
+    /// A directory given as a predictions set holds no `part-I-of-N` files.
+    #[error("no prediction parts (part-I-of-N.parquet/.csv/.jsonl) in the directory: {path}")]
+    NoParts {
+        /// The directory.
+        path: PathBuf,
+    },
     /// The file could not be opened or created.
     #[error("{source}: {path}")]
     Io {

@@ -86,14 +86,10 @@ impl VlmConfig {
 
 /// The image as a JPEG data URL, downscaled so its longer side is at most `max_side`.
 pub fn image_data_url(path: &Path, max_side: u32) -> Result<String, String> {
-    let img = crate::dataset::image_io::decode_image(path).map_err(|e| e.to_string())?;
-    let img = if img.width().max(img.height()) > max_side {
-        img.resize(max_side, max_side, image::imageops::FilterType::Triangle)
-    } else {
-        img
-    };
+    let img = crate::dataset::thumbnail::thumbnail(path, max_side).map_err(|e| e.to_string())?;
     let mut bytes = std::io::Cursor::new(Vec::new());
-    img.to_rgb8()
+    image::DynamicImage::ImageRgba8(img)
+        .to_rgb8()
         .write_to(&mut bytes, image::ImageFormat::Jpeg)
         .map_err(|e| format!("cannot encode {} as JPEG: {e}", path.display()))?;
     Ok(format!(

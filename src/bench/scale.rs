@@ -1,0 +1,164 @@
+//! Scale: a generated Fashion-like dataset of N (e.g. 100,000) small images in class folders:
+//! time to open it cold and warm, to predict it once with the bundled CNN, to reload those
+//! predictions from the cache (zero inferences) and to compute the metrics, and the peak RSS.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use image::GrayImage;
+use rayon::prelude::*;
+
+use super::{peak_rss_mib, repo_path};
+use crate::dataset::{Dataset, OpenOptions, open_dataset};
+use crate::eval::{PredictionSet, compute_metrics};
+use crate::jobs::JobControl;
+use crate::model::{
+    BackendKind, PredictOptions, PredictionCache, load_model, predict_dataset, resolve_backend,
+};
+
+/// Figures of the scale benchmark.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ScaleBench {
+    /// Samples in the generated dataset.
+    pub samples: usize,
+    /// Seconds to write the dataset (not a labelscope figure; for context).
+    pub generate_secs: f64,
+    /// First open (scan) in this process; no labelscope state exists yet.
+    pub open_cold_secs: f64,
+    /// Second open of the same folder.
+    pub open_warm_secs: f64,
+    /// Backend of the prediction run.
+    pub backend: String,
+    /// First prediction run over every sample (decode + infer), seconds.
+    pub predict_secs: f64,
+    /// Images per second of that run.
+    pub predict_per_sec: f64,
+    /// Re-running with the prediction cache: seconds (stat every file, look up every answer).
+    pub reload_cached_secs: f64,
+    /// Inferences during the cached reload (must be 0).
+    pub reload_inferences: usize,
+    /// Accuracy, per-class metrics, confusion and calibration over all samples, seconds.
+    pub metrics_secs: f64,
+    /// Peak resident memory of the process, MiB.
+    pub peak_rss_mib: Option<f64>,
+}
+
+/// Writes `n` small grayscale PNGs (56x56) into `dir/<class>/NNNNNN.png`, shifted and flipped
+/// variants of the bundled Fashion sample (with its `classes.json`), in parallel.
+pub fn generate_fashion_set(dir: &Path, n: usize) -> Result<(), String> {
+    let src = repo_path("sample_data/fashion").ok_or("sample_data/fashion not found")?;
+    let ds = open_dataset(&src, &OpenOptions::default()).map_err(|e| e.to_string())?;
+    let mut sources: Vec<(String, GrayImage)> = Vec::with_capacity(ds.samples.len());
+    for s in &ds.samples {
+        let folder = s
+            .path
+            .parent()
+            .and_then(Path::file_name)
+            .ok_or_else(|| format!("no class folder: {}", s.path.display()))?
+            .to_string_lossy()
+            .into_owned();
+        let img = crate::dataset::image_io::decode_image(&s.path).map_err(|e| e.to_string())?;
+        let small = image::imageops::resize(&img.to_luma8(), 56, 56, image::imageops::Triangle);
+        sources.push((folder, small));
+    }
+    if sources.is_empty() {
+        return Err("the Fashion sample is empty".into());
+    }
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    std::fs::copy(src.join("classes.json"), dir.join("classes.json"))
+        .map_err(|e| format!("classes.json: {e}"))?;
+    for (folder, _) in &sources {
+        std::fs::create_dir_all(dir.join(folder)).map_err(|e| e.to_string())?;
+    }
+    (0..n).into_par_iter().try_for_each(|k| {
+        let (folder, img) = &sources[k % sources.len()];
+        let round = k / sources.len();
+        let dx = (round % 7) as i64 - 3;
+        let mut out = GrayImage::new(56, 56);
+        for (x, y, p) in out.enumerate_pixels_mut() {
+            let sx = i64::from(x) - dx;
+            if (0..56).contains(&sx) {
+                *p = *img.get_pixel(sx as u32, y);
+            }
+        }
+        if (round / 7) % 2 == 1 {
+            image::imageops::flip_horizontal_in_place(&mut out);
+        }
+        out.save(dir.join(folder).join(format!("{k:06}.png")))
+            .map_err(|e| format!("writing sample {k}: {e}"))
+    })
+}
+
+/// Generates `n` samples in `dir` (a fresh folder) and measures.
+pub fn bench_scale(
+    dir: &Path,
+    n: usize,
+    threads: usize,
+    backend: BackendKind,
+) -> Result<ScaleBench, String> {
+    let t = Instant::now();
+    generate_fashion_set(dir, n)?;
+    let generate_secs = t.elapsed().as_secs_f64();
+    let open = || open_dataset(dir, &OpenOptions::default()).map_err(|e| e.to_string());
+    let t = Instant::now();
+    let ds = open()?;
+    let open_cold_secs = t.elapsed().as_secs_f64();
+    drop(ds);
+    let t = Instant::now();
+    let ds = open()?;
+    let open_warm_secs = t.elapsed().as_secs_f64();
+
+    let model_path: PathBuf = repo_path("assets/models/fashion_cnn.onnx")
+        .ok_or("assets/models/fashion_cnn.onnx not found")?;
+    let model = load_model(&model_path).map_err(|e| e.to_string())?;
+    let backend = resolve_backend(backend, &model).map_err(|e| e.to_string())?;
+    let state = crate::state::state_dir(&ds.root)?;
+    let opts = PredictOptions {
+        threads,
+        use_cache: true,
+    };
+    let run = |ds: &Dataset| {
+        let mut cache = PredictionCache::open(&state, &model, &ds.classes);
+        predict_dataset(
+            ds,
+            &model,
+            &backend,
+            &opts,
+            Some(&mut cache),
+            &JobControl::default(),
+            None,
+        )
+    };
+    let t = Instant::now();
+    let first = run(&ds)?;
+    let predict_secs = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let again = run(&ds)?;
+    let reload_cached_secs = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let set = PredictionSet::from_report("bench", &again, ds.classes.len());
+    let truth: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
+    let metrics = compute_metrics(&ds.classes, &truth, &set);
+    let metrics_secs = t.elapsed().as_secs_f64();
+    if metrics.num_evaluated + metrics.num_failed != ds.samples.len() {
+        return Err(format!(
+            "{} of {} samples evaluated",
+            metrics.num_evaluated,
+            ds.samples.len()
+        ));
+    }
+    Ok(ScaleBench {
+        samples: ds.samples.len(),
+        generate_secs,
+        open_cold_secs,
+        open_warm_secs,
+        backend: first.backend.clone(),
+        predict_secs,
+        predict_per_sec: first.num_inferred as f64 / predict_secs,
+        reload_cached_secs,
+        reload_inferences: again.num_inferred,
+        metrics_secs,
+        peak_rss_mib: peak_rss_mib(),
+    })
+}
