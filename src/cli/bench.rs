@@ -93,7 +93,15 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             let s = bench_scale(&dir, args.samples, threads, backend).map_err(|e| anyhow!(e))?;
             println!("\nscale: {} samples ({})", s.samples, s.backend);
             println!("  generate (context)          {:>8.2} s", s.generate_secs);
-            println!("  open, first                 {:>8.2} s", s.open_cold_secs);
+            println!(
+                "  open, first{}  {:>8.2} s",
+                if s.page_cache_dropped {
+                    " (cold cache)  "
+                } else {
+                    " (files cached)"
+                },
+                s.open_cold_secs
+            );
             println!("  open, again                 {:>8.2} s", s.open_warm_secs);
             println!(
                 "  predict, first run          {:>8.2} s  ({:.0} img/s)",
