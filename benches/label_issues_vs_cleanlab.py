@@ -22,22 +22,14 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-VENV = os.path.expanduser("~/.cache/labelscope/bench-venv")
+VENV = "~/.cache/labelscope/bench-venv"
+sys.path.insert(0, HERE)
+import pyvenv  # noqa: E402
 
 
 def ensure_cleanlab():
     """Re-runs this script inside a venv that has cleanlab (installed from PyPI once)."""
-    try:
-        import cleanlab  # noqa: F401
-        import numpy  # noqa: F401
-        return
-    except ImportError:
-        pass
-    py = os.path.join(VENV, "bin", "python")
-    if not os.path.exists(py):
-        subprocess.check_call([sys.executable, "-m", "venv", VENV])
-    subprocess.check_call([py, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "cleanlab"])
-    os.execv(py, [py] + sys.argv)
+    pyvenv.ensure(VENV, ["cleanlab", "numpy"], ["cleanlab"])
 
 
 def precision_recall(flagged, truth):

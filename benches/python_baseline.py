@@ -27,25 +27,15 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-VENV = os.path.expanduser("~/.cache/labelscope/venv")
+VENV = "~/.cache/labelscope/venv"
+sys.path.insert(0, HERE)
+import pyvenv  # noqa: E402
 MODEL = os.path.join(REPO, "assets", "models", "efficientnet_lite0_fp16w.onnx")
 
 
 def ensure_packages():
     """Re-runs this script inside a venv that has onnxruntime, Pillow and numpy."""
-    try:
-        import numpy  # noqa: F401
-        import onnxruntime  # noqa: F401
-        import PIL  # noqa: F401
-        return
-    except ImportError:
-        pass
-    py = os.path.join(VENV, "bin", "python")
-    if not os.path.exists(py):
-        subprocess.check_call([sys.executable, "-m", "venv", VENV])
-    subprocess.check_call([py, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                           "onnxruntime==1.32.0", "pillow", "numpy"])
-    os.execv(py, [py] + sys.argv)
+    pyvenv.ensure(VENV, ["numpy", "onnxruntime", "PIL"], ["onnxruntime==1.32.0", "pillow", "numpy"])
 
 
 def default_labelscope():
@@ -84,7 +74,7 @@ def main():
     work = tempfile.mkdtemp(prefix="labelscope-pybench-")
     photos = os.path.join(work, "photos")
     ls_json = os.path.join(work, "labelscope.json")
-    env = dict(os.environ, VIRTUAL_ENV=VENV)
+    env = dict(os.environ, VIRTUAL_ENV=os.path.expanduser(VENV))
     subprocess.check_call([args.labelscope, "bench", "--suite", "predict", "--backend", "onnxruntime",
                            "--threads", str(args.threads), "--images", str(args.images),
                            "--images-dir", photos, "--json", ls_json], env=env)

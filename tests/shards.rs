@@ -15,6 +15,21 @@ fn labelscope(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// `predict DATA --model <bundled CNN> --backend tract --no-cache EXTRA...`.
+fn predict(data: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "predict",
+        data.to_str().unwrap(),
+        "--model",
+        "assets/models/fashion_cnn.onnx",
+        "--backend",
+        "tract",
+        "--no-cache",
+    ];
+    args.extend_from_slice(extra);
+    labelscope(&args)
+}
+
 fn evaluate_json(data: &Path, predictions: &Path) -> (serde_json::Value, String) {
     let out = labelscope(&[
         "evaluate",
@@ -37,23 +52,9 @@ fn shards_cover_every_sample_once_and_read_back_as_one_set() {
     common::fashion_subset(&data, 8);
     let parts = dir.path().join("parts");
     let whole = dir.path().join("whole.csv");
-    let model = "assets/models/fashion_cnn.onnx";
-    let d = data.to_str().unwrap();
     let mut rows = 0;
     for shard in ["0/3", "1/3", "2/3"] {
-        let out = labelscope(&[
-            "predict",
-            d,
-            "--model",
-            model,
-            "--backend",
-            "tract",
-            "--no-cache",
-            "--shard",
-            shard,
-            "--out",
-            parts.to_str().unwrap(),
-        ]);
+        let out = predict(&data, &["--shard", shard, "--out", parts.to_str().unwrap()]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{stderr}");
         let n: usize = stderr
@@ -71,17 +72,7 @@ fn shards_cover_every_sample_once_and_read_back_as_one_set() {
     }
     // No temporary file is left beside the parts.
     assert_eq!(std::fs::read_dir(&parts).unwrap().count(), 3);
-    let out = labelscope(&[
-        "predict",
-        d,
-        "--model",
-        model,
-        "--backend",
-        "tract",
-        "--no-cache",
-        "--out",
-        whole.to_str().unwrap(),
-    ]);
+    let out = predict(&data, &["--out", whole.to_str().unwrap()]);
     assert!(out.status.success());
 
     let (from_parts, _) = evaluate_json(&data, &parts);
@@ -119,16 +110,7 @@ fn a_directory_without_parts_and_a_bad_shard_are_clear_errors() {
         stderr.contains("no prediction parts") && stderr.contains("empty"),
         "{stderr}"
     );
-    let out = labelscope(&[
-        "predict",
-        data.to_str().unwrap(),
-        "--model",
-        "assets/models/fashion_cnn.onnx",
-        "--shard",
-        "3/3",
-        "--out",
-        empty.to_str().unwrap(),
-    ]);
+    let out = predict(&data, &["--shard", "3/3", "--out", empty.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("0 <= I < N"), "{stderr}");
