@@ -200,15 +200,7 @@ fn scan_lists_problems_with_their_paths() {
 #[test]
 fn jsonl_predictions_with_probs_objects_off_label_answers_unknown_paths_and_missing_rows() {
     let dir = tempfile::tempdir().unwrap();
-    for (p, c) in [
-        ("cat/1.png", [1, 1, 1]),
-        ("cat/2.png", [2, 2, 2]),
-        ("dog/3.png", [3, 3, 3]),
-        ("dog/4.png", [4, 4, 4]),
-        ("dog/5.png", [5, 5, 5]),
-    ] {
-        common::png(&dir.path().join(p), c);
-    }
+    common::cat_dog(dir.path(), 5);
     let preds = dir.path().join("vlm.jsonl");
     common::write(
         &preds,
@@ -254,69 +246,10 @@ fn jsonl_predictions_with_probs_objects_off_label_answers_unknown_paths_and_miss
     assert!((v["accuracy"].as_f64().unwrap() - 0.5).abs() < 1e-9);
 }
 
-/// A tiny OpenAI-compatible server on 127.0.0.1 answering canned completions in order, checking
-/// each request; returns its URL and the requests it saw.
-fn canned_vlm_server(
-    answers: Vec<(u16, String)>,
-) -> (
-    String,
-    std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
-) {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let log = seen.clone();
-    let server = std::thread::Builder::new().name("canned-vlm".into());
-    let _ = server.spawn(move || {
-        for (stream, (status, body)) in listener.incoming().zip(answers) {
-            let mut stream = stream.unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let (mut line, mut len) = (String::new(), 0usize);
-            reader.read_line(&mut line).unwrap();
-            assert!(line.starts_with("POST /v1/chat/completions"), "{line}");
-            loop {
-                line.clear();
-                reader.read_line(&mut line).unwrap();
-                if line.trim().is_empty() {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap();
-                }
-            }
-            let mut buf = vec![0; len];
-            reader.read_exact(&mut buf).unwrap();
-            log.lock()
-                .unwrap()
-                .push(serde_json::from_slice(&buf).unwrap());
-            let reply = format!(
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            stream.write_all(reply.as_bytes()).unwrap();
-        }
-    });
-    (url, seen)
-}
-
-fn completion(content: &str) -> String {
-    serde_json::json!({"choices": [{"message": {"role": "assistant", "content": content}}]})
-        .to_string()
-}
-
 #[test]
 fn vlm_endpoint_answers_become_predictions_with_logprobs_off_label_unparsed_and_retries() {
     let dir = tempfile::tempdir().unwrap();
-    for (p, c) in [
-        ("cat/1.png", [1, 1, 1]),
-        ("cat/2.png", [2, 2, 2]),
-        ("dog/3.png", [3, 3, 3]),
-        ("dog/4.png", [4, 4, 4]),
-        ("dog/5.png", [5, 5, 5]),
-    ] {
-        common::png(&dir.path().join(p), c);
-    }
+    common::cat_dog(dir.path(), 5);
     let with_logprobs =
         serde_json::json!({"choices": [{"message": {"content": "{\"label\": \"cat\"}"},
         "logprobs": {"content": [
@@ -325,13 +258,13 @@ fn vlm_endpoint_answers_become_predictions_with_logprobs_off_label_unparsed_and_
                 {"token": "cat", "logprob": -0.105}, {"token": "dog", "logprob": -2.303}]},
             {"token": "\"}", "logprob": 0.0}]}}]})
         .to_string();
-    let (url, seen) = canned_vlm_server(vec![
-        (200, with_logprobs),                             // cat/1: right, with logprobs
-        (200, completion("{\"label\": \"fox\"}")),        // cat/2: off-label
-        (200, completion("I think it's a dog?")),         // dog/3: malformed
-        (500, "{\"error\": \"overloaded\"}".to_string()), // dog/4: retried...
-        (200, completion("{\"label\": \"dog\"}")),        // ...and right
-        (200, completion("{\"label\": \"dog\"}")),        // dog/5: right
+    let (url, seen) = common::canned_vlm_server(vec![
+        (200, with_logprobs),                              // cat/1: right, with logprobs
+        (200, common::completion("{\"label\": \"fox\"}")), // cat/2: off-label
+        (200, common::completion("I think it's a dog?")),  // dog/3: malformed
+        (500, "{\"error\": \"overloaded\"}".to_string()),  // dog/4: retried...
+        (200, common::completion("{\"label\": \"dog\"}")), // ...and right
+        (200, common::completion("{\"label\": \"dog\"}")), // dog/5: right
     ]);
     let out_file = dir.path().join("vlm.csv");
     let data = dir.path().to_str().unwrap().to_string();
@@ -406,13 +339,7 @@ fn vlm_endpoint_answers_become_predictions_with_logprobs_off_label_unparsed_and_
 #[test]
 fn evaluate_compares_two_prediction_sets() {
     let dir = tempfile::tempdir().unwrap();
-    for (p, c) in [
-        ("cat/1.png", [1, 1, 1]),
-        ("cat/2.png", [2, 2, 2]),
-        ("dog/3.png", [3, 3, 3]),
-    ] {
-        common::png(&dir.path().join(p), c);
-    }
+    common::cat_dog(dir.path(), 3);
     let a = dir.path().join("small.csv");
     let b = dir.path().join("big.jsonl");
     common::write(

@@ -148,6 +148,25 @@ impl LabelscopeApp {
                 }
             }
             AppCommand::CancelPrompt => self.prompt = None,
+            AppCommand::AskVlm => {
+                let (endpoint, model) = self
+                    .prefs
+                    .vlm
+                    .clone()
+                    .unwrap_or_else(|| ("http://127.0.0.1:8080".into(), String::new()));
+                if self.session.is_some() {
+                    self.prompt = Some(Prompt::Vlm { endpoint, model });
+                }
+            }
+            AppCommand::RunVlm { endpoint, model } => {
+                self.prompt = None;
+                let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
+                if let Some(s) = &mut self.session {
+                    let cfg = crate::vlm::VlmConfig::new(endpoint.trim(), model.trim());
+                    s.start_vlm(cfg, wake);
+                    self.prefs.vlm = Some((endpoint, model));
+                }
+            }
             AppCommand::OpenExport => {
                 if let Some(s) = &self.session
                     && self.export.is_none()

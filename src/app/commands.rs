@@ -23,6 +23,15 @@ pub enum AppCommand {
     },
     /// Cancel the running job.
     Cancel,
+    /// Ask for a VLM endpoint and model name.
+    AskVlm,
+    /// Classify every sample with the VLM `model` behind the OpenAI-compatible `endpoint`.
+    RunVlm {
+        /// Server URL, e.g. `http://127.0.0.1:8080`.
+        endpoint: String,
+        /// Model name sent to the server.
+        model: String,
+    },
     /// Replace the gallery filter.
     SetFilter(Filter),
     /// Change the gallery sort.

@@ -46,7 +46,7 @@ pub struct ExportDialog {
     pub force: bool,
     /// Keep duplicates together.
     pub duplicates: bool,
-    /// Plan preview and the (options, session revision) it was computed for.
+    /// Plan preview and the (options, edits revision) it was computed for.
     pub preview: Option<(PlanOptions, u64, ExportPlan)>,
     /// The running job.
     pub job: Option<RunningExport>,
@@ -96,17 +96,18 @@ impl ExportDialog {
         }
     }
 
-    /// Recomputes the preview when the options or the session changed. The preview ignores
+    /// Recomputes the preview when the options or the edits changed (not on every prediction
+    /// that streams in: the plan does not depend on predictions). The preview ignores
     /// duplicate groups (found when the export runs), so counts can move by a few samples.
     pub fn refresh_preview(&mut self, s: &Session) {
         let opts = self.plan_options();
         let fresh = self
             .preview
             .as_ref()
-            .is_some_and(|(o, rev, _)| *o == opts && *rev == s.revision);
+            .is_some_and(|(o, rev, _)| *o == opts && *rev == s.edits_revision);
         if !fresh {
             let plan = plan_export(&s.dataset, s.edits(), &[], &opts);
-            self.preview = Some((opts, s.revision, plan));
+            self.preview = Some((opts, s.edits_revision, plan));
         }
     }
 

@@ -13,6 +13,7 @@ pub mod session;
 mod session_compare;
 mod session_edits;
 mod session_problems;
+mod session_vlm;
 mod thumbnails;
 
 use std::path::PathBuf;
@@ -36,6 +37,8 @@ pub struct StartupArgs {
     pub predictions: Option<PathBuf>,
     /// A second predictions file to compare with.
     pub compare: Option<PathBuf>,
+    /// Classify with a VLM endpoint at start-up: (endpoint URL, model name).
+    pub vlm: Option<(String, String)>,
     /// Backend for runs.
     pub backend: Option<BackendKind>,
     /// Dataset open options.
@@ -50,6 +53,8 @@ pub struct Prefs {
     pub recent: Vec<PathBuf>,
     /// Thumbnail size in points.
     pub thumb_size: f32,
+    /// Last VLM endpoint and model name used.
+    pub vlm: Option<(String, String)>,
 }
 
 const PREFS_KEY: &str = "labelscope-prefs";
@@ -69,6 +74,13 @@ pub enum Prompt {
     Relabel(String),
     /// Apply this edit to this many samples?
     Confirm(crate::curation::Action, usize),
+    /// Classify with a VLM: endpoint URL and model name as typed so far.
+    Vlm {
+        /// Server URL.
+        endpoint: String,
+        /// Model name sent to the server.
+        model: String,
+    },
 }
 
 /// The application.
@@ -114,6 +126,12 @@ impl LabelscopeApp {
             app.apply(AppCommand::ImportPredictions(p.clone()));
         } else if let Some(m) = model {
             app.apply(AppCommand::OpenModel(m));
+        }
+        if let Some((endpoint, model)) = &args.vlm {
+            app.apply(AppCommand::RunVlm {
+                endpoint: endpoint.clone(),
+                model: model.clone(),
+            });
         }
         if let Some(c) = &args.compare {
             app.apply(AppCommand::ImportComparison(c.clone()));

@@ -16,12 +16,20 @@ use crate::model::{
     load_model, predict_dataset, resolve_backend,
 };
 
+/// What a finished prediction job hands back.
+pub enum JobOutcome {
+    /// An ONNX model ran (its results streamed in): the report and a backend hint.
+    Model(PredictReport, String),
+    /// A VLM endpoint answered: the complete set and the endpoint's description.
+    Set(PredictionSet, String),
+}
+
 /// A prediction job running on a background thread.
 pub struct RunningPredict {
     /// Cancel flag and progress counters.
     pub control: JobControl,
-    results: crossbeam_channel::Receiver<(usize, SampleOutcome)>,
-    done: crossbeam_channel::Receiver<Result<(PredictReport, String), String>>,
+    pub(super) results: crossbeam_channel::Receiver<(usize, SampleOutcome)>,
+    pub(super) done: crossbeam_channel::Receiver<Result<JobOutcome, String>>,
 }
 
 /// The state of one open dataset.
@@ -30,6 +38,8 @@ pub struct Session {
     pub dataset: Arc<Dataset>,
     /// The model, once chosen.
     pub model: Option<Arc<LoadedModel>>,
+    /// The VLM endpoint the current predictions come from, when not a model.
+    pub vlm: Option<crate::vlm::VlmConfig>,
     /// Predictions (filled in as they arrive).
     pub preds: Option<PredictionSet>,
     /// Metrics of `preds`, recomputed when they change (throttled while a job runs).
@@ -67,6 +77,8 @@ pub struct Session {
     pub marked: std::collections::BTreeSet<usize>,
     /// Bumped whenever labels, edits or predictions change (for views that cache derived data).
     pub revision: u64,
+    /// Bumped whenever the curation edits change (labels, exclusions, tags), not predictions.
+    pub edits_revision: u64,
     /// Problems found (image checks and label issues).
     pub problems: super::session_problems::ProblemState,
     /// A second prediction set to compare with.
@@ -100,10 +112,12 @@ impl Session {
             exclude_reason: None,
             marked: Default::default(),
             revision: 0,
+            edits_revision: 0,
             problems: Default::default(),
             compare: Default::default(),
             dataset: Arc::new(dataset),
             model: None,
+            vlm: None,
             preds: None,
             metrics: None,
             job: None,
@@ -133,6 +147,7 @@ impl Session {
         let model = load_model(path).map_err(|e| e.to_string())?;
         self.notes = model.notes.clone();
         self.model = Some(Arc::new(model));
+        self.vlm = None;
         Ok(())
     }
 
@@ -141,6 +156,7 @@ impl Session {
         let (set, warnings) = import_predictions(file, &self.dataset).map_err(|e| e.to_string())?;
         self.notes = warnings;
         self.backend = Some(format!("imported from {}", file.display()));
+        self.vlm = None;
         self.preds = Some(set);
         self.changed();
         Ok(())
@@ -192,7 +208,7 @@ impl Session {
                         &job,
                         Some(&tx),
                     )?;
-                    Ok((report, b.hint.unwrap_or_default()))
+                    Ok(JobOutcome::Model(report, b.hint.unwrap_or_default()))
                 });
                 let _ = done_tx.send(result);
                 job.finish();
@@ -239,7 +255,12 @@ impl Session {
                 && let Ok(done) = job.done.try_recv()
             {
                 match done {
-                    Ok((report, hint)) => {
+                    Ok(JobOutcome::Set(set, backend)) => {
+                        *preds = set;
+                        self.backend = Some(backend);
+                        self.backend_hint = None;
+                    }
+                    Ok(JobOutcome::Model(report, hint)) => {
                         preds.source = report.backend.clone();
                         preds.elapsed_secs = Some(report.elapsed_secs);
                         preds.num_cached = report.num_cached;

@@ -16,6 +16,7 @@ impl Session {
             Ok((curator, warnings)) => {
                 self.notes.extend(warnings);
                 self.truth = effective_labels(&self.dataset, curator.state());
+                self.edits_revision += 1;
                 self.curator = Some(curator);
                 self.changed();
                 self.refresh();
@@ -126,6 +127,7 @@ impl Session {
     /// the labels changed, moving one on when `advance` is set.
     fn after_edit(&mut self, i: Option<usize>, pos: Option<usize>, advance: bool) {
         self.truth = effective_labels(&self.dataset, self.edits());
+        self.edits_revision += 1;
         self.changed();
         self.refresh();
         self.refresh_order();

@@ -176,3 +176,27 @@ fn drop_page_cache() -> bool {
         .is_ok_and(|s| s.success());
     synced && std::fs::write("/proc/sys/vm/drop_caches", "3").is_ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_set_opens_with_the_fashion_labels_and_every_sample() {
+        let dir = tempfile::tempdir().unwrap();
+        generate_fashion_set(dir.path(), 30).unwrap();
+        let ds = open_dataset(dir.path(), &OpenOptions::default()).unwrap();
+        assert_eq!(ds.samples.len(), 30);
+        assert_eq!(ds.classes.len(), 10);
+        assert!(ds.classes.iter().any(|c| c == "T-shirt/top"));
+        let img = crate::dataset::image_io::decode_image(&ds.samples[0].path).unwrap();
+        assert_eq!((img.width(), img.height()), (56, 56));
+        // Variants of one source differ (shifted), so they are not byte-identical copies.
+        let a = std::fs::read(&ds.samples[0].path).unwrap();
+        assert!(
+            ds.samples[1..]
+                .iter()
+                .all(|s| std::fs::read(&s.path).unwrap() != a)
+        );
+    }
+}

@@ -146,6 +146,17 @@ pub struct OpenArgs {
     /// A second predictions file to compare with (metrics side by side, "sets disagree" filter).
     #[arg(long)]
     pub compare: Option<PathBuf>,
+    /// Classify with a vision-language model behind an OpenAI-compatible endpoint instead.
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with_all = ["model", "predictions"],
+        requires = "vlm_model"
+    )]
+    pub vlm_endpoint: Option<String>,
+    /// Model name sent to the endpoint.
+    #[arg(long, value_name = "NAME")]
+    pub vlm_model: Option<String>,
     /// Inference backend.
     #[arg(long, value_enum, default_value_t = BackendKind::Auto)]
     pub backend: BackendKind,

@@ -125,6 +125,21 @@ fn rows_in(plan: &ExportPlan, split: Split) -> Vec<usize> {
         .collect()
 }
 
+/// For each split with rows: writes `file_of(split)` with one `line(row)` per row of that split.
+fn write_split_files(
+    plan: &ExportPlan,
+    file_of: impl Fn(Split) -> std::path::PathBuf,
+    line: impl Fn(usize) -> String,
+) -> Result<(), ExportError> {
+    for split in Split::ALL {
+        let rows = rows_in(plan, split);
+        if !rows.is_empty() {
+            write_lines(&file_of(split), rows.iter().map(|&k| line(k)))?;
+        }
+    }
+    Ok(())
+}
+
 fn write_lines(file: &Path, lines: impl Iterator<Item = String>) -> Result<(), ExportError> {
     let err = |source| ExportError::Io {
         path: file.to_path_buf(),
@@ -146,12 +161,10 @@ pub fn write_hf_metadata(
     plan: &ExportPlan,
     hf: &[Placement],
 ) -> Result<(), ExportError> {
-    for split in Split::ALL {
-        let rows = rows_in(plan, split);
-        if rows.is_empty() {
-            continue;
-        }
-        let lines = rows.iter().map(|&k| {
+    write_split_files(
+        plan,
+        |split| root.join("hf").join(split.name()).join("metadata.jsonl"),
+        |k| {
             let r = &plan.rows[k];
             let file = hf[k].rel.rsplit('/').next().unwrap_or_default();
             serde_json::json!({
@@ -160,13 +173,8 @@ pub fn write_hf_metadata(
                 "original_label": ds.class_name(ds.samples[r.sample].label),
             })
             .to_string()
-        });
-        write_lines(
-            &root.join("hf").join(split.name()).join("metadata.jsonl"),
-            lines,
-        )?;
-    }
-    Ok(())
+        },
+    )
 }
 
 /// Writes `vlm_<split>.jsonl`: one chat per sample (system, user with the image, assistant
@@ -181,12 +189,10 @@ pub fn write_vlm_jsonl(
 ) -> Result<(), ExportError> {
     let system = opts.system_prompt(&ds.classes);
     let user = opts.user_prompt(&ds.classes);
-    for split in Split::ALL {
-        let rows = rows_in(plan, split);
-        if rows.is_empty() {
-            continue;
-        }
-        let lines = rows.iter().map(|&k| {
+    write_split_files(
+        plan,
+        |split| root.join(format!("vlm_{}.jsonl", split.name())),
+        |k| {
             let r = &plan.rows[k];
             let image = images.map_or_else(
                 || ds.samples[r.sample].path.display().to_string(),
@@ -201,8 +207,6 @@ pub fn write_vlm_jsonl(
                 "images": [image],
             })
             .to_string()
-        });
-        write_lines(&root.join(format!("vlm_{}.jsonl", split.name())), lines)?;
-    }
-    Ok(())
+        },
+    )
 }

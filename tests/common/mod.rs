@@ -25,6 +25,15 @@ pub fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
+/// Writes `n` tiny PNGs `cat/1.png`, `cat/2.png`, `dog/3.png` ... `dog/<n>.png` (two cats, the
+/// rest dogs; sample `k` is filled with grey level `k`) into `dir`.
+pub fn cat_dog(dir: &Path, n: u8) {
+    for k in 1..=n {
+        let class = if k <= 2 { "cat" } else { "dog" };
+        png(&dir.join(format!("{class}/{k}.png")), [k, k, k]);
+    }
+}
+
 /// Copies `n_per_class` images of each class folder of the bundled Fashion sample into `dst`
 /// (with its classes.json), so tests can write caches without touching the repository.
 pub fn fashion_subset(dst: &Path, n_per_class: usize) {
@@ -55,4 +64,56 @@ pub fn fashion_subset(dst: &Path, n_per_class: usize) {
 /// the onnxruntime wheel); otherwise they are skipped when no library is found.
 pub fn ort_required() -> bool {
     std::env::var("LABELSCOPE_REQUIRE_ORT").is_ok_and(|v| v == "1")
+}
+
+/// A tiny OpenAI-compatible server on 127.0.0.1 answering canned completions in order, checking
+/// each request; returns its URL and the requests it saw.
+pub fn canned_vlm_server(
+    answers: Vec<(u16, String)>,
+) -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let server = std::thread::Builder::new().name("canned-vlm".into());
+    let _ = server.spawn(move || {
+        for (stream, (status, body)) in listener.incoming().zip(answers) {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let (mut line, mut len) = (String::new(), 0usize);
+            reader.read_line(&mut line).unwrap();
+            assert!(line.starts_with("POST /v1/chat/completions"), "{line}");
+            loop {
+                line.clear();
+                reader.read_line(&mut line).unwrap();
+                if line.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap();
+                }
+            }
+            let mut buf = vec![0; len];
+            reader.read_exact(&mut buf).unwrap();
+            log.lock()
+                .unwrap()
+                .push(serde_json::from_slice(&buf).unwrap());
+            let reply = format!(
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            stream.write_all(reply.as_bytes()).unwrap();
+        }
+    });
+    (url, seen)
+}
+
+/// An OpenAI chat-completions response whose message is `content`.
+pub fn completion(content: &str) -> String {
+    serde_json::json!({"choices": [{"message": {"role": "assistant", "content": content}}]})
+        .to_string()
 }

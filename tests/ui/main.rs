@@ -11,3 +11,4 @@ mod compare;
 mod curation;
 mod export;
 mod problems;
+mod vlm;

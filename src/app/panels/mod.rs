@@ -9,3 +9,4 @@ pub mod help;
 pub mod metrics;
 pub mod prompts;
 pub mod top_bar;
+pub mod vlm;

@@ -32,6 +32,7 @@ pub fn prompt_ui(ctx: &egui::Context, prompt: &mut Prompt, s: &Session, out: &mu
         Prompt::Tag(_) => "Tag",
         Prompt::Relabel(_) => "Relabel to…",
         Prompt::Confirm(..) => "Apply to many samples?",
+        Prompt::Vlm { .. } => "Classify with a VLM endpoint",
     };
     let mut open = true;
     egui::Window::new(title)
@@ -44,6 +45,7 @@ pub fn prompt_ui(ctx: &egui::Context, prompt: &mut Prompt, s: &Session, out: &mu
             Prompt::Tag(text) => tag_ui(ui, s, text, &what, out),
             Prompt::Relabel(text) => relabel_ui(ui, s, text, &what, out),
             Prompt::Confirm(action, n) => confirm_ui(ui, action, *n, out),
+            Prompt::Vlm { endpoint, model } => super::vlm::vlm_ui(ui, endpoint, model, out),
         });
     if !open || ctx.input(|i| i.key_pressed(Key::Escape)) {
         out.push(AppCommand::CancelPrompt);

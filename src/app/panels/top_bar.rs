@@ -78,12 +78,29 @@ fn file_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<AppCommand>
     {
         out.push(AppCommand::ImportPredictions(p));
     }
+    if ui
+        .button("Import a folder of prediction parts…")
+        .on_hover_text("The part-I-of-N files written by `predict --shard I/N`, read as one set")
+        .clicked()
+        && let Some(p) = rfd::FileDialog::new().pick_folder()
+    {
+        out.push(AppCommand::ImportPredictions(p));
+    }
     if ui.button("Import predictions to compare…").clicked()
         && let Some(p) = rfd::FileDialog::new()
             .add_filter("Predictions", &["csv", "parquet", "jsonl", "ndjson"])
             .pick_file()
     {
         out.push(AppCommand::ImportComparison(p));
+    }
+    if ui
+        .button("Classify with a VLM endpoint…")
+        .on_hover_text(
+            "An OpenAI-compatible server (llama-server, vLLM, Ollama) answering with a label",
+        )
+        .clicked()
+    {
+        out.push(AppCommand::AskVlm);
     }
     ui.separator();
     if ui.button("Export cleaned splits…").clicked() {
@@ -134,9 +151,14 @@ fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) 
             ui.label(format!("Model: {}", m.spec.name))
                 .on_hover_text(m.onnx_path.display().to_string());
         }
-        None => {
-            ui.label("No model");
-        }
+        None => match &s.vlm {
+            Some(v) => {
+                ui.label(format!("VLM: {}", v.model)).on_hover_text(v.url());
+            }
+            None => {
+                ui.label("No model");
+            }
+        },
     }
     if let Some(b) = &s.backend {
         let short = b.split(" from ").next().unwrap_or(b);

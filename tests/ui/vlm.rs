@@ -1,0 +1,62 @@
+//! Classifying with a VLM endpoint from the window: File menu, prompt, background job, metrics.
+
+use std::time::Duration;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use labelscope::app::{LabelscopeApp, Prompt, StartupArgs};
+
+use crate::common;
+use crate::common::ui::{predictions_done, step_until};
+
+#[test]
+fn file_menu_vlm_prompt_runs_the_endpoint_and_shows_its_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    common::cat_dog(dir.path(), 5);
+    // Every image is answered "cat": the 2 cats are right, the 3 dogs wrong.
+    let answers = (0..5)
+        .map(|_| (200, common::completion("{\"label\": \"cat\"}")))
+        .collect();
+    let (url, seen) = common::canned_vlm_server(answers);
+    let args = StartupArgs {
+        dataset: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(move |cc| LabelscopeApp::new(&cc.egui_ctx, None, args));
+    h.run_steps(3);
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("Classify with a VLM endpoint…").click();
+    h.run_steps(2);
+    assert!(
+        matches!(h.state().prompt, Some(Prompt::Vlm { .. })),
+        "the menu opens the VLM prompt"
+    );
+    // Fill the fields (typing is exercised by the other prompts' tests).
+    h.state_mut().prompt = Some(Prompt::Vlm {
+        endpoint: url.clone(),
+        model: "tiny-vlm".into(),
+    });
+    h.run_steps(2);
+    h.get_by_label("Run").click();
+    h.run_steps(2);
+    assert!(h.state().prompt.is_none(), "Run closes the prompt");
+    step_until(&mut h, Duration::from_secs(60), predictions_done);
+
+    let s = h.state().session.as_ref().unwrap();
+    let m = s.metrics.as_ref().unwrap();
+    assert_eq!(m.num_evaluated, 5);
+    assert!((m.accuracy - 0.4).abs() < 1e-9, "{}", m.accuracy);
+    h.get_by_label("VLM: tiny-vlm");
+    h.get_by_label("40.00%");
+    let requests = seen.lock().unwrap();
+    assert_eq!(requests.len(), 5);
+    assert!(requests.iter().all(|r| r["model"] == "tiny-vlm"));
+    assert_eq!(
+        h.state().prefs.vlm,
+        Some((url, "tiny-vlm".to_string())),
+        "the endpoint is remembered for next time"
+    );
+}
