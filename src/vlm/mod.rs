@@ -8,7 +8,7 @@ pub mod protocol;
 
 use std::path::Path;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use base64::Engine;
@@ -167,7 +167,12 @@ pub fn to_prediction(a: &VlmAnswer, ds: &Dataset) -> Prediction {
     }
 }
 
+/// Failed requests (after their retries), with no answer at all yet, that stop a run: the URL is
+/// wrong or the server is down, and asking every other image would only repeat the error.
+pub const GIVE_UP_AFTER: usize = 4;
+
 /// Classifies every sample through the endpoint, reusing cached answers for unchanged files.
+/// Stops with an error when the first [`GIVE_UP_AFTER`] requests all fail.
 pub fn predict_vlm(
     ds: &Dataset,
     cfg: &VlmConfig,
@@ -209,13 +214,21 @@ pub fn predict_vlm(
         .into();
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, VlmOutcome)>> = Mutex::new(Vec::new());
+    let (answered, failed, gave_up) = (
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+        AtomicBool::new(false),
+    );
+    let first_error: Mutex<Option<String>> = Mutex::new(None);
     std::thread::scope(|scope| {
         for w in 0..cfg.concurrency.clamp(1, 64).min(todo.len().max(1)) {
             let (next, results, todo, agent, url) = (&next, &results, &todo, &agent, &url);
+            let (answered, failed, gave_up, first_error) =
+                (&answered, &failed, &gave_up, &first_error);
             let spawned = std::thread::Builder::new()
                 .name(format!("vlm-{w}"))
                 .spawn_scoped(scope, move || {
-                    while !control.is_cancelled() {
+                    while !control.is_cancelled() && !gave_up.load(Ordering::Relaxed) {
                         let Some(&i) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
                             break;
                         };
@@ -233,6 +246,20 @@ pub fn predict_vlm(
                             })
                             .and_then(|v| protocol::parse_response(&v, &ds.classes))
                             .map_err(|e| format!("{e}: {}", path.display()));
+                        match &outcome {
+                            Ok(_) => {
+                                answered.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Err(e) => {
+                                let n = failed.fetch_add(1, Ordering::Relaxed) + 1;
+                                if let Ok(mut first) = first_error.lock() {
+                                    first.get_or_insert_with(|| e.clone());
+                                }
+                                if n >= GIVE_UP_AFTER && answered.load(Ordering::Relaxed) == 0 {
+                                    gave_up.store(true, Ordering::Relaxed);
+                                }
+                            }
+                        }
                         control.add_done(outcome.is_err());
                         control.wake();
                         if let Ok(mut r) = results.lock() {
@@ -246,6 +273,14 @@ pub fn predict_vlm(
         }
         Ok(())
     })?;
+    if gave_up.load(Ordering::Relaxed) {
+        control.finish();
+        let first = first_error.into_inner().ok().flatten().unwrap_or_default();
+        return Err(format!(
+            "stopped: the first {} requests to {url} all failed ({first})",
+            failed.load(Ordering::Relaxed)
+        ));
+    }
     let results = results
         .into_inner()
         .map_err(|_| "a request thread panicked".to_string())?;
@@ -276,4 +311,39 @@ pub fn predict_vlm(
         num_cached,
         num_inferred,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_endpoint_stops_the_run_with_one_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        for k in 0..20 {
+            let p = dir
+                .path()
+                .join(format!("{}/{k}.png", if k < 10 { "cat" } else { "dog" }));
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            image::RgbImage::new(8, 8).save(&p).unwrap();
+        }
+        let ds = crate::dataset::open_dataset(dir.path(), &Default::default()).unwrap();
+        // A port nobody listens on.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut cfg = VlmConfig::new(&format!("http://127.0.0.1:{port}"), "m");
+        cfg.retries = 0;
+        cfg.concurrency = 2;
+        let control = JobControl::default();
+        let err = predict_vlm(&ds, &cfg, None, &control).unwrap_err();
+        assert!(
+            err.contains("all failed") && err.contains(&port.to_string()),
+            "{err}"
+        );
+        let p = control.progress();
+        assert!(p.num_done < 20, "gave up early: {} of 20 asked", p.num_done);
+    }
 }

@@ -36,10 +36,11 @@ pub fn cell_label(s: &Session, i: usize) -> String {
     };
     let base = match s.preds.as_ref().and_then(|p| p.prediction(i)) {
         Some(p) => format!(
-            "{}: true {truth}, predicted {} ({:.0}%)",
+            "{}: true {truth}, predicted {}{}",
             smp.id,
             predicted_name(s, p.predicted),
-            p.confidence.unwrap_or(0.0) * 100.0
+            p.confidence
+                .map_or(String::new(), |c| format!(" ({:.0}%)", c * 100.0))
         ),
         None => format!("{}: true {truth}", smp.id),
     };
@@ -197,11 +198,11 @@ fn cell_ui(
         } else {
             Color32::from_rgb(220, 70, 60)
         };
-        let text = format!(
-            "{:.0}% {}",
-            p.confidence.unwrap_or(0.0) * 100.0,
-            predicted_name(s, p.predicted)
-        );
+        // Without a confidence (a VLM without logprobs, a file without one) only the label.
+        let text = match p.confidence {
+            Some(c) => format!("{:.0}% {}", c * 100.0, predicted_name(s, p.predicted)),
+            None => predicted_name(s, p.predicted),
+        };
         painter.text(
             pos2(rect.left() + 4.0, y + 15.0),
             Align2::LEFT_TOP,

@@ -84,10 +84,15 @@ fn summary_ui(ui: &mut egui::Ui, m: &Metrics) {
             ui.label("ECE (15 bins)");
             ui.strong(format!("{:.4}", m.ece));
             ui.label("Latency p50/p95");
-            ui.strong(format!(
-                "{:.1}/{:.1} ms",
-                m.latency_ms.p50, m.latency_ms.p95
-            ));
+            if m.latency_ms.p95 > 0.0 {
+                ui.strong(format!(
+                    "{:.1}/{:.1} ms",
+                    m.latency_ms.p50, m.latency_ms.p95
+                ));
+            } else {
+                ui.strong("–")
+                    .on_hover_text("no per-image inference times for this set");
+            }
             ui.end_row();
             ui.label("Evaluated");
             ui.strong(format!("{} of {}", m.num_evaluated, m.num_samples));

@@ -12,9 +12,12 @@ pub fn vlm_ui(
     model: &mut String,
     out: &mut Vec<AppCommand>,
 ) {
-    ui.label("Every image is sent (as a JPEG, longest side 512 px) to an OpenAI-compatible chat");
-    ui.label("completions endpoint, constrained to answer with one of the dataset's labels.");
-    ui.label("Answers are cached per image in the dataset's state folder.");
+    ui.set_max_width(420.0);
+    ui.label(
+        "Every image is sent (as a JPEG, longest side 512 px) to an OpenAI-compatible chat \
+         completions endpoint (llama-server, vLLM, Ollama), constrained to answer with one of \
+         the dataset's labels. Answers are cached per image in the dataset's state folder.",
+    );
     let mut enter = false;
     egui::Grid::new("vlm-fields").num_columns(2).show(ui, |ui| {
         let l = ui.label("Endpoint");
