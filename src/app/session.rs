@@ -213,15 +213,18 @@ impl Session {
                 let _ = done_tx.send(result);
                 job.finish();
             });
-        match spawned {
-            Ok(_) => {
-                self.job = Some(RunningPredict {
-                    control,
-                    results,
-                    done,
-                })
-            }
-            Err(e) => self.error = Some(format!("cannot start the prediction thread: {e}")),
+        self.install_job(spawned.map(|_| RunningPredict {
+            control,
+            results,
+            done,
+        }));
+    }
+
+    /// Keeps the job whose thread started, or shows why it could not start.
+    pub(super) fn install_job(&mut self, started: std::io::Result<RunningPredict>) {
+        match started {
+            Ok(job) => self.job = Some(job),
+            Err(e) => self.error = Some(format!("cannot start the job's thread: {e}")),
         }
     }
 

@@ -40,15 +40,10 @@ impl Session {
                 let _ = done_tx.send(result);
                 job.finish();
             });
-        match spawned {
-            Ok(_) => {
-                self.job = Some(RunningPredict {
-                    control,
-                    results: crossbeam_channel::never(),
-                    done,
-                })
-            }
-            Err(e) => self.error = Some(format!("cannot start the VLM thread: {e}")),
-        }
+        self.install_job(spawned.map(|_| RunningPredict {
+            control,
+            results: crossbeam_channel::never(),
+            done,
+        }));
     }
 }
