@@ -72,6 +72,8 @@ pub struct Metrics {
     pub confusion: ConfusionMatrix,
     /// Expected calibration error (15 bins), over samples with a confidence.
     pub ece: f64,
+    /// Predictions with a confidence (the ECE is over these; 0 means no ECE).
+    pub num_calibrated: usize,
     /// Inference latency per image.
     pub latency_ms: LatencySummary,
     /// Images per second of the run (None when everything came from the cache or a file).
@@ -185,6 +187,7 @@ pub fn compute_metrics(
         per_class,
         confusion,
         ece: expected_calibration_error(&calib),
+        num_calibrated: calib.len(),
         latency_ms: LatencySummary {
             p50: percentile(&latencies, 50.0),
             p95: percentile(&latencies, 95.0),

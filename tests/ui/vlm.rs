@@ -51,6 +51,13 @@ fn file_menu_vlm_prompt_runs_the_endpoint_and_shows_its_metrics() {
     assert!((m.accuracy - 0.4).abs() < 1e-9, "{}", m.accuracy);
     h.get_by_label("VLM: tiny-vlm");
     h.get_by_label("40.00%");
+    // No logprobs from this server: no confidence, so no ECE and no latency instead of zeros.
+    assert_eq!(m.num_calibrated, 0);
+    assert_eq!(
+        h.query_all_by_label("–").count(),
+        2,
+        "ECE and latency show a dash"
+    );
     let requests = seen.lock().unwrap();
     assert_eq!(requests.len(), 5);
     assert!(requests.iter().all(|r| r["model"] == "tiny-vlm"));

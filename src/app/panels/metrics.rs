@@ -82,7 +82,12 @@ fn summary_ui(ui: &mut egui::Ui, m: &Metrics) {
             ui.strong(format!("{:.4}", m.weighted_f1));
             ui.end_row();
             ui.label("ECE (15 bins)");
-            ui.strong(format!("{:.4}", m.ece));
+            if m.num_calibrated > 0 {
+                ui.strong(format!("{:.4}", m.ece));
+            } else {
+                ui.strong("–")
+                    .on_hover_text("no prediction of this set has a confidence");
+            }
             ui.label("Latency p50/p95");
             if m.latency_ms.p95 > 0.0 {
                 ui.strong(format!(
