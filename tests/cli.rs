@@ -218,25 +218,12 @@ fn jsonl_predictions_with_probs_objects_off_label_answers_unknown_paths_and_miss
             "this line is garbage\n",
         ),
     );
-    let out = labelscope()
-        .args([
-            "evaluate",
-            dir.path().to_str().unwrap(),
-            "--format",
-            "json",
-            "--predictions",
-        ])
-        .arg(&preds)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    let (v, stderr) = common::evaluate_json(dir.path(), &[&preds]);
     assert!(
         stderr.contains("fox/9.png"),
         "unknown path reported: {stderr}"
     );
     assert!(stderr.contains("line 6"), "garbage line reported: {stderr}");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // 5 samples: 2 right, 1 off-label (`other`), 1 empty (`unparsed`), 1 with no row (missing).
     assert_eq!(v["num_samples"], 5);
     assert_eq!(v["num_missing"], 1);
@@ -350,25 +337,7 @@ fn evaluate_compares_two_prediction_sets() {
         &b,
         "{\"path\": \"cat/1.png\", \"pred\": \"cat\"}\n{\"path\": \"cat/2.png\", \"pred\": \"cat\"}\n{\"path\": \"dog/3.png\", \"pred\": \"dog\"}\n",
     );
-    let out = labelscope()
-        .args([
-            "evaluate",
-            dir.path().to_str().unwrap(),
-            "--format",
-            "json",
-            "--predictions",
-        ])
-        .arg(&a)
-        .arg("--predictions")
-        .arg(&b)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (v, _) = common::evaluate_json(dir.path(), &[&a, &b]);
     assert!((v["sets"][0]["accuracy"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9);
     assert_eq!(v["sets"][1]["accuracy"], 1.0);
     assert_eq!(v["comparison"]["disagree"], 2);

@@ -30,20 +30,6 @@ fn predict(data: &Path, extra: &[&str]) -> std::process::Output {
     labelscope(&args)
 }
 
-fn evaluate_json(data: &Path, predictions: &Path) -> (serde_json::Value, String) {
-    let out = labelscope(&[
-        "evaluate",
-        data.to_str().unwrap(),
-        "--predictions",
-        predictions.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{stderr}");
-    (serde_json::from_slice(&out.stdout).unwrap(), stderr)
-}
-
 #[test]
 fn shards_cover_every_sample_once_and_read_back_as_one_set() {
     let dir = tempfile::tempdir().unwrap();
@@ -75,8 +61,8 @@ fn shards_cover_every_sample_once_and_read_back_as_one_set() {
     let out = predict(&data, &["--out", whole.to_str().unwrap()]);
     assert!(out.status.success());
 
-    let (from_parts, _) = evaluate_json(&data, &parts);
-    let (from_whole, _) = evaluate_json(&data, &whole);
+    let (from_parts, _) = common::evaluate_json(&data, &[&parts]);
+    let (from_whole, _) = common::evaluate_json(&data, &[&whole]);
     assert_eq!(from_parts["num_samples"], 80);
     assert_eq!(from_parts["num_missing"], 0);
     assert_eq!(from_parts["accuracy"], from_whole["accuracy"]);
@@ -84,7 +70,7 @@ fn shards_cover_every_sample_once_and_read_back_as_one_set() {
 
     // A missing part is reported, and its samples count as missing rather than vanishing.
     std::fs::remove_file(parts.join("part-1-of-3.parquet")).unwrap();
-    let (partial, stderr) = evaluate_json(&data, &parts);
+    let (partial, stderr) = common::evaluate_json(&data, &[&parts]);
     assert!(stderr.contains("part 1 of 3 is missing"), "{stderr}");
     assert_eq!(partial["num_samples"], 80);
     assert!(partial["num_missing"].as_u64().unwrap() > 0);

@@ -34,6 +34,21 @@ pub fn cat_dog(dir: &Path, n: u8) {
     }
 }
 
+/// `labelscope evaluate DATA --format json --predictions P...` with the built binary: the
+/// printed JSON and stderr; fails the test when it exits non-zero.
+pub fn evaluate_json(data: &Path, predictions: &[&Path]) -> (serde_json::Value, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_labelscope"));
+    cmd.args(["evaluate", data.to_str().unwrap(), "--format", "json"])
+        .current_dir(repo());
+    for p in predictions {
+        cmd.arg("--predictions").arg(p);
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    (serde_json::from_slice(&out.stdout).unwrap(), stderr)
+}
+
 /// Copies `n_per_class` images of each class folder of the bundled Fashion sample into `dst`
 /// (with its classes.json), so tests can write caches without touching the repository.
 pub fn fashion_subset(dst: &Path, n_per_class: usize) {
