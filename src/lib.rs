@@ -30,6 +30,7 @@ pub mod eval;
 pub mod export;
 pub mod jobs;
 pub mod model;
+pub mod outputs;
 pub mod problems;
 pub mod stamp_cache;
 pub mod state;

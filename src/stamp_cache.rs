@@ -1,6 +1,10 @@
-//! A per-sample result cache in the dataset's state folder: one JSON file mapping sample id to
-//! (file size + mtime, result). A result is reused only while the file keeps its stamp; a
-//! corrupt or older-version file is discarded. Predictions, image facts and text detections use it.
+//! A per-sample result cache in the dataset's state folder: one file mapping sample id to
+//! (file size + mtime, result). A result is reused only while the file keeps its stamp.
+//!
+//! The file is a header line (`version`, `what`, the cache's `key` = its file name, and the
+//! BLAKE3 and length of the rest) followed by the entries as JSON. A file that does not verify
+//! (edited, truncated, copied under another key, older version) is discarded with a one-line
+//! notice and rebuilt. Predictions, image facts, text detections and VLM answers use it.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -40,32 +44,104 @@ struct Entry<T> {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-struct CacheFile<T> {
+struct Header {
     version: u32,
     what: String,
-    entries: HashMap<String, Entry<T>>,
+    key: String,
+    blake3: String,
+    len: usize,
 }
 
 /// Cached per-sample results of one kind.
 #[derive(Debug)]
 pub struct StampCache<T> {
     path: PathBuf,
-    file: CacheFile<T>,
+    version: u32,
+    what: String,
+    entries: HashMap<String, Entry<T>>,
+    notice: Option<String>,
+}
+
+fn key_of(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Reads and verifies a cache file: `Ok(None)` when there is none.
+fn read_verified<T: DeserializeOwned>(
+    path: &Path,
+    version: u32,
+    what: &str,
+) -> Result<Option<HashMap<String, Entry<T>>>, String> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read it ({e})")),
+    };
+    let split = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .ok_or("it has no header: written by an older labelscope, or damaged")?;
+    let header: Header =
+        serde_json::from_slice(&bytes[..split]).map_err(|_| "its header is unreadable")?;
+    if header.version != version || header.what != what {
+        return Err(format!(
+            "it holds {} version {} (expected {what} version {version})",
+            header.what, header.version
+        ));
+    }
+    if header.key != key_of(path) {
+        return Err(format!(
+            "it was written for another key ({}), not {}",
+            header.key,
+            key_of(path)
+        ));
+    }
+    let body = &bytes[split + 1..];
+    if body.len() != header.len || blake3::hash(body).to_hex().as_str() != header.blake3 {
+        return Err("its content does not match its checksum (edited or truncated)".into());
+    }
+    serde_json::from_slice(body)
+        .map(Some)
+        .map_err(|e| format!("its entries are unreadable ({e})"))
 }
 
 impl<T: Serialize + DeserializeOwned + Clone> StampCache<T> {
     /// Opens (or starts) the cache at `path`; `version` and `what` must match what was saved.
+    /// A file that does not verify is ignored (and replaced at the next save); see
+    /// [`StampCache::notice`].
     pub fn open(path: PathBuf, version: u32, what: &str) -> Self {
-        let file = std::fs::read(&path)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<CacheFile<T>>(&b).ok())
-            .filter(|f| f.version == version && f.what == what)
-            .unwrap_or_else(|| CacheFile {
-                version,
-                what: what.to_string(),
-                entries: HashMap::new(),
-            });
-        Self { path, file }
+        let (entries, notice) = match read_verified(&path, version, what) {
+            Ok(found) => (found.unwrap_or_default(), None),
+            Err(why) => (
+                HashMap::new(),
+                Some(format!(
+                    "the {what} cache did not verify ({why}); it is rebuilt: {}",
+                    path.display()
+                )),
+            ),
+        };
+        Self {
+            path,
+            version,
+            what: what.to_string(),
+            entries,
+            notice,
+        }
+    }
+
+    /// Passes [`StampCache::notice`] on to the job's watcher.
+    pub fn noted(self, control: &crate::jobs::JobControl) -> Self {
+        if let Some(n) = &self.notice {
+            control.note(n.clone());
+        }
+        self
+    }
+
+    /// Why the cache file on disk was discarded, if it was.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
     }
 
     /// Where the cache lives.
@@ -75,23 +151,23 @@ impl<T: Serialize + DeserializeOwned + Clone> StampCache<T> {
 
     /// The cached value for `id` if the file still has `stamp`.
     pub fn get(&self, id: &str, stamp: Option<FileStamp>) -> Option<&T> {
-        let e = self.file.entries.get(id)?;
+        let e = self.entries.get(id)?;
         (Some(e.stamp) == stamp).then_some(&e.value)
     }
 
     /// Records a value.
     pub fn insert(&mut self, id: String, stamp: FileStamp, value: T) {
-        self.file.entries.insert(id, Entry { stamp, value });
+        self.entries.insert(id, Entry { stamp, value });
     }
 
     /// Number of cached samples.
     pub fn len(&self) -> usize {
-        self.file.entries.len()
+        self.entries.len()
     }
 
     /// Whether nothing is cached.
     pub fn is_empty(&self) -> bool {
-        self.file.entries.is_empty()
+        self.entries.is_empty()
     }
 
     /// Writes the cache atomically.
@@ -100,7 +176,17 @@ impl<T: Serialize + DeserializeOwned + Clone> StampCache<T> {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
-        let bytes = serde_json::to_vec(&self.file).map_err(|e| e.to_string())?;
+        let body = serde_json::to_vec(&self.entries).map_err(|e| e.to_string())?;
+        let header = Header {
+            version: self.version,
+            what: self.what.clone(),
+            key: key_of(&self.path),
+            blake3: blake3::hash(&body).to_hex().to_string(),
+            len: body.len(),
+        };
+        let mut bytes = serde_json::to_vec(&header).map_err(|e| e.to_string())?;
+        bytes.push(b'\n');
+        bytes.extend_from_slice(&body);
         crate::state::write_atomic(&self.path, &bytes)
             .map_err(|e| format!("cannot write {}: {e}", self.path.display()))
     }

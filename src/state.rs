@@ -13,13 +13,23 @@ pub fn state_dir(root: &Path) -> Result<PathBuf, String> {
     if std::fs::create_dir_all(&local).is_ok() && is_writable(&local) {
         return Ok(local);
     }
-    let abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let key = blake3::hash(abs.to_string_lossy().as_bytes()).to_hex();
-    let base = dirs::data_dir().ok_or("no writable state folder: the dataset folder is read-only and there is no user data folder")?;
-    let dir = base.join("labelscope").join("datasets").join(&key[..16]);
+    let dir = user_state_dir(root).ok_or("no writable state folder: the dataset folder is read-only and there is no user data folder")?;
     std::fs::create_dir_all(&dir)
         .map_err(|e| format!("cannot create state folder {}: {e}", dir.display()))?;
     Ok(dir)
+}
+
+/// Where the state of a read-only dataset rooted at `root` lives: a folder in the user's data
+/// folder keyed by the dataset's absolute path (not created here).
+pub fn user_state_dir(root: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let key = blake3::hash(abs.to_string_lossy().as_bytes()).to_hex();
+    Some(
+        dirs::data_dir()?
+            .join("labelscope")
+            .join("datasets")
+            .join(&key[..16]),
+    )
 }
 
 fn is_writable(dir: &Path) -> bool {

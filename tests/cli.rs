@@ -104,7 +104,7 @@ fn predict_writes_one_row_per_sample_and_evaluate_reads_it_back() {
         .map(|c| format!("prob_{c}"))
         .collect();
         expected.extend(probs.iter().map(String::as_str));
-        expected.push("error");
+        expected.extend(["model_top1", "model_top1_prob", "model_top5", "error"]);
         assert_eq!(t.names, expected);
         let paths = t.column("path").unwrap();
         let row = paths

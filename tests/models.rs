@@ -48,7 +48,7 @@ fn fashion_cnn_reaches_its_documented_accuracy_on_the_sample() {
         !report.mapping.has_other,
         "every model class maps to a dataset label"
     );
-    let set = PredictionSet::from_report("fashion", &report, ds.classes.len());
+    let set = PredictionSet::from_report("fashion", &report, ds.classes.len(), &model.model_labels);
     let truth: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
     let m = compute_metrics(&ds.classes, &truth, &set);
     assert_eq!(
@@ -89,7 +89,7 @@ fn efficientnet_catdog_map_calls_chelsea_a_cat() {
         None,
     )
     .unwrap();
-    let set = PredictionSet::from_report("catdog", &report, ds.classes.len());
+    let set = PredictionSet::from_report("catdog", &report, ds.classes.len(), &model.model_labels);
     let chelsea = set
         .prediction(ds.index_of("cat/chelsea.png").unwrap())
         .unwrap();

@@ -7,9 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::gallery_view::{Filter, SortKey, ViewInputs, visible_order};
 use crate::dataset::{Dataset, OpenOptions, open_dataset};
-use crate::eval::{
-    Entry, Metrics, PredictionSet, compute_metrics, import_predictions, predictions_from_probs,
-};
+use crate::eval::{Entry, Metrics, PredictionSet, compute_metrics, import_predictions};
 use crate::jobs::JobControl;
 use crate::model::{
     BackendKind, LoadedModel, PredictOptions, PredictReport, PredictionCache, SampleOutcome,
@@ -242,10 +240,11 @@ impl Session {
         let mut changed = false;
         if let (Some(job), Some(preds)) = (&self.job, &mut self.preds) {
             let n = self.dataset.classes.len();
+            let labels: &[String] = self.model.as_deref().map_or(&[], |m| &m.model_labels);
             while let Ok((i, outcome)) = job.results.try_recv() {
                 preds.entries[i] = match outcome {
                     SampleOutcome::Predicted(p) => {
-                        Entry::Predicted(predictions_from_probs(&p.probs, n, Some(p.latency_ms)))
+                        Entry::Predicted(crate::eval::prediction_from_sample(&p, n, labels))
                     }
                     SampleOutcome::Failed(e) => Entry::Failed(e),
                 };
@@ -274,6 +273,7 @@ impl Session {
                     }
                     Err(e) => self.error = Some(e),
                 }
+                self.notes.extend(job.control.take_notes());
                 self.job = None;
                 changed = true;
                 self.metrics_dirty = true;

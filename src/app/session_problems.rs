@@ -71,6 +71,7 @@ impl Session {
         let Ok(result) = scan.done.try_recv() else {
             return false;
         };
+        self.notes.extend(scan.control.take_notes());
         self.problems.scan = None;
         match result {
             Ok(p) => {

@@ -142,7 +142,7 @@ pub fn bench_scale(
     let reload_cached_secs = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let set = PredictionSet::from_report("bench", &again, ds.classes.len());
+    let set = PredictionSet::from_report("bench", &again, ds.classes.len(), &model.model_labels);
     let truth: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
     let metrics = compute_metrics(&ds.classes, &truth, &set);
     let metrics_secs = t.elapsed().as_secs_f64();

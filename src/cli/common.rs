@@ -24,8 +24,12 @@ pub fn open(args: &DatasetArgs, max_issues: usize) -> Result<Dataset> {
         }
         Err(e) => return Err(e.into()),
     };
+    let outside = match ds.report.outside_root {
+        0 => String::new(),
+        n => format!(", {n} resolve outside its folder"),
+    };
     eprintln!(
-        "dataset: {} ({:?}), {} samples, {} classes, {} scan problems",
+        "dataset: {} ({:?}), {} samples{outside}, {} classes, {} scan problems",
         ds.source.display(),
         ds.layout,
         ds.samples.len(),
@@ -111,7 +115,12 @@ pub fn run_model(ds: &Dataset, args: &ModelArgs) -> Result<ModelRun> {
             eprintln!("  failed: {e}");
         }
     }
-    let set = PredictionSet::from_report(&model.spec.name, &report, ds.classes.len());
+    let set = PredictionSet::from_report(
+        &model.spec.name,
+        &report,
+        ds.classes.len(),
+        &model.model_labels,
+    );
     Ok(ModelRun { report, set })
 }
 

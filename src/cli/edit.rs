@@ -52,6 +52,8 @@ pub fn run_edit(args: &EditArgs) -> Result<()> {
     Ok(())
 }
 
+/// Applies an edit file all or nothing: every row is checked first (action, sample, label);
+/// any bad row refuses the whole file, naming each; otherwise the file is one undo step.
 fn apply_file(
     ds: &crate::dataset::Dataset,
     curator: &mut Curator,
@@ -65,72 +67,85 @@ fn apply_file(
     let reasons = t.column("reason");
     let cell = |col: Option<&[Option<String>]>, r: usize| {
         col.and_then(|c| c[r].clone())
-            .filter(|v| !v.trim().is_empty())
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
     };
-    // Rows with the same action form one undoable step, in first-appearance order.
-    let mut groups: Vec<(Action, Vec<String>)> = Vec::new();
-    let mut num_bad = 0;
+    // Rows with the same action form one part of the step, in first-appearance order.
+    let mut parts: Vec<(Vec<usize>, Action)> = Vec::new();
+    let mut bad: Vec<String> = t.problems.iter().map(|p| format!("  {p}")).collect();
     for r in 0..t.num_rows {
-        let path = paths[r].clone().unwrap_or_default();
+        let path = paths[r].clone().unwrap_or_default().replace('\\', "/");
+        let row = t.row_number(r);
         let action = match actions[r].as_deref().map(str::trim) {
-            Some("relabel") => cell(labels, r).map(|l| Action::Relabel { label: Some(l) }),
-            Some("exclude") => Some(Action::Exclude {
+            Some("relabel") => match cell(labels, r) {
+                Some(l) if ds.class_id(&l).is_some() => Ok(Action::Relabel { label: Some(l) }),
+                Some(l) => Err(format!(
+                    "label `{l}` is not a label of this dataset ({})",
+                    ds.classes.join(", ")
+                )),
+                None => Err("relabel without a label".to_string()),
+            },
+            Some("exclude") => Ok(Action::Exclude {
                 reason: cell(reasons, r).unwrap_or_else(|| "not a valid sample".into()),
             }),
-            Some("include") => Some(Action::Include),
-            _ => None,
+            Some("include") => Ok(Action::Include),
+            Some(other) => Err(format!(
+                "unknown action `{other}` (relabel, exclude, include)"
+            )),
+            None => Err("no action".to_string()),
         };
-        let Some(action) = action else {
-            eprintln!(
-                "warning: row {} of {}: unknown action or missing label; skipped",
-                r + 1,
-                file.display()
-            );
-            num_bad += 1;
-            continue;
-        };
-        if ds.index_of(&path).is_none() {
-            eprintln!(
-                "warning: row {} of {}: no sample `{path}`; skipped",
-                r + 1,
-                file.display()
-            );
-            num_bad += 1;
-            continue;
-        }
-        match groups.iter_mut().find(|(a, _)| *a == action) {
-            Some((_, ids)) => ids.push(path),
-            None => groups.push((action, vec![path])),
+        let index = ds
+            .index_of(&path)
+            .ok_or_else(|| format!("no sample `{path}` in the dataset"));
+        match (action, index) {
+            (Ok(action), Ok(i)) => match parts.iter_mut().find(|(_, a)| *a == action) {
+                Some((ids, _)) => ids.push(i),
+                None => parts.push((vec![i], action)),
+            },
+            (Err(why), _) | (_, Err(why)) => bad.push(format!("  row {row}: {why}")),
         }
     }
-    for (action, ids) in groups {
-        curator.edit_ids(ds, &ids, action)?;
-    }
-    if num_bad > 0 {
+    if !bad.is_empty() {
         return Err(anyhow!(
-            "{num_bad} rows of {} were skipped (see warnings); the rest were applied",
-            file.display()
+            "{} of {} rows of {} are invalid; nothing was applied:\n{}",
+            bad.len(),
+            t.num_rows,
+            file.display(),
+            bad.join("\n")
         ));
     }
+    curator.edit_batch(ds, parts)?;
+    eprintln!(
+        "applied {} rows of {} as one step (undo reverts all of them)",
+        t.num_rows,
+        file.display()
+    );
     Ok(())
 }
 
-/// Runs `edits`.
+/// Runs `edits`: a read-only listing (no journal or lock is created); edits that no longer
+/// apply are listed with `applies` false and a warning.
 pub fn run_edits(args: &EditsArgs) -> Result<()> {
     let ds = super::common::open(&args.dataset, 5)?;
-    let (curator, _warnings) = Curator::open(&ds)?;
-    let state = curator.state();
+    let (state, warnings) = crate::curation::read_edits(&ds)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
     let mut rows = Vec::new();
     for (id, e) in state.samples() {
-        let Some(i) = ds.index_of(id) else { continue };
+        let index = ds.index_of(id);
+        let original = index.map(|i| ds.class_name(ds.samples[i].label).to_string());
+        let applies =
+            index.is_some() && e.label.as_deref().is_none_or(|l| ds.class_id(l).is_some());
         rows.push(serde_json::json!({
             "path": id,
-            "original_label": ds.class_name(ds.samples[i].label),
-            "label": e.label.clone().unwrap_or_else(|| ds.class_name(ds.samples[i].label).to_string()),
-            "relabeled": is_relabeled(&ds, state, i),
+            "original_label": original.clone().unwrap_or_default(),
+            "label": e.label.clone().or(original).unwrap_or_default(),
+            "relabeled": index.is_some_and(|i| is_relabeled(&ds, &state, i)),
             "excluded": e.excluded.is_some(),
             "reason": e.excluded.clone().unwrap_or_default(),
             "tags": e.tags.iter().cloned().collect::<Vec<_>>().join(";"),
+            "applies": applies,
         }));
     }
     super::listing::print_rows(
@@ -143,6 +158,7 @@ pub fn run_edits(args: &EditsArgs) -> Result<()> {
             "excluded",
             "reason",
             "tags",
+            "applies",
         ],
         args.format,
     );

@@ -19,6 +19,17 @@ pub fn run(args: &PredictArgs) -> Result<()> {
     };
     crate::table::TableFormat::from_path(&out)?;
     let mut ds = super::common::open(&args.dataset, 20)?;
+    let mut inputs = crate::outputs::Inputs::new().dataset(&ds);
+    if let Some(m) = &args.model.model {
+        inputs = inputs.file(m, "model");
+        if let Ok(model) = crate::model::load_model(m) {
+            inputs = inputs.model(&model);
+        }
+    }
+    if let Some(f) = &args.model.prompt_file {
+        inputs = inputs.file(f, "prompt file");
+    }
+    inputs.check(&out)?;
     if let Some(shard) = args.shard {
         let total = ds.samples.len();
         ds.samples.retain(|s| shard.contains(&s.id.0));
@@ -40,7 +51,25 @@ pub fn run(args: &PredictArgs) -> Result<()> {
         .map_or(ds.classes.len(), |r| r.report.mapping.num_columns());
     let mut probs: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(n); num_cols];
     let mut raw = Vec::with_capacity(n);
+    let mut top1 = Vec::with_capacity(n);
+    let mut top1_prob = Vec::with_capacity(n);
+    let mut top5 = Vec::with_capacity(n);
     for e in &set.entries {
+        let model_top = match e {
+            Entry::Predicted(p) => p.model_top.as_slice(),
+            _ => &[],
+        };
+        top1.push(model_top.first().map(|t| t.0.clone()));
+        top1_prob.push(model_top.first().map(|t| f64::from(t.1)));
+        top5.push((!model_top.is_empty()).then(|| {
+            serde_json::to_string(
+                &model_top
+                    .iter()
+                    .map(|(k, v)| serde_json::json!({"class": k, "prob": v}))
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap_or_default()
+        }));
         raw.push(match e {
             Entry::Predicted(p) => p.raw.clone(),
             _ => None,
@@ -100,21 +129,19 @@ pub fn run(args: &PredictArgs) -> Result<()> {
             .map_or("prob_other".to_string(), |c| format!("prob_{c}"));
         cols.push(OutColumn::F64(name, col));
     }
+    if top1.iter().any(Option::is_some) {
+        cols.push(OutColumn::Str("model_top1".into(), top1));
+        cols.push(OutColumn::F64("model_top1_prob".into(), top1_prob));
+        cols.push(OutColumn::Str("model_top5".into(), top5));
+    }
     cols.push(OutColumn::Str("error".into(), error));
     if raw.iter().any(Option::is_some) {
         cols.push(OutColumn::Str("raw_output".into(), raw));
     }
     // Written under a temporary name and renamed, so a reader of a directory of parts never
-    // sees a half-written part.
-    let tmp = out.with_file_name(format!(
-        ".{}.tmp.{}",
-        out.file_name()
-            .map_or("out".into(), |n| n.to_string_lossy()),
-        out.extension()
-            .map_or("csv".into(), |e| e.to_string_lossy())
-    ));
-    write_table(&tmp, cols).with_context(|| format!("writing {}", out.display()))?;
-    std::fs::rename(&tmp, &out).with_context(|| format!("writing {}", out.display()))?;
+    // sees a half-written part and an interrupted run leaves the old file.
+    crate::outputs::write_via_temp(&out, |tmp| write_table(tmp, cols))
+        .with_context(|| format!("writing {}", out.display()))?;
     eprintln!("wrote {} rows to {}", n, out.display());
     let missing = set
         .entries

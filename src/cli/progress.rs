@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use crate::jobs::JobControl;
 
-/// Prints progress of `job` until dropped.
+/// Prints progress of `job` until dropped, then the job's notices.
 pub struct ProgressPrinter {
+    job: JobControl,
     stop: Arc<AtomicBool>,
     handle: Option<std::thread::JoinHandle<()>>,
 }
@@ -50,6 +51,7 @@ impl ProgressPrinter {
                 .ok()
         });
         Self {
+            job: job.clone(),
             stop,
             handle: handle.flatten(),
         }
@@ -61,6 +63,9 @@ impl Drop for ProgressPrinter {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(h) = self.handle.take() {
             let _ = h.join();
+        }
+        for n in self.job.take_notes() {
+            eprintln!("notice: {n}");
         }
     }
 }

@@ -25,6 +25,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             let out = serde_json::json!({
                 "source": ds.source, "root": ds.root, "layout": ds.layout, "num_samples": ds.samples.len(),
                 "classes": classes, "splits": splits, "issues": ds.report.issues,
+                "outside_root": ds.report.outside_root,
             });
             println!("{out}");
         }
@@ -46,6 +47,13 @@ pub fn run(args: &ScanArgs) -> Result<()> {
                         .map(|(k, v)| format!("{k}={v}"))
                         .collect::<Vec<_>>()
                         .join(", ")
+                );
+            }
+            if ds.report.outside_root > 0 {
+                println!(
+                    "{} samples resolve outside {} (absolute or ../ manifest rows, symlinks); they are read, never written",
+                    ds.report.outside_root,
+                    ds.root.display()
                 );
             }
             println!("{} scan problems", ds.report.issues.len());

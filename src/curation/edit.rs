@@ -79,10 +79,14 @@ pub struct Edit {
     pub action: Action,
     /// Each sample's state before the edit (parallel to `ids`).
     pub before: Vec<SampleEdits>,
+    /// Further parts of the same step, applied after this one in order (an edit file with
+    /// several actions is one undo step).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub then: Vec<Edit>,
 }
 
 impl Edit {
-    /// Applies the edit to `state`.
+    /// Applies the edit (and its further parts) to `state`.
     pub fn apply(&self, state: &mut BTreeMap<String, SampleEdits>) {
         for id in &self.ids {
             let next = state
@@ -92,13 +96,35 @@ impl Edit {
                 .with(&self.action);
             set(state, id, next);
         }
+        for part in &self.then {
+            part.apply(state);
+        }
     }
 
-    /// Undoes the edit on `state` (restores every sample's `before`).
+    /// Undoes the edit on `state` (the further parts last to first, then every sample's
+    /// `before`).
     pub fn invert(&self, state: &mut BTreeMap<String, SampleEdits>) {
+        for part in self.then.iter().rev() {
+            part.invert(state);
+        }
         for (id, before) in self.ids.iter().zip(&self.before) {
             set(state, id, before.clone());
         }
+    }
+
+    /// Whether the edit (or one of its parts) touches `id`.
+    pub fn touches(&self, id: &str) -> bool {
+        self.ids.binary_search_by(|x| x.as_str().cmp(id)).is_ok()
+            || self.then.iter().any(|p| p.touches(id))
+    }
+
+    /// The action applied to `id` by this step (the last part touching it).
+    pub fn action_on(&self, id: &str) -> &Action {
+        self.then
+            .iter()
+            .rev()
+            .find(|p| p.touches(id))
+            .map_or(&self.action, |p| p.action_on(id))
     }
 }
 

@@ -16,18 +16,33 @@ pub struct CurationState {
 impl CurationState {
     /// An edit of `ids` (deduplicated, sorted) doing `action`, capturing their current state.
     pub fn make_edit(&self, ids: impl IntoIterator<Item = String>, action: Action) -> Edit {
-        let mut ids: Vec<String> = ids.into_iter().collect();
-        ids.sort();
-        ids.dedup();
-        let before = ids
-            .iter()
-            .map(|id| self.samples.get(id).cloned().unwrap_or_default())
-            .collect();
-        Edit {
-            ids,
-            action,
-            before,
+        edit_on(&self.samples, ids, action)
+    }
+
+    /// One undo step doing each `(ids, action)` part in order; `None` when no part has a
+    /// sample.
+    pub fn make_batch(&self, parts: Vec<(Vec<String>, Action)>) -> Option<Edit> {
+        let mut scratch: BTreeMap<String, SampleEdits> = BTreeMap::new();
+        for (ids, _) in &parts {
+            for id in ids {
+                if let Some(e) = self.samples.get(id) {
+                    scratch.insert(id.clone(), e.clone());
+                }
+            }
         }
+        let mut edits: Vec<Edit> = Vec::new();
+        for (ids, action) in parts {
+            let e = edit_on(&scratch, ids, action);
+            if e.ids.is_empty() {
+                continue;
+            }
+            e.apply(&mut scratch);
+            edits.push(e);
+        }
+        let mut iter = edits.into_iter();
+        let mut first = iter.next()?;
+        first.then = iter.collect();
+        Some(first)
     }
 
     /// Applies a new edit (clears the redo stack).
@@ -75,9 +90,27 @@ impl CurationState {
 
     /// The applied edits (oldest first) that touched `id`.
     pub fn history_of<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Edit> + 'a {
-        self.undo
-            .iter()
-            .filter(move |e| e.ids.binary_search_by(|x| x.as_str().cmp(id)).is_ok())
+        self.undo.iter().filter(move |e| e.touches(id))
+    }
+}
+
+fn edit_on(
+    samples: &BTreeMap<String, SampleEdits>,
+    ids: impl IntoIterator<Item = String>,
+    action: Action,
+) -> Edit {
+    let mut ids: Vec<String> = ids.into_iter().collect();
+    ids.sort();
+    ids.dedup();
+    let before = ids
+        .iter()
+        .map(|id| samples.get(id).cloned().unwrap_or_default())
+        .collect();
+    Edit {
+        ids,
+        action,
+        before,
+        then: Vec::new(),
     }
 }
 
@@ -140,6 +173,34 @@ mod tests {
         ));
         assert!(!s.can_redo());
         assert_eq!(s.history_of("y").count(), 1);
+    }
+
+    #[test]
+    fn a_batch_of_actions_is_one_undo_step_and_inverts_exactly() {
+        let mut s = CurationState::default();
+        s.apply(s.make_edit(["a".to_string()], relabel("cat")));
+        let snapshot = s.samples().clone();
+        let batch = s
+            .make_batch(vec![
+                (vec!["a".into(), "b".into()], relabel("dog")),
+                (
+                    vec!["a".into(), "c".into()],
+                    Action::Exclude {
+                        reason: "duplicate".into(),
+                    },
+                ),
+            ])
+            .unwrap();
+        s.apply(batch);
+        assert_eq!(s.get("a").unwrap().label.as_deref(), Some("dog"));
+        assert!(s.get("a").unwrap().excluded.is_some() && s.get("c").is_some());
+        assert!(matches!(
+            s.history_of("c").last().unwrap().action_on("c"),
+            Action::Exclude { .. }
+        ));
+        s.undo();
+        assert_eq!(s.samples(), &snapshot);
+        assert!(s.make_batch(Vec::new()).is_none());
     }
 
     #[test]

@@ -86,25 +86,84 @@ struct Lock {
     path: PathBuf,
 }
 
+/// Who holds a lock: the process id, its start time (clock ticks since boot, Linux) and the
+/// host, so a recycled pid of an unrelated process or a lock from another machine is told apart.
+#[derive(Debug, PartialEq)]
+struct Holder {
+    pid: u32,
+    start: Option<u64>,
+    host: Option<String>,
+}
+
+impl Holder {
+    fn me() -> Self {
+        let pid = std::process::id();
+        Self {
+            pid,
+            start: process_start(pid),
+            host: hostname(),
+        }
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "{} {} {}",
+            self.pid,
+            self.start.map_or("-".into(), |s| s.to_string()),
+            self.host.as_deref().unwrap_or("-")
+        )
+    }
+
+    /// Parses a lock file: `pid [start host]` (older labelscopes wrote the pid alone).
+    fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.split_whitespace();
+        let pid = parts.next()?.parse().ok()?;
+        let start = parts.next().and_then(|s| s.parse().ok());
+        let host = parts.next().filter(|h| *h != "-").map(str::to_string);
+        Some(Self { pid, start, host })
+    }
+
+    /// Whether the holder is still running: same host (when known), pid alive, and the same
+    /// process (its start time matches, when recorded).
+    fn alive(&self) -> bool {
+        if let (Some(h), Some(mine)) = (&self.host, hostname())
+            && *h != mine
+        {
+            // Another machine (a shared folder): it cannot be checked from here.
+            return true;
+        }
+        if !process_alive(self.pid) {
+            return false;
+        }
+        match (self.start, process_start(self.pid)) {
+            (Some(recorded), Some(now)) => recorded == now,
+            _ => true,
+        }
+    }
+}
+
 impl Lock {
     fn acquire(path: &Path) -> Result<Self, CurationError> {
+        let me = Holder::me();
         for _ in 0..2 {
             match OpenOptions::new().write(true).create_new(true).open(path) {
                 Ok(mut f) => {
-                    let _ = writeln!(f, "{}", std::process::id());
+                    let _ = writeln!(f, "{}", me.line());
                     let _ = f.sync_all();
                     return Ok(Self {
                         path: path.to_path_buf(),
                     });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let pid: u32 = std::fs::read_to_string(path)
+                    let holder = std::fs::read_to_string(path)
                         .ok()
-                        .and_then(|s| s.trim().parse().ok())
-                        .unwrap_or(0);
-                    if pid != 0 && pid != std::process::id() && process_alive(pid) {
+                        .and_then(|s| Holder::parse(&s));
+                    if let Some(h) = holder
+                        && h.pid != me.pid
+                        && h.alive()
+                    {
                         return Err(CurationError::Locked {
-                            pid,
+                            pid: h.pid,
                             path: path.to_path_buf(),
                         });
                     }
@@ -141,6 +200,57 @@ fn process_alive(pid: u32) -> bool {
     }
 }
 
+/// The start time of process `pid` in clock ticks since boot (`/proc/<pid>/stat` field 22).
+fn process_start(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(19)?.parse().ok()
+}
+
+fn hostname() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty() && !h.contains(char::is_whitespace))
+}
+
+/// The journal and lock file names of one dataset inside its state folder. Folder layouts use
+/// the plain names; a manifest gets its own pair (`edits.<manifest>.journal.jsonl`), so two
+/// manifests in one folder never share edits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JournalFiles {
+    /// The journal file name.
+    pub journal: String,
+    /// The lock file name.
+    pub lock: String,
+}
+
+impl Default for JournalFiles {
+    fn default() -> Self {
+        Self {
+            journal: JOURNAL_FILE.into(),
+            lock: LOCK_FILE.into(),
+        }
+    }
+}
+
+impl JournalFiles {
+    /// The files of a dataset named by `key` (a manifest's file name), or the plain ones.
+    pub fn keyed(key: Option<&str>) -> Self {
+        match key {
+            None => Self::default(),
+            Some(k) => {
+                let k = crate::dataset::names::safe_file_name(k);
+                Self {
+                    journal: format!("edits.{k}.journal.jsonl"),
+                    lock: format!("edits.{k}.lock"),
+                }
+            }
+        }
+    }
+}
+
 /// An open journal (holding the dataset's edit lock).
 pub struct Journal {
     file: File,
@@ -162,8 +272,16 @@ impl Journal {
     /// Opens (or creates) the journal in `state_dir`, replays it, and returns the state and
     /// warnings about skipped lines.
     pub fn open(state_dir: &Path) -> Result<(Self, CurationState, Vec<String>), CurationError> {
-        let path = state_dir.join(JOURNAL_FILE);
-        let lock = Lock::acquire(&state_dir.join(LOCK_FILE))?;
+        Self::open_files(state_dir, &JournalFiles::default())
+    }
+
+    /// [`Journal::open`] for the journal named by `files`.
+    pub fn open_files(
+        state_dir: &Path,
+        files: &JournalFiles,
+    ) -> Result<(Self, CurationState, Vec<String>), CurationError> {
+        let path = state_dir.join(&files.journal);
+        let lock = Lock::acquire(&state_dir.join(&files.lock))?;
         let io = |what: &'static str| {
             let path = path.clone();
             move |source| CurationError::Io { what, source, path }
@@ -200,7 +318,15 @@ impl Journal {
     /// Replays the journal in `state_dir` without locking or writing (for read-only commands
     /// that may run while the window has the dataset open).
     pub fn read_state(state_dir: &Path) -> Result<(CurationState, Vec<String>), CurationError> {
-        let path = state_dir.join(JOURNAL_FILE);
+        Self::read_state_files(state_dir, &JournalFiles::default())
+    }
+
+    /// [`Journal::read_state`] for the journal named by `files`.
+    pub fn read_state_files(
+        state_dir: &Path,
+        files: &JournalFiles,
+    ) -> Result<(CurationState, Vec<String>), CurationError> {
+        let path = state_dir.join(&files.journal);
         match File::open(&path) {
             Ok(mut file) => {
                 replay(&mut file, &path).map(|(state, _, _, warnings)| (state, warnings))

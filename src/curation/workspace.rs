@@ -3,7 +3,7 @@
 
 use super::edit::{Action, Edit};
 use super::history::CurationState;
-use super::journal::{CurationError, Journal};
+use super::journal::{CurationError, JOURNAL_FILE, Journal, JournalFiles};
 use crate::dataset::{ClassId, Dataset};
 
 /// Why an edit was refused.
@@ -44,8 +44,38 @@ impl Curator {
             source: std::io::Error::other(e),
             path: dataset.root.clone(),
         })?;
-        let (journal, state, warnings) = Journal::open(&dir)?;
-        Ok((Self { journal, state }, warnings))
+        let files = journal_files(dataset);
+        let mut notes = Vec::new();
+        let own = dir.join(&files.journal);
+        if files != JournalFiles::default() && !own.exists() {
+            match legacy_edits(&dir, dataset) {
+                Some(Legacy::Applies(_)) => {
+                    let legacy = dir.join(JOURNAL_FILE);
+                    let bytes = std::fs::read(&legacy).map_err(|source| CurationError::Io {
+                        what: "cannot read journal",
+                        source,
+                        path: legacy.clone(),
+                    })?;
+                    crate::state::write_atomic(&own, &bytes).map_err(|source| {
+                        CurationError::Io {
+                            what: "cannot write journal",
+                            source,
+                            path: own.clone(),
+                        }
+                    })?;
+                    notes.push(format!(
+                        "this manifest now has its own edit journal, started from the folder's shared one (every edit in it names this dataset): {}",
+                        own.display()
+                    ));
+                }
+                Some(Legacy::Foreign(n)) => notes.push(foreign_note(&dir, n)),
+                None => {}
+            }
+        }
+        let (journal, state, warnings) = Journal::open_files(&dir, &files)?;
+        notes.extend(warnings);
+        notes.extend(stale_edits(dataset, &state));
+        Ok((Self { journal, state }, notes))
     }
 
     /// The current state.
@@ -89,6 +119,41 @@ impl Curator {
         if edit.ids.is_empty() {
             return Ok(());
         }
+        self.journal.record_edit(&edit)?;
+        self.state.apply(edit);
+        Ok(())
+    }
+
+    /// Applies several actions as one undo step, all or nothing: every label is checked
+    /// before anything is written, and the step is one journal record.
+    pub fn edit_batch(
+        &mut self,
+        dataset: &Dataset,
+        parts: Vec<(Vec<usize>, Action)>,
+    ) -> Result<(), EditError> {
+        for (_, action) in &parts {
+            if let Action::Relabel { label: Some(l) } = action
+                && dataset.class_id(l).is_none()
+            {
+                return Err(EditError::UnknownLabel {
+                    label: l.clone(),
+                    known: dataset.classes.join(", "),
+                });
+            }
+        }
+        let parts = parts
+            .into_iter()
+            .map(|(indices, action)| {
+                let ids = indices
+                    .iter()
+                    .map(|&i| dataset.samples[i].id.0.clone())
+                    .collect();
+                (ids, action)
+            })
+            .collect();
+        let Some(edit) = self.state.make_batch(parts) else {
+            return Ok(());
+        };
         self.journal.record_edit(&edit)?;
         self.state.apply(edit);
         Ok(())
@@ -163,13 +228,91 @@ pub fn is_relabeled(dataset: &Dataset, state: &CurationState, i: usize) -> bool 
         .is_some_and(|l| l != dataset.class_name(s.label))
 }
 
-/// The current edits of `dataset` without taking the edit lock (read-only commands).
+/// The current edits of `dataset` without taking the edit lock or writing anything (read-only
+/// commands). The warnings include torn journal lines and edits that no longer apply.
 pub fn read_edits(dataset: &Dataset) -> Result<(CurationState, Vec<String>), CurationError> {
     let dir = dataset.root.join(crate::state::STATE_DIR_NAME);
     let dir = if dir.is_dir() {
         dir
     } else {
-        crate::state::state_dir(&dataset.root).unwrap_or(dir)
+        match crate::state::user_state_dir(&dataset.root).filter(|d| d.is_dir()) {
+            Some(d) => d,
+            None => return Ok((CurationState::default(), Vec::new())),
+        }
     };
-    Journal::read_state(&dir)
+    let files = journal_files(dataset);
+    if files != JournalFiles::default() && !dir.join(&files.journal).exists() {
+        match legacy_edits(&dir, dataset) {
+            Some(Legacy::Applies(state)) => return Ok((state, Vec::new())),
+            Some(Legacy::Foreign(n)) => {
+                return Ok((CurationState::default(), vec![foreign_note(&dir, n)]));
+            }
+            None => {}
+        }
+    }
+    let (state, mut warnings) = Journal::read_state_files(&dir, &files)?;
+    warnings.extend(stale_edits(dataset, &state));
+    Ok((state, warnings))
+}
+
+/// The journal files of `dataset`: a manifest's own, or the folder's.
+pub fn journal_files(dataset: &Dataset) -> JournalFiles {
+    let key = (dataset.layout == crate::dataset::Layout::Manifest)
+        .then(|| dataset.source.file_name())
+        .flatten()
+        .map(|n| n.to_string_lossy().into_owned());
+    JournalFiles::keyed(key.as_deref())
+}
+
+/// What the folder's shared journal (written by labelscope before journals were kept per
+/// manifest) holds for a manifest dataset.
+enum Legacy {
+    /// Every edit names a sample and a label of this dataset: it is this dataset's.
+    Applies(CurationState),
+    /// This many edited samples do not fit: it belongs to another dataset in the folder.
+    Foreign(usize),
+}
+
+fn legacy_edits(dir: &std::path::Path, dataset: &Dataset) -> Option<Legacy> {
+    if !dir.join(JOURNAL_FILE).is_file() {
+        return None;
+    }
+    let (state, _) = Journal::read_state(dir).ok()?;
+    if state.samples().is_empty() {
+        return None;
+    }
+    let stale = stale_edits(dataset, &state).len();
+    Some(if stale == 0 {
+        Legacy::Applies(state)
+    } else {
+        Legacy::Foreign(stale)
+    })
+}
+
+fn foreign_note(dir: &std::path::Path, n: usize) -> String {
+    format!(
+        "the folder's shared edit journal (from an older labelscope) was not applied to this manifest: {n} of its edits name samples or labels this dataset does not have; it is left as it was: {}",
+        dir.join(JOURNAL_FILE).display()
+    )
+}
+
+/// One warning per edit that no longer applies to `dataset`: a sample id it does not have, or
+/// a relabel to a label that is not one of its classes. Such edits are kept in the journal but
+/// have no effect.
+pub fn stale_edits(dataset: &Dataset, state: &CurationState) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, e) in state.samples() {
+        if dataset.index_of(id).is_none() {
+            out.push(format!(
+                "an edit names `{id}`, which is not a sample of this dataset; it has no effect"
+            ));
+        } else if let Some(l) = e.label.as_deref()
+            && dataset.class_id(l).is_none()
+        {
+            out.push(format!(
+                "an edit relabels `{id}` to `{l}`, which is not a label of this dataset; the sample keeps its own label"
+            ));
+        }
+    }
+    out
 }

@@ -24,8 +24,30 @@ pub fn split_of_dir(name: &str) -> Option<&'static str> {
         .map(|(_, s)| *s)
 }
 
-/// Sub-folders of `dir`, sorted, skipping hidden ones. Unreadable entries are reported.
-pub fn sub_dirs(dir: &Path, report: &mut ScanReport) -> Vec<PathBuf> {
+/// Whether following the folder symlink `link` would lead back to `root` or one of its
+/// parents (a loop that lists every image again); reported when it does.
+fn loops_to_root(root: &Path, link: &Path, report: &mut ScanReport) -> bool {
+    let (Ok(target), Ok(root_real)) = (std::fs::canonicalize(link), std::fs::canonicalize(root))
+    else {
+        return false;
+    };
+    let loops = root_real.starts_with(&target);
+    if loops {
+        report.push(
+            ScanIssueKind::SymlinkLoop,
+            link,
+            &format!(
+                "folder symlink to {}, the dataset or a folder around it; not followed",
+                target.display()
+            ),
+        );
+    }
+    loops
+}
+
+/// Sub-folders of `dir`, sorted, skipping hidden ones and folder symlinks that lead back to
+/// `root` or around it. Unreadable entries are reported.
+pub fn sub_dirs(root: &Path, dir: &Path, report: &mut ScanReport) -> Vec<PathBuf> {
     let mut out = Vec::new();
     match std::fs::read_dir(dir) {
         Ok(entries) => {
@@ -33,8 +55,13 @@ pub fn sub_dirs(dir: &Path, report: &mut ScanReport) -> Vec<PathBuf> {
                 match entry {
                     Ok(e) => {
                         let hidden = e.file_name().to_string_lossy().starts_with('.');
-                        if !hidden && e.path().is_dir() {
-                            out.push(e.path());
+                        let path = e.path();
+                        if hidden || !path.is_dir() {
+                            continue;
+                        }
+                        let is_link = e.file_type().is_ok_and(|t| t.is_symlink());
+                        if !(is_link && loops_to_root(root, &path, report)) {
+                            out.push(path);
                         }
                     }
                     Err(err) => report.push(ScanIssueKind::Unreadable, dir, &err.to_string()),
@@ -47,15 +74,23 @@ pub fn sub_dirs(dir: &Path, report: &mut ScanReport) -> Vec<PathBuf> {
     out
 }
 
-/// Image files under `dir`, recursively, skipping hidden entries; walk errors are reported and
-/// zero-byte images are reported (but still returned, so they show up as failed samples).
-pub fn image_files(dir: &Path, report: &mut ScanReport) -> Vec<PathBuf> {
+/// Image files under `dir`, recursively, skipping hidden entries and folder symlinks that lead
+/// back to `root` or around it; walk errors, zero-byte images (still returned, so they show up
+/// as failed samples) and image-named entries that are not files (FIFOs, devices) are reported.
+pub fn image_files(root: &Path, dir: &Path, report: &mut ScanReport) -> Vec<PathBuf> {
     let mut out = Vec::new();
+    let mut loops = ScanReport::default();
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        .filter_entry(|e| {
+            e.depth() == 0
+                || (!e.file_name().to_string_lossy().starts_with('.')
+                    && !(e.path_is_symlink()
+                        && e.file_type().is_dir()
+                        && loops_to_root(root, e.path(), &mut loops)))
+        });
     for entry in walker {
         match entry {
             Ok(e) if e.file_type().is_file() && is_image_path(e.path()) => {
@@ -64,16 +99,39 @@ pub fn image_files(dir: &Path, report: &mut ScanReport) -> Vec<PathBuf> {
                 }
                 out.push(e.into_path());
             }
+            Ok(e) if !e.file_type().is_dir() && is_image_path(e.path()) => {
+                let what = e
+                    .metadata()
+                    .ok()
+                    .and_then(|m| super::image_io::not_a_file(&m))
+                    .unwrap_or("not a regular file");
+                report.push(
+                    ScanIssueKind::NotAFile,
+                    e.path(),
+                    &format!("{what}, not an image file; skipped"),
+                );
+            }
             Ok(_) => {}
             Err(err) => {
                 let path = err
                     .path()
                     .map(Path::to_path_buf)
                     .unwrap_or_else(|| dir.to_path_buf());
-                report.push(ScanIssueKind::Unreadable, &path, &err.to_string());
+                match err.loop_ancestor() {
+                    Some(a) => report.push(
+                        ScanIssueKind::SymlinkLoop,
+                        &path,
+                        &format!(
+                            "folder symlink to {}, a folder around it; not followed",
+                            a.display()
+                        ),
+                    ),
+                    None => report.push(ScanIssueKind::Unreadable, &path, &err.to_string()),
+                }
             }
         }
     }
+    report.issues.extend(loops.issues);
     out
 }
 
@@ -88,7 +146,7 @@ pub fn scan_class_folders(
 ) -> (Vec<ClassEntry>, Vec<RawSample>) {
     let mut classes = Vec::new();
     let mut samples = Vec::new();
-    for class_dir in sub_dirs(dir, report) {
+    for class_dir in sub_dirs(root, dir, report) {
         let folder = class_dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -98,7 +156,7 @@ pub fn scan_class_folders(
             .and_then(|m| m.iter().find(|e| e.folder == folder))
             .map(|e| e.label.clone())
             .unwrap_or_else(|| folder.clone());
-        let files = image_files(&class_dir, report);
+        let files = image_files(root, &class_dir, report);
         if files.is_empty() {
             report.push(
                 ScanIssueKind::EmptyClass,
@@ -164,7 +222,7 @@ pub fn scan_split_folder(root: &Path, report: &mut ScanReport) -> (Vec<String>, 
     let mapping = read_classes_file(root, report);
     let mut labels = Vec::new();
     let mut samples = Vec::new();
-    for split_dir in sub_dirs(root, report) {
+    for split_dir in sub_dirs(root, root, report) {
         let name = split_dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

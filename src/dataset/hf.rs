@@ -14,7 +14,7 @@ pub fn metadata_files(root: &Path) -> Vec<(PathBuf, Option<&'static str>)> {
     let mut found = Vec::new();
     let mut scratch = ScanReport::default();
     let mut dirs: Vec<(PathBuf, Option<&'static str>)> = vec![(root.to_path_buf(), None)];
-    for d in sub_dirs(root, &mut scratch) {
+    for d in sub_dirs(root, root, &mut scratch) {
         let name = d
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

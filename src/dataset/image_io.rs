@@ -33,6 +33,9 @@ pub fn decode_image_with_color(
         path: path.to_path_buf(),
     };
     let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read file ({e})")))?;
+    if let Some(kind) = not_a_file(&meta) {
+        return Err(err(format!("{kind}, not an image file")));
+    }
     if meta.len() == 0 {
         return Err(err("empty file (0 bytes)".into()));
     }
@@ -56,6 +59,58 @@ pub fn decode_image_with_color(
     let img =
         DynamicImage::from_decoder(decoder).map_err(|e| err(format!("cannot decode ({e})")))?;
     Ok((img, color))
+}
+
+/// What `meta` is when it is not a regular file (`"a FIFO"`, `"a character device"`, ...);
+/// such a file is never opened (opening a FIFO would wait for a writer).
+pub fn not_a_file(meta: &std::fs::Metadata) -> Option<&'static str> {
+    let t = meta.file_type();
+    if t.is_file() {
+        return None;
+    }
+    if t.is_dir() {
+        return Some("a folder");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some("a FIFO (named pipe)");
+        }
+        if t.is_char_device() {
+            return Some("a character device");
+        }
+        if t.is_block_device() {
+            return Some("a block device");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+    }
+    Some("not a regular file")
+}
+
+/// Checks that `path` is a regular file whose content is an image of a format the decoder
+/// reads (its header parses), without decoding the pixels. The error says why not.
+pub fn check_image_file(path: &Path) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read file ({e})"))?;
+    if let Some(kind) = not_a_file(&meta) {
+        return Err(format!("{kind}, not an image file"));
+    }
+    if meta.len() == 0 {
+        return Err("empty file (0 bytes)".into());
+    }
+    let reader = image::ImageReader::open(path)
+        .map_err(|e| format!("cannot open ({e})"))?
+        .with_guessed_format()
+        .map_err(|e| format!("cannot read ({e})"))?;
+    if reader.format().is_none() {
+        return Err("not an image (its content is no image format labelscope reads)".into());
+    }
+    reader
+        .into_dimensions()
+        .map(|_| ())
+        .map_err(|e| format!("not a readable image ({e})"))
 }
 
 #[cfg(test)]

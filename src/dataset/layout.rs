@@ -108,7 +108,7 @@ pub fn detect_layout(path: &Path, opts: &OpenOptions) -> Result<Layout, OpenErro
         return Ok(Layout::HfImageFolder);
     }
     let mut scratch = ScanReport::default();
-    let dirs = sub_dirs(path, &mut scratch);
+    let dirs = sub_dirs(path, path, &mut scratch);
     let is_split = |d: &PathBuf| {
         d.file_name()
             .and_then(|n| n.to_str())
@@ -120,7 +120,7 @@ pub fn detect_layout(path: &Path, opts: &OpenOptions) -> Result<Layout, OpenErro
         && dirs
             .iter()
             .filter(|d| is_split(d))
-            .all(|d| !sub_dirs(d, &mut scratch).is_empty())
+            .all(|d| !sub_dirs(path, d, &mut scratch).is_empty())
     {
         return Ok(Layout::SplitFolder);
     }
@@ -182,6 +182,7 @@ pub fn open_dataset(path: &Path, opts: &OpenOptions) -> Result<Dataset, OpenErro
     // A class list given by classes.json is authoritative for manifests: labels outside it are
     // reported by finish_samples. Folder layouts add every folder found to the list.
     let samples = finish_samples(raw, &classes, &mut report);
+    report.outside_root = super::locations::count_outside(&root, &samples);
     if samples.is_empty() {
         return Err(OpenError::Empty {
             path: path.to_path_buf(),

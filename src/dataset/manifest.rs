@@ -18,12 +18,16 @@ pub fn scan_manifest(
     report: &mut ScanReport,
 ) -> Result<Vec<RawSample>, TableError> {
     let table = read_table(file)?;
+    for p in &table.problems {
+        report.push(ScanIssueKind::BadRow, file, p);
+    }
     let paths = table.require(path_col, file)?;
     let labels = table.require(label_col, file)?;
     let splits = table.column("split");
     let mut out = Vec::with_capacity(table.num_rows);
-    for row in 0..table.num_rows {
-        let Some(rel) = paths[row].as_deref().filter(|p| !p.trim().is_empty()) else {
+    for r in 0..table.num_rows {
+        let row = table.row_number(r) - 1;
+        let Some(rel) = paths[r].as_deref().filter(|p| !p.trim().is_empty()) else {
             report.push(
                 ScanIssueKind::BadRow,
                 file,
@@ -32,7 +36,7 @@ pub fn scan_manifest(
             continue;
         };
         let path = resolve(base, rel);
-        let Some(label) = labels[row]
+        let Some(label) = labels[r]
             .as_deref()
             .map(str::trim)
             .filter(|l| !l.is_empty())
@@ -48,26 +52,41 @@ pub fn scan_manifest(
             );
             continue;
         };
-        if !path.is_file() {
-            report.push(
-                ScanIssueKind::MissingFile,
-                &path,
-                &format!(
-                    "row {} of {}: file not found; skipped",
-                    row + 1,
-                    file.display()
-                ),
-            );
-            continue;
-        }
-        if std::fs::metadata(&path)
-            .map(|m| m.len() == 0)
-            .unwrap_or(false)
-        {
-            report.push(ScanIssueKind::EmptyFile, &path, "zero-byte image file");
+        // One `stat` per row: missing, not a regular file (a FIFO would hang a reader) or empty.
+        match std::fs::metadata(&path) {
+            Err(e) => {
+                let why = if e.kind() == std::io::ErrorKind::NotFound {
+                    "file not found".to_string()
+                } else {
+                    format!("cannot read ({e})")
+                };
+                report.push(
+                    ScanIssueKind::MissingFile,
+                    &path,
+                    &format!("row {} of {}: {why}; skipped", row + 1, file.display()),
+                );
+                continue;
+            }
+            Ok(meta) => {
+                if let Some(kind) = super::image_io::not_a_file(&meta) {
+                    report.push(
+                        ScanIssueKind::NotAFile,
+                        &path,
+                        &format!(
+                            "row {} of {}: {kind}, not an image file; skipped",
+                            row + 1,
+                            file.display()
+                        ),
+                    );
+                    continue;
+                }
+                if meta.len() == 0 {
+                    report.push(ScanIssueKind::EmptyFile, &path, "zero-byte image file");
+                }
+            }
         }
         let split = splits
-            .and_then(|s| s[row].as_deref())
+            .and_then(|s| s[r].as_deref())
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .or_else(|| default_split.map(str::to_string));

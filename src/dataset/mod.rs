@@ -10,6 +10,7 @@ mod folder;
 mod hf;
 pub mod image_io;
 mod layout;
+pub mod locations;
 mod manifest;
 pub mod names;
 mod report;

@@ -22,6 +22,11 @@ pub enum ScanIssueKind {
     MissingLabel,
     /// A manifest row or metadata line that could not be parsed.
     BadRow,
+    /// A path that is not a regular file (a FIFO, a device, a socket, a folder).
+    NotAFile,
+    /// A folder symlink that leads back to the dataset root or one of its parents (not followed:
+    /// it would list every image again).
+    SymlinkLoop,
 }
 
 /// One problem found while scanning.
@@ -52,6 +57,9 @@ impl std::fmt::Display for ScanIssue {
 pub struct ScanReport {
     /// The problems.
     pub issues: Vec<ScanIssue>,
+    /// Samples whose file resolves outside the dataset root (absolute or `../` manifest rows,
+    /// symlinks): allowed, since manifests point at image stores, but counted.
+    pub outside_root: usize,
 }
 
 impl ScanReport {

@@ -52,7 +52,9 @@ fn read_any(file: &Path, warnings: &mut Vec<String>) -> Result<StringTable, Tabl
     if is_jsonl {
         read_jsonl(file, warnings)
     } else {
-        read_table(file)
+        let table = read_table(file)?;
+        warnings.extend(table.problems.iter().cloned());
+        Ok(table)
     }
 }
 
@@ -136,6 +138,7 @@ fn fill_entries(
             probs,
             raw,
             latency_ms: None,
+            model_top: Vec::new(),
         });
     }
     Ok(())

@@ -217,6 +217,7 @@ mod tests {
                         probs: None,
                         raw: None,
                         latency_ms: None,
+                        model_top: Vec::new(),
                     })
                 })
                 .collect(),

@@ -15,4 +15,5 @@ pub use import::import_predictions;
 pub use metrics::{ClassMetrics, LatencySummary, Metrics, compute_metrics};
 pub use predictions::{
     Entry, Predicted, Prediction, PredictionSet, from_probs as predictions_from_probs,
+    from_sample as prediction_from_sample,
 };

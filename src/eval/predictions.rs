@@ -41,6 +41,9 @@ pub struct Prediction {
     pub raw: Option<String>,
     /// Inference latency in milliseconds, when measured.
     pub latency_ms: Option<f32>,
+    /// The model's own most probable classes before mapping (name, probability), best first,
+    /// when known: what the model saw when it answers `other`.
+    pub model_top: Vec<(String, f32)>,
 }
 
 /// Per-sample state in a prediction set.
@@ -73,7 +76,12 @@ pub struct PredictionSet {
 
 impl PredictionSet {
     /// Builds a set from a prediction run over a dataset with `num_classes` classes.
-    pub fn from_report(name: &str, report: &PredictReport, num_classes: usize) -> Self {
+    pub fn from_report(
+        name: &str,
+        report: &PredictReport,
+        num_classes: usize,
+        model_labels: &[String],
+    ) -> Self {
         let entries = report
             .outcomes
             .iter()
@@ -81,7 +89,7 @@ impl PredictionSet {
                 None => Entry::Missing,
                 Some(SampleOutcome::Failed(e)) => Entry::Failed(e.clone()),
                 Some(SampleOutcome::Predicted(p)) => {
-                    Entry::Predicted(from_probs(&p.probs, num_classes, Some(p.latency_ms)))
+                    Entry::Predicted(from_sample(p, num_classes, model_labels))
                 }
             })
             .collect();
@@ -111,8 +119,49 @@ impl PredictionSet {
     }
 }
 
-/// A prediction from mapped probabilities (`num_classes` dataset classes, then maybe `other`):
-/// the argmax, ties broken by the lower index.
+/// The prediction of a model run: the dataset label with the largest (mapped, summed)
+/// probability, unless a single model class that maps to no dataset label is more probable
+/// than every dataset label (then `other`, with that class's probability as confidence). The
+/// `other` column still holds all unmapped mass, so the probabilities sum to 1.
+pub fn from_sample(
+    p: &crate::model::SamplePrediction,
+    num_classes: usize,
+    model_labels: &[String],
+) -> Prediction {
+    let mut best = 0;
+    for (i, v) in p.probs.iter().take(num_classes).enumerate() {
+        if *v > p.probs[best] {
+            best = i;
+        }
+    }
+    let best_p = p.probs.get(best).copied().unwrap_or(0.0);
+    let (predicted, confidence) = if num_classes == 0 || p.other_top > best_p {
+        (Predicted::Other, p.other_top)
+    } else {
+        (Predicted::Class(ClassId(best as u32)), best_p)
+    };
+    Prediction {
+        predicted,
+        confidence: Some(confidence),
+        probs: Some(p.probs.clone()),
+        raw: None,
+        latency_ms: Some(p.latency_ms),
+        model_top: p
+            .top_model
+            .iter()
+            .map(|&(k, v)| {
+                let name = model_labels
+                    .get(k as usize)
+                    .cloned()
+                    .unwrap_or_else(|| format!("class {k}"));
+                (name, v)
+            })
+            .collect(),
+    }
+}
+
+/// A prediction from mapped probabilities (`num_classes` dataset classes, then maybe `other`)
+/// when nothing finer is known (imported sets): the argmax, ties broken by the lower index.
 pub fn from_probs(probs: &[f32], num_classes: usize, latency_ms: Option<f32>) -> Prediction {
     let mut best = 0;
     for (i, p) in probs.iter().enumerate() {
@@ -131,5 +180,6 @@ pub fn from_probs(probs: &[f32], num_classes: usize, latency_ms: Option<f32>) ->
         probs: Some(probs.to_vec()),
         raw: None,
         latency_ms,
+        model_top: Vec::new(),
     }
 }

@@ -73,6 +73,25 @@ pub fn place_rows(
         .collect()
 }
 
+/// The planned samples whose file is not a readable image (index, why): not a regular file
+/// (a FIFO, a device, a folder), unreadable, or not an image by its content, whatever its
+/// name says. Only the header is read; a FIFO is never opened.
+pub fn unreadable_sources(ds: &Dataset, plan: &ExportPlan) -> Vec<(usize, String)> {
+    let mut samples: Vec<usize> = plan.rows.iter().map(|r| r.sample).collect();
+    samples.sort_unstable();
+    samples.dedup();
+    let mut bad: Vec<(usize, String)> = samples
+        .par_iter()
+        .filter_map(|&i| {
+            crate::dataset::image_io::check_image_file(&ds.samples[i].path)
+                .err()
+                .map(|why| (i, why))
+        })
+        .collect();
+    bad.sort();
+    bad
+}
+
 /// What writing the images did.
 #[derive(Clone, Debug, Default)]
 pub struct Written {

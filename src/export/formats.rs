@@ -85,7 +85,7 @@ pub fn write_manifest(
     let mut prob_cols: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(n); ds.classes.len()];
     for (k, r) in plan.rows.iter().enumerate() {
         let s = &ds.samples[r.sample];
-        let src = s.path.display().to_string();
+        let src = crate::dataset::names::path_text(&s.path);
         path.push(Some(images.map_or(src.clone(), |p| p[k].rel.clone())));
         source.push(Some(src));
         label.push(Some(ds.class_name(r.label).to_string()));
@@ -195,7 +195,7 @@ pub fn write_vlm_jsonl(
         |k| {
             let r = &plan.rows[k];
             let image = images.map_or_else(
-                || ds.samples[r.sample].path.display().to_string(),
+                || crate::dataset::names::path_text(&ds.samples[r.sample].path),
                 |p| p[k].rel.clone(),
             );
             serde_json::json!({

@@ -20,6 +20,7 @@ pub use split::{Split, SplitConfig, keyed_rank};
 
 use crate::curation::CurationState;
 use crate::dataset::Dataset;
+use crate::dataset::locations::SourceLocations;
 use crate::eval::PredictionSet;
 use crate::jobs::JobControl;
 
@@ -131,7 +132,7 @@ pub enum ExportError {
     #[error("{0} is not a folder")]
     NotADirectory(PathBuf),
     /// Nothing to export.
-    #[error("nothing to export: every sample is excluded")]
+    #[error("nothing to export: every sample is excluded or unreadable")]
     Empty,
     /// A file operation failed.
     #[error("{path}: {source}")]
@@ -169,18 +170,28 @@ pub struct ExportSummary {
     pub elapsed: Duration,
     /// The JSON report.
     pub report: serde_json::Value,
+    /// Samples left out because their file is not a readable image (path, why).
+    pub not_exported: Vec<(std::path::PathBuf, String)>,
 }
 
 impl ExportSummary {
     /// One line for the user: where, counts per split, what was left out, files and time.
     pub fn describe(&self, plan: &ExportPlan) -> String {
+        let not_exported = if self.not_exported.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {} not exported (not readable images, listed in report.md)",
+                self.not_exported.len()
+            )
+        };
         let fallbacks = if self.link_fallbacks > 0 {
             format!(", {} hard links fell back to copies", self.link_fallbacks)
         } else {
             String::new()
         };
         format!(
-            "Exported to {}: train {}, val {}, test {}; {} excluded, {} relabeled, {} duplicate groups kept in one split; {} image files ({:.1} MB){fallbacks} in {:.2}s",
+            "Exported to {}: train {}, val {}, test {}; {} excluded, {} relabeled, {} duplicate groups kept in one split; {} image files ({:.1} MB){not_exported}{fallbacks} in {:.2}s",
             self.out.display(),
             self.per_split[0],
             self.per_split[1],
@@ -204,12 +215,34 @@ pub fn export(
     opts: &ExportOptions,
     control: &JobControl,
 ) -> Result<ExportSummary, ExportError> {
+    let sources = SourceLocations::of(ds);
+    export_to(ds, edits, plan, preds, opts, &sources, control)
+}
+
+/// [`export`] with the dataset's resolved source locations at hand.
+fn export_to(
+    ds: &Dataset,
+    edits: &CurationState,
+    plan: &ExportPlan,
+    preds: Option<&PredictionSet>,
+    opts: &ExportOptions,
+    sources: &SourceLocations,
+    control: &JobControl,
+) -> Result<ExportSummary, ExportError> {
     let start = Instant::now();
     if plan.rows.is_empty() {
         control.finish();
         return Err(ExportError::Empty);
     }
-    let out = target::check_target(&ds.root, &opts.out, opts.force)?;
+    let out = target::check_target(sources, &opts.out, opts.force)?;
+    control.begin_stage("checking the source files", 0);
+    let mut checked = plan.clone();
+    checked.leave_out(files::unreadable_sources(ds, plan));
+    let plan = &checked;
+    if plan.rows.is_empty() {
+        control.finish();
+        return Err(ExportError::Empty);
+    }
     let staging = target::Staging::create(&out)?;
     let root = staging.dir().to_path_buf();
     let class_dirs = crate::dataset::names::safe_file_names(&ds.classes);
@@ -278,7 +311,7 @@ pub fn export(
     for placements in folder.iter().chain(hf.iter()) {
         files::verify(&root, placements)?;
     }
-    let out = staging.commit()?;
+    let out = staging.commit(sources)?;
     control.finish();
     Ok(ExportSummary {
         out,
@@ -292,6 +325,11 @@ pub fn export(
         link_fallbacks: written.link_fallbacks,
         elapsed: start.elapsed(),
         report,
+        not_exported: plan
+            .not_exported
+            .iter()
+            .map(|(i, why)| (ds.samples[*i].path.clone(), why.clone()))
+            .collect(),
     })
 }
 
@@ -307,6 +345,9 @@ pub fn run_export(
     near_distance: Option<u32>,
     control: &JobControl,
 ) -> Result<(ExportPlan, ExportSummary), ExportError> {
+    // Refuse a bad target before any work (or any cache write).
+    let sources = SourceLocations::of(ds);
+    target::check_target(&sources, &opts.out, opts.force)?;
     let groups: Vec<Vec<usize>> = match near_distance {
         Some(d) => {
             control.begin_stage("checking for duplicates", ds.samples.len());
@@ -324,7 +365,7 @@ pub fn run_export(
     };
     let plan = plan_export(ds, edits, &groups, plan_opts);
     control.begin_stage("writing", 0);
-    let summary = export(ds, edits, &plan, preds, opts, control)?;
+    let summary = export_to(ds, edits, &plan, preds, opts, &sources, control)?;
     Ok((plan, summary))
 }
 

@@ -76,6 +76,9 @@ pub struct ExportPlan {
     pub options: PlanOptions,
     /// Per-class weight for train (inverse frequency, mean 1).
     pub class_weights: Vec<f64>,
+    /// Samples left out because their file is not a readable image (index, why); filled by
+    /// the export when it checks the sources.
+    pub not_exported: Vec<(usize, String)>,
 }
 
 impl ExportPlan {
@@ -86,6 +89,21 @@ impl ExportPlan {
             c[r.label.index()][r.split as usize] += 1;
         }
         c
+    }
+
+    /// Leaves out the samples in `bad` (index, why): no row of theirs is exported, and they
+    /// are listed in [`ExportPlan::not_exported`].
+    pub fn leave_out(&mut self, bad: Vec<(usize, String)>) {
+        if bad.is_empty() {
+            return;
+        }
+        let set: std::collections::HashSet<usize> = bad.iter().map(|(i, _)| *i).collect();
+        self.rows.retain(|r| !set.contains(&r.sample));
+        for g in &mut self.groups {
+            g.retain(|i| !set.contains(i));
+        }
+        self.groups.retain(|g| g.len() > 1);
+        self.not_exported.extend(bad);
     }
 
     /// Number of rows in `split`.
@@ -209,6 +227,7 @@ pub fn plan_export(
         groups_kept_together,
         options: opts.clone(),
         class_weights,
+        not_exported: Vec::new(),
     }
 }
 

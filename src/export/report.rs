@@ -112,8 +112,14 @@ pub fn report_json(
             "oversampled_copies": plan.rows.iter().filter(|r| r.copy > 0).count(),
             "excluded": plan.excluded.len(),
             "relabeled": plan.relabeled.len(),
+            "not_exported": plan.not_exported.len(),
         },
         "relabels": relabels,
+        "not_exported": plan
+            .not_exported
+            .iter()
+            .map(|(i, why)| json!({"path": id(*i), "file": ds.samples[*i].path.display().to_string(), "why": why}))
+            .collect::<Vec<_>>(),
         "exclusions": {"by_reason": by_reason, "samples": excluded},
         "duplicates": {
             "groups": groups,
@@ -183,6 +189,13 @@ pub fn report_markdown(r: &Value) -> String {
                 x["balanced_accuracy"].as_f64().unwrap_or(0.0),
                 x["macro_f1"].as_f64().unwrap_or(0.0)
             );
+        }
+        md += "\n";
+    }
+    if let Some(list) = r["not_exported"].as_array().filter(|l| !l.is_empty()) {
+        md += "## Not exported (not readable images)\n\n| file | why |\n|---|---|\n";
+        for x in list {
+            md += &format!("| {} | {} |\n", s(&x["file"]), s(&x["why"]));
         }
         md += "\n";
     }

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::ExportError;
+use crate::dataset::locations::{Conflict, SourceLocations, resolve_path};
 
 const STAGING_TAG: &str = ".labelscope-partial-";
 
@@ -22,46 +23,29 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
     }
 }
 
-/// The absolute form of `p`, resolving the longest existing prefix through symlinks.
-fn absolute(p: &Path) -> PathBuf {
-    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut existing = abs.as_path();
-    let mut rest = Vec::new();
-    while !existing.exists() {
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent;
-            }
-            _ => return abs,
-        }
-    }
-    let mut out = std::fs::canonicalize(existing).unwrap_or_else(|_| existing.to_path_buf());
-    for name in rest.into_iter().rev() {
-        out.push(name);
-    }
-    out
-}
-
-/// Checks that `target` is a safe place to export `source_root` to.
+/// Checks that `target` is a safe place to export a dataset whose sources are at `sources`:
+/// never a source folder, inside one or around one (so replacing it cannot delete a source
+/// file), never a file, never a non-empty folder without `force`.
 pub fn check_target(
-    source_root: &Path,
+    sources: &SourceLocations,
     target: &Path,
     force: bool,
 ) -> Result<PathBuf, ExportError> {
-    let target = absolute(target);
-    let root = absolute(source_root);
-    if target.starts_with(&root) {
-        return Err(ExportError::InsideSource {
-            target,
-            source_root: root,
-        });
-    }
-    if root.starts_with(&target) {
-        return Err(ExportError::ContainsSource {
-            target,
-            source_root: root,
-        });
+    let target = resolve_path(target);
+    match sources.conflict(&target) {
+        Some(Conflict::Inside(source_root)) => {
+            return Err(ExportError::InsideSource {
+                target,
+                source_root,
+            });
+        }
+        Some(Conflict::Contains(source_root)) => {
+            return Err(ExportError::ContainsSource {
+                target,
+                source_root,
+            });
+        }
+        None => {}
     }
     if target.is_file() {
         return Err(ExportError::NotADirectory(target));
@@ -114,7 +98,8 @@ impl Staging {
 
     /// Moves the finished export into place, replacing an existing target (checked by
     /// [`check_target`]) only now that the new one is complete.
-    pub fn commit(mut self) -> Result<PathBuf, ExportError> {
+    /// `sources` is checked again right before an old target is moved away and deleted.
+    pub fn commit(mut self, sources: &SourceLocations) -> Result<PathBuf, ExportError> {
         let old = self.target.with_file_name(format!(
             ".{}.labelscope-old-{}",
             self.target
@@ -123,7 +108,12 @@ impl Staging {
                 .unwrap_or_default(),
             std::process::id()
         ));
-        let had_old = self.target.exists();
+        let had_old = std::fs::symlink_metadata(&self.target).is_ok();
+        if had_old {
+            // The target may have changed while the export ran (a symlink swapped in): the
+            // folder about to be deleted must still hold no source.
+            check_target(sources, &self.target, true)?;
+        }
         if had_old {
             std::fs::rename(&self.target, &old).map_err(io(&self.target))?;
         }

@@ -26,6 +26,7 @@ struct Inner {
     started: Instant,
     finished_at_ms: AtomicU64,
     stage: std::sync::Mutex<String>,
+    notes: std::sync::Mutex<Vec<String>>,
     wake: Option<WakeFn>,
 }
 
@@ -94,9 +95,28 @@ impl JobControl {
                 started: Instant::now(),
                 finished_at_ms: AtomicU64::new(0),
                 stage: std::sync::Mutex::new(String::new()),
+                notes: std::sync::Mutex::new(Vec::new()),
                 wake,
             }),
         }
+    }
+
+    /// Records a notice for whoever watches the job (the CLI prints it, the window shows it):
+    /// the core never prints.
+    pub fn note(&self, message: impl Into<String>) {
+        if let Ok(mut n) = self.inner.notes.lock() {
+            n.push(message.into());
+        }
+        self.wake();
+    }
+
+    /// Takes the notices recorded so far.
+    pub fn take_notes(&self) -> Vec<String> {
+        self.inner
+            .notes
+            .lock()
+            .map(|mut n| std::mem::take(&mut *n))
+            .unwrap_or_default()
     }
 
     /// Asks the job to stop as soon as it can.

@@ -10,7 +10,7 @@ use super::predict::SampleOutcome;
 pub use crate::stamp_cache::FileStamp;
 use crate::stamp_cache::StampCache;
 
-const CACHE_VERSION: u32 = 2;
+const CACHE_VERSION: u32 = 3;
 
 /// The cache of one model on one dataset.
 #[derive(Debug)]
@@ -41,6 +41,11 @@ impl PredictionCache {
         Self {
             inner: StampCache::open(path, CACHE_VERSION, &model.spec.name),
         }
+    }
+
+    /// Why the cache file on disk was discarded (it did not verify), if it was.
+    pub fn notice(&self) -> Option<&str> {
+        self.inner.notice()
     }
 
     /// Where the cache lives.

@@ -56,6 +56,22 @@ pub struct LoadedModel {
     pub model_hash: String,
 }
 
+impl LoadedModel {
+    /// The labels file named by the spec, if the labels come from one.
+    pub fn labels_path(&self) -> Option<PathBuf> {
+        match &self.spec.labels {
+            LabelsSpec::File(f) => Some(
+                self.spec_path
+                    .as_deref()
+                    .and_then(Path::parent)
+                    .unwrap_or(Path::new("."))
+                    .join(f),
+            ),
+            LabelsSpec::List(_) => None,
+        }
+    }
+}
+
 /// Loads a model from an `.onnx` or a spec `.json` path.
 pub fn load_model(path: &Path) -> Result<LoadedModel, ModelError> {
     let is_json = path
@@ -113,6 +129,18 @@ pub fn load_model(path: &Path) -> Result<LoadedModel, ModelError> {
             path: spec_path.unwrap_or(onnx_path),
         });
     }
+    if let Some(n) = output_size(&bytes, spec.output.name.as_deref())
+        && n != model_labels.len()
+    {
+        return Err(ModelError::BadSpec {
+            reason: format!(
+                "the model's output `{}` has {n} values but {} labels are given; every prediction would fail",
+                spec.output.name.as_deref().unwrap_or("(first)"),
+                model_labels.len()
+            ),
+            path: spec_path.unwrap_or(onnx_path),
+        });
+    }
     Ok(LoadedModel {
         spec,
         onnx_path,
@@ -132,6 +160,19 @@ fn read_spec(path: &Path) -> Result<ModelSpec, ModelError> {
         reason: e.to_string(),
         path: path.to_path_buf(),
     })
+}
+
+/// The static size of the last dimension of the graph output `name` (or the first output).
+fn output_size(bytes: &[u8], name: Option<&str>) -> Option<usize> {
+    let proto = tract_onnx::onnx()
+        .proto_model_for_read(&mut &bytes[..])
+        .ok()?;
+    let graph = proto.graph.as_ref()?;
+    let out = match name {
+        Some(n) => graph.output.iter().find(|o| o.name == n)?,
+        None => graph.output.first()?,
+    };
+    dims(out).last().copied().flatten().map(|v| v as usize)
 }
 
 fn dims(info: &pb::ValueInfoProto) -> Vec<Option<i64>> {

@@ -27,6 +27,10 @@ pub struct SamplePrediction {
     pub probs: Vec<f32>,
     /// The model's own top classes: (model class index, probability).
     pub top_model: Vec<(u32, f32)>,
+    /// The largest probability of a single model class that maps to no dataset label (0 when
+    /// every class maps): `other` is predicted only when this beats every dataset label.
+    #[serde(default)]
+    pub other_top: f32,
     /// Inference time of this sample in milliseconds (excluding decode and preprocess).
     pub latency_ms: f32,
 }
@@ -78,6 +82,8 @@ pub struct PredictReport {
     pub mapping: LabelMapping,
 }
 
+const SHAPE_MISMATCH: &str = "the model produced";
+
 /// Turns raw model outputs into a [`SamplePrediction`].
 pub fn finish_prediction(
     raw: &[f32],
@@ -87,7 +93,7 @@ pub fn finish_prediction(
 ) -> Result<SamplePrediction, String> {
     if raw.len() != mapping.targets.len() {
         return Err(format!(
-            "the model produced {} values but has {} labels",
+            "{SHAPE_MISMATCH} {} values but has {} labels",
             raw.len(),
             mapping.targets.len()
         ));
@@ -103,9 +109,16 @@ pub fn finish_prediction(
         .take(TOP_K)
         .map(|&i| (i as u32, model_probs[i]))
         .collect();
+    let other_top = model_probs
+        .iter()
+        .zip(&mapping.targets)
+        .filter(|(_, t)| t.is_none())
+        .map(|(p, _)| *p)
+        .fold(0.0f32, f32::max);
     Ok(SamplePrediction {
         probs: mapping.map_probs(&model_probs),
         top_model,
+        other_top,
         latency_ms,
     })
 }
@@ -128,6 +141,9 @@ pub fn predict_dataset(
         model.spec.label_map.as_ref(),
         &dataset.classes,
     )?;
+    if let Some(note) = cache.as_deref().and_then(PredictionCache::notice) {
+        job.note(note);
+    }
     let n = dataset.samples.len();
     job.set_total(n);
     let mut outcomes: Vec<Option<SampleOutcome>> = vec![None; n];
@@ -156,6 +172,9 @@ pub fn predict_dataset(
     let num_cached = n - todo.len();
     job.wake();
 
+    // A model whose output size is not its label count fails every sample: the first such
+    // result stops the run with that error instead of a table of failures.
+    let fatal: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
     let work = |instance: &mut dyn super::backend::Backend, i: usize| {
         let sample = &dataset.samples[i];
         let mut tensor = Vec::new();
@@ -180,7 +199,17 @@ pub fn predict_dataset(
             });
         let outcome = match outcome {
             Ok(p) => SampleOutcome::Predicted(p),
-            Err(e) => SampleOutcome::Failed(e),
+            Err(e) => {
+                if e.starts_with(SHAPE_MISMATCH)
+                    && let Ok(mut f) = fatal.lock()
+                {
+                    f.get_or_insert_with(|| {
+                        format!("{e} (the model file: {})", model.onnx_path.display())
+                    });
+                    job.cancel();
+                }
+                SampleOutcome::Failed(e)
+            }
         };
         if let Some(tx) = on_result {
             let _ = tx.send((i, outcome.clone()));
@@ -190,6 +219,10 @@ pub fn predict_dataset(
         outcome
     };
     let results = super::workers::run_workers(&todo, opts.threads, "predict", backend, job, &work)?;
+    if let Some(e) = fatal.into_inner().ok().flatten() {
+        job.finish();
+        return Err(e);
+    }
     let num_inferred = results.len();
     for (i, outcome) in results {
         if let (Some(c), Some(stamp)) = (cache.as_deref_mut(), stamps[i]) {

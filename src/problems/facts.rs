@@ -109,6 +109,7 @@ pub fn collect_facts(
             FACTS_VERSION,
             "image facts",
         )
+        .noted(control)
     });
     let stamps: Vec<Option<FileStamp>> = ds
         .samples

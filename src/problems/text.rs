@@ -131,7 +131,10 @@ pub fn input_size(ds: &Dataset, opts: &TextOptions) -> u32 {
 pub fn text_model(dir: &Path, size: u32) -> Result<LoadedModel, String> {
     let hash = blake3::hash(TEXT_MODEL_BYTES).to_hex().to_string();
     let path: PathBuf = dir.join(format!("ppocrv6_tiny_text_det-{}.onnx", &hash[..12]));
-    if !path.is_file() {
+    // The file is checked against the bundled bytes every time: a damaged copy is rewritten,
+    // never used.
+    let intact = std::fs::read(&path).is_ok_and(|b| b == TEXT_MODEL_BYTES);
+    if !intact {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         crate::state::write_atomic(&path, TEXT_MODEL_BYTES)
@@ -272,8 +275,9 @@ pub fn detect_text(
         opts.box_thresh,
         opts.min_side
     );
-    let mut cache: Option<StampCache<TextOutcome>> =
-        state_dir.map(|d| StampCache::open(d.join("problems").join(key), 1, "text detections"));
+    let mut cache: Option<StampCache<TextOutcome>> = state_dir.map(|d| {
+        StampCache::open(d.join("problems").join(key), 1, "text detections").noted(control)
+    });
     let stamps: Vec<Option<FileStamp>> =
         ds.samples.iter().map(|s| FileStamp::of(&s.path)).collect();
     let mut out: Vec<Option<TextOutcome>> = vec![None; ds.samples.len()];

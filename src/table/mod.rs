@@ -87,6 +87,11 @@ pub struct StringTable {
     pub columns: Vec<Vec<Option<String>>>,
     /// Number of rows.
     pub num_rows: usize,
+    /// Rows that could not be read (each names the file, the row and what is wrong); the other
+    /// rows are in the table.
+    pub problems: Vec<String>,
+    /// The file's 1-based data-row number of each row, when rows were skipped (else empty).
+    pub row_numbers: Vec<usize>,
 }
 
 impl StringTable {
@@ -98,6 +103,12 @@ impl StringTable {
             .position(|n| n == name)
             .or_else(|| self.names.iter().position(|n| n.eq_ignore_ascii_case(name)))?;
         Some(&self.columns[idx])
+    }
+
+    /// The 1-based data-row number in the file of table row `r` (rows skipped as unreadable
+    /// are counted, so messages name the row the user sees).
+    pub fn row_number(&self, r: usize) -> usize {
+        self.row_numbers.get(r).copied().unwrap_or(r + 1)
     }
 
     /// The column called `name`, or an error naming the file and the columns that exist.
@@ -117,12 +128,7 @@ pub fn read_table(path: &Path) -> Result<StringTable, TableError> {
         path: path.to_path_buf(),
     };
     let df = match TableFormat::from_path(path)? {
-        TableFormat::Csv => CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(Some(0)) // every column as text: labels like "01" stay intact
-            .try_into_reader_with_file_path(Some(path.to_path_buf()))
-            .and_then(|r| r.finish())
-            .map_err(polars_err)?,
+        TableFormat::Csv => return read_csv(path),
         TableFormat::Parquet => {
             let file = File::open(path).map_err(|source| TableError::Io {
                 source,
@@ -145,6 +151,85 @@ pub fn read_table(path: &Path) -> Result<StringTable, TableError> {
             .collect();
         table.names.push(col.name().to_string());
         table.columns.push(values);
+    }
+    Ok(table)
+}
+
+/// Reads a CSV file with a header row, every cell as text (labels like `01` stay intact, an
+/// empty cell is null). A row with more or fewer cells than the header is reported and
+/// skipped; a quoted cell still open at the end of the file is reported and dropped; the other
+/// rows load.
+fn read_csv(path: &Path) -> Result<StringTable, TableError> {
+    let file = File::open(path).map_err(|source| TableError::Io {
+        source,
+        path: path.to_path_buf(),
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let headers = reader.byte_headers().map_err(|e| TableError::Polars {
+        message: format!("cannot read the header row ({e})"),
+        path: path.to_path_buf(),
+    })?;
+    let names: Vec<String> = headers.iter().map(text).collect();
+    let width = names.len();
+    let mut table = StringTable {
+        columns: vec![Vec::new(); width],
+        names,
+        ..Default::default()
+    };
+    let mut record = csv::ByteRecord::new();
+    let mut row = 0usize;
+    let (mut last_line, mut last_row) = (0u64, 0usize);
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                table.problems.push(format!(
+                    "row {}: cannot be read ({e}); the rest of the file is not read: {}",
+                    row + 1,
+                    path.display()
+                ));
+                break;
+            }
+        }
+        row += 1;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() != width {
+            table.problems.push(format!(
+                "row {row} (line {line}): {} cells, the header has {width}; skipped: {}",
+                record.len(),
+                path.display()
+            ));
+            continue;
+        }
+        for (col, cell) in table.columns.iter_mut().zip(record.iter()) {
+            col.push((!cell.is_empty()).then(|| text(cell)));
+        }
+        table.num_rows += 1;
+        table.row_numbers.push(row);
+        last_line = line;
+        last_row = row;
+    }
+    // A quote never closed swallows the rest of the file into the last row's cell.
+    if table.num_rows > 0
+        && table.columns.iter().any(|c| {
+            c.last()
+                .is_some_and(|v| v.as_deref().is_some_and(|v| v.contains('\n')))
+        })
+    {
+        table.problems.push(format!(
+            "row {last_row} (line {last_line}): a quoted cell is never closed and runs to the end of the file; skipped: {}",
+            path.display()
+        ));
+        for c in &mut table.columns {
+            c.pop();
+        }
+        table.row_numbers.pop();
+        table.num_rows -= 1;
     }
     Ok(table)
 }
@@ -232,6 +317,29 @@ mod tests {
             let err = t.require("label", &path).unwrap_err().to_string();
             assert!(err.contains("label") && err.contains(name), "{err}");
         }
+    }
+
+    #[test]
+    fn ragged_rows_and_an_unclosed_quote_are_reported_and_the_rest_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.csv");
+        std::fs::write(
+            &path,
+            "path,label\na.png,cat\nb.png,dog,extra\n\"c,1.png\",01\nd.png,\"never closed\ne.png,cat\n",
+        )
+        .unwrap();
+        let t = read_table(&path).unwrap();
+        assert_eq!(t.num_rows, 2, "{:?}", t.problems);
+        assert_eq!(t.column("path").unwrap()[1].as_deref(), Some("c,1.png"));
+        assert_eq!(t.column("label").unwrap()[1].as_deref(), Some("01"));
+        assert_eq!(t.problems.len(), 2, "{:?}", t.problems);
+        assert!(
+            t.problems[0].starts_with("row 2 (line 3): 3 cells"),
+            "{}",
+            t.problems[0]
+        );
+        assert!(t.problems[1].contains("never closed"), "{}", t.problems[1]);
+        assert!(t.problems.iter().all(|p| p.contains("m.csv")));
     }
 
     #[test]

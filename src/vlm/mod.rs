@@ -114,7 +114,14 @@ fn post(agent: &ureq::Agent, url: &str, body: &Value, retries: u32) -> Result<Va
         {
             Ok(mut resp) => {
                 let status = resp.status().as_u16();
-                let answer = resp.body_mut().read_to_string().unwrap_or_default();
+                let answer = match resp.body_mut().read_to_string() {
+                    Ok(a) => a,
+                    Err(e @ ureq::Error::BodyExceedsLimit(_)) => return Err(describe(&e)),
+                    Err(e) => {
+                        last = describe(&e);
+                        continue;
+                    }
+                };
                 if status == 200 {
                     return serde_json::from_str(&answer)
                         .map_err(|e| format!("the server's answer is not JSON ({e})"));
@@ -127,10 +134,23 @@ fn post(agent: &ureq::Agent, url: &str, body: &Value, retries: u32) -> Result<Va
                     return Err(last);
                 }
             }
-            Err(e) => last = format!("request failed: {e}"),
+            Err(e) => last = describe(&e),
         }
     }
     Err(format!("{last} (after {} retries)", retries))
+}
+
+/// What went wrong with a request, in the user's terms.
+fn describe(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Timeout(_) => {
+            "the request timed out (raise --vlm-timeout for a slow server)".to_string()
+        }
+        ureq::Error::BodyExceedsLimit(n) => {
+            format!("the server's answer is larger than the {n}-byte limit; not read")
+        }
+        other => format!("request failed: {other}"),
+    }
 }
 
 /// A per-sample outcome: the answer or the error (naming the file).
@@ -164,6 +184,7 @@ pub fn to_prediction(a: &VlmAnswer, ds: &Dataset) -> Prediction {
         probs: a.probs.clone(),
         raw: Some(a.raw.clone()),
         latency_ms: None,
+        model_top: Vec::new(),
     }
 }
 
@@ -186,6 +207,7 @@ pub fn predict_vlm(
             1,
             "vlm answers",
         )
+        .noted(control)
     });
     let stamps: Vec<Option<FileStamp>> =
         ds.samples.iter().map(|s| FileStamp::of(&s.path)).collect();

@@ -17,7 +17,8 @@ pub fn request_body(
     labels: &[String],
     data_url: &str,
 ) -> Value {
-    let list = labels.join(", ");
+    // Quoted as a JSON list, so a label cannot break out of the prompt or blur into another.
+    let list = serde_json::to_string(labels).unwrap_or_default();
     json!({
         "model": model,
         "temperature": 0,
@@ -77,10 +78,13 @@ pub fn parse_response(body: &Value, labels: &[String]) -> Result<VlmAnswer, Stri
             let t = raw.trim().trim_matches('"');
             labels.iter().find(|l| l.as_str() == t).cloned()
         });
-    let probs = choice
+    let probs = match choice
         .pointer("/logprobs/content")
         .and_then(Value::as_array)
-        .and_then(|tokens| label_probs(tokens, labels));
+    {
+        Some(tokens) => label_probs(tokens, labels)?,
+        None => None,
+    };
     Ok(VlmAnswer { label, raw, probs })
 }
 
@@ -88,7 +92,8 @@ pub fn parse_response(body: &Value, labels: &[String]) -> Result<VlmAnswer, Stri
 /// value (the first token after the opening quote that follows `"label"`), each label gets the
 /// probability of the top alternatives that begin it, normalised over the labels. Labels whose
 /// first tokens coincide share that mass equally (the schema already forced the rest).
-fn label_probs(tokens: &[Value], labels: &[String]) -> Option<Vec<f32>> {
+/// A log-probability that is not finite or is clearly positive is refused with the reason.
+fn label_probs(tokens: &[Value], labels: &[String]) -> Result<Option<Vec<f32>>, String> {
     let text = |t: &Value| {
         t.get("token")
             .and_then(Value::as_str)
@@ -106,7 +111,9 @@ fn label_probs(tokens: &[Value], labels: &[String]) -> Option<Vec<f32>> {
         }
         seen.push_str(&text(t));
     }
-    let at = &tokens[start?];
+    let Some(at) = start.map(|k| &tokens[k]) else {
+        return Ok(None);
+    };
     let mut alts: Vec<(String, f64)> = at
         .get("top_logprobs")
         .and_then(Value::as_array)
@@ -117,7 +124,19 @@ fn label_probs(tokens: &[Value], labels: &[String]) -> Option<Vec<f32>> {
         })
         .unwrap_or_default();
     if alts.is_empty() {
-        alts.push((text(at), at.get("logprob")?.as_f64()?));
+        match at.get("logprob").and_then(Value::as_f64) {
+            Some(lp) => alts.push((text(at), lp)),
+            None => return Ok(None),
+        }
+    }
+    for (tok, lp) in &mut alts {
+        // A log-probability is at most 0; servers round, so a hair above is taken as 0.
+        if !lp.is_finite() || *lp > 1e-3 {
+            return Err(format!(
+                "the server sent an invalid log-probability {lp} for the token `{tok}` (must be a finite value <= 0)"
+            ));
+        }
+        *lp = lp.min(0.0);
     }
     let mut mass = vec![0f64; labels.len()];
     for (tok, lp) in alts {
@@ -133,7 +152,7 @@ fn label_probs(tokens: &[Value], labels: &[String]) -> Option<Vec<f32>> {
         }
     }
     let total: f64 = mass.iter().sum();
-    (total > 0.0).then(|| mass.iter().map(|m| (m / total) as f32).collect())
+    Ok((total > 0.0).then(|| mass.iter().map(|m| (m / total) as f32).collect()))
 }
 
 #[cfg(test)]
@@ -160,7 +179,7 @@ mod tests {
             b["messages"][0]["content"]
                 .as_str()
                 .unwrap()
-                .contains("cat, dog")
+                .contains(r#"["cat","dog"]"#)
         );
         assert_eq!(
             b["messages"][1]["content"][0]["image_url"]["url"],

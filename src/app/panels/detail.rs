@@ -132,6 +132,12 @@ pub fn detail_panel_ui(
                     if let Some(probs) = &p.probs {
                         top_k_ui(ui, s, probs);
                     }
+                    if !p.model_top.is_empty() {
+                        ui.strong("The model's own classes").on_hover_text("Before mapping to the dataset's labels: what the model saw");
+                        for (name, prob) in &p.model_top {
+                            ui.label(format!("{name} {prob:.2}"));
+                        }
+                    }
                 }
                 Some(Entry::Failed(e)) => {
                     ui.colored_label(ui.visuals().error_fg_color, e);
@@ -252,7 +258,7 @@ fn edits_ui(
                     ui.label(format!(
                         "{}. {}{bulk}",
                         k + 1,
-                        super::prompts::describe(&edit.action)
+                        super::prompts::describe(edit.action_on(&smp.id.0))
                     ));
                 }
                 ui.weak("Ctrl+Z undoes the most recent edit of the dataset.");

@@ -1,0 +1,123 @@
+//! Where a dataset's files really are: every sample's file resolved through symlinks, and the
+//! folders holding them. Outputs are checked against these so that nothing labelscope writes or
+//! replaces can be, contain or lie inside the location of a source file, wherever a manifest
+//! row, a `../` path or a symlinked class folder points.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use super::Dataset;
+
+/// The resolved locations of a dataset's sources.
+#[derive(Clone, Debug, Default)]
+pub struct SourceLocations {
+    /// Resolved folders holding a source file (or the dataset root, or the manifest), sorted.
+    dirs: BTreeSet<PathBuf>,
+    /// Resolved source files (samples, the manifest).
+    files: BTreeSet<PathBuf>,
+}
+
+/// `p` made absolute with the longest existing prefix resolved through symlinks (the rest kept
+/// as written), so a path that does not exist yet compares like one that does.
+pub fn resolve_path(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut existing = abs.as_path();
+    let mut rest = Vec::new();
+    while std::fs::symlink_metadata(existing).is_err() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return abs,
+        }
+    }
+    let mut out = std::fs::canonicalize(existing).unwrap_or_else(|_| existing.to_path_buf());
+    for name in rest.into_iter().rev() {
+        out.push(name);
+    }
+    out
+}
+
+/// Calls `f` with each sample's file resolved through symlinks (one `lstat` per file, one
+/// `realpath` per distinct folder and per symlinked file), in sample order.
+pub fn for_each_resolved(samples: &[super::Sample], mut f: impl FnMut(PathBuf)) {
+    let mut parents: HashMap<&Path, PathBuf> = HashMap::new();
+    for s in samples {
+        let is_link = std::fs::symlink_metadata(&s.path).is_ok_and(|m| m.is_symlink());
+        let real = if is_link {
+            resolve_path(&s.path)
+        } else {
+            let parent = s.path.parent().unwrap_or(Path::new("."));
+            let dir = parents
+                .entry(parent)
+                .or_insert_with(|| resolve_path(parent));
+            match s.path.file_name() {
+                Some(name) => dir.join(name),
+                None => dir.clone(),
+            }
+        };
+        f(real);
+    }
+}
+
+/// How many of `samples` resolve outside `root`.
+pub fn count_outside(root: &Path, samples: &[super::Sample]) -> usize {
+    let root = resolve_path(root);
+    let mut n = 0;
+    for_each_resolved(samples, |real| n += usize::from(!real.starts_with(&root)));
+    n
+}
+
+impl SourceLocations {
+    /// Resolves every sample of `ds` (one `lstat` per file, one `realpath` per folder and per
+    /// symlinked file), plus the dataset root and the file the user named.
+    pub fn of(ds: &Dataset) -> Self {
+        let mut out = Self::default();
+        for_each_resolved(&ds.samples, |real| {
+            if let Some(dir) = real.parent() {
+                out.dirs.insert(dir.to_path_buf());
+            }
+            out.files.insert(real);
+        });
+        out.dirs.insert(resolve_path(&ds.root));
+        let source = resolve_path(&ds.source);
+        if source.is_file() {
+            out.files.insert(source);
+        }
+        out
+    }
+
+    /// A source folder that `target` is, lies inside or contains, if any.
+    pub fn conflict(&self, target: &Path) -> Option<Conflict> {
+        let target = resolve_path(target);
+        for d in &self.dirs {
+            if target.starts_with(d) {
+                return Some(Conflict::Inside(d.clone()));
+            }
+            if d.starts_with(&target) {
+                return Some(Conflict::Contains(d.clone()));
+            }
+        }
+        None
+    }
+
+    /// Whether `path` resolves to one of the source files.
+    pub fn is_source_file(&self, path: &Path) -> bool {
+        self.files.contains(&resolve_path(path))
+    }
+
+    /// Number of resolved source folders.
+    pub fn num_dirs(&self) -> usize {
+        self.dirs.len()
+    }
+}
+
+/// How a target collides with the sources.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Conflict {
+    /// The target is, or lies inside, this source folder.
+    Inside(PathBuf),
+    /// The target contains this source folder.
+    Contains(PathBuf),
+}
