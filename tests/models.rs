@@ -105,6 +105,88 @@ fn efficientnet_catdog_map_calls_chelsea_a_cat() {
     assert_eq!(coffee.predicted, labelscope::eval::Predicted::Other);
 }
 
+/// An ImageNet model on a dataset of a few ImageNet classes (no label map: classes matched by
+/// name): whenever the model's most probable class is a dataset label, that label is predicted,
+/// never `other` (which holds the other 990+ classes' summed mass, still in the probabilities).
+#[test]
+fn an_imagenet_subset_is_predicted_by_the_top_class_not_the_summed_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = common::repo().join("sample_data/photos");
+    let labels = [
+        "tabby",
+        "tiger cat",
+        "espresso",
+        "cup",
+        "space shuttle",
+        "missile",
+    ];
+    let mut rows = String::from("path,label\n");
+    for (file, label) in [
+        ("chelsea.png", "tabby"),
+        ("coffee.png", "espresso"),
+        ("rocket.jpg", "space shuttle"),
+        ("astronaut.png", "cup"),
+    ] {
+        std::fs::copy(photos.join(file), dir.path().join(file)).unwrap();
+        rows += &format!("{file},{label}\n");
+    }
+    std::fs::write(dir.path().join("m.csv"), rows).unwrap();
+    std::fs::write(
+        dir.path().join("classes.json"),
+        serde_json::to_string(&labels).unwrap(),
+    )
+    .unwrap();
+    let ds = open_dataset(&dir.path().join("m.csv"), &OpenOptions::default()).unwrap();
+    let model =
+        load_model(&common::repo().join("assets/models/efficientnet_lite0_fp16w.json")).unwrap();
+    let backend = resolve_backend(BackendKind::Tract, &model).unwrap();
+    let report = predict_dataset(
+        &ds,
+        &model,
+        &backend,
+        &opts(2),
+        None,
+        &JobControl::default(),
+        None,
+    )
+    .unwrap();
+    assert!(report.mapping.has_other);
+    let set =
+        PredictionSet::from_report("imagenet", &report, ds.classes.len(), &model.model_labels);
+    let mut agreed = 0;
+    let mut tops = Vec::new();
+    for (i, o) in report.outcomes.iter().enumerate() {
+        let Some(SampleOutcome::Predicted(p)) = o else {
+            panic!("{i} not predicted")
+        };
+        let p_set = set.prediction(i).unwrap();
+        let (top, top_p) = p.top_model[0];
+        let top_name = &model.model_labels[top as usize];
+        tops.push(format!("{}: {top_name} {top_p:.3}", ds.samples[i].id));
+        let sum: f32 = p.probs.iter().sum();
+        assert!((sum - 1.0).abs() < 1e-4, "probabilities sum to {sum}");
+        assert_eq!(&p_set.model_top[0].0, top_name);
+        match ds.class_id(top_name) {
+            Some(c) => {
+                assert_eq!(
+                    p_set.predicted,
+                    labelscope::eval::Predicted::Class(c),
+                    "{i}"
+                );
+                agreed += 1;
+            }
+            None => {
+                assert_eq!(p_set.predicted, labelscope::eval::Predicted::Other, "{i}");
+                assert_eq!(p_set.confidence, Some(top_p));
+            }
+        }
+    }
+    assert!(
+        agreed >= 3,
+        "the cat, the espresso and the rocket are in the label set: {tops:?}"
+    );
+}
+
 fn top1_per_sample(
     kind: BackendKind,
     model_path: &str,

@@ -5,6 +5,7 @@ pub mod backend;
 pub mod cache;
 pub mod load;
 pub mod mapping;
+pub mod pil_resize;
 pub mod predict;
 pub mod preprocess;
 pub mod spec;

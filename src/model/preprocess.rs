@@ -1,10 +1,10 @@
 //! Preprocessing as pure functions: image -> "what the model sees" (resized, cropped, colour
 //! converted pixels) -> normalised tensor in the model's layout.
 
-use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
-use image::{DynamicImage, GrayImage, RgbImage};
+use image::DynamicImage;
 
-use super::spec::{ColorOrder, InputSpec, Interpolation, ResizeMode, TensorLayout};
+use super::pil_resize;
+use super::spec::{ColorOrder, InputSpec, ResizeMode, TensorLayout};
 
 /// The pixels a model sees, before normalisation: `width x height`, interleaved, 1 channel
 /// (L) or 3 channels in RGB order (BGR models are swapped when the tensor is built).
@@ -25,104 +25,175 @@ pub struct PreparedImage {
 pub struct Geometry {
     /// Part of the source image used, in source pixels.
     pub crop: (f64, f64, f64, f64),
-    /// Size the crop is resized to.
+    /// Size the source image takes in the input.
     pub scaled: (u32, u32),
     /// Where the scaled image is placed in the input (letterbox padding).
     pub offset: (u32, u32),
 }
 
+/// torchvision's `Resize(s)` output size for a `w x h` image: the shorter side becomes `s`, the
+/// longer `int(s * long / short)`.
+pub fn shorter_side_size(w: usize, h: usize, s: usize) -> (usize, usize) {
+    let (short, long) = if w <= h { (w, h) } else { (h, w) };
+    let new_long = (s as f64 * long as f64 / short.max(1) as f64) as usize;
+    if w <= h { (s, new_long) } else { (new_long, s) }
+}
+
+/// Where torchvision's `CenterCrop` starts along an axis of `size` for a crop of `crop`:
+/// `int(round((size - crop) / 2))` with Python's rounding, or minus the left/top zero padding
+/// when the crop is larger than the image.
+pub fn center_crop_start(size: usize, crop: usize) -> i64 {
+    if crop > size {
+        -(((crop - size) / 2) as i64)
+    } else {
+        pil_resize::round_half_even((size - crop) as f64 / 2.0)
+    }
+}
+
+/// The canvas a letterbox pads a `w x h` image to (centred, black) so it has the input's aspect
+/// ratio: `(canvas_w, canvas_h, left, top)`. For a square input this is the usual pad to a
+/// square of the longer side.
+pub fn letterbox_canvas(
+    w: usize,
+    h: usize,
+    in_w: usize,
+    in_h: usize,
+) -> (usize, usize, usize, usize) {
+    let (iw, ih) = (in_w.max(1), in_h.max(1));
+    // Compare w/h with iw/ih exactly in integers.
+    let (cw, ch) = if w * ih >= h * iw {
+        (w, (w * ih).div_ceil(iw))
+    } else {
+        ((h * iw).div_ceil(ih), h)
+    };
+    (cw, ch, (cw - w) / 2, (ch - h) / 2)
+}
+
 /// Computes the geometry of `mode` for a `src_w x src_h` image.
 pub fn geometry(src_w: u32, src_h: u32, input: &InputSpec) -> Geometry {
-    let (sw, sh) = (f64::from(src_w.max(1)), f64::from(src_h.max(1)));
-    let (w, h) = (input.width, input.height);
+    let (sw, sh) = (src_w.max(1) as usize, src_h.max(1) as usize);
+    let (w, h) = (input.width as usize, input.height as usize);
     match input.resize {
         ResizeMode::Stretch => Geometry {
-            crop: (0.0, 0.0, sw, sh),
-            scaled: (w, h),
+            crop: (0.0, 0.0, sw as f64, sh as f64),
+            scaled: (w as u32, h as u32),
             offset: (0, 0),
         },
         ResizeMode::ShorterSideCenterCrop => {
-            let shorter_to = f64::from(input.resize_shorter_to.unwrap_or(w.max(h)).max(1));
-            let scale = shorter_to / sw.min(sh);
-            let (cw, ch) = (
-                (f64::from(w) / scale).min(sw),
-                (f64::from(h) / scale).min(sh),
-            );
+            let s = input
+                .resize_shorter_to
+                .unwrap_or(input.width.max(input.height)) as usize;
+            let (nw, nh) = shorter_side_size(sw, sh, s.max(1));
+            let (fx, fy) = (sw as f64 / nw as f64, sh as f64 / nh as f64);
+            let (left, top) = (center_crop_start(nw, w), center_crop_start(nh, h));
             Geometry {
-                crop: ((sw - cw) / 2.0, (sh - ch) / 2.0, cw, ch),
-                scaled: (w, h),
+                crop: (
+                    left as f64 * fx,
+                    top as f64 * fy,
+                    w.min(nw) as f64 * fx,
+                    h.min(nh) as f64 * fy,
+                ),
+                scaled: (w as u32, h as u32),
                 offset: (0, 0),
             }
         }
         ResizeMode::Letterbox => {
-            let scale = (f64::from(w) / sw).min(f64::from(h) / sh);
-            let nw = ((sw * scale).round() as u32).clamp(1, w);
-            let nh = ((sh * scale).round() as u32).clamp(1, h);
+            let (cw, ch, left, top) = letterbox_canvas(sw, sh, w, h);
+            let scale = w as f64 / cw as f64;
             Geometry {
-                crop: (0.0, 0.0, sw, sh),
-                scaled: (nw, nh),
-                offset: ((w - nw) / 2, (h - nh) / 2),
+                crop: (0.0, 0.0, sw as f64, sh as f64),
+                scaled: (
+                    ((sw as f64 * scale).round() as u32).clamp(1, w as u32),
+                    ((sh as f64 * scale).round() as u32).clamp(1, h as u32),
+                ),
+                offset: (
+                    (left as f64 * scale).round() as u32,
+                    (top as f64 * h as f64 / ch as f64).round() as u32,
+                ),
             }
         }
     }
 }
 
-/// Resizes, crops and colour-converts `img` to the model's input size.
-pub fn prepare_pixels(img: &DynamicImage, input: &InputSpec) -> Result<PreparedImage, String> {
-    let geo = geometry(img.width(), img.height(), input);
-    let (x, y, cw, ch) = geo.crop;
-    let alg = match input.interpolation {
-        Interpolation::Bilinear => ResizeAlg::Convolution(FilterType::Bilinear),
-        Interpolation::Bicubic => ResizeAlg::Convolution(FilterType::CatmullRom),
-        Interpolation::Box => ResizeAlg::Convolution(FilterType::Box),
-        Interpolation::Nearest => ResizeAlg::Nearest,
+/// The image as 8-bit `L` or `RGB` pixels, converted the way Pillow's `convert("L")` /
+/// `convert("RGB")` does: alpha dropped (not composited), palette looked up, grey from RGB with
+/// Pillow's weights `(19595 R + 38470 G + 7471 B + 0x8000) >> 16` (ITU-R 601-2).
+pub fn pillow_pixels(img: &DynamicImage, grey: bool) -> pil_resize::Pixels {
+    let (width, height) = (img.width() as usize, img.height() as usize);
+    let (channels, data) = match (img, grey) {
+        (DynamicImage::ImageLuma8(b), true) => (1, b.as_raw().clone()),
+        (_, true) if !img.color().has_color() => (1, img.to_luma8().into_raw()),
+        (_, true) => {
+            let rgb = match img {
+                DynamicImage::ImageRgb8(b) => std::borrow::Cow::Borrowed(b),
+                _ => std::borrow::Cow::Owned(img.to_rgb8()),
+            };
+            let data = rgb
+                .as_raw()
+                .chunks_exact(3)
+                .map(|p| {
+                    ((u32::from(p[0]) * 19595
+                        + u32::from(p[1]) * 38470
+                        + u32::from(p[2]) * 7471
+                        + 0x8000)
+                        >> 16) as u8
+                })
+                .collect();
+            (1, data)
+        }
+        (DynamicImage::ImageRgb8(b), false) => (3, b.as_raw().clone()),
+        (_, false) => (3, img.to_rgb8().into_raw()),
     };
-    let options = ResizeOptions::new().resize_alg(alg).crop(x, y, cw, ch);
-    let mut resizer = Resizer::new();
-    let (channels, scaled) = if input.color == ColorOrder::L {
-        let src = match img {
-            DynamicImage::ImageLuma8(b) => std::borrow::Cow::Borrowed(b),
-            _ => std::borrow::Cow::Owned(img.to_luma8()),
-        };
-        let mut dst = GrayImage::new(geo.scaled.0, geo.scaled.1);
-        resizer
-            .resize(src.as_ref(), &mut dst, &options)
-            .map_err(|e| format!("resize failed: {e}"))?;
-        (1, dst.into_raw())
-    } else {
-        let src = match img {
-            DynamicImage::ImageRgb8(b) => std::borrow::Cow::Borrowed(b),
-            _ => std::borrow::Cow::Owned(img.to_rgb8()),
-        };
-        let mut dst = RgbImage::new(geo.scaled.0, geo.scaled.1);
-        resizer
-            .resize(src.as_ref(), &mut dst, &options)
-            .map_err(|e| format!("resize failed: {e}"))?;
-        (3, dst.into_raw())
-    };
-    let (w, h) = (input.width, input.height);
-    if geo.scaled == (w, h) {
-        return Ok(PreparedImage {
-            width: w,
-            height: h,
-            channels,
-            pixels: scaled,
-        });
-    }
-    // Letterbox: paste the scaled image centred on black.
-    let mut pixels = vec![0u8; w as usize * h as usize * channels];
-    let row_len = geo.scaled.0 as usize * channels;
-    for row in 0..geo.scaled.1 as usize {
-        let dst_start =
-            ((row + geo.offset.1 as usize) * w as usize + geo.offset.0 as usize) * channels;
-        pixels[dst_start..dst_start + row_len]
-            .copy_from_slice(&scaled[row * row_len..(row + 1) * row_len]);
-    }
-    Ok(PreparedImage {
-        width: w,
-        height: h,
+    pil_resize::Pixels {
+        width,
+        height,
         channels,
-        pixels,
+        data,
+    }
+}
+
+/// Resizes, crops and colour-converts `img` to the model's input size, reproducing a named
+/// reference pipeline (see README "Model spec"):
+/// - `stretch`: Pillow `img.resize((w, h), filter)`;
+/// - `shorter_side_center_crop`: torchvision `Resize(s)` then `CenterCrop((h, w))` on a PIL
+///   image (output size `int(s * long / short)`, Python-rounded crop offsets, zero padding when
+///   the crop is larger);
+/// - `letterbox`: pad to the input's aspect ratio (a square for square inputs), centred, black,
+///   then Pillow `resize((w, h), filter)`.
+pub fn prepare_pixels(img: &DynamicImage, input: &InputSpec) -> Result<PreparedImage, String> {
+    if img.width() == 0 || img.height() == 0 {
+        return Err("the image has no pixels".into());
+    }
+    let src = pillow_pixels(img, input.color == ColorOrder::L);
+    let (w, h) = (input.width as usize, input.height as usize);
+    let f = input.interpolation;
+    let out = match input.resize {
+        ResizeMode::Stretch => pil_resize::resize(&src, w, h, f),
+        ResizeMode::ShorterSideCenterCrop => {
+            let s = input
+                .resize_shorter_to
+                .unwrap_or(input.width.max(input.height)) as usize;
+            let (nw, nh) = shorter_side_size(src.width, src.height, s.max(1));
+            let scaled = pil_resize::resize(&src, nw, nh, f);
+            pil_resize::crop(
+                &scaled,
+                center_crop_start(nw, w),
+                center_crop_start(nh, h),
+                w,
+                h,
+            )
+        }
+        ResizeMode::Letterbox => {
+            let (cw, ch, left, top) = letterbox_canvas(src.width, src.height, w, h);
+            let canvas = pil_resize::crop(&src, -(left as i64), -(top as i64), cw, ch);
+            pil_resize::resize(&canvas, w, h, f)
+        }
+    };
+    Ok(PreparedImage {
+        width: input.width,
+        height: input.height,
+        channels: out.channels,
+        pixels: out.data,
     })
 }
 
@@ -175,6 +246,8 @@ pub fn preprocess(img: &DynamicImage, input: &InputSpec) -> Result<Vec<f32>, Str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::spec::Interpolation;
+    use image::{GrayImage, RgbImage};
 
     fn spec(
         w: u32,
@@ -282,6 +355,8 @@ mod tests {
         // With resize_shorter_to larger than the input, the crop is tighter but still centred.
         let mut s2 = s.clone();
         s2.resize_shorter_to = Some(20);
+        // torchvision: 300x100 -> Resize(20) = 60x20, CenterCrop(10) starts at (25, 5), i.e.
+        // source pixels 125..175 x 25..75.
         let g = geometry(300, 100, &s2);
         assert_eq!(g.crop, (125.0, 25.0, 50.0, 50.0));
     }
@@ -320,15 +395,15 @@ mod tests {
         );
         let p = prepare_pixels(&img, &s).unwrap();
         assert_eq!(p.channels, 1);
-        // 40x20 -> 8x4 placed at rows 2..6.
-        for row in 0..8 {
-            let expected = if (2..6).contains(&row) { 255 } else { 0 };
-            assert!(
-                p.pixels[row * 8..row * 8 + 8]
-                    .iter()
-                    .all(|&v| v == expected),
-                "row {row}"
-            );
+        // Padded to 40x40 (10 black rows above and below), then resized to 8x8: the image
+        // covers rows 2..6; the filter blends the edge rows a little with the padding.
+        let row = |r: usize| &p.pixels[r * 8..r * 8 + 8];
+        for r in [0, 7] {
+            assert!(row(r).iter().all(|&v| v == 0), "row {r}: {:?}", row(r));
         }
+        for r in [3, 4] {
+            assert!(row(r).iter().all(|&v| v == 255), "row {r}: {:?}", row(r));
+        }
+        assert!(row(2).iter().all(|&v| v > 64 && v < 255), "{:?}", row(2));
     }
 }

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Reference outputs for labelscope's preprocessing, made with the real libraries from PyPI.
+
+Writes lossless fixtures (PNG, BMP, TIFF: landscape, portrait, odd sizes, tiny, grey, RGBA,
+palette) cut from the bundled photos into tests/fixtures/preprocess/, and for each fixture and
+each pipeline below the pixels the model sees as the Python code a user writes produces them
+(`expected/<fixture>__<pipeline>.png`), plus the bundled EfficientNet-Lite0's probabilities
+from onnxruntime on the "imagenet" pipeline (`reference.json`). `cargo test` compares
+labelscope's `prepare_pixels` and both backends against these files without Python.
+
+Pipelines (the spec fields labelscope reads, and the Python each one equals):
+  imagenet   shorter_side_center_crop 256 -> 224, bilinear, RGB:
+             torchvision Resize(256) + CenterCrop(224) on a PIL image, written out below
+             (torchvision's size rounding int(256 * long / short) and its Python-rounded crop).
+  stretch    stretch 64x48, bicubic, RGB: img.convert("RGB").resize((64, 48), Image.BICUBIC)
+  letterbox  letterbox 96x96, bilinear, RGB: pad to a square of the longer side (centred,
+             black), then resize((96, 96), Image.BILINEAR)
+  grey_box   stretch 28x28, box, L: img.convert("L").resize((28, 28), Image.BOX)
+  nearest    stretch 40x30, nearest, RGB: resize((40, 30), Image.NEAREST)
+
+Usage: python3 scripts/make_preprocess_reference.py   (installs Pillow, numpy and onnxruntime
+into ~/.cache/labelscope/venv on first run)
+"""
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO, "benches"))
+import pyvenv  # noqa: E402
+
+pyvenv.ensure("~/.cache/labelscope/venv", ["numpy", "onnxruntime", "PIL"],
+              ["onnxruntime==1.32.0", "pillow==13.0.0", "numpy"])
+
+import numpy as np  # noqa: E402
+import onnxruntime as ort  # noqa: E402
+import PIL  # noqa: E402
+from PIL import Image  # noqa: E402
+
+OUT = os.path.join(REPO, "tests", "fixtures", "preprocess")
+PHOTOS = os.path.join(REPO, "sample_data", "photos")
+MODEL = os.path.join(REPO, "assets", "models", "efficientnet_lite0_fp16w.onnx")
+
+
+def torchvision_resize(img, size, resample):
+    """torchvision.transforms.functional.resize(img, size) for a PIL image and an int size."""
+    w, h = img.size
+    short, long = (w, h) if w <= h else (h, w)
+    new_short, new_long = size, int(size * long / short)
+    new_w, new_h = (new_short, new_long) if w <= h else (new_long, new_short)
+    if (new_w, new_h) == (w, h):
+        return img
+    return img.resize((new_w, new_h), resample)
+
+
+def torchvision_center_crop(img, crop_h, crop_w):
+    """torchvision.transforms.functional.center_crop for a PIL image."""
+    w, h = img.size
+    if crop_w > w or crop_h > h:
+        pad = ((crop_w - w) // 2 if crop_w > w else 0, (crop_h - h) // 2 if crop_h > h else 0)
+        canvas = Image.new(img.mode, (max(w, crop_w), max(h, crop_h)))
+        canvas.paste(img, pad)
+        img = canvas
+        w, h = img.size
+        if (crop_w, crop_h) == (w, h):
+            return img
+    top = int(round((h - crop_h) / 2.0))
+    left = int(round((w - crop_w) / 2.0))
+    return img.crop((left, top, left + crop_w, top + crop_h))
+
+
+def letterbox(img, size, resample):
+    w, h = img.size
+    side = max(w, h)
+    canvas = Image.new(img.mode, (side, side))
+    canvas.paste(img, ((side - w) // 2, (side - h) // 2))
+    return canvas.resize((size, size), resample)
+
+
+PIPELINES = {
+    "imagenet": lambda im: torchvision_center_crop(
+        torchvision_resize(im.convert("RGB"), 256, Image.BILINEAR), 224, 224),
+    "stretch": lambda im: im.convert("RGB").resize((64, 48), Image.BICUBIC),
+    "letterbox": lambda im: letterbox(im.convert("RGB"), 96, Image.BILINEAR),
+    "grey_box": lambda im: im.convert("L").resize((28, 28), Image.BOX),
+    "nearest": lambda im: im.convert("RGB").resize((40, 30), Image.NEAREST),
+}
+
+
+def fixtures():
+    """(file name, PIL image) pairs cut from the bundled photos."""
+    chelsea = Image.open(os.path.join(PHOTOS, "chelsea.png")).convert("RGB")
+    coffee = Image.open(os.path.join(PHOTOS, "coffee.png")).convert("RGB")
+    astronaut = Image.open(os.path.join(PHOTOS, "astronaut.png")).convert("RGB")
+    out = [
+        ("landscape.png", chelsea.resize((301, 227), Image.LANCZOS)),
+        ("portrait.png", astronaut.crop((100, 0, 300, 380)).resize((157, 263), Image.LANCZOS)),
+        ("odd.bmp", coffee.resize((333, 211), Image.LANCZOS)),
+        ("tiny.png", chelsea.resize((13, 9), Image.LANCZOS)),
+        ("wide.tiff", coffee.crop((0, 150, 600, 250)).resize((420, 70), Image.LANCZOS)),
+        ("grey.png", astronaut.resize((120, 120), Image.LANCZOS).convert("L")),
+    ]
+    rgba = chelsea.resize((150, 113), Image.LANCZOS).convert("RGBA")
+    alpha = Image.linear_gradient("L").resize(rgba.size)
+    rgba.putalpha(alpha)
+    out.append(("rgba.png", rgba))
+    out.append(("palette.png", coffee.resize((160, 107), Image.LANCZOS).quantize(64)))
+    return out
+
+
+def main():
+    os.makedirs(os.path.join(OUT, "expected"), exist_ok=True)
+    session = ort.InferenceSession(MODEL, providers=["CPUExecutionProvider"])
+    ref = {"pillow": PIL.__version__, "numpy": np.__version__,
+           "onnxruntime": ort.__version__, "fixtures": {}}
+    for name, img in fixtures():
+        path = os.path.join(OUT, name)
+        img.save(path)
+        img = Image.open(path)  # as a user's pipeline would: from the file
+        entry = {"size": list(img.size), "mode": img.mode}
+        for pipe, fn in PIPELINES.items():
+            seen = fn(img)
+            seen.save(os.path.join(OUT, "expected", f"{name}__{pipe}.png"))
+        x = (np.asarray(PIPELINES["imagenet"](img), dtype=np.float32) - 127.0) / 128.0
+        x = x.transpose(2, 0, 1)[None]
+        logits = session.run(None, {"input": x})[0][0].astype(np.float64)
+        p = np.exp(logits - logits.max())
+        p /= p.sum()
+        top = np.argsort(-p)[:5]
+        entry["top5"] = [[int(k), float(p[k])] for k in top]
+        ref["fixtures"][name] = entry
+        print(name, img.size, img.mode, entry["top5"][0])
+    with open(os.path.join(OUT, "reference.json"), "w") as f:
+        json.dump(ref, f, indent=1)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,338 @@
+//! Resampling that gives Pillow's `Image.resize` results bit for bit on 8-bit images (`L` and
+//! `RGB`): the same filters and supports, the same coefficient rounding to 22-bit fixed point,
+//! the same two passes in Pillow 13's order (horizontal over only the rows the vertical pass
+//! reads, then vertical; vertical first when the height shrinks much more than the width) with
+//! 8-bit clipping between them, and Pillow's affine nearest-neighbour for `nearest`.
+//!
+//! Written here rather than taken from a crate because no resizing crate promises Pillow's exact
+//! integer arithmetic (fast_image_resize, used for thumbnails, picks its fixed-point precision
+//! per filter and differs by a grey level here and there), and a model must see exactly what its
+//! training pipeline fed it.
+
+use super::spec::Interpolation;
+
+/// Bits of fixed-point precision of the coefficients (Pillow: 32 - 8 - 2).
+const PRECISION_BITS: u32 = 32 - 8 - 2;
+
+/// A filter: its kernel and support (radius at scale 1).
+#[derive(Clone, Copy)]
+struct Filter {
+    kernel: fn(f64) -> f64,
+    support: f64,
+}
+
+fn box_kernel(x: f64) -> f64 {
+    if x > -0.5 && x <= 0.5 { 1.0 } else { 0.0 }
+}
+
+fn bilinear_kernel(x: f64) -> f64 {
+    let x = x.abs();
+    if x < 1.0 { 1.0 - x } else { 0.0 }
+}
+
+fn bicubic_kernel(x: f64) -> f64 {
+    const A: f64 = -0.5;
+    let x = x.abs();
+    if x < 1.0 {
+        ((A + 2.0) * x - (A + 3.0)) * x * x + 1.0
+    } else if x < 2.0 {
+        (((x - 5.0) * x + 8.0) * x - 4.0) * A
+    } else {
+        0.0
+    }
+}
+
+/// Per output position: the first source index, the number of taps and the fixed-point
+/// coefficients (`ksize` per position).
+struct Coeffs {
+    bounds: Vec<(usize, usize)>,
+    ksize: usize,
+    k: Vec<i32>,
+}
+
+/// Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc` for the source span `in0..in1`
+/// (single-precision box coordinates, as Pillow stores them) of an axis of `in_size` pixels.
+fn coeffs(in_size: usize, in0: f32, in1: f32, out_size: usize, filter: Filter) -> Coeffs {
+    let scale = f64::from(in1 - in0) / out_size as f64;
+    let filterscale = scale.max(1.0);
+    let support = filter.support * filterscale;
+    let ksize = support.ceil() as usize * 2 + 1;
+    let mut bounds = Vec::with_capacity(out_size);
+    let mut k = vec![0i32; out_size * ksize];
+    let mut w = vec![0f64; ksize];
+    for xx in 0..out_size {
+        let center = f64::from(in0) + (xx as f64 + 0.5) * scale;
+        let ss = 1.0 / filterscale;
+        // C's (int) truncates toward zero; negatives are clamped to 0 right after.
+        let xmin = ((center - support + 0.5) as i64).max(0) as usize;
+        let xmax = ((center + support + 0.5) as i64).min(in_size as i64) as usize;
+        let n = xmax.saturating_sub(xmin).min(ksize);
+        let mut ww = 0.0;
+        for (x, wx) in w.iter_mut().enumerate().take(n) {
+            *wx = (filter.kernel)((x as f64 + xmin as f64 - center + 0.5) * ss);
+            ww += *wx;
+        }
+        let row = &mut k[xx * ksize..(xx + 1) * ksize];
+        for (x, kx) in row.iter_mut().enumerate().take(n) {
+            let v = if ww != 0.0 { w[x] / ww } else { w[x] };
+            let scaled = v * f64::from(1u32 << PRECISION_BITS);
+            *kx = if v < 0.0 {
+                (scaled - 0.5) as i32
+            } else {
+                (scaled + 0.5) as i32
+            };
+        }
+        bounds.push((xmin, n));
+    }
+    Coeffs { bounds, ksize, k }
+}
+
+/// Pillow's `clip8`: the accumulated sum shifted back to 8 bits and clamped.
+fn clip8(ss: i64) -> u8 {
+    (ss >> PRECISION_BITS).clamp(0, 255) as u8
+}
+
+/// An interleaved 8-bit image.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pixels {
+    /// Width.
+    pub width: usize,
+    /// Height.
+    pub height: usize,
+    /// Channels (1 or 3).
+    pub channels: usize,
+    /// `height * width * channels` values.
+    pub data: Vec<u8>,
+}
+
+/// `Image.resize((out_w, out_h), resample)` of `src` (no box, no reducing gap), as Pillow does
+/// it for modes `L` and `RGB`.
+pub fn resize(src: &Pixels, out_w: usize, out_h: usize, interpolation: Interpolation) -> Pixels {
+    let (w, h, c) = (src.width, src.height, src.channels);
+    if (out_w, out_h) == (w, h) || w == 0 || h == 0 || out_w == 0 || out_h == 0 {
+        return if (out_w, out_h) == (w, h) {
+            src.clone()
+        } else {
+            Pixels {
+                width: out_w,
+                height: out_h,
+                channels: c,
+                data: vec![0; out_w * out_h * c],
+            }
+        };
+    }
+    let filter = match interpolation {
+        Interpolation::Nearest => return nearest(src, out_w, out_h),
+        Interpolation::Box => Filter {
+            kernel: box_kernel,
+            support: 0.5,
+        },
+        Interpolation::Bilinear => Filter {
+            kernel: bilinear_kernel,
+            support: 1.0,
+        },
+        Interpolation::Bicubic => Filter {
+            kernel: bicubic_kernel,
+            support: 2.0,
+        },
+    };
+    let need_horizontal = out_w != w;
+    let need_vertical = out_h != h;
+    // Pillow 13 runs the vertical pass first when the height shrinks by more than twice what
+    // the width does (earlier Pillows always went horizontal first; see README).
+    let (dh, dw) = (h as i64 - out_h as i64, w as i64 - out_w as i64);
+    let horizontal_first = !(dh > 0 && dh > dw * 2);
+    let vert = coeffs(h, 0.0, h as f32, out_h, filter);
+    let horiz = coeffs(w, 0.0, w as f32, out_w, filter);
+    if horizontal_first {
+        // The horizontal pass covers only the rows the vertical pass reads.
+        let first = vert.bounds.first().map_or(0, |b| b.0);
+        let last = vert.bounds.last().map_or(h, |b| b.0 + b.1);
+        let tmp = if need_horizontal {
+            horizontal(src, first..last, &horiz)
+        } else {
+            src.clone()
+        };
+        if need_vertical {
+            let row0 = if need_horizontal { first } else { 0 };
+            vertical(&tmp, row0, &vert)
+        } else {
+            tmp
+        }
+    } else {
+        let tmp = if need_vertical {
+            vertical(src, 0, &vert)
+        } else {
+            src.clone()
+        };
+        if need_horizontal {
+            horizontal(&tmp, 0..tmp.height, &horiz)
+        } else {
+            tmp
+        }
+    }
+}
+
+/// The horizontal pass over `rows` of `src`.
+fn horizontal(src: &Pixels, rows: std::ops::Range<usize>, co: &Coeffs) -> Pixels {
+    let (w, c) = (src.width, src.channels);
+    let out_w = co.bounds.len();
+    let n_rows = rows.len();
+    let mut out = vec![0u8; out_w * n_rows * c];
+    for (y, sy) in rows.enumerate() {
+        let src_row = &src.data[sy * w * c..(sy + 1) * w * c];
+        let dst_row = &mut out[y * out_w * c..(y + 1) * out_w * c];
+        for (xx, &(xmin, n)) in co.bounds.iter().enumerate() {
+            let k = &co.k[xx * co.ksize..xx * co.ksize + n];
+            for ch in 0..c {
+                let mut ss: i64 = 1 << (PRECISION_BITS - 1);
+                for (x, &kx) in k.iter().enumerate() {
+                    ss += i64::from(src_row[(x + xmin) * c + ch]) * i64::from(kx);
+                }
+                dst_row[xx * c + ch] = clip8(ss);
+            }
+        }
+    }
+    Pixels {
+        width: out_w,
+        height: n_rows,
+        channels: c,
+        data: out,
+    }
+}
+
+/// The vertical pass over `src`, whose first row is source row `row0`.
+fn vertical(src: &Pixels, row0: usize, co: &Coeffs) -> Pixels {
+    let (tw, c) = (src.width, src.channels);
+    let out_h = co.bounds.len();
+    let mut out = vec![0u8; tw * out_h * c];
+    for (yy, &(ymin, n)) in co.bounds.iter().enumerate() {
+        let k = &co.k[yy * co.ksize..yy * co.ksize + n];
+        let ymin = ymin - row0;
+        for x in 0..tw * c {
+            let mut ss: i64 = 1 << (PRECISION_BITS - 1);
+            for (y, &ky) in k.iter().enumerate() {
+                ss += i64::from(src.data[(y + ymin) * tw * c + x]) * i64::from(ky);
+            }
+            out[yy * tw * c + x] = clip8(ss);
+        }
+    }
+    Pixels {
+        width: tw,
+        height: out_h,
+        channels: c,
+        data: out,
+    }
+}
+
+/// Pillow's nearest-neighbour resize (`ImagingScaleAffine`): the source pixel under each output
+/// pixel's centre, positions accumulated step by step in double precision as Pillow does.
+fn nearest(src: &Pixels, out_w: usize, out_h: usize) -> Pixels {
+    let (w, h, c) = (src.width, src.height, src.channels);
+    let (a0, a4) = (w as f64 / out_w as f64, h as f64 / out_h as f64);
+    let mut xs = Vec::with_capacity(out_w);
+    let mut xo = a0 * 0.5;
+    for _ in 0..out_w {
+        xs.push((xo as usize).min(w - 1));
+        xo += a0;
+    }
+    let mut data = Vec::with_capacity(out_w * out_h * c);
+    let mut yo = a4 * 0.5;
+    for _ in 0..out_h {
+        let sy = (yo as usize).min(h - 1);
+        yo += a4;
+        let row = &src.data[sy * w * c..(sy + 1) * w * c];
+        for &x in &xs {
+            data.extend_from_slice(&row[x * c..(x + 1) * c]);
+        }
+    }
+    Pixels {
+        width: out_w,
+        height: out_h,
+        channels: c,
+        data,
+    }
+}
+
+/// Python's `round` (half to even), as torchvision's centre crop uses it.
+pub fn round_half_even(v: f64) -> i64 {
+    let r = v.round();
+    if (v - v.trunc()).abs() == 0.5 && r % 2.0 != 0.0 {
+        (r - v.signum()) as i64
+    } else {
+        r as i64
+    }
+}
+
+/// `src` cropped to `width x height` at (`left`, `top`), which may lie partly outside: those
+/// pixels are 0 (torchvision pads a crop larger than the image with zeros).
+pub fn crop(src: &Pixels, left: i64, top: i64, width: usize, height: usize) -> Pixels {
+    let c = src.channels;
+    let mut data = vec![0u8; width * height * c];
+    for y in 0..height {
+        let sy = top + y as i64;
+        if sy < 0 || sy >= src.height as i64 {
+            continue;
+        }
+        for x in 0..width {
+            let sx = left + x as i64;
+            if sx < 0 || sx >= src.width as i64 {
+                continue;
+            }
+            let s = (sy as usize * src.width + sx as usize) * c;
+            let d = (y * width + x) * c;
+            data[d..d + c].copy_from_slice(&src.data[s..s + c]);
+        }
+    }
+    Pixels {
+        width,
+        height,
+        channels: c,
+        data,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_rounding_is_half_to_even() {
+        assert_eq!(
+            [0.5, 1.5, 2.5, 58.5, -0.5, 2.4, 2.6].map(round_half_even),
+            [0, 2, 2, 58, 0, 2, 3]
+        );
+    }
+
+    #[test]
+    fn a_flat_image_stays_flat_under_every_filter() {
+        let src = Pixels {
+            width: 7,
+            height: 5,
+            channels: 3,
+            data: [10u8, 200, 33].repeat(35),
+        };
+        for f in [
+            Interpolation::Bilinear,
+            Interpolation::Bicubic,
+            Interpolation::Box,
+            Interpolation::Nearest,
+        ] {
+            for (w, h) in [(3, 2), (16, 11), (7, 9)] {
+                let out = resize(&src, w, h, f);
+                assert_eq!(out.data, [10u8, 200, 33].repeat(w * h), "{f:?} {w}x{h}");
+            }
+        }
+    }
+
+    #[test]
+    fn crop_pads_outside_with_zeros() {
+        let src = Pixels {
+            width: 2,
+            height: 2,
+            channels: 1,
+            data: vec![1, 2, 3, 4],
+        };
+        assert_eq!(crop(&src, -1, 0, 3, 2).data, vec![0, 1, 2, 0, 3, 4]);
+    }
+}
