@@ -35,7 +35,7 @@ MODEL = os.path.join(REPO, "assets", "models", "efficientnet_lite0_fp16w.onnx")
 
 def ensure_packages():
     """Re-runs this script inside a venv that has onnxruntime, Pillow and numpy."""
-    pyvenv.ensure(VENV, ["numpy", "onnxruntime", "PIL"], ["onnxruntime==1.32.0", "pillow", "numpy"])
+    pyvenv.ensure(VENV, ["numpy", "onnxruntime", "PIL"], ["onnxruntime==1.32.0", "pillow==13.0.0", "numpy"])
 
 
 def default_labelscope():
@@ -48,13 +48,19 @@ def default_labelscope():
 
 
 def preprocess(path):
+    """Pillow + torchvision Resize(256) + CenterCrop(224) (its size rounding and crop offsets),
+    (x - 127) / 128, NCHW: what labelscope's `shorter_side_center_crop` reproduces."""
     import numpy as np
     from PIL import Image
     im = Image.open(path).convert("RGB")
     w, h = im.size
-    s = 256.0 / min(w, h)
-    im = im.resize((round(w * s), round(h * s)), Image.BILINEAR)
-    left, top = (im.width - 224) // 2, (im.height - 224) // 2
+    short, long = (w, h) if w <= h else (h, w)
+    new_long = int(256 * long / short)
+    size = (256, new_long) if w <= h else (new_long, 256)
+    if size != im.size:
+        im = im.resize(size, Image.BILINEAR)
+    top = int(round((im.height - 224) / 2.0))
+    left = int(round((im.width - 224) / 2.0))
     im = im.crop((left, top, left + 224, top + 224))
     x = (np.asarray(im, dtype=np.float32) - 127.0) / 128.0
     return np.ascontiguousarray(x.transpose(2, 0, 1)[None])

@@ -85,11 +85,15 @@ pub fn image_files(root: &Path, dir: &Path, report: &mut ScanReport) -> Vec<Path
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
-            e.depth() == 0
-                || (!e.file_name().to_string_lossy().starts_with('.')
-                    && !(e.path_is_symlink()
-                        && e.file_type().is_dir()
-                        && loops_to_root(root, e.path(), &mut loops)))
+            if e.depth() == 0 {
+                return true;
+            }
+            if e.file_name().to_string_lossy().starts_with('.') {
+                return false;
+            }
+            !(e.path_is_symlink()
+                && e.file_type().is_dir()
+                && loops_to_root(root, e.path(), &mut loops))
         });
     for entry in walker {
         match entry {

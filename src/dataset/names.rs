@@ -51,6 +51,30 @@ pub fn safe_file_names(labels: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// `path` as text that still names the file: valid UTF-8 as is, and each byte of a non-UTF-8
+/// name as `\xNN` (as Python's `backslashreplace` writes it), never U+FFFD.
+pub fn path_text(path: &std::path::Path) -> String {
+    if let Some(s) = path.to_str() {
+        return s.to_string();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02x}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        path.display().to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,29 +103,5 @@ mod tests {
     fn collisions_are_resolved() {
         let names = safe_file_names(&["a/b".into(), "a_b".into(), "A_B".into()]);
         assert_eq!(names, vec!["a_b", "a_b_2", "A_B_3"]);
-    }
-}
-
-/// `path` as text that still names the file: valid UTF-8 as is, and each byte of a non-UTF-8
-/// name as `\xNN` (as Python's `backslashreplace` writes it), never U+FFFD.
-pub fn path_text(path: &std::path::Path) -> String {
-    if let Some(s) = path.to_str() {
-        return s.to_string();
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        let mut out = String::new();
-        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
-            out.push_str(chunk.valid());
-            for b in chunk.invalid() {
-                out.push_str(&format!("\\x{b:02x}"));
-            }
-        }
-        out
-    }
-    #[cfg(not(unix))]
-    {
-        path.display().to_string()
     }
 }
