@@ -17,6 +17,8 @@ Pipelines (the spec fields labelscope reads, and the Python each one equals):
              black), then resize((96, 96), Image.BILINEAR)
   grey_box   stretch 28x28, box, L: img.convert("L").resize((28, 28), Image.BOX)
   nearest    stretch 40x30, nearest, RGB: resize((40, 30), Image.NEAREST)
+  imagenet_exif  "imagenet" with "exif_orientation": "apply": ImageOps.exif_transpose(img) first
+             (every other pipeline ignores the tag, as Image.open does)
 
 Usage: python3 scripts/make_preprocess_reference.py   (installs Pillow, numpy and onnxruntime
 into ~/.cache/labelscope/venv on first run)
@@ -36,7 +38,7 @@ pyvenv.ensure("~/.cache/labelscope/venv", ["numpy", "onnxruntime", "PIL"],
 import numpy as np  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 import PIL  # noqa: E402
-from PIL import Image  # noqa: E402
+from PIL import Image, ImageOps  # noqa: E402
 
 OUT = os.path.join(REPO, "tests", "fixtures", "preprocess")
 PHOTOS = os.path.join(REPO, "sample_data", "photos")
@@ -86,6 +88,7 @@ PIPELINES = {
     "grey_box": lambda im: im.convert("L").resize((28, 28), Image.BOX),
     "nearest": lambda im: im.convert("RGB").resize((40, 30), Image.NEAREST),
 }
+PIPELINES["imagenet_exif"] = lambda im: PIPELINES["imagenet"](ImageOps.exif_transpose(im))
 
 
 def fixtures():
@@ -109,14 +112,23 @@ def fixtures():
     return out
 
 
+def exif_fixture():
+    """A landscape PNG whose EXIF orientation tag (6) says: rotate 90 degrees clockwise."""
+    img = Image.open(os.path.join(PHOTOS, "rocket.jpg")).convert("RGB")
+    img = img.resize((180, 120), Image.LANCZOS)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    return "exif6.png", img, {"exif": exif}
+
+
 def main():
     os.makedirs(os.path.join(OUT, "expected"), exist_ok=True)
     session = ort.InferenceSession(MODEL, providers=["CPUExecutionProvider"])
     ref = {"pillow": PIL.__version__, "numpy": np.__version__,
            "onnxruntime": ort.__version__, "fixtures": {}}
-    for name, img in fixtures():
+    for name, img, kwargs in [(n, i, {}) for n, i in fixtures()] + [exif_fixture()]:
         path = os.path.join(OUT, name)
-        img.save(path)
+        img.save(path, **kwargs)
         img = Image.open(path)  # as a user's pipeline would: from the file
         entry = {"size": list(img.size), "mode": img.mode}
         for pipe, fn in PIPELINES.items():

@@ -10,9 +10,9 @@ mod common;
 
 use std::path::PathBuf;
 
-use labelscope::dataset::image_io::decode_image;
+use labelscope::dataset::image_io::{decode_for_model, decode_image};
 use labelscope::model::preprocess::{prepare_pixels, preprocess};
-use labelscope::model::spec::InputSpec;
+use labelscope::model::spec::{ExifOrientation, InputSpec};
 use labelscope::model::{BackendKind, load_model, resolve_backend};
 
 fn dir() -> PathBuf {
@@ -32,8 +32,11 @@ fn pipelines() -> Vec<(&'static str, InputSpec)> {
     };
     let mut imagenet = base("shorter_side_center_crop", 224, 224, "bilinear", "RGB");
     imagenet["resize_shorter_to"] = 256.into();
+    let mut imagenet_exif = imagenet.clone();
+    imagenet_exif["exif_orientation"] = "apply".into();
     vec![
         ("imagenet", spec(imagenet)),
+        ("imagenet_exif", spec(imagenet_exif)),
         ("stretch", spec(base("stretch", 64, 48, "bicubic", "RGB"))),
         (
             "letterbox",
@@ -50,8 +53,10 @@ fn the_model_sees_exactly_what_the_python_pipeline_gives_it() {
     let mut checked = 0;
     let mut mismatches = Vec::new();
     for name in reference["fixtures"].as_object().unwrap().keys() {
-        let img = decode_image(&dir().join(name)).unwrap();
         for (pipe, spec) in pipelines() {
+            let apply = spec.exif_orientation == ExifOrientation::Apply;
+            let (img, exif) = decode_for_model(&dir().join(name), apply).unwrap();
+            assert_eq!(exif.is_some_and(|o| o != 1), name == "exif6.png", "{name}");
             let got = prepare_pixels(&img, &spec).unwrap();
             let want = image::open(dir().join(format!("expected/{name}__{pipe}.png"))).unwrap();
             let want = if got.channels == 1 {
@@ -77,7 +82,7 @@ fn the_model_sees_exactly_what_the_python_pipeline_gives_it() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 8 * 5);
+    assert_eq!(checked, 9 * 6);
     assert!(
         mismatches.is_empty(),
         "not bit-exact:\n{}",

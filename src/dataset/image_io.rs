@@ -28,6 +28,54 @@ pub fn decode_image(path: &Path) -> Result<DynamicImage, DecodeError> {
 pub fn decode_image_with_color(
     path: &Path,
 ) -> Result<(DynamicImage, image::ExtendedColorType), DecodeError> {
+    decode_full(path).map(|d| (d.image, d.color))
+}
+
+/// A decoded image with what its file says about it.
+#[derive(Debug)]
+pub struct Decoded {
+    /// The pixels as stored (no orientation applied).
+    pub image: DynamicImage,
+    /// The file's own colour type.
+    pub color: image::ExtendedColorType,
+    /// The EXIF orientation tag (1-8), when the file has one.
+    pub exif_orientation: Option<u8>,
+}
+
+/// The EXIF orientation tag value (1-8) of `o`.
+pub fn exif_code(o: image::metadata::Orientation) -> u8 {
+    use image::metadata::Orientation as O;
+    match o {
+        O::NoTransforms => 1,
+        O::FlipHorizontal => 2,
+        O::Rotate180 => 3,
+        O::FlipVertical => 4,
+        O::Rotate90FlipH => 5,
+        O::Rotate90 => 6,
+        O::Rotate270FlipH => 7,
+        O::Rotate270 => 8,
+    }
+}
+
+/// Decodes `path` for a model: with `apply_orientation`, rotated/flipped as its EXIF
+/// orientation says (Pillow's `ImageOps.exif_transpose`); returns the tag either way.
+pub fn decode_for_model(
+    path: &Path,
+    apply_orientation: bool,
+) -> Result<(DynamicImage, Option<u8>), DecodeError> {
+    let mut d = decode_full(path)?;
+    if apply_orientation
+        && let Some(o) = d
+            .exif_orientation
+            .and_then(image::metadata::Orientation::from_exif)
+    {
+        d.image.apply_orientation(o);
+    }
+    Ok((d.image, d.exif_orientation))
+}
+
+/// Decodes `path` with its colour type and EXIF orientation tag.
+pub fn decode_full(path: &Path) -> Result<Decoded, DecodeError> {
     let err = |reason: String| DecodeError {
         reason,
         path: path.to_path_buf(),
@@ -46,7 +94,7 @@ pub fn decode_image_with_color(
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(MAX_PIXELS * 4 + (64 << 20));
     reader.limits(limits);
-    let decoder = reader
+    let mut decoder = reader
         .into_decoder()
         .map_err(|e| err(format!("cannot decode header ({e})")))?;
     let (w, h) = image::ImageDecoder::dimensions(&decoder);
@@ -56,9 +104,19 @@ pub fn decode_image_with_color(
         )));
     }
     let color = image::ImageDecoder::original_color_type(&decoder);
-    let img =
+    // An unreadable EXIF block is no reason to refuse the pixels.
+    let exif_orientation = image::ImageDecoder::exif_metadata(&mut decoder)
+        .ok()
+        .flatten()
+        .and_then(|chunk| image::metadata::Orientation::from_exif_chunk(&chunk))
+        .map(exif_code);
+    let image =
         DynamicImage::from_decoder(decoder).map_err(|e| err(format!("cannot decode ({e})")))?;
-    Ok((img, color))
+    Ok(Decoded {
+        image,
+        color,
+        exif_orientation,
+    })
 }
 
 /// What `meta` is when it is not a regular file (`"a FIFO"`, `"a character device"`, ...);

@@ -14,7 +14,7 @@ use super::mapping::{LabelMapping, softmax};
 use super::preprocess::{append_tensor, prepare_pixels};
 use super::spec::OutputKind;
 use crate::dataset::Dataset;
-use crate::dataset::image_io::decode_image;
+use crate::dataset::image_io::decode_for_model;
 use crate::jobs::JobControl;
 
 /// How many raw model classes are kept per sample (for the detail view).
@@ -178,7 +178,9 @@ pub fn predict_dataset(
     let work = |instance: &mut dyn super::backend::Backend, i: usize| {
         let sample = &dataset.samples[i];
         let mut tensor = Vec::new();
-        let outcome = decode_image(&sample.path)
+        let apply = model.spec.input.exif_orientation == super::spec::ExifOrientation::Apply;
+        let outcome = decode_for_model(&sample.path, apply)
+            .map(|(img, _)| img)
             .map_err(|e| e.to_string())
             .and_then(|img| {
                 prepare_pixels(&img, &model.spec.input)

@@ -267,6 +267,7 @@ mod tests {
             interpolation: Interpolation::Bilinear,
             mean: vec![0.0],
             std: vec![1.0],
+            exif_orientation: Default::default(),
         }
     }
 

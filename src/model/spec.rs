@@ -104,6 +104,27 @@ pub struct InputSpec {
     pub mean: Vec<f32>,
     /// Per-channel divisor applied after the mean.
     pub std: Vec<f32>,
+    /// Whether the EXIF orientation tag is applied first (default: ignored, as Pillow's
+    /// `Image.open` ignores it).
+    #[serde(default, skip_serializing_if = "ExifOrientation::is_default")]
+    pub exif_orientation: ExifOrientation,
+}
+
+/// What preprocessing does with an image's EXIF orientation tag.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExifOrientation {
+    /// Ignore it: the pixels as stored (Pillow's `Image.open`).
+    #[default]
+    Ignore,
+    /// Rotate/flip as the tag says first (Pillow's `ImageOps.exif_transpose`).
+    Apply,
+}
+
+impl ExifOrientation {
+    fn is_default(&self) -> bool {
+        *self == Self::Ignore
+    }
 }
 
 impl InputSpec {
@@ -126,6 +147,7 @@ impl InputSpec {
             interpolation: Interpolation::Bilinear,
             mean,
             std,
+            exif_orientation: ExifOrientation::Ignore,
         }
     }
 

@@ -156,6 +156,7 @@ pub fn text_model(dir: &Path, size: u32) -> Result<LoadedModel, String> {
                 interpolation: Interpolation::Bilinear,
                 mean: vec![127.5],
                 std: vec![127.5],
+                exif_orientation: Default::default(),
             },
             output: OutputSpec {
                 name: None,

@@ -42,11 +42,25 @@ impl DetailCache {
             let spawned = std::thread::Builder::new()
                 .name("detail-loader".into())
                 .spawn(move || {
-                    let result = crate::dataset::image_io::decode_image(&path)
+                    let apply = input.as_ref().is_some_and(|i| {
+                        i.exif_orientation == crate::model::spec::ExifOrientation::Apply
+                    });
+                    let result = crate::dataset::image_io::decode_for_model(&path, apply)
                         .map_err(|e| e.to_string())
-                        .map(|img| {
+                        .map(|(img, exif)| {
+                            let exif = match exif {
+                                Some(o) if o != 1 => format!(
+                                    ", EXIF orientation {o} {}",
+                                    if apply {
+                                        "(applied: the spec says exif_orientation apply)"
+                                    } else {
+                                        "(not applied, as Pillow's Image.open)"
+                                    }
+                                ),
+                                _ => String::new(),
+                            };
                             let info = format!(
-                                "{}x{} pixels, {:?}",
+                                "{}x{} pixels, {:?}{exif}",
                                 img.width(),
                                 img.height(),
                                 img.color()
