@@ -205,7 +205,9 @@ pub fn detail_panel_ui(
 fn top_k_ui(ui: &mut egui::Ui, s: &Session, probs: &[f32]) {
     let mut order: Vec<usize> = (0..probs.len()).collect();
     order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
-    ui.strong("Top classes");
+    ui.strong("Dataset labels").on_hover_text(
+        "Probabilities mapped onto the dataset's labels; `other` sums every model class that maps to no label",
+    );
     for &k in order.iter().take(5) {
         let name = s
             .dataset
