@@ -6,6 +6,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::Dataset;
 
 /// The resolved locations of a dataset's sources.
@@ -39,34 +41,59 @@ pub fn resolve_path(p: &Path) -> PathBuf {
     out
 }
 
-/// Calls `f` with each sample's file resolved through symlinks (one `lstat` per file, one
-/// `realpath` per distinct folder and per symlinked file), in sample order.
-pub fn for_each_resolved(samples: &[super::Sample], mut f: impl FnMut(PathBuf)) {
-    let mut parents: HashMap<&Path, PathBuf> = HashMap::new();
-    for s in samples {
-        let is_link = std::fs::symlink_metadata(&s.path).is_ok_and(|m| m.is_symlink());
-        let real = if is_link {
-            resolve_path(&s.path)
-        } else {
-            let parent = s.path.parent().unwrap_or(Path::new("."));
-            let dir = parents
-                .entry(parent)
-                .or_insert_with(|| resolve_path(parent));
-            match s.path.file_name() {
-                Some(name) => dir.join(name),
-                None => dir.clone(),
-            }
-        };
-        f(real);
+/// The distinct folders of `samples`, resolved through symlinks (in parallel).
+fn resolved_parents(samples: &[super::Sample]) -> HashMap<&Path, PathBuf> {
+    let mut distinct: Vec<&Path> = samples
+        .iter()
+        .map(|s| s.path.parent().unwrap_or(Path::new(".")))
+        .collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct
+        .into_par_iter()
+        .map(|d| (d, resolve_path(d)))
+        .collect()
+}
+
+/// Whether `s` is a symlink itself (one `lstat`).
+fn is_link(s: &super::Sample) -> bool {
+    std::fs::symlink_metadata(&s.path).is_ok_and(|m| m.is_symlink())
+}
+
+/// `s`'s file resolved through symlinks, given its resolved folder.
+fn resolve_one(s: &super::Sample, parents: &HashMap<&Path, PathBuf>) -> PathBuf {
+    if is_link(s) {
+        return resolve_path(&s.path);
+    }
+    let parent = s.path.parent().unwrap_or(Path::new("."));
+    let dir = parents
+        .get(parent)
+        .cloned()
+        .unwrap_or_else(|| resolve_path(parent));
+    match s.path.file_name() {
+        Some(name) => dir.join(name),
+        None => dir,
     }
 }
 
-/// How many of `samples` resolve outside `root`.
+/// How many of `samples` resolve outside `root` (one `lstat` per file and one `realpath` per
+/// distinct folder and per symlinked file, in parallel).
 pub fn count_outside(root: &Path, samples: &[super::Sample]) -> usize {
     let root = resolve_path(root);
-    let mut n = 0;
-    for_each_resolved(samples, |real| n += usize::from(!real.starts_with(&root)));
-    n
+    let parents = resolved_parents(samples);
+    samples
+        .par_iter()
+        .filter(|s| {
+            if is_link(s) {
+                !resolve_path(&s.path).starts_with(&root)
+            } else {
+                let parent = s.path.parent().unwrap_or(Path::new("."));
+                parents
+                    .get(parent)
+                    .is_none_or(|dir| !dir.starts_with(&root))
+            }
+        })
+        .count()
 }
 
 impl SourceLocations {
@@ -74,12 +101,18 @@ impl SourceLocations {
     /// symlinked file), plus the dataset root and the file the user named.
     pub fn of(ds: &Dataset) -> Self {
         let mut out = Self::default();
-        for_each_resolved(&ds.samples, |real| {
+        let parents = resolved_parents(&ds.samples);
+        let resolved: Vec<PathBuf> = ds
+            .samples
+            .par_iter()
+            .map(|s| resolve_one(s, &parents))
+            .collect();
+        for real in resolved {
             if let Some(dir) = real.parent() {
                 out.dirs.insert(dir.to_path_buf());
             }
             out.files.insert(real);
-        });
+        }
         out.dirs.insert(resolve_path(&ds.root));
         let source = resolve_path(&ds.source);
         if source.is_file() {

@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::RawSample;
 use super::report::{ScanIssueKind, ScanReport};
 use crate::table::{TableError, read_table};
@@ -24,6 +26,16 @@ pub fn scan_manifest(
     let paths = table.require(path_col, file)?;
     let labels = table.require(label_col, file)?;
     let splits = table.column("split");
+    // One `stat` per row, in parallel (cold caches make this I/O-bound).
+    let stats: Vec<Option<FileCheck>> = (0..table.num_rows)
+        .into_par_iter()
+        .map(|r| {
+            paths[r]
+                .as_deref()
+                .filter(|p| !p.trim().is_empty())
+                .map(|rel| FileCheck::of(&resolve(base, rel)))
+        })
+        .collect();
     let mut out = Vec::with_capacity(table.num_rows);
     for r in 0..table.num_rows {
         let row = table.row_number(r) - 1;
@@ -52,13 +64,12 @@ pub fn scan_manifest(
             );
             continue;
         };
-        // One `stat` per row: missing, not a regular file (a FIFO would hang a reader) or empty.
-        match std::fs::metadata(&path) {
-            Err(e) => {
-                let why = if e.kind() == std::io::ErrorKind::NotFound {
-                    "file not found".to_string()
-                } else {
-                    format!("cannot read ({e})")
+        // Missing, not a regular file (a FIFO would hang a reader) or empty.
+        match &stats[r] {
+            None | Some(FileCheck::Missing(_)) => {
+                let why = match &stats[r] {
+                    Some(FileCheck::Missing(why)) => why.as_str(),
+                    _ => "file not found",
                 };
                 report.push(
                     ScanIssueKind::MissingFile,
@@ -67,23 +78,22 @@ pub fn scan_manifest(
                 );
                 continue;
             }
-            Ok(meta) => {
-                if let Some(kind) = super::image_io::not_a_file(&meta) {
-                    report.push(
-                        ScanIssueKind::NotAFile,
-                        &path,
-                        &format!(
-                            "row {} of {}: {kind}, not an image file; skipped",
-                            row + 1,
-                            file.display()
-                        ),
-                    );
-                    continue;
-                }
-                if meta.len() == 0 {
-                    report.push(ScanIssueKind::EmptyFile, &path, "zero-byte image file");
-                }
+            Some(FileCheck::NotAFile(kind)) => {
+                report.push(
+                    ScanIssueKind::NotAFile,
+                    &path,
+                    &format!(
+                        "row {} of {}: {kind}, not an image file; skipped",
+                        row + 1,
+                        file.display()
+                    ),
+                );
+                continue;
             }
+            Some(FileCheck::File { len: 0 }) => {
+                report.push(ScanIssueKind::EmptyFile, &path, "zero-byte image file");
+            }
+            Some(FileCheck::File { .. }) => {}
         }
         let split = splits
             .and_then(|s| s[r].as_deref())
@@ -98,6 +108,31 @@ pub fn scan_manifest(
         });
     }
     Ok(out)
+}
+
+/// What one `stat` of a manifest row's file says.
+enum FileCheck {
+    /// Not there, or not readable (why).
+    Missing(String),
+    /// Not a regular file (what it is).
+    NotAFile(&'static str),
+    /// A regular file of `len` bytes.
+    File { len: u64 },
+}
+
+impl FileCheck {
+    fn of(path: &Path) -> Self {
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Self::Missing("file not found".into())
+            }
+            Err(e) => Self::Missing(format!("cannot read ({e})")),
+            Ok(meta) => match super::image_io::not_a_file(&meta) {
+                Some(kind) => Self::NotAFile(kind),
+                None => Self::File { len: meta.len() },
+            },
+        }
+    }
 }
 
 /// Joins a relative manifest path onto `base`; absolute paths are kept.
