@@ -40,31 +40,11 @@ MODEL = os.path.join(REPO, "assets", "models", "efficientnet_lite0_fp16w.onnx")
 LABELS = os.path.join(REPO, "assets", "models", "imagenet_labels.txt")
 
 
-def default_labelscope():
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target"))
-    for profile in ("release", "debug"):
-        p = os.path.join(target, profile, "labelscope")
-        if os.path.exists(p):
-            return p
-    sys.exit("no labelscope binary found: build it or pass --labelscope")
-
-
 def torchvision_input(path):
-    """Pillow + torchvision Resize(256) + CenterCrop(224), (x - 127) / 128, NCHW."""
-    import numpy as np
-    from PIL import Image
-    im = Image.open(path).convert("RGB")
-    w, h = im.size
-    short, long = (w, h) if w <= h else (h, w)
-    new_long = int(256 * long / short)
-    size = (256, new_long) if w <= h else (new_long, 256)
-    if size != im.size:
-        im = im.resize(size, Image.BILINEAR)
-    top = int(round((im.height - 224) / 2.0))
-    left = int(round((im.width - 224) / 2.0))
-    im = im.crop((left, top, left + 224, top + 224))
-    x = (np.asarray(im, dtype=np.float32) - 127.0) / 128.0
-    return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
+    """Pillow + torchvision Resize(256) + CenterCrop(224), (x - 127) / 128, NCHW: the same
+    Python pipeline as the speed baseline."""
+    from python_baseline import preprocess
+    return preprocess(path)
 
 
 def make_images(out, n, seed=7):
@@ -163,6 +143,7 @@ def main():
     pyvenv.ensure(VENV, ["numpy", "onnxruntime", "PIL"],
                   ["onnxruntime==1.32.0", "pillow==13.0.0", "numpy"])
     import onnxruntime as ort
+    from python_baseline import default_labelscope
     ls = args.labelscope or default_labelscope()
     names = [line.rstrip("\n") for line in open(LABELS) if line.strip()]
     sess = ort.InferenceSession(MODEL, providers=["CPUExecutionProvider"])

@@ -21,6 +21,24 @@ fn opts(threads: usize) -> PredictOptions {
     }
 }
 
+/// Predicts every sample of `ds` with `model` on tract, two threads, no cache.
+fn predict_tract(
+    ds: &labelscope::dataset::Dataset,
+    model: &labelscope::model::LoadedModel,
+) -> labelscope::model::PredictReport {
+    let backend = resolve_backend(BackendKind::Tract, model).unwrap();
+    predict_dataset(
+        ds,
+        model,
+        &backend,
+        &opts(2),
+        None,
+        &JobControl::default(),
+        None,
+    )
+    .unwrap()
+}
+
 /// Documented accuracy of the Fashion CNN on the bundled sample, scored against the labels as
 /// given (3% deliberately flipped): 87.25% measured; 91.15% on the full clean test set.
 const FASHION_SAMPLE_MIN_ACCURACY: f64 = 0.865;
@@ -33,17 +51,7 @@ fn fashion_cnn_reaches_its_documented_accuracy_on_the_sample() {
     )
     .unwrap();
     let model = load_model(&common::repo().join("assets/models/fashion_cnn.onnx")).unwrap();
-    let backend = resolve_backend(BackendKind::Tract, &model).unwrap();
-    let report = predict_dataset(
-        &ds,
-        &model,
-        &backend,
-        &opts(2),
-        None,
-        &JobControl::default(),
-        None,
-    )
-    .unwrap();
+    let report = predict_tract(&ds, &model);
     assert!(
         !report.mapping.has_other,
         "every model class maps to a dataset label"
@@ -78,17 +86,7 @@ fn efficientnet_catdog_map_calls_chelsea_a_cat() {
     let ds = open_dataset(dir.path(), &OpenOptions::default()).unwrap();
     let model =
         load_model(&common::repo().join("assets/models/efficientnet_lite0_catdog.json")).unwrap();
-    let backend = resolve_backend(BackendKind::Tract, &model).unwrap();
-    let report = predict_dataset(
-        &ds,
-        &model,
-        &backend,
-        &opts(2),
-        None,
-        &JobControl::default(),
-        None,
-    )
-    .unwrap();
+    let report = predict_tract(&ds, &model);
     let set = PredictionSet::from_report("catdog", &report, ds.classes.len(), &model.model_labels);
     let chelsea = set
         .prediction(ds.index_of("cat/chelsea.png").unwrap())
@@ -139,17 +137,7 @@ fn an_imagenet_subset_is_predicted_by_the_top_class_not_the_summed_rest() {
     let ds = open_dataset(&dir.path().join("m.csv"), &OpenOptions::default()).unwrap();
     let model =
         load_model(&common::repo().join("assets/models/efficientnet_lite0_fp16w.json")).unwrap();
-    let backend = resolve_backend(BackendKind::Tract, &model).unwrap();
-    let report = predict_dataset(
-        &ds,
-        &model,
-        &backend,
-        &opts(2),
-        None,
-        &JobControl::default(),
-        None,
-    )
-    .unwrap();
+    let report = predict_tract(&ds, &model);
     assert!(report.mapping.has_other);
     let set =
         PredictionSet::from_report("imagenet", &report, ds.classes.len(), &model.model_labels);
