@@ -19,6 +19,12 @@ Pipelines (the spec fields labelscope reads, and the Python each one equals):
   nearest    stretch 40x30, nearest, RGB: resize((40, 30), Image.NEAREST)
   imagenet_exif  "imagenet" with "exif_orientation": "apply": ImageOps.exif_transpose(img) first
              (every other pipeline ignores the tag, as Image.open does)
+  cv_stretch "resize_library": "opencv", stretch 64x48, RGB:
+             cv2.resize(np.asarray(img.convert("RGB")), (64, 48), interpolation=cv2.INTER_LINEAR)
+  cv_crop    "resize_library": "opencv", shorter_side_center_crop 256 -> 224, RGB: the
+             torchvision geometry with cv2.resize(..., INTER_LINEAR) in place of PIL's resize
+  cv_grey    "resize_library": "opencv", stretch 28x28 (and exact 2x: 60x60 for grey.png), L:
+             cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) then cv2.resize(..., INTER_LINEAR)
 
 Usage: python3 scripts/make_preprocess_reference.py   (installs Pillow, numpy and onnxruntime
 into ~/.cache/labelscope/venv on first run)
@@ -32,8 +38,11 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "benches"))
 import pyvenv  # noqa: E402
 
-pyvenv.ensure("~/.cache/labelscope/venv", ["numpy", "onnxruntime", "PIL"],
-              ["onnxruntime==1.32.0", "pillow==13.0.0", "numpy"])
+pyvenv.ensure("~/.cache/labelscope/venv", ["numpy", "onnxruntime", "PIL", "cv2"],
+              ["onnxruntime==1.32.0", "pillow==13.0.0", "numpy",
+               "opencv-python-headless==5.0.0.93"])
+
+import cv2  # noqa: E402
 
 import numpy as np  # noqa: E402
 import onnxruntime as ort  # noqa: E402
@@ -91,6 +100,33 @@ PIPELINES = {
 PIPELINES["imagenet_exif"] = lambda im: PIPELINES["imagenet"](ImageOps.exif_transpose(im))
 
 
+def cv_resize(a, w, h):
+    return cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def cv_crop(im):
+    a = np.asarray(im.convert("RGB"))
+    h, w = a.shape[:2]
+    short, long = (w, h) if w <= h else (h, w)
+    new_long = int(256 * long / short)
+    nw, nh = (256, new_long) if w <= h else (new_long, 256)
+    a = cv_resize(a, nw, nh)
+    canvas = Image.fromarray(a)
+    return torchvision_center_crop(canvas, 224, 224)
+
+
+def cv_grey(im):
+    g = cv2.cvtColor(np.asarray(im.convert("RGB")), cv2.COLOR_RGB2GRAY)
+    size = (60, 60) if g.shape == (120, 120) else (28, 28)
+    return Image.fromarray(cv_resize(g, *size))
+
+
+PIPELINES["cv_stretch"] = lambda im: Image.fromarray(
+    cv_resize(np.asarray(im.convert("RGB")), 64, 48))
+PIPELINES["cv_crop"] = cv_crop
+PIPELINES["cv_grey"] = cv_grey
+
+
 def fixtures():
     """(file name, PIL image) pairs cut from the bundled photos."""
     chelsea = Image.open(os.path.join(PHOTOS, "chelsea.png")).convert("RGB")
@@ -124,7 +160,7 @@ def exif_fixture():
 def main():
     os.makedirs(os.path.join(OUT, "expected"), exist_ok=True)
     session = ort.InferenceSession(MODEL, providers=["CPUExecutionProvider"])
-    ref = {"pillow": PIL.__version__, "numpy": np.__version__,
+    ref = {"pillow": PIL.__version__, "numpy": np.__version__, "opencv": cv2.__version__,
            "onnxruntime": ort.__version__, "fixtures": {}}
     for name, img, kwargs in [(n, i, {}) for n, i in fixtures()] + [exif_fixture()]:
         path = os.path.join(OUT, name)

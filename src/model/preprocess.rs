@@ -3,8 +3,8 @@
 
 use image::DynamicImage;
 
-use super::pil_resize;
-use super::spec::{ColorOrder, InputSpec, ResizeMode, TensorLayout};
+use super::spec::{ColorOrder, InputSpec, ResizeLibrary, ResizeMode, TensorLayout};
+use super::{cv_resize, pil_resize};
 
 /// The pixels a model sees, before normalisation: `width x height`, interleaved, 1 channel
 /// (L) or 3 channels in RGB order (BGR models are swapped when the tensor is built).
@@ -119,6 +119,17 @@ pub fn geometry(src_w: u32, src_h: u32, input: &InputSpec) -> Geometry {
 /// `convert("RGB")` does: alpha dropped (not composited), palette looked up, grey from RGB with
 /// Pillow's weights `(19595 R + 38470 G + 7471 B + 0x8000) >> 16` (ITU-R 601-2).
 pub fn pillow_pixels(img: &DynamicImage, grey: bool) -> pil_resize::Pixels {
+    pixels_with(img, grey, |r, g, b| {
+        ((u32::from(r) * 19595 + u32::from(g) * 38470 + u32::from(b) * 7471 + 0x8000) >> 16) as u8
+    })
+}
+
+/// The image as 8-bit `L` (grey from RGB by `to_grey`) or `RGB` pixels, alpha dropped.
+fn pixels_with(
+    img: &DynamicImage,
+    grey: bool,
+    to_grey: impl Fn(u8, u8, u8) -> u8,
+) -> pil_resize::Pixels {
     let (width, height) = (img.width() as usize, img.height() as usize);
     let (channels, data) = match (img, grey) {
         (DynamicImage::ImageLuma8(b), true) => (1, b.as_raw().clone()),
@@ -131,13 +142,7 @@ pub fn pillow_pixels(img: &DynamicImage, grey: bool) -> pil_resize::Pixels {
             let data = rgb
                 .as_raw()
                 .chunks_exact(3)
-                .map(|p| {
-                    ((u32::from(p[0]) * 19595
-                        + u32::from(p[1]) * 38470
-                        + u32::from(p[2]) * 7471
-                        + 0x8000)
-                        >> 16) as u8
-                })
+                .map(|p| to_grey(p[0], p[1], p[2]))
                 .collect();
             (1, data)
         }
@@ -153,7 +158,8 @@ pub fn pillow_pixels(img: &DynamicImage, grey: bool) -> pil_resize::Pixels {
 }
 
 /// Resizes, crops and colour-converts `img` to the model's input size, reproducing a named
-/// reference pipeline (see README "Model spec"):
+/// reference pipeline (see README "Model spec"), with Pillow's resize or, with
+/// `resize_library: opencv`, `cv2.resize(..., INTER_LINEAR)` in its place:
 /// - `stretch`: Pillow `img.resize((w, h), filter)`;
 /// - `shorter_side_center_crop`: torchvision `Resize(s)` then `CenterCrop((h, w))` on a PIL
 ///   image (output size `int(s * long / short)`, Python-rounded crop offsets, zero padding when
@@ -164,17 +170,29 @@ pub fn prepare_pixels(img: &DynamicImage, input: &InputSpec) -> Result<PreparedI
     if img.width() == 0 || img.height() == 0 {
         return Err("the image has no pixels".into());
     }
-    let src = pillow_pixels(img, input.color == ColorOrder::L);
+    let grey = input.color == ColorOrder::L;
+    let opencv = input.resize_library == ResizeLibrary::Opencv;
+    let src = if opencv {
+        pixels_with(img, grey, cv_resize::grey)
+    } else {
+        pillow_pixels(img, grey)
+    };
     let (w, h) = (input.width as usize, input.height as usize);
-    let f = input.interpolation;
+    let resize = |p: &pil_resize::Pixels, w: usize, h: usize| {
+        if opencv {
+            cv_resize::resize_linear(p, w, h)
+        } else {
+            pil_resize::resize(p, w, h, input.interpolation)
+        }
+    };
     let out = match input.resize {
-        ResizeMode::Stretch => pil_resize::resize(&src, w, h, f),
+        ResizeMode::Stretch => resize(&src, w, h),
         ResizeMode::ShorterSideCenterCrop => {
             let s = input
                 .resize_shorter_to
                 .unwrap_or(input.width.max(input.height)) as usize;
             let (nw, nh) = shorter_side_size(src.width, src.height, s.max(1));
-            let scaled = pil_resize::resize(&src, nw, nh, f);
+            let scaled = resize(&src, nw, nh);
             pil_resize::crop(
                 &scaled,
                 center_crop_start(nw, w),
@@ -186,7 +204,7 @@ pub fn prepare_pixels(img: &DynamicImage, input: &InputSpec) -> Result<PreparedI
         ResizeMode::Letterbox => {
             let (cw, ch, left, top) = letterbox_canvas(src.width, src.height, w, h);
             let canvas = pil_resize::crop(&src, -(left as i64), -(top as i64), cw, ch);
-            pil_resize::resize(&canvas, w, h, f)
+            resize(&canvas, w, h)
         }
     };
     Ok(PreparedImage {
@@ -268,6 +286,7 @@ mod tests {
             mean: vec![0.0],
             std: vec![1.0],
             exif_orientation: Default::default(),
+            resize_library: Default::default(),
         }
     }
 

@@ -108,6 +108,27 @@ pub struct InputSpec {
     /// `Image.open` ignores it).
     #[serde(default, skip_serializing_if = "ExifOrientation::is_default")]
     pub exif_orientation: ExifOrientation,
+    /// Whose resize (and grey conversion) to reproduce: Pillow's (default) or OpenCV's.
+    #[serde(default, skip_serializing_if = "ResizeLibrary::is_default")]
+    pub resize_library: ResizeLibrary,
+}
+
+/// The library whose resampling preprocessing reproduces bit for bit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResizeLibrary {
+    /// Pillow's `Image.resize` (antialiased) and `convert("L")`, as torchvision on PIL images.
+    #[default]
+    Pil,
+    /// OpenCV's `cv2.resize(..., interpolation=cv2.INTER_LINEAR)` (no antialiasing) and
+    /// `cv2.cvtColor(..., cv2.COLOR_RGB2GRAY)`, as Albumentations and Ultralytics.
+    Opencv,
+}
+
+impl ResizeLibrary {
+    fn is_default(&self) -> bool {
+        *self == Self::Pil
+    }
 }
 
 /// What preprocessing does with an image's EXIF orientation tag.
@@ -148,6 +169,7 @@ impl InputSpec {
             mean,
             std,
             exif_orientation: ExifOrientation::Ignore,
+            resize_library: ResizeLibrary::Pil,
         }
     }
 
@@ -186,6 +208,14 @@ impl InputSpec {
         }
         if self.std.iter().any(|s| *s == 0.0 || !s.is_finite()) {
             return Err("`std` values must be non-zero".into());
+        }
+        if self.resize_library == ResizeLibrary::Opencv
+            && self.interpolation != Interpolation::Bilinear
+        {
+            return Err(
+                "`resize_library: opencv` reproduces cv2.INTER_LINEAR only: use `interpolation: bilinear`"
+                    .into(),
+            );
         }
         Ok(())
     }

@@ -157,6 +157,7 @@ pub fn text_model(dir: &Path, size: u32) -> Result<LoadedModel, String> {
                 mean: vec![127.5],
                 std: vec![127.5],
                 exif_orientation: Default::default(),
+                resize_library: Default::default(),
             },
             output: OutputSpec {
                 name: None,
