@@ -145,6 +145,9 @@ def fixtures():
     rgba.putalpha(alpha)
     out.append(("rgba.png", rgba))
     out.append(("palette.png", coffee.resize((160, 107), Image.LANCZOS).quantize(64)))
+    # 16-bit grey (Pillow: mode I;16, whose conversions clip at 255): values 0..1023.
+    g = np.asarray(astronaut.resize((90, 70), Image.LANCZOS).convert("L"), dtype=np.uint16)
+    out.append(("grey16.png", Image.fromarray((g * 4).astype(np.uint16))))
     return out
 
 

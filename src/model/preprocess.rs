@@ -124,6 +124,19 @@ pub fn pillow_pixels(img: &DynamicImage, grey: bool) -> pil_resize::Pixels {
     })
 }
 
+/// A 16-bit grey image as Pillow sees it: `Image.open` gives mode `I;16`, whose conversion to
+/// `L` or `RGB` clips every value above 255 to 255 (it does not scale). `None` for other images.
+fn pillow_16bit_grey(img: &DynamicImage) -> Option<DynamicImage> {
+    let clip = |v: u16| v.min(255) as u8;
+    let (w, h) = (img.width(), img.height());
+    let data: Vec<u8> = match img {
+        DynamicImage::ImageLuma16(b) => b.as_raw().iter().map(|&v| clip(v)).collect(),
+        DynamicImage::ImageLumaA16(b) => b.as_raw().chunks_exact(2).map(|p| clip(p[0])).collect(),
+        _ => return None,
+    };
+    image::GrayImage::from_raw(w, h, data).map(DynamicImage::ImageLuma8)
+}
+
 /// The image as 8-bit `L` (grey from RGB by `to_grey`) or `RGB` pixels, alpha dropped.
 fn pixels_with(
     img: &DynamicImage,
@@ -172,6 +185,8 @@ pub fn prepare_pixels(img: &DynamicImage, input: &InputSpec) -> Result<PreparedI
     }
     let grey = input.color == ColorOrder::L;
     let opencv = input.resize_library == ResizeLibrary::Opencv;
+    let clipped = pillow_16bit_grey(img);
+    let img = clipped.as_ref().unwrap_or(img);
     let src = if opencv {
         pixels_with(img, grey, cv_resize::grey)
     } else {
