@@ -151,6 +151,23 @@ def fixtures():
     return out
 
 
+def write_png48(path, a):
+    """A 16-bit-per-channel RGB PNG (Pillow cannot write one) from a uint16 HxWx3 array."""
+    import struct
+    import zlib
+    h, w, _ = a.shape
+    raw = b"".join(b"\x00" + a[y].astype(">u2").tobytes() for y in range(h))
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
+                + chunk(b"IEND", b""))
+
+
 def exif_fixture():
     """A landscape PNG whose EXIF orientation tag (6) says: rotate 90 degrees clockwise."""
     img = Image.open(os.path.join(PHOTOS, "rocket.jpg")).convert("RGB")
@@ -165,9 +182,16 @@ def main():
     session = ort.InferenceSession(MODEL, providers=["CPUExecutionProvider"])
     ref = {"pillow": PIL.__version__, "numpy": np.__version__, "opencv": cv2.__version__,
            "onnxruntime": ort.__version__, "fixtures": {}}
-    for name, img, kwargs in [(n, i, {}) for n, i in fixtures()] + [exif_fixture()]:
+    # 16-bit RGB (Pillow reads it as 8-bit RGB keeping each sample's high byte).
+    coffee = np.asarray(Image.open(os.path.join(PHOTOS, "coffee.png")).convert("RGB")
+                        .resize((110, 83), Image.LANCZOS), dtype=np.uint16)
+    noise = np.random.default_rng(3).integers(0, 257, coffee.shape, dtype=np.uint16)
+    write_png48(os.path.join(OUT, "rgb48.png"), coffee * 256 + noise)
+    saved = [(n, i, {}) for n, i in fixtures()] + [exif_fixture()] + [("rgb48.png", None, None)]
+    for name, img, kwargs in saved:
         path = os.path.join(OUT, name)
-        img.save(path, **kwargs)
+        if img is not None:
+            img.save(path, **kwargs)
         img = Image.open(path)  # as a user's pipeline would: from the file
         entry = {"size": list(img.size), "mode": img.mode}
         for pipe, fn in PIPELINES.items():

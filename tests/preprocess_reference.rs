@@ -100,7 +100,7 @@ fn the_model_sees_exactly_what_the_python_pipeline_gives_it() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 10 * 9);
+    assert_eq!(checked, 11 * 9);
     assert!(
         mismatches.is_empty(),
         "not bit-exact:\n{}",

@@ -124,17 +124,39 @@ pub fn pillow_pixels(img: &DynamicImage, grey: bool) -> pil_resize::Pixels {
     })
 }
 
-/// A 16-bit grey image as Pillow sees it: `Image.open` gives mode `I;16`, whose conversion to
-/// `L` or `RGB` clips every value above 255 to 255 (it does not scale). `None` for other images.
-fn pillow_16bit_grey(img: &DynamicImage) -> Option<DynamicImage> {
+/// A 16-bit image as Pillow reads it: grey PNGs open as mode `I;16`, whose conversions clip
+/// every value above 255 to 255 (they do not scale); 16-bit RGB(A) PNGs open as 8-bit `RGB(A)`
+/// keeping each sample's high byte. `None` for 8-bit images.
+fn pillow_16bit(img: &DynamicImage) -> Option<DynamicImage> {
     let clip = |v: u16| v.min(255) as u8;
+    let high = |v: u16| (v >> 8) as u8;
     let (w, h) = (img.width(), img.height());
-    let data: Vec<u8> = match img {
-        DynamicImage::ImageLuma16(b) => b.as_raw().iter().map(|&v| clip(v)).collect(),
-        DynamicImage::ImageLumaA16(b) => b.as_raw().chunks_exact(2).map(|p| clip(p[0])).collect(),
-        _ => return None,
-    };
-    image::GrayImage::from_raw(w, h, data).map(DynamicImage::ImageLuma8)
+    match img {
+        DynamicImage::ImageLuma16(b) => {
+            image::GrayImage::from_raw(w, h, b.as_raw().iter().map(|&v| clip(v)).collect())
+                .map(DynamicImage::ImageLuma8)
+        }
+        DynamicImage::ImageLumaA16(b) => image::GrayImage::from_raw(
+            w,
+            h,
+            b.as_raw().chunks_exact(2).map(|p| clip(p[0])).collect(),
+        )
+        .map(DynamicImage::ImageLuma8),
+        DynamicImage::ImageRgb16(b) => {
+            image::RgbImage::from_raw(w, h, b.as_raw().iter().map(|&v| high(v)).collect())
+                .map(DynamicImage::ImageRgb8)
+        }
+        DynamicImage::ImageRgba16(b) => image::RgbImage::from_raw(
+            w,
+            h,
+            b.as_raw()
+                .chunks_exact(4)
+                .flat_map(|p| [high(p[0]), high(p[1]), high(p[2])])
+                .collect(),
+        )
+        .map(DynamicImage::ImageRgb8),
+        _ => None,
+    }
 }
 
 /// The image as 8-bit `L` (grey from RGB by `to_grey`) or `RGB` pixels, alpha dropped.
@@ -185,7 +207,7 @@ pub fn prepare_pixels(img: &DynamicImage, input: &InputSpec) -> Result<PreparedI
     }
     let grey = input.color == ColorOrder::L;
     let opencv = input.resize_library == ResizeLibrary::Opencv;
-    let clipped = pillow_16bit_grey(img);
+    let clipped = pillow_16bit(img);
     let img = clipped.as_ref().unwrap_or(img);
     let src = if opencv {
         pixels_with(img, grey, cv_resize::grey)
