@@ -20,7 +20,8 @@ impl LabelscopeApp {
                         Ok(()) => s.start_prediction(self.backend, true, wake),
                         Err(e) => s.error = Some(e),
                     }
-                } else {
+                } else if self.open_error.is_none() {
+                    // Keep the reason the dataset did not open (e.g. no known layout).
                     self.open_error = Some("open a dataset before choosing a model".into());
                 }
             }

@@ -22,7 +22,8 @@ impl Session {
     /// Loads a prediction file as the comparison set.
     pub fn import_comparison(&mut self, file: &Path) -> Result<(), String> {
         let (set, warnings) = import_predictions(file, &self.dataset).map_err(|e| e.to_string())?;
-        self.notes = warnings;
+        // Added to the first set's warnings, never replacing them.
+        self.notes.extend(warnings);
         self.compare.set = Some(set);
         self.changed();
         self.refresh();

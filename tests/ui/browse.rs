@@ -169,3 +169,26 @@ fn a_frame_on_100k_samples_lays_out_only_the_visible_cells() {
             >= 1
     );
 }
+
+/// `labelscope open FOLDER --model M` on a folder that is no dataset shows why the folder did
+/// not open (the layouts looked for), not "open a dataset before choosing a model".
+#[test]
+fn a_folder_that_is_no_dataset_says_why_even_with_a_model() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not images").unwrap();
+    let args = labelscope::app::StartupArgs {
+        dataset: Some(dir.path().to_path_buf()),
+        model: Some(crate::common::repo().join("assets/models/fashion_cnn.onnx")),
+        backend: Some(labelscope::model::BackendKind::Tract),
+        ..Default::default()
+    };
+    let mut h = Harness::builder()
+        .with_size([1024.0, 700.0])
+        .build_eframe(move |cc| LabelscopeApp::new(&cc.egui_ctx, None, args));
+    h.run_steps(3);
+    let err = h.state().open_error.clone().unwrap_or_default();
+    assert!(
+        err.contains("could not recognise a dataset layout"),
+        "{err}"
+    );
+}
