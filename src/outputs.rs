@@ -67,16 +67,15 @@ impl Inputs {
         self
     }
 
-    /// Adds a model (its ONNX file, spec and labels file).
-    pub fn model(mut self, model: &crate::model::LoadedModel) -> Self {
-        self.files
-            .push((resolve_path(&model.onnx_path), "model".into()));
-        if let Some(spec) = &model.spec_path {
+    /// Adds a model's files (its ONNX file, spec and labels file).
+    pub fn model(mut self, model: &crate::model::load::ModelFiles) -> Self {
+        self.files.push((resolve_path(&model.onnx), "model".into()));
+        if let Some(spec) = &model.spec {
             self.files.push((resolve_path(spec), "model spec".into()));
         }
-        if let Some(labels) = model.labels_path() {
+        if let Some(labels) = &model.labels {
             self.files
-                .push((resolve_path(&labels), "model's labels file".into()));
+                .push((resolve_path(labels), "model's labels file".into()));
         }
         self
     }

@@ -21,9 +21,10 @@ pub fn run(args: &PredictArgs) -> Result<()> {
     let mut ds = super::common::open(&args.dataset, 20)?;
     let mut inputs = crate::outputs::Inputs::new().dataset(&ds);
     if let Some(m) = &args.model.model {
+        // The spec alone names the files: the model itself is loaded once, by the run.
         inputs = inputs.file(m, "model");
-        if let Ok(model) = crate::model::load_model(m) {
-            inputs = inputs.model(&model);
+        if let Ok((files, _)) = crate::model::load::model_files(m) {
+            inputs = inputs.model(&files);
         }
     }
     if let Some(f) = &args.model.prompt_file {

@@ -8,6 +8,7 @@
 mod edit;
 mod history;
 mod journal;
+mod lock;
 mod workspace;
 
 pub use edit::{Action, Edit, SampleEdits};

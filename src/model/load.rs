@@ -56,46 +56,63 @@ pub struct LoadedModel {
     pub model_hash: String,
 }
 
-impl LoadedModel {
-    /// The labels file named by the spec, if the labels come from one.
-    pub fn labels_path(&self) -> Option<PathBuf> {
-        match &self.spec.labels {
-            LabelsSpec::File(f) => Some(
-                self.spec_path
-                    .as_deref()
-                    .and_then(Path::parent)
-                    .unwrap_or(Path::new("."))
-                    .join(f),
-            ),
-            LabelsSpec::List(_) => None,
-        }
-    }
+/// The files a model is made of, found from the spec alone (the ONNX file is not read).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelFiles {
+    /// The ONNX file.
+    pub onnx: PathBuf,
+    /// The spec file, when there is one.
+    pub spec: Option<PathBuf>,
+    /// The labels file the spec names, when it names one.
+    pub labels: Option<PathBuf>,
+}
+
+/// The files of the model at `path` (an `.onnx` with an optional sidecar spec, or a spec
+/// `.json`), and the spec when there is one.
+pub fn model_files(path: &Path) -> Result<(ModelFiles, Option<ModelSpec>), ModelError> {
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let spec_path = if is_json {
+        Some(path.to_path_buf())
+    } else {
+        Some(path.with_extension("json")).filter(|p| p.is_file())
+    };
+    let spec = spec_path.as_deref().map(read_spec).transpose()?;
+    let dir = spec_path
+        .as_deref()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("."));
+    let onnx = match (is_json, spec.as_ref().and_then(|s| s.model.as_ref())) {
+        (true, Some(m)) => dir.join(m),
+        (true, None) => path.with_extension("onnx"),
+        (false, _) => path.to_path_buf(),
+    };
+    let labels = match spec.as_ref().map(|s| &s.labels) {
+        Some(LabelsSpec::File(f)) => Some(dir.join(f)),
+        _ => None,
+    };
+    Ok((
+        ModelFiles {
+            onnx,
+            spec: spec_path,
+            labels,
+        },
+        spec,
+    ))
 }
 
 /// Loads a model from an `.onnx` or a spec `.json` path.
 pub fn load_model(path: &Path) -> Result<LoadedModel, ModelError> {
-    let is_json = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let (spec_path, onnx_path) = if is_json {
-        let spec = read_spec(path)?;
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let onnx = match &spec.model {
-            Some(m) => dir.join(m),
-            None => path.with_extension("onnx"),
-        };
-        (Some(path.to_path_buf()), onnx)
-    } else {
-        let sidecar = path.with_extension("json");
-        (sidecar.is_file().then_some(sidecar), path.to_path_buf())
-    };
+    let (files, read) = model_files(path)?;
+    let (spec_path, onnx_path, labels_file) = (files.spec, files.onnx, files.labels);
     let bytes = std::fs::read(&onnx_path).map_err(|source| ModelError::Io {
         source,
         path: onnx_path.clone(),
     })?;
     let model_hash = blake3::hash(&bytes).to_hex().to_string();
-    let (spec, notes) = match &spec_path {
-        Some(sp) => (read_spec(sp)?, Vec::new()),
+    let (spec, notes) = match read {
+        Some(spec) => (spec, Vec::new()),
         None => infer_spec(&onnx_path, &bytes)?,
     };
     spec.input
@@ -107,11 +124,7 @@ pub fn load_model(path: &Path) -> Result<LoadedModel, ModelError> {
     let model_labels = match &spec.labels {
         LabelsSpec::List(l) => l.clone(),
         LabelsSpec::File(f) => {
-            let base = spec_path
-                .as_deref()
-                .and_then(Path::parent)
-                .unwrap_or(Path::new("."));
-            let file = base.join(f);
+            let file = labels_file.unwrap_or_else(|| PathBuf::from(f));
             let text = std::fs::read_to_string(&file).map_err(|source| ModelError::Io {
                 source,
                 path: file.clone(),

@@ -7,6 +7,7 @@ pub mod cv_resize;
 pub mod load;
 pub mod mapping;
 pub mod pil_resize;
+pub mod pixels;
 pub mod predict;
 pub mod preprocess;
 pub mod spec;
