@@ -177,6 +177,26 @@ def exif_fixture():
     return "exif6.png", img, {"exif": exif}
 
 
+def jpeg_fixtures():
+    """JPEGs in the variants decoders disagree on: chroma subsampling 4:2:0 / 4:2:2 / 4:4:4,
+    progressive, odd sizes, greyscale, CMYK (Pillow writes Adobe's inverted polarity), and an
+    EXIF orientation tag in the APP1 segment."""
+    chelsea = Image.open(os.path.join(PHOTOS, "chelsea.png")).convert("RGB")
+    coffee = Image.open(os.path.join(PHOTOS, "coffee.png")).convert("RGB")
+    rocket = Image.open(os.path.join(PHOTOS, "rocket.jpg")).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    return [
+        ("j420.jpg", chelsea.resize((301, 227), Image.LANCZOS), {"quality": 85, "subsampling": 2}),
+        ("j422p.jpg", coffee.resize((257, 171), Image.LANCZOS),
+         {"quality": 70, "subsampling": 1, "progressive": True}),
+        ("j444.jpg", rocket.resize((173, 231), Image.LANCZOS), {"quality": 95, "subsampling": 0}),
+        ("jgrey.jpg", coffee.resize((141, 97), Image.LANCZOS).convert("L"), {"quality": 80}),
+        ("jcmyk.jpg", chelsea.resize((150, 113), Image.LANCZOS).convert("CMYK"), {"quality": 90}),
+        ("exif6.jpg", rocket.resize((180, 120), Image.LANCZOS), {"quality": 90, "exif": exif}),
+    ]
+
+
 def main():
     os.makedirs(os.path.join(OUT, "expected"), exist_ok=True)
     session = ort.InferenceSession(MODEL, providers=["CPUExecutionProvider"])
@@ -188,6 +208,7 @@ def main():
     noise = np.random.default_rng(3).integers(0, 257, coffee.shape, dtype=np.uint16)
     write_png48(os.path.join(OUT, "rgb48.png"), coffee * 256 + noise)
     saved = [(n, i, {}) for n, i in fixtures()] + [exif_fixture()] + [("rgb48.png", None, None)]
+    saved += jpeg_fixtures()
     for name, img, kwargs in saved:
         path = os.path.join(OUT, name)
         if img is not None:

@@ -76,6 +76,17 @@ pub fn decode_for_model(
 
 /// Decodes `path` with its colour type and EXIF orientation tag.
 pub fn decode_full(path: &Path) -> Result<Decoded, DecodeError> {
+    decode_reduced(path, None)
+}
+
+/// Decodes `path` for a preview at least `min_longer_side` pixels on its longer side: a JPEG
+/// is scaled down by its IDCT (1/2, 1/4, 1/8) as far as that allows, any other format is
+/// decoded in full.
+pub fn decode_preview(path: &Path, min_longer_side: u32) -> Result<DynamicImage, DecodeError> {
+    decode_reduced(path, Some(min_longer_side)).map(|d| d.image)
+}
+
+fn decode_reduced(path: &Path, min_longer_side: Option<u32>) -> Result<Decoded, DecodeError> {
     let err = |reason: String| DecodeError {
         reason,
         path: path.to_path_buf(),
@@ -91,6 +102,17 @@ pub fn decode_full(path: &Path) -> Result<Decoded, DecodeError> {
         .map_err(|e| err(format!("cannot open ({e})")))?
         .with_guessed_format()
         .map_err(|e| err(format!("cannot read ({e})")))?;
+    if reader.format() == Some(image::ImageFormat::Jpeg) {
+        // JPEGs go through libjpeg-turbo's decoder so the pixels are Pillow's (see `jpeg`).
+        let data = std::fs::read(path).map_err(|e| err(format!("cannot read file ({e})")))?;
+        let j = super::jpeg::decode_jpeg_reduced(&data, MAX_PIXELS, min_longer_side)
+            .map_err(|e| err(format!("cannot decode ({e})")))?;
+        return Ok(Decoded {
+            image: j.image,
+            color: j.color,
+            exif_orientation: j.exif_orientation,
+        });
+    }
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(MAX_PIXELS * 4 + (64 << 20));
     reader.limits(limits);

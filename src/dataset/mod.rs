@@ -9,6 +9,7 @@ mod filename;
 mod folder;
 mod hf;
 pub mod image_io;
+pub mod jpeg;
 mod layout;
 pub mod locations;
 mod manifest;

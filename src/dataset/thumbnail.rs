@@ -1,17 +1,17 @@
-//! Small previews (gallery thumbnails, images sent to a VLM endpoint): one full decode, then a
-//! SIMD resize in the decoded pixel format, and only the small result is expanded to RGBA.
+//! Small previews (gallery thumbnails, images sent to a VLM endpoint): one decode, then a SIMD
+//! resize in the decoded pixel format, and only the small result is expanded to RGBA.
 //!
-//! Decode-time (DCT) downscaling was measured and left out: the pure-Rust decoder that offers it
-//! (`jpeg-decoder`) decoded at 1/2 scale slower than `zune-jpeg` decodes at full scale (553 vs
-//! 882 images/s for 500x375), and at 1/8 scale no faster (107 vs 107/s for 2000x1500); see
-//! README "Performance".
+//! JPEGs are decoded already reduced: libjpeg-turbo's IDCT scales by 1/2, 1/4 or 1/8 as far as
+//! the longer side stays at least the preview size, so a 2000x1500 photo is decoded at 250x188
+//! (see README "Performance"). The pure-Rust decoder that offered it (`jpeg-decoder`) was
+//! measured first and was no faster than a full decode.
 
 use std::path::Path;
 
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, GrayImage, RgbImage, RgbaImage};
 
-use super::image_io::{DecodeError, decode_image};
+use super::image_io::{DecodeError, decode_preview};
 
 /// The size that fits `w`x`h` into `max_side` on its longer side (never enlarged).
 pub fn fit(w: u32, h: u32, max_side: u32) -> (u32, u32) {
@@ -27,7 +27,7 @@ pub fn fit(w: u32, h: u32, max_side: u32) -> (u32, u32) {
 
 /// `path` scaled so its longer side is at most `max_side` (never enlarged), as RGBA.
 pub fn thumbnail(path: &Path, max_side: u32) -> Result<RgbaImage, DecodeError> {
-    let img = decode_image(path)?;
+    let img = decode_preview(path, max_side)?;
     let (tw, th) = fit(img.width(), img.height(), max_side);
     if (tw, th) == (img.width(), img.height()) {
         return Ok(img.into_rgba8());
