@@ -25,6 +25,11 @@ Pipelines (the spec fields labelscope reads, and the Python each one equals):
              torchvision geometry with cv2.resize(..., INTER_LINEAR) in place of PIL's resize
   cv_grey    "resize_library": "opencv", stretch 28x28 (and exact 2x: 60x60 for grey.png), L:
              cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) then cv2.resize(..., INTER_LINEAR)
+  cv_area    "resize_library": "opencv", "interpolation": "area", stretch 64x48 (exact 3x:
+             40x40 for grey.png): cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+  cv_area_tall  the same to 40x200 (enlarging vertically)
+Also `cv_random.json`: cv2.resize INTER_LINEAR and INTER_AREA on 200 random sizes of synthetic
+images (a formula the Rust test rebuilds), as position-weighted checksums of the results.
 
 Usage: python3 scripts/make_preprocess_reference.py   (installs Pillow, numpy and onnxruntime
 into ~/.cache/labelscope/venv on first run)
@@ -121,6 +126,17 @@ def cv_grey(im):
     return Image.fromarray(cv_resize(g, *size))
 
 
+def cv_area(im):
+    """INTER_AREA: a fractional reduction, or an exact 3x one for the 120x120 grey fixture."""
+    a = np.asarray(im.convert("RGB"))
+    size = (40, 40) if a.shape[:2] == (120, 120) else (64, 48)
+    return Image.fromarray(cv2.resize(a, size, interpolation=cv2.INTER_AREA))
+
+
+PIPELINES["cv_area"] = cv_area
+# Narrower and taller: INTER_AREA enlarging in one direction is a bilinear blend.
+PIPELINES["cv_area_tall"] = lambda im: Image.fromarray(
+    cv2.resize(np.asarray(im.convert("RGB")), (40, 200), interpolation=cv2.INTER_AREA))
 PIPELINES["cv_stretch"] = lambda im: Image.fromarray(
     cv_resize(np.asarray(im.convert("RGB")), 64, 48))
 PIPELINES["cv_crop"] = cv_crop
@@ -197,6 +213,42 @@ def jpeg_fixtures():
     ]
 
 
+def synthetic(w, h, c, seed):
+    """A deterministic image the Rust test rebuilds with the same integer formula."""
+    y, x, ch = np.meshgrid(np.arange(h), np.arange(w), np.arange(c), indexing="ij")
+    v = (x * 31 + y * 17 + ch * 57 + seed * 13) ^ ((x * y * 7 + seed) & 0xFF)
+    return (v & 0xFF).astype(np.uint8).reshape(h, w, c)
+
+
+def checksum(a):
+    """Position-weighted sum the Rust test computes the same way: any changed value shows."""
+    flat = a.reshape(-1).astype(np.uint64)
+    weights = (np.arange(flat.size, dtype=np.uint64) % 251) + 1
+    return int((flat * weights).sum() % (1 << 32))
+
+
+def cv_random_cases(n=200):
+    """cv2.resize INTER_LINEAR and INTER_AREA on random sizes (1 and 3 channels, up and down,
+    integer and fractional factors), as checksums of the results."""
+    rng = np.random.default_rng(7)
+    cases = []
+    for i in range(n):
+        sw, sh = (int(v) for v in rng.integers(1, 90, 2))
+        if i % 5 == 0:  # exact integer reductions
+            k, l = (int(v) for v in rng.integers(1, 5, 2))
+            dw, dh = max(1, sw // k), max(1, sh // l)
+            sw, sh = dw * k, dh * l
+        else:
+            dw, dh = (int(v) for v in rng.integers(1, 90, 2))
+        c = 1 if i % 3 == 0 else 3
+        src = synthetic(sw, sh, c, i)
+        for name, flag in (("linear", cv2.INTER_LINEAR), ("area", cv2.INTER_AREA)):
+            out = cv2.resize(src if c == 3 else src[:, :, 0], (dw, dh), interpolation=flag)
+            cases.append({"seed": i, "src": [sw, sh], "dst": [dw, dh], "channels": c,
+                          "interpolation": name, "checksum": checksum(out)})
+    return cases
+
+
 def main():
     os.makedirs(os.path.join(OUT, "expected"), exist_ok=True)
     session = ort.InferenceSession(MODEL, providers=["CPUExecutionProvider"])
@@ -227,6 +279,9 @@ def main():
         entry["top5"] = [[int(k), float(p[k])] for k in top]
         ref["fixtures"][name] = entry
         print(name, img.size, img.mode, entry["top5"][0])
+    with open(os.path.join(OUT, "cv_random.json"), "w") as f:
+        rows = ",\n".join(json.dumps(c) for c in cv_random_cases())
+        f.write(f'{{"opencv": "{cv2.__version__}", "cases": [\n{rows}\n]}}\n')
     with open(os.path.join(OUT, "reference.json"), "w") as f:
         json.dump(ref, f, indent=1)
         f.write("\n")

@@ -55,6 +55,14 @@ fn pipelines() -> Vec<(&'static str, InputSpec)> {
         ),
         ("cv_crop", spec(opencv(cv_crop))),
         (
+            "cv_area",
+            spec(opencv(base("stretch", 64, 48, "area", "RGB"))),
+        ),
+        (
+            "cv_area_tall",
+            spec(opencv(base("stretch", 40, 200, "area", "RGB"))),
+        ),
+        (
             "cv_grey",
             spec(opencv(base("stretch", 28, 28, "bilinear", "L"))),
         ),
@@ -71,6 +79,10 @@ fn the_model_sees_exactly_what_the_python_pipeline_gives_it() {
             if pipe == "cv_grey" && name == "grey.png" {
                 // An exact 2x reduction, which OpenCV takes as a 2x2 average.
                 (spec.width, spec.height) = (60, 60);
+            }
+            if pipe == "cv_area" && name == "grey.png" {
+                // An exact 3x reduction: OpenCV's integer block mean.
+                (spec.width, spec.height) = (40, 40);
             }
             let apply = spec.exif_orientation == ExifOrientation::Apply;
             let (img, exif) = decode_for_model(&dir().join(name), apply).unwrap();
@@ -104,8 +116,8 @@ fn the_model_sees_exactly_what_the_python_pipeline_gives_it() {
             checked += 1;
         }
     }
-    // 11 lossless fixtures and 6 JPEGs (subsampling, progressive, grey, CMYK, EXIF), 9 pipelines.
-    assert_eq!(checked, 17 * 9);
+    // 11 lossless fixtures and 6 JPEGs (subsampling, progressive, grey, CMYK, EXIF), 11 pipelines.
+    assert_eq!(checked, 17 * 11);
     assert!(
         mismatches.is_empty(),
         "not bit-exact:\n{}",
@@ -167,4 +179,67 @@ fn onnx_runtime_gives_the_reference_probabilities() {
         .map(|(a, b)| (a - b).abs())
         .fold(0f32, f32::max);
     assert!(worst < 1e-4, "tract and ONNX Runtime differ by {worst}");
+}
+
+/// The synthetic image of `scripts/make_preprocess_reference.py` (`synthetic`).
+fn synthetic(w: usize, h: usize, c: usize, seed: usize) -> Vec<u8> {
+    let mut v = Vec::with_capacity(w * h * c);
+    for y in 0..h {
+        for x in 0..w {
+            for ch in 0..c {
+                let a = x * 31 + y * 17 + ch * 57 + seed * 13;
+                let b = (x * y * 7 + seed) & 0xFF;
+                v.push(((a ^ b) & 0xFF) as u8);
+            }
+        }
+    }
+    v
+}
+
+/// The script's `checksum`: a position-weighted sum modulo 2^32.
+fn checksum(data: &[u8]) -> u64 {
+    let total: u64 = data
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| u64::from(v) * (i as u64 % 251 + 1))
+        .sum();
+    total % (1 << 32)
+}
+
+#[test]
+fn opencv_linear_and_area_match_cv2_on_200_random_sizes() {
+    use labelscope::model::cv_area::resize_area;
+    use labelscope::model::cv_resize::resize_linear;
+    use labelscope::model::pil_resize::Pixels;
+    let cases: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir().join("cv_random.json")).unwrap()).unwrap();
+    let mut wrong = Vec::new();
+    let cases = cases["cases"].as_array().unwrap();
+    for case in cases {
+        let n = |k: &str, i: usize| case[k][i].as_u64().unwrap() as usize;
+        let (sw, sh, dw, dh) = (n("src", 0), n("src", 1), n("dst", 0), n("dst", 1));
+        let c = case["channels"].as_u64().unwrap() as usize;
+        let seed = case["seed"].as_u64().unwrap() as usize;
+        let src = Pixels {
+            width: sw,
+            height: sh,
+            channels: c,
+            data: synthetic(sw, sh, c, seed),
+        };
+        let kind = case["interpolation"].as_str().unwrap();
+        let out = match kind {
+            "area" => resize_area(&src, dw, dh),
+            _ => resize_linear(&src, dw, dh),
+        };
+        if checksum(&out.data) != case["checksum"].as_u64().unwrap() {
+            wrong.push(format!("{kind} {sw}x{sh}x{c} -> {dw}x{dh}"));
+        }
+    }
+    assert_eq!(cases.len(), 400);
+    assert!(
+        wrong.is_empty(),
+        "{} differ from cv2:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }

@@ -11,15 +11,41 @@ use super::pil_resize::Pixels;
 const COEF_BITS: u32 = 11;
 const COEF_SCALE: f32 = (1 << COEF_BITS) as f32;
 
+/// Where a destination index samples its source, as OpenCV computes it.
+#[derive(Clone, Copy)]
+enum Positions {
+    /// `INTER_LINEAR`: pixel centres, `(d + 0.5) * scale - 0.5`.
+    Centres,
+    /// `INTER_AREA` when enlarging: `s = floor(d * scale)`, the fraction of the destination
+    /// cell past the source pixel's right edge.
+    Area,
+}
+
 /// Per output position: the two source indices and their weights (sum 2048).
-fn taps(src: usize, dst: usize, clamp_weight: bool) -> Vec<(usize, usize, i32, i32)> {
-    let scale = src as f64 / dst as f64;
+fn taps(
+    src: usize,
+    dst: usize,
+    clamp_weight: bool,
+    positions: Positions,
+) -> Vec<(usize, usize, i32, i32)> {
+    // OpenCV divides by the inverse scale, not the sizes: 1 / (dst / src).
+    let inv_scale = dst as f64 / src as f64;
+    let scale = 1.0 / inv_scale;
     let last = src as i64 - 1;
     (0..dst)
         .map(|d| {
-            let mut f = ((d as f64 + 0.5) * scale - 0.5) as f32;
-            let mut s = f.floor() as i64;
-            f -= s as f32;
+            let (mut s, mut f) = match positions {
+                Positions::Centres => {
+                    let f = ((d as f64 + 0.5) * scale - 0.5) as f32;
+                    let s = f.floor() as i64;
+                    (s, f - s as f32)
+                }
+                Positions::Area => {
+                    let s = (d as f64 * scale).floor() as i64;
+                    let f = ((d + 1) as f64 - (s + 1) as f64 * inv_scale) as f32;
+                    (s, if f <= 0.0 { 0.0 } else { f - f.floor() })
+                }
+            };
             if clamp_weight {
                 if s < 0 {
                     f = 0.0;
@@ -40,15 +66,26 @@ fn taps(src: usize, dst: usize, clamp_weight: bool) -> Vec<(usize, usize, i32, i
 
 /// `cv2.resize(src, (out_w, out_h), interpolation=cv2.INTER_LINEAR)`.
 pub fn resize_linear(src: &Pixels, out_w: usize, out_h: usize) -> Pixels {
-    let (w, h, c) = (src.width, src.height, src.channels);
+    let (w, h) = (src.width, src.height);
     if (out_w, out_h) == (w, h) || w == 0 || h == 0 {
         return src.clone();
     }
     if w == out_w * 2 && h == out_h * 2 {
         return half(src);
     }
-    let xt = taps(w, out_w, true);
-    let yt = taps(h, out_h, false);
+    linear(src, out_w, out_h, Positions::Centres)
+}
+
+/// `cv2.resize(..., INTER_AREA)` when it enlarges in either direction: the bilinear blend at
+/// OpenCV's "area" source positions.
+pub(super) fn resize_linear_area_positions(src: &Pixels, out_w: usize, out_h: usize) -> Pixels {
+    linear(src, out_w, out_h, Positions::Area)
+}
+
+fn linear(src: &Pixels, out_w: usize, out_h: usize, positions: Positions) -> Pixels {
+    let (w, h, c) = (src.width, src.height, src.channels);
+    let xt = taps(w, out_w, true, positions);
+    let yt = taps(h, out_h, false, positions);
     // Horizontal pass into 32-bit rows (values scaled by 2048), computed once per source row.
     let stride = out_w * c;
     let mut rows: Vec<Option<Vec<i32>>> = vec![None; h];
@@ -89,7 +126,7 @@ pub fn resize_linear(src: &Pixels, out_w: usize, out_h: usize) -> Pixels {
 }
 
 /// An exact 2x reduction: each output pixel the rounded mean of its 2x2 block.
-fn half(src: &Pixels) -> Pixels {
+pub(super) fn half(src: &Pixels) -> Pixels {
     let (w, c) = (src.width, src.channels);
     let (ow, oh) = (w / 2, src.height / 2);
     let mut data = Vec::with_capacity(ow * oh * c);

@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod cache;
+pub mod cv_area;
 pub mod cv_resize;
 pub mod load;
 pub mod mapping;

@@ -4,8 +4,8 @@
 use image::DynamicImage;
 
 use super::pixels::source_pixels;
-use super::spec::{ColorOrder, InputSpec, ResizeLibrary, ResizeMode, TensorLayout};
-use super::{cv_resize, pil_resize};
+use super::spec::{ColorOrder, InputSpec, Interpolation, ResizeLibrary, ResizeMode, TensorLayout};
+use super::{cv_area, cv_resize, pil_resize};
 
 /// The pixels a model sees, before normalisation: `width x height`, interleaved, 1 channel
 /// (L) or 3 channels in RGB order (BGR models are swapped when the tensor is built).
@@ -118,7 +118,8 @@ pub fn geometry(src_w: u32, src_h: u32, input: &InputSpec) -> Geometry {
 
 /// Resizes, crops and colour-converts `img` to the model's input size, reproducing a named
 /// reference pipeline (see README "Model spec"), with Pillow's resize or, with
-/// `resize_library: opencv`, `cv2.resize(..., INTER_LINEAR)` in its place:
+/// `resize_library: opencv`, `cv2.resize(..., INTER_LINEAR)` (or `INTER_AREA` for `area`) in
+/// its place:
 /// - `stretch`: Pillow `img.resize((w, h), filter)`;
 /// - `shorter_side_center_crop`: torchvision `Resize(s)` then `CenterCrop((h, w))` on a PIL
 ///   image (output size `int(s * long / short)`, Python-rounded crop offsets, zero padding when
@@ -134,7 +135,9 @@ pub fn prepare_pixels(img: &DynamicImage, input: &InputSpec) -> Result<PreparedI
     let src = source_pixels(img, grey, opencv);
     let (w, h) = (input.width as usize, input.height as usize);
     let resize = |p: &pil_resize::Pixels, w: usize, h: usize| {
-        if opencv {
+        if opencv && input.interpolation == Interpolation::Box {
+            cv_area::resize_area(p, w, h)
+        } else if opencv {
             cv_resize::resize_linear(p, w, h)
         } else {
             pil_resize::resize(p, w, h, input.interpolation)
@@ -219,7 +222,6 @@ pub fn preprocess(img: &DynamicImage, input: &InputSpec) -> Result<Vec<f32>, Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::spec::Interpolation;
     use image::{GrayImage, RgbImage};
 
     fn spec(

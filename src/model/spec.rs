@@ -62,7 +62,9 @@ pub enum Interpolation {
     Bilinear,
     /// Antialiased bicubic (Catmull-Rom), like PIL's `BICUBIC`.
     Bicubic,
-    /// Area average (box filter): exact for integer downscales.
+    /// Area average: PIL's `BOX`; with `resize_library: opencv`, `cv2.INTER_AREA`
+    /// (also accepted as `"area"`).
+    #[serde(alias = "area")]
     Box,
     /// Nearest neighbour.
     Nearest,
@@ -210,10 +212,13 @@ impl InputSpec {
             return Err("`std` values must be non-zero".into());
         }
         if self.resize_library == ResizeLibrary::Opencv
-            && self.interpolation != Interpolation::Bilinear
+            && !matches!(
+                self.interpolation,
+                Interpolation::Bilinear | Interpolation::Box
+            )
         {
             return Err(
-                "`resize_library: opencv` reproduces cv2.INTER_LINEAR only: use `interpolation: bilinear`"
+                "`resize_library: opencv` reproduces cv2.INTER_LINEAR (`interpolation: bilinear`) and cv2.INTER_AREA (`area`) only"
                     .into(),
             );
         }
