@@ -131,14 +131,6 @@ impl<T: Serialize + DeserializeOwned + Clone> StampCache<T> {
         }
     }
 
-    /// Passes [`StampCache::notice`] on to the job's watcher.
-    pub fn noted(self, control: &crate::jobs::JobControl) -> Self {
-        if let Some(n) = &self.notice {
-            control.note(n.clone());
-        }
-        self
-    }
-
     /// Why the cache file on disk was discarded, if it was.
     pub fn notice(&self) -> Option<&str> {
         self.notice.as_deref()

@@ -10,7 +10,7 @@ use labelscope::dataset::{OpenOptions, open_dataset};
 use labelscope::eval::{PredictionSet, compute_metrics};
 use labelscope::jobs::JobControl;
 use labelscope::model::{
-    BackendKind, PredictOptions, PredictionCache, SampleOutcome, load_model, predict_dataset,
+    BackendKind, PredictOptions, SampleOutcome, load_model, open_prediction_cache, predict_dataset,
     resolve_backend,
 };
 
@@ -250,7 +250,7 @@ fn second_run_is_answered_from_the_cache() {
         threads: 2,
         use_cache: true,
     };
-    let mut cache = PredictionCache::open(&state, &model, &ds.classes);
+    let mut cache = open_prediction_cache(&state, &model, &ds.classes);
     let first = predict_dataset(
         &ds,
         &model,
@@ -281,7 +281,7 @@ fn second_run_is_answered_from_the_cache() {
     );
     assert!(failed[0].contains("corrupt.png"), "{}", failed[0]);
 
-    let mut reopened = PredictionCache::open(&state, &model, &ds.classes);
+    let mut reopened = open_prediction_cache(&state, &model, &ds.classes);
     let second = predict_dataset(
         &ds,
         &model,
@@ -301,7 +301,7 @@ fn second_run_is_answered_from_the_cache() {
 
     // A changed file is predicted again; the rest still come from the cache.
     common::png(&dir.path().join("Bag/corrupt.png"), [10, 20, 30]);
-    let mut third_cache = PredictionCache::open(&state, &model, &ds.classes);
+    let mut third_cache = open_prediction_cache(&state, &model, &ds.classes);
     let third = predict_dataset(
         &ds,
         &model,

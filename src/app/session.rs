@@ -10,8 +10,8 @@ use crate::dataset::{Dataset, OpenOptions, open_dataset};
 use crate::eval::{Entry, Metrics, PredictionSet, compute_metrics, import_predictions};
 use crate::jobs::JobControl;
 use crate::model::{
-    BackendKind, LoadedModel, PredictOptions, PredictReport, PredictionCache, SampleOutcome,
-    load_model, predict_dataset, resolve_backend,
+    BackendKind, LoadedModel, PredictOptions, PredictReport, SampleOutcome, load_model,
+    open_prediction_cache, predict_dataset, resolve_backend,
 };
 
 /// What a finished prediction job hands back.
@@ -192,7 +192,7 @@ impl Session {
                 let result = resolve_backend(backend, &model).and_then(|b| {
                     let mut cache = crate::state::state_dir(&dataset.root)
                         .ok()
-                        .map(|d| PredictionCache::open(&d, &model, &dataset.classes));
+                        .map(|d| open_prediction_cache(&d, &model, &dataset.classes));
                     let opts = PredictOptions {
                         use_cache,
                         ..PredictOptions::default()

@@ -12,7 +12,6 @@ use std::time::Instant;
 use crate::dataset::{Dataset, OpenOptions, open_dataset};
 use crate::jobs::JobControl;
 use crate::model::preprocess::preprocess;
-use crate::model::workers::run_workers;
 use crate::model::{LoadedModel, PredictOptions, ResolvedBackend, predict_dataset};
 
 /// Where the bundled data lives: the working folder or the source tree.
@@ -135,15 +134,14 @@ pub fn bench_predict(
     }
     let decode = n as f64 / t.elapsed().as_secs_f64();
     let todo: Vec<usize> = (0..n).collect();
-    let work = |b: &mut dyn crate::model::backend::Backend, i: usize| b.run(&tensors[i], 1).is_ok();
     let t = Instant::now();
-    let ok = run_workers(
+    let ok = crate::jobs::pool::run_pool(
         &todo,
         threads,
         "bench",
-        backend,
         &JobControl::default(),
-        &work,
+        &|| backend.factory.create(),
+        &|b: &mut Box<dyn crate::model::backend::Backend>, i| b.run(&tensors[i], 1).is_ok(),
     )?;
     let inference = n as f64 / t.elapsed().as_secs_f64();
     if ok.iter().any(|(_, ok)| !ok) {

@@ -13,7 +13,8 @@ use crate::dataset::{Dataset, OpenOptions, open_dataset};
 use crate::eval::{PredictionSet, compute_metrics};
 use crate::jobs::JobControl;
 use crate::model::{
-    BackendKind, PredictOptions, PredictionCache, load_model, predict_dataset, resolve_backend,
+    BackendKind, PredictOptions, load_model, open_prediction_cache, predict_dataset,
+    resolve_backend,
 };
 
 /// Figures of the scale benchmark.
@@ -123,7 +124,7 @@ pub fn bench_scale(
         use_cache: true,
     };
     let run = |ds: &Dataset| {
-        let mut cache = PredictionCache::open(&state, &model, &ds.classes);
+        let mut cache = open_prediction_cache(&state, &model, &ds.classes);
         predict_dataset(
             ds,
             &model,

@@ -9,7 +9,8 @@ use crate::dataset::{Dataset, open_dataset};
 use crate::eval::PredictionSet;
 use crate::jobs::JobControl;
 use crate::model::{
-    PredictOptions, PredictReport, PredictionCache, load_model, predict_dataset, resolve_backend,
+    PredictOptions, PredictReport, load_model, open_prediction_cache, predict_dataset,
+    resolve_backend,
 };
 
 /// Opens the dataset; prints a summary and up to `max_issues` scan problems to stderr.
@@ -77,7 +78,7 @@ pub fn run_model(ds: &Dataset, args: &ModelArgs) -> Result<ModelRun> {
     };
     let mut cache = if opts.use_cache {
         match crate::state::state_dir(&ds.root) {
-            Ok(dir) => Some(PredictionCache::open(&dir, &model, &ds.classes)),
+            Ok(dir) => Some(open_prediction_cache(&dir, &model, &ds.classes)),
             Err(e) => {
                 eprintln!("warning: prediction cache disabled: {e}");
                 None

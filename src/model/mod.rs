@@ -12,10 +12,9 @@ pub mod pixels;
 pub mod predict;
 pub mod preprocess;
 pub mod spec;
-pub mod workers;
 
 pub use backend::{BackendKind, ResolvedBackend, resolve_backend};
-pub use cache::PredictionCache;
+pub use cache::{PredictionCache, open_prediction_cache};
 pub use load::{LoadedModel, ModelError, load_model};
 pub use predict::{
     PredictOptions, PredictReport, SampleOutcome, SamplePrediction, predict_dataset,

@@ -1,21 +1,24 @@
-//! Running a model over a dataset: decode + preprocess + inference on `threads` named worker
-//! threads, each owning its backend instance and pulling the next sample from a shared counter,
-//! so decoding of one image overlaps inference of another. One bad image is a per-sample
-//! failure, never an abort; the cancel flag is checked between samples.
+//! Running a model over a dataset: decode + preprocess + inference as a per-sample job
+//! ([`crate::jobs::per_sample`]), each worker owning its backend instance, so decoding of one
+//! image overlaps inference of another. One bad image is a per-sample failure, never an abort;
+//! the cancel flag is checked between samples.
 
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::backend::ResolvedBackend;
-use super::cache::{FileStamp, PredictionCache};
+use std::path::Path;
+
+use super::backend::{Backend, ResolvedBackend};
+use super::cache::PredictionCache;
 use super::load::LoadedModel;
 use super::mapping::{LabelMapping, softmax};
 use super::preprocess::{append_tensor, prepare_pixels};
-use super::spec::OutputKind;
+use super::spec::{ExifOrientation, OutputKind};
 use crate::dataset::Dataset;
 use crate::dataset::image_io::decode_for_model;
 use crate::jobs::JobControl;
+use crate::jobs::per_sample::{SampleWork, run_per_sample};
 
 /// How many raw model classes are kept per sample (for the detail view).
 pub const TOP_K: usize = 5;
@@ -123,15 +126,90 @@ pub fn finish_prediction(
     })
 }
 
+/// One model over a dataset, as a [`SampleWork`]: decode, preprocess, infer, map.
+struct ModelWork<'a> {
+    dataset: &'a Dataset,
+    model: &'a LoadedModel,
+    backend: &'a ResolvedBackend,
+    mapping: &'a LabelMapping,
+    job: &'a JobControl,
+    on_result: Option<&'a crossbeam_channel::Sender<(usize, SampleOutcome)>>,
+    /// A model whose output size is not its label count fails every sample: the first such
+    /// result stops the run with that error instead of a table of failures.
+    fatal: std::sync::Mutex<Option<String>>,
+}
+
+impl ModelWork<'_> {
+    fn predict(&self, instance: &mut dyn Backend, path: &Path) -> Result<SamplePrediction, String> {
+        let input = &self.model.spec.input;
+        let apply = input.exif_orientation == ExifOrientation::Apply;
+        let (img, _) = decode_for_model(path, apply).map_err(|e| e.to_string())?;
+        let pixels = prepare_pixels(&img, input).map_err(|e| format!("{e}: {}", path.display()))?;
+        let mut tensor = Vec::new();
+        append_tensor(&pixels, input, &mut tensor);
+        let t0 = Instant::now();
+        let rows = instance
+            .run(&tensor, 1)
+            .map_err(|e| format!("{e}: {}", path.display()))?;
+        let latency_ms = t0.elapsed().as_secs_f32() * 1000.0;
+        let raw = rows
+            .first()
+            .ok_or_else(|| format!("no output: {}", path.display()))?;
+        finish_prediction(raw, self.model.spec.output.kind, self.mapping, latency_ms)
+            .map_err(|e| format!("{e}: {}", path.display()))
+    }
+}
+
+impl SampleWork for ModelWork<'_> {
+    type Output = SampleOutcome;
+    type Worker = Box<dyn Backend>;
+
+    fn start_worker(&self) -> Result<Box<dyn Backend>, String> {
+        self.backend.factory.create()
+    }
+
+    fn run(&self, instance: &mut Box<dyn Backend>, i: usize) -> SampleOutcome {
+        match self.predict(instance.as_mut(), &self.dataset.samples[i].path) {
+            Ok(p) => SampleOutcome::Predicted(p),
+            Err(e) => {
+                if e.starts_with(SHAPE_MISMATCH)
+                    && let Ok(mut f) = self.fatal.lock()
+                {
+                    f.get_or_insert_with(|| {
+                        format!("{e} (the model file: {})", self.model.onnx_path.display())
+                    });
+                    self.job.cancel();
+                }
+                SampleOutcome::Failed(e)
+            }
+        }
+    }
+
+    fn failed(&self, out: &SampleOutcome) -> bool {
+        matches!(out, SampleOutcome::Failed(_))
+    }
+
+    /// A cached wrong-output-size failure is not reused: the run stops with that error again.
+    fn reusable(&self, out: &SampleOutcome) -> bool {
+        !matches!(out, SampleOutcome::Failed(e) if e.starts_with(SHAPE_MISMATCH))
+    }
+
+    fn on_result(&self, i: usize, out: &SampleOutcome) {
+        if let Some(tx) = self.on_result {
+            let _ = tx.send((i, out.clone()));
+        }
+    }
+}
+
 /// Predicts every sample of `dataset`. Results also stream through `on_result` as they arrive
-/// (the GUI); the cache (when `cache` is given) answers unchanged samples without inference and
-/// is saved at the end, also after a cancel.
+/// (the GUI); the cache (when `cache` is given and `opts.use_cache`) answers unchanged samples
+/// without inference and is saved at the end, also after a cancel.
 pub fn predict_dataset(
     dataset: &Dataset,
     model: &LoadedModel,
     backend: &ResolvedBackend,
     opts: &PredictOptions,
-    mut cache: Option<&mut PredictionCache>,
+    cache: Option<&mut PredictionCache>,
     job: &JobControl,
     on_result: Option<&crossbeam_channel::Sender<(usize, SampleOutcome)>>,
 ) -> Result<PredictReport, String> {
@@ -141,111 +219,29 @@ pub fn predict_dataset(
         model.spec.label_map.as_ref(),
         &dataset.classes,
     )?;
-    if let Some(note) = cache.as_deref().and_then(PredictionCache::notice) {
-        job.note(note);
-    }
-    let n = dataset.samples.len();
-    job.set_total(n);
-    let mut outcomes: Vec<Option<SampleOutcome>> = vec![None; n];
-    let stamps: Vec<Option<FileStamp>> = dataset
-        .samples
-        .iter()
-        .map(|s| FileStamp::of(&s.path))
-        .collect();
-    let mut todo = Vec::new();
-    for (i, s) in dataset.samples.iter().enumerate() {
-        match cache
-            .as_deref()
-            .filter(|_| opts.use_cache)
-            .and_then(|c| c.get(&s.id.0, stamps[i]))
-        {
-            Some(hit) => {
-                if let Some(tx) = on_result {
-                    let _ = tx.send((i, hit.clone()));
-                }
-                job.add_done(matches!(hit, SampleOutcome::Failed(_)));
-                outcomes[i] = Some(hit.clone());
-            }
-            None => todo.push(i),
-        }
-    }
-    let num_cached = n - todo.len();
-    job.wake();
-
-    // A model whose output size is not its label count fails every sample: the first such
-    // result stops the run with that error instead of a table of failures.
-    let fatal: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
-    let work = |instance: &mut dyn super::backend::Backend, i: usize| {
-        let sample = &dataset.samples[i];
-        let mut tensor = Vec::new();
-        let apply = model.spec.input.exif_orientation == super::spec::ExifOrientation::Apply;
-        let outcome = decode_for_model(&sample.path, apply)
-            .map(|(img, _)| img)
-            .map_err(|e| e.to_string())
-            .and_then(|img| {
-                prepare_pixels(&img, &model.spec.input)
-                    .map_err(|e| format!("{e}: {}", sample.path.display()))
-            })
-            .and_then(|p| {
-                append_tensor(&p, &model.spec.input, &mut tensor);
-                let t0 = Instant::now();
-                let rows = instance
-                    .run(&tensor, 1)
-                    .map_err(|e| format!("{e}: {}", sample.path.display()))?;
-                let latency_ms = t0.elapsed().as_secs_f32() * 1000.0;
-                let raw = rows
-                    .first()
-                    .ok_or_else(|| format!("no output: {}", sample.path.display()))?;
-                finish_prediction(raw, model.spec.output.kind, &mapping, latency_ms)
-                    .map_err(|e| format!("{e}: {}", sample.path.display()))
-            });
-        let outcome = match outcome {
-            Ok(p) => SampleOutcome::Predicted(p),
-            Err(e) => {
-                if e.starts_with(SHAPE_MISMATCH)
-                    && let Ok(mut f) = fatal.lock()
-                {
-                    f.get_or_insert_with(|| {
-                        format!("{e} (the model file: {})", model.onnx_path.display())
-                    });
-                    job.cancel();
-                }
-                SampleOutcome::Failed(e)
-            }
-        };
-        if let Some(tx) = on_result {
-            let _ = tx.send((i, outcome.clone()));
-        }
-        job.add_done(matches!(outcome, SampleOutcome::Failed(_)));
-        job.wake();
-        outcome
+    job.set_total(dataset.samples.len());
+    let work = ModelWork {
+        dataset,
+        model,
+        backend,
+        mapping: &mapping,
+        job,
+        on_result,
+        fatal: std::sync::Mutex::new(None),
     };
-    let results = super::workers::run_workers(&todo, opts.threads, "predict", backend, job, &work)?;
-    if let Some(e) = fatal.into_inner().ok().flatten() {
+    let cache = cache.filter(|_| opts.use_cache);
+    let run = run_per_sample(&dataset.samples, &work, opts.threads, "predict", cache, job)?;
+    if let Some(e) = work.fatal.into_inner().ok().flatten() {
         job.finish();
         return Err(e);
     }
-    let num_inferred = results.len();
-    for (i, outcome) in results {
-        if let (Some(c), Some(stamp)) = (cache.as_deref_mut(), stamps[i]) {
-            c.insert(dataset.samples[i].id.0.clone(), stamp, outcome.clone());
-        }
-        outcomes[i] = Some(outcome);
-    }
-    if let Some(c) = cache.as_deref()
-        && opts.use_cache
-        && num_inferred > 0
-    {
-        c.save()?;
-    }
-    let cancelled = job.is_cancelled() && outcomes.iter().any(Option::is_none);
     job.finish();
     Ok(PredictReport {
-        outcomes,
-        cancelled,
+        outcomes: run.outcomes,
+        cancelled: run.cancelled,
         backend: backend.factory.describe(),
-        num_cached,
-        num_inferred,
+        num_cached: run.num_cached,
+        num_inferred: run.num_computed,
         elapsed_secs: started.elapsed().as_secs_f64(),
         mapping,
     })

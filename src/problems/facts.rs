@@ -1,14 +1,14 @@
-//! Facts about each image file, gathered in one parallel pass and cached per file stamp: size,
+//! Facts about each image file, gathered as a per-sample job and cached per file stamp: size,
 //! content hash, dimensions, colour mode, a perceptual hash, or the decoder's error. Duplicate
 //! and odd-image checks work from these.
 
 use image_hasher::{HashAlg, HasherConfig};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::Dataset;
 use crate::jobs::JobControl;
-use crate::stamp_cache::{FileStamp, StampCache};
+use crate::jobs::per_sample::{SampleWork, run_per_sample};
+use crate::stamp_cache::StampCache;
 
 const FACTS_VERSION: u32 = 2;
 
@@ -96,8 +96,30 @@ pub fn image_facts(path: &std::path::Path) -> ImageFacts {
     }
 }
 
-/// Facts for every sample of `ds`, in parallel, reusing the cache in `state_dir` for unchanged
-/// files. Cancelled samples are `None`.
+/// Image facts over a dataset, as a [`SampleWork`].
+struct FactsWork<'a> {
+    ds: &'a Dataset,
+}
+
+impl SampleWork for FactsWork<'_> {
+    type Output = ImageFacts;
+    type Worker = ();
+
+    fn start_worker(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn run(&self, _: &mut (), i: usize) -> ImageFacts {
+        image_facts(&self.ds.samples[i].path)
+    }
+
+    fn failed(&self, out: &ImageFacts) -> bool {
+        out.error.is_some()
+    }
+}
+
+/// Facts for every sample of `ds`, on one worker per core, reusing the cache in `state_dir` for
+/// unchanged files. Cancelled samples are `None`.
 pub fn collect_facts(
     ds: &Dataset,
     state_dir: Option<&std::path::Path>,
@@ -109,36 +131,22 @@ pub fn collect_facts(
             FACTS_VERSION,
             "image facts",
         )
-        .noted(control)
     });
-    let stamps: Vec<Option<FileStamp>> = ds
-        .samples
-        .par_iter()
-        .map(|s| FileStamp::of(&s.path))
-        .collect();
-    let facts: Vec<Option<ImageFacts>> = ds
-        .samples
-        .par_iter()
-        .zip(&stamps)
-        .map(|(s, stamp)| {
-            if control.is_cancelled() {
-                return None;
-            }
-            let cached = cache.as_ref().and_then(|c| c.get(&s.id.0, *stamp)).cloned();
-            let f = cached.unwrap_or_else(|| image_facts(&s.path));
-            control.add_done(f.error.is_some());
-            Some(f)
-        })
-        .collect();
-    if let Some(c) = &mut cache {
-        for ((s, stamp), f) in ds.samples.iter().zip(&stamps).zip(&facts) {
-            if let (Some(stamp), Some(f)) = (stamp, f) {
-                c.insert(s.id.0.clone(), *stamp, f.clone());
-            }
-        }
-        if let Err(e) = c.save() {
-            eprintln!("warning: image facts not cached: {e}");
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let work = FactsWork { ds };
+    match run_per_sample(
+        &ds.samples,
+        &work,
+        threads,
+        "facts",
+        cache.as_mut(),
+        control,
+    ) {
+        Ok(run) => run.outcomes,
+        Err(e) => {
+            // Only a worker thread that could not start gets here: every sample is missing.
+            control.note(format!("image facts not gathered: {e}"));
+            vec![None; ds.samples.len()]
         }
     }
-    facts
 }

@@ -13,15 +13,16 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::Dataset;
 use crate::dataset::image_io::decode_image;
 use crate::jobs::JobControl;
+use crate::jobs::per_sample::{SampleWork, run_per_sample};
 use crate::model::LoadedModel;
 use crate::model::ResolvedBackend;
+use crate::model::backend::Backend;
 use crate::model::preprocess::{geometry, preprocess};
 use crate::model::spec::{
     ColorOrder, InputSpec, Interpolation, LabelsSpec, ModelSpec, OutputKind, OutputSpec,
     ResizeMode, TensorLayout,
 };
-use crate::model::workers::run_workers;
-use crate::stamp_cache::{FileStamp, StampCache};
+use crate::stamp_cache::StampCache;
 
 /// The PP-OCRv6 tiny text detector, embedded so the binary works anywhere (Apache-2.0,
 /// see `assets/models/README.md`).
@@ -258,6 +259,47 @@ pub fn to_image(boxes: Vec<TextBox>, w: u32, h: u32, input: &InputSpec) -> TextR
 /// Per-sample text detection outcome (an error names the file).
 pub type TextOutcome = Result<TextResult, String>;
 
+/// The text detector over a dataset, as a [`SampleWork`].
+struct TextWork<'a> {
+    ds: &'a Dataset,
+    model: &'a LoadedModel,
+    backend: &'a ResolvedBackend,
+    opts: &'a TextOptions,
+}
+
+impl SampleWork for TextWork<'_> {
+    type Output = TextOutcome;
+    type Worker = Box<dyn Backend>;
+
+    fn start_worker(&self) -> Result<Box<dyn Backend>, String> {
+        self.backend.factory.create()
+    }
+
+    fn run(&self, b: &mut Box<dyn Backend>, i: usize) -> TextOutcome {
+        let path = &self.ds.samples[i].path;
+        let input = &self.model.spec.input;
+        let img = decode_image(path).map_err(|e| e.to_string())?;
+        let tensor = preprocess(&img, input).map_err(|e| format!("{e}: {}", path.display()))?;
+        let rows = b
+            .run(&tensor, 1)
+            .map_err(|e| format!("{e}: {}", path.display()))?;
+        let map = rows
+            .first()
+            .ok_or_else(|| format!("no output: {}", path.display()))?;
+        let size = input.width as usize;
+        Ok(to_image(
+            db_boxes(map, size, self.opts),
+            img.width(),
+            img.height(),
+            input,
+        ))
+    }
+
+    fn failed(&self, out: &TextOutcome) -> bool {
+        out.is_err()
+    }
+}
+
 /// Runs the detector over every sample of `ds` on `threads` workers, reusing cached results
 /// (in `state_dir`) for unchanged files. Cancelled samples are `None`.
 pub fn detect_text(
@@ -277,59 +319,16 @@ pub fn detect_text(
         opts.box_thresh,
         opts.min_side
     );
-    let mut cache: Option<StampCache<TextOutcome>> = state_dir.map(|d| {
-        StampCache::open(d.join("problems").join(key), 1, "text detections").noted(control)
-    });
-    let stamps: Vec<Option<FileStamp>> =
-        ds.samples.iter().map(|s| FileStamp::of(&s.path)).collect();
-    let mut out: Vec<Option<TextOutcome>> = vec![None; ds.samples.len()];
-    let mut todo = Vec::new();
-    for (i, s) in ds.samples.iter().enumerate() {
-        match cache.as_ref().and_then(|c| c.get(&s.id.0, stamps[i])) {
-            Some(hit) => {
-                out[i] = Some(hit.clone());
-                control.add_done(hit.is_err());
-            }
-            None => todo.push(i),
-        }
-    }
-    let input = &model.spec.input;
-    let size = input.width as usize;
-    let work = |b: &mut dyn crate::model::backend::Backend, i: usize| -> TextOutcome {
-        let path = &ds.samples[i].path;
-        let result = decode_image(path)
-            .map_err(|e| e.to_string())
-            .and_then(|img| {
-                let tensor =
-                    preprocess(&img, input).map_err(|e| format!("{e}: {}", path.display()))?;
-                let rows = b
-                    .run(&tensor, 1)
-                    .map_err(|e| format!("{e}: {}", path.display()))?;
-                let map = rows
-                    .first()
-                    .ok_or_else(|| format!("no output: {}", path.display()))?;
-                Ok(to_image(
-                    db_boxes(map, size, opts),
-                    img.width(),
-                    img.height(),
-                    input,
-                ))
-            });
-        control.add_done(result.is_err());
-        control.wake();
-        result
+    let mut cache: Option<StampCache<TextOutcome>> =
+        state_dir.map(|d| StampCache::open(d.join("problems").join(key), 1, "text detections"));
+    let work = TextWork {
+        ds,
+        model,
+        backend,
+        opts,
     };
-    let results = run_workers(&todo, threads, "text", backend, control, &work)?;
-    for (i, r) in results {
-        if let (Some(c), Some(stamp)) = (cache.as_mut(), stamps[i]) {
-            c.insert(ds.samples[i].id.0.clone(), stamp, r.clone());
-        }
-        out[i] = Some(r);
-    }
-    if let Some(c) = &cache {
-        c.save()?;
-    }
-    Ok(out)
+    let run = run_per_sample(&ds.samples, &work, threads, "text", cache.as_mut(), control)?;
+    Ok(run.outcomes)
 }
 
 #[cfg(test)]

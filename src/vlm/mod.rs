@@ -19,7 +19,8 @@ pub use protocol::{DEFAULT_SYSTEM, DEFAULT_USER, VlmAnswer};
 use crate::dataset::Dataset;
 use crate::eval::{Entry, Predicted, Prediction, PredictionSet};
 use crate::jobs::JobControl;
-use crate::stamp_cache::{FileStamp, StampCache};
+use crate::jobs::per_sample::{SampleWork, run_per_sample};
+use crate::stamp_cache::StampCache;
 
 /// How to reach and prompt the model.
 #[derive(Clone, Debug, PartialEq)]
@@ -192,6 +193,71 @@ pub fn to_prediction(a: &VlmAnswer, ds: &Dataset) -> Prediction {
 /// wrong or the server is down, and asking every other image would only repeat the error.
 pub const GIVE_UP_AFTER: usize = 4;
 
+/// One request per sample, as a [`SampleWork`]: every worker shares the HTTP agent.
+struct VlmWork<'a> {
+    ds: &'a Dataset,
+    cfg: &'a VlmConfig,
+    url: &'a str,
+    agent: ureq::Agent,
+    job: &'a JobControl,
+    answered: AtomicUsize,
+    failed: AtomicUsize,
+    gave_up: AtomicBool,
+    first_error: Mutex<Option<String>>,
+}
+
+impl SampleWork for VlmWork<'_> {
+    type Output = VlmOutcome;
+    type Worker = ();
+
+    fn start_worker(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn run(&self, _: &mut (), i: usize) -> VlmOutcome {
+        let path = &self.ds.samples[i].path;
+        let cfg = self.cfg;
+        let outcome = image_data_url(path, cfg.max_side)
+            .and_then(|data| {
+                let body = protocol::request_body(
+                    &cfg.model,
+                    &cfg.system,
+                    &cfg.user,
+                    &self.ds.classes,
+                    &data,
+                );
+                post(&self.agent, self.url, &body, cfg.retries)
+            })
+            .and_then(|v| protocol::parse_response(&v, &self.ds.classes))
+            .map_err(|e| format!("{e}: {}", path.display()));
+        match &outcome {
+            Ok(_) => {
+                self.answered.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => {
+                let n = self.failed.fetch_add(1, Ordering::Relaxed) + 1;
+                if let Ok(mut first) = self.first_error.lock() {
+                    first.get_or_insert_with(|| e.clone());
+                }
+                if n >= GIVE_UP_AFTER && self.answered.load(Ordering::Relaxed) == 0 {
+                    self.gave_up.store(true, Ordering::Relaxed);
+                    self.job.cancel();
+                }
+            }
+        }
+        outcome
+    }
+
+    fn failed(&self, out: &VlmOutcome) -> bool {
+        out.is_err()
+    }
+
+    /// Errors are not reused: a server that was down gets asked again.
+    fn reusable(&self, out: &VlmOutcome) -> bool {
+        out.is_ok()
+    }
+}
+
 /// Classifies every sample through the endpoint, reusing cached answers for unchanged files.
 /// Stops with an error when the first [`GIVE_UP_AFTER`] requests all fail.
 pub fn predict_vlm(
@@ -207,117 +273,40 @@ pub fn predict_vlm(
             1,
             "vlm answers",
         )
-        .noted(control)
     });
-    let stamps: Vec<Option<FileStamp>> =
-        ds.samples.iter().map(|s| FileStamp::of(&s.path)).collect();
     control.begin_stage("asking the model", ds.samples.len());
-    let mut outcomes: Vec<Option<VlmOutcome>> = vec![None; ds.samples.len()];
-    let mut todo = Vec::new();
-    for (i, s) in ds.samples.iter().enumerate() {
-        // Errors are not cached: a server that was down gets asked again.
-        match cache
-            .as_ref()
-            .and_then(|c| c.get(&s.id.0, stamps[i]))
-            .filter(|o| o.is_ok())
-        {
-            Some(hit) => {
-                outcomes[i] = Some(hit.clone());
-                control.add_done(false);
-            }
-            None => todo.push(i),
-        }
-    }
-    let num_cached = ds.samples.len() - todo.len();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(cfg.timeout))
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, VlmOutcome)>> = Mutex::new(Vec::new());
-    let (answered, failed, gave_up) = (
-        AtomicUsize::new(0),
-        AtomicUsize::new(0),
-        AtomicBool::new(false),
-    );
-    let first_error: Mutex<Option<String>> = Mutex::new(None);
-    std::thread::scope(|scope| {
-        for w in 0..cfg.concurrency.clamp(1, 64).min(todo.len().max(1)) {
-            let (next, results, todo, agent, url) = (&next, &results, &todo, &agent, &url);
-            let (answered, failed, gave_up, first_error) =
-                (&answered, &failed, &gave_up, &first_error);
-            let spawned = std::thread::Builder::new()
-                .name(format!("vlm-{w}"))
-                .spawn_scoped(scope, move || {
-                    while !control.is_cancelled() && !gave_up.load(Ordering::Relaxed) {
-                        let Some(&i) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                            break;
-                        };
-                        let path = &ds.samples[i].path;
-                        let outcome = image_data_url(path, cfg.max_side)
-                            .and_then(|data| {
-                                let body = protocol::request_body(
-                                    &cfg.model,
-                                    &cfg.system,
-                                    &cfg.user,
-                                    &ds.classes,
-                                    &data,
-                                );
-                                post(agent, url, &body, cfg.retries)
-                            })
-                            .and_then(|v| protocol::parse_response(&v, &ds.classes))
-                            .map_err(|e| format!("{e}: {}", path.display()));
-                        match &outcome {
-                            Ok(_) => {
-                                answered.fetch_add(1, Ordering::Relaxed);
-                            }
-                            Err(e) => {
-                                let n = failed.fetch_add(1, Ordering::Relaxed) + 1;
-                                if let Ok(mut first) = first_error.lock() {
-                                    first.get_or_insert_with(|| e.clone());
-                                }
-                                if n >= GIVE_UP_AFTER && answered.load(Ordering::Relaxed) == 0 {
-                                    gave_up.store(true, Ordering::Relaxed);
-                                }
-                            }
-                        }
-                        control.add_done(outcome.is_err());
-                        control.wake();
-                        if let Ok(mut r) = results.lock() {
-                            r.push((i, outcome));
-                        }
-                    }
-                });
-            if let Err(e) = spawned {
-                return Err(format!("cannot start a request thread: {e}"));
-            }
-        }
-        Ok(())
-    })?;
-    if gave_up.load(Ordering::Relaxed) {
-        control.finish();
-        let first = first_error.into_inner().ok().flatten().unwrap_or_default();
+    let work = VlmWork {
+        ds,
+        cfg,
+        url: &url,
+        agent: ureq::Agent::config_builder()
+            .timeout_global(Some(cfg.timeout))
+            .http_status_as_error(false)
+            .build()
+            .into(),
+        job: control,
+        answered: AtomicUsize::new(0),
+        failed: AtomicUsize::new(0),
+        gave_up: AtomicBool::new(false),
+        first_error: Mutex::new(None),
+    };
+    let threads = cfg.concurrency.clamp(1, 64);
+    let run = run_per_sample(&ds.samples, &work, threads, "vlm", cache.as_mut(), control)?;
+    control.finish();
+    if work.gave_up.load(Ordering::Relaxed) {
+        let first = work
+            .first_error
+            .into_inner()
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         return Err(format!(
             "stopped: the first {} requests to {url} all failed ({first})",
-            failed.load(Ordering::Relaxed)
+            work.failed.load(Ordering::Relaxed)
         ));
     }
-    let results = results
-        .into_inner()
-        .map_err(|_| "a request thread panicked".to_string())?;
-    let num_inferred = results.len();
-    for (i, o) in results {
-        if let (Some(c), Some(stamp)) = (cache.as_mut(), stamps[i]) {
-            c.insert(ds.samples[i].id.0.clone(), stamp, o.clone());
-        }
-        outcomes[i] = Some(o);
-    }
-    if let Some(c) = &cache {
-        c.save()?;
-    }
-    control.finish();
-    let entries = outcomes
+    let entries = run
+        .outcomes
         .into_iter()
         .map(|o| match o {
             Some(Ok(a)) => Entry::Predicted(to_prediction(&a, ds)),
@@ -330,8 +319,8 @@ pub fn predict_vlm(
         source: url,
         entries,
         elapsed_secs: Some(control.progress().elapsed_secs),
-        num_cached,
-        num_inferred,
+        num_cached: run.num_cached,
+        num_inferred: run.num_computed,
     })
 }
 
