@@ -20,6 +20,9 @@
 //! Source images are only ever read; labelscope writes to its state folder (`.labelscope/`) and
 //! to outputs the user names.
 
+#[macro_use]
+mod listed;
+
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod bench;

@@ -31,7 +31,7 @@ pub struct ExportDialog {
     /// Seed.
     pub seed: u64,
     /// Formats chosen (parallel to [`ExportFormat::ALL`]).
-    pub formats: [bool; 5],
+    pub formats: [bool; ExportFormat::COUNT],
     /// Link mode.
     pub link: LinkMode,
     /// Keep the dataset's splits.
@@ -69,7 +69,7 @@ impl ExportDialog {
             val: 0.1,
             test: 0.0,
             seed: 42,
-            formats: [true, true, true, false, false],
+            formats: ExportFormat::ALL.map(ExportFormat::selected_by_default),
             link: LinkMode::Copy,
             keep_splits: false,
             balance: Balance::None,

@@ -20,6 +20,7 @@ pub enum Correctness {
     NoPrediction,
 }
 
+listed_enum! {
 /// Sort order of the gallery.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SortKey {
@@ -35,17 +36,9 @@ pub enum SortKey {
     /// Suspected label errors first (by confident-learning score), then by loss.
     LabelIssue,
 }
+}
 
 impl SortKey {
-    /// All keys, for combo boxes.
-    pub const ALL: [SortKey; 5] = [
-        SortKey::FileName,
-        SortKey::LabelIssue,
-        SortKey::LossDesc,
-        SortKey::ConfidenceAsc,
-        SortKey::ConfidenceDesc,
-    ];
-
     /// Label for the UI.
     pub fn label(self) -> &'static str {
         match self {

@@ -14,9 +14,8 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
         .kinds
         .iter()
         .map(|k| {
-            FindingKind::parse(k).ok_or_else(|| {
-                anyhow!("unknown kind `{k}` (label, text, duplicate, unreadable, odd)")
-            })
+            FindingKind::parse(k)
+                .ok_or_else(|| anyhow!("unknown kind `{k}` ({})", FindingKind::names()))
         })
         .collect::<Result<Vec<_>>>()?;
     let wants_labels = kinds.contains(&FindingKind::Label);

@@ -13,6 +13,7 @@ mod listing;
 mod predict;
 mod progress;
 mod scan;
+mod values;
 
 use std::process::ExitCode;
 

@@ -9,10 +9,9 @@ use super::folder::{ordered_labels, scan_image_folder, scan_split_folder, split_
 use super::report::ScanReport;
 use super::{Dataset, RawSample, filename, finish_samples, hf, manifest};
 
+listed_enum! {
 /// The on-disk layouts labelscope reads.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Layout {
     /// `root/<class>/**/*.jpg`.
@@ -25,6 +24,31 @@ pub enum Layout {
     FileName,
     /// Hugging Face imagefolder with `metadata.jsonl` / `metadata.csv`.
     HfImageFolder,
+}
+}
+
+impl Layout {
+    /// Name on the command line (`--layout image-folder`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ImageFolder => "image-folder",
+            Self::SplitFolder => "split-folder",
+            Self::Manifest => "manifest",
+            Self::FileName => "file-name",
+            Self::HfImageFolder => "hf-image-folder",
+        }
+    }
+
+    /// The on-disk shape it reads, in a few words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::ImageFolder => "root/<class>/**/*.jpg",
+            Self::SplitFolder => "root/{train,val,test}/<class>/**/*.jpg",
+            Self::Manifest => "a CSV or Parquet file with path,label[,split]",
+            Self::FileName => "labels taken from file names with a regex",
+            Self::HfImageFolder => "Hugging Face imagefolder with metadata.jsonl / metadata.csv",
+        }
+    }
 }
 
 /// How to open a dataset.

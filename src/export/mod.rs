@@ -24,6 +24,7 @@ use crate::dataset::locations::SourceLocations;
 use crate::eval::PredictionSet;
 use crate::jobs::JobControl;
 
+listed_enum! {
 /// One output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ExportFormat {
@@ -38,17 +39,9 @@ pub enum ExportFormat {
     /// `vlm_<split>.jsonl` chats for TRL's SFT trainer.
     VlmJsonl,
 }
+}
 
 impl ExportFormat {
-    /// All formats.
-    pub const ALL: [ExportFormat; 5] = [
-        Self::ImageFolder,
-        Self::Csv,
-        Self::Parquet,
-        Self::Hf,
-        Self::VlmJsonl,
-    ];
-
     /// Command-line name.
     pub fn name(self) -> &'static str {
         match self {
@@ -58,6 +51,11 @@ impl ExportFormat {
             Self::Hf => "hf",
             Self::VlmJsonl => "vlm-jsonl",
         }
+    }
+
+    /// Whether the window's export dialog ticks it at first (the folder, CSV and Parquet).
+    pub fn selected_by_default(self) -> bool {
+        matches!(self, Self::ImageFolder | Self::Csv | Self::Parquet)
     }
 
     /// Parses a command-line name.

@@ -5,6 +5,7 @@
 
 use crate::dataset::ClassId;
 
+listed_enum! {
 /// One of the exported splits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -16,11 +17,9 @@ pub enum Split {
     /// Test.
     Test,
 }
+}
 
 impl Split {
-    /// All splits in order.
-    pub const ALL: [Split; 3] = [Split::Train, Split::Val, Split::Test];
-
     /// Folder and column name.
     pub fn name(self) -> &'static str {
         match self {

@@ -14,6 +14,7 @@ use crate::eval::PredictionSet;
 use crate::jobs::JobControl;
 use crate::model::{BackendKind, resolve_backend};
 
+listed_enum! {
 /// What kind of problem.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -29,17 +30,9 @@ pub enum FindingKind {
     /// Unusual colour mode, size or aspect ratio.
     Odd,
 }
+}
 
 impl FindingKind {
-    /// All kinds.
-    pub const ALL: [FindingKind; 5] = [
-        Self::Label,
-        Self::Text,
-        Self::Duplicate,
-        Self::Unreadable,
-        Self::Odd,
-    ];
-
     /// Name on the command line and in outputs.
     pub fn name(self) -> &'static str {
         match self {
@@ -49,6 +42,22 @@ impl FindingKind {
             Self::Unreadable => "unreadable",
             Self::Odd => "odd",
         }
+    }
+
+    /// Its name in the window ("label issues", "odd images").
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Label => "label issues",
+            Self::Text => "text/watermark",
+            Self::Duplicate => "duplicates",
+            Self::Unreadable => "unreadable",
+            Self::Odd => "odd images",
+        }
+    }
+
+    /// Every name, comma-separated (for messages).
+    pub fn names() -> String {
+        Self::ALL.map(Self::name).join(", ")
     }
 
     /// Parses a name.

@@ -14,7 +14,7 @@ pub struct ProblemIndex {
     /// Suggested label per sample (flagged samples only).
     pub suggested: Vec<Option<ClassId>>,
     /// Findings per kind.
-    pub counts: [usize; 5],
+    pub counts: [usize; FindingKind::COUNT],
     /// All findings, most suspicious first.
     pub findings: Vec<Finding>,
 }
@@ -27,7 +27,7 @@ impl ProblemIndex {
             flags: vec![0; n],
             label_score: vec![None; n],
             suggested: vec![None; n],
-            counts: [0; 5],
+            counts: [0; FindingKind::COUNT],
             findings: Vec::new(),
         };
         for f in &findings {

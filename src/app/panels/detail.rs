@@ -318,10 +318,7 @@ fn findings_ui(ui: &mut egui::Ui, s: &Session, i: usize, out: &mut Vec<AppComman
     ui.strong("Problems");
     for f in findings {
         ui.horizontal_wrapped(|ui| {
-            ui.colored_label(
-                Color32::from_rgb(200, 120, 230),
-                super::filter_bar::problem_name(f.kind),
-            );
+            ui.colored_label(Color32::from_rgb(200, 120, 230), f.kind.title());
             ui.label(&f.detail);
         });
         use crate::problems::FindingKind;

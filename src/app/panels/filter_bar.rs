@@ -87,7 +87,7 @@ pub fn filter_bar_ui(
         let idx = &s.problems.index;
         let problem_text = |k: Option<FindingKind>| match k {
             None => "All".to_string(),
-            Some(k) => format!("{} ({})", problem_name(k), idx.counts[k as usize]),
+            Some(k) => format!("{} ({})", k.title(), idx.counts[k as usize]),
         };
         egui::ComboBox::from_id_salt("filter_problems")
             .selected_text(problem_text(f.problem))
@@ -193,17 +193,6 @@ pub fn filter_bar_ui(
     });
     if f != s.filter {
         out.push(AppCommand::SetFilter(f));
-    }
-}
-
-/// Name of a finding kind in the window.
-pub fn problem_name(k: FindingKind) -> &'static str {
-    match k {
-        FindingKind::Label => "label issues",
-        FindingKind::Text => "text/watermark",
-        FindingKind::Duplicate => "duplicates",
-        FindingKind::Unreadable => "unreadable",
-        FindingKind::Odd => "odd images",
     }
 }
 

@@ -27,7 +27,7 @@ pub fn cell_label(s: &Session, i: usize) -> String {
         .problems
         .index
         .kinds_of(i)
-        .map(super::filter_bar::problem_name)
+        .map(FindingKind::title)
         .collect();
     let problems = if kinds.is_empty() {
         String::new()

@@ -11,10 +11,9 @@ pub use ort_library::{OrtRuntime, find_onnxruntime_candidates, load_onnxruntime}
 
 use super::load::LoadedModel;
 
+listed_enum! {
 /// Which backend to use.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BackendKind {
     /// ONNX Runtime when it can be found, else tract.
@@ -22,18 +21,34 @@ pub enum BackendKind {
     /// tract-onnx, pure Rust.
     Tract,
     /// ONNX Runtime through `ort` (dynamically loaded).
-    #[value(name = "onnxruntime", alias = "ort")]
     #[serde(rename = "onnxruntime")]
     OnnxRuntime,
+}
+}
+
+impl BackendKind {
+    /// Name on the command line, in specs and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Tract => "tract",
+            Self::OnnxRuntime => "onnxruntime",
+        }
+    }
+
+    /// What it is, in a few words (the command line's help).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Auto => "ONNX Runtime when it can be found, else tract",
+            Self::Tract => "tract-onnx, pure Rust",
+            Self::OnnxRuntime => "ONNX Runtime (loaded at run time)",
+        }
+    }
 }
 
 impl std::fmt::Display for BackendKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Auto => "auto",
-            Self::Tract => "tract",
-            Self::OnnxRuntime => "onnxruntime",
-        })
+        f.write_str(self.name())
     }
 }
 
