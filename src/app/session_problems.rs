@@ -14,7 +14,7 @@ use crate::problems::{FindingKind, ProblemIndex, ProblemOptions, Problems, find_
 pub struct RunningScan {
     /// Progress and cancel.
     pub control: JobControl,
-    done: crossbeam_channel::Receiver<Result<Problems, String>>,
+    done: crossbeam_channel::Receiver<Result<Problems, crate::jobs::JobError>>,
 }
 
 /// Problems of the open dataset.
@@ -78,7 +78,7 @@ impl Session {
                 self.notes.extend(p.notes.iter().cloned());
                 self.problems.images = Some(p);
             }
-            Err(e) if e == "cancelled" => {}
+            Err(crate::jobs::JobError::Cancelled) => {}
             Err(e) => self.error = Some(format!("problem checks failed: {e}")),
         }
         self.rebuild_problems();

@@ -14,3 +14,20 @@ pub mod per_sample;
 pub mod pool;
 
 pub use control::{JobControl, Progress, WakeFn};
+
+/// Why a job gave no result: the user cancelled it, or it failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum JobError {
+    /// The job was cancelled before it finished.
+    #[error("cancelled")]
+    Cancelled,
+    /// The job failed (the message names what and where).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<String> for JobError {
+    fn from(message: String) -> Self {
+        Self::Failed(message)
+    }
+}

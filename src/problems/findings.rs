@@ -11,7 +11,7 @@ use super::label_issues::{ConfidentLearning, confident_learning, looks_in_sample
 use super::text::{TextOptions, TextOutcome, detect_text, input_size, text_model};
 use crate::dataset::{ClassId, Dataset};
 use crate::eval::PredictionSet;
-use crate::jobs::JobControl;
+use crate::jobs::{JobControl, JobError};
 use crate::model::{BackendKind, resolve_backend};
 
 listed_enum! {
@@ -328,7 +328,7 @@ pub fn find_problems(
     opts: &ProblemOptions,
     state_dir: Option<&Path>,
     control: &JobControl,
-) -> Result<Problems, String> {
+) -> Result<Problems, JobError> {
     let wants = |k| opts.kinds.contains(&k);
     let mut p = Problems::default();
     if wants(FindingKind::Label) {
@@ -357,7 +357,7 @@ pub fn find_problems(
         control.begin_stage("reading images", ds.samples.len());
         let facts = collect_facts(ds, state_dir, control);
         if control.is_cancelled() {
-            return Err("cancelled".into());
+            return Err(JobError::Cancelled);
         }
         if wants(FindingKind::Duplicate) {
             p.groups = find_duplicates(&facts, opts.near_distance);
@@ -389,7 +389,7 @@ pub fn find_problems(
             control,
         )?;
         if control.is_cancelled() {
-            return Err("cancelled".into());
+            return Err(JobError::Cancelled);
         }
         p.findings.extend(text_findings(&results, &opts.text));
         p.text = Some(results);
