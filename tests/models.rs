@@ -327,9 +327,12 @@ fn cancelling_stops_a_run_early() {
     let job = JobControl::default();
     // A rendezvous channel: the worker cannot get ahead of this test by more than one result.
     let (tx, rx) = crossbeam_channel::bounded(0);
+    let stream = |i: usize, _: &labelscope::model::SampleOutcome| {
+        let _ = tx.send(i);
+    };
     let report = std::thread::scope(|s| {
         let run =
-            s.spawn(|| predict_dataset(&ds, &model, &backend, &opts(1), None, &job, Some(&tx)));
+            s.spawn(|| predict_dataset(&ds, &model, &backend, &opts(1), None, &job, Some(&stream)));
         for _ in 0..5 {
             rx.recv().unwrap();
         }

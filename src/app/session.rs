@@ -26,8 +26,19 @@ pub enum JobOutcome {
 pub struct RunningPredict {
     /// Cancel flag and progress counters.
     pub control: JobControl,
-    pub(super) results: crossbeam_channel::Receiver<(usize, SampleOutcome)>,
+    /// Every sample's entry as it arrives (model and VLM runs alike).
+    pub(super) results: crossbeam_channel::Receiver<(usize, Entry)>,
     pub(super) done: crossbeam_channel::Receiver<Result<JobOutcome, String>>,
+    /// What the run replaced, put back if it fails.
+    pub(super) previous: Option<Previous>,
+}
+
+/// The predictions (and where they came from) that a run replaced.
+pub(super) struct Previous {
+    pub(super) preds: Option<PredictionSet>,
+    pub(super) model: Option<Arc<LoadedModel>>,
+    pub(super) vlm: Option<crate::vlm::VlmConfig>,
+    pub(super) backend: Option<String>,
 }
 
 /// The state of one open dataset.
@@ -189,6 +200,16 @@ impl Session {
         let spawned = std::thread::Builder::new()
             .name("predict-job".into())
             .spawn(move || {
+                let n = dataset.classes.len();
+                let stream = |i: usize, outcome: &SampleOutcome| {
+                    let entry = match outcome {
+                        SampleOutcome::Predicted(p) => Entry::Predicted(
+                            crate::eval::prediction_from_sample(p, n, &model.model_labels),
+                        ),
+                        SampleOutcome::Failed(e) => Entry::Failed(e.clone()),
+                    };
+                    let _ = tx.send((i, entry));
+                };
                 let result = resolve_backend(backend, &model).and_then(|b| {
                     let mut cache = crate::state::state_dir(&dataset.root)
                         .ok()
@@ -204,7 +225,7 @@ impl Session {
                         &opts,
                         cache.as_mut(),
                         &job,
-                        Some(&tx),
+                        Some(&stream),
                     )?;
                     Ok(JobOutcome::Model(report, b.hint.unwrap_or_default()))
                 });
@@ -215,6 +236,7 @@ impl Session {
             control,
             results,
             done,
+            previous: None,
         }));
     }
 
@@ -238,16 +260,9 @@ impl Session {
     pub fn poll(&mut self, budget: Duration) -> bool {
         let started = Instant::now();
         let mut changed = false;
-        if let (Some(job), Some(preds)) = (&self.job, &mut self.preds) {
-            let n = self.dataset.classes.len();
-            let labels: &[String] = self.model.as_deref().map_or(&[], |m| &m.model_labels);
-            while let Ok((i, outcome)) = job.results.try_recv() {
-                preds.entries[i] = match outcome {
-                    SampleOutcome::Predicted(p) => {
-                        Entry::Predicted(crate::eval::prediction_from_sample(&p, n, labels))
-                    }
-                    SampleOutcome::Failed(e) => Entry::Failed(e),
-                };
+        if let (Some(job), Some(preds)) = (&mut self.job, &mut self.preds) {
+            while let Ok((i, entry)) = job.results.try_recv() {
+                preds.entries[i] = entry;
                 changed = true;
                 if started.elapsed() > budget {
                     break;
@@ -271,7 +286,18 @@ impl Session {
                         self.backend_hint = (!hint.is_empty()).then_some(hint);
                         self.notes.extend(report.mapping.notes.iter().cloned());
                     }
-                    Err(e) => self.error = Some(e),
+                    Err(e) => {
+                        if let Some(before) = job.previous.take() {
+                            *preds = before.preds.unwrap_or_else(|| preds.clone());
+                            self.model = before.model;
+                            self.vlm = before.vlm;
+                            self.backend = before.backend;
+                            self.notes.push(
+                                "the run failed: the predictions from before it are kept".into(),
+                            );
+                        }
+                        self.error = Some(e);
+                    }
                 }
                 self.notes.extend(job.control.take_notes());
                 self.job = None;

@@ -188,7 +188,7 @@ fn run_vlm(ds: &Dataset, args: &ModelArgs, endpoint: &str) -> Result<PredictionS
     };
     let set = {
         let _p = ProgressPrinter::start(&job, "vlm");
-        crate::vlm::predict_vlm(ds, &cfg, state.as_deref(), &job).map_err(|e| anyhow!(e))?
+        crate::vlm::predict_vlm(ds, &cfg, state.as_deref(), &job, None).map_err(|e| anyhow!(e))?
     };
     let failed: Vec<&str> = set
         .entries

@@ -126,6 +126,9 @@ pub fn finish_prediction(
     })
 }
 
+/// Called with every sample's outcome as it arrives (cached ones first), from worker threads.
+pub type OnResult<'a> = &'a (dyn Fn(usize, &SampleOutcome) + Sync);
+
 /// One model over a dataset, as a [`SampleWork`]: decode, preprocess, infer, map.
 struct ModelWork<'a> {
     dataset: &'a Dataset,
@@ -133,7 +136,7 @@ struct ModelWork<'a> {
     backend: &'a ResolvedBackend,
     mapping: &'a LabelMapping,
     job: &'a JobControl,
-    on_result: Option<&'a crossbeam_channel::Sender<(usize, SampleOutcome)>>,
+    on_result: Option<OnResult<'a>>,
     /// A model whose output size is not its label count fails every sample: the first such
     /// result stops the run with that error instead of a table of failures.
     fatal: std::sync::Mutex<Option<String>>,
@@ -195,8 +198,8 @@ impl SampleWork for ModelWork<'_> {
     }
 
     fn on_result(&self, i: usize, out: &SampleOutcome) {
-        if let Some(tx) = self.on_result {
-            let _ = tx.send((i, out.clone()));
+        if let Some(f) = self.on_result {
+            f(i, out);
         }
     }
 }
@@ -211,7 +214,7 @@ pub fn predict_dataset(
     opts: &PredictOptions,
     cache: Option<&mut PredictionCache>,
     job: &JobControl,
-    on_result: Option<&crossbeam_channel::Sender<(usize, SampleOutcome)>>,
+    on_result: Option<OnResult<'_>>,
 ) -> Result<PredictReport, String> {
     let started = Instant::now();
     let mapping = LabelMapping::new(

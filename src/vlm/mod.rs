@@ -193,6 +193,9 @@ pub fn to_prediction(a: &VlmAnswer, ds: &Dataset) -> Prediction {
 /// wrong or the server is down, and asking every other image would only repeat the error.
 pub const GIVE_UP_AFTER: usize = 4;
 
+/// Called with every sample's entry as it arrives (cached ones first), from worker threads.
+pub type OnEntry<'a> = &'a (dyn Fn(usize, &Entry) + Sync);
+
 /// One request per sample, as a [`SampleWork`]: every worker shares the HTTP agent.
 struct VlmWork<'a> {
     ds: &'a Dataset,
@@ -200,6 +203,7 @@ struct VlmWork<'a> {
     url: &'a str,
     agent: ureq::Agent,
     job: &'a JobControl,
+    on_result: Option<OnEntry<'a>>,
     answered: AtomicUsize,
     failed: AtomicUsize,
     gave_up: AtomicBool,
@@ -256,15 +260,31 @@ impl SampleWork for VlmWork<'_> {
     fn reusable(&self, out: &VlmOutcome) -> bool {
         out.is_ok()
     }
+
+    fn on_result(&self, i: usize, out: &VlmOutcome) {
+        if let Some(f) = self.on_result {
+            f(i, &entry(out, self.ds));
+        }
+    }
+}
+
+/// A sample's outcome as a prediction-set entry.
+fn entry(out: &VlmOutcome, ds: &Dataset) -> Entry {
+    match out {
+        Ok(a) => Entry::Predicted(to_prediction(a, ds)),
+        Err(e) => Entry::Failed(e.clone()),
+    }
 }
 
 /// Classifies every sample through the endpoint, reusing cached answers for unchanged files.
-/// Stops with an error when the first [`GIVE_UP_AFTER`] requests all fail.
+/// Each entry also goes to `on_result` as it arrives (to stream into a window). Stops with an
+/// error when the first [`GIVE_UP_AFTER`] requests all fail.
 pub fn predict_vlm(
     ds: &Dataset,
     cfg: &VlmConfig,
     state_dir: Option<&Path>,
     control: &JobControl,
+    on_result: Option<OnEntry<'_>>,
 ) -> Result<PredictionSet, String> {
     let url = cfg.url();
     let mut cache: Option<StampCache<VlmOutcome>> = state_dir.map(|d| {
@@ -285,6 +305,7 @@ pub fn predict_vlm(
             .build()
             .into(),
         job: control,
+        on_result,
         answered: AtomicUsize::new(0),
         failed: AtomicUsize::new(0),
         gave_up: AtomicBool::new(false),
@@ -308,11 +329,7 @@ pub fn predict_vlm(
     let entries = run
         .outcomes
         .into_iter()
-        .map(|o| match o {
-            Some(Ok(a)) => Entry::Predicted(to_prediction(&a, ds)),
-            Some(Err(e)) => Entry::Failed(e),
-            None => Entry::Missing,
-        })
+        .map(|o| o.map_or(Entry::Missing, |o| entry(&o, ds)))
         .collect();
     Ok(PredictionSet {
         name: cfg.model.clone(),
@@ -349,7 +366,7 @@ mod tests {
         cfg.retries = 0;
         cfg.concurrency = 2;
         let control = JobControl::default();
-        let err = predict_vlm(&ds, &cfg, None, &control).unwrap_err();
+        let err = predict_vlm(&ds, &cfg, None, &control, None).unwrap_err();
         assert!(
             err.contains("all failed") && err.contains(&port.to_string()),
             "{err}"

@@ -66,4 +66,31 @@ fn file_menu_vlm_prompt_runs_the_endpoint_and_shows_its_metrics() {
         Some((url, "tiny-vlm".to_string())),
         "the endpoint is remembered for next time"
     );
+    drop(requests);
+
+    // A second run against an endpoint nobody answers fails, and puts back the predictions it
+    // replaced instead of leaving an empty set (Accuracy 0.00%).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    h.state_mut().prompt = Some(Prompt::Vlm {
+        endpoint: format!("http://127.0.0.1:{port}"),
+        model: "down-vlm".into(),
+    });
+    h.run_steps(2);
+    h.get_by_label("Run").click();
+    h.run_steps(2);
+    step_until(&mut h, Duration::from_secs(60), predictions_done);
+    let s = h.state().session.as_ref().unwrap();
+    assert!(
+        s.error.as_deref().is_some_and(|e| e.contains("all failed")),
+        "{:?}",
+        s.error
+    );
+    let m = s.metrics.as_ref().unwrap();
+    assert_eq!(m.num_evaluated, 5, "the previous predictions are back");
+    assert!((m.accuracy - 0.4).abs() < 1e-9, "{}", m.accuracy);
+    assert_eq!(s.preds.as_ref().unwrap().name, "tiny-vlm");
 }
