@@ -202,13 +202,7 @@ impl Session {
             .spawn(move || {
                 let n = dataset.classes.len();
                 let stream = |i: usize, outcome: &SampleOutcome| {
-                    let entry = match outcome {
-                        SampleOutcome::Predicted(p) => Entry::Predicted(
-                            crate::eval::prediction_from_sample(p, n, &model.model_labels),
-                        ),
-                        SampleOutcome::Failed(e) => Entry::Failed(e.clone()),
-                    };
-                    let _ = tx.send((i, entry));
+                    let _ = tx.send((i, Entry::from_outcome(outcome, n, &model.model_labels)));
                 };
                 let result = resolve_backend(backend, &model).and_then(|b| {
                     let mut cache = crate::state::state_dir(&dataset.root)

@@ -4,16 +4,16 @@
 mod calibration;
 pub mod compare;
 mod confusion;
-mod import;
 mod metrics;
 pub mod parts;
 mod predictions;
+mod predictions_file;
 
 pub use calibration::{ECE_BINS, ReliabilityBin, expected_calibration_error, reliability_bins};
 pub use confusion::ConfusionMatrix;
-pub use import::import_predictions;
 pub use metrics::{ClassMetrics, LatencySummary, Metrics, compute_metrics};
 pub use predictions::{
     Entry, Predicted, Prediction, PredictionSet, from_probs as predictions_from_probs,
-    from_sample as prediction_from_sample,
 };
+pub use predictions_file::read::import_predictions;
+pub use predictions_file::write::prediction_columns;

@@ -74,6 +74,19 @@ pub struct PredictionSet {
     pub num_inferred: usize,
 }
 
+impl Entry {
+    /// A model run's outcome for one sample as an entry (the one conversion, used for whole
+    /// reports and for results streaming into the window).
+    pub fn from_outcome(o: &SampleOutcome, num_classes: usize, model_labels: &[String]) -> Self {
+        match o {
+            SampleOutcome::Failed(e) => Self::Failed(e.clone()),
+            SampleOutcome::Predicted(p) => {
+                Self::Predicted(from_sample(p, num_classes, model_labels))
+            }
+        }
+    }
+}
+
 impl PredictionSet {
     /// Builds a set from a prediction run over a dataset with `num_classes` classes.
     pub fn from_report(
@@ -85,12 +98,10 @@ impl PredictionSet {
         let entries = report
             .outcomes
             .iter()
-            .map(|o| match o {
-                None => Entry::Missing,
-                Some(SampleOutcome::Failed(e)) => Entry::Failed(e.clone()),
-                Some(SampleOutcome::Predicted(p)) => {
-                    Entry::Predicted(from_sample(p, num_classes, model_labels))
-                }
+            .map(|o| {
+                o.as_ref().map_or(Entry::Missing, |o| {
+                    Entry::from_outcome(o, num_classes, model_labels)
+                })
             })
             .collect();
         Self {

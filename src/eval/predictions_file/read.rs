@@ -6,8 +6,8 @@
 
 use std::path::Path;
 
-use super::predictions::{Entry, Predicted, Prediction, PredictionSet};
 use crate::dataset::{ClassId, Dataset};
+use crate::eval::predictions::{Entry, Predicted, Prediction, PredictionSet};
 use crate::table::{StringTable, TableError, read_table};
 
 /// Reads predictions made elsewhere against `dataset`: one file, or a directory of parts
@@ -20,7 +20,7 @@ pub fn import_predictions(
     let mut warnings = Vec::new();
     let mut entries = vec![Entry::Missing; dataset.samples.len()];
     let files = if file.is_dir() {
-        super::parts::part_files(file, &mut warnings)?
+        crate::eval::parts::part_files(file, &mut warnings)?
     } else {
         vec![file.to_path_buf()]
     };
