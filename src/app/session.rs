@@ -33,6 +33,39 @@ pub struct RunningPredict {
     pub(super) previous: Option<Previous>,
 }
 
+impl RunningPredict {
+    /// Runs `run` on a thread named `name`: it streams each sample's entry through the sender
+    /// it is given and returns the outcome; `previous` is put back if it fails.
+    pub(super) fn spawn(
+        name: &str,
+        wake: Arc<dyn Fn() + Send + Sync>,
+        previous: Option<Previous>,
+        run: impl FnOnce(
+            &crossbeam_channel::Sender<(usize, Entry)>,
+            &JobControl,
+        ) -> Result<JobOutcome, String>
+        + Send
+        + 'static,
+    ) -> std::io::Result<Self> {
+        let control = JobControl::new(Some(wake));
+        let (tx, results) = crossbeam_channel::bounded(8192);
+        let (done_tx, done) = crossbeam_channel::bounded(1);
+        let job = control.clone();
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                let _ = done_tx.send(run(&tx, &job));
+                job.finish();
+            })?;
+        Ok(Self {
+            control,
+            results,
+            done,
+            previous,
+        })
+    }
+}
+
 /// The predictions (and where they came from) that a run replaced.
 pub(super) struct Previous {
     pub(super) preds: Option<PredictionSet>,
@@ -184,54 +217,34 @@ impl Session {
         };
         self.cancel();
         let n = self.dataset.samples.len();
-        self.preds = Some(PredictionSet {
-            name: model.spec.name.clone(),
-            source: String::new(),
-            entries: vec![Entry::Missing; n],
-            elapsed_secs: None,
-            num_cached: 0,
-            num_inferred: 0,
-        });
+        self.preds = Some(PredictionSet::empty(&model.spec.name, "", n));
         self.error = None;
-        let control = JobControl::new(Some(wake));
-        let (tx, results) = crossbeam_channel::bounded(8192);
-        let (done_tx, done) = crossbeam_channel::bounded(1);
-        let (dataset, job) = (self.dataset.clone(), control.clone());
-        let spawned = std::thread::Builder::new()
-            .name("predict-job".into())
-            .spawn(move || {
-                let n = dataset.classes.len();
-                let stream = |i: usize, outcome: &SampleOutcome| {
-                    let _ = tx.send((i, Entry::from_outcome(outcome, n, &model.model_labels)));
-                };
-                let result = resolve_backend(backend, &model).and_then(|b| {
-                    let mut cache = crate::state::state_dir(&dataset.root)
-                        .ok()
-                        .map(|d| open_prediction_cache(&d, &model, &dataset.classes));
-                    let opts = PredictOptions {
-                        use_cache,
-                        ..PredictOptions::default()
-                    };
-                    let report = predict_dataset(
-                        &dataset,
-                        &model,
-                        &b,
-                        &opts,
-                        cache.as_mut(),
-                        &job,
-                        Some(&stream),
-                    )?;
-                    Ok(JobOutcome::Model(report, b.hint.unwrap_or_default()))
-                });
-                let _ = done_tx.send(result);
-                job.finish();
-            });
-        self.install_job(spawned.map(|_| RunningPredict {
-            control,
-            results,
-            done,
-            previous: None,
-        }));
+        let dataset = self.dataset.clone();
+        let run = move |tx: &crossbeam_channel::Sender<(usize, Entry)>, job: &JobControl| {
+            let n = dataset.classes.len();
+            let stream = |i: usize, outcome: &SampleOutcome| {
+                let _ = tx.send((i, Entry::from_outcome(outcome, n, &model.model_labels)));
+            };
+            let b = resolve_backend(backend, &model)?;
+            let mut cache = crate::state::state_dir(&dataset.root)
+                .ok()
+                .map(|d| open_prediction_cache(&d, &model, &dataset.classes));
+            let opts = PredictOptions {
+                use_cache,
+                ..PredictOptions::default()
+            };
+            let report = predict_dataset(
+                &dataset,
+                &model,
+                &b,
+                &opts,
+                cache.as_mut(),
+                job,
+                Some(&stream),
+            )?;
+            Ok(JobOutcome::Model(report, b.hint.unwrap_or_default()))
+        };
+        self.install_job(RunningPredict::spawn("predict-job", wake, None, run));
     }
 
     /// Keeps the job whose thread started, or shows why it could not start.

@@ -24,37 +24,18 @@ impl Session {
             vlm: self.vlm.replace(cfg.clone()),
             backend: self.backend.clone(),
         };
-        self.preds = Some(PredictionSet {
-            name: cfg.model.clone(),
-            source: describe.clone(),
-            entries: vec![Entry::Missing; n],
-            elapsed_secs: None,
-            num_cached: 0,
-            num_inferred: 0,
-        });
+        self.preds = Some(PredictionSet::empty(&cfg.model, &describe, n));
         self.error = None;
         self.changed();
-        let control = JobControl::new(Some(wake));
-        let (tx, results) = crossbeam_channel::bounded(8192);
-        let (done_tx, done) = crossbeam_channel::bounded(1);
-        let (dataset, job) = (self.dataset.clone(), control.clone());
-        let spawned = std::thread::Builder::new()
-            .name("vlm-job".into())
-            .spawn(move || {
-                let state = crate::state::state_dir(&dataset.root).ok();
-                let stream = |i: usize, entry: &Entry| {
-                    let _ = tx.send((i, entry.clone()));
-                };
-                let result = predict_vlm(&dataset, &cfg, state.as_deref(), &job, Some(&stream))
-                    .map(|set| JobOutcome::Set(set, describe));
-                let _ = done_tx.send(result);
-                job.finish();
-            });
-        self.install_job(spawned.map(|_| RunningPredict {
-            control,
-            results,
-            done,
-            previous: Some(previous),
-        }));
+        let dataset = self.dataset.clone();
+        let run = move |tx: &crossbeam_channel::Sender<(usize, Entry)>, job: &JobControl| {
+            let state = crate::state::state_dir(&dataset.root).ok();
+            let stream = |i: usize, entry: &Entry| {
+                let _ = tx.send((i, entry.clone()));
+            };
+            predict_vlm(&dataset, &cfg, state.as_deref(), job, Some(&stream))
+                .map(|set| JobOutcome::Set(set, describe))
+        };
+        self.install_job(RunningPredict::spawn("vlm-job", wake, Some(previous), run));
     }
 }

@@ -88,6 +88,18 @@ impl Entry {
 }
 
 impl PredictionSet {
+    /// A set of `n` samples with nothing predicted yet (filled in as results stream in).
+    pub fn empty(name: &str, source: &str, n: usize) -> Self {
+        Self {
+            name: name.to_string(),
+            source: source.to_string(),
+            entries: vec![Entry::Missing; n],
+            elapsed_secs: None,
+            num_cached: 0,
+            num_inferred: 0,
+        }
+    }
+
     /// Builds a set from a prediction run over a dataset with `num_classes` classes.
     pub fn from_report(
         name: &str,
