@@ -45,6 +45,32 @@ impl ProblemIndex {
         ix
     }
 
+    /// Per kind: how many samples have it among those `excluded` says no to, and among those
+    /// it says yes to (the window counts what its filter shows and names the rest).
+    pub fn sample_counts(
+        &self,
+        excluded: impl Fn(usize) -> bool,
+    ) -> [(usize, usize); FindingKind::COUNT] {
+        let mut out = [(0, 0); FindingKind::COUNT];
+        for (i, &bits) in self.flags.iter().enumerate() {
+            if bits == 0 {
+                continue;
+            }
+            let out_of_set = excluded(i);
+            for k in FindingKind::ALL {
+                if bits & (1 << k as u8) != 0 {
+                    let slot = &mut out[k as usize];
+                    if out_of_set {
+                        slot.1 += 1;
+                    } else {
+                        slot.0 += 1;
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Whether sample `i` has a finding of `kind`.
     pub fn has(&self, i: usize, kind: FindingKind) -> bool {
         self.flags

@@ -4,9 +4,14 @@
 
 use std::time::Duration;
 
+use egui_kittest::kittest::{Queryable, by};
+
+use crate::common;
 use crate::common::ui::{app_on_fashion_subset, predictions_done, step_until};
+use egui_kittest::Harness;
 use labelscope::app::AppCommand;
 use labelscope::app::gallery_view::{Filter, SortKey};
+use labelscope::app::{LabelscopeApp, StartupArgs};
 use labelscope::problems::FindingKind;
 
 #[test]
@@ -70,4 +75,45 @@ fn label_issue_sort_accept_and_exclude_as_watermark() {
             .iter()
             .all(|&i| s.problems.index.has(i, FindingKind::Text))
     );
+}
+
+#[test]
+fn problem_counts_are_what_the_filter_shows_and_name_excluded_samples_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    common::cat_dog(dir.path(), 8);
+    // Two greyscale images in an RGB dataset: odd colour mode.
+    for k in 0..2 {
+        image::GrayImage::from_fn(32, 32, |x, y| image::Luma([(x * 7 + y * 3 + k) as u8]))
+            .save(dir.path().join(format!("cat/grey{k}.png")))
+            .unwrap();
+    }
+    let args = StartupArgs {
+        dataset: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(move |cc| LabelscopeApp::new(&cc.egui_ctx, None, args));
+    step_until(&mut h, Duration::from_secs(60), |app| {
+        app.session
+            .as_ref()
+            .is_some_and(|s| s.problems.scan.is_none() && s.problems.images.is_some())
+    });
+    let kind = FindingKind::Odd;
+    h.state_mut().apply(AppCommand::SetFilter(Filter {
+        problem: Some(kind),
+        ..Default::default()
+    }));
+    h.run_steps(2);
+    let n = h.state().session.as_ref().unwrap().order.len();
+    assert!(n >= 2, "the greyscale images are odd");
+    let text = format!("odd images ({n})");
+    h.get(by().value(&text));
+    h.state_mut().apply(AppCommand::SelectPosition(0));
+    h.state_mut().apply(AppCommand::ExcludeAs("odd".into()));
+    h.run_steps(3);
+    let s = h.state().session.as_ref().unwrap();
+    assert_eq!(s.order.len(), n - 1, "the excluded one is hidden");
+    let text = format!("odd images ({}, +1 excluded)", n - 1);
+    h.get(by().value(&text));
 }

@@ -84,10 +84,25 @@ pub fn filter_bar_ui(
             .response
             .labelled_by(l_excl.id);
         let l_problems = ui.label("Problems");
-        let idx = &s.problems.index;
+        // Samples per kind, counted as the Excluded filter shows them.
+        let counts = s
+            .problems
+            .index
+            .sample_counts(|i| s.truth.get(i).is_some_and(Option::is_none));
+        let excluded_view = f.excluded;
         let problem_text = |k: Option<FindingKind>| match k {
             None => "All".to_string(),
-            Some(k) => format!("{} ({})", k.title(), idx.counts[k as usize]),
+            Some(k) => {
+                let (kept, out) = counts[k as usize];
+                match excluded_view {
+                    ExcludedView::Hide if out > 0 => {
+                        format!("{} ({kept}, +{out} excluded)", k.title())
+                    }
+                    ExcludedView::Hide => format!("{} ({kept})", k.title()),
+                    ExcludedView::Only => format!("{} ({out})", k.title()),
+                    ExcludedView::All => format!("{} ({})", k.title(), kept + out),
+                }
+            }
         };
         egui::ComboBox::from_id_salt("filter_problems")
             .selected_text(problem_text(f.problem))
