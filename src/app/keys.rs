@@ -127,23 +127,42 @@ pub fn handle_keys(
     }
 }
 
+/// The modifiers held when `key` was pressed this frame, read from the key event itself: a
+/// quick Ctrl+Z tap whose Ctrl is already released by the end of the frame still counts.
+fn pressed_with(ctx: &egui::Context, key: Key) -> Option<egui::Modifiers> {
+    ctx.input(|i| {
+        i.events.iter().find_map(|e| match e {
+            egui::Event::Key {
+                key: k,
+                pressed: true,
+                modifiers,
+                ..
+            } if *k == key => Some(*modifiers),
+            _ => None,
+        })
+    })
+}
+
 fn edit_keys(ctx: &egui::Context, s: &Session, out: &mut Vec<AppCommand>) {
-    let (command, shift) = ctx.input(|i| (i.modifiers.command, i.modifiers.shift));
-    let pressed = |k: Key| ctx.input(|i| i.key_pressed(k));
-    if command {
-        if pressed(Key::Z) {
-            out.push(if shift {
-                AppCommand::Redo
-            } else {
-                AppCommand::Undo
-            });
-        } else if pressed(Key::Y) {
-            out.push(AppCommand::Redo);
-        } else if pressed(Key::A) {
-            out.push(AppCommand::MarkAll);
-        }
+    let with_command = |k: Key| pressed_with(ctx, k).filter(|m| m.command);
+    if let Some(m) = with_command(Key::Z) {
+        out.push(if m.shift {
+            AppCommand::Redo
+        } else {
+            AppCommand::Undo
+        });
         return;
     }
+    if with_command(Key::Y).is_some() {
+        out.push(AppCommand::Redo);
+        return;
+    }
+    if with_command(Key::A).is_some() {
+        out.push(AppCommand::MarkAll);
+        return;
+    }
+    // Plain keys: pressed without Ctrl/Cmd (Ctrl+A must not also accept a suggestion).
+    let pressed = |k: Key| pressed_with(ctx, k).is_some_and(|m| !m.command);
     if pressed(Key::Space)
         && let Some(pos) = s.cursor
     {
