@@ -139,7 +139,7 @@ pub fn detail_panel_ui(
                 Some(Entry::Predicted(p)) => {
                     let correct = p.predicted == Predicted::Class(label);
                     let color = if correct { Color32::from_rgb(60, 170, 90) } else { Color32::from_rgb(220, 70, 60) };
-                    ui.colored_label(color, format!("Predicted: {} ({:.1}%)", predicted_name(s, p.predicted), p.confidence.unwrap_or(0.0) * 100.0));
+                    ui.colored_label(color, format!("Predicted: {}", with_confidence(&predicted_name(s, p.predicted), p.confidence)));
                     if let Some(raw) = &p.raw {
                         ui.label(format!("Raw answer: {raw}"));
                     }
@@ -163,9 +163,8 @@ pub fn detail_panel_ui(
             if let Some(p) = s.compare.set.as_ref().and_then(|c| c.prediction(i)) {
                 let name = s.compare.set.as_ref().map_or("", |c| c.name.as_str());
                 ui.label(format!(
-                    "{name}: {} ({:.1}%){}",
-                    predicted_name(s, p.predicted),
-                    p.confidence.unwrap_or(0.0) * 100.0,
+                    "{name}: {}{}",
+                    with_confidence(&predicted_name(s, p.predicted), p.confidence),
                     p.raw.as_deref().map(|r| format!(", raw answer: {r}")).unwrap_or_default()
                 ));
             }
@@ -347,5 +346,14 @@ fn findings_ui(ui: &mut egui::Ui, s: &Session, i: usize, out: &mut Vec<AppComman
         for n in &s.problems.label_notes {
             ui.colored_label(ui.visuals().warn_fg_color, n);
         }
+    }
+}
+
+/// `"cat (87.3%)"`, or `"cat (no confidence)"` when the source gave none (a VLM without
+/// logprobs, a file without a confidence column): never a made-up 0.0%.
+fn with_confidence(name: &str, confidence: Option<f32>) -> String {
+    match confidence {
+        Some(c) => format!("{name} ({:.1}%)", c * 100.0),
+        None => format!("{name} (no confidence)"),
     }
 }

@@ -339,6 +339,7 @@ fn compare_ui(ui: &mut egui::Ui, main: &Metrics, s: &Session) {
         ui.label("");
         ui.label("accuracy");
         ui.label("macro F1");
+        ui.label("scored on");
         ui.end_row();
         let main_name = s
             .preds
@@ -348,9 +349,21 @@ fn compare_ui(ui: &mut egui::Ui, main: &Metrics, s: &Session) {
             ui.label(name);
             ui.label(format!("{:.2}%", m.accuracy * 100.0));
             ui.label(format!("{:.4}", m.macro_f1));
+            ui.label(format!("{} samples", m.num_evaluated));
             ui.end_row();
         }
     });
+    if main.num_evaluated != other.num_evaluated {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!(
+                "Not the same samples: the first set is scored on {}, the second on {}; compare them on the {} both predicted (below).",
+                main.num_evaluated,
+                other.num_evaluated,
+                s.compare.counts.as_ref().map_or(0, |c| c.both_predicted)
+            ),
+        );
+    }
     if let Some(c) = &s.compare.counts {
         ui.label(format!(
             "They disagree on {} of {} samples: the first is right on {}, the second on {}.",
