@@ -73,7 +73,8 @@ pub fn handle_keys(
     if pressed(Key::Questionmark) || (pressed(Key::Slash) && ctx.input(|i| i.modifiers.shift)) {
         out.push(AppCommand::ToggleHelp);
     }
-    if pressed(Key::Escape) {
+    // One Esc, one thing: an open dropdown or menu takes it (it closes itself).
+    if pressed(Key::Escape) && !egui::Popup::is_any_open(ctx) {
         out.push(if help_open {
             AppCommand::ToggleHelp
         } else if session.is_some_and(|s| !s.marked.is_empty()) {

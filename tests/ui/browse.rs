@@ -5,8 +5,9 @@ use crate::common::ui::{app_on_fashion_subset, predictions_done, step_until};
 
 use std::time::Duration;
 
+use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{Queryable, by};
 use labelscope::app::LabelscopeApp;
 
 #[test]
@@ -79,6 +80,17 @@ fn keyboard_moves_the_selection_and_opens_the_detail_view() {
     };
     h.get_by_label(&format!("Label: {label}"));
     h.get_by_label_contains(&format!("Predicted: {predicted} ("));
+    // One Esc, one thing: with a dropdown open, Esc closes the dropdown only.
+    h.get(by().role(Role::ComboBox).label("Sort")).click();
+    h.run_steps(2);
+    assert!(
+        egui::Popup::is_any_open(&h.ctx),
+        "the Sort dropdown is open"
+    );
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(!egui::Popup::is_any_open(&h.ctx), "Esc closed the dropdown");
+    assert!(h.state().detail_open, "and only the dropdown");
     h.key_press(egui::Key::Escape);
     h.run_steps(2);
     assert!(!h.state().detail_open);
