@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{Queryable, by};
+use egui_kittest::kittest::{NodeT, Queryable, by};
 use labelscope::app::LabelscopeApp;
 
 #[test]
@@ -203,4 +203,55 @@ fn a_folder_that_is_no_dataset_says_why_even_with_a_model() {
         err.contains("could not recognise a dataset layout"),
         "{err}"
     );
+}
+
+/// The zoom level the detail view shows ("Zoom 37%" -> 37).
+fn zoom_level(h: &Harness<'_, LabelscopeApp>) -> f32 {
+    let node = h.get_by_label_contains("Zoom ");
+    let label = node
+        .accesskit_node()
+        .label()
+        .filter(|l| l.starts_with("Zoom"))
+        .or_else(|| node.value())
+        .unwrap_or_default();
+    label
+        .trim_start_matches("Zoom ")
+        .trim_end_matches('%')
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn the_wheel_zooms_the_detail_image_and_f_fits_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on_fashion_subset(dir.path());
+    step_until(&mut h, Duration::from_secs(120), predictions_done);
+    h.key_press(egui::Key::Home);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(4);
+    h.run_steps(4);
+    let fitted = zoom_level(&h);
+    // A point inside the image view, below the zoom controls.
+    let row = h.get_by_label_contains("Zoom ").rect();
+    let inside = egui::pos2(row.center().x + 40.0, row.bottom() + 120.0);
+    h.event(egui::Event::PointerMoved(inside));
+    for _ in 0..5 {
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Line,
+            delta: egui::vec2(0.0, 1.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.run_steps(2);
+    }
+    h.run_steps(10);
+    let zoomed = zoom_level(&h);
+    assert!(
+        zoomed > fitted * 1.5,
+        "five wheel notches zoom in: {fitted}% -> {zoomed}%"
+    );
+    h.key_press(egui::Key::F);
+    h.run_steps(3);
+    assert_eq!(zoom_level(&h), fitted, "F fits the image again");
 }

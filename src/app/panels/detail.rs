@@ -25,7 +25,7 @@ pub struct DetailCache {
     info: String,
     error: Option<String>,
     pending: Option<crossbeam_channel::Receiver<Result<Loaded, String>>>,
-    scene_rect: Option<Rect>,
+    zoom: Option<super::zoom_view::ZoomView>,
 }
 
 impl DetailCache {
@@ -177,16 +177,11 @@ pub fn detail_panel_ui(
                 ui.label(&cache.info);
             }
             if let Some(full) = &cache.full {
-                ui.strong("Image (scroll to zoom, drag to pan)");
-                let size = full.size_vec2();
-                let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width(), 300.0), egui::Sense::hover());
-                let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect));
-                let scene_rect = cache.scene_rect.get_or_insert(Rect::from_min_size(egui::Pos2::ZERO, size));
+                ui.strong("Image");
                 let text = s.text_of(i);
-                egui::Scene::new().zoom_range(0.1..=20.0).show(&mut child, scene_rect, |ui| {
-                    let r = ui.add(egui::Image::new((full.id(), size)));
+                super::zoom_view::zoom_view_ui(ui, full.id(), full.size_vec2(), 300.0, &mut cache.zoom, |ui, r| {
                     if let Some(t) = text {
-                        text_boxes_ui(ui, r.rect, t);
+                        text_boxes_ui(ui, r, t);
                     }
                 });
             } else if cache.pending.is_some() {

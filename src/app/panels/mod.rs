@@ -10,3 +10,4 @@ pub mod metrics;
 pub mod prompts;
 pub mod top_bar;
 pub mod vlm;
+pub mod zoom_view;
