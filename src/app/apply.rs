@@ -200,6 +200,15 @@ impl LabelscopeApp {
                     s.undo_redo(cmd_is_redo);
                 }
             }
+            AppCommand::RetryEditing { take_over } => {
+                if let Some(s) = &mut self.session {
+                    if take_over {
+                        s.take_over_lock();
+                    } else {
+                        s.open_curation();
+                    }
+                }
+            }
         }
     }
 

@@ -89,6 +89,12 @@ pub enum AppCommand {
     CancelExport,
     /// Undo the last edit.
     Undo,
+    /// Open the dataset for editing again (after a read-only open); `take_over` removes a lock
+    /// from another machine first.
+    RetryEditing {
+        /// Remove the other machine's lock first.
+        take_over: bool,
+    },
     /// Redo the last undone edit.
     Redo,
 }

@@ -106,6 +106,8 @@ pub struct Session {
     pub cursor: Option<usize>,
     /// The edit journal, when the dataset could be opened for editing.
     pub curator: Option<crate::curation::Curator>,
+    /// When another labelscope holds the edit lock: its edits, shown read-only, and why.
+    pub read_only: Option<super::session_edits::ReadOnly>,
     /// Effective label per sample (`None` = excluded).
     pub truth: Vec<Option<crate::dataset::ClassId>>,
     /// Metrics against the original labels, when there are edits.
@@ -148,6 +150,7 @@ impl Session {
         let truth = dataset.samples.iter().map(|s| Some(s.label)).collect();
         Self {
             curator: None,
+            read_only: None,
             truth,
             metrics_before: None,
             charts: None,

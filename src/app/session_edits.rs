@@ -2,8 +2,23 @@
 //! (or the selected one), each journaled (flushed and synced) before the gallery and metrics
 //! show it, with auto-advance; and the multi-selection itself.
 
+use std::path::PathBuf;
+
 use super::session::Session;
-use crate::curation::{Action, Curator, effective_labels};
+use crate::curation::{Action, CurationError, CurationState, Curator, effective_labels};
+
+/// The dataset is being edited by another labelscope: its edits, read-only.
+pub struct ReadOnly {
+    /// The journal's edits as they were when the dataset was opened (shown, not editable).
+    pub state: CurationState,
+    /// What the banner says: who holds the lock and since when.
+    pub banner: String,
+    /// Whether the holder is on another machine (it cannot be checked from here, so the user
+    /// may take the lock over once they know that window is closed).
+    pub other_host: bool,
+    /// The lock file.
+    pub lock: PathBuf,
+}
 
 /// Edits touching more samples than this ask for confirmation first.
 pub const CONFIRM_ABOVE: usize = 50;
@@ -18,11 +33,72 @@ impl Session {
                 self.truth = effective_labels(&self.dataset, curator.state());
                 self.edits_revision += 1;
                 self.curator = Some(curator);
+                self.read_only = None;
                 self.changed();
                 self.refresh();
             }
+            Err(CurationError::Locked {
+                pid,
+                host,
+                since,
+                path,
+            }) => self.open_read_only(pid, host, since, path),
             Err(e) => self.error = Some(format!("editing is off: {e}")),
         }
+    }
+
+    /// Shows the edits of the labelscope that holds the lock, read-only, with a banner saying
+    /// who holds it and since when.
+    fn open_read_only(
+        &mut self,
+        pid: u32,
+        host: Option<String>,
+        since: Option<std::time::SystemTime>,
+        lock: PathBuf,
+    ) {
+        let other_host = host.is_some() && host != crate::curation::hostname();
+        let since = since
+            .and_then(|t| std::time::SystemTime::now().duration_since(t).ok())
+            .map(|d| format!(", for {}", ago(d.as_secs())))
+            .unwrap_or_default();
+        let on = host
+            .as_deref()
+            .map(|h| format!(" on {h}"))
+            .unwrap_or_default();
+        let banner = format!(
+            "Read-only: another labelscope (pid {pid}{on}{since}) is editing this dataset. Its edits are shown; yours are off until it closes."
+        );
+        let state = match Curator::read_only(&self.dataset) {
+            Ok((state, warnings)) => {
+                self.notes.extend(warnings);
+                state
+            }
+            Err(e) => {
+                self.error = Some(format!("cannot read the edits: {e}"));
+                CurationState::default()
+            }
+        };
+        self.truth = effective_labels(&self.dataset, &state);
+        self.edits_revision += 1;
+        self.read_only = Some(ReadOnly {
+            state,
+            banner,
+            other_host,
+            lock,
+        });
+        self.changed();
+        self.refresh();
+    }
+
+    /// Takes over the edit lock of a labelscope on another machine (after the user said that
+    /// window is closed) and opens the dataset for editing.
+    pub fn take_over_lock(&mut self) {
+        if let Some(r) = self.read_only.take()
+            && r.other_host
+        {
+            let _ = std::fs::remove_file(&r.lock);
+        }
+        self.open_curation();
     }
 
     /// How many samples an edit would apply to, without copying them (drawn every frame).
@@ -84,9 +160,11 @@ impl Session {
     pub fn edits(&self) -> &crate::curation::CurationState {
         static EMPTY: std::sync::OnceLock<crate::curation::CurationState> =
             std::sync::OnceLock::new();
-        self.curator
-            .as_ref()
-            .map_or_else(|| EMPTY.get_or_init(Default::default), |c| c.state())
+        match (&self.curator, &self.read_only) {
+            (Some(c), _) => c.state(),
+            (None, Some(r)) => &r.state,
+            (None, None) => EMPTY.get_or_init(Default::default),
+        }
     }
 
     /// Every tag and every exclusion reason in use, sorted (for the filter and tag prompts).
@@ -141,5 +219,15 @@ impl Session {
             // The sample left the filter (e.g. excluded): the next one moved into its place.
             None => (n > 0).then(|| pos.min(n - 1)),
         };
+    }
+}
+
+/// "3 min", "2 h", "5 days".
+fn ago(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs / 60),
+        3600..86400 => format!("{} h", secs / 3600),
+        _ => format!("{} days", secs / 86400),
     }
 }

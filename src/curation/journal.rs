@@ -35,11 +35,16 @@ pub enum CurationError {
     },
     /// Another process holds the lock.
     #[error(
-        "the dataset is open for editing in another labelscope (pid {pid}); close it, or delete the lock file if that process is gone: {path}"
+        "the dataset is open for editing in another labelscope (pid {pid}{}); close it, or delete the lock file if that process is gone: {path}",
+        host.as_deref().map(|h| format!(" on {h}")).unwrap_or_default()
     )]
     Locked {
         /// The other process.
         pid: u32,
+        /// Its host, when the lock says (a lock from another machine cannot be checked).
+        host: Option<String>,
+        /// When the lock was taken (the lock file's modification time).
+        since: Option<std::time::SystemTime>,
         /// The lock file.
         path: PathBuf,
     },

@@ -92,6 +92,8 @@ impl Lock {
                     {
                         return Err(CurationError::Locked {
                             pid: h.pid,
+                            host: h.host,
+                            since: std::fs::metadata(path).and_then(|m| m.modified()).ok(),
                             path: path.to_path_buf(),
                         });
                     }
@@ -109,6 +111,8 @@ impl Lock {
         }
         Err(CurationError::Locked {
             pid: 0,
+            host: None,
+            since: None,
             path: path.to_path_buf(),
         })
     }
@@ -135,7 +139,8 @@ fn process_start(pid: u32) -> Option<u64> {
     after_name.split_whitespace().nth(19)?.parse().ok()
 }
 
-fn hostname() -> Option<String> {
+/// This machine's host name (to tell a lock from another machine apart).
+pub fn hostname() -> Option<String> {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .ok()

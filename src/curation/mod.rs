@@ -14,6 +14,7 @@ mod workspace;
 pub use edit::{Action, Edit, SampleEdits};
 pub use history::CurationState;
 pub use journal::{CurationError, JOURNAL_FILE, Journal, JournalFiles, LOCK_FILE};
+pub use lock::hostname;
 pub use workspace::{
     Curator, EditError, effective_label, effective_labels, is_relabeled, journal_files, read_edits,
     stale_edits,

@@ -36,6 +36,20 @@ pub struct Curator {
 }
 
 impl Curator {
+    /// The edits of `dataset` as its journal has them, read without the lock (for a window
+    /// that opens a dataset another labelscope is editing: it shows the edited labels,
+    /// read-only).
+    pub fn read_only(dataset: &Dataset) -> Result<(CurationState, Vec<String>), CurationError> {
+        let dir = crate::state::state_dir(&dataset.root).map_err(|e| CurationError::Io {
+            what: "no state folder",
+            source: std::io::Error::other(e),
+            path: dataset.root.clone(),
+        })?;
+        let (state, mut notes) = Journal::read_state_files(&dir, &journal_files(dataset))?;
+        notes.extend(stale_edits(dataset, &state));
+        Ok((state, notes))
+    }
+
     /// Opens the journal of `dataset` (in its state folder) and replays it. Returns warnings
     /// about skipped journal lines.
     pub fn open(dataset: &Dataset) -> Result<(Self, Vec<String>), CurationError> {

@@ -215,3 +215,60 @@ fn quick_pick_relabels_by_typed_name_and_filters_find_the_edit() {
     h.run_steps(3);
     h.get_by_label_contains("1. relabel to Sneaker");
 }
+
+#[test]
+fn a_dataset_another_labelscope_is_editing_opens_read_only_with_its_edits_and_a_banner() {
+    use labelscope::app::{AppCommand, LabelscopeApp, StartupArgs};
+    use labelscope::curation::{Action, Curator};
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::cat_dog(dir.path(), 4);
+    // Another labelscope relabelled the first sample and still has the dataset open: its lock
+    // names a live process (pid 1) on no particular host.
+    let ds = labelscope::dataset::open_dataset(dir.path(), &Default::default()).unwrap();
+    let first = ds.samples[0].label;
+    let other = ds
+        .classes
+        .iter()
+        .position(|c| *c != ds.classes[first.index()])
+        .unwrap();
+    {
+        let (mut curator, _) = Curator::open(&ds).unwrap();
+        let label = Some(ds.classes[other].clone());
+        curator.edit(&ds, &[0], Action::Relabel { label }).unwrap();
+    }
+    let lock = dir
+        .path()
+        .join(".labelscope")
+        .join(labelscope::curation::LOCK_FILE);
+    std::fs::write(&lock, "1 - -\n").unwrap();
+    let args = StartupArgs {
+        dataset: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    let mut h = egui_kittest::Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(move |cc| LabelscopeApp::new(&cc.egui_ctx, None, args));
+    h.run_steps(4);
+    {
+        let s = h.state().session.as_ref().unwrap();
+        assert!(
+            s.read_only.is_some(),
+            "read-only at once, not on the first edit"
+        );
+        assert!(s.curator.is_none());
+        assert_eq!(
+            s.truth[0].map(|c| c.index()),
+            Some(other),
+            "the other window's edits are shown"
+        );
+    }
+    h.get_by_label_contains("Read-only: another labelscope (pid 1");
+    // Once the other window has closed (its lock is gone), "Try again" opens for editing.
+    std::fs::remove_file(&lock).unwrap();
+    h.state_mut()
+        .apply(AppCommand::RetryEditing { take_over: false });
+    h.run_steps(2);
+    let s = h.state().session.as_ref().unwrap();
+    assert!(s.read_only.is_none() && s.curator.is_some());
+    assert_eq!(s.truth[0].map(|c| c.index()), Some(other));
+}

@@ -36,6 +36,26 @@ pub fn top_bar_ui(
             ui.colored_label(ui.visuals().error_fg_color, format!("Could not open: {e}"));
         }
         if let Some(s) = session {
+            if let Some(r) = &s.read_only {
+                ui.horizontal(|ui| {
+                    ui.colored_label(ui.visuals().warn_fg_color, &r.banner);
+                    if ui
+                        .button("Try again")
+                        .on_hover_text("Open for editing once the other window is closed")
+                        .clicked()
+                    {
+                        out.push(AppCommand::RetryEditing { take_over: false });
+                    }
+                    if r.other_host
+                        && ui
+                            .button("Take over")
+                            .on_hover_text("The lock is from another machine and cannot be checked from here: take it only if that window is closed")
+                            .clicked()
+                    {
+                        out.push(AppCommand::RetryEditing { take_over: true });
+                    }
+                });
+            }
             if let Some(e) = &s.error {
                 ui.colored_label(ui.visuals().error_fg_color, e);
             }
