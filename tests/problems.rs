@@ -133,7 +133,10 @@ fn a_resized_reencoded_copy_is_a_near_duplicate_and_bombs_and_odd_images_are_rep
     assert!(of("coffee.png", FindingKind::Duplicate).is_empty());
     assert!(of("bomb.png", FindingKind::Unreadable)[0].contains("too large"));
     assert!(of("empty.png", FindingKind::Unreadable)[0].contains("empty"));
-    assert!(of("gray.png", FindingKind::Odd)[0].contains("colour mode L8"));
+    assert_eq!(
+        of("gray.png", FindingKind::Odd)[0],
+        "colour mode greyscale, while most of the dataset is RGB"
+    );
     assert!(
         of("strip.png", FindingKind::Odd)
             .iter()
@@ -207,4 +210,15 @@ fn issues_cli_ranks_the_injected_flips_and_watermarks() {
     // Most suspicious first.
     let scores: Vec<f64> = rows.iter().map(|r| r["score"].as_f64().unwrap()).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]));
+}
+
+#[test]
+fn colour_modes_are_named_as_people_say_them() {
+    use labelscope::problems::colour_name;
+    assert_eq!(colour_name("Rgb8"), "RGB");
+    assert_eq!(colour_name("L8"), "greyscale");
+    assert_eq!(colour_name("La16"), "16-bit greyscale with alpha");
+    assert_eq!(colour_name("Cmyk8"), "CMYK");
+    assert_eq!(colour_name("Rgb32F"), "32-bit float RGB");
+    assert_eq!(colour_name("Unknown"), "Unknown");
 }

@@ -6,6 +6,7 @@ use crate::dataset::{ClassId, Dataset};
 use crate::eval::{Entry, Predicted, PredictionSet};
 use crate::problems::{FindingKind, ProblemIndex};
 
+listed_enum! {
 /// Correct / wrong filter.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Correctness {
@@ -18,6 +19,19 @@ pub enum Correctness {
     Wrong,
     /// No prediction (failed or not yet run).
     NoPrediction,
+}
+}
+
+impl Correctness {
+    /// Its name in the window.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "All",
+            Self::Correct => "Correct",
+            Self::Wrong => "Wrong",
+            Self::NoPrediction => "No prediction",
+        }
+    }
 }
 
 listed_enum! {

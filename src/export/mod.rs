@@ -123,7 +123,7 @@ pub enum ExportError {
     },
     /// The target exists and is not empty.
     #[error(
-        "{0} exists and is not empty (use --force to replace it once the new export is complete)"
+        "{0} exists and is not empty: replace it with --force (in the window: tick \"Replace a non-empty target folder\"); the old folder goes only once the new export is complete"
     )]
     NotEmpty(PathBuf),
     /// The target is a file.

@@ -227,10 +227,18 @@ pub fn odd_findings(facts: &[Option<ImageFacts>], opts: &OddOptions) -> Vec<Find
             push(
                 FindingKind::Odd,
                 0.6,
-                format!("colour mode {} in a {majority} dataset", f.color),
+                format!(
+                    "colour mode {}, while most of the dataset is {}",
+                    colour_name(&f.color),
+                    colour_name(&majority)
+                ),
             );
         } else if f.color.starts_with("Cmyk") {
-            push(FindingKind::Odd, 0.6, format!("colour mode {}", f.color));
+            push(
+                FindingKind::Odd,
+                0.6,
+                format!("colour mode {}", colour_name(&f.color)),
+            );
         }
         let (short, long) = (f.width.min(f.height), f.width.max(f.height));
         if short < opts.min_side || (short as f32) < opts.min_side_frac * median_side as f32 {
@@ -308,11 +316,14 @@ pub fn text_findings(results: &[Option<TextOutcome>], opts: &TextOptions) -> Vec
                 sample: i,
                 kind: FindingKind::Text,
                 score: (0.5 + r.score(opts)).min(1.0),
-                detail: format!(
-                    "{} text line(s) covering {:.1}% of the image",
-                    r.lines(opts).count(),
-                    r.score(opts) * 100.0
-                ),
+                detail: {
+                    let n = r.lines(opts).count();
+                    format!(
+                        "{n} {} of text covering {:.1}% of the image",
+                        if n == 1 { "line" } else { "lines" },
+                        r.score(opts) * 100.0
+                    )
+                },
                 suggested: None,
             })
         })
@@ -402,4 +413,28 @@ pub fn find_problems(
     });
     control.finish();
     Ok(p)
+}
+
+/// A colour type as people say it: `Rgb8` is "RGB", `L8` "greyscale", `La16` "16-bit
+/// greyscale with alpha" (unknown names are kept as they are).
+pub fn colour_name(color: &str) -> String {
+    let (base, bits) = match color.find(|c: char| c.is_ascii_digit()) {
+        Some(k) => color.split_at(k),
+        None => (color, ""),
+    };
+    let name = match base {
+        "L" => "greyscale",
+        "La" => "greyscale with alpha",
+        "Rgb" => "RGB",
+        "Rgba" => "RGBA",
+        "Cmyk" => "CMYK",
+        "Bgr" => "BGR",
+        "Bgra" => "BGRA",
+        _ => return color.to_string(),
+    };
+    match bits {
+        "" | "8" => name.to_string(),
+        "32F" => format!("32-bit float {name}"),
+        b => format!("{b}-bit {name}"),
+    }
 }

@@ -11,5 +11,5 @@ pub mod text;
 
 pub use duplicates::{DEFAULT_NEAR_DISTANCE, DuplicateGroup, find_duplicates};
 pub use facts::{ImageFacts, collect_facts, image_facts};
-pub use findings::{Finding, FindingKind, ProblemOptions, Problems, find_problems};
+pub use findings::{Finding, FindingKind, ProblemOptions, Problems, colour_name, find_problems};
 pub use index::ProblemIndex;

@@ -60,10 +60,10 @@ impl DetailCache {
                                 _ => String::new(),
                             };
                             let info = format!(
-                                "{}x{} pixels, {:?}{exif}",
+                                "{}x{} pixels, {}{exif}",
                                 img.width(),
                                 img.height(),
-                                img.color()
+                                crate::problems::colour_name(&format!("{:?}", img.color()))
                             );
                             let rgba = img.to_rgba8();
                             let full = ColorImage::from_rgba_unmultiplied(

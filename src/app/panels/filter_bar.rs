@@ -60,15 +60,10 @@ pub fn filter_bar_ui(
             .labelled_by(l_pred.id);
         let l_show = ui.label("Show");
         egui::ComboBox::from_id_salt("filter_correct")
-            .selected_text(format!("{:?}", f.correctness))
+            .selected_text(f.correctness.label())
             .show_ui(ui, |ui| {
-                for c in [
-                    Correctness::All,
-                    Correctness::Correct,
-                    Correctness::Wrong,
-                    Correctness::NoPrediction,
-                ] {
-                    ui.selectable_value(&mut f.correctness, c, format!("{c:?}"));
+                for c in Correctness::ALL {
+                    ui.selectable_value(&mut f.correctness, c, c.label());
                 }
             })
             .response
