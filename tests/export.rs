@@ -204,6 +204,12 @@ fn export_applies_edits_stratifies_and_every_format_reads_back() {
         199
     );
     assert_eq!(report["exclusions"]["by_reason"]["watermark/text"], 1);
+    // report.md names the excluded file, not only a count.
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("## Excluded samples") && md.contains(&format!("| {gone} | watermark/text |")),
+        "{md}"
+    );
     assert_eq!(report["relabels"][0]["to"], "T-shirt/top");
     assert!(report["metrics"]["after_edits"]["accuracy"].is_number());
     assert!(data.join(&gone).is_file() && data.join(&moved).is_file());

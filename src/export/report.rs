@@ -207,6 +207,15 @@ pub fn report_markdown(r: &Value) -> String {
     {
         md += &format!("- {reason}: {n}\n");
     }
+    if let Some(list) = r["exclusions"]["samples"]
+        .as_array()
+        .filter(|l| !l.is_empty())
+    {
+        md += "\n## Excluded samples\n\n| path | reason |\n|---|---|\n";
+        for x in list {
+            md += &format!("| {} | {} |\n", s(&x["path"]), s(&x["reason"]));
+        }
+    }
     md += "\n## Relabels\n\n| path | from | to | why |\n|---|---|---|---|\n";
     for x in r["relabels"].as_array().into_iter().flatten() {
         md += &format!(
