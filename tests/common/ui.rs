@@ -11,12 +11,24 @@ use labelscope::model::BackendKind;
 /// bundled CNN with tract.
 pub fn app_on_fashion_subset(dir: &std::path::Path) -> Harness<'static, LabelscopeApp> {
     super::fashion_subset(dir, 6);
-    let args = StartupArgs {
+    app_with(StartupArgs {
         dataset: Some(dir.to_path_buf()),
         model: Some(super::repo().join("assets/models/fashion_cnn.onnx")),
         backend: Some(BackendKind::Tract),
         ..Default::default()
-    };
+    })
+}
+
+/// The app on the dataset in `dir`, no model.
+pub fn app_on_folder(dir: &std::path::Path) -> Harness<'static, LabelscopeApp> {
+    app_with(StartupArgs {
+        dataset: Some(dir.to_path_buf()),
+        ..Default::default()
+    })
+}
+
+/// The app started with `args` in a 1400x900 window.
+pub fn app_with(args: StartupArgs) -> Harness<'static, LabelscopeApp> {
     Harness::builder()
         .with_size([1400.0, 900.0])
         .build_eframe(move |cc| LabelscopeApp::new(&cc.egui_ctx, None, args))

@@ -218,7 +218,7 @@ fn quick_pick_relabels_by_typed_name_and_filters_find_the_edit() {
 
 #[test]
 fn a_dataset_another_labelscope_is_editing_opens_read_only_with_its_edits_and_a_banner() {
-    use labelscope::app::{AppCommand, LabelscopeApp, StartupArgs};
+    use labelscope::app::AppCommand;
     use labelscope::curation::{Action, Curator};
     let dir = tempfile::tempdir().unwrap();
     crate::common::cat_dog(dir.path(), 4);
@@ -241,13 +241,7 @@ fn a_dataset_another_labelscope_is_editing_opens_read_only_with_its_edits_and_a_
         .join(".labelscope")
         .join(labelscope::curation::LOCK_FILE);
     std::fs::write(&lock, "1 - -\n").unwrap();
-    let args = StartupArgs {
-        dataset: Some(dir.path().to_path_buf()),
-        ..Default::default()
-    };
-    let mut h = egui_kittest::Harness::builder()
-        .with_size([1400.0, 900.0])
-        .build_eframe(move |cc| LabelscopeApp::new(&cc.egui_ctx, None, args));
+    let mut h = crate::common::ui::app_on_folder(dir.path());
     h.run_steps(4);
     {
         let s = h.state().session.as_ref().unwrap();

@@ -8,10 +8,8 @@ use egui_kittest::kittest::{Queryable, by};
 
 use crate::common;
 use crate::common::ui::{app_on_fashion_subset, predictions_done, step_until};
-use egui_kittest::Harness;
 use labelscope::app::AppCommand;
 use labelscope::app::gallery_view::{Filter, SortKey};
-use labelscope::app::{LabelscopeApp, StartupArgs};
 use labelscope::problems::FindingKind;
 
 #[test]
@@ -87,13 +85,7 @@ fn problem_counts_are_what_the_filter_shows_and_name_excluded_samples_apart() {
             .save(dir.path().join(format!("cat/grey{k}.png")))
             .unwrap();
     }
-    let args = StartupArgs {
-        dataset: Some(dir.path().to_path_buf()),
-        ..Default::default()
-    };
-    let mut h = Harness::builder()
-        .with_size([1400.0, 900.0])
-        .build_eframe(move |cc| LabelscopeApp::new(&cc.egui_ctx, None, args));
+    let mut h = crate::common::ui::app_on_folder(dir.path());
     step_until(&mut h, Duration::from_secs(60), |app| {
         app.session
             .as_ref()

@@ -2,9 +2,8 @@
 
 use std::time::Duration;
 
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use labelscope::app::{LabelscopeApp, Prompt, StartupArgs};
+use labelscope::app::Prompt;
 
 use crate::common;
 use crate::common::ui::{predictions_done, step_until};
@@ -18,13 +17,7 @@ fn file_menu_vlm_prompt_runs_the_endpoint_and_shows_its_metrics() {
         .map(|_| (200, common::completion("{\"label\": \"cat\"}")))
         .collect();
     let (url, seen) = common::canned_vlm_server(answers);
-    let args = StartupArgs {
-        dataset: Some(dir.path().to_path_buf()),
-        ..Default::default()
-    };
-    let mut h = Harness::builder()
-        .with_size([1400.0, 900.0])
-        .build_eframe(move |cc| LabelscopeApp::new(&cc.egui_ctx, None, args));
+    let mut h = crate::common::ui::app_on_folder(dir.path());
     h.run_steps(3);
     h.get_by_label("File").click();
     h.run_steps(2);
