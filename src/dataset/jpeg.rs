@@ -61,11 +61,27 @@ fn scale_numerator(w: usize, h: usize, min_side: u32) -> u8 {
         .unwrap_or(8)
 }
 
+/// Whether the file ends before its image does: no end-of-image marker (`FF D9`) after the
+/// last start-of-scan (`FF DA`). libjpeg pads such a file with grey and only warns; Pillow
+/// refuses it ("image file is truncated"), and so does labelscope. (`FF D9` cannot occur inside
+/// entropy-coded data, where `FF` is always followed by `00` or a restart marker.)
+fn truncated(data: &[u8]) -> bool {
+    // From the end, whichever comes first; a whole file stops at its EOI, a few bytes in.
+    let last = data
+        .windows(2)
+        .rev()
+        .find(|w| w[0] == 0xFF && (w[1] == 0xD9 || w[1] == 0xDA));
+    matches!(last, Some([_, 0xDA]))
+}
+
 fn decode_unwinding(
     data: &[u8],
     max_pixels: u64,
     min_longer_side: Option<u32>,
 ) -> Result<JpegPixels, String> {
+    if truncated(data) {
+        return Err("image file is truncated (no end-of-image marker after the image data)".into());
+    }
     let mut d = mozjpeg::Decompress::with_markers(&[mozjpeg::Marker::APP(1)])
         .from_mem(data)
         .map_err(|e| e.to_string())?;
@@ -157,6 +173,24 @@ mod tests {
         assert_eq!(scale_numerator(1279, 200, 160), 1); // 159.9 rounds up to 160
         assert_eq!(scale_numerator(1270, 200, 160), 2);
         assert_eq!(scale_numerator(100, 80, 160), 8); // never enlarged, never reduced
+    }
+
+    #[test]
+    fn a_truncated_file_is_an_error_as_in_pillow() {
+        let img =
+            image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
+        let mut whole = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut whole, 90)
+            .encode_image(&img)
+            .unwrap();
+        assert!(decode_jpeg(&whole, 1_000_000).is_ok());
+        let cut = &whole[..whole.len() * 2 / 3];
+        let err = decode_jpeg(cut, 1_000_000).err().unwrap();
+        assert!(err.contains("truncated"), "{err}");
+        // Trailing bytes after the end-of-image marker are fine (Pillow reads such files).
+        let mut trailing = whole.clone();
+        trailing.extend_from_slice(b"trailing junk");
+        assert!(decode_jpeg(&trailing, 1_000_000).is_ok());
     }
 
     #[test]
