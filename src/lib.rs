@@ -29,6 +29,8 @@ pub mod bench;
 pub mod cli;
 pub mod curation;
 pub mod dataset;
+pub mod embed;
+pub mod embedding_store;
 pub mod eval;
 pub mod export;
 pub mod jobs;

@@ -18,6 +18,7 @@ fn opts(threads: usize) -> PredictOptions {
     PredictOptions {
         threads,
         use_cache: false,
+        embeddings: false,
     }
 }
 
@@ -249,6 +250,7 @@ fn second_run_is_answered_from_the_cache() {
     let with_cache = PredictOptions {
         threads: 2,
         use_cache: true,
+        embeddings: false,
     };
     let mut cache = open_prediction_cache(&state, &model, &ds.classes);
     let first = predict_dataset(

@@ -138,7 +138,7 @@ fn check_probabilities(kind: BackendKind) -> Vec<Vec<f32>> {
     for (name, entry) in reference["fixtures"].as_object().unwrap() {
         let img = decode_image(&dir().join(name)).unwrap();
         let tensor = preprocess(&img, &model.spec.input).unwrap();
-        let logits = instance.run(&tensor, 1).unwrap().remove(0);
+        let logits = instance.run(&tensor, 1).unwrap().remove(0).logits;
         let probs = labelscope::model::mapping::softmax(&logits);
         let top = probs
             .iter()

@@ -234,6 +234,7 @@ impl Session {
                 .map(|d| open_prediction_cache(&d, &model, &dataset.classes));
             let opts = PredictOptions {
                 use_cache,
+                embeddings: true,
                 ..PredictOptions::default()
             };
             let report = predict_dataset(

@@ -114,6 +114,7 @@ pub fn bench_predict(
     let opts = PredictOptions {
         threads,
         use_cache: false,
+        embeddings: false,
     };
     let t = Instant::now();
     let report = predict_dataset(

@@ -122,6 +122,7 @@ pub fn bench_scale(
     let opts = PredictOptions {
         threads,
         use_cache: true,
+        embeddings: false,
     };
     let run = |ds: &Dataset| {
         let mut cache = open_prediction_cache(&state, &model, &ds.classes);

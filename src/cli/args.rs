@@ -34,6 +34,10 @@ pub enum Command {
     Edits(EditsArgs),
     /// Export cleaned, stratified, seeded, leak-free splits (ImageFolder, manifests, HF, VLM JSONL).
     Export(ExportArgs),
+    /// Write every sample's embedding (the model's classifier input) as Parquet or .npy.
+    Embed(super::embed::EmbedArgs),
+    /// The samples most similar to one (cosine distance between embeddings).
+    Similar(super::embed::SimilarArgs),
     /// Find problems: label errors, text/watermarks, duplicates, unreadable and odd images.
     Issues(IssuesArgs),
     /// Benchmarks: predict vs the inference bound, thumbnails, a 100k-sample dataset (prints
@@ -186,7 +190,7 @@ impl DatasetArgs {
 }
 
 /// How to run the model.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct ModelArgs {
     /// An `.onnx` file (its sidecar `.json` spec is used) or a spec `.json`.
     #[arg(long, value_name = "MODEL")]
@@ -200,6 +204,9 @@ pub struct ModelArgs {
     /// Ignore and do not update the prediction cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Any ONNX image model to read embeddings from (default: `--model`'s own).
+    #[arg(long, value_name = "MODEL")]
+    pub embedder: Option<PathBuf>,
     /// Classify with a vision-language model behind an OpenAI-compatible endpoint instead
     /// (e.g. `http://127.0.0.1:8080` for llama-server).
     #[arg(

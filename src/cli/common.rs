@@ -1,7 +1,7 @@
 //! Steps shared by the commands: opening the dataset (printing its scan report) and running the
 //! model with progress, cache and Ctrl-C.
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 
 use super::args::{DatasetArgs, ModelArgs};
 use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
@@ -55,10 +55,15 @@ pub struct ModelRun {
     pub report: PredictReport,
     /// The predictions as a set.
     pub set: PredictionSet,
+    /// The model that ran.
+    pub model: crate::model::LoadedModel,
+    /// The value the embeddings were read from, or why there are none.
+    pub embedding: std::result::Result<String, String>,
 }
 
-/// Loads the model and predicts every sample, with progress on stderr and Ctrl-C cancelling.
-pub fn run_model(ds: &Dataset, args: &ModelArgs) -> Result<ModelRun> {
+/// Loads the model and predicts every sample, with progress on stderr and Ctrl-C cancelling;
+/// with `embeddings`, each outcome keeps the image's embedding (read in the same inference).
+pub fn run_model(ds: &Dataset, args: &ModelArgs, embeddings: bool) -> Result<ModelRun> {
     let path = args
         .model
         .as_ref()
@@ -69,12 +74,16 @@ pub fn run_model(ds: &Dataset, args: &ModelArgs) -> Result<ModelRun> {
     }
     let backend = resolve_backend(args.backend, &model).map_err(|e| anyhow!(e))?;
     eprintln!("backend: {}", backend.factory.describe());
+    if embeddings && let Err(why) = backend.factory.embedding() {
+        bail!("{} gives no embedding: {why}", path.display());
+    }
     if let Some(hint) = &backend.hint {
         eprintln!("hint: {hint}");
     }
     let opts = PredictOptions {
         threads: args.threads.unwrap_or(PredictOptions::default().threads),
         use_cache: !args.no_cache,
+        embeddings,
     };
     let mut cache = if opts.use_cache {
         match crate::state::state_dir(&ds.root) {
@@ -122,7 +131,17 @@ pub fn run_model(ds: &Dataset, args: &ModelArgs) -> Result<ModelRun> {
         ds.classes.len(),
         &model.model_labels,
     );
-    Ok(ModelRun { report, set })
+    let embedding = backend
+        .factory
+        .embedding()
+        .map(str::to_string)
+        .map_err(str::to_string);
+    Ok(ModelRun {
+        report,
+        set,
+        model,
+        embedding,
+    })
 }
 
 /// Prediction set from `--predictions FILE` or by running `--model`.
@@ -144,7 +163,7 @@ pub fn predictions(
             Ok((set, None))
         }
         None => {
-            let run = run_model(ds, model)?;
+            let run = run_model(ds, model, false)?;
             Ok((run.set.clone(), Some(run)))
         }
     }

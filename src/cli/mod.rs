@@ -6,6 +6,7 @@ mod args;
 mod bench;
 mod common;
 mod edit;
+mod embed;
 mod evaluate;
 mod export;
 mod issues;
@@ -31,6 +32,8 @@ pub fn run() -> ExitCode {
         Some(Command::Edits(a)) => edit::run_edits(&a),
         Some(Command::Export(a)) => export::run(&a),
         Some(Command::Issues(a)) => issues::run(&a),
+        Some(Command::Embed(a)) => embed::run_embed(&a),
+        Some(Command::Similar(a)) => embed::run_similar(&a),
         Some(Command::Bench(a)) => bench::run(&a),
         Some(Command::EditStress(a)) => edit::run_stress(&a),
         Some(Command::Scan(a)) => scan::run(&a),

@@ -37,6 +37,34 @@ pub trait SampleWork: Sync {
     fn on_result(&self, _index: usize, _out: &Self::Output) {}
 }
 
+/// Where a per-sample job keeps its results between runs: a [`StampCache`], or a composite
+/// (predictions with their embeddings).
+pub trait ResultCache<T> {
+    /// Why the file on disk was discarded, if it was.
+    fn notice(&self) -> Option<&str>;
+    /// The cached result of sample `id` if its file still has `stamp`.
+    fn lookup(&self, id: &str, stamp: Option<FileStamp>) -> Option<T>;
+    /// Records a result.
+    fn store(&mut self, id: String, stamp: FileStamp, value: T);
+    /// Writes the cache.
+    fn save(&self) -> Result<(), String>;
+}
+
+impl<T: Clone + Serialize + DeserializeOwned> ResultCache<T> for StampCache<T> {
+    fn notice(&self) -> Option<&str> {
+        StampCache::notice(self)
+    }
+    fn lookup(&self, id: &str, stamp: Option<FileStamp>) -> Option<T> {
+        self.get(id, stamp).cloned()
+    }
+    fn store(&mut self, id: String, stamp: FileStamp, value: T) {
+        self.insert(id, stamp, value);
+    }
+    fn save(&self) -> Result<(), String> {
+        StampCache::save(self)
+    }
+}
+
 /// What a per-sample job produced.
 #[derive(Debug)]
 pub struct SampleResults<T> {
@@ -54,15 +82,15 @@ pub struct SampleResults<T> {
 /// files are answered from it and new results are saved into it (a cache that cannot be read
 /// or written is a note on `job`, never a failure). Progress goes to `job`; the caller sets
 /// its total and finishes it.
-pub fn run_per_sample<W: SampleWork>(
+pub fn run_per_sample<W: SampleWork, C: ResultCache<W::Output> + ?Sized>(
     samples: &[Sample],
     work: &W,
     threads: usize,
     name: &str,
-    mut cache: Option<&mut StampCache<W::Output>>,
+    mut cache: Option<&mut C>,
     job: &JobControl,
 ) -> Result<SampleResults<W::Output>, String> {
-    if let Some(note) = cache.as_deref().and_then(StampCache::notice) {
+    if let Some(note) = cache.as_deref().and_then(|c| c.notice()) {
         job.note(note);
     }
     let stamps: Vec<Option<FileStamp>> = if cache.is_some() {
@@ -75,13 +103,13 @@ pub fn run_per_sample<W: SampleWork>(
     for (i, s) in samples.iter().enumerate() {
         let hit = cache
             .as_deref()
-            .and_then(|c| c.get(&s.id.0, stamps[i]))
+            .and_then(|c| c.lookup(&s.id.0, stamps[i]))
             .filter(|o| work.reusable(o));
         match hit {
             Some(hit) => {
-                work.on_result(i, hit);
-                job.add_done(work.failed(hit));
-                outcomes[i] = Some(hit.clone());
+                work.on_result(i, &hit);
+                job.add_done(work.failed(&hit));
+                outcomes[i] = Some(hit);
             }
             None => todo.push(i),
         }
@@ -105,7 +133,7 @@ pub fn run_per_sample<W: SampleWork>(
     let num_computed = results.len();
     for (i, out) in results {
         if let (Some(c), Some(stamp)) = (cache.as_deref_mut(), stamps[i]) {
-            c.insert(samples[i].id.0.clone(), stamp, out.clone());
+            c.store(samples[i].id.0.clone(), stamp, out.clone());
         }
         outcomes[i] = Some(out);
     }

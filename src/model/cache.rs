@@ -1,18 +1,35 @@
 //! The prediction cache: per (model file hash, spec, model labels, dataset classes), one
 //! [`StampCache`] file in the dataset's state folder holding each sample's outcome keyed by id,
-//! file size and mtime. Reopening a dataset with the same model runs zero inferences for
-//! unchanged files.
+//! file size and mtime; with embeddings wanted, an [`EmbeddingStore`] beside it (per model
+//! file, preprocessing and embedding value). Reopening a dataset with the same model runs zero
+//! inferences for unchanged files.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::load::LoadedModel;
 use super::predict::SampleOutcome;
-use crate::stamp_cache::StampCache;
+use crate::embedding_store::EmbeddingStore;
+use crate::jobs::per_sample::ResultCache;
+use crate::stamp_cache::{FileStamp, StampCache};
 
 const CACHE_VERSION: u32 = 3;
 
-/// The cached outcomes of one model on one dataset.
-pub type PredictionCache = StampCache<SampleOutcome>;
+/// The cached outcomes (and embeddings, when wanted) of one model on one dataset.
+#[derive(Debug)]
+pub struct PredictionCache {
+    outcomes: StampCache<SampleOutcome>,
+    state_dir: PathBuf,
+    embeddings: Option<EmbeddingStore>,
+}
+
+fn hash_parts(parts: &[&str]) -> String {
+    let mut h = blake3::Hasher::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update(b"\0");
+    }
+    h.finalize().to_hex()[..24].to_string()
+}
 
 /// The cache key of `model` for a dataset with `classes`.
 fn key(model: &LoadedModel, classes: &[String]) -> String {
@@ -28,8 +45,18 @@ fn key(model: &LoadedModel, classes: &[String]) -> String {
     h.finalize().to_hex()[..24].to_string()
 }
 
+/// Where the embeddings of `model` (read from `value`) on a dataset are stored in `state_dir`:
+/// they depend on the model file, its preprocessing and the value, not on labels.
+pub fn embedding_store_path(state_dir: &Path, model: &LoadedModel, value: &str) -> PathBuf {
+    let input = serde_json::to_string(&model.spec.input).unwrap_or_default();
+    state_dir.join("embeddings").join(format!(
+        "{}.bin",
+        hash_parts(&[&model.model_hash, &input, value])
+    ))
+}
+
 /// Opens (or starts) the prediction cache of `model` in `state_dir`. A cache that does not
-/// verify is discarded with a notice (see [`StampCache::notice`]).
+/// verify is discarded with a notice (see [`PredictionCache::notice`]).
 pub fn open_prediction_cache(
     state_dir: &Path,
     model: &LoadedModel,
@@ -38,5 +65,68 @@ pub fn open_prediction_cache(
     let path = state_dir
         .join("predictions")
         .join(format!("{}.json", key(model, classes)));
-    StampCache::open(path, CACHE_VERSION, &model.spec.name)
+    PredictionCache {
+        outcomes: StampCache::open(path, CACHE_VERSION, &model.spec.name),
+        state_dir: state_dir.to_path_buf(),
+        embeddings: None,
+    }
+}
+
+impl PredictionCache {
+    /// Loads the embedding store of `model`'s value `value`: from now on a sample counts as
+    /// cached only when its embedding is too.
+    pub fn want_embeddings(&mut self, model: &LoadedModel, value: &str) {
+        let path = embedding_store_path(&self.state_dir, model, value);
+        if self.embeddings.as_ref().is_none_or(|s| s.path() != path) {
+            self.embeddings = Some(EmbeddingStore::open(path));
+        }
+    }
+
+    /// The outcomes file.
+    pub fn path(&self) -> &Path {
+        self.outcomes.path()
+    }
+
+    /// Number of cached outcomes.
+    pub fn len(&self) -> usize {
+        self.outcomes.len()
+    }
+
+    /// Whether no outcome is cached.
+    pub fn is_empty(&self) -> bool {
+        self.outcomes.is_empty()
+    }
+}
+
+impl ResultCache<SampleOutcome> for PredictionCache {
+    fn notice(&self) -> Option<&str> {
+        self.outcomes
+            .notice()
+            .or_else(|| self.embeddings.as_ref().and_then(EmbeddingStore::notice))
+    }
+
+    fn lookup(&self, id: &str, stamp: Option<FileStamp>) -> Option<SampleOutcome> {
+        let mut outcome = self.outcomes.get(id, stamp)?.clone();
+        if let (Some(store), SampleOutcome::Predicted(p)) = (&self.embeddings, &mut outcome) {
+            p.embedding = Some(store.get(id, stamp)?.clone());
+        }
+        Some(outcome)
+    }
+
+    fn store(&mut self, id: String, stamp: FileStamp, value: SampleOutcome) {
+        if let (Some(store), SampleOutcome::Predicted(p)) = (&mut self.embeddings, &value)
+            && let Some(e) = &p.embedding
+        {
+            store.insert(id.clone(), stamp, e.clone());
+        }
+        self.outcomes.insert(id, stamp, value);
+    }
+
+    fn save(&self) -> Result<(), String> {
+        self.outcomes.save()?;
+        match &self.embeddings {
+            Some(store) => store.save(),
+            None => Ok(()),
+        }
+    }
 }

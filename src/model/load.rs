@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use tract_onnx::pb;
 use tract_onnx::prelude::Framework;
 
+use super::embedding_value::{EmbeddingValue, locate_embedding};
 use super::spec::{
     ColorOrder, InputSpec, LabelsSpec, ModelSpec, OutputKind, OutputSpec, TensorLayout,
 };
@@ -54,6 +55,8 @@ pub struct LoadedModel {
     pub notes: Vec<String>,
     /// BLAKE3 of the ONNX file's bytes, hex.
     pub model_hash: String,
+    /// The value holding the embedding, or why none was found (predictions work either way).
+    pub embedding: Result<EmbeddingValue, String>,
 }
 
 /// The files a model is made of, found from the spec alone (the ONNX file is not read).
@@ -154,6 +157,7 @@ pub fn load_model(path: &Path) -> Result<LoadedModel, ModelError> {
             path: spec_path.unwrap_or(onnx_path),
         });
     }
+    let embedding = embedding_of(&bytes, &spec);
     Ok(LoadedModel {
         spec,
         onnx_path,
@@ -161,6 +165,7 @@ pub fn load_model(path: &Path) -> Result<LoadedModel, ModelError> {
         model_labels,
         notes,
         model_hash,
+        embedding,
     })
 }
 
@@ -173,6 +178,19 @@ fn read_spec(path: &Path) -> Result<ModelSpec, ModelError> {
         reason: e.to_string(),
         path: path.to_path_buf(),
     })
+}
+
+/// The embedding value of the model in `bytes` (see [`locate_embedding`]).
+fn embedding_of(bytes: &[u8], spec: &ModelSpec) -> Result<EmbeddingValue, String> {
+    let proto = tract_onnx::onnx()
+        .proto_model_for_read(&mut &bytes[..])
+        .map_err(|e| format!("{e:#}"))?;
+    let graph = proto.graph.as_ref().ok_or("the model has no graph")?;
+    locate_embedding(
+        graph,
+        spec.output.name.as_deref(),
+        spec.embedding.as_ref().map(|e| e.name.as_str()),
+    )
 }
 
 /// The static size of the last dimension of the graph output `name` (or the first output).
@@ -303,6 +321,7 @@ fn infer_spec(path: &Path, bytes: &[u8]) -> Result<(ModelSpec, Vec<String>), Mod
         },
         labels: LabelsSpec::List(labels),
         label_map: None,
+        embedding: None,
     };
     Ok((spec, notes))
 }

@@ -5,6 +5,7 @@ pub mod backend;
 pub mod cache;
 pub mod cv_area;
 pub mod cv_resize;
+pub mod embedding_value;
 pub mod load;
 pub mod mapping;
 pub mod pil_resize;

@@ -17,6 +17,7 @@ use super::preprocess::{append_tensor, prepare_pixels};
 use super::spec::{ExifOrientation, OutputKind};
 use crate::dataset::Dataset;
 use crate::dataset::image_io::decode_for_model;
+use crate::embedding_store::{Embedding, to_embedding};
 use crate::jobs::JobControl;
 use crate::jobs::per_sample::{SampleWork, run_per_sample};
 
@@ -36,6 +37,10 @@ pub struct SamplePrediction {
     pub other_top: f32,
     /// Inference time of this sample in milliseconds (excluding decode and preprocess).
     pub latency_ms: f32,
+    /// The model's embedding of the image, when the run keeps them (stored apart from the
+    /// prediction cache, see [`super::cache::PredictionCache`]).
+    #[serde(skip)]
+    pub embedding: Option<Embedding>,
 }
 
 /// What happened to one sample.
@@ -55,6 +60,8 @@ pub struct PredictOptions {
     pub threads: usize,
     /// Read and write the prediction cache.
     pub use_cache: bool,
+    /// Keep each image's embedding (read in the same inference) in the outcomes and the cache.
+    pub embeddings: bool,
 }
 
 impl Default for PredictOptions {
@@ -62,6 +69,7 @@ impl Default for PredictOptions {
         Self {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             use_cache: true,
+            embeddings: false,
         }
     }
 }
@@ -123,6 +131,7 @@ pub fn finish_prediction(
         top_model,
         other_top,
         latency_ms,
+        embedding: None,
     })
 }
 
@@ -137,6 +146,7 @@ struct ModelWork<'a> {
     mapping: &'a LabelMapping,
     job: &'a JobControl,
     on_result: Option<OnResult<'a>>,
+    keep_embeddings: bool,
     /// A model whose output size is not its label count fails every sample: the first such
     /// result stops the run with that error instead of a table of failures.
     fatal: std::sync::Mutex<Option<String>>,
@@ -156,10 +166,20 @@ impl ModelWork<'_> {
             .map_err(|e| format!("{e}: {}", path.display()))?;
         let latency_ms = t0.elapsed().as_secs_f32() * 1000.0;
         let raw = rows
-            .first()
+            .into_iter()
+            .next()
             .ok_or_else(|| format!("no output: {}", path.display()))?;
-        finish_prediction(raw, self.model.spec.output.kind, self.mapping, latency_ms)
-            .map_err(|e| format!("{e}: {}", path.display()))
+        let mut p = finish_prediction(
+            &raw.logits,
+            self.model.spec.output.kind,
+            self.mapping,
+            latency_ms,
+        )
+        .map_err(|e| format!("{e}: {}", path.display()))?;
+        if self.keep_embeddings {
+            p.embedding = raw.embedding.as_deref().map(to_embedding);
+        }
+        Ok(p)
     }
 }
 
@@ -230,9 +250,17 @@ pub fn predict_dataset(
         mapping: &mapping,
         job,
         on_result,
+        keep_embeddings: opts.embeddings && backend.factory.embedding().is_ok(),
         fatal: std::sync::Mutex::new(None),
     };
-    let cache = cache.filter(|_| opts.use_cache);
+    let mut cache = cache.filter(|_| opts.use_cache);
+    if let (Some(c), true, Ok(value)) = (
+        cache.as_deref_mut(),
+        work.keep_embeddings,
+        backend.factory.embedding(),
+    ) {
+        c.want_embeddings(model, value);
+    }
     let run = run_per_sample(&dataset.samples, &work, opts.threads, "predict", cache, job)?;
     if let Some(e) = work.fatal.into_inner().ok().flatten() {
         job.finish();

@@ -299,6 +299,17 @@ pub struct ModelSpec {
     /// Dataset label -> model class indices whose probabilities are summed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label_map: Option<BTreeMap<String, Vec<IndexOrRange>>>,
+    /// The value holding the image's embedding (the classifier layer's input); found in the
+    /// graph when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedding: Option<EmbeddingSpec>,
+}
+
+/// Where a model's embedding is read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EmbeddingSpec {
+    /// The ONNX value's name (a node output, e.g. the pooled features).
+    pub name: String,
 }
 
 #[cfg(test)]

@@ -166,12 +166,14 @@ pub fn text_model(dir: &Path, size: u32) -> Result<LoadedModel, String> {
             },
             labels: LabelsSpec::List(vec!["text".into()]),
             label_map: None,
+            embedding: None,
         },
         onnx_path: path,
         spec_path: None,
         model_labels: vec!["text".into()],
         notes: Vec::new(),
         model_hash: hash,
+        embedding: Err("the text detector has no embedding".into()),
     })
 }
 
@@ -283,9 +285,10 @@ impl SampleWork for TextWork<'_> {
         let rows = b
             .run(&tensor, 1)
             .map_err(|e| format!("{e}: {}", path.display()))?;
-        let map = rows
+        let map = &rows
             .first()
-            .ok_or_else(|| format!("no output: {}", path.display()))?;
+            .ok_or_else(|| format!("no output: {}", path.display()))?
+            .logits;
         let size = input.width as usize;
         Ok(to_image(
             db_boxes(map, size, self.opts),

@@ -245,6 +245,8 @@ pub enum OutColumn {
     I64(String, Vec<Option<i64>>),
     /// Boolean values.
     Bool(String, Vec<Option<bool>>),
+    /// Lists of 32-bit floats (Parquet only; null where `None`).
+    F32List(String, Vec<Option<Vec<f32>>>),
 }
 
 /// Writes columns (all the same length) to `path` as CSV or Parquet, chosen by its extension.
@@ -254,6 +256,12 @@ pub fn write_table(path: &Path, columns: Vec<OutColumn>) -> Result<(), TableErro
         path: path.to_path_buf(),
     };
     let format = TableFormat::from_path(path)?;
+    if format == TableFormat::Csv && columns.iter().any(|c| matches!(c, OutColumn::F32List(..))) {
+        return Err(TableError::Polars {
+            message: "a column of vectors cannot be written as CSV; use .parquet".into(),
+            path: path.to_path_buf(),
+        });
+    }
     let cols: Vec<Column> = columns
         .into_iter()
         .map(|c| match c {
@@ -261,6 +269,13 @@ pub fn write_table(path: &Path, columns: Vec<OutColumn>) -> Result<(), TableErro
             OutColumn::F64(name, v) => Column::new(name.into(), v),
             OutColumn::I64(name, v) => Column::new(name.into(), v),
             OutColumn::Bool(name, v) => Column::new(name.into(), v),
+            OutColumn::F32List(name, v) => {
+                let lists: Vec<Option<Series>> = v
+                    .into_iter()
+                    .map(|row| row.map(|r| Series::new(PlSmallStr::EMPTY, r)))
+                    .collect();
+                Column::new(name.into(), lists)
+            }
         })
         .collect();
     let mut df = DataFrame::new_infer_height(cols).map_err(polars_err)?;

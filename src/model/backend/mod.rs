@@ -52,10 +52,19 @@ impl std::fmt::Display for BackendKind {
     }
 }
 
+/// What one inference produced for one image.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RawOutput {
+    /// The classifier output, flattened.
+    pub logits: Vec<f32>,
+    /// The embedding (flattened), when the backend reads one.
+    pub embedding: Option<Vec<f32>>,
+}
+
 /// One inference instance, used by one worker thread at a time.
 pub trait Backend: Send {
-    /// Runs `n` images whose tensors are concatenated in `input`; returns one output row each.
-    fn run(&mut self, input: &[f32], n: usize) -> Result<Vec<Vec<f32>>, String>;
+    /// Runs `n` images whose tensors are concatenated in `input`; returns one output each.
+    fn run(&mut self, input: &[f32], n: usize) -> Result<Vec<RawOutput>, String>;
 }
 
 /// Creates backend instances for worker threads; holds whatever can be shared between them.
@@ -66,6 +75,8 @@ pub trait BackendFactory: Send + Sync {
     fn kind(&self) -> BackendKind;
     /// A line for the user: which runtime, which version, from where.
     fn describe(&self) -> String;
+    /// The embedding value the instances read, or why they read none.
+    fn embedding(&self) -> Result<&str, &str>;
 }
 
 /// A chosen backend plus what to tell the user about it.

@@ -6,7 +6,8 @@ use ort::session::Session;
 use ort::value::Tensor;
 
 use super::ort_library::OrtRuntime;
-use super::{Backend, BackendFactory, BackendKind};
+use super::{Backend, BackendFactory, BackendKind, RawOutput};
+use crate::model::embedding_value::with_graph_output;
 use crate::model::load::LoadedModel;
 
 /// Creates one session per worker from the model bytes.
@@ -14,16 +15,35 @@ pub struct OrtFactory {
     bytes: Vec<u8>,
     input_name: String,
     output_name: Option<String>,
+    embedding: Result<String, String>,
     shape: [usize; 3],
     runtime: OrtRuntime,
 }
 
 impl OrtFactory {
-    /// Checks that a session can be created for `model`.
+    /// Checks that a session can be created for `model`. The model's embedding value is made a
+    /// graph output (in memory: the file is never written); if ONNX Runtime refuses that model,
+    /// the original runs without embeddings.
     pub fn new(model: &LoadedModel, runtime: OrtRuntime) -> Result<Self, String> {
-        let bytes = std::fs::read(&model.onnx_path)
+        let original = std::fs::read(&model.onnx_path)
             .map_err(|e| format!("cannot read {}: {e}", model.onnx_path.display()))?;
-        let probe = session(&runtime.environment, &bytes)?;
+        let with_embedding = model.embedding.as_ref().map(|v| {
+            let bytes = with_graph_output(&original, &v.name);
+            (session(&runtime.environment, &bytes), bytes, v.name.clone())
+        });
+        let (probe, bytes, embedding) = match with_embedding {
+            Ok((Ok(probe), bytes, name)) => (probe, bytes, Ok(name)),
+            Ok((Err(why), _, _)) => (
+                session(&runtime.environment, &original)?,
+                original,
+                Err(why),
+            ),
+            Err(why) => (
+                session(&runtime.environment, &original)?,
+                original,
+                Err(why.clone()),
+            ),
+        };
         let input_name = match &model.spec.input.name {
             Some(n) => n.clone(),
             None => probe
@@ -37,6 +57,7 @@ impl OrtFactory {
             bytes,
             input_name,
             output_name: model.spec.output.name.clone(),
+            embedding,
             shape,
             runtime,
         })
@@ -61,6 +82,7 @@ impl BackendFactory for OrtFactory {
             session: session(&self.runtime.environment, &self.bytes)?,
             input_name: self.input_name.clone(),
             output_name: self.output_name.clone(),
+            embedding: self.embedding.as_ref().ok().cloned(),
             shape: self.shape,
         }))
     }
@@ -75,17 +97,34 @@ impl BackendFactory for OrtFactory {
             self.runtime.library.display()
         )
     }
+
+    fn embedding(&self) -> Result<&str, &str> {
+        self.embedding.as_deref().map_err(String::as_str)
+    }
 }
 
 struct OrtBackend {
     session: Session,
     input_name: String,
     output_name: Option<String>,
+    embedding: Option<String>,
     shape: [usize; 3],
 }
 
+/// `value`'s data split into `n` equal rows.
+fn rows(value: &ort::value::DynValue, n: usize) -> Result<Vec<Vec<f32>>, String> {
+    let (_, data) = value
+        .try_extract_tensor::<f32>()
+        .map_err(|e| format!("{e}"))?;
+    let per_row = data.len() / n.max(1);
+    Ok(data
+        .chunks_exact(per_row.max(1))
+        .map(<[f32]>::to_vec)
+        .collect())
+}
+
 impl Backend for OrtBackend {
-    fn run(&mut self, input: &[f32], n: usize) -> Result<Vec<Vec<f32>>, String> {
+    fn run(&mut self, input: &[f32], n: usize) -> Result<Vec<RawOutput>, String> {
         let [a, b, c] = self.shape;
         let tensor =
             Tensor::from_array(([n, a, b, c], input.to_vec())).map_err(|e| format!("{e}"))?;
@@ -99,13 +138,20 @@ impl Backend for OrtBackend {
                 .ok_or_else(|| format!("the model has no output `{name}`"))?,
             None => &outputs[0],
         };
-        let (_, data) = value
-            .try_extract_tensor::<f32>()
-            .map_err(|e| format!("{e}"))?;
-        let per_row = data.len() / n.max(1);
-        Ok(data
-            .chunks_exact(per_row.max(1))
-            .map(<[f32]>::to_vec)
+        let logits = rows(value, n)?;
+        let embeddings = match &self.embedding {
+            Some(name) => {
+                let value = outputs
+                    .get(name.as_str())
+                    .ok_or_else(|| format!("the model has no output `{name}`"))?;
+                rows(value, n)?.into_iter().map(Some).collect()
+            }
+            None => vec![None; logits.len()],
+        };
+        Ok(logits
+            .into_iter()
+            .zip(embeddings)
+            .map(|(logits, embedding)| RawOutput { logits, embedding })
             .collect())
     }
 }

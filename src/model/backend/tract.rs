@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tract_onnx::prelude::*;
 
-use super::{Backend, BackendFactory, BackendKind};
+use super::{Backend, BackendFactory, BackendKind, RawOutput};
 use crate::model::load::LoadedModel;
 
 type Plan = Arc<TypedSimplePlan>;
@@ -14,11 +14,36 @@ type Plan = Arc<TypedSimplePlan>;
 pub struct TractFactory {
     plan: Plan,
     shape: [usize; 4],
+    embedding: Result<String, String>,
 }
 
 impl TractFactory {
-    /// Loads and optimises `model` for batch size 1.
+    /// Loads and optimises `model` for batch size 1, with the embedding as a second output when
+    /// the model has one (without it, if tract cannot expose it: predictions still work).
     pub fn new(model: &LoadedModel) -> Result<Self, String> {
+        let Ok(value) = &model.embedding else {
+            let why = model.embedding.clone().err().unwrap_or_default();
+            return Self::build(model, None).map(|(plan, shape)| Self {
+                plan,
+                shape,
+                embedding: Err(why),
+            });
+        };
+        match Self::build(model, Some(&value.name)) {
+            Ok((plan, shape)) => Ok(Self {
+                plan,
+                shape,
+                embedding: Ok(value.name.clone()),
+            }),
+            Err(why) => Self::build(model, None).map(|(plan, shape)| Self {
+                plan,
+                shape,
+                embedding: Err(why),
+            }),
+        }
+    }
+
+    fn build(model: &LoadedModel, embedding: Option<&str>) -> Result<(Plan, [usize; 4]), String> {
         let input = &model.spec.input;
         let [a, b, c] = input.image_shape();
         let shape = [1, a, b, c];
@@ -42,12 +67,28 @@ impl TractFactory {
         if let Some(out) = &model.spec.output.name {
             graph = graph.with_outputs_by_name([out.as_str()]).map_err(fail)?;
         }
+        if let Some(name) = embedding {
+            let logits = *graph
+                .output_outlets()
+                .map_err(fail)?
+                .first()
+                .ok_or("the model has no output")?;
+            let value = graph.find_outlet_label(name).ok_or_else(|| {
+                format!(
+                    "tract finds no value `{name}` to read the embedding from: {}",
+                    path.display()
+                )
+            })?;
+            graph
+                .select_output_outlets(&[logits, value])
+                .map_err(fail)?;
+        }
         let plan = graph
             .into_optimized()
             .map_err(fail)?
             .into_runnable()
             .map_err(fail)?;
-        Ok(Self { plan, shape })
+        Ok((plan, shape))
     }
 }
 
@@ -66,6 +107,10 @@ impl BackendFactory for TractFactory {
     fn describe(&self) -> String {
         "tract-onnx 0.23 (pure Rust)".to_string()
     }
+
+    fn embedding(&self) -> Result<&str, &str> {
+        self.embedding.as_deref().map_err(String::as_str)
+    }
 }
 
 struct TractBackend {
@@ -74,7 +119,7 @@ struct TractBackend {
 }
 
 impl Backend for TractBackend {
-    fn run(&mut self, input: &[f32], n: usize) -> Result<Vec<Vec<f32>>, String> {
+    fn run(&mut self, input: &[f32], n: usize) -> Result<Vec<RawOutput>, String> {
         let per_image = input.len() / n.max(1);
         let mut rows = Vec::with_capacity(n);
         for chunk in input.chunks_exact(per_image) {
@@ -83,11 +128,17 @@ impl Backend for TractBackend {
                 .plan
                 .run(tvec!(tensor.into()))
                 .map_err(|e| format!("tract inference failed: {e:#}"))?;
+            let flat = |t: &TValue| -> Result<Vec<f32>, String> {
+                let view = t
+                    .to_plain_array_view::<f32>()
+                    .map_err(|e| format!("{e:#}"))?;
+                Ok(view.iter().copied().collect())
+            };
             let first = outputs.first().ok_or("the model produced no output")?;
-            let view = first
-                .to_plain_array_view::<f32>()
-                .map_err(|e| format!("{e:#}"))?;
-            rows.push(view.iter().copied().collect());
+            rows.push(RawOutput {
+                logits: flat(first)?,
+                embedding: outputs.get(1).map(flat).transpose()?,
+            });
         }
         Ok(rows)
     }

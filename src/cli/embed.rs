@@ -1,0 +1,178 @@
+//! `labelscope embed` (write every sample's embedding) and `labelscope similar` (the samples
+//! nearest to one). Both read the embedding in the same inference as the prediction, from
+//! `--model`, or from `--embedder` (any ONNX image model) when given.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Args;
+
+use super::args::{DatasetArgs, ModelArgs};
+use super::common::{ModelRun, run_model};
+use crate::dataset::Dataset;
+use crate::embed::{EmbeddingSet, nearest};
+use crate::embedding_store::Embedding;
+use crate::model::SampleOutcome;
+
+/// `labelscope embed`.
+#[derive(Debug, Args)]
+pub struct EmbedArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// The model (or `--embedder`).
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Output: `.parquet` (path + embedding list<float32>) or `.npy` (float32 matrix in
+    /// dataset order, NaN rows for samples without one).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// `labelscope similar`.
+#[derive(Debug, Args)]
+pub struct SimilarArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// The model (or `--embedder`).
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// The query: a sample's path relative to the dataset folder.
+    #[arg(value_name = "PATH")]
+    pub path: String,
+    /// How many neighbours.
+    #[arg(long, default_value_t = 20)]
+    pub k: usize,
+    /// Ignore curation edits (show the dataset's own labels).
+    #[arg(long)]
+    pub original_labels: bool,
+}
+
+/// Runs the embedding model (`--embedder`, else `--model`) with embeddings kept; fails with
+/// the model's name and the candidates considered when it has no embedding.
+fn embed(ds: &Dataset, args: &ModelArgs) -> Result<ModelRun> {
+    if args.vlm_endpoint.is_some() && args.embedder.is_none() {
+        bail!(
+            "a VLM endpoint gives no embeddings: add --embedder MODEL.onnx (any ONNX image model)"
+        );
+    }
+    let path = args
+        .embedder
+        .as_ref()
+        .or(args.model.as_ref())
+        .ok_or_else(|| anyhow!("give --model MODEL.onnx or --embedder MODEL.onnx"))?;
+    let model_args = ModelArgs {
+        model: Some(path.clone()),
+        vlm_endpoint: None,
+        ..args.clone()
+    };
+    let run = run_model(ds, &model_args, true)?;
+    match (&run.embedding, &run.model.embedding) {
+        (Ok(value), Ok(found)) => eprintln!(
+            "embedding: `{value}` ({}) of {}",
+            found.found_by,
+            path.display()
+        ),
+        (Ok(value), Err(_)) => eprintln!("embedding: `{value}` of {}", path.display()),
+        (Err(why), _) => bail!("{} gives no embedding: {why}", path.display()),
+    }
+    Ok(run)
+}
+
+/// Each sample's embedding from a run, in dataset order.
+fn per_sample(run: &ModelRun) -> Vec<Option<&Embedding>> {
+    run.report
+        .outcomes
+        .iter()
+        .map(|o| match o {
+            Some(SampleOutcome::Predicted(p)) => p.embedding.as_ref(),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Runs `embed`.
+pub fn run_embed(args: &EmbedArgs) -> Result<()> {
+    crate::embed::write::EmbeddingFormat::of(&args.out).map_err(|e| anyhow!(e))?;
+    let ds = super::common::open(&args.dataset, 20)?;
+    let mut inputs = crate::outputs::Inputs::new().dataset(&ds);
+    for m in [&args.model.model, &args.model.embedder]
+        .into_iter()
+        .flatten()
+    {
+        inputs = inputs.file(m, "model");
+        if let Ok((files, _)) = crate::model::load::model_files(m) {
+            inputs = inputs.model(&files);
+        }
+    }
+    inputs.check(&args.out)?;
+    let run = embed(&ds, &args.model)?;
+    let rows = per_sample(&run);
+    crate::outputs::write_via_temp(&args.out, |tmp| {
+        crate::embed::write::write_embeddings(tmp, &ds, &rows)
+    })
+    .with_context(|| format!("writing {}", args.out.display()))?;
+    let with = rows.iter().flatten().count();
+    let dim = rows.iter().flatten().map(|e| e.len()).max().unwrap_or(0);
+    eprintln!(
+        "wrote {with} embeddings of {dim} values ({} samples have none) to {}",
+        rows.len() - with,
+        args.out.display()
+    );
+    if run.report.cancelled {
+        bail!("cancelled: {} samples have no embedding", rows.len() - with);
+    }
+    Ok(())
+}
+
+/// Runs `similar`.
+pub fn run_similar(args: &SimilarArgs) -> Result<()> {
+    let ds = super::common::open(&args.dataset, 20)?;
+    let query = ds.index_of(&args.path).ok_or_else(|| {
+        anyhow!(
+            "`{}` is not a sample of the dataset (give its path relative to {})",
+            args.path,
+            ds.root.display()
+        )
+    })?;
+    let truth = super::common::truth(&ds, args.original_labels)?;
+    let run = embed(&ds, &args.model)?;
+    let set = EmbeddingSet::from_outcomes(&run.report.outcomes);
+    let Some(q) = set.of_sample(query) else {
+        let why = set
+            .missing
+            .iter()
+            .find(|(i, _)| *i == query)
+            .map_or("unknown".to_string(), |(_, w)| w.clone());
+        bail!("{} has no embedding: {why}", args.path);
+    };
+    let label =
+        |i: usize| truth[i].map_or("(excluded)".to_string(), |c| ds.class_name(c).to_string());
+    let pred = |i: usize| {
+        run.set
+            .prediction(i)
+            .map_or("-".to_string(), |p| p.predicted.name(&ds.classes))
+    };
+    println!(
+        "query: {}  label {}  predicted {}",
+        args.path,
+        label(query),
+        pred(query)
+    );
+    println!(
+        "{:>4}  {:>8}  {:<16}  {:<16}  path",
+        "rank", "distance", "label", "predicted"
+    );
+    for (rank, n) in nearest(&set, q, args.k, &[query]).iter().enumerate() {
+        println!(
+            "{:>4}  {:>8.4}  {:<16}  {:<16}  {}",
+            rank + 1,
+            n.distance,
+            label(n.sample),
+            pred(n.sample),
+            ds.samples[n.sample].id.0
+        );
+    }
+    Ok(())
+}

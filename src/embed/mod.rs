@@ -1,0 +1,11 @@
+//! Embeddings: the model's own view of each image (the input of its classifier layer, read in
+//! the same inference as the prediction, see [`crate::model::embedding_value`]), gathered into
+//! an [`EmbeddingSet`] for nearest-neighbour search, the map and the embedding-based problems,
+//! and written out as Parquet or `.npy`.
+
+pub mod knn;
+pub mod set;
+pub mod write;
+
+pub use knn::{Neighbour, nearest};
+pub use set::EmbeddingSet;

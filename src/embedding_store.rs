@@ -1,0 +1,242 @@
+//! Per-image embeddings cached in the dataset's state folder, as f16, keyed like every other
+//! per-sample result by sample id and the file's size and mtime (see [`crate::stamp_cache`]).
+//!
+//! The file is binary (1,280 f16 values are 2.5 KB an image; as JSON they would be five times
+//! that): a JSON header line (`version`, `what`, `key` = the file name, `count`, BLAKE3 and
+//! length of the body), then per sample: id length (u32 LE), the id in UTF-8, size (u64 LE),
+//! mtime in ns (i128 LE), dimension (u32 LE) and the values (u16 LE bit patterns of f16). A file
+//! that does not verify is discarded with a notice and rebuilt.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use half::f16;
+use serde::{Deserialize, Serialize};
+
+use crate::stamp_cache::FileStamp;
+
+/// One image's embedding, as the model produced it (not normalised), in f16.
+pub type Embedding = Arc<[f16]>;
+
+/// Converts a model's f32 output row to an [`Embedding`].
+pub fn to_embedding(values: &[f32]) -> Embedding {
+    values.iter().map(|&v| f16::from_f32(v)).collect()
+}
+
+const VERSION: u32 = 1;
+const WHAT: &str = "embeddings";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Header {
+    version: u32,
+    what: String,
+    key: String,
+    count: usize,
+    blake3: String,
+    len: usize,
+}
+
+/// Cached embeddings of one embedding source (a model and its preprocessing) on one dataset.
+#[derive(Debug)]
+pub struct EmbeddingStore {
+    path: PathBuf,
+    entries: HashMap<String, (FileStamp, Embedding)>,
+    notice: Option<String>,
+}
+
+fn key_of(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// A little-endian reader over the body.
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8], String> {
+        if self.0.len() < n {
+            return Err("its body ends early".into());
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], String> {
+        let mut a = [0u8; N];
+        a.copy_from_slice(self.take(N)?);
+        Ok(a)
+    }
+}
+
+fn parse(path: &Path) -> Result<HashMap<String, (FileStamp, Embedding)>, String> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
+        Err(e) => return Err(format!("cannot read it ({e})")),
+    };
+    let split = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .ok_or("it has no header")?;
+    let header: Header =
+        serde_json::from_slice(&bytes[..split]).map_err(|_| "its header is unreadable")?;
+    if header.version != VERSION || header.what != WHAT {
+        return Err(format!(
+            "it holds {} version {} (expected {WHAT} version {VERSION})",
+            header.what, header.version
+        ));
+    }
+    if header.key != key_of(path) {
+        return Err(format!("it was written for another key ({})", header.key));
+    }
+    let body = &bytes[split + 1..];
+    if body.len() != header.len || blake3::hash(body).to_hex().as_str() != header.blake3 {
+        return Err("its content does not match its checksum (edited or truncated)".into());
+    }
+    let mut r = Reader(body);
+    let mut entries = HashMap::with_capacity(header.count);
+    for _ in 0..header.count {
+        let id_len = u32::from_le_bytes(r.array()?) as usize;
+        let id = String::from_utf8(r.take(id_len)?.to_vec()).map_err(|_| "a bad sample id")?;
+        let size = u64::from_le_bytes(r.array()?);
+        let mtime_ns = i128::from_le_bytes(r.array()?);
+        let dim = u32::from_le_bytes(r.array()?) as usize;
+        let values: Embedding = r
+            .take(dim * 2)?
+            .chunks_exact(2)
+            .map(|b| f16::from_bits(u16::from_le_bytes([b[0], b[1]])))
+            .collect();
+        entries.insert(id, (FileStamp { size, mtime_ns }, values));
+    }
+    Ok(entries)
+}
+
+impl EmbeddingStore {
+    /// Opens (or starts) the store at `path`; a file that does not verify is ignored (and
+    /// replaced at the next save), see [`EmbeddingStore::notice`].
+    pub fn open(path: PathBuf) -> Self {
+        let (entries, notice) = match parse(&path) {
+            Ok(entries) => (entries, None),
+            Err(why) => (
+                HashMap::new(),
+                Some(format!(
+                    "the embedding cache did not verify ({why}); it is rebuilt: {}",
+                    path.display()
+                )),
+            ),
+        };
+        Self {
+            path,
+            entries,
+            notice,
+        }
+    }
+
+    /// Why the file on disk was discarded, if it was.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    /// Where the store lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The embedding of `id` if its file still has `stamp`.
+    pub fn get(&self, id: &str, stamp: Option<FileStamp>) -> Option<&Embedding> {
+        let (s, e) = self.entries.get(id)?;
+        (Some(*s) == stamp).then_some(e)
+    }
+
+    /// Records an embedding.
+    pub fn insert(&mut self, id: String, stamp: FileStamp, embedding: Embedding) {
+        self.entries.insert(id, (stamp, embedding));
+    }
+
+    /// Number of stored embeddings.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing is stored.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Writes the store atomically.
+    pub fn save(&self) -> Result<(), String> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        let mut ids: Vec<&String> = self.entries.keys().collect();
+        ids.sort();
+        let mut body = Vec::new();
+        for id in ids {
+            let (stamp, values) = &self.entries[id];
+            body.extend_from_slice(&(id.len() as u32).to_le_bytes());
+            body.extend_from_slice(id.as_bytes());
+            body.extend_from_slice(&stamp.size.to_le_bytes());
+            body.extend_from_slice(&stamp.mtime_ns.to_le_bytes());
+            body.extend_from_slice(&(values.len() as u32).to_le_bytes());
+            for v in values.iter() {
+                body.extend_from_slice(&v.to_bits().to_le_bytes());
+            }
+        }
+        let header = Header {
+            version: VERSION,
+            what: WHAT.into(),
+            key: key_of(&self.path),
+            count: self.entries.len(),
+            blake3: blake3::hash(&body).to_hex().to_string(),
+            len: body.len(),
+        };
+        let mut bytes = serde_json::to_vec(&header).map_err(|e| e.to_string())?;
+        bytes.push(b'\n');
+        bytes.extend_from_slice(&body);
+        crate::state::write_atomic(&self.path, &bytes)
+            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embeddings_survive_a_save_and_a_damaged_file_is_discarded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("emb").join("k.bin");
+        let stamp = FileStamp {
+            size: 10,
+            mtime_ns: -5,
+        };
+        let mut store = EmbeddingStore::open(path.clone());
+        assert!(store.notice().is_none() && store.is_empty());
+        store.insert("a/1.png".into(), stamp, to_embedding(&[0.5, -1.25, 3.0]));
+        store.insert("b".into(), stamp, to_embedding(&[]));
+        store.save().unwrap();
+        let back = EmbeddingStore::open(path.clone());
+        assert_eq!(back.len(), 2);
+        let e = back.get("a/1.png", Some(stamp)).unwrap();
+        assert_eq!(
+            e.iter().map(|v| v.to_f32()).collect::<Vec<_>>(),
+            [0.5, -1.25, 3.0]
+        );
+        let other = FileStamp { size: 11, ..stamp };
+        assert!(back.get("a/1.png", Some(other)).is_none());
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        let damaged = EmbeddingStore::open(path);
+        assert!(damaged.is_empty());
+        assert!(
+            damaged.notice().unwrap().contains("checksum"),
+            "{:?}",
+            damaged.notice()
+        );
+    }
+}

@@ -1,0 +1,252 @@
+//! Embeddings: read in the same inference as the prediction, equal to what onnxruntime in
+//! Python reads (`scripts/make_embedding_reference.py`), cached per image, written for other
+//! tools, and nearest neighbours that make sense on the bundled Fashion sample.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::process::Command;
+
+use labelscope::dataset::image_io::decode_image;
+use labelscope::dataset::{OpenOptions, open_dataset};
+use labelscope::embed::EmbeddingSet;
+use labelscope::jobs::JobControl;
+use labelscope::model::preprocess::preprocess;
+use labelscope::model::{
+    BackendKind, PredictOptions, SampleOutcome, load_model, open_prediction_cache, predict_dataset,
+    resolve_backend,
+};
+
+fn labelscope() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_labelscope"))
+}
+
+fn ort_available() -> bool {
+    if labelscope::model::backend::load_onnxruntime().is_ok() {
+        return true;
+    }
+    assert!(
+        !common::ort_required(),
+        "ONNX Runtime is required but was not found"
+    );
+    eprintln!("ONNX Runtime not found: its half of the test is skipped");
+    false
+}
+
+/// Both backends read EfficientNet-Lite0's pooled features as onnxruntime in Python does.
+#[test]
+fn embeddings_equal_onnxruntime_in_python() {
+    let dir = common::repo().join("tests/fixtures/preprocess");
+    let reference: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("embedding_reference.json")).unwrap())
+            .unwrap();
+    let model =
+        load_model(&common::repo().join("assets/models/efficientnet_lite0_fp16w.json")).unwrap();
+    let found = model.embedding.clone().unwrap();
+    assert_eq!(found.name, reference["value"].as_str().unwrap());
+    assert_eq!(found.found_by, "the input of the last Gemm");
+    let mut kinds = vec![BackendKind::Tract];
+    if ort_available() {
+        kinds.push(BackendKind::OnnxRuntime);
+    }
+    for kind in kinds {
+        let backend = resolve_backend(kind, &model).unwrap();
+        assert_eq!(backend.factory.embedding(), Ok(found.name.as_str()));
+        let mut instance = backend.factory.create().unwrap();
+        for (name, expected) in reference["embeddings"].as_object().unwrap() {
+            let expected: Vec<f32> = expected
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap() as f32)
+                .collect();
+            let img = decode_image(&dir.join(name)).unwrap();
+            let tensor = preprocess(&img, &model.spec.input).unwrap();
+            let out = instance.run(&tensor, 1).unwrap().remove(0);
+            let got = out.embedding.expect("an embedding");
+            assert_eq!(got.len(), 1280, "{kind} {name}");
+            let worst = got
+                .iter()
+                .zip(&expected)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0f32, f32::max);
+            assert!(worst < 1e-3, "{kind} {name}: differs by {worst}");
+            eprintln!("{kind} {name}: largest difference to onnxruntime in Python {worst:.2e}");
+        }
+    }
+}
+
+/// Embeddings are cached beside the predictions: a second run infers nothing and gives the same
+/// vectors; a damaged embedding file is discarded with a notice and rebuilt.
+#[test]
+fn embeddings_are_cached_per_image_and_a_damaged_cache_is_rebuilt() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::fashion_subset(tmp.path(), 3);
+    let ds = open_dataset(tmp.path(), &OpenOptions::default()).unwrap();
+    let model = load_model(&common::repo().join("assets/models/fashion_cnn.json")).unwrap();
+    let backend = resolve_backend(BackendKind::Tract, &model).unwrap();
+    let state = tmp.path().join("state");
+    let opts = PredictOptions {
+        threads: 2,
+        use_cache: true,
+        embeddings: true,
+    };
+    let run = |notes: &mut Vec<String>| {
+        let mut cache = open_prediction_cache(&state, &model, &ds.classes);
+        let job = JobControl::default();
+        let report =
+            predict_dataset(&ds, &model, &backend, &opts, Some(&mut cache), &job, None).unwrap();
+        notes.extend(job.take_notes());
+        report
+    };
+    let mut notes = Vec::new();
+    let first = run(&mut notes);
+    assert_eq!(first.num_inferred, 30);
+    let set = EmbeddingSet::from_outcomes(&first.outcomes);
+    assert_eq!((set.len(), set.dim), (30, 128));
+    let second = run(&mut notes);
+    assert_eq!((second.num_cached, second.num_inferred), (30, 0));
+    assert_eq!(second.outcomes, first.outcomes, "cached embeddings differ");
+    // Without embeddings wanted the predictions alone answer, and carry none.
+    let mut cache = open_prediction_cache(&state, &model, &ds.classes);
+    let plain = PredictOptions {
+        embeddings: false,
+        ..opts.clone()
+    };
+    let job = JobControl::default();
+    let report =
+        predict_dataset(&ds, &model, &backend, &plain, Some(&mut cache), &job, None).unwrap();
+    assert_eq!(report.num_cached, 30);
+    assert!(report.outcomes.iter().all(|o| matches!(o,
+        Some(SampleOutcome::Predicted(p)) if p.embedding.is_none())));
+    let file = std::fs::read_dir(state.join("embeddings"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&file).unwrap();
+    let n = bytes.len();
+    bytes.truncate(n - 100);
+    std::fs::write(&file, bytes).unwrap();
+    notes.clear();
+    let third = run(&mut notes);
+    assert_eq!(third.num_inferred, 30);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("embedding cache did not verify")),
+        "{notes:?}"
+    );
+    let vectors =
+        |r: &labelscope::model::PredictReport| EmbeddingSet::from_outcomes(&r.outcomes).data;
+    assert_eq!(vectors(&third), vectors(&first));
+}
+
+/// `similar` on a shirt of the bundled sample lists shirts, T-shirts and other tops; `embed`
+/// writes a matrix numpy reads, and refuses to write over an input.
+#[test]
+fn similar_and_embed_on_the_fashion_sample() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::fashion_subset(tmp.path(), 40);
+    let repo = common::repo();
+    let model = repo.join("assets/models/fashion_cnn.json");
+    let out = labelscope()
+        .arg("similar")
+        .arg(tmp.path())
+        .args(["--model"])
+        .arg(&model)
+        .args(["Shirt/test_00040.png", "--k", "10", "--backend", "tract"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("(the input of the last Gemm)"), "{stderr}");
+    let rows: Vec<&str> = stdout.lines().skip(2).collect();
+    assert_eq!(rows.len(), 10, "{stdout}");
+    let tops = rows
+        .iter()
+        .filter(|r| {
+            ["Shirt/", "T-shirt_top/", "Pullover/", "Coat/"]
+                .iter()
+                .any(|c| r.contains(c))
+        })
+        .count();
+    assert!(tops >= 9, "neighbours of a shirt are not tops:\n{stdout}");
+    assert!(
+        !stdout.contains("Shirt/test_00040.png  \n"),
+        "the query is its own neighbour"
+    );
+
+    let npy = tmp.path().join("emb.npy");
+    let out = labelscope()
+        .arg("embed")
+        .arg(tmp.path())
+        .arg("--model")
+        .arg(&model)
+        .arg("--out")
+        .arg(&npy)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&npy).unwrap();
+    let header = String::from_utf8_lossy(&bytes[..128]);
+    assert!(header.contains("'shape': (400, 128)"), "{header}");
+    let victim = tmp.path().join("classes.json");
+    let before = std::fs::read(&victim).unwrap();
+    let out = labelscope()
+        .arg("embed")
+        .arg(tmp.path())
+        .arg("--model")
+        .arg(&model)
+        .arg("--out")
+        .arg(&victim)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(std::fs::read(&victim).unwrap(), before);
+}
+
+/// A model whose embedding cannot be found fails `embed` with one line naming the model and
+/// what was considered.
+#[test]
+fn a_model_without_an_embedding_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::fashion_subset(tmp.path(), 1);
+    let repo = common::repo();
+    let spec = tmp.path().join("detector.json");
+    std::fs::copy(
+        repo.join("assets/models/ppocrv6_tiny_text_det.onnx"),
+        tmp.path().join("detector.onnx"),
+    )
+    .unwrap();
+    common::write(
+        &spec,
+        r#"{"name": "det", "input": {"name": "x", "layout": "NCHW", "color": "BGR", "height": 64, "width": 64,
+            "resize": "stretch", "mean": [127.5], "std": [127.5]},
+            "output": {"kind": "probabilities"}, "labels": ["text"]}"#,
+    );
+    let out = labelscope()
+        .arg("embed")
+        .arg(tmp.path())
+        .arg("--model")
+        .arg(&spec)
+        .arg("--out")
+        .arg(tmp.path().join("e.parquet"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    let line = stderr.lines().last().unwrap();
+    assert!(
+        line.contains("detector.json gives no embedding"),
+        "{stderr}"
+    );
+    assert!(line.contains("Gemm/MatMul"), "{stderr}");
+}
