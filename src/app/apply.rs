@@ -69,6 +69,16 @@ impl LabelscopeApp {
                     s.cursor = Some(pos);
                 }
             }
+            AppCommand::ShowSample(i) => {
+                if let Some(s) = &mut self.session {
+                    s.show_sample(i);
+                }
+            }
+            AppCommand::ShowSimilar => {
+                if let Some(s) = &mut self.session {
+                    s.show_similar();
+                }
+            }
             AppCommand::OpenDetail => {
                 self.detail_open = self.session.as_ref().is_some_and(|s| s.cursor.is_some())
             }

@@ -38,6 +38,10 @@ pub enum AppCommand {
     SetSort(SortKey),
     /// Select the sample at this position of the gallery order.
     SelectPosition(usize),
+    /// Select this sample (a dataset index), clearing the filter when it hides it.
+    ShowSample(usize),
+    /// List the samples nearest to the marked ones (else the selection) in the gallery.
+    ShowSimilar,
     /// Open the detail view of the selection.
     OpenDetail,
     /// Close the detail view.

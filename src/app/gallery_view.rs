@@ -3,6 +3,7 @@
 
 use crate::curation::{CurationState, is_relabeled};
 use crate::dataset::{ClassId, Dataset};
+use crate::embed::EmbeddingSet;
 use crate::eval::{Entry, Predicted, PredictionSet};
 use crate::problems::{FindingKind, ProblemIndex};
 
@@ -140,7 +141,21 @@ pub struct Filter {
     pub problem: Option<FindingKind>,
     /// Only samples the main and the comparison prediction sets disagree on.
     pub disagree: bool,
+    /// Only the samples nearest to these (by embedding), nearest first.
+    pub similar: Option<SimilarTo>,
 }
+
+/// "Show similar": the samples nearest to the anchors' mean embedding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimilarTo {
+    /// The samples the query is made of (shown first).
+    pub anchors: Vec<usize>,
+    /// How many neighbours to consider (other filters then apply to them).
+    pub limit: usize,
+}
+
+/// How many neighbours "Show similar" considers by default.
+pub const SIMILAR_LIMIT: usize = 200;
 
 impl Default for Filter {
     fn default() -> Self {
@@ -153,6 +168,7 @@ impl Default for Filter {
             edits: EditFilter::Any,
             problem: None,
             disagree: false,
+            similar: None,
         }
     }
 }
@@ -206,6 +222,8 @@ pub struct ViewInputs<'a> {
     pub problems: Option<&'a ProblemIndex>,
     /// The comparison prediction set, when loaded.
     pub compare: Option<&'a PredictionSet>,
+    /// The embeddings, when a model run gave them.
+    pub embeddings: Option<&'a EmbeddingSet>,
 }
 
 /// Whether sample `i` passes `f`.
@@ -266,6 +284,9 @@ pub fn visible_order(v: ViewInputs<'_>, filter: &Filter, sort: SortKey) -> Vec<u
     let ViewInputs {
         ds, truth, preds, ..
     } = v;
+    if let Some(similar) = &filter.similar {
+        return similar_order(v, filter, similar);
+    }
     let mut order: Vec<usize> = (0..ds.samples.len())
         .filter(|&i| passes(v, filter, i))
         .collect();
@@ -315,6 +336,25 @@ pub fn visible_order(v: ViewInputs<'_>, filter: &Filter, sort: SortKey) -> Vec<u
         }
     }
     order
+}
+
+/// The anchors, then their nearest neighbours nearest first, that pass the rest of `filter`;
+/// nothing without embeddings.
+fn similar_order(v: ViewInputs<'_>, filter: &Filter, similar: &SimilarTo) -> Vec<usize> {
+    let Some(set) = v.embeddings else {
+        return Vec::new();
+    };
+    let Some(query) = set.centroid(&similar.anchors) else {
+        return Vec::new();
+    };
+    let near = crate::embed::nearest(set, &query, similar.limit, &similar.anchors);
+    similar
+        .anchors
+        .iter()
+        .copied()
+        .chain(near.iter().map(|n| n.sample))
+        .filter(|&i| passes(v, filter, i))
+        .collect()
 }
 
 fn sort_by_key_desc(order: &mut Vec<usize>, keys: &[f32]) {

@@ -55,6 +55,7 @@ fn vi<'a>(
         edits,
         problems: None,
         compare: None,
+        embeddings: None,
     }
 }
 
@@ -219,4 +220,44 @@ fn filters_by_edit_state_tag_and_reason() {
     let reason = EditFilter::Reason("watermark/text".into());
     assert_eq!(order(with(reason)), vec![2]);
     assert!(order(with(EditFilter::Reason("duplicate".into()))).is_empty());
+}
+
+#[test]
+fn show_similar_lists_the_anchor_then_its_neighbours_through_the_other_filters() {
+    let no_edits = CurationState::default();
+    let (ds, set) = fixture();
+    let truth: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
+    let rows = [[1.0, 0.0], [0.0, 1.0], [0.9, 0.2], [0.6, 0.5]];
+    let e: Vec<_> = rows
+        .iter()
+        .map(|r| crate::embedding_store::to_embedding(r))
+        .collect();
+    let refs: Vec<Result<_, String>> = e.iter().map(Ok).collect();
+    let emb = EmbeddingSet::from_embeddings(&refs);
+    let inputs = ViewInputs {
+        embeddings: Some(&emb),
+        ..vi(&ds, &truth, Some(&set), &no_edits)
+    };
+    let similar = |limit, correctness| Filter {
+        similar: Some(SimilarTo {
+            anchors: vec![0],
+            limit,
+        }),
+        correctness,
+        ..Default::default()
+    };
+    let order = |f: &Filter| visible_order(inputs, f, SortKey::LossDesc);
+    assert_eq!(order(&similar(10, Correctness::All)), vec![0, 2, 3, 1]);
+    assert_eq!(order(&similar(2, Correctness::All)), vec![0, 2, 3]);
+    // Sample 3 failed: "Correct" keeps the anchor and sample 2, nearest first.
+    assert_eq!(order(&similar(10, Correctness::Correct)), vec![0, 2]);
+    // Without embeddings nothing is similar to anything.
+    assert!(
+        visible_order(
+            vi(&ds, &truth, Some(&set), &no_edits),
+            &similar(10, Correctness::All),
+            SortKey::FileName
+        )
+        .is_empty()
+    );
 }

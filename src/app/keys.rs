@@ -49,6 +49,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("A", "accept the suggested label (label issues)"),
     ("W", "exclude as watermark/text"),
     ("D", "exclude as duplicate"),
+    (
+        "S",
+        "show the samples most similar to the marked ones (else the selection)",
+    ),
     ("Ctrl+click / Space", "mark or unmark a sample"),
     ("Shift+click", "mark a range"),
     ("Ctrl+A", "mark every sample of the filter"),
@@ -174,6 +178,9 @@ fn edit_keys(ctx: &egui::Context, s: &Session, out: &mut Vec<AppCommand>) {
     }
     if pressed(Key::T) {
         out.push(AppCommand::AskTag);
+    }
+    if pressed(Key::S) {
+        out.push(AppCommand::ShowSimilar);
     }
     if pressed(Key::A) {
         out.push(AppCommand::AcceptSuggestion);

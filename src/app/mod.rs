@@ -12,6 +12,7 @@ mod panels;
 pub mod session;
 mod session_compare;
 mod session_edits;
+mod session_embed;
 mod session_problems;
 mod session_vlm;
 mod thumbnails;
@@ -259,8 +260,16 @@ impl eframe::App for LabelscopeApp {
         );
         if let Some(session) = &self.session {
             panels::metrics::metrics_panel_ui(ui, session, &mut self.commands);
-            if self.detail_open {
-                panels::detail::detail_panel_ui(ui, session, &mut self.detail, &mut self.commands);
+            if self.detail_open
+                && let Some(thumbs) = &mut self.thumbs
+            {
+                panels::detail::detail_panel_ui(
+                    ui,
+                    session,
+                    &mut self.detail,
+                    thumbs,
+                    &mut self.commands,
+                );
             }
             egui::CentralPanel::default().show(ui, |ui| {
                 if let Some(thumbs) = &mut self.thumbs {

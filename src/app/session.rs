@@ -16,8 +16,9 @@ use crate::model::{
 
 /// What a finished prediction job hands back.
 pub enum JobOutcome {
-    /// An ONNX model ran (its results streamed in): the report and a backend hint.
-    Model(PredictReport, String),
+    /// An ONNX model ran (its results streamed in): the report, a backend hint and the
+    /// embeddings read in the same pass (gathered on the job's thread).
+    Model(PredictReport, String, super::session_embed::Gathered),
     /// A VLM endpoint answered: the complete set and the endpoint's description.
     Set(PredictionSet, String),
 }
@@ -127,6 +128,8 @@ pub struct Session {
     pub problems: super::session_problems::ProblemState,
     /// A second prediction set to compare with.
     pub compare: super::session_compare::CompareState,
+    /// The embeddings of the last model run (find similar, the map).
+    pub embeddings: super::session_embed::EmbeddingState,
     order_dirty: bool,
     metrics_dirty: bool,
     last_metrics: Instant,
@@ -160,6 +163,7 @@ impl Session {
             edits_revision: 0,
             problems: Default::default(),
             compare: Default::default(),
+            embeddings: Default::default(),
             dataset: Arc::new(dataset),
             model: None,
             vlm: None,
@@ -246,7 +250,12 @@ impl Session {
                 job,
                 Some(&stream),
             )?;
-            Ok(JobOutcome::Model(report, b.hint.unwrap_or_default()))
+            let gathered = super::session_embed::gather(&report, b.factory.embedding());
+            Ok(JobOutcome::Model(
+                report,
+                b.hint.unwrap_or_default(),
+                gathered,
+            ))
         };
         self.install_job(RunningPredict::spawn("predict-job", wake, None, run));
     }
@@ -288,7 +297,8 @@ impl Session {
                         self.backend = Some(backend);
                         self.backend_hint = None;
                     }
-                    Ok(JobOutcome::Model(report, hint)) => {
+                    Ok(JobOutcome::Model(report, hint, gathered)) => {
+                        self.embeddings.install(gathered);
                         preds.source = report.backend.clone();
                         preds.elapsed_secs = Some(report.elapsed_secs);
                         preds.num_cached = report.num_cached;
@@ -389,6 +399,7 @@ impl Session {
             edits: self.edits(),
             problems: Some(&self.problems.index),
             compare: self.compare.set.as_ref(),
+            embeddings: self.embeddings.set.as_deref(),
         };
         self.order = visible_order(inputs, &self.filter, self.sort);
         self.cursor = selected.and_then(|s| self.order.iter().position(|&i| i == s));

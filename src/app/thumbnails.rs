@@ -26,6 +26,8 @@ pub struct Thumbnails {
     textures: HashMap<usize, (TextureHandle, u64)>,
     failed: HashMap<usize, String>,
     frame: u64,
+    /// Wanted by panels drawn before the gallery this frame (the detail view's strip).
+    extra: Vec<(usize, PathBuf)>,
     /// Most textures kept at once.
     pub budget: usize,
     workers: Vec<std::thread::JoinHandle<()>>,
@@ -63,6 +65,7 @@ impl Thumbnails {
             textures: HashMap::new(),
             failed: HashMap::new(),
             frame: 0,
+            extra: Vec::new(),
             budget,
             workers,
         }
@@ -119,11 +122,19 @@ impl Thumbnails {
         self.failed.get(&i).map(String::as_str)
     }
 
-    /// Replaces the wanted set with `wanted` (visible samples without a texture), newest first.
+    /// Adds thumbnails wanted outside the gallery (they join the gallery's next request).
+    pub fn also_want(&mut self, wanted: impl IntoIterator<Item = (usize, PathBuf)>) {
+        self.extra.extend(wanted);
+    }
+
+    /// Replaces the wanted set with `wanted` (visible samples without a texture), newest first,
+    /// plus what [`Thumbnails::also_want`] added since the last request.
     pub fn request(&mut self, wanted: Vec<(usize, PathBuf)>) {
+        let extra = std::mem::take(&mut self.extra);
         if let Ok(mut q) = self.queue.0.lock() {
-            let fresh: VecDeque<(usize, PathBuf)> = wanted
+            let fresh: VecDeque<(usize, PathBuf)> = extra
                 .into_iter()
+                .chain(wanted)
                 .filter(|(i, _)| {
                     !self.textures.contains_key(i)
                         && !self.failed.contains_key(i)

@@ -11,4 +11,5 @@ mod compare;
 mod curation;
 mod export;
 mod problems;
+mod similar;
 mod vlm;

@@ -26,6 +26,7 @@ pub struct DetailCache {
     error: Option<String>,
     pending: Option<crossbeam_channel::Receiver<Result<Loaded, String>>>,
     zoom: Option<super::zoom_view::ZoomView>,
+    similar: super::similar_strip::SimilarCache,
 }
 
 impl DetailCache {
@@ -115,6 +116,7 @@ pub fn detail_panel_ui(
     ui: &mut egui::Ui,
     s: &Session,
     cache: &mut DetailCache,
+    thumbs: &mut super::super::thumbnails::Thumbnails,
     out: &mut Vec<AppCommand>,
 ) {
     let Some(i) = s.selected() else { return };
@@ -187,7 +189,10 @@ pub fn detail_panel_ui(
             } else if cache.pending.is_some() {
                 ui.spinner();
             }
+            ui.separator();
+            super::similar_strip::similar_strip_ui(ui, s, i, &mut cache.similar, thumbs, out);
             if let Some(seen) = &cache.seen {
+                ui.separator();
                 ui.strong("What the model sees").on_hover_text("The input tensor rendered back: after resize, crop and colour conversion, before normalisation");
                 let scale = (200.0 / seen.size_vec2().x.max(seen.size_vec2().y)).max(1.0);
                 ui.add(egui::Image::new((seen.id(), seen.size_vec2() * scale)));

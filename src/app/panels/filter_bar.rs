@@ -120,6 +120,22 @@ pub fn filter_bar_ui(
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(200));
         }
+        if let Some(similar) = &f.similar {
+            let anchor = match similar.anchors.as_slice() {
+                [one] => s.dataset.samples[*one].id.0.clone(),
+                many => format!("{} marked samples", many.len()),
+            };
+            if ui
+                .button(format!("Similar to {anchor} ×"))
+                .on_hover_text(format!(
+                    "The {} nearest samples by embedding, nearest first; the other filters apply to them. Click to show everything again.",
+                    similar.limit
+                ))
+                .clicked()
+            {
+                f.similar = None;
+            }
+        }
         if s.compare.set.is_some() {
             ui.checkbox(&mut f.disagree, "Sets disagree")
                 .on_hover_text("Only samples the two prediction sets answer differently");

@@ -8,6 +8,7 @@ pub mod gallery;
 pub mod help;
 pub mod metrics;
 pub mod prompts;
+pub mod similar_strip;
 pub mod top_bar;
 pub mod vlm;
 pub mod zoom_view;

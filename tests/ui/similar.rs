@@ -1,0 +1,62 @@
+//! Find similar in the window: the detail view's strip of nearest neighbours, S listing them in
+//! the gallery, a click opening one.
+
+use std::time::Duration;
+
+use egui_kittest::kittest::{NodeT, Queryable};
+
+use crate::common::ui::{app_on_fashion_subset, predictions_done, step_until};
+
+#[test]
+fn the_detail_view_shows_similar_images_and_s_lists_them_in_the_gallery() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on_fashion_subset(dir.path());
+    step_until(&mut h, Duration::from_secs(120), predictions_done);
+    let (anchor, name) = {
+        let s = h.state().session.as_ref().unwrap();
+        assert!(s.embeddings.set.is_some(), "{:?}", s.embeddings.why_none);
+        let i = (0..s.dataset.samples.len())
+            .find(|&i| s.dataset.samples[i].id.0.starts_with("Shirt/"))
+            .unwrap();
+        (i, s.dataset.samples[i].id.0.clone())
+    };
+    h.get_by_label_contains(&format!("{name}: true Shirt"))
+        .click();
+    h.run_steps(2);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(4);
+    assert!(h.state().detail_open);
+    let neighbours: Vec<String> = h
+        .query_all_by_label_contains("(distance ")
+        .map(|n| n.accesskit_node().label().unwrap_or_default())
+        .collect();
+    assert_eq!(neighbours.len(), 12, "{neighbours:?}");
+    let tops = neighbours
+        .iter()
+        .filter(|l| {
+            ["Shirt/", "T-shirt_top/", "Pullover/", "Coat/", "Dress/"]
+                .iter()
+                .any(|c| l.starts_with(c))
+        })
+        .count();
+    assert!(tops >= 10, "a shirt's neighbours are tops: {neighbours:?}");
+
+    h.key_press(egui::Key::S);
+    h.run_steps(3);
+    {
+        let s = h.state().session.as_ref().unwrap();
+        assert_eq!(s.order.first(), Some(&anchor));
+        assert_eq!(s.selected(), Some(anchor));
+        assert!(s.order.len() > 12 && s.order.len() <= 60);
+        assert!(s.filter.similar.is_some());
+    }
+    h.get_by_label_contains(&format!("Similar to {name}"));
+
+    // A click on a neighbour opens it.
+    let first = neighbours[0].split(':').next().unwrap().to_string();
+    h.get_by_label(&neighbours[0]).click();
+    h.run_steps(3);
+    let s = h.state().session.as_ref().unwrap();
+    let selected = s.selected().unwrap();
+    assert_eq!(s.dataset.samples[selected].id.0, first);
+}
