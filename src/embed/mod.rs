@@ -4,7 +4,9 @@
 //! and written out as Parquet or `.npy`.
 
 pub mod knn;
+pub mod project;
 pub mod set;
+pub mod umap_layout;
 pub mod write;
 
 pub use knn::{Neighbour, nearest};
