@@ -74,6 +74,17 @@ impl LabelscopeApp {
                     s.show_sample(i);
                 }
             }
+            AppCommand::ToggleMap => self.map_open = !self.map_open,
+            AppCommand::CancelMap => {
+                if let Some(s) = &mut self.session {
+                    s.cancel_map();
+                }
+            }
+            AppCommand::RetryMap => {
+                if let Some(s) = &mut self.session {
+                    s.retry_map();
+                }
+            }
             AppCommand::ShowSimilar => {
                 if let Some(s) = &mut self.session {
                     s.show_similar();

@@ -42,6 +42,12 @@ pub enum AppCommand {
     ShowSample(usize),
     /// List the samples nearest to the marked ones (else the selection) in the gallery.
     ShowSimilar,
+    /// Show the map instead of the gallery, or the gallery again.
+    ToggleMap,
+    /// Stop making the map.
+    CancelMap,
+    /// Make the UMAP map again (after a cancel or a failure).
+    RetryMap,
     /// Open the detail view of the selection.
     OpenDetail,
     /// Close the detail view.

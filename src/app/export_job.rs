@@ -5,20 +5,16 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::background::BackgroundJob;
 use super::session::Session;
 use crate::export::{
     Balance, ExportFormat, ExportOptions, ExportPlan, LinkMode, PlanOptions, SplitConfig,
     VlmOptions, plan_export, run_export,
 };
-use crate::jobs::JobControl;
 use crate::problems::DEFAULT_NEAR_DISTANCE;
 
-/// A running export.
-pub struct RunningExport {
-    /// Progress and cancel.
-    pub control: JobControl,
-    done: crossbeam_channel::Receiver<Result<String, String>>,
-}
+/// A running export: a summary or an error.
+pub type RunningExport = BackgroundJob<Result<String, String>>;
 
 /// The export dialog.
 pub struct ExportDialog {
@@ -150,22 +146,15 @@ impl ExportDialog {
         let plan_opts = self.plan_options();
         let near = self.duplicates.then_some(DEFAULT_NEAR_DISTANCE);
         let (ds, edits, preds) = (s.dataset.clone(), s.edits().clone(), s.preds.clone());
-        let control = JobControl::new(Some(wake));
-        let job = control.clone();
-        let (tx, done) = crossbeam_channel::bounded(1);
-        let spawned = std::thread::Builder::new()
-            .name("export-job".into())
-            .spawn(move || {
-                let result = run_export(&ds, &edits, preds.as_ref(), &plan_opts, &opts, near, &job)
-                    .map(|(plan, sum)| sum.describe(&plan))
-                    .map_err(|e| e.to_string());
-                let _ = tx.send(result);
-                job.finish();
-            });
+        let spawned = BackgroundJob::spawn("export-job", wake, move |job| {
+            run_export(&ds, &edits, preds.as_ref(), &plan_opts, &opts, near, job)
+                .map(|(plan, sum)| sum.describe(&plan))
+                .map_err(|e| e.to_string())
+        });
         match spawned {
-            Ok(_) => {
+            Ok(job) => {
                 self.result = None;
-                self.job = Some(RunningExport { control, done });
+                self.job = Some(job);
             }
             Err(e) => self.result = Some(Err(format!("cannot start the export: {e}"))),
         }
@@ -174,7 +163,7 @@ impl ExportDialog {
     /// Collects the job's outcome when it has finished.
     pub fn poll(&mut self) {
         if let Some(job) = &self.job
-            && let Ok(result) = job.done.try_recv()
+            && let Some(result) = job.poll()
         {
             self.result = Some(result);
             self.job = None;

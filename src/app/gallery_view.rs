@@ -143,6 +143,8 @@ pub struct Filter {
     pub disagree: bool,
     /// Only the samples nearest to these (by embedding), nearest first.
     pub similar: Option<SimilarTo>,
+    /// Only the samples selected on the map (sorted sample indices).
+    pub region: Option<Vec<usize>>,
 }
 
 /// "Show similar": the samples nearest to the anchors' mean embedding.
@@ -169,6 +171,7 @@ impl Default for Filter {
             problem: None,
             disagree: false,
             similar: None,
+            region: None,
         }
     }
 }
@@ -239,6 +242,12 @@ pub fn passes(v: ViewInputs<'_>, f: &Filter, i: usize) -> bool {
         ExcludedView::All => true,
     };
     if !shown || !f.edits.passes(ds, v.edits, i) {
+        return false;
+    }
+    if f.region
+        .as_ref()
+        .is_some_and(|r| r.binary_search(&i).is_err())
+    {
         return false;
     }
     if let Some(kind) = f.problem

@@ -53,6 +53,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "S",
         "show the samples most similar to the marked ones (else the selection)",
     ),
+    ("M", "show the map of the embeddings, or the gallery again"),
     ("Ctrl+click / Space", "mark or unmark a sample"),
     ("Shift+click", "mark a range"),
     ("Ctrl+A", "mark every sample of the filter"),
@@ -181,6 +182,9 @@ fn edit_keys(ctx: &egui::Context, s: &Session, out: &mut Vec<AppCommand>) {
     }
     if pressed(Key::S) {
         out.push(AppCommand::ShowSimilar);
+    }
+    if pressed(Key::M) {
+        out.push(AppCommand::ToggleMap);
     }
     if pressed(Key::A) {
         out.push(AppCommand::AcceptSuggestion);

@@ -3,16 +3,19 @@
 //! frame.
 
 mod apply;
+mod background;
 pub mod chart_data;
 mod commands;
 pub mod export_job;
 pub mod gallery_view;
 mod keys;
+pub mod map_colours;
 mod panels;
 pub mod session;
 mod session_compare;
 mod session_edits;
 mod session_embed;
+mod session_map;
 mod session_problems;
 mod session_vlm;
 mod thumbnails;
@@ -97,6 +100,9 @@ pub struct LabelscopeApp {
     pub detail_open: bool,
     /// Help overlay visible.
     pub help_open: bool,
+    /// The map shown instead of the gallery.
+    pub map_open: bool,
+    map_view: panels::map::MapView,
     /// The open prompt (exclusion reason, tag, label quick-pick, bulk-edit confirmation).
     pub prompt: Option<Prompt>,
     /// The export dialog, when open.
@@ -157,6 +163,8 @@ impl LabelscopeApp {
             open_error: None,
             detail_open: false,
             help_open: false,
+            map_open: false,
+            map_view: Default::default(),
             prompt: None,
             export: None,
             backend,
@@ -218,6 +226,15 @@ impl eframe::App for LabelscopeApp {
             if s.job.is_some() {
                 ctx.request_repaint_after(Duration::from_millis(100));
             }
+            if self.map_open
+                && let Some(wake) = &self.wake
+            {
+                s.ensure_maps(wake.clone());
+            }
+            s.poll_map();
+            if s.embeddings.map.job.is_some() {
+                ctx.request_repaint_after(Duration::from_millis(200));
+            }
         }
         if let Some(t) = &mut self.thumbs {
             t.begin_frame(ctx);
@@ -272,14 +289,25 @@ impl eframe::App for LabelscopeApp {
                 );
             }
             egui::CentralPanel::default().show(ui, |ui| {
+                view_switch_ui(ui, self.map_open, &mut self.commands);
                 if let Some(thumbs) = &mut self.thumbs {
-                    panels::gallery::gallery_ui(
-                        ui,
-                        session,
-                        thumbs,
-                        &mut self.prefs.thumb_size,
-                        &mut self.commands,
-                    );
+                    if self.map_open {
+                        panels::map::map_ui(
+                            ui,
+                            session,
+                            &mut self.map_view,
+                            thumbs,
+                            &mut self.commands,
+                        );
+                    } else {
+                        panels::gallery::gallery_ui(
+                            ui,
+                            session,
+                            thumbs,
+                            &mut self.prefs.thumb_size,
+                            &mut self.commands,
+                        );
+                    }
                 }
             });
         } else {
@@ -303,6 +331,23 @@ impl eframe::App for LabelscopeApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, PREFS_KEY, &self.prefs);
     }
+}
+
+/// The Gallery / Map switch above the central view.
+fn view_switch_ui(ui: &mut egui::Ui, map_open: bool, out: &mut Vec<AppCommand>) {
+    ui.horizontal(|ui| {
+        if ui.selectable_label(!map_open, "Gallery").clicked() && map_open {
+            out.push(AppCommand::ToggleMap);
+        }
+        if ui
+            .selectable_label(map_open, "Map")
+            .on_hover_text("Every sample's embedding in 2-D (M)")
+            .clicked()
+            && !map_open
+        {
+            out.push(AppCommand::ToggleMap);
+        }
+    });
 }
 
 /// Opens the window and runs until it is closed.

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::background::BackgroundJob;
 use super::gallery_view::{Filter, SortKey, ViewInputs, visible_order};
 use crate::dataset::{Dataset, OpenOptions, open_dataset};
 use crate::eval::{Entry, Metrics, PredictionSet, compute_metrics, import_predictions};
@@ -25,11 +26,10 @@ pub enum JobOutcome {
 
 /// A prediction job running on a background thread.
 pub struct RunningPredict {
-    /// Cancel flag and progress counters.
-    pub control: JobControl,
+    /// The job: progress, cancel and its outcome.
+    pub work: BackgroundJob<Result<JobOutcome, String>>,
     /// Every sample's entry as it arrives (model and VLM runs alike).
     pub(super) results: crossbeam_channel::Receiver<(usize, Entry)>,
-    pub(super) done: crossbeam_channel::Receiver<Result<JobOutcome, String>>,
     /// What the run replaced, put back if it fails.
     pub(super) previous: Option<Previous>,
 }
@@ -48,20 +48,11 @@ impl RunningPredict {
         + Send
         + 'static,
     ) -> std::io::Result<Self> {
-        let control = JobControl::new(Some(wake));
         let (tx, results) = crossbeam_channel::bounded(8192);
-        let (done_tx, done) = crossbeam_channel::bounded(1);
-        let job = control.clone();
-        std::thread::Builder::new()
-            .name(name.into())
-            .spawn(move || {
-                let _ = done_tx.send(run(&tx, &job));
-                job.finish();
-            })?;
+        let work = BackgroundJob::spawn(name, wake, move |job| run(&tx, job))?;
         Ok(Self {
-            control,
+            work,
             results,
-            done,
             previous,
         })
     }
@@ -271,7 +262,7 @@ impl Session {
     /// Asks the running job to stop.
     pub fn cancel(&mut self) {
         if let Some(job) = &self.job {
-            job.control.cancel();
+            job.work.control.cancel();
         }
     }
 
@@ -289,7 +280,7 @@ impl Session {
                 }
             }
             if job.results.is_empty()
-                && let Ok(done) = job.done.try_recv()
+                && let Some(done) = job.work.poll()
             {
                 match done {
                     Ok(JobOutcome::Set(set, backend)) => {
@@ -320,7 +311,7 @@ impl Session {
                         self.error = Some(e);
                     }
                 }
-                self.notes.extend(job.control.take_notes());
+                self.notes.extend(job.work.control.take_notes());
                 self.job = None;
                 changed = true;
                 self.metrics_dirty = true;

@@ -29,6 +29,8 @@ pub struct EmbeddingState {
     pub set: Option<Arc<EmbeddingSet>>,
     /// Why there is none (no model run yet, the model has no embedding value, a VLM run).
     pub why_none: Option<String>,
+    /// The maps of the set.
+    pub map: super::session_map::MapState,
 }
 
 impl EmbeddingState {

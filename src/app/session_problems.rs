@@ -4,18 +4,14 @@
 
 use std::sync::Arc;
 
+use super::background::BackgroundJob;
 use super::session::Session;
-use crate::jobs::JobControl;
 use crate::model::BackendKind;
 use crate::problems::findings::label_findings;
 use crate::problems::{FindingKind, ProblemIndex, ProblemOptions, Problems, find_problems};
 
 /// The running image checks.
-pub struct RunningScan {
-    /// Progress and cancel.
-    pub control: JobControl,
-    done: crossbeam_channel::Receiver<Result<Problems, crate::jobs::JobError>>,
-}
+pub type RunningScan = BackgroundJob<Result<Problems, crate::jobs::JobError>>;
 
 /// Problems of the open dataset.
 #[derive(Default)]
@@ -35,9 +31,7 @@ pub struct ProblemState {
 impl Session {
     /// Starts the image checks (text, duplicates, unreadable, odd) on a background thread.
     pub fn start_scan(&mut self, backend: BackendKind, wake: Arc<dyn Fn() + Send + Sync>) {
-        let control = JobControl::new(Some(wake));
-        let (tx, done) = crossbeam_channel::bounded(1);
-        let (ds, job) = (self.dataset.clone(), control.clone());
+        let ds = self.dataset.clone();
         let opts = ProblemOptions {
             kinds: vec![
                 FindingKind::Text,
@@ -49,16 +43,12 @@ impl Session {
             threads: 1,
             ..ProblemOptions::default()
         };
-        let spawned = std::thread::Builder::new()
-            .name("problems-job".into())
-            .spawn(move || {
-                let dir = crate::state::state_dir(&ds.root).ok();
-                let result = find_problems(&ds, &[], None, &opts, dir.as_deref(), &job);
-                let _ = tx.send(result);
-                job.finish();
-            });
+        let spawned = BackgroundJob::spawn("problems-job", wake, move |job| {
+            let dir = crate::state::state_dir(&ds.root).ok();
+            find_problems(&ds, &[], None, &opts, dir.as_deref(), job)
+        });
         match spawned {
-            Ok(_) => self.problems.scan = Some(RunningScan { control, done }),
+            Ok(job) => self.problems.scan = Some(job),
             Err(e) => self.error = Some(format!("cannot start the problem checks: {e}")),
         }
     }
@@ -68,7 +58,7 @@ impl Session {
         let Some(scan) = &self.problems.scan else {
             return false;
         };
-        let Ok(result) = scan.done.try_recv() else {
+        let Some(result) = scan.poll() else {
             return false;
         };
         self.notes.extend(scan.control.take_notes());

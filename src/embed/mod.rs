@@ -4,6 +4,7 @@
 //! and written out as Parquet or `.npy`.
 
 pub mod knn;
+pub mod map_cache;
 pub mod project;
 pub mod set;
 pub mod umap_layout;

@@ -4,6 +4,7 @@
 
 use egui::{Color32, ColorImage, Rect, TextureHandle, TextureOptions, vec2};
 
+use super::super::background::BackgroundJob;
 use super::super::commands::AppCommand;
 use super::super::session::Session;
 use super::gallery::predicted_name;
@@ -24,7 +25,7 @@ pub struct DetailCache {
     seen: Option<TextureHandle>,
     info: String,
     error: Option<String>,
-    pending: Option<crossbeam_channel::Receiver<Result<Loaded, String>>>,
+    pending: Option<BackgroundJob<Result<Loaded, String>>>,
     zoom: Option<super::zoom_view::ZoomView>,
     similar: super::similar_strip::SimilarCache,
 }
@@ -38,62 +39,57 @@ impl DetailCache {
             };
             let path = s.dataset.samples[i].path.clone();
             let input = s.model.as_ref().map(|m| m.spec.input.clone());
-            let (tx, rx) = crossbeam_channel::bounded(1);
             let ctx = ctx.clone();
-            let spawned = std::thread::Builder::new()
-                .name("detail-loader".into())
-                .spawn(move || {
-                    let apply = input.as_ref().is_some_and(|i| {
-                        i.exif_orientation == crate::model::spec::ExifOrientation::Apply
-                    });
-                    let result = crate::dataset::image_io::decode_for_model(&path, apply)
-                        .map_err(|e| e.to_string())
-                        .map(|(img, exif)| {
-                            let exif = match exif {
-                                Some(o) if o != 1 => format!(
-                                    ", EXIF orientation {o} {}",
-                                    if apply {
-                                        "(applied: the spec says exif_orientation apply)"
-                                    } else {
-                                        "(not applied, as Pillow's Image.open)"
-                                    }
-                                ),
-                                _ => String::new(),
-                            };
-                            let info = format!(
-                                "{}x{} pixels, {}{exif}",
-                                img.width(),
-                                img.height(),
-                                crate::problems::colour_name(&format!("{:?}", img.color()))
-                            );
-                            let rgba = img.to_rgba8();
-                            let full = ColorImage::from_rgba_unmultiplied(
-                                [rgba.width() as usize, rgba.height() as usize],
-                                rgba.as_raw(),
-                            );
-                            let seen =
-                                input
-                                    .and_then(|inp| prepare_pixels(&img, &inp).ok())
-                                    .map(|p| {
-                                        let size = [p.width as usize, p.height as usize];
-                                        if p.channels == 1 {
-                                            ColorImage::from_gray(size, &p.pixels)
-                                        } else {
-                                            ColorImage::from_rgb(size, &p.pixels)
-                                        }
-                                    });
-                            Loaded { full, seen, info }
-                        });
-                    let _ = tx.send(result);
-                    ctx.request_repaint();
+            let wake = std::sync::Arc::new(move || ctx.request_repaint());
+            let spawned = BackgroundJob::spawn("detail-loader", wake, move |_| {
+                let apply = input.as_ref().is_some_and(|i| {
+                    i.exif_orientation == crate::model::spec::ExifOrientation::Apply
                 });
+                crate::dataset::image_io::decode_for_model(&path, apply)
+                    .map_err(|e| e.to_string())
+                    .map(|(img, exif)| {
+                        let exif = match exif {
+                            Some(o) if o != 1 => format!(
+                                ", EXIF orientation {o} {}",
+                                if apply {
+                                    "(applied: the spec says exif_orientation apply)"
+                                } else {
+                                    "(not applied, as Pillow's Image.open)"
+                                }
+                            ),
+                            _ => String::new(),
+                        };
+                        let info = format!(
+                            "{}x{} pixels, {}{exif}",
+                            img.width(),
+                            img.height(),
+                            crate::problems::colour_name(&format!("{:?}", img.color()))
+                        );
+                        let rgba = img.to_rgba8();
+                        let full = ColorImage::from_rgba_unmultiplied(
+                            [rgba.width() as usize, rgba.height() as usize],
+                            rgba.as_raw(),
+                        );
+                        let seen = input
+                            .and_then(|inp| prepare_pixels(&img, &inp).ok())
+                            .map(|p| {
+                                let size = [p.width as usize, p.height as usize];
+                                if p.channels == 1 {
+                                    ColorImage::from_gray(size, &p.pixels)
+                                } else {
+                                    ColorImage::from_rgb(size, &p.pixels)
+                                }
+                            });
+                        Loaded { full, seen, info }
+                    })
+            });
             match spawned {
-                Ok(_) => self.pending = Some(rx),
+                Ok(job) => self.pending = Some(job),
                 Err(e) => self.error = Some(e.to_string()),
             }
         }
-        if let Some(rx) = &self.pending
-            && let Ok(result) = rx.try_recv()
+        if let Some(job) = &self.pending
+            && let Some(result) = job.poll()
         {
             match result {
                 Ok(l) => {

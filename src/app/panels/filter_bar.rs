@@ -136,6 +136,14 @@ pub fn filter_bar_ui(
                 f.similar = None;
             }
         }
+        if let Some(region) = &f.region
+            && ui
+                .button(format!("Map selection ({}) ×", region.len()))
+                .on_hover_text("The samples selected on the map (Shift+drag there). Click to show everything again.")
+                .clicked()
+        {
+            f.region = None;
+        }
         if s.compare.set.is_some() {
             ui.checkbox(&mut f.disagree, "Sets disagree")
                 .on_hover_text("Only samples the two prediction sets answer differently");

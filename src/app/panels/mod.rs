@@ -6,6 +6,7 @@ pub mod export;
 pub mod filter_bar;
 pub mod gallery;
 pub mod help;
+pub mod map;
 pub mod metrics;
 pub mod prompts;
 pub mod similar_strip;

@@ -186,7 +186,7 @@ fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) 
     }
     match &s.job {
         Some(job) => {
-            let p = job.control.progress();
+            let p = job.work.control.progress();
             let eta = p
                 .eta_secs()
                 .map_or(String::from("…"), |e| format!("{e:.0}s"));

@@ -1,0 +1,300 @@
+//! The map: every sample's embedding in 2-D (PCA at once, UMAP when made), coloured by label,
+//! prediction, correctness, problem or edit state, drawn as one mesh. Drag pans, the wheel
+//! zooms, Shift+drag selects a box (the gallery then shows just those samples), hover shows
+//! the thumbnail, a click opens the sample. Points outside the gallery's filter are faint.
+
+use egui::{Color32, Pos2, Rect, Sense, Vec2, vec2};
+
+use super::super::commands::AppCommand;
+use super::super::gallery_view::Filter;
+use super::super::map_colours::{ColourBy, Colouring, colouring};
+use super::super::session::Session;
+use super::super::thumbnails::Thumbnails;
+use super::gallery::cell_label;
+use crate::embed::project::{Map, MapMethod};
+
+/// The map's view state: zoom, pan, colouring and a box being dragged.
+#[derive(Default)]
+pub struct MapView {
+    zoom: f32,
+    pan: Vec2,
+    /// What colours the points.
+    pub colour_by: ColourBy,
+    colours: Option<((u64, ColourBy, usize), Colouring)>,
+    box_from: Option<Pos2>,
+}
+
+/// How map coordinates land on the screen.
+#[derive(Clone, Copy)]
+struct Transform {
+    centre: Pos2,
+    map_centre: [f32; 2],
+    scale: f32,
+    pan: Vec2,
+}
+
+impl Transform {
+    fn fit(points: &[[f32; 2]], rect: Rect, zoom: f32, pan: Vec2) -> Self {
+        let (mut lo, mut hi) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
+        for p in points
+            .iter()
+            .filter(|p| p[0].is_finite() && p[1].is_finite())
+        {
+            for k in 0..2 {
+                lo[k] = lo[k].min(p[k]);
+                hi[k] = hi[k].max(p[k]);
+            }
+        }
+        let span = [(hi[0] - lo[0]).max(1e-6), (hi[1] - lo[1]).max(1e-6)];
+        let base = (rect.width() / span[0]).min(rect.height() / span[1]) * 0.92;
+        Self {
+            centre: rect.center(),
+            map_centre: [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0],
+            scale: if base.is_finite() { base } else { 1.0 } * zoom.max(1e-3),
+            pan,
+        }
+    }
+
+    fn apply(&self, p: [f32; 2]) -> Pos2 {
+        self.centre
+            + self.pan
+            + vec2(
+                (p[0] - self.map_centre[0]) * self.scale,
+                -(p[1] - self.map_centre[1]) * self.scale,
+            )
+    }
+}
+
+/// Draws the map (or why there is none).
+pub fn map_ui(
+    ui: &mut egui::Ui,
+    s: &Session,
+    view: &mut MapView,
+    thumbs: &mut Thumbnails,
+    out: &mut Vec<AppCommand>,
+) {
+    if view.zoom == 0.0 {
+        view.zoom = 1.0;
+    }
+    let Some(set) = &s.embeddings.set else {
+        ui.heading("No map yet");
+        ui.label(s.embeddings.unavailable());
+        return;
+    };
+    let state = &s.embeddings.map;
+    ui.horizontal_wrapped(|ui| {
+        let map = state.best();
+        let what = match map.map(|m| m.method) {
+            Some(MapMethod::Umap) => "UMAP",
+            Some(MapMethod::Pca) => "PCA",
+            None => "…",
+        };
+        ui.strong(format!("Map of {} embeddings: {what}", set.len()));
+        if let Some(job) = &state.job {
+            let p = job.control.progress();
+            ui.add(
+                egui::ProgressBar::new(p.fraction())
+                    .desired_width(160.0)
+                    .text(format!(
+                        "{} {:.0}%",
+                        job.control.stage(),
+                        p.fraction() * 100.0
+                    )),
+            );
+            if ui.button("Cancel").clicked() {
+                out.push(AppCommand::CancelMap);
+            }
+        } else if let Some(e) = &state.error {
+            ui.colored_label(ui.visuals().warn_fg_color, e);
+            if ui.button("Make UMAP").clicked() {
+                out.push(AppCommand::RetryMap);
+            }
+        }
+        ui.separator();
+        let l = ui.label("Colour by");
+        egui::ComboBox::from_id_salt("map_colour")
+            .selected_text(view.colour_by.label())
+            .show_ui(ui, |ui| {
+                for c in ColourBy::ALL {
+                    ui.selectable_value(&mut view.colour_by, c, c.label());
+                }
+            })
+            .response
+            .labelled_by(l.id);
+        if ui
+            .button("Fit")
+            .on_hover_text("Show the whole map")
+            .clicked()
+        {
+            view.zoom = 1.0;
+            view.pan = Vec2::ZERO;
+        }
+        ui.weak("Drag: pan · Wheel: zoom · Shift+drag: select · Click: open");
+    });
+    let Some(map) = state.best().cloned() else {
+        ui.spinner();
+        return;
+    };
+    let key = (
+        s.revision,
+        view.colour_by,
+        std::sync::Arc::as_ptr(set) as usize,
+    );
+    if view.colours.as_ref().is_none_or(|(k, _)| *k != key) {
+        view.colours = Some((key, colouring(s, view.colour_by)));
+    }
+    let Some((_, colours)) = &view.colours else {
+        return;
+    };
+    legend_ui(ui, colours);
+    let colours = colours.clone();
+    canvas_ui(ui, s, &map, &set.samples, &colours, view, thumbs, out);
+    // The gallery is not drawn: submit the hovered point's thumbnail ourselves.
+    thumbs.request(Vec::new());
+}
+
+fn legend_ui(ui: &mut egui::Ui, colours: &Colouring) {
+    ui.horizontal_wrapped(|ui| {
+        for (name, colour, count) in colours.legend.iter().filter(|l| l.2 > 0) {
+            let (r, _) = ui.allocate_exact_size(vec2(10.0, 10.0), Sense::hover());
+            ui.painter().rect_filled(r, 2.0, *colour);
+            ui.label(format!("{name} ({count})"));
+        }
+    });
+}
+
+#[allow(clippy::too_many_arguments)]
+fn canvas_ui(
+    ui: &mut egui::Ui,
+    s: &Session,
+    map: &Map,
+    samples: &[u32],
+    colours: &Colouring,
+    view: &mut MapView,
+    thumbs: &mut Thumbnails,
+    out: &mut Vec<AppCommand>,
+) {
+    let (rect, resp) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 0.0, ui.visuals().extreme_bg_color);
+    // Zoom about the pointer; pan by dragging (Shift+drag draws a selection box instead).
+    if let Some(pointer) = resp.hover_pos() {
+        let scroll = ui.input(|i| i.smooth_scroll_delta.y);
+        if scroll != 0.0 {
+            let factor = (scroll * 0.003).exp();
+            let anchor = pointer - rect.center() - view.pan;
+            view.pan -= anchor * (factor - 1.0);
+            view.zoom = (view.zoom * factor).clamp(0.2, 500.0);
+        }
+    }
+    let shift = ui.input(|i| i.modifiers.shift);
+    if resp.drag_started() && shift {
+        view.box_from = resp.interact_pointer_pos();
+    }
+    if resp.dragged() && view.box_from.is_none() {
+        view.pan += resp.drag_delta();
+    }
+    let t = Transform::fit(&map.points, rect, view.zoom, view.pan);
+    let mut in_order = vec![false; s.dataset.samples.len()];
+    for &i in &s.order {
+        in_order[i] = true;
+    }
+    let selected = s.selected();
+    // One mesh: faint points (outside the filter) first, then the rest on top.
+    let mut mesh = egui::Mesh::default();
+    let mut screen: Vec<(Pos2, usize)> = Vec::with_capacity(map.points.len());
+    let size = if map.points.len() > 20_000 { 2.0 } else { 3.0 };
+    for pass in [false, true] {
+        for (row, p) in map.points.iter().enumerate() {
+            let sample = samples[row] as usize;
+            if in_order[sample] != pass || !p[0].is_finite() {
+                continue;
+            }
+            let at = t.apply(*p);
+            if !rect.contains(at) {
+                continue;
+            }
+            let (_, colour, _) = colours.legend[colours.entry[sample] as usize];
+            let colour = if pass {
+                colour
+            } else {
+                colour.gamma_multiply(0.18)
+            };
+            mesh.add_colored_rect(Rect::from_center_size(at, Vec2::splat(size)), colour);
+            if pass {
+                screen.push((at, sample));
+            }
+        }
+    }
+    painter.add(egui::Shape::mesh(mesh));
+    if let Some(sel) = selected
+        && let Some(r) = set_row(samples, sel)
+        && map.points[r][0].is_finite()
+    {
+        let at = t.apply(map.points[r]);
+        painter.circle_stroke(at, 6.0, egui::Stroke::new(2.0, Color32::WHITE));
+    }
+    let nearest = |pos: Pos2| {
+        screen
+            .iter()
+            .map(|&(at, i)| (at.distance_sq(pos), i))
+            .filter(|&(d2, _)| d2 < 64.0)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, i)| i)
+    };
+    if let Some(from) = view.box_from {
+        let to = resp.interact_pointer_pos().unwrap_or(from);
+        let area = Rect::from_two_pos(from, to);
+        painter.rect_stroke(
+            area,
+            0.0,
+            egui::Stroke::new(1.5, Color32::from_rgb(255, 200, 60)),
+            egui::StrokeKind::Middle,
+        );
+        if resp.drag_stopped() {
+            let mut inside: Vec<usize> = screen
+                .iter()
+                .filter(|(at, _)| area.contains(*at))
+                .map(|&(_, i)| i)
+                .collect();
+            inside.sort_unstable();
+            if !inside.is_empty() {
+                out.push(AppCommand::SetFilter(Filter {
+                    region: Some(inside),
+                    ..s.filter.clone()
+                }));
+                out.push(AppCommand::ToggleMap);
+            }
+            view.box_from = None;
+        }
+    } else if let Some(pos) = resp.hover_pos()
+        && let Some(i) = nearest(pos)
+    {
+        thumbs.also_want([(i, s.dataset.samples[i].path.clone())]);
+        let text = cell_label(s, i);
+        let resp = resp.clone().on_hover_ui_at_pointer(|ui| {
+            if let Some(tex) = thumbs.get(i) {
+                let ts = tex.size_vec2();
+                let scale = (128.0 / ts.x.max(ts.y)).min(2.0);
+                ui.image((tex.id(), ts * scale));
+            }
+            ui.label(&text);
+        });
+        if resp.clicked() {
+            out.push(AppCommand::ShowSample(i));
+            out.push(AppCommand::OpenDetail);
+        }
+    }
+    resp.widget_info(|| {
+        egui::WidgetInfo::labeled(
+            egui::accesskit::Role::Image,
+            true,
+            format!("Map of {} points", screen.len()),
+        )
+    });
+}
+
+/// The row of sample `sample` in a set whose rows are `samples` (sorted ascending).
+fn set_row(samples: &[u32], sample: usize) -> Option<usize> {
+    samples.binary_search(&(sample as u32)).ok()
+}

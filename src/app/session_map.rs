@@ -1,0 +1,140 @@
+//! The map's state in the window: the PCA map (made first, in a moment) and the UMAP map (made
+//! next, with progress and cancel), both on background threads and cached in the state folder
+//! per embedding set and settings. They are made when the map is first shown.
+
+use std::sync::Arc;
+
+use super::background::BackgroundJob;
+use super::session::Session;
+use crate::embed::EmbeddingSet;
+use crate::embed::map_cache::{load_map, map_key, save_map};
+use crate::embed::project::{Map, MapMethod, UmapOptions, pca_map, umap_map};
+use crate::jobs::{JobControl, JobError};
+
+/// The maps of the current embedding set.
+#[derive(Default)]
+pub struct MapState {
+    /// The PCA map, once made.
+    pub pca: Option<Arc<Map>>,
+    /// The UMAP map, once made.
+    pub umap: Option<Arc<Map>>,
+    /// The map being made.
+    pub job: Option<BackgroundJob<Result<Map, JobError>>>,
+    /// Why the last map could not be made (or "cancelled").
+    pub error: Option<String>,
+    /// The set the maps belong to (its address).
+    set: usize,
+}
+
+impl MapState {
+    /// The best map there is: UMAP when made, else PCA.
+    pub fn best(&self) -> Option<&Arc<Map>> {
+        self.umap.as_ref().or(self.pca.as_ref())
+    }
+}
+
+/// Makes (or loads) one map of `set`.
+fn make(
+    set: &EmbeddingSet,
+    method: MapMethod,
+    dir: Option<&std::path::Path>,
+    job: &JobControl,
+) -> Result<Map, JobError> {
+    let opts = UmapOptions::default();
+    job.begin_stage("looking for a saved map", 1);
+    let key = map_key(set, method, &opts);
+    if let Some(map) = dir.and_then(|d| load_map(d, &key, method)) {
+        return Ok(map);
+    }
+    let map = match method {
+        MapMethod::Pca => {
+            job.begin_stage("principal components", 1);
+            pca_map(set)
+        }
+        MapMethod::Umap => umap_map(set, &opts, job)?,
+    };
+    if let Some(d) = dir
+        && let Err(e) = save_map(d, &key, &map)
+    {
+        job.note(format!(
+            "the map is not saved, it is made again next time: {e}"
+        ));
+    }
+    Ok(map)
+}
+
+impl Session {
+    /// Starts making whatever map is missing (PCA first, then UMAP); call while the map is
+    /// shown. Nothing happens without embeddings or while a map is being made.
+    pub fn ensure_maps(&mut self, wake: Arc<dyn Fn() + Send + Sync>) {
+        let Some(set) = self.embeddings.set.clone() else {
+            return;
+        };
+        let state = &mut self.embeddings.map;
+        let id = Arc::as_ptr(&set) as usize;
+        if state.set != id {
+            if let Some(job) = &state.job {
+                job.control.cancel();
+            }
+            *state = MapState {
+                set: id,
+                ..MapState::default()
+            };
+        }
+        if state.job.is_some() || state.error.is_some() {
+            return;
+        }
+        let method = match (&state.pca, &state.umap) {
+            (None, _) => MapMethod::Pca,
+            (Some(_), None) => MapMethod::Umap,
+            _ => return,
+        };
+        let dir = crate::state::state_dir(&self.dataset.root).ok();
+        let name = if method == MapMethod::Pca {
+            "map-pca"
+        } else {
+            "map-umap"
+        };
+        match BackgroundJob::spawn(name, wake, move |job| {
+            make(&set, method, dir.as_deref(), job)
+        }) {
+            Ok(job) => state.job = Some(job),
+            Err(e) => state.error = Some(format!("cannot start the map: {e}")),
+        }
+    }
+
+    /// Collects a finished map. Returns whether anything changed.
+    pub fn poll_map(&mut self) -> bool {
+        let state = &mut self.embeddings.map;
+        let Some(result) = state.job.as_ref().and_then(BackgroundJob::poll) else {
+            return false;
+        };
+        if let Some(job) = state.job.take() {
+            self.notes.extend(job.control.take_notes());
+        }
+        match result {
+            Ok(map) => {
+                let slot = match map.method {
+                    MapMethod::Pca => &mut state.pca,
+                    MapMethod::Umap => &mut state.umap,
+                };
+                *slot = Some(Arc::new(map));
+            }
+            Err(JobError::Cancelled) => state.error = Some("UMAP cancelled".into()),
+            Err(e) => state.error = Some(format!("the map failed: {e}")),
+        }
+        true
+    }
+
+    /// Stops the map being made.
+    pub fn cancel_map(&mut self) {
+        if let Some(job) = &self.embeddings.map.job {
+            job.control.cancel();
+        }
+    }
+
+    /// Makes the UMAP map again after a cancel or a failure.
+    pub fn retry_map(&mut self) {
+        self.embeddings.map.error = None;
+    }
+}
