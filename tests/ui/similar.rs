@@ -60,3 +60,47 @@ fn the_detail_view_shows_similar_images_and_s_lists_them_in_the_gallery() {
     let selected = s.selected().unwrap();
     assert_eq!(s.dataset.samples[selected].id.0, first);
 }
+
+#[test]
+fn the_map_shows_every_embedding_and_a_box_selection_filters_the_gallery() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on_fashion_subset(dir.path());
+    step_until(&mut h, Duration::from_secs(120), predictions_done);
+    h.key_press(egui::Key::M);
+    step_until(&mut h, Duration::from_secs(120), |app| {
+        app.session
+            .as_ref()
+            .is_some_and(|s| s.embeddings.map.umap.is_some())
+    });
+    assert!(h.state().map_open);
+    h.get_by_label_contains("Map of 60 embeddings: UMAP");
+    let canvas = h.get_by_label("Map of 60 points").rect();
+    // Shift+drag a box over the whole canvas.
+    let shift = egui::Modifiers::SHIFT;
+    let press = |pos: egui::Pos2, pressed: bool| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: shift,
+    };
+    h.event(egui::Event::ModifiersChanged(shift));
+    h.event(egui::Event::PointerMoved(canvas.min + egui::vec2(2.0, 2.0)));
+    h.run_steps(1);
+    h.event(press(canvas.min + egui::vec2(2.0, 2.0), true));
+    h.run_steps(1);
+    for k in 1..=4 {
+        let t = k as f32 / 4.0;
+        h.event(egui::Event::PointerMoved(
+            canvas.min + (canvas.size() - egui::vec2(4.0, 4.0)) * t + egui::vec2(2.0, 2.0),
+        ));
+        h.run_steps(1);
+    }
+    h.event(press(canvas.max - egui::vec2(2.0, 2.0), false));
+    h.event(egui::Event::ModifiersChanged(egui::Modifiers::default()));
+    h.run_steps(3);
+    assert!(!h.state().map_open, "the gallery shows the selection");
+    let s = h.state().session.as_ref().unwrap();
+    let region = s.filter.region.clone().expect("a map selection");
+    assert_eq!(region.len(), 60, "every point was inside the box");
+    h.get_by_label("Map selection (60) ×");
+}

@@ -189,7 +189,9 @@ fn canvas_ui(
     }
     let shift = ui.input(|i| i.modifiers.shift);
     if resp.drag_started() && shift {
-        view.box_from = resp.interact_pointer_pos();
+        view.box_from = ui
+            .input(|i| i.pointer.press_origin())
+            .or(resp.interact_pointer_pos());
     }
     if resp.dragged() && view.box_from.is_none() {
         view.pan += resp.drag_delta();
@@ -203,7 +205,11 @@ fn canvas_ui(
     // One mesh: faint points (outside the filter) first, then the rest on top.
     let mut mesh = egui::Mesh::default();
     let mut screen: Vec<(Pos2, usize)> = Vec::with_capacity(map.points.len());
-    let size = if map.points.len() > 20_000 { 2.0 } else { 3.0 };
+    let size = match map.points.len() {
+        0..=5_000 => 4.0,
+        5_001..=20_000 => 3.0,
+        _ => 2.0,
+    };
     for pass in [false, true] {
         for (row, p) in map.points.iter().enumerate() {
             let sample = samples[row] as usize;
