@@ -16,7 +16,9 @@ What it writes:
 - `sample_data/fashion_injections.csv`: the ground truth of every injection:
   `path,kind,true_label,given_label,detail` with kind `label_flip` (the image sits in the
   folder of a wrong class) or `text` (a shop name, "SALE" banner, copyright line or tiled
-  watermark drawn over the garment; label unchanged).
+  watermark drawn over the garment; label unchanged) or `near_copy` (a second file of the
+  same garment, shifted, cropped a little, mirrored or re-encoded as JPEG, in the same class
+  folder as `test_<index>_<how>.png`/`.jpg`; the detail names the original).
 """
 import csv
 import gzip
@@ -36,6 +38,7 @@ CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 PER_CLASS = 120
 NUM_FLIPS = 36   # 3% of 1,200
 NUM_TEXT = 30    # 2.5% of 1,200
+NUM_COPIES = 12  # 3 each: shifted, cropped, mirrored, re-encoded
 SIZE = 112
 SEED = 7
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
@@ -89,6 +92,40 @@ def add_text(img, style, rng):
     return Image.fromarray(out.clip(0, 255).astype(np.uint8), "L"), "tiled SAMPLE watermark"
 
 
+def near_copies(images, labels, chosen, injected):
+    """Writes NUM_COPIES near-copies of clean sample images next to them (a separate random
+    stream, so the rest of the sample is unchanged); returns their injection rows."""
+    rng = random.Random(SEED + 1)
+    sources = rng.sample([i for i in sorted(chosen) if i not in injected], NUM_COPIES)
+    rows = []
+    for k, i in enumerate(sources):
+        how = ["shifted", "cropped", "mirrored", "reencoded"][k % 4]
+        a = images[i]
+        if how == "shifted":
+            a = np.roll(a, (1, 2), axis=(0, 1))
+            what = "shifted 2 px right and 1 px down"
+        elif how == "cropped":
+            a = np.asarray(Image.fromarray(a, "L").crop((2, 2, 26, 26)).resize((28, 28), Image.BILINEAR))
+            what = "cropped 2 px on every side and resized back"
+        elif how == "mirrored":
+            a = a[:, ::-1]
+            what = "mirrored left to right"
+        else:
+            what = "re-encoded as JPEG quality 70"
+        img = Image.fromarray(np.ascontiguousarray(a), "L").resize((SIZE, SIZE), Image.NEAREST)
+        folder = safe_folder(CLASSES[int(labels[i])])
+        ext = "jpg" if how == "reencoded" else "png"
+        rel = f"{folder}/test_{i:05d}_{how}.{ext}"
+        if ext == "jpg":
+            img.save(os.path.join(OUT, rel), quality=70)
+        else:
+            img.save(os.path.join(OUT, rel), optimize=True)
+        original = f"{folder}/test_{i:05d}.png"
+        rows.append([rel, "near_copy", CLASSES[int(labels[i])], CLASSES[int(labels[i])],
+                     f"{what}: a near copy of {original}"])
+    return rows
+
+
 def main():
     images = read_idx("t10k-images-idx3-ubyte.gz")
     labels = read_idx("t10k-labels-idx1-ubyte.gz")
@@ -126,11 +163,13 @@ def main():
             rows.append([rel, "text", CLASSES[true], CLASSES[given], what])
         img.save(os.path.join(OUT, rel), optimize=True)
 
+    rows += near_copies(images, labels, chosen, flips | set(texts))
+
     with open(os.path.join(ROOT, "fashion_injections.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["path", "kind", "true_label", "given_label", "detail"])
         w.writerows(sorted(rows))
-    print(f"wrote {len(chosen)} images, {len(flips)} label flips, {len(texts)} text overlays to {OUT}")
+    print(f"wrote {len(chosen) + NUM_COPIES} images, {len(flips)} label flips, {len(texts)} text overlays, {NUM_COPIES} near copies to {OUT}")
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ fn evaluate_prints_the_documented_json() {
     ] {
         assert!(v.get(key).is_some(), "missing {key} in {v}");
     }
-    assert_eq!(v["num_samples"], 1200);
+    assert_eq!(v["num_samples"], 1212);
     assert_eq!(v["per_class"].as_array().unwrap().len(), 10);
     assert_eq!(v["per_class"][0]["label"], "T-shirt/top");
     assert_eq!(v["confusion"]["matrix"].as_array().unwrap().len(), 10);

@@ -225,7 +225,7 @@ fn bundled_fashion_sample_opens_with_its_class_names() {
         &OpenOptions::default(),
     )
     .unwrap();
-    assert_eq!(ds.samples.len(), 1200);
+    assert_eq!(ds.samples.len(), 1212);
     assert_eq!(ds.classes.len(), 10);
     assert_eq!(ds.classes[0], "T-shirt/top");
     assert!(ds.report.is_empty(), "{:?}", ds.report);

@@ -250,3 +250,72 @@ fn a_model_without_an_embedding_is_named() {
     );
     assert!(line.contains("Gemm/MatMul"), "{stderr}");
 }
+
+/// On the bundled sample with EfficientNet-Lite0 as the embedder, the near-duplicate check
+/// finds the mirrored copies (pHash finds only the re-encoded ones), and own-label outliers
+/// include injected label flips.
+#[test]
+fn issues_finds_near_copies_and_outliers_by_embedding() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::fashion_subset(tmp.path(), 1000);
+    let repo = common::repo();
+    let out = labelscope()
+        .arg("issues")
+        .arg(tmp.path())
+        .arg("--model")
+        .arg(repo.join("assets/models/fashion_cnn.json"))
+        .arg("--embedder")
+        .arg(repo.join("assets/models/efficientnet_lite0_fp16w.json"))
+        .args([
+            "--kinds",
+            "near_duplicate,duplicate,outlier",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let paths = |kind: &str| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r["kind"] == kind)
+            .map(|r| r["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let near = paths("near_duplicate");
+    for copy in [
+        "T-shirt_top/test_01451_mirrored.png",
+        "Coat/test_06616_mirrored.png",
+        "Sandal/test_03594_mirrored.png",
+    ] {
+        assert!(near.contains(&copy.to_string()), "{copy} not in {near:?}");
+    }
+    let phash = paths("duplicate");
+    assert!(
+        phash.iter().any(|p| p.ends_with("_reencoded.jpg")),
+        "{phash:?}"
+    );
+    assert!(
+        !phash.iter().any(|p| p.ends_with("_mirrored.png")),
+        "{phash:?}"
+    );
+    let injections =
+        std::fs::read_to_string(repo.join("sample_data/fashion_injections.csv")).unwrap();
+    let flips: Vec<&str> = injections
+        .lines()
+        .filter(|l| l.contains(",label_flip,"))
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    let outliers = paths("outlier");
+    let caught = outliers
+        .iter()
+        .filter(|p| flips.contains(&p.as_str()))
+        .count();
+    assert!(
+        caught >= 10,
+        "{caught} of {} flips among {} outliers",
+        flips.len(),
+        outliers.len()
+    );
+}

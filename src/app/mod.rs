@@ -226,10 +226,11 @@ impl eframe::App for LabelscopeApp {
             if s.job.is_some() {
                 ctx.request_repaint_after(Duration::from_millis(100));
             }
-            if self.map_open
-                && let Some(wake) = &self.wake
-            {
-                s.ensure_maps(wake.clone());
+            if let Some(wake) = &self.wake {
+                if self.map_open {
+                    s.ensure_maps(wake.clone());
+                }
+                s.refresh_embedding_checks(wake.clone());
             }
             s.poll_map();
             if s.embeddings.map.job.is_some() {

@@ -24,6 +24,12 @@ pub struct ProblemState {
     pub labels: Vec<crate::problems::Finding>,
     /// Notes about label issues (in-sample probabilities, no probabilities).
     pub label_notes: Vec<String>,
+    /// Outliers and near duplicates by embedding.
+    pub embedding: Vec<crate::problems::Finding>,
+    /// The embedding checks' job, while it runs.
+    pub embedding_job: Option<BackgroundJob<Vec<crate::problems::Finding>>>,
+    /// The (embedding set, edits revision) the embedding checks were made for.
+    embedding_key: Option<(usize, u64)>,
     /// Everything, by sample.
     pub index: ProblemIndex,
 }
@@ -92,8 +98,44 @@ impl Session {
         self.rebuild_problems();
     }
 
+    /// Starts the embedding checks (outliers, near duplicates) when the embeddings or the
+    /// labels changed since they last ran; collects them when done. Returns whether anything
+    /// changed.
+    pub fn refresh_embedding_checks(&mut self, wake: Arc<dyn Fn() + Send + Sync>) -> bool {
+        if let Some(found) = self
+            .problems
+            .embedding_job
+            .as_ref()
+            .and_then(BackgroundJob::poll)
+        {
+            self.problems.embedding_job = None;
+            self.problems.embedding = found;
+            self.rebuild_problems();
+            return true;
+        }
+        let Some(set) = self.embeddings.set.clone() else {
+            return false;
+        };
+        let key = (Arc::as_ptr(&set) as usize, self.edits_revision);
+        if self.problems.embedding_job.is_some() || self.problems.embedding_key == Some(key) {
+            return false;
+        }
+        self.problems.embedding_key = Some(key);
+        let (ds, truth) = (self.dataset.clone(), self.truth.clone());
+        let spawned = BackgroundJob::spawn("embedding-checks", wake, move |_| {
+            let opts = crate::problems::EmbeddingCheckOptions::default();
+            crate::problems::embedding_checks(&ds, &truth, &set, &opts).findings
+        });
+        match spawned {
+            Ok(job) => self.problems.embedding_job = Some(job),
+            Err(e) => self.error = Some(format!("cannot start the embedding checks: {e}")),
+        }
+        false
+    }
+
     fn rebuild_problems(&mut self) {
         let mut all = self.problems.labels.clone();
+        all.extend(self.problems.embedding.iter().cloned());
         if let Some(p) = &self.problems.images {
             all.extend(p.findings.iter().cloned());
         }

@@ -410,7 +410,8 @@ pub struct IssuesArgs {
     /// Predictions made elsewhere (with `prob_<label>` columns) for label issues.
     #[arg(long, conflicts_with = "model")]
     pub predictions: Option<PathBuf>,
-    /// Kinds to look for, comma separated: label, text, duplicate, unreadable, odd.
+    /// Kinds to look for, comma separated: label, text, duplicate, unreadable, odd, and with a
+    /// model (or --embedder) outlier and near_duplicate.
     #[arg(
         long,
         value_delimiter = ',',
@@ -420,6 +421,9 @@ pub struct IssuesArgs {
     /// Perceptual-hash distance for near duplicates (of 256 bits).
     #[arg(long, default_value_t = crate::problems::DEFAULT_NEAR_DISTANCE)]
     pub near_duplicate_distance: u32,
+    /// Cosine distance between embeddings under which images are near duplicates.
+    #[arg(long, default_value_t = crate::problems::embedding_checks::DEFAULT_SEMANTIC_DISTANCE)]
+    pub semantic_distance: f32,
     /// Text detector input side (default: 1.5x the images' longer side, 128..736).
     #[arg(long)]
     pub text_size: Option<u32>,

@@ -51,7 +51,7 @@ pub struct SimilarArgs {
 
 /// Runs the embedding model (`--embedder`, else `--model`) with embeddings kept; fails with
 /// the model's name and the candidates considered when it has no embedding.
-fn embed(ds: &Dataset, args: &ModelArgs) -> Result<ModelRun> {
+pub(super) fn embed(ds: &Dataset, args: &ModelArgs) -> Result<ModelRun> {
     if args.vlm_endpoint.is_some() && args.embedder.is_none() {
         bail!(
             "a VLM endpoint gives no embeddings: add --embedder MODEL.onnx (any ONNX image model)"

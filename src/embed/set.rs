@@ -84,6 +84,24 @@ impl EmbeddingSet {
         Self::from_embeddings(&per_sample)
     }
 
+    /// The rows of `samples` (dataset indices, ascending; those without an embedding are
+    /// skipped) as a set of their own; other samples have no row.
+    pub fn subset(&self, samples: &[usize]) -> Self {
+        let mut out = Self {
+            dim: self.dim,
+            rows: vec![None; self.rows.len()],
+            ..Self::default()
+        };
+        for &s in samples {
+            if let Some(row) = self.of_sample(s) {
+                out.rows[s] = Some(out.samples.len() as u32);
+                out.samples.push(s as u32);
+                out.data.extend_from_slice(row);
+            }
+        }
+        out
+    }
+
     /// Number of samples with an embedding.
     pub fn len(&self) -> usize {
         self.samples.len()

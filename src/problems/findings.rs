@@ -7,64 +7,13 @@ use std::path::Path;
 
 use super::duplicates::{DuplicateGroup, find_duplicates};
 use super::facts::{ImageFacts, collect_facts};
+pub use super::kind::FindingKind;
 use super::label_issues::{ConfidentLearning, confident_learning, looks_in_sample};
 use super::text::{TextOptions, TextOutcome, detect_text, input_size, text_model};
 use crate::dataset::{ClassId, Dataset};
 use crate::eval::PredictionSet;
 use crate::jobs::{JobControl, JobError};
 use crate::model::{BackendKind, resolve_backend};
-
-listed_enum! {
-/// What kind of problem.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FindingKind {
-    /// Suspected label error.
-    Label,
-    /// Text or watermark in the image.
-    Text,
-    /// Exact or near copy of another sample.
-    Duplicate,
-    /// The file cannot be read or decoded.
-    Unreadable,
-    /// Unusual colour mode, size or aspect ratio.
-    Odd,
-}
-}
-
-impl FindingKind {
-    /// Name on the command line and in outputs.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Label => "label",
-            Self::Text => "text",
-            Self::Duplicate => "duplicate",
-            Self::Unreadable => "unreadable",
-            Self::Odd => "odd",
-        }
-    }
-
-    /// Its name in the window ("label issues", "odd images").
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Label => "label issues",
-            Self::Text => "text/watermark",
-            Self::Duplicate => "duplicates",
-            Self::Unreadable => "unreadable",
-            Self::Odd => "odd images",
-        }
-    }
-
-    /// Every name, comma-separated (for messages).
-    pub fn names() -> String {
-        Self::ALL.map(Self::name).join(", ")
-    }
-
-    /// Parses a name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == s.trim())
-    }
-}
 
 /// One finding.
 #[derive(Clone, Debug, PartialEq)]

@@ -114,7 +114,7 @@ mod tests {
         );
         assert!(ix.has(1, FindingKind::Text) && ix.has(1, FindingKind::Label));
         assert!(!ix.has(0, FindingKind::Text));
-        assert_eq!(ix.counts, [1, 1, 1, 0, 0]);
+        assert_eq!(ix.counts, [1, 1, 1, 0, 0, 0, 0]);
         assert_eq!(ix.suggested[1], Some(ClassId(2)));
         assert_eq!(ix.label_score[1], Some(0.9));
         assert_eq!(

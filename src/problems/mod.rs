@@ -3,13 +3,16 @@
 //! odd images. Every finding names its sample, kind and a score; nothing is dropped silently.
 
 pub mod duplicates;
+pub mod embedding_checks;
 pub mod facts;
 pub mod findings;
 pub mod index;
+pub mod kind;
 pub mod label_issues;
 pub mod text;
 
 pub use duplicates::{DEFAULT_NEAR_DISTANCE, DuplicateGroup, find_duplicates};
+pub use embedding_checks::{EmbeddingCheckOptions, EmbeddingChecks, embedding_checks};
 pub use facts::{ImageFacts, collect_facts, image_facts};
 pub use findings::{Finding, FindingKind, ProblemOptions, Problems, colour_name, find_problems};
 pub use index::ProblemIndex;

@@ -257,13 +257,7 @@ fn cell_ui(
         .problems
         .index
         .kinds_of(i)
-        .map(|k| match k {
-            FindingKind::Label => "label?",
-            FindingKind::Text => "text",
-            FindingKind::Duplicate => "dup",
-            FindingKind::Unreadable => "unreadable",
-            FindingKind::Odd => "odd",
-        })
+        .map(FindingKind::badge)
         .collect();
     if !kinds.is_empty() {
         let text = kinds.join(" ");

@@ -1,0 +1,347 @@
+//! Problems seen through the model's embeddings: outliers (far from every other image, or far
+//! from the images of their own label) and semantic near duplicates (two files of the same
+//! thing: shifted, cropped, mirrored, re-encoded), with leaks when a pair crosses splits. They
+//! complement the perceptual hash, which finds exact and resized copies.
+
+use super::findings::{Finding, FindingKind};
+use crate::dataset::{ClassId, Dataset};
+use crate::embed::EmbeddingSet;
+use crate::embed::knn::{Neighbour, all_nearest};
+
+/// Default cosine distance under which two images are near duplicates. On the bundled Fashion
+/// sample with EfficientNet-Lite0 as the embedder it flags 3 pairs, all injected near copies
+/// (the mirrored ones; pHash finds the re-encoded ones); 0.05 finds 7 of the 12 copies among 64
+/// pairs, most of them genuinely look-alike garments. See README's "Embeddings".
+pub const DEFAULT_SEMANTIC_DISTANCE: f32 = 0.03;
+
+/// Settings of the embedding checks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EmbeddingCheckOptions {
+    /// Neighbours considered (the k-th neighbour's distance measures isolation).
+    pub k: usize,
+    /// Images whose k-th neighbour is farther than this share of the dataset's are outliers.
+    pub outlier_quantile: f32,
+    /// An image is far from its class when its distance to its k-th same-label neighbour
+    /// exceeds the class's median by this many robust standard deviations (1.4826 MAD).
+    pub class_deviations: f32,
+    /// Near-duplicate cosine distance.
+    pub near_distance: f32,
+}
+
+impl Default for EmbeddingCheckOptions {
+    fn default() -> Self {
+        Self {
+            k: 10,
+            outlier_quantile: 0.99,
+            class_deviations: 4.0,
+            near_distance: DEFAULT_SEMANTIC_DISTANCE,
+        }
+    }
+}
+
+/// What the embedding checks found.
+#[derive(Clone, Debug, Default)]
+pub struct EmbeddingChecks {
+    /// Outlier and near-duplicate findings.
+    pub findings: Vec<Finding>,
+    /// Near-duplicate groups (sample indices, first = the one the others point at).
+    pub groups: Vec<Vec<usize>>,
+}
+
+fn quantile(sorted: &[f32], q: f32) -> f32 {
+    if sorted.is_empty() {
+        return f32::INFINITY;
+    }
+    let at = ((sorted.len() - 1) as f32 * q).round() as usize;
+    sorted[at.min(sorted.len() - 1)]
+}
+
+fn median_and_mad(values: &[f32]) -> (f32, f32) {
+    let mut v = values.to_vec();
+    v.sort_by(f32::total_cmp);
+    let median = quantile(&v, 0.5);
+    let mut dev: Vec<f32> = v.iter().map(|x| (x - median).abs()).collect();
+    dev.sort_by(f32::total_cmp);
+    (median, quantile(&dev, 0.5))
+}
+
+/// Above this many multiply-adds the all-pairs search runs on 64 principal components.
+const EXACT_BUDGET: f64 = 4e11;
+
+/// `set` itself when all pairs are affordable, else its rows projected on their 64 leading
+/// principal components and normalised again (cosine distances change little; 100,000 x 1,280
+/// would otherwise take hours).
+fn reduced(set: EmbeddingSet) -> EmbeddingSet {
+    let n = set.len() as f64;
+    if n * n * set.dim as f64 <= EXACT_BUDGET || set.dim <= 64 {
+        return set;
+    }
+    let x = ndarray::ArrayView2::from_shape((set.len(), set.dim), &set.data)
+        .expect("rows x dim values");
+    let (scores, _) = crate::embed::project::pca(x, 64);
+    let rows: Vec<crate::embedding_store::Embedding> = scores
+        .rows()
+        .into_iter()
+        .map(|r| crate::embedding_store::to_embedding(r.as_slice().unwrap_or(&[])))
+        .collect();
+    let mut per_sample: Vec<Result<&crate::embedding_store::Embedding, String>> =
+        vec![Err(String::new()); set.rows.len()];
+    for (r, &s) in set.samples.iter().enumerate() {
+        per_sample[s as usize] = Ok(&rows[r]);
+    }
+    EmbeddingSet::from_embeddings(&per_sample)
+}
+
+/// Union-find root.
+fn root(parent: &mut [usize], mut i: usize) -> usize {
+    while parent[i] != i {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    i
+}
+
+/// Runs the checks on `set` for the samples of `ds` with effective labels `truth` (excluded
+/// samples, `None`, take no part).
+pub fn embedding_checks(
+    ds: &Dataset,
+    truth: &[Option<ClassId>],
+    set: &EmbeddingSet,
+    opts: &EmbeddingCheckOptions,
+) -> EmbeddingChecks {
+    let included: Vec<usize> = set
+        .samples
+        .iter()
+        .map(|&s| s as usize)
+        .filter(|&s| truth.get(s).copied().flatten().is_some())
+        .collect();
+    let active = reduced(set.subset(&included));
+    if active.len() < 3 {
+        return EmbeddingChecks::default();
+    }
+    let k = opts.k.clamp(1, active.len() - 1);
+    let neighbours = all_nearest(&active, k);
+    let mut out = EmbeddingChecks::default();
+    near_duplicates(ds, &active, &neighbours, opts, &mut out);
+    let mut outlier_detail: Vec<Option<(f32, String)>> = vec![None; ds.samples.len()];
+    // Far from everything.
+    let kth: Vec<f32> = neighbours
+        .iter()
+        .map(|n| n.last().map_or(0.0, |x| x.distance))
+        .collect();
+    let mut sorted = kth.clone();
+    sorted.sort_by(f32::total_cmp);
+    let cut = quantile(&sorted, opts.outlier_quantile);
+    let (median, _) = median_and_mad(&kth);
+    for (r, &d) in kth.iter().enumerate() {
+        if d >= cut && d > median * 1.5 {
+            let rank = sorted.partition_point(|&x| x < d) as f32 / sorted.len() as f32;
+            outlier_detail[active.samples[r] as usize] = Some((
+                0.5 + 0.5 * rank,
+                format!(
+                    "far from every other image: its {k}th neighbour is at cosine distance {d:.3} (dataset median {median:.3})"
+                ),
+            ));
+        }
+    }
+    // Far from its own class.
+    for c in 0..ds.classes.len() {
+        let members: Vec<usize> = included
+            .iter()
+            .copied()
+            .filter(|&s| truth[s] == Some(ClassId(c as u32)))
+            .collect();
+        if members.len() < 5 {
+            continue;
+        }
+        let class_set = active.subset(&members);
+        let kc = k.min(members.len() - 1);
+        let dist: Vec<f32> = all_nearest(&class_set, kc)
+            .iter()
+            .map(|n| n.last().map_or(0.0, |x| x.distance))
+            .collect();
+        let (median, mad) = median_and_mad(&dist);
+        let limit = median + opts.class_deviations * 1.4826 * mad.max(1e-6);
+        for (r, &d) in dist.iter().enumerate() {
+            if d > limit {
+                let s = class_set.samples[r] as usize;
+                let score = (0.5 + 0.5 * (d - limit) / (d + 1e-6)).min(1.0);
+                let text = format!(
+                    "far from its own label {}: its {kc}th same-label neighbour is at {d:.3} (label median {median:.3})",
+                    ds.classes[c]
+                );
+                outlier_detail[s] = Some(match outlier_detail[s].take() {
+                    Some((s0, t0)) => (s0.max(score), format!("{t0}; {text}")),
+                    None => (score, text),
+                });
+            }
+        }
+    }
+    for (sample, found) in outlier_detail.into_iter().enumerate() {
+        if let Some((score, detail)) = found {
+            out.findings.push(Finding {
+                sample,
+                kind: FindingKind::Outlier,
+                score,
+                detail,
+                suggested: None,
+            });
+        }
+    }
+    out
+}
+
+/// Pairs under the near-duplicate distance, grouped; every member but the first is a finding
+/// pointing at it, a leak when the group crosses splits.
+fn near_duplicates(
+    ds: &Dataset,
+    active: &EmbeddingSet,
+    neighbours: &[Vec<Neighbour>],
+    opts: &EmbeddingCheckOptions,
+    out: &mut EmbeddingChecks,
+) {
+    let n = ds.samples.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    let mut closest = vec![f32::INFINITY; n];
+    for (r, list) in neighbours.iter().enumerate() {
+        let a = active.samples[r] as usize;
+        for nb in list.iter().filter(|nb| nb.distance <= opts.near_distance) {
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, nb.sample));
+            parent[ra.max(rb)] = ra.min(rb);
+            closest[a] = closest[a].min(nb.distance);
+            closest[nb.sample] = closest[nb.sample].min(nb.distance);
+        }
+    }
+    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for s in active.samples.iter().map(|&s| s as usize) {
+        if closest[s].is_finite() {
+            let r = root(&mut parent, s);
+            groups.entry(r).or_default().push(s);
+        }
+    }
+    for members in groups.into_values().filter(|m| m.len() > 1) {
+        let first = members[0];
+        let mut splits: Vec<&str> = members
+            .iter()
+            .filter_map(|&i| ds.samples[i].split.as_deref())
+            .collect();
+        splits.sort_unstable();
+        splits.dedup();
+        let leak = if splits.len() > 1 {
+            format!("; LEAK across splits {}", splits.join("/"))
+        } else {
+            String::new()
+        };
+        for &s in &members[1..] {
+            out.findings.push(Finding {
+                sample: s,
+                kind: FindingKind::NearDuplicate,
+                score: (1.0 - 0.5 * closest[s] / opts.near_distance.max(1e-6)).clamp(0.5, 1.0),
+                detail: format!(
+                    "looks like {} (cosine distance {:.4}){leak}",
+                    ds.samples[first].id, closest[s]
+                ),
+                suggested: None,
+            });
+        }
+        out.groups.push(members);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::{Layout, Sample, SampleId, ScanReport};
+    use crate::embedding_store::to_embedding;
+
+    #[test]
+    fn outliers_copies_and_leaks_are_found() {
+        // Two labels on two directions, 30 each with small spread; sample 60 is labelled 0 but
+        // lies with label 1; sample 61 points nowhere near anything; 62 copies 0 in another split.
+        let mut seed = 12345u64;
+        let mut noise = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as f32 / (1u64 << 31) as f32) * 2.0 - 1.0
+        };
+        let mut rows = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..60 {
+            let c = i / 30;
+            let mut r: Vec<f32> = (0..8).map(|_| 4.0 * noise()).collect();
+            r[c] = 8.0;
+            rows.push(r);
+            labels.push(c as u32);
+        }
+        let mut stray: Vec<f32> = (0..8).map(|_| 4.0 * noise()).collect();
+        stray[1] = 8.0;
+        rows.push(stray);
+        labels.push(0);
+        rows.push(vec![0.0, 0.0, -8.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+        labels.push(1);
+        rows.push(rows[0].clone());
+        labels.push(0);
+        let samples = labels
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| Sample {
+                id: SampleId(format!("{i:03}.png")),
+                path: format!("/x/{i}.png").into(),
+                label: ClassId(l),
+                split: Some(if i == 62 { "val" } else { "train" }.into()),
+            })
+            .collect();
+        let ds = Dataset {
+            root: "/x".into(),
+            source: "/x".into(),
+            layout: Layout::ImageFolder,
+            classes: vec!["a".into(), "b".into()],
+            samples,
+            report: ScanReport::default(),
+        };
+        let e: Vec<_> = rows.iter().map(|r| to_embedding(r)).collect();
+        let refs: Vec<Result<_, String>> = e.iter().map(Ok).collect();
+        let set = EmbeddingSet::from_embeddings(&refs);
+        let truth: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
+        let found = embedding_checks(&ds, &truth, &set, &EmbeddingCheckOptions::default());
+        let of = |kind: FindingKind| -> Vec<usize> {
+            let mut v: Vec<usize> = found
+                .findings
+                .iter()
+                .filter(|f| f.kind == kind)
+                .map(|f| f.sample)
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        let outliers = of(FindingKind::Outlier);
+        assert!(
+            outliers.contains(&60),
+            "the mislabelled sample is far from its label: {outliers:?}"
+        );
+        assert!(
+            outliers.contains(&61),
+            "the lone sample is an outlier: {outliers:?}"
+        );
+        assert!(outliers.len() <= 4, "{outliers:?}");
+        assert_eq!(of(FindingKind::NearDuplicate), vec![62]);
+        let copy = found.findings.iter().find(|f| f.sample == 62).unwrap();
+        assert!(
+            copy.detail.contains("looks like 000.png") && copy.detail.contains("LEAK"),
+            "{}",
+            copy.detail
+        );
+        assert_eq!(found.groups, vec![vec![0, 62]]);
+        // An excluded sample takes no part.
+        let mut excluded = truth.clone();
+        excluded[62] = None;
+        let found = embedding_checks(&ds, &excluded, &set, &EmbeddingCheckOptions::default());
+        assert!(
+            found
+                .findings
+                .iter()
+                .all(|f| f.kind != FindingKind::NearDuplicate)
+        );
+    }
+}
