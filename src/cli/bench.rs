@@ -21,6 +21,9 @@ pub enum Suite {
     Thumbnails,
     /// A generated dataset of `--samples` small images: open, predict, cached reload, RSS.
     Scale,
+    /// Embeddings: extraction over inference alone, a k-NN query, PCA and UMAP maps and memory
+    /// of `--samples` synthetic 1,280-d vectors.
+    Embeddings,
 }
 
 /// `labelscope bench`.
@@ -77,8 +80,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let mut out = serde_json::Map::new();
     out.insert("machine".into(), machine());
     let result = (|| -> Result<()> {
-        if args.suite.contains(&Suite::Predict) || args.suite.contains(&Suite::Thumbnails) {
+        if args.suite.contains(&Suite::Predict)
+            || args.suite.contains(&Suite::Thumbnails)
+            || args.suite.contains(&Suite::Embeddings)
+        {
             let ds = photo_set(&photos_dir, args.images)?;
+            if args.suite.contains(&Suite::Embeddings) {
+                out.insert("embeddings".into(), embedding_suite(args, &ds, threads)?);
+            }
             if args.suite.contains(&Suite::Predict) {
                 out.insert("predict".into(), predict_suite(args, &ds, threads)?);
             }
@@ -183,6 +192,43 @@ fn predict_suite(args: &BenchArgs, ds: &Dataset, threads: usize) -> Result<serde
         rows.push(b);
     }
     Ok(serde_json::to_value(rows)?)
+}
+
+fn embedding_suite(args: &BenchArgs, ds: &Dataset, threads: usize) -> Result<serde_json::Value> {
+    let model_path = match &args.model {
+        Some(p) => p.clone(),
+        None => repo_path("assets/models/efficientnet_lite0_fp16w.json")
+            .ok_or_else(|| anyhow!("bundled model not found; give --model"))?,
+    };
+    let model = load_model(&model_path)?;
+    let kind = args.backend.first().copied().unwrap_or(BackendKind::Auto);
+    eprintln!(
+        "embeddings: extraction on {} images, then {} synthetic vectors",
+        ds.samples.len(),
+        args.samples
+    );
+    let b =
+        crate::bench::embeddings::bench_embeddings(ds, &model, kind, threads, args.samples, true)
+            .map_err(|e| anyhow!(e))?;
+    println!("\nembeddings ({})", b.backend);
+    println!(
+        "  inference, logits only        {:>9.1} img/s",
+        b.logits_only_ips
+    );
+    println!(
+        "  inference, logits + embedding {:>9.1} img/s  ({:+.1}%)",
+        b.with_embedding_ips, b.extraction_overhead_pct
+    );
+    println!("  {} x {} vectors:", b.vectors, b.dim);
+    println!("  k-NN query (20 nearest)       {:>9.1} ms", b.knn_query_ms);
+    println!("  PCA map                       {:>9.2} s", b.pca_secs);
+    if let Some(u) = b.umap_secs {
+        println!("  UMAP map                      {u:>9.2} s");
+    }
+    if let Some(r) = b.rss_with_set_mib {
+        println!("  RSS with the set              {r:>9.0} MiB");
+    }
+    Ok(serde_json::to_value(&b)?)
 }
 
 fn thumbnail_suite(ds: &Dataset, scratch: &Path) -> Result<serde_json::Value> {
