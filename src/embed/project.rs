@@ -249,28 +249,27 @@ fn euclidean_knn(
             let lo = b * block;
             let hi = (lo + block).min(n);
             let dots = x.slice(s![lo..hi, ..]).dot(&x.t());
+            // One buffer per block: a fresh n-long vector per row would be kept alive by its
+            // capacity (100,000 rows x 800 KB).
+            let mut all: Vec<(u32, f32)> = Vec::with_capacity(n);
             let out: Vec<Vec<(u32, f32)>> = (lo..hi)
                 .map(|r| {
-                    let mut all: Vec<(u32, f32)> = dots
-                        .row(r - lo)
-                        .iter()
-                        .enumerate()
-                        .map(|(c, &dot)| {
-                            let d2 = if c == r {
-                                0.0
-                            } else {
-                                (norms[r] + norms[c] - 2.0 * dot).max(0.0)
-                            };
-                            (c as u32, d2)
-                        })
-                        .collect();
+                    all.clear();
+                    all.extend(dots.row(r - lo).iter().enumerate().map(|(c, &dot)| {
+                        let d2 = if c == r {
+                            0.0
+                        } else {
+                            (norms[r] + norms[c] - 2.0 * dot).max(0.0)
+                        };
+                        (c as u32, d2)
+                    }));
                     let kk = k.min(all.len());
                     all.select_nth_unstable_by(kk - 1, |a, b| {
                         a.1.total_cmp(&b.1).then(a.0.cmp(&b.0))
                     });
-                    all.truncate(kk);
-                    all.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-                    all
+                    let mut top = all[..kk].to_vec();
+                    top.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+                    top
                 })
                 .collect();
             job.add_done(false);
