@@ -52,7 +52,8 @@ fn session(n: usize) -> Session {
     });
     let rows = synthetic_embeddings(n, 1280);
     let refs: Vec<Result<_, String>> = rows.iter().map(Ok).collect();
-    s.embeddings.install(Ok(EmbeddingSet::from_embeddings(&refs)));
+    s.embeddings
+        .install(Ok(EmbeddingSet::from_embeddings(&refs)));
     s.changed();
     s.refresh();
     s
