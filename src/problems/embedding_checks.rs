@@ -185,6 +185,7 @@ pub fn embedding_checks(
                 score,
                 detail,
                 suggested: None,
+                other: None,
             });
         }
     }
@@ -242,6 +243,7 @@ fn near_duplicates(
                     ds.samples[first].id, closest[s]
                 ),
                 suggested: None,
+                other: Some(first),
             });
         }
         out.groups.push(members);

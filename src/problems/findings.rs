@@ -28,6 +28,8 @@ pub struct Finding {
     pub detail: String,
     /// For label issues: the suggested label.
     pub suggested: Option<ClassId>,
+    /// For copies: the sample this one copies (the first of its group).
+    pub other: Option<usize>,
 }
 
 /// Thresholds of the odd-image checks.
@@ -136,6 +138,7 @@ pub fn label_findings(
                 x.margin
             ),
             suggested: Some(x.suggested),
+            other: None,
         })
         .collect();
     (cl, in_sample, findings)
@@ -166,6 +169,7 @@ pub fn odd_findings(facts: &[Option<ImageFacts>], opts: &OddOptions) -> Vec<Find
                 score,
                 detail,
                 suggested: None,
+                other: None,
             })
         };
         if let Some(e) = &f.error {
@@ -248,6 +252,7 @@ pub fn duplicate_findings(
                 score,
                 detail: format!("{what} of {}{leak}", ds.samples[first].id),
                 suggested: None,
+                other: Some(first),
             });
         }
     }
@@ -274,6 +279,7 @@ pub fn text_findings(results: &[Option<TextOutcome>], opts: &TextOptions) -> Vec
                     )
                 },
                 suggested: None,
+                other: None,
             })
         })
         .collect()

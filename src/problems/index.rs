@@ -98,6 +98,7 @@ mod tests {
     #[test]
     fn flags_counts_and_suggestions_follow_the_findings() {
         let f = |sample, kind, score, suggested| Finding {
+            other: None,
             sample,
             kind,
             score,

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use egui_kittest::kittest::{NodeT, Queryable};
 
+use crate::common;
 use crate::common::ui::{app_on_fashion_subset, predictions_done, step_until};
+use labelscope::app::AppCommand;
+use labelscope::problems::FindingKind;
 
 #[test]
 fn the_detail_view_shows_similar_images_and_s_lists_them_in_the_gallery() {
@@ -103,4 +106,70 @@ fn the_map_shows_every_embedding_and_a_box_selection_filters_the_gallery() {
     let region = s.filter.region.clone().expect("a map selection");
     assert_eq!(region.len(), 60, "every point was inside the box");
     h.get_by_label("Map selection (60) ×");
+}
+
+#[test]
+fn a_copy_is_shown_beside_the_image_it_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    common::fashion_subset(dir.path(), 6);
+    let bag = dir.path().join("Bag");
+    let original = std::fs::read_dir(&bag)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .min()
+        .unwrap();
+    std::fs::copy(&original, bag.join("zz_copy.png")).unwrap();
+    let mut h = crate::common::ui::app_with(labelscope::app::StartupArgs {
+        dataset: Some(dir.path().to_path_buf()),
+        model: Some(crate::common::repo().join("assets/models/fashion_cnn.onnx")),
+        backend: Some(labelscope::model::BackendKind::Tract),
+        ..Default::default()
+    });
+    step_until(&mut h, Duration::from_secs(120), |app| {
+        predictions_done(app)
+            && app.session.as_ref().is_some_and(|s| {
+                s.problems.scan.is_none()
+                    && s.problems.embedding_job.is_none()
+                    && s.problems.index.has(
+                        s.dataset.index_of("Bag/zz_copy.png").unwrap(),
+                        FindingKind::NearDuplicate,
+                    )
+            })
+    });
+    let (copy, first) = {
+        let s = h.state().session.as_ref().unwrap();
+        let name = original.file_name().unwrap().to_string_lossy();
+        (
+            s.dataset.index_of("Bag/zz_copy.png").unwrap(),
+            s.dataset.index_of(&format!("Bag/{name}")).unwrap(),
+        )
+    };
+    h.state_mut().apply(AppCommand::ShowSample(copy));
+    h.state_mut().apply(AppCommand::OpenDetail);
+    h.run_steps(4);
+    // pHash and the embeddings both see the copy; each finding shows the pair.
+    assert_eq!(h.query_all_by_label("the one it copies").count(), 2);
+    h.get_by_label_contains("looks like Bag/");
+    let other = h
+        .query_all_by_label("the one it copies")
+        .next()
+        .unwrap()
+        .rect();
+    // The thumbnail above the caption opens the original.
+    h.event(egui::Event::PointerMoved(
+        other.center_top() - egui::vec2(0.0, 30.0),
+    ));
+    h.run_steps(1);
+    let click = |pressed| egui::Event::PointerButton {
+        pos: other.center_top() - egui::vec2(0.0, 30.0),
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::default(),
+    };
+    h.event(click(true));
+    h.run_steps(1);
+    h.event(click(false));
+    h.run_steps(3);
+    let s = h.state().session.as_ref().unwrap();
+    assert_eq!(s.selected(), Some(first));
 }

@@ -129,7 +129,7 @@ pub fn detail_panel_ui(
             let label = super::super::gallery_view::label_of(&s.dataset, &s.truth, i);
             ui.label(format!("Label: {}", s.dataset.class_name(label)));
             edits_ui(ui, s, i, label, out);
-            findings_ui(ui, s, i, out);
+            findings_ui(ui, s, i, thumbs, out);
             if let Some(split) = &smp.split {
                 ui.label(format!("Split: {split}"));
             }
@@ -305,7 +305,13 @@ fn text_boxes_ui(ui: &egui::Ui, rect: Rect, t: &crate::problems::text::TextResul
 }
 
 /// The sample's findings with their one-key actions.
-fn findings_ui(ui: &mut egui::Ui, s: &Session, i: usize, out: &mut Vec<AppCommand>) {
+fn findings_ui(
+    ui: &mut egui::Ui,
+    s: &Session,
+    i: usize,
+    thumbs: &mut super::super::thumbnails::Thumbnails,
+    out: &mut Vec<AppCommand>,
+) {
     let findings: Vec<_> = s.problems.index.of(i).collect();
     if findings.is_empty() {
         return;
@@ -332,6 +338,9 @@ fn findings_ui(ui: &mut egui::Ui, s: &Session, i: usize, out: &mut Vec<AppComman
             )),
             _ => None,
         };
+        if let Some(other) = f.other {
+            pair_ui(ui, s, i, other, thumbs, out);
+        }
         if let Some((text, cmd)) = action
             && ui.button(text).clicked()
         {
@@ -343,6 +352,45 @@ fn findings_ui(ui: &mut egui::Ui, s: &Session, i: usize, out: &mut Vec<AppComman
             ui.colored_label(ui.visuals().warn_fg_color, n);
         }
     }
+}
+
+/// A copy beside the image it copies, to compare at a glance; a click opens the other one.
+fn pair_ui(
+    ui: &mut egui::Ui,
+    s: &Session,
+    i: usize,
+    other: usize,
+    thumbs: &mut super::super::thumbnails::Thumbnails,
+    out: &mut Vec<AppCommand>,
+) {
+    let side = 96.0;
+    thumbs.also_want([i, other].map(|k| (k, s.dataset.samples[k].path.clone())));
+    ui.horizontal(|ui| {
+        for (k, caption) in [(i, "this one"), (other, "the one it copies")] {
+            ui.vertical(|ui| {
+                let (rect, resp) =
+                    ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::click());
+                match thumbs.get(k) {
+                    Some(tex) => {
+                        let ts = tex.size_vec2();
+                        let scale = (side / ts.x).min(side / ts.y);
+                        egui::Image::new((tex.id(), ts * scale))
+                            .paint_at(ui, Rect::from_center_size(rect.center(), ts * scale));
+                    }
+                    None => {
+                        ui.painter()
+                            .rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
+                    }
+                }
+                let name = &s.dataset.samples[k].id.0;
+                let resp = resp.on_hover_text(name);
+                if k != i && resp.clicked() {
+                    out.push(AppCommand::ShowSample(k));
+                }
+                ui.small(caption);
+            });
+        }
+    });
 }
 
 /// `"cat (87.3%)"`, or `"cat (no confidence)"` when the source gave none (a VLM without
