@@ -319,3 +319,82 @@ fn issues_finds_near_copies_and_outliers_by_embedding() {
         outliers.len()
     );
 }
+
+/// With `--embedder`, the export keeps semantic near duplicates (here: mirrored copies, which
+/// pHash does not see) in one split.
+#[test]
+fn export_keeps_mirrored_copies_with_their_originals() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    common::fashion_subset(&data, 12);
+    let mut pairs = Vec::new();
+    for class in ["T-shirt_top", "Coat", "Sandal", "Bag"] {
+        let dir = data.join(class);
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        let original = files[0].clone();
+        let mirrored = dir.join("zz_mirrored.png");
+        image::open(&original)
+            .unwrap()
+            .fliph()
+            .save(&mirrored)
+            .unwrap();
+        pairs.push((
+            format!(
+                "{class}/{}",
+                original.file_name().unwrap().to_string_lossy()
+            ),
+            format!("{class}/zz_mirrored.png"),
+        ));
+    }
+    let repo = common::repo();
+    let export = |out: &std::path::Path, embedder: bool| {
+        let mut cmd = labelscope();
+        cmd.arg("export").arg(&data).arg("--out").arg(out).args([
+            "--format",
+            "csv",
+            "--val-fraction",
+            "0.5",
+            "--seed",
+            "3",
+        ]);
+        if embedder {
+            cmd.arg("--embedder")
+                .arg(repo.join("assets/models/efficientnet_lite0_fp16w.json"));
+        }
+        let run = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr).to_string();
+        assert!(run.status.success(), "{stderr}");
+        let t = labelscope::table::read_table(&out.join("manifest.csv")).unwrap();
+        let split_of = |f: &str| {
+            let k = t
+                .column("source")
+                .unwrap()
+                .iter()
+                .position(|p| p.as_deref().unwrap().ends_with(f))
+                .unwrap_or_else(|| panic!("{f} not exported"));
+            t.column("split").unwrap()[k].clone().unwrap()
+        };
+        let together = pairs
+            .iter()
+            .filter(|(a, b)| split_of(a) == split_of(b))
+            .count();
+        (together, stderr)
+    };
+    let (plain, _) = export(&tmp.path().join("plain"), false);
+    let (kept, stderr) = export(&tmp.path().join("kept"), true);
+    let groups: usize = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("semantic near-duplicate groups (kept together): "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(groups >= 3, "{stderr}");
+    assert!(
+        kept >= 3 && kept > plain,
+        "together: {kept} with the embedder, {plain} without"
+    );
+}

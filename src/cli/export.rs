@@ -73,9 +73,39 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     let job = JobControl::default();
     cancel_on_ctrl_c(&job);
     let near = (!args.no_duplicates).then_some(args.near_duplicate_distance);
+    // With --embedder, semantic near duplicates are kept together too.
+    let semantic = match (&args.model.embedder, args.no_duplicates) {
+        (Some(_), false) => {
+            let run = super::embed::embed(&ds, &args.model)?;
+            let set = crate::embed::EmbeddingSet::from_outcomes(&run.report.outcomes);
+            let truth = crate::curation::effective_labels(&ds, &edits);
+            let groups = crate::problems::embedding_checks(
+                &ds,
+                &truth,
+                &set,
+                &crate::problems::EmbeddingCheckOptions::default(),
+            )
+            .groups;
+            eprintln!(
+                "semantic near-duplicate groups (kept together): {}",
+                groups.len()
+            );
+            groups
+        }
+        _ => Vec::new(),
+    };
     let (plan, summary) = {
         let _p = ProgressPrinter::start(&job, "export");
-        run_export(&ds, &edits, preds.as_ref(), &plan_opts, &opts, near, &job)?
+        run_export(
+            &ds,
+            &edits,
+            preds.as_ref(),
+            &plan_opts,
+            &opts,
+            near,
+            &semantic,
+            &job,
+        )?
     };
     eprintln!("{}", summary.describe(&plan));
     if plan.leaks_kept > 0 {

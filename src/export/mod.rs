@@ -341,12 +341,13 @@ pub fn run_export(
     plan_opts: &PlanOptions,
     opts: &ExportOptions,
     near_distance: Option<u32>,
+    semantic: &[Vec<usize>],
     control: &JobControl,
 ) -> Result<(ExportPlan, ExportSummary), ExportError> {
     // Refuse a bad target before any work (or any cache write).
     let sources = SourceLocations::of(ds);
     target::check_target(&sources, &opts.out, opts.force)?;
-    let groups: Vec<Vec<usize>> = match near_distance {
+    let mut groups: Vec<Vec<usize>> = match near_distance {
         Some(d) => {
             control.begin_stage("checking for duplicates", ds.samples.len());
             let dir = crate::state::state_dir(&ds.root).ok();
@@ -361,6 +362,8 @@ pub fn run_export(
         }
         None => Vec::new(),
     };
+    // Semantic near duplicates (by embedding) join the pHash groups; overlapping groups merge.
+    groups.extend(semantic.iter().cloned());
     let plan = plan_export(ds, edits, &groups, plan_opts);
     control.begin_stage("writing", 0);
     let summary = export_to(ds, edits, &plan, preds, opts, &sources, control)?;
