@@ -147,7 +147,7 @@ impl ExportDialog {
         let near = self.duplicates.then_some(DEFAULT_NEAR_DISTANCE);
         let (ds, edits, preds) = (s.dataset.clone(), s.edits().clone(), s.preds.clone());
         // Semantic near duplicates found by the embedding checks stay together too.
-        let semantic: Vec<Vec<usize>> = if self.duplicates {
+        opts.semantic_groups = if self.duplicates {
             s.problems
                 .embedding
                 .iter()
@@ -157,18 +157,9 @@ impl ExportDialog {
             Vec::new()
         };
         let spawned = BackgroundJob::spawn("export-job", wake, move |job| {
-            run_export(
-                &ds,
-                &edits,
-                preds.as_ref(),
-                &plan_opts,
-                &opts,
-                near,
-                &semantic,
-                job,
-            )
-            .map(|(plan, sum)| sum.describe(&plan))
-            .map_err(|e| e.to_string())
+            run_export(&ds, &edits, preds.as_ref(), &plan_opts, &opts, near, job)
+                .map(|(plan, sum)| sum.describe(&plan))
+                .map_err(|e| e.to_string())
         });
         match spawned {
             Ok(job) => {

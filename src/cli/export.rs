@@ -94,18 +94,10 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         }
         _ => Vec::new(),
     };
+    opts.semantic_groups = semantic;
     let (plan, summary) = {
         let _p = ProgressPrinter::start(&job, "export");
-        run_export(
-            &ds,
-            &edits,
-            preds.as_ref(),
-            &plan_opts,
-            &opts,
-            near,
-            &semantic,
-            &job,
-        )?
+        run_export(&ds, &edits, preds.as_ref(), &plan_opts, &opts, near, &job)?
     };
     eprintln!("{}", summary.describe(&plan));
     if plan.leaks_kept > 0 {

@@ -81,6 +81,9 @@ pub struct ExportOptions {
     pub vlm: VlmOptions,
     /// Sleep this long per image (tests that kill an export half-way).
     pub pace: Option<Duration>,
+    /// Groups of semantic near duplicates (by embedding) kept in one split, beside the pHash
+    /// groups [`run_export`] finds itself.
+    pub semantic_groups: Vec<Vec<usize>>,
 }
 
 impl ExportOptions {
@@ -98,6 +101,7 @@ impl ExportOptions {
             probs: false,
             vlm: VlmOptions::default(),
             pace: None,
+            semantic_groups: Vec::new(),
         }
     }
 }
@@ -341,7 +345,6 @@ pub fn run_export(
     plan_opts: &PlanOptions,
     opts: &ExportOptions,
     near_distance: Option<u32>,
-    semantic: &[Vec<usize>],
     control: &JobControl,
 ) -> Result<(ExportPlan, ExportSummary), ExportError> {
     // Refuse a bad target before any work (or any cache write).
@@ -363,7 +366,7 @@ pub fn run_export(
         None => Vec::new(),
     };
     // Semantic near duplicates (by embedding) join the pHash groups; overlapping groups merge.
-    groups.extend(semantic.iter().cloned());
+    groups.extend(opts.semantic_groups.iter().cloned());
     let plan = plan_export(ds, edits, &groups, plan_opts);
     control.begin_stage("writing", 0);
     let summary = export_to(ds, edits, &plan, preds, opts, &sources, control)?;
