@@ -25,6 +25,11 @@ impl LabelscopeApp {
                     self.open_error = Some("open a dataset before choosing a model".into());
                 }
             }
+            AppCommand::OpenEmbedder(p) => {
+                if let Some(s) = &mut self.session {
+                    s.start_embedder(&p, self.backend, wake);
+                }
+            }
             AppCommand::ImportPredictions(p) => {
                 if let Some(s) = &mut self.session
                     && let Err(e) = s.import(&p)

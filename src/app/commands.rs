@@ -12,6 +12,8 @@ pub enum AppCommand {
     OpenDataset(PathBuf),
     /// Use a model (`.onnx` or spec `.json`) and run it.
     OpenModel(PathBuf),
+    /// Read embeddings with this model (any ONNX image model) instead of the predicting one's.
+    OpenEmbedder(PathBuf),
     /// Load predictions made elsewhere.
     ImportPredictions(PathBuf),
     /// Load a second prediction set to compare with.

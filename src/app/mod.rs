@@ -43,6 +43,8 @@ pub struct StartupArgs {
     pub compare: Option<PathBuf>,
     /// Classify with a VLM endpoint at start-up: (endpoint URL, model name).
     pub vlm: Option<(String, String)>,
+    /// A separate model to read embeddings from (any ONNX image model).
+    pub embedder: Option<PathBuf>,
     /// Backend for runs.
     pub backend: Option<BackendKind>,
     /// Dataset open options.
@@ -143,6 +145,9 @@ impl LabelscopeApp {
         if let Some(c) = &args.compare {
             app.apply(AppCommand::ImportComparison(c.clone()));
         }
+        if let Some(e) = &args.embedder {
+            app.apply(AppCommand::OpenEmbedder(e.clone()));
+        }
         app
     }
 
@@ -231,6 +236,10 @@ impl eframe::App for LabelscopeApp {
                     s.ensure_maps(wake.clone());
                 }
                 s.refresh_embedding_checks(wake.clone());
+            }
+            s.poll_embedder();
+            if s.embeddings.job.is_some() {
+                ctx.request_repaint_after(Duration::from_millis(200));
             }
             s.poll_map();
             if s.embeddings.map.job.is_some() {

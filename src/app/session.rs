@@ -289,7 +289,9 @@ impl Session {
                         self.backend_hint = None;
                     }
                     Ok(JobOutcome::Model(report, hint, gathered)) => {
-                        self.embeddings.install(gathered);
+                        if self.embeddings.embedder.is_none() {
+                            self.embeddings.install(gathered);
+                        }
                         preds.source = report.backend.clone();
                         preds.elapsed_secs = Some(report.elapsed_secs);
                         preds.num_cached = report.num_cached;

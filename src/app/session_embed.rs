@@ -31,6 +31,10 @@ pub struct EmbeddingState {
     pub why_none: Option<String>,
     /// The maps of the set.
     pub map: super::session_map::MapState,
+    /// A separate embedding model running (`--embedder`, File > Embeddings from model).
+    pub job: Option<super::background::BackgroundJob<Gathered>>,
+    /// The separate embedding model, when one was chosen.
+    pub embedder: Option<std::path::PathBuf>,
 }
 
 impl EmbeddingState {
@@ -95,5 +99,73 @@ impl Session {
             ..Filter::default()
         });
         self.cursor = self.order.iter().position(|&k| k == first);
+    }
+}
+
+impl Session {
+    /// Reads embeddings with the model at `path` (any ONNX image model), for predictions that
+    /// came from a VLM or a file, or to see the data through another model. Its predictions are
+    /// not used; its outcomes and embeddings are cached like any model's.
+    pub fn start_embedder(
+        &mut self,
+        path: &std::path::Path,
+        backend: crate::model::BackendKind,
+        wake: Arc<dyn Fn() + Send + Sync>,
+    ) {
+        let model = match crate::model::load_model(path) {
+            Ok(m) => m,
+            Err(e) => {
+                self.error = Some(e.to_string());
+                return;
+            }
+        };
+        if let Err(why) = &model.embedding {
+            self.error = Some(format!("{} gives no embedding: {why}", path.display()));
+            return;
+        }
+        if let Some(job) = &self.embeddings.job {
+            job.control.cancel();
+        }
+        let dataset = self.dataset.clone();
+        let spawned = super::background::BackgroundJob::spawn("embedder-job", wake, move |job| {
+            let b = crate::model::resolve_backend(backend, &model)?;
+            let mut cache = crate::state::state_dir(&dataset.root)
+                .ok()
+                .map(|d| crate::model::open_prediction_cache(&d, &model, &dataset.classes));
+            let opts = crate::model::PredictOptions {
+                embeddings: true,
+                ..crate::model::PredictOptions::default()
+            };
+            let report = crate::model::predict_dataset(
+                &dataset,
+                &model,
+                &b,
+                &opts,
+                cache.as_mut(),
+                job,
+                None,
+            )?;
+            gather(&report, b.factory.embedding())
+        });
+        match spawned {
+            Ok(job) => {
+                self.embeddings.job = Some(job);
+                self.embeddings.embedder = Some(path.to_path_buf());
+            }
+            Err(e) => self.error = Some(format!("cannot start the embedding model: {e}")),
+        }
+    }
+
+    /// Collects the embedding model's set when it is done. Returns whether anything changed.
+    pub fn poll_embedder(&mut self) -> bool {
+        let Some(gathered) = self.embeddings.job.as_ref().and_then(|j| j.poll()) else {
+            return false;
+        };
+        if let Some(job) = self.embeddings.job.take() {
+            self.notes.extend(job.control.take_notes());
+        }
+        self.embeddings.install(gathered);
+        self.mark_order_dirty();
+        true
     }
 }

@@ -150,6 +150,9 @@ pub struct OpenArgs {
     /// A second predictions file to compare with (metrics side by side, "sets disagree" filter).
     #[arg(long)]
     pub compare: Option<PathBuf>,
+    /// Any ONNX image model to read embeddings from (find similar, the map) instead of `--model`.
+    #[arg(long, value_name = "MODEL")]
+    pub embedder: Option<PathBuf>,
     /// Classify with a vision-language model behind an OpenAI-compatible endpoint instead.
     #[arg(
         long,

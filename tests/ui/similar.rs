@@ -173,3 +173,29 @@ fn a_copy_is_shown_beside_the_image_it_copies() {
     let s = h.state().session.as_ref().unwrap();
     assert_eq!(s.selected(), Some(first));
 }
+
+#[test]
+fn a_separate_embedding_model_gives_the_embeddings() {
+    let dir = tempfile::tempdir().unwrap();
+    common::fashion_subset(dir.path(), 3);
+    let repo = common::repo();
+    let mut h = crate::common::ui::app_with(labelscope::app::StartupArgs {
+        dataset: Some(dir.path().to_path_buf()),
+        model: Some(repo.join("assets/models/fashion_cnn.onnx")),
+        embedder: Some(repo.join("assets/models/efficientnet_lite0_fp16w.json")),
+        backend: Some(labelscope::model::BackendKind::Tract),
+        ..Default::default()
+    });
+    step_until(&mut h, Duration::from_secs(300), |app| {
+        predictions_done(app)
+            && app
+                .session
+                .as_ref()
+                .is_some_and(|s| s.embeddings.job.is_none() && s.embeddings.set.is_some())
+    });
+    h.run_steps(5);
+    let s = h.state().session.as_ref().unwrap();
+    let set = s.embeddings.set.as_ref().unwrap();
+    // EfficientNet-Lite0's 1,280 pooled features, not the Fashion CNN's 128.
+    assert_eq!((set.len(), set.dim), (30, 1280));
+}

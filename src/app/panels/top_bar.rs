@@ -114,6 +114,16 @@ fn file_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<AppCommand>
         out.push(AppCommand::ImportComparison(p));
     }
     if ui
+        .button("Embeddings from model…")
+        .on_hover_text("Any ONNX image model (e.g. the bundled EfficientNet-Lite0) gives the embeddings for find similar, the map and the embedding checks: for predictions from a VLM or a file, or another view of the data")
+        .clicked()
+        && let Some(p) = rfd::FileDialog::new()
+            .add_filter("ONNX model or spec", &["onnx", "json"])
+            .pick_file()
+    {
+        out.push(AppCommand::OpenEmbedder(p));
+    }
+    if ui
         .button("Classify with a VLM endpoint…")
         .on_hover_text(
             "An OpenAI-compatible server (llama-server, vLLM, Ollama) answering with a label",
