@@ -291,6 +291,18 @@ fn issues_finds_near_copies_and_outliers_by_embedding() {
     ] {
         assert!(near.contains(&copy.to_string()), "{copy} not in {near:?}");
     }
+    let copies = near
+        .iter()
+        .filter(|p| {
+            ["_shifted", "_cropped", "_mirrored", "_reencoded"]
+                .iter()
+                .any(|k| p.contains(k))
+        })
+        .count();
+    assert!(
+        copies >= 5 && near.len() <= 10,
+        "{copies} copies among {near:?}"
+    );
     let phash = paths("duplicate");
     assert!(
         phash.iter().any(|p| p.ends_with("_reencoded.jpg")),
