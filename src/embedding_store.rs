@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use half::f16;
-use serde::{Deserialize, Serialize};
 
 use crate::stamp_cache::FileStamp;
 
@@ -27,28 +26,12 @@ pub fn to_embedding(values: &[f32]) -> Embedding {
 const VERSION: u32 = 1;
 const WHAT: &str = "embeddings";
 
-#[derive(Debug, Serialize, Deserialize)]
-struct Header {
-    version: u32,
-    what: String,
-    key: String,
-    count: usize,
-    blake3: String,
-    len: usize,
-}
-
 /// Cached embeddings of one embedding source (a model and its preprocessing) on one dataset.
 #[derive(Debug)]
 pub struct EmbeddingStore {
     path: PathBuf,
     entries: HashMap<String, (FileStamp, Embedding)>,
     notice: Option<String>,
-}
-
-fn key_of(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
 
 /// A little-endian reader over the body.
@@ -71,33 +54,14 @@ impl Reader<'_> {
 }
 
 fn parse(path: &Path) -> Result<HashMap<String, (FileStamp, Embedding)>, String> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
-        Err(e) => return Err(format!("cannot read it ({e})")),
+    let Some((header, body)) = crate::stamp_cache::read_checked(path, VERSION, WHAT)? else {
+        return Ok(HashMap::new());
     };
-    let split = bytes
-        .iter()
-        .position(|&b| b == b'\n')
-        .ok_or("it has no header")?;
-    let header: Header =
-        serde_json::from_slice(&bytes[..split]).map_err(|_| "its header is unreadable")?;
-    if header.version != VERSION || header.what != WHAT {
-        return Err(format!(
-            "it holds {} version {} (expected {WHAT} version {VERSION})",
-            header.what, header.version
-        ));
-    }
-    if header.key != key_of(path) {
-        return Err(format!("it was written for another key ({})", header.key));
-    }
-    let body = &bytes[split + 1..];
-    if body.len() != header.len || blake3::hash(body).to_hex().as_str() != header.blake3 {
-        return Err("its content does not match its checksum (edited or truncated)".into());
-    }
+    let count = header.count.unwrap_or(0);
+    let body = body.as_slice();
     let mut r = Reader(body);
-    let mut entries = HashMap::with_capacity(header.count);
-    for _ in 0..header.count {
+    let mut entries = HashMap::with_capacity(count);
+    for _ in 0..count {
         let id_len = u32::from_le_bytes(r.array()?) as usize;
         let id = String::from_utf8(r.take(id_len)?.to_vec()).map_err(|_| "a bad sample id")?;
         let size = u64::from_le_bytes(r.array()?);
@@ -167,10 +131,6 @@ impl EmbeddingStore {
 
     /// Writes the store atomically.
     pub fn save(&self) -> Result<(), String> {
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
         let mut ids: Vec<&String> = self.entries.keys().collect();
         ids.sort();
         let mut body = Vec::new();
@@ -185,19 +145,13 @@ impl EmbeddingStore {
                 body.extend_from_slice(&v.to_bits().to_le_bytes());
             }
         }
-        let header = Header {
-            version: VERSION,
-            what: WHAT.into(),
-            key: key_of(&self.path),
-            count: self.entries.len(),
-            blake3: blake3::hash(&body).to_hex().to_string(),
-            len: body.len(),
-        };
-        let mut bytes = serde_json::to_vec(&header).map_err(|e| e.to_string())?;
-        bytes.push(b'\n');
-        bytes.extend_from_slice(&body);
-        crate::state::write_atomic(&self.path, &bytes)
-            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+        crate::stamp_cache::write_checked(
+            &self.path,
+            VERSION,
+            WHAT,
+            Some(self.entries.len()),
+            &body,
+        )
     }
 }
 

@@ -43,13 +43,17 @@ struct Entry<T> {
     value: T,
 }
 
+/// The header line of a checked cache file (see the module docs).
 #[derive(Debug, Serialize, Deserialize)]
-struct Header {
+pub(crate) struct Header {
     version: u32,
     what: String,
     key: String,
     blake3: String,
     len: usize,
+    /// Entries in the body, for binary bodies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) count: Option<usize>,
 }
 
 /// Cached per-sample results of one kind.
@@ -68,13 +72,15 @@ fn key_of(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Reads and verifies a cache file: `Ok(None)` when there is none.
-fn read_verified<T: DeserializeOwned>(
+/// Reads a checked cache file (a header line, then the body): its header and body, `Ok(None)`
+/// when there is none, or why it does not verify (another version or kind, another key, a
+/// checksum that does not match).
+pub(crate) fn read_checked(
     path: &Path,
     version: u32,
     what: &str,
-) -> Result<Option<HashMap<String, Entry<T>>>, String> {
-    let bytes = match std::fs::read(path) {
+) -> Result<Option<(Header, Vec<u8>)>, String> {
+    let mut bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("cannot read it ({e})")),
@@ -98,11 +104,50 @@ fn read_verified<T: DeserializeOwned>(
             key_of(path)
         ));
     }
-    let body = &bytes[split + 1..];
-    if body.len() != header.len || blake3::hash(body).to_hex().as_str() != header.blake3 {
+    let body = bytes.split_off(split + 1);
+    if body.len() != header.len || blake3::hash(&body).to_hex().as_str() != header.blake3 {
         return Err("its content does not match its checksum (edited or truncated)".into());
     }
-    serde_json::from_slice(body)
+    Ok(Some((header, body)))
+}
+
+/// Writes a checked cache file atomically: the header line (keyed by the file name) and `body`.
+pub(crate) fn write_checked(
+    path: &Path,
+    version: u32,
+    what: &str,
+    count: Option<usize>,
+    body: &[u8],
+) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let header = Header {
+        version,
+        what: what.to_string(),
+        key: key_of(path),
+        blake3: blake3::hash(body).to_hex().to_string(),
+        len: body.len(),
+        count,
+    };
+    let mut bytes = serde_json::to_vec(&header).map_err(|e| e.to_string())?;
+    bytes.push(b'\n');
+    bytes.extend_from_slice(body);
+    crate::state::write_atomic(path, &bytes)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Reads and verifies a cache file: `Ok(None)` when there is none.
+fn read_verified<T: DeserializeOwned>(
+    path: &Path,
+    version: u32,
+    what: &str,
+) -> Result<Option<HashMap<String, Entry<T>>>, String> {
+    let Some((_, body)) = read_checked(path, version, what)? else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&body)
         .map(Some)
         .map_err(|e| format!("its entries are unreadable ({e})"))
 }
@@ -164,22 +209,7 @@ impl<T: Serialize + DeserializeOwned + Clone> StampCache<T> {
 
     /// Writes the cache atomically.
     pub fn save(&self) -> Result<(), String> {
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
         let body = serde_json::to_vec(&self.entries).map_err(|e| e.to_string())?;
-        let header = Header {
-            version: self.version,
-            what: self.what.clone(),
-            key: key_of(&self.path),
-            blake3: blake3::hash(&body).to_hex().to_string(),
-            len: body.len(),
-        };
-        let mut bytes = serde_json::to_vec(&header).map_err(|e| e.to_string())?;
-        bytes.push(b'\n');
-        bytes.extend_from_slice(&body);
-        crate::state::write_atomic(&self.path, &bytes)
-            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+        write_checked(&self.path, self.version, &self.what, None, &body)
     }
 }

@@ -253,17 +253,7 @@ fn near_duplicates(
     }
     for members in groups.into_values().filter(|m| m.len() > 1) {
         let first = members[0];
-        let mut splits: Vec<&str> = members
-            .iter()
-            .filter_map(|&i| ds.samples[i].split.as_deref())
-            .collect();
-        splits.sort_unstable();
-        splits.dedup();
-        let leak = if splits.len() > 1 {
-            format!("; LEAK across splits {}", splits.join("/"))
-        } else {
-            String::new()
-        };
+        let leak = super::findings::leak_note(ds, &members);
         for &s in &members[1..] {
             out.findings.push(Finding {
                 sample: s,

@@ -215,6 +215,22 @@ pub fn odd_findings(facts: &[Option<ImageFacts>], opts: &OddOptions) -> Vec<Find
     out
 }
 
+/// `"; LEAK across splits train/val"` when the `members` of a group of copies come from more
+/// than one of the dataset's splits, else nothing.
+pub fn leak_note(ds: &Dataset, members: &[usize]) -> String {
+    let mut splits: Vec<&str> = members
+        .iter()
+        .filter_map(|&i| ds.samples[i].split.as_deref())
+        .collect();
+    splits.sort_unstable();
+    splits.dedup();
+    if splits.len() > 1 {
+        format!("; LEAK across splits {}", splits.join("/"))
+    } else {
+        String::new()
+    }
+}
+
 /// Every member of a duplicate group but the first, pointing at the first; groups crossing the
 /// dataset's splits say so (a leak).
 pub fn duplicate_findings(
@@ -225,18 +241,7 @@ pub fn duplicate_findings(
     let mut out = Vec::new();
     for g in groups {
         let first = g.members[0];
-        let mut splits: Vec<&str> = g
-            .members
-            .iter()
-            .filter_map(|&i| ds.samples[i].split.as_deref())
-            .collect();
-        splits.sort_unstable();
-        splits.dedup();
-        let leak = if splits.len() > 1 {
-            format!("; LEAK across splits {}", splits.join("/"))
-        } else {
-            String::new()
-        };
+        let leak = leak_note(ds, &g.members);
         for &i in &g.members[1..] {
             let (score, what) = if g.exact {
                 (1.0, "exact copy")
