@@ -10,10 +10,7 @@ use super::gallery_view::{Filter, SortKey, ViewInputs, visible_order};
 use crate::dataset::{Dataset, OpenOptions, open_dataset};
 use crate::eval::{Entry, Metrics, PredictionSet, compute_metrics, import_predictions};
 use crate::jobs::JobControl;
-use crate::model::{
-    BackendKind, LoadedModel, PredictOptions, PredictReport, SampleOutcome, load_model,
-    open_prediction_cache, predict_dataset, resolve_backend,
-};
+use crate::model::{BackendKind, LoadedModel, PredictReport, SampleOutcome, load_model};
 
 /// What a finished prediction job hands back.
 pub enum JobOutcome {
@@ -223,21 +220,11 @@ impl Session {
             let stream = |i: usize, outcome: &SampleOutcome| {
                 let _ = tx.send((i, Entry::from_outcome(outcome, n, &model.model_labels)));
             };
-            let b = resolve_backend(backend, &model)?;
-            let mut cache = crate::state::state_dir(&dataset.root)
-                .ok()
-                .map(|d| open_prediction_cache(&d, &model, &dataset.classes));
-            let opts = PredictOptions {
-                use_cache,
-                embeddings: true,
-                ..PredictOptions::default()
-            };
-            let report = predict_dataset(
+            let (report, b) = super::session_embed::run_keeping_embeddings(
                 &dataset,
                 &model,
-                &b,
-                &opts,
-                cache.as_mut(),
+                backend,
+                use_cache,
                 job,
                 Some(&stream),
             )?;

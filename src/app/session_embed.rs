@@ -22,6 +22,30 @@ pub fn gather(report: &PredictReport, value: Result<&str, &str>) -> Gathered {
     Ok(set)
 }
 
+/// Runs `model` over `dataset` keeping embeddings, with the state folder's cache (unless
+/// `use_cache` is off), streaming each outcome to `stream`: the report and the backend that ran.
+pub(super) fn run_keeping_embeddings(
+    dataset: &crate::dataset::Dataset,
+    model: &crate::model::LoadedModel,
+    backend: crate::model::BackendKind,
+    use_cache: bool,
+    job: &crate::jobs::JobControl,
+    stream: Option<crate::model::predict::OnResult<'_>>,
+) -> Result<(PredictReport, crate::model::ResolvedBackend), String> {
+    let b = crate::model::resolve_backend(backend, model)?;
+    let mut cache = crate::state::state_dir(&dataset.root)
+        .ok()
+        .map(|d| crate::model::open_prediction_cache(&d, model, &dataset.classes));
+    let opts = crate::model::PredictOptions {
+        use_cache,
+        embeddings: true,
+        ..crate::model::PredictOptions::default()
+    };
+    let report =
+        crate::model::predict_dataset(dataset, model, &b, &opts, cache.as_mut(), job, stream)?;
+    Ok((report, b))
+}
+
 /// The embeddings of the open dataset.
 #[derive(Default)]
 pub struct EmbeddingState {
@@ -128,23 +152,7 @@ impl Session {
         }
         let dataset = self.dataset.clone();
         let spawned = super::background::BackgroundJob::spawn("embedder-job", wake, move |job| {
-            let b = crate::model::resolve_backend(backend, &model)?;
-            let mut cache = crate::state::state_dir(&dataset.root)
-                .ok()
-                .map(|d| crate::model::open_prediction_cache(&d, &model, &dataset.classes));
-            let opts = crate::model::PredictOptions {
-                embeddings: true,
-                ..crate::model::PredictOptions::default()
-            };
-            let report = crate::model::predict_dataset(
-                &dataset,
-                &model,
-                &b,
-                &opts,
-                cache.as_mut(),
-                job,
-                None,
-            )?;
+            let (report, b) = run_keeping_embeddings(&dataset, &model, backend, true, job, None)?;
             gather(&report, b.factory.embedding())
         });
         match spawned {
