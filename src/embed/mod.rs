@@ -5,6 +5,7 @@
 
 pub mod knn;
 pub mod map_cache;
+pub mod pca;
 pub mod project;
 pub mod set;
 pub mod umap_layout;

@@ -87,7 +87,7 @@ fn reduced(set: EmbeddingSet) -> EmbeddingSet {
     }
     let x = ndarray::ArrayView2::from_shape((set.len(), set.dim), &set.data)
         .expect("rows x dim values");
-    let (scores, _) = crate::embed::project::pca(x, 64);
+    let (scores, _) = crate::embed::pca::pca(x, 64);
     let rows: Vec<crate::embedding_store::Embedding> = scores
         .rows()
         .into_iter()
