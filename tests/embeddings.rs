@@ -410,3 +410,48 @@ fn export_keeps_mirrored_copies_with_their_originals() {
         "together: {kept} with the embedder, {plain} without"
     );
 }
+
+/// `embed --out` naming the dataset's own Parquet manifest is refused before any work, and the
+/// manifest keeps every byte.
+#[test]
+fn embed_refuses_to_write_over_the_manifest_it_reads() {
+    use labelscope::table::{OutColumn, write_table};
+    let tmp = tempfile::tempdir().unwrap();
+    common::fashion_subset(tmp.path(), 2);
+    let mut paths = Vec::new();
+    let mut labels = Vec::new();
+    for class in ["Bag", "Coat"] {
+        for e in std::fs::read_dir(tmp.path().join(class)).unwrap() {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            paths.push(Some(format!("{class}/{name}")));
+            labels.push(Some(class.to_string()));
+        }
+    }
+    let manifest = tmp.path().join("labels.parquet");
+    write_table(
+        &manifest,
+        vec![
+            OutColumn::Str("path".into(), paths),
+            OutColumn::Str("label".into(), labels),
+        ],
+    )
+    .unwrap();
+    let before = std::fs::read(&manifest).unwrap();
+    let out = labelscope()
+        .arg("embed")
+        .arg(&manifest)
+        .arg("--model")
+        .arg(common::repo().join("assets/models/fashion_cnn.json"))
+        .arg("--out")
+        .arg(&manifest)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("refusing to write"), "{stderr}");
+    assert!(
+        !stderr.contains("predicted"),
+        "refused before running: {stderr}"
+    );
+    assert_eq!(std::fs::read(&manifest).unwrap(), before);
+}
