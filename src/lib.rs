@@ -34,6 +34,8 @@ pub mod embedding_store;
 pub mod eval;
 pub mod export;
 pub mod jobs;
+pub mod label_quality;
+pub mod linear;
 pub mod model;
 pub mod outputs;
 pub mod problems;

@@ -120,7 +120,7 @@ fn a_resized_reencoded_copy_is_a_near_duplicate_and_bombs_and_odd_images_are_rep
         ],
         ..Default::default()
     };
-    let p = find_problems(&ds, &[], None, &opts, None, &Default::default()).unwrap();
+    let p = find_problems(&ds, Default::default(), &opts, None, &Default::default()).unwrap();
     let of = |name: &str, kind| {
         p.findings
             .iter()

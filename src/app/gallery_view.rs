@@ -48,7 +48,7 @@ pub enum SortKey {
     ConfidenceAsc,
     /// Most confident first.
     ConfidenceDesc,
-    /// Suspected label errors first (by confident-learning score), then by loss.
+    /// The label-quality review queue: most suspicious label first.
     LabelIssue,
 }
 }
@@ -61,7 +61,7 @@ impl SortKey {
             Self::LossDesc => "Loss (highest first)",
             Self::ConfidenceAsc => "Confidence (lowest first)",
             Self::ConfidenceDesc => "Confidence (highest first)",
-            Self::LabelIssue => "Label issues first",
+            Self::LabelIssue => "Most suspicious first",
         }
     }
 }
@@ -305,19 +305,16 @@ pub fn visible_order(v: ViewInputs<'_>, filter: &Filter, sort: SortKey) -> Vec<u
             .and_then(|p| p.confidence)
     };
     match (sort, preds) {
-        (SortKey::FileName, _) | (_, None) => {}
-        (SortKey::LabelIssue, Some(p)) => {
-            // Flagged samples (score in 0..1) ahead of the rest, which follow by loss.
+        (SortKey::FileName, _) => {}
+        (SortKey::LabelIssue, _) => {
+            // The review queue: lowest combined probability of the given label first; samples
+            // outside it (excluded, no evidence) last, by file name.
             let keys: Vec<f32> = order
                 .iter()
                 .map(|&i| {
-                    match v
-                        .problems
-                        .and_then(|x| x.label_score.get(i).copied().flatten())
-                    {
-                        Some(score) => 1000.0 + score,
-                        None => loss(ds, truth, p, i).unwrap_or(f32::NEG_INFINITY),
-                    }
+                    v.problems
+                        .and_then(|x| x.queue_score.get(i).copied().flatten())
+                        .map_or(-1.0, |score| 1.0 - score)
                 })
                 .collect();
             sort_by_key_desc(&mut order, &keys);
@@ -343,6 +340,7 @@ pub fn visible_order(v: ViewInputs<'_>, filter: &Filter, sort: SortKey) -> Vec<u
                 .collect();
             sort_by_key_desc(&mut order, &keys);
         }
+        (_, None) => {}
     }
     order
 }

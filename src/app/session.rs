@@ -112,6 +112,9 @@ pub struct Session {
     pub revision: u64,
     /// Bumped whenever the curation edits change (labels, exclusions, tags), not predictions.
     pub edits_revision: u64,
+    /// Bumped whenever label issues are recomputed after the labels or finished predictions
+    /// changed (the embedding analysis runs again).
+    pub preds_revision: u64,
     /// Problems found (image checks and label issues).
     pub problems: super::session_problems::ProblemState,
     /// A second prediction set to compare with.
@@ -149,6 +152,7 @@ impl Session {
             marked: Default::default(),
             revision: 0,
             edits_revision: 0,
+            preds_revision: 0,
             problems: Default::default(),
             compare: Default::default(),
             embeddings: Default::default(),

@@ -1,17 +1,36 @@
 //! Problems in the window: the image checks (unreadable, odd, duplicates, text) run as a
-//! background job when a dataset opens; label issues are recomputed with the metrics whenever
-//! predictions or labels change. Both feed one [`ProblemIndex`] for filters, sort and badges.
+//! background job when a dataset opens. Label quality is recomputed whenever predictions or
+//! labels change: from the model's probabilities at once when there are no embeddings, else in
+//! the embedding analysis job (neighbours, outliers, near duplicates, the linear probe; a
+//! relabel reuses the neighbours and warm-starts the probe). All feed one [`ProblemIndex`] for
+//! filters, sort and badges.
 
 use std::sync::Arc;
 
 use super::background::BackgroundJob;
 use super::session::Session;
+use crate::embed::Neighbourhood;
+use crate::jobs::JobError;
+use crate::label_quality::{LabelInputs, LabelQuality, LabelQualityOptions, ProbeState};
 use crate::model::BackendKind;
 use crate::problems::findings::label_findings;
-use crate::problems::{FindingKind, ProblemIndex, ProblemOptions, Problems, find_problems};
+use crate::problems::{
+    EmbeddingCheckOptions, Finding, FindingKind, ProblemIndex, ProblemOptions, Problems,
+    embedding_checks_in, find_problems,
+};
 
 /// The running image checks.
-pub type RunningScan = BackgroundJob<Result<Problems, crate::jobs::JobError>>;
+pub type RunningScan = BackgroundJob<Result<Problems, JobError>>;
+
+/// What the embedding analysis found.
+pub struct EmbeddingAnalysis {
+    /// The neighbours (kept for the next run while no exclusion changes).
+    hood: Arc<Neighbourhood>,
+    /// Outliers and near duplicates.
+    findings: Vec<Finding>,
+    /// The label-quality queue with every source.
+    quality: LabelQuality,
+}
 
 /// Problems of the open dataset.
 #[derive(Default)]
@@ -20,16 +39,22 @@ pub struct ProblemState {
     pub scan: Option<RunningScan>,
     /// What the image checks found (no label issues).
     pub images: Option<Problems>,
-    /// Label issues of the current labels and predictions.
-    pub labels: Vec<crate::problems::Finding>,
+    /// Label issues (flagged) of the current labels and evidence.
+    pub labels: Vec<Finding>,
+    /// Every labelled sample ranked by label quality.
+    pub quality: Option<Arc<LabelQuality>>,
     /// Notes about label issues (in-sample probabilities, no probabilities).
     pub label_notes: Vec<String>,
     /// Outliers and near duplicates by embedding.
-    pub embedding: Vec<crate::problems::Finding>,
-    /// The embedding checks' job, while it runs.
-    pub embedding_job: Option<BackgroundJob<Vec<crate::problems::Finding>>>,
-    /// The (embedding set, edits revision) the embedding checks were made for.
-    embedding_key: Option<(usize, u64)>,
+    pub embedding: Vec<Finding>,
+    /// The embedding analysis job, while it runs.
+    pub embedding_job: Option<BackgroundJob<Result<EmbeddingAnalysis, JobError>>>,
+    /// The (embedding set, edits revision, predictions revision) it was made for.
+    embedding_key: Option<(usize, u64, u64)>,
+    /// The last neighbourhood, reused while no exclusion changes.
+    hood: Option<Arc<Neighbourhood>>,
+    /// The last probe, a warm start after a relabel.
+    probe: Option<ProbeState>,
     /// Everything, by sample.
     pub index: ProblemIndex,
 }
@@ -51,7 +76,7 @@ impl Session {
         };
         let spawned = BackgroundJob::spawn("problems-job", wake, move |job| {
             let dir = crate::state::state_dir(&ds.root).ok();
-            find_problems(&ds, &[], None, &opts, dir.as_deref(), job)
+            find_problems(&ds, Default::default(), &opts, dir.as_deref(), job)
         });
         match spawned {
             Ok(job) => self.problems.scan = Some(job),
@@ -81,54 +106,113 @@ impl Session {
         true
     }
 
-    /// Recomputes label issues from the current labels and predictions.
+    /// Recomputes label issues from the current labels and predictions alone, when there are
+    /// no embeddings (with embeddings, the embedding analysis does it in the background).
     pub fn recompute_label_issues(&mut self) {
-        let Some(preds) = &self.preds else { return };
-        let (cl, in_sample, findings) = label_findings(&self.dataset, &self.truth, preds);
-        self.problems.label_notes.clear();
-        if in_sample {
-            self.problems.label_notes.push("the probabilities look in-sample: if the model was trained on these images, the label-issue ranking is unreliable".into());
+        self.preds_revision += 1;
+        if self.embeddings.set.is_some() {
+            return;
         }
-        if cl.num_scored == 0 {
+        let Some(preds) = &self.preds else { return };
+        let inputs = LabelInputs {
+            classes: self.dataset.classes.len(),
+            truth: &self.truth,
+            preds: Some(preds),
+            set: None,
+            hood: None,
+        };
+        let opts = LabelQualityOptions::default();
+        match crate::label_quality::label_quality(&inputs, &opts, None, &Default::default()) {
+            Ok(q) => self.set_label_quality(q),
+            Err(e) => self.error = Some(format!("label quality: {e}")),
+        }
+    }
+
+    fn set_label_quality(&mut self, q: LabelQuality) {
+        self.problems.label_notes = q
+            .notes
+            .iter()
+            .filter(|n| !n.contains("needs embeddings"))
+            .cloned()
+            .collect();
+        if q.queue.is_empty() {
             self.problems
                 .label_notes
-                .push("label issues need per-class probabilities".into());
+                .push("label issues need per-class probabilities or embeddings".into());
         }
-        self.problems.labels = findings;
+        self.problems.labels = label_findings(&self.dataset, &q);
+        self.problems.probe = q.probe.clone();
+        self.problems.quality = Some(Arc::new(q));
         self.rebuild_problems();
     }
 
-    /// Starts the embedding checks (outliers, near duplicates) when the embeddings or the
-    /// labels changed since they last ran; collects them when done. Returns whether anything
-    /// changed.
+    /// Starts the embedding analysis (neighbours, outliers, near duplicates, label quality
+    /// with the probe) when the embeddings, labels or predictions changed since it last ran;
+    /// collects it when done. Returns whether anything changed.
     pub fn refresh_embedding_checks(&mut self, wake: Arc<dyn Fn() + Send + Sync>) -> bool {
-        if let Some(found) = self
+        if let Some(result) = self
             .problems
             .embedding_job
             .as_ref()
             .and_then(BackgroundJob::poll)
         {
             self.problems.embedding_job = None;
-            self.problems.embedding = found;
-            self.rebuild_problems();
+            match result {
+                Ok(found) => {
+                    self.problems.hood = Some(found.hood);
+                    self.problems.embedding = found.findings;
+                    self.set_label_quality(found.quality);
+                }
+                Err(JobError::Cancelled) => {}
+                Err(e) => self.error = Some(format!("embedding analysis failed: {e}")),
+            }
             return true;
         }
         let Some(set) = self.embeddings.set.clone() else {
             return false;
         };
-        let key = (Arc::as_ptr(&set) as usize, self.edits_revision);
+        let key = (
+            Arc::as_ptr(&set) as usize,
+            self.edits_revision,
+            self.preds_revision,
+        );
         if self.problems.embedding_job.is_some() || self.problems.embedding_key == Some(key) {
             return false;
         }
         self.problems.embedding_key = Some(key);
-        let (ds, truth) = (self.dataset.clone(), self.truth.clone());
-        let spawned = BackgroundJob::spawn("embedding-checks", wake, move |_| {
-            let opts = crate::problems::EmbeddingCheckOptions::default();
-            crate::problems::embedding_checks(&ds, &truth, &set, &opts).findings
+        let (ds, truth, preds) = (self.dataset.clone(), self.truth.clone(), self.preds.clone());
+        let (hood, warm) = (self.problems.hood.clone(), self.problems.probe.clone());
+        let spawned = BackgroundJob::spawn("embedding-analysis", wake, move |job| {
+            let checks = EmbeddingCheckOptions::default();
+            let hood = match hood {
+                Some(h) if h.fits(&set, &truth) => h,
+                _ => {
+                    job.begin_stage("nearest neighbours", 1);
+                    Arc::new(Neighbourhood::build(&set, &truth, checks.k))
+                }
+            };
+            if job.is_cancelled() {
+                return Err(JobError::Cancelled);
+            }
+            let findings = embedding_checks_in(&ds, &truth, &hood, &checks).findings;
+            let inputs = LabelInputs {
+                classes: ds.classes.len(),
+                truth: &truth,
+                preds: preds.as_ref(),
+                set: Some(&set),
+                hood: Some(&hood),
+            };
+            let opts = LabelQualityOptions::default();
+            let quality = crate::label_quality::label_quality(&inputs, &opts, warm.as_ref(), job)?;
+            Ok(EmbeddingAnalysis {
+                hood,
+                findings,
+                quality,
+            })
         });
         match spawned {
             Ok(job) => self.problems.embedding_job = Some(job),
-            Err(e) => self.error = Some(format!("cannot start the embedding checks: {e}")),
+            Err(e) => self.error = Some(format!("cannot start the embedding analysis: {e}")),
         }
         false
     }
@@ -140,6 +224,9 @@ impl Session {
             all.extend(p.findings.iter().cloned());
         }
         self.problems.index = ProblemIndex::build(self.dataset.samples.len(), all);
+        if let Some(q) = &self.problems.quality {
+            self.problems.index.set_queue(q);
+        }
         self.mark_order_dirty();
     }
 

@@ -433,6 +433,29 @@ pub struct IssuesArgs {
     /// Score labels as in the dataset, ignoring curation edits.
     #[arg(long)]
     pub original_labels: bool,
+    /// With --kinds label: the review queue instead of the flagged samples, every labelled
+    /// sample ranked by label quality, the N most suspicious first (0 = all), as
+    /// path,label,suggested,score,rank,flagged,evidence.
+    #[arg(long)]
+    pub top: Option<usize>,
+    /// Evidence for label quality, comma separated: model (its probabilities), probe (a
+    /// cross-validated linear probe on the embeddings), neighbours (the nearest neighbours'
+    /// labels). Probe and neighbours need --model or --embedder.
+    #[arg(long, value_delimiter = ',', default_value = "model,probe,neighbours")]
+    pub label_evidence: Vec<String>,
+    /// Folds of the linear probe.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Seed of the probe's stratified folds.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Inverse L2 strength of the probe (scikit-learn's C, on standardised embeddings).
+    #[arg(long, default_value_t = crate::label_quality::ProbeOptions::default().c)]
+    pub probe_c: f64,
+    /// Whether the model was trained on these images (true: its probabilities are left out
+    /// when embeddings give out-of-sample evidence); default: guessed from the probabilities.
+    #[arg(long)]
+    pub model_in_sample: Option<bool>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Csv)]
     pub format: ListFormat,

@@ -1,13 +1,41 @@
-//! `labelscope issues`: every finding, most suspicious first, as CSV or JSON.
+//! `labelscope issues`: every finding, most suspicious first, as CSV or JSON; with `--top N`
+//! the label-quality review queue instead.
 
-use anyhow::{Result, anyhow};
+use anyhow::{Result, anyhow, bail};
 
 use super::args::IssuesArgs;
 use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
+use crate::dataset::Dataset;
+use crate::embed::EmbeddingSet;
 use crate::jobs::JobControl;
-use crate::problems::{
-    EmbeddingCheckOptions, FindingKind, ProblemOptions, embedding_checks, find_problems,
-};
+use crate::label_quality::{LabelQuality, LabelQualityOptions, ProbeOptions, Source};
+use crate::problems::{FindingKind, ProblemInputs, ProblemOptions, Problems, find_problems};
+
+fn label_options(args: &IssuesArgs) -> Result<LabelQualityOptions> {
+    let sources = args
+        .label_evidence
+        .iter()
+        .map(|s| {
+            Source::parse(s).ok_or_else(|| {
+                anyhow!("unknown label evidence `{s}` (model, probe, neighbours)")
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if args.folds < 2 {
+        bail!("--folds must be at least 2");
+    }
+    Ok(LabelQualityOptions {
+        sources,
+        probe: ProbeOptions {
+            folds: args.folds,
+            seed: args.seed,
+            c: args.probe_c,
+            ..ProbeOptions::default()
+        },
+        model_in_sample: args.model_in_sample,
+        ..LabelQualityOptions::default()
+    })
+}
 
 /// Runs `issues`.
 pub fn run(args: &IssuesArgs) -> Result<()> {
@@ -20,10 +48,18 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
                 .ok_or_else(|| anyhow!("unknown kind `{k}` ({})", FindingKind::names()))
         })
         .collect::<Result<Vec<_>>>()?;
+    if args.top.is_some() && kinds != [FindingKind::Label] {
+        bail!("--top ranks label quality: use it with --kinds label");
+    }
+    let label = label_options(args)?;
     let wants_labels = kinds.contains(&FindingKind::Label);
-    let wants_embeddings = kinds
-        .iter()
-        .any(|k| matches!(k, FindingKind::Outlier | FindingKind::NearDuplicate));
+    let label_embeddings = wants_labels
+        && label.sources.iter().any(|s| *s != Source::Model)
+        && (args.model.model.is_some() || args.model.embedder.is_some());
+    let wants_embeddings = label_embeddings
+        || kinds
+            .iter()
+            .any(|k| matches!(k, FindingKind::Outlier | FindingKind::NearDuplicate));
     let embedded = if wants_embeddings {
         Some(super::embed::embed(&ds, &args.model)?)
     } else {
@@ -38,13 +74,18 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
         }
         _ => None,
     };
+    let set = embedded
+        .as_ref()
+        .map(|run| EmbeddingSet::from_outcomes(&run.report.outcomes));
     let truth = super::common::truth(&ds, args.original_labels)?;
     let mut opts = ProblemOptions {
         kinds,
         near_distance: args.near_duplicate_distance,
         backend: args.model.backend,
+        label,
         ..ProblemOptions::default()
     };
+    opts.embedding.near_distance = args.semantic_distance;
     opts.text.input_size = args.text_size;
     if let Some(t) = args.model.threads {
         opts.threads = t;
@@ -52,31 +93,73 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
     let job = JobControl::default();
     cancel_on_ctrl_c(&job);
     let state = crate::state::state_dir(&ds.root).ok();
-    let mut problems = {
-        let _p = ProgressPrinter::start(&job, "issues");
-        find_problems(&ds, &truth, preds.as_ref(), &opts, state.as_deref(), &job)
-            .map_err(|e| anyhow!(e))?
+    let inputs = ProblemInputs {
+        truth: &truth,
+        preds: preds.as_ref(),
+        embeddings: set.as_ref(),
     };
-    if let Some(run) = &embedded {
-        let set = crate::embed::EmbeddingSet::from_outcomes(&run.report.outcomes);
-        let checks = EmbeddingCheckOptions {
-            near_distance: args.semantic_distance,
-            ..EmbeddingCheckOptions::default()
-        };
-        let found = embedding_checks(&ds, &truth, &set, &checks);
-        problems.findings.extend(
-            found
-                .findings
-                .into_iter()
-                .filter(|f| opts.kinds.contains(&f.kind)),
-        );
-        problems
-            .findings
-            .sort_by(|a, b| b.score.total_cmp(&a.score).then(a.sample.cmp(&b.sample)));
-    }
+    let problems = {
+        let _p = ProgressPrinter::start(&job, "issues");
+        find_problems(&ds, inputs, &opts, state.as_deref(), &job).map_err(|e| anyhow!(e))?
+    };
     for note in &problems.notes {
         eprintln!("note: {note}");
     }
+    match (args.top, &problems.quality) {
+        (Some(top), Some(q)) => print_queue(&ds, q, top, args),
+        (Some(_), None) => bail!("no label-quality ranking: give --model, --predictions or --embedder"),
+        (None, _) => print_findings(&ds, &truth, &problems, args),
+    }
+    Ok(())
+}
+
+fn print_queue(ds: &Dataset, q: &LabelQuality, top: usize, args: &IssuesArgs) {
+    let sources: Vec<&str> = q.sources.iter().map(|s| s.name()).collect();
+    eprintln!(
+        "label quality of {} samples from {}; {} flagged by confident learning",
+        q.queue.len(),
+        sources.join(" + "),
+        q.confident.issues.len()
+    );
+    let name = |c| ds.class_name(c).to_string();
+    let take = if top == 0 { q.queue.len() } else { top };
+    let rows = q
+        .queue
+        .iter()
+        .take(take)
+        .map(|e| {
+            serde_json::json!({
+                "path": ds.samples[e.sample].id.0,
+                "label": name(e.label),
+                "suggested": name(e.suggested),
+                "score": e.score,
+                "rank": e.rank,
+                "flagged": e.flagged,
+                "evidence": e.evidence(name),
+            })
+        })
+        .collect();
+    super::listing::print_rows(
+        rows,
+        &[
+            "path",
+            "label",
+            "suggested",
+            "score",
+            "rank",
+            "flagged",
+            "evidence",
+        ],
+        args.format,
+    );
+}
+
+fn print_findings(
+    ds: &Dataset,
+    truth: &[Option<crate::dataset::ClassId>],
+    problems: &Problems,
+    args: &IssuesArgs,
+) {
     let mut counts = std::collections::BTreeMap::new();
     for f in &problems.findings {
         *counts.entry(f.kind.name()).or_insert(0usize) += 1;
@@ -102,5 +185,4 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
         &["path", "kind", "score", "label", "suggested", "detail"],
         args.format,
     );
-    Ok(())
 }

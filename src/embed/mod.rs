@@ -4,6 +4,7 @@
 //! and written out as Parquet or `.npy`.
 
 pub mod knn;
+pub mod neighbourhood;
 pub mod map_cache;
 pub mod pca;
 pub mod project;
@@ -12,4 +13,5 @@ pub mod umap_layout;
 pub mod write;
 
 pub use knn::{Neighbour, nearest};
+pub use neighbourhood::Neighbourhood;
 pub use set::EmbeddingSet;

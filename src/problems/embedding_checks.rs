@@ -7,6 +7,7 @@ use super::findings::{Finding, FindingKind};
 use crate::dataset::{ClassId, Dataset};
 use crate::embed::EmbeddingSet;
 use crate::embed::knn::{Neighbour, all_nearest};
+use crate::embed::neighbourhood::Neighbourhood;
 
 /// Default cosine distance under which two images are near duplicates. On the bundled Fashion
 /// sample with EfficientNet-Lite0 as the embedder it flags 3 pairs, all injected near copies
@@ -74,33 +75,6 @@ fn median_and_mad(values: &[f32]) -> (f32, f32) {
     (median, quantile(&dev, 0.5))
 }
 
-/// Above this many multiply-adds the all-pairs search runs on 64 principal components.
-const EXACT_BUDGET: f64 = 4e11;
-
-/// `set` itself when all pairs are affordable, else its rows projected on their 64 leading
-/// principal components and normalised again (cosine distances change little; 100,000 x 1,280
-/// would otherwise take hours).
-fn reduced(set: EmbeddingSet) -> EmbeddingSet {
-    let n = set.len() as f64;
-    if n * n * set.dim as f64 <= EXACT_BUDGET || set.dim <= 64 {
-        return set;
-    }
-    let x = ndarray::ArrayView2::from_shape((set.len(), set.dim), &set.data)
-        .expect("rows x dim values");
-    let (scores, _) = crate::embed::pca::pca(x, 64);
-    let rows: Vec<crate::embedding_store::Embedding> = scores
-        .rows()
-        .into_iter()
-        .map(|r| crate::embedding_store::to_embedding(r.as_slice().unwrap_or(&[])))
-        .collect();
-    let mut per_sample: Vec<Result<&crate::embedding_store::Embedding, String>> =
-        vec![Err(String::new()); set.rows.len()];
-    for (r, &s) in set.samples.iter().enumerate() {
-        per_sample[s as usize] = Ok(&rows[r]);
-    }
-    EmbeddingSet::from_embeddings(&per_sample)
-}
-
 /// Union-find root.
 fn root(parent: &mut [usize], mut i: usize) -> usize {
     while parent[i] != i {
@@ -118,20 +92,23 @@ pub fn embedding_checks(
     set: &EmbeddingSet,
     opts: &EmbeddingCheckOptions,
 ) -> EmbeddingChecks {
-    let included: Vec<usize> = set
-        .samples
-        .iter()
-        .map(|&s| s as usize)
-        .filter(|&s| truth.get(s).copied().flatten().is_some())
-        .collect();
-    let active = reduced(set.subset(&included));
+    embedding_checks_in(ds, truth, &Neighbourhood::build(set, truth, opts.k), opts)
+}
+
+/// [`embedding_checks`] on a neighbourhood already built (with `opts.k` neighbours).
+pub fn embedding_checks_in(
+    ds: &Dataset,
+    truth: &[Option<ClassId>],
+    hood: &Neighbourhood,
+    opts: &EmbeddingCheckOptions,
+) -> EmbeddingChecks {
+    let (active, neighbours, k) = (&hood.active, &hood.neighbours, hood.k);
     if active.len() < 3 {
         return EmbeddingChecks::default();
     }
-    let k = opts.k.clamp(1, active.len() - 1);
-    let neighbours = all_nearest(&active, k);
+    let included: Vec<usize> = active.samples.iter().map(|&s| s as usize).collect();
     let mut out = EmbeddingChecks::default();
-    near_duplicates(ds, &active, &neighbours, opts, &mut out);
+    near_duplicates(ds, active, neighbours, opts, &mut out);
     let mut outlier_detail: Vec<Option<(f32, String)>> = vec![None; ds.samples.len()];
     // Far from everything.
     let kth: Vec<f32> = neighbours

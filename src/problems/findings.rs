@@ -8,10 +8,12 @@ use std::path::Path;
 use super::duplicates::{DuplicateGroup, find_duplicates};
 use super::facts::{ImageFacts, collect_facts};
 pub use super::kind::FindingKind;
-use super::label_issues::{ConfidentLearning, confident_learning, looks_in_sample};
+use super::embedding_checks::{EmbeddingCheckOptions, embedding_checks_in};
 use super::text::{TextOptions, TextOutcome, detect_text, input_size, text_model};
 use crate::dataset::{ClassId, Dataset};
+use crate::embed::{EmbeddingSet, Neighbourhood};
 use crate::eval::PredictionSet;
+use crate::label_quality::{LabelInputs, LabelQuality, LabelQualityOptions, label_quality};
 use crate::jobs::{JobControl, JobError};
 use crate::model::{BackendKind, resolve_backend};
 
@@ -68,6 +70,10 @@ pub struct ProblemOptions {
     pub backend: BackendKind,
     /// Worker threads for the text detector.
     pub threads: usize,
+    /// Label-quality sources and settings.
+    pub label: LabelQualityOptions,
+    /// Outlier and near-duplicate settings (embeddings).
+    pub embedding: EmbeddingCheckOptions,
 }
 
 impl Default for ProblemOptions {
@@ -79,6 +85,8 @@ impl Default for ProblemOptions {
             odd: OddOptions::default(),
             backend: BackendKind::Auto,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            label: LabelQualityOptions::default(),
+            embedding: EmbeddingCheckOptions::default(),
         }
     }
 }
@@ -88,10 +96,9 @@ impl Default for ProblemOptions {
 pub struct Problems {
     /// All findings, most suspicious first.
     pub findings: Vec<Finding>,
-    /// Confident-learning details (when probabilities were given).
-    pub label: Option<ConfidentLearning>,
-    /// The probabilities look in-sample: the label ranking is unreliable.
-    pub in_sample: bool,
+    /// Every sample ranked by label quality (when label issues were looked for and there was
+    /// evidence: probabilities or embeddings).
+    pub quality: Option<LabelQuality>,
     /// Text detections per sample (when run).
     pub text: Option<Vec<Option<TextOutcome>>>,
     /// Duplicate groups.
@@ -100,48 +107,30 @@ pub struct Problems {
     pub notes: Vec<String>,
 }
 
-/// Label issues from `preds`' probabilities against `truth` (effective labels; excluded
-/// samples and samples without probabilities are skipped).
-pub fn label_findings(
-    ds: &Dataset,
-    truth: &[Option<ClassId>],
-    preds: &PredictionSet,
-) -> (ConfidentLearning, bool, Vec<Finding>) {
-    let k = ds.classes.len();
-    let rows: Vec<(usize, ClassId, Vec<f32>)> = (0..ds.samples.len())
-        .filter_map(|i| {
-            let y = truth.get(i).copied().flatten()?;
-            let p = preds.prediction(i)?.probs.as_ref()?;
-            let mut v: Vec<f32> = p.iter().take(k).copied().collect();
-            let s: f32 = v.iter().sum();
-            if v.len() < k || s <= 0.0 {
-                return None;
-            }
-            v.iter_mut().for_each(|x| *x /= s);
-            Some((i, y, v))
-        })
-        .collect();
-    let cl = confident_learning(&rows, k);
-    let in_sample = looks_in_sample(&rows);
-    let findings = cl
-        .issues
+/// The flagged samples of a label-quality ranking as findings (score = 1 - the combined
+/// probability of the given label).
+pub fn label_findings(ds: &Dataset, quality: &LabelQuality) -> Vec<Finding> {
+    let name = |c: ClassId| ds.class_name(c).to_string();
+    quality
+        .queue
         .iter()
-        .map(|x| Finding {
-            sample: x.sample,
+        .filter(|e| e.flagged)
+        .map(|e| Finding {
+            sample: e.sample,
             kind: FindingKind::Label,
-            score: x.score,
+            score: 1.0 - e.score,
             detail: format!(
-                "given {}, model suggests {} (p(given) = {:.3}, margin {:.3})",
-                ds.class_name(x.label),
-                ds.class_name(x.suggested),
-                1.0 - x.score,
-                x.margin
+                "given {}, suggests {} (p(given) = {:.3}, rank {}): {}",
+                name(e.label),
+                name(e.suggested),
+                e.score,
+                e.rank,
+                e.evidence(name)
             ),
-            suggested: Some(x.suggested),
+            suggested: Some(e.suggested),
             other: None,
         })
-        .collect();
-    (cl, in_sample, findings)
+        .collect()
 }
 
 /// Unreadable files and odd images from the image facts.
@@ -290,38 +279,74 @@ pub fn text_findings(results: &[Option<TextOutcome>], opts: &TextOptions) -> Vec
         .collect()
 }
 
-/// Runs the checks in `opts.kinds`: label issues from `preds` (when given), then image facts
-/// (unreadable, odd, duplicates), then the text detector; stages are reported on `control`.
+/// What the checks read besides the dataset.
+#[derive(Clone, Copy, Default)]
+pub struct ProblemInputs<'a> {
+    /// Effective labels (`None` = excluded); empty = the dataset's labels.
+    pub truth: &'a [Option<ClassId>],
+    /// The model's predictions (label issues).
+    pub preds: Option<&'a PredictionSet>,
+    /// Embeddings (label evidence, outliers, near duplicates).
+    pub embeddings: Option<&'a EmbeddingSet>,
+}
+
+/// Runs the checks in `opts.kinds`: label quality and the embedding checks (sharing one
+/// neighbour search), then image facts (unreadable, odd, duplicates), then the text detector;
+/// stages are reported on `control`.
 pub fn find_problems(
     ds: &Dataset,
-    truth: &[Option<ClassId>],
-    preds: Option<&PredictionSet>,
+    inputs: ProblemInputs,
     opts: &ProblemOptions,
     state_dir: Option<&Path>,
     control: &JobControl,
 ) -> Result<Problems, JobError> {
     let wants = |k| opts.kinds.contains(&k);
     let mut p = Problems::default();
+    let dataset_labels: Vec<Option<ClassId>>;
+    let truth = if inputs.truth.is_empty() {
+        dataset_labels = ds.samples.iter().map(|s| Some(s.label)).collect();
+        &dataset_labels
+    } else {
+        inputs.truth
+    };
+    let embedding_kinds = wants(FindingKind::Outlier) || wants(FindingKind::NearDuplicate);
+    let hood = match inputs.embeddings {
+        Some(set) if embedding_kinds || wants(FindingKind::Label) => {
+            control.begin_stage("nearest neighbours", 1);
+            Some(Neighbourhood::build(set, truth, opts.embedding.k))
+        }
+        _ => None,
+    };
+    if let Some(h) = hood.as_ref().filter(|_| embedding_kinds) {
+        let found = embedding_checks_in(ds, truth, h, &opts.embedding);
+        p.findings
+            .extend(found.findings.into_iter().filter(|f| wants(f.kind)));
+    } else if embedding_kinds {
+        p.notes
+            .push("outliers and near duplicates by embedding need a model or an embedder".into());
+    }
     if wants(FindingKind::Label) {
-        match preds {
-            Some(preds) => {
-                let (cl, in_sample, f) = label_findings(ds, truth, preds);
-                if cl.num_scored == 0 {
-                    p.notes.push(
-                        "label issues need per-class probabilities; these predictions have none"
-                            .into(),
-                    );
-                }
-                if in_sample {
-                    p.notes.push("the probabilities look in-sample (nearly every sample right and confident): if the model was trained on these images, the label-issue ranking is unreliable; use held-out or cross-validated probabilities".into());
-                }
-                p.in_sample = in_sample;
-                p.label = Some(cl);
-                p.findings.extend(f);
+        if inputs.preds.is_none() && inputs.embeddings.is_none() {
+            p.notes
+                .push("label issues need a model, predictions or embeddings".into());
+        } else {
+            let label_inputs = LabelInputs {
+                classes: ds.classes.len(),
+                truth,
+                preds: inputs.preds,
+                set: inputs.embeddings,
+                hood: hood.as_ref(),
+            };
+            let quality = label_quality(&label_inputs, &opts.label, None, control)?;
+            if quality.queue.is_empty() {
+                p.notes.push(
+                    "label issues need per-class probabilities or embeddings; there were none"
+                        .into(),
+                );
             }
-            None => p
-                .notes
-                .push("label issues need a model or predictions".into()),
+            p.notes.extend(quality.notes.iter().cloned());
+            p.findings.extend(label_findings(ds, &quality));
+            p.quality = Some(quality);
         }
     }
     if wants(FindingKind::Duplicate) || wants(FindingKind::Unreadable) || wants(FindingKind::Odd) {

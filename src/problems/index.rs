@@ -13,6 +13,9 @@ pub struct ProblemIndex {
     pub label_score: Vec<Option<f32>>,
     /// Suggested label per sample (flagged samples only).
     pub suggested: Vec<Option<ClassId>>,
+    /// Label-quality score per sample (the combined probability of its label; lower is more
+    /// suspicious), for every sample in the review queue.
+    pub queue_score: Vec<Option<f32>>,
     /// Findings per kind.
     pub counts: [usize; FindingKind::COUNT],
     /// All findings, most suspicious first.
@@ -27,6 +30,7 @@ impl ProblemIndex {
             flags: vec![0; n],
             label_score: vec![None; n],
             suggested: vec![None; n],
+            queue_score: vec![None; n],
             counts: [0; FindingKind::COUNT],
             findings: Vec::new(),
         };
@@ -43,6 +47,16 @@ impl ProblemIndex {
         }
         ix.findings = findings;
         ix
+    }
+
+    /// Takes the review queue's scores.
+    pub fn set_queue(&mut self, quality: &crate::label_quality::LabelQuality) {
+        self.queue_score = vec![None; self.flags.len()];
+        for e in &quality.queue {
+            if let Some(slot) = self.queue_score.get_mut(e.sample) {
+                *slot = Some(e.score);
+            }
+        }
     }
 
     /// Per kind: how many samples have it among those `excluded` says no to, and among those

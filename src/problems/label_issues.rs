@@ -39,7 +39,43 @@ pub struct ConfidentLearning {
     pub num_scored: usize,
 }
 
-/// Runs confident learning on `(sample, given label, probabilities over the K classes)`.
+/// numpy's `round`: halves to even.
+fn round_even(v: f64) -> f64 {
+    v.round_ties_even()
+}
+
+/// Rounds to integers keeping the (rounded) sum: cleanlab's `round_preserving_sum`, which
+/// moves the entries with the largest (or smallest) rounding remainders first.
+fn round_preserving_sum(values: &[f64]) -> Vec<i64> {
+    let mut ints: Vec<f64> = values.iter().map(|&v| round_even(v)).collect();
+    let want = round_even(values.iter().sum());
+    for _ in 0..values.len() + 2 {
+        let have = round_even(ints.iter().sum());
+        let diff = round_even(want - have);
+        if diff.abs() < 1e-6 {
+            break;
+        }
+        let step = if diff < 0.0 { -1.0 } else { 1.0 };
+        let changes = (diff.abs() as usize).min(values.len());
+        // numpy's argsort of a short array is stable; `[::-1]` reverses it for increments.
+        let mut order: Vec<usize> = (0..values.len()).collect();
+        order.sort_by(|&a, &b| (values[a] - ints[a]).total_cmp(&(values[b] - ints[b])));
+        if step > 0.0 {
+            order.reverse();
+        }
+        for &i in order.iter().take(changes) {
+            ints[i] += step;
+        }
+    }
+    ints.iter().map(|&v| v as i64).collect()
+}
+
+fn round_rows(m: &[Vec<f64>]) -> Vec<Vec<i64>> {
+    m.iter().map(|row| round_preserving_sum(row)).collect()
+}
+
+/// Runs confident learning on `(sample, given label, probabilities over the K classes)`, as
+/// cleanlab's `find_label_issues(filter_by="prune_by_noise_rate")` does (tested against it).
 pub fn confident_learning(rows: &[(usize, ClassId, Vec<f32>)], k: usize) -> ConfidentLearning {
     let mut sums = vec![0f64; k];
     let mut counts = vec![0usize; k];
@@ -47,64 +83,90 @@ pub fn confident_learning(rows: &[(usize, ClassId, Vec<f32>)], k: usize) -> Conf
         sums[y.index()] += f64::from(p[y.index()]);
         counts[y.index()] += 1;
     }
+    // Per-class thresholds: the mean self-confidence; 2 for a class nobody carries.
     let thresholds: Vec<f32> = (0..k)
         .map(|j| {
             if counts[j] > 0 {
-                (sums[j] / counts[j] as f64) as f32
+                ((sums[j] / counts[j] as f64) as f32).max(2e-6)
             } else {
-                1.0
+                2.0
             }
         })
         .collect();
-    // Confident joint: each sample counts for the most probable class among those whose
-    // probability reaches that class's threshold.
+    let argmax = |p: &[f32]| {
+        (0..k)
+            .max_by(|&a, &b| p[a].total_cmp(&p[b]).then(b.cmp(&a)))
+            .unwrap_or(0)
+    };
+    // Confident joint: a sample reaching one class's threshold counts for that class; one
+    // reaching several counts for its most probable class.
     let mut joint = vec![vec![0usize; k]; k];
-    let mut confident_class: Vec<Option<usize>> = Vec::with_capacity(rows.len());
     for (_, y, p) in rows {
-        let best = (0..k)
-            .filter(|&j| p[j] >= thresholds[j])
-            .max_by(|&a, &b| p[a].total_cmp(&p[b]).then(b.cmp(&a)));
-        if let Some(j) = best {
-            joint[y.index()][j] += 1;
-        }
-        confident_class.push(best);
+        let confident: Vec<usize> = (0..k)
+            .filter(|&j| p[j] >= thresholds[j] - 1e-6)
+            .collect();
+        let guess = match confident.as_slice() {
+            [] => continue,
+            [one] => *one,
+            _ => argmax(p),
+        };
+        joint[y.index()][guess] += 1;
     }
-    // Calibrate rows to the label counts, normalise to a joint distribution, then count how
-    // many samples to prune in each off-diagonal cell.
-    let n = rows.len() as f64;
-    let q: Vec<Vec<f64>> = joint
+    for (j, row) in joint.iter_mut().enumerate() {
+        row[j] = row[j].max(1);
+    }
+    // Calibrate rows to the label counts, the whole to the number of samples, round keeping
+    // row totals.
+    let calibrated: Vec<Vec<f64>> = joint
         .iter()
         .zip(&counts)
         .map(|(row, &n_i)| {
-            let total: usize = row.iter().sum();
-            row.iter()
-                .map(|&c| {
-                    if total == 0 {
-                        0.0
-                    } else {
-                        c as f64 / total as f64 * n_i as f64
-                    }
-                })
-                .collect()
+            let total = row.iter().sum::<usize>().max(1) as f64;
+            row.iter().map(|&c| c as f64 / total * n_i as f64).collect()
         })
         .collect();
-    let total: f64 = q.iter().flatten().sum::<f64>().max(1.0);
+    let total: f64 = calibrated.iter().flatten().sum::<f64>().max(1e-300);
+    let n = counts.iter().sum::<usize>() as f64;
+    let calibrated: Vec<Vec<f64>> = calibrated
+        .iter()
+        .map(|row| row.iter().map(|v| v / total * n).collect())
+        .collect();
+    let cj = round_rows(&calibrated);
+    // Prune counts (transposed: [true][given]), keeping at least one sample per class.
+    let mut prune: Vec<Vec<f64>> = (0..k)
+        .map(|t| (0..k).map(|g| cj[g][t] as f64).collect())
+        .collect();
+    for col in 0..k {
+        let diag = prune[col][col];
+        let raised = diag.max(1.0);
+        let diff = raised - diag;
+        let nonzero = (0..k).filter(|&r| prune[r][col] != 0.0).count();
+        let spread = diff / (nonzero as f64 - 1.0).max(1.0);
+        for r in 0..k {
+            prune[r][col] = (prune[r][col] - spread).max(0.0);
+        }
+        prune[col][col] = raised;
+    }
+    let prune = round_rows(&prune);
     let mut flagged = vec![false; rows.len()];
-    for (i, q_row) in q.iter().enumerate() {
+    for given in 0..k {
         let members: Vec<usize> = (0..rows.len())
-            .filter(|&r| rows[r].1.index() == i)
+            .filter(|&r| rows[r].1.index() == given)
             .collect();
-        for j in (0..k).filter(|&j| j != i) {
-            let prune = (q_row[j] / total * n).round() as usize;
-            if prune == 0 {
+        if members.len() <= 1 {
+            continue;
+        }
+        for truth in (0..k).filter(|&t| t != given) {
+            let count = prune[truth][given].max(0) as usize;
+            if count == 0 {
                 continue;
             }
             let mut by_margin: Vec<(f32, usize)> = members
                 .iter()
-                .map(|&r| (rows[r].2[j] - rows[r].2[i], r))
+                .map(|&r| (rows[r].2[truth] - rows[r].2[given], r))
                 .collect();
             by_margin.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            for &(_, r) in by_margin.iter().take(prune) {
+            for &(_, r) in by_margin.iter().take(count) {
                 flagged[r] = true;
             }
         }
@@ -114,8 +176,7 @@ pub fn confident_learning(rows: &[(usize, ClassId, Vec<f32>)], k: usize) -> Conf
         .enumerate()
         .filter(|(r, _)| flagged[*r])
         .filter_map(|(_, (sample, y, p))| {
-            let argmax = (0..k).max_by(|&a, &b| p[a].total_cmp(&p[b]).then(b.cmp(&a)))?;
-            if argmax == y.index() {
+            if argmax(p) == y.index() {
                 return None;
             }
             let (suggested, other) = (0..k)

@@ -12,7 +12,11 @@ pub mod label_issues;
 pub mod text;
 
 pub use duplicates::{DEFAULT_NEAR_DISTANCE, DuplicateGroup, find_duplicates};
-pub use embedding_checks::{EmbeddingCheckOptions, EmbeddingChecks, embedding_checks};
+pub use embedding_checks::{
+    EmbeddingCheckOptions, EmbeddingChecks, embedding_checks, embedding_checks_in,
+};
 pub use facts::{ImageFacts, collect_facts, image_facts};
-pub use findings::{Finding, FindingKind, ProblemOptions, Problems, colour_name, find_problems};
+pub use findings::{
+    Finding, FindingKind, ProblemInputs, ProblemOptions, Problems, colour_name, find_problems,
+};
 pub use index::ProblemIndex;
