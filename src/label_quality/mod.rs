@@ -7,12 +7,13 @@
 //!   probability comes from a model that never saw it ([`probe`]);
 //! - **neighbours**: the labels of the nearest neighbours in embedding space ([`vote`]).
 //!
-//! The combined probability is the mean of the sources a sample has; its score is the combined
-//! probability of its given label (self-confidence, lower = more suspicious), and confident
-//! learning with pruning by noise rate on the combined probabilities marks the flagged ones.
+//! The combined probability is a weighted logarithmic opinion pool of the sources a sample has
+//! (see [`queue::WEIGHTS_WITH_MODEL`]); its score is the combined probability of its given
+//! label (self-confidence, lower = more suspicious), and confident learning with pruning by
+//! noise rate on the combined probabilities marks the flagged ones.
 
 pub mod probe;
-mod queue;
+pub mod queue;
 pub mod vote;
 
 pub use probe::{ProbeOptions, ProbeState};

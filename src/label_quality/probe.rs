@@ -36,7 +36,7 @@ impl Default for ProbeOptions {
         Self {
             folds: 5,
             seed: 42,
-            c: 0.05,
+            c: 0.01,
             reduce_above: 40_000_000,
             reduced_dim: 256,
             max_iter: 300,

@@ -251,7 +251,28 @@ pub fn label_quality(
     Ok(out)
 }
 
-/// Mean of the sources per sample, scores, flags and the ranked queue.
+/// Weights of the model, the probe and the neighbour vote in the pool when the model's
+/// probabilities take part: the model is the primary evidence, the others refine it.
+pub const WEIGHTS_WITH_MODEL: [f32; 3] = [1.0, 0.25, 0.25];
+/// ... and when they do not (in sample, or none): the probe leads, the vote refines it.
+pub const WEIGHTS_WITHOUT_MODEL: [f32; 3] = [0.0, 1.0, 0.5];
+
+/// Logarithmic opinion pool: `p(c) ~ prod_s p_s(c)^w_s`, normalised (probabilities are floored
+/// at 1e-7 so that one source's zero does not veto a class).
+fn log_pool(parts: &[(f32, &[f32])], k: usize) -> Vec<f32> {
+    let mut log = vec![0f64; k];
+    for (w, p) in parts {
+        for (l, &v) in log.iter_mut().zip(p.iter()) {
+            *l += f64::from(*w) * f64::from(v.max(1e-7)).ln();
+        }
+    }
+    let max = log.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let exp: Vec<f64> = log.iter().map(|l| (l - max).exp()).collect();
+    let sum: f64 = exp.iter().sum();
+    exp.iter().map(|e| (e / sum) as f32).collect()
+}
+
+/// The pooled probabilities per sample, scores, flags and the ranked queue.
 fn combine(
     inp: &LabelInputs,
     opts: &LabelQualityOptions,
@@ -268,17 +289,22 @@ fn combine(
         let Some(y) = inp.truth[i] else { continue };
         let m = model[i].as_deref().filter(|_| use_model);
         let v = votes[i].as_ref().map(|v| v.probabilities(opts.alpha));
-        let parts: Vec<&[f32]> = [m, probe[i].as_deref(), v.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
+        let w = if use_model { WEIGHTS_WITH_MODEL } else { WEIGHTS_WITHOUT_MODEL };
+        let parts: Vec<(f32, &[f32])> = [
+            m.map(|p| (w[0], p)),
+            probe[i].as_deref().map(|p| (w[1], p)),
+            v.as_deref().map(|p| (w[2], p)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         if parts.is_empty() || y.index() >= k {
             continue;
         }
-        let mut p = vec![0f32; k];
-        for part in &parts {
-            p.iter_mut().zip(*part).for_each(|(a, b)| *a += b / parts.len() as f32);
-        }
+        let p = match parts.as_slice() {
+            [(_, only)] => only.to_vec(),
+            _ => log_pool(&parts, k),
+        };
         let evidence = |q: &[f32]| SourceEvidence {
             given: q[y.index()],
             top: top(q),
