@@ -95,6 +95,26 @@ impl LabelscopeApp {
                     s.show_similar();
                 }
             }
+            AppCommand::StepQueue { forward } => {
+                if let Some(s) = &mut self.session {
+                    match s.queue_step(forward) {
+                        Some(pos) => {
+                            s.cursor = Some(pos);
+                            self.detail_open = true;
+                        }
+                        None => s.error = Some(s.queue_end_message(forward)),
+                    }
+                }
+            }
+            AppCommand::CancelAnalysis => {
+                if let Some(job) = self
+                    .session
+                    .as_ref()
+                    .and_then(|s| s.problems.embedding_job.as_ref())
+                {
+                    job.control.cancel();
+                }
+            }
             AppCommand::OpenDetail => {
                 self.detail_open = self.session.as_ref().is_some_and(|s| s.cursor.is_some())
             }
@@ -145,7 +165,7 @@ impl LabelscopeApp {
                 if let Some(s) = &mut self.session
                     && let Some(i) = s.selected()
                 {
-                    match s.problems.index.suggested.get(i).copied().flatten() {
+                    match s.suggestion_of(i) {
                         Some(c) => {
                             let label = s.dataset.class_name(c).to_string();
                             s.marked.clear();

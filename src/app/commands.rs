@@ -44,6 +44,14 @@ pub enum AppCommand {
     ShowSample(usize),
     /// List the samples nearest to the marked ones (else the selection) in the gallery.
     ShowSimilar,
+    /// Open the next (or previous) sample of the label-quality review queue among those the
+    /// filter shows.
+    StepQueue {
+        /// Towards less suspicious samples.
+        forward: bool,
+    },
+    /// Stop the embedding analysis (neighbours, probe) until the labels change again.
+    CancelAnalysis,
     /// Show the map instead of the gallery, or the gallery again.
     ToggleMap,
     /// Stop making the map.

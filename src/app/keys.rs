@@ -186,6 +186,9 @@ fn edit_keys(ctx: &egui::Context, s: &Session, out: &mut Vec<AppCommand>) {
     if pressed(Key::M) {
         out.push(AppCommand::ToggleMap);
     }
+    if let Some(m) = pressed_with(ctx, Key::Q).filter(|m| !m.command) {
+        out.push(AppCommand::StepQueue { forward: !m.shift });
+    }
     if pressed(Key::A) {
         out.push(AppCommand::AcceptSuggestion);
     }

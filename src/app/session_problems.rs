@@ -230,6 +230,48 @@ impl Session {
         self.mark_order_dirty();
     }
 
+    /// The suggested label of sample `i`: confident learning's when it is flagged, else the
+    /// review queue's.
+    pub fn suggestion_of(&self, i: usize) -> Option<crate::dataset::ClassId> {
+        self.problems
+            .index
+            .suggested
+            .get(i)
+            .copied()
+            .flatten()
+            .or_else(|| Some(self.problems.quality.as_ref()?.entry(i)?.suggested))
+    }
+
+    /// The gallery position of the next sample of the review queue after the selected one
+    /// (before it when `forward` is false) among those the filter shows; from the top of the
+    /// queue when the selection is not in it.
+    pub fn queue_step(&self, forward: bool) -> Option<usize> {
+        let q = self.problems.quality.as_ref()?;
+        let mut position = vec![None; self.dataset.samples.len()];
+        for (pos, &i) in self.order.iter().enumerate() {
+            position[i] = Some(pos);
+        }
+        let here = self.selected().and_then(|i| q.by_sample.get(i).copied().flatten());
+        let visible = |e: &crate::label_quality::QueueEntry| position[e.sample];
+        match (here, forward) {
+            (Some(at), true) => q.queue[at as usize + 1..].iter().find_map(visible),
+            (Some(at), false) => q.queue[..at as usize].iter().rev().find_map(visible),
+            (None, _) => q.queue.iter().find_map(visible),
+        }
+    }
+
+    /// Why [`Self::queue_step`] found nothing.
+    pub fn queue_end_message(&self, forward: bool) -> String {
+        match &self.problems.quality {
+            None if self.embeddings.set.is_some() => {
+                "the review queue is still being ranked".into()
+            }
+            None => "no review queue: it needs a model with probabilities or embeddings".into(),
+            Some(_) if forward => "end of the review queue (within the current filter)".into(),
+            Some(_) => "top of the review queue".into(),
+        }
+    }
+
     /// The text detection of sample `i`, when the checks ran.
     pub fn text_of(&self, i: usize) -> Option<&crate::problems::text::TextResult> {
         self.problems

@@ -4,6 +4,7 @@
 //! ([`thumbs`]); a generated 100k-sample dataset ([`scale`]).
 
 pub mod embeddings;
+pub mod label_quality;
 pub mod scale;
 pub mod thumbs;
 

@@ -24,6 +24,9 @@ pub enum Suite {
     /// Embeddings: extraction over inference alone, a k-NN query, PCA and UMAP maps and memory
     /// of `--samples` synthetic 1,280-d vectors.
     Embeddings,
+    /// Label quality: the neighbour search and the 5-fold linear probe on `--samples`
+    /// synthetic 1,280-d vectors, then again after one relabel.
+    LabelQuality,
 }
 
 /// `labelscope bench`.
@@ -94,6 +97,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             if args.suite.contains(&Suite::Thumbnails) {
                 out.insert("thumbnails".into(), thumbnail_suite(&ds, &scratch)?);
             }
+        }
+        if args.suite.contains(&Suite::LabelQuality) {
+            out.insert("label_quality".into(), label_quality_suite(args.samples)?);
         }
         if args.suite.contains(&Suite::Scale) {
             let dir = scratch.join("scale");
@@ -227,6 +233,27 @@ fn embedding_suite(args: &BenchArgs, ds: &Dataset, threads: usize) -> Result<ser
     }
     if let Some(r) = b.rss_with_set_mib {
         println!("  RSS with the set              {r:>9.0} MiB");
+    }
+    Ok(serde_json::to_value(&b)?)
+}
+
+fn label_quality_suite(samples: usize) -> Result<serde_json::Value> {
+    eprintln!("label quality: {samples} synthetic vectors");
+    let b = crate::bench::label_quality::bench_label_quality(samples).map_err(|e| anyhow!(e))?;
+    println!(
+        "\nlabel quality: {} x {} vectors, {} classes",
+        b.vectors, b.dim, b.classes
+    );
+    println!("  nearest neighbours (10 each)  {:>9.2} s", b.neighbours_secs);
+    println!("  linear probe (5 folds) + pool {:>9.2} s", b.probe_and_pool_secs);
+    println!("  total                         {:>9.2} s", b.total_secs);
+    println!("  again after one relabel       {:>9.2} s", b.after_relabel_secs);
+    println!(
+        "  moved labels in the top 3%    {:>9.1} %",
+        b.moved_found_at_k * 100.0
+    );
+    if let Some(r) = b.peak_rss_mib {
+        println!("  peak RSS                      {r:>9.0} MiB");
     }
     Ok(serde_json::to_value(&b)?)
 }

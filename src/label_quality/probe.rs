@@ -1,17 +1,17 @@
 //! The linear probe: out-of-sample probabilities for every sample from multinomial logistic
 //! regressions on the embeddings, one per stratified fold, each predicting the fold it did not
 //! see (the cross-validated probabilities confident learning was designed for; Northcutt et
-//! al., JAIR 2021). Features are the L2-normalised embeddings standardised per dimension; large
-//! sets are first projected on their leading principal components (no labels are used for
-//! either, so nothing leaks between folds). A relabel warm-starts every fold from its previous
-//! weights with the same folds, which converges in a few iterations.
+//! al., JAIR 2021). Features are the L2-normalised embeddings standardised per dimension (no
+//! labels are used, so nothing leaks between folds), laid out fold by fold so that each fold's
+//! training rows are two slices of one matrix, never copied. A relabel warm-starts every fold
+//! from its previous weights with the same folds, which converges in a few iterations.
 
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, Axis, s};
 
 use crate::embed::EmbeddingSet;
 use crate::jobs::{JobControl, JobError};
 use crate::linear::lbfgs::LbfgsOptions;
-use crate::linear::{LogRegOptions, SoftmaxModel, fit, stratified_folds};
+use crate::linear::{LogRegOptions, SoftmaxModel, fit_rows, stratified_folds};
 
 /// Probe settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,11 +22,6 @@ pub struct ProbeOptions {
     pub seed: u64,
     /// Inverse regularisation strength on standardised features (scikit-learn's `C`).
     pub c: f64,
-    /// Above this many values (rows x dimensions) the features are projected on
-    /// `reduced_dim` principal components first.
-    pub reduce_above: usize,
-    /// Dimensions kept by that projection.
-    pub reduced_dim: usize,
     /// Optimiser iterations per fold at most.
     pub max_iter: usize,
 }
@@ -37,8 +32,6 @@ impl Default for ProbeOptions {
             folds: 5,
             seed: 42,
             c: 0.01,
-            reduce_above: 40_000_000,
-            reduced_dim: 256,
             max_iter: 300,
         }
     }
@@ -68,16 +61,17 @@ pub struct ProbeOutput {
     pub unconverged: usize,
 }
 
-/// The probe's features of `samples` (rows of `set`): standardised per dimension, projected on
-/// principal components first when the matrix is large.
-pub fn probe_features(set: &EmbeddingSet, samples: &[usize], opts: &ProbeOptions) -> Array2<f32> {
-    let sub = set.subset(samples);
-    let x = ArrayView2::from_shape((sub.len(), sub.dim), &sub.data).expect("rows x dim values");
-    let mut x = if sub.len() * sub.dim > opts.reduce_above && sub.dim > opts.reduced_dim {
-        crate::embed::pca::pca(x, opts.reduced_dim).0
-    } else {
-        x.to_owned()
-    };
+/// The probe's features of `samples` (dataset indices with a row in `set`), in that order:
+/// standardised per dimension.
+pub fn probe_features(set: &EmbeddingSet, samples: &[usize]) -> Array2<f32> {
+    let mut x = Array2::<f32>::zeros((samples.len(), set.dim));
+    for (mut row, &s) in x.rows_mut().into_iter().zip(samples) {
+        if let Some(v) = set.of_sample(s) {
+            row.as_slice_mut()
+                .expect("a fresh matrix is contiguous")
+                .copy_from_slice(v);
+        }
+    }
     let n = x.nrows().max(1) as f32;
     let mean = x.sum_axis(Axis(0)) / n;
     x -= &mean;
@@ -90,24 +84,40 @@ pub fn probe_features(set: &EmbeddingSet, samples: &[usize], opts: &ProbeOptions
     x
 }
 
-/// Out-of-fold probabilities of every row of `x` with labels `y` (below `classes`). `warm`,
-/// when it was run on the same samples with the same options, gives the folds and the starting
-/// weights. Reports each fold on `control` and stops when it is cancelled.
+/// Out-of-fold probabilities of `samples` (dataset indices with a row in `set`) with labels
+/// `y` (below `classes`), in the order of `samples`. `warm`, when it was run on the same
+/// samples with the same options, gives the folds and the starting weights. Reports each fold
+/// on `control` and stops when it is cancelled.
 pub fn out_of_fold(
-    x: ArrayView2<f32>,
-    samples: &[u32],
+    set: &EmbeddingSet,
+    samples: &[usize],
     y: &[u32],
     classes: usize,
     opts: &ProbeOptions,
     warm: Option<&ProbeState>,
     control: &JobControl,
 ) -> Result<ProbeOutput, JobError> {
-    let warm = warm.filter(|w| w.samples == samples && w.opts == *opts);
+    let ids: Vec<u32> = samples.iter().map(|&s| s as u32).collect();
+    let warm = warm.filter(|w| w.samples == ids && w.opts == *opts);
     let k = opts.folds.max(2);
     let folds = match warm {
         Some(w) => w.folds.clone(),
         None => stratified_folds(y, k, opts.seed),
     };
+    // Rows fold by fold: fold f is rows starts[f]..starts[f + 1].
+    let mut order: Vec<usize> = (0..samples.len()).collect();
+    order.sort_by_key(|&r| folds[r]);
+    let mut starts = vec![0; k + 1];
+    for &f in &folds {
+        starts[f + 1] += 1;
+    }
+    for f in 0..k {
+        starts[f + 1] += starts[f];
+    }
+    control.begin_stage("probe features", 1);
+    let ordered: Vec<usize> = order.iter().map(|&r| samples[r]).collect();
+    let x = probe_features(set, &ordered);
+    let yo: Vec<u32> = order.iter().map(|&r| y[r]).collect();
     let logreg = LogRegOptions {
         c: opts.c,
         class_weights: None,
@@ -118,24 +128,23 @@ pub fn out_of_fold(
             ..LbfgsOptions::default()
         },
     };
-    let mut probs = Array2::<f32>::zeros((x.nrows(), classes));
+    let mut probs = Array2::<f32>::zeros((samples.len(), classes));
     let mut models = Vec::with_capacity(k);
     let mut unconverged = 0;
     control.begin_stage("linear probe", k);
     for f in 0..k {
-        let (train, held): (Vec<usize>, Vec<usize>) = (0..x.nrows()).partition(|&r| folds[r] != f);
-        let xt = x.select(Axis(0), &train);
-        let yt: Vec<u32> = train.iter().map(|&r| y[r]).collect();
+        let (lo, hi) = (starts[f], starts[f + 1]);
+        let train = [0..lo, hi..x.nrows()];
         let init = warm.and_then(|w| w.models.get(f));
-        let fitted = fit(xt.view(), &yt, classes, &logreg, init, |_, _| {
+        let fitted = fit_rows(x.view(), &yo, &train, classes, &logreg, init, |_, _| {
             !control.is_cancelled()
         });
         if fitted.stopped || control.is_cancelled() {
             return Err(JobError::Cancelled);
         }
         unconverged += usize::from(!fitted.converged);
-        let p = fitted.model.probabilities(x.select(Axis(0), &held).view());
-        for (row, &r) in p.rows().into_iter().zip(&held) {
+        let p = fitted.model.probabilities(x.slice(s![lo..hi, ..]));
+        for (row, &r) in p.rows().into_iter().zip(&order[lo..hi]) {
             probs.row_mut(r).assign(&row);
         }
         models.push(fitted.model);
@@ -144,7 +153,7 @@ pub fn out_of_fold(
     Ok(ProbeOutput {
         probs,
         state: ProbeState {
-            samples: samples.to_vec(),
+            samples: ids,
             folds,
             models,
             opts: opts.clone(),

@@ -1,6 +1,6 @@
 //! The review queue: the sources combined per sample, scored, ranked and flagged.
 
-use super::probe::{ProbeState, out_of_fold, probe_features};
+use super::probe::{ProbeState, out_of_fold};
 use super::vote::{Votes, neighbour_votes};
 use super::{LabelQualityOptions, Source};
 use crate::dataset::ClassId;
@@ -184,11 +184,8 @@ pub fn label_quality(
                 if members.len() < 2 * opts.probe.folds.max(2) || classes_seen < 2 {
                     out.notes.push(format!("the linear probe needs at least {} labelled samples with embeddings in 2 classes; it was skipped", 2 * opts.probe.folds.max(2)));
                 } else {
-                    control.begin_stage("probe features", 1);
-                    let x = probe_features(set, &members, &opts.probe);
-                    let samples: Vec<u32> = members.iter().map(|&s| s as u32).collect();
                     let fitted =
-                        out_of_fold(x.view(), &samples, &y, k, &opts.probe, warm, control)?;
+                        out_of_fold(set, &members, &y, k, &opts.probe, warm, control)?;
                     if fitted.unconverged > 0 {
                         out.notes.push(format!("the linear probe did not fully converge in {} of {} folds ({} iterations each)", fitted.unconverged, opts.probe.folds, opts.probe.max_iter));
                     }

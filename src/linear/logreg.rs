@@ -9,6 +9,8 @@
 //! report each iteration (the window plots the loss and cancels): the objective below is two
 //! matrix products per block of rows, the blocks on all threads.
 
+use std::ops::Range;
+
 use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 use rayon::prelude::*;
 
@@ -111,10 +113,11 @@ impl SoftmaxModel {
     }
 }
 
-/// The objective and its gradient over `x`, `y`.
+/// The objective and its gradient over the rows `ranges` of `x`, `y`.
 struct Objective<'a> {
     x: ArrayView2<'a, f32>,
     y: &'a [u32],
+    blocks: Vec<Range<usize>>,
     classes: usize,
     sample_weight: Vec<f32>,
     weight_sum: f64,
@@ -125,13 +128,12 @@ impl Objective<'_> {
     fn eval(&self, params: &[f64], grad: &mut [f64]) -> f64 {
         let (dim, k) = (self.x.ncols(), self.classes);
         let model = SoftmaxModel::from_params(params, dim, k);
-        let n = self.x.nrows();
-        let blocks: Vec<usize> = (0..n).step_by(BLOCK_ROWS).collect();
         let zero = || (0f64, Array2::<f32>::zeros((dim, k)), Array1::<f64>::zeros(k));
-        let (loss, gw, gb) = blocks
+        let (loss, gw, gb) = self
+            .blocks
             .par_iter()
-            .map(|&lo| {
-                let hi = (lo + BLOCK_ROWS).min(n);
+            .map(|block| {
+                let (lo, hi) = (block.start, block.end);
                 let xb = self.x.slice(s![lo..hi, ..]);
                 let mut z = model.logits(xb);
                 let mut loss = 0f64;
@@ -176,6 +178,21 @@ pub fn fit(
     init: Option<&SoftmaxModel>,
     after_iteration: impl FnMut(usize, f64) -> bool,
 ) -> Fit {
+    let all = [0..x.nrows()];
+    fit_rows(x, y, &all, classes, opts, init, after_iteration)
+}
+
+/// [`fit`] on the rows of `x` in `ranges` only (`y` is indexed like `x`): K-fold training
+/// without copying the training rows.
+pub fn fit_rows(
+    x: ArrayView2<f32>,
+    y: &[u32],
+    ranges: &[Range<usize>],
+    classes: usize,
+    opts: &LogRegOptions,
+    init: Option<&SoftmaxModel>,
+    after_iteration: impl FnMut(usize, f64) -> bool,
+) -> Fit {
     let dim = x.ncols();
     let sample_weight: Vec<f32> = y
         .iter()
@@ -186,14 +203,24 @@ pub fn fit(
                 .map_or(1.0, |&w| w as f32)
         })
         .collect();
-    let weight_sum = sample_weight
+    let blocks: Vec<Range<usize>> = ranges
         .iter()
+        .flat_map(|r| {
+            (r.start..r.end)
+                .step_by(BLOCK_ROWS)
+                .map(move |lo| lo..(lo + BLOCK_ROWS).min(r.end))
+        })
+        .collect();
+    let weight_sum = blocks
+        .iter()
+        .flat_map(|b| sample_weight[b.clone()].iter())
         .map(|&w| f64::from(w))
         .sum::<f64>()
         .max(f64::MIN_POSITIVE);
     let objective = Objective {
         x,
         y,
+        blocks,
         classes,
         l2: 1.0 / (opts.c * weight_sum),
         sample_weight,
@@ -228,6 +255,7 @@ mod tests {
         let obj = Objective {
             x: x.view(),
             y: &y,
+            blocks: vec![0..7],
             classes,
             sample_weight: y
                 .iter()

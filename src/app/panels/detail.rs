@@ -129,6 +129,7 @@ pub fn detail_panel_ui(
             let label = super::super::gallery_view::label_of(&s.dataset, &s.truth, i);
             ui.label(format!("Label: {}", s.dataset.class_name(label)));
             edits_ui(ui, s, i, label, out);
+            super::review_queue::entry_ui(ui, s, i, out);
             findings_ui(ui, s, i, thumbs, out);
             if let Some(split) = &smp.split {
                 ui.label(format!("Split: {split}"));

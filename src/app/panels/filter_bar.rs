@@ -120,6 +120,7 @@ pub fn filter_bar_ui(
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(200));
         }
+        super::review_queue::progress_ui(ui, s, out);
         if let Some(similar) = &f.similar {
             let anchor = match similar.anchors.as_slice() {
                 [one] => s.dataset.samples[*one].id.0.clone(),

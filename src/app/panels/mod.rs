@@ -9,6 +9,7 @@ pub mod help;
 pub mod map;
 pub mod metrics;
 pub mod prompts;
+pub mod review_queue;
 pub mod similar_strip;
 pub mod top_bar;
 pub mod vlm;

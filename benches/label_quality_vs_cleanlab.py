@@ -18,11 +18,13 @@ probabilities here are out of sample. Rankings compared, all over every sample:
 
 Measures: average precision (area under the precision-recall curve), precision at 100, recall
 at k = the number of flips, and the flags (cleanlab's `find_label_issues`, labelscope's
-`flagged`). Writes benchmarks/label_quality.json and prints a Markdown table.
+`flagged`). Also the text/watermark flags against the sample's 30 text overlays. Writes
+benchmarks/label_quality.json and prints Markdown tables.
 
-Needs: `apt-get install dataset-fashion-mnist`, `pip install numpy pillow onnxruntime
-scikit-learn cleanlab pyarrow`, and a built labelscope:
-`python scripts/label_quality_benchmark.py --labelscope target/release/labelscope`.
+Needs `apt-get install dataset-fashion-mnist` (for fashion10k) and a built labelscope; the
+Python packages (cleanlab, scikit-learn, pyarrow, pillow) are installed from PyPI into a venv on
+the first run:
+`python3 benches/label_quality_vs_cleanlab.py --labelscope target/release/labelscope`.
 """
 import argparse
 import csv
@@ -34,20 +36,29 @@ import shutil
 import subprocess
 import time
 
-import cleanlab
-import numpy as np
-import onnxruntime as ort
-import pyarrow.parquet as pq
-import sklearn
-from make_label_quality_reference import issues_of
-from cleanlab.rank import get_label_quality_scores
-from PIL import Image
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..")
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import pyvenv  # noqa: E402
+
+pyvenv.ensure("~/.cache/labelscope/bench-venv",
+              ["cleanlab", "sklearn", "pyarrow", "PIL", "numpy"],
+              ["cleanlab", "scikit-learn", "pyarrow", "pillow", "numpy"])
+
+import cleanlab  # noqa: E402
+import numpy as np  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+import sklearn  # noqa: E402
+from cleanlab.rank import get_label_quality_scores  # noqa: E402
+from make_label_quality_reference import issues_of  # noqa: E402
+from PIL import Image  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.metrics import average_precision_score  # noqa: E402
+from sklearn.model_selection import StratifiedKFold, cross_val_predict  # noqa: E402
+
 MODEL = os.path.join(ROOT, "assets", "models", "fashion_cnn.onnx")
 EMBEDDER = os.path.join(ROOT, "assets", "models", "efficientnet_lite0_fp16w.onnx")
 DATA = "/usr/share/datasets/fashion-mnist"
@@ -63,19 +74,20 @@ def read_idx(name):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
-def model_probs(images):
-    session = ort.InferenceSession(MODEL, providers=["CPUExecutionProvider"])
-    x = ((images.astype(np.float32) - 72.94) / 90.0)[:, None, :, :]
-    logits = np.concatenate([session.run(None, {"input": x[i:i + 1000]})[0]
-                             for i in range(0, len(x), 1000)])
-    e = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def build_fashion10k(work, rate, seed):
+def build_fashion10k(bin_, work, rate, seed):
     images = read_idx("t10k-images-idx3-ubyte.gz")
     truth = read_idx("t10k-labels-idx1-ubyte.gz").astype(int)
-    probs = model_probs(images)
+    root = os.path.join(work, "fashion10k")
+    if os.path.exists(root):
+        shutil.rmtree(root)
+    for c in CLASSES:
+        os.makedirs(os.path.join(root, c["folder"]))
+    shutil.copy(os.path.join(ROOT, "sample_data", "fashion", "classes.json"), root)
+    # First with the true labels, to ask the model which class each class looks most like.
+    paths = [f"{CLASSES[t]['folder']}/test_{i:05d}.png" for i, t in enumerate(truth)]
+    for img, path in zip(images, paths):
+        Image.fromarray(img, mode="L").save(os.path.join(root, path))
+    _, _, _, probs = dataset_arrays(bin_, root, paths)
     similar = {}
     for c in range(10):
         mean = probs[truth == c].mean(axis=0)
@@ -85,17 +97,11 @@ def build_fashion10k(work, rate, seed):
     flipped = rng.choice(len(truth), size=int(round(rate * len(truth))), replace=False)
     given = truth.copy()
     given[flipped] = [similar[c] for c in truth[flipped]]
-    root = os.path.join(work, "fashion10k")
-    if os.path.exists(root):
-        shutil.rmtree(root)
-    for c in CLASSES:
-        os.makedirs(os.path.join(root, c["folder"]))
-    shutil.copy(os.path.join(ROOT, "sample_data", "fashion", "classes.json"), root)
-    paths = []
-    for i, (img, label) in enumerate(zip(images, given)):
-        path = f"{CLASSES[label]['folder']}/test_{i:05d}.png"
-        Image.fromarray(img, mode="L").save(os.path.join(root, path))
-        paths.append(path)
+    for i in flipped:
+        new = f"{CLASSES[given[i]]['folder']}/test_{i:05d}.png"
+        os.rename(os.path.join(root, paths[i]), os.path.join(root, new))
+        paths[i] = new
+    shutil.rmtree(os.path.join(root, ".labelscope"), ignore_errors=True)
     flips = {paths[i] for i in flipped}
     return root, flips, {"flip_rate": rate, "seed": seed,
                          "most_similar": {CLASSES[c]["label"]: CLASSES[similar[c]]["label"]
@@ -133,11 +139,15 @@ def embeddings(bin_, root, model, paths=None):
     return table["path"], np.array(table["embedding"], dtype=np.float32)
 
 
-def dataset_arrays(bin_, root):
+def dataset_arrays(bin_, root, order=None):
     """Paths, given labels, embeddings and the model's probabilities, all from labelscope (the
-    same inputs its ranking sees), in dataset order."""
+    same inputs its ranking sees), in dataset order (or in the order of the paths `order`)."""
     base = os.path.join(os.path.dirname(root), os.path.basename(root))
     paths, emb = embeddings(bin_, root, MODEL)
+    if order is not None:
+        at = {p: i for i, p in enumerate(paths)}
+        emb = emb[[at[p] for p in order]]
+        paths = list(order)
     subprocess.run([bin_, "predict", root, "--model", MODEL, "--out", base + "_pred.csv"],
                    check=True, capture_output=True)
     with open(base + "_pred.csv") as f:
@@ -196,6 +206,18 @@ def run(bin_, root, flips):
     return result
 
 
+def text_flags(bin_, root):
+    """Precision and recall of the text/watermark flags against the sample's text overlays."""
+    with open(os.path.join(ROOT, "sample_data", "fashion_injections.csv")) as f:
+        truth = {r["path"] for r in csv.DictReader(f) if r["kind"] == "text"}
+    out = subprocess.run([bin_, "issues", root, "--kinds", "text"], check=True,
+                         capture_output=True, text=True)
+    flagged = {r["path"] for r in csv.DictReader(io.StringIO(out.stdout))}
+    hits = len(flagged & truth)
+    return {"overlays": len(truth), "flagged": len(flagged),
+            "precision": hits / max(1, len(flagged)), "recall": hits / max(1, len(truth))}
+
+
 def cleanlab_cv(paths, labels, emb, flips):
     """cleanlab on out-of-fold probabilities of scikit-learn's LogisticRegression (defaults, as
     in cleanlab's tutorials) on the embeddings, 5 stratified folds."""
@@ -219,12 +241,14 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     out = {"generator": "scripts/label_quality_benchmark.py",
            "versions": {"cleanlab": cleanlab.__version__, "scikit-learn": sklearn.__version__,
-                        "onnxruntime": ort.__version__}}
+                        "numpy": np.__version__}}
     if args.only in (None, "sample"):
         root, flips = build_sample(args.work)
         out["sample"] = run(args.labelscope, root, flips)
+        out["sample_text"] = text_flags(args.labelscope, root)
     if args.only in (None, "fashion10k"):
-        root, flips, how = build_fashion10k(args.work, args.flip_rate, args.seed)
+        root, flips, how = build_fashion10k(args.labelscope, args.work, args.flip_rate,
+                                            args.seed)
         out["fashion10k"] = run(args.labelscope, root, flips)
         out["fashion10k"]["flips_made"] = how
     dest = os.path.join(ROOT, "benchmarks", "label_quality.json")
@@ -232,6 +256,10 @@ def main():
     if args.only is None:
         with open(dest, "w") as f:
             json.dump(out, f, indent=1)
+    if "sample_text" in out:
+        t = out["sample_text"]
+        print(f"\ntext/watermark flags on the sample: {t['flagged']} flagged, precision "
+              f"{t['precision']:.3f}, recall {t['recall']:.3f} of {t['overlays']} overlays")
     for name in ("sample", "fashion10k"):
         if name not in out:
             continue

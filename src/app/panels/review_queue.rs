@@ -1,0 +1,78 @@
+//! The label-quality review queue in the window: the selected sample's place in the queue and
+//! why (detail view), and the progress of the ranking with a cancel button (filter bar).
+
+use egui::Color32;
+
+use super::super::commands::AppCommand;
+use super::super::session::Session;
+
+/// "Review queue #3 of 1,212", the suggestion, the evidence and the one-key relabel, for a
+/// sample in the queue.
+pub fn entry_ui(ui: &mut egui::Ui, s: &Session, i: usize, out: &mut Vec<AppCommand>) {
+    let Some(q) = &s.problems.quality else { return };
+    let Some(e) = q.entry(i) else { return };
+    let name = |c| s.dataset.class_name(c).to_string();
+    ui.horizontal_wrapped(|ui| {
+        ui.strong(format!(
+            "Review queue #{} of {}",
+            e.rank,
+            q.queue.len()
+        ))
+        .on_hover_text(
+            "Every labelled sample ranked by how likely its label is wrong (Most suspicious \
+             first sorts the gallery this way). Q opens the next one, Shift+Q the previous.",
+        );
+        let colour = if e.flagged {
+            Color32::from_rgb(200, 120, 230)
+        } else {
+            ui.visuals().weak_text_color()
+        };
+        ui.colored_label(
+            colour,
+            format!(
+                "p({}) = {:.2}{}",
+                name(e.label),
+                e.score,
+                if e.flagged { ", flagged" } else { "" }
+            ),
+        );
+    });
+    let sources: Vec<&str> = q.sources.iter().map(|x| x.name()).collect();
+    ui.label(e.evidence(name))
+        .on_hover_text(format!("Evidence from {}", sources.join(" + ")));
+    if !e.flagged
+        && e.suggested != e.label
+        && e.rank <= q.confident.issues.len().max(20) * 2
+        && ui
+            .button(format!("Relabel to {} (A)", name(e.suggested)))
+            .clicked()
+    {
+        out.push(AppCommand::AcceptSuggestion);
+    }
+}
+
+/// "Ranking labels: linear probe 3/5" with a cancel button while the embedding analysis runs.
+pub fn progress_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
+    let Some(job) = &s.problems.embedding_job else {
+        return;
+    };
+    let p = job.control.progress();
+    let stage = job.control.stage();
+    let text = if stage.is_empty() {
+        "Ranking labels…".to_string()
+    } else if p.num_total > 1 {
+        format!("Ranking labels: {stage} {}/{}", p.num_done, p.num_total)
+    } else {
+        format!("Ranking labels: {stage}…")
+    };
+    ui.weak(text);
+    if ui
+        .small_button("×")
+        .on_hover_text("Stop ranking (it runs again after the next edit)")
+        .clicked()
+    {
+        out.push(AppCommand::CancelAnalysis);
+    }
+    ui.ctx()
+        .request_repaint_after(std::time::Duration::from_millis(200));
+}
