@@ -116,7 +116,15 @@ fn queue(dir: &std::path::Path, evidence: &str) -> Vec<String> {
     let headers = reader.headers().unwrap().clone();
     assert_eq!(
         headers.iter().collect::<Vec<_>>(),
-        ["path", "label", "suggested", "score", "rank", "flagged", "evidence"]
+        [
+            "path",
+            "label",
+            "suggested",
+            "score",
+            "rank",
+            "flagged",
+            "evidence"
+        ]
     );
     reader
         .records()
@@ -129,7 +137,12 @@ fn the_queue_finds_the_sample_flips_with_and_without_the_model() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("fashion");
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/sample_data/fashion");
-    let status = Command::new("cp").arg("-r").arg(src).arg(&dir).status().unwrap();
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(src)
+        .arg(&dir)
+        .status()
+        .unwrap();
     assert!(status.success());
     let injections = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -231,7 +244,9 @@ fn moved_labels_top_the_queue_and_a_warm_start_agrees_with_a_cold_one() {
 #[test]
 fn training_on_row_ranges_equals_training_on_the_copied_rows() {
     use labelscope::linear::fit_rows;
-    let x = Array2::from_shape_fn((50, 3), |(i, j)| ((i * 3 + j) as f32 * 0.61).sin() + (i % 2) as f32);
+    let x = Array2::from_shape_fn((50, 3), |(i, j)| {
+        ((i * 3 + j) as f32 * 0.61).sin() + (i % 2) as f32
+    });
     let y: Vec<u32> = (0..50).map(|i| (i % 2) as u32).collect();
     let opts = LogRegOptions {
         lbfgs: LbfgsOptions {

@@ -314,7 +314,7 @@ pub fn visible_order(v: ViewInputs<'_>, filter: &Filter, sort: SortKey) -> Vec<u
                 .map(|&i| {
                     v.problems
                         .and_then(|x| x.queue_score.get(i).copied().flatten())
-                        .map_or(-1.0, |score| 1.0 - score)
+                        .map_or(-2.0, |score| -score)
                 })
                 .collect();
             sort_by_key_desc(&mut order, &keys);

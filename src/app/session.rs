@@ -112,8 +112,8 @@ pub struct Session {
     pub revision: u64,
     /// Bumped whenever the curation edits change (labels, exclusions, tags), not predictions.
     pub edits_revision: u64,
-    /// Bumped whenever label issues are recomputed after the labels or finished predictions
-    /// changed (the embedding analysis runs again).
+    /// Bumped whenever a prediction run finishes or predictions are imported (the embedding
+    /// analysis runs again).
     pub preds_revision: u64,
     /// Problems found (image checks and label issues).
     pub problems: super::session_problems::ProblemState,
@@ -199,6 +199,7 @@ impl Session {
         self.backend = Some(format!("imported from {}", file.display()));
         self.vlm = None;
         self.preds = Some(set);
+        self.preds_revision += 1;
         self.changed();
         Ok(())
     }
@@ -306,6 +307,7 @@ impl Session {
                 }
                 self.notes.extend(job.work.control.take_notes());
                 self.job = None;
+                self.preds_revision += 1;
                 changed = true;
                 self.metrics_dirty = true;
                 self.last_metrics = Instant::now() - Duration::from_secs(1);

@@ -109,7 +109,6 @@ impl Session {
     /// Recomputes label issues from the current labels and predictions alone, when there are
     /// no embeddings (with embeddings, the embedding analysis does it in the background).
     pub fn recompute_label_issues(&mut self) {
-        self.preds_revision += 1;
         if self.embeddings.set.is_some() {
             return;
         }
@@ -251,7 +250,9 @@ impl Session {
         for (pos, &i) in self.order.iter().enumerate() {
             position[i] = Some(pos);
         }
-        let here = self.selected().and_then(|i| q.by_sample.get(i).copied().flatten());
+        let here = self
+            .selected()
+            .and_then(|i| q.by_sample.get(i).copied().flatten());
         let visible = |e: &crate::label_quality::QueueEntry| position[e.sample];
         match (here, forward) {
             (Some(at), true) => q.queue[at as usize + 1..].iter().find_map(visible),

@@ -244,10 +244,19 @@ fn label_quality_suite(samples: usize) -> Result<serde_json::Value> {
         "\nlabel quality: {} x {} vectors, {} classes",
         b.vectors, b.dim, b.classes
     );
-    println!("  nearest neighbours (10 each)  {:>9.2} s", b.neighbours_secs);
-    println!("  linear probe (5 folds) + pool {:>9.2} s", b.probe_and_pool_secs);
+    println!(
+        "  nearest neighbours (10 each)  {:>9.2} s",
+        b.neighbours_secs
+    );
+    println!(
+        "  linear probe (5 folds) + pool {:>9.2} s",
+        b.probe_and_pool_secs
+    );
     println!("  total                         {:>9.2} s", b.total_secs);
-    println!("  again after one relabel       {:>9.2} s", b.after_relabel_secs);
+    println!(
+        "  again after one relabel       {:>9.2} s",
+        b.after_relabel_secs
+    );
     println!(
         "  moved labels in the top 3%    {:>9.1} %",
         b.moved_found_at_k * 100.0

@@ -16,9 +16,8 @@ fn label_options(args: &IssuesArgs) -> Result<LabelQualityOptions> {
         .label_evidence
         .iter()
         .map(|s| {
-            Source::parse(s).ok_or_else(|| {
-                anyhow!("unknown label evidence `{s}` (model, probe, neighbours)")
-            })
+            Source::parse(s)
+                .ok_or_else(|| anyhow!("unknown label evidence `{s}` (model, probe, neighbours)"))
         })
         .collect::<Result<Vec<_>>>()?;
     if args.folds < 2 {
@@ -107,7 +106,9 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
     }
     match (args.top, &problems.quality) {
         (Some(top), Some(q)) => print_queue(&ds, q, top, args),
-        (Some(_), None) => bail!("no label-quality ranking: give --model, --predictions or --embedder"),
+        (Some(_), None) => {
+            bail!("no label-quality ranking: give --model, --predictions or --embedder")
+        }
         (None, _) => print_findings(&ds, &truth, &problems, args),
     }
     Ok(())

@@ -4,8 +4,8 @@
 //! and written out as Parquet or `.npy`.
 
 pub mod knn;
-pub mod neighbourhood;
 pub mod map_cache;
+pub mod neighbourhood;
 pub mod pca;
 pub mod project;
 pub mod set;

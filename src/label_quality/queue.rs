@@ -58,7 +58,11 @@ impl QueueEntry {
     pub fn evidence(&self, class_name: impl Fn(ClassId) -> String) -> String {
         let mut parts = Vec::new();
         if let Some(p) = &self.probe {
-            parts.push(format!("probe: {:.2} for {}", p.given, class_name(self.label)));
+            parts.push(format!(
+                "probe: {:.2} for {}",
+                p.given,
+                class_name(self.label)
+            ));
         }
         if let Some(v) = &self.neighbours {
             parts.push(format!(
@@ -184,8 +188,7 @@ pub fn label_quality(
                 if members.len() < 2 * opts.probe.folds.max(2) || classes_seen < 2 {
                     out.notes.push(format!("the linear probe needs at least {} labelled samples with embeddings in 2 classes; it was skipped", 2 * opts.probe.folds.max(2)));
                 } else {
-                    let fitted =
-                        out_of_fold(set, &members, &y, k, &opts.probe, warm, control)?;
+                    let fitted = out_of_fold(set, &members, &y, k, &opts.probe, warm, control)?;
                     if fitted.unconverged > 0 {
                         out.notes.push(format!("the linear probe did not fully converge in {} of {} folds ({} iterations each)", fitted.unconverged, opts.probe.folds, opts.probe.max_iter));
                     }
@@ -286,7 +289,11 @@ fn combine(
         let Some(y) = inp.truth[i] else { continue };
         let m = model[i].as_deref().filter(|_| use_model);
         let v = votes[i].as_ref().map(|v| v.probabilities(opts.alpha));
-        let w = if use_model { WEIGHTS_WITH_MODEL } else { WEIGHTS_WITHOUT_MODEL };
+        let w = if use_model {
+            WEIGHTS_WITH_MODEL
+        } else {
+            WEIGHTS_WITHOUT_MODEL
+        };
         let parts: Vec<(f32, &[f32])> = [
             m.map(|p| (w[0], p)),
             probe[i].as_deref().map(|p| (w[1], p)),

@@ -39,7 +39,11 @@ impl Votes {
 }
 
 /// The votes of each row of `hood.active` (in row order) under the labels `truth`.
-pub fn neighbour_votes(hood: &Neighbourhood, truth: &[Option<ClassId>], classes: usize) -> Vec<Votes> {
+pub fn neighbour_votes(
+    hood: &Neighbourhood,
+    truth: &[Option<ClassId>],
+    classes: usize,
+) -> Vec<Votes> {
     hood.neighbours
         .iter()
         .map(|list| {

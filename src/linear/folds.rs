@@ -40,17 +40,34 @@ mod tests {
 
     #[test]
     fn every_fold_gets_its_share_of_every_class_and_the_seed_decides() {
-        let labels: Vec<u32> = (0..103).map(|i| if i < 70 { 0 } else { 1 + i % 3 }).collect();
+        let labels: Vec<u32> = (0..103)
+            .map(|i| if i < 70 { 0 } else { 1 + i % 3 })
+            .collect();
         let folds = stratified_folds(&labels, 5, 7);
         for c in 0..4u32 {
             let per_fold: Vec<usize> = (0..5)
-                .map(|f| (0..103).filter(|&i| labels[i] == c && folds[i] == f).count())
+                .map(|f| {
+                    (0..103)
+                        .filter(|&i| labels[i] == c && folds[i] == f)
+                        .count()
+                })
                 .collect();
             let (lo, hi) = (per_fold.iter().min(), per_fold.iter().max());
-            assert!(hi.zip(lo).is_some_and(|(h, l)| h - l <= 1), "{c}: {per_fold:?}");
+            assert!(
+                hi.zip(lo).is_some_and(|(h, l)| h - l <= 1),
+                "{c}: {per_fold:?}"
+            );
         }
-        let sizes: Vec<usize> = (0..5).map(|f| folds.iter().filter(|&&x| x == f).count()).collect();
-        assert!(sizes.iter().max().zip(sizes.iter().min()).is_some_and(|(h, l)| h - l <= 1));
+        let sizes: Vec<usize> = (0..5)
+            .map(|f| folds.iter().filter(|&&x| x == f).count())
+            .collect();
+        assert!(
+            sizes
+                .iter()
+                .max()
+                .zip(sizes.iter().min())
+                .is_some_and(|(h, l)| h - l <= 1)
+        );
         assert_eq!(folds, stratified_folds(&labels, 5, 7));
         assert_ne!(folds, stratified_folds(&labels, 5, 8));
     }

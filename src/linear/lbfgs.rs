@@ -96,7 +96,9 @@ pub fn minimize(
         d.iter_mut().for_each(|d| *d *= gamma);
         for (i, (s, y, rho)) in pairs.iter().enumerate() {
             let beta = rho * dot(y, &d);
-            d.iter_mut().zip(s).for_each(|(d, s)| *d += (alpha[i] - beta) * s);
+            d.iter_mut()
+                .zip(s)
+                .for_each(|(d, s)| *d += (alpha[i] - beta) * s);
         }
         let mut slope = dot(&g, &d);
         if slope >= 0.0 {

@@ -128,7 +128,13 @@ impl Objective<'_> {
     fn eval(&self, params: &[f64], grad: &mut [f64]) -> f64 {
         let (dim, k) = (self.x.ncols(), self.classes);
         let model = SoftmaxModel::from_params(params, dim, k);
-        let zero = || (0f64, Array2::<f32>::zeros((dim, k)), Array1::<f64>::zeros(k));
+        let zero = || {
+            (
+                0f64,
+                Array2::<f32>::zeros((dim, k)),
+                Array1::<f64>::zeros(k),
+            )
+        };
         let (loss, gw, gb) = self
             .blocks
             .par_iter()
@@ -178,8 +184,16 @@ pub fn fit(
     init: Option<&SoftmaxModel>,
     after_iteration: impl FnMut(usize, f64) -> bool,
 ) -> Fit {
-    let all = [0..x.nrows()];
-    fit_rows(x, y, &all, classes, opts, init, after_iteration)
+    let all = 0..x.nrows();
+    fit_rows(
+        x,
+        y,
+        std::slice::from_ref(&all),
+        classes,
+        opts,
+        init,
+        after_iteration,
+    )
 }
 
 /// [`fit`] on the rows of `x` in `ranges` only (`y` is indexed like `x`): K-fold training
@@ -255,7 +269,7 @@ mod tests {
         let obj = Objective {
             x: x.view(),
             y: &y,
-            blocks: vec![0..7],
+            blocks: std::iter::once(0..7).collect(),
             classes,
             sample_weight: y
                 .iter()
@@ -267,7 +281,9 @@ mod tests {
                 .sum(),
             l2: 0.3,
         };
-        let p: Vec<f64> = (0..(3 + 1) * classes).map(|i| (i as f64 * 0.7).cos() * 0.5).collect();
+        let p: Vec<f64> = (0..(3 + 1) * classes)
+            .map(|i| (i as f64 * 0.7).cos() * 0.5)
+            .collect();
         let mut g = vec![0.0; p.len()];
         obj.eval(&p, &mut g);
         for i in 0..p.len() {
@@ -298,7 +314,9 @@ mod tests {
         assert!(fitted.converged);
         let p = fitted.model.probabilities(x.view());
         for (i, row) in p.rows().into_iter().enumerate() {
-            let best = (0..3).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap_or(0);
+            let best = (0..3)
+                .max_by(|&a, &b| row[a].total_cmp(&row[b]))
+                .unwrap_or(0);
             assert_eq!(best as u32, y[i]);
             assert!((row.sum() - 1.0).abs() < 1e-5);
         }

@@ -6,15 +6,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::duplicates::{DuplicateGroup, find_duplicates};
+use super::embedding_checks::{EmbeddingCheckOptions, embedding_checks_in};
 use super::facts::{ImageFacts, collect_facts};
 pub use super::kind::FindingKind;
-use super::embedding_checks::{EmbeddingCheckOptions, embedding_checks_in};
 use super::text::{TextOptions, TextOutcome, detect_text, input_size, text_model};
 use crate::dataset::{ClassId, Dataset};
 use crate::embed::{EmbeddingSet, Neighbourhood};
 use crate::eval::PredictionSet;
-use crate::label_quality::{LabelInputs, LabelQuality, LabelQualityOptions, label_quality};
 use crate::jobs::{JobControl, JobError};
+use crate::label_quality::{LabelInputs, LabelQuality, LabelQualityOptions, label_quality};
 use crate::model::{BackendKind, resolve_backend};
 
 /// One finding.

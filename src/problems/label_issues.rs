@@ -76,6 +76,7 @@ fn round_rows(m: &[Vec<f64>]) -> Vec<Vec<i64>> {
 
 /// Runs confident learning on `(sample, given label, probabilities over the K classes)`, as
 /// cleanlab's `find_label_issues(filter_by="prune_by_noise_rate")` does (tested against it).
+#[allow(clippy::needless_range_loop)] // K x K count matrices read best by index
 pub fn confident_learning(rows: &[(usize, ClassId, Vec<f32>)], k: usize) -> ConfidentLearning {
     let mut sums = vec![0f64; k];
     let mut counts = vec![0usize; k];
@@ -102,9 +103,7 @@ pub fn confident_learning(rows: &[(usize, ClassId, Vec<f32>)], k: usize) -> Conf
     // reaching several counts for its most probable class.
     let mut joint = vec![vec![0usize; k]; k];
     for (_, y, p) in rows {
-        let confident: Vec<usize> = (0..k)
-            .filter(|&j| p[j] >= thresholds[j] - 1e-6)
-            .collect();
+        let confident: Vec<usize> = (0..k).filter(|&j| p[j] >= thresholds[j] - 1e-6).collect();
         let guess = match confident.as_slice() {
             [] => continue,
             [one] => *one,

@@ -52,6 +52,21 @@ pub fn step_until(
     h.run_steps(3);
 }
 
+/// Predictions, embeddings and the embedding analysis (the review queue from all three
+/// sources) finished.
+pub fn analysis_done(app: &LabelscopeApp) -> bool {
+    predictions_done(app)
+        && app.session.as_ref().is_some_and(|s| {
+            s.embeddings.set.is_some()
+                && s.problems.embedding_job.is_none()
+                && s.problems
+                    .quality
+                    .as_ref()
+                    .is_some_and(|q| q.sources.len() == 3)
+        })
+}
+
+/// Predictions finished and their metrics computed.
 pub fn predictions_done(app: &LabelscopeApp) -> bool {
     app.session
         .as_ref()

@@ -11,5 +11,6 @@ mod compare;
 mod curation;
 mod export;
 mod problems;
+mod review_queue;
 mod similar;
 mod vlm;

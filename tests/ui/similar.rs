@@ -6,7 +6,7 @@ use std::time::Duration;
 use egui_kittest::kittest::{NodeT, Queryable};
 
 use crate::common;
-use crate::common::ui::{app_on_fashion_subset, predictions_done, step_until};
+use crate::common::ui::{analysis_done, app_on_fashion_subset, predictions_done, step_until};
 use labelscope::app::AppCommand;
 use labelscope::problems::FindingKind;
 
@@ -14,7 +14,11 @@ use labelscope::problems::FindingKind;
 fn the_detail_view_shows_similar_images_and_s_lists_them_in_the_gallery() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app_on_fashion_subset(dir.path());
-    step_until(&mut h, Duration::from_secs(120), predictions_done);
+    // The review queue's line in the detail view must not move the strip while clicking.
+    step_until(&mut h, Duration::from_secs(120), analysis_done);
+    // Tall enough that the strip, below the image, is on screen without scrolling.
+    h.set_size(egui::vec2(1400.0, 1400.0));
+    h.run_steps(2);
     let (anchor, name) = {
         let s = h.state().session.as_ref().unwrap();
         assert!(s.embeddings.set.is_some(), "{:?}", s.embeddings.why_none);

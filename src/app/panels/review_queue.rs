@@ -13,15 +13,11 @@ pub fn entry_ui(ui: &mut egui::Ui, s: &Session, i: usize, out: &mut Vec<AppComma
     let Some(e) = q.entry(i) else { return };
     let name = |c| s.dataset.class_name(c).to_string();
     ui.horizontal_wrapped(|ui| {
-        ui.strong(format!(
-            "Review queue #{} of {}",
-            e.rank,
-            q.queue.len()
-        ))
-        .on_hover_text(
-            "Every labelled sample ranked by how likely its label is wrong (Most suspicious \
+        ui.strong(format!("Review queue #{} of {}", e.rank, q.queue.len()))
+            .on_hover_text(
+                "Every labelled sample ranked by how likely its label is wrong (Most suspicious \
              first sorts the gallery this way). Q opens the next one, Shift+Q the previous.",
-        );
+            );
         let colour = if e.flagged {
             Color32::from_rgb(200, 120, 230)
         } else {

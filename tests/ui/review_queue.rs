@@ -1,0 +1,84 @@
+//! The label-quality review queue in the window: "Most suspicious first" sorts by it, Q opens
+//! its samples in order (Shift+Q back), the detail view says why, A accepts the suggestion and
+//! the queue is ranked again.
+
+use std::time::Duration;
+
+use egui_kittest::kittest::Queryable;
+
+use crate::common::ui::{analysis_done, app_on_fashion_subset, step_until};
+use labelscope::app::AppCommand;
+use labelscope::app::gallery_view::SortKey;
+
+#[test]
+fn q_walks_the_queue_the_detail_view_says_why_and_a_relabel_reranks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on_fashion_subset(dir.path());
+    step_until(&mut h, Duration::from_secs(120), analysis_done);
+    h.state_mut()
+        .apply(AppCommand::SetSort(SortKey::LabelIssue));
+    h.run_steps(2);
+    let (first, second, total) = {
+        let s = h.state().session.as_ref().unwrap();
+        let q = s.problems.quality.as_ref().unwrap();
+        assert_eq!(q.queue.len(), s.dataset.samples.len());
+        // The gallery's order is the queue's.
+        let ranked: Vec<usize> = q.queue.iter().map(|e| e.sample).collect();
+        assert_eq!(s.order[..10], ranked[..10]);
+        (q.queue[0].clone(), q.queue[1].clone(), q.queue.len())
+    };
+    h.key_press(egui::Key::Q);
+    h.run_steps(3);
+    assert!(h.state().detail_open);
+    assert_eq!(
+        h.state().session.as_ref().unwrap().selected(),
+        Some(first.sample)
+    );
+    h.get_by_label(&format!("Review queue #1 of {total}"));
+    assert!(
+        h.query_all_by_label_contains("nearest neighbours are")
+            .count()
+            >= 1
+    );
+    h.key_press(egui::Key::Q);
+    h.run_steps(3);
+    assert_eq!(
+        h.state().session.as_ref().unwrap().selected(),
+        Some(second.sample)
+    );
+    h.get_by_label(&format!("Review queue #2 of {total}"));
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::Q);
+    h.run_steps(3);
+    assert_eq!(
+        h.state().session.as_ref().unwrap().selected(),
+        Some(first.sample)
+    );
+
+    // Accept the suggestion: the label changes and the queue is ranked again without it on top.
+    h.key_press(egui::Key::A);
+    h.run_steps(3);
+    {
+        let s = h.state().session.as_ref().unwrap();
+        assert_eq!(s.truth[first.sample], Some(first.suggested));
+    }
+    step_until(&mut h, Duration::from_secs(120), |app| {
+        analysis_done(app)
+            && app.session.as_ref().is_some_and(|s| {
+                s.problems
+                    .quality
+                    .as_ref()
+                    .and_then(|q| q.entry(first.sample))
+                    .is_some_and(|e| e.label == first.suggested)
+            })
+    });
+    let s = h.state().session.as_ref().unwrap();
+    let e = s
+        .problems
+        .quality
+        .as_ref()
+        .unwrap()
+        .entry(first.sample)
+        .unwrap();
+    assert!(e.score > first.score, "{e:?} after {first:?}");
+    assert!(e.rank > 1, "{e:?}");
+}
