@@ -46,7 +46,11 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("X", "exclude (asks the reason once per session)"),
     ("I", "include again"),
     ("T", "add a tag"),
-    ("A", "accept the suggested label (label issues)"),
+    (
+        "Q / Shift+Q",
+        "next / previous sample of the review queue (most suspicious labels first)",
+    ),
+    ("A", "accept the suggested label (label issues, review queue)"),
     ("W", "exclude as watermark/text"),
     ("D", "exclude as duplicate"),
     (
