@@ -50,7 +50,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "Q / Shift+Q",
         "next / previous sample of the review queue (most suspicious labels first)",
     ),
-    ("A", "accept the suggested label (label issues, review queue)"),
+    (
+        "A",
+        "accept the suggested label (label issues, review queue)",
+    ),
     ("W", "exclude as watermark/text"),
     ("D", "exclude as duplicate"),
     (

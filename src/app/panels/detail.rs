@@ -321,7 +321,12 @@ fn findings_ui(
     for f in findings {
         ui.horizontal_wrapped(|ui| {
             ui.colored_label(Color32::from_rgb(200, 120, 230), f.kind.title());
-            let in_queue = s.problems.quality.as_ref().and_then(|q| q.entry(i)).is_some();
+            let in_queue = s
+                .problems
+                .quality
+                .as_ref()
+                .and_then(|q| q.entry(i))
+                .is_some();
             if f.kind == crate::problems::FindingKind::Label && in_queue {
                 // The review queue's line above gives the evidence.
                 ui.label("flagged by confident learning");
