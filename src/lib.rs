@@ -33,6 +33,7 @@ pub mod embed;
 pub mod embedding_store;
 pub mod eval;
 pub mod export;
+pub mod head;
 pub mod jobs;
 pub mod label_quality;
 pub mod linear;

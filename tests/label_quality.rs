@@ -47,7 +47,7 @@ fn logistic_regression_gives_scikit_learns_probabilities() {
                 ..LbfgsOptions::default()
             },
         };
-        let fitted = fit(x.view(), &y, classes, &opts, None, |_, _| true);
+        let fitted = fit(x.view(), &y, classes, &opts, None, |_| true);
         let got = fitted.model.probabilities(x.view());
         let worst = (&got - &want).mapv(f32::abs).fold(0f32, |m, &v| m.max(v));
         assert!(worst < 1e-4, "largest difference {worst} (C = {})", opts.c);
@@ -257,11 +257,11 @@ fn training_on_row_ranges_equals_training_on_the_copied_rows() {
         },
         ..LogRegOptions::default()
     };
-    let ranged = fit_rows(x.view(), &y, &[0..10, 30..50], 2, &opts, None, |_, _| true);
+    let ranged = fit_rows(x.view(), &y, &[0..10, 30..50], 2, &opts, None, |_| true);
     let rows: Vec<usize> = (0..10).chain(30..50).collect();
     let copied_x = x.select(ndarray::Axis(0), &rows);
     let copied_y: Vec<u32> = rows.iter().map(|&r| y[r]).collect();
-    let copied = fit(copied_x.view(), &copied_y, 2, &opts, None, |_, _| true);
+    let copied = fit(copied_x.view(), &copied_y, 2, &opts, None, |_| true);
     let (a, b) = (
         ranged.model.probabilities(x.view()),
         copied.model.probabilities(x.view()),

@@ -40,6 +40,9 @@ pub enum Command {
     Similar(super::embed::SimilarArgs),
     /// Find problems: label errors, text/watermarks, duplicates, unreadable and odd images.
     Issues(IssuesArgs),
+    /// Train a new classifier head on the model's embeddings with the cleaned labels, compare it
+    /// on the held-out split, write it as one ONNX model.
+    Train(super::train::TrainArgs),
     /// Benchmarks: predict vs the inference bound, thumbnails, a 100k-sample dataset (prints
     /// tables, writes JSON).
     Bench(BenchArgs),

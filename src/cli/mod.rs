@@ -14,6 +14,7 @@ mod listing;
 mod predict;
 mod progress;
 mod scan;
+mod train;
 mod values;
 
 use std::process::ExitCode;
@@ -32,6 +33,7 @@ pub fn run() -> ExitCode {
         Some(Command::Edits(a)) => edit::run_edits(&a),
         Some(Command::Export(a)) => export::run(&a),
         Some(Command::Issues(a)) => issues::run(&a),
+        Some(Command::Train(a)) => train::run(&a),
         Some(Command::Embed(a)) => embed::run_embed(&a),
         Some(Command::Similar(a)) => embed::run_similar(&a),
         Some(Command::Bench(a)) => bench::run(&a),

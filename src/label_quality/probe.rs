@@ -136,7 +136,7 @@ pub fn out_of_fold(
         let (lo, hi) = (starts[f], starts[f + 1]);
         let train = [0..lo, hi..x.nrows()];
         let init = warm.and_then(|w| w.models.get(f));
-        let fitted = fit_rows(x.view(), &yo, &train, classes, &logreg, init, |_, _| {
+        let fitted = fit_rows(x.view(), &yo, &train, classes, &logreg, init, |_| {
             !control.is_cancelled()
         });
         if fitted.stopped || control.is_cancelled() {

@@ -53,13 +53,13 @@ fn max_abs(a: &[f64]) -> f64 {
 }
 
 /// Minimises `objective` (which returns the value and writes the gradient) from `x0`.
-/// `after_iteration(iteration, value)` is called after every iteration; returning `false`
+/// `after_iteration(iteration, value, x)` is called after every iteration; returning `false`
 /// stops the optimiser (cancellation), keeping the best point so far.
 pub fn minimize(
     mut objective: impl FnMut(&[f64], &mut [f64]) -> f64,
     x0: Vec<f64>,
     opts: &LbfgsOptions,
-    mut after_iteration: impl FnMut(usize, f64) -> bool,
+    mut after_iteration: impl FnMut(usize, f64, &[f64]) -> bool,
 ) -> LbfgsOutcome {
     let n = x0.len();
     let mut x = x0;
@@ -140,7 +140,7 @@ pub fn minimize(
         std::mem::swap(&mut x, &mut x_new);
         std::mem::swap(&mut g, &mut g_new);
         f = f_new;
-        if !after_iteration(it + 1, f) {
+        if !after_iteration(it + 1, f, &x) {
             return out(x, f, it + 1, false, true);
         }
         if decrease <= opts.ftol * f.abs().max(1.0) {
@@ -168,7 +168,7 @@ mod tests {
             ftol: 0.0,
             ..LbfgsOptions::default()
         };
-        let out = minimize(rosen, vec![-1.2, 1.0], &opts, |_, _| true);
+        let out = minimize(rosen, vec![-1.2, 1.0], &opts, |_, _, _| true);
         assert!(out.converged, "{out:?}");
         assert!((out.x[0] - 1.0).abs() < 1e-6 && (out.x[1] - 1.0).abs() < 1e-6);
     }
@@ -179,7 +179,9 @@ mod tests {
             g.iter_mut().zip(x).for_each(|(g, x)| *g = 2.0 * x);
             x.iter().map(|v| v * v).sum()
         };
-        let out = minimize(quad, vec![3.0; 4], &LbfgsOptions::default(), |it, _| it < 1);
+        let out = minimize(quad, vec![3.0; 4], &LbfgsOptions::default(), |it, _, _| {
+            it < 1
+        });
         assert!(out.stopped && out.iterations == 1);
     }
 }

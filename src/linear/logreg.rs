@@ -61,6 +61,24 @@ pub struct Fit {
     pub stopped: bool,
 }
 
+/// One optimiser step, as the callback of [`fit`] sees it.
+pub struct Step<'a> {
+    /// Iterations so far.
+    pub iteration: usize,
+    /// The training objective.
+    pub loss: f64,
+    params: &'a [f64],
+    dim: usize,
+    classes: usize,
+}
+
+impl Step<'_> {
+    /// The model at this step.
+    pub fn model(&self) -> SoftmaxModel {
+        SoftmaxModel::from_params(self.params, self.dim, self.classes)
+    }
+}
+
 const BLOCK_ROWS: usize = 2048;
 
 /// Softmax of each row in place; returns nothing (rows of `-inf` stay uniform-safe).
@@ -174,15 +192,15 @@ impl Objective<'_> {
 
 /// Fits the classifier on rows `x` with labels `y` (each below `classes`), starting from
 /// `init` when given (a warm start: the previous fit on slightly different labels) and from
-/// zero otherwise. `after_iteration(iteration, loss)` is called after every optimiser step;
-/// returning `false` stops the fit.
+/// zero otherwise. `after_iteration` is called after every optimiser step; returning `false`
+/// stops the fit.
 pub fn fit(
     x: ArrayView2<f32>,
     y: &[u32],
     classes: usize,
     opts: &LogRegOptions,
     init: Option<&SoftmaxModel>,
-    after_iteration: impl FnMut(usize, f64) -> bool,
+    after_iteration: impl FnMut(&Step) -> bool,
 ) -> Fit {
     let all = 0..x.nrows();
     fit_rows(
@@ -205,7 +223,7 @@ pub fn fit_rows(
     classes: usize,
     opts: &LogRegOptions,
     init: Option<&SoftmaxModel>,
-    after_iteration: impl FnMut(usize, f64) -> bool,
+    mut after_iteration: impl FnMut(&Step) -> bool,
 ) -> Fit {
     let dim = x.ncols();
     let sample_weight: Vec<f32> = y
@@ -248,7 +266,15 @@ pub fn fit_rows(
         |p, g| objective.eval(p, g),
         x0,
         &opts.lbfgs,
-        after_iteration,
+        |iteration, loss, params| {
+            after_iteration(&Step {
+                iteration,
+                loss,
+                params,
+                dim,
+                classes,
+            })
+        },
     );
     Fit {
         model: SoftmaxModel::from_params(&out.x, dim, classes),
@@ -310,7 +336,7 @@ mod tests {
         });
         let y: Vec<u32> = (0..60).map(|i| (i % 3) as u32).collect();
         let opts = LogRegOptions::default();
-        let fitted = fit(x.view(), &y, 3, &opts, None, |_, _| true);
+        let fitted = fit(x.view(), &y, 3, &opts, None, |_| true);
         assert!(fitted.converged);
         let p = fitted.model.probabilities(x.view());
         for (i, row) in p.rows().into_iter().enumerate() {
@@ -320,7 +346,7 @@ mod tests {
             assert_eq!(best as u32, y[i]);
             assert!((row.sum() - 1.0).abs() < 1e-5);
         }
-        let again = fit(x.view(), &y, 3, &opts, Some(&fitted.model), |_, _| true);
+        let again = fit(x.view(), &y, 3, &opts, Some(&fitted.model), |_| true);
         assert!(again.iterations <= 2, "{}", again.iterations);
     }
 }

@@ -7,4 +7,4 @@ pub mod lbfgs;
 pub mod logreg;
 
 pub use folds::stratified_folds;
-pub use logreg::{Fit, LogRegOptions, SoftmaxModel, fit, fit_rows};
+pub use logreg::{Fit, LogRegOptions, SoftmaxModel, Step, fit, fit_rows};
