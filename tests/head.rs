@@ -35,8 +35,16 @@ fn the_exported_model_runs_the_head_exactly() {
         use_cache: false,
         embeddings: true,
     };
-    let report = predict_dataset(&ds, &model, &backend, &opts, None, &JobControl::default(), None)
-        .unwrap();
+    let report = predict_dataset(
+        &ds,
+        &model,
+        &backend,
+        &opts,
+        None,
+        &JobControl::default(),
+        None,
+    )
+    .unwrap();
     let embeddings: Vec<_> = report
         .outcomes
         .iter()
@@ -141,18 +149,34 @@ fn train_compares_cleaned_and_original_labels_and_writes_a_model_labelscope_open
         .arg(&fixes_path)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let head_dir = tmp.path().join("head");
     let out = labelscope()
         .args(["train"])
         .arg(&dir)
         .args(["--model"])
         .arg(common::repo().join("assets/models/fashion_cnn.onnx"))
-        .args(["--backend", "tract", "--compare-original-labels", "--val-fraction", "0.3", "--json", "--out"])
+        .args([
+            "--backend",
+            "tract",
+            "--compare-original-labels",
+            "--val-fraction",
+            "0.3",
+            "--json",
+            "--out",
+        ])
         .arg(&head_dir)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["edits"]["relabeled"], 36);
     let results = report["results"].as_array().unwrap();
@@ -177,5 +201,9 @@ fn train_compares_cleaned_and_original_labels_and_writes_a_model_labelscope_open
         .args(["--backend", "tract", "--format", "json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::commands::AppCommand;
-use super::{LabelscopeApp, Prompt, export_job, session_edits};
+use super::{LabelscopeApp, Prompt, export_job, session_edits, train_job};
 use crate::dataset::OpenOptions;
 
 impl LabelscopeApp {
@@ -219,6 +219,44 @@ impl LabelscopeApp {
                     && self.export.is_none()
                 {
                     self.export = Some(export_job::ExportDialog::new(s));
+                }
+            }
+            AppCommand::OpenTrain | AppCommand::OpenTrainFromExport => {
+                if let Some(s) = &self.session
+                    && self.train.is_none()
+                {
+                    let from_export = matches!(cmd, AppCommand::OpenTrainFromExport);
+                    let export = self.export.as_ref().filter(|_| from_export);
+                    let split = export.map(|d| crate::export::SplitConfig {
+                        val: d.val,
+                        test: d.test,
+                        seed: d.seed,
+                    });
+                    let keep = export.is_some_and(|d| d.keep_splits);
+                    self.train = Some(train_job::TrainDialog::new(s, split.as_ref(), keep));
+                    if from_export {
+                        self.export = None;
+                    }
+                }
+            }
+            AppCommand::CloseTrain => {
+                if self.train.as_ref().is_some_and(|d| d.job.is_none()) {
+                    self.train = None;
+                }
+            }
+            AppCommand::StartTrain => {
+                if let (Some(d), Some(s)) = (&mut self.train, &self.session) {
+                    d.start(s, self.backend, wake);
+                }
+            }
+            AppCommand::CancelTrain => {
+                if let Some(d) = &self.train {
+                    d.cancel();
+                }
+            }
+            AppCommand::WriteHead => {
+                if let (Some(d), Some(s)) = (&mut self.train, &self.session) {
+                    d.write(s);
                 }
             }
             AppCommand::CloseExport => {

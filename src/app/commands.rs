@@ -99,6 +99,18 @@ pub enum AppCommand {
     CancelPrompt,
     /// Open the export dialog.
     OpenExport,
+    /// Open the "Train a head" dialog.
+    OpenTrain,
+    /// Open it with the export dialog's split.
+    OpenTrainFromExport,
+    /// Close it (when nothing runs).
+    CloseTrain,
+    /// Start training.
+    StartTrain,
+    /// Stop training.
+    CancelTrain,
+    /// Write the trained head as a model.
+    WriteHead,
     /// Close the export dialog.
     CloseExport,
     /// Start the export with the dialog's options.

@@ -19,6 +19,7 @@ mod session_map;
 mod session_problems;
 mod session_vlm;
 mod thumbnails;
+pub mod train_job;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -109,6 +110,8 @@ pub struct LabelscopeApp {
     pub prompt: Option<Prompt>,
     /// The export dialog, when open.
     pub export: Option<export_job::ExportDialog>,
+    /// The "Train a head" dialog, when open.
+    pub train: Option<train_job::TrainDialog>,
     backend: BackendKind,
     commands: Vec<AppCommand>,
     detail: panels::detail::DetailCache,
@@ -172,6 +175,7 @@ impl LabelscopeApp {
             map_view: Default::default(),
             prompt: None,
             export: None,
+            train: None,
             backend,
             commands: Vec::new(),
             detail: Default::default(),
@@ -262,11 +266,12 @@ impl eframe::App for LabelscopeApp {
                 });
             }
         }
-        let session_for_keys = if self.prompt.is_some() || self.export.is_some() {
-            None
-        } else {
-            self.session.as_ref()
-        };
+        let session_for_keys =
+            if self.prompt.is_some() || self.export.is_some() || self.train.is_some() {
+                None
+            } else {
+                self.session.as_ref()
+            };
         keys::handle_keys(
             ctx,
             session_for_keys,
@@ -331,6 +336,10 @@ impl eframe::App for LabelscopeApp {
         if let (Some(d), Some(s)) = (&mut self.export, &self.session) {
             d.poll();
             panels::export::export_ui(ui.ctx(), d, s, &mut self.commands);
+        }
+        if let (Some(d), Some(s)) = (&mut self.train, &self.session) {
+            d.poll();
+            panels::train::train_ui(ui.ctx(), d, s, &mut self.commands);
         }
         if let (Some(prompt), Some(s)) = (&mut self.prompt, &self.session) {
             panels::prompts::prompt_ui(ui.ctx(), prompt, s, &mut self.commands);

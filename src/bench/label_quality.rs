@@ -1,7 +1,8 @@
 //! The label-quality suite: the neighbour search, the K-fold linear probe and the whole ranking
 //! on `n` synthetic clustered 1,280-d vectors (the cost does not depend on what they mean) with
 //! 3% of the labels moved to the next cluster's class, then again after one relabel (the
-//! neighbours reused, the probe warm-started), as the window does.
+//! neighbours reused, the probe warm-started), as the window does; then a classifier head
+//! trained on 90% of the vectors (`labelscope train`).
 
 use std::time::Instant;
 
@@ -33,6 +34,11 @@ pub struct LabelQualityBench {
     pub after_relabel_secs: f64,
     /// Share of the moved labels among the 3% most suspicious.
     pub moved_found_at_k: f64,
+    /// Seconds to train a head (softmax regression, 90% of the vectors, validation loss on
+    /// the rest after every step).
+    pub head_train_secs: f64,
+    /// Its optimiser iterations.
+    pub head_iterations: usize,
     /// Peak resident memory so far, MiB.
     pub peak_rss_mib: Option<f64>,
 }
@@ -43,7 +49,7 @@ pub fn bench_label_quality(vectors: usize) -> Result<LabelQualityBench, String> 
     let rows = synthetic_embeddings(vectors, dim);
     let refs: Vec<Result<&Embedding, String>> = rows.iter().map(Ok).collect();
     let set = EmbeddingSet::from_embeddings(&refs);
-    drop(rows);
+    let raw: Vec<Option<Embedding>> = rows.into_iter().map(Some).collect();
     // 20 clusters, two per class; every 33rd sample moved to the next class.
     let mut truth: Vec<Option<ClassId>> = (0..vectors)
         .map(|i| Some(ClassId(((i % 20) / 2) as u32)))
@@ -93,6 +99,21 @@ pub fn bench_label_quality(vectors: usize) -> Result<LabelQualityBench, String> 
     };
     label_quality(&inputs, &opts, first.probe.as_ref(), &control).map_err(|e| e.to_string())?;
     let after_relabel_secs = t.elapsed().as_secs_f64();
+    let (train, val): (Vec<usize>, Vec<usize>) = (0..vectors).partition(|i| i % 10 != 0);
+    let names: Vec<String> = (0..classes).map(|c| format!("class {c}")).collect();
+    let t = Instant::now();
+    let head = crate::head::train_head(
+        &raw,
+        &truth,
+        &train,
+        &val,
+        &names,
+        &crate::head::HeadOptions::default(),
+        &control,
+        |_| {},
+    )
+    .map_err(|e| e.to_string())?;
+    let head_train_secs = t.elapsed().as_secs_f64();
     Ok(LabelQualityBench {
         vectors: set.len(),
         dim,
@@ -102,6 +123,8 @@ pub fn bench_label_quality(vectors: usize) -> Result<LabelQualityBench, String> 
         total_secs: neighbours_secs + probe_and_pool_secs,
         after_relabel_secs,
         moved_found_at_k: found as f64 / moved.len().max(1) as f64,
+        head_train_secs,
+        head_iterations: head.curve.len(),
         peak_rss_mib: super::peak_rss_mib(),
     })
 }

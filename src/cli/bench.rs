@@ -261,6 +261,10 @@ fn label_quality_suite(samples: usize) -> Result<serde_json::Value> {
         "  moved labels in the top 3%    {:>9.1} %",
         b.moved_found_at_k * 100.0
     );
+    println!(
+        "  train a head (90%, {} iter.)  {:>9.2} s",
+        b.head_iterations, b.head_train_secs
+    );
     if let Some(r) = b.peak_rss_mib {
         println!("  peak RSS                      {r:>9.0} MiB");
     }

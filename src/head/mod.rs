@@ -4,9 +4,10 @@
 //! ONNX file ([`onnx`]).
 
 pub mod onnx;
+pub mod run;
 pub mod train;
 
-pub use train::{CurvePoint, Head, HeadOptions, TrainedHead, gather, train_head};
+pub use train::{CurvePoint, Head, HeadOptions, TrainedHead, gather, raw_embeddings, train_head};
 
 use crate::curation::CurationState;
 use crate::dataset::{ClassId, Dataset};

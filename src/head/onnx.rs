@@ -59,10 +59,7 @@ pub fn model_with_head(
 ) -> Result<Vec<u8>, String> {
     let mut model =
         pb::ModelProto::decode(bytes).map_err(|e| format!("cannot read the ONNX model: {e}"))?;
-    let graph = model
-        .graph
-        .as_mut()
-        .ok_or("the ONNX model has no graph")?;
+    let graph = model.graph.as_mut().ok_or("the ONNX model has no graph")?;
     // Walk back from the embedding: keep the nodes (in their order) it depends on.
     let mut needed: std::collections::HashSet<String> = [embedding.to_string()].into();
     let mut keep = vec![false; graph.node.len()];
@@ -92,12 +89,25 @@ pub fn model_with_head(
     graph.value_info.retain(|v| needed.contains(&v.name));
     let (w, b) = head.folded();
     let (dim, classes) = (w.nrows() as i64, w.ncols() as i64);
-    graph.initializer.push(tensor(WEIGHTS, &[dim, classes], w.iter().copied().collect()));
+    graph.initializer.push(tensor(
+        WEIGHTS,
+        &[dim, classes],
+        w.iter().copied().collect(),
+    ));
     graph.initializer.push(tensor(BIAS, &[classes], b.to_vec()));
-    graph.node.push(node("Flatten", &[embedding], FLAT, vec![int_attr("axis", 1)]));
-    graph.node.push(node("Gemm", &[FLAT, WEIGHTS, BIAS], LOGITS, Vec::new()));
+    graph.node.push(node(
+        "Flatten",
+        &[embedding],
+        FLAT,
+        vec![int_attr("axis", 1)],
+    ));
+    graph
+        .node
+        .push(node("Gemm", &[FLAT, WEIGHTS, BIAS], LOGITS, Vec::new()));
     if softmax {
-        graph.node.push(node("Softmax", &[LOGITS], PROBS, vec![int_attr("axis", 1)]));
+        graph
+            .node
+            .push(node("Softmax", &[LOGITS], PROBS, vec![int_attr("axis", 1)]));
     }
     let out = output_name(softmax);
     graph.output = vec![pb::ValueInfoProto {

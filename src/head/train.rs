@@ -27,7 +27,7 @@ impl Default for HeadOptions {
         Self {
             c: 1.0,
             balanced: false,
-            max_iter: 500,
+            max_iter: 200,
         }
     }
 }
@@ -94,6 +94,17 @@ pub struct TrainedHead {
     pub converged: bool,
 }
 
+/// The model's raw embedding of each sample of a prediction run (`None` where it failed).
+pub fn raw_embeddings(outcomes: &[Option<crate::model::SampleOutcome>]) -> Vec<Option<Embedding>> {
+    outcomes
+        .iter()
+        .map(|o| match o {
+            Some(crate::model::SampleOutcome::Predicted(p)) => p.embedding.clone(),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The rows of `samples` that have an embedding, as a matrix, with their indices.
 pub fn gather(embeddings: &[Option<Embedding>], samples: &[usize]) -> (Array2<f32>, Vec<usize>) {
     let have: Vec<usize> = samples
@@ -150,7 +161,10 @@ pub fn train_head(
             .collect()
     };
     let (x, rows) = gather(embeddings, &labelled(train));
-    let y: Vec<u32> = rows.iter().filter_map(|&i| labels[i].map(|c| c.0)).collect();
+    let y: Vec<u32> = rows
+        .iter()
+        .filter_map(|&i| labels[i].map(|c| c.0))
+        .collect();
     let mut counts = vec![0usize; classes];
     for &c in &y {
         counts[c as usize] += 1;
@@ -180,7 +194,10 @@ pub fn train_head(
     let z = centred / &std;
     let (xv, val_rows) = gather(embeddings, &labelled(val));
     let yv: Vec<u32> = if xv.ncols() == x.ncols() {
-        val_rows.iter().filter_map(|&i| labels[i].map(|c| c.0)).collect()
+        val_rows
+            .iter()
+            .filter_map(|&i| labels[i].map(|c| c.0))
+            .collect()
     } else {
         Vec::new()
     };
@@ -200,16 +217,16 @@ pub fn train_head(
         class_weights,
         lbfgs: LbfgsOptions {
             max_iter: opts.max_iter,
-            gtol: 1e-5,
-            ftol: 1e-9,
+            gtol: 1e-4,
+            ftol: 1e-8,
             ..LbfgsOptions::default()
         },
     };
     let mut curve = Vec::new();
     control.begin_stage("training the head", opts.max_iter);
     let fitted = fit(z.view(), &y, classes, &logreg, None, |step| {
-        let val_loss = (!yv.is_empty())
-            .then(|| mean_log_loss(&step.model().probabilities(zv.view()), &yv));
+        let val_loss =
+            (!yv.is_empty()).then(|| mean_log_loss(&step.model().probabilities(zv.view()), &yv));
         let point = CurvePoint {
             iteration: step.iteration,
             train_loss: step.loss,

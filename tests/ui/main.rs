@@ -13,4 +13,5 @@ mod export;
 mod problems;
 mod review_queue;
 mod similar;
+mod train;
 mod vlm;

@@ -61,6 +61,13 @@ pub fn export_ui(
             match &d.result {
                 Some(Ok(msg)) => {
                     ui.colored_label(egui::Color32::from_rgb(60, 170, 90), msg);
+                    if ui
+                        .button("Train a head on this export…")
+                        .on_hover_text("The next step: a new classifier head on the model's embeddings with these labels and this split")
+                        .clicked()
+                    {
+                        out.push(AppCommand::OpenTrainFromExport);
+                    }
                 }
                 Some(Err(e)) => {
                     ui.colored_label(ui.visuals().error_fg_color, e);

@@ -12,5 +12,6 @@ pub mod prompts;
 pub mod review_queue;
 pub mod similar_strip;
 pub mod top_bar;
+pub mod train;
 pub mod vlm;
 pub mod zoom_view;

@@ -136,6 +136,13 @@ fn file_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<AppCommand>
     if ui.button("Export cleaned splits…").clicked() {
         out.push(AppCommand::OpenExport);
     }
+    if ui
+        .button("Train a head…")
+        .on_hover_text("A new classifier head on the model's embeddings with the cleaned labels: what cleaning bought, and a deployable ONNX model")
+        .clicked()
+    {
+        out.push(AppCommand::OpenTrain);
+    }
     if !recent.is_empty() {
         ui.separator();
         ui.label("Recent datasets");
