@@ -68,6 +68,19 @@ fn the_exported_model_runs_the_head_exactly() {
     .unwrap();
     let (x, rows) = gather(&embeddings, &all);
     let want = trained.head.probabilities(x.view());
+    // Deterministic: the same data gives the same head, bit for bit.
+    let again = train_head(
+        &embeddings,
+        &labels,
+        &all,
+        &[],
+        &ds.classes,
+        &HeadOptions::default(),
+        &JobControl::default(),
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(again.head.probabilities(x.view()), want);
 
     let value = model.embedding.clone().unwrap().name;
     let bytes = std::fs::read(&model.onnx_path).unwrap();

@@ -57,10 +57,6 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     let run = super::embed::embed(&ds, &args.model)?;
     let value = run.embedding.clone().map_err(|e| anyhow!(e))?;
     let embeddings = crate::head::raw_embeddings(&run.report.outcomes);
-    let missing = embeddings.iter().filter(|e| e.is_none()).count();
-    if missing > 0 {
-        eprintln!("note: {missing} samples have no embedding (failed to decode) and are left out");
-    }
     let (edits, warnings) = crate::curation::read_edits(&ds)?;
     for w in &warnings {
         eprintln!("warning: {w}");
@@ -89,6 +85,12 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         train_and_compare(&ds, &edits, &embeddings, &run.set, &req, &job, |_, _| {})
             .map_err(|e| anyhow!(e))?
     };
+    if outcome.without_embedding > 0 {
+        eprintln!(
+            "note: {} samples have no embedding (failed to decode) and are left out",
+            outcome.without_embedding
+        );
+    }
     let onnx_path =
         write_head(&args.out, &ds, &run.model, &value, &outcome, &req).map_err(|e| anyhow!(e))?;
     if args.json {

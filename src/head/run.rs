@@ -43,6 +43,8 @@ pub struct TrainOutcome {
     pub excluded: usize,
     /// Seconds training the cleaned head.
     pub seconds: f64,
+    /// Train or validation samples left out for want of an embedding (failed decodes).
+    pub without_embedding: usize,
 }
 
 /// Trains and compares. `embeddings` are the model's raw embeddings per sample, `preds` its
@@ -111,7 +113,14 @@ pub fn train_and_compare(
             ));
         }
     }
+    let without_embedding = split
+        .train
+        .iter()
+        .chain(&split.val)
+        .filter(|&&i| embeddings.get(i).is_none_or(Option::is_none))
+        .count();
     Ok(TrainOutcome {
+        without_embedding,
         relabeled: ds
             .samples
             .iter()
@@ -213,6 +222,7 @@ pub fn report(
                   "keep_splits": req.plan.keep_splits, "train": o.split.train.len(),
                   "val": o.split.val.len(), "excluded": o.split.excluded.len()},
         "edits": {"relabeled": o.relabeled, "excluded": o.excluded},
+        "without_embedding": o.without_embedding,
         "options": req.head,
         "train_samples": o.cleaned.train_samples,
         "converged": o.cleaned.converged,

@@ -146,14 +146,9 @@ impl Objective<'_> {
     fn eval(&self, params: &[f64], grad: &mut [f64]) -> f64 {
         let (dim, k) = (self.x.ncols(), self.classes);
         let model = SoftmaxModel::from_params(params, dim, k);
-        let zero = || {
-            (
-                0f64,
-                Array2::<f32>::zeros((dim, k)),
-                Array1::<f64>::zeros(k),
-            )
-        };
-        let (loss, gw, gb) = self
+        // Per-block sums collected in block order and added in that order: the same result
+        // whatever the threads did (a reduce tree would follow the work stealing).
+        let parts: Vec<(f64, Array2<f32>, Array1<f64>)> = self
             .blocks
             .par_iter()
             .map(|block| {
@@ -175,7 +170,15 @@ impl Objective<'_> {
                 let gb = z.sum_axis(Axis(0)).mapv(f64::from);
                 (loss, gw, gb)
             })
-            .reduce(zero, |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+            .collect();
+        let mut loss = 0f64;
+        let mut gw = Array2::<f32>::zeros((dim, k));
+        let mut gb = Array1::<f64>::zeros(k);
+        for (l, w, b) in parts {
+            loss += l;
+            gw += &w;
+            gb += &b;
+        }
         let scale = 1.0 / self.weight_sum;
         let mut penalty = 0.0;
         for (i, g) in grad[..dim * k].iter_mut().enumerate() {

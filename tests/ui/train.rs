@@ -29,7 +29,11 @@ fn the_dialog_trains_compares_and_writes_the_model() {
         let names: Vec<&str> = done.outcome.rows.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             names,
-            ["original model", "head, original labels", "head, cleaned labels"]
+            [
+                "original model",
+                "head, original labels",
+                "head, cleaned labels"
+            ]
         );
         let curve = d.curve.lock().unwrap();
         assert!(curve[0].len() > 3 && curve[1].len() > 3);

@@ -164,13 +164,18 @@ fn curve_ui(ui: &mut egui::Ui, curves: &[Vec<CurvePoint>; 2]) {
 fn results_ui(ui: &mut egui::Ui, done: &super::super::train_job::TrainDone, s: &Session) {
     let o = &done.outcome;
     ui.label(format!(
-        "Validation: {} samples with the current labels; {} train samples; {} relabeled, {} excluded; trained in {:.2} s{}",
+        "Validation: {} samples with the current labels; {} train samples; {} relabeled, {} excluded; trained in {:.2} s{}{}",
         o.split.val.len(),
         o.cleaned.train_samples,
         o.relabeled,
         o.excluded,
         o.seconds,
-        if o.cleaned.converged { "" } else { " (not fully converged)" }
+        if o.cleaned.converged { "" } else { " (not fully converged)" },
+        if o.without_embedding > 0 {
+            format!("; {} samples without an embedding left out", o.without_embedding)
+        } else {
+            String::new()
+        }
     ));
     egui::ScrollArea::horizontal().show(ui, |ui| {
         egui::Grid::new("train_results")
