@@ -28,7 +28,6 @@ the first run:
 """
 import argparse
 import csv
-import gzip
 import io
 import json
 import os
@@ -53,6 +52,7 @@ import numpy as np  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 import sklearn  # noqa: E402
 from cleanlab.rank import get_label_quality_scores  # noqa: E402
+from make_fashion_sample import read_idx  # noqa: E402
 from make_label_quality_reference import issues_of  # noqa: E402
 from PIL import Image  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
@@ -61,17 +61,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict  # noqa: 
 
 MODEL = os.path.join(ROOT, "assets", "models", "fashion_cnn.onnx")
 EMBEDDER = os.path.join(ROOT, "assets", "models", "efficientnet_lite0_fp16w.onnx")
-DATA = "/usr/share/datasets/fashion-mnist"
 CLASSES = json.load(open(os.path.join(ROOT, "sample_data", "fashion", "classes.json")))
 EVIDENCE = ["model", "probe", "neighbours", "probe,neighbours", "model,probe,neighbours"]
-
-
-def read_idx(name):
-    with gzip.open(os.path.join(DATA, name), "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def build_fashion10k(bin_, work, rate, seed):

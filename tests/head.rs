@@ -55,31 +55,24 @@ fn the_exported_model_runs_the_head_exactly() {
         .collect();
     let labels: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
     let all: Vec<usize> = (0..ds.samples.len()).collect();
-    let trained = train_head(
-        &embeddings,
-        &labels,
-        &all,
-        &[],
-        &ds.classes,
-        &HeadOptions::default(),
-        &JobControl::default(),
-        |_| {},
-    )
-    .unwrap();
+    let train = || {
+        train_head(
+            &embeddings,
+            &labels,
+            &all,
+            &[],
+            &ds.classes,
+            &HeadOptions::default(),
+            &JobControl::default(),
+            |_| {},
+        )
+        .unwrap()
+    };
+    let trained = train();
     let (x, rows) = gather(&embeddings, &all);
     let want = trained.head.probabilities(x.view());
     // Deterministic: the same data gives the same head, bit for bit.
-    let again = train_head(
-        &embeddings,
-        &labels,
-        &all,
-        &[],
-        &ds.classes,
-        &HeadOptions::default(),
-        &JobControl::default(),
-        |_| {},
-    )
-    .unwrap();
+    let again = train();
     assert_eq!(again.head.probabilities(x.view()), want);
 
     let value = model.embedding.clone().unwrap().name;

@@ -110,17 +110,7 @@ pub fn model_with_head(
             .push(node("Softmax", &[LOGITS], PROBS, vec![int_attr("axis", 1)]));
     }
     let out = output_name(softmax);
-    graph.output = vec![pb::ValueInfoProto {
-        name: out.to_string(),
-        r#type: Some(pb::TypeProto {
-            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
-                elem_type: pb::tensor_proto::DataType::Float as i32,
-                shape: None,
-            })),
-            ..Default::default()
-        }),
-        doc_string: String::new(),
-    }];
+    graph.output = vec![crate::model::embedding_value::float_value(out)];
     graph.name = format!("{} with a labelscope head", graph.name);
     model.producer_name = "labelscope".into();
     model.producer_version = env!("CARGO_PKG_VERSION").into();

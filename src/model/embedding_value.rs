@@ -138,23 +138,28 @@ pub fn locate_embedding(
     ))
 }
 
+/// A graph output (or value) `name` of type float, shape unknown.
+pub fn float_value(name: &str) -> pb::ValueInfoProto {
+    pb::ValueInfoProto {
+        name: name.to_string(),
+        r#type: Some(pb::TypeProto {
+            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
+                elem_type: pb::tensor_proto::DataType::Float as i32,
+                shape: None,
+            })),
+            ..Default::default()
+        }),
+        doc_string: String::new(),
+    }
+}
+
 /// `bytes` (an ONNX model) with `name` added as a graph output of type float. The addition is
 /// appended as a second `graph` field, which protobuf parsers merge into the first: every
 /// byte of the original stays as it was.
 pub fn with_graph_output(bytes: &[u8], name: &str) -> Vec<u8> {
     let addition = pb::ModelProto {
         graph: Some(pb::GraphProto {
-            output: vec![pb::ValueInfoProto {
-                name: name.to_string(),
-                r#type: Some(pb::TypeProto {
-                    value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
-                        elem_type: pb::tensor_proto::DataType::Float as i32,
-                        shape: None,
-                    })),
-                    ..Default::default()
-                }),
-                doc_string: String::new(),
-            }],
+            output: vec![float_value(name)],
             ..Default::default()
         }),
         ..Default::default()
