@@ -39,6 +39,9 @@ pub struct LabelQualityBench {
     pub head_train_secs: f64,
     /// Its optimiser iterations.
     pub head_iterations: usize,
+    /// Seconds for the 95% intervals of one set of `vectors` predictions (1,000 bootstrap
+    /// resamples each for balanced accuracy, macro F1 and ECE; Wilson for the rest).
+    pub intervals_secs: f64,
     /// Peak resident memory so far, MiB.
     pub peak_rss_mib: Option<f64>,
 }
@@ -114,6 +117,12 @@ pub fn bench_label_quality(vectors: usize) -> Result<LabelQualityBench, String> 
     )
     .map_err(|e| e.to_string())?;
     let head_train_secs = t.elapsed().as_secs_f64();
+    let all: Vec<usize> = (0..vectors).collect();
+    let preds = crate::head::head_predictions("head", &head.head, &raw, &all, vectors);
+    let metrics = crate::eval::compute_metrics(&names, &truth, &preds);
+    let t = Instant::now();
+    crate::eval::intervals::metric_intervals(&metrics, &truth, &preds, 1000, 42);
+    let intervals_secs = t.elapsed().as_secs_f64();
     Ok(LabelQualityBench {
         vectors: set.len(),
         dim,
@@ -125,6 +134,7 @@ pub fn bench_label_quality(vectors: usize) -> Result<LabelQualityBench, String> 
         moved_found_at_k: found as f64 / moved.len().max(1) as f64,
         head_train_secs,
         head_iterations: head.curve.len(),
+        intervals_secs,
         peak_rss_mib: super::peak_rss_mib(),
     })
 }

@@ -306,6 +306,13 @@ pub struct EvaluateArgs {
     /// Ignore curation edits (score against the dataset's own labels, excluded samples included).
     #[arg(long)]
     pub original_labels: bool,
+    /// Bootstrap resamples of the intervals (balanced accuracy, macro F1, ECE) and of the
+    /// paired comparison.
+    #[arg(long, default_value_t = 1000)]
+    pub resamples: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 42)]
+    pub ci_seed: u64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

@@ -265,6 +265,10 @@ fn label_quality_suite(samples: usize) -> Result<serde_json::Value> {
         "  train a head (90%, {} iter.)  {:>9.2} s",
         b.head_iterations, b.head_train_secs
     );
+    println!(
+        "  95% intervals (3 x 1,000 bootstrap) {:>3.2} s",
+        b.intervals_secs
+    );
     if let Some(r) = b.peak_rss_mib {
         println!("  peak RSS                      {r:>9.0} MiB");
     }

@@ -3,6 +3,7 @@
 use anyhow::Result;
 
 use super::args::{EvaluateArgs, Format};
+use crate::eval::intervals::{MetricIntervals, metric_intervals, paired_test};
 use crate::eval::{Metrics, compute_metrics};
 
 /// Runs `evaluate`.
@@ -18,12 +19,13 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
     )?;
     let truth = super::common::truth(&ds, args.original_labels)?;
     let m = compute_metrics(&ds.classes, &truth, &set);
+    let ci = metric_intervals(&m, &truth, &set, args.resamples, args.ci_seed);
     let backend = run
         .as_ref()
         .map_or_else(|| "imported".to_string(), |r| r.report.backend.clone());
     match args.format {
         Format::Json => {
-            let mut value = serde_json::to_value(&m)?;
+            let mut value = with_intervals(&m, &ci);
             if let Some(obj) = value.as_object_mut() {
                 obj.insert("backend".into(), backend.into());
                 obj.insert("model".into(), set.name.clone().into());
@@ -37,7 +39,7 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
             }
             println!("{value}");
         }
-        Format::Text => print_text(&m, &set.name, &backend),
+        Format::Text => print_text(&m, &ci, &set.name, &backend),
     }
     if run.as_ref().is_some_and(|r| r.report.cancelled) {
         anyhow::bail!("cancelled: metrics cover only the samples predicted before the cancel");
@@ -45,16 +47,47 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
     Ok(())
 }
 
-fn print_text(m: &Metrics, model: &str, backend: &str) {
+/// The metrics as JSON with their intervals beside them (`accuracy_ci`, ..., `per_class_ci`).
+fn with_intervals(m: &Metrics, ci: &MetricIntervals) -> serde_json::Value {
+    let mut value = serde_json::to_value(m).unwrap_or_default();
+    if let (Some(obj), Ok(serde_json::Value::Object(extra))) =
+        (value.as_object_mut(), serde_json::to_value(ci))
+    {
+        for (k, v) in extra {
+            let key = if k == "per_class" {
+                "per_class_ci".to_string()
+            } else {
+                k
+            };
+            obj.insert(key, v);
+        }
+    }
+    value
+}
+
+fn range(ci: Option<[f64; 2]>) -> String {
+    ci.map_or_else(String::new, |[lo, hi]| format!(" ({lo:.4}-{hi:.4})"))
+}
+
+fn print_text(m: &Metrics, ci: &MetricIntervals, model: &str, backend: &str) {
     println!("model: {model}  backend: {backend}");
     println!(
         "samples: {}  evaluated: {}  failed: {}  missing: {}  other: {}  unparsed: {}",
         m.num_samples, m.num_evaluated, m.num_failed, m.num_missing, m.num_other, m.num_unparsed
     );
     println!(
-        "accuracy {:.4}  balanced accuracy {:.4}  macro F1 {:.4}  weighted F1 {:.4}  ECE {:.4}",
-        m.accuracy, m.balanced_accuracy, m.macro_f1, m.weighted_f1, m.ece
+        "accuracy {:.4}{}  balanced accuracy {:.4}{}  macro F1 {:.4}{}  weighted F1 {:.4}  ECE {:.4}{}",
+        m.accuracy,
+        range(ci.accuracy_ci),
+        m.balanced_accuracy,
+        range(ci.balanced_accuracy_ci),
+        m.macro_f1,
+        range(ci.macro_f1_ci),
+        m.weighted_f1,
+        m.ece,
+        range(ci.ece_ci)
     );
+    println!("({:.0}% intervals: {})", ci.ci_level * 100.0, ci.ci_method);
     let width = m
         .per_class
         .iter()
@@ -106,20 +139,32 @@ fn compare_sets(args: &EvaluateArgs, ds: &crate::dataset::Dataset) -> Result<()>
         .map(|s| compute_metrics(&ds.classes, &truth, s))
         .collect();
     let cmp = crate::eval::compare::compare(&sets[0], &sets[1], &truth);
+    let test = paired_test(
+        &truth,
+        &sets[0],
+        &sets[1],
+        ds.classes.len(),
+        args.resamples,
+        args.ci_seed,
+    );
     match args.format {
         Format::Json => {
             let list: Vec<serde_json::Value> = sets
                 .iter()
                 .zip(&metrics)
                 .map(|(s, m)| {
-                    let mut v = serde_json::to_value(m).unwrap_or_default();
+                    let ci = metric_intervals(m, &truth, s, args.resamples, args.ci_seed);
+                    let mut v = with_intervals(m, &ci);
                     if let Some(o) = v.as_object_mut() {
                         o.insert("source".into(), s.source.clone().into());
                     }
                     v
                 })
                 .collect();
-            println!("{}", serde_json::json!({"sets": list, "comparison": cmp}));
+            println!(
+                "{}",
+                serde_json::json!({"sets": list, "comparison": cmp, "significance": test})
+            );
         }
         Format::Text => {
             println!(
@@ -135,6 +180,12 @@ fn compare_sets(args: &EvaluateArgs, ds: &crate::dataset::Dataset) -> Result<()>
             println!(
                 "the first two disagree on {} of {} samples both predicted ({} only the first is right, {} only the second)",
                 cmp.disagree, cmp.both_predicted, cmp.only_first_right, cmp.only_second_right
+            );
+            println!(
+                "{} (McNemar exact); macro F1 difference {:+.4}{} (paired bootstrap)",
+                test.verdict,
+                test.macro_f1_difference,
+                range(test.macro_f1_difference_ci)
             );
         }
     }

@@ -4,6 +4,7 @@
 mod calibration;
 pub mod compare;
 mod confusion;
+pub mod intervals;
 mod metrics;
 pub mod parts;
 mod predictions;

@@ -72,7 +72,25 @@ fn summary_ui(ui: &mut egui::Ui, m: &Metrics) {
         .spacing([16.0, 4.0])
         .show(ui, |ui| {
             ui.label("Accuracy");
-            ui.strong(format!("{:.2}%", m.accuracy * 100.0));
+            let k = m
+                .confusion
+                .matrix
+                .iter()
+                .enumerate()
+                .map(|(i, r)| r.get(i).copied().unwrap_or(0))
+                .sum();
+            let ci =
+                crate::eval::intervals::wilson(k, m.confusion.total(), crate::eval::intervals::Z95);
+            ui.horizontal(|ui| {
+                ui.strong(format!("{:.2}%", m.accuracy * 100.0));
+                if let Some([lo, hi]) = ci {
+                    ui.weak(format!("({:.1}-{:.1})", lo * 100.0, hi * 100.0))
+                        .on_hover_text(format!(
+                            "95% Wilson interval on {} samples: differences inside it may be noise",
+                            m.confusion.total()
+                        ));
+                }
+            });
             ui.label("Balanced acc.");
             ui.strong(format!("{:.2}%", m.balanced_accuracy * 100.0));
             ui.end_row();
@@ -141,7 +159,7 @@ fn class_table_ui(
     }
     egui::Grid::new("per_class")
         .striped(true)
-        .num_columns(5)
+        .num_columns(4)
         .spacing([12.0, 2.0])
         .show(ui, |ui| {
             for (name, sort) in [
