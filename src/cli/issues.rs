@@ -1,15 +1,78 @@
 //! `labelscope issues`: every finding, most suspicious first, as CSV or JSON; with `--top N`
 //! the label-quality review queue instead.
 
-use anyhow::{Result, anyhow, bail};
+use std::path::PathBuf;
 
-use super::args::IssuesArgs;
+use anyhow::{Result, anyhow, bail};
+use clap::Args;
+
+use super::args::{DatasetArgs, ListFormat, ModelArgs};
 use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
 use crate::dataset::Dataset;
 use crate::embed::EmbeddingSet;
 use crate::jobs::JobControl;
 use crate::label_quality::{LabelQuality, LabelQualityOptions, ProbeOptions, Source};
 use crate::problems::{FindingKind, ProblemInputs, ProblemOptions, Problems, find_problems};
+
+/// `labelscope issues`.
+#[derive(Debug, Args)]
+pub struct IssuesArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// Model for label issues (or use --predictions); its backend also runs the text detector.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Predictions made elsewhere (with `prob_<label>` columns) for label issues.
+    #[arg(long, conflicts_with = "model")]
+    pub predictions: Option<PathBuf>,
+    /// Kinds to look for, comma separated: label, text, duplicate, unreadable, odd, and with a
+    /// model (or --embedder) outlier and near_duplicate.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "label,text,duplicate,unreadable,odd"
+    )]
+    pub kinds: Vec<String>,
+    /// Perceptual-hash distance for near duplicates (of 256 bits).
+    #[arg(long, default_value_t = crate::problems::DEFAULT_NEAR_DISTANCE)]
+    pub near_duplicate_distance: u32,
+    /// Cosine distance between embeddings under which images are near duplicates.
+    #[arg(long, default_value_t = crate::problems::embedding_checks::DEFAULT_SEMANTIC_DISTANCE)]
+    pub semantic_distance: f32,
+    /// Text detector input side (default: 1.5x the images' longer side, 128..736).
+    #[arg(long)]
+    pub text_size: Option<u32>,
+    /// Score labels as in the dataset, ignoring curation edits.
+    #[arg(long)]
+    pub original_labels: bool,
+    /// With --kinds label: the review queue instead of the flagged samples, every labelled
+    /// sample ranked by label quality, the N most suspicious first (0 = all), as
+    /// path,label,suggested,score,rank,flagged,evidence.
+    #[arg(long)]
+    pub top: Option<usize>,
+    /// Evidence for label quality, comma separated: model (its probabilities), probe (a
+    /// cross-validated linear probe on the embeddings), neighbours (the nearest neighbours'
+    /// labels). Probe and neighbours need --model or --embedder.
+    #[arg(long, value_delimiter = ',', default_value = "model,probe,neighbours")]
+    pub label_evidence: Vec<String>,
+    /// Folds of the linear probe.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Seed of the probe's stratified folds.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Inverse L2 strength of the probe (scikit-learn's C, on standardised embeddings).
+    #[arg(long, default_value_t = crate::label_quality::ProbeOptions::default().c)]
+    pub probe_c: f64,
+    /// Whether the model was trained on these images (true: its probabilities are left out
+    /// when embeddings give out-of-sample evidence); default: guessed from the probabilities.
+    #[arg(long)]
+    pub model_in_sample: Option<bool>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Csv)]
+    pub format: ListFormat,
+}
 
 fn label_options(args: &IssuesArgs) -> Result<LabelQualityOptions> {
     let sources = args

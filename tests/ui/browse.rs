@@ -1,7 +1,7 @@
 //! The window, headless, through egui_kittest: a real dataset and model, predictions streamed
 //! from the background job, a confusion-matrix click filtering the gallery, keyboard review.
 
-use crate::common::ui::{app_on_fashion_subset, predictions_done, step_until};
+use crate::common::ui::{analysis_done, app_on_fashion_subset, predictions_done, step_until};
 
 use std::time::Duration;
 
@@ -51,7 +51,8 @@ fn confusion_cell_click_filters_the_gallery_to_exactly_those_samples() {
 fn keyboard_moves_the_selection_and_opens_the_detail_view() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app_on_fashion_subset(dir.path());
-    step_until(&mut h, Duration::from_secs(120), predictions_done);
+    // The embedding analysis too: the Sort dropdown is clicked below.
+    step_until(&mut h, Duration::from_secs(120), analysis_done);
     h.key_press(egui::Key::ArrowRight);
     h.run_steps(2);
     assert_eq!(h.state().session.as_ref().unwrap().cursor, Some(0));

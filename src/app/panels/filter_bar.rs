@@ -120,7 +120,6 @@ pub fn filter_bar_ui(
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(200));
         }
-        super::review_queue::progress_ui(ui, s, out);
         if let Some(similar) = &f.similar {
             let anchor = match similar.anchors.as_slice() {
                 [one] => s.dataset.samples[*one].id.0.clone(),
@@ -225,6 +224,8 @@ pub fn filter_bar_ui(
         {
             out.push(AppCommand::MarkAll);
         }
+        // Last in the row, so that it appearing and going moves nothing.
+        super::review_queue::progress_ui(ui, s, out);
     });
     if f != s.filter {
         out.push(AppCommand::SetFilter(f));
