@@ -213,3 +213,44 @@ fn train_compares_cleaned_and_original_labels_and_writes_a_model_labelscope_open
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `train --out` pointing at the folder of a model whose spec is called head.json refuses and
+/// leaves the model's files as they were.
+#[test]
+fn train_never_writes_over_the_model_it_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    common::fashion_subset(&data, 2);
+    let models = tmp.path().join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    std::fs::copy(
+        common::repo().join("assets/models/fashion_cnn.onnx"),
+        models.join("cnn.onnx"),
+    )
+    .unwrap();
+    let spec = std::fs::read_to_string(common::repo().join("assets/models/fashion_cnn.json"))
+        .unwrap()
+        .replace("fashion_cnn.onnx", "cnn.onnx");
+    std::fs::write(models.join("head.json"), &spec).unwrap();
+    let before = (
+        std::fs::read(models.join("cnn.onnx")).unwrap(),
+        std::fs::read(models.join("head.json")).unwrap(),
+    );
+    let out = labelscope()
+        .args(["train"])
+        .arg(&data)
+        .args(["--model"])
+        .arg(models.join("head.json"))
+        .args(["--backend", "tract", "--val-fraction", "0.5", "--out"])
+        .arg(&models)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refusing to write over an input"), "{err}");
+    assert_eq!(std::fs::read(models.join("cnn.onnx")).unwrap(), before.0);
+    assert!(!models.join("head.onnx").exists());
+    assert_eq!(std::fs::read(models.join("head.json")).unwrap(), before.1);
+    assert!(!models.join("report.json").exists());
+}

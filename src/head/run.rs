@@ -156,12 +156,23 @@ pub fn write_head(
 ) -> Result<std::path::PathBuf, String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let onnx_path = out.join("head.onnx");
-    let source = model.onnx_path.canonicalize().ok();
-    if source.is_some() && onnx_path.canonicalize().ok() == source {
-        return Err(format!(
-            "refusing to write over the source model {}",
-            onnx_path.display()
-        ));
+    // Never over what the model is made of (its ONNX file, its spec) or a sample's file.
+    let inputs: Vec<std::path::PathBuf> = [Some(&model.onnx_path), model.spec_path.as_ref()]
+        .into_iter()
+        .flatten()
+        .chain(ds.samples.iter().map(|s| &s.path))
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
+    for name in ["head.onnx", "head.json", "report.json"] {
+        let target = out.join(name);
+        if let Ok(t) = target.canonicalize()
+            && inputs.contains(&t)
+        {
+            return Err(format!(
+                "refusing to write over an input: {} (choose another folder)",
+                target.display()
+            ));
+        }
     }
     let softmax = model.spec.output.kind == OutputKind::Probabilities;
     let bytes = std::fs::read(&model.onnx_path)
