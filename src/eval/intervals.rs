@@ -83,24 +83,48 @@ pub fn bootstrap(
     level: f64,
     stat: impl Fn(&[usize]) -> f64 + Sync,
 ) -> Option<[f64; 2]> {
+    bootstrap_each(n, resamples, seed, level, |idx| vec![stat(idx)])?
+        .first()
+        .copied()
+}
+
+/// [`bootstrap`] of several statistics computed together on the same resamples.
+pub fn bootstrap_each(
+    n: usize,
+    resamples: usize,
+    seed: u64,
+    level: f64,
+    stats: impl Fn(&[usize]) -> Vec<f64> + Sync,
+) -> Option<Vec<[f64; 2]>> {
     if n == 0 || resamples == 0 {
         return None;
     }
-    let mut values: Vec<f64> = (0..resamples)
+    let per_resample: Vec<Vec<f64>> = (0..resamples)
         .into_par_iter()
         .map(|r| {
             let mut next = splitmix(seed ^ (r as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
             let idx: Vec<usize> = (0..n).map(|_| (next() % n as u64) as usize).collect();
-            stat(&idx)
+            stats(&idx)
         })
         .collect();
-    values.retain(|v| v.is_finite());
-    values.sort_by(f64::total_cmp);
+    let count = per_resample.first().map_or(0, Vec::len);
     let a = (1.0 - level) / 2.0;
-    Some([
-        percentile_sorted(&values, a),
-        percentile_sorted(&values, 1.0 - a),
-    ])
+    Some(
+        (0..count)
+            .map(|j| {
+                let mut values: Vec<f64> = per_resample
+                    .iter()
+                    .filter_map(|v| v.get(j).copied())
+                    .filter(|v| v.is_finite())
+                    .collect();
+                values.sort_by(f64::total_cmp);
+                [
+                    percentile_sorted(&values, a),
+                    percentile_sorted(&values, 1.0 - a),
+                ]
+            })
+            .collect(),
+    )
 }
 
 /// Balanced accuracy and macro F1 from `(true, predicted column)` pairs, as
@@ -207,18 +231,18 @@ pub fn metric_intervals(
     let correct: u64 = (0..k).map(|i| cm.matrix[i][i]).sum();
     let (pairs, calib) = evaluated(truth, set, k);
     let level = 0.95;
+    let both = bootstrap_each(pairs.len(), resamples, seed, level, |idx| {
+        let (balanced, macro_f1) = balanced_and_macro_f1(&pairs, idx, k);
+        vec![balanced, macro_f1]
+    });
     MetricIntervals {
         ci_level: level,
         ci_method: format!(
             "Wilson score for accuracy, precision and recall; percentile bootstrap over samples ({resamples} resamples, seed {seed}) for balanced accuracy, macro F1 and ECE"
         ),
         accuracy_ci: wilson(correct, cm.total(), Z95),
-        balanced_accuracy_ci: bootstrap(pairs.len(), resamples, seed, level, |idx| {
-            balanced_and_macro_f1(&pairs, idx, k).0
-        }),
-        macro_f1_ci: bootstrap(pairs.len(), resamples, seed, level, |idx| {
-            balanced_and_macro_f1(&pairs, idx, k).1
-        }),
+        balanced_accuracy_ci: both.as_ref().and_then(|b| b.first().copied()),
+        macro_f1_ci: both.as_ref().and_then(|b| b.get(1).copied()),
         ece_ci: bootstrap(calib.len(), resamples, seed, level, |idx| {
             let sample: Vec<(f32, bool)> = idx.iter().map(|&i| calib[i]).collect();
             expected_calibration_error(&sample)
