@@ -266,7 +266,7 @@ fn label_quality_suite(samples: usize) -> Result<serde_json::Value> {
         b.head_iterations, b.head_train_secs
     );
     println!(
-        "  95% intervals (3 x 1,000 bootstrap) {:>3.2} s",
+        "  95% intervals (1,000 resamples) {:>6.2} s",
         b.intervals_secs
     );
     if let Some(r) = b.peak_rss_mib {
