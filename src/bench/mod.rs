@@ -3,11 +3,13 @@
 //! photo-like set generated on demand from the bundled photos; gallery thumbnails
 //! ([`thumbs`]); a generated 100k-sample dataset ([`scale`]).
 
+pub mod compare;
 pub mod embeddings;
 pub mod label_quality;
 pub mod scale;
 pub mod thumbs;
 
+use crate::model::footprint::proc_status_kib;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -70,18 +72,12 @@ pub fn generate_photo_set(dir: &Path, n: usize, size: (u32, u32)) -> Result<Data
 
 /// Peak resident memory of this process so far (Linux `VmHWM`), in MiB.
 pub fn peak_rss_mib() -> Option<f64> {
-    proc_status_kib("VmHWM:").map(|k| k / 1024.0)
+    proc_status_kib("VmHWM:").map(|k| k as f64 / 1024.0)
 }
 
 /// Current resident memory of this process (Linux `VmRSS`), in MiB.
 pub fn rss_mib() -> Option<f64> {
-    proc_status_kib("VmRSS:").map(|k| k / 1024.0)
-}
-
-fn proc_status_kib(key: &str) -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(key))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+    proc_status_kib("VmRSS:").map(|k| k as f64 / 1024.0)
 }
 
 /// Figures of one predict benchmark.

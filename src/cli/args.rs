@@ -49,6 +49,21 @@ pub enum Command {
     /// Apply tag edits in a loop, printing `ack N` after each is durable (crash tests).
     #[command(hide = true)]
     EditStress(EditStressArgs),
+    /// Load one model, run one blank image, print the peak memory it added in bytes (what
+    /// `evaluate` runs in a child process to measure each model's session memory).
+    #[command(hide = true)]
+    InternalFootprint(FootprintArgs),
+}
+
+/// `labelscope internal-footprint` (hidden).
+#[derive(Debug, Args)]
+pub struct FootprintArgs {
+    /// The model (`.onnx` or spec `.json`).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Inference backend.
+    #[arg(long, value_enum, default_value_t = BackendKind::Auto)]
+    pub backend: BackendKind,
 }
 
 /// `labelscope edit-stress` (hidden).
@@ -198,9 +213,10 @@ impl DatasetArgs {
 /// How to run the model.
 #[derive(Clone, Debug, Args)]
 pub struct ModelArgs {
-    /// An `.onnx` file (its sidecar `.json` spec is used) or a spec `.json`.
+    /// An `.onnx` file (its sidecar `.json` spec is used) or a spec `.json`. `evaluate` takes
+    /// it several times to compare models (each image decoded once, fed to each model).
     #[arg(long, value_name = "MODEL")]
-    pub model: Option<PathBuf>,
+    pub model: Vec<PathBuf>,
     /// Inference backend.
     #[arg(long, value_enum, default_value_t = BackendKind::Auto)]
     pub backend: BackendKind,
@@ -243,7 +259,20 @@ pub struct ModelArgs {
 impl ModelArgs {
     /// Whether a model or an endpoint was given.
     pub fn has_source(&self) -> bool {
-        self.model.is_some() || self.vlm_endpoint.is_some()
+        !self.model.is_empty() || self.vlm_endpoint.is_some()
+    }
+
+    /// The one model given; an error when `--model` was given more than once (only `evaluate`
+    /// compares several).
+    pub fn single_model(&self) -> anyhow::Result<Option<&PathBuf>> {
+        match self.model.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one)),
+            _ => anyhow::bail!(
+                "--model is given {} times: only `evaluate` compares several models",
+                self.model.len()
+            ),
+        }
     }
 }
 
@@ -300,8 +329,9 @@ pub struct EvaluateArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     /// Predictions made elsewhere (CSV/Parquet/JSONL with `path,pred[,confidence,prob_<label>...]`);
-    /// give it twice to compare two sets (metrics side by side and the disagreements).
-    #[arg(long, conflicts_with = "model")]
+    /// give several (and mix them with `--model`s) to compare: metrics side by side with
+    /// intervals, and per pair the agreement, McNemar's test and a paired bootstrap.
+    #[arg(long)]
     pub predictions: Vec<PathBuf>,
     /// Ignore curation edits (score against the dataset's own labels, excluded samples included).
     #[arg(long)]

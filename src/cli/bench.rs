@@ -27,6 +27,9 @@ pub enum Suite {
     /// Label quality: the neighbour search and the 5-fold linear probe on `--samples`
     /// synthetic 1,280-d vectors, then again after one relabel.
     LabelQuality,
+    /// Two models (default: the bundled EfficientNet-Lite0 fp16 and int8 weights) in one pass
+    /// against one run each, on the photo-like set.
+    Compare,
 }
 
 /// `labelscope bench`.
@@ -61,6 +64,10 @@ pub struct BenchArgs {
         default_value = "tract,onnxruntime"
     )]
     pub backend: Vec<BackendKind>,
+    /// Models of the compare suite (give two or more; default: the bundled EfficientNet-Lite0
+    /// fp16 and int8 weights).
+    #[arg(long)]
+    pub compare_model: Vec<PathBuf>,
     /// Samples of the scale suite.
     #[arg(long, default_value_t = 100_000)]
     pub samples: usize,
@@ -86,8 +93,12 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         if args.suite.contains(&Suite::Predict)
             || args.suite.contains(&Suite::Thumbnails)
             || args.suite.contains(&Suite::Embeddings)
+            || args.suite.contains(&Suite::Compare)
         {
             let ds = photo_set(&photos_dir, args.images)?;
+            if args.suite.contains(&Suite::Compare) {
+                out.insert("compare".into(), compare_suite(args, &ds, threads)?);
+            }
             if args.suite.contains(&Suite::Embeddings) {
                 out.insert("embeddings".into(), embedding_suite(args, &ds, threads)?);
             }
@@ -234,6 +245,39 @@ fn embedding_suite(args: &BenchArgs, ds: &Dataset, threads: usize) -> Result<ser
     if let Some(r) = b.rss_with_set_mib {
         println!("  RSS with the set              {r:>9.0} MiB");
     }
+    Ok(serde_json::to_value(&b)?)
+}
+
+fn compare_suite(args: &BenchArgs, ds: &Dataset, threads: usize) -> Result<serde_json::Value> {
+    let models = if args.compare_model.len() >= 2 {
+        args.compare_model.clone()
+    } else {
+        ["fp16w", "int8w"]
+            .iter()
+            .map(|w| repo_path(&format!("assets/models/efficientnet_lite0_{w}.json")))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| anyhow!("bundled models not found; give --compare-model twice"))?
+    };
+    let kind = args.backend.first().copied().unwrap_or(BackendKind::Auto);
+    let b =
+        crate::bench::compare::bench_compare(ds, &models, kind, threads).map_err(|e| anyhow!(e))?;
+    println!(
+        "
+compare: {} models over {} images, {} threads ({})",
+        b.models.len(),
+        b.images,
+        b.threads,
+        b.backend
+    );
+    for (name, secs) in b.models.iter().zip(&b.single_secs) {
+        println!("  alone: {name:<50} {secs:>7.2} s");
+    }
+    println!(
+        "  sum of the single runs {:>7.2} s\n  together, one decode    {:>7.2} s  ({:.2}x the sum)",
+        b.single_secs.iter().sum::<f64>(),
+        b.together_secs,
+        b.ratio
+    );
     Ok(serde_json::to_value(&b)?)
 }
 

@@ -65,8 +65,7 @@ pub struct ModelRun {
 /// with `embeddings`, each outcome keeps the image's embedding (read in the same inference).
 pub fn run_model(ds: &Dataset, args: &ModelArgs, embeddings: bool) -> Result<ModelRun> {
     let path = args
-        .model
-        .as_ref()
+        .single_model()?
         .ok_or_else(|| anyhow!("give --model MODEL.onnx (or --predictions FILE)"))?;
     let model = load_model(path)?;
     for note in &model.notes {

@@ -60,10 +60,10 @@ pub(super) fn embed(ds: &Dataset, args: &ModelArgs) -> Result<ModelRun> {
     let path = args
         .embedder
         .as_ref()
-        .or(args.model.as_ref())
+        .or(args.single_model()?)
         .ok_or_else(|| anyhow!("give --model MODEL.onnx or --embedder MODEL.onnx"))?;
     let model_args = ModelArgs {
-        model: Some(path.clone()),
+        model: vec![path.clone()],
         vlm_endpoint: None,
         ..args.clone()
     };
@@ -97,7 +97,7 @@ pub fn run_embed(args: &EmbedArgs) -> Result<()> {
     crate::embed::write::EmbeddingFormat::of(&args.out).map_err(|e| anyhow!(e))?;
     let ds = super::common::open(&args.dataset, 20)?;
     let mut inputs = crate::outputs::Inputs::new().dataset(&ds);
-    for m in [&args.model.model, &args.model.embedder]
+    for m in [args.model.single_model()?, args.model.embedder.as_ref()]
         .into_iter()
         .flatten()
     {

@@ -3,14 +3,14 @@
 use anyhow::Result;
 
 use super::args::{EvaluateArgs, Format};
-use crate::eval::intervals::{MetricIntervals, metric_intervals, paired_test};
+use crate::eval::intervals::{MetricIntervals, metric_intervals};
 use crate::eval::{Metrics, compute_metrics};
 
 /// Runs `evaluate`.
 pub fn run(args: &EvaluateArgs) -> Result<()> {
     let ds = super::common::open(&args.dataset, 20)?;
-    if args.predictions.len() > 1 {
-        return compare_sets(args, &ds);
+    if args.model.model.len() + args.predictions.len() > 1 {
+        return super::evaluate_compare::run(args, &ds);
     }
     let (set, run) = super::common::predictions(
         &ds,
@@ -48,7 +48,7 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
 }
 
 /// The metrics as JSON with their intervals beside them (`accuracy_ci`, ..., `per_class_ci`).
-fn with_intervals(m: &Metrics, ci: &MetricIntervals) -> serde_json::Value {
+pub(super) fn with_intervals(m: &Metrics, ci: &MetricIntervals) -> serde_json::Value {
     let mut value = serde_json::to_value(m).unwrap_or_default();
     if let (Some(obj), Ok(serde_json::Value::Object(extra))) =
         (value.as_object_mut(), serde_json::to_value(ci))
@@ -65,8 +65,15 @@ fn with_intervals(m: &Metrics, ci: &MetricIntervals) -> serde_json::Value {
     value
 }
 
-fn range(ci: Option<[f64; 2]>) -> String {
-    ci.map_or_else(String::new, |[lo, hi]| format!(" ({lo:.4}-{hi:.4})"))
+/// " (lo-hi)", or " (lo to hi)" when a bound is negative (a difference).
+pub(super) fn range(ci: Option<[f64; 2]>) -> String {
+    ci.map_or_else(String::new, |[lo, hi]| {
+        if lo < 0.0 {
+            format!(" ({lo:.4} to {hi:.4})")
+        } else {
+            format!(" ({lo:.4}-{hi:.4})")
+        }
+    })
 }
 
 fn print_text(m: &Metrics, ci: &MetricIntervals, model: &str, backend: &str) {
@@ -125,69 +132,4 @@ fn print_text(m: &Metrics, ci: &MetricIntervals, model: &str, backend: &str) {
     if let Some(ips) = m.images_per_sec {
         println!("throughput: {ips:.1} images/s");
     }
-}
-
-/// `evaluate --predictions A --predictions B`: both sets' metrics and their disagreements.
-fn compare_sets(args: &EvaluateArgs, ds: &crate::dataset::Dataset) -> Result<()> {
-    let truth = super::common::truth(ds, args.original_labels)?;
-    let mut sets = Vec::new();
-    for p in &args.predictions {
-        sets.push(super::common::predictions(ds, &args.model, Some(p))?.0);
-    }
-    let metrics: Vec<Metrics> = sets
-        .iter()
-        .map(|s| compute_metrics(&ds.classes, &truth, s))
-        .collect();
-    let cmp = crate::eval::compare::compare(&sets[0], &sets[1], &truth);
-    let test = paired_test(
-        &truth,
-        &sets[0],
-        &sets[1],
-        ds.classes.len(),
-        args.resamples,
-        args.ci_seed,
-    );
-    match args.format {
-        Format::Json => {
-            let list: Vec<serde_json::Value> = sets
-                .iter()
-                .zip(&metrics)
-                .map(|(s, m)| {
-                    let ci = metric_intervals(m, &truth, s, args.resamples, args.ci_seed);
-                    let mut v = with_intervals(m, &ci);
-                    if let Some(o) = v.as_object_mut() {
-                        o.insert("source".into(), s.source.clone().into());
-                    }
-                    v
-                })
-                .collect();
-            println!(
-                "{}",
-                serde_json::json!({"sets": list, "comparison": cmp, "significance": test})
-            );
-        }
-        Format::Text => {
-            println!(
-                "{:<40} {:>9} {:>9} {:>9} {:>6} {:>9}",
-                "predictions", "accuracy", "macro F1", "evaluated", "other", "unparsed"
-            );
-            for (s, m) in sets.iter().zip(&metrics) {
-                println!(
-                    "{:<40} {:>9.4} {:>9.4} {:>9} {:>6} {:>9}",
-                    s.source, m.accuracy, m.macro_f1, m.num_evaluated, m.num_other, m.num_unparsed
-                );
-            }
-            println!(
-                "the first two disagree on {} of {} samples both predicted ({} only the first is right, {} only the second)",
-                cmp.disagree, cmp.both_predicted, cmp.only_first_right, cmp.only_second_right
-            );
-            println!(
-                "{} (McNemar exact); macro F1 difference {:+.4}{} (paired bootstrap)",
-                test.verdict,
-                test.macro_f1_difference,
-                range(test.macro_f1_difference_ci)
-            );
-        }
-    }
-    Ok(())
 }

@@ -117,7 +117,7 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
     let wants_labels = kinds.contains(&FindingKind::Label);
     let label_embeddings = wants_labels
         && label.sources.iter().any(|s| *s != Source::Model)
-        && (args.model.model.is_some() || args.model.embedder.is_some());
+        && (!args.model.model.is_empty() || args.model.embedder.is_some());
     let wants_embeddings = label_embeddings
         || kinds
             .iter()

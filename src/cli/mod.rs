@@ -8,6 +8,7 @@ mod common;
 mod edit;
 mod embed;
 mod evaluate;
+mod evaluate_compare;
 mod export;
 mod issues;
 mod listing;
@@ -38,6 +39,11 @@ pub fn run() -> ExitCode {
         Some(Command::Similar(a)) => embed::run_similar(&a),
         Some(Command::Bench(a)) => bench::run(&a),
         Some(Command::EditStress(a)) => edit::run_stress(&a),
+        Some(Command::InternalFootprint(a)) => {
+            crate::model::footprint::session_peak_here(&a.model, a.backend)
+                .map(|bytes| println!("{bytes}"))
+                .map_err(|e| anyhow::anyhow!(e))
+        }
         Some(Command::Scan(a)) => scan::run(&a),
         Some(Command::Predict(a)) => predict::run(&a),
         Some(Command::Evaluate(a)) => evaluate::run(&a),

@@ -20,7 +20,7 @@ pub fn run(args: &PredictArgs) -> Result<()> {
     crate::table::TableFormat::from_path(&out)?;
     let mut ds = super::common::open(&args.dataset, 20)?;
     let mut inputs = crate::outputs::Inputs::new().dataset(&ds);
-    if let Some(m) = &args.model.model {
+    if let Some(m) = args.model.single_model()? {
         // The spec alone names the files: the model itself is loaded once, by the run.
         inputs = inputs.file(m, "model");
         if let Ok((files, _)) = crate::model::load::model_files(m) {

@@ -1,6 +1,7 @@
 //! Two prediction sets on the same samples (450M vs 1.6B, fp32 vs int8, before vs after
 //! fine-tuning): where they disagree, and which one is right there.
 
+use super::intervals::{PairedTest, paired_test};
 use super::predictions::{Predicted, PredictionSet};
 use crate::dataset::ClassId;
 
@@ -44,6 +45,76 @@ pub fn compare(a: &PredictionSet, b: &PredictionSet, truth: &[Option<ClassId>]) 
         }
     }
     c
+}
+
+/// One pair of sets compared on the samples both predicted.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PairReport {
+    /// Index of the first set.
+    pub first: usize,
+    /// Index of the second set.
+    pub second: usize,
+    /// Disagreement counts.
+    pub comparison: Comparison,
+    /// The 2x2 right/wrong table, McNemar's test and the paired macro F1 bootstrap.
+    pub significance: PairedTest,
+}
+
+impl PairReport {
+    /// Share of the samples both predicted on which the two give the same answer.
+    pub fn agreement(&self) -> Option<f64> {
+        let c = &self.comparison;
+        (c.both_predicted > 0).then(|| 1.0 - c.disagree as f64 / c.both_predicted as f64)
+    }
+}
+
+/// Every pair of `sets` (first before second, in order), each named by `names` in verdicts.
+pub fn compare_pairs(
+    truth: &[Option<ClassId>],
+    sets: &[&PredictionSet],
+    names: &[String],
+    num_classes: usize,
+    resamples: usize,
+    seed: u64,
+) -> Vec<PairReport> {
+    let mut out = Vec::new();
+    for i in 0..sets.len() {
+        for j in i + 1..sets.len() {
+            out.push(PairReport {
+                first: i,
+                second: j,
+                comparison: compare(sets[i], sets[j], truth),
+                significance: paired_test(
+                    truth,
+                    (sets[i], sets[j]),
+                    [&names[i], &names[j]],
+                    num_classes,
+                    resamples,
+                    seed,
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// Names that tell the sets apart: each set's name, or where two share one, the name with its
+/// source's file name ("EfficientNet-Lite0 (int8w.onnx)").
+pub fn distinct_names(names: &[&str], sources: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .zip(sources)
+        .map(|(n, src)| {
+            if names.iter().filter(|m| *m == n).count() > 1 {
+                let file = std::path::Path::new(src)
+                    .file_name()
+                    .map_or_else(|| src.to_string(), |f| f.to_string_lossy().into_owned());
+                format!("{n} ({file})")
+            } else {
+                n.to_string()
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -94,5 +165,39 @@ mod tests {
             }
         );
         assert!(disagree(&a, &b, 1) && !disagree(&a, &b, 0) && !disagree(&a, &b, 4));
+    }
+
+    #[test]
+    fn every_pair_once_with_its_two_by_two_table() {
+        let truth = [Some(ClassId(0)), Some(ClassId(1)), Some(ClassId(1))];
+        let a = set(&[Some(0), Some(1), Some(0)]);
+        let b = set(&[Some(0), Some(0), Some(0)]);
+        let c = set(&[Some(1), Some(1), Some(1)]);
+        let names = distinct_names(&["m", "m", "n"], &["/x/fp16.onnx", "/x/int8.onnx", "p.csv"]);
+        assert_eq!(names, ["m (fp16.onnx)", "m (int8.onnx)", "n"]);
+        let pairs = compare_pairs(&truth, &[&a, &b, &c], &names, 2, 50, 1);
+        let idx: Vec<_> = pairs.iter().map(|p| (p.first, p.second)).collect();
+        assert_eq!(idx, [(0, 1), (0, 2), (1, 2)]);
+        let t = &pairs[0].significance;
+        assert_eq!(
+            (
+                t.both_right,
+                t.only_first_right,
+                t.only_second_right,
+                t.both_wrong
+            ),
+            (1, 1, 0, 1)
+        );
+        assert_eq!(pairs[0].agreement(), Some(2.0 / 3.0));
+        let t = &pairs[1].significance;
+        assert_eq!(
+            (
+                t.both_right,
+                t.only_first_right,
+                t.only_second_right,
+                t.both_wrong
+            ),
+            (1, 1, 1, 0)
+        );
     }
 }

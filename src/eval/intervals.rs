@@ -271,6 +271,10 @@ pub struct PairedTest {
     pub only_first_right: u64,
     /// Only the second is right.
     pub only_second_right: u64,
+    /// Both are right.
+    pub both_right: u64,
+    /// Both are wrong (the same wrong answer or not).
+    pub both_wrong: u64,
     /// McNemar's exact p-value for accuracy.
     pub mcnemar_p: f64,
     /// Second minus first macro F1 on these samples.
@@ -282,11 +286,11 @@ pub struct PairedTest {
 }
 
 /// McNemar's exact test on accuracy and a paired bootstrap of the macro F1 difference between
-/// `a` and `b` on the samples both predicted.
+/// `a` and `b` on the samples both predicted; the verdict calls them by `names`.
 pub fn paired_test(
     truth: &[Option<ClassId>],
-    a: &PredictionSet,
-    b: &PredictionSet,
+    (a, b): (&PredictionSet, &PredictionSet),
+    names: [&str; 2],
     k: usize,
     resamples: usize,
     seed: u64,
@@ -303,12 +307,13 @@ pub fn paired_test(
         pa.push((t.0, col(x.predicted)));
         pb.push((t.0, col(y.predicted)));
     }
-    let (mut first, mut second) = (0u64, 0u64);
+    let [mut first, mut second, mut both_right, mut both_wrong] = [0u64; 4];
     for (x, y) in pa.iter().zip(&pb) {
         match (x.0 == x.1, y.0 == y.1) {
             (true, false) => first += 1,
             (false, true) => second += 1,
-            _ => {}
+            (true, true) => both_right += 1,
+            (false, false) => both_wrong += 1,
         }
     }
     let all: Vec<usize> = (0..pa.len()).collect();
@@ -325,11 +330,7 @@ pub fn paired_test(
     let verdict = if p < 0.05 {
         format!(
             "{} is better by {:.1} points of accuracy, {p_text}, {} vs {} discordant samples",
-            if points > 0.0 {
-                "the second"
-            } else {
-                "the first"
-            },
+            if points > 0.0 { names[1] } else { names[0] },
             points.abs(),
             second.max(first),
             second.min(first)
@@ -343,6 +344,8 @@ pub fn paired_test(
         n,
         only_first_right: first,
         only_second_right: second,
+        both_right,
+        both_wrong,
         mcnemar_p: p,
         macro_f1_difference: diff(&all),
         macro_f1_difference_ci: bootstrap(n, resamples, seed, 0.95, diff),

@@ -93,7 +93,7 @@ pub struct PredictReport {
     pub mapping: LabelMapping,
 }
 
-const SHAPE_MISMATCH: &str = "the model produced";
+pub(super) const SHAPE_MISMATCH: &str = "the model produced";
 
 /// Turns raw model outputs into a [`SamplePrediction`].
 pub fn finish_prediction(
@@ -154,33 +154,48 @@ struct ModelWork<'a> {
 
 impl ModelWork<'_> {
     fn predict(&self, instance: &mut dyn Backend, path: &Path) -> Result<SamplePrediction, String> {
-        let input = &self.model.spec.input;
-        let apply = input.exif_orientation == ExifOrientation::Apply;
+        let apply = self.model.spec.input.exif_orientation == ExifOrientation::Apply;
         let (img, _) = decode_for_model(path, apply).map_err(|e| e.to_string())?;
-        let pixels = prepare_pixels(&img, input).map_err(|e| format!("{e}: {}", path.display()))?;
-        let mut tensor = Vec::new();
-        append_tensor(&pixels, input, &mut tensor);
-        let t0 = Instant::now();
-        let rows = instance
-            .run(&tensor, 1)
-            .map_err(|e| format!("{e}: {}", path.display()))?;
-        let latency_ms = t0.elapsed().as_secs_f32() * 1000.0;
-        let raw = rows
-            .into_iter()
-            .next()
-            .ok_or_else(|| format!("no output: {}", path.display()))?;
-        let mut p = finish_prediction(
-            &raw.logits,
-            self.model.spec.output.kind,
+        infer_image(
+            instance,
+            &img,
+            self.model,
             self.mapping,
-            latency_ms,
+            self.keep_embeddings,
+            path,
         )
-        .map_err(|e| format!("{e}: {}", path.display()))?;
-        if self.keep_embeddings {
-            p.embedding = raw.embedding.as_deref().map(to_embedding);
-        }
-        Ok(p)
     }
+}
+
+/// Preprocesses a decoded image for `model`, runs one inference and maps the output; errors
+/// name `path`. Shared by one-model and several-model runs (which decode once for all).
+pub(super) fn infer_image(
+    instance: &mut dyn Backend,
+    img: &image::DynamicImage,
+    model: &LoadedModel,
+    mapping: &LabelMapping,
+    keep_embedding: bool,
+    path: &Path,
+) -> Result<SamplePrediction, String> {
+    let input = &model.spec.input;
+    let pixels = prepare_pixels(img, input).map_err(|e| format!("{e}: {}", path.display()))?;
+    let mut tensor = Vec::new();
+    append_tensor(&pixels, input, &mut tensor);
+    let t0 = Instant::now();
+    let rows = instance
+        .run(&tensor, 1)
+        .map_err(|e| format!("{e}: {}", path.display()))?;
+    let latency_ms = t0.elapsed().as_secs_f32() * 1000.0;
+    let raw = rows
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("no output: {}", path.display()))?;
+    let mut p = finish_prediction(&raw.logits, model.spec.output.kind, mapping, latency_ms)
+        .map_err(|e| format!("{e}: {}", path.display()))?;
+    if keep_embedding {
+        p.embedding = raw.embedding.as_deref().map(to_embedding);
+    }
+    Ok(p)
 }
 
 impl SampleWork for ModelWork<'_> {

@@ -1,0 +1,259 @@
+//! `labelscope evaluate` with several models and/or prediction files: each model's metrics with
+//! intervals, latency, file size and session memory; per pair the agreement, the right/wrong
+//! table, McNemar's exact test and a paired bootstrap of the macro F1 difference.
+
+use anyhow::{Context, Result, anyhow};
+
+use super::args::{EvaluateArgs, Format};
+use super::evaluate::{range, with_intervals};
+use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
+use crate::dataset::Dataset;
+use crate::eval::compare::{PairReport, compare_pairs, distinct_names};
+use crate::eval::intervals::{MetricIntervals, metric_intervals};
+use crate::eval::{Metrics, PredictionSet, compute_metrics};
+use crate::jobs::JobControl;
+use crate::model::footprint::{Footprint, human_bytes, measure_footprint};
+use crate::model::multi::{ModelEntry, predict_models};
+use crate::model::{PredictOptions, load_model, open_prediction_cache, resolve_backend};
+
+/// One set being compared: a model run here or a file of predictions.
+struct Contender {
+    set: PredictionSet,
+    /// The runtime that ran it, or where it was imported from.
+    backend: String,
+    /// Size and memory, for models run here.
+    footprint: Option<Footprint>,
+}
+
+/// Runs every `--model` in one pass (one decode per image), then reads every `--predictions`.
+fn contenders(args: &EvaluateArgs, ds: &Dataset) -> Result<(Vec<Contender>, usize, bool)> {
+    let mut models = Vec::new();
+    for path in &args.model.model {
+        let model = load_model(path)?;
+        for note in &model.notes {
+            eprintln!("note ({}): {note}", path.display());
+        }
+        let backend = resolve_backend(args.model.backend, &model).map_err(|e| anyhow!(e))?;
+        if let Some(hint) = &backend.hint {
+            eprintln!("hint: {hint}");
+        }
+        models.push((model, backend));
+    }
+    // Each model's memory is measured in a child process of its own.
+    let exe = crate::model::footprint::labelscope_exe();
+    let footprints: Vec<Footprint> = models
+        .iter()
+        .map(|(m, b)| measure_footprint(m, b.factory.kind(), exe.as_deref()))
+        .collect();
+    let opts = PredictOptions {
+        threads: args
+            .model
+            .threads
+            .unwrap_or(PredictOptions::default().threads),
+        use_cache: !args.model.no_cache,
+        embeddings: false,
+    };
+    let mut caches = match crate::state::state_dir(&ds.root) {
+        Ok(dir) if opts.use_cache => models
+            .iter()
+            .map(|(m, _)| open_prediction_cache(&dir, m, &ds.classes))
+            .collect(),
+        Ok(_) => Vec::new(),
+        Err(e) => {
+            eprintln!("warning: prediction cache disabled: {e}");
+            Vec::new()
+        }
+    };
+    let mut out = Vec::new();
+    let mut cancelled = false;
+    if !models.is_empty() {
+        let entries: Vec<ModelEntry> = models
+            .iter()
+            .map(|(model, backend)| ModelEntry { model, backend })
+            .collect();
+        let job = JobControl::default();
+        cancel_on_ctrl_c(&job);
+        let reports = {
+            let _progress = ProgressPrinter::start(&job, "predict");
+            predict_models(ds, &entries, &opts, Some(&mut caches), &job).map_err(|e| anyhow!(e))?
+        };
+        for ((report, (model, _)), footprint) in reports.iter().zip(&models).zip(footprints) {
+            for note in &report.mapping.notes {
+                eprintln!("note ({}): {note}", model.spec.name);
+            }
+            cancelled |= report.cancelled;
+            let mut set = PredictionSet::from_report(
+                &model.spec.name,
+                report,
+                ds.classes.len(),
+                &model.model_labels,
+            );
+            set.source = model.onnx_path.display().to_string();
+            out.push(Contender {
+                set,
+                backend: report.backend.clone(),
+                footprint: Some(footprint),
+            });
+        }
+        if let Some(r) = reports.first() {
+            eprintln!(
+                "{} models over {} samples ({} from cache, {} run) in {:.2}s, {} threads",
+                models.len(),
+                ds.samples.len(),
+                r.num_cached,
+                r.num_inferred,
+                r.elapsed_secs,
+                opts.threads
+            );
+        }
+    }
+    for file in &args.predictions {
+        let (set, warnings) = crate::eval::import_predictions(file, ds)
+            .with_context(|| format!("reading predictions {}", file.display()))?;
+        for w in &warnings {
+            eprintln!("warning ({}): {w}", file.display());
+        }
+        out.push(Contender {
+            set,
+            backend: format!("imported from {}", file.display()),
+            footprint: None,
+        });
+    }
+    Ok((out, opts.threads, cancelled))
+}
+
+/// Runs the comparison.
+pub fn run(args: &EvaluateArgs, ds: &Dataset) -> Result<()> {
+    let truth = super::common::truth(ds, args.original_labels)?;
+    let (all, threads, cancelled) = contenders(args, ds)?;
+    let names = distinct_names(
+        &all.iter().map(|c| c.set.name.as_str()).collect::<Vec<_>>(),
+        &all.iter()
+            .map(|c| c.set.source.as_str())
+            .collect::<Vec<_>>(),
+    );
+    let metrics: Vec<Metrics> = all
+        .iter()
+        .map(|c| compute_metrics(&ds.classes, &truth, &c.set))
+        .collect();
+    let cis: Vec<MetricIntervals> = all
+        .iter()
+        .zip(&metrics)
+        .map(|(c, m)| metric_intervals(m, &truth, &c.set, args.resamples, args.ci_seed))
+        .collect();
+    let sets: Vec<&PredictionSet> = all.iter().map(|c| &c.set).collect();
+    let pairs = compare_pairs(
+        &truth,
+        &sets,
+        &names,
+        ds.classes.len(),
+        args.resamples,
+        args.ci_seed,
+    );
+    match args.format {
+        Format::Json => {
+            let list: Vec<serde_json::Value> = all
+                .iter()
+                .zip(&metrics)
+                .zip(&cis)
+                .zip(&names)
+                .map(|(((c, m), ci), name)| {
+                    let mut v = with_intervals(m, ci);
+                    if let Some(o) = v.as_object_mut() {
+                        o.insert("name".into(), name.clone().into());
+                        o.insert("source".into(), c.set.source.clone().into());
+                        o.insert("backend".into(), c.backend.clone().into());
+                        if let Some(f) = &c.footprint {
+                            o.insert("threads".into(), threads.into());
+                            o.insert("file_bytes".into(), f.file_bytes.into());
+                            o.insert("session_peak_bytes".into(), f.session_peak_bytes.into());
+                        }
+                    }
+                    v
+                })
+                .collect();
+            let mut value = serde_json::json!({"sets": list, "pairs": pairs});
+            // The first pair also at the top, as a two-set comparison always had it.
+            if let (Some(first), Some(obj)) = (pairs.first(), value.as_object_mut()) {
+                obj.insert("comparison".into(), serde_json::json!(first.comparison));
+                obj.insert("significance".into(), serde_json::json!(first.significance));
+            }
+            println!("{value}");
+        }
+        Format::Text => print_text(&all, (&metrics, &cis), &names, &pairs, threads),
+    }
+    if cancelled {
+        anyhow::bail!("cancelled: metrics cover only the samples predicted before the cancel");
+    }
+    Ok(())
+}
+
+fn print_text(
+    all: &[Contender],
+    (metrics, cis): (&[Metrics], &[MetricIntervals]),
+    names: &[String],
+    pairs: &[PairReport],
+    threads: usize,
+) {
+    for (i, (((c, m), ci), name)) in all.iter().zip(metrics).zip(cis).zip(names).enumerate() {
+        println!("[{}] {name}  ({})", i + 1, c.backend);
+        println!(
+            "    accuracy {:.4}{}  balanced accuracy {:.4}{}  macro F1 {:.4}{}  ECE {:.4}{}",
+            m.accuracy,
+            range(ci.accuracy_ci),
+            m.balanced_accuracy,
+            range(ci.balanced_accuracy_ci),
+            m.macro_f1,
+            range(ci.macro_f1_ci),
+            m.ece,
+            range(ci.ece_ci)
+        );
+        let mut cost = format!(
+            "    evaluated {} of {} (other {}, unparsed {}, failed {})",
+            m.num_evaluated, m.num_samples, m.num_other, m.num_unparsed, m.num_failed
+        );
+        if m.latency_ms.p50 > 0.0 {
+            cost += &format!(
+                "; latency p50 {:.2} ms, p95 {:.2} ms per image",
+                m.latency_ms.p50, m.latency_ms.p95
+            );
+        }
+        if let Some(f) = &c.footprint {
+            cost += &format!(" ({threads} threads); file {}", human_bytes(f.file_bytes));
+            if let Some(b) = f.session_peak_bytes {
+                cost += &format!("; session memory {}", human_bytes(b));
+            }
+        }
+        println!("{cost}");
+    }
+    if let Some(ci) = cis.first() {
+        println!("({:.0}% intervals: {})", ci.ci_level * 100.0, ci.ci_method);
+    }
+    for p in pairs {
+        let t = &p.significance;
+        println!(
+            "\n[{}] vs [{}]: agree on {} of {} samples both predicted{}",
+            p.first + 1,
+            p.second + 1,
+            p.comparison.both_predicted - p.comparison.disagree,
+            p.comparison.both_predicted,
+            p.agreement()
+                .map_or_else(String::new, |a| format!(" ({:.1}%)", a * 100.0))
+        );
+        println!(
+            "    both right {}, only [{}] right {}, only [{}] right {}, both wrong {}",
+            t.both_right,
+            p.first + 1,
+            t.only_first_right,
+            p.second + 1,
+            t.only_second_right,
+            t.both_wrong
+        );
+        println!(
+            "    {} (McNemar exact); macro F1 difference {:+.4}{} (paired bootstrap)",
+            t.verdict,
+            t.macro_f1_difference,
+            range(t.macro_f1_difference_ci)
+        );
+    }
+}

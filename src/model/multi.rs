@@ -1,0 +1,195 @@
+//! Several models over one dataset in one pass (fp16 vs int8, before vs after fine-tuning): each
+//! image is decoded once and fed to every model, each worker owning one backend instance per
+//! model. Per model the result is the same [`PredictReport`] a single run gives, and each model
+//! keeps its own prediction cache.
+
+use std::path::Path;
+use std::time::Instant;
+
+use super::backend::{Backend, ResolvedBackend};
+use super::cache::PredictionCache;
+use super::load::LoadedModel;
+use super::mapping::LabelMapping;
+use super::predict::{PredictOptions, PredictReport, SHAPE_MISMATCH, SampleOutcome, infer_image};
+use super::spec::ExifOrientation;
+use crate::dataset::Dataset;
+use crate::dataset::image_io::decode_for_model;
+use crate::jobs::JobControl;
+use crate::jobs::per_sample::{ResultCache, SampleWork, run_per_sample};
+use crate::stamp_cache::FileStamp;
+
+/// One model of a several-model run.
+pub struct ModelEntry<'a> {
+    /// The model.
+    pub model: &'a LoadedModel,
+    /// Its backend.
+    pub backend: &'a ResolvedBackend,
+}
+
+struct MultiWork<'a> {
+    dataset: &'a Dataset,
+    models: &'a [ModelEntry<'a>],
+    mappings: Vec<LabelMapping>,
+    job: &'a JobControl,
+    fatal: std::sync::Mutex<Option<String>>,
+}
+
+impl MultiWork<'_> {
+    fn run_all(&self, instances: &mut [Box<dyn Backend>], path: &Path) -> Vec<SampleOutcome> {
+        // At most two decodes (with and without EXIF orientation), each shared by every model
+        // that wants it.
+        let mut decoded: [Option<Result<image::DynamicImage, String>>; 2] = [None, None];
+        let mut out = Vec::with_capacity(self.models.len());
+        for ((entry, mapping), instance) in self.models.iter().zip(&self.mappings).zip(instances) {
+            let apply = entry.model.spec.input.exif_orientation == ExifOrientation::Apply;
+            let img = decoded[usize::from(apply)].get_or_insert_with(|| {
+                decode_for_model(path, apply)
+                    .map(|(img, _)| img)
+                    .map_err(|e| e.to_string())
+            });
+            let result = match img {
+                Ok(img) => infer_image(instance.as_mut(), img, entry.model, mapping, false, path),
+                Err(e) => Err(e.clone()),
+            };
+            out.push(match result {
+                Ok(p) => SampleOutcome::Predicted(p),
+                Err(e) => {
+                    if e.starts_with(SHAPE_MISMATCH)
+                        && let Ok(mut f) = self.fatal.lock()
+                    {
+                        f.get_or_insert_with(|| {
+                            format!("{e} (the model file: {})", entry.model.onnx_path.display())
+                        });
+                        self.job.cancel();
+                    }
+                    SampleOutcome::Failed(e)
+                }
+            });
+        }
+        out
+    }
+}
+
+impl SampleWork for MultiWork<'_> {
+    type Output = Vec<SampleOutcome>;
+    type Worker = Vec<Box<dyn Backend>>;
+
+    fn start_worker(&self) -> Result<Self::Worker, String> {
+        self.models
+            .iter()
+            .map(|m| m.backend.factory.create())
+            .collect()
+    }
+
+    fn run(&self, instances: &mut Self::Worker, i: usize) -> Self::Output {
+        self.run_all(instances, &self.dataset.samples[i].path)
+    }
+
+    fn failed(&self, out: &Self::Output) -> bool {
+        out.iter().any(|o| matches!(o, SampleOutcome::Failed(_)))
+    }
+
+    fn reusable(&self, out: &Self::Output) -> bool {
+        !out.iter()
+            .any(|o| matches!(o, SampleOutcome::Failed(e) if e.starts_with(SHAPE_MISMATCH)))
+    }
+}
+
+/// Every model's cache side by side: a sample is answered from the caches only when each model
+/// has it (a sample one model lacks is run through all of them, decoded once).
+struct MultiCache<'a> {
+    caches: Vec<&'a mut PredictionCache>,
+}
+
+impl ResultCache<Vec<SampleOutcome>> for MultiCache<'_> {
+    fn notice(&self) -> Option<&str> {
+        self.caches.iter().find_map(|c| c.notice())
+    }
+
+    fn lookup(&self, id: &str, stamp: Option<FileStamp>) -> Option<Vec<SampleOutcome>> {
+        self.caches.iter().map(|c| c.lookup(id, stamp)).collect()
+    }
+
+    fn store(&mut self, id: String, stamp: FileStamp, value: Vec<SampleOutcome>) {
+        for (c, v) in self.caches.iter_mut().zip(value) {
+            c.store(id.clone(), stamp, v);
+        }
+    }
+
+    fn save(&self) -> Result<(), String> {
+        self.caches.iter().try_for_each(|c| c.save())
+    }
+}
+
+/// Predicts every sample of `dataset` with every model of `models`, decoding each image once.
+/// `caches` (one per model, or none) answer samples every model has already seen. The reports
+/// share the run's wall-clock time; each sample's latency is its own model's inference time.
+pub fn predict_models(
+    dataset: &Dataset,
+    models: &[ModelEntry<'_>],
+    opts: &PredictOptions,
+    caches: Option<&mut [PredictionCache]>,
+    job: &JobControl,
+) -> Result<Vec<PredictReport>, String> {
+    let started = Instant::now();
+    let mappings = models
+        .iter()
+        .map(|m| {
+            LabelMapping::new(
+                &m.model.model_labels,
+                m.model.spec.label_map.as_ref(),
+                &dataset.classes,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    job.set_total(dataset.samples.len());
+    let work = MultiWork {
+        dataset,
+        models,
+        mappings,
+        job,
+        fatal: std::sync::Mutex::new(None),
+    };
+    let mut cache = caches
+        .filter(|c| opts.use_cache && c.len() == models.len())
+        .map(|c| MultiCache {
+            caches: c.iter_mut().collect(),
+        });
+    let run = run_per_sample(
+        &dataset.samples,
+        &work,
+        opts.threads,
+        "predict",
+        cache.as_mut(),
+        job,
+    )?;
+    job.finish();
+    if let Some(e) = work.fatal.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    let elapsed_secs = started.elapsed().as_secs_f64();
+    let mut reports: Vec<PredictReport> = models
+        .iter()
+        .zip(work.mappings)
+        .map(|(m, mapping)| PredictReport {
+            outcomes: Vec::with_capacity(run.outcomes.len()),
+            cancelled: run.cancelled,
+            backend: m.backend.factory.describe(),
+            num_cached: run.num_cached,
+            num_inferred: run.num_computed,
+            elapsed_secs,
+            mapping,
+        })
+        .collect();
+    for outcome in run.outcomes {
+        match outcome {
+            Some(all) => {
+                for (r, o) in reports.iter_mut().zip(all) {
+                    r.outcomes.push(Some(o));
+                }
+            }
+            None => reports.iter_mut().for_each(|r| r.outcomes.push(None)),
+        }
+    }
+    Ok(reports)
+}
