@@ -44,6 +44,21 @@ impl LabelscopeApp {
                     s.error = Some(e);
                 }
             }
+            AppCommand::AddCompareModel(p) => {
+                if let Some(s) = &mut self.session {
+                    s.add_compare_model(&p, self.backend, wake);
+                }
+            }
+            AppCommand::CancelComparison => {
+                if let Some(s) = &mut self.session {
+                    s.cancel_comparison();
+                }
+            }
+            AppCommand::RemoveComparison(k) => {
+                if let Some(s) = &mut self.session {
+                    s.remove_comparison(k);
+                }
+            }
             AppCommand::Run { fresh } => {
                 if let Some(s) = &mut self.session {
                     s.start_prediction(self.backend, !fresh, wake);

@@ -16,8 +16,14 @@ pub enum AppCommand {
     OpenEmbedder(PathBuf),
     /// Load predictions made elsewhere.
     ImportPredictions(PathBuf),
-    /// Load a second prediction set to compare with.
+    /// Load a prediction file to compare with the main set.
     ImportComparison(PathBuf),
+    /// Run this model (`.onnx` or spec `.json`) in the background and compare it.
+    AddCompareModel(PathBuf),
+    /// Stop adding a model to the comparison.
+    CancelComparison,
+    /// Remove compared set `k` (0 = the first added).
+    RemoveComparison(usize),
     /// Run (or re-run) the current model.
     Run {
         /// Ignore the cache.

@@ -139,7 +139,7 @@ pub struct Filter {
     pub edits: EditFilter,
     /// Only samples with a finding of this kind.
     pub problem: Option<FindingKind>,
-    /// Only samples the main and the comparison prediction sets disagree on.
+    /// Only samples on which a compared set answers differently from the main one.
     pub disagree: bool,
     /// Only the samples nearest to these (by embedding), nearest first.
     pub similar: Option<SimilarTo>,
@@ -223,8 +223,8 @@ pub struct ViewInputs<'a> {
     pub edits: &'a CurationState,
     /// Findings by sample, when known.
     pub problems: Option<&'a ProblemIndex>,
-    /// The comparison prediction set, when loaded.
-    pub compare: Option<&'a PredictionSet>,
+    /// The prediction sets compared with `preds` (none when nothing is compared).
+    pub compare: &'a [PredictionSet],
     /// The embeddings, when a model run gave them.
     pub embeddings: Option<&'a EmbeddingSet>,
 }
@@ -256,7 +256,11 @@ pub fn passes(v: ViewInputs<'_>, f: &Filter, i: usize) -> bool {
         return false;
     }
     if f.disagree
-        && !matches!((preds, v.compare), (Some(a), Some(b)) if crate::eval::compare::disagree(a, b, i))
+        && !preds.is_some_and(|a| {
+            v.compare
+                .iter()
+                .any(|b| crate::eval::compare::disagree(a, b, i))
+        })
     {
         return false;
     }

@@ -54,7 +54,7 @@ fn vi<'a>(
         preds,
         edits,
         problems: None,
-        compare: None,
+        compare: &[],
         embeddings: None,
     }
 }

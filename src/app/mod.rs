@@ -40,8 +40,10 @@ pub struct StartupArgs {
     pub model: Option<PathBuf>,
     /// Predictions file, loaded instead of running a model.
     pub predictions: Option<PathBuf>,
-    /// A second predictions file to compare with.
+    /// A predictions file to compare with.
     pub compare: Option<PathBuf>,
+    /// Models to run in the background and compare with the first.
+    pub compare_models: Vec<PathBuf>,
     /// Classify with a VLM endpoint at start-up: (endpoint URL, model name).
     pub vlm: Option<(String, String)>,
     /// A separate model to read embeddings from (any ONNX image model).
@@ -147,6 +149,9 @@ impl LabelscopeApp {
         }
         if let Some(c) = &args.compare {
             app.apply(AppCommand::ImportComparison(c.clone()));
+        }
+        for m in &args.compare_models {
+            app.apply(AppCommand::AddCompareModel(m.clone()));
         }
         if let Some(e) = &args.embedder {
             app.apply(AppCommand::OpenEmbedder(e.clone()));

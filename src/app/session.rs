@@ -117,7 +117,7 @@ pub struct Session {
     pub preds_revision: u64,
     /// Problems found (image checks and label issues).
     pub problems: super::session_problems::ProblemState,
-    /// A second prediction set to compare with.
+    /// Other prediction sets (models, files) compared with `preds`.
     pub compare: super::session_compare::CompareState,
     /// The embeddings of the last model run (find similar, the map).
     pub embeddings: super::session_embed::EmbeddingState,
@@ -317,6 +317,7 @@ impl Session {
             self.changed();
         }
         changed |= self.poll_scan();
+        changed |= self.poll_comparison();
         self.refresh();
         changed
     }
@@ -384,7 +385,7 @@ impl Session {
             preds: self.preds.as_ref(),
             edits: self.edits(),
             problems: Some(&self.problems.index),
-            compare: self.compare.set.as_ref(),
+            compare: &self.compare.sets,
             embeddings: self.embeddings.set.as_deref(),
         };
         self.order = visible_order(inputs, &self.filter, self.sort);

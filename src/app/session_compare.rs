@@ -1,39 +1,219 @@
-//! A second prediction set loaded for comparison (another model size, a quantised model, the
-//! model after fine-tuning): its metrics beside the first, and which samples the two disagree on.
+//! Other prediction sets beside the main one (another model size, a quantised model, the model
+//! after fine-tuning): a model added to compare runs in the background with its own progress and
+//! Cancel, a predictions file loads at once. Each gets its metrics on the current labels, and
+//! every pair (main first) its agreement, right/wrong table and McNemar's test.
 
 use std::path::Path;
+use std::sync::Arc;
 
+use super::background::BackgroundJob;
 use super::session::Session;
-use crate::eval::compare::{Comparison, compare};
-use crate::eval::{Metrics, compute_metrics, import_predictions};
+use crate::eval::compare::{PairReport, compare_pairs, distinct_names};
+use crate::eval::{Metrics, PredictionSet, compute_metrics, import_predictions};
+use crate::jobs::JobControl;
+use crate::model::footprint::{Footprint, labelscope_exe, measure_footprint};
+use crate::model::{
+    BackendKind, LoadedModel, PredictOptions, load_model, open_prediction_cache, predict_dataset,
+    resolve_backend,
+};
 
-/// The comparison set and what was computed from it.
-#[derive(Default)]
-pub struct CompareState {
-    /// The second prediction set.
-    pub set: Option<crate::eval::PredictionSet>,
+/// What one compared set is besides its predictions.
+#[derive(Clone, Debug, Default)]
+pub struct ComparedInfo {
     /// Its metrics on the current labels.
     pub metrics: Option<Metrics>,
-    /// Disagreement counts with the main set.
-    pub counts: Option<Comparison>,
+    /// The runtime that ran it, or the file it came from.
+    pub source: String,
+    /// File size and session memory, for a model run here.
+    pub footprint: Option<Footprint>,
+    /// Worker threads of the run, for a model run here.
+    pub threads: Option<usize>,
+}
+
+/// What a finished "add a model" job hands back.
+pub struct Added {
+    set: PredictionSet,
+    info: ComparedInfo,
+    /// The main model's size and memory, measured in the same job the first time.
+    main_footprint: Option<Footprint>,
+}
+
+/// A model being added to the comparison.
+pub type CompareJob = BackgroundJob<Result<Added, String>>;
+
+/// The sets compared with the main one, and what was computed from them.
+#[derive(Default)]
+pub struct CompareState {
+    /// The compared sets, in the order they were added.
+    pub sets: Vec<PredictionSet>,
+    /// Beside each set: metrics, source, cost.
+    pub info: Vec<ComparedInfo>,
+    /// Every pair of [main, sets...], main first.
+    pub pairs: Vec<PairReport>,
+    /// Names that tell main and the sets apart, main first.
+    pub names: Vec<String>,
+    /// The main model's size and memory, measured when a model is first added beside it.
+    pub main_footprint: Option<Footprint>,
+    /// A model being run to be compared.
+    pub job: Option<CompareJob>,
 }
 
 impl Session {
-    /// Loads a prediction file as the comparison set.
+    /// Loads a prediction file as one more compared set.
     pub fn import_comparison(&mut self, file: &Path) -> Result<(), String> {
         let (set, warnings) = import_predictions(file, &self.dataset).map_err(|e| e.to_string())?;
         // Added to the first set's warnings, never replacing them.
         self.notes.extend(warnings);
-        self.compare.set = Some(set);
+        self.compare.sets.push(set);
+        self.compare.info.push(ComparedInfo {
+            source: format!("imported from {}", file.display()),
+            ..Default::default()
+        });
         self.changed();
         self.refresh();
         Ok(())
     }
 
-    /// Recomputes the comparison set's metrics and the disagreement counts.
-    pub fn recompute_comparison(&mut self) {
-        let Some(b) = &self.compare.set else { return };
-        self.compare.metrics = Some(compute_metrics(&self.dataset.classes, &self.truth, b));
-        self.compare.counts = self.preds.as_ref().map(|a| compare(a, b, &self.truth));
+    /// Runs the model at `path` over the dataset in the background, to be compared with the
+    /// current predictions when it finishes (cached results are reused).
+    pub fn add_compare_model(
+        &mut self,
+        path: &Path,
+        backend: BackendKind,
+        wake: Arc<dyn Fn() + Send + Sync>,
+    ) {
+        if self.preds.is_none() {
+            self.error =
+                Some("run a model or import predictions first, then add one to compare".into());
+            return;
+        }
+        if self.compare.job.is_some() {
+            self.error = Some("a model is already being added to the comparison".into());
+            return;
+        }
+        let model = match load_model(path) {
+            Ok(m) => m,
+            Err(e) => {
+                self.error = Some(format!("{}: {e}", path.display()));
+                return;
+            }
+        };
+        let main = self
+            .compare
+            .main_footprint
+            .is_none()
+            .then(|| self.model.clone())
+            .flatten();
+        let dataset = self.dataset.clone();
+        let run = move |job: &JobControl| {
+            let exe = labelscope_exe();
+            let main_footprint = main.map(|m| measure_footprint(&m, backend, exe.as_deref()));
+            let resolved = resolve_backend(backend, &model)?;
+            let footprint = measure_footprint(&model, resolved.factory.kind(), exe.as_deref());
+            let opts = PredictOptions::default();
+            let mut cache = crate::state::state_dir(&dataset.root)
+                .ok()
+                .map(|d| open_prediction_cache(&d, &model, &dataset.classes));
+            let report = predict_dataset(
+                &dataset,
+                &model,
+                &resolved,
+                &opts,
+                cache.as_mut(),
+                job,
+                None,
+            )?;
+            Ok(Added {
+                set: set_of(&model, &report, dataset.classes.len()),
+                info: ComparedInfo {
+                    metrics: None,
+                    source: report.backend.clone(),
+                    footprint: Some(footprint),
+                    threads: Some(opts.threads),
+                },
+                main_footprint,
+            })
+        };
+        match BackgroundJob::spawn("compare-model", wake, run) {
+            Ok(job) => self.compare.job = Some(job),
+            Err(e) => self.error = Some(format!("cannot start the job's thread: {e}")),
+        }
     }
+
+    /// Stops adding a model.
+    pub fn cancel_comparison(&mut self) {
+        if let Some(job) = &self.compare.job {
+            job.control.cancel();
+        }
+    }
+
+    /// Removes compared set `k`.
+    pub fn remove_comparison(&mut self, k: usize) {
+        if k < self.compare.sets.len() {
+            self.compare.sets.remove(k);
+            self.compare.info.remove(k);
+            self.changed();
+            self.refresh();
+        }
+    }
+
+    /// Collects a finished compare job. Returns whether anything changed.
+    pub(super) fn poll_comparison(&mut self) -> bool {
+        let Some(done) = self.compare.job.as_ref().and_then(|j| j.poll()) else {
+            return false;
+        };
+        let job = self.compare.job.take();
+        match done {
+            Ok(added) if !job.as_ref().is_some_and(|j| j.control.is_cancelled()) => {
+                self.compare.sets.push(added.set);
+                self.compare.info.push(added.info);
+                if added.main_footprint.is_some() {
+                    self.compare.main_footprint = added.main_footprint;
+                }
+            }
+            Ok(_) => self
+                .notes
+                .push("adding the model to compare was cancelled".into()),
+            Err(e) => self.error = Some(e),
+        }
+        self.changed();
+        self.refresh();
+        true
+    }
+
+    /// Recomputes the compared sets' metrics and every pair.
+    pub fn recompute_comparison(&mut self) {
+        let c = &mut self.compare;
+        for (set, info) in c.sets.iter().zip(&mut c.info) {
+            info.metrics = Some(compute_metrics(&self.dataset.classes, &self.truth, set));
+        }
+        c.pairs.clear();
+        c.names.clear();
+        let Some(main) = &self.preds else { return };
+        if c.sets.is_empty() {
+            return;
+        }
+        let all: Vec<&PredictionSet> = std::iter::once(main).chain(&c.sets).collect();
+        c.names = distinct_names(
+            &all.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+            &all.iter().map(|s| s.source.as_str()).collect::<Vec<_>>(),
+        );
+        // McNemar only: the paired bootstrap (in `evaluate`) would cost a second per edit at
+        // 100k samples.
+        c.pairs = compare_pairs(
+            &self.truth,
+            &all,
+            &c.names,
+            self.dataset.classes.len(),
+            0,
+            0,
+        );
+    }
+}
+
+/// The prediction set of a finished run of `model`, named by the model and sourced by its file.
+fn set_of(model: &LoadedModel, report: &crate::model::PredictReport, k: usize) -> PredictionSet {
+    let mut set = PredictionSet::from_report(&model.spec.name, report, k, &model.model_labels);
+    set.source = model.onnx_path.display().to_string();
+    set
 }

@@ -165,9 +165,12 @@ pub struct OpenArgs {
     /// Predictions made elsewhere, instead of a model.
     #[arg(long, conflicts_with = "model")]
     pub predictions: Option<PathBuf>,
-    /// A second predictions file to compare with (metrics side by side, "sets disagree" filter).
+    /// A predictions file to compare with (metrics side by side, the "models disagree" filter).
     #[arg(long)]
     pub compare: Option<PathBuf>,
+    /// A model to run in the background and compare with the first (repeat for more).
+    #[arg(long, value_name = "MODEL")]
+    pub compare_model: Vec<PathBuf>,
     /// Any ONNX image model to read embeddings from (find similar, the map) instead of `--model`.
     #[arg(long, value_name = "MODEL")]
     pub embedder: Option<PathBuf>,

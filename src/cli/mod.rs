@@ -66,6 +66,7 @@ fn gui(args: Option<&OpenArgs>) -> anyhow::Result<()> {
             model: a.model.clone(),
             predictions: a.predictions.clone(),
             compare: a.compare.clone(),
+            compare_models: a.compare_model.clone(),
             embedder: a.embedder.clone(),
             vlm: a.vlm_endpoint.clone().zip(a.vlm_model.clone()),
             backend: Some(a.backend),

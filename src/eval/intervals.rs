@@ -217,6 +217,13 @@ pub struct ClassIntervals {
     pub recall_ci: Option<[f64; 2]>,
 }
 
+/// The 95% Wilson interval of `m`'s accuracy (the confusion matrix's diagonal over its total).
+pub fn accuracy_interval(m: &Metrics) -> Option<[f64; 2]> {
+    let cm = &m.confusion;
+    let correct: u64 = (0..m.per_class.len()).map(|i| cm.matrix[i][i]).sum();
+    wilson(correct, cm.total(), Z95)
+}
+
 /// 95% intervals of `m` (the metrics of `set` against `truth`): Wilson for proportions, a
 /// seeded percentile bootstrap over samples for the rest.
 pub fn metric_intervals(
@@ -228,7 +235,6 @@ pub fn metric_intervals(
 ) -> MetricIntervals {
     let k = m.per_class.len();
     let cm = &m.confusion;
-    let correct: u64 = (0..k).map(|i| cm.matrix[i][i]).sum();
     let (pairs, calib) = evaluated(truth, set, k);
     let level = 0.95;
     let both = bootstrap_each(pairs.len(), resamples, seed, level, |idx| {
@@ -240,7 +246,7 @@ pub fn metric_intervals(
         ci_method: format!(
             "Wilson score for accuracy, precision and recall; percentile bootstrap over samples ({resamples} resamples, seed {seed}) for balanced accuracy, macro F1 and ECE"
         ),
-        accuracy_ci: wilson(correct, cm.total(), Z95),
+        accuracy_ci: accuracy_interval(m),
         balanced_accuracy_ci: both.as_ref().and_then(|b| b.first().copied()),
         macro_f1_ci: both.as_ref().and_then(|b| b.get(1).copied()),
         ece_ci: bootstrap(calib.len(), resamples, seed, level, |idx| {

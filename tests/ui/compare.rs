@@ -1,4 +1,6 @@
-//! A second prediction set in the window: metrics side by side, the "sets disagree" filter.
+//! Other prediction sets in the window: a file or a model run in the background, metrics side
+//! by side with size, latency and memory, every pair's McNemar verdict, the "models disagree"
+//! filter.
 
 use std::time::Duration;
 
@@ -29,8 +31,9 @@ fn a_comparison_set_shows_beside_the_first_and_filters_disagreements() {
         let n = (0..s.dataset.samples.len())
             .filter(|&i| preds.prediction(i).unwrap().predicted != Predicted::Class(bag))
             .count();
-        assert!((s.compare.metrics.as_ref().unwrap().accuracy - 0.1).abs() < 1e-9);
-        assert_eq!(s.compare.counts.unwrap().disagree, n);
+        let m = s.compare.info[0].metrics.as_ref().unwrap();
+        assert!((m.accuracy - 0.1).abs() < 1e-9);
+        assert_eq!(s.compare.pairs[0].comparison.disagree, n);
         (n, bag)
     };
     h.get_by_label("Comparison");
@@ -79,6 +82,52 @@ fn sets_scored_on_different_samples_say_so() {
     let n = h.state().session.as_ref().unwrap().dataset.samples.len();
     h.get_by_label(&format!("{half} samples"));
     h.get_by_label_contains(&format!(
-        "Not the same samples: the first set is scored on {n}, the second on {half}"
+        "Not the same samples: [1] is scored on {n}, [2] on {half}"
     ));
+}
+
+#[test]
+fn a_model_added_to_compare_runs_in_the_background_and_shows_its_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on_fashion_subset(dir.path());
+    step_until(&mut h, Duration::from_secs(120), predictions_done);
+    let int8 = crate::common::repo().join("assets/models/fashion_cnn_int8w.json");
+    h.state_mut().apply(AppCommand::AddCompareModel(int8));
+    assert!(h.state().session.as_ref().unwrap().compare.job.is_some());
+    step_until(&mut h, Duration::from_secs(120), |app| {
+        app.session
+            .as_ref()
+            .is_some_and(|s| s.compare.job.is_none() && !s.compare.pairs.is_empty())
+    });
+    {
+        let s = h.state().session.as_ref().unwrap();
+        let c = &s.compare;
+        assert_eq!(c.sets.len(), 1);
+        assert!(c.names[1].contains("int8 weights"), "{:?}", c.names);
+        let n = s.dataset.samples.len();
+        assert_eq!(c.sets[0].entries.len(), n);
+        // fp32 and int8 weights answer (almost) alike; the 2x2 table covers every sample.
+        let p = &c.pairs[0];
+        assert!(p.agreement().unwrap() > 0.9);
+        let t = &p.significance;
+        assert_eq!(
+            (t.both_right + t.only_first_right + t.only_second_right + t.both_wrong) as usize,
+            n
+        );
+        let size =
+            std::fs::metadata(crate::common::repo().join("assets/models/fashion_cnn_int8w.onnx"))
+                .unwrap()
+                .len();
+        assert_eq!(c.info[0].footprint.as_ref().unwrap().file_bytes, size);
+        assert!(c.info[0].metrics.as_ref().unwrap().latency_ms.p50 > 0.0);
+    }
+    h.get_by_label("Comparison");
+    h.get_by_label("[2]");
+    h.get_by_label("427 kB");
+    h.get_by_label_contains("[1] vs [2]: agree on");
+    h.get_by_label("Models disagree");
+    h.state_mut().apply(AppCommand::RemoveComparison(0));
+    h.run_steps(3);
+    assert!(h.state().session.as_ref().unwrap().compare.sets.is_empty());
+    assert!(h.query_by_label("Comparison").is_none());
 }

@@ -159,8 +159,9 @@ pub fn detail_panel_ui(
                     ui.weak("No prediction yet.");
                 }
             }
-            if let Some(p) = s.compare.set.as_ref().and_then(|c| c.prediction(i)) {
-                let name = s.compare.set.as_ref().map_or("", |c| c.name.as_str());
+            for (k, set) in s.compare.sets.iter().enumerate() {
+                let Some(p) = set.prediction(i) else { continue };
+                let name = s.compare.names.get(k + 1).unwrap_or(&set.name);
                 ui.label(format!(
                     "{name}: {}{}",
                     with_confidence(&predicted_name(s, p.predicted), p.confidence),

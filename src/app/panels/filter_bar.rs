@@ -144,9 +144,10 @@ pub fn filter_bar_ui(
         {
             f.region = None;
         }
-        if s.compare.set.is_some() {
-            ui.checkbox(&mut f.disagree, "Sets disagree")
-                .on_hover_text("Only samples the two prediction sets answer differently");
+        if !s.compare.sets.is_empty() {
+            ui.checkbox(&mut f.disagree, "Models disagree").on_hover_text(
+                "Only samples on which a compared model or file answers differently from the main predictions",
+            );
         }
         let l_edits = ui.label("Edits");
         egui::ComboBox::from_id_salt("filter_edits")

@@ -49,7 +49,7 @@ pub fn metrics_panel_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand
                 if let Some(before) = &s.metrics_before {
                     before_after_ui(ui, before, m, s);
                 }
-                compare_ui(ui, m, s);
+                super::compare::compare_ui(ui, m, s, out);
                 ui.separator();
                 class_table_ui(ui, m, &s.filter, &mut st, out);
                 ui.separator();
@@ -72,15 +72,7 @@ fn summary_ui(ui: &mut egui::Ui, m: &Metrics) {
         .spacing([16.0, 4.0])
         .show(ui, |ui| {
             ui.label("Accuracy");
-            let k = m
-                .confusion
-                .matrix
-                .iter()
-                .enumerate()
-                .map(|(i, r)| r.get(i).copied().unwrap_or(0))
-                .sum();
-            let ci =
-                crate::eval::intervals::wilson(k, m.confusion.total(), crate::eval::intervals::Z95);
+            let ci = crate::eval::intervals::accuracy_interval(m);
             ui.horizontal(|ui| {
                 ui.strong(format!("{:.2}%", m.accuracy * 100.0));
                 if let Some([lo, hi]) = ci {
@@ -344,48 +336,4 @@ fn bar(painter: &egui::Painter, x: f32, w: f32, top: f32, bottom: f32, color: Co
         0.0,
         color,
     );
-}
-
-/// The main and the comparison set side by side, with their disagreements.
-fn compare_ui(ui: &mut egui::Ui, main: &Metrics, s: &Session) {
-    let (Some(other), Some(set)) = (&s.compare.metrics, &s.compare.set) else {
-        return;
-    };
-    ui.separator();
-    ui.strong("Comparison");
-    egui::Grid::new("compare").striped(true).show(ui, |ui| {
-        ui.label("");
-        ui.label("accuracy");
-        ui.label("macro F1");
-        ui.label("scored on");
-        ui.end_row();
-        let main_name = s
-            .preds
-            .as_ref()
-            .map_or("main".to_string(), |p| p.name.clone());
-        for (name, m) in [(main_name, main), (set.name.clone(), other)] {
-            ui.label(name);
-            ui.label(format!("{:.2}%", m.accuracy * 100.0));
-            ui.label(format!("{:.4}", m.macro_f1));
-            ui.label(format!("{} samples", m.num_evaluated));
-            ui.end_row();
-        }
-    });
-    if main.num_evaluated != other.num_evaluated {
-        ui.colored_label(
-            ui.visuals().warn_fg_color,
-            format!(
-                "Not the same samples: the first set is scored on {}, the second on {}; compare them on the {} both predicted (below).",
-                main.num_evaluated,
-                other.num_evaluated,
-                s.compare.counts.as_ref().map_or(0, |c| c.both_predicted)
-            ),
-        );
-    }
-    if let Some(c) = &s.compare.counts {
-        ui.label(format!(
-            "They disagree on {} of {} samples: the first is right on {}, the second on {}.",
-            c.disagree, c.both_predicted, c.only_first_right, c.only_second_right
-        ));
-    }
 }

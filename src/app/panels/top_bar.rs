@@ -106,6 +106,16 @@ fn file_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<AppCommand>
     {
         out.push(AppCommand::ImportPredictions(p));
     }
+    if ui
+        .button("Add a model to compare…")
+        .on_hover_text("Run another model (an int8 or fine-tuned version, a bigger one) in the background: its metrics, latency, size and memory beside the current ones, and whether the difference is significant")
+        .clicked()
+        && let Some(p) = rfd::FileDialog::new()
+            .add_filter("ONNX model or spec", &["onnx", "json"])
+            .pick_file()
+    {
+        out.push(AppCommand::AddCompareModel(p));
+    }
     if ui.button("Import predictions to compare…").clicked()
         && let Some(p) = rfd::FileDialog::new()
             .add_filter("Predictions", &["csv", "parquet", "jsonl", "ndjson"])
