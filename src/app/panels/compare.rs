@@ -100,12 +100,12 @@ pub fn compare_ui(ui: &mut egui::Ui, main: &Metrics, s: &Session, out: &mut Vec<
 }
 
 /// How one row of the table reads a column.
-type Cell = dyn Fn(&Column<'_>) -> String;
+type Cell<'a> = dyn Fn(&Column<'_>) -> String + 'a;
 
 /// Metrics as rows, sets as columns.
 fn table_ui(ui: &mut egui::Ui, columns: &[Column<'_>]) {
     let dash = || "–".to_string();
-    let rows: [(&str, &Cell); 9] = [
+    let rows: [(&str, &Cell<'_>); 9] = [
         ("accuracy", &|c| {
             format!("{:.2}%", c.metrics.accuracy * 100.0)
         }),
