@@ -299,6 +299,14 @@ impl LabelscopeApp {
                     s.undo_redo(cmd_is_redo);
                 }
             }
+            AppCommand::OpenFolder(p) => {
+                if let Err(e) = open_folder(&p)
+                    && let Some(s) = &mut self.session
+                {
+                    s.error = Some(e);
+                }
+            }
+            AppCommand::Quit => self.quit_requested = true,
             AppCommand::RetryEditing { take_over } => {
                 if let Some(s) = &mut self.session {
                     if take_over {
@@ -341,4 +349,21 @@ impl LabelscopeApp {
             self.apply(cmd);
         }
     }
+}
+
+/// Shows the folder holding `file` in the system's file manager (nothing is written).
+fn open_folder(file: &std::path::Path) -> Result<(), String> {
+    let dir = file.parent().unwrap_or(file);
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(opener)
+        .arg(dir)
+        .spawn()
+        .map(|_| ())
+        .map_err(|e| format!("cannot open {} with {opener}: {e}", dir.display()))
 }

@@ -135,4 +135,8 @@ pub enum AppCommand {
     },
     /// Redo the last undone edit.
     Redo,
+    /// Show the folder holding this file in the system's file manager.
+    OpenFolder(PathBuf),
+    /// Close the window.
+    Quit,
 }

@@ -68,6 +68,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Ctrl+Z", "undo"),
     ("Ctrl+Shift+Z / Ctrl+Y", "redo"),
     ("?", "show or hide this help"),
+    ("Ctrl+Q", "quit"),
 ];
 
 /// Turns this frame's key presses into commands.
@@ -78,6 +79,10 @@ pub fn handle_keys(
     help_open: bool,
     out: &mut Vec<AppCommand>,
 ) {
+    if pressed_with(ctx, Key::Q).is_some_and(|m| m.command) {
+        out.push(AppCommand::Quit);
+        return;
+    }
     if ctx.text_edit_focused() {
         return;
     }

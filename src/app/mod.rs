@@ -118,6 +118,8 @@ pub struct LabelscopeApp {
     commands: Vec<AppCommand>,
     detail: panels::detail::DetailCache,
     wake: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// File > Quit (Ctrl+Q) was chosen: the window closes at the next frame.
+    pub quit_requested: bool,
 }
 
 impl LabelscopeApp {
@@ -185,6 +187,7 @@ impl LabelscopeApp {
             commands: Vec::new(),
             detail: Default::default(),
             wake: Some(Arc::new(move || ctx2.request_repaint())),
+            quit_requested: false,
         };
         if app.prefs.thumb_size < 32.0 {
             app.prefs.thumb_size = 96.0;
@@ -235,6 +238,9 @@ impl LabelscopeApp {
 
 impl eframe::App for LabelscopeApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        if self.quit_requested {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
         if let Some(s) = &mut self.session {
             s.poll(Duration::from_millis(5));
             if s.job.is_some() {
@@ -334,6 +340,9 @@ impl eframe::App for LabelscopeApp {
             egui::CentralPanel::default().show(ui, |ui| {
                 ui.heading("Open a dataset folder or manifest to begin (File > Open dataset folder…, or drop a folder here).");
             });
+        }
+        if let Some(s) = &self.session {
+            panels::toast::toast_ui(ui.ctx(), s);
         }
         if self.help_open {
             panels::help::help_ui(ui.ctx(), &mut self.commands);

@@ -121,6 +121,8 @@ pub struct Session {
     pub compare: super::session_compare::CompareState,
     /// The embeddings of the last model run (find similar, the map).
     pub embeddings: super::session_embed::EmbeddingState,
+    /// A short notice about the last edit or undo, and when it was given.
+    pub toast: Option<(String, Instant)>,
     order_dirty: bool,
     metrics_dirty: bool,
     last_metrics: Instant,
@@ -156,6 +158,7 @@ impl Session {
             problems: Default::default(),
             compare: Default::default(),
             embeddings: Default::default(),
+            toast: None,
             dataset: Arc::new(dataset),
             model: None,
             vlm: None,
@@ -176,6 +179,11 @@ impl Session {
             metrics_cost: Duration::ZERO,
             last_order: Instant::now(),
         }
+    }
+
+    /// Shows `text` briefly at the bottom of the window.
+    pub fn notify(&mut self, text: String) {
+        self.toast = Some((text, Instant::now()));
     }
 
     /// The selected sample index, if any.

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use super::session::Session;
-use crate::curation::{Action, CurationError, CurationState, Curator, effective_labels};
+use crate::curation::{Action, CurationError, CurationState, Curator, effective_labels, short_id};
 
 /// The dataset is being edited by another labelscope: its edits, read-only.
 pub struct ReadOnly {
@@ -126,6 +126,13 @@ impl Session {
         if targets.is_empty() {
             return;
         }
+        let before = match (&action, targets.as_slice()) {
+            (Action::Relabel { .. }, [one]) => Some(self.dataset.class_name(
+                super::gallery_view::label_of(&self.dataset, &self.truth, *one),
+            )),
+            _ => None,
+        }
+        .map(str::to_string);
         let Some(curator) = &mut self.curator else {
             self.error = Some("editing is off for this dataset".into());
             return;
@@ -134,6 +141,17 @@ impl Session {
             self.error = Some(format!("edit not saved: {e}"));
             return;
         }
+        let notice = match (curator.state().next_undo(), before) {
+            (Some(e), Some(old)) => match &e.action {
+                Action::Relabel { label: Some(new) } => {
+                    format!("Relabeled {}: {old} -> {new}", short_id(&e.ids[0]))
+                }
+                _ => capitalised(&e.describe()),
+            },
+            (Some(e), None) => capitalised(&e.describe()),
+            (None, _) => String::new(),
+        };
+        self.notify(format!("{notice}. Ctrl+Z undoes"));
         let bulk = !self.marked.is_empty();
         self.marked.clear();
         let (i, pos) = (self.selected(), self.cursor);
@@ -145,11 +163,29 @@ impl Session {
         let Some(curator) = &mut self.curator else {
             return;
         };
+        let state = curator.state();
+        let next = if redo {
+            state.next_redo()
+        } else {
+            state.next_undo()
+        };
+        let (what, first) = next.map_or((String::new(), None), |e| {
+            (e.describe(), e.ids.first().cloned())
+        });
         let result = if redo { curator.redo() } else { curator.undo() };
         match result {
             Ok(true) => {
                 let (i, pos) = (self.selected(), self.cursor);
                 self.after_edit(i, pos, false);
+                // Show the sample the undo (or redo) changed, and say what it was.
+                if let Some(i) = first.and_then(|id| self.dataset.index_of(&id)) {
+                    self.show_sample(i);
+                }
+                self.notify(if redo {
+                    format!("Redid: {what}. Ctrl+Z undoes")
+                } else {
+                    format!("Undid: {what}. Ctrl+Y redoes")
+                });
             }
             Ok(false) => {}
             Err(e) => self.error = Some(format!("undo not saved: {e}")),
@@ -220,6 +256,12 @@ impl Session {
             None => (n > 0).then(|| pos.min(n - 1)),
         };
     }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
 }
 
 /// "3 min", "2 h", "5 days".

@@ -85,7 +85,35 @@ pub struct Edit {
     pub then: Vec<Edit>,
 }
 
+/// A sample id as people say it: its file name without the extension ("test_00474").
+pub fn short_id(id: &str) -> String {
+    std::path::Path::new(id)
+        .file_stem()
+        .map_or_else(|| id.to_string(), |s| s.to_string_lossy().into_owned())
+}
+
 impl Edit {
+    /// The edit in words, as the Edit menu and the undo notice say it: "relabel test_00474 to
+    /// Shirt", "exclude 3 samples (duplicate)".
+    pub fn describe(&self) -> String {
+        let target = match self.ids.as_slice() {
+            [one] => short_id(one),
+            ids => format!("{} samples", ids.len()),
+        };
+        let what = match &self.action {
+            Action::Relabel { label: Some(l) } => format!("relabel {target} to {l}"),
+            Action::Relabel { label: None } => format!("restore the label of {target}"),
+            Action::Exclude { reason } => format!("exclude {target} ({reason})"),
+            Action::Include => format!("include {target}"),
+            Action::AddTag { tag } => format!("tag {target} #{tag}"),
+            Action::RemoveTag { tag } => format!("untag {target} #{tag}"),
+        };
+        match self.then.len() {
+            0 => what,
+            n => format!("{what} and {n} more changes"),
+        }
+    }
+
     /// Applies the edit (and its further parts) to `state`.
     pub fn apply(&self, state: &mut BTreeMap<String, SampleEdits>) {
         for id in &self.ids {

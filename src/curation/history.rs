@@ -68,6 +68,16 @@ impl CurationState {
         self.undo.last()
     }
 
+    /// The edit an undo would take back.
+    pub fn next_undo(&self) -> Option<&Edit> {
+        self.undo.last()
+    }
+
+    /// The edit a redo would apply again.
+    pub fn next_redo(&self) -> Option<&Edit> {
+        self.redo.last()
+    }
+
     /// Whether there is something to undo.
     pub fn can_undo(&self) -> bool {
         !self.undo.is_empty()
@@ -122,6 +132,31 @@ mod tests {
         Action::Relabel {
             label: Some(l.into()),
         }
+    }
+
+    #[test]
+    fn the_next_undo_and_redo_say_what_they_do() {
+        let mut s = CurationState::default();
+        s.apply(s.make_edit(["Shirt/test_00474.png".to_string()], relabel("T-shirt/top")));
+        s.apply(s.make_edit(
+            ["a.png".to_string(), "b.png".to_string()],
+            Action::Exclude {
+                reason: "duplicate".into(),
+            },
+        ));
+        assert_eq!(
+            s.next_undo().map(Edit::describe).as_deref(),
+            Some("exclude 2 samples (duplicate)")
+        );
+        s.undo();
+        assert_eq!(
+            s.next_undo().map(Edit::describe).as_deref(),
+            Some("relabel test_00474 to T-shirt/top")
+        );
+        assert_eq!(
+            s.next_redo().map(Edit::describe).as_deref(),
+            Some("exclude 2 samples (duplicate)")
+        );
     }
 
     #[test]

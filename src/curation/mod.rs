@@ -11,7 +11,7 @@ mod journal;
 mod lock;
 mod workspace;
 
-pub use edit::{Action, Edit, SampleEdits};
+pub use edit::{Action, Edit, SampleEdits, short_id};
 pub use history::CurationState;
 pub use journal::{CurationError, JOURNAL_FILE, Journal, JournalFiles, LOCK_FILE};
 pub use lock::hostname;

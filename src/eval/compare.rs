@@ -64,7 +64,8 @@ impl PairReport {
     /// Share of the samples both predicted on which the two give the same answer.
     pub fn agreement(&self) -> Option<f64> {
         let c = &self.comparison;
-        (c.both_predicted > 0).then(|| 1.0 - c.disagree as f64 / c.both_predicted as f64)
+        (c.both_predicted > 0)
+            .then(|| (c.both_predicted - c.disagree) as f64 / c.both_predicted as f64)
     }
 }
 

@@ -10,6 +10,7 @@ mod browse;
 mod compare;
 mod curation;
 mod export;
+mod mouse;
 mod problems;
 mod review_queue;
 mod similar;

@@ -313,4 +313,9 @@ fn cell_ui(
     if resp.double_clicked() {
         out.push(AppCommand::OpenDetail);
     }
+    // A right-click selects the cell (unless it is among the marked ones the menu acts on).
+    if resp.secondary_clicked() && !selected && !s.marked.contains(&i) {
+        out.push(AppCommand::SelectPosition(pos));
+    }
+    resp.context_menu(|ui| super::sample_menu::sample_menu_ui(ui, s, i, Some(pos), out));
 }

@@ -17,6 +17,9 @@ pub fn top_bar_ui(
     egui::Panel::top("top_bar").show(ui, |ui| {
         ui.horizontal_wrapped(|ui| {
             ui.menu_button("File", |ui| file_menu_ui(ui, recent, out));
+            if let Some(s) = session {
+                ui.menu_button("Edit", |ui| edit_menu_ui(ui, s, out));
+            }
             if ui
                 .button("?")
                 .on_hover_text("Keyboard shortcuts (?)")
@@ -162,6 +165,13 @@ fn file_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<AppCommand>
             }
         }
     }
+    ui.separator();
+    if ui
+        .add(egui::Button::new("Quit").shortcut_text("Ctrl+Q"))
+        .clicked()
+    {
+        out.push(AppCommand::Quit);
+    }
 }
 
 fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
@@ -254,5 +264,58 @@ fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) 
             }
         }
         None => {}
+    }
+}
+
+/// The Edit menu: undo and redo saying what they undo, marks, and the edits of the selection.
+fn edit_menu_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
+    let state = s.curator.as_ref().map(|c| c.state());
+    let undo = state.and_then(|c| c.next_undo()).map(|e| e.describe());
+    let redo = state.and_then(|c| c.next_redo()).map(|e| e.describe());
+    let item = |ui: &mut egui::Ui, enabled: bool, text: String, key: &str| {
+        ui.add_enabled(enabled, egui::Button::new(text).shortcut_text(key))
+            .clicked()
+    };
+    if item(
+        ui,
+        undo.is_some(),
+        undo.as_ref().map_or("Undo".into(), |d| format!("Undo {d}")),
+        "Ctrl+Z",
+    ) {
+        out.push(AppCommand::Undo);
+    }
+    if item(
+        ui,
+        redo.is_some(),
+        redo.as_ref().map_or("Redo".into(), |d| format!("Redo {d}")),
+        "Ctrl+Y",
+    ) {
+        out.push(AppCommand::Redo);
+    }
+    ui.separator();
+    if item(
+        ui,
+        !s.order.is_empty(),
+        "Mark all in the filter".into(),
+        "Ctrl+A",
+    ) {
+        out.push(AppCommand::MarkAll);
+    }
+    if item(ui, !s.marked.is_empty(), "Clear marks".into(), "Esc") {
+        out.push(AppCommand::ClearMarks);
+    }
+    ui.separator();
+    let targets = s.edit_target_count() > 0 && s.curator.is_some();
+    if item(ui, targets, "Relabel…".into(), "L") {
+        out.push(AppCommand::AskRelabel);
+    }
+    if item(ui, targets, "Exclude…".into(), "X") {
+        out.push(AppCommand::AskExclude);
+    }
+    if item(ui, targets, "Include again".into(), "I") {
+        out.push(AppCommand::Include);
+    }
+    if item(ui, targets, "Tag…".into(), "T") {
+        out.push(AppCommand::AskTag);
     }
 }

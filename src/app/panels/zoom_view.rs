@@ -68,7 +68,7 @@ pub fn zoom_view_ui(
     height: f32,
     state: &mut Option<ZoomView>,
     overlay: impl FnOnce(&egui::Ui, Rect),
-) {
+) -> egui::Response {
     ui.horizontal(|ui| {
         let level = state.map_or(100.0, |z| z.zoom * 100.0);
         ui.label(format!("Zoom {level:.0}%"))
@@ -122,6 +122,7 @@ pub fn zoom_view_ui(
     let mut clipped = ui.new_child(egui::UiBuilder::new().max_rect(rect));
     clipped.set_clip_rect(rect);
     overlay(&clipped, image_rect);
+    response
 }
 
 #[cfg(test)]

@@ -1,0 +1,134 @@
+//! A mouse path for every keyboard action (#20 items 9 and 10): the right-click menu of a
+//! gallery cell relabels, the Edit menu undoes by name and the undo reveals the sample it
+//! restored, a notice says what an edit did, the detail view has buttons, File > Quit closes.
+
+use std::time::Duration;
+
+use crate::common::ui::{analysis_done, app_on_fashion_subset, step_until};
+use egui_kittest::kittest::Queryable;
+use labelscope::app::AppCommand;
+use labelscope::app::gallery_view::Filter;
+
+#[test]
+fn the_right_click_menu_relabels_and_the_edit_menu_undoes_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on_fashion_subset(dir.path());
+    step_until(&mut h, Duration::from_secs(120), analysis_done);
+    // The third cell, not the selection: a right-click selects it and opens its menu.
+    let (i, id, old, new, key) = {
+        let s = h.state().session.as_ref().unwrap();
+        let i = s.order[2];
+        let old = s.dataset.class_name(s.dataset.samples[i].label).to_string();
+        let k = s.dataset.classes.iter().position(|c| *c != old).unwrap();
+        let new = s.dataset.classes[k].clone();
+        (i, s.dataset.samples[i].id.0.clone(), old, new, (k + 1) % 10)
+    };
+    let stem = std::path::Path::new(&id)
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    h.get_by_label_contains(&format!("{id}: true"))
+        .click_secondary();
+    h.run_steps(3);
+    assert_eq!(h.state().session.as_ref().unwrap().selected(), Some(i));
+    h.get_by_label_contains("Relabel to").click();
+    h.run_steps(3);
+    h.get_by_label(&format!("{new} {key}")).click();
+    h.run_steps(3);
+    {
+        let s = h.state().session.as_ref().unwrap();
+        assert_eq!(s.dataset.class_name(s.truth[i].unwrap()), new);
+    }
+    // The notice says what happened and how to take it back.
+    h.get_by_label(&format!("Relabeled {stem}: {old} -> {new}. Ctrl+Z undoes"));
+
+    // Filter the sample out of view, then undo through the Edit menu: it names the edit, and
+    // the undo brings the sample back into view, selected.
+    let other = {
+        let s = h.state().session.as_ref().unwrap();
+        s.dataset
+            .classes
+            .iter()
+            .position(|c| *c != new)
+            .map(|k| labelscope::dataset::ClassId(k as u32))
+            .unwrap()
+    };
+    h.state_mut().apply(AppCommand::SetFilter(Filter {
+        true_class: Some(other),
+        ..Default::default()
+    }));
+    h.run_steps(2);
+    assert!(!h.state().session.as_ref().unwrap().order.contains(&i));
+    h.get_by_label("Edit").click();
+    h.run_steps(2);
+    h.get_by_label(&format!("Undo relabel {stem} to {new} Ctrl+Z"))
+        .click();
+    h.run_steps(3);
+    let s = h.state().session.as_ref().unwrap();
+    assert_eq!(s.dataset.class_name(s.truth[i].unwrap()), old);
+    assert_eq!(
+        s.selected(),
+        Some(i),
+        "the undo shows the sample it restored"
+    );
+    h.get_by_label(&format!("Undid: relabel {stem} to {new}. Ctrl+Y redoes"));
+}
+
+#[test]
+fn the_menu_excludes_with_a_reason_and_the_detail_view_has_buttons() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on_fashion_subset(dir.path());
+    step_until(&mut h, Duration::from_secs(120), analysis_done);
+    let i = h.state().session.as_ref().unwrap().order[0];
+    let id = h.state().session.as_ref().unwrap().dataset.samples[i]
+        .id
+        .0
+        .clone();
+    h.get_by_label_contains(&format!("{id}: true"))
+        .click_secondary();
+    h.run_steps(3);
+    h.get_by_label("Exclude").click();
+    h.run_steps(3);
+    h.get_by_label("As duplicate D").click();
+    h.run_steps(3);
+    {
+        let s = h.state().session.as_ref().unwrap();
+        assert_eq!(s.truth[i], None);
+        let e = s.edits().get(&id).unwrap();
+        assert_eq!(e.excluded.as_deref(), Some("duplicate"));
+    }
+    // The detail view: the next sample by button, then Tag… opens the tag prompt.
+    h.state_mut().apply(AppCommand::SelectPosition(0));
+    h.state_mut().apply(AppCommand::OpenDetail);
+    h.run_steps(3);
+    h.get_by_label("Next").click();
+    h.run_steps(2);
+    assert_eq!(h.state().session.as_ref().unwrap().cursor, Some(1));
+    h.get_by_label("Tag…").click();
+    h.run_steps(2);
+    assert!(matches!(
+        h.state().prompt,
+        Some(labelscope::app::Prompt::Tag(_))
+    ));
+}
+
+#[test]
+fn file_quit_and_ctrl_q_close_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on_fashion_subset(dir.path());
+    h.run_steps(2);
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    // Menu items carry their shortcut in their label.
+    h.get_by_label("Quit Ctrl+Q").click();
+    h.run_steps(2);
+    assert!(h.state().quit_requested);
+    let again = dir.path().join("again");
+    std::fs::create_dir_all(&again).unwrap();
+    let mut h = app_on_fashion_subset(&again);
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Q);
+    h.run_steps(2);
+    assert!(h.state().quit_requested);
+}
