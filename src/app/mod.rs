@@ -9,6 +9,7 @@ mod commands;
 pub mod export_job;
 pub mod gallery_view;
 mod keys;
+pub mod layout;
 pub mod map_colours;
 mod panels;
 pub mod session;
@@ -120,6 +121,8 @@ pub struct LabelscopeApp {
     wake: Option<Arc<dyn Fn() + Send + Sync>>,
     /// File > Quit (Ctrl+Q) was chosen: the window closes at the next frame.
     pub quit_requested: bool,
+    /// The metrics panel hidden by the user.
+    pub metrics_hidden: bool,
 }
 
 impl LabelscopeApp {
@@ -188,6 +191,7 @@ impl LabelscopeApp {
             detail: Default::default(),
             wake: Some(Arc::new(move || ctx2.request_repaint())),
             quit_requested: false,
+            metrics_hidden: false,
         };
         if app.prefs.thumb_size < 32.0 {
             app.prefs.thumb_size = 96.0;
@@ -302,7 +306,19 @@ impl eframe::App for LabelscopeApp {
             &mut self.commands,
         );
         if let Some(session) = &self.session {
-            panels::metrics::metrics_panel_ui(ui, session, &mut self.commands);
+            let layout = layout::PanelLayout::of(
+                ui.available_width(),
+                self.detail_open,
+                self.metrics_hidden,
+            );
+            if layout.metrics {
+                panels::metrics::metrics_panel_ui(
+                    ui,
+                    session,
+                    layout.metrics_max,
+                    &mut self.commands,
+                );
+            }
             if self.detail_open
                 && let Some(thumbs) = &mut self.thumbs
             {
@@ -311,11 +327,18 @@ impl eframe::App for LabelscopeApp {
                     session,
                     &mut self.detail,
                     thumbs,
+                    (layout.detail_default, layout.detail_max),
                     &mut self.commands,
                 );
             }
             egui::CentralPanel::default().show(ui, |ui| {
-                view_switch_ui(ui, self.map_open, &mut self.commands);
+                view_switch_ui(
+                    ui,
+                    self.map_open,
+                    &layout,
+                    &mut self.metrics_hidden,
+                    &mut self.commands,
+                );
                 if let Some(thumbs) = &mut self.thumbs {
                     if self.map_open {
                         panels::map::map_ui(
@@ -366,9 +389,27 @@ impl eframe::App for LabelscopeApp {
     }
 }
 
-/// The Gallery / Map switch above the central view.
-fn view_switch_ui(ui: &mut egui::Ui, map_open: bool, out: &mut Vec<AppCommand>) {
+/// The Gallery / Map switch above the central view, and the metrics panel's toggle.
+fn view_switch_ui(
+    ui: &mut egui::Ui,
+    map_open: bool,
+    layout: &layout::PanelLayout,
+    metrics_hidden: &mut bool,
+    out: &mut Vec<AppCommand>,
+) {
     ui.horizontal(|ui| {
+        if ui
+            .selectable_label(layout.metrics, "Metrics")
+            .on_hover_text(if layout.metrics_squeezed {
+                "Hidden while the detail view is open in a narrow window: close the detail view (Esc) or widen the window"
+            } else {
+                "Show or hide the metrics panel"
+            })
+            .clicked()
+        {
+            *metrics_hidden = layout.metrics;
+        }
+        ui.separator();
         if ui.selectable_label(!map_open, "Gallery").clicked() && map_open {
             out.push(AppCommand::ToggleMap);
         }

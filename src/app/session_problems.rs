@@ -241,6 +241,19 @@ impl Session {
             .or_else(|| Some(self.problems.quality.as_ref()?.entry(i)?.suggested))
     }
 
+    /// The label worth offering for sample `i` (the menu, the detail view): a flagged label
+    /// issue's suggestion, or the review queue's for a sample in its suspicious head (twice
+    /// the flagged count, at least 40); `None` when it is the current label.
+    pub fn offered_suggestion(&self, i: usize) -> Option<crate::dataset::ClassId> {
+        let label = super::gallery_view::label_of(&self.dataset, &self.truth, i);
+        let flagged = self.problems.index.suggested.get(i).copied().flatten();
+        let queued = self.problems.quality.as_ref().and_then(|q| {
+            let e = q.entry(i)?;
+            (e.flagged || e.rank <= q.confident.issues.len().max(20) * 2).then_some(e.suggested)
+        });
+        flagged.or(queued).filter(|c| *c != label)
+    }
+
     /// The gallery position of the next sample of the review queue after the selected one
     /// (before it when `forward` is false) among those the filter shows; from the top of the
     /// queue when the selection is not in it.

@@ -132,3 +132,46 @@ fn file_quit_and_ctrl_q_close_the_window() {
     h.run_steps(2);
     assert!(h.state().quit_requested);
 }
+
+#[test]
+fn at_1024_px_the_detail_view_leaves_the_gallery_its_room_and_labels_keep_their_controls() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on_fashion_subset(dir.path());
+    step_until(&mut h, Duration::from_secs(120), analysis_done);
+    h.set_size(egui::vec2(1024.0, 700.0));
+    h.state_mut().apply(AppCommand::SelectPosition(0));
+    h.state_mut().apply(AppCommand::OpenDetail);
+    h.run_steps(4);
+    // The metrics panel steps aside (the toggle says why) and the gallery keeps 380 px.
+    assert!(h.query_by_label("Per class").is_none());
+    h.get_by_label("Metrics");
+    let cells: Vec<egui::Rect> = h
+        .query_all_by_label_contains(": true ")
+        .map(|n| n.rect())
+        .collect();
+    let left = cells.iter().map(|r| r.left()).fold(f32::INFINITY, f32::min);
+    let right = cells.iter().map(|r| r.right()).fold(0.0, f32::max);
+    assert!(
+        right - left >= 380.0,
+        "the gallery is {} px wide",
+        right - left
+    );
+    // Every filter label sits on the row of its control: no control starts a row (its label
+    // would then end the row above).
+    for label in [
+        "True",
+        "Predicted",
+        "Show",
+        "Excluded",
+        "Problems",
+        "Edits",
+        "Sort",
+        "Size",
+    ] {
+        let control = h.get_by_label(label).rect();
+        assert!(
+            control.left() > left + 20.0,
+            "{label}'s control starts a row at {control:?} (the gallery starts at {left})"
+        );
+    }
+}

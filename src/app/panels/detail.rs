@@ -113,11 +113,16 @@ pub fn detail_panel_ui(
     s: &Session,
     cache: &mut DetailCache,
     thumbs: &mut super::super::thumbnails::Thumbnails,
+    (default_width, max_width): (f32, f32),
     out: &mut Vec<AppCommand>,
 ) {
     let Some(i) = s.selected() else { return };
     cache.ensure(ui.ctx(), s, i);
-    egui::Panel::right("detail").resizable(true).default_size(440.0).show(ui, |ui| {
+    egui::Panel::right("detail")
+        .resizable(true)
+        .default_size(default_width)
+        .size_range(280.0_f32.min(max_width)..=max_width)
+        .show(ui, |ui| {
         let smp = &s.dataset.samples[i];
         ui.horizontal(|ui| {
             ui.heading(&smp.id.0);

@@ -23,62 +23,73 @@ pub fn filter_bar_ui(
         let class_text = |c: Option<ClassId>| {
             c.map_or("All".to_string(), |c| s.dataset.class_name(c).to_string())
         };
-        let l_true = ui.label("True");
-        egui::ComboBox::from_id_salt("filter_true")
-            .selected_text(class_text(f.true_class))
-            .show_ui(ui, |ui| {
-                ui.selectable_value(&mut f.true_class, None, "All");
-                for (k, c) in s.dataset.classes.iter().enumerate() {
-                    ui.selectable_value(
-                        &mut f.true_class,
-                        Some(ClassId(k as u32)),
-                        format!("{} {c}", (k + 1) % 10),
-                    );
-                }
-            })
-            .response
-            .labelled_by(l_true.id);
+        fit(ui, "True", Control::Combo);
+        {
+            let l_true = ui.label("True");
+            egui::ComboBox::from_id_salt("filter_true")
+                .selected_text(class_text(f.true_class))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut f.true_class, None, "All");
+                    for (k, c) in s.dataset.classes.iter().enumerate() {
+                        ui.selectable_value(
+                            &mut f.true_class,
+                            Some(ClassId(k as u32)),
+                            format!("{} {c}", (k + 1) % 10),
+                        );
+                    }
+                })
+                .response
+                .labelled_by(l_true.id);
+        }
         let pred_text = f
             .predicted
             .map_or("All".to_string(), |p| predicted_name(s, p));
-        let l_pred = ui.label("Predicted");
-        egui::ComboBox::from_id_salt("filter_pred")
-            .selected_text(pred_text)
-            .show_ui(ui, |ui| {
-                ui.selectable_value(&mut f.predicted, None, "All");
-                for (k, c) in s.dataset.classes.iter().enumerate() {
-                    ui.selectable_value(
-                        &mut f.predicted,
-                        Some(Predicted::Class(ClassId(k as u32))),
-                        c,
-                    );
-                }
-                ui.selectable_value(&mut f.predicted, Some(Predicted::Other), "other");
-                ui.selectable_value(&mut f.predicted, Some(Predicted::Unparsed), "unparsed");
-            })
-            .response
-            .labelled_by(l_pred.id);
-        let l_show = ui.label("Show");
-        egui::ComboBox::from_id_salt("filter_correct")
-            .selected_text(f.correctness.label())
-            .show_ui(ui, |ui| {
-                for c in Correctness::ALL {
-                    ui.selectable_value(&mut f.correctness, c, c.label());
-                }
-            })
-            .response
-            .labelled_by(l_show.id);
-        let l_excl = ui.label("Excluded");
-        egui::ComboBox::from_id_salt("filter_excluded")
-            .selected_text(excluded_text(f.excluded))
-            .show_ui(ui, |ui| {
-                for v in [ExcludedView::Hide, ExcludedView::Only, ExcludedView::All] {
-                    ui.selectable_value(&mut f.excluded, v, excluded_text(v));
-                }
-            })
-            .response
-            .labelled_by(l_excl.id);
-        let l_problems = ui.label("Problems");
+        fit(ui, "Predicted", Control::Combo);
+        {
+            let l_pred = ui.label("Predicted");
+            egui::ComboBox::from_id_salt("filter_pred")
+                .selected_text(pred_text)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut f.predicted, None, "All");
+                    for (k, c) in s.dataset.classes.iter().enumerate() {
+                        ui.selectable_value(
+                            &mut f.predicted,
+                            Some(Predicted::Class(ClassId(k as u32))),
+                            c,
+                        );
+                    }
+                    ui.selectable_value(&mut f.predicted, Some(Predicted::Other), "other");
+                    ui.selectable_value(&mut f.predicted, Some(Predicted::Unparsed), "unparsed");
+                })
+                .response
+                .labelled_by(l_pred.id);
+        }
+        fit(ui, "Show", Control::Combo);
+        {
+            let l_show = ui.label("Show");
+            egui::ComboBox::from_id_salt("filter_correct")
+                .selected_text(f.correctness.label())
+                .show_ui(ui, |ui| {
+                    for c in Correctness::ALL {
+                        ui.selectable_value(&mut f.correctness, c, c.label());
+                    }
+                })
+                .response
+                .labelled_by(l_show.id);
+        }
+        fit(ui, "Excluded", Control::Combo);
+        {
+            let l_excl = ui.label("Excluded");
+            egui::ComboBox::from_id_salt("filter_excluded")
+                .selected_text(excluded_text(f.excluded))
+                .show_ui(ui, |ui| {
+                    for v in [ExcludedView::Hide, ExcludedView::Only, ExcludedView::All] {
+                        ui.selectable_value(&mut f.excluded, v, excluded_text(v));
+                    }
+                })
+                .response
+                .labelled_by(l_excl.id);
+        }
         // Samples per kind, counted as the Excluded filter shows them.
         let counts = s
             .problems
@@ -99,17 +110,21 @@ pub fn filter_bar_ui(
                 }
             }
         };
-        egui::ComboBox::from_id_salt("filter_problems")
-            .selected_text(problem_text(f.problem))
-            .show_ui(ui, |ui| {
-                ui.selectable_value(&mut f.problem, None, "All");
-                for k in FindingKind::ALL {
-                    ui.selectable_value(&mut f.problem, Some(k), problem_text(Some(k)));
-                }
-            })
-            .response
-            .labelled_by(l_problems.id)
-            .on_hover_text(problems_hover(s));
+        fit(ui, "Problems", Control::Combo);
+        {
+            let l_problems = ui.label("Problems");
+            egui::ComboBox::from_id_salt("filter_problems")
+                .selected_text(problem_text(f.problem))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut f.problem, None, "All");
+                    for k in FindingKind::ALL {
+                        ui.selectable_value(&mut f.problem, Some(k), problem_text(Some(k)));
+                    }
+                })
+                .response
+                .labelled_by(l_problems.id)
+                .on_hover_text(problems_hover(s));
+        }
         if let Some(job) = &s.problems.scan {
             let p = job.control.progress();
             ui.weak(format!(
@@ -149,75 +164,95 @@ pub fn filter_bar_ui(
                 "Only samples on which a compared model or file answers differently from the main predictions",
             );
         }
-        let l_edits = ui.label("Edits");
-        egui::ComboBox::from_id_salt("filter_edits")
-            .selected_text(f.edits.label())
-            .show_ui(ui, |ui| {
-                let (tags, reasons) = s.tags_and_reasons();
-                let fixed = [
-                    EditFilter::Any,
-                    EditFilter::Edited,
-                    EditFilter::Relabeled,
-                    EditFilter::Unedited,
-                ];
-                let tags = tags.into_iter().map(EditFilter::Tag);
-                let reasons = reasons.into_iter().map(EditFilter::Reason);
-                for v in fixed.into_iter().chain(tags).chain(reasons) {
-                    let text = v.label();
-                    ui.selectable_value(&mut f.edits, v, text);
-                }
-            })
-            .response
-            .labelled_by(l_edits.id);
-        let from = ui.label("Confidence from");
-        ui.add(
-            egui::DragValue::new(&mut f.confidence.0)
-                .range(0.0..=1.0)
-                .speed(0.01)
-                .fixed_decimals(2),
-        )
-        .labelled_by(from.id);
-        let to = ui.label("to");
-        ui.add(
-            egui::DragValue::new(&mut f.confidence.1)
-                .range(0.0..=1.0)
-                .speed(0.01)
-                .fixed_decimals(2),
-        )
-        .labelled_by(to.id);
+        fit(ui, "Edits", Control::Combo);
+        {
+            let l_edits = ui.label("Edits");
+            egui::ComboBox::from_id_salt("filter_edits")
+                .selected_text(f.edits.label())
+                .show_ui(ui, |ui| {
+                    let (tags, reasons) = s.tags_and_reasons();
+                    let fixed = [
+                        EditFilter::Any,
+                        EditFilter::Edited,
+                        EditFilter::Relabeled,
+                        EditFilter::Unedited,
+                    ];
+                    let tags = tags.into_iter().map(EditFilter::Tag);
+                    let reasons = reasons.into_iter().map(EditFilter::Reason);
+                    for v in fixed.into_iter().chain(tags).chain(reasons) {
+                        let text = v.label();
+                        ui.selectable_value(&mut f.edits, v, text);
+                    }
+                })
+                .response
+                .labelled_by(l_edits.id);
+        }
+        fit(ui, "Confidence from", Control::Range);
+        {
+            let from = ui.label("Confidence from");
+            ui.add(
+                egui::DragValue::new(&mut f.confidence.0)
+                    .range(0.0..=1.0)
+                    .speed(0.01)
+                    .fixed_decimals(2),
+            )
+            .labelled_by(from.id);
+            let to = ui.label("to");
+            ui.add(
+                egui::DragValue::new(&mut f.confidence.1)
+                    .range(0.0..=1.0)
+                    .speed(0.01)
+                    .fixed_decimals(2),
+            )
+            .labelled_by(to.id);
+        }
         let mut sort = s.sort;
-        let l_sort = ui.label("Sort");
-        egui::ComboBox::from_id_salt("sort")
-            .selected_text(sort.label())
-            .show_ui(ui, |ui| {
-                for k in SortKey::ALL {
-                    ui.selectable_value(&mut sort, k, k.label());
-                }
-            })
-            .response
-            .labelled_by(l_sort.id);
+        fit(ui, "Sort", Control::Combo);
+        {
+            let l_sort = ui.label("Sort");
+            egui::ComboBox::from_id_salt("sort")
+                .selected_text(sort.label())
+                .show_ui(ui, |ui| {
+                    for k in SortKey::ALL {
+                        ui.selectable_value(&mut sort, k, k.label());
+                    }
+                })
+                .response
+                .labelled_by(l_sort.id);
+        }
         if sort != s.sort {
             out.push(AppCommand::SetSort(sort));
         }
-        let l_size = ui.label("Size");
-        ui.add(egui::Slider::new(thumb_size, 64.0..=256.0).show_value(false))
-            .labelled_by(l_size.id);
-        if !f.is_empty() && ui.button("Clear filter").clicked() {
-            f = Filter::default();
+        fit(ui, "Size", Control::Slider);
+        {
+            let l_size = ui.label("Size");
+            ui.add(egui::Slider::new(thumb_size, 64.0..=256.0).show_value(false))
+                .labelled_by(l_size.id);
         }
+    });
+    // A row of its own that never wraps: the count, Clear filter (always there, greyed when
+    // nothing is filtered) and the marks; the ranking's progress comes and goes last.
+    ui.horizontal(|ui| {
         ui.strong(format!(
             "{} of {} samples",
             s.order.len(),
             s.dataset.samples.len()
         ));
+        if ui
+            .add_enabled(!f.is_empty(), egui::Button::new("Clear filter"))
+            .on_hover_text("Show every sample again (the selection stays)")
+            .clicked()
+        {
+            f = Filter::default();
+        }
         if !s.marked.is_empty() {
+            if ui.button("Clear marks").on_hover_text("Esc").clicked() {
+                out.push(AppCommand::ClearMarks);
+            }
             ui.colored_label(
                 Color32::from_rgb(40, 120, 230),
                 format!("{} marked: edits apply to them", s.marked.len()),
             );
-            if ui.button("Clear marks").on_hover_text("Esc").clicked() {
-                out.push(AppCommand::ClearMarks);
-            }
         } else if ui
             .button("Mark all")
             .on_hover_text("Mark every sample of the filter (Ctrl+A); then edit them at once")
@@ -230,6 +265,35 @@ pub fn filter_bar_ui(
     });
     if f != s.filter {
         out.push(AppCommand::SetFilter(f));
+    }
+}
+
+/// The kind of control beside a label, for its width.
+#[derive(Clone, Copy)]
+enum Control {
+    Combo,
+    Range,
+    Slider,
+}
+
+/// Starts a new row of the wrapped bar unless `label` and its control fit on this one, so a
+/// label never ends a row while its control starts the next.
+fn fit(ui: &mut egui::Ui, label: &str, control: Control) {
+    let text = egui::WidgetText::from(label).into_galley(
+        ui,
+        Some(egui::TextWrapMode::Extend),
+        f32::INFINITY,
+        egui::TextStyle::Body,
+    );
+    let spacing = ui.spacing();
+    let control = match control {
+        Control::Combo => spacing.combo_width + spacing.icon_width + 2.0 * spacing.button_padding.x,
+        // "0.00 to 1.00": two drag values and a word.
+        Control::Range => 2.0 * (spacing.interact_size.x + 2.0 * spacing.button_padding.x) + 40.0,
+        Control::Slider => spacing.slider_width,
+    };
+    if ui.available_size_before_wrap().x < text.size().x + control + 2.0 * spacing.item_spacing.x {
+        ui.end_row();
     }
 }
 

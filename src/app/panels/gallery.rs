@@ -68,9 +68,11 @@ fn grid_ui(
     out: &mut Vec<AppCommand>,
 ) {
     let text_h = 34.0;
-    let cell = vec2(size, size + text_h);
     let spacing = 6.0;
-    let cols = (((ui.available_width() + spacing) / (cell.x + spacing)).floor() as usize).max(1);
+    let cols = (((ui.available_width() + spacing) / (size + spacing)).floor() as usize).max(1);
+    // The columns share the whole width: the leftover of a row is spread over its cells.
+    let width = ((ui.available_width() + spacing) / cols as f32 - spacing).max(size);
+    let cell = vec2(width, width + text_h);
     let total_rows = s.order.len().div_ceil(cols);
     let row_h = cell.y + spacing;
     let visible_rows = ((ui.available_height() / row_h).floor() as usize).max(1);

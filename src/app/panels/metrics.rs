@@ -27,11 +27,12 @@ struct PanelState {
     normalise: bool,
 }
 
-/// Draws the left metrics panel.
-pub fn metrics_panel_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
+/// Draws the left metrics panel, at most `max_width` wide (the gallery keeps its room).
+pub fn metrics_panel_ui(ui: &mut egui::Ui, s: &Session, max_width: f32, out: &mut Vec<AppCommand>) {
     egui::Panel::left("metrics")
         .resizable(true)
-        .default_size(430.0)
+        .default_size(430.0_f32.min(max_width))
+        .size_range(240.0_f32.min(max_width)..=max_width)
         .show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 let Some(m) = &s.metrics else {

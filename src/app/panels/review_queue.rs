@@ -37,8 +37,7 @@ pub fn entry_ui(ui: &mut egui::Ui, s: &Session, i: usize, out: &mut Vec<AppComma
     ui.label(e.evidence(name))
         .on_hover_text(format!("Evidence from {}", sources.join(" + ")));
     if !e.flagged
-        && e.suggested != e.label
-        && e.rank <= q.confident.issues.len().max(20) * 2
+        && s.offered_suggestion(i) == Some(e.suggested)
         && ui
             .button(format!("Relabel to {} (A)", name(e.suggested)))
             .clicked()

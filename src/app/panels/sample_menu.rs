@@ -44,8 +44,7 @@ pub fn sample_menu_ui(
                 ui.close();
             }
         });
-        let label = super::super::gallery_view::label_of(&s.dataset, &s.truth, i);
-        if let Some(c) = s.suggestion_of(i).filter(|c| *c != label)
+        if let Some(c) = s.offered_suggestion(i)
             && item(
                 ui,
                 &format!("Accept suggestion: {}", s.dataset.class_name(c)),

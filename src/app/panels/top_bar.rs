@@ -15,7 +15,8 @@ pub fn top_bar_ui(
     out: &mut Vec<AppCommand>,
 ) {
     egui::Panel::top("top_bar").show(ui, |ui| {
-        ui.horizontal_wrapped(|ui| {
+        // One line that never wraps: long names are cut short with the whole text on hover.
+        ui.horizontal(|ui| {
             ui.menu_button("File", |ui| file_menu_ui(ui, recent, out));
             if let Some(s) = session {
                 ui.menu_button("Edit", |ui| edit_menu_ui(ui, s, out));
@@ -174,19 +175,33 @@ fn file_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<AppCommand>
     }
 }
 
+/// A label cut short to at most `share` of the bar's remaining width, whole on hover.
+fn elided(ui: &mut egui::Ui, share: f32, text: String, hover: String) {
+    let max = (ui.available_width() * share).max(80.0);
+    ui.scope(|ui| {
+        ui.set_max_width(max);
+        ui.add(egui::Label::new(&text).truncate())
+            .on_hover_text(format!("{text}\n{hover}"));
+    });
+}
+
 fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
     let ds = &s.dataset;
-    ui.label(format!(
-        "{} · {} samples · {} classes",
-        ds.source.display(),
-        ds.samples.len(),
-        ds.classes.len()
-    ))
-    .on_hover_text(format!(
-        "Layout {:?}; {} scan problems",
-        ds.layout,
-        ds.report.issues.len()
-    ));
+    elided(
+        ui,
+        0.3,
+        format!(
+            "{} · {} samples · {} classes",
+            ds.source.display(),
+            ds.samples.len(),
+            ds.classes.len()
+        ),
+        format!(
+            "Layout {:?}; {} scan problems",
+            ds.layout,
+            ds.report.issues.len()
+        ),
+    );
     if !ds.report.is_empty() {
         let text = ds
             .report
@@ -204,10 +219,12 @@ fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) 
     }
     ui.separator();
     match &s.model {
-        Some(m) => {
-            ui.label(format!("Model: {}", m.spec.name))
-                .on_hover_text(m.onnx_path.display().to_string());
-        }
+        Some(m) => elided(
+            ui,
+            0.35,
+            format!("Model: {}", m.spec.name),
+            m.onnx_path.display().to_string(),
+        ),
         None => match &s.vlm {
             Some(v) => {
                 ui.label(format!("VLM: {}", v.model)).on_hover_text(v.url());
@@ -219,7 +236,7 @@ fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) 
     }
     if let Some(b) = &s.backend {
         let short = b.split(" from ").next().unwrap_or(b);
-        ui.label(format!("Backend: {short}")).on_hover_text(b);
+        elided(ui, 0.4, format!("Backend: {short}"), b.clone());
     }
     match &s.job {
         Some(job) => {
@@ -257,10 +274,12 @@ fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) 
             if let Some(p) = &s.preds
                 && let Some(secs) = p.elapsed_secs
             {
-                ui.weak(format!(
+                let text = format!(
                     "{} cached, {} run in {secs:.1}s",
                     p.num_cached, p.num_inferred
-                ));
+                );
+                ui.add(egui::Label::new(egui::RichText::new(&text).weak()).truncate())
+                    .on_hover_text(text);
             }
         }
         None => {}

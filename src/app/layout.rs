@@ -1,0 +1,79 @@
+//! How the window's width is shared: the metrics panel, the gallery (which keeps a least
+//! width) and the detail view.
+
+/// The gallery's least width: three columns of default thumbnails.
+pub const GALLERY_MIN_WIDTH: f32 = 380.0;
+
+/// How the side panels share a window `width` so the gallery keeps [`GALLERY_MIN_WIDTH`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PanelLayout {
+    /// Whether the metrics panel is shown (hidden by the user, or no room beside the detail).
+    pub metrics: bool,
+    /// Hidden for lack of room, not by choice.
+    pub metrics_squeezed: bool,
+    /// The metrics panel's widest.
+    pub metrics_max: f32,
+    /// The detail panel's first width and its widest.
+    pub detail_default: f32,
+    /// The detail panel's widest.
+    pub detail_max: f32,
+}
+
+impl PanelLayout {
+    /// The layout of a window `width` wide.
+    pub fn of(width: f32, detail_open: bool, metrics_hidden: bool) -> Self {
+        let detail_default = if detail_open {
+            (width * 0.38).clamp(280.0, 440.0)
+        } else {
+            0.0
+        };
+        let room = width - detail_default - GALLERY_MIN_WIDTH;
+        let squeezed = room < 300.0;
+        Self {
+            metrics: !metrics_hidden && !squeezed,
+            metrics_squeezed: !metrics_hidden && squeezed,
+            metrics_max: room.max(240.0),
+            detail_default,
+            detail_max: (width - GALLERY_MIN_WIDTH).max(280.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gallery_width(width: f32, l: &PanelLayout) -> f32 {
+        let metrics = if l.metrics {
+            430.0_f32.min(l.metrics_max)
+        } else {
+            0.0
+        };
+        width - metrics - l.detail_default
+    }
+
+    #[test]
+    fn the_gallery_keeps_its_room_at_every_width() {
+        for width in [1024.0, 1280.0, 1600.0, 1920.0] {
+            for detail in [false, true] {
+                let l = PanelLayout::of(width, detail, false);
+                assert!(
+                    gallery_width(width, &l) >= GALLERY_MIN_WIDTH,
+                    "{width} px, detail {detail}: {l:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_narrow_window_with_the_detail_view_hides_the_metrics_and_says_why() {
+        let l = PanelLayout::of(1024.0, true, false);
+        assert!(!l.metrics && l.metrics_squeezed);
+        let l = PanelLayout::of(1024.0, false, false);
+        assert!(l.metrics && !l.metrics_squeezed);
+        let l = PanelLayout::of(1600.0, true, false);
+        assert!(l.metrics);
+        let l = PanelLayout::of(1600.0, true, true);
+        assert!(!l.metrics && !l.metrics_squeezed, "hidden by choice");
+    }
+}
