@@ -82,6 +82,17 @@ impl LabelscopeApp {
                     s.set_sort(k);
                 }
             }
+            AppCommand::SortByColumn(k) => {
+                if let Some(s) = &mut self.session {
+                    s.sort_by_column(k);
+                }
+            }
+            AppCommand::ToggleTable => {
+                self.table_open = !self.table_open;
+                if self.table_open {
+                    self.map_open = false;
+                }
+            }
             AppCommand::SelectPosition(pos) => {
                 if let Some(s) = &mut self.session
                     && pos < s.order.len()
@@ -94,7 +105,12 @@ impl LabelscopeApp {
                     s.show_sample(i);
                 }
             }
-            AppCommand::ToggleMap => self.map_open = !self.map_open,
+            AppCommand::ToggleMap => {
+                self.map_open = !self.map_open;
+                if self.map_open {
+                    self.table_open = false;
+                }
+            }
             AppCommand::CancelMap => {
                 if let Some(s) = &mut self.session {
                     s.cancel_map();

@@ -44,6 +44,10 @@ pub enum AppCommand {
     SetFilter(Filter),
     /// Change the gallery sort.
     SetSort(SortKey),
+    /// Sort by a table column (again: the other way round).
+    SortByColumn(SortKey),
+    /// Show the samples as a table instead of the gallery, or the gallery again (`G`).
+    ToggleTable,
     /// Select the sample at this position of the gallery order.
     SelectPosition(usize),
     /// Select this sample (a dataset index), clearing the filter when it hides it.

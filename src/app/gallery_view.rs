@@ -50,6 +50,14 @@ pub enum SortKey {
     ConfidenceDesc,
     /// The label-quality review queue: most suspicious label first.
     LabelIssue,
+    /// By label name (then file name).
+    Label,
+    /// By predicted name (then file name); samples without a prediction last.
+    Prediction,
+    /// Most problems first.
+    Problems,
+    /// Edited samples first (relabeled, excluded or tagged).
+    EditedFirst,
 }
 }
 
@@ -62,6 +70,10 @@ impl SortKey {
             Self::ConfidenceAsc => "Confidence (lowest first)",
             Self::ConfidenceDesc => "Confidence (highest first)",
             Self::LabelIssue => "Most suspicious first",
+            Self::Label => "Label",
+            Self::Prediction => "Prediction",
+            Self::Problems => "Most problems first",
+            Self::EditedFirst => "Edited first",
         }
     }
 }
@@ -319,6 +331,47 @@ pub fn visible_order(v: ViewInputs<'_>, filter: &Filter, sort: SortKey) -> Vec<u
                     v.problems
                         .and_then(|x| x.queue_score.get(i).copied().flatten())
                         .map_or(-2.0, |score| -score)
+                })
+                .collect();
+            sort_by_key_desc(&mut order, &keys);
+        }
+        (SortKey::Label, _) => {
+            // Classes in the dataset's order (the True filter's numbering), then file name.
+            let keys: Vec<f32> = order
+                .iter()
+                .map(|&i| -(label_of(ds, truth, i).0 as f32))
+                .collect();
+            sort_by_key_desc(&mut order, &keys);
+        }
+        (SortKey::Problems, _) => {
+            let keys: Vec<f32> = order
+                .iter()
+                .map(|&i| v.problems.map_or(0, |p| p.kinds_of(i).count()) as f32)
+                .collect();
+            sort_by_key_desc(&mut order, &keys);
+        }
+        (SortKey::EditedFirst, _) => {
+            let keys: Vec<f32> = order
+                .iter()
+                .map(|&i| {
+                    let edited = v
+                        .edits
+                        .get(&ds.samples[i].id.0)
+                        .is_some_and(|e| !e.is_untouched());
+                    f32::from(u8::from(edited))
+                })
+                .collect();
+            sort_by_key_desc(&mut order, &keys);
+        }
+        (SortKey::Prediction, Some(p)) => {
+            let k = ds.classes.len() as f32;
+            let keys: Vec<f32> = order
+                .iter()
+                .map(|&i| match p.prediction(i).map(|x| x.predicted) {
+                    Some(Predicted::Class(c)) => -(c.0 as f32),
+                    Some(Predicted::Other) => -k,
+                    Some(Predicted::Unparsed) => -k - 1.0,
+                    None => -k - 2.0,
                 })
                 .collect();
             sort_by_key_desc(&mut order, &keys);

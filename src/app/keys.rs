@@ -61,6 +61,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "show the samples most similar to the marked ones (else the selection)",
     ),
     ("M", "show the map of the embeddings, or the gallery again"),
+    ("G", "show the samples as a table, or the gallery again"),
     ("Ctrl+click / Space", "mark or unmark a sample"),
     ("Shift+click", "mark a range"),
     ("Ctrl+A", "mark every sample of the filter"),
@@ -197,6 +198,9 @@ fn edit_keys(ctx: &egui::Context, s: &Session, out: &mut Vec<AppCommand>) {
     }
     if pressed(Key::M) {
         out.push(AppCommand::ToggleMap);
+    }
+    if pressed(Key::G) {
+        out.push(AppCommand::ToggleTable);
     }
     if let Some(m) = pressed_with(ctx, Key::Q).filter(|m| !m.command) {
         out.push(AppCommand::StepQueue { forward: !m.shift });

@@ -123,6 +123,8 @@ pub struct LabelscopeApp {
     pub quit_requested: bool,
     /// The metrics panel hidden by the user.
     pub metrics_hidden: bool,
+    /// The table of samples shown instead of the gallery.
+    pub table_open: bool,
 }
 
 impl LabelscopeApp {
@@ -192,6 +194,7 @@ impl LabelscopeApp {
             wake: Some(Arc::new(move || ctx2.request_repaint())),
             quit_requested: false,
             metrics_hidden: false,
+            table_open: false,
         };
         if app.prefs.thumb_size < 32.0 {
             app.prefs.thumb_size = 96.0;
@@ -334,7 +337,7 @@ impl eframe::App for LabelscopeApp {
             egui::CentralPanel::default().show(ui, |ui| {
                 view_switch_ui(
                     ui,
-                    self.map_open,
+                    (self.map_open, self.table_open),
                     &layout,
                     &mut self.metrics_hidden,
                     &mut self.commands,
@@ -348,6 +351,10 @@ impl eframe::App for LabelscopeApp {
                             thumbs,
                             &mut self.commands,
                         );
+                    } else if self.table_open {
+                        panels::filter_bar::filter_bar_ui(ui, session, None, &mut self.commands);
+                        ui.separator();
+                        panels::sample_table::sample_table_ui(ui, session, &mut self.commands);
                     } else {
                         panels::gallery::gallery_ui(
                             ui,
@@ -392,7 +399,7 @@ impl eframe::App for LabelscopeApp {
 /// The Gallery / Map switch above the central view, and the metrics panel's toggle.
 fn view_switch_ui(
     ui: &mut egui::Ui,
-    map_open: bool,
+    (map_open, table_open): (bool, bool),
     layout: &layout::PanelLayout,
     metrics_hidden: &mut bool,
     out: &mut Vec<AppCommand>,
@@ -410,8 +417,24 @@ fn view_switch_ui(
             *metrics_hidden = layout.metrics;
         }
         ui.separator();
-        if ui.selectable_label(!map_open, "Gallery").clicked() && map_open {
-            out.push(AppCommand::ToggleMap);
+        if ui
+            .selectable_label(!map_open && !table_open, "Gallery")
+            .clicked()
+        {
+            if map_open {
+                out.push(AppCommand::ToggleMap);
+            }
+            if table_open {
+                out.push(AppCommand::ToggleTable);
+            }
+        }
+        if ui
+            .selectable_label(table_open, "Table")
+            .on_hover_text("The samples as rows: sort by any column, resize columns (G)")
+            .clicked()
+            && !table_open
+        {
+            out.push(AppCommand::ToggleTable);
         }
         if ui
             .selectable_label(map_open, "Map")

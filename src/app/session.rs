@@ -89,6 +89,8 @@ pub struct Session {
     pub filter: Filter,
     /// Gallery sort.
     pub sort: SortKey,
+    /// The sort's order turned round (a second click on a table header).
+    pub sort_reversed: bool,
     /// Visible sample indices in gallery order.
     pub order: Vec<usize>,
     /// Position of the selected sample in `order`.
@@ -171,6 +173,7 @@ impl Session {
             error: None,
             filter: Filter::default(),
             sort: SortKey::default(),
+            sort_reversed: false,
             order,
             cursor: None,
             order_dirty: false,
@@ -397,6 +400,9 @@ impl Session {
             embeddings: self.embeddings.set.as_deref(),
         };
         self.order = visible_order(inputs, &self.filter, self.sort);
+        if self.sort_reversed && self.filter.similar.is_none() {
+            self.order.reverse();
+        }
         self.cursor = selected.and_then(|s| self.order.iter().position(|&i| i == s));
         self.order_dirty = false;
         self.last_order = Instant::now();
@@ -410,12 +416,25 @@ impl Session {
         }
     }
 
-    /// Sets the sort key.
+    /// Sets the sort key (in its own direction).
     pub fn set_sort(&mut self, sort: SortKey) {
-        if sort != self.sort {
+        if sort != self.sort || self.sort_reversed {
             self.sort = sort;
+            self.sort_reversed = false;
             self.refresh_order();
         }
+    }
+
+    /// Sorts by a table column: its key, or the same key turned round when it is the current
+    /// one.
+    pub fn sort_by_column(&mut self, sort: SortKey) {
+        if sort == self.sort {
+            self.sort_reversed = !self.sort_reversed;
+        } else {
+            self.sort = sort;
+            self.sort_reversed = false;
+        }
+        self.refresh_order();
     }
 }
 

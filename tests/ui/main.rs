@@ -14,5 +14,6 @@ mod mouse;
 mod problems;
 mod review_queue;
 mod similar;
+mod table;
 mod train;
 mod vlm;

@@ -11,11 +11,11 @@ use crate::eval::Predicted;
 use crate::problems::FindingKind;
 
 /// Draws the filter bar: label, prediction, correctness, exclusion, problem and edit filters,
-/// confidence range, sort, thumbnail size and the marks.
+/// confidence range, sort, thumbnail size (the gallery's) and the marks.
 pub fn filter_bar_ui(
     ui: &mut egui::Ui,
     s: &Session,
-    thumb_size: &mut f32,
+    thumb_size: Option<&mut f32>,
     out: &mut Vec<AppCommand>,
 ) {
     let mut f = s.filter.clone();
@@ -223,8 +223,8 @@ pub fn filter_bar_ui(
         if sort != s.sort {
             out.push(AppCommand::SetSort(sort));
         }
-        fit(ui, "Size", Control::Slider);
-        {
+        if let Some(thumb_size) = thumb_size {
+            fit(ui, "Size", Control::Slider);
             let l_size = ui.label("Size");
             ui.add(egui::Slider::new(thumb_size, 64.0..=256.0).show_value(false))
                 .labelled_by(l_size.id);

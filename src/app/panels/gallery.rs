@@ -55,7 +55,7 @@ pub fn gallery_ui(
     thumb_size: &mut f32,
     out: &mut Vec<AppCommand>,
 ) {
-    super::filter_bar::filter_bar_ui(ui, s, thumb_size, out);
+    super::filter_bar::filter_bar_ui(ui, s, Some(thumb_size), out);
     ui.separator();
     grid_ui(ui, s, thumbs, *thumb_size, out);
 }

@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod prompts;
 pub mod review_queue;
 pub mod sample_menu;
+pub mod sample_table;
 pub mod similar_strip;
 pub mod toast;
 pub mod top_bar;

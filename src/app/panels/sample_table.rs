@@ -1,0 +1,211 @@
+//! The table view of samples (`G`): the gallery's samples, filter, order and selection as rows
+//! (only the visible rows are laid out), with resizable columns, a sticky header that sorts by
+//! any column (twice: the other way round), and the gallery's clicks and right-click menu.
+
+use egui::{Align, Color32, RichText};
+use egui_extras::{Column, TableBuilder};
+
+use super::super::commands::AppCommand;
+use super::super::gallery_view::{SortKey, label_of, loss};
+use super::super::keys::grid_shape_id;
+use super::super::session::Session;
+use super::gallery::predicted_name;
+use crate::eval::Predicted;
+use crate::problems::FindingKind;
+
+/// The columns: header, the sort it picks, its first width.
+const COLUMNS: [(&str, SortKey, f32); 8] = [
+    ("File", SortKey::FileName, 220.0),
+    ("Label", SortKey::Label, 100.0),
+    ("Prediction", SortKey::Prediction, 100.0),
+    ("Confidence", SortKey::ConfidenceDesc, 80.0),
+    ("Loss", SortKey::LossDesc, 60.0),
+    ("Suspicion", SortKey::LabelIssue, 80.0),
+    ("Problems", SortKey::Problems, 140.0),
+    ("Edits", SortKey::EditedFirst, 140.0),
+];
+
+const ROW_HEIGHT: f32 = 20.0;
+
+/// Draws the table of the visible samples.
+pub fn sample_table_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
+    // Arrow keys move one row; PageUp/PageDown one screen.
+    let visible_rows = ((ui.available_height() / ROW_HEIGHT).floor() as usize).max(1);
+    ui.data_mut(|d| d.insert_temp(grid_shape_id(), (1usize, visible_rows)));
+    let last_id = ui.scope_id().with("table_last_cursor");
+    let last: Option<usize> = ui.data(|d| d.get_temp(last_id)).flatten();
+    ui.data_mut(|d| d.insert_temp(last_id, s.cursor));
+    // Cells are not selectable text: a click on one is a click on its row.
+    ui.style_mut().interaction.selectable_labels = false;
+    let mut table = TableBuilder::new(ui)
+        .id_salt("samples")
+        .striped(true)
+        .resizable(true)
+        .sense(egui::Sense::click())
+        .cell_layout(egui::Layout::left_to_right(Align::Center));
+    for (k, (_, _, width)) in COLUMNS.iter().enumerate() {
+        let column = if k + 1 == COLUMNS.len() {
+            Column::remainder().at_least(60.0)
+        } else {
+            Column::initial(*width).at_least(40.0).clip(true)
+        };
+        table = table.column(column);
+    }
+    if s.cursor != last
+        && let Some(c) = s.cursor
+    {
+        table = table.scroll_to_row(c, None);
+    }
+    table
+        .header(ROW_HEIGHT + 4.0, |mut header| {
+            for (name, key, _) in COLUMNS {
+                header.col(|ui| header_ui(ui, s, name, key, out));
+            }
+        })
+        .body(|body| {
+            body.rows(ROW_HEIGHT, s.order.len(), |mut row| {
+                let pos = row.index();
+                let i = s.order[pos];
+                row.set_selected(s.cursor == Some(pos) || s.marked.contains(&i));
+                cells(&mut row, s, i);
+                let resp = row.response();
+                if resp.clicked() {
+                    let m = resp.ctx.input(|x| x.modifiers);
+                    out.push(if m.shift {
+                        AppCommand::MarkRange(pos)
+                    } else if m.command {
+                        AppCommand::ToggleMark(pos)
+                    } else {
+                        AppCommand::SelectPosition(pos)
+                    });
+                }
+                if resp.double_clicked() {
+                    out.push(AppCommand::OpenDetail);
+                }
+                if resp.secondary_clicked() && s.cursor != Some(pos) && !s.marked.contains(&i) {
+                    out.push(AppCommand::SelectPosition(pos));
+                }
+                resp.context_menu(|ui| {
+                    super::sample_menu::sample_menu_ui(ui, s, i, Some(pos), out);
+                });
+            });
+        });
+}
+
+/// A header: its name, an arrow on the sorting column, a click sorts.
+fn header_ui(ui: &mut egui::Ui, s: &Session, name: &str, key: SortKey, out: &mut Vec<AppCommand>) {
+    let current =
+        s.sort == key || (key == SortKey::ConfidenceDesc && s.sort == SortKey::ConfidenceAsc);
+    let clicked = ui
+        .add(egui::Button::new(RichText::new(name).strong()).frame(false))
+        .on_hover_text(format!(
+            "Sort by {} (again: the other way round)",
+            key.label()
+        ))
+        .clicked();
+    if clicked {
+        out.push(AppCommand::SortByColumn(key));
+    }
+    if current {
+        // A triangle: down in the key's own direction, up when turned round.
+        let up = s.sort_reversed != (s.sort == SortKey::ConfidenceAsc);
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+        let c = rect.center();
+        let (tip, base) = if up { (-4.0, 3.0) } else { (4.0, -3.0) };
+        ui.painter().add(egui::Shape::convex_polygon(
+            vec![
+                c + egui::vec2(0.0, tip),
+                c + egui::vec2(4.0, base),
+                c + egui::vec2(-4.0, base),
+            ],
+            ui.visuals().strong_text_color(),
+            egui::Stroke::NONE,
+        ));
+    }
+}
+
+/// One sample's cells, in [`COLUMNS`] order.
+fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
+    let smp = &s.dataset.samples[i];
+    let label = label_of(&s.dataset, &s.truth, i);
+    let pred = s.preds.as_ref().and_then(|p| p.prediction(i));
+    let green = Color32::from_rgb(60, 170, 90);
+    let red = Color32::from_rgb(220, 70, 60);
+    row.col(|ui| {
+        ui.label(&smp.id.0)
+            .on_hover_text(smp.path.display().to_string());
+    });
+    row.col(|ui| {
+        ui.label(s.dataset.class_name(label));
+    });
+    row.col(|ui| match pred {
+        Some(p) => {
+            let colour = if p.predicted == Predicted::Class(label) {
+                green
+            } else {
+                red
+            };
+            ui.colored_label(colour, predicted_name(s, p.predicted));
+        }
+        None => {
+            ui.weak(
+                match super::super::gallery_view::failure(s.preds.as_ref(), i) {
+                    Some(_) => "failed",
+                    None => "–",
+                },
+            );
+        }
+    });
+    row.col(|ui| {
+        ui.label(
+            pred.and_then(|p| p.confidence)
+                .map_or("–".into(), |c| format!("{:.1}%", c * 100.0)),
+        );
+    });
+    row.col(|ui| {
+        let l = s
+            .preds
+            .as_ref()
+            .and_then(|p| loss(&s.dataset, &s.truth, p, i));
+        ui.label(l.map_or("–".into(), |l| format!("{l:.3}")));
+    });
+    row.col(|ui| {
+        let entry = s.problems.quality.as_ref().and_then(|q| q.entry(i));
+        match entry {
+            Some(e) => {
+                ui.label(format!("#{}", e.rank)).on_hover_text(format!(
+                    "Review queue rank; p({}) = {:.3}{}",
+                    s.dataset.class_name(e.label),
+                    e.score,
+                    if e.flagged { ", flagged" } else { "" }
+                ));
+            }
+            None => {
+                ui.weak("–");
+            }
+        }
+    });
+    row.col(|ui| {
+        let kinds: Vec<&str> = s
+            .problems
+            .index
+            .kinds_of(i)
+            .map(FindingKind::title)
+            .collect();
+        ui.label(kinds.join(", "));
+    });
+    row.col(|ui| {
+        let Some(e) = s.edits().get(&smp.id.0) else {
+            return;
+        };
+        let mut parts = Vec::new();
+        if let Some(reason) = &e.excluded {
+            parts.push(format!("excluded: {reason}"));
+        }
+        if label != smp.label {
+            parts.push(format!("was {}", s.dataset.class_name(smp.label)));
+        }
+        parts.extend(e.tags.iter().map(|t| format!("#{t}")));
+        ui.label(parts.join(" "));
+    });
+}
