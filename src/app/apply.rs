@@ -323,6 +323,14 @@ impl LabelscopeApp {
                 }
             }
             AppCommand::Quit => self.quit_requested = true,
+            AppCommand::AskPath { what, no_dialog } => {
+                self.path_prompt = Some(super::file_pick::PathPrompt {
+                    what,
+                    text: String::new(),
+                    no_dialog,
+                });
+            }
+            AppCommand::ClosePathPrompt => self.path_prompt = None,
             AppCommand::RetryEditing { take_over } => {
                 if let Some(s) = &mut self.session {
                     if take_over {
@@ -361,8 +369,16 @@ impl LabelscopeApp {
     }
 
     pub(super) fn drain_commands(&mut self) {
-        for cmd in std::mem::take(&mut self.commands) {
+        let commands = std::mem::take(&mut self.commands);
+        if commands.is_empty() {
+            return;
+        }
+        for cmd in commands {
             self.apply(cmd);
+        }
+        // What a command opened or changed shows at once, not at the next mouse move.
+        if let Some(wake) = &self.wake {
+            wake();
         }
     }
 }

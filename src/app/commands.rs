@@ -143,4 +143,13 @@ pub enum AppCommand {
     OpenFolder(PathBuf),
     /// Close the window.
     Quit,
+    /// Ask for a path typed in (no file dialog on this system, or File > Open a path…).
+    AskPath {
+        /// What the path is for.
+        what: super::file_pick::PathFor,
+        /// Because no dialog could be shown.
+        no_dialog: bool,
+    },
+    /// Close the typed-path prompt.
+    ClosePathPrompt,
 }

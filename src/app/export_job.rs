@@ -20,6 +20,8 @@ pub type RunningExport = BackgroundJob<Result<String, String>>;
 pub struct ExportDialog {
     /// Target folder as typed.
     pub out: String,
+    /// "Choose…" found no folder dialog on this system: the field says to type the folder.
+    pub no_dialog: bool,
     /// Validation fraction.
     pub val: f64,
     /// Test fraction.
@@ -62,6 +64,7 @@ impl ExportDialog {
         let out = root.parent().unwrap_or(root).join(format!("{name}-export"));
         Self {
             out: out.display().to_string(),
+            no_dialog: false,
             val: 0.1,
             test: 0.0,
             seed: 42,

@@ -7,6 +7,7 @@ mod background;
 pub mod chart_data;
 mod commands;
 pub mod export_job;
+pub mod file_pick;
 pub mod gallery_view;
 mod keys;
 pub mod layout;
@@ -125,6 +126,8 @@ pub struct LabelscopeApp {
     pub metrics_hidden: bool,
     /// The table of samples shown instead of the gallery.
     pub table_open: bool,
+    /// The typed-path prompt, when open.
+    pub path_prompt: Option<file_pick::PathPrompt>,
 }
 
 impl LabelscopeApp {
@@ -195,6 +198,7 @@ impl LabelscopeApp {
             quit_requested: false,
             metrics_hidden: false,
             table_open: false,
+            path_prompt: None,
         };
         if app.prefs.thumb_size < 32.0 {
             app.prefs.thumb_size = 96.0;
@@ -376,6 +380,9 @@ impl eframe::App for LabelscopeApp {
         }
         if self.help_open {
             panels::help::help_ui(ui.ctx(), &mut self.commands);
+        }
+        if let Some(p) = &mut self.path_prompt {
+            panels::path_prompt::path_prompt_ui(ui.ctx(), p, &mut self.commands);
         }
         if let (Some(d), Some(s)) = (&mut self.export, &self.session) {
             d.poll();

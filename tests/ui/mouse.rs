@@ -175,3 +175,32 @@ fn at_1024_px_the_detail_view_leaves_the_gallery_its_room_and_labels_keep_their_
         );
     }
 }
+
+#[test]
+fn without_a_file_dialog_a_typed_path_opens_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::fashion_subset(dir.path(), 2);
+    let mut h = crate::common::ui::app_on_folder(dir.path());
+    h.run_steps(3);
+    h.state_mut().apply(AppCommand::AskPath {
+        what: labelscope::app::file_pick::PathFor::Model,
+        no_dialog: true,
+    });
+    h.run_steps(3);
+    h.get_by_label_contains("No file dialog is available on this system");
+    let field = h.get_by_label("Path");
+    field.type_text("/no/such/model.onnx");
+    h.run_steps(2);
+    h.get_by_label("No such file or folder.");
+    // Clear and type the bundled model's path, then Enter.
+    h.state_mut().path_prompt.as_mut().unwrap().text.clear();
+    h.run_steps(1);
+    let model = crate::common::repo().join("assets/models/fashion_cnn.onnx");
+    h.get_by_label("Path").type_text(model.to_str().unwrap());
+    h.run_steps(1);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+    assert!(h.state().path_prompt.is_none());
+    let s = h.state().session.as_ref().unwrap();
+    assert_eq!(s.model.as_ref().unwrap().onnx_path, model);
+}

@@ -3,6 +3,7 @@
 
 use super::super::commands::AppCommand;
 use super::super::export_job::ExportDialog;
+use super::super::file_pick::{Picked, classify};
 use super::super::session::Session;
 use crate::export::{Balance, ExportFormat, LinkMode, Split};
 
@@ -88,15 +89,30 @@ fn options_ui(ui: &mut egui::Ui, d: &mut ExportDialog) {
             ui.horizontal(|ui| {
                 ui.add(egui::TextEdit::singleline(&mut d.out).desired_width(340.0))
                     .labelled_by(l.id);
-                if ui.button("Choose…").clicked()
-                    && let Some(p) = rfd::FileDialog::new()
+                if ui.button("Choose…").clicked() {
+                    let started = std::time::Instant::now();
+                    let answer = rfd::FileDialog::new()
                         .set_title("Export to folder")
-                        .pick_folder()
-                {
-                    d.out = p.display().to_string();
+                        .pick_folder();
+                    match classify(answer, started.elapsed()) {
+                        Picked::Path(p) => {
+                            d.out = p.display().to_string();
+                            d.no_dialog = false;
+                        }
+                        Picked::Unavailable => d.no_dialog = true,
+                        Picked::Cancelled => {}
+                    }
                 }
             });
             ui.end_row();
+            if d.no_dialog {
+                ui.label("");
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    "No folder dialog on this system (it needs xdg-desktop-portal): type the folder above.",
+                );
+                ui.end_row();
+            }
             let l = ui.label("Validation fraction");
             ui.add(
                 egui::DragValue::new(&mut d.val)

@@ -9,6 +9,7 @@ pub mod gallery;
 pub mod help;
 pub mod map;
 pub mod metrics;
+pub mod path_prompt;
 pub mod prompts;
 pub mod review_queue;
 pub mod sample_menu;

@@ -15,13 +15,13 @@ use crate::problems::FindingKind;
 
 /// The columns: header, the sort it picks, its first width.
 const COLUMNS: [(&str, SortKey, f32); 8] = [
-    ("File", SortKey::FileName, 220.0),
-    ("Label", SortKey::Label, 100.0),
-    ("Prediction", SortKey::Prediction, 100.0),
+    ("File", SortKey::FileName, 200.0),
+    ("Label", SortKey::Label, 90.0),
+    ("Prediction", SortKey::Prediction, 90.0),
     ("Confidence", SortKey::ConfidenceDesc, 80.0),
-    ("Loss", SortKey::LossDesc, 60.0),
-    ("Suspicion", SortKey::LabelIssue, 80.0),
-    ("Problems", SortKey::Problems, 140.0),
+    ("Loss", SortKey::LossDesc, 55.0),
+    ("Suspicion", SortKey::LabelIssue, 75.0),
+    ("Problems", SortKey::Problems, 120.0),
     ("Edits", SortKey::EditedFirst, 140.0),
 ];
 

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::super::commands::AppCommand;
+use super::super::file_pick::{PathFor, choose};
 use super::super::session::Session;
 
 /// Draws the top bar.
@@ -74,68 +75,48 @@ pub fn top_bar_ui(
 }
 
 fn file_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<AppCommand>) {
-    if ui.button("Open dataset folder…").clicked()
-        && let Some(p) = rfd::FileDialog::new()
-            .set_title("Open dataset folder")
-            .pick_folder()
-    {
-        out.push(AppCommand::OpenDataset(p));
-    }
-    if ui.button("Open manifest (CSV/Parquet)…").clicked()
-        && let Some(p) = rfd::FileDialog::new()
-            .add_filter("Manifest", &["csv", "parquet"])
-            .pick_file()
-    {
-        out.push(AppCommand::OpenDataset(p));
-    }
-    if ui.button("Open model…").clicked()
-        && let Some(p) = rfd::FileDialog::new()
-            .add_filter("ONNX model or spec", &["onnx", "json"])
-            .pick_file()
-    {
-        out.push(AppCommand::OpenModel(p));
-    }
-    if ui.button("Import predictions…").clicked()
-        && let Some(p) = rfd::FileDialog::new()
-            .add_filter("Predictions", &["csv", "parquet", "jsonl", "ndjson"])
-            .pick_file()
-    {
-        out.push(AppCommand::ImportPredictions(p));
-    }
-    if ui
-        .button("Import a folder of prediction parts…")
-        .on_hover_text("The part-I-of-N files written by `predict --shard I/N`, read as one set")
-        .clicked()
-        && let Some(p) = rfd::FileDialog::new().pick_folder()
-    {
-        out.push(AppCommand::ImportPredictions(p));
+    let hints: [(PathFor, Option<&str>); 8] = [
+        (PathFor::Dataset, None),
+        (PathFor::Manifest, None),
+        (PathFor::Model, None),
+        (PathFor::Predictions, None),
+        (
+            PathFor::PredictionParts,
+            Some("The part-I-of-N files written by `predict --shard I/N`, read as one set"),
+        ),
+        (
+            PathFor::CompareModel,
+            Some(
+                "Run another model (an int8 or fine-tuned version, a bigger one) in the background: its metrics, latency, size and memory beside the current ones, and whether the difference is significant",
+            ),
+        ),
+        (PathFor::ComparePredictions, None),
+        (
+            PathFor::Embedder,
+            Some(
+                "Any ONNX image model (e.g. the bundled EfficientNet-Lite0) gives the embeddings for find similar, the map and the embedding checks: for predictions from a VLM or a file, or another view of the data",
+            ),
+        ),
+    ];
+    for (what, hint) in hints {
+        let button = ui.button(format!("{}…", what.title()));
+        let button = match hint {
+            Some(h) => button.on_hover_text(h),
+            None => button,
+        };
+        if button.clicked() {
+            choose(what, out);
+        }
     }
     if ui
-        .button("Add a model to compare…")
-        .on_hover_text("Run another model (an int8 or fine-tuned version, a bigger one) in the background: its metrics, latency, size and memory beside the current ones, and whether the difference is significant")
+        .button("Open a path…")
+        .on_hover_text("Type or paste the path of a dataset folder or manifest")
         .clicked()
-        && let Some(p) = rfd::FileDialog::new()
-            .add_filter("ONNX model or spec", &["onnx", "json"])
-            .pick_file()
     {
-        out.push(AppCommand::AddCompareModel(p));
-    }
-    if ui.button("Import predictions to compare…").clicked()
-        && let Some(p) = rfd::FileDialog::new()
-            .add_filter("Predictions", &["csv", "parquet", "jsonl", "ndjson"])
-            .pick_file()
-    {
-        out.push(AppCommand::ImportComparison(p));
-    }
-    if ui
-        .button("Embeddings from model…")
-        .on_hover_text("Any ONNX image model (e.g. the bundled EfficientNet-Lite0) gives the embeddings for find similar, the map and the embedding checks: for predictions from a VLM or a file, or another view of the data")
-        .clicked()
-        && let Some(p) = rfd::FileDialog::new()
-            .add_filter("ONNX model or spec", &["onnx", "json"])
-            .pick_file()
-    {
-        out.push(AppCommand::OpenEmbedder(p));
+        out.push(AppCommand::AskPath {
+            what: PathFor::Dataset,
+            no_dialog: false,
+        });
     }
     if ui
         .button("Classify with a VLM endpoint…")
