@@ -331,6 +331,7 @@ impl LabelscopeApp {
                 });
             }
             AppCommand::ClosePathPrompt => self.path_prompt = None,
+            AppCommand::ToggleLog => self.log_open = !self.log_open,
             AppCommand::RetryEditing { take_over } => {
                 if let Some(s) = &mut self.session {
                     if take_over {

@@ -152,4 +152,6 @@ pub enum AppCommand {
     },
     /// Close the typed-path prompt.
     ClosePathPrompt,
+    /// Show or hide View > Log.
+    ToggleLog,
 }

@@ -17,6 +17,7 @@ pub mod session;
 mod session_compare;
 mod session_edits;
 mod session_embed;
+pub mod session_log;
 mod session_map;
 mod session_problems;
 mod session_vlm;
@@ -128,6 +129,8 @@ pub struct LabelscopeApp {
     pub table_open: bool,
     /// The typed-path prompt, when open.
     pub path_prompt: Option<file_pick::PathPrompt>,
+    /// View > Log open.
+    pub log_open: bool,
 }
 
 impl LabelscopeApp {
@@ -199,6 +202,7 @@ impl LabelscopeApp {
             metrics_hidden: false,
             table_open: false,
             path_prompt: None,
+            log_open: false,
         };
         if app.prefs.thumb_size < 32.0 {
             app.prefs.thumb_size = 96.0;
@@ -380,6 +384,9 @@ impl eframe::App for LabelscopeApp {
         }
         if self.help_open {
             panels::help::help_ui(ui.ctx(), &mut self.commands);
+        }
+        if let (true, Some(s)) = (self.log_open, &self.session) {
+            panels::log::log_ui(ui.ctx(), &s.log, &mut self.commands);
         }
         if let Some(p) = &mut self.path_prompt {
             panels::path_prompt::path_prompt_ui(ui.ctx(), p, &mut self.commands);

@@ -125,6 +125,8 @@ pub struct Session {
     pub embeddings: super::session_embed::EmbeddingState,
     /// A short notice about the last edit or undo, and when it was given.
     pub toast: Option<(String, Instant)>,
+    /// Every warning and error shown in this session (View > Log, `labelscope.log`).
+    pub log: super::session_log::SessionLog,
     order_dirty: bool,
     metrics_dirty: bool,
     last_metrics: Instant,
@@ -138,6 +140,10 @@ impl Session {
     pub fn open(path: &Path, opts: &OpenOptions) -> Result<Self, String> {
         let dataset = open_dataset(path, opts).map_err(|e| e.to_string())?;
         let mut session = Self::from_dataset(dataset);
+        let file = crate::state::state_dir(&session.dataset.root)
+            .ok()
+            .map(|d| d.join(super::session_log::LOG_FILE));
+        session.log = super::session_log::SessionLog::new(file);
         session.open_curation();
         Ok(session)
     }
@@ -161,6 +167,7 @@ impl Session {
             compare: Default::default(),
             embeddings: Default::default(),
             toast: None,
+            log: Default::default(),
             dataset: Arc::new(dataset),
             model: None,
             vlm: None,
@@ -330,6 +337,7 @@ impl Session {
         changed |= self.poll_scan();
         changed |= self.poll_comparison();
         self.refresh();
+        self.log.collect(&self.notes, self.error.as_ref());
         changed
     }
 

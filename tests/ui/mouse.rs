@@ -204,3 +204,31 @@ fn without_a_file_dialog_a_typed_path_opens_the_model() {
     let s = h.state().session.as_ref().unwrap();
     assert_eq!(s.model.as_ref().unwrap().onnx_path, model);
 }
+
+#[test]
+fn view_log_lists_the_session_errors_and_writes_them_to_the_state_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::fashion_subset(dir.path(), 2);
+    let mut h = crate::common::ui::app_on_folder(dir.path());
+    h.run_steps(3);
+    let missing = dir.path().join("no-such-model.onnx");
+    h.state_mut().apply(AppCommand::OpenModel(missing.clone()));
+    h.run_steps(3);
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Log (").click();
+    h.run_steps(3);
+    // The error line of the top bar, and the log's entry.
+    assert_eq!(
+        h.query_all_by_label_contains("no-such-model.onnx").count(),
+        2
+    );
+    let file = dir.path().join(".labelscope/labelscope.log");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.contains(" error ") && l.contains("no-such-model.onnx")),
+        "{text}"
+    );
+    h.get_by_label_contains("Also written to");
+}

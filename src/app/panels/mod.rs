@@ -7,6 +7,7 @@ pub mod export;
 pub mod filter_bar;
 pub mod gallery;
 pub mod help;
+pub mod log;
 pub mod map;
 pub mod metrics;
 pub mod path_prompt;

@@ -21,6 +21,24 @@ pub fn top_bar_ui(
             ui.menu_button("File", |ui| file_menu_ui(ui, recent, out));
             if let Some(s) = session {
                 ui.menu_button("Edit", |ui| edit_menu_ui(ui, s, out));
+                ui.menu_button("View", |ui| {
+                    let errors = s
+                        .log
+                        .entries
+                        .iter()
+                        .filter(|e| e.level == crate::app::session_log::Level::Error)
+                        .count();
+                    if ui
+                        .button(format!(
+                            "Log ({} warnings, {errors} errors)…",
+                            s.log.entries.len() - errors
+                        ))
+                        .on_hover_text("Every warning and error of this session, with the file and the reason")
+                        .clicked()
+                    {
+                        out.push(AppCommand::ToggleLog);
+                    }
+                });
             }
             if ui
                 .button("?")
