@@ -46,9 +46,9 @@ pub fn confusion_ui(
     let painter = ui.painter_at(rect.expand(2.0));
     let font = FontId::proportional(if cell < 24.0 { 8.5 } else { 10.5 });
     let text_color = ui.visuals().text_color();
-    for (c, name) in cm.predicted_labels.iter().enumerate() {
+    let shorts = unique_abbreviations(&cm.predicted_labels, if cell < 24.0 { 2 } else { 4 });
+    for (c, (name, short)) in cm.predicted_labels.iter().zip(shorts).enumerate() {
         let x = rect.left() + label_w + (c as f32 + 0.5) * cell;
-        let short: String = name.chars().take(if cell < 24.0 { 2 } else { 4 }).collect();
         painter.text(
             pos2(x, rect.top() + header_h * 0.5),
             Align2::CENTER_CENTER,
@@ -56,6 +56,11 @@ pub fn confusion_ui(
             font.clone(),
             text_color,
         );
+        // The full name on hover.
+        let header =
+            Rect::from_center_size(pos2(x, rect.top() + header_h * 0.5), vec2(cell, header_h));
+        ui.interact(header, ui.scope_id().with(("cm_header", c)), Sense::hover())
+            .on_hover_text(format!("predicted {name}"));
     }
     let max = cm
         .matrix
@@ -116,7 +121,9 @@ pub fn confusion_ui(
             }
             if cell >= 18.0 && count > 0 {
                 let text = if *normalise {
-                    format!("{:.0}", share * 100.0)
+                    // The % sign where it fits.
+                    let pct = if cell >= 30.0 { "%" } else { "" };
+                    format!("{:.0}{pct}", share * 100.0)
                 } else {
                     count.to_string()
                 };
@@ -128,7 +135,11 @@ pub fn confusion_ui(
                     Color32::WHITE,
                 );
             }
-            let resp = resp.on_hover_text(&label);
+            let resp = resp.on_hover_text(format!(
+                "{label} ({:.1}% of the true {})",
+                100.0 * count as f32 / row_sum.max(1) as f32,
+                cm.labels[r]
+            ));
             if resp.clicked() {
                 resp.surrender_focus();
                 let f = if active {
@@ -143,5 +154,51 @@ pub fn confusion_ui(
                 out.push(AppCommand::SetFilter(f));
             }
         }
+    }
+}
+
+/// Prefixes of `names` at least `len` characters long (longer where two would clash); names
+/// that only differ past their prefix are numbered instead ("1", "2", ...).
+pub fn unique_abbreviations(names: &[String], len: usize) -> Vec<String> {
+    let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    for k in len..=longest.max(len) {
+        let shorts: Vec<String> = names.iter().map(|n| n.chars().take(k).collect()).collect();
+        let unique = shorts
+            .iter()
+            .enumerate()
+            .all(|(i, a)| shorts.iter().skip(i + 1).all(|b| a != b));
+        if unique && k <= len + 3 {
+            return shorts;
+        }
+        if unique {
+            break;
+        }
+    }
+    (1..=names.len()).map(|i| i.to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn abbreviations_stay_unique() {
+        assert_eq!(
+            unique_abbreviations(&names(&["Shirt", "Sandal", "Sneaker"]), 2),
+            ["Sh", "Sa", "Sn"]
+        );
+        assert_eq!(
+            unique_abbreviations(&names(&["Trouser", "T-shirt/top"]), 1),
+            ["Tr", "T-"]
+        );
+        // Names alike for a long way are numbered.
+        assert_eq!(
+            unique_abbreviations(&names(&["class_dog_1", "class_dog_2"]), 2),
+            ["1", "2"]
+        );
     }
 }

@@ -1,14 +1,12 @@
 //! The metrics panel: headline numbers, the per-class table (sortable; a click filters the
 //! gallery to that class), the confusion matrix, a confidence histogram (correct vs wrong) and
-//! a reliability diagram.
-
-use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, pos2, vec2};
+//! a reliability diagram ([`super::charts`]).
 
 use super::super::commands::AppCommand;
 use super::super::gallery_view::Filter;
 use super::super::session::Session;
 use crate::dataset::ClassId;
-use crate::eval::{Metrics, ReliabilityBin};
+use crate::eval::Metrics;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum ClassSort {
@@ -57,9 +55,9 @@ pub fn metrics_panel_ui(ui: &mut egui::Ui, s: &Session, max_width: f32, out: &mu
                 super::confusion::confusion_ui(ui, &m.confusion, &s.filter, &mut st.normalise, out);
                 ui.separator();
                 if let Some(charts) = &s.charts {
-                    histogram_ui(ui, &charts.histogram);
+                    super::charts::histogram_ui(ui, &charts.histogram, &s.filter, out);
                     ui.separator();
-                    reliability_ui(ui, &charts.reliability, m.ece);
+                    super::charts::reliability_ui(ui, &charts.reliability, m.ece);
                 }
                 ui.data_mut(|d| d.insert_temp(id, st));
             });
@@ -209,98 +207,6 @@ fn class_table_ui(
         });
 }
 
-fn chart_rect(ui: &mut egui::Ui, height: f32) -> Rect {
-    let (rect, _) = ui.allocate_exact_size(
-        vec2(ui.available_width().min(400.0), height),
-        Sense::hover(),
-    );
-    ui.painter()
-        .rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
-    rect.shrink(6.0)
-}
-
-fn histogram_ui(ui: &mut egui::Ui, bins: &[(u32, u32)]) {
-    ui.strong("Confidence histogram");
-    ui.horizontal(|ui| {
-        ui.colored_label(Color32::from_rgb(60, 160, 90), "correct");
-        ui.colored_label(Color32::from_rgb(210, 70, 60), "wrong");
-    });
-    const BINS: usize = super::super::chart_data::HISTOGRAM_BINS;
-    let correct: Vec<u32> = bins.iter().map(|b| b.0).collect();
-    let wrong: Vec<u32> = bins.iter().map(|b| b.1).collect();
-    let rect = chart_rect(ui, 110.0);
-    let painter = ui.painter();
-    let max = (0..BINS)
-        .map(|b| correct[b] + wrong[b])
-        .max()
-        .unwrap_or(1)
-        .max(1) as f32;
-    let w = rect.width() / BINS as f32;
-    for b in 0..BINS {
-        let x = rect.left() + b as f32 * w;
-        let hc = rect.height() * correct[b] as f32 / max;
-        let hw = rect.height() * wrong[b] as f32 / max;
-        bar(
-            painter,
-            x,
-            w,
-            rect.bottom() - hc,
-            rect.bottom(),
-            Color32::from_rgb(60, 160, 90),
-        );
-        bar(
-            painter,
-            x,
-            w,
-            rect.bottom() - hc - hw,
-            rect.bottom() - hc,
-            Color32::from_rgb(210, 70, 60),
-        );
-    }
-    let font = FontId::proportional(9.0);
-    painter.text(
-        rect.left_bottom(),
-        Align2::LEFT_BOTTOM,
-        "0",
-        font.clone(),
-        ui.visuals().weak_text_color(),
-    );
-    painter.text(
-        rect.right_bottom(),
-        Align2::RIGHT_BOTTOM,
-        "1",
-        font,
-        ui.visuals().weak_text_color(),
-    );
-}
-
-fn reliability_ui(ui: &mut egui::Ui, bins: &[ReliabilityBin], ece: f64) {
-    ui.strong(format!("Reliability diagram (ECE {ece:.4})"));
-    ui.weak("Bars: accuracy per confidence bin · diagonal: perfect calibration");
-    let rect = chart_rect(ui, 160.0);
-    let painter = ui.painter();
-    let w = rect.width() / bins.len().max(1) as f32;
-    for (k, b) in bins.iter().enumerate() {
-        if b.count == 0 {
-            continue;
-        }
-        let x = rect.left() + k as f32 * w;
-        let h = rect.height() * b.accuracy;
-        bar(
-            painter,
-            x,
-            w,
-            rect.bottom() - h,
-            rect.bottom(),
-            Color32::from_rgb(70, 120, 200),
-        );
-    }
-    painter.line_segment(
-        [rect.left_bottom(), rect.right_top()],
-        Stroke::new(1.0, ui.visuals().weak_text_color()),
-    );
-}
-
 fn before_after_ui(ui: &mut egui::Ui, before: &Metrics, after: &Metrics, s: &Session) {
     let (num_relabeled, num_excluded) = s
         .charts
@@ -328,13 +234,4 @@ fn before_after_ui(ui: &mut egui::Ui, before: &Metrics, after: &Metrics, s: &Ses
     ui.label(format!(
         "{num_relabeled} relabeled, {num_excluded} excluded"
     ));
-}
-
-/// One bar of a chart: the column starting at `x` of width `w`, from `top` to `bottom`.
-fn bar(painter: &egui::Painter, x: f32, w: f32, top: f32, bottom: f32, color: Color32) {
-    painter.rect_filled(
-        Rect::from_min_max(pos2(x + 1.0, top), pos2(x + w - 1.0, bottom)),
-        0.0,
-        color,
-    );
 }
