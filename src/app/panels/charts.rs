@@ -46,7 +46,7 @@ fn axes(
         Sense::click(),
     );
     let plot = Rect::from_min_max(
-        pos2(outer.left() + 34.0, outer.top() + 6.0),
+        pos2(outer.left() + 34.0, outer.top() + 14.0),
         pos2(outer.right() - 8.0, outer.bottom() - 28.0),
     );
     let painter = ui.painter();
@@ -93,13 +93,7 @@ fn axes(
         font.clone(),
         weak,
     );
-    painter.text(
-        pos2(outer.left(), plot.top() - 2.0),
-        Align2::LEFT_BOTTOM,
-        y_title,
-        font,
-        weak,
-    );
+    painter.text(outer.left_top(), Align2::LEFT_TOP, y_title, font, weak);
     (plot, resp)
 }
 

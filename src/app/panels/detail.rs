@@ -27,6 +27,8 @@ pub struct DetailCache {
     error: Option<String>,
     pending: Option<BackgroundJob<Result<Loaded, String>>>,
     zoom: Option<super::zoom_view::ZoomView>,
+    /// Draw the text boxes the check rejected too.
+    show_rejected: bool,
     similar: super::similar_strip::SimilarCache,
 }
 
@@ -185,9 +187,17 @@ pub fn detail_panel_ui(
             if let Some(full) = &cache.full {
                 ui.strong("Image");
                 let text = s.text_of(i);
+                let opts = crate::problems::text::TextOptions::default();
+                if let Some(t) = text
+                    && t.boxes.len() > t.lines(&opts).count()
+                {
+                    ui.checkbox(&mut cache.show_rejected, "Show the boxes the text check rejected")
+                        .on_hover_text("Regions the detector saw but the text check did not count as text (too small, too faint)");
+                }
+                let rejected = cache.show_rejected;
                 let image = super::zoom_view::zoom_view_ui(ui, full.id(), full.size_vec2(), 300.0, &mut cache.zoom, |ui, r| {
                     if let Some(t) = text {
-                        text_boxes_ui(ui, r, t);
+                        text_boxes_ui(ui, r, t, rejected);
                     }
                 });
                 image.context_menu(|ui| {
@@ -333,7 +343,8 @@ fn edits_ui(
 
 /// Draws the detected text boxes over the image (`rect` is where the image is drawn); lines of
 /// text in orange, other regions faint.
-fn text_boxes_ui(ui: &egui::Ui, rect: Rect, t: &crate::problems::text::TextResult) {
+/// The detector's text lines (orange); with `rejected`, also the boxes it dropped (faint blue).
+fn text_boxes_ui(ui: &egui::Ui, rect: Rect, t: &crate::problems::text::TextResult, rejected: bool) {
     let opts = crate::problems::text::TextOptions::default();
     let sx = rect.width() / t.width.max(1) as f32;
     let sy = rect.height() / t.height.max(1) as f32;
@@ -344,6 +355,9 @@ fn text_boxes_ui(ui: &egui::Ui, rect: Rect, t: &crate::problems::text::TextResul
             rect.min + vec2(b.x1 * sx, b.y1 * sy),
         );
         let is_line = lines.contains(b);
+        if !is_line && !rejected {
+            continue;
+        }
         let color = if is_line {
             Color32::from_rgb(255, 140, 0)
         } else {

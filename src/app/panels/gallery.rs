@@ -67,7 +67,8 @@ fn grid_ui(
     size: f32,
     out: &mut Vec<AppCommand>,
 ) {
-    let text_h = 34.0;
+    // Three lines under the image: label, prediction, and the badges (never over the image).
+    let text_h = 48.0;
     let spacing = 6.0;
     let cols = (((ui.available_width() + spacing) / (size + spacing)).floor() as usize).max(1);
     // The columns share the whole width: the leftover of a row is spread over its cells.
@@ -177,7 +178,6 @@ fn cell_ui(
     } else {
         painter.rect_filled(img_rect, 2.0, visuals.extreme_bg_color);
     }
-    let smp = &s.dataset.samples[i];
     let truth = s.dataset.class_name(super::super::gallery_view::label_of(
         &s.dataset, &s.truth, i,
     ));
@@ -227,52 +227,13 @@ fn cell_ui(
             visuals.error_fg_color,
         );
     }
-    let edits = s.curator.as_ref().and_then(|c| c.state().get(&smp.id.0));
-    if let Some(e) = edits {
-        let badge = match &e.excluded {
-            Some(reason) => format!("excluded: {reason}"),
-            None if crate::curation::is_relabeled(&s.dataset, s.edits(), i) => {
-                format!("was {}", s.dataset.class_name(smp.label))
-            }
-            None => String::new(),
-        };
-        let tags = e.tags.iter().map(|t| format!("#{t}"));
-        let badge = std::iter::once(badge)
-            .filter(|b| !b.is_empty())
-            .chain(tags)
-            .collect::<Vec<_>>()
-            .join(" ");
-        if !badge.is_empty() {
-            let pos = pos2(img_rect.left() + 3.0, img_rect.bottom() - 14.0);
-            let galley_rect = Rect::from_min_size(pos, vec2(img_rect.width() - 6.0, 13.0));
-            painter.rect_filled(galley_rect, 2.0, Color32::from_black_alpha(170));
-            painter.text(
-                pos,
-                Align2::LEFT_TOP,
-                badge,
-                FontId::proportional(10.0),
-                Color32::from_rgb(250, 200, 80),
-            );
-        }
-    }
-    let kinds: Vec<&str> = s
-        .problems
-        .index
-        .kinds_of(i)
-        .map(FindingKind::badge)
-        .collect();
-    if !kinds.is_empty() {
-        let text = kinds.join(" ");
-        let pos = pos2(img_rect.left() + 22.0, img_rect.top() + 2.0);
-        let galley = painter.layout_no_wrap(
-            text,
-            FontId::proportional(10.0),
-            Color32::from_rgb(255, 230, 120),
-        );
-        let bg = Rect::from_min_size(pos, galley.size()).expand(1.5);
-        painter.rect_filled(bg, 2.0, Color32::from_rgba_unmultiplied(120, 40, 140, 220));
-        painter.galley(pos, galley, Color32::WHITE);
-    }
+    badges_ui(
+        &painter,
+        s,
+        i,
+        pos2(rect.left() + 4.0, y + 30.0),
+        rect.right() - 4.0,
+    );
     if s.marked.contains(&i) {
         let c = pos2(img_rect.left() + 10.0, img_rect.top() + 10.0);
         painter.circle_filled(c, 8.0, Color32::from_rgb(40, 120, 230));
@@ -320,4 +281,63 @@ fn cell_ui(
         out.push(AppCommand::SelectPosition(pos));
     }
     resp.context_menu(|ui| super::sample_menu::sample_menu_ui(ui, s, i, Some(pos), out));
+}
+
+/// The third line of a cell: problem badges (purple chips), then the edits ("was Shirt",
+/// "excluded: duplicate", tags) in yellow, cut short with "…" at `right`.
+fn badges_ui(painter: &egui::Painter, s: &Session, i: usize, start: egui::Pos2, right: f32) {
+    let font = FontId::proportional(10.0);
+    let mut x = start.x;
+    for kind in s.problems.index.kinds_of(i) {
+        let Some(text) = fit(painter, kind.badge(), &font, right - x - 3.0) else {
+            return;
+        };
+        let galley = painter.layout_no_wrap(text, font.clone(), Color32::from_rgb(255, 230, 120));
+        let bg = Rect::from_min_size(pos2(x, start.y), galley.size()).expand(1.5);
+        painter.rect_filled(bg, 2.0, Color32::from_rgba_unmultiplied(120, 40, 140, 220));
+        let w = galley.size().x;
+        painter.galley(pos2(x, start.y), galley, Color32::WHITE);
+        x += w + 6.0;
+    }
+    let smp = &s.dataset.samples[i];
+    let Some(e) = s.edits().get(&smp.id.0) else {
+        return;
+    };
+    let mut parts = Vec::new();
+    if let Some(reason) = &e.excluded {
+        parts.push(format!("excluded: {reason}"));
+    } else if crate::curation::is_relabeled(&s.dataset, s.edits(), i) {
+        parts.push(format!("was {}", s.dataset.class_name(smp.label)));
+    }
+    parts.extend(e.tags.iter().map(|t| format!("#{t}")));
+    if let Some(text) = fit(painter, &parts.join(" "), &font, right - x) {
+        painter.text(
+            pos2(x, start.y),
+            Align2::LEFT_TOP,
+            text,
+            font,
+            Color32::from_rgb(250, 200, 80),
+        );
+    }
+}
+
+/// `text` as it fits in `width` (cut short with "…"), or `None` when not even that fits.
+fn fit(painter: &egui::Painter, text: &str, font: &FontId, width: f32) -> Option<String> {
+    let wide = |t: &str| {
+        painter
+            .layout_no_wrap(t.to_string(), font.clone(), Color32::WHITE)
+            .size()
+            .x
+    };
+    if text.is_empty() || width <= 0.0 {
+        return None;
+    }
+    if wide(text) <= width {
+        return Some(text.to_string());
+    }
+    let chars: Vec<char> = text.chars().collect();
+    (1..chars.len())
+        .rev()
+        .map(|n| format!("{}…", chars[..n].iter().collect::<String>()))
+        .find(|t| wide(t) <= width)
 }
