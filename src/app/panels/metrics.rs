@@ -148,62 +148,81 @@ fn class_table_ui(
     if !st.ascending && st.sort != ClassSort::Index {
         rows.reverse();
     }
-    egui::Grid::new("per_class")
+    // Its own scroll with a sticky header past 12 classes; resizable columns.
+    let sorts = [
+        ("Class", ClassSort::Index),
+        ("Precision", ClassSort::Precision),
+        ("Recall", ClassSort::Recall),
+        ("F1", ClassSort::F1),
+        ("Support", ClassSort::Support),
+    ];
+    egui_extras::TableBuilder::new(ui)
+        .id_salt("per_class")
         .striped(true)
-        .num_columns(4)
-        .spacing([12.0, 2.0])
-        .show(ui, |ui| {
-            for (name, sort) in [
-                ("Class", ClassSort::Index),
-                ("Precision", ClassSort::Precision),
-                ("Recall", ClassSort::Recall),
-                ("F1", ClassSort::F1),
-                ("Support", ClassSort::Support),
-            ] {
-                let arrow = if st.sort == sort && sort != ClassSort::Index {
-                    if st.ascending { " ^" } else { " v" }
-                } else {
-                    ""
-                };
-                if ui
-                    .selectable_label(st.sort == sort, format!("{name}{arrow}"))
-                    .on_hover_text("Sort by this column")
-                    .clicked()
-                {
-                    if st.sort == sort {
-                        st.ascending = !st.ascending;
+        .resizable(true)
+        .max_scroll_height(300.0)
+        .column(
+            egui_extras::Column::initial(110.0)
+                .at_least(60.0)
+                .clip(true),
+        )
+        .columns(egui_extras::Column::initial(74.0).at_least(40.0), 4)
+        .header(20.0, |mut header| {
+            for (name, sort) in sorts {
+                header.col(|ui| {
+                    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+                    let arrow = if st.sort == sort && sort != ClassSort::Index {
+                        if st.ascending { " ^" } else { " v" }
                     } else {
-                        st.sort = sort;
-                        st.ascending = false;
+                        ""
+                    };
+                    if ui
+                        .selectable_label(st.sort == sort, format!("{name}{arrow}"))
+                        .on_hover_text("Sort by this column (again: the other way round)")
+                        .clicked()
+                    {
+                        if st.sort == sort {
+                            st.ascending = !st.ascending;
+                        } else {
+                            st.sort = sort;
+                            st.ascending = false;
+                        }
                     }
-                }
+                });
             }
-            ui.end_row();
-            for i in rows {
+        })
+        .body(|body| {
+            body.rows(20.0, rows.len(), |mut row| {
+                let i = rows[row.index()];
                 let c = &m.per_class[i];
                 let selected =
                     filter.true_class == Some(ClassId(i as u32)) && filter.predicted.is_none();
-                if ui
-                    .selectable_label(selected, &c.label)
-                    .on_hover_text("Show this class in the gallery")
-                    .clicked()
-                {
-                    let f = if selected {
-                        Filter::default()
-                    } else {
-                        Filter {
-                            true_class: Some(ClassId(i as u32)),
-                            ..Filter::default()
-                        }
-                    };
-                    out.push(AppCommand::SetFilter(f));
+                row.col(|ui| {
+                    if ui
+                        .selectable_label(selected, &c.label)
+                        .on_hover_text("Show this class in the gallery")
+                        .clicked()
+                    {
+                        let f = if selected {
+                            Filter::default()
+                        } else {
+                            Filter {
+                                true_class: Some(ClassId(i as u32)),
+                                ..Filter::default()
+                            }
+                        };
+                        out.push(AppCommand::SetFilter(f));
+                    }
+                });
+                for v in [c.precision, c.recall, c.f1] {
+                    row.col(|ui| {
+                        ui.label(format!("{v:.3}"));
+                    });
                 }
-                ui.label(format!("{:.3}", c.precision));
-                ui.label(format!("{:.3}", c.recall));
-                ui.label(format!("{:.3}", c.f1));
-                ui.label(c.support.to_string());
-                ui.end_row();
-            }
+                row.col(|ui| {
+                    ui.label(c.support.to_string());
+                });
+            });
         });
 }
 
