@@ -77,18 +77,7 @@ fn evaluate_compares_models_and_files_with_size_memory_and_pairs() {
     let fp32 = common::repo().join("assets/models/fashion_cnn.onnx");
     let int8 = common::repo().join("assets/models/fashion_cnn_int8w.json");
     let preds = tmp.path().join("preds.csv");
-    let run = |args: &[&std::ffi::OsStr]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_labelscope"))
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
-    };
+    let run = |args: &[&std::ffi::OsStr]| common::labelscope_ok(args);
     run(&[
         "predict".as_ref(),
         tmp.path().as_os_str(),

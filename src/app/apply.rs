@@ -71,10 +71,13 @@ impl LabelscopeApp {
             }
             AppCommand::SetFilter(f) => {
                 if let Some(s) = &mut self.session {
+                    // The selected sample stays selected while the filter shows it (Clear
+                    // filter keeps it); when it leaves, the first sample is selected.
+                    let had = s.selected().is_some();
                     s.set_filter(f);
-                    s.cursor = (!s.order.is_empty())
-                        .then_some(0)
-                        .filter(|_| s.cursor.is_some());
+                    if s.cursor.is_none() && had && !s.order.is_empty() {
+                        s.cursor = Some(0);
+                    }
                 }
             }
             AppCommand::SetSort(k) => {

@@ -13,6 +13,7 @@ mod keys;
 pub mod layout;
 pub mod map_colours;
 mod panels;
+mod predict_job;
 pub mod session;
 mod session_compare;
 mod session_edits;
@@ -343,7 +344,7 @@ impl eframe::App for LabelscopeApp {
                 );
             }
             egui::CentralPanel::default().show(ui, |ui| {
-                view_switch_ui(
+                panels::view_switch::view_switch_ui(
                     ui,
                     (self.map_open, self.table_open),
                     &layout,
@@ -408,57 +409,6 @@ impl eframe::App for LabelscopeApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, PREFS_KEY, &self.prefs);
     }
-}
-
-/// The Gallery / Map switch above the central view, and the metrics panel's toggle.
-fn view_switch_ui(
-    ui: &mut egui::Ui,
-    (map_open, table_open): (bool, bool),
-    layout: &layout::PanelLayout,
-    metrics_hidden: &mut bool,
-    out: &mut Vec<AppCommand>,
-) {
-    ui.horizontal(|ui| {
-        if ui
-            .selectable_label(layout.metrics, "Metrics")
-            .on_hover_text(if layout.metrics_squeezed {
-                "Hidden while the detail view is open in a narrow window: close the detail view (Esc) or widen the window"
-            } else {
-                "Show or hide the metrics panel"
-            })
-            .clicked()
-        {
-            *metrics_hidden = layout.metrics;
-        }
-        ui.separator();
-        if ui
-            .selectable_label(!map_open && !table_open, "Gallery")
-            .clicked()
-        {
-            if map_open {
-                out.push(AppCommand::ToggleMap);
-            }
-            if table_open {
-                out.push(AppCommand::ToggleTable);
-            }
-        }
-        if ui
-            .selectable_label(table_open, "Table")
-            .on_hover_text("The samples as rows: sort by any column, resize columns (G)")
-            .clicked()
-            && !table_open
-        {
-            out.push(AppCommand::ToggleTable);
-        }
-        if ui
-            .selectable_label(map_open, "Map")
-            .on_hover_text("Every sample's embedding in 2-D (M)")
-            .clicked()
-            && !map_open
-        {
-            out.push(AppCommand::ToggleMap);
-        }
-    });
 }
 
 /// Opens the window and runs until it is closed.

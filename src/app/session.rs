@@ -5,63 +5,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::background::BackgroundJob;
 use super::gallery_view::{Filter, SortKey, ViewInputs, visible_order};
+pub(super) use super::predict_job::Previous;
+pub use super::predict_job::{JobOutcome, RunningPredict};
 use crate::dataset::{Dataset, OpenOptions, open_dataset};
 use crate::eval::{Entry, Metrics, PredictionSet, compute_metrics, import_predictions};
 use crate::jobs::JobControl;
-use crate::model::{BackendKind, LoadedModel, PredictReport, SampleOutcome, load_model};
-
-/// What a finished prediction job hands back.
-pub enum JobOutcome {
-    /// An ONNX model ran (its results streamed in): the report, a backend hint and the
-    /// embeddings read in the same pass (gathered on the job's thread).
-    Model(PredictReport, String, super::session_embed::Gathered),
-    /// A VLM endpoint answered: the complete set and the endpoint's description.
-    Set(PredictionSet, String),
-}
-
-/// A prediction job running on a background thread.
-pub struct RunningPredict {
-    /// The job: progress, cancel and its outcome.
-    pub work: BackgroundJob<Result<JobOutcome, String>>,
-    /// Every sample's entry as it arrives (model and VLM runs alike).
-    pub(super) results: crossbeam_channel::Receiver<(usize, Entry)>,
-    /// What the run replaced, put back if it fails.
-    pub(super) previous: Option<Previous>,
-}
-
-impl RunningPredict {
-    /// Runs `run` on a thread named `name`: it streams each sample's entry through the sender
-    /// it is given and returns the outcome; `previous` is put back if it fails.
-    pub(super) fn spawn(
-        name: &str,
-        wake: Arc<dyn Fn() + Send + Sync>,
-        previous: Option<Previous>,
-        run: impl FnOnce(
-            &crossbeam_channel::Sender<(usize, Entry)>,
-            &JobControl,
-        ) -> Result<JobOutcome, String>
-        + Send
-        + 'static,
-    ) -> std::io::Result<Self> {
-        let (tx, results) = crossbeam_channel::bounded(8192);
-        let work = BackgroundJob::spawn(name, wake, move |job| run(&tx, job))?;
-        Ok(Self {
-            work,
-            results,
-            previous,
-        })
-    }
-}
-
-/// The predictions (and where they came from) that a run replaced.
-pub(super) struct Previous {
-    pub(super) preds: Option<PredictionSet>,
-    pub(super) model: Option<Arc<LoadedModel>>,
-    pub(super) vlm: Option<crate::vlm::VlmConfig>,
-    pub(super) backend: Option<String>,
-}
+use crate::model::{BackendKind, LoadedModel, SampleOutcome, load_model};
 
 /// The state of one open dataset.
 pub struct Session {

@@ -65,6 +65,21 @@ pub(super) fn with_intervals(m: &Metrics, ci: &MetricIntervals) -> serde_json::V
     value
 }
 
+/// "accuracy 0.8729 (0.8530-0.8905)  balanced accuracy ...  macro F1 ...  ECE ...".
+pub(super) fn headline(m: &Metrics, ci: &MetricIntervals) -> String {
+    format!(
+        "accuracy {:.4}{}  balanced accuracy {:.4}{}  macro F1 {:.4}{}  ECE {:.4}{}",
+        m.accuracy,
+        range(ci.accuracy_ci),
+        m.balanced_accuracy,
+        range(ci.balanced_accuracy_ci),
+        m.macro_f1,
+        range(ci.macro_f1_ci),
+        m.ece,
+        range(ci.ece_ci)
+    )
+}
+
 /// " (lo-hi)", or " (lo to hi)" when a bound is negative (a difference).
 pub(super) fn range(ci: Option<[f64; 2]>) -> String {
     ci.map_or_else(String::new, |[lo, hi]| {
@@ -82,18 +97,7 @@ fn print_text(m: &Metrics, ci: &MetricIntervals, model: &str, backend: &str) {
         "samples: {}  evaluated: {}  failed: {}  missing: {}  other: {}  unparsed: {}",
         m.num_samples, m.num_evaluated, m.num_failed, m.num_missing, m.num_other, m.num_unparsed
     );
-    println!(
-        "accuracy {:.4}{}  balanced accuracy {:.4}{}  macro F1 {:.4}{}  weighted F1 {:.4}  ECE {:.4}{}",
-        m.accuracy,
-        range(ci.accuracy_ci),
-        m.balanced_accuracy,
-        range(ci.balanced_accuracy_ci),
-        m.macro_f1,
-        range(ci.macro_f1_ci),
-        m.weighted_f1,
-        m.ece,
-        range(ci.ece_ci)
-    );
+    println!("{}  weighted F1 {:.4}", headline(m, ci), m.weighted_f1);
     println!("({:.0}% intervals: {})", ci.ci_level * 100.0, ci.ci_method);
     let width = m
         .per_class

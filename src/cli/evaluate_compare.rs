@@ -197,17 +197,7 @@ fn print_text(
 ) {
     for (i, (((c, m), ci), name)) in all.iter().zip(metrics).zip(cis).zip(names).enumerate() {
         println!("[{}] {name}  ({})", i + 1, c.backend);
-        println!(
-            "    accuracy {:.4}{}  balanced accuracy {:.4}{}  macro F1 {:.4}{}  ECE {:.4}{}",
-            m.accuracy,
-            range(ci.accuracy_ci),
-            m.balanced_accuracy,
-            range(ci.balanced_accuracy_ci),
-            m.macro_f1,
-            range(ci.macro_f1_ci),
-            m.ece,
-            range(ci.ece_ci)
-        );
+        println!("    {}", super::evaluate::headline(m, ci));
         let mut cost = format!(
             "    evaluated {} of {} (other {}, unparsed {}, failed {})",
             m.num_evaluated, m.num_samples, m.num_other, m.num_unparsed, m.num_failed

@@ -34,6 +34,21 @@ pub fn cat_dog(dir: &Path, n: u8) {
     }
 }
 
+/// Runs the built `labelscope` with `args`; its stdout. Fails the test (with stderr) when it
+/// exits non-zero.
+pub fn labelscope_ok<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Vec<u8> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_labelscope"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "labelscope failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// `labelscope evaluate DATA --format json --predictions P...` with the built binary: the
 /// printed JSON and stderr; fails the test when it exits non-zero.
 pub fn evaluate_json(data: &Path, predictions: &[&Path]) -> (serde_json::Value, String) {

@@ -232,3 +232,27 @@ fn view_log_lists_the_session_errors_and_writes_them_to_the_state_folder() {
     );
     h.get_by_label_contains("Also written to");
 }
+
+#[test]
+fn clear_filter_keeps_the_selected_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on_fashion_subset(dir.path());
+    step_until(&mut h, Duration::from_secs(120), analysis_done);
+    h.state_mut().apply(AppCommand::SetFilter(Filter {
+        true_class: Some(labelscope::dataset::ClassId(4)),
+        ..Default::default()
+    }));
+    h.run_steps(2);
+    h.state_mut().apply(AppCommand::SelectPosition(3));
+    h.run_steps(2);
+    let i = h.state().session.as_ref().unwrap().selected().unwrap();
+    h.get_by_label("Clear filter").click();
+    h.run_steps(3);
+    let s = h.state().session.as_ref().unwrap();
+    assert!(s.filter.is_empty());
+    assert_eq!(
+        s.selected(),
+        Some(i),
+        "the same sample, now among all of them"
+    );
+}

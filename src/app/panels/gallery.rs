@@ -264,23 +264,8 @@ fn cell_ui(
     };
     if resp.clicked() {
         resp.surrender_focus();
-        let m = ui.input(|i| i.modifiers);
-        out.push(if m.shift {
-            AppCommand::MarkRange(pos)
-        } else if m.command {
-            AppCommand::ToggleMark(pos)
-        } else {
-            AppCommand::SelectPosition(pos)
-        });
     }
-    if resp.double_clicked() {
-        out.push(AppCommand::OpenDetail);
-    }
-    // A right-click selects the cell (unless it is among the marked ones the menu acts on).
-    if resp.secondary_clicked() && !selected && !s.marked.contains(&i) {
-        out.push(AppCommand::SelectPosition(pos));
-    }
-    resp.context_menu(|ui| super::sample_menu::sample_menu_ui(ui, s, i, Some(pos), out));
+    super::sample_menu::sample_clicks(&resp, s, i, pos, out);
 }
 
 /// The third line of a cell: problem badges (purple chips), then the edits ("was Shirt",

@@ -20,5 +20,6 @@ pub mod similar_strip;
 pub mod toast;
 pub mod top_bar;
 pub mod train;
+pub mod view_switch;
 pub mod vlm;
 pub mod zoom_view;

@@ -96,3 +96,33 @@ pub fn sample_menu_ui(
         out.push(AppCommand::OpenFolder(smp.path.clone()));
     }
 }
+
+/// What a click on sample `i` at gallery position `pos` does, in the gallery and the table
+/// alike: select (Ctrl marks, Shift marks a range), a double-click opens the detail view, a
+/// right-click selects it (unless it is among the marked ones the menu acts on) and opens the
+/// sample's menu.
+pub fn sample_clicks(
+    resp: &egui::Response,
+    s: &Session,
+    i: usize,
+    pos: usize,
+    out: &mut Vec<AppCommand>,
+) {
+    if resp.clicked() {
+        let m = resp.ctx.input(|x| x.modifiers);
+        out.push(if m.shift {
+            AppCommand::MarkRange(pos)
+        } else if m.command {
+            AppCommand::ToggleMark(pos)
+        } else {
+            AppCommand::SelectPosition(pos)
+        });
+    }
+    if resp.double_clicked() {
+        out.push(AppCommand::OpenDetail);
+    }
+    if resp.secondary_clicked() && s.cursor != Some(pos) && !s.marked.contains(&i) {
+        out.push(AppCommand::SelectPosition(pos));
+    }
+    resp.context_menu(|ui| sample_menu_ui(ui, s, i, Some(pos), out));
+}

@@ -68,26 +68,7 @@ pub fn sample_table_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>
                 let i = s.order[pos];
                 row.set_selected(s.cursor == Some(pos) || s.marked.contains(&i));
                 cells(&mut row, s, i);
-                let resp = row.response();
-                if resp.clicked() {
-                    let m = resp.ctx.input(|x| x.modifiers);
-                    out.push(if m.shift {
-                        AppCommand::MarkRange(pos)
-                    } else if m.command {
-                        AppCommand::ToggleMark(pos)
-                    } else {
-                        AppCommand::SelectPosition(pos)
-                    });
-                }
-                if resp.double_clicked() {
-                    out.push(AppCommand::OpenDetail);
-                }
-                if resp.secondary_clicked() && s.cursor != Some(pos) && !s.marked.contains(&i) {
-                    out.push(AppCommand::SelectPosition(pos));
-                }
-                resp.context_menu(|ui| {
-                    super::sample_menu::sample_menu_ui(ui, s, i, Some(pos), out);
-                });
+                super::sample_menu::sample_clicks(&row.response(), s, i, pos, out);
             });
         });
 }
