@@ -10,7 +10,9 @@ use super::backend::{Backend, ResolvedBackend};
 use super::cache::PredictionCache;
 use super::load::LoadedModel;
 use super::mapping::LabelMapping;
-use super::predict::{PredictOptions, PredictReport, SHAPE_MISMATCH, SampleOutcome, infer_image};
+use super::predict::{
+    PredictOptions, PredictReport, SHAPE_MISMATCH, SampleOutcome, infer_image, outcome_of,
+};
 use super::spec::ExifOrientation;
 use crate::dataset::Dataset;
 use crate::dataset::image_io::decode_for_model;
@@ -51,20 +53,7 @@ impl MultiWork<'_> {
                 Ok(img) => infer_image(instance.as_mut(), img, entry.model, mapping, false, path),
                 Err(e) => Err(e.clone()),
             };
-            out.push(match result {
-                Ok(p) => SampleOutcome::Predicted(p),
-                Err(e) => {
-                    if e.starts_with(SHAPE_MISMATCH)
-                        && let Ok(mut f) = self.fatal.lock()
-                    {
-                        f.get_or_insert_with(|| {
-                            format!("{e} (the model file: {})", entry.model.onnx_path.display())
-                        });
-                        self.job.cancel();
-                    }
-                    SampleOutcome::Failed(e)
-                }
-            });
+            out.push(outcome_of(result, entry.model, &self.fatal, self.job));
         }
         out
     }

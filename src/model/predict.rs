@@ -167,6 +167,30 @@ impl ModelWork<'_> {
     }
 }
 
+/// The outcome of one inference. A wrong-output-size error (the model does not fit the
+/// dataset) is kept in `fatal` and cancels the run: every other sample would fail the same way.
+pub(super) fn outcome_of(
+    result: Result<SamplePrediction, String>,
+    model: &LoadedModel,
+    fatal: &std::sync::Mutex<Option<String>>,
+    job: &JobControl,
+) -> SampleOutcome {
+    match result {
+        Ok(p) => SampleOutcome::Predicted(p),
+        Err(e) => {
+            if e.starts_with(SHAPE_MISMATCH)
+                && let Ok(mut f) = fatal.lock()
+            {
+                f.get_or_insert_with(|| {
+                    format!("{e} (the model file: {})", model.onnx_path.display())
+                });
+                job.cancel();
+            }
+            SampleOutcome::Failed(e)
+        }
+    }
+}
+
 /// Preprocesses a decoded image for `model`, runs one inference and maps the output; errors
 /// name `path`. Shared by one-model and several-model runs (which decode once for all).
 pub(super) fn infer_image(
@@ -207,20 +231,8 @@ impl SampleWork for ModelWork<'_> {
     }
 
     fn run(&self, instance: &mut Box<dyn Backend>, i: usize) -> SampleOutcome {
-        match self.predict(instance.as_mut(), &self.dataset.samples[i].path) {
-            Ok(p) => SampleOutcome::Predicted(p),
-            Err(e) => {
-                if e.starts_with(SHAPE_MISMATCH)
-                    && let Ok(mut f) = self.fatal.lock()
-                {
-                    f.get_or_insert_with(|| {
-                        format!("{e} (the model file: {})", self.model.onnx_path.display())
-                    });
-                    self.job.cancel();
-                }
-                SampleOutcome::Failed(e)
-            }
-        }
+        let result = self.predict(instance.as_mut(), &self.dataset.samples[i].path);
+        outcome_of(result, self.model, &self.fatal, self.job)
     }
 
     fn failed(&self, out: &SampleOutcome) -> bool {

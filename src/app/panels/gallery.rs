@@ -17,22 +17,28 @@ pub fn predicted_name(s: &Session, p: Predicted) -> String {
     p.name(&s.dataset.classes)
 }
 
-/// Accessible label of a gallery cell.
-pub fn cell_label(s: &Session, i: usize) -> String {
-    let smp = &s.dataset.samples[i];
-    let truth = s.dataset.class_name(super::super::gallery_view::label_of(
-        &s.dataset, &s.truth, i,
-    ));
+/// The titles of sample `i`'s problems: "label issues, outliers".
+pub fn problem_titles(s: &Session, i: usize) -> String {
     let kinds: Vec<&str> = s
         .problems
         .index
         .kinds_of(i)
         .map(FindingKind::title)
         .collect();
+    kinds.join(", ")
+}
+
+/// Accessible label of a gallery cell.
+pub fn cell_label(s: &Session, i: usize) -> String {
+    let smp = &s.dataset.samples[i];
+    let truth = s.dataset.class_name(super::super::gallery_view::label_of(
+        &s.dataset, &s.truth, i,
+    ));
+    let kinds = problem_titles(s, i);
     let problems = if kinds.is_empty() {
         String::new()
     } else {
-        format!(" [{}]", kinds.join(", "))
+        format!(" [{kinds}]")
     };
     let base = match s.preds.as_ref().and_then(|p| p.prediction(i)) {
         Some(p) => format!(

@@ -11,7 +11,6 @@ use super::super::keys::grid_shape_id;
 use super::super::session::Session;
 use super::gallery::predicted_name;
 use crate::eval::Predicted;
-use crate::problems::FindingKind;
 
 /// The columns: header, the sort it picks, its first width.
 const COLUMNS: [(&str, SortKey, f32); 8] = [
@@ -167,13 +166,7 @@ fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
         }
     });
     row.col(|ui| {
-        let kinds: Vec<&str> = s
-            .problems
-            .index
-            .kinds_of(i)
-            .map(FindingKind::title)
-            .collect();
-        ui.label(kinds.join(", "));
+        ui.label(super::gallery::problem_titles(s, i));
     });
     row.col(|ui| {
         let Some(e) = s.edits().get(&smp.id.0) else {
