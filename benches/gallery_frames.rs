@@ -1,7 +1,8 @@
 //! The window on a generated 100,000-sample dataset, driven headlessly by `egui_kittest`:
 //! open time, CPU time per frame (the app's logic and UI plus tessellation; GPU painting is not
 //! included) while paging through the gallery and when a filter or sort changes, and memory
-//! while scrolling through the whole gallery (thumbnail textures against their budget, RSS).
+//! while scrolling through the whole gallery (thumbnail textures against their budget, RSS);
+//! the table view's frames while paging and sorting by a column.
 //!
 //! `cargo bench --bench gallery_frames` (env `LABELSCOPE_BENCH_SAMPLES` to change the size;
 //! `LABELSCOPE_BENCH_JSON` to choose the JSON file, default `gallery_frames.json`).
@@ -107,6 +108,8 @@ fn main() {
         during_scan.push(frame(&mut h));
     }
     h.state_mut().apply(AppCommand::CancelScan);
+    // Likewise the label-quality analysis (neighbours and the linear probe, ~90 s at 100k).
+    h.state_mut().apply(AppCommand::CancelAnalysis);
     for _ in 0..10 {
         frame(&mut h);
     }
@@ -121,6 +124,32 @@ fn main() {
         h.key_press(egui::Key::ArrowRight);
         arrows.push(frame(&mut h));
     }
+    // The table view: paging through rows, and sorting by its columns.
+    h.state_mut().apply(AppCommand::ToggleTable);
+    frame(&mut h);
+    let mut table_paging = Vec::new();
+    for _ in 0..300 {
+        h.key_press(egui::Key::PageDown);
+        table_paging.push(frame(&mut h));
+    }
+    let mut table_sorts = Vec::new();
+    for _ in 0..3 {
+        for key in [
+            SortKey::Prediction,
+            SortKey::Problems,
+            SortKey::Label,
+            SortKey::Label,
+            SortKey::FileName,
+        ] {
+            let t = Instant::now();
+            h.state_mut().apply(AppCommand::SortByColumn(key));
+            let apply_ms = t.elapsed().as_secs_f64() * 1000.0;
+            table_sorts.push(apply_ms + frame(&mut h));
+        }
+    }
+    h.state_mut().apply(AppCommand::ToggleTable);
+    frame(&mut h);
+
     let mut changes = Vec::new();
     let commands = [
         AppCommand::SetSort(SortKey::LossDesc),
@@ -182,6 +211,8 @@ fn main() {
     let j_paging = stats("frames paging (PageDown)", &paging);
     let j_arrows = stats("frames moving (arrow keys)", &arrows);
     let j_changes = stats("frames changing filter/sort", &changes);
+    let j_table = stats("table: frames paging (PageDown)", &table_paging);
+    let j_table_sorts = stats("table: frames sorting by a column", &table_sorts);
     println!(
         "scrolled {pages} pages: textures max {max_textures} (budget {THUMB_BUDGET}), RSS {:.0} -> max {:.0} -> {:.0} MiB, peak {:.0} MiB",
         rss_before.unwrap_or(0.0),
@@ -200,6 +231,8 @@ fn main() {
         "frames_paging": j_paging,
         "frames_arrows": j_arrows,
         "frames_filter_sort_change": j_changes,
+        "table_frames_paging": j_table,
+        "table_frames_sorting": j_table_sorts,
         "scroll_pages": pages,
         "max_thumbnail_textures": max_textures,
         "thumbnail_budget": THUMB_BUDGET,
