@@ -151,6 +151,7 @@ fn main() {
     frame(&mut h);
 
     let mut changes = Vec::new();
+    let mut change_apply = Vec::new();
     let commands = [
         AppCommand::SetSort(SortKey::LossDesc),
         AppCommand::SetSort(SortKey::ConfidenceAsc),
@@ -167,6 +168,7 @@ fn main() {
             let t = Instant::now();
             h.state_mut().apply(cmd.clone());
             let apply_ms = t.elapsed().as_secs_f64() * 1000.0;
+            change_apply.push(apply_ms);
             changes.push(apply_ms + frame(&mut h));
             if round == 0 {
                 frame(&mut h);
@@ -211,6 +213,7 @@ fn main() {
     let j_paging = stats("frames paging (PageDown)", &paging);
     let j_arrows = stats("frames moving (arrow keys)", &arrows);
     let j_changes = stats("frames changing filter/sort", &changes);
+    let j_change_apply = stats("  of which the new order", &change_apply);
     let j_table = stats("table: frames paging (PageDown)", &table_paging);
     let j_table_sorts = stats("table: frames sorting by a column", &table_sorts);
     println!(
@@ -231,6 +234,7 @@ fn main() {
         "frames_paging": j_paging,
         "frames_arrows": j_arrows,
         "frames_filter_sort_change": j_changes,
+        "filter_sort_change_order": j_change_apply,
         "table_frames_paging": j_table,
         "table_frames_sorting": j_table_sorts,
         "scroll_pages": pages,

@@ -115,9 +115,7 @@ fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
         ui.label(&smp.id.0)
             .on_hover_text(smp.path.display().to_string());
     });
-    row.col(|ui| {
-        ui.label(s.dataset.class_name(label));
-    });
+    row.col(|ui| plain(ui, s.dataset.class_name(label)));
     row.col(|ui| match pred {
         Some(p) => {
             let colour = if p.predicted == Predicted::Class(label) {
@@ -125,29 +123,27 @@ fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
             } else {
                 red
             };
-            ui.colored_label(colour, predicted_name(s, p.predicted));
+            paint(ui, &predicted_name(s, p.predicted), colour);
         }
         None => {
-            ui.weak(
-                match super::super::gallery_view::failure(s.preds.as_ref(), i) {
-                    Some(_) => "failed",
-                    None => "–",
-                },
-            );
+            let text = match super::super::gallery_view::failure(s.preds.as_ref(), i) {
+                Some(_) => "failed",
+                None => "–",
+            };
+            let weak = ui.visuals().weak_text_color();
+            paint(ui, text, weak);
         }
     });
     row.col(|ui| {
-        ui.label(
-            pred.and_then(|p| p.confidence)
-                .map_or("–".into(), |c| format!("{:.1}%", c * 100.0)),
-        );
+        let c = pred.and_then(|p| p.confidence);
+        plain(ui, &c.map_or("–".into(), |c| format!("{:.1}%", c * 100.0)));
     });
     row.col(|ui| {
         let l = s
             .preds
             .as_ref()
             .and_then(|p| loss(&s.dataset, &s.truth, p, i));
-        ui.label(l.map_or("–".into(), |l| format!("{l:.3}")));
+        plain(ui, &l.map_or("–".into(), |l| format!("{l:.3}")));
     });
     row.col(|ui| {
         let entry = s.problems.quality.as_ref().and_then(|q| q.entry(i));
@@ -165,9 +161,7 @@ fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
             }
         }
     });
-    row.col(|ui| {
-        ui.label(super::gallery::problem_titles(s, i));
-    });
+    row.col(|ui| plain(ui, &super::gallery::problem_titles(s, i)));
     row.col(|ui| {
         let Some(e) = s.edits().get(&smp.id.0) else {
             return;
@@ -180,6 +174,25 @@ fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
             parts.push(format!("was {}", s.dataset.class_name(smp.label)));
         }
         parts.extend(e.tags.iter().map(|t| format!("#{t}")));
-        ui.label(parts.join(" "));
+        plain(ui, &parts.join(" "));
     });
+}
+
+/// Text painted in a cell without a widget: a table shows ~35 rows of 8 cells, and only the
+/// file (its path on hover) and the suspicion (its evidence on hover) need to be widgets.
+fn paint(ui: &mut egui::Ui, text: &str, colour: Color32) {
+    let rect = ui.max_rect();
+    ui.painter().text(
+        egui::pos2(rect.left(), rect.center().y),
+        egui::Align2::LEFT_CENTER,
+        text,
+        egui::TextStyle::Body.resolve(ui.style()),
+        colour,
+    );
+}
+
+/// [`paint`] in the text colour.
+fn plain(ui: &mut egui::Ui, text: &str) {
+    let colour = ui.visuals().text_color();
+    paint(ui, text, colour);
 }
