@@ -4,6 +4,7 @@ pub mod charts;
 pub mod compare;
 pub mod confusion;
 pub mod detail;
+pub mod detail_actions;
 pub mod export;
 pub mod filter_bar;
 pub mod gallery;
