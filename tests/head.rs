@@ -148,42 +148,29 @@ fn train_compares_cleaned_and_original_labels_and_writes_a_model_labelscope_open
     }
     let fixes_path = tmp.path().join("fixes.csv");
     std::fs::write(&fixes_path, fixes).unwrap();
-    let out = labelscope()
-        .args(["edit"])
-        .arg(&dir)
-        .args(["apply"])
-        .arg(&fixes_path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::labelscope_ok(&[
+        "edit".as_ref(),
+        dir.as_os_str(),
+        "apply".as_ref(),
+        fixes_path.as_os_str(),
+    ]);
     let head_dir = tmp.path().join("head");
-    let out = labelscope()
-        .args(["train"])
-        .arg(&dir)
-        .args(["--model"])
-        .arg(common::repo().join("assets/models/fashion_cnn.onnx"))
-        .args([
-            "--backend",
-            "tract",
-            "--compare-original-labels",
-            "--val-fraction",
-            "0.3",
-            "--json",
-            "--out",
-        ])
-        .arg(&head_dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let model = common::repo().join("assets/models/fashion_cnn.onnx");
+    let stdout = common::labelscope_ok(&[
+        "train".as_ref(),
+        dir.as_os_str(),
+        "--model".as_ref(),
+        model.as_os_str(),
+        "--backend".as_ref(),
+        "tract".as_ref(),
+        "--compare-original-labels".as_ref(),
+        "--val-fraction".as_ref(),
+        "0.3".as_ref(),
+        "--json".as_ref(),
+        "--out".as_ref(),
+        head_dir.as_os_str(),
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
     assert_eq!(report["edits"]["relabeled"], 36);
     let results = report["results"].as_array().unwrap();
     let acc = |k: usize| results[k]["accuracy"].as_f64().unwrap();

@@ -45,20 +45,12 @@ fn evaluate_reports_intervals_and_compare_reports_mcnemar() {
     let tmp = tempfile::tempdir().unwrap();
     common::fashion_subset(tmp.path(), 8);
     let model = common::repo().join("assets/models/fashion_cnn.onnx");
+    let data = tmp.path().to_str().unwrap();
     let run = |extra: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_labelscope"))
-            .arg("evaluate")
-            .arg(tmp.path())
-            .args(extra)
-            .args(["--backend", "tract", "--format", "json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+        let mut args = vec!["evaluate", data];
+        args.extend_from_slice(extra);
+        args.extend(["--backend", "tract", "--format", "json"]);
+        serde_json::from_slice::<serde_json::Value>(&common::labelscope_ok(&args)).unwrap()
     };
     let v = run(&["--model", model.to_str().unwrap()]);
     let acc = v["accuracy"].as_f64().unwrap();
@@ -76,24 +68,16 @@ fn evaluate_reports_intervals_and_compare_reports_mcnemar() {
 
     // Two sets: the same predictions twice agree everywhere, so nothing is significant.
     let preds = tmp.path().join("preds.csv");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_labelscope"))
-        .arg("predict")
-        .arg(tmp.path())
-        .args([
-            "--model",
-            model.to_str().unwrap(),
-            "--backend",
-            "tract",
-            "--out",
-        ])
-        .arg(&preds)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::labelscope_ok(&[
+        "predict",
+        data,
+        "--model",
+        model.to_str().unwrap(),
+        "--backend",
+        "tract",
+        "--out",
+        preds.to_str().unwrap(),
+    ]);
     let p = preds.to_str().unwrap();
     let v = run(&["--predictions", p, "--predictions", p]);
     let sig = &v["significance"];
