@@ -22,9 +22,9 @@ pub struct FileStamp {
 }
 
 impl FileStamp {
-    /// Reads the stamp of `path`.
+    /// Reads the stamp of `path` (for a row of a Hugging Face table, the table file's stamp).
     pub fn of(path: &Path) -> Option<Self> {
-        let meta = std::fs::metadata(path).ok()?;
+        let meta = std::fs::metadata(crate::dataset::embedded::storage_file(path)).ok()?;
         let mtime_ns = meta
             .modified()
             .ok()

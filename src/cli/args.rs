@@ -193,7 +193,7 @@ pub struct OpenArgs {
 /// How to open the dataset.
 #[derive(Debug, Args)]
 pub struct DatasetArgs {
-    /// Dataset folder, or a CSV/Parquet manifest.
+    /// Dataset folder, a CSV/Parquet manifest, or Hugging Face Parquet/Arrow files.
     pub dataset: PathBuf,
     /// Force a layout instead of detecting it.
     #[arg(long, value_enum)]
@@ -201,6 +201,13 @@ pub struct DatasetArgs {
     /// Take labels from file names with this regex (one capture group), e.g. `^([a-z]+)\.`.
     #[arg(long, value_name = "REGEX")]
     pub label_from_filename: Option<String>,
+    /// The image column of Hugging Face Parquet/Arrow files (default: image, img, ...).
+    #[arg(long, value_name = "NAME")]
+    pub image_column: Option<String>,
+    /// The label column of Hugging Face Parquet/Arrow files (default: label, labels,
+    /// fine_label, ...).
+    #[arg(long, value_name = "NAME")]
+    pub label_column: Option<String>,
 }
 
 impl DatasetArgs {
@@ -209,6 +216,10 @@ impl DatasetArgs {
         OpenOptions {
             layout: self.layout,
             label_from_filename: self.label_from_filename.clone(),
+            columns: crate::dataset::hf_tables::TableColumns {
+                image: self.image_column.clone(),
+                label: self.label_column.clone(),
+            },
         }
     }
 }
@@ -369,7 +380,8 @@ pub struct ExportArgs {
     /// Seed of the split.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Formats, comma separated: imagefolder, csv, parquet, hf, vlm-jsonl.
+    /// Formats, comma separated: imagefolder, csv, parquet, hf, vlm-jsonl, hf-parquet (Hub-style
+    /// Parquet shards with the images inside and a dataset card).
     #[arg(long, value_delimiter = ',', default_value = "imagefolder,csv,parquet")]
     pub format: Vec<String>,
     /// How images get into the export.

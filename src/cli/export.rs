@@ -18,7 +18,8 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         .iter()
         .map(|f| {
             ExportFormat::parse(f).ok_or_else(|| {
-                anyhow!("unknown format `{f}` (imagefolder, csv, parquet, hf, vlm-jsonl)")
+                let known: Vec<&str> = ExportFormat::ALL.iter().map(|f| f.name()).collect();
+                anyhow!("unknown format `{f}` ({})", known.join(", "))
             })
         })
         .collect::<Result<Vec<_>>>()?;

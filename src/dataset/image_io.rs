@@ -91,6 +91,16 @@ fn decode_reduced(path: &Path, min_longer_side: Option<u32>) -> Result<Decoded, 
         reason,
         path: path.to_path_buf(),
     };
+    if let Some(bytes) = super::embedded::read_image_bytes(path) {
+        let data = bytes.map_err(err)?;
+        if data.is_empty() {
+            return Err(err("empty image (0 bytes)".into()));
+        }
+        let reader = image::ImageReader::new(std::io::Cursor::new(data.as_slice()))
+            .with_guessed_format()
+            .map_err(|e| err(format!("cannot read ({e})")))?;
+        return decode_with(reader, || Ok(data.clone()), min_longer_side).map_err(err);
+    }
     let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read file ({e})")))?;
     if let Some(kind) = not_a_file(&meta) {
         return Err(err(format!("{kind}, not an image file")));
@@ -98,15 +108,25 @@ fn decode_reduced(path: &Path, min_longer_side: Option<u32>) -> Result<Decoded, 
     if meta.len() == 0 {
         return Err(err("empty file (0 bytes)".into()));
     }
-    let mut reader = image::ImageReader::open(path)
+    let reader = image::ImageReader::open(path)
         .map_err(|e| err(format!("cannot open ({e})")))?
         .with_guessed_format()
         .map_err(|e| err(format!("cannot read ({e})")))?;
+    let read_all = || std::fs::read(path).map_err(|e| format!("cannot read file ({e})"));
+    decode_with(reader, read_all, min_longer_side).map_err(err)
+}
+
+/// Decodes what `reader` reads; a JPEG is decoded from all its bytes (`read_all`).
+fn decode_with<R: std::io::BufRead + std::io::Seek>(
+    mut reader: image::ImageReader<R>,
+    read_all: impl FnOnce() -> Result<Vec<u8>, String>,
+    min_longer_side: Option<u32>,
+) -> Result<Decoded, String> {
     if reader.format() == Some(image::ImageFormat::Jpeg) {
         // JPEGs go through libjpeg-turbo's decoder so the pixels are Pillow's (see `jpeg`).
-        let data = std::fs::read(path).map_err(|e| err(format!("cannot read file ({e})")))?;
+        let data = read_all()?;
         let j = super::jpeg::decode_jpeg_reduced(&data, MAX_PIXELS, min_longer_side)
-            .map_err(|e| err(format!("cannot decode ({e})")))?;
+            .map_err(|e| format!("cannot decode ({e})"))?;
         return Ok(Decoded {
             image: j.image,
             color: j.color,
@@ -118,12 +138,12 @@ fn decode_reduced(path: &Path, min_longer_side: Option<u32>) -> Result<Decoded, 
     reader.limits(limits);
     let mut decoder = reader
         .into_decoder()
-        .map_err(|e| err(format!("cannot decode header ({e})")))?;
+        .map_err(|e| format!("cannot decode header ({e})"))?;
     let (w, h) = image::ImageDecoder::dimensions(&decoder);
     if u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(err(format!(
+        return Err(format!(
             "image too large ({w}x{h} pixels, limit {MAX_PIXELS})"
-        )));
+        ));
     }
     let color = image::ImageDecoder::original_color_type(&decoder);
     // An unreadable EXIF block is no reason to refuse the pixels.
@@ -132,13 +152,20 @@ fn decode_reduced(path: &Path, min_longer_side: Option<u32>) -> Result<Decoded, 
         .flatten()
         .and_then(|chunk| image::metadata::Orientation::from_exif_chunk(&chunk))
         .map(exif_code);
-    let image =
-        DynamicImage::from_decoder(decoder).map_err(|e| err(format!("cannot decode ({e})")))?;
+    let image = DynamicImage::from_decoder(decoder).map_err(|e| format!("cannot decode ({e})"))?;
     Ok(Decoded {
         image,
         color,
         exif_orientation,
     })
+}
+
+/// The bytes of the image at `path`: a file's content, or the row of a Hugging Face table.
+pub fn read_image_bytes(path: &Path) -> Result<Vec<u8>, String> {
+    match super::embedded::read_image_bytes(path) {
+        Some(bytes) => bytes,
+        None => std::fs::read(path).map_err(|e| format!("cannot read file ({e})")),
+    }
 }
 
 /// What `meta` is when it is not a regular file (`"a FIFO"`, `"a character device"`, ...);
@@ -173,6 +200,19 @@ pub fn not_a_file(meta: &std::fs::Metadata) -> Option<&'static str> {
 /// Checks that `path` is a regular file whose content is an image of a format the decoder
 /// reads (its header parses), without decoding the pixels. The error says why not.
 pub fn check_image_file(path: &Path) -> Result<(), String> {
+    if let Some(bytes) = super::embedded::read_image_bytes(path) {
+        let data = bytes?;
+        let reader = image::ImageReader::new(std::io::Cursor::new(data.as_slice()))
+            .with_guessed_format()
+            .map_err(|e| format!("cannot read ({e})"))?;
+        if reader.format().is_none() {
+            return Err("not an image (its content is no image format labelscope reads)".into());
+        }
+        return reader
+            .into_dimensions()
+            .map(|_| ())
+            .map_err(|e| format!("not a readable image ({e})"));
+    }
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read file ({e})"))?;
     if let Some(kind) = not_a_file(&meta) {
         return Err(format!("{kind}, not an image file"));

@@ -6,6 +6,7 @@ use regex::Regex;
 
 use super::classes::read_classes_file;
 use super::folder::{ordered_labels, scan_image_folder, scan_split_folder, split_of_dir, sub_dirs};
+use super::hf_tables::{self, TableColumns};
 use super::report::ScanReport;
 use super::{Dataset, RawSample, filename, finish_samples, hf, manifest};
 
@@ -24,6 +25,8 @@ pub enum Layout {
     FileName,
     /// Hugging Face imagefolder with `metadata.jsonl` / `metadata.csv`.
     HfImageFolder,
+    /// Hugging Face Parquet shards or Arrow files with the images inside.
+    HfParquet,
 }
 }
 
@@ -36,6 +39,7 @@ impl Layout {
             Self::Manifest => "manifest",
             Self::FileName => "file-name",
             Self::HfImageFolder => "hf-image-folder",
+            Self::HfParquet => "hf-parquet",
         }
     }
 
@@ -47,6 +51,9 @@ impl Layout {
             Self::Manifest => "a CSV or Parquet file with path,label[,split]",
             Self::FileName => "labels taken from file names with a regex",
             Self::HfImageFolder => "Hugging Face imagefolder with metadata.jsonl / metadata.csv",
+            Self::HfParquet => {
+                "Hugging Face Parquet shards (data/train-00000-of-00002.parquet) or Arrow files, images inside"
+            }
         }
     }
 }
@@ -58,6 +65,8 @@ pub struct OpenOptions {
     pub layout: Option<Layout>,
     /// Regex with one capture group taking the label from a file name (implies [`Layout::FileName`]).
     pub label_from_filename: Option<String>,
+    /// The image and label columns of Hugging Face tables (`None`: detected).
+    pub columns: TableColumns,
 }
 
 /// Errors that stop a dataset from opening at all (everything else goes to the scan report).
@@ -71,7 +80,7 @@ pub enum OpenError {
     },
     /// No known layout matched.
     #[error(
-        "could not recognise a dataset layout (class folders, split folders, a CSV/Parquet manifest, metadata.jsonl, or --label-from-filename): {path}"
+        "could not recognise a dataset layout (class folders, split folders, a CSV/Parquet manifest, metadata.jsonl, Hugging Face Parquet/Arrow files with images, or --label-from-filename): {path}"
     )]
     UnknownLayout {
         /// The folder.
@@ -120,6 +129,8 @@ pub fn detect_layout(path: &Path, opts: &OpenOptions) -> Result<Layout, OpenErro
             .unwrap_or_default();
         return if name == "metadata.jsonl" {
             Ok(Layout::HfImageFolder)
+        } else if name.ends_with(".arrow") || hf_tables::holds_image_tables(path) {
+            Ok(Layout::HfParquet)
         } else if crate::table::TableFormat::from_path(path).is_ok() {
             Ok(Layout::Manifest)
         } else {
@@ -130,6 +141,9 @@ pub fn detect_layout(path: &Path, opts: &OpenOptions) -> Result<Layout, OpenErro
     }
     if !hf::metadata_files(path).is_empty() {
         return Ok(Layout::HfImageFolder);
+    }
+    if hf_tables::holds_image_tables(path) {
+        return Ok(Layout::HfParquet);
     }
     let mut scratch = ScanReport::default();
     let dirs = sub_dirs(path, path, &mut scratch);
@@ -184,6 +198,7 @@ pub fn open_dataset(path: &Path, opts: &OpenOptions) -> Result<Dataset, OpenErro
             let rows = hf::scan_hf(&root, &mut report);
             (listed_labels(&rows, &root, &mut report), rows)
         }
+        Layout::HfParquet => hf_tables::scan_hf_tables(path, &root, &opts.columns, &mut report),
         Layout::FileName => {
             let pattern = opts
                 .label_from_filename

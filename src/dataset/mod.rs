@@ -2,12 +2,16 @@
 //! everything odd found while scanning (never fatal).
 //!
 //! Supported layouts (see [`Layout`]): ImageFolder, split-aware ImageFolder, CSV/Parquet
-//! manifest, labels in file names, and Hugging Face `imagefolder` with `metadata.jsonl/csv`.
+//! manifest, labels in file names, Hugging Face `imagefolder` with `metadata.jsonl/csv`, and
+//! Hugging Face Parquet/Arrow tables with the images inside.
 
 mod classes;
+pub mod embedded;
 mod filename;
 mod folder;
 mod hf;
+mod hf_names;
+pub mod hf_tables;
 pub mod image_io;
 pub mod jpeg;
 mod layout;

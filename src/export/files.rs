@@ -47,9 +47,8 @@ pub fn place_rows(
         .iter()
         .map(|r| {
             let source = ds.samples[r.sample].path.clone();
-            let file = source
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
+            let file = crate::dataset::embedded::file_name(&source)
+                .or_else(|| source.file_name().map(|n| n.to_string_lossy().into_owned()))
                 .unwrap_or_else(|| "image".into());
             let file = crate::dataset::names::safe_file_name(&file);
             let (stem, ext) = match file.rfind('.') {
@@ -159,6 +158,15 @@ fn place_one(
         path: dst.to_path_buf(),
         source,
     };
+    if let Some(bytes) = crate::dataset::embedded::read_image_bytes(src) {
+        // An image inside a table file: its bytes are written out, whatever the mode.
+        let bytes = bytes.map_err(|e| src_err(std::io::Error::other(e)))?;
+        if mode != LinkMode::Copy {
+            fallbacks.fetch_add(1, Ordering::Relaxed);
+        }
+        std::fs::write(dst, &bytes).map_err(dst_err)?;
+        return Ok(bytes.len() as u64);
+    }
     let len = std::fs::metadata(src).map_err(src_err)?.len();
     match mode {
         LinkMode::Copy => {
@@ -194,7 +202,10 @@ pub fn verify(root: &Path, placements: &[Placement]) -> Result<(), ExportError> 
     let mut expected_per_dir: std::collections::BTreeMap<PathBuf, usize> = Default::default();
     for p in placements {
         let dst = root.join(&p.rel);
-        let want = std::fs::metadata(&p.source).map(|m| m.len()).ok();
+        let want = match crate::dataset::embedded::read_image_bytes(&p.source) {
+            Some(bytes) => bytes.ok().map(|b| b.len() as u64),
+            None => std::fs::metadata(&p.source).map(|m| m.len()).ok(),
+        };
         let got = std::fs::metadata(&dst).map(|m| m.len()).ok();
         if got.is_none() || got != want {
             return Err(ExportError::Verify(format!(

@@ -5,6 +5,7 @@
 
 mod files;
 mod formats;
+pub mod hf_parquet;
 mod plan;
 mod report;
 mod split;
@@ -38,6 +39,9 @@ pub enum ExportFormat {
     Hf,
     /// `vlm_<split>.jsonl` chats for TRL's SFT trainer.
     VlmJsonl,
+    /// `data/<split>-NNNNN-of-NNNNN.parquet` with the images inside and a `README.md` card, as
+    /// the Hugging Face Hub stores datasets.
+    HfParquet,
 }
 }
 
@@ -50,6 +54,7 @@ impl ExportFormat {
             Self::Parquet => "parquet",
             Self::Hf => "hf",
             Self::VlmJsonl => "vlm-jsonl",
+            Self::HfParquet => "hf-parquet",
         }
     }
 
@@ -256,7 +261,13 @@ fn export_to(
     });
     let hf = has(ExportFormat::Hf)
         .then(|| files::place_rows(ds, plan, |r| format!("hf/{}", r.split.name())));
-    let total = folder.as_ref().map_or(0, Vec::len) + hf.as_ref().map_or(0, Vec::len);
+    let total = folder.as_ref().map_or(0, Vec::len)
+        + hf.as_ref().map_or(0, Vec::len)
+        + if has(ExportFormat::HfParquet) {
+            plan.rows.len()
+        } else {
+            0
+        };
     control.begin_stage("writing", total);
     let mut written = files::Written::default();
     for placements in folder.iter().chain(hf.iter()) {
@@ -288,6 +299,13 @@ fn export_to(
     }
     if has(ExportFormat::VlmJsonl) {
         formats::write_vlm_jsonl(&root, ds, plan, images, &opts.vlm)?;
+    }
+    if has(ExportFormat::HfParquet) {
+        let summary = cleaning_summary(plan);
+        for s in hf_parquet::write_hf_parquet(&root, ds, plan, &summary, control)? {
+            written.files += s.rows;
+            written.bytes += s.bytes;
+        }
     }
     if plan.options.balance == Balance::Weights {
         let w: serde_json::Map<String, serde_json::Value> = ds
@@ -371,6 +389,27 @@ pub fn run_export(
     control.begin_stage("writing", 0);
     let summary = export_to(ds, edits, &plan, preds, opts, &sources, control)?;
     Ok((plan, summary))
+}
+
+/// A few lines on what the review changed and how the split was drawn (for dataset cards).
+fn cleaning_summary(plan: &ExportPlan) -> String {
+    let s = &plan.options.split;
+    format!(
+        "- {} samples excluded, {} relabeled in review; {} groups of duplicates kept within one split.\n\
+         - Split drawn stratified by class with seed {} (validation {:.0}%, test {:.0}%){}.\n\
+         - The full review report is `report.md` beside this card.",
+        plan.excluded.len(),
+        plan.relabeled.len(),
+        plan.groups.len(),
+        s.seed,
+        s.val * 100.0,
+        s.test * 100.0,
+        if plan.options.keep_splits {
+            "; the dataset's own splits kept"
+        } else {
+            ""
+        }
+    )
 }
 
 fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {

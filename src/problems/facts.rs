@@ -68,7 +68,7 @@ pub fn phash(img: &image::DynamicImage) -> PHash {
 
 /// Reads, hashes and decodes one file.
 pub fn image_facts(path: &std::path::Path) -> ImageFacts {
-    let bytes = std::fs::read(path);
+    let bytes = crate::dataset::image_io::read_image_bytes(path);
     let (size, content_hash) = match &bytes {
         Ok(b) => (b.len() as u64, blake3::hash(b).to_hex()[..32].to_string()),
         Err(_) => (0, String::new()),

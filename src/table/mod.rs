@@ -1,12 +1,16 @@
 //! Reading and writing simple tables (CSV and Parquet) through polars.
 //!
-//! This is the only module that names polars types: the rest of the crate sees a
+//! This is the only module that names polars types (with `hf`, Hugging Face image shards, and
+//! `arrow_stream`, Arrow IPC streams): the rest of the crate sees a
 //! [`StringTable`] when reading and a list of [`OutColumn`]s when writing.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+
+pub mod arrow_stream;
+pub mod hf;
 
 /// Errors reading or writing a table; each names the file.
 #[derive(Debug, thiserror::Error)]

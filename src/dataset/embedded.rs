@@ -1,0 +1,238 @@
+//! Images stored inside table files (Hugging Face Parquet shards, Arrow streams).
+//!
+//! Such a sample's path is `<table file>/<row>`: a path "inside" the file. Opening the dataset
+//! registers each table here; every reader of image bytes ([`read_image_bytes`], and through it
+//! decoding, hashing and exporting) then gets the row's bytes from its row group, read on demand
+//! and kept in a small cache shared by all threads, so the gallery, the detail view and
+//! inference read only the row groups they need. A row without bytes but with a `path` is read
+//! from that file (relative to the table's folder, then the dataset root).
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, RwLock};
+
+use crate::table::hf::{ImageCell, ImageTable};
+
+/// Bytes of decoded row groups kept in memory (least recently used go first).
+const CACHE_BUDGET: usize = 256 << 20;
+
+/// A registered table of images.
+#[derive(Debug)]
+pub struct Container {
+    table: ImageTable,
+    image_column: String,
+    /// First row of each row group, and the total at the end.
+    starts: Vec<usize>,
+    /// Folders a relative `path` is looked up in.
+    base_dirs: Vec<PathBuf>,
+}
+
+impl Container {
+    /// A container for `table`'s `image_column`; relative paths resolve against `base_dirs`.
+    pub fn new(table: ImageTable, image_column: &str, base_dirs: Vec<PathBuf>) -> Self {
+        let mut starts = vec![0];
+        for n in table.row_groups() {
+            starts.push(starts.last().copied().unwrap_or(0) + n);
+        }
+        Self {
+            table,
+            image_column: image_column.to_string(),
+            starts,
+            base_dirs,
+        }
+    }
+
+    fn group_of(&self, row: usize) -> Option<(usize, usize)> {
+        let g = self.starts.partition_point(|&s| s <= row).checked_sub(1)?;
+        (g + 1 < self.starts.len()).then(|| (g, row - self.starts[g]))
+    }
+}
+
+type Group = Arc<OnceLock<Result<Arc<Vec<ImageCell>>, String>>>;
+
+#[derive(Default)]
+struct Cache {
+    groups: HashMap<(PathBuf, usize), (Group, usize)>,
+    order: VecDeque<(PathBuf, usize)>,
+    bytes: usize,
+}
+
+static CONTAINERS: LazyLock<RwLock<HashMap<PathBuf, Arc<Container>>>> =
+    LazyLock::new(Default::default);
+static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(Default::default);
+
+/// The path of row `row` of the table at `file`.
+pub fn row_path(file: &Path, row: usize) -> PathBuf {
+    file.join(format!("{row:06}"))
+}
+
+/// Registers `container` under its file's path (replacing an earlier one and its cached rows).
+pub fn register(container: Container) {
+    let path = container.table.path().to_path_buf();
+    if let Ok(mut cache) = CACHE.lock() {
+        cache.order.retain(|(p, _)| p != &path);
+        let stale: Vec<_> = cache
+            .groups
+            .keys()
+            .filter(|(p, _)| p == &path)
+            .cloned()
+            .collect();
+        for k in stale {
+            if let Some((_, n)) = cache.groups.remove(&k) {
+                cache.bytes -= n;
+            }
+        }
+    }
+    if let Ok(mut map) = CONTAINERS.write() {
+        map.insert(path, Arc::new(container));
+    }
+}
+
+/// The registered table and row `path` names, if it is a row path.
+pub fn lookup(path: &Path) -> Option<(Arc<Container>, usize)> {
+    let name = path.file_name()?.to_str()?;
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let row: usize = name.parse().ok()?;
+    let map = CONTAINERS.read().ok()?;
+    map.get(path.parent()?).map(|c| (c.clone(), row))
+}
+
+/// Whether `path` is a row of a registered table.
+pub fn is_embedded(path: &Path) -> bool {
+    lookup(path).is_some()
+}
+
+/// The table file holding `path` when it is a row path, else `path` itself.
+pub fn storage_file(path: &Path) -> &Path {
+    match lookup(path) {
+        Some(_) => path.parent().unwrap_or(path),
+        None => path,
+    }
+}
+
+fn load_group(c: &Container, group: usize) -> Result<Arc<Vec<ImageCell>>, String> {
+    let key = (c.table.path().to_path_buf(), group);
+    let slot: Group = {
+        let mut cache = CACHE
+            .lock()
+            .map_err(|_| "the image cache is poisoned".to_string())?;
+        if let Some((slot, _)) = cache.groups.get(&key) {
+            let slot = slot.clone();
+            if let Some(i) = cache.order.iter().position(|k| k == &key) {
+                cache.order.remove(i);
+            }
+            cache.order.push_back(key.clone());
+            slot
+        } else {
+            let slot: Group = Arc::default();
+            cache.groups.insert(key.clone(), (slot.clone(), 0));
+            cache.order.push_back(key.clone());
+            slot
+        }
+    };
+    let loaded = slot
+        .get_or_init(|| {
+            c.table
+                .read_group(&c.image_column, group)
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        })
+        .clone();
+    let size = loaded.as_ref().map_or(0, |cells| {
+        cells
+            .iter()
+            .map(|c| c.bytes.as_ref().map_or(0, Vec::len) + 64)
+            .sum()
+    });
+    if let Ok(mut cache) = CACHE.lock() {
+        let mut grew = 0;
+        if let Some(entry) = cache.groups.get_mut(&key)
+            && entry.1 == 0
+        {
+            entry.1 = size;
+            grew = size;
+        }
+        cache.bytes += grew;
+        while cache.bytes > CACHE_BUDGET && cache.order.len() > 1 {
+            let Some(old) = cache.order.pop_front() else {
+                break;
+            };
+            if let Some((_, n)) = cache.groups.remove(&old) {
+                cache.bytes -= n;
+            }
+        }
+    }
+    loaded
+}
+
+/// The bytes of the image at `path` when it is a row of a registered table (`None` otherwise):
+/// the embedded bytes, or the file its `path` field names when they are null.
+pub fn read_image_bytes(path: &Path) -> Option<Result<Vec<u8>, String>> {
+    let (c, row) = lookup(path)?;
+    Some(read_row(&c, row))
+}
+
+fn cell_of(c: &Container, row: usize) -> Result<ImageCell, String> {
+    let (group, offset) = c
+        .group_of(row)
+        .ok_or_else(|| format!("row {row} is past the end of the table"))?;
+    let cells = load_group(c, group)?;
+    cells
+        .get(offset)
+        .cloned()
+        .ok_or_else(|| format!("row {row} is missing from its row group"))
+}
+
+/// A file name for the image at row path `path` (`None` when it is not one): the file name of
+/// its `path` field when that names an image, else `<table stem>-<row>.<format's extension>`.
+pub fn file_name(path: &Path) -> Option<String> {
+    let (c, row) = lookup(path)?;
+    let cell = cell_of(&c, row).ok();
+    if let Some(name) = cell
+        .as_ref()
+        .and_then(|cell| cell.path.as_deref())
+        .and_then(|p| Path::new(p).file_name())
+        .filter(|n| super::is_image_path(Path::new(n)))
+    {
+        return Some(name.to_string_lossy().into_owned());
+    }
+    let ext = cell
+        .and_then(|cell| cell.bytes)
+        .and_then(|b| image::guess_format(&b).ok())
+        .and_then(|f| f.extensions_str().first().copied())
+        .unwrap_or("img");
+    let stem = c
+        .table
+        .path()
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Some(format!("{stem}-{row:06}.{ext}"))
+}
+
+fn read_row(c: &Container, row: usize) -> Result<Vec<u8>, String> {
+    let cell = cell_of(c, row)?;
+    if let Some(bytes) = cell.bytes {
+        return Ok(bytes);
+    }
+    let Some(rel) = cell.path.as_deref().filter(|p| !p.is_empty()) else {
+        return Err(format!("row {row} has no image (neither bytes nor a path)"));
+    };
+    let rel = Path::new(rel);
+    let candidates: Vec<PathBuf> = if rel.is_absolute() {
+        vec![rel.to_path_buf()]
+    } else {
+        c.base_dirs.iter().map(|d| d.join(rel)).collect()
+    };
+    for p in &candidates {
+        if p.is_file() {
+            return std::fs::read(p).map_err(|e| format!("cannot read {} ({e})", p.display()));
+        }
+    }
+    Err(format!(
+        "row {row} has no bytes and its path {} was not found",
+        rel.display()
+    ))
+}
