@@ -5,6 +5,7 @@
 
 pub mod compare;
 pub mod embeddings;
+pub mod hf_parquet;
 pub mod label_quality;
 pub mod scale;
 pub mod thumbs;

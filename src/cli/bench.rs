@@ -30,6 +30,10 @@ pub enum Suite {
     /// Two models (default: the bundled EfficientNet-Lite0 fp16 and int8 weights) in one pass
     /// against one run each, on the photo-like set.
     Compare,
+    /// A generated Hub-style Parquet dataset of `--samples` photo-like JPEGs: warm open, RSS,
+    /// previews, and `predict` over `--images` rows against the same images as loose files
+    /// (model: `--model`, default the bundled Fashion CNN).
+    HfParquet,
 }
 
 /// `labelscope bench`.
@@ -108,6 +112,30 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             if args.suite.contains(&Suite::Thumbnails) {
                 out.insert("thumbnails".into(), thumbnail_suite(&ds, &scratch)?);
             }
+        }
+        if args.suite.contains(&Suite::HfParquet) {
+            let photos = photo_set(&photos_dir, 500)?;
+            let model_path = match &args.model {
+                Some(p) => p.clone(),
+                None => repo_path("assets/models/fashion_cnn.onnx")
+                    .ok_or_else(|| anyhow!("bundled model not found; give --model"))?,
+            };
+            let model = load_model(&model_path)?;
+            let backend = args.backend.first().copied().unwrap_or(BackendKind::Auto);
+            let dir = scratch.join("hf-parquet");
+            eprintln!("writing {} rows in {}", args.samples, dir.display());
+            let b = crate::bench::hf_parquet::bench_hf_parquet(
+                &dir,
+                &photos,
+                args.samples,
+                args.images,
+                &model,
+                backend,
+                threads,
+            )
+            .map_err(|e| anyhow!(e))?;
+            b.print();
+            out.insert("hf_parquet".into(), serde_json::to_value(&b)?);
         }
         if args.suite.contains(&Suite::LabelQuality) {
             out.insert("label_quality".into(), label_quality_suite(args.samples)?);

@@ -261,7 +261,7 @@ pub(crate) fn scan_hf_tables(
                 LabelValues::Text(v) => v[row].clone(),
             };
             let Some(label) = label else {
-                if !report.issues.last().is_some_and(|i| i.path == path) {
+                if report.issues.last().is_none_or(|i| i.path != path) {
                     report.push(ScanIssueKind::MissingLabel, &path, "no label; skipped");
                 }
                 continue;
