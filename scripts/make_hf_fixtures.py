@@ -12,6 +12,8 @@ Writes tests/fixtures/hf/:
 - bad/data/train-0000{0,1,2}-of-00003.parquet: a good shard, a shard with another schema
   (`img`, `cls`) and a shard with a label index outside the names (written with pyarrow, since
   `datasets` refuses one).
+- cache/: the `datasets` cache of that load (`<builder>/<config>/<version>/<hash>/
+  parquet-{train,test}.arrow` with dataset_info.json).
 - reference.json: per split, every row as `datasets.load_dataset("parquet", data_dir=hub)` reads
   it (label name, SHA-256 of the bytes or null, path), and the class names.
 
@@ -124,6 +126,15 @@ def main():
     }
     with open(os.path.join(OUT, "reference.json"), "w") as f:
         json.dump(reference, f, indent=1)
+    # The `datasets` cache as load_dataset left it (Arrow streams + dataset_info.json), locks
+    # and temporary files left out.
+    built = os.path.join(OUT, ".cache", "parquet")
+    for folder, _, files in os.walk(built):
+        for name in files:
+            if name.endswith(".arrow") or name == "dataset_info.json":
+                rel = os.path.relpath(folder, built)
+                os.makedirs(os.path.join(OUT, "cache", rel), exist_ok=True)
+                shutil.copy(os.path.join(folder, name), os.path.join(OUT, "cache", rel, name))
     shutil.rmtree(os.path.join(OUT, ".cache"), ignore_errors=True)
     print("wrote", OUT)
 

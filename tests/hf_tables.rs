@@ -117,6 +117,26 @@ fn save_to_disk_arrow_files_read_the_same() {
 }
 
 #[test]
+fn the_datasets_cache_reads_the_same() {
+    // `load_dataset` turned the shards into `parquet-train.arrow` / `parquet-test.arrow` in its
+    // cache; names come from the Arrow schema, splits from the file names.
+    let ds = open_dataset(&fixtures().join("cache"), &OpenOptions::default()).unwrap();
+    assert_eq!(ds.layout, Layout::HfParquet);
+    let reference = reference();
+    for (split, rows) in reference["splits"].as_object().unwrap() {
+        let ours = split_rows(&ds, split);
+        assert_eq!(ours.len(), rows.as_array().unwrap().len(), "{split}");
+        for (s, r) in ours.iter().zip(rows.as_array().unwrap()) {
+            assert_eq!(ds.class_name(s.label), r["label"].as_str().unwrap());
+            // The path-only row still names `images/extra.png`, which the cache lacks.
+            if let Some(h) = r["sha256"].as_str() {
+                assert_eq!(sha256(&read_image_bytes(&s.path).unwrap()), h, "{}", s.id);
+            }
+        }
+    }
+}
+
+#[test]
 fn bad_shards_rows_and_truncated_files_are_reported_and_the_rest_opens() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("bad/data");
@@ -170,6 +190,23 @@ fn bad_shards_rows_and_truncated_files_are_reported_and_the_rest_opens() {
     assert!(err.to_string().contains("no labelled images"), "{err}");
 }
 
+/// Every file under `dir/data` and `dir/images` with its bytes.
+fn source_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for sub in ["data", "images"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join(sub))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        for f in files {
+            let bytes = std::fs::read(&f).unwrap();
+            out.push((f, bytes));
+        }
+    }
+    out
+}
+
 fn run_ok(args: &[&str]) -> String {
     String::from_utf8(common::labelscope_ok(args)).unwrap()
 }
@@ -205,6 +242,7 @@ fn curated_hub_dataset_exports_as_hub_parquet_that_datasets_reads() {
         std::fs::copy(fixtures().join("hub").join(rel), hub.join(rel)).unwrap();
     }
     let h = hub.to_str().unwrap();
+    let sources_before = source_bytes(&hub);
     let relabeled = "data/train-00000-of-00002.parquet/000000";
     let excluded = "data/train-00000-of-00002.parquet/000001";
     run_ok(&["edit", h, "relabel", relabeled, "bird"]);
@@ -219,6 +257,31 @@ fn curated_hub_dataset_exports_as_hub_parquet_that_datasets_reads() {
         "hf-parquet",
         "--keep-splits",
     ]);
+    // Exports never go into, or onto, the tables the images live in.
+    for bad in [
+        hub.join("data/train-00000-of-00002.parquet"),
+        hub.join("data/train-00000-of-00002.parquet/out"),
+        hub.join("data/out"),
+    ] {
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_labelscope"))
+            .args([
+                "export",
+                h,
+                "--out",
+                bad.to_str().unwrap(),
+                "--format",
+                "hf-parquet",
+            ])
+            .output()
+            .unwrap();
+        assert!(!run.status.success(), "{bad:?}");
+        assert!(
+            String::from_utf8_lossy(&run.stderr).contains("refusing"),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+    assert_eq!(source_bytes(&hub), sources_before);
     let source = open_dataset(&hub, &OpenOptions::default()).unwrap();
     let back = open_dataset(&out, &OpenOptions::default()).unwrap();
     assert_eq!(back.layout, Layout::HfParquet);

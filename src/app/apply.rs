@@ -387,8 +387,10 @@ impl LabelscopeApp {
     }
 }
 
-/// Shows the folder holding `file` in the system's file manager (nothing is written).
+/// Shows the folder holding `file` (for an image inside a Parquet/Arrow file, the folder of
+/// that file) in the system's file manager (nothing is written).
 fn open_folder(file: &std::path::Path) -> Result<(), String> {
+    let file = crate::dataset::embedded::storage_file(file);
     let dir = file.parent().unwrap_or(file);
     let opener = if cfg!(target_os = "macos") {
         "open"

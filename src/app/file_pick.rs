@@ -11,7 +11,7 @@ use super::commands::AppCommand;
 pub enum PathFor {
     /// A dataset folder.
     Dataset,
-    /// A CSV/Parquet manifest.
+    /// A dataset file: a CSV/Parquet manifest, or a Hugging Face Parquet/Arrow file.
     Manifest,
     /// The model to run.
     Model,
@@ -32,7 +32,7 @@ impl PathFor {
     pub fn title(self) -> &'static str {
         match self {
             Self::Dataset => "Open dataset folder",
-            Self::Manifest => "Open manifest (CSV/Parquet)",
+            Self::Manifest => "Open dataset file (manifest, Parquet, Arrow)",
             Self::Model => "Open model",
             Self::Predictions => "Import predictions",
             Self::PredictionParts => "Import a folder of prediction parts",
@@ -44,7 +44,7 @@ impl PathFor {
 
     fn filter(self) -> Option<(&'static str, &'static [&'static str])> {
         match self {
-            Self::Manifest => Some(("Manifest", &["csv", "parquet"])),
+            Self::Manifest => Some(("Dataset file", &["csv", "parquet", "arrow"])),
             Self::Model | Self::CompareModel | Self::Embedder => {
                 Some(("ONNX model or spec", &["onnx", "json"]))
             }

@@ -377,7 +377,7 @@ impl eframe::App for LabelscopeApp {
             });
         } else {
             egui::CentralPanel::default().show(ui, |ui| {
-                ui.heading("Open a dataset folder or manifest to begin (File > Open dataset folder…, or drop a folder here).");
+                ui.heading("Open a dataset folder, a manifest or Hugging Face Parquet files to begin (File > Open dataset folder…, or drop a folder here).");
             });
         }
         if let Some(s) = &self.session {

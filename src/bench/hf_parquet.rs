@@ -93,7 +93,7 @@ fn write_shards(dir: &Path, photos: &Dataset, samples: usize) -> Result<(usize, 
         .samples
         .iter()
         .map(|s| {
-            let bytes = read_image_bytes(&s.path)?;
+            let bytes = read_image_bytes(&s.path).map_err(err)?;
             let name = s
                 .path
                 .file_name()
@@ -166,7 +166,7 @@ pub fn bench_hf_parquet(
         let name = s.id.0.replace(['/', '.'], "_");
         std::fs::write(
             folder.join(format!("{name}.jpg")),
-            read_image_bytes(&s.path)?,
+            read_image_bytes(&s.path).map_err(err)?,
         )
         .map_err(err)?;
     }

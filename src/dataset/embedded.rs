@@ -11,6 +11,7 @@ use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, RwLock};
 
+use super::image_io::DecodeError;
 use crate::table::hf::{ImageCell, ImageTable};
 
 /// Bytes of decoded row groups kept in memory (least recently used go first).
@@ -169,9 +170,12 @@ fn load_group(c: &Container, group: usize) -> Result<Arc<Vec<ImageCell>>, String
 
 /// The bytes of the image at `path` when it is a row of a registered table (`None` otherwise):
 /// the embedded bytes, or the file its `path` field names when they are null.
-pub fn read_image_bytes(path: &Path) -> Option<Result<Vec<u8>, String>> {
+pub fn read_image_bytes(path: &Path) -> Option<Result<Vec<u8>, DecodeError>> {
     let (c, row) = lookup(path)?;
-    Some(read_row(&c, row))
+    Some(read_row(&c, row).map_err(|reason| DecodeError {
+        reason,
+        path: path.to_path_buf(),
+    }))
 }
 
 fn cell_of(c: &Container, row: usize) -> Result<ImageCell, String> {

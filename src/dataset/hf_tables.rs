@@ -245,6 +245,15 @@ pub(crate) fn scan_hf_tables(
                         Some(names[i as usize].clone())
                     }
                     Some(i) if names.iter().any(|n| n == &i.to_string()) => Some(i.to_string()),
+                    Some(i) if i < 0 => {
+                        // `datasets` writes -1 for an unlabelled row (e.g. a hidden test split).
+                        report.push(
+                            ScanIssueKind::MissingLabel,
+                            &path,
+                            &format!("no label ({i}); skipped"),
+                        );
+                        None
+                    }
                     Some(i) => {
                         report.push(
                             ScanIssueKind::UnknownLabel,

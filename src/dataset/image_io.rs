@@ -92,7 +92,7 @@ fn decode_reduced(path: &Path, min_longer_side: Option<u32>) -> Result<Decoded, 
         path: path.to_path_buf(),
     };
     if let Some(bytes) = super::embedded::read_image_bytes(path) {
-        let data = bytes.map_err(err)?;
+        let data = bytes?;
         if data.is_empty() {
             return Err(err("empty image (0 bytes)".into()));
         }
@@ -161,10 +161,13 @@ fn decode_with<R: std::io::BufRead + std::io::Seek>(
 }
 
 /// The bytes of the image at `path`: a file's content, or the row of a Hugging Face table.
-pub fn read_image_bytes(path: &Path) -> Result<Vec<u8>, String> {
+pub fn read_image_bytes(path: &Path) -> Result<Vec<u8>, DecodeError> {
     match super::embedded::read_image_bytes(path) {
         Some(bytes) => bytes,
-        None => std::fs::read(path).map_err(|e| format!("cannot read file ({e})")),
+        None => std::fs::read(path).map_err(|e| DecodeError {
+            reason: format!("cannot read file ({e})"),
+            path: path.to_path_buf(),
+        }),
     }
 }
 
@@ -201,7 +204,7 @@ pub fn not_a_file(meta: &std::fs::Metadata) -> Option<&'static str> {
 /// reads (its header parses), without decoding the pixels. The error says why not.
 pub fn check_image_file(path: &Path) -> Result<(), String> {
     if let Some(bytes) = super::embedded::read_image_bytes(path) {
-        let data = bytes?;
+        let data = bytes.map_err(|e| e.reason)?;
         let reader = image::ImageReader::new(std::io::Cursor::new(data.as_slice()))
             .with_guessed_format()
             .map_err(|e| format!("cannot read ({e})"))?;

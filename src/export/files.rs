@@ -160,7 +160,7 @@ fn place_one(
     };
     if let Some(bytes) = crate::dataset::embedded::read_image_bytes(src) {
         // An image inside a table file: its bytes are written out, whatever the mode.
-        let bytes = bytes.map_err(|e| src_err(std::io::Error::other(e)))?;
+        let bytes = bytes.map_err(|e| src_err(std::io::Error::other(e.reason)))?;
         if mode != LinkMode::Copy {
             fallbacks.fetch_add(1, Ordering::Relaxed);
         }

@@ -88,7 +88,7 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> ExportError + '_ {
 fn image_of(ds: &Dataset, row: &PlannedRow) -> Result<(Vec<u8>, String), ExportError> {
     let src = &ds.samples[row.sample].path;
     let bytes = crate::dataset::image_io::read_image_bytes(src)
-        .map_err(|e| io_err(src)(std::io::Error::other(e)))?;
+        .map_err(|e| io_err(src)(std::io::Error::other(e.reason)))?;
     let name = crate::dataset::embedded::file_name(src)
         .or_else(|| src.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_default();

@@ -58,6 +58,20 @@ impl ExportFormat {
         }
     }
 
+    /// What it writes, in a few words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::ImageFolder => "<split>/<class>/<file> and classes.json",
+            Self::Csv => "manifest.csv: path, label, split, edits, predictions",
+            Self::Parquet => "manifest.parquet: path, label, split, edits, predictions",
+            Self::Hf => "hf/<split>/ with metadata.jsonl (Hugging Face imagefolder)",
+            Self::VlmJsonl => "vlm_<split>.jsonl chats for TRL's SFT trainer",
+            Self::HfParquet => {
+                "data/<split>-NNNNN-of-NNNNN.parquet with the images inside and a README.md card, as the Hugging Face Hub stores datasets"
+            }
+        }
+    }
+
     /// Whether the window's export dialog ticks it at first (the folder, CSV and Parquet).
     pub fn selected_by_default(self) -> bool {
         matches!(self, Self::ImageFolder | Self::Csv | Self::Parquet)

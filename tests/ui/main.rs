@@ -10,6 +10,7 @@ mod browse;
 mod compare;
 mod curation;
 mod export;
+mod hf_parquet;
 mod mouse;
 mod problems;
 mod review_queue;

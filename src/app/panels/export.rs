@@ -137,7 +137,8 @@ fn options_ui(ui: &mut egui::Ui, d: &mut ExportDialog) {
             ui.label("Formats");
             ui.horizontal_wrapped(|ui| {
                 for (k, f) in ExportFormat::ALL.iter().enumerate() {
-                    ui.checkbox(&mut d.formats[k], f.name());
+                    ui.checkbox(&mut d.formats[k], f.name())
+                        .on_hover_text(f.describe());
                 }
             });
             ui.end_row();

@@ -95,7 +95,12 @@ pub fn top_bar_ui(
 fn file_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<AppCommand>) {
     let hints: [(PathFor, Option<&str>); 8] = [
         (PathFor::Dataset, None),
-        (PathFor::Manifest, None),
+        (
+            PathFor::Manifest,
+            Some(
+                "A CSV/Parquet manifest of image paths and labels, or a Hugging Face Parquet/Arrow file with the images inside (a folder of shards opens with Open dataset folder)",
+            ),
+        ),
         (PathFor::Model, None),
         (PathFor::Predictions, None),
         (

@@ -1,0 +1,53 @@
+//! A Hugging Face Parquet dataset in the window (#19): the gallery's thumbnails and the detail
+//! view read the images inside the shards (and a row's file when it has a path only); the row
+//! whose bytes are no image shows its error.
+
+use std::time::Duration;
+
+use crate::common::ui::{app_on_folder, step_until};
+use egui_kittest::kittest::Queryable;
+use labelscope::app::AppCommand;
+use labelscope::dataset::Layout;
+
+#[test]
+fn hub_parquet_shards_browse_in_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = dir.path().join("hub");
+    let src = crate::common::repo().join("tests/fixtures/hf/hub");
+    for rel in [
+        "data/train-00000-of-00002.parquet",
+        "data/train-00001-of-00002.parquet",
+        "data/test-00000-of-00001.parquet",
+        "images/extra.png",
+    ] {
+        std::fs::create_dir_all(hub.join(rel).parent().unwrap()).unwrap();
+        std::fs::copy(src.join(rel), hub.join(rel)).unwrap();
+    }
+    let mut h = app_on_folder(&hub);
+    h.run_steps(2);
+    {
+        let s = h.state().session.as_ref().expect("the dataset opened");
+        assert_eq!(s.dataset.layout, Layout::HfParquet);
+        assert_eq!(s.dataset.samples.len(), 36);
+    }
+    // Every visible cell gets its thumbnail from the shards (35 images, one broken row).
+    step_until(&mut h, Duration::from_secs(60), |a| {
+        a.thumbnail_textures() >= 35
+    });
+    // The row with a path only opens in the detail view from images/extra.png (9x9).
+    let extra = h
+        .state()
+        .session
+        .as_ref()
+        .unwrap()
+        .dataset
+        .index_of("data/train-00001-of-00002.parquet/000003")
+        .unwrap();
+    h.state_mut().apply(AppCommand::ShowSample(extra));
+    h.state_mut().apply(AppCommand::OpenDetail);
+    let start = std::time::Instant::now();
+    while h.query_by_label_contains("9x9 pixels").is_none() {
+        assert!(start.elapsed() < Duration::from_secs(30), "no 9x9 detail");
+        h.step();
+    }
+}
