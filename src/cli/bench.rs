@@ -54,7 +54,8 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 300)]
     pub images: usize,
     /// Keep the photo-like JPEGs in this folder (reused when it already holds images), e.g.
-    /// for `benches/python_baseline.py`.
+    /// for `benches/python_baseline.py`; the hf-parquet suite keeps its dataset in
+    /// `<folder>/hf-parquet` (reused too), e.g. to open it in the window.
     #[arg(long)]
     pub images_dir: Option<PathBuf>,
     /// Worker threads (default: all cores).
@@ -114,7 +115,6 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             }
         }
         if args.suite.contains(&Suite::HfParquet) {
-            let photos = photo_set(&photos_dir, 500)?;
             let model_path = match &args.model {
                 Some(p) => p.clone(),
                 None => repo_path("assets/models/fashion_cnn.onnx")
@@ -122,11 +122,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             };
             let model = load_model(&model_path)?;
             let backend = args.backend.first().copied().unwrap_or(BackendKind::Auto);
-            let dir = scratch.join("hf-parquet");
-            eprintln!("writing {} rows in {}", args.samples, dir.display());
+            let dir = match &args.images_dir {
+                Some(d) => d.join("hf-parquet"),
+                None => scratch.join("hf-parquet"),
+            };
+            eprintln!("Hub-style Parquet dataset of {} rows in {}", args.samples, dir.display());
             let b = crate::bench::hf_parquet::bench_hf_parquet(
                 &dir,
-                &photos,
+                &scratch,
                 args.samples,
                 args.images,
                 &model,
