@@ -232,15 +232,7 @@ fn python_with_datasets() -> Option<PathBuf> {
 fn curated_hub_dataset_exports_as_hub_parquet_that_datasets_reads() {
     let tmp = tempfile::tempdir().unwrap();
     let hub = tmp.path().join("hub");
-    for rel in [
-        "data/train-00000-of-00002.parquet",
-        "data/train-00001-of-00002.parquet",
-        "data/test-00000-of-00001.parquet",
-        "images/extra.png",
-    ] {
-        std::fs::create_dir_all(hub.join(rel).parent().unwrap()).unwrap();
-        std::fs::copy(fixtures().join("hub").join(rel), hub.join(rel)).unwrap();
-    }
+    common::copy_hf_hub(&hub);
     let h = hub.to_str().unwrap();
     let sources_before = source_bytes(&hub);
     let relabeled = "data/train-00000-of-00002.parquet/000000";

@@ -126,7 +126,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 Some(d) => d.join("hf-parquet"),
                 None => scratch.join("hf-parquet"),
             };
-            eprintln!("Hub-style Parquet dataset of {} rows in {}", args.samples, dir.display());
+            eprintln!(
+                "Hub-style Parquet dataset of {} rows in {}",
+                args.samples,
+                dir.display()
+            );
             let b = crate::bench::hf_parquet::bench_hf_parquet(
                 &dir,
                 &scratch,

@@ -137,7 +137,7 @@ mod tests {
 
     #[test]
     fn card_yaml_names_in_index_order() {
-        let card = "---\ndataset_info:\n  features:\n  - name: image\n    dtype: image\n  - name: label\n    dtype:\n      class_label:\n        names:\n          '0': cat\n          '1': 'hot dog'\n          '10': it''s\n          '2': \"bird\"\n  splits:\n  - name: train\n---\n# card\n";
+        let card = "---\ndataset_info:\n  features:\n  - name: image\n    dtype: image\n  - name: label\n    dtype:\n      class_label:\n        names:\n          '0': cat\n          '1': 'hot dog'\n          '10': 'it''s'\n          '2': \"bird\"\n  splits:\n  - name: train\n---\n# card\n";
         assert_eq!(
             names_from_card(card, "label").unwrap(),
             ["cat", "hot dog", "bird", "it's"]

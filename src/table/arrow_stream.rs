@@ -10,7 +10,7 @@ use polars::prelude::*;
 
 use super::TableError;
 use super::hf::{
-    ColumnInfo, ImageCell, LabelValues, column_images, column_labels, column_text, kind_of,
+    ColumnInfo, ImageCell, LabelValues, column_images, column_labels, column_text, columns_of,
 };
 
 /// Where one record batch lies in the file.
@@ -139,16 +139,11 @@ impl ArrowStream {
         }
         let schema_end = schema_end.ok_or_else(|| bad(path, "no Arrow schema message"))?;
         let mut reader = IpcStreamReader::new(File::open(path).map_err(&err)?);
-        let schema = reader
-            .arrow_schema()
-            .map_err(|e| bad(path, e.to_string()))?;
-        let columns = schema
-            .iter_values()
-            .map(|f| ColumnInfo {
-                name: f.name.to_string(),
-                kind: kind_of(&f.dtype),
-            })
-            .collect();
+        let columns = columns_of(
+            &reader
+                .arrow_schema()
+                .map_err(|e| bad(path, e.to_string()))?,
+        );
         let huggingface = reader
             .custom_metadata()
             .ok()

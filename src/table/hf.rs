@@ -80,6 +80,17 @@ fn open(path: &Path) -> Result<File, TableError> {
     })
 }
 
+/// The top-level columns of `schema` with their kinds.
+pub(crate) fn columns_of(schema: &ArrowSchema) -> Vec<ColumnInfo> {
+    schema
+        .iter_values()
+        .map(|f| ColumnInfo {
+            name: f.name.to_string(),
+            kind: kind_of(&f.dtype),
+        })
+        .collect()
+}
+
 /// The kind of an Arrow type.
 pub(crate) fn kind_of(dtype: &ArrowDataType) -> ColumnKind {
     use ArrowDataType as D;
@@ -107,13 +118,7 @@ impl ParquetShard {
         let mut reader = ParquetReader::new(open(path)?);
         let metadata = reader.get_metadata().map_err(polars_err(path))?.clone();
         let schema = reader.schema().map_err(polars_err(path))?;
-        let columns = schema
-            .iter_values()
-            .map(|f| ColumnInfo {
-                name: f.name.to_string(),
-                kind: kind_of(&f.dtype),
-            })
-            .collect();
+        let columns = columns_of(&schema);
         let row_groups = metadata.row_groups.iter().map(|g| g.num_rows()).collect();
         let huggingface = metadata
             .key_value_metadata()

@@ -19,6 +19,21 @@ pub fn png(path: &Path, rgb: [u8; 3]) {
         .unwrap();
 }
 
+/// Copies the Hugging Face Hub-style fixture (`tests/fixtures/hf/hub`: three Parquet shards and
+/// the one image a row names by path) to `dst`.
+pub fn copy_hf_hub(dst: &Path) {
+    let src = repo().join("tests/fixtures/hf/hub");
+    for rel in [
+        "data/train-00000-of-00002.parquet",
+        "data/train-00001-of-00002.parquet",
+        "data/test-00000-of-00001.parquet",
+        "images/extra.png",
+    ] {
+        std::fs::create_dir_all(dst.join(rel).parent().unwrap()).unwrap();
+        std::fs::copy(src.join(rel), dst.join(rel)).unwrap();
+    }
+}
+
 /// Writes `text` at `path`, creating folders.
 pub fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -13,16 +13,7 @@ use labelscope::dataset::Layout;
 fn hub_parquet_shards_browse_in_the_window() {
     let dir = tempfile::tempdir().unwrap();
     let hub = dir.path().join("hub");
-    let src = crate::common::repo().join("tests/fixtures/hf/hub");
-    for rel in [
-        "data/train-00000-of-00002.parquet",
-        "data/train-00001-of-00002.parquet",
-        "data/test-00000-of-00001.parquet",
-        "images/extra.png",
-    ] {
-        std::fs::create_dir_all(hub.join(rel).parent().unwrap()).unwrap();
-        std::fs::copy(src.join(rel), hub.join(rel)).unwrap();
-    }
+    crate::common::copy_hf_hub(&hub);
     let mut h = app_on_folder(&hub);
     h.run_steps(2);
     {
@@ -50,4 +41,23 @@ fn hub_parquet_shards_browse_in_the_window() {
         assert!(start.elapsed() < Duration::from_secs(30), "no 9x9 detail");
         h.step();
     }
+
+    // Export from the window as Hub-style Parquet and as a folder: the folder gets the image
+    // files out of the shards (with their stored names), the Parquet the bytes as they were.
+    h.state_mut().apply(AppCommand::OpenExport);
+    h.run_steps(3);
+    h.get_by_label("hf-parquet").click();
+    let out = dir.path().join("out");
+    h.state_mut().export.as_mut().unwrap().out = out.display().to_string();
+    h.run_steps(2);
+    h.get_by_label("Export").click();
+    step_until(&mut h, Duration::from_secs(60), |app| {
+        app.export.as_ref().is_some_and(|d| d.result.is_some())
+    });
+    let msg = h.state().export.as_ref().unwrap().result.clone().unwrap();
+    assert!(msg.is_ok(), "{msg:?}");
+    assert!(out.join("README.md").is_file());
+    let shards: Vec<_> = std::fs::read_dir(out.join("data")).unwrap().collect();
+    assert!(!shards.is_empty());
+    assert!(out.join("train/bird/extra.png").is_file() || out.join("val/bird/extra.png").is_file());
 }

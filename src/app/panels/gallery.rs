@@ -85,11 +85,12 @@ fn grid_ui(
     let visible_rows = ((ui.available_height() / row_h).floor() as usize).max(1);
     ui.data_mut(|d| d.insert_temp(grid_shape_id(), (cols, visible_rows)));
 
-    // Scroll the selection into view when it moved since the last frame.
+    // Scroll the selection into view when it moved since the last frame, or when the number of
+    // columns changed (the detail view opened, the window was resized) and moved its row.
     let last_id = ui.scope_id().with("last_cursor");
-    let last: Option<usize> = ui.data(|d| d.get_temp(last_id)).flatten();
+    let last: Option<(Option<usize>, usize)> = ui.data(|d| d.get_temp(last_id));
     let mut area = egui::ScrollArea::vertical().auto_shrink([false, false]);
-    if s.cursor != last
+    if last != Some((s.cursor, cols))
         && let Some(c) = s.cursor
     {
         let row = c / cols;
@@ -101,7 +102,7 @@ fn grid_ui(
             area = area.vertical_scroll_offset((row_top - ui.available_height() / 2.0).max(0.0));
         }
     }
-    ui.data_mut(|d| d.insert_temp(last_id, s.cursor));
+    ui.data_mut(|d| d.insert_temp(last_id, (s.cursor, cols)));
 
     let output = area.show_rows(ui, cell.y, total_rows, |ui, rows| {
         ui.spacing_mut().item_spacing = vec2(spacing, spacing);
