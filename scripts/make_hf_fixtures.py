@@ -14,6 +14,8 @@ Writes tests/fixtures/hf/:
   `datasets` refuses one).
 - cache/: the `datasets` cache of that load (`<builder>/<config>/<version>/<hash>/
   parquet-{train,test}.arrow` with dataset_info.json).
+- ids/one and ids/resharded: six rows with a unique `id` column, in one shard and re-sharded
+  into two in reverse order.
 - reference.json: per split, every row as `datasets.load_dataset("parquet", data_dir=hub)` reads
   it (label name, SHA-256 of the bytes or null, path), and the class names.
 
@@ -107,6 +109,20 @@ def main():
     labels[2] = 7
     outside = good.set_column(1, "label", pa.array(labels, pa.int64()))
     pq.write_table(outside, os.path.join(bad, "train-00002-of-00003.parquet"))
+
+    # An `id` column: the same six rows in one shard, and re-sharded in reverse order.
+    with_ids = rows(0, 6, "train")
+    with_ids["id"] = [f"img-{i:03d}" for i in range(6)]
+    id_features = features()
+    id_features["id"] = datasets.Value("string")
+    ids = datasets.Dataset.from_dict(with_ids, features=id_features)
+    os.makedirs(os.path.join(OUT, "ids", "one", "data"))
+    ids.to_parquet(os.path.join(OUT, "ids", "one", "data", "train-00000-of-00001.parquet"))
+    os.makedirs(os.path.join(OUT, "ids", "resharded", "data"))
+    backwards = ids.select(range(5, -1, -1))
+    for k in range(2):
+        backwards.shard(2, k, contiguous=True).to_parquet(os.path.join(
+            OUT, "ids", "resharded", "data", f"train-{k:05d}-of-00002.parquet"))
 
     loaded = datasets.load_dataset("parquet", data_dir=hub, cache_dir=os.path.join(OUT, ".cache"))
     loaded = loaded.cast_column("image", datasets.Image(decode=False))

@@ -364,3 +364,48 @@ fn curated_hub_dataset_exports_as_hub_parquet_that_datasets_reads() {
         assert_eq!(theirs, expected, "{way}");
     }
 }
+
+#[test]
+fn an_id_column_keeps_edits_with_their_images_across_resharding() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("ds");
+    let copy_shards = |from: &str| {
+        let data = root.join("data");
+        let _ = std::fs::remove_dir_all(&data);
+        std::fs::create_dir_all(&data).unwrap();
+        for e in std::fs::read_dir(fixtures().join("ids").join(from).join("data")).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), data.join(e.file_name())).unwrap();
+        }
+    };
+    copy_shards("one");
+    let ds = open_dataset(&root, &OpenOptions::default()).unwrap();
+    let ids: Vec<&str> = ds.samples.iter().map(|s| s.id.0.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "img-000", "img-001", "img-002", "img-003", "img-004", "img-005"
+        ]
+    );
+    let i = ds.index_of("img-003").unwrap();
+    let bytes = read_image_bytes(&ds.samples[i].path).unwrap();
+    let r = root.to_str().unwrap();
+    run_ok(&["edit", r, "relabel", "img-003", "bird"]);
+    // The same rows re-sharded in reverse order: the edit stays with img-003's image.
+    copy_shards("resharded");
+    let again = open_dataset(&root, &OpenOptions::default()).unwrap();
+    let j = again.index_of("img-003").unwrap();
+    assert_eq!(read_image_bytes(&again.samples[j].path).unwrap(), bytes);
+    assert!(
+        again.samples[j]
+            .path
+            .to_string_lossy()
+            .ends_with("train-00000-of-00002.parquet/000002")
+    );
+    let edits = run_ok(&["edits", r, "--format", "json"]);
+    assert!(
+        edits.contains("img-003") && edits.contains("bird"),
+        "{edits}"
+    );
+    assert!(!edits.contains("\"applies\": false"), "{edits}");
+}
