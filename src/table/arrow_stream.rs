@@ -111,6 +111,9 @@ impl ArrowStream {
             if meta_len == 0 {
                 break;
             }
+            if pos + prefix + meta_len > len {
+                return Err(bad(path, format!("truncated Arrow stream (at byte {pos})")));
+            }
             let mut meta = vec![0u8; meta_len as usize];
             file.read_exact(&mut meta)
                 .map_err(|_| bad(path, format!("truncated Arrow stream (at byte {pos})")))?;
