@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use half::f16;
 
-use crate::stamp_cache::FileStamp;
+use crate::stamp_cache::{CacheError, FileStamp};
 
 /// One image's embedding, as the model produced it (not normalised), in f16.
 pub type Embedding = Arc<[f16]>;
@@ -38,22 +38,22 @@ pub struct EmbeddingStore {
 struct Reader<'a>(&'a [u8]);
 
 impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8], String> {
+    fn take(&mut self, n: usize) -> Result<&[u8], CacheError> {
         if self.0.len() < n {
-            return Err("its body ends early".into());
+            return Err(CacheError::Body("its body ends early".into()));
         }
         let (head, rest) = self.0.split_at(n);
         self.0 = rest;
         Ok(head)
     }
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], String> {
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], CacheError> {
         let mut a = [0u8; N];
         a.copy_from_slice(self.take(N)?);
         Ok(a)
     }
 }
 
-fn parse(path: &Path) -> Result<HashMap<String, (FileStamp, Embedding)>, String> {
+fn parse(path: &Path) -> Result<HashMap<String, (FileStamp, Embedding)>, CacheError> {
     let Some((header, body)) = crate::stamp_cache::read_checked(path, VERSION, WHAT)? else {
         return Ok(HashMap::new());
     };
@@ -63,7 +63,7 @@ fn parse(path: &Path) -> Result<HashMap<String, (FileStamp, Embedding)>, String>
     let mut entries = HashMap::with_capacity(count);
     for _ in 0..count {
         let id_len = u32::from_le_bytes(r.array()?) as usize;
-        let id = String::from_utf8(r.take(id_len)?.to_vec()).map_err(|_| "a bad sample id")?;
+        let id = String::from_utf8(r.take(id_len)?.to_vec()).map_err(|_| CacheError::Body("a bad sample id".into()))?;
         let size = u64::from_le_bytes(r.array()?);
         let mtime_ns = i128::from_le_bytes(r.array()?);
         let dim = u32::from_le_bytes(r.array()?) as usize;
@@ -130,7 +130,7 @@ impl EmbeddingStore {
     }
 
     /// Writes the store atomically.
-    pub fn save(&self) -> Result<(), String> {
+    pub fn save(&self) -> Result<(), CacheError> {
         let mut ids: Vec<&String> = self.entries.keys().collect();
         ids.sort();
         let mut body = Vec::new();

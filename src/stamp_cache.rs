@@ -12,6 +12,57 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+/// Why a checked cache file could not be used, or written.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    /// The file exists but could not be read.
+    #[error("cannot read it ({0})")]
+    Read(std::io::Error),
+    /// No header line.
+    #[error("it has no header: written by an older labelscope, or damaged")]
+    NoHeader,
+    /// The header line is not the expected JSON.
+    #[error("its header is unreadable")]
+    BadHeader,
+    /// Another kind of cache, or another version of this one.
+    #[error("it holds {found} version {found_version} (expected {what} version {version})")]
+    OtherKind {
+        /// What the file holds.
+        found: String,
+        /// Its version.
+        found_version: u32,
+        /// What was expected.
+        what: String,
+        /// The version expected.
+        version: u32,
+    },
+    /// Written under another file name (copied or renamed).
+    #[error("it was written for another key ({found}), not {expected}")]
+    OtherKey {
+        /// The key in the header.
+        found: String,
+        /// The file's own name.
+        expected: String,
+    },
+    /// The body's length or BLAKE3 checksum differs from the header's.
+    #[error("its content does not match its checksum (edited or truncated)")]
+    Checksum,
+    /// The body verifies but does not parse.
+    #[error("its entries are unreadable ({0})")]
+    Body(String),
+    /// Writing failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The entries could not be encoded.
+    #[error("cannot encode the cache ({0})")]
+    Encode(String),
+}
+
 /// File identity used to tell whether a cached result still applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileStamp {
@@ -79,34 +130,35 @@ pub(crate) fn read_checked(
     path: &Path,
     version: u32,
     what: &str,
-) -> Result<Option<(Header, Vec<u8>)>, String> {
+) -> Result<Option<(Header, Vec<u8>)>, CacheError> {
     let mut bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read it ({e})")),
+        Err(e) => return Err(CacheError::Read(e)),
     };
     let split = bytes
         .iter()
         .position(|&b| b == b'\n')
-        .ok_or("it has no header: written by an older labelscope, or damaged")?;
+        .ok_or(CacheError::NoHeader)?;
     let header: Header =
-        serde_json::from_slice(&bytes[..split]).map_err(|_| "its header is unreadable")?;
+        serde_json::from_slice(&bytes[..split]).map_err(|_| CacheError::BadHeader)?;
     if header.version != version || header.what != what {
-        return Err(format!(
-            "it holds {} version {} (expected {what} version {version})",
-            header.what, header.version
-        ));
+        return Err(CacheError::OtherKind {
+            found: header.what,
+            found_version: header.version,
+            what: what.to_string(),
+            version,
+        });
     }
     if header.key != key_of(path) {
-        return Err(format!(
-            "it was written for another key ({}), not {}",
-            header.key,
-            key_of(path)
-        ));
+        return Err(CacheError::OtherKey {
+            found: header.key,
+            expected: key_of(path),
+        });
     }
     let body = bytes.split_off(split + 1);
     if body.len() != header.len || blake3::hash(&body).to_hex().as_str() != header.blake3 {
-        return Err("its content does not match its checksum (edited or truncated)".into());
+        return Err(CacheError::Checksum);
     }
     Ok(Some((header, body)))
 }
@@ -118,10 +170,12 @@ pub(crate) fn write_checked(
     what: &str,
     count: Option<usize>,
     body: &[u8],
-) -> Result<(), String> {
+) -> Result<(), CacheError> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|source| CacheError::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
     }
     let header = Header {
         version,
@@ -131,11 +185,13 @@ pub(crate) fn write_checked(
         len: body.len(),
         count,
     };
-    let mut bytes = serde_json::to_vec(&header).map_err(|e| e.to_string())?;
+    let mut bytes = serde_json::to_vec(&header).map_err(|e| CacheError::Encode(e.to_string()))?;
     bytes.push(b'\n');
     bytes.extend_from_slice(body);
-    crate::state::write_atomic(path, &bytes)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    crate::state::write_atomic(path, &bytes).map_err(|source| CacheError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Reads and verifies a cache file: `Ok(None)` when there is none.
@@ -143,13 +199,13 @@ fn read_verified<T: DeserializeOwned>(
     path: &Path,
     version: u32,
     what: &str,
-) -> Result<Option<HashMap<String, Entry<T>>>, String> {
+) -> Result<Option<HashMap<String, Entry<T>>>, CacheError> {
     let Some((_, body)) = read_checked(path, version, what)? else {
         return Ok(None);
     };
     serde_json::from_slice(&body)
         .map(Some)
-        .map_err(|e| format!("its entries are unreadable ({e})"))
+        .map_err(|e| CacheError::Body(e.to_string()))
 }
 
 impl<T: Serialize + DeserializeOwned + Clone> StampCache<T> {
@@ -208,8 +264,8 @@ impl<T: Serialize + DeserializeOwned + Clone> StampCache<T> {
     }
 
     /// Writes the cache atomically.
-    pub fn save(&self) -> Result<(), String> {
-        let body = serde_json::to_vec(&self.entries).map_err(|e| e.to_string())?;
+    pub fn save(&self) -> Result<(), CacheError> {
+        let body = serde_json::to_vec(&self.entries).map_err(|e| CacheError::Encode(e.to_string()))?;
         write_checked(&self.path, self.version, &self.what, None, &body)
     }
 }

@@ -7,15 +7,35 @@ use std::path::{Path, PathBuf};
 /// Name of the state folder created next to the dataset's files.
 pub const STATE_DIR_NAME: &str = ".labelscope";
 
+/// Why no state folder could be had.
+#[derive(Debug, thiserror::Error)]
+pub enum StateDirError {
+    /// The dataset folder is read-only and the system names no user data folder.
+    #[error(
+        "no writable state folder: the dataset folder is read-only and there is no user data folder"
+    )]
+    NoUserDataFolder,
+    /// The folder in the user's data folder could not be created.
+    #[error("cannot create state folder {path}: {source}")]
+    Create {
+        /// The folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
 /// The state folder for the dataset rooted at `root`, created if needed.
-pub fn state_dir(root: &Path) -> Result<PathBuf, String> {
+pub fn state_dir(root: &Path) -> Result<PathBuf, StateDirError> {
     let local = root.join(STATE_DIR_NAME);
     if std::fs::create_dir_all(&local).is_ok() && is_writable(&local) {
         return Ok(local);
     }
-    let dir = user_state_dir(root).ok_or("no writable state folder: the dataset folder is read-only and there is no user data folder")?;
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| format!("cannot create state folder {}: {e}", dir.display()))?;
+    let dir = user_state_dir(root).ok_or(StateDirError::NoUserDataFolder)?;
+    std::fs::create_dir_all(&dir).map_err(|source| StateDirError::Create {
+        path: dir.clone(),
+        source,
+    })?;
     Ok(dir)
 }
 

@@ -118,7 +118,7 @@ pub fn bench_scale(
         .ok_or("assets/models/fashion_cnn.onnx not found")?;
     let model = load_model(&model_path).map_err(|e| e.to_string())?;
     let backend = resolve_backend(backend, &model).map_err(|e| e.to_string())?;
-    let state = crate::state::state_dir(&ds.root)?;
+    let state = crate::state::state_dir(&ds.root).map_err(|e| e.to_string())?;
     let opts = PredictOptions {
         threads,
         use_cache: true,

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::project::{Map, MapMethod, UmapOptions};
 use super::set::EmbeddingSet;
+use crate::stamp_cache::CacheError;
 
 const VERSION: u32 = 1;
 
@@ -68,11 +69,13 @@ pub fn load_map(state_dir: &Path, key: &str, method: MapMethod) -> Option<Map> {
 }
 
 /// Saves `map` under `key` (atomically).
-pub fn save_map(state_dir: &Path, key: &str, map: &Map) -> Result<(), String> {
+pub fn save_map(state_dir: &Path, key: &str, map: &Map) -> Result<(), CacheError> {
     let path = path_of(state_dir, key);
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|source| CacheError::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
     }
     let body: Vec<u8> = map
         .points
@@ -85,11 +88,13 @@ pub fn save_map(state_dir: &Path, key: &str, map: &Map) -> Result<(), String> {
         n: map.points.len(),
         blake3: blake3::hash(&body).to_hex().to_string(),
     };
-    let mut bytes = serde_json::to_vec(&header).map_err(|e| e.to_string())?;
+    let mut bytes = serde_json::to_vec(&header).map_err(|e| CacheError::Encode(e.to_string()))?;
     bytes.push(b'\n');
     bytes.extend_from_slice(&body);
-    crate::state::write_atomic(&path, &bytes)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    crate::state::write_atomic(&path, &bytes).map_err(|source| CacheError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ pub trait ResultCache<T> {
     /// Records a result.
     fn store(&mut self, id: String, stamp: FileStamp, value: T);
     /// Writes the cache.
-    fn save(&self) -> Result<(), String>;
+    fn save(&self) -> Result<(), crate::stamp_cache::CacheError>;
 }
 
 impl<T: Clone + Serialize + DeserializeOwned> ResultCache<T> for StampCache<T> {
@@ -60,7 +60,7 @@ impl<T: Clone + Serialize + DeserializeOwned> ResultCache<T> for StampCache<T> {
     fn store(&mut self, id: String, stamp: FileStamp, value: T) {
         self.insert(id, stamp, value);
     }
-    fn save(&self) -> Result<(), String> {
+    fn save(&self) -> Result<(), crate::stamp_cache::CacheError> {
         StampCache::save(self)
     }
 }

@@ -122,7 +122,7 @@ impl ResultCache<SampleOutcome> for PredictionCache {
         self.outcomes.insert(id, stamp, value);
     }
 
-    fn save(&self) -> Result<(), String> {
+    fn save(&self) -> Result<(), crate::stamp_cache::CacheError> {
         self.outcomes.save()?;
         match &self.embeddings {
             Some(store) => store.save(),

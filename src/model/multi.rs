@@ -105,7 +105,7 @@ impl ResultCache<Vec<SampleOutcome>> for MultiCache<'_> {
         }
     }
 
-    fn save(&self) -> Result<(), String> {
+    fn save(&self) -> Result<(), crate::stamp_cache::CacheError> {
         self.caches.iter().try_for_each(|c| c.save())
     }
 }
