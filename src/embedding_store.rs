@@ -63,7 +63,8 @@ fn parse(path: &Path) -> Result<HashMap<String, (FileStamp, Embedding)>, CacheEr
     let mut entries = HashMap::with_capacity(count);
     for _ in 0..count {
         let id_len = u32::from_le_bytes(r.array()?) as usize;
-        let id = String::from_utf8(r.take(id_len)?.to_vec()).map_err(|_| CacheError::Body("a bad sample id".into()))?;
+        let id = String::from_utf8(r.take(id_len)?.to_vec())
+            .map_err(|_| CacheError::Body("a bad sample id".into()))?;
         let size = u64::from_le_bytes(r.array()?);
         let mtime_ns = i128::from_le_bytes(r.array()?);
         let dim = u32::from_le_bytes(r.array()?) as usize;

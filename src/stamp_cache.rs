@@ -265,7 +265,8 @@ impl<T: Serialize + DeserializeOwned + Clone> StampCache<T> {
 
     /// Writes the cache atomically.
     pub fn save(&self) -> Result<(), CacheError> {
-        let body = serde_json::to_vec(&self.entries).map_err(|e| CacheError::Encode(e.to_string()))?;
+        let body =
+            serde_json::to_vec(&self.entries).map_err(|e| CacheError::Encode(e.to_string()))?;
         write_checked(&self.path, self.version, &self.what, None, &body)
     }
 }

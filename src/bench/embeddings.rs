@@ -61,7 +61,7 @@ fn inference_ips(
             threads,
             "bench",
             &JobControl::default(),
-            &|| backend.factory.create(),
+            &|| Ok(backend.factory.create()?),
             &|b: &mut Box<dyn Backend>, i| b.run(&tensors[i], 1).is_ok(),
         )
     };

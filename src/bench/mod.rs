@@ -140,7 +140,7 @@ pub fn bench_predict(
         threads,
         "bench",
         &JobControl::default(),
-        &|| backend.factory.create(),
+        &|| Ok(backend.factory.create()?),
         &|b: &mut Box<dyn crate::model::backend::Backend>, i| b.run(&tensors[i], 1).is_ok(),
     )?;
     let inference = n as f64 / t.elapsed().as_secs_f64();

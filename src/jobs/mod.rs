@@ -26,6 +26,12 @@ pub enum JobError {
     Failed(String),
 }
 
+impl From<crate::model::BackendError> for JobError {
+    fn from(e: crate::model::BackendError) -> Self {
+        Self::Failed(e.to_string())
+    }
+}
+
 impl From<String> for JobError {
     fn from(message: String) -> Self {
         Self::Failed(message)

@@ -16,7 +16,7 @@ pub mod predict;
 pub mod preprocess;
 pub mod spec;
 
-pub use backend::{BackendKind, ResolvedBackend, resolve_backend};
+pub use backend::{BackendError, BackendKind, ResolvedBackend, resolve_backend};
 pub use cache::{PredictionCache, open_prediction_cache};
 pub use load::{LoadedModel, ModelError, load_model};
 pub use predict::{

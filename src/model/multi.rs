@@ -66,7 +66,7 @@ impl SampleWork for MultiWork<'_> {
     fn start_worker(&self) -> Result<Self::Worker, String> {
         self.models
             .iter()
-            .map(|m| m.backend.factory.create())
+            .map(|m| m.backend.factory.create().map_err(String::from))
             .collect()
     }
 

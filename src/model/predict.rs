@@ -227,7 +227,7 @@ impl SampleWork for ModelWork<'_> {
     type Worker = Box<dyn Backend>;
 
     fn start_worker(&self) -> Result<Box<dyn Backend>, String> {
-        self.backend.factory.create()
+        Ok(self.backend.factory.create()?)
     }
 
     fn run(&self, instance: &mut Box<dyn Backend>, i: usize) -> SampleOutcome {

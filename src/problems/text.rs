@@ -274,7 +274,7 @@ impl SampleWork for TextWork<'_> {
     type Worker = Box<dyn Backend>;
 
     fn start_worker(&self) -> Result<Box<dyn Backend>, String> {
-        self.backend.factory.create()
+        Ok(self.backend.factory.create()?)
     }
 
     fn run(&self, b: &mut Box<dyn Backend>, i: usize) -> TextOutcome {

@@ -61,16 +61,50 @@ pub struct RawOutput {
     pub embedding: Option<Vec<f32>>,
 }
 
+/// Why a backend could not be set up, or could not run.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum BackendError {
+    /// No ONNX Runtime library could be loaded; why each candidate failed.
+    #[error("ONNX Runtime not found ({})", .tried.join("; "))]
+    OrtNotFound {
+        /// One reason per library tried.
+        tried: Vec<String>,
+    },
+    /// The model file could not be read.
+    #[error("cannot read {path}: {reason}")]
+    ReadModel {
+        /// The model file.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        reason: String,
+    },
+    /// The runtime could not load or optimise the model, or create a session.
+    #[error("{0}")]
+    Load(String),
+    /// The model lacks an input or output the spec names or the run needs.
+    #[error("{0}")]
+    Graph(String),
+    /// Inference itself failed.
+    #[error("{0}")]
+    Inference(String),
+}
+
+impl From<BackendError> for String {
+    fn from(e: BackendError) -> Self {
+        e.to_string()
+    }
+}
+
 /// One inference instance, used by one worker thread at a time.
 pub trait Backend: Send {
     /// Runs `n` images whose tensors are concatenated in `input`; returns one output each.
-    fn run(&mut self, input: &[f32], n: usize) -> Result<Vec<RawOutput>, String>;
+    fn run(&mut self, input: &[f32], n: usize) -> Result<Vec<RawOutput>, BackendError>;
 }
 
 /// Creates backend instances for worker threads; holds whatever can be shared between them.
 pub trait BackendFactory: Send + Sync {
     /// A new instance for one worker.
-    fn create(&self) -> Result<Box<dyn Backend>, String>;
+    fn create(&self) -> Result<Box<dyn Backend>, BackendError>;
     /// The backend that runs.
     fn kind(&self) -> BackendKind;
     /// A line for the user: which runtime, which version, from where.
@@ -100,7 +134,10 @@ impl std::fmt::Debug for ResolvedBackend {
 pub const ORT_HINT: &str = "using tract (pure Rust); for ~3x faster inference install ONNX Runtime: `pip install onnxruntime` (or set ORT_DYLIB_PATH)";
 
 /// Resolves `kind` for `model`: `Auto` tries ONNX Runtime first and falls back to tract.
-pub fn resolve_backend(kind: BackendKind, model: &LoadedModel) -> Result<ResolvedBackend, String> {
+pub fn resolve_backend(
+    kind: BackendKind,
+    model: &LoadedModel,
+) -> Result<ResolvedBackend, BackendError> {
     match kind {
         BackendKind::Tract => Ok(ResolvedBackend {
             factory: Arc::new(tract::TractFactory::new(model)?),

@@ -6,7 +6,7 @@ use ort::session::Session;
 use ort::value::Tensor;
 
 use super::ort_library::OrtRuntime;
-use super::{Backend, BackendFactory, BackendKind, RawOutput};
+use super::{Backend, BackendError, BackendFactory, BackendKind, RawOutput};
 use crate::model::embedding_value::with_graph_output;
 use crate::model::load::LoadedModel;
 
@@ -24,9 +24,11 @@ impl OrtFactory {
     /// Checks that a session can be created for `model`. The model's embedding value is made a
     /// graph output (in memory: the file is never written); if ONNX Runtime refuses that model,
     /// the original runs without embeddings.
-    pub fn new(model: &LoadedModel, runtime: OrtRuntime) -> Result<Self, String> {
-        let original = std::fs::read(&model.onnx_path)
-            .map_err(|e| format!("cannot read {}: {e}", model.onnx_path.display()))?;
+    pub fn new(model: &LoadedModel, runtime: OrtRuntime) -> Result<Self, BackendError> {
+        let original = std::fs::read(&model.onnx_path).map_err(|e| BackendError::ReadModel {
+            path: model.onnx_path.clone(),
+            reason: e.to_string(),
+        })?;
         let with_embedding = model.embedding.as_ref().map(|v| {
             let bytes = with_graph_output(&original, &v.name);
             (session(&runtime.environment, &bytes), bytes, v.name.clone())
@@ -36,7 +38,7 @@ impl OrtFactory {
             Ok((Err(why), _, _)) => (
                 session(&runtime.environment, &original)?,
                 original,
-                Err(why),
+                Err(why.to_string()),
             ),
             Err(why) => (
                 session(&runtime.environment, &original)?,
@@ -50,7 +52,7 @@ impl OrtFactory {
                 .inputs()
                 .first()
                 .map(|i| i.name().to_string())
-                .ok_or("the model has no inputs")?,
+                .ok_or_else(|| BackendError::Graph("the model has no inputs".into()))?,
         };
         let shape = model.spec.input.image_shape();
         Ok(Self {
@@ -64,8 +66,8 @@ impl OrtFactory {
     }
 }
 
-fn session(env: &ort::environment::Environment, bytes: &[u8]) -> Result<Session, String> {
-    let options = |e: String| format!("ONNX Runtime session options: {e}");
+fn session(env: &ort::environment::Environment, bytes: &[u8]) -> Result<Session, BackendError> {
+    let options = |e: String| BackendError::Load(format!("ONNX Runtime session options: {e}"));
     Session::builder(env)
         .map_err(|e| options(e.to_string()))?
         .with_intra_threads(1)
@@ -73,11 +75,11 @@ fn session(env: &ort::environment::Environment, bytes: &[u8]) -> Result<Session,
         .with_inter_threads(1)
         .map_err(|e| options(e.to_string()))?
         .commit_from_memory(bytes)
-        .map_err(|e| format!("ONNX Runtime could not load the model: {e}"))
+        .map_err(|e| BackendError::Load(format!("ONNX Runtime could not load the model: {e}")))
 }
 
 impl BackendFactory for OrtFactory {
-    fn create(&self) -> Result<Box<dyn Backend>, String> {
+    fn create(&self) -> Result<Box<dyn Backend>, BackendError> {
         Ok(Box::new(OrtBackend {
             session: session(&self.runtime.environment, &self.bytes)?,
             input_name: self.input_name.clone(),
@@ -112,10 +114,10 @@ struct OrtBackend {
 }
 
 /// `value`'s data split into `n` equal rows.
-fn rows(value: &ort::value::DynValue, n: usize) -> Result<Vec<Vec<f32>>, String> {
+fn rows(value: &ort::value::DynValue, n: usize) -> Result<Vec<Vec<f32>>, BackendError> {
     let (_, data) = value
         .try_extract_tensor::<f32>()
-        .map_err(|e| format!("{e}"))?;
+        .map_err(|e| BackendError::Inference(e.to_string()))?;
     let per_row = data.len() / n.max(1);
     Ok(data
         .chunks_exact(per_row.max(1))
@@ -124,26 +126,26 @@ fn rows(value: &ort::value::DynValue, n: usize) -> Result<Vec<Vec<f32>>, String>
 }
 
 impl Backend for OrtBackend {
-    fn run(&mut self, input: &[f32], n: usize) -> Result<Vec<RawOutput>, String> {
+    fn run(&mut self, input: &[f32], n: usize) -> Result<Vec<RawOutput>, BackendError> {
         let [a, b, c] = self.shape;
-        let tensor =
-            Tensor::from_array(([n, a, b, c], input.to_vec())).map_err(|e| format!("{e}"))?;
+        let tensor = Tensor::from_array(([n, a, b, c], input.to_vec()))
+            .map_err(|e| BackendError::Inference(e.to_string()))?;
         let outputs = self
             .session
             .run(ort::inputs![self.input_name.as_str() => tensor])
-            .map_err(|e| format!("ONNX Runtime inference failed: {e}"))?;
+            .map_err(|e| BackendError::Inference(format!("ONNX Runtime inference failed: {e}")))?;
         let value = match &self.output_name {
             Some(name) => outputs
                 .get(name.as_str())
-                .ok_or_else(|| format!("the model has no output `{name}`"))?,
+                .ok_or_else(|| BackendError::Graph(format!("the model has no output `{name}`")))?,
             None => &outputs[0],
         };
         let logits = rows(value, n)?;
         let embeddings = match &self.embedding {
             Some(name) => {
-                let value = outputs
-                    .get(name.as_str())
-                    .ok_or_else(|| format!("the model has no output `{name}`"))?;
+                let value = outputs.get(name.as_str()).ok_or_else(|| {
+                    BackendError::Graph(format!("the model has no output `{name}`"))
+                })?;
                 rows(value, n)?.into_iter().map(Some).collect()
             }
             None => vec![None; logits.len()],

@@ -117,7 +117,7 @@ pub struct OrtRuntime {
     pub environment: ort::environment::Environment,
 }
 
-static LOADED: OnceLock<Result<OrtRuntime, String>> = OnceLock::new();
+static LOADED: OnceLock<Result<OrtRuntime, super::BackendError>> = OnceLock::new();
 
 fn try_load(path: &Path) -> Result<OrtRuntime, String> {
     let builder = ort::init_from(path).map_err(|e| e.to_string())?;
@@ -133,7 +133,7 @@ fn try_load(path: &Path) -> Result<OrtRuntime, String> {
 
 /// Loads ONNX Runtime once per process from the first candidate that works (then the system
 /// library path). Returns the runtime, or why none could be loaded.
-pub fn load_onnxruntime() -> Result<OrtRuntime, String> {
+pub fn load_onnxruntime() -> Result<OrtRuntime, super::BackendError> {
     LOADED
         .get_or_init(|| {
             let mut tried = Vec::new();
@@ -151,7 +151,7 @@ pub fn load_onnxruntime() -> Result<OrtRuntime, String> {
             });
             try_load(&system).map_err(|e| {
                 tried.push(e);
-                format!("ONNX Runtime not found ({})", tried.join("; "))
+                super::BackendError::OrtNotFound { tried }
             })
         })
         .clone()

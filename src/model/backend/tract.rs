@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tract_onnx::prelude::*;
 
-use super::{Backend, BackendFactory, BackendKind, RawOutput};
+use super::{Backend, BackendError, BackendFactory, BackendKind, RawOutput};
 use crate::model::load::LoadedModel;
 
 type Plan = Arc<TypedSimplePlan>;
@@ -20,7 +20,7 @@ pub struct TractFactory {
 impl TractFactory {
     /// Loads and optimises `model` for batch size 1, with the embedding as a second output when
     /// the model has one (without it, if tract cannot expose it: predictions still work).
-    pub fn new(model: &LoadedModel) -> Result<Self, String> {
+    pub fn new(model: &LoadedModel) -> Result<Self, BackendError> {
         let Ok(value) = &model.embedding else {
             let why = model.embedding.clone().err().unwrap_or_default();
             return Self::build(model, None).map(|(plan, shape)| Self {
@@ -38,17 +38,22 @@ impl TractFactory {
             Err(why) => Self::build(model, None).map(|(plan, shape)| Self {
                 plan,
                 shape,
-                embedding: Err(why),
+                embedding: Err(why.to_string()),
             }),
         }
     }
 
-    fn build(model: &LoadedModel, embedding: Option<&str>) -> Result<(Plan, [usize; 4]), String> {
+    fn build(
+        model: &LoadedModel,
+        embedding: Option<&str>,
+    ) -> Result<(Plan, [usize; 4]), BackendError> {
         let input = &model.spec.input;
         let [a, b, c] = input.image_shape();
         let shape = [1, a, b, c];
         let path = &model.onnx_path;
-        let fail = |e: TractError| format!("tract could not load {}: {e:#}", path.display());
+        let fail = |e: TractError| {
+            BackendError::Load(format!("tract could not load {}: {e:#}", path.display()))
+        };
         let mut graph = tract_onnx::onnx().model_for_path(path).map_err(fail)?;
         let input_idx = match &input.name {
             Some(name) => graph
@@ -57,7 +62,10 @@ impl TractFactory {
                 .iter()
                 .position(|o| graph.node(o.node).name == *name)
                 .ok_or_else(|| {
-                    format!("the model has no input called `{name}`: {}", path.display())
+                    BackendError::Graph(format!(
+                        "the model has no input called `{name}`: {}",
+                        path.display()
+                    ))
                 })?,
             None => 0,
         };
@@ -72,12 +80,12 @@ impl TractFactory {
                 .output_outlets()
                 .map_err(fail)?
                 .first()
-                .ok_or("the model has no output")?;
+                .ok_or_else(|| BackendError::Graph("the model has no output".into()))?;
             let value = graph.find_outlet_label(name).ok_or_else(|| {
-                format!(
+                BackendError::Graph(format!(
                     "tract finds no value `{name}` to read the embedding from: {}",
                     path.display()
-                )
+                ))
             })?;
             graph
                 .select_output_outlets(&[logits, value])
@@ -93,7 +101,7 @@ impl TractFactory {
 }
 
 impl BackendFactory for TractFactory {
-    fn create(&self) -> Result<Box<dyn Backend>, String> {
+    fn create(&self) -> Result<Box<dyn Backend>, BackendError> {
         Ok(Box::new(TractBackend {
             plan: self.plan.clone(),
             shape: self.shape,
@@ -119,22 +127,21 @@ struct TractBackend {
 }
 
 impl Backend for TractBackend {
-    fn run(&mut self, input: &[f32], n: usize) -> Result<Vec<RawOutput>, String> {
+    fn run(&mut self, input: &[f32], n: usize) -> Result<Vec<RawOutput>, BackendError> {
         let per_image = input.len() / n.max(1);
         let mut rows = Vec::with_capacity(n);
         for chunk in input.chunks_exact(per_image) {
-            let tensor = Tensor::from_shape(&self.shape, chunk).map_err(|e| format!("{e:#}"))?;
-            let outputs = self
-                .plan
-                .run(tvec!(tensor.into()))
-                .map_err(|e| format!("tract inference failed: {e:#}"))?;
-            let flat = |t: &TValue| -> Result<Vec<f32>, String> {
-                let view = t
-                    .to_plain_array_view::<f32>()
-                    .map_err(|e| format!("{e:#}"))?;
+            let failed =
+                |e: TractError| BackendError::Inference(format!("tract inference failed: {e:#}"));
+            let tensor = Tensor::from_shape(&self.shape, chunk).map_err(failed)?;
+            let outputs = self.plan.run(tvec!(tensor.into())).map_err(failed)?;
+            let flat = |t: &TValue| -> Result<Vec<f32>, BackendError> {
+                let view = t.to_plain_array_view::<f32>().map_err(failed)?;
                 Ok(view.iter().copied().collect())
             };
-            let first = outputs.first().ok_or("the model produced no output")?;
+            let first = outputs
+                .first()
+                .ok_or_else(|| BackendError::Graph("the model produced no output".into()))?;
             rows.push(RawOutput {
                 logits: flat(first)?,
                 embedding: outputs.get(1).map(flat).transpose()?,
