@@ -118,12 +118,10 @@ pub fn load_model(path: &Path) -> Result<LoadedModel, ModelError> {
         Some(spec) => (spec, Vec::new()),
         None => infer_spec(&onnx_path, &bytes)?,
     };
-    spec.input
-        .validate()
-        .map_err(|reason| ModelError::BadSpec {
-            reason,
-            path: spec_path.clone().unwrap_or_else(|| onnx_path.clone()),
-        })?;
+    spec.input.validate().map_err(|e| ModelError::BadSpec {
+        reason: e.to_string(),
+        path: spec_path.clone().unwrap_or_else(|| onnx_path.clone()),
+    })?;
     let model_labels = match &spec.labels {
         LabelsSpec::List(l) => l.clone(),
         LabelsSpec::File(f) => {

@@ -29,13 +29,37 @@ fn normalise(name: &str) -> String {
         .collect()
 }
 
+/// Why a spec's `label_map` cannot be applied.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MappingError {
+    /// An entry is not an index or range.
+    #[error(transparent)]
+    Spec(#[from] crate::model::spec::SpecError),
+    /// An index past the model's classes.
+    #[error("label_map index {index} for `{label}` is past the model's {classes} classes")]
+    PastEnd {
+        /// The index.
+        index: usize,
+        /// The dataset label it maps to.
+        label: String,
+        /// How many classes the model has.
+        classes: usize,
+    },
+}
+
+impl From<MappingError> for String {
+    fn from(e: MappingError) -> Self {
+        e.to_string()
+    }
+}
+
 impl LabelMapping {
     /// Builds the mapping of `model_labels` onto `dataset_classes`.
     pub fn new(
         model_labels: &[String],
         label_map: Option<&BTreeMap<String, Vec<IndexOrRange>>>,
         dataset_classes: &[String],
-    ) -> Result<Self, String> {
+    ) -> Result<Self, MappingError> {
         let mut targets = vec![None; model_labels.len()];
         let mut notes = Vec::new();
         match label_map {
@@ -49,9 +73,12 @@ impl LabelMapping {
                     };
                     for entry in entries {
                         for mi in entry.indices()? {
-                            let slot = targets.get_mut(mi).ok_or_else(|| {
-                                format!("label_map index {mi} for `{label}` is past the model's {} classes", model_labels.len())
-                            })?;
+                            let slot =
+                                targets.get_mut(mi).ok_or_else(|| MappingError::PastEnd {
+                                    index: mi,
+                                    label: label.clone(),
+                                    classes: model_labels.len(),
+                                })?;
                             *slot = Some(ci);
                         }
                     }

@@ -116,6 +116,20 @@ pub fn geometry(src_w: u32, src_h: u32, input: &InputSpec) -> Geometry {
     }
 }
 
+/// Why an image cannot be turned into a model input.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PreprocessError {
+    /// The image is 0 pixels wide or high.
+    #[error("the image has no pixels")]
+    NoPixels,
+}
+
+impl From<PreprocessError> for String {
+    fn from(e: PreprocessError) -> Self {
+        e.to_string()
+    }
+}
+
 /// Resizes, crops and colour-converts `img` to the model's input size, reproducing a named
 /// reference pipeline (see README "Model spec"), with Pillow's resize or, with
 /// `resize_library: opencv`, `cv2.resize(..., INTER_LINEAR)` (or `INTER_AREA` for `area`) in
@@ -126,9 +140,12 @@ pub fn geometry(src_w: u32, src_h: u32, input: &InputSpec) -> Geometry {
 ///   the crop is larger);
 /// - `letterbox`: pad to the input's aspect ratio (a square for square inputs), centred, black,
 ///   then Pillow `resize((w, h), filter)`.
-pub fn prepare_pixels(img: &DynamicImage, input: &InputSpec) -> Result<PreparedImage, String> {
+pub fn prepare_pixels(
+    img: &DynamicImage,
+    input: &InputSpec,
+) -> Result<PreparedImage, PreprocessError> {
     if img.width() == 0 || img.height() == 0 {
-        return Err("the image has no pixels".into());
+        return Err(PreprocessError::NoPixels);
     }
     let grey = input.color == ColorOrder::L;
     let opencv = input.resize_library == ResizeLibrary::Opencv;
@@ -212,7 +229,7 @@ pub fn append_tensor(p: &PreparedImage, input: &InputSpec, out: &mut Vec<f32>) {
 }
 
 /// Image -> normalised tensor for one sample.
-pub fn preprocess(img: &DynamicImage, input: &InputSpec) -> Result<Vec<f32>, String> {
+pub fn preprocess(img: &DynamicImage, input: &InputSpec) -> Result<Vec<f32>, PreprocessError> {
     let prepared = prepare_pixels(img, input)?;
     let mut out = Vec::new();
     append_tensor(&prepared, input, &mut out);

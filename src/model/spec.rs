@@ -195,21 +195,25 @@ impl InputSpec {
     }
 
     /// Checks sizes and normalisation values.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), SpecError> {
         if self.height == 0 || self.width == 0 || self.height > 8192 || self.width > 8192 {
-            return Err(format!(
-                "input size {}x{} is out of range",
-                self.width, self.height
-            ));
+            return Err(SpecError::InputSize {
+                width: self.width,
+                height: self.height,
+            });
         }
-        let c = self.color.channels();
+        let channels = self.color.channels();
         for (what, v) in [("mean", &self.mean), ("std", &self.std)] {
-            if !(v.len() == 1 || v.len() == c) {
-                return Err(format!("`{what}` needs 1 or {c} values, got {}", v.len()));
+            if !(v.len() == 1 || v.len() == channels) {
+                return Err(SpecError::Normalisation {
+                    what,
+                    channels,
+                    got: v.len(),
+                });
             }
         }
         if self.std.iter().any(|s| *s == 0.0 || !s.is_finite()) {
-            return Err("`std` values must be non-zero".into());
+            return Err(SpecError::ZeroStd);
         }
         if self.resize_library == ResizeLibrary::Opencv
             && !matches!(
@@ -217,13 +221,47 @@ impl InputSpec {
                 Interpolation::Bilinear | Interpolation::Box
             )
         {
-            return Err(
-                "`resize_library: opencv` reproduces cv2.INTER_LINEAR (`interpolation: bilinear`) and cv2.INTER_AREA (`area`) only"
-                    .into(),
-            );
+            return Err(SpecError::OpencvInterpolation);
         }
         Ok(())
     }
+}
+
+/// What is wrong with a model spec's values.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SpecError {
+    /// The input size is zero or over 8192.
+    #[error("input size {width}x{height} is out of range")]
+    InputSize {
+        /// Width.
+        width: u32,
+        /// Height.
+        height: u32,
+    },
+    /// `mean` or `std` has neither 1 nor one value per channel.
+    #[error("`{what}` needs 1 or {channels} values, got {got}")]
+    Normalisation {
+        /// `mean` or `std`.
+        what: &'static str,
+        /// Channels of the input.
+        channels: usize,
+        /// Values given.
+        got: usize,
+    },
+    /// A `std` value is zero or not finite.
+    #[error("`std` values must be non-zero")]
+    ZeroStd,
+    /// OpenCV resizing with an interpolation it does not reproduce.
+    #[error(
+        "`resize_library: opencv` reproduces cv2.INTER_LINEAR (`interpolation: bilinear`) and cv2.INTER_AREA (`area`) only"
+    )]
+    OpencvInterpolation,
+    /// A `label_map` entry that is not an index or `a-b` range.
+    #[error("bad class index or range `{0}`")]
+    BadRange(String),
+    /// A `label_map` range whose start is past its end.
+    #[error("empty range `{0}`")]
+    EmptyRange(String),
 }
 
 /// Model output description.
@@ -258,20 +296,20 @@ pub enum IndexOrRange {
 
 impl IndexOrRange {
     /// The indices this entry covers.
-    pub fn indices(&self) -> Result<std::ops::RangeInclusive<usize>, String> {
+    pub fn indices(&self) -> Result<std::ops::RangeInclusive<usize>, SpecError> {
         match self {
             Self::Index(i) => Ok(*i..=*i),
             Self::Range(s) => {
                 let parse = |t: &str| {
                     t.trim()
                         .parse::<usize>()
-                        .map_err(|_| format!("bad class index or range `{s}`"))
+                        .map_err(|_| SpecError::BadRange(s.clone()))
                 };
                 match s.split_once('-') {
                     Some((a, b)) => {
                         let (a, b) = (parse(a)?, parse(b)?);
                         if a > b {
-                            return Err(format!("empty range `{s}`"));
+                            return Err(SpecError::EmptyRange(s.clone()));
                         }
                         Ok(a..=b)
                     }
@@ -346,6 +384,6 @@ mod tests {
         input.std = vec![1.0, 0.0, 1.0];
         assert!(input.validate().is_err());
         input.std = vec![1.0, 1.0];
-        assert!(input.validate().unwrap_err().contains("std"));
+        assert!(input.validate().unwrap_err().to_string().contains("std"));
     }
 }
