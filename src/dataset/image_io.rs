@@ -202,31 +202,36 @@ pub fn not_a_file(meta: &std::fs::Metadata) -> Option<&'static str> {
 
 /// Checks that `path` is a regular file whose content is an image of a format the decoder
 /// reads (its header parses), without decoding the pixels. The error says why not.
-pub fn check_image_file(path: &Path) -> Result<(), String> {
+pub fn check_image_file(path: &Path) -> Result<(), DecodeError> {
+    let err = |reason: String| DecodeError {
+        reason,
+        path: path.to_path_buf(),
+    };
     if let Some(bytes) = super::embedded::read_image_bytes(path) {
-        let data = bytes.map_err(|e| e.reason)?;
+        let data = bytes?;
         let reader = image::ImageReader::new(std::io::Cursor::new(data.as_slice()))
             .with_guessed_format()
-            .map_err(|e| format!("cannot read ({e})"))?;
-        if reader.format().is_none() {
-            return Err("not an image (its content is no image format labelscope reads)".into());
-        }
-        return reader
-            .into_dimensions()
-            .map(|_| ())
-            .map_err(|e| format!("not a readable image ({e})"));
+            .map_err(|e| err(format!("cannot read ({e})")))?;
+        return check_header(reader).map_err(err);
     }
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read file ({e})"))?;
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read file ({e})")))?;
     if let Some(kind) = not_a_file(&meta) {
-        return Err(format!("{kind}, not an image file"));
+        return Err(err(format!("{kind}, not an image file")));
     }
     if meta.len() == 0 {
-        return Err("empty file (0 bytes)".into());
+        return Err(err("empty file (0 bytes)".into()));
     }
     let reader = image::ImageReader::open(path)
-        .map_err(|e| format!("cannot open ({e})"))?
+        .map_err(|e| err(format!("cannot open ({e})")))?
         .with_guessed_format()
-        .map_err(|e| format!("cannot read ({e})"))?;
+        .map_err(|e| err(format!("cannot read ({e})")))?;
+    check_header(reader).map_err(err)
+}
+
+/// Whether `reader`'s content is an image format the decoder reads, with a header that parses.
+fn check_header<R: std::io::BufRead + std::io::Seek>(
+    reader: image::ImageReader<R>,
+) -> Result<(), String> {
     if reader.format().is_none() {
         return Err("not an image (its content is no image format labelscope reads)".into());
     }

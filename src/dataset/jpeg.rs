@@ -23,9 +23,33 @@ pub struct JpegPixels {
     pub exif_orientation: Option<u8>,
 }
 
+/// Why a JPEG could not be decoded.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum JpegError {
+    /// The file ends before its image data does.
+    #[error("image file is truncated (no end-of-image marker after the image data)")]
+    Truncated,
+    /// More pixels than allowed, from the header.
+    #[error("image too large ({width}x{height} pixels, limit {limit})")]
+    TooLarge {
+        /// Width.
+        width: usize,
+        /// Height.
+        height: usize,
+        /// The limit in pixels.
+        limit: u64,
+    },
+    /// libjpeg's own message.
+    #[error("{0}")]
+    Libjpeg(String),
+    /// Fewer pixels came back than the header promised.
+    #[error("libjpeg returned fewer pixels than the header promised")]
+    ShortData,
+}
+
 /// Decodes `data` (a whole JPEG file). `max_pixels` is checked from the header, before any
 /// pixel memory is allocated. Errors are libjpeg's own message.
-pub fn decode_jpeg(data: &[u8], max_pixels: u64) -> Result<JpegPixels, String> {
+pub fn decode_jpeg(data: &[u8], max_pixels: u64) -> Result<JpegPixels, JpegError> {
     decode_jpeg_reduced(data, max_pixels, None)
 }
 
@@ -37,17 +61,19 @@ pub fn decode_jpeg_reduced(
     data: &[u8],
     max_pixels: u64,
     min_longer_side: Option<u32>,
-) -> Result<JpegPixels, String> {
+) -> Result<JpegPixels, JpegError> {
     // libjpeg reports fatal errors through a callback that the `mozjpeg` crate turns into an
     // unwind; it is caught here so a broken file is an error value, never a crash.
     let result = std::panic::catch_unwind(|| decode_unwinding(data, max_pixels, min_longer_side));
     match result {
         Ok(r) => r,
-        Err(payload) => Err(payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "libjpeg could not decode the file".into())),
+        Err(payload) => Err(JpegError::Libjpeg(
+            payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "libjpeg could not decode the file".into()),
+        )),
     }
 }
 
@@ -78,13 +104,13 @@ fn decode_unwinding(
     data: &[u8],
     max_pixels: u64,
     min_longer_side: Option<u32>,
-) -> Result<JpegPixels, String> {
+) -> Result<JpegPixels, JpegError> {
     if truncated(data) {
-        return Err("image file is truncated (no end-of-image marker after the image data)".into());
+        return Err(JpegError::Truncated);
     }
     let mut d = mozjpeg::Decompress::with_markers(&[mozjpeg::Marker::APP(1)])
         .from_mem(data)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| JpegError::Libjpeg(e.to_string()))?;
     let exif_orientation = d
         .markers()
         .find_map(|m| m.data.strip_prefix(b"Exif\0\0"))
@@ -92,9 +118,11 @@ fn decode_unwinding(
         .map(super::image_io::exif_code);
     let (w, h) = d.size();
     if w as u64 * h as u64 > max_pixels {
-        return Err(format!(
-            "image too large ({w}x{h} pixels, limit {max_pixels})"
-        ));
+        return Err(JpegError::TooLarge {
+            width: w,
+            height: h,
+            limit: max_pixels,
+        });
     }
     if let Some(min_side) = min_longer_side {
         let n = scale_numerator(w, h, min_side);
@@ -103,26 +131,32 @@ fn decode_unwinding(
         }
     }
     let (w32, h32);
-    let too_short = || "libjpeg returned fewer pixels than the header promised".to_string();
-    let (image, color) = match d.image().map_err(|e| e.to_string())? {
+    let too_short = || JpegError::ShortData;
+    let (image, color) = match d.image().map_err(|e| JpegError::Libjpeg(e.to_string()))? {
         mozjpeg::decompress::Format::Gray(mut s) => {
             (w32, h32) = (s.width() as u32, s.height() as u32);
-            let px: Vec<u8> = s.read_scanlines().map_err(|e| e.to_string())?;
-            s.finish().map_err(|e| e.to_string())?;
+            let px: Vec<u8> = s
+                .read_scanlines()
+                .map_err(|e| JpegError::Libjpeg(e.to_string()))?;
+            s.finish().map_err(|e| JpegError::Libjpeg(e.to_string()))?;
             let img = GrayImage::from_raw(w32, h32, px).ok_or_else(too_short)?;
             (DynamicImage::ImageLuma8(img), image::ExtendedColorType::L8)
         }
         mozjpeg::decompress::Format::RGB(mut s) => {
             (w32, h32) = (s.width() as u32, s.height() as u32);
-            let px: Vec<[u8; 3]> = s.read_scanlines().map_err(|e| e.to_string())?;
-            s.finish().map_err(|e| e.to_string())?;
+            let px: Vec<[u8; 3]> = s
+                .read_scanlines()
+                .map_err(|e| JpegError::Libjpeg(e.to_string()))?;
+            s.finish().map_err(|e| JpegError::Libjpeg(e.to_string()))?;
             let img = RgbImage::from_raw(w32, h32, px.concat()).ok_or_else(too_short)?;
             (DynamicImage::ImageRgb8(img), image::ExtendedColorType::Rgb8)
         }
         mozjpeg::decompress::Format::CMYK(mut s) => {
             (w32, h32) = (s.width() as u32, s.height() as u32);
-            let px: Vec<[u8; 4]> = s.read_scanlines().map_err(|e| e.to_string())?;
-            s.finish().map_err(|e| e.to_string())?;
+            let px: Vec<[u8; 4]> = s
+                .read_scanlines()
+                .map_err(|e| JpegError::Libjpeg(e.to_string()))?;
+            s.finish().map_err(|e| JpegError::Libjpeg(e.to_string()))?;
             let rgb: Vec<u8> = px.iter().flat_map(|&p| inverted_cmyk_to_rgb(p)).collect();
             let img = RgbImage::from_raw(w32, h32, rgb).ok_or_else(too_short)?;
             (
@@ -186,7 +220,7 @@ mod tests {
         assert!(decode_jpeg(&whole, 1_000_000).is_ok());
         let cut = &whole[..whole.len() * 2 / 3];
         let err = decode_jpeg(cut, 1_000_000).err().unwrap();
-        assert!(err.contains("truncated"), "{err}");
+        assert_eq!(err, JpegError::Truncated, "{err}");
         // Trailing bytes after the end-of-image marker are fine (Pillow reads such files).
         let mut trailing = whole.clone();
         trailing.extend_from_slice(b"trailing junk");

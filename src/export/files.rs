@@ -84,7 +84,7 @@ pub fn unreadable_sources(ds: &Dataset, plan: &ExportPlan) -> Vec<(usize, String
         .filter_map(|&i| {
             crate::dataset::image_io::check_image_file(&ds.samples[i].path)
                 .err()
-                .map(|why| (i, why))
+                .map(|why| (i, why.reason))
         })
         .collect();
     bad.sort();
