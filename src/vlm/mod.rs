@@ -14,7 +14,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::Value;
 
-pub use protocol::{DEFAULT_SYSTEM, DEFAULT_USER, VlmAnswer};
+pub use protocol::{DEFAULT_SYSTEM, DEFAULT_USER, VlmAnswer, VlmError};
 
 use crate::dataset::Dataset;
 use crate::eval::{Entry, Predicted, Prediction, PredictionSet};
@@ -61,9 +61,11 @@ impl VlmConfig {
 
     /// Reads prompts from a file: the system prompt, optionally followed by a line `---` and the
     /// user prompt.
-    pub fn with_prompt_file(mut self, file: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| format!("cannot read the prompt file {}: {e}", file.display()))?;
+    pub fn with_prompt_file(mut self, file: &Path) -> Result<Self, VlmError> {
+        let text = std::fs::read_to_string(file).map_err(|e| VlmError::PromptFile {
+            path: file.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         let mut parts = text.splitn(2, "\n---\n");
         self.system = parts.next().unwrap_or_default().trim().to_string();
         if let Some(user) = parts.next() {
@@ -86,13 +88,14 @@ impl VlmConfig {
 }
 
 /// The image as a JPEG data URL, downscaled so its longer side is at most `max_side`.
-pub fn image_data_url(path: &Path, max_side: u32) -> Result<String, String> {
-    let img = crate::dataset::thumbnail::thumbnail(path, max_side).map_err(|e| e.to_string())?;
+pub fn image_data_url(path: &Path, max_side: u32) -> Result<String, VlmError> {
+    let img = crate::dataset::thumbnail::thumbnail(path, max_side)
+        .map_err(|e| VlmError::Image(e.to_string()))?;
     let mut bytes = std::io::Cursor::new(Vec::new());
     image::DynamicImage::ImageRgba8(img)
         .to_rgb8()
         .write_to(&mut bytes, image::ImageFormat::Jpeg)
-        .map_err(|e| format!("cannot encode {} as JPEG: {e}", path.display()))?;
+        .map_err(|e| VlmError::Image(format!("cannot encode {} as JPEG: {e}", path.display())))?;
     Ok(format!(
         "data:image/jpeg;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(bytes.into_inner())
@@ -101,7 +104,7 @@ pub fn image_data_url(path: &Path, max_side: u32) -> Result<String, String> {
 
 /// Posts `body`, retrying with exponential backoff (0.5 s, 1 s, 2 s...) on 429, 5xx and
 /// transport errors.
-fn post(agent: &ureq::Agent, url: &str, body: &Value, retries: u32) -> Result<Value, String> {
+fn post(agent: &ureq::Agent, url: &str, body: &Value, retries: u32) -> Result<Value, VlmError> {
     let text = body.to_string();
     let mut last = String::new();
     for attempt in 0..=retries {
@@ -117,7 +120,9 @@ fn post(agent: &ureq::Agent, url: &str, body: &Value, retries: u32) -> Result<Va
                 let status = resp.status().as_u16();
                 let answer = match resp.body_mut().read_to_string() {
                     Ok(a) => a,
-                    Err(e @ ureq::Error::BodyExceedsLimit(_)) => return Err(describe(&e)),
+                    Err(e @ ureq::Error::BodyExceedsLimit(_)) => {
+                        return Err(VlmError::Request(describe(&e)));
+                    }
                     Err(e) => {
                         last = describe(&e);
                         continue;
@@ -125,20 +130,22 @@ fn post(agent: &ureq::Agent, url: &str, body: &Value, retries: u32) -> Result<Va
                 };
                 if status == 200 {
                     return serde_json::from_str(&answer)
-                        .map_err(|e| format!("the server's answer is not JSON ({e})"));
+                        .map_err(|e| VlmError::NotJson(e.to_string()));
                 }
                 last = format!(
                     "HTTP {status}: {}",
                     answer.chars().take(200).collect::<String>()
                 );
                 if status != 429 && status < 500 {
-                    return Err(last);
+                    return Err(VlmError::Request(last));
                 }
             }
             Err(e) => last = describe(&e),
         }
     }
-    Err(format!("{last} (after {} retries)", retries))
+    Err(VlmError::Request(format!(
+        "{last} (after {retries} retries)"
+    )))
 }
 
 /// What went wrong with a request, in the user's terms.

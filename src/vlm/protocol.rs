@@ -4,6 +4,47 @@
 
 use serde_json::{Value, json};
 
+/// Why a VLM request gave no answer.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum VlmError {
+    /// The prompt file could not be read.
+    #[error("cannot read the prompt file {path}: {reason}")]
+    PromptFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        reason: String,
+    },
+    /// The image could not be read or encoded for the request.
+    #[error("{0}")]
+    Image(String),
+    /// The request failed: transport, timeout, an HTTP error status.
+    #[error("{0}")]
+    Request(String),
+    /// The server answered with something that is not JSON.
+    #[error("the server's answer is not JSON ({0})")]
+    NotJson(String),
+    /// The answer has no `choices`.
+    #[error("the response has no choices")]
+    NoChoices,
+    /// A token log-probability that is not finite or is above 0.
+    #[error(
+        "the server sent an invalid log-probability {logprob} for the token `{token}` (must be a finite value <= 0)"
+    )]
+    BadLogprob {
+        /// The value sent.
+        logprob: f64,
+        /// Its token.
+        token: String,
+    },
+}
+
+impl From<VlmError> for String {
+    fn from(e: VlmError) -> Self {
+        e.to_string()
+    }
+}
+
 /// Default system prompt (the seed's style); `{labels}` is replaced by the label list.
 pub const DEFAULT_SYSTEM: &str = "You are an image classifier. Look at the image and answer with exactly one label from this list: {labels}. Answer in JSON as {\"label\": \"<label>\"}.";
 /// Default user prompt.
@@ -61,11 +102,11 @@ pub struct VlmAnswer {
 
 /// Reads a chat-completions response: the message content as JSON `{"label": ...}` (or, failing
 /// that, a bare label), and the label probabilities from `logprobs` when present.
-pub fn parse_response(body: &Value, labels: &[String]) -> Result<VlmAnswer, String> {
+pub fn parse_response(body: &Value, labels: &[String]) -> Result<VlmAnswer, VlmError> {
     let choice = body
         .get("choices")
         .and_then(|c| c.get(0))
-        .ok_or("the response has no choices")?;
+        .ok_or(VlmError::NoChoices)?;
     let raw = choice
         .pointer("/message/content")
         .and_then(Value::as_str)
@@ -93,7 +134,7 @@ pub fn parse_response(body: &Value, labels: &[String]) -> Result<VlmAnswer, Stri
 /// probability of the top alternatives that begin it, normalised over the labels. Labels whose
 /// first tokens coincide share that mass equally (the schema already forced the rest).
 /// A log-probability that is not finite or is clearly positive is refused with the reason.
-fn label_probs(tokens: &[Value], labels: &[String]) -> Result<Option<Vec<f32>>, String> {
+fn label_probs(tokens: &[Value], labels: &[String]) -> Result<Option<Vec<f32>>, VlmError> {
     let text = |t: &Value| {
         t.get("token")
             .and_then(Value::as_str)
@@ -132,9 +173,10 @@ fn label_probs(tokens: &[Value], labels: &[String]) -> Result<Option<Vec<f32>>, 
     for (tok, lp) in &mut alts {
         // A log-probability is at most 0; servers round, so a hair above is taken as 0.
         if !lp.is_finite() || *lp > 1e-3 {
-            return Err(format!(
-                "the server sent an invalid log-probability {lp} for the token `{tok}` (must be a finite value <= 0)"
-            ));
+            return Err(VlmError::BadLogprob {
+                logprob: *lp,
+                token: tok.clone(),
+            });
         }
         *lp = lp.min(0.0);
     }
