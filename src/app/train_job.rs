@@ -185,7 +185,8 @@ impl TrainDialog {
                 &done.outcome,
                 &done.req,
             )
-            .map(|p| format!("wrote {} (+ head.json, report.json)", p.display())),
+            .map(|p| format!("wrote {} (+ head.json, report.json)", p.display()))
+            .map_err(|e| e.to_string()),
         );
     }
 }

@@ -8,6 +8,31 @@ use crate::dataset::Dataset;
 use crate::embedding_store::Embedding;
 use crate::table::{OutColumn, write_table};
 
+/// Why embeddings could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The file name's extension is neither `.parquet` nor `.npy`.
+    #[error("write embeddings to a .parquet or .npy file, not {0}")]
+    Format(std::path::PathBuf),
+    /// Writing the Parquet file failed.
+    #[error(transparent)]
+    Table(#[from] crate::table::TableError),
+    /// Writing the `.npy` file failed.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+impl From<WriteError> for String {
+    fn from(e: WriteError) -> Self {
+        e.to_string()
+    }
+}
+
 /// Formats embeddings are written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EmbeddingFormat {
@@ -19,7 +44,7 @@ pub enum EmbeddingFormat {
 
 impl EmbeddingFormat {
     /// The format of `path`, from its extension.
-    pub fn of(path: &Path) -> Result<Self, String> {
+    pub fn of(path: &Path) -> Result<Self, WriteError> {
         match path
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -27,10 +52,7 @@ impl EmbeddingFormat {
         {
             Some("parquet") => Ok(Self::Parquet),
             Some("npy") => Ok(Self::Npy),
-            _ => Err(format!(
-                "write embeddings to a .parquet or .npy file, not {}",
-                path.display()
-            )),
+            _ => Err(WriteError::Format(path.to_path_buf())),
         }
     }
 }
@@ -60,7 +82,7 @@ pub fn write_embeddings(
     path: &Path,
     ds: &Dataset,
     per_sample: &[Option<&Embedding>],
-) -> Result<(), String> {
+) -> Result<(), WriteError> {
     let dim = per_sample
         .iter()
         .flatten()
@@ -82,7 +104,7 @@ pub fn write_embeddings(
                 ),
             ],
         )
-        .map_err(|e| e.to_string()),
+        .map_err(WriteError::from),
         EmbeddingFormat::Npy => {
             let mut values = Vec::with_capacity(per_sample.len() * dim);
             for e in per_sample {
@@ -91,8 +113,12 @@ pub fn write_embeddings(
                     None => values.extend(std::iter::repeat_n(f32::NAN, dim)),
                 }
             }
-            std::fs::write(path, npy_bytes(&values, per_sample.len(), dim))
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            std::fs::write(path, npy_bytes(&values, per_sample.len(), dim)).map_err(|source| {
+                WriteError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            })
         }
     }
 }

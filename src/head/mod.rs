@@ -7,6 +7,7 @@ pub mod onnx;
 pub mod run;
 pub mod train;
 
+pub use run::HeadError;
 pub use train::{CurvePoint, Head, HeadOptions, TrainedHead, gather, raw_embeddings, train_head};
 
 use crate::curation::CurationState;

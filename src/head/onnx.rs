@@ -49,6 +49,8 @@ fn int_attr(name: &str, value: i64) -> pb::AttributeProto {
     }
 }
 
+use super::HeadError;
+
 /// The model `bytes` cut at `embedding` (a value name) with `head` on top. Nodes the embedding
 /// does not depend on (the old classifier) are dropped, as are their initializers.
 pub fn model_with_head(
@@ -56,10 +58,13 @@ pub fn model_with_head(
     embedding: &str,
     head: &Head,
     softmax: bool,
-) -> Result<Vec<u8>, String> {
-    let mut model =
-        pb::ModelProto::decode(bytes).map_err(|e| format!("cannot read the ONNX model: {e}"))?;
-    let graph = model.graph.as_mut().ok_or("the ONNX model has no graph")?;
+) -> Result<Vec<u8>, HeadError> {
+    let mut model = pb::ModelProto::decode(bytes)
+        .map_err(|e| HeadError::Onnx(format!("cannot read the ONNX model: {e}")))?;
+    let graph = model
+        .graph
+        .as_mut()
+        .ok_or_else(|| HeadError::Onnx("the ONNX model has no graph".into()))?;
     // Walk back from the embedding: keep the nodes (in their order) it depends on.
     let mut needed: std::collections::HashSet<String> = [embedding.to_string()].into();
     let mut keep = vec![false; graph.node.len()];
@@ -77,7 +82,9 @@ pub fn model_with_head(
         .chain(graph.initializer.iter().map(|t| &t.name))
         .any(|o| o == embedding);
     if !produced {
-        return Err(format!("the graph has no value `{embedding}`"));
+        return Err(HeadError::Onnx(format!(
+            "the graph has no value `{embedding}`"
+        )));
     }
     let mut k = 0;
     graph.node.retain(|_| {

@@ -136,11 +136,50 @@ pub fn train_and_compare(
     })
 }
 
+/// Why a head could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum HeadError {
+    /// The model could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// An output could not be written (or its folder created).
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// An output would replace one of the inputs (the model, its spec, a sample).
+    #[error("refusing to write over an input: {} (choose another folder)", .0.display())]
+    WouldOverwrite(std::path::PathBuf),
+    /// The model could not be cut and extended.
+    #[error("{0}")]
+    Onnx(String),
+}
+
+impl From<HeadError> for String {
+    fn from(e: HeadError) -> Self {
+        e.to_string()
+    }
+}
+
 /// Writes `bytes` to `path` through a temporary sibling and a rename.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), HeadError> {
     let tmp = path.with_extension("tmp-labelscope");
-    std::fs::write(&tmp, bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    std::fs::write(&tmp, bytes).map_err(|source| HeadError::Io {
+        path: tmp.clone(),
+        source,
+    })?;
+    std::fs::rename(&tmp, path).map_err(|source| HeadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Writes `out/head.onnx` (the model cut at its embedding `value` with the cleaned head on top,
@@ -153,8 +192,11 @@ pub fn write_head(
     value: &str,
     outcome: &TrainOutcome,
     req: &TrainRequest,
-) -> Result<std::path::PathBuf, String> {
-    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+) -> Result<std::path::PathBuf, HeadError> {
+    std::fs::create_dir_all(out).map_err(|source| HeadError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
     let onnx_path = out.join("head.onnx");
     // Never over what the model is made of (its ONNX file, its spec) or a sample's file.
     let inputs: Vec<std::path::PathBuf> = [Some(&model.onnx_path), model.spec_path.as_ref()]
@@ -168,15 +210,14 @@ pub fn write_head(
         if let Ok(t) = target.canonicalize()
             && inputs.contains(&t)
         {
-            return Err(format!(
-                "refusing to write over an input: {} (choose another folder)",
-                target.display()
-            ));
+            return Err(HeadError::WouldOverwrite(target));
         }
     }
     let softmax = model.spec.output.kind == OutputKind::Probabilities;
-    let bytes = std::fs::read(&model.onnx_path)
-        .map_err(|e| format!("cannot read {}: {e}", model.onnx_path.display()))?;
+    let bytes = std::fs::read(&model.onnx_path).map_err(|source| HeadError::Read {
+        path: model.onnx_path.clone(),
+        source,
+    })?;
     let with_head = super::onnx::model_with_head(&bytes, value, &outcome.cleaned.head, softmax)?;
     write_atomic(&onnx_path, &with_head)?;
     let mut spec = model.spec.clone();
@@ -191,7 +232,7 @@ pub fn write_head(
     let json = |v: &serde_json::Value| serde_json::to_vec_pretty(v).unwrap_or_default();
     write_atomic(
         &out.join("head.json"),
-        &json(&serde_json::to_value(&spec).map_err(|e| e.to_string())?),
+        &json(&serde_json::to_value(&spec).map_err(|e| HeadError::Onnx(e.to_string()))?),
     )?;
     write_atomic(
         &out.join("report.json"),
