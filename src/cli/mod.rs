@@ -5,6 +5,7 @@
 mod args;
 mod bench;
 mod common;
+mod dataset_args;
 mod edit;
 mod embed;
 mod evaluate;
