@@ -178,35 +178,50 @@ pub fn read_image_bytes(path: &Path) -> Option<Result<Vec<u8>, DecodeError>> {
     }))
 }
 
-fn cell_of(c: &Container, row: usize) -> Result<ImageCell, String> {
+/// `f` applied to row `row`'s cell, read from its (cached) row group without copying it.
+fn with_cell<T>(c: &Container, row: usize, f: impl FnOnce(&ImageCell) -> T) -> Result<T, String> {
     let (group, offset) = c
         .group_of(row)
         .ok_or_else(|| format!("row {row} is past the end of the table"))?;
     let cells = load_group(c, group)?;
     cells
         .get(offset)
-        .cloned()
+        .map(f)
         .ok_or_else(|| format!("row {row} is missing from its row group"))
+}
+
+/// The size of the embedded image at row path `path` (`None` when it is not a row path, or
+/// the row has no bytes of its own).
+pub fn embedded_len(path: &Path) -> Option<u64> {
+    let (c, row) = lookup(path)?;
+    with_cell(&c, row, |cell| cell.bytes.as_ref().map(|b| b.len() as u64))
+        .ok()
+        .flatten()
 }
 
 /// A file name for the image at row path `path` (`None` when it is not one): the file name of
 /// its `path` field when that names an image, else `<table stem>-<row>.<format's extension>`.
 pub fn file_name(path: &Path) -> Option<String> {
     let (c, row) = lookup(path)?;
-    let cell = cell_of(&c, row).ok();
-    if let Some(name) = cell
-        .as_ref()
-        .and_then(|cell| cell.path.as_deref())
-        .and_then(|p| Path::new(p).file_name())
-        .filter(|n| super::is_image_path(Path::new(n)))
-    {
-        return Some(name.to_string_lossy().into_owned());
+    let (stored, ext) = with_cell(&c, row, |cell| {
+        let stored = cell
+            .path
+            .as_deref()
+            .and_then(|p| Path::new(p).file_name())
+            .filter(|n| super::is_image_path(Path::new(n)))
+            .map(|n| n.to_string_lossy().into_owned());
+        let ext = cell
+            .bytes
+            .as_deref()
+            .and_then(|b| image::guess_format(b).ok())
+            .and_then(|f| f.extensions_str().first().copied());
+        (stored, ext)
+    })
+    .unwrap_or((None, None));
+    if let Some(name) = stored {
+        return Some(name);
     }
-    let ext = cell
-        .and_then(|cell| cell.bytes)
-        .and_then(|b| image::guess_format(&b).ok())
-        .and_then(|f| f.extensions_str().first().copied())
-        .unwrap_or("img");
+    let ext = ext.unwrap_or("img");
     let stem = c
         .table
         .path()
@@ -217,11 +232,14 @@ pub fn file_name(path: &Path) -> Option<String> {
 }
 
 fn read_row(c: &Container, row: usize) -> Result<Vec<u8>, String> {
-    let cell = cell_of(c, row)?;
-    if let Some(bytes) = cell.bytes {
+    let (bytes, path) = with_cell(c, row, |cell| match &cell.bytes {
+        Some(b) => (Some(b.clone()), None),
+        None => (None, cell.path.clone()),
+    })?;
+    if let Some(bytes) = bytes {
         return Ok(bytes);
     }
-    let Some(rel) = cell.path.as_deref().filter(|p| !p.is_empty()) else {
+    let Some(rel) = path.as_deref().filter(|p| !p.is_empty()) else {
         return Err(format!("row {row} has no image (neither bytes nor a path)"));
     };
     let rel = Path::new(rel);

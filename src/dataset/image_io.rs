@@ -1,6 +1,7 @@
 //! Decoding image files with limits: a decompression bomb is refused before allocation, and
 //! every failure names the file.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use image::DynamicImage;
@@ -99,7 +100,12 @@ fn decode_reduced(path: &Path, min_longer_side: Option<u32>) -> Result<Decoded, 
         let reader = image::ImageReader::new(std::io::Cursor::new(data.as_slice()))
             .with_guessed_format()
             .map_err(|e| err(format!("cannot read ({e})")))?;
-        return decode_with(reader, || Ok(data.clone()), min_longer_side).map_err(err);
+        return decode_with(
+            reader,
+            || Ok(Cow::Borrowed(data.as_slice())),
+            min_longer_side,
+        )
+        .map_err(err);
     }
     let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read file ({e})")))?;
     if let Some(kind) = not_a_file(&meta) {
@@ -112,14 +118,18 @@ fn decode_reduced(path: &Path, min_longer_side: Option<u32>) -> Result<Decoded, 
         .map_err(|e| err(format!("cannot open ({e})")))?
         .with_guessed_format()
         .map_err(|e| err(format!("cannot read ({e})")))?;
-    let read_all = || std::fs::read(path).map_err(|e| format!("cannot read file ({e})"));
+    let read_all = || {
+        std::fs::read(path)
+            .map(Cow::Owned)
+            .map_err(|e| format!("cannot read file ({e})"))
+    };
     decode_with(reader, read_all, min_longer_side).map_err(err)
 }
 
 /// Decodes what `reader` reads; a JPEG is decoded from all its bytes (`read_all`).
-fn decode_with<R: std::io::BufRead + std::io::Seek>(
+fn decode_with<'a, R: std::io::BufRead + std::io::Seek>(
     mut reader: image::ImageReader<R>,
-    read_all: impl FnOnce() -> Result<Vec<u8>, String>,
+    read_all: impl FnOnce() -> Result<Cow<'a, [u8]>, String>,
     min_longer_side: Option<u32>,
 ) -> Result<Decoded, String> {
     if reader.format() == Some(image::ImageFormat::Jpeg) {

@@ -202,9 +202,16 @@ pub fn verify(root: &Path, placements: &[Placement]) -> Result<(), ExportError> 
     let mut expected_per_dir: std::collections::BTreeMap<PathBuf, usize> = Default::default();
     for p in placements {
         let dst = root.join(&p.rel);
-        let want = match crate::dataset::embedded::read_image_bytes(&p.source) {
-            Some(bytes) => bytes.ok().map(|b| b.len() as u64),
-            None => std::fs::metadata(&p.source).map(|m| m.len()).ok(),
+        // An image inside a table: its bytes' length (read from the row group, not copied;
+        // a row with a path only is read from its file).
+        let want = if crate::dataset::embedded::is_embedded(&p.source) {
+            crate::dataset::embedded::embedded_len(&p.source).or_else(|| {
+                crate::dataset::image_io::read_image_bytes(&p.source)
+                    .ok()
+                    .map(|b| b.len() as u64)
+            })
+        } else {
+            std::fs::metadata(&p.source).map(|m| m.len()).ok()
         };
         let got = std::fs::metadata(&dst).map(|m| m.len()).ok();
         if got.is_none() || got != want {
