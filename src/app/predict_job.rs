@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::background::BackgroundJob;
 use crate::eval::{Entry, PredictionSet};
-use crate::jobs::JobControl;
+use crate::jobs::{JobControl, JobError};
 use crate::model::{LoadedModel, PredictReport};
 
 /// What a finished prediction job hands back.
@@ -20,7 +20,7 @@ pub enum JobOutcome {
 /// A prediction job running on a background thread.
 pub struct RunningPredict {
     /// The job: progress, cancel and its outcome.
-    pub work: BackgroundJob<Result<JobOutcome, String>>,
+    pub work: BackgroundJob<Result<JobOutcome, JobError>>,
     /// Every sample's entry as it arrives (model and VLM runs alike).
     pub(super) results: crossbeam_channel::Receiver<(usize, Entry)>,
     /// What the run replaced, put back if it fails.
@@ -37,7 +37,7 @@ impl RunningPredict {
         run: impl FnOnce(
             &crossbeam_channel::Sender<(usize, Entry)>,
             &JobControl,
-        ) -> Result<JobOutcome, String>
+        ) -> Result<JobOutcome, JobError>
         + Send
         + 'static,
     ) -> std::io::Result<Self> {

@@ -270,7 +270,7 @@ impl Session {
                                 "the run failed: the predictions from before it are kept".into(),
                             );
                         }
-                        self.error = Some(e);
+                        self.error = Some(e.to_string());
                     }
                 }
                 self.notes.extend(job.work.control.take_notes());

@@ -39,7 +39,7 @@ pub struct Added {
 }
 
 /// A model being added to the comparison.
-pub type CompareJob = BackgroundJob<Result<Added, String>>;
+pub type CompareJob = BackgroundJob<Result<Added, crate::jobs::JobError>>;
 
 /// The sets compared with the main one, and what was computed from them.
 #[derive(Default)]
@@ -174,7 +174,7 @@ impl Session {
             Ok(_) => self
                 .notes
                 .push("adding the model to compare was cancelled".into()),
-            Err(e) => self.error = Some(e),
+            Err(e) => self.error = Some(e.to_string()),
         }
         self.changed();
         self.refresh();

@@ -31,7 +31,7 @@ pub(super) fn run_keeping_embeddings(
     use_cache: bool,
     job: &crate::jobs::JobControl,
     stream: Option<crate::model::predict::OnResult<'_>>,
-) -> Result<(PredictReport, crate::model::ResolvedBackend), String> {
+) -> Result<(PredictReport, crate::model::ResolvedBackend), crate::jobs::JobError> {
     let b = crate::model::resolve_backend(backend, model)?;
     let mut cache = crate::state::state_dir(&dataset.root)
         .ok()
@@ -152,7 +152,8 @@ impl Session {
         }
         let dataset = self.dataset.clone();
         let spawned = super::background::BackgroundJob::spawn("embedder-job", wake, move |job| {
-            let (report, b) = run_keeping_embeddings(&dataset, &model, backend, true, job, None)?;
+            let (report, b) = run_keeping_embeddings(&dataset, &model, backend, true, job, None)
+                .map_err(|e| e.to_string())?;
             gather(&report, b.factory.embedding())
         });
         match spawned {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::session::{JobOutcome, Previous, RunningPredict, Session};
 use crate::eval::{Entry, PredictionSet};
-use crate::jobs::JobControl;
+use crate::jobs::{JobControl, JobError};
 use crate::vlm::{VlmConfig, predict_vlm};
 
 impl Session {
@@ -35,6 +35,7 @@ impl Session {
             };
             predict_vlm(&dataset, &cfg, state.as_deref(), job, Some(&stream))
                 .map(|set| JobOutcome::Set(set, describe))
+                .map_err(JobError::from)
         };
         self.install_job(RunningPredict::spawn("vlm-job", wake, Some(previous), run));
     }

@@ -33,10 +33,10 @@ pub fn bench_compare(
     model_paths: &[std::path::PathBuf],
     kind: BackendKind,
     threads: usize,
-) -> Result<CompareBench, String> {
+) -> anyhow::Result<CompareBench> {
     let mut models = Vec::new();
     for p in model_paths {
-        let m = load_model(p).map_err(|e| e.to_string())?;
+        let m = load_model(p).map_err(anyhow::Error::msg)?;
         let b = resolve_backend(kind, &m)?;
         models.push((m, b));
     }

@@ -47,11 +47,11 @@ fn inference_ips(
     model: &LoadedModel,
     kind: crate::model::BackendKind,
     threads: usize,
-) -> Result<(f64, String), String> {
+) -> anyhow::Result<(f64, String)> {
     let backend = resolve_backend(kind, model)?;
     let mut tensors = Vec::with_capacity(ds.samples.len());
     for s in &ds.samples {
-        let img = crate::dataset::image_io::decode_image(&s.path).map_err(|e| e.to_string())?;
+        let img = crate::dataset::image_io::decode_image(&s.path).map_err(anyhow::Error::msg)?;
         tensors.push(preprocess(&img, &model.spec.input)?);
     }
     let todo: Vec<usize> = (0..tensors.len()).collect();
@@ -61,7 +61,7 @@ fn inference_ips(
             threads,
             "bench",
             &JobControl::default(),
-            &|| Ok(backend.factory.create()?),
+            &|| backend.factory.create(),
             &|b: &mut Box<dyn Backend>, i| b.run(&tensors[i], 1).is_ok(),
         )
     };
@@ -70,7 +70,7 @@ fn inference_ips(
     let ok = run()?;
     let ips = tensors.len() as f64 / t.elapsed().as_secs_f64();
     if ok.iter().any(|(_, ok)| !ok) {
-        return Err("inference failed on a pre-decoded tensor".into());
+        return Err(anyhow::anyhow!("inference failed on a pre-decoded tensor"));
     }
     Ok((ips, backend.factory.describe()))
 }
@@ -104,7 +104,7 @@ pub fn bench_embeddings(
     threads: usize,
     vectors: usize,
     with_umap: bool,
-) -> Result<EmbeddingBench, String> {
+) -> anyhow::Result<EmbeddingBench> {
     let without = LoadedModel {
         embedding: Err("off for the benchmark".into()),
         ..model.clone()
@@ -130,7 +130,7 @@ pub fn bench_embeddings(
     let umap_secs = if with_umap {
         let t = Instant::now();
         umap_map(&set, &UmapOptions::default(), &JobControl::default())
-            .map_err(|e| e.to_string())?;
+            .map_err(anyhow::Error::msg)?;
         Some(t.elapsed().as_secs_f64())
     } else {
         None

@@ -83,17 +83,13 @@ impl HfParquetBench {
     }
 }
 
-fn err(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
-
 /// Writes `samples` rows cycling through `photos`' images into `dir/data`, 10,000 per shard.
-fn write_shards(dir: &Path, photos: &Dataset, samples: usize) -> Result<(usize, u64), String> {
+fn write_shards(dir: &Path, photos: &Dataset, samples: usize) -> anyhow::Result<(usize, u64)> {
     let images: Vec<(Vec<u8>, String, i64)> = photos
         .samples
         .iter()
         .map(|s| {
-            let bytes = read_image_bytes(&s.path).map_err(err)?;
+            let bytes = read_image_bytes(&s.path)?;
             let name = s
                 .path
                 .file_name()
@@ -101,9 +97,9 @@ fn write_shards(dir: &Path, photos: &Dataset, samples: usize) -> Result<(usize, 
                 .unwrap_or_default();
             Ok((bytes, name, i64::from(s.label.0)))
         })
-        .collect::<Result<_, String>>()?;
+        .collect::<anyhow::Result<_>>()?;
     let data = dir.join("data");
-    std::fs::create_dir_all(&data).map_err(err)?;
+    std::fs::create_dir_all(&data)?;
     let metadata = huggingface_metadata(&photos.classes);
     let shards = samples.div_ceil(SHARD_ROWS);
     let mut bytes = 0;
@@ -119,7 +115,7 @@ fn write_shards(dir: &Path, photos: &Dataset, samples: usize) -> Result<(usize, 
             })
             .collect();
         let file = data.join(format!("train-{k:05}-of-{shards:05}.parquet"));
-        bytes += write_image_shard(&file, &rows, &metadata, 100).map_err(err)?;
+        bytes += write_image_shard(&file, &rows, &metadata, 100)?;
     }
     Ok((shards, bytes))
 }
@@ -138,7 +134,7 @@ pub fn bench_hf_parquet(
     model: &LoadedModel,
     backend: BackendKind,
     threads: usize,
-) -> Result<HfParquetBench, String> {
+) -> anyhow::Result<HfParquetBench> {
     let t = Instant::now();
     let existing = crate::dataset::hf_tables::table_files(&dir.join("data"));
     let (shards, bytes) = if existing.is_empty() {
@@ -152,9 +148,9 @@ pub fn bench_hf_parquet(
         (existing.len(), bytes)
     };
     let generate_secs = t.elapsed().as_secs_f64();
-    open_dataset(dir, &OpenOptions::default()).map_err(err)?;
+    open_dataset(dir, &OpenOptions::default())?;
     let t = Instant::now();
-    let ds = open_dataset(dir, &OpenOptions::default()).map_err(err)?;
+    let ds = open_dataset(dir, &OpenOptions::default())?;
     let open_warm_secs = t.elapsed().as_secs_f64();
     let rss_after_open_mib = super::rss_mib();
     let n = ds.samples.len();
@@ -163,7 +159,7 @@ pub fn bench_hf_parquet(
         .collect();
     let t = Instant::now();
     for &i in &browse {
-        decode_preview(&ds.samples[i].path, 256).map_err(err)?;
+        decode_preview(&ds.samples[i].path, 256)?;
     }
     let preview_ms_per_row = t.elapsed().as_secs_f64() * 1e3 / browse.len() as f64;
     let rss_after_browse_mib = super::rss_mib();
@@ -176,22 +172,21 @@ pub fn bench_hf_parquet(
     for s in &parquet.samples {
         let class = crate::dataset::names::safe_file_name(parquet.class_name(s.label));
         let folder = loose_dir.join(class);
-        std::fs::create_dir_all(&folder).map_err(err)?;
+        std::fs::create_dir_all(&folder)?;
         let name = s.id.0.replace(['/', '.'], "_");
         std::fs::write(
             folder.join(format!("{name}.jpg")),
-            read_image_bytes(&s.path).map_err(err)?,
-        )
-        .map_err(err)?;
+            read_image_bytes(&s.path)?,
+        )?;
     }
-    let loose = open_dataset(&loose_dir, &OpenOptions::default()).map_err(err)?;
-    let resolved = resolve_backend(backend, model).map_err(err)?;
+    let loose = open_dataset(&loose_dir, &OpenOptions::default())?;
+    let resolved = resolve_backend(backend, model)?;
     let opts = PredictOptions {
         threads,
         use_cache: false,
         embeddings: false,
     };
-    let run = |d: &Dataset| -> Result<f64, String> {
+    let run = |d: &Dataset| -> anyhow::Result<f64> {
         let t = Instant::now();
         predict_dataset(
             d,

@@ -47,7 +47,7 @@ pub struct LabelQualityBench {
 }
 
 /// Runs the suite on `vectors` synthetic vectors.
-pub fn bench_label_quality(vectors: usize) -> Result<LabelQualityBench, String> {
+pub fn bench_label_quality(vectors: usize) -> anyhow::Result<LabelQualityBench> {
     let (dim, classes) = (1280, 10);
     let rows = synthetic_embeddings(vectors, dim);
     let refs: Vec<Result<&Embedding, String>> = rows.iter().map(Ok).collect();
@@ -74,7 +74,7 @@ pub fn bench_label_quality(vectors: usize) -> Result<LabelQualityBench, String> 
         hood: Some(&hood),
     };
     let t = Instant::now();
-    let first = label_quality(&inputs, &opts, None, &control).map_err(|e| e.to_string())?;
+    let first = label_quality(&inputs, &opts, None, &control).map_err(anyhow::Error::msg)?;
     let probe_and_pool_secs = t.elapsed().as_secs_f64();
     let moved_set: std::collections::HashSet<usize> = moved.iter().copied().collect();
     let found = first
@@ -100,7 +100,7 @@ pub fn bench_label_quality(vectors: usize) -> Result<LabelQualityBench, String> 
         set: Some(&set),
         hood: Some(hood),
     };
-    label_quality(&inputs, &opts, first.probe.as_ref(), &control).map_err(|e| e.to_string())?;
+    label_quality(&inputs, &opts, first.probe.as_ref(), &control).map_err(anyhow::Error::msg)?;
     let after_relabel_secs = t.elapsed().as_secs_f64();
     let (train, val): (Vec<usize>, Vec<usize>) = (0..vectors).partition(|i| i % 10 != 0);
     let names: Vec<String> = (0..classes).map(|c| format!("class {c}")).collect();
@@ -115,7 +115,7 @@ pub fn bench_label_quality(vectors: usize) -> Result<LabelQualityBench, String> 
         &control,
         |_| {},
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(anyhow::Error::msg)?;
     let head_train_secs = t.elapsed().as_secs_f64();
     let all: Vec<usize> = (0..vectors).collect();
     let preds = crate::head::head_predictions("head", &head.head, &raw, &all, vectors);

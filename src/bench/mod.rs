@@ -33,11 +33,12 @@ pub fn repo_path(rel: &str) -> Option<PathBuf> {
 /// Writes `n` JPEGs of `size` (e.g. 500x375) into `dir/<photo>/NNNNN.jpg`, made from the
 /// bundled photos by random crops, flips and rescaling (deterministic), and opens them as a
 /// dataset.
-pub fn generate_photo_set(dir: &Path, n: usize, size: (u32, u32)) -> Result<Dataset, String> {
-    let photos = repo_path("sample_data/photos").ok_or("sample_data/photos not found")?;
+pub fn generate_photo_set(dir: &Path, n: usize, size: (u32, u32)) -> anyhow::Result<Dataset> {
+    let photos = repo_path("sample_data/photos")
+        .ok_or_else(|| anyhow::anyhow!("sample_data/photos not found"))?;
     let mut sources = Vec::new();
     for name in ["chelsea.png", "coffee.png", "astronaut.png", "rocket.jpg"] {
-        let img = image::open(photos.join(name)).map_err(|e| format!("{name}: {e}"))?;
+        let img = image::open(photos.join(name)).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
         sources.push((name.split('.').next().unwrap_or(name).to_string(), img));
     }
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
@@ -63,12 +64,12 @@ pub fn generate_photo_set(dir: &Path, n: usize, size: (u32, u32)) -> Result<Data
             out = out.fliph();
         }
         let folder = dir.join(class);
-        std::fs::create_dir_all(&folder).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(&folder).map_err(anyhow::Error::msg)?;
         out.to_rgb8()
             .save(folder.join(format!("{k:05}.jpg")))
-            .map_err(|e| e.to_string())?;
+            .map_err(anyhow::Error::msg)?;
     }
-    open_dataset(dir, &OpenOptions::default()).map_err(|e| e.to_string())
+    Ok(open_dataset(dir, &OpenOptions::default())?)
 }
 
 /// Peak resident memory of this process so far (Linux `VmHWM`), in MiB.
@@ -107,7 +108,7 @@ pub fn bench_predict(
     model: &LoadedModel,
     backend: &ResolvedBackend,
     threads: usize,
-) -> Result<(PredictBench, Vec<Option<u32>>), String> {
+) -> anyhow::Result<(PredictBench, Vec<Option<u32>>)> {
     let n = ds.samples.len();
     // Warm-up: one inference per worker is not counted.
     let opts = PredictOptions {
@@ -129,7 +130,7 @@ pub fn bench_predict(
     let t = Instant::now();
     let mut tensors = Vec::with_capacity(n);
     for s in &ds.samples {
-        let img = crate::dataset::image_io::decode_image(&s.path).map_err(|e| e.to_string())?;
+        let img = crate::dataset::image_io::decode_image(&s.path).map_err(anyhow::Error::msg)?;
         tensors.push(preprocess(&img, &model.spec.input)?);
     }
     let decode = n as f64 / t.elapsed().as_secs_f64();
@@ -140,12 +141,12 @@ pub fn bench_predict(
         threads,
         "bench",
         &JobControl::default(),
-        &|| Ok(backend.factory.create()?),
+        &|| backend.factory.create(),
         &|b: &mut Box<dyn crate::model::backend::Backend>, i| b.run(&tensors[i], 1).is_ok(),
     )?;
     let inference = n as f64 / t.elapsed().as_secs_f64();
     if ok.iter().any(|(_, ok)| !ok) {
-        return Err("inference failed on a pre-decoded tensor".into());
+        return Err(anyhow::anyhow!("inference failed on a pre-decoded tensor"));
     }
     let top1 = report
         .outcomes

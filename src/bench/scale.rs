@@ -50,30 +50,31 @@ pub struct ScaleBench {
 
 /// Writes `n` small grayscale PNGs (56x56) into `dir/<class>/NNNNNN.png`, shifted and flipped
 /// variants of the bundled Fashion sample (with its `classes.json`), in parallel.
-pub fn generate_fashion_set(dir: &Path, n: usize) -> Result<(), String> {
-    let src = repo_path("sample_data/fashion").ok_or("sample_data/fashion not found")?;
-    let ds = open_dataset(&src, &OpenOptions::default()).map_err(|e| e.to_string())?;
+pub fn generate_fashion_set(dir: &Path, n: usize) -> anyhow::Result<()> {
+    let src = repo_path("sample_data/fashion")
+        .ok_or_else(|| anyhow::anyhow!("sample_data/fashion not found"))?;
+    let ds = open_dataset(&src, &OpenOptions::default()).map_err(anyhow::Error::msg)?;
     let mut sources: Vec<(String, GrayImage)> = Vec::with_capacity(ds.samples.len());
     for s in &ds.samples {
         let folder = s
             .path
             .parent()
             .and_then(Path::file_name)
-            .ok_or_else(|| format!("no class folder: {}", s.path.display()))?
+            .ok_or_else(|| anyhow::anyhow!("no class folder: {}", s.path.display()))?
             .to_string_lossy()
             .into_owned();
-        let img = crate::dataset::image_io::decode_image(&s.path).map_err(|e| e.to_string())?;
+        let img = crate::dataset::image_io::decode_image(&s.path).map_err(anyhow::Error::msg)?;
         let small = image::imageops::resize(&img.to_luma8(), 56, 56, image::imageops::Triangle);
         sources.push((folder, small));
     }
     if sources.is_empty() {
-        return Err("the Fashion sample is empty".into());
+        return Err(anyhow::anyhow!("the Fashion sample is empty"));
     }
-    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(dir).map_err(anyhow::Error::msg)?;
     std::fs::copy(src.join("classes.json"), dir.join("classes.json"))
-        .map_err(|e| format!("classes.json: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("classes.json: {e}"))?;
     for (folder, _) in &sources {
-        std::fs::create_dir_all(dir.join(folder)).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(dir.join(folder)).map_err(anyhow::Error::msg)?;
     }
     (0..n).into_par_iter().try_for_each(|k| {
         let (folder, img) = &sources[k % sources.len()];
@@ -90,7 +91,7 @@ pub fn generate_fashion_set(dir: &Path, n: usize) -> Result<(), String> {
             image::imageops::flip_horizontal_in_place(&mut out);
         }
         out.save(dir.join(folder).join(format!("{k:06}.png")))
-            .map_err(|e| format!("writing sample {k}: {e}"))
+            .map_err(|e| anyhow::anyhow!("writing sample {k}: {e}"))
     })
 }
 
@@ -100,11 +101,11 @@ pub fn bench_scale(
     n: usize,
     threads: usize,
     backend: BackendKind,
-) -> Result<ScaleBench, String> {
+) -> anyhow::Result<ScaleBench> {
     let t = Instant::now();
     generate_fashion_set(dir, n)?;
     let generate_secs = t.elapsed().as_secs_f64();
-    let open = || open_dataset(dir, &OpenOptions::default()).map_err(|e| e.to_string());
+    let open = || open_dataset(dir, &OpenOptions::default());
     let page_cache_dropped = drop_page_cache();
     let t = Instant::now();
     let ds = open()?;
@@ -115,10 +116,10 @@ pub fn bench_scale(
     let open_warm_secs = t.elapsed().as_secs_f64();
 
     let model_path: PathBuf = repo_path("assets/models/fashion_cnn.onnx")
-        .ok_or("assets/models/fashion_cnn.onnx not found")?;
-    let model = load_model(&model_path).map_err(|e| e.to_string())?;
-    let backend = resolve_backend(backend, &model).map_err(|e| e.to_string())?;
-    let state = crate::state::state_dir(&ds.root).map_err(|e| e.to_string())?;
+        .ok_or_else(|| anyhow::anyhow!("assets/models/fashion_cnn.onnx not found"))?;
+    let model = load_model(&model_path).map_err(anyhow::Error::msg)?;
+    let backend = resolve_backend(backend, &model).map_err(anyhow::Error::msg)?;
+    let state = crate::state::state_dir(&ds.root).map_err(anyhow::Error::msg)?;
     let opts = PredictOptions {
         threads,
         use_cache: true,
@@ -149,7 +150,7 @@ pub fn bench_scale(
     let metrics = compute_metrics(&ds.classes, &truth, &set);
     let metrics_secs = t.elapsed().as_secs_f64();
     if metrics.num_evaluated + metrics.num_failed != ds.samples.len() {
-        return Err(format!(
+        return Err(anyhow::anyhow!(
             "{} of {} samples evaluated",
             metrics.num_evaluated,
             ds.samples.len()

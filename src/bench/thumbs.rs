@@ -29,7 +29,7 @@ pub struct ThumbBench {
     pub decode_only_per_sec: f64,
 }
 
-fn per_sec(paths: &[PathBuf], f: impl Fn(&PathBuf) -> Result<u32, String>) -> Result<f64, String> {
+fn per_sec(paths: &[PathBuf], f: impl Fn(&PathBuf) -> anyhow::Result<u32>) -> anyhow::Result<f64> {
     let t = Instant::now();
     for p in paths {
         f(p)?;
@@ -38,10 +38,10 @@ fn per_sec(paths: &[PathBuf], f: impl Fn(&PathBuf) -> Result<u32, String>) -> Re
 }
 
 /// Times the loaders over `paths` (each path once per loader, one thread).
-pub fn bench_thumbnails(paths: &[PathBuf], max_side: u32) -> Result<ThumbBench, String> {
-    let first = paths.first().ok_or("no images")?;
-    let source_size = image::image_dimensions(first).map_err(|e| e.to_string())?;
-    let decode = |p: &PathBuf| decode_image(p).map_err(|e| e.to_string());
+pub fn bench_thumbnails(paths: &[PathBuf], max_side: u32) -> anyhow::Result<ThumbBench> {
+    let first = paths.first().ok_or_else(|| anyhow::anyhow!("no images"))?;
+    let source_size = image::image_dimensions(first).map_err(anyhow::Error::msg)?;
+    let decode = |p: &PathBuf| decode_image(p);
     let resize = per_sec(paths, |p| {
         let img = decode(p)?.resize(max_side, max_side, image::imageops::FilterType::Triangle);
         Ok(img.to_rgba8().width())
@@ -50,7 +50,7 @@ pub fn bench_thumbnails(paths: &[PathBuf], max_side: u32) -> Result<ThumbBench, 
         Ok(decode(p)?.thumbnail(max_side, max_side).to_rgba8().width())
     })?;
     let gallery = per_sec(paths, |p| {
-        Ok(thumbnail(p, max_side).map_err(|e| e.to_string())?.width())
+        Ok(thumbnail(p, max_side).map_err(anyhow::Error::msg)?.width())
     })?;
     let decode_only = per_sec(paths, |p| Ok(decode(p)?.width()))?;
     Ok(ThumbBench {

@@ -43,7 +43,7 @@ pub fn run() -> ExitCode {
         Some(Command::InternalFootprint(a)) => {
             crate::model::footprint::session_peak_here(&a.model, a.backend)
                 .map(|bytes| println!("{bytes}"))
-                .map_err(|e| anyhow::anyhow!(e))
+                .map_err(anyhow::Error::from)
         }
         Some(Command::Scan(a)) => scan::run(&a),
         Some(Command::Predict(a)) => predict::run(&a),

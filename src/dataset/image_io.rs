@@ -10,7 +10,7 @@ use image::DynamicImage;
 pub const MAX_PIXELS: u64 = 100_000_000;
 
 /// Why an image could not be decoded.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[error("{reason}: {path}")]
 pub struct DecodeError {
     /// What went wrong.

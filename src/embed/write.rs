@@ -27,12 +27,6 @@ pub enum WriteError {
     },
 }
 
-impl From<WriteError> for String {
-    fn from(e: WriteError) -> Self {
-        e.to_string()
-    }
-}
-
 /// Formats embeddings are written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EmbeddingFormat {

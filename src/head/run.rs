@@ -163,12 +163,6 @@ pub enum HeadError {
     Onnx(String),
 }
 
-impl From<HeadError> for String {
-    fn from(e: HeadError) -> Self {
-        e.to_string()
-    }
-}
-
 /// Writes `bytes` to `path` through a temporary sibling and a rename.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), HeadError> {
     let tmp = path.with_extension("tmp-labelscope");

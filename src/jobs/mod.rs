@@ -26,11 +26,24 @@ pub enum JobError {
     Failed(String),
 }
 
-impl From<crate::model::BackendError> for JobError {
-    fn from(e: crate::model::BackendError) -> Self {
-        Self::Failed(e.to_string())
-    }
+/// Each core error a job can stop with becomes [`JobError::Failed`] with its message.
+macro_rules! fails_jobs {
+    ($($error:ty),* $(,)?) => {
+        $(impl From<$error> for JobError {
+            fn from(e: $error) -> Self {
+                Self::Failed(e.to_string())
+            }
+        })*
+    };
 }
+
+fails_jobs!(
+    crate::model::BackendError,
+    crate::model::PredictError,
+    crate::problems::text::TextModelError,
+    crate::vlm::VlmRunError,
+    per_sample::WorkerError,
+);
 
 impl From<String> for JobError {
     fn from(message: String) -> Self {

@@ -8,8 +8,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::JobControl;
-use super::pool::run_pool;
+use super::pool::{PoolError, run_pool};
 use crate::dataset::Sample;
+use crate::model::BackendError;
 use crate::stamp_cache::{FileStamp, StampCache};
 
 /// What a per-sample job computes.
@@ -20,7 +21,7 @@ pub trait SampleWork: Sync {
     type Worker;
 
     /// Builds one worker's state; a worker that cannot start takes no sample.
-    fn start_worker(&self) -> Result<Self::Worker, String>;
+    fn start_worker(&self) -> Result<Self::Worker, BackendError>;
 
     /// Computes sample `index`'s result.
     fn run(&self, worker: &mut Self::Worker, index: usize) -> Self::Output;
@@ -65,6 +66,9 @@ impl<T: Clone + Serialize + DeserializeOwned> ResultCache<T> for StampCache<T> {
     }
 }
 
+/// Why a per-sample job computed nothing: no worker could start its backend, or a thread.
+pub type WorkerError = PoolError<BackendError>;
+
 /// What a per-sample job produced.
 #[derive(Debug)]
 pub struct SampleResults<T> {
@@ -89,7 +93,7 @@ pub fn run_per_sample<W: SampleWork, C: ResultCache<W::Output> + ?Sized>(
     name: &str,
     mut cache: Option<&mut C>,
     job: &JobControl,
-) -> Result<SampleResults<W::Output>, String> {
+) -> Result<SampleResults<W::Output>, WorkerError> {
     if let Some(note) = cache.as_deref().and_then(|c| c.notice()) {
         job.note(note);
     }
@@ -169,7 +173,7 @@ mod tests {
     impl SampleWork for Length {
         type Output = Result<u64, String>;
         type Worker = ();
-        fn start_worker(&self) -> Result<(), String> {
+        fn start_worker(&self) -> Result<(), BackendError> {
             Ok(())
         }
         fn run(&self, _: &mut (), _: usize) -> Self::Output {

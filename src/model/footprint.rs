@@ -7,6 +7,26 @@ use super::backend::{BackendKind, resolve_backend};
 use super::load::{LoadedModel, load_model};
 use super::preprocess::{append_tensor, prepare_pixels};
 
+/// Why a session's memory could not be measured.
+#[derive(Debug, thiserror::Error)]
+pub enum FootprintError {
+    /// The kernel offers no peak counter to reset (not Linux).
+    #[error("cannot reset the peak memory counter (/proc/self/clear_refs)")]
+    NoPeakCounter,
+    /// The process's memory figures could not be read.
+    #[error("cannot read /proc/self/status")]
+    NoStatus,
+    /// The model could not be loaded.
+    #[error(transparent)]
+    Model(#[from] super::load::ModelError),
+    /// The backend could not load or run it.
+    #[error(transparent)]
+    Backend(#[from] super::backend::BackendError),
+    /// The blank image could not be prepared for it.
+    #[error(transparent)]
+    Preprocess(#[from] super::preprocess::PreprocessError),
+}
+
 /// Size and memory of one model on this machine.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Footprint {
@@ -53,10 +73,10 @@ pub fn labelscope_exe() -> Option<std::path::PathBuf> {
 
 /// In the child: loads `model_file`, builds one session and runs one blank image; returns the
 /// growth of peak resident memory in bytes.
-pub fn session_peak_here(model_file: &Path, backend: BackendKind) -> Result<u64, String> {
-    reset_peak().ok_or("cannot reset the peak memory counter (/proc/self/clear_refs)")?;
-    let before = proc_status_kib("VmRSS:").ok_or("cannot read /proc/self/status")?;
-    let model = load_model(model_file).map_err(|e| e.to_string())?;
+pub fn session_peak_here(model_file: &Path, backend: BackendKind) -> Result<u64, FootprintError> {
+    reset_peak().ok_or(FootprintError::NoPeakCounter)?;
+    let before = proc_status_kib("VmRSS:").ok_or(FootprintError::NoStatus)?;
+    let model = load_model(model_file)?;
     let resolved = resolve_backend(backend, &model)?;
     let input = &model.spec.input;
     let blank = image::DynamicImage::new_rgb8(input.width.max(1), input.height.max(1));
@@ -64,7 +84,7 @@ pub fn session_peak_here(model_file: &Path, backend: BackendKind) -> Result<u64,
     append_tensor(&prepare_pixels(&blank, input)?, input, &mut tensor);
     let mut session = resolved.factory.create()?;
     session.run(&tensor, 1)?;
-    let peak = proc_status_kib("VmHWM:").ok_or("cannot read /proc/self/status")?;
+    let peak = proc_status_kib("VmHWM:").ok_or(FootprintError::NoStatus)?;
     Ok(peak.saturating_sub(before) * 1024)
 }
 

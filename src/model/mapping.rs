@@ -47,12 +47,6 @@ pub enum MappingError {
     },
 }
 
-impl From<MappingError> for String {
-    fn from(e: MappingError) -> Self {
-        e.to_string()
-    }
-}
-
 impl LabelMapping {
     /// Builds the mapping of `model_labels` onto `dataset_classes`.
     pub fn new(

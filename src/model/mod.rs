@@ -13,6 +13,7 @@ pub mod multi;
 pub mod pil_resize;
 pub mod pixels;
 pub mod predict;
+pub mod predict_error;
 pub mod preprocess;
 pub mod spec;
 
@@ -22,3 +23,4 @@ pub use load::{LoadedModel, ModelError, load_model};
 pub use predict::{
     PredictOptions, PredictReport, SampleOutcome, SamplePrediction, predict_dataset,
 };
+pub use predict_error::{InferError, PredictError};

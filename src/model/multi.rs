@@ -6,16 +6,15 @@
 use std::path::Path;
 use std::time::Instant;
 
-use super::backend::{Backend, ResolvedBackend};
+use super::backend::{Backend, BackendError, ResolvedBackend};
 use super::cache::PredictionCache;
 use super::load::LoadedModel;
 use super::mapping::LabelMapping;
-use super::predict::{
-    PredictOptions, PredictReport, SHAPE_MISMATCH, SampleOutcome, infer_image, outcome_of,
-};
+use super::predict::{PredictOptions, PredictReport, SampleOutcome, infer_image, outcome_of};
+use super::predict_error::{InferError, PredictError, SHAPE_MISMATCH};
 use super::spec::ExifOrientation;
 use crate::dataset::Dataset;
-use crate::dataset::image_io::decode_for_model;
+use crate::dataset::image_io::{DecodeError, decode_for_model};
 use crate::jobs::JobControl;
 use crate::jobs::per_sample::{ResultCache, SampleWork, run_per_sample};
 use crate::stamp_cache::FileStamp;
@@ -33,25 +32,22 @@ struct MultiWork<'a> {
     models: &'a [ModelEntry<'a>],
     mappings: Vec<LabelMapping>,
     job: &'a JobControl,
-    fatal: std::sync::Mutex<Option<String>>,
+    fatal: std::sync::Mutex<Option<PredictError>>,
 }
 
 impl MultiWork<'_> {
     fn run_all(&self, instances: &mut [Box<dyn Backend>], path: &Path) -> Vec<SampleOutcome> {
         // At most two decodes (with and without EXIF orientation), each shared by every model
         // that wants it.
-        let mut decoded: [Option<Result<image::DynamicImage, String>>; 2] = [None, None];
+        let mut decoded: [Option<Result<image::DynamicImage, DecodeError>>; 2] = [None, None];
         let mut out = Vec::with_capacity(self.models.len());
         for ((entry, mapping), instance) in self.models.iter().zip(&self.mappings).zip(instances) {
             let apply = entry.model.spec.input.exif_orientation == ExifOrientation::Apply;
-            let img = decoded[usize::from(apply)].get_or_insert_with(|| {
-                decode_for_model(path, apply)
-                    .map(|(img, _)| img)
-                    .map_err(|e| e.to_string())
-            });
+            let img = decoded[usize::from(apply)]
+                .get_or_insert_with(|| decode_for_model(path, apply).map(|(img, _)| img));
             let result = match img {
                 Ok(img) => infer_image(instance.as_mut(), img, entry.model, mapping, false, path),
-                Err(e) => Err(e.clone()),
+                Err(e) => Err(InferError::Decode(e.clone())),
             };
             out.push(outcome_of(result, entry.model, &self.fatal, self.job));
         }
@@ -63,10 +59,10 @@ impl SampleWork for MultiWork<'_> {
     type Output = Vec<SampleOutcome>;
     type Worker = Vec<Box<dyn Backend>>;
 
-    fn start_worker(&self) -> Result<Self::Worker, String> {
+    fn start_worker(&self) -> Result<Self::Worker, BackendError> {
         self.models
             .iter()
-            .map(|m| m.backend.factory.create().map_err(String::from))
+            .map(|m| m.backend.factory.create())
             .collect()
     }
 
@@ -119,7 +115,7 @@ pub fn predict_models(
     opts: &PredictOptions,
     caches: Option<&mut [PredictionCache]>,
     job: &JobControl,
-) -> Result<Vec<PredictReport>, String> {
+) -> Result<Vec<PredictReport>, PredictError> {
     let started = Instant::now();
     let mappings = models
         .iter()

@@ -9,10 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use std::path::Path;
 
-use super::backend::{Backend, ResolvedBackend};
+use super::backend::{Backend, BackendError, ResolvedBackend};
 use super::cache::PredictionCache;
 use super::load::LoadedModel;
 use super::mapping::{LabelMapping, softmax};
+use super::predict_error::{InferError, OutputSizeError, PredictError, SHAPE_MISMATCH};
 use super::preprocess::{append_tensor, prepare_pixels};
 use super::spec::{ExifOrientation, OutputKind};
 use crate::dataset::Dataset;
@@ -93,21 +94,18 @@ pub struct PredictReport {
     pub mapping: LabelMapping,
 }
 
-pub(super) const SHAPE_MISMATCH: &str = "the model produced";
-
 /// Turns raw model outputs into a [`SamplePrediction`].
 pub fn finish_prediction(
     raw: &[f32],
     kind: OutputKind,
     mapping: &LabelMapping,
     latency_ms: f32,
-) -> Result<SamplePrediction, String> {
+) -> Result<SamplePrediction, OutputSizeError> {
     if raw.len() != mapping.targets.len() {
-        return Err(format!(
-            "{SHAPE_MISMATCH} {} values but has {} labels",
-            raw.len(),
-            mapping.targets.len()
-        ));
+        return Err(OutputSizeError {
+            got: raw.len(),
+            labels: mapping.targets.len(),
+        });
     }
     let model_probs = match kind {
         OutputKind::Logits => softmax(raw),
@@ -149,13 +147,17 @@ struct ModelWork<'a> {
     keep_embeddings: bool,
     /// A model whose output size is not its label count fails every sample: the first such
     /// result stops the run with that error instead of a table of failures.
-    fatal: std::sync::Mutex<Option<String>>,
+    fatal: std::sync::Mutex<Option<PredictError>>,
 }
 
 impl ModelWork<'_> {
-    fn predict(&self, instance: &mut dyn Backend, path: &Path) -> Result<SamplePrediction, String> {
+    fn predict(
+        &self,
+        instance: &mut dyn Backend,
+        path: &Path,
+    ) -> Result<SamplePrediction, InferError> {
         let apply = self.model.spec.input.exif_orientation == ExifOrientation::Apply;
-        let (img, _) = decode_for_model(path, apply).map_err(|e| e.to_string())?;
+        let (img, _) = decode_for_model(path, apply)?;
         infer_image(
             instance,
             &img,
@@ -170,23 +172,25 @@ impl ModelWork<'_> {
 /// The outcome of one inference. A wrong-output-size error (the model does not fit the
 /// dataset) is kept in `fatal` and cancels the run: every other sample would fail the same way.
 pub(super) fn outcome_of(
-    result: Result<SamplePrediction, String>,
+    result: Result<SamplePrediction, InferError>,
     model: &LoadedModel,
-    fatal: &std::sync::Mutex<Option<String>>,
+    fatal: &std::sync::Mutex<Option<PredictError>>,
     job: &JobControl,
 ) -> SampleOutcome {
     match result {
         Ok(p) => SampleOutcome::Predicted(p),
         Err(e) => {
-            if e.starts_with(SHAPE_MISMATCH)
+            let message = e.to_string();
+            if matches!(e, InferError::OutputSize { .. })
                 && let Ok(mut f) = fatal.lock()
             {
-                f.get_or_insert_with(|| {
-                    format!("{e} (the model file: {})", model.onnx_path.display())
+                f.get_or_insert_with(|| PredictError::WrongModel {
+                    message: message.clone(),
+                    model: model.onnx_path.clone(),
                 });
                 job.cancel();
             }
-            SampleOutcome::Failed(e)
+            SampleOutcome::Failed(message)
         }
     }
 }
@@ -200,22 +204,33 @@ pub(super) fn infer_image(
     mapping: &LabelMapping,
     keep_embedding: bool,
     path: &Path,
-) -> Result<SamplePrediction, String> {
+) -> Result<SamplePrediction, InferError> {
     let input = &model.spec.input;
-    let pixels = prepare_pixels(img, input).map_err(|e| format!("{e}: {}", path.display()))?;
+    let pixels = prepare_pixels(img, input).map_err(|source| InferError::Preprocess {
+        source,
+        path: path.to_path_buf(),
+    })?;
     let mut tensor = Vec::new();
     append_tensor(&pixels, input, &mut tensor);
     let t0 = Instant::now();
     let rows = instance
         .run(&tensor, 1)
-        .map_err(|e| format!("{e}: {}", path.display()))?;
+        .map_err(|source| InferError::Backend {
+            source,
+            path: path.to_path_buf(),
+        })?;
     let latency_ms = t0.elapsed().as_secs_f32() * 1000.0;
     let raw = rows
         .into_iter()
         .next()
-        .ok_or_else(|| format!("no output: {}", path.display()))?;
+        .ok_or_else(|| InferError::NoOutput {
+            path: path.to_path_buf(),
+        })?;
     let mut p = finish_prediction(&raw.logits, model.spec.output.kind, mapping, latency_ms)
-        .map_err(|e| format!("{e}: {}", path.display()))?;
+        .map_err(|source| InferError::OutputSize {
+            source,
+            path: path.to_path_buf(),
+        })?;
     if keep_embedding {
         p.embedding = raw.embedding.as_deref().map(to_embedding);
     }
@@ -226,8 +241,8 @@ impl SampleWork for ModelWork<'_> {
     type Output = SampleOutcome;
     type Worker = Box<dyn Backend>;
 
-    fn start_worker(&self) -> Result<Box<dyn Backend>, String> {
-        Ok(self.backend.factory.create()?)
+    fn start_worker(&self) -> Result<Box<dyn Backend>, BackendError> {
+        self.backend.factory.create()
     }
 
     fn run(&self, instance: &mut Box<dyn Backend>, i: usize) -> SampleOutcome {
@@ -262,7 +277,7 @@ pub fn predict_dataset(
     cache: Option<&mut PredictionCache>,
     job: &JobControl,
     on_result: Option<OnResult<'_>>,
-) -> Result<PredictReport, String> {
+) -> Result<PredictReport, PredictError> {
     let started = Instant::now();
     let mapping = LabelMapping::new(
         &model.model_labels,

@@ -124,12 +124,6 @@ pub enum PreprocessError {
     NoPixels,
 }
 
-impl From<PreprocessError> for String {
-    fn from(e: PreprocessError) -> Self {
-        e.to_string()
-    }
-}
-
 /// Resizes, crops and colour-converts `img` to the model's input size, reproducing a named
 /// reference pipeline (see README "Model spec"), with Pillow's resize or, with
 /// `resize_library: opencv`, `cv2.resize(..., INTER_LINEAR)` (or `INTER_AREA` for `area`) in

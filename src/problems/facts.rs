@@ -105,7 +105,7 @@ impl SampleWork for FactsWork<'_> {
     type Output = ImageFacts;
     type Worker = ();
 
-    fn start_worker(&self) -> Result<(), String> {
+    fn start_worker(&self) -> Result<(), crate::model::BackendError> {
         Ok(())
     }
 

@@ -13,15 +13,15 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::Dataset;
 use crate::dataset::image_io::decode_image;
 use crate::jobs::JobControl;
-use crate::jobs::per_sample::{SampleWork, run_per_sample};
+use crate::jobs::per_sample::{SampleWork, WorkerError, run_per_sample};
 use crate::model::LoadedModel;
-use crate::model::ResolvedBackend;
 use crate::model::backend::Backend;
 use crate::model::preprocess::{geometry, preprocess};
 use crate::model::spec::{
     ColorOrder, InputSpec, Interpolation, LabelsSpec, ModelSpec, OutputKind, OutputSpec,
     ResizeMode, TensorLayout,
 };
+use crate::model::{BackendError, ResolvedBackend};
 use crate::stamp_cache::StampCache;
 
 /// The PP-OCRv6 tiny text detector, embedded so the binary works anywhere (Apache-2.0,
@@ -127,19 +127,46 @@ pub fn input_size(ds: &Dataset, opts: &TextOptions) -> u32 {
     (size.div_ceil(32) * 32).clamp(128, 736)
 }
 
+/// Why the bundled detector could not be written where the backends load it from.
+#[derive(Debug, thiserror::Error)]
+pub enum TextModelError {
+    /// The models folder could not be created.
+    #[error("cannot create {path}: {source}")]
+    CreateFolder {
+        /// The folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The model file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
 /// The detector as a model the inference backends can run (input `x`, BGR, `(x - 127.5) /
 /// 127.5`, letterboxed to a `size` square), with the ONNX file written once to `dir`.
-pub fn text_model(dir: &Path, size: u32) -> Result<LoadedModel, String> {
+pub fn text_model(dir: &Path, size: u32) -> Result<LoadedModel, TextModelError> {
     let hash = blake3::hash(TEXT_MODEL_BYTES).to_hex().to_string();
     let path: PathBuf = dir.join(format!("ppocrv6_tiny_text_det-{}.onnx", &hash[..12]));
     // The file is checked against the bundled bytes every time: a damaged copy is rewritten,
     // never used.
     let intact = std::fs::read(&path).is_ok_and(|b| b == TEXT_MODEL_BYTES);
     if !intact {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        crate::state::write_atomic(&path, TEXT_MODEL_BYTES)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::create_dir_all(dir).map_err(|source| TextModelError::CreateFolder {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        crate::state::write_atomic(&path, TEXT_MODEL_BYTES).map_err(|source| {
+            TextModelError::Write {
+                path: path.clone(),
+                source,
+            }
+        })?;
     }
     let size = size.div_ceil(32).max(1) * 32;
     Ok(LoadedModel {
@@ -273,8 +300,8 @@ impl SampleWork for TextWork<'_> {
     type Output = TextOutcome;
     type Worker = Box<dyn Backend>;
 
-    fn start_worker(&self) -> Result<Box<dyn Backend>, String> {
-        Ok(self.backend.factory.create()?)
+    fn start_worker(&self) -> Result<Box<dyn Backend>, BackendError> {
+        self.backend.factory.create()
     }
 
     fn run(&self, b: &mut Box<dyn Backend>, i: usize) -> TextOutcome {
@@ -313,7 +340,7 @@ pub fn detect_text(
     state_dir: Option<&Path>,
     threads: usize,
     control: &JobControl,
-) -> Result<Vec<Option<TextOutcome>>, String> {
+) -> Result<Vec<Option<TextOutcome>>, WorkerError> {
     let key = format!(
         "text-{}-{}-{}-{}-{}.json",
         &model.model_hash[..12],

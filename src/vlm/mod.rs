@@ -19,7 +19,7 @@ pub use protocol::{DEFAULT_SYSTEM, DEFAULT_USER, VlmAnswer, VlmError};
 use crate::dataset::Dataset;
 use crate::eval::{Entry, Predicted, Prediction, PredictionSet};
 use crate::jobs::JobControl;
-use crate::jobs::per_sample::{SampleWork, run_per_sample};
+use crate::jobs::per_sample::{SampleWork, WorkerError, run_per_sample};
 use crate::stamp_cache::StampCache;
 
 /// How to reach and prompt the model.
@@ -221,7 +221,7 @@ impl SampleWork for VlmWork<'_> {
     type Output = VlmOutcome;
     type Worker = ();
 
-    fn start_worker(&self) -> Result<(), String> {
+    fn start_worker(&self) -> Result<(), crate::model::BackendError> {
         Ok(())
     }
 
@@ -283,6 +283,24 @@ fn entry(out: &VlmOutcome, ds: &Dataset) -> Entry {
     }
 }
 
+/// Why a VLM run stopped without a prediction set.
+#[derive(Debug, thiserror::Error)]
+pub enum VlmRunError {
+    /// No worker thread could start.
+    #[error(transparent)]
+    Workers(#[from] WorkerError),
+    /// The first requests all failed, so the endpoint is taken to be down or wrong.
+    #[error("stopped: the first {failed} requests to {url} all failed ({first})")]
+    GaveUp {
+        /// Requests that failed.
+        failed: usize,
+        /// The endpoint.
+        url: String,
+        /// The first request's error.
+        first: String,
+    },
+}
+
 /// Classifies every sample through the endpoint, reusing cached answers for unchanged files.
 /// Each entry also goes to `on_result` as it arrives (to stream into a window). Stops with an
 /// error when the first [`GIVE_UP_AFTER`] requests all fail.
@@ -292,7 +310,7 @@ pub fn predict_vlm(
     state_dir: Option<&Path>,
     control: &JobControl,
     on_result: Option<OnEntry<'_>>,
-) -> Result<PredictionSet, String> {
+) -> Result<PredictionSet, VlmRunError> {
     let url = cfg.url();
     let mut cache: Option<StampCache<VlmOutcome>> = state_dir.map(|d| {
         StampCache::open(
@@ -328,10 +346,11 @@ pub fn predict_vlm(
             .ok()
             .flatten()
             .unwrap_or_default();
-        return Err(format!(
-            "stopped: the first {} requests to {url} all failed ({first})",
-            work.failed.load(Ordering::Relaxed)
-        ));
+        return Err(VlmRunError::GaveUp {
+            failed: work.failed.load(Ordering::Relaxed),
+            url,
+            first,
+        });
     }
     let entries = run
         .outcomes
@@ -373,7 +392,9 @@ mod tests {
         cfg.retries = 0;
         cfg.concurrency = 2;
         let control = JobControl::default();
-        let err = predict_vlm(&ds, &cfg, None, &control, None).unwrap_err();
+        let err = predict_vlm(&ds, &cfg, None, &control, None)
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("all failed") && err.contains(&port.to_string()),
             "{err}"

@@ -39,12 +39,6 @@ pub enum VlmError {
     },
 }
 
-impl From<VlmError> for String {
-    fn from(e: VlmError) -> Self {
-        e.to_string()
-    }
-}
-
 /// Default system prompt (the seed's style); `{labels}` is replaced by the label list.
 pub const DEFAULT_SYSTEM: &str = "You are an image classifier. Look at the image and answer with exactly one label from this list: {labels}. Answer in JSON as {\"label\": \"<label>\"}.";
 /// Default user prompt.

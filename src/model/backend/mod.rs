@@ -89,12 +89,6 @@ pub enum BackendError {
     Inference(String),
 }
 
-impl From<BackendError> for String {
-    fn from(e: BackendError) -> Self {
-        e.to_string()
-    }
-}
-
 /// One inference instance, used by one worker thread at a time.
 pub trait Backend: Send {
     /// Runs `n` images whose tensors are concatenated in `input`; returns one output each.
