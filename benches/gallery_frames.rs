@@ -77,7 +77,7 @@ fn main() {
     let predicted = |app: &LabelscopeApp| {
         app.session
             .as_ref()
-            .is_some_and(|s| s.job.is_none() && s.metrics.is_some())
+            .is_some_and(|s| s.predictions.job.is_none() && s.predictions.metrics.is_some())
     };
     let t = Instant::now();
     while !predicted(h.state()) {
@@ -195,7 +195,7 @@ fn main() {
         if pages % 50 == 0 {
             rss_max = rss_max.max(rss_mib().unwrap_or(0.0));
         }
-        let cursor = h.state().session.as_ref().and_then(|s| s.cursor);
+        let cursor = h.state().session.as_ref().and_then(|s| s.view.cursor);
         if cursor == last_cursor {
             break;
         }

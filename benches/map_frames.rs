@@ -42,7 +42,7 @@ fn session(n: usize) -> Session {
         })
         .collect();
     let mut s = Session::from_dataset(ds);
-    s.preds = Some(PredictionSet {
+    s.predictions.set = Some(PredictionSet {
         name: "synthetic".into(),
         source: "bench".into(),
         entries,

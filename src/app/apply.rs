@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::commands::AppCommand;
-use super::{LabelscopeApp, Prompt, export_job, session_edits, train_job};
+use super::{LabelscopeApp, Prompt, export_job, train_job};
 use crate::dataset::OpenOptions;
 
 impl LabelscopeApp {
@@ -18,7 +18,7 @@ impl LabelscopeApp {
                 if let Some(s) = &mut self.session {
                     match s.set_model(&p) {
                         Ok(()) => s.start_prediction(self.backend, true, wake),
-                        Err(e) => s.error = Some(e),
+                        Err(e) => s.messages.error = Some(e),
                     }
                 } else if self.open_error.is_none() {
                     // Keep the reason the dataset did not open (e.g. no known layout).
@@ -34,14 +34,14 @@ impl LabelscopeApp {
                 if let Some(s) = &mut self.session
                     && let Err(e) = s.import(&p)
                 {
-                    s.error = Some(e);
+                    s.messages.error = Some(e);
                 }
             }
             AppCommand::ImportComparison(p) => {
                 if let Some(s) = &mut self.session
                     && let Err(e) = s.import_comparison(&p)
                 {
-                    s.error = Some(e);
+                    s.messages.error = Some(e);
                 }
             }
             AppCommand::AddCompareModel(p) => {
@@ -66,17 +66,17 @@ impl LabelscopeApp {
             }
             AppCommand::Cancel => {
                 if let Some(s) = &mut self.session {
-                    s.cancel();
+                    s.predictions.cancel();
                 }
             }
             AppCommand::SetFilter(f) => {
                 if let Some(s) = &mut self.session {
                     // The selected sample stays selected while the filter shows it (Clear
                     // filter keeps it); when it leaves, the first sample is selected.
-                    let had = s.selected().is_some();
+                    let had = s.view.selected().is_some();
                     s.set_filter(f);
-                    if s.cursor.is_none() && had && !s.order.is_empty() {
-                        s.cursor = Some(0);
+                    if s.view.cursor.is_none() && had && !s.view.order.is_empty() {
+                        s.view.cursor = Some(0);
                     }
                 }
             }
@@ -98,9 +98,9 @@ impl LabelscopeApp {
             }
             AppCommand::SelectPosition(pos) => {
                 if let Some(s) = &mut self.session
-                    && pos < s.order.len()
+                    && pos < s.view.order.len()
                 {
-                    s.cursor = Some(pos);
+                    s.view.cursor = Some(pos);
                 }
             }
             AppCommand::ShowSample(i) => {
@@ -133,10 +133,10 @@ impl LabelscopeApp {
                 if let Some(s) = &mut self.session {
                     match s.queue_step(forward) {
                         Some(pos) => {
-                            s.cursor = Some(pos);
+                            s.view.cursor = Some(pos);
                             self.detail_open = true;
                         }
-                        None => s.error = Some(s.queue_end_message(forward)),
+                        None => s.messages.error = Some(s.queue_end_message(forward)),
                     }
                 }
             }
@@ -150,30 +150,33 @@ impl LabelscopeApp {
                 }
             }
             AppCommand::OpenDetail => {
-                self.detail_open = self.session.as_ref().is_some_and(|s| s.cursor.is_some())
+                self.detail_open = self
+                    .session
+                    .as_ref()
+                    .is_some_and(|s| s.view.cursor.is_some())
             }
             AppCommand::CloseDetail => self.detail_open = false,
             AppCommand::ToggleHelp => self.help_open = !self.help_open,
             AppCommand::ToggleMark(pos) => {
                 if let Some(s) = &mut self.session {
-                    s.toggle_mark(pos);
-                    s.cursor = (pos < s.order.len()).then_some(pos).or(s.cursor);
+                    s.view.toggle_mark(pos);
+                    s.view.cursor = (pos < s.view.order.len()).then_some(pos).or(s.view.cursor);
                 }
             }
             AppCommand::MarkRange(pos) => {
                 if let Some(s) = &mut self.session {
-                    s.mark_range(pos);
-                    s.cursor = (pos < s.order.len()).then_some(pos).or(s.cursor);
+                    s.view.mark_range(pos);
+                    s.view.cursor = (pos < s.view.order.len()).then_some(pos).or(s.view.cursor);
                 }
             }
             AppCommand::MarkAll => {
                 if let Some(s) = &mut self.session {
-                    s.mark_all();
+                    s.view.mark_all();
                 }
             }
             AppCommand::ClearMarks => {
                 if let Some(s) = &mut self.session {
-                    s.marked.clear();
+                    s.view.marked.clear();
                 }
             }
             AppCommand::Relabel(c) => {
@@ -187,7 +190,7 @@ impl LabelscopeApp {
             AppCommand::AskTag => self.ask(Prompt::Tag(String::new())),
             AppCommand::Exclude(reason) => {
                 if let Some(s) = &mut self.session {
-                    s.exclude_reason = Some(reason.clone());
+                    s.curation.exclude_reason = Some(reason.clone());
                 }
                 self.request_edit(crate::curation::Action::Exclude { reason });
             }
@@ -197,18 +200,20 @@ impl LabelscopeApp {
             }
             AppCommand::AcceptSuggestion => {
                 if let Some(s) = &mut self.session
-                    && let Some(i) = s.selected()
+                    && let Some(i) = s.view.selected()
                 {
                     match s.suggestion_of(i) {
                         Some(c) => {
                             let label = s.dataset.class_name(c).to_string();
-                            s.marked.clear();
+                            s.view.marked.clear();
                             s.edit_targets_now(
                                 crate::curation::Action::Relabel { label: Some(label) },
                                 true,
                             );
                         }
-                        None => s.error = Some("no suggested label for this sample".into()),
+                        None => {
+                            s.messages.error = Some("no suggested label for this sample".into())
+                        }
                     }
                 }
             }
@@ -322,7 +327,7 @@ impl LabelscopeApp {
                 if let Err(e) = open_folder(&p)
                     && let Some(s) = &mut self.session
                 {
-                    s.error = Some(e);
+                    s.messages.error = Some(e);
                 }
             }
             AppCommand::Quit => self.quit_requested = true,
@@ -352,7 +357,7 @@ impl LabelscopeApp {
         let has_targets = self
             .session
             .as_ref()
-            .is_some_and(|s| s.edit_target_count() > 0);
+            .is_some_and(|s| s.view.edit_target_count() > 0);
         self.prompt = has_targets.then_some(prompt);
     }
 
@@ -360,8 +365,8 @@ impl LabelscopeApp {
     fn request_edit(&mut self, action: crate::curation::Action) {
         self.prompt = None;
         let Some(s) = &mut self.session else { return };
-        let n = s.edit_target_count();
-        if n > session_edits::CONFIRM_ABOVE {
+        let n = s.view.edit_target_count();
+        if n > super::session::CONFIRM_ABOVE {
             self.prompt = Some(Prompt::Confirm(action, n));
         } else {
             let advance = !matches!(

@@ -103,10 +103,10 @@ impl ExportDialog {
         let fresh = self
             .preview
             .as_ref()
-            .is_some_and(|(o, rev, _)| *o == opts && *rev == s.edits_revision);
+            .is_some_and(|(o, rev, _)| *o == opts && *rev == s.curation.revision());
         if !fresh {
-            let plan = plan_export(&s.dataset, s.edits(), &[], &opts);
-            self.preview = Some((opts, s.edits_revision, plan));
+            let plan = plan_export(&s.dataset, s.curation.state(), &[], &opts);
+            self.preview = Some((opts, s.curation.revision(), plan));
         }
     }
 
@@ -148,7 +148,11 @@ impl ExportDialog {
         };
         let plan_opts = self.plan_options();
         let near = self.duplicates.then_some(DEFAULT_NEAR_DISTANCE);
-        let (ds, edits, preds) = (s.dataset.clone(), s.edits().clone(), s.preds.clone());
+        let (ds, edits, preds) = (
+            s.dataset.clone(),
+            s.curation.state().clone(),
+            s.predictions.set.clone(),
+        );
         // Semantic near duplicates found by the embedding checks stay together too.
         opts.semantic_groups = if self.duplicates {
             s.problems

@@ -95,7 +95,7 @@ pub fn handle_keys(
     if pressed(Key::Escape) && !egui::Popup::is_any_open(ctx) {
         out.push(if help_open {
             AppCommand::ToggleHelp
-        } else if session.is_some_and(|s| !s.marked.is_empty()) {
+        } else if session.is_some_and(|s| !s.view.marked.is_empty()) {
             AppCommand::ClearMarks
         } else {
             AppCommand::CloseDetail
@@ -105,7 +105,7 @@ pub fn handle_keys(
     let Some(s) = session else { return };
     // Edit keys first: undo must work when the filter shows nothing (everything excluded).
     edit_keys(ctx, s, out);
-    let n = s.order.len();
+    let n = s.view.order.len();
     if n == 0 {
         return;
     }
@@ -113,7 +113,7 @@ pub fn handle_keys(
         .data(|d| d.get_temp::<(usize, usize)>(grid_shape_id()))
         .unwrap_or((1, 1));
     let cols = cols.max(1);
-    let cur = s.cursor;
+    let cur = s.view.cursor;
     let pos = cur.unwrap_or(0);
     let target = if pressed(Key::ArrowRight) {
         Some(if cur.is_some() { pos + 1 } else { 0 })
@@ -183,7 +183,7 @@ fn edit_keys(ctx: &egui::Context, s: &Session, out: &mut Vec<AppCommand>) {
     // Plain keys: pressed without Ctrl/Cmd (Ctrl+A must not also accept a suggestion).
     let pressed = |k: Key| pressed_with(ctx, k).is_some_and(|m| !m.command);
     if pressed(Key::Space)
-        && let Some(pos) = s.cursor
+        && let Some(pos) = s.view.cursor
     {
         out.push(AppCommand::ToggleMark(pos));
     }
@@ -220,7 +220,7 @@ fn edit_keys(ctx: &egui::Context, s: &Session, out: &mut Vec<AppCommand>) {
         }
     }
     if pressed(Key::X) {
-        out.push(match &s.exclude_reason {
+        out.push(match &s.curation.exclude_reason {
             Some(r) => AppCommand::Exclude(r.clone()),
             None => AppCommand::AskExclude,
         });
@@ -233,18 +233,23 @@ fn edit_keys(ctx: &egui::Context, s: &Session, out: &mut Vec<AppCommand>) {
 /// Position of the next (or previous) misclassified sample in the gallery order.
 pub fn next_wrong(s: &Session, from: usize, inclusive: bool, forward: bool) -> Option<usize> {
     let wrong = |pos: usize| {
-        let i = s.order[pos];
-        s.preds
+        let i = s.view.order[pos];
+        s.predictions
+            .set
             .as_ref()
             .and_then(|p| p.prediction(i))
             .is_some_and(|p| {
                 p.predicted
-                    != Predicted::Class(super::gallery_view::label_of(&s.dataset, &s.truth, i))
+                    != Predicted::Class(super::gallery_view::label_of(
+                        &s.dataset,
+                        s.curation.truth(),
+                        i,
+                    ))
             })
     };
     if forward {
         let start = if inclusive { from } else { from + 1 };
-        (start..s.order.len()).find(|&p| wrong(p))
+        (start..s.view.order.len()).find(|&p| wrong(p))
     } else {
         (0..from).rev().find(|&p| wrong(p))
     }

@@ -95,7 +95,7 @@ pub fn colouring(s: &Session, by: ColourBy) -> Colouring {
                     .enumerate()
                     .map(|(k, c)| (c.clone(), palette(k))),
             );
-            Box::new(|i| label_of(&s.dataset, &s.truth, i).index())
+            Box::new(|i| label_of(&s.dataset, s.curation.truth(), i).index())
         }
         ColourBy::Predicted => {
             legend.extend(
@@ -108,7 +108,7 @@ pub fn colouring(s: &Session, by: ColourBy) -> Colouring {
             legend.push(("other / unparsed".into(), Color32::WHITE));
             legend.push(("no prediction".into(), GREY));
             Box::new(
-                move |i| match s.preds.as_ref().and_then(|p| p.prediction(i)) {
+                move |i| match s.predictions.set.as_ref().and_then(|p| p.prediction(i)) {
                     Some(p) => match p.predicted {
                         Predicted::Class(c) => c.index(),
                         _ => other,
@@ -121,11 +121,18 @@ pub fn colouring(s: &Session, by: ColourBy) -> Colouring {
             legend.push(("correct".into(), GREEN));
             legend.push(("wrong".into(), RED));
             legend.push(("no prediction".into(), GREY));
-            Box::new(|i| match s.preds.as_ref().and_then(|p| p.prediction(i)) {
-                Some(p) if p.predicted == Predicted::Class(label_of(&s.dataset, &s.truth, i)) => 0,
-                Some(_) => 1,
-                None => 2,
-            })
+            Box::new(
+                |i| match s.predictions.set.as_ref().and_then(|p| p.prediction(i)) {
+                    Some(p)
+                        if p.predicted
+                            == Predicted::Class(label_of(&s.dataset, s.curation.truth(), i)) =>
+                    {
+                        0
+                    }
+                    Some(_) => 1,
+                    None => 2,
+                },
+            )
         }
         ColourBy::Problem => {
             legend.extend(
@@ -150,12 +157,12 @@ pub fn colouring(s: &Session, by: ColourBy) -> Colouring {
             legend.push(("excluded".into(), RED));
             legend.push(("tagged".into(), palette(4)));
             legend.push(("not edited".into(), GREY));
-            let edits = s.edits();
+            let edits = s.curation.state();
             Box::new(move |i| {
                 let smp = &s.dataset.samples[i];
                 match edits.get(&smp.id.0) {
                     Some(e) if e.excluded.is_some() => 1,
-                    Some(_) if label_of(&s.dataset, &s.truth, i) != smp.label => 0,
+                    Some(_) if label_of(&s.dataset, s.curation.truth(), i) != smp.label => 0,
                     Some(e) if !e.tags.is_empty() => 2,
                     _ => 3,
                 }

@@ -13,15 +13,7 @@ mod keys;
 pub mod layout;
 pub mod map_colours;
 mod panels;
-mod predict_job;
 pub mod session;
-mod session_compare;
-mod session_edits;
-mod session_embed;
-pub mod session_log;
-mod session_map;
-mod session_problems;
-mod session_vlm;
 mod thumbnails;
 pub mod train_job;
 
@@ -235,7 +227,7 @@ impl LabelscopeApp {
 
     fn open_dataset(&mut self, path: PathBuf, opts: &OpenOptions) {
         if let Some(s) = &mut self.session {
-            s.cancel();
+            s.predictions.cancel();
         }
         match Session::open(&path, opts) {
             Ok(mut s) => {
@@ -259,7 +251,7 @@ impl eframe::App for LabelscopeApp {
         }
         if let Some(s) = &mut self.session {
             s.poll(Duration::from_millis(5));
-            if s.job.is_some() {
+            if s.predictions.job.is_some() {
                 ctx.request_repaint_after(Duration::from_millis(100));
             }
             if let Some(wake) = &self.wake {
@@ -387,7 +379,7 @@ impl eframe::App for LabelscopeApp {
             panels::help::help_ui(ui.ctx(), &mut self.commands);
         }
         if let (true, Some(s)) = (self.log_open, &self.session) {
-            panels::log::log_ui(ui.ctx(), &s.log, &mut self.commands);
+            panels::log::log_ui(ui.ctx(), &s.messages.log, &mut self.commands);
         }
         if let Some(p) = &mut self.path_prompt {
             panels::path_prompt::path_prompt_ui(ui.ctx(), p, &mut self.commands);

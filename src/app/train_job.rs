@@ -103,17 +103,21 @@ impl TrainDialog {
 
     /// Starts training on the session's model and current edits.
     pub fn start(&mut self, s: &Session, backend: BackendKind, wake: Arc<dyn Fn() + Send + Sync>) {
-        let Some(model) = s.model.clone() else {
+        let Some(model) = s.predictions.model.clone() else {
             self.message = Some(Err(
                 "training a head needs a model (File > Open model…)".into()
             ));
             return;
         };
-        let Some(preds) = s.preds.clone() else {
+        let Some(preds) = s.predictions.set.clone() else {
             self.message = Some(Err("run the model first".into()));
             return;
         };
-        let (ds, edits, req) = (s.dataset.clone(), s.edits().clone(), self.request());
+        let (ds, edits, req) = (
+            s.dataset.clone(),
+            s.curation.state().clone(),
+            self.request(),
+        );
         let curve = self.curve.clone();
         if let Ok(mut c) = curve.lock() {
             *c = Default::default();
@@ -123,7 +127,7 @@ impl TrainDialog {
         let waker = wake.clone();
         let spawned = BackgroundJob::spawn("train-head", wake, move |job| {
             job.begin_stage("reading the embeddings", ds.samples.len());
-            let (report, b) = super::session_embed::run_keeping_embeddings(
+            let (report, b) = super::session::parts::embeddings::run_keeping_embeddings(
                 &ds, &model, backend, true, job, None,
             )?;
             let value = b

@@ -70,5 +70,5 @@ pub fn analysis_done(app: &LabelscopeApp) -> bool {
 pub fn predictions_done(app: &LabelscopeApp) -> bool {
     app.session
         .as_ref()
-        .is_some_and(|s| s.job.is_none() && s.metrics.is_some())
+        .is_some_and(|s| s.predictions.job.is_none() && s.predictions.metrics.is_some())
 }

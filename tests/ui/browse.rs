@@ -17,7 +17,7 @@ fn confusion_cell_click_filters_the_gallery_to_exactly_those_samples() {
     step_until(&mut h, Duration::from_secs(120), predictions_done);
     let (label, count) = {
         let s = h.state().session.as_ref().unwrap();
-        let m = s.metrics.as_ref().unwrap();
+        let m = s.predictions.metrics.as_ref().unwrap();
         assert_eq!(m.num_evaluated, 60);
         // The diagonal cell of the first class with any samples.
         let r = (0..m.confusion.labels.len())
@@ -36,14 +36,20 @@ fn confusion_cell_click_filters_the_gallery_to_exactly_those_samples() {
     h.run_steps(3);
     let s = h.state().session.as_ref().unwrap();
     assert_eq!(
-        s.order.len(),
+        s.view.order.len(),
         count,
         "gallery shows exactly the cell's samples"
     );
-    assert!(s.order.iter().all(
-        |&i| s.preds.as_ref().unwrap().prediction(i).unwrap().predicted
+    assert!(s.view.order.iter().all(|&i| {
+        s.predictions
+            .set
+            .as_ref()
+            .unwrap()
+            .prediction(i)
+            .unwrap()
+            .predicted
             == labelscope::eval::Predicted::Class(s.dataset.samples[i].label)
-    ));
+    }));
     h.get_by_label(&format!("{count} of 60 samples"));
 }
 
@@ -55,21 +61,21 @@ fn keyboard_moves_the_selection_and_opens_the_detail_view() {
     step_until(&mut h, Duration::from_secs(120), analysis_done);
     h.key_press(egui::Key::ArrowRight);
     h.run_steps(2);
-    assert_eq!(h.state().session.as_ref().unwrap().cursor, Some(0));
+    assert_eq!(h.state().session.as_ref().unwrap().view.cursor, Some(0));
     h.key_press(egui::Key::ArrowRight);
     h.run_steps(2);
-    assert_eq!(h.state().session.as_ref().unwrap().cursor, Some(1));
+    assert_eq!(h.state().session.as_ref().unwrap().view.cursor, Some(1));
     h.key_press(egui::Key::End);
     h.run_steps(2);
-    assert_eq!(h.state().session.as_ref().unwrap().cursor, Some(59));
+    assert_eq!(h.state().session.as_ref().unwrap().view.cursor, Some(59));
     h.key_press(egui::Key::Home);
     h.key_press(egui::Key::Enter);
     h.run_steps(2);
     assert!(h.state().detail_open);
     let (label, predicted) = {
         let s = h.state().session.as_ref().unwrap();
-        let i = s.selected().unwrap();
-        let p = s.preds.as_ref().unwrap().prediction(i).unwrap();
+        let i = s.view.selected().unwrap();
+        let p = s.predictions.set.as_ref().unwrap().prediction(i).unwrap();
         let name = match p.predicted {
             labelscope::eval::Predicted::Class(c) => s.dataset.class_name(c).to_string(),
             other => format!("{other:?}").to_lowercase(),
@@ -99,9 +105,9 @@ fn keyboard_moves_the_selection_and_opens_the_detail_view() {
     h.key_press(egui::Key::N);
     h.run_steps(2);
     let s = h.state().session.as_ref().unwrap();
-    if let Some(pos) = s.cursor.filter(|&p| p > 0) {
-        let i = s.order[pos];
-        let p = s.preds.as_ref().unwrap().prediction(i).unwrap();
+    if let Some(pos) = s.view.cursor.filter(|&p| p > 0) {
+        let i = s.view.order[pos];
+        let p = s.predictions.set.as_ref().unwrap().prediction(i).unwrap();
         assert_ne!(
             p.predicted,
             labelscope::eval::Predicted::Class(s.dataset.samples[i].label)
@@ -138,7 +144,7 @@ fn synthetic_session(n: usize) -> labelscope::app::Session {
         })
         .collect();
     let mut s = labelscope::app::Session::from_dataset(ds);
-    s.preds = Some(PredictionSet {
+    s.predictions.set = Some(PredictionSet {
         name: "synthetic".into(),
         source: "test".into(),
         entries,
@@ -171,6 +177,7 @@ fn a_frame_on_100k_samples_lays_out_only_the_visible_cells() {
         .session
         .as_ref()
         .unwrap()
+        .predictions
         .metrics
         .as_ref()
         .unwrap()

@@ -27,7 +27,7 @@ fn a_comparison_set_shows_beside_the_first_and_filters_disagreements() {
     let (expected, bag) = {
         let s = h.state().session.as_ref().unwrap();
         let bag = s.dataset.class_id("Bag").unwrap();
-        let preds = s.preds.as_ref().unwrap();
+        let preds = s.predictions.set.as_ref().unwrap();
         let n = (0..s.dataset.samples.len())
             .filter(|&i| preds.prediction(i).unwrap().predicted != Predicted::Class(bag))
             .count();
@@ -54,10 +54,11 @@ fn a_comparison_set_shows_beside_the_first_and_filters_disagreements() {
     }));
     h.run_steps(2);
     let s = h.state().session.as_ref().unwrap();
-    assert_eq!(s.order.len(), expected);
-    let preds = s.preds.as_ref().unwrap();
+    assert_eq!(s.view.order.len(), expected);
+    let preds = s.predictions.set.as_ref().unwrap();
     assert!(
-        s.order
+        s.view
+            .order
             .iter()
             .all(|&i| preds.prediction(i).unwrap().predicted != Predicted::Class(bag))
     );

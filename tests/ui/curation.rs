@@ -18,12 +18,20 @@ fn digit_relabels_x_excludes_and_ctrl_z_restores() {
     h.run_steps(2);
     let (i, target, acc_before) = {
         let s = h.state().session.as_ref().unwrap();
-        let i = s.selected().unwrap();
-        let target = match s.preds.as_ref().unwrap().prediction(i).unwrap().predicted {
+        let i = s.view.selected().unwrap();
+        let target = match s
+            .predictions
+            .set
+            .as_ref()
+            .unwrap()
+            .prediction(i)
+            .unwrap()
+            .predicted
+        {
             labelscope::eval::Predicted::Class(c) if c != s.dataset.samples[i].label => c.0,
             _ => (s.dataset.samples[i].label.0 + 1) % 10,
         };
-        (i, target, s.metrics.as_ref().unwrap().accuracy)
+        (i, target, s.predictions.metrics.as_ref().unwrap().accuracy)
     };
     let digit = [
         egui::Key::Num1,
@@ -41,20 +49,24 @@ fn digit_relabels_x_excludes_and_ctrl_z_restores() {
     h.run_steps(3);
     {
         let s = h.state().session.as_ref().unwrap();
-        assert_eq!(s.truth[i].map(|c| c.0), Some(target), "the label changed");
-        assert_eq!(s.cursor, Some(1), "auto-advance to the next sample");
+        assert_eq!(
+            s.curation.truth()[i].map(|c| c.0),
+            Some(target),
+            "the label changed"
+        );
+        assert_eq!(s.view.cursor, Some(1), "auto-advance to the next sample");
         assert!(
-            s.metrics_before.is_some(),
+            s.predictions.metrics_before.is_some(),
             "before/after comparison appears"
         );
         assert_ne!(
-            s.metrics.as_ref().unwrap().accuracy,
+            s.predictions.metrics.as_ref().unwrap().accuracy,
             acc_before,
             "metrics follow the edit"
         );
     }
     // Exclude the sample now selected: X asks the reason once.
-    let j = h.state().session.as_ref().unwrap().selected().unwrap();
+    let j = h.state().session.as_ref().unwrap().view.selected().unwrap();
     h.key_press(egui::Key::X);
     h.run_steps(2);
     assert_eq!(h.state().prompt, Some(labelscope::app::Prompt::Exclude));
@@ -62,9 +74,12 @@ fn digit_relabels_x_excludes_and_ctrl_z_restores() {
     h.run_steps(3);
     {
         let s = h.state().session.as_ref().unwrap();
-        assert_eq!(s.truth[j], None, "excluded");
-        assert!(!s.order.contains(&j), "hidden under the default filter");
-        assert_eq!(s.metrics.as_ref().unwrap().num_samples, 59);
+        assert_eq!(s.curation.truth()[j], None, "excluded");
+        assert!(
+            !s.view.order.contains(&j),
+            "hidden under the default filter"
+        );
+        assert_eq!(s.predictions.metrics.as_ref().unwrap().num_samples, 59);
     }
     // A quick tap: the key event carries Ctrl, but Ctrl is already up when the frame ends.
     h.event(egui::Event::Key {
@@ -77,8 +92,8 @@ fn digit_relabels_x_excludes_and_ctrl_z_restores() {
     h.event(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
     h.run_steps(3);
     let s = h.state().session.as_ref().unwrap();
-    assert!(s.truth[j].is_some(), "Ctrl+Z restores it");
-    assert!(s.order.contains(&j));
+    assert!(s.curation.truth()[j].is_some(), "Ctrl+Z restores it");
+    assert!(s.view.order.contains(&j));
     // Every decision is in the journal: a fresh replay sees the relabel.
     let (state, _) =
         labelscope::curation::Journal::read_state(&dir.path().join(".labelscope")).unwrap();
@@ -101,7 +116,7 @@ fn ctrl_and_shift_click_mark_samples_and_bulk_edits_ask_first() {
     step_until(&mut h, Duration::from_secs(120), predictions_done);
     let ids: Vec<String> = {
         let s = h.state().session.as_ref().unwrap();
-        s.order[..4]
+        s.view.order[..4]
             .iter()
             .map(|&i| s.dataset.samples[i].id.0.clone())
             .collect()
@@ -112,13 +127,13 @@ fn ctrl_and_shift_click_mark_samples_and_bulk_edits_ask_first() {
     h.get_by_label_contains(&format!("{}:", ids[2]))
         .click_modifiers(egui::Modifiers::SHIFT);
     h.run_steps(2);
-    assert_eq!(h.state().session.as_ref().unwrap().marked.len(), 3);
+    assert_eq!(h.state().session.as_ref().unwrap().view.marked.len(), 3);
     h.get_by_label_contains(&format!("{}:", ids[1]))
         .click_modifiers(egui::Modifiers::COMMAND);
     h.run_steps(2);
     let marked: Vec<usize> = {
         let s = h.state().session.as_ref().unwrap();
-        s.marked.iter().copied().collect()
+        s.view.marked.iter().copied().collect()
     };
     assert_eq!(marked.len(), 2);
     // `T`, type a tag, Enter: both marked samples carry it, the marks are cleared.
@@ -132,10 +147,11 @@ fn ctrl_and_shift_click_mark_samples_and_bulk_edits_ask_first() {
     h.run_steps(3);
     {
         let s = h.state().session.as_ref().unwrap();
-        assert!(s.marked.is_empty());
+        assert!(s.view.marked.is_empty());
         let tagged: Vec<usize> = (0..s.dataset.samples.len())
             .filter(|&i| {
-                s.edits()
+                s.curation
+                    .state()
                     .get(&s.dataset.samples[i].id.0)
                     .is_some_and(|e| e.tags.contains("blurry"))
             })
@@ -145,7 +161,7 @@ fn ctrl_and_shift_click_mark_samples_and_bulk_edits_ask_first() {
     // Ctrl+A marks the whole filter (60 > 50): `I` asks for confirmation, Esc cancels.
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     h.run_steps(2);
-    assert_eq!(h.state().session.as_ref().unwrap().marked.len(), 60);
+    assert_eq!(h.state().session.as_ref().unwrap().view.marked.len(), 60);
     h.key_press(egui::Key::X);
     h.run_steps(2);
     h.get_by_label_contains("ambiguous").click();
@@ -163,7 +179,7 @@ fn ctrl_and_shift_click_mark_samples_and_bulk_edits_ask_first() {
     h.run_steps(2);
     assert!(h.state().prompt.is_none());
     assert_eq!(
-        h.state().session.as_ref().unwrap().order.len(),
+        h.state().session.as_ref().unwrap().view.order.len(),
         60,
         "nothing excluded"
     );
@@ -174,12 +190,12 @@ fn ctrl_and_shift_click_mark_samples_and_bulk_edits_ask_first() {
     h.run_steps(3);
     {
         let s = h.state().session.as_ref().unwrap();
-        assert!(s.order.is_empty(), "all excluded and hidden");
-        assert!(s.truth.iter().all(Option::is_none));
+        assert!(s.view.order.is_empty(), "all excluded and hidden");
+        assert!(s.curation.truth().iter().all(Option::is_none));
     }
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     h.run_steps(3);
-    assert_eq!(h.state().session.as_ref().unwrap().order.len(), 60);
+    assert_eq!(h.state().session.as_ref().unwrap().view.order.len(), 60);
 }
 
 #[test]
@@ -189,7 +205,7 @@ fn quick_pick_relabels_by_typed_name_and_filters_find_the_edit() {
     step_until(&mut h, Duration::from_secs(120), predictions_done);
     h.key_press(egui::Key::Home);
     h.run_steps(2);
-    let i = h.state().session.as_ref().unwrap().selected().unwrap();
+    let i = h.state().session.as_ref().unwrap().view.selected().unwrap();
     h.key_press(egui::Key::L);
     h.run_steps(2);
     h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Label")
@@ -199,7 +215,7 @@ fn quick_pick_relabels_by_typed_name_and_filters_find_the_edit() {
     h.run_steps(3);
     let s = h.state().session.as_ref().unwrap();
     let sneaker = s.dataset.class_id("Sneaker").unwrap();
-    assert_eq!(s.truth[i], Some(sneaker));
+    assert_eq!(s.curation.truth()[i], Some(sneaker));
     // The "Relabeled" edit filter shows exactly that sample.
     let f = labelscope::app::gallery_view::Filter {
         edits: labelscope::app::gallery_view::EditFilter::Relabeled,
@@ -208,7 +224,7 @@ fn quick_pick_relabels_by_typed_name_and_filters_find_the_edit() {
     h.state_mut()
         .apply(labelscope::app::AppCommand::SetFilter(f));
     h.run_steps(2);
-    assert_eq!(h.state().session.as_ref().unwrap().order, vec![i]);
+    assert_eq!(h.state().session.as_ref().unwrap().view.order, vec![i]);
     // The detail view lists the edit in the sample's history.
     h.key_press(egui::Key::Home);
     h.key_press(egui::Key::Enter);
@@ -246,12 +262,12 @@ fn a_dataset_another_labelscope_is_editing_opens_read_only_with_its_edits_and_a_
     {
         let s = h.state().session.as_ref().unwrap();
         assert!(
-            s.read_only.is_some(),
+            s.curation.read_only().is_some(),
             "read-only at once, not on the first edit"
         );
-        assert!(s.curator.is_none());
+        assert!(s.curation.curator().is_none());
         assert_eq!(
-            s.truth[0].map(|c| c.index()),
+            s.curation.truth()[0].map(|c| c.index()),
             Some(other),
             "the other window's edits are shown"
         );
@@ -263,6 +279,6 @@ fn a_dataset_another_labelscope_is_editing_opens_read_only_with_its_edits_and_a_
         .apply(AppCommand::RetryEditing { take_over: false });
     h.run_steps(2);
     let s = h.state().session.as_ref().unwrap();
-    assert!(s.read_only.is_none() && s.curator.is_some());
-    assert_eq!(s.truth[0].map(|c| c.index()), Some(other));
+    assert!(s.curation.read_only().is_none() && s.curation.curator().is_some());
+    assert_eq!(s.curation.truth()[0].map(|c| c.index()), Some(other));
 }

@@ -17,7 +17,7 @@ fn the_right_click_menu_relabels_and_the_edit_menu_undoes_by_name() {
     // The third cell, not the selection: a right-click selects it and opens its menu.
     let (i, id, old, new, key) = {
         let s = h.state().session.as_ref().unwrap();
-        let i = s.order[2];
+        let i = s.view.order[2];
         let old = s.dataset.class_name(s.dataset.samples[i].label).to_string();
         let k = s.dataset.classes.iter().position(|c| *c != old).unwrap();
         let new = s.dataset.classes[k].clone();
@@ -31,14 +31,14 @@ fn the_right_click_menu_relabels_and_the_edit_menu_undoes_by_name() {
     h.get_by_label_contains(&format!("{id}: true"))
         .click_secondary();
     h.run_steps(3);
-    assert_eq!(h.state().session.as_ref().unwrap().selected(), Some(i));
+    assert_eq!(h.state().session.as_ref().unwrap().view.selected(), Some(i));
     h.get_by_label_contains("Relabel to").click();
     h.run_steps(3);
     h.get_by_label(&format!("{new} {key}")).click();
     h.run_steps(3);
     {
         let s = h.state().session.as_ref().unwrap();
-        assert_eq!(s.dataset.class_name(s.truth[i].unwrap()), new);
+        assert_eq!(s.dataset.class_name(s.curation.truth()[i].unwrap()), new);
     }
     // The notice says what happened and how to take it back.
     h.get_by_label(&format!("Relabeled {stem}: {old} -> {new}. Ctrl+Z undoes"));
@@ -59,16 +59,16 @@ fn the_right_click_menu_relabels_and_the_edit_menu_undoes_by_name() {
         ..Default::default()
     }));
     h.run_steps(2);
-    assert!(!h.state().session.as_ref().unwrap().order.contains(&i));
+    assert!(!h.state().session.as_ref().unwrap().view.order.contains(&i));
     h.get_by_label("Edit").click();
     h.run_steps(2);
     h.get_by_label(&format!("Undo relabel {stem} to {new} Ctrl+Z"))
         .click();
     h.run_steps(3);
     let s = h.state().session.as_ref().unwrap();
-    assert_eq!(s.dataset.class_name(s.truth[i].unwrap()), old);
+    assert_eq!(s.dataset.class_name(s.curation.truth()[i].unwrap()), old);
     assert_eq!(
-        s.selected(),
+        s.view.selected(),
         Some(i),
         "the undo shows the sample it restored"
     );
@@ -80,7 +80,7 @@ fn the_menu_excludes_with_a_reason_and_the_detail_view_has_buttons() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app_on_fashion_subset(dir.path());
     step_until(&mut h, Duration::from_secs(120), analysis_done);
-    let i = h.state().session.as_ref().unwrap().order[0];
+    let i = h.state().session.as_ref().unwrap().view.order[0];
     let id = h.state().session.as_ref().unwrap().dataset.samples[i]
         .id
         .0
@@ -94,8 +94,8 @@ fn the_menu_excludes_with_a_reason_and_the_detail_view_has_buttons() {
     h.run_steps(3);
     {
         let s = h.state().session.as_ref().unwrap();
-        assert_eq!(s.truth[i], None);
-        let e = s.edits().get(&id).unwrap();
+        assert_eq!(s.curation.truth()[i], None);
+        let e = s.curation.state().get(&id).unwrap();
         assert_eq!(e.excluded.as_deref(), Some("duplicate"));
     }
     // The detail view: the next sample by button, then Tag… opens the tag prompt.
@@ -104,7 +104,7 @@ fn the_menu_excludes_with_a_reason_and_the_detail_view_has_buttons() {
     h.run_steps(3);
     h.get_by_label("Next").click();
     h.run_steps(2);
-    assert_eq!(h.state().session.as_ref().unwrap().cursor, Some(1));
+    assert_eq!(h.state().session.as_ref().unwrap().view.cursor, Some(1));
     h.get_by_label("Tag…").click();
     h.run_steps(2);
     assert!(matches!(
@@ -202,7 +202,7 @@ fn without_a_file_dialog_a_typed_path_opens_the_model() {
     h.run_steps(3);
     assert!(h.state().path_prompt.is_none());
     let s = h.state().session.as_ref().unwrap();
-    assert_eq!(s.model.as_ref().unwrap().onnx_path, model);
+    assert_eq!(s.predictions.model.as_ref().unwrap().onnx_path, model);
 }
 
 #[test]
@@ -245,13 +245,13 @@ fn clear_filter_keeps_the_selected_sample() {
     h.run_steps(2);
     h.state_mut().apply(AppCommand::SelectPosition(3));
     h.run_steps(2);
-    let i = h.state().session.as_ref().unwrap().selected().unwrap();
+    let i = h.state().session.as_ref().unwrap().view.selected().unwrap();
     h.get_by_label("Clear filter").click();
     h.run_steps(3);
     let s = h.state().session.as_ref().unwrap();
-    assert!(s.filter.is_empty());
+    assert!(s.view.filter.is_empty());
     assert_eq!(
-        s.selected(),
+        s.view.selected(),
         Some(i),
         "the same sample, now among all of them"
     );

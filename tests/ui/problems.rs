@@ -29,7 +29,7 @@ fn label_issue_sort_accept_and_exclude_as_watermark() {
     let (first, suggested) = {
         let s = h.state().session.as_ref().unwrap();
         assert!(s.problems.index.counts[FindingKind::Label as usize] > 0);
-        let first = s.order[0];
+        let first = s.view.order[0];
         assert!(
             s.problems.index.has(first, FindingKind::Label),
             "flagged first"
@@ -43,19 +43,20 @@ fn label_issue_sort_accept_and_exclude_as_watermark() {
     {
         let s = h.state().session.as_ref().unwrap();
         assert_eq!(
-            s.truth[first],
+            s.curation.truth()[first],
             Some(suggested),
             "A relabels to the suggestion"
         );
     }
     // W on the selected sample excludes it as watermark/text.
-    let j = h.state().session.as_ref().unwrap().selected().unwrap();
+    let j = h.state().session.as_ref().unwrap().view.selected().unwrap();
     h.key_press(egui::Key::W);
     h.run_steps(3);
     let s = h.state().session.as_ref().unwrap();
-    assert_eq!(s.truth[j], None);
+    assert_eq!(s.curation.truth()[j], None);
     let reason = s
-        .edits()
+        .curation
+        .state()
         .get(&s.dataset.samples[j].id.0)
         .unwrap()
         .excluded
@@ -69,7 +70,8 @@ fn label_issue_sort_accept_and_exclude_as_watermark() {
     h.run_steps(2);
     let s = h.state().session.as_ref().unwrap();
     assert!(
-        s.order
+        s.view
+            .order
             .iter()
             .all(|&i| s.problems.index.has(i, FindingKind::Text))
     );
@@ -97,7 +99,7 @@ fn problem_counts_are_what_the_filter_shows_and_name_excluded_samples_apart() {
         ..Default::default()
     }));
     h.run_steps(2);
-    let n = h.state().session.as_ref().unwrap().order.len();
+    let n = h.state().session.as_ref().unwrap().view.order.len();
     assert!(n >= 2, "the greyscale images are odd");
     let text = format!("odd images ({n})");
     h.get(by().value(&text));
@@ -105,7 +107,7 @@ fn problem_counts_are_what_the_filter_shows_and_name_excluded_samples_apart() {
     h.state_mut().apply(AppCommand::ExcludeAs("odd".into()));
     h.run_steps(3);
     let s = h.state().session.as_ref().unwrap();
-    assert_eq!(s.order.len(), n - 1, "the excluded one is hidden");
+    assert_eq!(s.view.order.len(), n - 1, "the excluded one is hidden");
     let text = format!("odd images ({}, +1 excluded)", n - 1);
     h.get(by().value(&text));
 }

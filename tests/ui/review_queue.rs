@@ -24,14 +24,14 @@ fn q_walks_the_queue_the_detail_view_says_why_and_a_relabel_reranks() {
         assert_eq!(q.queue.len(), s.dataset.samples.len());
         // The gallery's order is the queue's.
         let ranked: Vec<usize> = q.queue.iter().map(|e| e.sample).collect();
-        assert_eq!(s.order[..10], ranked[..10]);
+        assert_eq!(s.view.order[..10], ranked[..10]);
         (q.queue[0].clone(), q.queue[1].clone(), q.queue.len())
     };
     h.key_press(egui::Key::Q);
     h.run_steps(3);
     assert!(h.state().detail_open);
     assert_eq!(
-        h.state().session.as_ref().unwrap().selected(),
+        h.state().session.as_ref().unwrap().view.selected(),
         Some(first.sample)
     );
     h.get_by_label(&format!("Review queue #1 of {total}"));
@@ -43,14 +43,14 @@ fn q_walks_the_queue_the_detail_view_says_why_and_a_relabel_reranks() {
     h.key_press(egui::Key::Q);
     h.run_steps(3);
     assert_eq!(
-        h.state().session.as_ref().unwrap().selected(),
+        h.state().session.as_ref().unwrap().view.selected(),
         Some(second.sample)
     );
     h.get_by_label(&format!("Review queue #2 of {total}"));
     h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::Q);
     h.run_steps(3);
     assert_eq!(
-        h.state().session.as_ref().unwrap().selected(),
+        h.state().session.as_ref().unwrap().view.selected(),
         Some(first.sample)
     );
 
@@ -59,7 +59,7 @@ fn q_walks_the_queue_the_detail_view_says_why_and_a_relabel_reranks() {
     h.run_steps(3);
     {
         let s = h.state().session.as_ref().unwrap();
-        assert_eq!(s.truth[first.sample], Some(first.suggested));
+        assert_eq!(s.curation.truth()[first.sample], Some(first.suggested));
     }
     step_until(&mut h, Duration::from_secs(120), |app| {
         analysis_done(app)

@@ -52,10 +52,10 @@ fn the_detail_view_shows_similar_images_and_s_lists_them_in_the_gallery() {
     h.run_steps(3);
     {
         let s = h.state().session.as_ref().unwrap();
-        assert_eq!(s.order.first(), Some(&anchor));
-        assert_eq!(s.selected(), Some(anchor));
-        assert!(s.order.len() > 12 && s.order.len() <= 60);
-        assert!(s.filter.similar.is_some());
+        assert_eq!(s.view.order.first(), Some(&anchor));
+        assert_eq!(s.view.selected(), Some(anchor));
+        assert!(s.view.order.len() > 12 && s.view.order.len() <= 60);
+        assert!(s.view.filter.similar.is_some());
     }
     h.get_by_label_contains(&format!("Similar to {name}"));
 
@@ -64,7 +64,7 @@ fn the_detail_view_shows_similar_images_and_s_lists_them_in_the_gallery() {
     h.get_by_label(&neighbours[0]).click();
     h.run_steps(3);
     let s = h.state().session.as_ref().unwrap();
-    let selected = s.selected().unwrap();
+    let selected = s.view.selected().unwrap();
     assert_eq!(s.dataset.samples[selected].id.0, first);
 }
 
@@ -107,7 +107,7 @@ fn the_map_shows_every_embedding_and_a_box_selection_filters_the_gallery() {
     h.run_steps(3);
     assert!(!h.state().map_open, "the gallery shows the selection");
     let s = h.state().session.as_ref().unwrap();
-    let region = s.filter.region.clone().expect("a map selection");
+    let region = s.view.filter.region.clone().expect("a map selection");
     assert_eq!(region.len(), 60, "every point was inside the box");
     h.get_by_label("Map selection (60) ×");
 }
@@ -175,7 +175,7 @@ fn a_copy_is_shown_beside_the_image_it_copies() {
     h.event(click(false));
     h.run_steps(3);
     let s = h.state().session.as_ref().unwrap();
-    assert_eq!(s.selected(), Some(first));
+    assert_eq!(s.view.selected(), Some(first));
 }
 
 #[test]

@@ -27,22 +27,23 @@ fn the_table_sorts_by_any_column_filters_and_edits_like_the_gallery() {
     h.run_steps(3);
     let confidences = |h: &egui_kittest::Harness<'_, labelscope::app::LabelscopeApp>| {
         let s = h.state().session.as_ref().unwrap();
-        let p = s.preds.as_ref().unwrap();
-        s.order
+        let p = s.predictions.set.as_ref().unwrap();
+        s.view
+            .order
             .iter()
             .map(|&i| p.prediction(i).unwrap().confidence.unwrap())
             .collect::<Vec<f32>>()
     };
     let c = confidences(&h);
     assert_eq!(
-        h.state().session.as_ref().unwrap().sort,
+        h.state().session.as_ref().unwrap().view.sort,
         SortKey::ConfidenceDesc
     );
     assert!(c.windows(2).all(|w| w[0] >= w[1]), "highest first");
     h.get_by_label("Confidence").click();
     h.run_steps(3);
     let c = confidences(&h);
-    assert!(h.state().session.as_ref().unwrap().sort_reversed);
+    assert!(h.state().session.as_ref().unwrap().view.sort_reversed);
     assert!(
         c.windows(2).all(|w| w[0] <= w[1]),
         "lowest first after the second click"
@@ -53,7 +54,12 @@ fn the_table_sorts_by_any_column_filters_and_edits_like_the_gallery() {
     h.run_steps(3);
     {
         let s = h.state().session.as_ref().unwrap();
-        let labels: Vec<u32> = s.order.iter().map(|&i| s.truth[i].unwrap().0).collect();
+        let labels: Vec<u32> = s
+            .view
+            .order
+            .iter()
+            .map(|&i| s.curation.truth()[i].unwrap().0)
+            .collect();
         assert!(labels.windows(2).all(|w| w[0] <= w[1]), "{labels:?}");
     }
     h.state_mut().apply(AppCommand::SetFilter(Filter {
@@ -63,15 +69,15 @@ fn the_table_sorts_by_any_column_filters_and_edits_like_the_gallery() {
     h.run_steps(3);
     let (first, id, n) = {
         let s = h.state().session.as_ref().unwrap();
-        let i = s.order[0];
-        (i, s.dataset.samples[i].id.0.clone(), s.order.len())
+        let i = s.view.order[0];
+        (i, s.dataset.samples[i].id.0.clone(), s.view.order.len())
     };
     assert_eq!(n, 6);
     // The rows are the filter's: a row of another class is not drawn.
     let other = {
         let s = h.state().session.as_ref().unwrap();
         let j = (0..s.dataset.samples.len())
-            .find(|&j| s.truth[j] != Some(ClassId(3)))
+            .find(|&j| s.curation.truth()[j] != Some(ClassId(3)))
             .unwrap();
         s.dataset.samples[j].id.0.clone()
     };
@@ -85,6 +91,6 @@ fn the_table_sorts_by_any_column_filters_and_edits_like_the_gallery() {
     h.get_by_label("As watermark/text W").click();
     h.run_steps(3);
     let s = h.state().session.as_ref().unwrap();
-    assert_eq!(s.truth[first], None);
-    assert_eq!(s.order.len(), 5, "the excluded row leaves the filter");
+    assert_eq!(s.curation.truth()[first], None);
+    assert_eq!(s.view.order.len(), 5, "the excluded row leaves the filter");
 }

@@ -39,7 +39,7 @@ fn file_menu_vlm_prompt_runs_the_endpoint_and_shows_its_metrics() {
     step_until(&mut h, Duration::from_secs(60), predictions_done);
 
     let s = h.state().session.as_ref().unwrap();
-    let m = s.metrics.as_ref().unwrap();
+    let m = s.predictions.metrics.as_ref().unwrap();
     assert_eq!(m.num_evaluated, 5);
     assert!((m.accuracy - 0.4).abs() < 1e-9, "{}", m.accuracy);
     h.get_by_label("VLM: tiny-vlm");
@@ -78,12 +78,15 @@ fn file_menu_vlm_prompt_runs_the_endpoint_and_shows_its_metrics() {
     step_until(&mut h, Duration::from_secs(60), predictions_done);
     let s = h.state().session.as_ref().unwrap();
     assert!(
-        s.error.as_deref().is_some_and(|e| e.contains("all failed")),
+        s.messages
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("all failed")),
         "{:?}",
-        s.error
+        s.messages.error
     );
-    let m = s.metrics.as_ref().unwrap();
+    let m = s.predictions.metrics.as_ref().unwrap();
     assert_eq!(m.num_evaluated, 5, "the previous predictions are back");
     assert!((m.accuracy - 0.4).abs() < 1e-9, "{}", m.accuracy);
-    assert_eq!(s.preds.as_ref().unwrap().name, "tiny-vlm");
+    assert_eq!(s.predictions.set.as_ref().unwrap().name, "tiny-vlm");
 }

@@ -31,7 +31,7 @@ pub fn compare_ui(ui: &mut egui::Ui, main: &Metrics, s: &Session, out: &mut Vec<
     let mut columns = vec![Column {
         metrics: main,
         footprint: c.main_footprint.as_ref(),
-        threads: s.model.is_some().then_some(threads),
+        threads: s.predictions.model.is_some().then_some(threads),
     }];
     for info in &c.info {
         let Some(metrics) = &info.metrics else { return };

@@ -40,7 +40,7 @@ impl DetailCache {
                 ..Default::default()
             };
             let path = s.dataset.samples[i].path.clone();
-            let input = s.model.as_ref().map(|m| m.spec.input.clone());
+            let input = s.predictions.model.as_ref().map(|m| m.spec.input.clone());
             let ctx = ctx.clone();
             let wake = std::sync::Arc::new(move || ctx.request_repaint());
             let spawned = BackgroundJob::spawn("detail-loader", wake, move |_| {
@@ -118,7 +118,7 @@ pub fn detail_panel_ui(
     (default_width, max_width): (f32, f32),
     out: &mut Vec<AppCommand>,
 ) {
-    let Some(i) = s.selected() else { return };
+    let Some(i) = s.view.selected() else { return };
     cache.ensure(ui.ctx(), s, i);
     egui::Panel::right("detail")
         .resizable(true)
@@ -133,7 +133,7 @@ pub fn detail_panel_ui(
             }
         });
         egui::ScrollArea::vertical().show(ui, |ui| {
-            let label = super::super::gallery_view::label_of(&s.dataset, &s.truth, i);
+            let label = super::super::gallery_view::label_of(&s.dataset, s.curation.truth(), i);
             ui.label(format!("Label: {}", s.dataset.class_name(label)));
             super::detail_actions::actions_ui(ui, s, i, out);
             edits_ui(ui, s, i, label, out);
@@ -142,7 +142,7 @@ pub fn detail_panel_ui(
             if let Some(split) = &smp.split {
                 ui.label(format!("Split: {split}"));
             }
-            match s.preds.as_ref().and_then(|p| p.entries.get(i)) {
+            match s.predictions.set.as_ref().and_then(|p| p.entries.get(i)) {
                 Some(Entry::Predicted(p)) => {
                     let correct = p.predicted == Predicted::Class(label);
                     let color = if correct { Color32::from_rgb(60, 170, 90) } else { Color32::from_rgb(220, 70, 60) };
@@ -248,7 +248,7 @@ fn edits_ui(
     out: &mut Vec<AppCommand>,
 ) {
     let smp = &s.dataset.samples[i];
-    let state = s.edits();
+    let state = s.curation.state();
     let Some(e) = state.get(&smp.id.0) else {
         return;
     };

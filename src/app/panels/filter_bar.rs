@@ -18,7 +18,7 @@ pub fn filter_bar_ui(
     thumb_size: Option<&mut f32>,
     out: &mut Vec<AppCommand>,
 ) {
-    let mut f = s.filter.clone();
+    let mut f = s.view.filter.clone();
     ui.horizontal_wrapped(|ui| {
         let class_text = |c: Option<ClassId>| {
             c.map_or("All".to_string(), |c| s.dataset.class_name(c).to_string())
@@ -94,7 +94,7 @@ pub fn filter_bar_ui(
         let counts = s
             .problems
             .index
-            .sample_counts(|i| s.truth.get(i).is_some_and(Option::is_none));
+            .sample_counts(|i| s.curation.truth().get(i).is_some_and(Option::is_none));
         let excluded_view = f.excluded;
         let problem_text = |k: Option<FindingKind>| match k {
             None => "All".to_string(),
@@ -170,7 +170,7 @@ pub fn filter_bar_ui(
             egui::ComboBox::from_id_salt("filter_edits")
                 .selected_text(f.edits.label())
                 .show_ui(ui, |ui| {
-                    let (tags, reasons) = s.tags_and_reasons();
+                    let (tags, reasons) = s.curation.tags_and_reasons();
                     let fixed = [
                         EditFilter::Any,
                         EditFilter::Edited,
@@ -206,7 +206,7 @@ pub fn filter_bar_ui(
             )
             .labelled_by(to.id);
         }
-        let mut sort = s.sort;
+        let mut sort = s.view.sort;
         fit(ui, "Sort", Control::Combo);
         {
             let l_sort = ui.label("Sort");
@@ -220,7 +220,7 @@ pub fn filter_bar_ui(
                 .response
                 .labelled_by(l_sort.id);
         }
-        if sort != s.sort {
+        if sort != s.view.sort {
             out.push(AppCommand::SetSort(sort));
         }
         if let Some(thumb_size) = thumb_size {
@@ -235,7 +235,7 @@ pub fn filter_bar_ui(
     ui.horizontal(|ui| {
         ui.strong(format!(
             "{} of {} samples",
-            s.order.len(),
+            s.view.order.len(),
             s.dataset.samples.len()
         ));
         if ui
@@ -245,13 +245,13 @@ pub fn filter_bar_ui(
         {
             f = Filter::default();
         }
-        if !s.marked.is_empty() {
+        if !s.view.marked.is_empty() {
             if ui.button("Clear marks").on_hover_text("Esc").clicked() {
                 out.push(AppCommand::ClearMarks);
             }
             ui.colored_label(
                 Color32::from_rgb(40, 120, 230),
-                format!("{} marked: edits apply to them", s.marked.len()),
+                format!("{} marked: edits apply to them", s.view.marked.len()),
             );
         } else if ui
             .button("Mark all")
@@ -263,7 +263,7 @@ pub fn filter_bar_ui(
         // Last in the row, so that it appearing and going moves nothing.
         super::review_queue::progress_ui(ui, s, out);
     });
-    if f != s.filter {
+    if f != s.view.filter {
         out.push(AppCommand::SetFilter(f));
     }
 }

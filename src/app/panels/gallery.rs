@@ -32,7 +32,9 @@ pub fn problem_titles(s: &Session, i: usize) -> String {
 pub fn cell_label(s: &Session, i: usize) -> String {
     let smp = &s.dataset.samples[i];
     let truth = s.dataset.class_name(super::super::gallery_view::label_of(
-        &s.dataset, &s.truth, i,
+        &s.dataset,
+        s.curation.truth(),
+        i,
     ));
     let kinds = problem_titles(s, i);
     let problems = if kinds.is_empty() {
@@ -40,7 +42,7 @@ pub fn cell_label(s: &Session, i: usize) -> String {
     } else {
         format!(" [{kinds}]")
     };
-    let base = match s.preds.as_ref().and_then(|p| p.prediction(i)) {
+    let base = match s.predictions.set.as_ref().and_then(|p| p.prediction(i)) {
         Some(p) => format!(
             "{}: true {truth}, predicted {}{}",
             smp.id,
@@ -80,7 +82,7 @@ fn grid_ui(
     // The columns share the whole width: the leftover of a row is spread over its cells.
     let width = ((ui.available_width() + spacing) / cols as f32 - spacing).max(size);
     let cell = vec2(width, width + text_h);
-    let total_rows = s.order.len().div_ceil(cols);
+    let total_rows = s.view.order.len().div_ceil(cols);
     let row_h = cell.y + spacing;
     let visible_rows = ((ui.available_height() / row_h).floor() as usize).max(1);
     ui.data_mut(|d| d.insert_temp(grid_shape_id(), (cols, visible_rows)));
@@ -90,8 +92,8 @@ fn grid_ui(
     let last_id = ui.scope_id().with("last_cursor");
     let last: Option<(Option<usize>, usize)> = ui.data(|d| d.get_temp(last_id));
     let mut area = egui::ScrollArea::vertical().auto_shrink([false, false]);
-    if last != Some((s.cursor, cols))
-        && let Some(c) = s.cursor
+    if last != Some((s.view.cursor, cols))
+        && let Some(c) = s.view.cursor
     {
         let row = c / cols;
         let top = ui
@@ -102,14 +104,14 @@ fn grid_ui(
             area = area.vertical_scroll_offset((row_top - ui.available_height() / 2.0).max(0.0));
         }
     }
-    ui.data_mut(|d| d.insert_temp(last_id, (s.cursor, cols)));
+    ui.data_mut(|d| d.insert_temp(last_id, (s.view.cursor, cols)));
 
     let output = area.show_rows(ui, cell.y, total_rows, |ui, rows| {
         ui.spacing_mut().item_spacing = vec2(spacing, spacing);
         let mut wanted = Vec::new();
         for row in rows.start..(rows.end + 1).min(total_rows) {
             for col in 0..cols {
-                if let Some(&i) = s.order.get(row * cols + col) {
+                if let Some(&i) = s.view.order.get(row * cols + col) {
                     wanted.push((i, s.dataset.samples[i].path.clone()));
                 }
             }
@@ -119,7 +121,9 @@ fn grid_ui(
             ui.horizontal(|ui| {
                 for col in 0..cols {
                     let pos = row * cols + col;
-                    let Some(&i) = s.order.get(pos) else { break };
+                    let Some(&i) = s.view.order.get(pos) else {
+                        break;
+                    };
                     cell_ui(ui, s, thumbs, i, pos, cell, out);
                 }
             });
@@ -149,7 +153,7 @@ fn cell_ui(
         return;
     }
     let painter = ui.painter_at(rect);
-    let selected = s.cursor == Some(pos);
+    let selected = s.view.cursor == Some(pos);
     let visuals = ui.visuals();
     painter.rect_filled(
         rect,
@@ -161,7 +165,7 @@ fn cell_ui(
         },
     );
     let img_rect = Rect::from_min_size(rect.min, Vec2::splat(cell.x)).shrink(3.0);
-    let error = failure(s.preds.as_ref(), i)
+    let error = failure(s.predictions.set.as_ref(), i)
         .map(str::to_string)
         .or_else(|| thumbs.error(i).map(str::to_string));
     if let Some(tex) = thumbs.get(i) {
@@ -186,7 +190,9 @@ fn cell_ui(
         painter.rect_filled(img_rect, 2.0, visuals.extreme_bg_color);
     }
     let truth = s.dataset.class_name(super::super::gallery_view::label_of(
-        &s.dataset, &s.truth, i,
+        &s.dataset,
+        s.curation.truth(),
+        i,
     ));
     let font = FontId::proportional(11.0);
     let y = img_rect.bottom() + 3.0;
@@ -197,10 +203,12 @@ fn cell_ui(
         font.clone(),
         visuals.text_color(),
     );
-    if let Some(p) = s.preds.as_ref().and_then(|p| p.prediction(i)) {
+    if let Some(p) = s.predictions.set.as_ref().and_then(|p| p.prediction(i)) {
         let correct = p.predicted
             == Predicted::Class(super::super::gallery_view::label_of(
-                &s.dataset, &s.truth, i,
+                &s.dataset,
+                s.curation.truth(),
+                i,
             ));
         let color = if correct {
             Color32::from_rgb(60, 170, 90)
@@ -241,7 +249,7 @@ fn cell_ui(
         pos2(rect.left() + 4.0, y + 30.0),
         rect.right() - 4.0,
     );
-    if s.marked.contains(&i) {
+    if s.view.marked.contains(&i) {
         let c = pos2(img_rect.left() + 10.0, img_rect.top() + 10.0);
         painter.circle_filled(c, 8.0, Color32::from_rgb(40, 120, 230));
         let tick = [
@@ -292,13 +300,13 @@ fn badges_ui(painter: &egui::Painter, s: &Session, i: usize, start: egui::Pos2, 
         x += w + 6.0;
     }
     let smp = &s.dataset.samples[i];
-    let Some(e) = s.edits().get(&smp.id.0) else {
+    let Some(e) = s.curation.state().get(&smp.id.0) else {
         return;
     };
     let mut parts = Vec::new();
     if let Some(reason) = &e.excluded {
         parts.push(format!("excluded: {reason}"));
-    } else if crate::curation::is_relabeled(&s.dataset, s.edits(), i) {
+    } else if crate::curation::is_relabeled(&s.dataset, s.curation.state(), i) {
         parts.push(format!("was {}", s.dataset.class_name(smp.label)));
     }
     parts.extend(e.tags.iter().map(|t| format!("#{t}")));

@@ -1,7 +1,7 @@
 //! View > Log: the session's warnings and errors with their times, the log file's path, Copy.
 
 use super::super::commands::AppCommand;
-use super::super::session_log::{Level, SessionLog};
+use crate::app::session::parts::log::{Level, SessionLog};
 
 /// Draws the log window.
 pub fn log_ui(ctx: &egui::Context, log: &SessionLog, out: &mut Vec<AppCommand>) {

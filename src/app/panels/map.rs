@@ -198,10 +198,10 @@ fn canvas_ui(
     }
     let t = Transform::fit(&map.points, rect, view.zoom, view.pan);
     let mut in_order = vec![false; s.dataset.samples.len()];
-    for &i in &s.order {
+    for &i in &s.view.order {
         in_order[i] = true;
     }
-    let selected = s.selected();
+    let selected = s.view.selected();
     // One mesh: faint points (outside the filter) first, then the rest on top.
     let mut mesh = egui::Mesh::default();
     let mut screen: Vec<(Pos2, usize)> = Vec::with_capacity(map.points.len());
@@ -267,7 +267,7 @@ fn canvas_ui(
             if !inside.is_empty() {
                 out.push(AppCommand::SetFilter(Filter {
                     region: Some(inside),
-                    ..s.filter.clone()
+                    ..s.view.filter.clone()
                 }));
                 out.push(AppCommand::ToggleMap);
             }

@@ -33,9 +33,9 @@ pub fn metrics_panel_ui(ui: &mut egui::Ui, s: &Session, max_width: f32, out: &mu
         .size_range(240.0_f32.min(max_width)..=max_width)
         .show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
-                let Some(m) = &s.metrics else {
+                let Some(m) = &s.predictions.metrics else {
                     ui.heading("Metrics");
-                    ui.label(if s.job.is_some() {
+                    ui.label(if s.predictions.job.is_some() {
                         "Waiting for the first predictions…"
                     } else {
                         "No model loaded: open a model or predictions file (File menu)."
@@ -45,17 +45,23 @@ pub fn metrics_panel_ui(ui: &mut egui::Ui, s: &Session, max_width: f32, out: &mu
                 let id = ui.scope_id().with("metrics_state");
                 let mut st: PanelState = ui.data(|d| d.get_temp(id)).unwrap_or_default();
                 summary_ui(ui, m);
-                if let Some(before) = &s.metrics_before {
+                if let Some(before) = &s.predictions.metrics_before {
                     before_after_ui(ui, before, m, s);
                 }
                 super::compare::compare_ui(ui, m, s, out);
                 ui.separator();
-                class_table_ui(ui, m, &s.filter, &mut st, out);
+                class_table_ui(ui, m, &s.view.filter, &mut st, out);
                 ui.separator();
-                super::confusion::confusion_ui(ui, &m.confusion, &s.filter, &mut st.normalise, out);
+                super::confusion::confusion_ui(
+                    ui,
+                    &m.confusion,
+                    &s.view.filter,
+                    &mut st.normalise,
+                    out,
+                );
                 ui.separator();
-                if let Some(charts) = &s.charts {
-                    super::charts::histogram_ui(ui, &charts.histogram, &s.filter, out);
+                if let Some(charts) = &s.predictions.charts {
+                    super::charts::histogram_ui(ui, &charts.histogram, &s.view.filter, out);
                     ui.separator();
                     super::charts::reliability_ui(ui, &charts.reliability, m.ece);
                 }
@@ -228,6 +234,7 @@ fn class_table_ui(
 
 fn before_after_ui(ui: &mut egui::Ui, before: &Metrics, after: &Metrics, s: &Session) {
     let (num_relabeled, num_excluded) = s
+        .predictions
         .charts
         .as_ref()
         .map_or((0, 0), |c| (c.num_relabeled, c.num_excluded));

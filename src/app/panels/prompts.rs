@@ -21,7 +21,7 @@ pub const EXCLUDE_REASONS: &[&str] = &[
 
 /// Draws the open prompt; Esc or the close button cancels it.
 pub fn prompt_ui(ctx: &egui::Context, prompt: &mut Prompt, s: &Session, out: &mut Vec<AppCommand>) {
-    let n = s.edit_target_count();
+    let n = s.view.edit_target_count();
     let what = if n == 1 {
         "the selected sample".to_string()
     } else {
@@ -83,7 +83,7 @@ fn tag_ui(
     out: &mut Vec<AppCommand>,
 ) {
     ui.label(format!("Add a tag to {what}."));
-    let (tags, _) = s.tags_and_reasons();
+    let (tags, _) = s.curation.tags_and_reasons();
     let l = ui.label("Tag");
     let r = ui.text_edit_singleline(text).labelled_by(l.id);
     if !r.has_focus() && !r.lost_focus() {

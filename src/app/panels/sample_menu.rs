@@ -25,12 +25,12 @@ pub fn sample_menu_ui(
     let item = |ui: &mut egui::Ui, text: &str, key: &str| {
         ui.add(egui::Button::new(text).shortcut_text(key)).clicked()
     };
-    ui.weak(if s.marked.is_empty() {
+    ui.weak(if s.view.marked.is_empty() {
         crate::curation::short_id(&smp.id.0)
     } else {
-        format!("{} marked samples", s.marked.len())
+        format!("{} marked samples", s.view.marked.len())
     });
-    ui.add_enabled_ui(s.curator.is_some(), |ui| {
+    ui.add_enabled_ui(s.curation.curator().is_some(), |ui| {
         ui.menu_button("Relabel to", |ui| {
             for (k, name) in s.dataset.classes.iter().enumerate() {
                 if item(ui, name, &digit_key(k).unwrap_or_default()) {
@@ -68,7 +68,8 @@ pub fn sample_menu_ui(
                 ui.close();
             }
         });
-        if s.truth.get(i).is_some_and(Option::is_none) && item(ui, "Include again", "I") {
+        if s.curation.truth().get(i).is_some_and(Option::is_none) && item(ui, "Include again", "I")
+        {
             out.push(AppCommand::Include);
         }
         if item(ui, "Tag…", "T") {
@@ -77,7 +78,7 @@ pub fn sample_menu_ui(
     });
     ui.separator();
     if let Some(pos) = pos {
-        let marked = s.marked.contains(&i);
+        let marked = s.view.marked.contains(&i);
         if item(ui, if marked { "Unmark" } else { "Mark" }, "Space") {
             out.push(AppCommand::ToggleMark(pos));
         }
@@ -121,7 +122,7 @@ pub fn sample_clicks(
     if resp.double_clicked() {
         out.push(AppCommand::OpenDetail);
     }
-    if resp.secondary_clicked() && s.cursor != Some(pos) && !s.marked.contains(&i) {
+    if resp.secondary_clicked() && s.view.cursor != Some(pos) && !s.view.marked.contains(&i) {
         out.push(AppCommand::SelectPosition(pos));
     }
     resp.context_menu(|ui| sample_menu_ui(ui, s, i, Some(pos), out));

@@ -33,7 +33,7 @@ pub fn sample_table_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>
     ui.data_mut(|d| d.insert_temp(grid_shape_id(), (1usize, visible_rows)));
     let last_id = ui.scope_id().with("table_last_cursor");
     let last: Option<usize> = ui.data(|d| d.get_temp(last_id)).flatten();
-    ui.data_mut(|d| d.insert_temp(last_id, s.cursor));
+    ui.data_mut(|d| d.insert_temp(last_id, s.view.cursor));
     // Cells are not selectable text: a click on one is a click on its row.
     ui.style_mut().interaction.selectable_labels = false;
     let mut table = TableBuilder::new(ui)
@@ -50,8 +50,8 @@ pub fn sample_table_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>
         };
         table = table.column(column);
     }
-    if s.cursor != last
-        && let Some(c) = s.cursor
+    if s.view.cursor != last
+        && let Some(c) = s.view.cursor
     {
         table = table.scroll_to_row(c, None);
     }
@@ -62,10 +62,10 @@ pub fn sample_table_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>
             }
         })
         .body(|body| {
-            body.rows(ROW_HEIGHT, s.order.len(), |mut row| {
+            body.rows(ROW_HEIGHT, s.view.order.len(), |mut row| {
                 let pos = row.index();
-                let i = s.order[pos];
-                row.set_selected(s.cursor == Some(pos) || s.marked.contains(&i));
+                let i = s.view.order[pos];
+                row.set_selected(s.view.cursor == Some(pos) || s.view.marked.contains(&i));
                 cells(&mut row, s, i);
                 super::sample_menu::sample_clicks(&row.response(), s, i, pos, out);
             });
@@ -74,8 +74,8 @@ pub fn sample_table_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>
 
 /// A header: its name, an arrow on the sorting column, a click sorts.
 fn header_ui(ui: &mut egui::Ui, s: &Session, name: &str, key: SortKey, out: &mut Vec<AppCommand>) {
-    let current =
-        s.sort == key || (key == SortKey::ConfidenceDesc && s.sort == SortKey::ConfidenceAsc);
+    let current = s.view.sort == key
+        || (key == SortKey::ConfidenceDesc && s.view.sort == SortKey::ConfidenceAsc);
     let clicked = ui
         .add(egui::Button::new(RichText::new(name).strong()).frame(false))
         .on_hover_text(format!(
@@ -88,7 +88,7 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, name: &str, key: SortKey, out: &mut
     }
     if current {
         // A triangle: down in the key's own direction, up when turned round.
-        let up = s.sort_reversed != (s.sort == SortKey::ConfidenceAsc);
+        let up = s.view.sort_reversed != (s.view.sort == SortKey::ConfidenceAsc);
         let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
         let c = rect.center();
         let (tip, base) = if up { (-4.0, 3.0) } else { (4.0, -3.0) };
@@ -107,8 +107,8 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, name: &str, key: SortKey, out: &mut
 /// One sample's cells, in [`COLUMNS`] order.
 fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
     let smp = &s.dataset.samples[i];
-    let label = label_of(&s.dataset, &s.truth, i);
-    let pred = s.preds.as_ref().and_then(|p| p.prediction(i));
+    let label = label_of(&s.dataset, s.curation.truth(), i);
+    let pred = s.predictions.set.as_ref().and_then(|p| p.prediction(i));
     let green = Color32::from_rgb(60, 170, 90);
     let red = Color32::from_rgb(220, 70, 60);
     row.col(|ui| {
@@ -126,7 +126,7 @@ fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
             paint(ui, &predicted_name(s, p.predicted), colour);
         }
         None => {
-            let text = match super::super::gallery_view::failure(s.preds.as_ref(), i) {
+            let text = match super::super::gallery_view::failure(s.predictions.set.as_ref(), i) {
                 Some(_) => "failed",
                 None => "–",
             };
@@ -140,9 +140,10 @@ fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
     });
     row.col(|ui| {
         let l = s
-            .preds
+            .predictions
+            .set
             .as_ref()
-            .and_then(|p| loss(&s.dataset, &s.truth, p, i));
+            .and_then(|p| loss(&s.dataset, s.curation.truth(), p, i));
         plain(ui, &l.map_or("–".into(), |l| format!("{l:.3}")));
     });
     row.col(|ui| {
@@ -163,7 +164,7 @@ fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
     });
     row.col(|ui| plain(ui, &super::gallery::problem_titles(s, i)));
     row.col(|ui| {
-        let Some(e) = s.edits().get(&smp.id.0) else {
+        let Some(e) = s.curation.state().get(&smp.id.0) else {
             return;
         };
         let mut parts = Vec::new();

@@ -50,10 +50,10 @@ pub fn similar_strip_ui(
         ui.strong("Similar images").on_hover_text(
             "Nearest by the model's embedding (cosine distance, 0 = same direction)",
         );
-        let anchors = if s.marked.is_empty() {
+        let anchors = if s.view.marked.is_empty() {
             "this one".to_string()
         } else {
-            format!("the {} marked", s.marked.len())
+            format!("the {} marked", s.view.marked.len())
         };
         let enabled = s.embeddings.set.is_some();
         if ui
@@ -101,8 +101,8 @@ fn neighbour_ui(
     out: &mut Vec<AppCommand>,
 ) {
     let j = n.sample;
-    let label = label_of(&s.dataset, &s.truth, j);
-    let pred = s.preds.as_ref().and_then(|p| p.prediction(j));
+    let label = label_of(&s.dataset, s.curation.truth(), j);
+    let pred = s.predictions.set.as_ref().and_then(|p| p.prediction(j));
     let wrong = pred.is_some_and(|p| p.predicted != Predicted::Class(label));
     ui.vertical(|ui| {
         ui.set_width(THUMB);

@@ -10,7 +10,9 @@ pub const TOAST_SECS: f32 = 4.0;
 
 /// Draws the session's notice while it is fresh.
 pub fn toast_ui(ctx: &egui::Context, s: &Session) {
-    let Some((text, when)) = &s.toast else { return };
+    let Some((text, when)) = &s.messages.toast else {
+        return;
+    };
     let age = when.elapsed().as_secs_f32();
     if age > TOAST_SECS {
         return;

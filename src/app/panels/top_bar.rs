@@ -23,15 +23,15 @@ pub fn top_bar_ui(
                 ui.menu_button("Edit", |ui| edit_menu_ui(ui, s, out));
                 ui.menu_button("View", |ui| {
                     let errors = s
-                        .log
+                        .messages.log
                         .entries
                         .iter()
-                        .filter(|e| e.level == crate::app::session_log::Level::Error)
+                        .filter(|e| e.level == crate::app::session::parts::log::Level::Error)
                         .count();
                     if ui
                         .button(format!(
                             "Log ({} warnings, {errors} errors)…",
-                            s.log.entries.len() - errors
+                            s.messages.log.entries.len() - errors
                         ))
                         .on_hover_text("Every warning and error of this session, with the file and the reason")
                         .clicked()
@@ -59,7 +59,7 @@ pub fn top_bar_ui(
             ui.colored_label(ui.visuals().error_fg_color, format!("Could not open: {e}"));
         }
         if let Some(s) = session {
-            if let Some(r) = &s.read_only {
+            if let Some(r) = s.curation.read_only() {
                 ui.horizontal(|ui| {
                     ui.colored_label(ui.visuals().warn_fg_color, &r.banner);
                     if ui
@@ -79,13 +79,13 @@ pub fn top_bar_ui(
                     }
                 });
             }
-            if let Some(e) = &s.error {
+            if let Some(e) = &s.messages.error {
                 ui.colored_label(ui.visuals().error_fg_color, e);
             }
-            if let Some(h) = &s.backend_hint {
+            if let Some(h) = &s.predictions.backend_hint {
                 ui.weak(h);
             }
-            for note in s.notes.iter().take(3) {
+            for note in s.messages.notes.iter().take(3) {
                 ui.weak(format!("Note: {note}"));
             }
         }
@@ -222,14 +222,14 @@ fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) 
         .on_hover_text(text);
     }
     ui.separator();
-    match &s.model {
+    match &s.predictions.model {
         Some(m) => elided(
             ui,
             0.35,
             format!("Model: {}", m.spec.name),
             m.onnx_path.display().to_string(),
         ),
-        None => match &s.vlm {
+        None => match &s.predictions.vlm {
             Some(v) => {
                 ui.label(format!("VLM: {}", v.model)).on_hover_text(v.url());
             }
@@ -238,11 +238,11 @@ fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) 
             }
         },
     }
-    if let Some(b) = &s.backend {
+    if let Some(b) = &s.predictions.backend {
         let short = b.split(" from ").next().unwrap_or(b);
         elided(ui, 0.4, format!("Backend: {short}"), b.clone());
     }
-    match &s.job {
+    match &s.predictions.job {
         Some(job) => {
             let p = job.work.control.progress();
             let eta = p
@@ -267,7 +267,7 @@ fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) 
                 out.push(AppCommand::Cancel);
             }
         }
-        None if s.model.is_some() => {
+        None if s.predictions.model.is_some() => {
             if ui
                 .button("Re-run")
                 .on_hover_text("Run the model again, ignoring the cache")
@@ -275,7 +275,7 @@ fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) 
             {
                 out.push(AppCommand::Run { fresh: true });
             }
-            if let Some(p) = &s.preds
+            if let Some(p) = &s.predictions.set
                 && let Some(secs) = p.elapsed_secs
             {
                 let text = format!(
@@ -292,7 +292,7 @@ fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) 
 
 /// The Edit menu: undo and redo saying what they undo, marks, and the edits of the selection.
 fn edit_menu_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
-    let state = s.curator.as_ref().map(|c| c.state());
+    let state = s.curation.curator().map(|c| c.state());
     let undo = state.and_then(|c| c.next_undo()).map(|e| e.describe());
     let redo = state.and_then(|c| c.next_redo()).map(|e| e.describe());
     let item = |ui: &mut egui::Ui, enabled: bool, text: String, key: &str| {
@@ -318,17 +318,17 @@ fn edit_menu_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
     ui.separator();
     if item(
         ui,
-        !s.order.is_empty(),
+        !s.view.order.is_empty(),
         "Mark all in the filter".into(),
         "Ctrl+A",
     ) {
         out.push(AppCommand::MarkAll);
     }
-    if item(ui, !s.marked.is_empty(), "Clear marks".into(), "Esc") {
+    if item(ui, !s.view.marked.is_empty(), "Clear marks".into(), "Esc") {
         out.push(AppCommand::ClearMarks);
     }
     ui.separator();
-    let targets = s.edit_target_count() > 0 && s.curator.is_some();
+    let targets = s.view.edit_target_count() > 0 && s.curation.curator().is_some();
     if item(ui, targets, "Relabel…".into(), "L") {
         out.push(AppCommand::AskRelabel);
     }

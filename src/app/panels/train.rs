@@ -35,7 +35,7 @@ pub fn train_ui(ctx: &egui::Context, d: &mut TrainDialog, s: &Session, out: &mut
                         out.push(AppCommand::CancelTrain);
                     }
                 } else if ui
-                    .add_enabled(s.model.is_some(), egui::Button::new("Train"))
+                    .add_enabled(s.predictions.model.is_some(), egui::Button::new("Train"))
                     .on_disabled_hover_text("Open a model first")
                     .clicked()
                 {

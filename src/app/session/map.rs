@@ -2,66 +2,14 @@
 //! next, with progress and cancel), both on background threads and cached in the state folder
 //! per embedding set and settings. They are made when the map is first shown.
 
-use std::sync::Arc;
-
-use super::background::BackgroundJob;
-use super::session::Session;
+use super::Session;
+use super::parts::map::MapState;
+use crate::app::background::BackgroundJob;
 use crate::embed::EmbeddingSet;
 use crate::embed::map_cache::{load_map, map_key, save_map};
 use crate::embed::project::{Map, MapMethod, UmapOptions, pca_map, umap_map};
 use crate::jobs::{JobControl, JobError};
-
-/// The maps of the current embedding set.
-#[derive(Default)]
-pub struct MapState {
-    /// The PCA map, once made.
-    pub pca: Option<Arc<Map>>,
-    /// The UMAP map, once made.
-    pub umap: Option<Arc<Map>>,
-    /// The map being made.
-    pub job: Option<BackgroundJob<Result<Map, JobError>>>,
-    /// Why the last map could not be made (or "cancelled").
-    pub error: Option<String>,
-    /// The set the maps belong to (its address).
-    set: usize,
-}
-
-impl MapState {
-    /// The best map there is: UMAP when made, else PCA.
-    pub fn best(&self) -> Option<&Arc<Map>> {
-        self.umap.as_ref().or(self.pca.as_ref())
-    }
-}
-
-/// Makes (or loads) one map of `set`.
-fn make(
-    set: &EmbeddingSet,
-    method: MapMethod,
-    dir: Option<&std::path::Path>,
-    job: &JobControl,
-) -> Result<Map, JobError> {
-    let opts = UmapOptions::default();
-    job.begin_stage("looking for a saved map", 1);
-    let key = map_key(set, method, &opts);
-    if let Some(map) = dir.and_then(|d| load_map(d, &key, method)) {
-        return Ok(map);
-    }
-    let map = match method {
-        MapMethod::Pca => {
-            job.begin_stage("principal components", 1);
-            pca_map(set)
-        }
-        MapMethod::Umap => umap_map(set, &opts, job)?,
-    };
-    if let Some(d) = dir
-        && let Err(e) = save_map(d, &key, &map)
-    {
-        job.note(format!(
-            "the map is not saved, it is made again next time: {e}"
-        ));
-    }
-    Ok(map)
-}
+use std::sync::Arc;
 
 impl Session {
     /// Starts making whatever map is missing (PCA first, then UMAP); call while the map is
@@ -110,7 +58,7 @@ impl Session {
             return false;
         };
         if let Some(job) = state.job.take() {
-            self.notes.extend(job.control.take_notes());
+            self.messages.notes.extend(job.control.take_notes());
         }
         match result {
             Ok(map) => {
@@ -137,4 +85,34 @@ impl Session {
     pub fn retry_map(&mut self) {
         self.embeddings.map.error = None;
     }
+}
+
+/// Makes (or loads) one map of `set`.
+fn make(
+    set: &EmbeddingSet,
+    method: MapMethod,
+    dir: Option<&std::path::Path>,
+    job: &JobControl,
+) -> Result<Map, JobError> {
+    let opts = UmapOptions::default();
+    job.begin_stage("looking for a saved map", 1);
+    let key = map_key(set, method, &opts);
+    if let Some(map) = dir.and_then(|d| load_map(d, &key, method)) {
+        return Ok(map);
+    }
+    let map = match method {
+        MapMethod::Pca => {
+            job.begin_stage("principal components", 1);
+            pca_map(set)
+        }
+        MapMethod::Umap => umap_map(set, &opts, job)?,
+    };
+    if let Some(d) = dir
+        && let Err(e) = save_map(d, &key, &map)
+    {
+        job.note(format!(
+            "the map is not saved, it is made again next time: {e}"
+        ));
+    }
+    Ok(map)
 }

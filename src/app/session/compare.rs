@@ -3,67 +3,26 @@
 //! Cancel, a predictions file loads at once. Each gets its metrics on the current labels, and
 //! every pair (main first) its agreement, right/wrong table and McNemar's test.
 
-use std::path::Path;
-use std::sync::Arc;
-
-use super::background::BackgroundJob;
-use super::session::Session;
-use crate::eval::compare::{PairReport, compare_pairs, distinct_names};
-use crate::eval::{Metrics, PredictionSet, compute_metrics, import_predictions};
+use super::Session;
+use super::parts::compare::{Added, ComparedInfo};
+use crate::app::background::BackgroundJob;
+use crate::eval::compare::{compare_pairs, distinct_names};
+use crate::eval::{PredictionSet, compute_metrics, import_predictions};
 use crate::jobs::JobControl;
-use crate::model::footprint::{Footprint, labelscope_exe, measure_footprint};
+use crate::model::footprint::{labelscope_exe, measure_footprint};
 use crate::model::{
     BackendKind, LoadedModel, PredictOptions, load_model, open_prediction_cache, predict_dataset,
     resolve_backend,
 };
-
-/// What one compared set is besides its predictions.
-#[derive(Clone, Debug, Default)]
-pub struct ComparedInfo {
-    /// Its metrics on the current labels.
-    pub metrics: Option<Metrics>,
-    /// The runtime that ran it, or the file it came from.
-    pub source: String,
-    /// File size and session memory, for a model run here.
-    pub footprint: Option<Footprint>,
-    /// Worker threads of the run, for a model run here.
-    pub threads: Option<usize>,
-}
-
-/// What a finished "add a model" job hands back.
-pub struct Added {
-    set: PredictionSet,
-    info: ComparedInfo,
-    /// The main model's size and memory, measured in the same job the first time.
-    main_footprint: Option<Footprint>,
-}
-
-/// A model being added to the comparison.
-pub type CompareJob = BackgroundJob<Result<Added, crate::jobs::JobError>>;
-
-/// The sets compared with the main one, and what was computed from them.
-#[derive(Default)]
-pub struct CompareState {
-    /// The compared sets, in the order they were added.
-    pub sets: Vec<PredictionSet>,
-    /// Beside each set: metrics, source, cost.
-    pub info: Vec<ComparedInfo>,
-    /// Every pair of [main, sets...], main first.
-    pub pairs: Vec<PairReport>,
-    /// Names that tell main and the sets apart, main first.
-    pub names: Vec<String>,
-    /// The main model's size and memory, measured when a model is first added beside it.
-    pub main_footprint: Option<Footprint>,
-    /// A model being run to be compared.
-    pub job: Option<CompareJob>,
-}
+use std::path::Path;
+use std::sync::Arc;
 
 impl Session {
     /// Loads a prediction file as one more compared set.
     pub fn import_comparison(&mut self, file: &Path) -> Result<(), String> {
         let (set, warnings) = import_predictions(file, &self.dataset).map_err(|e| e.to_string())?;
         // Added to the first set's warnings, never replacing them.
-        self.notes.extend(warnings);
+        self.messages.notes.extend(warnings);
         self.compare.sets.push(set);
         self.compare.info.push(ComparedInfo {
             source: format!("imported from {}", file.display()),
@@ -82,19 +41,19 @@ impl Session {
         backend: BackendKind,
         wake: Arc<dyn Fn() + Send + Sync>,
     ) {
-        if self.preds.is_none() {
-            self.error =
+        if self.predictions.set.is_none() {
+            self.messages.error =
                 Some("run a model or import predictions first, then add one to compare".into());
             return;
         }
         if self.compare.job.is_some() {
-            self.error = Some("a model is already being added to the comparison".into());
+            self.messages.error = Some("a model is already being added to the comparison".into());
             return;
         }
         let model = match load_model(path) {
             Ok(m) => m,
             Err(e) => {
-                self.error = Some(format!("{}: {e}", path.display()));
+                self.messages.error = Some(format!("{}: {e}", path.display()));
                 return;
             }
         };
@@ -102,7 +61,7 @@ impl Session {
             .compare
             .main_footprint
             .is_none()
-            .then(|| self.model.clone())
+            .then(|| self.predictions.model.clone())
             .flatten();
         let dataset = self.dataset.clone();
         let run = move |job: &JobControl| {
@@ -136,7 +95,7 @@ impl Session {
         };
         match BackgroundJob::spawn("compare-model", wake, run) {
             Ok(job) => self.compare.job = Some(job),
-            Err(e) => self.error = Some(format!("cannot start the job's thread: {e}")),
+            Err(e) => self.messages.error = Some(format!("cannot start the job's thread: {e}")),
         }
     }
 
@@ -172,9 +131,10 @@ impl Session {
                 }
             }
             Ok(_) => self
+                .messages
                 .notes
                 .push("adding the model to compare was cancelled".into()),
-            Err(e) => self.error = Some(e.to_string()),
+            Err(e) => self.messages.error = Some(e.to_string()),
         }
         self.changed();
         self.refresh();
@@ -185,11 +145,17 @@ impl Session {
     pub fn recompute_comparison(&mut self) {
         let c = &mut self.compare;
         for (set, info) in c.sets.iter().zip(&mut c.info) {
-            info.metrics = Some(compute_metrics(&self.dataset.classes, &self.truth, set));
+            info.metrics = Some(compute_metrics(
+                &self.dataset.classes,
+                self.curation.truth(),
+                set,
+            ));
         }
         c.pairs.clear();
         c.names.clear();
-        let Some(main) = &self.preds else { return };
+        let Some(main) = &self.predictions.set else {
+            return;
+        };
         if c.sets.is_empty() {
             return;
         }
@@ -201,7 +167,7 @@ impl Session {
         // McNemar only: the paired bootstrap (in `evaluate`) would cost a second per edit at
         // 100k samples.
         c.pairs = compare_pairs(
-            &self.truth,
+            self.curation.truth(),
             &all,
             &c.names,
             self.dataset.classes.len(),

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::background::BackgroundJob;
+use crate::app::background::BackgroundJob;
 use crate::eval::{Entry, PredictionSet};
 use crate::jobs::{JobControl, JobError};
 use crate::model::{LoadedModel, PredictReport};
@@ -12,7 +12,7 @@ use crate::model::{LoadedModel, PredictReport};
 pub enum JobOutcome {
     /// An ONNX model ran (its results streamed in): the report, a backend hint and the
     /// embeddings read in the same pass (gathered on the job's thread).
-    Model(PredictReport, String, super::session_embed::Gathered),
+    Model(PredictReport, String, super::embeddings::Gathered),
     /// A VLM endpoint answered: the complete set and the endpoint's description.
     Set(PredictionSet, String),
 }
@@ -22,15 +22,15 @@ pub struct RunningPredict {
     /// The job: progress, cancel and its outcome.
     pub work: BackgroundJob<Result<JobOutcome, JobError>>,
     /// Every sample's entry as it arrives (model and VLM runs alike).
-    pub(super) results: crossbeam_channel::Receiver<(usize, Entry)>,
+    pub(crate) results: crossbeam_channel::Receiver<(usize, Entry)>,
     /// What the run replaced, put back if it fails.
-    pub(super) previous: Option<Previous>,
+    pub(crate) previous: Option<Previous>,
 }
 
 impl RunningPredict {
     /// Runs `run` on a thread named `name`: it streams each sample's entry through the sender
     /// it is given and returns the outcome; `previous` is put back if it fails.
-    pub(super) fn spawn(
+    pub(crate) fn spawn(
         name: &str,
         wake: Arc<dyn Fn() + Send + Sync>,
         previous: Option<Previous>,
@@ -52,9 +52,9 @@ impl RunningPredict {
 }
 
 /// The predictions (and where they came from) that a run replaced.
-pub(super) struct Previous {
-    pub(super) preds: Option<PredictionSet>,
-    pub(super) model: Option<Arc<LoadedModel>>,
-    pub(super) vlm: Option<crate::vlm::VlmConfig>,
-    pub(super) backend: Option<String>,
+pub(crate) struct Previous {
+    pub(crate) preds: Option<PredictionSet>,
+    pub(crate) model: Option<Arc<LoadedModel>>,
+    pub(crate) vlm: Option<crate::vlm::VlmConfig>,
+    pub(crate) backend: Option<String>,
 }

@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use super::session::{JobOutcome, Previous, RunningPredict, Session};
+use super::Session;
+use super::parts::predict_job::{JobOutcome, Previous, RunningPredict};
 use crate::eval::{Entry, PredictionSet};
 use crate::jobs::{JobControl, JobError};
 use crate::vlm::{VlmConfig, predict_vlm};
@@ -15,17 +16,17 @@ impl Session {
     /// current predictions as they arrive (cancelled: the answers so far, the rest missing). A
     /// run that fails puts back the predictions it replaced.
     pub fn start_vlm(&mut self, cfg: VlmConfig, wake: Arc<dyn Fn() + Send + Sync>) {
-        self.cancel();
+        self.predictions.cancel();
         let n = self.dataset.samples.len();
         let describe = format!("VLM {} at {}", cfg.model, cfg.url());
         let previous = Previous {
-            preds: self.preds.take(),
-            model: self.model.take(),
-            vlm: self.vlm.replace(cfg.clone()),
-            backend: self.backend.clone(),
+            preds: self.predictions.set.take(),
+            model: self.predictions.model.take(),
+            vlm: self.predictions.vlm.replace(cfg.clone()),
+            backend: self.predictions.backend.clone(),
         };
-        self.preds = Some(PredictionSet::empty(&cfg.model, &describe, n));
-        self.error = None;
+        self.predictions.set = Some(PredictionSet::empty(&cfg.model, &describe, n));
+        self.messages.error = None;
         self.changed();
         let dataset = self.dataset.clone();
         let run = move |tx: &crossbeam_channel::Sender<(usize, Entry)>, job: &JobControl| {

@@ -5,59 +5,19 @@
 //! relabel reuses the neighbours and warm-starts the probe). All feed one [`ProblemIndex`] for
 //! filters, sort and badges.
 
-use std::sync::Arc;
-
-use super::background::BackgroundJob;
-use super::session::Session;
+use super::Session;
+use super::parts::problems::EmbeddingAnalysis;
+use crate::app::background::BackgroundJob;
 use crate::embed::Neighbourhood;
 use crate::jobs::JobError;
-use crate::label_quality::{LabelInputs, LabelQuality, LabelQualityOptions, ProbeState};
+use crate::label_quality::{LabelInputs, LabelQuality, LabelQualityOptions};
 use crate::model::BackendKind;
 use crate::problems::findings::label_findings;
 use crate::problems::{
-    EmbeddingCheckOptions, Finding, FindingKind, ProblemIndex, ProblemOptions, Problems,
-    embedding_checks_in, find_problems,
+    EmbeddingCheckOptions, FindingKind, ProblemIndex, ProblemOptions, embedding_checks_in,
+    find_problems,
 };
-
-/// The running image checks.
-pub type RunningScan = BackgroundJob<Result<Problems, JobError>>;
-
-/// What the embedding analysis found.
-pub struct EmbeddingAnalysis {
-    /// The neighbours (kept for the next run while no exclusion changes).
-    hood: Arc<Neighbourhood>,
-    /// Outliers and near duplicates.
-    findings: Vec<Finding>,
-    /// The label-quality queue with every source.
-    quality: LabelQuality,
-}
-
-/// Problems of the open dataset.
-#[derive(Default)]
-pub struct ProblemState {
-    /// The image checks' job, while it runs.
-    pub scan: Option<RunningScan>,
-    /// What the image checks found (no label issues).
-    pub images: Option<Problems>,
-    /// Label issues (flagged) of the current labels and evidence.
-    pub labels: Vec<Finding>,
-    /// Every labelled sample ranked by label quality.
-    pub quality: Option<Arc<LabelQuality>>,
-    /// Notes about label issues (in-sample probabilities, no probabilities).
-    pub label_notes: Vec<String>,
-    /// Outliers and near duplicates by embedding.
-    pub embedding: Vec<Finding>,
-    /// The embedding analysis job, while it runs.
-    pub embedding_job: Option<BackgroundJob<Result<EmbeddingAnalysis, JobError>>>,
-    /// The (embedding set, edits revision, predictions revision) it was made for.
-    embedding_key: Option<(usize, u64, u64)>,
-    /// The last neighbourhood, reused while no exclusion changes.
-    hood: Option<Arc<Neighbourhood>>,
-    /// The last probe, a warm start after a relabel.
-    probe: Option<ProbeState>,
-    /// Everything, by sample.
-    pub index: ProblemIndex,
-}
+use std::sync::Arc;
 
 impl Session {
     /// Starts the image checks (text, duplicates, unreadable, odd) on a background thread.
@@ -80,7 +40,7 @@ impl Session {
         });
         match spawned {
             Ok(job) => self.problems.scan = Some(job),
-            Err(e) => self.error = Some(format!("cannot start the problem checks: {e}")),
+            Err(e) => self.messages.error = Some(format!("cannot start the problem checks: {e}")),
         }
     }
 
@@ -92,15 +52,15 @@ impl Session {
         let Some(result) = scan.poll() else {
             return false;
         };
-        self.notes.extend(scan.control.take_notes());
+        self.messages.notes.extend(scan.control.take_notes());
         self.problems.scan = None;
         match result {
             Ok(p) => {
-                self.notes.extend(p.notes.iter().cloned());
+                self.messages.notes.extend(p.notes.iter().cloned());
                 self.problems.images = Some(p);
             }
             Err(crate::jobs::JobError::Cancelled) => {}
-            Err(e) => self.error = Some(format!("problem checks failed: {e}")),
+            Err(e) => self.messages.error = Some(format!("problem checks failed: {e}")),
         }
         self.rebuild_problems();
         true
@@ -112,10 +72,12 @@ impl Session {
         if self.embeddings.set.is_some() {
             return;
         }
-        let Some(preds) = &self.preds else { return };
+        let Some(preds) = &self.predictions.set else {
+            return;
+        };
         let inputs = LabelInputs {
             classes: self.dataset.classes.len(),
-            truth: &self.truth,
+            truth: self.curation.truth(),
             preds: Some(preds),
             set: None,
             hood: None,
@@ -123,7 +85,7 @@ impl Session {
         let opts = LabelQualityOptions::default();
         match crate::label_quality::label_quality(&inputs, &opts, None, &Default::default()) {
             Ok(q) => self.set_label_quality(q),
-            Err(e) => self.error = Some(format!("label quality: {e}")),
+            Err(e) => self.messages.error = Some(format!("label quality: {e}")),
         }
     }
 
@@ -163,7 +125,7 @@ impl Session {
                     self.set_label_quality(found.quality);
                 }
                 Err(JobError::Cancelled) => {}
-                Err(e) => self.error = Some(format!("embedding analysis failed: {e}")),
+                Err(e) => self.messages.error = Some(format!("embedding analysis failed: {e}")),
             }
             return true;
         }
@@ -172,14 +134,18 @@ impl Session {
         };
         let key = (
             Arc::as_ptr(&set) as usize,
-            self.edits_revision,
-            self.preds_revision,
+            self.curation.revision(),
+            self.predictions.revision,
         );
         if self.problems.embedding_job.is_some() || self.problems.embedding_key == Some(key) {
             return false;
         }
         self.problems.embedding_key = Some(key);
-        let (ds, truth, preds) = (self.dataset.clone(), self.truth.clone(), self.preds.clone());
+        let (ds, truth, preds) = (
+            self.dataset.clone(),
+            self.curation.truth().to_vec(),
+            self.predictions.set.clone(),
+        );
         let (hood, warm) = (self.problems.hood.clone(), self.problems.probe.clone());
         let spawned = BackgroundJob::spawn("embedding-analysis", wake, move |job| {
             let checks = EmbeddingCheckOptions::default();
@@ -211,7 +177,9 @@ impl Session {
         });
         match spawned {
             Ok(job) => self.problems.embedding_job = Some(job),
-            Err(e) => self.error = Some(format!("cannot start the embedding analysis: {e}")),
+            Err(e) => {
+                self.messages.error = Some(format!("cannot start the embedding analysis: {e}"))
+            }
         }
         false
     }
@@ -245,7 +213,7 @@ impl Session {
     /// issue's suggestion, or the review queue's for a sample in its suspicious head (twice
     /// the flagged count, at least 40); `None` when it is the current label.
     pub fn offered_suggestion(&self, i: usize) -> Option<crate::dataset::ClassId> {
-        let label = super::gallery_view::label_of(&self.dataset, &self.truth, i);
+        let label = crate::app::gallery_view::label_of(&self.dataset, self.curation.truth(), i);
         let flagged = self.problems.index.suggested.get(i).copied().flatten();
         let queued = self.problems.quality.as_ref().and_then(|q| {
             let e = q.entry(i)?;
@@ -260,10 +228,11 @@ impl Session {
     pub fn queue_step(&self, forward: bool) -> Option<usize> {
         let q = self.problems.quality.as_ref()?;
         let mut position = vec![None; self.dataset.samples.len()];
-        for (pos, &i) in self.order.iter().enumerate() {
+        for (pos, &i) in self.view.order.iter().enumerate() {
             position[i] = Some(pos);
         }
         let here = self
+            .view
             .selected()
             .and_then(|i| q.by_sample.get(i).copied().flatten());
         let visible = |e: &crate::label_quality::QueueEntry| position[e.sample];

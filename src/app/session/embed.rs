@@ -1,0 +1,105 @@
+//! The embeddings of the open dataset in the window: gathered on the prediction job's thread
+//! from the run's outcomes (read in the same inference as the predictions), kept as one
+//! [`EmbeddingSet`] for "find similar" and the map.
+
+use super::Session;
+use super::parts::embeddings::{gather, run_keeping_embeddings};
+use crate::app::gallery_view::{Filter, SIMILAR_LIMIT, SimilarTo};
+use std::sync::Arc;
+
+impl Session {
+    /// Selects sample `i`; when the filter hides it, the filter is cleared first.
+    pub fn show_sample(&mut self, i: usize) {
+        if i >= self.dataset.samples.len() {
+            return;
+        }
+        if !self.view.order.contains(&i) {
+            self.set_filter(Filter::default());
+        }
+        self.view.cursor = self.view.order.iter().position(|&k| k == i);
+    }
+
+    /// Lists the samples nearest to the marked ones (else the selection) in the gallery,
+    /// nearest first, with the anchors at the top; the other filters are cleared.
+    pub fn show_similar(&mut self) {
+        let anchors: Vec<usize> = if self.view.marked.is_empty() {
+            self.view.selected().into_iter().collect()
+        } else {
+            self.view.marked.iter().copied().collect()
+        };
+        if anchors.is_empty() {
+            return;
+        }
+        if self.embeddings.set.is_none() {
+            self.messages.error = Some(format!(
+                "cannot show similar images: {}",
+                self.embeddings.unavailable()
+            ));
+            return;
+        }
+        let first = anchors[0];
+        self.set_filter(Filter {
+            similar: Some(SimilarTo {
+                anchors,
+                limit: SIMILAR_LIMIT,
+            }),
+            ..Filter::default()
+        });
+        self.view.cursor = self.view.order.iter().position(|&k| k == first);
+    }
+}
+
+impl Session {
+    /// Reads embeddings with the model at `path` (any ONNX image model), for predictions that
+    /// came from a VLM or a file, or to see the data through another model. Its predictions are
+    /// not used; its outcomes and embeddings are cached like any model's.
+    pub fn start_embedder(
+        &mut self,
+        path: &std::path::Path,
+        backend: crate::model::BackendKind,
+        wake: Arc<dyn Fn() + Send + Sync>,
+    ) {
+        let model = match crate::model::load_model(path) {
+            Ok(m) => m,
+            Err(e) => {
+                self.messages.error = Some(e.to_string());
+                return;
+            }
+        };
+        if let Err(why) = &model.embedding {
+            self.messages.error = Some(format!("{} gives no embedding: {why}", path.display()));
+            return;
+        }
+        if let Some(job) = &self.embeddings.job {
+            job.control.cancel();
+        }
+        let dataset = self.dataset.clone();
+        let spawned =
+            crate::app::background::BackgroundJob::spawn("embedder-job", wake, move |job| {
+                let (report, b) =
+                    run_keeping_embeddings(&dataset, &model, backend, true, job, None)
+                        .map_err(|e| e.to_string())?;
+                gather(&report, b.factory.embedding())
+            });
+        match spawned {
+            Ok(job) => {
+                self.embeddings.job = Some(job);
+                self.embeddings.embedder = Some(path.to_path_buf());
+            }
+            Err(e) => self.messages.error = Some(format!("cannot start the embedding model: {e}")),
+        }
+    }
+
+    /// Collects the embedding model's set when it is done. Returns whether anything changed.
+    pub fn poll_embedder(&mut self) -> bool {
+        let Some(gathered) = self.embeddings.job.as_ref().and_then(|j| j.poll()) else {
+            return false;
+        };
+        if let Some(job) = self.embeddings.job.take() {
+            self.messages.notes.extend(job.control.take_notes());
+        }
+        self.embeddings.install(gathered);
+        self.mark_order_dirty();
+        true
+    }
+}

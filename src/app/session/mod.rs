@@ -1,0 +1,260 @@
+//! One open dataset in the window: the dataset, the model, predictions as they stream in,
+//! metrics, the gallery's filter/sort/order and the selection. No drawing here.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+mod compare;
+mod edits;
+mod embed;
+mod map;
+pub mod parts;
+mod predict;
+mod problems;
+mod vlm;
+
+pub use edits::CONFIRM_ABOVE;
+pub use parts::compare::{CompareState, ComparedInfo};
+pub use parts::edits::{EditState, ReadOnly};
+pub use parts::embeddings::EmbeddingState;
+pub use parts::log::SessionLog;
+pub use parts::map::MapState;
+pub use parts::messages::Messages;
+pub use parts::predict_job::{JobOutcome, RunningPredict};
+pub use parts::predictions::PredictionState;
+pub use parts::problems::ProblemState;
+pub use parts::view::ViewState;
+
+use super::gallery_view::{Filter, SortKey, ViewInputs};
+use crate::app::chart_data::ChartData;
+use crate::dataset::{Dataset, OpenOptions, open_dataset};
+use crate::eval::compute_metrics;
+
+/// The state of one open dataset: the dataset and its owned parts. Derived state (labels
+/// from edits in [`EditState`]; metrics, charts and the gallery order in [`Session::refresh`])
+/// is computed in one place each.
+pub struct Session {
+    /// The dataset.
+    pub dataset: Arc<Dataset>,
+    /// The edits and the labels they give.
+    pub curation: EditState,
+    /// The main predictions, their run and their metrics.
+    pub predictions: PredictionState,
+    /// The gallery's filter, sort, order and selection.
+    pub view: ViewState,
+    /// Problems found (image checks and label issues).
+    pub problems: ProblemState,
+    /// Other prediction sets (models, files) compared with the main one.
+    pub compare: CompareState,
+    /// The embeddings of the last model run (find similar, the map).
+    pub embeddings: EmbeddingState,
+    /// Notes, errors and notices, and their log.
+    pub messages: Messages,
+    /// Bumped whenever labels, edits or predictions change (for views that cache derived data).
+    pub revision: u64,
+}
+
+impl Session {
+    /// Opens the dataset at `path`.
+    pub fn open(path: &Path, opts: &OpenOptions) -> Result<Self, String> {
+        let dataset = open_dataset(path, opts).map_err(|e| e.to_string())?;
+        let mut session = Self::from_dataset(dataset);
+        let file = crate::state::state_dir(&session.dataset.root)
+            .ok()
+            .map(|d| d.join(parts::log::LOG_FILE));
+        session.messages.log = SessionLog::new(file);
+        session.open_curation();
+        Ok(session)
+    }
+
+    /// A session on an already opened dataset.
+    pub fn from_dataset(dataset: Dataset) -> Self {
+        Self {
+            curation: EditState::new(&dataset),
+            predictions: PredictionState::default(),
+            view: ViewState::new(dataset.samples.len()),
+            problems: Default::default(),
+            compare: Default::default(),
+            embeddings: Default::default(),
+            messages: Default::default(),
+            revision: 0,
+            dataset: Arc::new(dataset),
+        }
+    }
+
+    /// Per frame: drains streamed results for at most `budget`, finishes the job, refreshes the
+    /// gallery order and (throttled) the metrics. Returns whether anything changed.
+    pub fn poll(&mut self, budget: Duration) -> bool {
+        let started = Instant::now();
+        let mut changed = false;
+        if let (Some(job), Some(preds)) = (&mut self.predictions.job, &mut self.predictions.set) {
+            while let Ok((i, entry)) = job.results.try_recv() {
+                preds.entries[i] = entry;
+                changed = true;
+                if started.elapsed() > budget {
+                    break;
+                }
+            }
+            if job.results.is_empty()
+                && let Some(done) = job.work.poll()
+            {
+                match done {
+                    Ok(JobOutcome::Set(set, backend)) => {
+                        *preds = set;
+                        self.predictions.backend = Some(backend);
+                        self.predictions.backend_hint = None;
+                    }
+                    Ok(JobOutcome::Model(report, hint, gathered)) => {
+                        if self.embeddings.embedder.is_none() {
+                            self.embeddings.install(gathered);
+                        }
+                        preds.source = report.backend.clone();
+                        preds.elapsed_secs = Some(report.elapsed_secs);
+                        preds.num_cached = report.num_cached;
+                        preds.num_inferred = report.num_inferred;
+                        self.predictions.backend = Some(report.backend.clone());
+                        self.predictions.backend_hint = (!hint.is_empty()).then_some(hint);
+                        self.messages
+                            .notes
+                            .extend(report.mapping.notes.iter().cloned());
+                    }
+                    Err(e) => {
+                        if let Some(before) = job.previous.take() {
+                            *preds = before.preds.unwrap_or_else(|| preds.clone());
+                            self.predictions.model = before.model;
+                            self.predictions.vlm = before.vlm;
+                            self.predictions.backend = before.backend;
+                            self.messages.notes.push(
+                                "the run failed: the predictions from before it are kept".into(),
+                            );
+                        }
+                        self.messages.error = Some(e.to_string());
+                    }
+                }
+                self.messages.notes.extend(job.work.control.take_notes());
+                self.predictions.job = None;
+                self.predictions.revision += 1;
+                changed = true;
+                self.predictions.dirty = true;
+                self.predictions.last_metrics = Instant::now() - Duration::from_secs(1);
+            }
+        }
+        if changed {
+            self.changed();
+        }
+        changed |= self.poll_scan();
+        changed |= self.poll_comparison();
+        self.refresh();
+        self.messages.collect();
+        changed
+    }
+
+    /// Marks the gallery order as stale.
+    pub fn mark_order_dirty(&mut self) {
+        self.view.dirty = true;
+    }
+
+    /// Marks order and metrics as stale.
+    pub fn changed(&mut self) {
+        self.revision += 1;
+        self.view.dirty = true;
+        self.predictions.dirty = true;
+    }
+
+    /// Recomputes what is stale, the one place derived state is made. With no job running,
+    /// everything at once. While results stream in, the order at most 4 times a second and the
+    /// metrics at most every 250 ms or 10x their own cost (so a 100k-sample dataset spends under
+    /// a tenth of the UI thread on them); label issues only when the job is done (they are
+    /// meaningless on a partial set).
+    pub fn refresh(&mut self) {
+        let running = self.predictions.job.is_some();
+        if self.predictions.metrics_due() {
+            let started = Instant::now();
+            let truth = self.curation.truth();
+            let p = &mut self.predictions;
+            if let Some(preds) = &p.set {
+                let classes = &self.dataset.classes;
+                p.metrics = Some(compute_metrics(classes, truth, preds));
+                p.charts = Some(ChartData::compute(
+                    &self.dataset,
+                    truth,
+                    preds,
+                    self.curation.state(),
+                ));
+                p.metrics_before = self.curation.is_edited().then(|| {
+                    let original: Vec<_> =
+                        self.dataset.samples.iter().map(|s| Some(s.label)).collect();
+                    compute_metrics(classes, &original, preds)
+                });
+            }
+            if !running {
+                self.recompute_label_issues();
+            }
+            self.recompute_comparison();
+            self.predictions.dirty = false;
+            self.predictions.last_metrics = Instant::now();
+            self.predictions.metrics_cost = started.elapsed();
+        }
+        let order_due = !running || self.view.last_refresh.elapsed() > Duration::from_millis(250);
+        if self.view.dirty && order_due {
+            self.refresh_order();
+        }
+    }
+
+    /// Recomputes the gallery order now (filter and sort), keeping the selected sample.
+    pub(crate) fn refresh_order(&mut self) {
+        self.view.refresh(ViewInputs {
+            ds: &self.dataset,
+            truth: self.curation.truth(),
+            preds: self.predictions.set.as_ref(),
+            edits: self.curation.state(),
+            problems: Some(&self.problems.index),
+            compare: &self.compare.sets,
+            embeddings: self.embeddings.set.as_deref(),
+        });
+    }
+
+    /// Sets the filter (recomputing the order).
+    pub fn set_filter(&mut self, filter: Filter) {
+        if filter != self.view.filter {
+            self.view.filter = filter;
+            self.refresh_order();
+        }
+    }
+
+    /// Sets the sort key (in its own direction).
+    pub fn set_sort(&mut self, sort: SortKey) {
+        if sort != self.view.sort || self.view.sort_reversed {
+            self.view.sort = sort;
+            self.view.sort_reversed = false;
+            self.refresh_order();
+        }
+    }
+
+    /// Sorts by a table column: its key, or the same key turned round when it is the current
+    /// one.
+    pub fn sort_by_column(&mut self, sort: SortKey) {
+        if sort == self.view.sort {
+            self.view.sort_reversed = !self.view.sort_reversed;
+        } else {
+            self.view.sort = sort;
+            self.view.sort_reversed = false;
+        }
+        self.refresh_order();
+    }
+}
+
+/// The bundled sample: dataset and model paths, looked up from the working folder, then the
+/// source tree the binary was built from.
+pub fn bundled_sample() -> Option<(PathBuf, PathBuf)> {
+    let candidates = [
+        PathBuf::from("."),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+    ];
+    candidates.iter().find_map(|base| {
+        let data = base.join("sample_data/fashion");
+        let model = base.join("assets/models/fashion_cnn.onnx");
+        (data.is_dir() && model.is_file()).then_some((data, model))
+    })
+}

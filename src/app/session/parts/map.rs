@@ -1,0 +1,28 @@
+//! The maps of the current embedding set (PCA, UMAP) and the job making one.
+
+use crate::app::background::BackgroundJob;
+use crate::embed::project::Map;
+use crate::jobs::JobError;
+use std::sync::Arc;
+
+/// The maps of the current embedding set.
+#[derive(Default)]
+pub struct MapState {
+    /// The PCA map, once made.
+    pub pca: Option<Arc<Map>>,
+    /// The UMAP map, once made.
+    pub umap: Option<Arc<Map>>,
+    /// The map being made.
+    pub job: Option<BackgroundJob<Result<Map, JobError>>>,
+    /// Why the last map could not be made (or "cancelled").
+    pub error: Option<String>,
+    /// The set the maps belong to (its address).
+    pub(crate) set: usize,
+}
+
+impl MapState {
+    /// The best map there is: UMAP when made, else PCA.
+    pub fn best(&self) -> Option<&Arc<Map>> {
+        self.umap.as_ref().or(self.pca.as_ref())
+    }
+}

@@ -1,0 +1,48 @@
+//! Problems of the open dataset: the image checks, label issues, embedding findings and the index over them.
+
+use crate::app::background::BackgroundJob;
+use crate::embed::Neighbourhood;
+use crate::jobs::JobError;
+use crate::label_quality::{LabelQuality, ProbeState};
+use crate::problems::{Finding, ProblemIndex, Problems};
+use std::sync::Arc;
+
+/// The running image checks.
+pub type RunningScan = BackgroundJob<Result<Problems, JobError>>;
+
+/// What the embedding analysis found.
+pub struct EmbeddingAnalysis {
+    /// The neighbours (kept for the next run while no exclusion changes).
+    pub(crate) hood: Arc<Neighbourhood>,
+    /// Outliers and near duplicates.
+    pub(crate) findings: Vec<Finding>,
+    /// The label-quality queue with every source.
+    pub(crate) quality: LabelQuality,
+}
+
+/// Problems of the open dataset.
+#[derive(Default)]
+pub struct ProblemState {
+    /// The image checks' job, while it runs.
+    pub scan: Option<RunningScan>,
+    /// What the image checks found (no label issues).
+    pub images: Option<Problems>,
+    /// Label issues (flagged) of the current labels and evidence.
+    pub labels: Vec<Finding>,
+    /// Every labelled sample ranked by label quality.
+    pub quality: Option<Arc<LabelQuality>>,
+    /// Notes about label issues (in-sample probabilities, no probabilities).
+    pub label_notes: Vec<String>,
+    /// Outliers and near duplicates by embedding.
+    pub embedding: Vec<Finding>,
+    /// The embedding analysis job, while it runs.
+    pub embedding_job: Option<BackgroundJob<Result<EmbeddingAnalysis, JobError>>>,
+    /// The (embedding set, edits revision, predictions revision) it was made for.
+    pub(crate) embedding_key: Option<(usize, u64, u64)>,
+    /// The last neighbourhood, reused while no exclusion changes.
+    pub(crate) hood: Option<Arc<Neighbourhood>>,
+    /// The last probe, a warm start after a relabel.
+    pub(crate) probe: Option<ProbeState>,
+    /// Everything, by sample.
+    pub index: ProblemIndex,
+}

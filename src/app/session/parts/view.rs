@@ -1,0 +1,102 @@
+//! What the gallery shows of the dataset: the filter, the sort, the visible order, the
+//! selection and the marked samples.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use crate::app::gallery_view::{Filter, SortKey, ViewInputs, visible_order};
+
+/// The gallery's view of the open dataset.
+pub struct ViewState {
+    /// Gallery filter.
+    pub filter: Filter,
+    /// Gallery sort.
+    pub sort: SortKey,
+    /// The sort's order turned round (a second click on a table header).
+    pub sort_reversed: bool,
+    /// Visible sample indices in gallery order.
+    pub order: Vec<usize>,
+    /// Position of the selected sample in `order`.
+    pub cursor: Option<usize>,
+    /// Multi-selection (sample indices, kept across filter changes); edits apply to it when
+    /// it is not empty, else to the selected sample.
+    pub marked: BTreeSet<usize>,
+    /// The order is stale (labels, predictions or problems changed).
+    pub(in crate::app::session) dirty: bool,
+    /// When the order was last computed (throttled while results stream in).
+    pub(in crate::app::session) last_refresh: Instant,
+}
+
+impl ViewState {
+    /// Every one of `n` samples, in dataset order, nothing selected.
+    pub fn new(n: usize) -> Self {
+        Self {
+            filter: Filter::default(),
+            sort: SortKey::default(),
+            sort_reversed: false,
+            order: (0..n).collect(),
+            cursor: None,
+            marked: BTreeSet::new(),
+            dirty: false,
+            last_refresh: Instant::now(),
+        }
+    }
+
+    /// The selected sample index, if any.
+    pub fn selected(&self) -> Option<usize> {
+        self.cursor.and_then(|c| self.order.get(c).copied())
+    }
+
+    /// Recomputes the order from `inputs` (filter and sort), keeping the selected sample.
+    pub fn refresh(&mut self, inputs: ViewInputs<'_>) {
+        let selected = self.selected();
+        self.order = visible_order(inputs, &self.filter, self.sort);
+        if self.sort_reversed && self.filter.similar.is_none() {
+            self.order.reverse();
+        }
+        self.cursor = selected.and_then(|s| self.order.iter().position(|&i| i == s));
+        self.dirty = false;
+        self.last_refresh = Instant::now();
+    }
+
+    /// How many samples an edit would apply to, without copying them (drawn every frame).
+    pub fn edit_target_count(&self) -> usize {
+        if self.marked.is_empty() {
+            usize::from(self.selected().is_some())
+        } else {
+            self.marked.len()
+        }
+    }
+
+    /// The samples the next edit applies to: the marked ones, else the selected one.
+    pub fn edit_targets(&self) -> Vec<usize> {
+        if self.marked.is_empty() {
+            self.selected().into_iter().collect()
+        } else {
+            self.marked.iter().copied().collect()
+        }
+    }
+
+    /// Marks or unmarks the sample at gallery position `pos` (Ctrl-click, Space).
+    pub fn toggle_mark(&mut self, pos: usize) {
+        if let Some(&i) = self.order.get(pos)
+            && !self.marked.remove(&i)
+        {
+            self.marked.insert(i);
+        }
+    }
+
+    /// Marks every sample between the selection and `pos` (Shift-click).
+    pub fn mark_range(&mut self, pos: usize) {
+        let from = self.cursor.unwrap_or(pos);
+        let (a, b) = (from.min(pos), from.max(pos));
+        let end = (b + 1).min(self.order.len());
+        self.marked
+            .extend(self.order.get(a..end).unwrap_or_default());
+    }
+
+    /// Marks every sample of the current filter.
+    pub fn mark_all(&mut self) {
+        self.marked.extend(self.order.iter().copied());
+    }
+}
