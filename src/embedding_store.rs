@@ -82,16 +82,8 @@ impl EmbeddingStore {
     /// Opens (or starts) the store at `path`; a file that does not verify is ignored (and
     /// replaced at the next save), see [`EmbeddingStore::notice`].
     pub fn open(path: PathBuf) -> Self {
-        let (entries, notice) = match parse(&path) {
-            Ok(entries) => (entries, None),
-            Err(why) => (
-                HashMap::new(),
-                Some(format!(
-                    "the embedding cache did not verify ({why}); it is rebuilt: {}",
-                    path.display()
-                )),
-            ),
-        };
+        let (entries, notice) =
+            crate::stamp_cache::entries_or_notice(parse(&path), "embedding", &path);
         Self {
             path,
             entries,

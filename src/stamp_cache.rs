@@ -194,6 +194,25 @@ pub(crate) fn write_checked(
     })
 }
 
+/// The entries a cache file held, or none and the notice that says why it was discarded (it is
+/// replaced at the next save).
+pub(crate) fn entries_or_notice<V>(
+    found: Result<HashMap<String, V>, CacheError>,
+    what: &str,
+    path: &Path,
+) -> (HashMap<String, V>, Option<String>) {
+    match found {
+        Ok(entries) => (entries, None),
+        Err(why) => (
+            HashMap::new(),
+            Some(format!(
+                "the {what} cache did not verify ({why}); it is rebuilt: {}",
+                path.display()
+            )),
+        ),
+    }
+}
+
 /// Reads and verifies a cache file: `Ok(None)` when there is none.
 fn read_verified<T: DeserializeOwned>(
     path: &Path,
@@ -213,16 +232,8 @@ impl<T: Serialize + DeserializeOwned + Clone> StampCache<T> {
     /// A file that does not verify is ignored (and replaced at the next save); see
     /// [`StampCache::notice`].
     pub fn open(path: PathBuf, version: u32, what: &str) -> Self {
-        let (entries, notice) = match read_verified(&path, version, what) {
-            Ok(found) => (found.unwrap_or_default(), None),
-            Err(why) => (
-                HashMap::new(),
-                Some(format!(
-                    "the {what} cache did not verify ({why}); it is rebuilt: {}",
-                    path.display()
-                )),
-            ),
-        };
+        let found = read_verified(&path, version, what).map(Option::unwrap_or_default);
+        let (entries, notice) = entries_or_notice(found, what, &path);
         Self {
             path,
             version,

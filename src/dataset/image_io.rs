@@ -88,42 +88,65 @@ pub fn decode_preview(path: &Path, min_longer_side: u32) -> Result<DynamicImage,
 }
 
 fn decode_reduced(path: &Path, min_longer_side: Option<u32>) -> Result<Decoded, DecodeError> {
-    let err = |reason: String| DecodeError {
+    let decoded = match open_source(path) {
+        Ok(Source::Row(data)) => row_reader(&data).and_then(|reader| {
+            decode_with(
+                reader,
+                || Ok(Cow::Borrowed(data.as_slice())),
+                min_longer_side,
+            )
+        }),
+        Ok(Source::File(reader)) => {
+            let read_all = || {
+                std::fs::read(path)
+                    .map(Cow::Owned)
+                    .map_err(|e| format!("cannot read file ({e})"))
+            };
+            decode_with(reader, read_all, min_longer_side)
+        }
+        Err(reason) => Err(reason),
+    };
+    decoded.map_err(|reason| DecodeError {
         reason,
         path: path.to_path_buf(),
-    };
+    })
+}
+
+/// Where an image's bytes are: a table row's (read into memory), or a regular file.
+enum Source {
+    Row(Vec<u8>),
+    File(image::ImageReader<std::io::BufReader<std::fs::File>>),
+}
+
+/// The image at `path`: a table row's bytes, or a reader on the file once it is known to be a
+/// regular, non-empty file. The error is the reason, without the path.
+fn open_source(path: &Path) -> Result<Source, String> {
     if let Some(bytes) = super::embedded::read_image_bytes(path) {
-        let data = bytes?;
+        let data = bytes.map_err(|e| e.reason)?;
         if data.is_empty() {
-            return Err(err("empty image (0 bytes)".into()));
+            return Err("empty image (0 bytes)".into());
         }
-        let reader = image::ImageReader::new(std::io::Cursor::new(data.as_slice()))
-            .with_guessed_format()
-            .map_err(|e| err(format!("cannot read ({e})")))?;
-        return decode_with(
-            reader,
-            || Ok(Cow::Borrowed(data.as_slice())),
-            min_longer_side,
-        )
-        .map_err(err);
+        return Ok(Source::Row(data));
     }
-    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read file ({e})")))?;
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read file ({e})"))?;
     if let Some(kind) = not_a_file(&meta) {
-        return Err(err(format!("{kind}, not an image file")));
+        return Err(format!("{kind}, not an image file"));
     }
     if meta.len() == 0 {
-        return Err(err("empty file (0 bytes)".into()));
+        return Err("empty file (0 bytes)".into());
     }
-    let reader = image::ImageReader::open(path)
-        .map_err(|e| err(format!("cannot open ({e})")))?
+    image::ImageReader::open(path)
+        .map_err(|e| format!("cannot open ({e})"))?
         .with_guessed_format()
-        .map_err(|e| err(format!("cannot read ({e})")))?;
-    let read_all = || {
-        std::fs::read(path)
-            .map(Cow::Owned)
-            .map_err(|e| format!("cannot read file ({e})"))
-    };
-    decode_with(reader, read_all, min_longer_side).map_err(err)
+        .map_err(|e| format!("cannot read ({e})"))
+        .map(Source::File)
+}
+
+/// A reader on a table row's bytes, its format guessed from them.
+fn row_reader(data: &[u8]) -> Result<image::ImageReader<std::io::Cursor<&[u8]>>, String> {
+    image::ImageReader::new(std::io::Cursor::new(data))
+        .with_guessed_format()
+        .map_err(|e| format!("cannot read ({e})"))
 }
 
 /// Decodes what `reader` reads; a JPEG is decoded from all its bytes (`read_all`).
@@ -213,29 +236,15 @@ pub fn not_a_file(meta: &std::fs::Metadata) -> Option<&'static str> {
 /// Checks that `path` is a regular file whose content is an image of a format the decoder
 /// reads (its header parses), without decoding the pixels. The error says why not.
 pub fn check_image_file(path: &Path) -> Result<(), DecodeError> {
-    let err = |reason: String| DecodeError {
+    let checked = match open_source(path) {
+        Ok(Source::Row(data)) => row_reader(&data).and_then(check_header),
+        Ok(Source::File(reader)) => check_header(reader),
+        Err(reason) => Err(reason),
+    };
+    checked.map_err(|reason| DecodeError {
         reason,
         path: path.to_path_buf(),
-    };
-    if let Some(bytes) = super::embedded::read_image_bytes(path) {
-        let data = bytes?;
-        let reader = image::ImageReader::new(std::io::Cursor::new(data.as_slice()))
-            .with_guessed_format()
-            .map_err(|e| err(format!("cannot read ({e})")))?;
-        return check_header(reader).map_err(err);
-    }
-    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read file ({e})")))?;
-    if let Some(kind) = not_a_file(&meta) {
-        return Err(err(format!("{kind}, not an image file")));
-    }
-    if meta.len() == 0 {
-        return Err(err("empty file (0 bytes)".into()));
-    }
-    let reader = image::ImageReader::open(path)
-        .map_err(|e| err(format!("cannot open ({e})")))?
-        .with_guessed_format()
-        .map_err(|e| err(format!("cannot read ({e})")))?;
-    check_header(reader).map_err(err)
+    })
 }
 
 /// Whether `reader`'s content is an image format the decoder reads, with a header that parses.
