@@ -263,3 +263,40 @@ fn the_wheel_zooms_the_detail_image_and_f_fits_it() {
     h.run_steps(3);
     assert_eq!(zoom_level(&h), fitted, "F fits the image again");
 }
+
+#[test]
+fn another_dataset_opens_at_the_top_of_its_gallery() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    crate::common::fashion_subset(b.path(), 30);
+    let mut h = crate::common::ui::app_on_folder({
+        crate::common::fashion_subset(a.path(), 30);
+        a.path()
+    });
+    step_until(&mut h, Duration::from_secs(60), |app| app.session.is_some());
+    let first = |h: &Harness<'_, LabelscopeApp>| {
+        let s = h.state().session.as_ref().unwrap();
+        format!("{}: true", s.dataset.samples[s.view.order[0]].id)
+    };
+    let top = first(&h);
+    assert!(h.query_by_label_contains(&top).is_some());
+    h.key_press(egui::Key::End);
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains(&top).is_none(),
+        "End scrolled the gallery down"
+    );
+    h.state_mut()
+        .apply(labelscope::app::AppCommand::OpenDataset(
+            b.path().to_path_buf(),
+        ));
+    step_until(&mut h, Duration::from_secs(60), |app| {
+        app.session
+            .as_ref()
+            .is_some_and(|s| s.dataset.root == b.path())
+    });
+    let top = first(&h);
+    assert!(
+        h.query_by_label_contains(&top).is_some(),
+        "the new dataset's first sample is shown"
+    );
+}

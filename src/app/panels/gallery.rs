@@ -91,7 +91,11 @@ fn grid_ui(
     // columns changed (the detail view opened, the window was resized) and moved its row.
     let last_id = ui.scope_id().with("last_cursor");
     let last: Option<(Option<usize>, usize)> = ui.data(|d| d.get_temp(last_id));
-    let mut area = egui::ScrollArea::vertical().auto_shrink([false, false]);
+    // The scroll position belongs to the dataset (it is kept between runs): another dataset
+    // starts at its top, not at the row the last one was left at.
+    let mut area = egui::ScrollArea::vertical()
+        .id_salt(("gallery", &s.dataset.root))
+        .auto_shrink([false, false]);
     if last != Some((s.view.cursor, cols))
         && let Some(c) = s.view.cursor
     {

@@ -37,7 +37,7 @@ pub fn sample_table_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>
     // Cells are not selectable text: a click on one is a click on its row.
     ui.style_mut().interaction.selectable_labels = false;
     let mut table = TableBuilder::new(ui)
-        .id_salt("samples")
+        .id_salt(("samples", &s.dataset.root))
         .striped(true)
         .resizable(true)
         .sense(egui::Sense::click())
