@@ -114,6 +114,15 @@ impl LabelscopeApp {
                     self.table_open = false;
                 }
             }
+            AppCommand::CancelEmbedder => {
+                if let Some(job) = self
+                    .session
+                    .as_ref()
+                    .and_then(|s| s.embeddings.job.as_ref())
+                {
+                    job.control.cancel();
+                }
+            }
             AppCommand::CancelMap => {
                 if let Some(s) = &mut self.session {
                     s.cancel_map();

@@ -127,6 +127,8 @@ pub enum AppCommand {
     StartExport,
     /// Stop the background image checks.
     CancelScan,
+    /// Stop the separate embedding model's run.
+    CancelEmbedder,
     /// Cancel the running export.
     CancelExport,
     /// Undo the last edit.

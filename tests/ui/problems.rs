@@ -111,3 +111,28 @@ fn problem_counts_are_what_the_filter_shows_and_name_excluded_samples_apart() {
     let text = format!("odd images ({}, +1 excluded)", n - 1);
     h.get(by().value(&text));
 }
+
+#[test]
+fn the_image_checks_have_a_progress_bar_with_cancel() {
+    let dir = tempfile::tempdir().unwrap();
+    common::fashion_subset(dir.path(), 30);
+    let mut h = crate::common::ui::app_on_folder(dir.path());
+    step_until(&mut h, Duration::from_secs(60), |app| {
+        app.session
+            .as_ref()
+            .is_some_and(|s| s.problems.scan.is_some())
+    });
+    h.get_by_label("Cancel").click();
+    step_until(&mut h, Duration::from_secs(120), |app| {
+        app.session
+            .as_ref()
+            .is_some_and(|s| s.problems.scan.is_none())
+    });
+    let s = h.state().session.as_ref().unwrap();
+    assert!(
+        s.problems.images.is_none(),
+        "a stopped check reports nothing"
+    );
+    assert_eq!(s.messages.error, None);
+    assert!(h.query_by_label("Cancel").is_none());
+}

@@ -202,4 +202,34 @@ fn a_separate_embedding_model_gives_the_embeddings() {
     let set = s.embeddings.set.as_ref().unwrap();
     // EfficientNet-Lite0's 1,280 pooled features, not the Fashion CNN's 128.
     assert_eq!((set.len(), set.dim), (30, 1280));
+
+    // Another embedding model, stopped with its progress bar's Cancel: the set from before
+    // and the model that made it stay.
+    let fp16 = s.embeddings.embedder.clone();
+    step_until(&mut h, Duration::from_secs(120), |app| {
+        app.session
+            .as_ref()
+            .is_some_and(|s| s.problems.scan.is_none() && s.problems.embedding_job.is_none())
+    });
+    let int8 = repo.join("assets/models/efficientnet_lite0_int8w.json");
+    h.state_mut()
+        .apply(labelscope::app::AppCommand::OpenEmbedder(int8));
+    h.run_steps(2);
+    h.get_by_label("Cancel").click();
+    step_until(&mut h, Duration::from_secs(120), |app| {
+        app.session
+            .as_ref()
+            .is_some_and(|s| s.embeddings.job.is_none())
+    });
+    let s = h.state().session.as_ref().unwrap();
+    assert_eq!(s.embeddings.set.as_ref().unwrap().dim, 1280);
+    assert_eq!(s.embeddings.embedder, fp16);
+    assert!(
+        s.messages
+            .notes
+            .iter()
+            .any(|n| n.contains("embedding model was stopped")),
+        "{:?}",
+        s.messages.notes
+    );
 }

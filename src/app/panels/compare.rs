@@ -110,9 +110,8 @@ fn table_ui(ui: &mut egui::Ui, columns: &[Column<'_>]) {
             format!("{:.2}%", c.metrics.accuracy * 100.0)
         }),
         ("95% interval", &|c| {
-            accuracy_interval(c.metrics).map_or_else(dash, |[lo, hi]| {
-                format!("{:.1}-{:.1}", lo * 100.0, hi * 100.0)
-            })
+            accuracy_interval(c.metrics)
+                .map_or_else(dash, |[lo, hi]| super::metrics::percent_interval(lo, hi))
         }),
         ("balanced acc.", &|c| {
             format!("{:.2}%", c.metrics.balanced_accuracy * 100.0)
@@ -180,24 +179,18 @@ fn table_ui(ui: &mut egui::Ui, columns: &[Column<'_>]) {
 fn job_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
     let Some(job) = &s.compare.job else { return };
     let p = job.control.progress();
+    let text = if p.num_total == 0 {
+        "Measuring the models…".to_string()
+    } else {
+        format!(
+            "Running the model to compare: {}/{}",
+            p.num_done, p.num_total
+        )
+    };
     ui.horizontal(|ui| {
-        let stage = if p.num_total == 0 {
-            "Measuring the models…".to_string()
-        } else {
-            format!(
-                "Running the model to compare: {}/{}",
-                p.num_done, p.num_total
-            )
-        };
-        ui.add(
-            egui::ProgressBar::new(p.fraction())
-                .desired_width(220.0)
-                .text(stage),
-        );
-        if ui.button("Cancel").clicked() {
+        let hover = "Stop running the model; nothing is added";
+        if super::job_progress::job_progress_ui(ui, &job.control, Some(text), 220.0, hover) {
             out.push(AppCommand::CancelComparison);
         }
     });
-    ui.ctx()
-        .request_repaint_after(std::time::Duration::from_millis(200));
 }

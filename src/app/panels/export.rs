@@ -5,6 +5,7 @@ use super::super::commands::AppCommand;
 use super::super::export_job::ExportDialog;
 use super::super::file_pick::{Picked, classify};
 use super::super::session::Session;
+use super::job_progress::job_progress_ui;
 use crate::export::{Balance, ExportFormat, LinkMode, Split};
 
 /// Draws the export window.
@@ -27,24 +28,12 @@ pub fn export_ui(
             ui.separator();
             match &d.job {
                 Some(job) => {
-                    let p = job.control.progress();
                     ui.horizontal(|ui| {
-                        ui.add(
-                            egui::ProgressBar::new(p.fraction())
-                                .desired_width(300.0)
-                                .text(format!(
-                                    "{}: {}/{}",
-                                    job.control.stage(),
-                                    p.num_done,
-                                    p.num_total
-                                )),
-                        );
-                        if ui.button("Cancel").clicked() {
+                        let hover = "Stop the export; nothing is written to the target";
+                        if job_progress_ui(ui, &job.control, None, 300.0, hover) {
                             out.push(AppCommand::CancelExport);
                         }
                     });
-                    ui.ctx()
-                        .request_repaint_after(std::time::Duration::from_millis(100));
                 }
                 None => {
                     let invalid = d.invalid();

@@ -126,14 +126,14 @@ pub fn filter_bar_ui(
                 .on_hover_text(problems_hover(s));
         }
         if let Some(job) = &s.problems.scan {
-            let p = job.control.progress();
-            ui.weak(format!(
-                "{}… {:.0}%",
-                job.control.stage(),
-                p.fraction() * 100.0
-            ));
-            ui.ctx()
-                .request_repaint_after(std::time::Duration::from_millis(200));
+            // The bar and its Cancel stay together on one row.
+            if ui.available_size_before_wrap().x < 250.0 {
+                ui.end_row();
+            }
+            let hover = "Stop the image checks; they run again when the dataset is opened";
+            if super::job_progress::job_progress_ui(ui, &job.control, None, 170.0, hover) {
+                out.push(AppCommand::CancelScan);
+            }
         }
         if let Some(similar) = &f.similar {
             let anchor = match similar.anchors.as_slice() {

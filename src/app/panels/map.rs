@@ -91,17 +91,8 @@ pub fn map_ui(
         };
         ui.strong(format!("Map of {} embeddings: {what}", set.len()));
         if let Some(job) = &state.job {
-            let p = job.control.progress();
-            ui.add(
-                egui::ProgressBar::new(p.fraction())
-                    .desired_width(160.0)
-                    .text(format!(
-                        "{} {:.0}%",
-                        job.control.stage(),
-                        p.fraction() * 100.0
-                    )),
-            );
-            if ui.button("Cancel").clicked() {
+            let hover = "Stop making the map; it is made again when asked";
+            if super::job_progress::job_progress_ui(ui, &job.control, None, 160.0, hover) {
                 out.push(AppCommand::CancelMap);
             }
         } else if let Some(e) = &state.error {

@@ -9,6 +9,7 @@ pub mod export;
 pub mod filter_bar;
 pub mod gallery;
 pub mod help;
+pub mod job_progress;
 pub mod log;
 pub mod map;
 pub mod metrics;

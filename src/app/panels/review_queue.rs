@@ -46,28 +46,18 @@ pub fn entry_ui(ui: &mut egui::Ui, s: &Session, i: usize, out: &mut Vec<AppComma
     }
 }
 
-/// "Ranking labels: linear probe 3/5" with a cancel button while the embedding analysis runs.
+/// "Ranking labels: linear probe 3/5" with Cancel while the embedding analysis runs.
 pub fn progress_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
     let Some(job) = &s.problems.embedding_job else {
         return;
     };
     let p = job.control.progress();
-    let stage = job.control.stage();
-    let text = if stage.is_empty() {
-        "Ranking labels…".to_string()
-    } else if p.num_total > 1 {
-        format!("Ranking labels: {stage} {}/{}", p.num_done, p.num_total)
-    } else {
-        format!("Ranking labels: {stage}…")
-    };
-    ui.weak(text);
-    if ui
-        .small_button("×")
-        .on_hover_text("Stop ranking (it runs again after the next edit)")
-        .clicked()
-    {
+    let text = format!(
+        "Ranking labels: {}",
+        super::job_progress::default_text(&job.control, &p)
+    );
+    let hover = "Stop ranking (it runs again after the next edit)";
+    if super::job_progress::job_progress_ui(ui, &job.control, Some(text), 220.0, hover) {
         out.push(AppCommand::CancelAnalysis);
     }
-    ui.ctx()
-        .request_repaint_after(std::time::Duration::from_millis(200));
 }

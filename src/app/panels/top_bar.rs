@@ -242,6 +242,20 @@ fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) 
         let short = b.split(" from ").next().unwrap_or(b);
         elided(ui, 0.4, format!("Backend: {short}"), b.clone());
     }
+    if let Some(job) = &s.embeddings.job {
+        let name = s
+            .embeddings
+            .embedder
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let p = job.control.progress();
+        let text = format!("Embeddings from {name}: {}/{}", p.num_done, p.num_total);
+        let hover = "Stop the embedding model; the embeddings from before are kept";
+        if super::job_progress::job_progress_ui(ui, &job.control, Some(text), 220.0, hover) {
+            out.push(AppCommand::CancelEmbedder);
+        }
+    }
     match &s.predictions.job {
         Some(job) => {
             let p = job.work.control.progress();
@@ -254,15 +268,8 @@ fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) 
                 p.num_total,
                 p.items_per_sec()
             );
-            ui.add(
-                egui::ProgressBar::new(p.fraction())
-                    .desired_width(260.0)
-                    .text(text),
-            );
-            if ui
-                .button("Cancel")
-                .on_hover_text("Stop the run; finished results are kept")
-                .clicked()
+            let hover = "Stop the run; finished results are kept";
+            if super::job_progress::job_progress_ui(ui, &job.work.control, Some(text), 260.0, hover)
             {
                 out.push(AppCommand::Cancel);
             }

@@ -25,13 +25,9 @@ pub fn train_ui(ctx: &egui::Context, d: &mut TrainDialog, s: &Session, out: &mut
             let running = d.job.is_some();
             ui.add_enabled_ui(!running, |ui| options_ui(ui, d));
             ui.horizontal(|ui| {
-                if running {
-                    if let Some(job) = &d.job {
-                        let p = job.control.progress();
-                        ui.spinner();
-                        ui.label(format!("{}: {}", job.control.stage(), p.num_done));
-                    }
-                    if ui.button("Cancel").clicked() {
+                if let Some(job) = &d.job {
+                    let hover = "Stop training; nothing is written";
+                    if super::job_progress::job_progress_ui(ui, &job.control, None, 260.0, hover) {
                         out.push(AppCommand::CancelTrain);
                     }
                 } else if ui

@@ -83,7 +83,9 @@ impl Session {
             });
         match spawned {
             Ok(job) => {
-                self.embeddings.job = Some(job);
+                if self.embeddings.job.replace(job).is_none() {
+                    self.embeddings.embedder_before = self.embeddings.embedder.clone();
+                }
                 self.embeddings.embedder = Some(path.to_path_buf());
             }
             Err(e) => self.messages.error = Some(format!("cannot start the embedding model: {e}")),
@@ -97,6 +99,14 @@ impl Session {
         };
         if let Some(job) = self.embeddings.job.take() {
             self.messages.notes.extend(job.control.take_notes());
+            if job.control.is_cancelled() {
+                // A stopped run gathered only some samples: the set from before stays.
+                self.embeddings.embedder = self.embeddings.embedder_before.take();
+                self.messages.notes.push(
+                    "the embedding model was stopped: the embeddings from before are kept".into(),
+                );
+                return true;
+            }
         }
         self.embeddings.install(gathered);
         self.mark_order_dirty();

@@ -54,6 +54,8 @@ pub struct EmbeddingState {
     pub job: Option<crate::app::background::BackgroundJob<Gathered>>,
     /// The separate embedding model, when one was chosen.
     pub embedder: Option<std::path::PathBuf>,
+    /// The embedding model before the running one, put back if that run is cancelled.
+    pub(crate) embedder_before: Option<std::path::PathBuf>,
 }
 
 impl EmbeddingState {
