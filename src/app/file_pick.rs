@@ -5,72 +5,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::commands::AppCommand;
-
-/// What a chosen path is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PathFor {
-    /// A dataset folder.
-    Dataset,
-    /// A dataset file: a CSV/Parquet manifest, or a Hugging Face Parquet/Arrow file.
-    Manifest,
-    /// The model to run.
-    Model,
-    /// A predictions file.
-    Predictions,
-    /// A folder of prediction parts.
-    PredictionParts,
-    /// A model to run and compare.
-    CompareModel,
-    /// A predictions file to compare.
-    ComparePredictions,
-    /// A model to read embeddings with.
-    Embedder,
-}
-
-impl PathFor {
-    /// The dialog's title and the prompt's heading.
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Dataset => "Open dataset folder",
-            Self::Manifest => "Open dataset file (manifest, Parquet, Arrow)",
-            Self::Model => "Open model",
-            Self::Predictions => "Import predictions",
-            Self::PredictionParts => "Import a folder of prediction parts",
-            Self::CompareModel => "Add a model to compare",
-            Self::ComparePredictions => "Import predictions to compare",
-            Self::Embedder => "Embeddings from model",
-        }
-    }
-
-    fn filter(self) -> Option<(&'static str, &'static [&'static str])> {
-        match self {
-            Self::Manifest => Some(("Dataset file", &["csv", "parquet", "arrow"])),
-            Self::Model | Self::CompareModel | Self::Embedder => {
-                Some(("ONNX model or spec", &["onnx", "json"]))
-            }
-            Self::Predictions | Self::ComparePredictions => {
-                Some(("Predictions", &["csv", "parquet", "jsonl", "ndjson"]))
-            }
-            Self::Dataset | Self::PredictionParts => None,
-        }
-    }
-
-    fn folder(self) -> bool {
-        matches!(self, Self::Dataset | Self::PredictionParts)
-    }
-
-    /// What to do with the chosen path.
-    pub fn command(self, path: PathBuf) -> AppCommand {
-        match self {
-            Self::Dataset | Self::Manifest => AppCommand::OpenDataset(path),
-            Self::Model => AppCommand::OpenModel(path),
-            Self::Predictions | Self::PredictionParts => AppCommand::ImportPredictions(path),
-            Self::CompareModel => AppCommand::AddCompareModel(path),
-            Self::ComparePredictions => AppCommand::ImportComparison(path),
-            Self::Embedder => AppCommand::OpenEmbedder(path),
-        }
-    }
-}
+pub use super::commands::PathFor;
 
 /// What the dialog gave.
 #[derive(Clone, Debug, PartialEq)]

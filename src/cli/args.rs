@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use super::bench::BenchArgs;
-pub use super::dataset_args::DatasetArgs;
+pub use super::shared_args::{DatasetArgs, ListFormat, ModelArgs};
 use crate::model::BackendKind;
 
 /// labelscope: inspect an image-classification dataset with a real ONNX model.
@@ -144,15 +144,6 @@ pub struct EditsArgs {
     pub format: ListFormat,
 }
 
-/// Format of listings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ListFormat {
-    /// CSV on stdout.
-    Csv,
-    /// A JSON array on stdout.
-    Json,
-}
-
 /// `labelscope open`.
 #[derive(Debug, Args)]
 pub struct OpenArgs {
@@ -188,52 +179,6 @@ pub struct OpenArgs {
     /// Inference backend.
     #[arg(long, value_enum, default_value_t = BackendKind::Auto)]
     pub backend: BackendKind,
-}
-
-/// How to run the model.
-#[derive(Clone, Debug, Args)]
-pub struct ModelArgs {
-    /// An `.onnx` file (its sidecar `.json` spec is used) or a spec `.json`. `evaluate` takes
-    /// it several times to compare models (each image decoded once, fed to each model).
-    #[arg(long, value_name = "MODEL")]
-    pub model: Vec<PathBuf>,
-    /// Inference backend.
-    #[arg(long, value_enum, default_value_t = BackendKind::Auto)]
-    pub backend: BackendKind,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Ignore and do not update the prediction cache.
-    #[arg(long)]
-    pub no_cache: bool,
-    /// Any ONNX image model to read embeddings from (default: `--model`'s own).
-    #[arg(long, value_name = "MODEL")]
-    pub embedder: Option<PathBuf>,
-    /// Classify with a vision-language model behind an OpenAI-compatible endpoint instead
-    /// (e.g. `http://127.0.0.1:8080` for llama-server).
-    #[arg(
-        long,
-        value_name = "URL",
-        conflicts_with = "model",
-        requires = "vlm_model"
-    )]
-    pub vlm_endpoint: Option<String>,
-    /// Model name sent to the endpoint.
-    #[arg(long, value_name = "NAME")]
-    pub vlm_model: Option<String>,
-    /// Prompt file: the system prompt, optionally a line `---`, then the user prompt
-    /// (`{labels}` is replaced by the label list).
-    #[arg(long, value_name = "FILE")]
-    pub prompt_file: Option<PathBuf>,
-    /// Longest image side sent to the endpoint.
-    #[arg(long, default_value_t = 512)]
-    pub vlm_max_side: u32,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 4)]
-    pub vlm_concurrency: usize,
-    /// Timeout of one request, in seconds.
-    #[arg(long, default_value_t = 120)]
-    pub vlm_timeout: u64,
 }
 
 impl ModelArgs {

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 
-use super::args::{DatasetArgs, ModelArgs};
 use super::common::{ModelRun, run_model};
+use super::shared_args::{DatasetArgs, ModelArgs};
 use crate::dataset::Dataset;
 use crate::embed::{EmbeddingSet, nearest};
 use crate::embedding_store::Embedding;

@@ -5,7 +5,7 @@
 use anyhow::{Context, Result, anyhow};
 
 use super::args::{EvaluateArgs, Format};
-use super::evaluate::{range, with_intervals};
+use super::metrics_text::{headline, range, with_intervals};
 use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
 use crate::dataset::Dataset;
 use crate::eval::compare::{PairReport, compare_pairs, distinct_names};
@@ -197,7 +197,7 @@ fn print_text(
 ) {
     for (i, (((c, m), ci), name)) in all.iter().zip(metrics).zip(cis).zip(names).enumerate() {
         println!("[{}] {name}  ({})", i + 1, c.backend);
-        println!("    {}", super::evaluate::headline(m, ci));
+        println!("    {}", headline(m, ci));
         let mut cost = format!(
             "    evaluated {} of {} (other {}, unparsed {}, failed {})",
             m.num_evaluated, m.num_samples, m.num_other, m.num_unparsed, m.num_failed

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::{Result, anyhow, bail};
 use clap::Args;
 
-use super::args::{DatasetArgs, ListFormat, ModelArgs};
 use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
+use super::shared_args::{DatasetArgs, ListFormat, ModelArgs};
 use crate::dataset::Dataset;
 use crate::embed::EmbeddingSet;
 use crate::jobs::JobControl;

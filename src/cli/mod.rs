@@ -5,7 +5,6 @@
 mod args;
 mod bench;
 mod common;
-mod dataset_args;
 mod edit;
 mod embed;
 mod evaluate;
@@ -13,9 +12,11 @@ mod evaluate_compare;
 mod export;
 mod issues;
 mod listing;
+mod metrics_text;
 mod predict;
 mod progress;
 mod scan;
+mod shared_args;
 mod train;
 mod values;
 

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::{Result, anyhow, bail};
 use clap::Args;
 
-use super::args::{DatasetArgs, ModelArgs};
 use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
+use super::shared_args::{DatasetArgs, ModelArgs};
 use crate::export::{PlanOptions, SplitConfig};
 use crate::head::HeadOptions;
 use crate::head::run::{TrainRequest, train_and_compare, write_head};

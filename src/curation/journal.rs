@@ -11,6 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::edit::Edit;
+pub use super::error::CurationError;
 use super::history::CurationState;
 use super::lock::Lock;
 
@@ -19,46 +20,6 @@ pub const JOURNAL_FILE: &str = "edits.journal.jsonl";
 /// Lock file name inside the state folder.
 pub const LOCK_FILE: &str = "edits.lock";
 const VERSION: u32 = 1;
-
-/// Errors opening or writing the journal; each names the file.
-#[derive(Debug, thiserror::Error)]
-pub enum CurationError {
-    /// I/O failure.
-    #[error("{what} ({source}): {path}")]
-    Io {
-        /// What was being done.
-        what: &'static str,
-        /// The error.
-        source: std::io::Error,
-        /// The file.
-        path: PathBuf,
-    },
-    /// Another process holds the lock.
-    #[error(
-        "the dataset is open for editing in another labelscope (pid {pid}{}); close it, or delete the lock file if that process is gone: {path}",
-        host.as_deref().map(|h| format!(" on {h}")).unwrap_or_default()
-    )]
-    Locked {
-        /// The other process.
-        pid: u32,
-        /// Its host, when the lock says (a lock from another machine cannot be checked).
-        host: Option<String>,
-        /// When the lock was taken (the lock file's modification time).
-        since: Option<std::time::SystemTime>,
-        /// The lock file.
-        path: PathBuf,
-    },
-    /// The journal was written by a newer labelscope.
-    #[error(
-        "journal version {version} is newer than this labelscope understands ({VERSION}): {path}"
-    )]
-    NewerVersion {
-        /// The version found.
-        version: u32,
-        /// The journal.
-        path: PathBuf,
-    },
-}
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -303,6 +264,7 @@ fn replay(
                     } if labelscope_journal > VERSION => {
                         return Err(CurationError::NewerVersion {
                             version: labelscope_journal,
+                            understood: VERSION,
                             path: path.to_path_buf(),
                         });
                     }

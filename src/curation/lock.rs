@@ -6,7 +6,7 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::journal::CurationError;
+use super::error::CurationError;
 
 /// A held lock; removed on drop.
 pub(super) struct Lock {

@@ -6,6 +6,7 @@
 //! state folder.
 
 mod edit;
+mod error;
 mod history;
 mod journal;
 mod lock;

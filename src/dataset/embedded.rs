@@ -11,8 +11,9 @@ use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, RwLock};
 
-use super::image_io::DecodeError;
-use crate::table::hf::{ImageCell, ImageTable};
+use super::decode_error::DecodeError;
+use crate::table::columns::ImageCell;
+use crate::table::hf::ImageTable;
 
 /// Bytes of decoded row groups kept in memory (least recently used go first).
 const CACHE_BUDGET: usize = 256 << 20;

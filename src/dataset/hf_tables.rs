@@ -16,7 +16,8 @@ use super::folder::{ordered_labels, split_of_dir};
 use super::hf_names::class_names;
 use super::report::{ScanIssueKind, ScanReport};
 use super::{RawSample, relative_id};
-use crate::table::hf::{ColumnKind, ImageTable, LabelValues};
+use crate::table::columns::{ColumnKind, LabelValues};
+use crate::table::hf::ImageTable;
 
 /// Image columns looked for, in order, when none is named.
 const IMAGE_COLUMNS: &[&str] = &["image", "img", "images", "picture", "photo"];

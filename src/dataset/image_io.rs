@@ -2,22 +2,14 @@
 //! every failure names the file.
 
 use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use image::DynamicImage;
 
 /// Largest image (in pixels) we decode: 100 megapixels.
 pub const MAX_PIXELS: u64 = 100_000_000;
 
-/// Why an image could not be decoded.
-#[derive(Clone, Debug, thiserror::Error)]
-#[error("{reason}: {path}")]
-pub struct DecodeError {
-    /// What went wrong.
-    pub reason: String,
-    /// The file.
-    pub path: PathBuf,
-}
+pub use super::decode_error::DecodeError;
 
 /// Reads and decodes an image file, refusing images over [`MAX_PIXELS`] before decoding.
 pub fn decode_image(path: &Path) -> Result<DynamicImage, DecodeError> {
@@ -41,21 +33,6 @@ pub struct Decoded {
     pub color: image::ExtendedColorType,
     /// The EXIF orientation tag (1-8), when the file has one.
     pub exif_orientation: Option<u8>,
-}
-
-/// The EXIF orientation tag value (1-8) of `o`.
-pub fn exif_code(o: image::metadata::Orientation) -> u8 {
-    use image::metadata::Orientation as O;
-    match o {
-        O::NoTransforms => 1,
-        O::FlipHorizontal => 2,
-        O::Rotate180 => 3,
-        O::FlipVertical => 4,
-        O::Rotate90FlipH => 5,
-        O::Rotate90 => 6,
-        O::Rotate270FlipH => 7,
-        O::Rotate270 => 8,
-    }
 }
 
 /// Decodes `path` for a model: with `apply_orientation`, rotated/flipped as its EXIF
@@ -184,7 +161,7 @@ fn decode_with<'a, R: std::io::BufRead + std::io::Seek>(
         .ok()
         .flatten()
         .and_then(|chunk| image::metadata::Orientation::from_exif_chunk(&chunk))
-        .map(exif_code);
+        .map(super::jpeg::exif_code);
     let image = DynamicImage::from_decoder(decoder).map_err(|e| format!("cannot decode ({e})"))?;
     Ok(Decoded {
         image,

@@ -115,7 +115,7 @@ fn decode_unwinding(
         .markers()
         .find_map(|m| m.data.strip_prefix(b"Exif\0\0"))
         .and_then(image::metadata::Orientation::from_exif_chunk)
-        .map(super::image_io::exif_code);
+        .map(exif_code);
     let (w, h) = d.size();
     if w as u64 * h as u64 > max_pixels {
         return Err(JpegError::TooLarge {
@@ -183,6 +183,21 @@ pub fn inverted_cmyk_to_rgb(stored: [u8; 4]) -> [u8; 3] {
         (nk - muldiv).clamp(0, 255) as u8
     };
     [channel(c), channel(m), channel(y)]
+}
+
+/// The EXIF orientation tag value (1-8) of `o`.
+pub fn exif_code(o: image::metadata::Orientation) -> u8 {
+    use image::metadata::Orientation as O;
+    match o {
+        O::NoTransforms => 1,
+        O::FlipHorizontal => 2,
+        O::Rotate180 => 3,
+        O::FlipVertical => 4,
+        O::Rotate90FlipH => 5,
+        O::Rotate90 => 6,
+        O::Rotate270FlipH => 7,
+        O::Rotate270 => 8,
+    }
 }
 
 #[cfg(test)]

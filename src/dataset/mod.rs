@@ -6,6 +6,7 @@
 //! Hugging Face Parquet/Arrow tables with the images inside.
 
 mod classes;
+mod decode_error;
 pub mod embedded;
 mod filename;
 mod folder;

@@ -28,6 +28,14 @@ pub fn wilson(k: u64, n: u64, z: f64) -> Option<[f64; 2]> {
     Some([centre - half, centre + half])
 }
 
+/// A 95% interval in percent, "85.3-89.1". Its ends are clamped to 0-100 for display only: at
+/// 0 right, Wilson's lower end is 0 up to rounding and would print as "-0.0".
+pub fn percent_interval(lo: f64, hi: f64) -> String {
+    // `+ 0.0` turns a negative zero into zero.
+    let pct = |x: f64| (x * 100.0).clamp(0.0, 100.0) + 0.0;
+    format!("{:.1}-{:.1}", pct(lo), pct(hi))
+}
+
 /// `P(X <= k)` for `X ~ Binomial(n, 1/2)`, summed in log space.
 fn binomial_half_cdf(k: u64, n: u64) -> f64 {
     let ln2 = std::f64::consts::LN_2;
@@ -372,5 +380,12 @@ mod tests {
         let all: Vec<usize> = (0..500).collect();
         assert!(a[0] < mean(&all) && mean(&all) < a[1], "{a:?}");
         assert_ne!(Some(a), bootstrap(500, 400, 4, 0.95, mean));
+    }
+    #[test]
+    fn an_interval_at_zero_or_all_right_prints_no_minus_sign() {
+        let [lo, hi] = wilson(0, 132, 1.959964).unwrap();
+        assert_eq!(percent_interval(lo, hi), "0.0-2.8");
+        assert_eq!(percent_interval(-0.0, 1.0 + 1e-12), "0.0-100.0");
+        assert_eq!(percent_interval(0.853, 0.891), "85.3-89.1");
     }
 }

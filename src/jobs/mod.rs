@@ -26,27 +26,16 @@ pub enum JobError {
     Failed(String),
 }
 
-/// Each core error a job can stop with becomes [`JobError::Failed`] with its message.
+/// `fails_jobs!(E)` in the module that defines the error `E`: a job that stops with `E`
+/// fails with its message ([`JobError::Failed`]). The module names this one, never the other
+/// way round, so `jobs` depends on no module that runs jobs.
 macro_rules! fails_jobs {
     ($($error:ty),* $(,)?) => {
-        $(impl From<$error> for JobError {
+        $(impl From<$error> for $crate::jobs::JobError {
             fn from(e: $error) -> Self {
                 Self::Failed(e.to_string())
             }
         })*
     };
 }
-
-fails_jobs!(
-    crate::model::BackendError,
-    crate::model::PredictError,
-    crate::problems::text::TextModelError,
-    crate::vlm::VlmRunError,
-    per_sample::WorkerError,
-);
-
-impl From<String> for JobError {
-    fn from(message: String) -> Self {
-        Self::Failed(message)
-    }
-}
+pub(crate) use fails_jobs;

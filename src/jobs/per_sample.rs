@@ -10,7 +10,6 @@ use serde::de::DeserializeOwned;
 use super::JobControl;
 use super::pool::{PoolError, run_pool};
 use crate::dataset::Sample;
-use crate::model::BackendError;
 use crate::stamp_cache::{FileStamp, StampCache};
 
 /// What a per-sample job computes.
@@ -19,9 +18,11 @@ pub trait SampleWork: Sync {
     type Output: Clone + Send + Serialize + DeserializeOwned;
     /// State each worker thread owns (a backend session, an HTTP agent, nothing).
     type Worker;
+    /// Why a worker could not build its state (`Infallible` when it cannot fail).
+    type StartError: Send;
 
     /// Builds one worker's state; a worker that cannot start takes no sample.
-    fn start_worker(&self) -> Result<Self::Worker, BackendError>;
+    fn start_worker(&self) -> Result<Self::Worker, Self::StartError>;
 
     /// Computes sample `index`'s result.
     fn run(&self, worker: &mut Self::Worker, index: usize) -> Self::Output;
@@ -66,9 +67,6 @@ impl<T: Clone + Serialize + DeserializeOwned> ResultCache<T> for StampCache<T> {
     }
 }
 
-/// Why a per-sample job computed nothing: no worker could start its backend, or a thread.
-pub type WorkerError = PoolError<BackendError>;
-
 /// What a per-sample job produced.
 #[derive(Debug)]
 pub struct SampleResults<T> {
@@ -93,7 +91,7 @@ pub fn run_per_sample<W: SampleWork, C: ResultCache<W::Output> + ?Sized>(
     name: &str,
     mut cache: Option<&mut C>,
     job: &JobControl,
-) -> Result<SampleResults<W::Output>, WorkerError> {
+) -> Result<SampleResults<W::Output>, PoolError<W::StartError>> {
     if let Some(note) = cache.as_deref().and_then(|c| c.notice()) {
         job.note(note);
     }
@@ -173,7 +171,8 @@ mod tests {
     impl SampleWork for Length {
         type Output = Result<u64, String>;
         type Worker = ();
-        fn start_worker(&self) -> Result<(), BackendError> {
+        type StartError = std::convert::Infallible;
+        fn start_worker(&self) -> Result<(), Self::StartError> {
             Ok(())
         }
         fn run(&self, _: &mut (), _: usize) -> Self::Output {

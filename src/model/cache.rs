@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use super::load::LoadedModel;
-use super::predict::SampleOutcome;
+use super::outcome::SampleOutcome;
 use crate::embedding_store::EmbeddingStore;
 use crate::jobs::per_sample::ResultCache;
 use crate::stamp_cache::{FileStamp, StampCache};

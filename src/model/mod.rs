@@ -10,6 +10,7 @@ pub mod footprint;
 pub mod load;
 pub mod mapping;
 pub mod multi;
+pub mod outcome;
 pub mod pil_resize;
 pub mod pixels;
 pub mod predict;
@@ -20,7 +21,6 @@ pub mod spec;
 pub use backend::{BackendError, BackendKind, ResolvedBackend, resolve_backend};
 pub use cache::{PredictionCache, open_prediction_cache};
 pub use load::{LoadedModel, ModelError, load_model};
-pub use predict::{
-    PredictOptions, PredictReport, SampleOutcome, SamplePrediction, predict_dataset,
-};
-pub use predict_error::{InferError, PredictError};
+pub use outcome::{PredictOptions, PredictReport, SampleOutcome, SamplePrediction};
+pub use predict::predict_dataset;
+pub use predict_error::{InferError, PredictError, WorkerError};

@@ -10,7 +10,8 @@ use super::backend::{Backend, BackendError, ResolvedBackend};
 use super::cache::PredictionCache;
 use super::load::LoadedModel;
 use super::mapping::LabelMapping;
-use super::predict::{PredictOptions, PredictReport, SampleOutcome, infer_image, outcome_of};
+use super::outcome::{PredictOptions, PredictReport, SampleOutcome};
+use super::predict::{infer_image, outcome_of};
 use super::predict_error::{InferError, PredictError, SHAPE_MISMATCH};
 use super::spec::ExifOrientation;
 use crate::dataset::Dataset;
@@ -58,6 +59,7 @@ impl MultiWork<'_> {
 impl SampleWork for MultiWork<'_> {
     type Output = Vec<SampleOutcome>;
     type Worker = Vec<Box<dyn Backend>>;
+    type StartError = BackendError;
 
     fn start_worker(&self) -> Result<Self::Worker, BackendError> {
         self.models

@@ -5,94 +5,21 @@
 
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
-
 use std::path::Path;
 
 use super::backend::{Backend, BackendError, ResolvedBackend};
 use super::cache::PredictionCache;
 use super::load::LoadedModel;
 use super::mapping::{LabelMapping, softmax};
+use super::outcome::{PredictOptions, PredictReport, SampleOutcome, SamplePrediction, TOP_K};
 use super::predict_error::{InferError, OutputSizeError, PredictError, SHAPE_MISMATCH};
 use super::preprocess::{append_tensor, prepare_pixels};
 use super::spec::{ExifOrientation, OutputKind};
 use crate::dataset::Dataset;
 use crate::dataset::image_io::decode_for_model;
-use crate::embedding_store::{Embedding, to_embedding};
+use crate::embedding_store::to_embedding;
 use crate::jobs::JobControl;
 use crate::jobs::per_sample::{SampleWork, run_per_sample};
-
-/// How many raw model classes are kept per sample (for the detail view).
-pub const TOP_K: usize = 5;
-
-/// A successful prediction for one sample.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SamplePrediction {
-    /// Probabilities over the dataset's classes, then `other` when the mapping has it.
-    pub probs: Vec<f32>,
-    /// The model's own top classes: (model class index, probability).
-    pub top_model: Vec<(u32, f32)>,
-    /// The largest probability of a single model class that maps to no dataset label (0 when
-    /// every class maps): `other` is predicted only when this beats every dataset label.
-    #[serde(default)]
-    pub other_top: f32,
-    /// Inference time of this sample in milliseconds (excluding decode and preprocess).
-    pub latency_ms: f32,
-    /// The model's embedding of the image, when the run keeps them (stored apart from the
-    /// prediction cache, see [`super::cache::PredictionCache`]).
-    #[serde(skip)]
-    pub embedding: Option<Embedding>,
-}
-
-/// What happened to one sample.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SampleOutcome {
-    /// The model ran.
-    Predicted(SamplePrediction),
-    /// Decoding, preprocessing or inference failed; the message names the file.
-    Failed(String),
-}
-
-/// Options of a prediction run.
-#[derive(Clone, Debug)]
-pub struct PredictOptions {
-    /// Worker threads (each decodes and infers).
-    pub threads: usize,
-    /// Read and write the prediction cache.
-    pub use_cache: bool,
-    /// Keep each image's embedding (read in the same inference) in the outcomes and the cache.
-    pub embeddings: bool,
-}
-
-impl Default for PredictOptions {
-    fn default() -> Self {
-        Self {
-            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            use_cache: true,
-            embeddings: false,
-        }
-    }
-}
-
-/// Result of a prediction run.
-#[derive(Clone, Debug)]
-pub struct PredictReport {
-    /// Per dataset sample (same order): the outcome, or `None` if the run was cancelled first.
-    pub outcomes: Vec<Option<SampleOutcome>>,
-    /// Whether the run was cancelled.
-    pub cancelled: bool,
-    /// The backend that ran (or would have run, when everything was cached).
-    pub backend: String,
-    /// Samples answered from the cache.
-    pub num_cached: usize,
-    /// Samples the model actually ran on (or failed on) in this run.
-    pub num_inferred: usize,
-    /// Wall-clock seconds of the run.
-    pub elapsed_secs: f64,
-    /// How model classes map to dataset labels.
-    pub mapping: LabelMapping,
-}
 
 /// Turns raw model outputs into a [`SamplePrediction`].
 pub fn finish_prediction(
@@ -240,6 +167,7 @@ pub(super) fn infer_image(
 impl SampleWork for ModelWork<'_> {
     type Output = SampleOutcome;
     type Worker = Box<dyn Backend>;
+    type StartError = BackendError;
 
     fn start_worker(&self) -> Result<Box<dyn Backend>, BackendError> {
         self.backend.factory.create()

@@ -7,7 +7,12 @@ use super::BackendError;
 use super::mapping::MappingError;
 use super::preprocess::PreprocessError;
 use crate::dataset::image_io::DecodeError;
-use crate::jobs::per_sample::WorkerError;
+use crate::jobs::pool::PoolError;
+
+/// Why a model run computed nothing: no worker could start its backend, or a thread.
+pub type WorkerError = PoolError<BackendError>;
+
+crate::jobs::fails_jobs!(BackendError, PredictError, WorkerError);
 
 /// The start of every wrong-output-size message; a cached failure starting with it is not
 /// reused, so a run with that model stops with the error again.

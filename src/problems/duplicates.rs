@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use super::facts::{ImageFacts, PHash, distance};
+use crate::dataset::Dataset;
 
 /// Default Hamming-distance threshold between 256-bit perceptual hashes: resized and
 /// re-encoded copies of the bundled images measured at most 10, distinct images at least 36.
@@ -121,6 +122,22 @@ pub fn find_duplicates(facts: &[Option<ImageFacts>], max_distance: u32) -> Vec<D
         .collect();
     out.sort_by(|a, b| a.members.cmp(&b.members));
     out
+}
+
+/// `"; LEAK across splits train/val"` when the `members` of a group of copies come from more
+/// than one of the dataset's splits, else nothing.
+pub fn leak_note(ds: &Dataset, members: &[usize]) -> String {
+    let mut splits: Vec<&str> = members
+        .iter()
+        .filter_map(|&i| ds.samples[i].split.as_deref())
+        .collect();
+    splits.sort_unstable();
+    splits.dedup();
+    if splits.len() > 1 {
+        format!("; LEAK across splits {}", splits.join("/"))
+    } else {
+        String::new()
+    }
 }
 
 #[cfg(test)]

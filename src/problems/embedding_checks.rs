@@ -3,7 +3,7 @@
 //! thing: shifted, cropped, mirrored, re-encoded), with leaks when a pair crosses splits. They
 //! complement the perceptual hash, which finds exact and resized copies.
 
-use super::findings::{Finding, FindingKind};
+use super::kind::{Finding, FindingKind};
 use crate::dataset::{ClassId, Dataset};
 use crate::embed::EmbeddingSet;
 use crate::embed::knn::{Neighbour, all_nearest};
@@ -230,7 +230,7 @@ fn near_duplicates(
     }
     for members in groups.into_values().filter(|m| m.len() > 1) {
         let first = members[0];
-        let leak = super::findings::leak_note(ds, &members);
+        let leak = super::duplicates::leak_note(ds, &members);
         for &s in &members[1..] {
             out.findings.push(Finding {
                 sample: s,

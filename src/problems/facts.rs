@@ -104,8 +104,9 @@ struct FactsWork<'a> {
 impl SampleWork for FactsWork<'_> {
     type Output = ImageFacts;
     type Worker = ();
+    type StartError = std::convert::Infallible;
 
-    fn start_worker(&self) -> Result<(), crate::model::BackendError> {
+    fn start_worker(&self) -> Result<(), Self::StartError> {
         Ok(())
     }
 

@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+pub use super::duplicates::leak_note;
 use super::duplicates::{DuplicateGroup, find_duplicates};
 use super::embedding_checks::{EmbeddingCheckOptions, embedding_checks_in};
 use super::facts::{ImageFacts, collect_facts};
-pub use super::kind::FindingKind;
+pub use super::kind::{Finding, FindingKind};
 use super::text::{TextOptions, TextOutcome, detect_text, input_size, text_model};
 use crate::dataset::{ClassId, Dataset};
 use crate::embed::{EmbeddingSet, Neighbourhood};
@@ -16,23 +17,6 @@ use crate::eval::PredictionSet;
 use crate::jobs::{JobControl, JobError};
 use crate::label_quality::{LabelInputs, LabelQuality, LabelQualityOptions, label_quality};
 use crate::model::{BackendKind, resolve_backend};
-
-/// One finding.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Finding {
-    /// Sample index.
-    pub sample: usize,
-    /// Kind.
-    pub kind: FindingKind,
-    /// 0..1, higher is more suspicious.
-    pub score: f32,
-    /// Human-readable detail (the decoder's error, "exact copy of ...", ...).
-    pub detail: String,
-    /// For label issues: the suggested label.
-    pub suggested: Option<ClassId>,
-    /// For copies: the sample this one copies (the first of its group).
-    pub other: Option<usize>,
-}
 
 /// Thresholds of the odd-image checks.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -202,22 +186,6 @@ pub fn odd_findings(facts: &[Option<ImageFacts>], opts: &OddOptions) -> Vec<Find
         }
     }
     out
-}
-
-/// `"; LEAK across splits train/val"` when the `members` of a group of copies come from more
-/// than one of the dataset's splits, else nothing.
-pub fn leak_note(ds: &Dataset, members: &[usize]) -> String {
-    let mut splits: Vec<&str> = members
-        .iter()
-        .filter_map(|&i| ds.samples[i].split.as_deref())
-        .collect();
-    splits.sort_unstable();
-    splits.dedup();
-    if splits.len() > 1 {
-        format!("; LEAK across splits {}", splits.join("/"))
-    } else {
-        String::new()
-    }
 }
 
 /// Every member of a duplicate group but the first, pointing at the first; groups crossing the

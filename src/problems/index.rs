@@ -1,7 +1,7 @@
 //! Findings indexed by sample for views: which kinds each sample has (a bit set), its
 //! label-issue score and suggestion, its details, and counts per kind.
 
-use super::findings::{Finding, FindingKind};
+use super::kind::{Finding, FindingKind};
 use crate::dataset::ClassId;
 
 /// Per-sample view of the findings.

@@ -1,5 +1,24 @@
-//! The kinds of problem labelscope finds, with their names on the command line, in the window
-//! and on the gallery's badges.
+//! What a finding is: its kind (with its names on the command line, in the window and on the
+//! gallery's badges), the sample, a score and the detail.
+
+use crate::dataset::ClassId;
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// Sample index.
+    pub sample: usize,
+    /// Kind.
+    pub kind: FindingKind,
+    /// 0..1, higher is more suspicious.
+    pub score: f32,
+    /// Human-readable detail (the decoder's error, "exact copy of ...", ...).
+    pub detail: String,
+    /// For label issues: the suggested label.
+    pub suggested: Option<ClassId>,
+    /// For copies: the sample this one copies (the first of its group).
+    pub other: Option<usize>,
+}
 
 listed_enum! {
 /// What kind of problem.

@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::Dataset;
 use crate::dataset::image_io::decode_image;
 use crate::jobs::JobControl;
-use crate::jobs::per_sample::{SampleWork, WorkerError, run_per_sample};
+use crate::jobs::per_sample::{SampleWork, run_per_sample};
 use crate::model::LoadedModel;
+use crate::model::WorkerError;
 use crate::model::backend::Backend;
 use crate::model::preprocess::{geometry, preprocess};
 use crate::model::spec::{
@@ -147,6 +148,8 @@ pub enum TextModelError {
         source: std::io::Error,
     },
 }
+
+crate::jobs::fails_jobs!(TextModelError);
 
 /// The detector as a model the inference backends can run (input `x`, BGR, `(x - 127.5) /
 /// 127.5`, letterboxed to a `size` square), with the ONNX file written once to `dir`.
@@ -299,6 +302,7 @@ struct TextWork<'a> {
 impl SampleWork for TextWork<'_> {
     type Output = TextOutcome;
     type Worker = Box<dyn Backend>;
+    type StartError = BackendError;
 
     fn start_worker(&self) -> Result<Box<dyn Backend>, BackendError> {
         self.backend.factory.create()

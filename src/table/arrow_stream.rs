@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use super::TableError;
-use super::hf::{
+use super::columns::{
     ColumnInfo, ImageCell, LabelValues, column_images, column_labels, column_text, columns_of,
 };
 

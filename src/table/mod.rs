@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 pub mod arrow_stream;
+pub mod columns;
 pub mod hf;
 
 /// Errors reading or writing a table; each names the file.

@@ -19,7 +19,8 @@ pub use protocol::{DEFAULT_SYSTEM, DEFAULT_USER, VlmAnswer, VlmError};
 use crate::dataset::Dataset;
 use crate::eval::{Entry, Predicted, Prediction, PredictionSet};
 use crate::jobs::JobControl;
-use crate::jobs::per_sample::{SampleWork, WorkerError, run_per_sample};
+use crate::jobs::per_sample::{SampleWork, run_per_sample};
+use crate::jobs::pool::PoolError;
 use crate::stamp_cache::StampCache;
 
 /// How to reach and prompt the model.
@@ -220,8 +221,9 @@ struct VlmWork<'a> {
 impl SampleWork for VlmWork<'_> {
     type Output = VlmOutcome;
     type Worker = ();
+    type StartError = std::convert::Infallible;
 
-    fn start_worker(&self) -> Result<(), crate::model::BackendError> {
+    fn start_worker(&self) -> Result<(), Self::StartError> {
         Ok(())
     }
 
@@ -288,7 +290,7 @@ fn entry(out: &VlmOutcome, ds: &Dataset) -> Entry {
 pub enum VlmRunError {
     /// No worker thread could start.
     #[error(transparent)]
-    Workers(#[from] WorkerError),
+    Workers(#[from] PoolError<std::convert::Infallible>),
     /// The first requests all failed, so the endpoint is taken to be down or wrong.
     #[error("stopped: the first {failed} requests to {url} all failed ({first})")]
     GaveUp {
@@ -300,6 +302,8 @@ pub enum VlmRunError {
         first: String,
     },
 }
+
+crate::jobs::fails_jobs!(VlmRunError);
 
 /// Classifies every sample through the endpoint, reusing cached answers for unchanged files.
 /// Each entry also goes to `on_result` as it arrives (to stream into a window). Stops with an

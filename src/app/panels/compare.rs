@@ -110,8 +110,9 @@ fn table_ui(ui: &mut egui::Ui, columns: &[Column<'_>]) {
             format!("{:.2}%", c.metrics.accuracy * 100.0)
         }),
         ("95% interval", &|c| {
-            accuracy_interval(c.metrics)
-                .map_or_else(dash, |[lo, hi]| super::metrics::percent_interval(lo, hi))
+            accuracy_interval(c.metrics).map_or_else(dash, |[lo, hi]| {
+                crate::eval::intervals::percent_interval(lo, hi)
+            })
         }),
         ("balanced acc.", &|c| {
             format!("{:.2}%", c.metrics.balanced_accuracy * 100.0)

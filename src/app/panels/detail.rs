@@ -7,7 +7,6 @@ use egui::{Color32, ColorImage, Rect, TextureHandle, TextureOptions, vec2};
 use super::super::background::BackgroundJob;
 use super::super::commands::AppCommand;
 use super::super::session::Session;
-use super::gallery::predicted_name;
 use crate::eval::{Entry, Predicted};
 use crate::model::preprocess::prepare_pixels;
 
@@ -146,7 +145,7 @@ pub fn detail_panel_ui(
                 Some(Entry::Predicted(p)) => {
                     let correct = p.predicted == Predicted::Class(label);
                     let color = if correct { Color32::from_rgb(60, 170, 90) } else { Color32::from_rgb(220, 70, 60) };
-                    ui.colored_label(color, format!("Predicted: {}", with_confidence(&predicted_name(s, p.predicted), p.confidence)));
+                    ui.colored_label(color, format!("Predicted: {}", with_confidence(&p.predicted.name(&s.dataset.classes), p.confidence)));
                     if let Some(raw) = &p.raw {
                         ui.label(format!("Raw answer: {raw}"));
                     }
@@ -172,7 +171,7 @@ pub fn detail_panel_ui(
                 let name = s.compare.names.get(k + 1).unwrap_or(&set.name);
                 ui.label(format!(
                     "{name}: {}{}",
-                    with_confidence(&predicted_name(s, p.predicted), p.confidence),
+                    with_confidence(&p.predicted.name(&s.dataset.classes), p.confidence),
                     p.raw.as_deref().map(|r| format!(", raw answer: {r}")).unwrap_or_default()
                 ));
             }

@@ -5,7 +5,6 @@ use egui::Color32;
 use super::super::commands::AppCommand;
 use super::super::gallery_view::{Correctness, EditFilter, ExcludedView, Filter, SortKey};
 use super::super::session::Session;
-use super::gallery::predicted_name;
 use crate::dataset::ClassId;
 use crate::eval::Predicted;
 use crate::problems::FindingKind;
@@ -43,7 +42,7 @@ pub fn filter_bar_ui(
         }
         let pred_text = f
             .predicted
-            .map_or("All".to_string(), |p| predicted_name(s, p));
+            .map_or("All".to_string(), |p| p.name(&s.dataset.classes));
         fit(ui, "Predicted", Control::Combo);
         {
             let l_pred = ui.label("Predicted");

@@ -12,11 +12,6 @@ use super::super::thumbnails::Thumbnails;
 use crate::eval::Predicted;
 use crate::problems::FindingKind;
 
-/// Name of a prediction for display.
-pub fn predicted_name(s: &Session, p: Predicted) -> String {
-    p.name(&s.dataset.classes)
-}
-
 /// The titles of sample `i`'s problems: "label issues, outliers".
 pub fn problem_titles(s: &Session, i: usize) -> String {
     let kinds: Vec<&str> = s
@@ -46,7 +41,7 @@ pub fn cell_label(s: &Session, i: usize) -> String {
         Some(p) => format!(
             "{}: true {truth}, predicted {}{}",
             smp.id,
-            predicted_name(s, p.predicted),
+            p.predicted.name(&s.dataset.classes),
             p.confidence
                 .map_or(String::new(), |c| format!(" ({:.0}%)", c * 100.0))
         ),
@@ -221,8 +216,8 @@ fn cell_ui(
         };
         // Without a confidence (a VLM without logprobs, a file without one) only the label.
         let text = match p.confidence {
-            Some(c) => format!("{:.0}% {}", c * 100.0, predicted_name(s, p.predicted)),
-            None => predicted_name(s, p.predicted),
+            Some(c) => format!("{:.0}% {}", c * 100.0, p.predicted.name(&s.dataset.classes)),
+            None => p.predicted.name(&s.dataset.classes),
         };
         painter.text(
             pos2(rect.left() + 4.0, y + 15.0),

@@ -81,11 +81,14 @@ fn summary_ui(ui: &mut egui::Ui, m: &Metrics) {
             ui.horizontal(|ui| {
                 ui.strong(format!("{:.2}%", m.accuracy * 100.0));
                 if let Some([lo, hi]) = ci {
-                    ui.weak(format!("({})", percent_interval(lo, hi)))
-                        .on_hover_text(format!(
-                            "95% Wilson interval on {} samples: differences inside it may be noise",
-                            m.confusion.total()
-                        ));
+                    ui.weak(format!(
+                        "({})",
+                        crate::eval::intervals::percent_interval(lo, hi)
+                    ))
+                    .on_hover_text(format!(
+                        "95% Wilson interval on {} samples: differences inside it may be noise",
+                        m.confusion.total()
+                    ));
                 }
             });
             ui.label("Balanced acc.");
@@ -260,23 +263,4 @@ fn before_after_ui(ui: &mut egui::Ui, before: &Metrics, after: &Metrics, s: &Ses
     ui.label(format!(
         "{num_relabeled} relabeled, {num_excluded} excluded"
     ));
-}
-
-/// A 95% interval in percent, "85.3-89.1". Its ends are clamped to 0-100 for display only: at
-/// 0 or n right, Wilson's end is 0 or 1 up to rounding and would print as "-0.0" or "100.0".
-pub fn percent_interval(lo: f64, hi: f64) -> String {
-    // `+ 0.0` turns a negative zero into zero.
-    let pct = |x: f64| (x * 100.0).clamp(0.0, 100.0) + 0.0;
-    format!("{:.1}-{:.1}", pct(lo), pct(hi))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn an_interval_at_zero_or_all_right_prints_no_minus_sign() {
-        let [lo, hi] = crate::eval::intervals::wilson(0, 132, 1.959964).unwrap();
-        assert_eq!(super::percent_interval(lo, hi), "0.0-2.8");
-        assert_eq!(super::percent_interval(-0.0, 1.0 + 1e-12), "0.0-100.0");
-        assert_eq!(super::percent_interval(0.853, 0.891), "85.3-89.1");
-    }
 }

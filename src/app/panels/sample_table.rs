@@ -9,7 +9,6 @@ use super::super::commands::AppCommand;
 use super::super::gallery_view::{SortKey, label_of, loss};
 use super::super::keys::grid_shape_id;
 use super::super::session::Session;
-use super::gallery::predicted_name;
 use crate::eval::Predicted;
 
 /// The columns: header, the sort it picks, its first width.
@@ -123,7 +122,7 @@ fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
             } else {
                 red
             };
-            paint(ui, &predicted_name(s, p.predicted), colour);
+            paint(ui, &p.predicted.name(&s.dataset.classes), colour);
         }
         None => {
             let text = match super::super::gallery_view::failure(s.predictions.set.as_ref(), i) {

@@ -8,7 +8,7 @@ use super::super::commands::AppCommand;
 use super::super::gallery_view::label_of;
 use super::super::session::Session;
 use super::super::thumbnails::Thumbnails;
-use super::gallery::{cell_label, predicted_name};
+use super::gallery::cell_label;
 use crate::embed::{EmbeddingSet, Neighbour, nearest};
 use crate::eval::Predicted;
 
@@ -138,7 +138,8 @@ fn neighbour_ui(
         if let Some(p) = pred.filter(|_| wrong) {
             ui.colored_label(
                 Color32::from_rgb(220, 70, 60),
-                egui::RichText::new(format!("pred. {}", predicted_name(s, p.predicted))).small(),
+                egui::RichText::new(format!("pred. {}", p.predicted.name(&s.dataset.classes)))
+                    .small(),
             );
         }
     });

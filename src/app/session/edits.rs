@@ -8,9 +8,6 @@ use super::Session;
 use super::parts::edits::ReadOnly;
 use crate::curation::{Action, CurationError, CurationState, Curator, short_id};
 
-/// Edits touching more samples than this ask for confirmation first.
-pub const CONFIRM_ABOVE: usize = 50;
-
 impl Session {
     /// Opens the dataset's edit journal (replaying earlier edits). Failure (another instance
     /// has it open, read-only folder) leaves editing off with the reason shown.

@@ -14,9 +14,8 @@ mod predict;
 mod problems;
 mod vlm;
 
-pub use edits::CONFIRM_ABOVE;
 pub use parts::compare::{CompareState, ComparedInfo};
-pub use parts::edits::{EditState, ReadOnly};
+pub use parts::edits::{CONFIRM_ABOVE, EditState, ReadOnly};
 pub use parts::embeddings::EmbeddingState;
 pub use parts::log::SessionLog;
 pub use parts::map::MapState;

@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use crate::curation::{Action, CurationState, Curator, EditError, effective_labels};
 use crate::dataset::{ClassId, Dataset};
 
+/// Edits touching more samples than this ask for confirmation first.
+pub const CONFIRM_ABOVE: usize = 50;
+
 /// The dataset is being edited by another labelscope: its edits, read-only.
 pub struct ReadOnly {
     /// The journal's edits as they were when the dataset was opened (shown, not editable).
