@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::commands::AppCommand;
-use super::{LabelscopeApp, Prompt, export_job, train_job};
+use super::{LabelscopeApp, Prompt, Session, export_job, train_job};
 use crate::dataset::OpenOptions;
 
 impl LabelscopeApp {
@@ -115,13 +115,7 @@ impl LabelscopeApp {
                 }
             }
             AppCommand::CancelEmbedder => {
-                if let Some(job) = self
-                    .session
-                    .as_ref()
-                    .and_then(|s| s.embeddings.job.as_ref())
-                {
-                    job.control.cancel();
-                }
+                self.cancel_session_job(|s| s.embeddings.job.as_ref().map(|j| &j.control));
             }
             AppCommand::CancelMap => {
                 if let Some(s) = &mut self.session {
@@ -150,13 +144,7 @@ impl LabelscopeApp {
                 }
             }
             AppCommand::CancelAnalysis => {
-                if let Some(job) = self
-                    .session
-                    .as_ref()
-                    .and_then(|s| s.problems.embedding_job.as_ref())
-                {
-                    job.control.cancel();
-                }
+                self.cancel_session_job(|s| s.problems.embedding_job.as_ref().map(|j| &j.control));
             }
             AppCommand::OpenDetail => {
                 self.detail_open = self
@@ -318,9 +306,7 @@ impl LabelscopeApp {
                 }
             }
             AppCommand::CancelScan => {
-                if let Some(job) = self.session.as_ref().and_then(|s| s.problems.scan.as_ref()) {
-                    job.control.cancel();
-                }
+                self.cancel_session_job(|s| s.problems.scan.as_ref().map(|j| &j.control));
             }
             AppCommand::CancelExport => {
                 if let Some(d) = &self.export {
@@ -362,6 +348,13 @@ impl LabelscopeApp {
     }
 
     /// Opens `prompt` when there is something to edit.
+    /// Cancels the session's job that `pick` names, if it runs.
+    fn cancel_session_job(&self, pick: impl Fn(&Session) -> Option<&crate::jobs::JobControl>) {
+        if let Some(control) = self.session.as_ref().and_then(pick) {
+            control.cancel();
+        }
+    }
+
     fn ask(&mut self, prompt: Prompt) {
         let has_targets = self
             .session

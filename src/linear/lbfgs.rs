@@ -1,6 +1,6 @@
 //! Limited-memory BFGS (Nocedal & Wright, *Numerical Optimization*, 2nd ed., algorithms 7.4
 //! and 7.5) with a backtracking Armijo line search, for smooth convex objectives such as the
-//! L2-regularised softmax regression of [`super::logreg`]. The objective is evaluated by the
+//! L2-regularised softmax regression of `logreg`. The objective is evaluated by the
 //! caller (which parallelises it); this file only keeps the curvature pairs and the steps.
 
 use std::collections::VecDeque;

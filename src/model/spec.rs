@@ -1,7 +1,7 @@
 //! The model spec: how to feed an ONNX classifier and how to read its output.
 //!
 //! A spec is a JSON file (the sidecar `<model>.json`, or any `.json` naming its `model`).
-//! Without one, [`super::load::load_model`] reads the ONNX file's input shape and metadata and
+//! Without one, [`crate::model::load_model`] reads the ONNX file's input shape and metadata and
 //! falls back to [`InputSpec::default_for`].
 
 use std::collections::BTreeMap;
