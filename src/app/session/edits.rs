@@ -159,7 +159,11 @@ impl Session {
     fn after_edit(&mut self, i: Option<usize>, pos: Option<usize>, advance: bool) {
         self.changed();
         self.refresh();
-        self.refresh_order();
+        // `refresh` throttles the order while a job streams in; an edit shows at once (and
+        // the order is not sorted a second time when `refresh` already did it).
+        if self.view.dirty {
+            self.refresh_order();
+        }
         let (Some(i), Some(pos)) = (i, pos) else {
             return;
         };

@@ -22,11 +22,7 @@ impl Session {
     /// Lists the samples nearest to the marked ones (else the selection) in the gallery,
     /// nearest first, with the anchors at the top; the other filters are cleared.
     pub fn show_similar(&mut self) {
-        let anchors: Vec<usize> = if self.view.marked.is_empty() {
-            self.view.selected().into_iter().collect()
-        } else {
-            self.view.marked.iter().copied().collect()
-        };
+        let anchors = self.view.edit_targets();
         if anchors.is_empty() {
             return;
         }
@@ -47,9 +43,7 @@ impl Session {
         });
         self.view.cursor = self.view.order.iter().position(|&k| k == first);
     }
-}
 
-impl Session {
     /// Reads embeddings with the model at `path` (any ONNX image model), for predictions that
     /// came from a VLM or a file, or to see the data through another model. Its predictions are
     /// not used; its outcomes and embeddings are cached like any model's.

@@ -1,5 +1,7 @@
-//! One open dataset in the window: the dataset, the model, predictions as they stream in,
-//! metrics, the gallery's filter/sort/order and the selection. No drawing here.
+//! One open dataset in the window: the dataset and its owned parts (`parts/`: edits, predictions
+//! and metrics, the gallery's view, problems, comparison, embeddings, messages). The `impl
+//! Session` files beside this one are the actions that touch several parts; derived state is
+//! made in [`Session::refresh`]. No drawing here.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -68,7 +68,8 @@ impl ViewState {
         }
     }
 
-    /// The samples the next edit applies to: the marked ones, else the selected one.
+    /// The samples an action (an edit, "find similar") applies to: the marked ones, else the
+    /// selected one.
     pub fn edit_targets(&self) -> Vec<usize> {
         if self.marked.is_empty() {
             self.selected().into_iter().collect()
