@@ -26,6 +26,7 @@ mod listed;
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod bench;
+pub mod bounded_read;
 pub mod cli;
 pub mod curation;
 pub mod dataset;
@@ -34,6 +35,7 @@ pub mod embedding_store;
 pub mod eval;
 pub mod export;
 pub mod head;
+pub mod inputs;
 pub mod jobs;
 pub mod label_quality;
 pub mod linear;

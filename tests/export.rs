@@ -371,9 +371,27 @@ fn export_refuses_the_source_and_non_empty_targets_and_force_replaces() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("not empty"));
     assert!(out.join("keep.txt").is_file(), "nothing touched");
+    // --force replaces only an earlier export: the user's file stays, and the refusal names it.
+    let o = labelscope()
+        .args(["export", s(&data), "--out", s(&out), "--force"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("keep.txt"));
+    assert!(out.join("keep.txt").is_file(), "nothing touched");
+    std::fs::remove_file(out.join("keep.txt")).unwrap();
+    run_ok(&["export", s(&data), "--out", s(&out)]);
+    std::fs::write(
+        out.join("manifest.csv"),
+        "edited by hand, still the export's file",
+    )
+    .unwrap();
     run_ok(&["export", s(&data), "--out", s(&out), "--force"]);
-    assert!(!out.join("keep.txt").exists());
-    assert!(out.join("manifest.csv").is_file());
+    let manifest = std::fs::read_to_string(out.join("manifest.csv")).unwrap();
+    assert_ne!(
+        manifest, "edited by hand, still the export's file",
+        "replaced"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
         .flatten()

@@ -141,6 +141,7 @@ impl ExportDialog {
             .collect();
         opts.link = self.link;
         opts.force = self.force;
+        opts.inputs = s.inputs();
         opts.probs = self.probs;
         opts.vlm = VlmOptions {
             answer_json: self.vlm_json,

@@ -183,6 +183,7 @@ impl TrainDialog {
         self.message = Some(
             write_head(
                 &out,
+                &s.inputs(),
                 &s.dataset,
                 &done.model,
                 &done.value,

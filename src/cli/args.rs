@@ -283,10 +283,10 @@ pub struct ExportArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// Fraction of each class for validation.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.1, value_parser = super::values::fraction)]
     pub val_fraction: f64,
     /// Fraction of each class for test.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = super::values::fraction)]
     pub test_fraction: f64,
     /// Seed of the split.
     #[arg(long, default_value_t = 42)]
@@ -301,7 +301,8 @@ pub struct ExportArgs {
     /// Keep the dataset's own split (samples without one are assigned).
     #[arg(long)]
     pub keep_splits: bool,
-    /// Replace a non-empty target, once the new export is complete.
+    /// Replace an earlier export at the target (a folder holding only files an export wrote,
+    /// as listed in its .labelscope-export.json), once the new export is complete.
     #[arg(long)]
     pub force: bool,
     /// Class-imbalance handling in train.
@@ -319,6 +320,10 @@ pub struct ExportArgs {
     /// Perceptual-hash distance for near duplicates kept in one split (0: exact copies only).
     #[arg(long, default_value_t = crate::problems::DEFAULT_NEAR_DISTANCE)]
     pub near_duplicate_distance: u32,
+    /// Export images that failed to decode when predicted or checked, or that are over the
+    /// pixel limit (by default they are left out and listed in report.md).
+    #[arg(long)]
+    pub keep_unreadable: bool,
     /// Do not look for duplicates (a duplicate pair may then straddle train and val).
     #[arg(long)]
     pub no_duplicates: bool,

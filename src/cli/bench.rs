@@ -82,8 +82,10 @@ pub struct BenchArgs {
     pub json: PathBuf,
 }
 
-/// Runs `bench`.
-pub fn run(args: &BenchArgs) -> Result<()> {
+/// Runs `bench`; `read` is every file the arguments name (the JSON never goes over one).
+pub fn run(args: &BenchArgs, read: &crate::inputs::Inputs) -> Result<()> {
+    read.check_file_output(&args.json)?;
+    read.check_file_output(&args.json.with_extension("top1.csv"))?;
     let threads = args
         .threads
         .unwrap_or_else(|| PredictOptions::default().threads);
@@ -182,7 +184,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     })();
     let _ = std::fs::remove_dir_all(&scratch);
     result?;
-    std::fs::write(&args.json, serde_json::to_string_pretty(&out)?)?;
+    let text = serde_json::to_string_pretty(&out)?;
+    crate::outputs::write_via_temp(&args.json, |tmp| std::fs::write(tmp, &text))?;
     eprintln!("wrote {}", args.json.display());
     Ok(())
 }

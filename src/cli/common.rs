@@ -227,3 +227,27 @@ fn run_vlm(ds: &Dataset, args: &ModelArgs, endpoint: &str) -> Result<PredictionS
     }
     Ok(set)
 }
+
+/// The error for a command that produced nothing: why each sample gave no result (excluded by
+/// an edit, failed with the first reason, or no prediction), so no accuracy or empty file is
+/// reported as a success.
+pub fn nothing_done(
+    what: &str,
+    set: &PredictionSet,
+    truth: &[Option<crate::dataset::ClassId>],
+) -> anyhow::Error {
+    let excluded = truth.iter().filter(|t| t.is_none()).count();
+    let mut failed = 0;
+    let mut first = None;
+    for e in &set.entries {
+        if let crate::eval::Entry::Failed(m) = e {
+            failed += 1;
+            first.get_or_insert(m.as_str());
+        }
+    }
+    let example = first.map_or(String::new(), |m| format!(" (first: {m})"));
+    anyhow!(
+        "nothing {what}: of {} samples, {excluded} are excluded by edits (--original-labels ignores them), {failed} failed{example}",
+        truth.len()
+    )
+}

@@ -109,7 +109,7 @@ fn apply_file(
         return Err(anyhow!(
             "{} of {} rows of {} are invalid; nothing was applied:\n{}",
             bad.len(),
-            t.num_rows,
+            t.num_rows + t.problems.len(),
             file.display(),
             bad.join("\n")
         ));

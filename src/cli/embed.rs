@@ -92,23 +92,17 @@ fn per_sample(run: &ModelRun) -> Vec<Option<&Embedding>> {
         .collect()
 }
 
-/// Runs `embed`.
-pub fn run_embed(args: &EmbedArgs) -> Result<()> {
+/// Runs `embed`; `read` is every file the arguments name.
+pub fn run_embed(args: &EmbedArgs, read: crate::inputs::Inputs) -> Result<()> {
     crate::embed::write::EmbeddingFormat::of(&args.out).map_err(|e| anyhow!(e))?;
     let ds = super::common::open(&args.dataset, 20)?;
-    let mut inputs = crate::outputs::Inputs::new().dataset(&ds);
-    for m in [args.model.single_model()?, args.model.embedder.as_ref()]
-        .into_iter()
-        .flatten()
-    {
-        inputs = inputs.file(m, "model");
-        if let Ok((files, _)) = crate::model::load::model_files(m) {
-            inputs = inputs.model(&files);
-        }
-    }
-    inputs.check(&args.out)?;
+    read.dataset(&ds).check_file_output(&args.out)?;
     let run = embed(&ds, &args.model)?;
     let rows = per_sample(&run);
+    if rows.iter().all(Option::is_none) {
+        let all = vec![Some(crate::dataset::ClassId(0)); rows.len()];
+        return Err(super::common::nothing_done("embedded", &run.set, &all));
+    }
     crate::outputs::write_via_temp(&args.out, |tmp| {
         crate::embed::write::write_embeddings(tmp, &ds, &rows)
     })

@@ -20,6 +20,9 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
     )?;
     let truth = super::common::truth(&ds, args.original_labels)?;
     let m = compute_metrics(&ds.classes, &truth, &set);
+    if m.num_evaluated == 0 {
+        return Err(super::common::nothing_done("evaluated", &set, &truth));
+    }
     let ci = metric_intervals(&m, &truth, &set, args.resamples, args.ci_seed);
     let backend = run
         .as_ref()

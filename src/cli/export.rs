@@ -10,8 +10,8 @@ use crate::export::{
 };
 use crate::jobs::JobControl;
 
-/// Runs `export`.
-pub fn run(args: &ExportArgs) -> Result<()> {
+/// Runs `export`; `read` is every file the arguments name (the target may hold none of them).
+pub fn run(args: &ExportArgs, read: crate::inputs::Inputs) -> Result<()> {
     let ds = super::common::open(&args.dataset, 10)?;
     let formats = args
         .format
@@ -31,6 +31,8 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     if args.val_fraction + args.test_fraction >= 1.0 {
         return Err(anyhow!("val and test fractions leave nothing for train"));
     }
+    // Refuse a bad target before running a model or reading predictions.
+    crate::export::check_target(&read.clone().dataset(&ds), &args.out, args.force)?;
     let (edits, warnings) = crate::curation::read_edits(&ds)?;
     for w in &warnings {
         eprintln!("warning: {w}");
@@ -61,7 +63,9 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         LinkArg::Symlink => LinkMode::Symlink,
     };
     opts.force = args.force;
+    opts.inputs = read;
     opts.probs = args.probs;
+    opts.keep_unreadable = args.keep_unreadable;
     opts.vlm = VlmOptions {
         system: args.vlm_system.clone(),
         user: args

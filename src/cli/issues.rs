@@ -38,7 +38,7 @@ pub struct IssuesArgs {
     #[arg(long, default_value_t = crate::problems::DEFAULT_NEAR_DISTANCE)]
     pub near_duplicate_distance: u32,
     /// Cosine distance between embeddings under which images are near duplicates.
-    #[arg(long, default_value_t = crate::problems::embedding_checks::DEFAULT_SEMANTIC_DISTANCE)]
+    #[arg(long, default_value_t = crate::problems::embedding_checks::DEFAULT_SEMANTIC_DISTANCE, value_parser = super::values::cosine_distance)]
     pub semantic_distance: f32,
     /// Text detector input side (default: 1.5x the images' longer side, 128..736).
     #[arg(long)]
@@ -63,7 +63,7 @@ pub struct IssuesArgs {
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Inverse L2 strength of the probe (scikit-learn's C, on standardised embeddings).
-    #[arg(long, default_value_t = crate::label_quality::ProbeOptions::default().c)]
+    #[arg(long, default_value_t = crate::label_quality::ProbeOptions::default().c, value_parser = super::values::positive)]
     pub probe_c: f64,
     /// Whether the model was trained on these images (true: its probabilities are left out
     /// when embeddings give out-of-sample evidence); default: guessed from the probabilities.

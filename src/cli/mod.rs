@@ -10,6 +10,7 @@ mod embed;
 mod evaluate;
 mod evaluate_compare;
 mod export;
+mod inputs;
 mod issues;
 mod listing;
 mod metrics_text;
@@ -29,17 +30,19 @@ pub use args::{Cli, Command, DatasetArgs, ModelArgs, OpenArgs};
 /// Parses the process arguments and runs the command.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    // Every file the arguments name, computed once: writers check their outputs against it.
+    let read = cli.command.as_ref().map(inputs::of).unwrap_or_default();
     let result = match cli.command {
         None => gui(None),
         Some(Command::Open(a)) => gui(Some(&a)),
         Some(Command::Edit(a)) => edit::run_edit(&a),
         Some(Command::Edits(a)) => edit::run_edits(&a),
-        Some(Command::Export(a)) => export::run(&a),
+        Some(Command::Export(a)) => export::run(&a, read),
         Some(Command::Issues(a)) => issues::run(&a),
-        Some(Command::Train(a)) => train::run(&a),
-        Some(Command::Embed(a)) => embed::run_embed(&a),
+        Some(Command::Train(a)) => train::run(&a, read),
+        Some(Command::Embed(a)) => embed::run_embed(&a, read),
         Some(Command::Similar(a)) => embed::run_similar(&a),
-        Some(Command::Bench(a)) => bench::run(&a),
+        Some(Command::Bench(a)) => bench::run(&a, &read),
         Some(Command::EditStress(a)) => edit::run_stress(&a),
         Some(Command::InternalFootprint(a)) => {
             crate::model::footprint::session_peak_here(&a.model, a.backend)
@@ -47,7 +50,7 @@ pub fn run() -> ExitCode {
                 .map_err(anyhow::Error::from)
         }
         Some(Command::Scan(a)) => scan::run(&a),
-        Some(Command::Predict(a)) => predict::run(&a),
+        Some(Command::Predict(a)) => predict::run(&a, read),
         Some(Command::Evaluate(a)) => evaluate::run(&a),
     };
     match result {

@@ -7,30 +7,20 @@ use super::args::PredictArgs;
 use crate::eval::Entry;
 use crate::table::write_table;
 
-/// Runs `predict`.
-pub fn run(args: &PredictArgs) -> Result<()> {
+/// Runs `predict`; `read` is every file the arguments name.
+pub fn run(args: &PredictArgs, read: crate::inputs::Inputs) -> Result<()> {
+    let mut ds = super::common::open(&args.dataset, 20)?;
+    let inputs = read.dataset(&ds);
     let out = match args.shard {
         Some(shard) => {
-            std::fs::create_dir_all(&args.out)
-                .with_context(|| format!("creating {}", args.out.display()))?;
-            args.out.join(shard.part_name("parquet"))
+            let dir = inputs.check_folder_output(&args.out)?;
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            dir.join(shard.part_name("parquet"))
         }
         None => args.out.clone(),
     };
     crate::table::TableFormat::from_path(&out)?;
-    let mut ds = super::common::open(&args.dataset, 20)?;
-    let mut inputs = crate::outputs::Inputs::new().dataset(&ds);
-    if let Some(m) = args.model.single_model()? {
-        // The spec alone names the files: the model itself is loaded once, by the run.
-        inputs = inputs.file(m, "model");
-        if let Ok((files, _)) = crate::model::load::model_files(m) {
-            inputs = inputs.model(&files);
-        }
-    }
-    if let Some(f) = &args.model.prompt_file {
-        inputs = inputs.file(f, "prompt file");
-    }
-    inputs.check(&out)?;
+    inputs.check_file_output(&out)?;
     if let Some(shard) = args.shard {
         let total = ds.samples.len();
         ds.samples.retain(|s| shard.contains(&s.id.0));
@@ -47,6 +37,15 @@ pub fn run(args: &PredictArgs) -> Result<()> {
     let num_cols = run
         .as_ref()
         .map_or(ds.classes.len(), |r| r.report.mapping.num_columns());
+    let predicted = set
+        .entries
+        .iter()
+        .zip(&truth)
+        .filter(|(e, t)| t.is_some() && matches!(e, Entry::Predicted(_)))
+        .count();
+    if predicted == 0 {
+        return Err(super::common::nothing_done("predicted", &set, &truth));
+    }
     let cols = crate::eval::prediction_columns(&ds, &truth, &set, num_cols);
     // Written under a temporary name and renamed, so a reader of a directory of parts never
     // sees a half-written part and an interrupted run leaves the old file.

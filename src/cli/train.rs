@@ -23,7 +23,7 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     /// Validation fraction of the stratified, seeded split (as `export`).
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.1, value_parser = super::values::fraction)]
     pub val_fraction: f64,
     /// Seed of the split.
     #[arg(long, default_value_t = 42)]
@@ -32,7 +32,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub keep_splits: bool,
     /// Inverse L2 strength (scikit-learn's C) on standardised embeddings.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::values::positive)]
     pub c: f64,
     /// Weigh classes by inverse frequency.
     #[arg(long)]
@@ -48,12 +48,14 @@ pub struct TrainArgs {
     pub json: bool,
 }
 
-/// Runs `train`.
-pub fn run(args: &TrainArgs) -> Result<()> {
+/// Runs `train`; `read` is every file the arguments name.
+pub fn run(args: &TrainArgs, read: crate::inputs::Inputs) -> Result<()> {
     if args.model.embedder.is_some() || args.model.vlm_endpoint.is_some() {
         bail!("train needs the model's own embeddings: give --model only");
     }
     let ds = super::common::open(&args.dataset, 10)?;
+    let inputs = read.dataset(&ds);
+    inputs.check_folder_output(&args.out)?;
     let run = super::embed::embed(&ds, &args.model)?;
     let value = run.embedding.clone().map_err(|e| anyhow!(e))?;
     let embeddings = crate::head::raw_embeddings(&run.report.outcomes);
@@ -91,8 +93,8 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             outcome.without_embedding
         );
     }
-    let onnx_path =
-        write_head(&args.out, &ds, &run.model, &value, &outcome, &req).map_err(|e| anyhow!(e))?;
+    let onnx_path = write_head(&args.out, &inputs, &ds, &run.model, &value, &outcome, &req)
+        .map_err(|e| anyhow!(e))?;
     if args.json {
         let report = crate::head::run::report(&ds, &run.model, &value, &outcome, &req);
         println!("{}", serde_json::to_string_pretty(&report)?);

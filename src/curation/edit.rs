@@ -79,6 +79,12 @@ pub struct Edit {
     pub action: Action,
     /// Each sample's state before the edit (parallel to `ids`).
     pub before: Vec<SampleEdits>,
+    /// A fingerprint of each sample's image bytes when it was edited (parallel to `ids`; empty
+    /// for a sample whose path alone names it, and for journals written before fingerprints):
+    /// a table row's edit stays with its image when the table is rewritten
+    /// (see the `identity` module).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prints: Vec<String>,
     /// Further parts of the same step, applied after this one in order (an edit file with
     /// several actions is one undo step).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -138,6 +144,57 @@ impl Edit {
         for (id, before) in self.ids.iter().zip(&self.before) {
             set(state, id, before.clone());
         }
+    }
+
+    /// The fingerprint recorded for `ids[k]` (empty when none was).
+    pub fn print_at(&self, k: usize) -> &str {
+        self.prints.get(k).map_or("", String::as_str)
+    }
+
+    /// This edit with every `(id, print)` renamed by `rename` (`None` drops the sample: its
+    /// image is gone), ids sorted again; its parts too.
+    pub fn rekeyed(&self, rename: &impl Fn(&str, &str) -> Option<String>) -> Edit {
+        let mut rows: Vec<(String, SampleEdits, String)> = self
+            .ids
+            .iter()
+            .enumerate()
+            .filter_map(|(k, id)| {
+                let print = self.print_at(k);
+                rename(id, print).map(|new| {
+                    let before = self.before.get(k).cloned().unwrap_or_default();
+                    (new, before, print.to_string())
+                })
+            })
+            .collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows.dedup_by(|a, b| a.0 == b.0);
+        let with_prints = !self.prints.is_empty();
+        Edit {
+            ids: rows.iter().map(|r| r.0.clone()).collect(),
+            before: rows.iter().map(|r| r.1.clone()).collect(),
+            prints: if with_prints {
+                rows.into_iter().map(|r| r.2).collect()
+            } else {
+                Vec::new()
+            },
+            action: self.action.clone(),
+            then: self.then.iter().map(|p| p.rekeyed(rename)).collect(),
+        }
+    }
+
+    /// Every `(id, print)` pair with a fingerprint, its parts' too.
+    pub fn printed_ids(&self) -> Vec<(&str, &str)> {
+        let mut out: Vec<(&str, &str)> = self
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(k, id)| (id.as_str(), self.print_at(k)))
+            .filter(|(_, p)| !p.is_empty())
+            .collect();
+        for part in &self.then {
+            out.extend(part.printed_ids());
+        }
+        out
     }
 
     /// Whether the edit (or one of its parts) touches `id`.

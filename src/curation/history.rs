@@ -98,6 +98,31 @@ impl CurationState {
         &self.samples
     }
 
+    /// Every `(id, print)` pair an edit (applied or undone) recorded a fingerprint for.
+    pub fn printed_ids(&self) -> Vec<(&str, &str)> {
+        self.undo
+            .iter()
+            .chain(&self.redo)
+            .flat_map(Edit::printed_ids)
+            .collect()
+    }
+
+    /// The same history with every `(id, print)` renamed by `rename` (`None` drops it), and
+    /// the current state made again from the applied edits.
+    pub fn rekeyed(&self, rename: &impl Fn(&str, &str) -> Option<String>) -> Self {
+        let undo: Vec<Edit> = self.undo.iter().map(|e| e.rekeyed(rename)).collect();
+        let redo: Vec<Edit> = self.redo.iter().map(|e| e.rekeyed(rename)).collect();
+        let mut samples = BTreeMap::new();
+        for e in &undo {
+            e.apply(&mut samples);
+        }
+        Self {
+            samples,
+            undo,
+            redo,
+        }
+    }
+
     /// The applied edits (oldest first) that touched `id`.
     pub fn history_of<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Edit> + 'a {
         self.undo.iter().filter(move |e| e.touches(id))
@@ -120,6 +145,7 @@ fn edit_on(
         ids,
         action,
         before,
+        prints: Vec::new(),
         then: Vec::new(),
     }
 }

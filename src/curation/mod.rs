@@ -8,6 +8,7 @@
 mod edit;
 mod error;
 mod history;
+pub mod identity;
 mod journal;
 mod lock;
 mod workspace;

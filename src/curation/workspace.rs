@@ -46,6 +46,8 @@ impl Curator {
             path: dataset.root.clone(),
         })?;
         let (state, mut notes) = Journal::read_state_files(&dir, &journal_files(dataset))?;
+        let (state, moved) = super::identity::resolve(dataset, state);
+        notes.extend(moved);
         notes.extend(stale_edits(dataset, &state));
         Ok((state, notes))
     }
@@ -88,6 +90,8 @@ impl Curator {
         }
         let (journal, state, warnings) = Journal::open_files(&dir, &files)?;
         notes.extend(warnings);
+        let (state, moved) = super::identity::resolve(dataset, state);
+        notes.extend(moved);
         notes.extend(stale_edits(dataset, &state));
         Ok((Self { journal, state }, notes))
     }
@@ -129,10 +133,11 @@ impl Curator {
         action: Action,
     ) -> Result<(), EditError> {
         let ids = indices.iter().map(|&i| dataset.samples[i].id.0.clone());
-        let edit: Edit = self.state.make_edit(ids, action);
+        let mut edit: Edit = self.state.make_edit(ids, action);
         if edit.ids.is_empty() {
             return Ok(());
         }
+        super::identity::fill_prints(&mut edit, dataset);
         self.journal.record_edit(&edit)?;
         self.state.apply(edit);
         Ok(())
@@ -165,9 +170,10 @@ impl Curator {
                 (ids, action)
             })
             .collect();
-        let Some(edit) = self.state.make_batch(parts) else {
+        let Some(mut edit) = self.state.make_batch(parts) else {
             return Ok(());
         };
+        super::identity::fill_prints(&mut edit, dataset);
         self.journal.record_edit(&edit)?;
         self.state.apply(edit);
         Ok(())
@@ -265,6 +271,8 @@ pub fn read_edits(dataset: &Dataset) -> Result<(CurationState, Vec<String>), Cur
         }
     }
     let (state, mut warnings) = Journal::read_state_files(&dir, &files)?;
+    let (state, moved) = super::identity::resolve(dataset, state);
+    warnings.extend(moved);
     warnings.extend(stale_edits(dataset, &state));
     Ok((state, warnings))
 }

@@ -24,15 +24,15 @@ pub fn split_of_dir(name: &str) -> Option<&'static str> {
         .map(|(_, s)| *s)
 }
 
-/// Whether following the folder symlink `link` would lead back to `root` or one of its
-/// parents (a loop that lists every image again); reported when it does.
+/// Whether the folder symlink `link` is not followed, reported when so: it leads back to
+/// `root` or one of its parents (a loop that lists every image again), or to another folder
+/// inside the dataset (whose images would be counted twice, under two labels).
 fn loops_to_root(root: &Path, link: &Path, report: &mut ScanReport) -> bool {
     let (Ok(target), Ok(root_real)) = (std::fs::canonicalize(link), std::fs::canonicalize(root))
     else {
         return false;
     };
-    let loops = root_real.starts_with(&target);
-    if loops {
+    if root_real.starts_with(&target) {
         report.push(
             ScanIssueKind::SymlinkLoop,
             link,
@@ -41,8 +41,20 @@ fn loops_to_root(root: &Path, link: &Path, report: &mut ScanReport) -> bool {
                 target.display()
             ),
         );
+        return true;
     }
-    loops
+    if target.starts_with(&root_real) {
+        report.push(
+            ScanIssueKind::SymlinkInside,
+            link,
+            &format!(
+                "folder symlink to {}, a folder of this dataset already scanned; not followed (its images would count twice, under two labels)",
+                target.display()
+            ),
+        );
+        return true;
+    }
+    false
 }
 
 /// Sub-folders of `dir`, sorted, skipping hidden ones and folder symlinks that lead back to
@@ -113,6 +125,13 @@ pub fn image_files(root: &Path, dir: &Path, report: &mut ScanReport) -> Vec<Path
                     ScanIssueKind::NotAFile,
                     e.path(),
                     &format!("{what}, not an image file; skipped"),
+                );
+            }
+            Ok(e) if e.file_type().is_file() && e.path().extension().is_none() => {
+                report.push(
+                    ScanIssueKind::NoExtension,
+                    e.path(),
+                    "no file extension, so not read as an image (rename it with its format's extension, e.g. .png or .jpg); skipped",
                 );
             }
             Ok(_) => {}

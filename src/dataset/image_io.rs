@@ -224,17 +224,24 @@ pub fn check_image_file(path: &Path) -> Result<(), DecodeError> {
     })
 }
 
-/// Whether `reader`'s content is an image format the decoder reads, with a header that parses.
+/// Whether `reader`'s content is an image format the decoder reads, with a header that parses
+/// and no more than [`MAX_PIXELS`] pixels.
 fn check_header<R: std::io::BufRead + std::io::Seek>(
     reader: image::ImageReader<R>,
 ) -> Result<(), String> {
     if reader.format().is_none() {
         return Err("not an image (its content is no image format labelscope reads)".into());
     }
-    reader
+    let (w, h) = reader
         .into_dimensions()
-        .map(|_| ())
-        .map_err(|e| format!("not a readable image ({e})"))
+        .map_err(|e| format!("not a readable image ({e})"))?;
+    let pixels = u64::from(w) * u64::from(h);
+    if pixels > MAX_PIXELS {
+        return Err(format!(
+            "image too large ({w}x{h} = {pixels} pixels, limit {MAX_PIXELS}; Pillow and `datasets` refuse such files as decompression bombs)"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

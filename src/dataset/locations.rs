@@ -17,6 +17,8 @@ pub struct SourceLocations {
     dirs: BTreeSet<PathBuf>,
     /// Resolved source files (samples, the manifest).
     files: BTreeSet<PathBuf>,
+    /// Resolved folders holding a sample's file.
+    sample_dirs: BTreeSet<PathBuf>,
 }
 
 /// `p` made absolute with the longest existing prefix resolved through symlinks (the rest kept
@@ -107,9 +109,17 @@ impl SourceLocations {
             .par_iter()
             .map(|s| resolve_one(s, &parents))
             .collect();
-        for real in resolved {
+        for (s, real) in ds.samples.iter().zip(resolved) {
             if let Some(dir) = real.parent() {
                 out.dirs.insert(dir.to_path_buf());
+                // A table row's folder is its table file; the folder holding the table is
+                // where an output could pass for another shard.
+                let holder = if super::embedded::is_embedded(&s.path) {
+                    dir.parent().unwrap_or(dir)
+                } else {
+                    dir
+                };
+                out.sample_dirs.insert(holder.to_path_buf());
             }
             out.files.insert(real);
         }
@@ -138,6 +148,11 @@ impl SourceLocations {
     /// Whether `path` resolves to one of the source files.
     pub fn is_source_file(&self, path: &Path) -> bool {
         self.files.contains(&resolve_path(path))
+    }
+
+    /// Whether `dir` holds a sample's file.
+    pub fn holds_samples(&self, dir: &Path) -> bool {
+        self.sample_dirs.contains(&resolve_path(dir))
     }
 
     /// Number of resolved source folders.

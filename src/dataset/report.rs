@@ -27,6 +27,11 @@ pub enum ScanIssueKind {
     /// A folder symlink that leads back to the dataset root or one of its parents (not followed:
     /// it would list every image again).
     SymlinkLoop,
+    /// A folder symlink to another folder of the dataset (not followed: its images would be
+    /// counted twice, under two labels).
+    SymlinkInside,
+    /// A file without an extension (not read: images are recognised by their extension).
+    NoExtension,
 }
 
 /// One problem found while scanning.

@@ -18,11 +18,12 @@ pub use files::LinkMode;
 pub use formats::VlmOptions;
 pub use plan::{Balance, ExportPlan, PlanOptions, PlannedRow, plan_export};
 pub use split::{Split, SplitConfig, keyed_rank};
+pub use target::{MARKER, check_target};
 
 use crate::curation::CurationState;
 use crate::dataset::Dataset;
-use crate::dataset::locations::SourceLocations;
 use crate::eval::PredictionSet;
+use crate::inputs::Inputs;
 use crate::jobs::JobControl;
 
 listed_enum! {
@@ -92,10 +93,18 @@ pub struct ExportOptions {
     pub formats: Vec<ExportFormat>,
     /// How images are materialised.
     pub link: LinkMode,
-    /// Replace a non-empty target (only once the new export is complete).
+    /// Replace a non-empty target that holds an earlier export (only once the new export is
+    /// complete).
     pub force: bool,
+    /// The files the caller read besides the dataset (the model, its spec, predictions...):
+    /// the target may hold none of them.
+    pub inputs: Inputs,
     /// Add `prob_<label>` columns (soft labels) to the manifest.
     pub probs: bool,
+    /// Export images that failed to decode in a prediction run or the image checks (or are
+    /// over the pixel limit) instead of leaving them out; files that are no image at all are
+    /// left out regardless.
+    pub keep_unreadable: bool,
     /// VLM JSONL prompts.
     pub vlm: VlmOptions,
     /// Sleep this long per image (tests that kill an export half-way).
@@ -117,7 +126,9 @@ impl ExportOptions {
             ],
             link: LinkMode::Copy,
             force: false,
+            inputs: Inputs::new(),
             probs: false,
+            keep_unreadable: false,
             vlm: VlmOptions::default(),
             pace: None,
             semantic_groups: Vec::new(),
@@ -128,30 +139,25 @@ impl ExportOptions {
 /// Why an export failed (no partial export is left behind).
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    /// The target lies inside the dataset.
-    #[error("refusing to export into the source dataset: {target} is inside {source_root}")]
-    InsideSource {
-        /// Target.
-        target: PathBuf,
-        /// Dataset root.
-        source_root: PathBuf,
-    },
-    /// The target contains the dataset (replacing it would delete the source).
-    #[error("refusing to export to {target}: it contains the source dataset {source_root}")]
-    ContainsSource {
-        /// Target.
-        target: PathBuf,
-        /// Dataset root.
-        source_root: PathBuf,
-    },
+    /// The target is not a place an export may be written (an input or source folder is
+    /// there, or it is a file).
+    #[error(transparent)]
+    Target(#[from] crate::outputs::OutputError),
     /// The target exists and is not empty.
     #[error(
-        "{0} exists and is not empty: replace it with --force (in the window: tick \"Replace a non-empty target folder\"); the old folder goes only once the new export is complete"
+        "{0} exists and is not empty: replace it with --force (in the window: tick \"Replace an earlier export in this folder\"), which replaces only an earlier export; the old folder goes only once the new export is complete"
     )]
     NotEmpty(PathBuf),
-    /// The target is a file.
-    #[error("{0} is not a folder")]
-    NotADirectory(PathBuf),
+    /// `force` was given but the target holds a file no export wrote.
+    #[error(
+        "refusing to replace {target}: it holds {file}, which labelscope did not write (--force replaces only an earlier export, whose files are listed in its .labelscope-export.json); move it away or choose another folder"
+    )]
+    NotOurs {
+        /// The target.
+        target: PathBuf,
+        /// A file in it that no export wrote (relative).
+        file: String,
+    },
     /// Nothing to export.
     #[error("nothing to export: every sample is excluded or unreadable")]
     Empty,
@@ -236,18 +242,20 @@ pub fn export(
     opts: &ExportOptions,
     control: &JobControl,
 ) -> Result<ExportSummary, ExportError> {
-    let sources = SourceLocations::of(ds);
-    export_to(ds, edits, plan, preds, opts, &sources, control)
+    let inputs = opts.inputs.clone().dataset(ds);
+    export_to(ds, edits, plan, preds, opts, &inputs, Vec::new(), control)
 }
 
 /// [`export`] with the dataset's resolved source locations at hand.
+#[allow(clippy::too_many_arguments)]
 fn export_to(
     ds: &Dataset,
     edits: &CurationState,
     plan: &ExportPlan,
     preds: Option<&PredictionSet>,
     opts: &ExportOptions,
-    sources: &SourceLocations,
+    inputs: &Inputs,
+    mut known_bad: Vec<(usize, String)>,
     control: &JobControl,
 ) -> Result<ExportSummary, ExportError> {
     let start = Instant::now();
@@ -255,10 +263,26 @@ fn export_to(
         control.finish();
         return Err(ExportError::Empty);
     }
-    let out = target::check_target(sources, &opts.out, opts.force)?;
+    let out = target::check_target(inputs, &opts.out, opts.force)?;
     control.begin_stage("checking the source files", 0);
     let mut checked = plan.clone();
     checked.leave_out(files::unreadable_sources(ds, plan));
+    if !opts.keep_unreadable {
+        // What a prediction run or the image checks found unreadable (a truncated file whose
+        // header is fine, an image over the pixel limit) stays out too, once per sample.
+        if let Some(p) = preds {
+            known_bad.extend(p.entries.iter().enumerate().filter_map(|(i, e)| match e {
+                crate::eval::Entry::Failed(m) => Some((i, format!("failed when predicted: {m}"))),
+                _ => None,
+            }));
+        }
+        let planned: std::collections::HashSet<usize> =
+            checked.rows.iter().map(|r| r.sample).collect();
+        known_bad.retain(|(i, _)| planned.contains(i));
+        known_bad.sort_by_key(|(i, _)| *i);
+        known_bad.dedup_by_key(|(i, _)| *i);
+        checked.leave_out(known_bad);
+    }
     let plan = &checked;
     if plan.rows.is_empty() {
         control.finish();
@@ -345,7 +369,8 @@ fn export_to(
     for placements in folder.iter().chain(hf.iter()) {
         files::verify(&root, placements)?;
     }
-    let out = staging.commit(sources)?;
+    target::write_marker(&root)?;
+    let out = staging.commit(inputs)?;
     control.finish();
     Ok(ExportSummary {
         out,
@@ -380,8 +405,9 @@ pub fn run_export(
     control: &JobControl,
 ) -> Result<(ExportPlan, ExportSummary), ExportError> {
     // Refuse a bad target before any work (or any cache write).
-    let sources = SourceLocations::of(ds);
-    target::check_target(&sources, &opts.out, opts.force)?;
+    let inputs = opts.inputs.clone().dataset(ds);
+    target::check_target(&inputs, &opts.out, opts.force)?;
+    let mut known_bad = Vec::new();
     let mut groups: Vec<Vec<usize>> = match near_distance {
         Some(d) => {
             control.begin_stage("checking for duplicates", ds.samples.len());
@@ -390,6 +416,11 @@ pub fn run_export(
             if control.is_cancelled() {
                 return Err(ExportError::Cancelled);
             }
+            known_bad = facts
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| Some((i, f.as_ref()?.error.clone()?)))
+                .collect();
             crate::problems::find_duplicates(&facts, d)
                 .into_iter()
                 .map(|g| g.members)
@@ -401,7 +432,7 @@ pub fn run_export(
     groups.extend(opts.semantic_groups.iter().cloned());
     let plan = plan_export(ds, edits, &groups, plan_opts);
     control.begin_stage("writing", 0);
-    let summary = export_to(ds, edits, &plan, preds, opts, &sources, control)?;
+    let summary = export_to(ds, edits, &plan, preds, opts, &inputs, known_bad, control)?;
     Ok((plan, summary))
 }
 

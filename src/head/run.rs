@@ -47,6 +47,31 @@ pub struct TrainOutcome {
     pub without_embedding: usize,
 }
 
+/// Fails unless the labels (`None` = excluded) leave at least two classes with samples: a head
+/// of one class would report 100% on anything.
+fn check_trainable(
+    ds: &Dataset,
+    labels: &[Option<crate::dataset::ClassId>],
+) -> Result<(), JobError> {
+    let included = labels.iter().flatten().count();
+    if included == 0 {
+        return Err(JobError::Failed(format!(
+            "nothing to train on: all {} samples are excluded by edits (include some again)",
+            labels.len()
+        )));
+    }
+    let mut classes: Vec<_> = labels.iter().flatten().copied().collect();
+    classes.sort_unstable();
+    classes.dedup();
+    if let [only] = classes.as_slice() {
+        return Err(JobError::Failed(format!(
+            "a classifier head needs samples of at least two classes; all {included} included samples are `{}`",
+            ds.class_name(*only)
+        )));
+    }
+    Ok(())
+}
+
 /// Trains and compares. `embeddings` are the model's raw embeddings per sample, `preds` its
 /// predictions; `on_step(which, point)` reports each optimiser step (`which`: 0 cleaned, 1
 /// original).
@@ -61,12 +86,20 @@ pub fn train_and_compare(
 ) -> Result<TrainOutcome, JobError> {
     let cleaned_labels = effective_labels(ds, edits);
     let original_labels: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
+    check_trainable(ds, &cleaned_labels)?;
     let split = head_split(ds, edits, &[], &req.plan);
-    if split.val.is_empty() {
-        return Err(JobError::Failed(
-            "no validation samples: raise the validation fraction or give the dataset a val split"
-                .into(),
-        ));
+    if split.val.is_empty() || split.train.is_empty() {
+        let included = cleaned_labels.iter().flatten().count();
+        return Err(JobError::Failed(format!(
+            "the split of {included} included samples leaves {} for training and {} for validation: {}",
+            split.train.len(),
+            split.val.len(),
+            if split.val.is_empty() {
+                "raise the validation fraction or give the dataset a val split"
+            } else {
+                "the dataset is too small to split (each class needs samples on both sides)"
+            }
+        )));
     }
     let started = std::time::Instant::now();
     let cleaned = super::train_head(
@@ -155,9 +188,10 @@ pub enum HeadError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// An output would replace one of the inputs (the model, its spec, a sample).
-    #[error("refusing to write over an input: {} (choose another folder)", .0.display())]
-    WouldOverwrite(std::path::PathBuf),
+    /// The output folder or one of its files would touch an input (the model, its spec, the
+    /// dataset).
+    #[error(transparent)]
+    Output(#[from] crate::outputs::OutputError),
     /// The model could not be cut and extended.
     #[error("{0}")]
     Onnx(String),
@@ -181,32 +215,27 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), HeadError> {
 /// `out/report.json`. Never writes over the source model. Returns the ONNX file's path.
 pub fn write_head(
     out: &Path,
+    inputs: &crate::inputs::Inputs,
     ds: &Dataset,
     model: &LoadedModel,
     value: &str,
     outcome: &TrainOutcome,
     req: &TrainRequest,
 ) -> Result<std::path::PathBuf, HeadError> {
+    // Never into the dataset or a folder holding an input, never over an input.
+    let mut inputs = inputs.clone().model(&model.onnx_path, "model").dataset(ds);
+    if let Some(spec) = &model.spec_path {
+        inputs = inputs.model(spec, "model");
+    }
+    inputs.check_folder_output(out)?;
+    for name in ["head.onnx", "head.json", "report.json"] {
+        inputs.check_file_output(&out.join(name))?;
+    }
     std::fs::create_dir_all(out).map_err(|source| HeadError::Io {
         path: out.to_path_buf(),
         source,
     })?;
     let onnx_path = out.join("head.onnx");
-    // Never over what the model is made of (its ONNX file, its spec) or a sample's file.
-    let inputs: Vec<std::path::PathBuf> = [Some(&model.onnx_path), model.spec_path.as_ref()]
-        .into_iter()
-        .flatten()
-        .chain(ds.samples.iter().map(|s| &s.path))
-        .filter_map(|p| p.canonicalize().ok())
-        .collect();
-    for name in ["head.onnx", "head.json", "report.json"] {
-        let target = out.join(name);
-        if let Ok(t) = target.canonicalize()
-            && inputs.contains(&t)
-        {
-            return Err(HeadError::WouldOverwrite(target));
-        }
-    }
     let softmax = model.spec.output.kind == OutputKind::Probabilities;
     let bytes = std::fs::read(&model.onnx_path).map_err(|source| HeadError::Read {
         path: model.onnx_path.clone(),

@@ -174,9 +174,17 @@ pub fn train_head(
         .map(|c| class_names[c].as_str())
         .collect();
     if rows.is_empty() {
-        return Err(JobError::Failed(
-            "no training sample has both a label and an embedding".into(),
-        ));
+        let n_labelled = labelled(train).len();
+        return Err(JobError::Failed(if n_labelled == 0 {
+            format!(
+                "the training split has no labelled sample ({} samples in it)",
+                train.len()
+            )
+        } else {
+            format!(
+                "none of the {n_labelled} training samples has an embedding (their images failed to decode)"
+            )
+        }));
     }
     if !missing.is_empty() {
         return Err(JobError::Failed(format!(

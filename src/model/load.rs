@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use tract_onnx::pb;
+
+use crate::bounded_read::{InputKind, read_input, read_input_text};
 use tract_onnx::prelude::Framework;
 
 use super::embedding_value::{EmbeddingValue, locate_embedding};
@@ -30,6 +32,9 @@ pub enum ModelError {
         /// The spec file.
         path: PathBuf,
     },
+    /// A file is not a regular file or is too large to be what it should be.
+    #[error(transparent)]
+    Input(#[from] crate::bounded_read::InputError),
     /// The ONNX file could not be parsed or run.
     #[error("invalid ONNX model ({reason}): {path}")]
     BadOnnx {
@@ -109,10 +114,7 @@ pub fn model_files(path: &Path) -> Result<(ModelFiles, Option<ModelSpec>), Model
 pub fn load_model(path: &Path) -> Result<LoadedModel, ModelError> {
     let (files, read) = model_files(path)?;
     let (spec_path, onnx_path, labels_file) = (files.spec, files.onnx, files.labels);
-    let bytes = std::fs::read(&onnx_path).map_err(|source| ModelError::Io {
-        source,
-        path: onnx_path.clone(),
-    })?;
+    let bytes = read_input(&onnx_path, InputKind::Model)?;
     let model_hash = blake3::hash(&bytes).to_hex().to_string();
     let (spec, notes) = match read {
         Some(spec) => (spec, Vec::new()),
@@ -126,10 +128,7 @@ pub fn load_model(path: &Path) -> Result<LoadedModel, ModelError> {
         LabelsSpec::List(l) => l.clone(),
         LabelsSpec::File(f) => {
             let file = labels_file.unwrap_or_else(|| PathBuf::from(f));
-            let text = std::fs::read_to_string(&file).map_err(|source| ModelError::Io {
-                source,
-                path: file.clone(),
-            })?;
+            let text = read_input_text(&file, InputKind::Labels)?;
             text.lines()
                 .map(str::trim_end)
                 .filter(|l| !l.is_empty())
@@ -168,10 +167,7 @@ pub fn load_model(path: &Path) -> Result<LoadedModel, ModelError> {
 }
 
 fn read_spec(path: &Path) -> Result<ModelSpec, ModelError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io {
-        source,
-        path: path.to_path_buf(),
-    })?;
+    let text = read_input_text(path, InputKind::Spec)?;
     serde_json::from_str(&text).map_err(|e| ModelError::BadSpec {
         reason: e.to_string(),
         path: path.to_path_buf(),

@@ -239,7 +239,10 @@ pub enum SpecError {
         height: u32,
     },
     /// `mean` or `std` has neither 1 nor one value per channel.
-    #[error("`{what}` needs 1 or {channels} values, got {got}")]
+    #[error(
+        "`{what}` needs {}, got {got}",
+        if *channels == 1 { "1 value (the input has one channel)".to_string() } else { format!("1 value or {channels} (one per channel)") }
+    )]
     Normalisation {
         /// `mean` or `std`.
         what: &'static str,

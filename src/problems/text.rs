@@ -155,22 +155,46 @@ crate::jobs::fails_jobs!(TextModelError);
 /// 127.5`, letterboxed to a `size` square), with the ONNX file written once to `dir`.
 pub fn text_model(dir: &Path, size: u32) -> Result<LoadedModel, TextModelError> {
     let hash = blake3::hash(TEXT_MODEL_BYTES).to_hex().to_string();
-    let path: PathBuf = dir.join(format!("ppocrv6_tiny_text_det-{}.onnx", &hash[..12]));
+    std::fs::create_dir_all(dir).map_err(|source| TextModelError::CreateFolder {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     // The file is checked against the bundled bytes every time: a damaged copy is rewritten,
-    // never used.
-    let intact = std::fs::read(&path).is_ok_and(|b| b == TEXT_MODEL_BYTES);
-    if !intact {
-        std::fs::create_dir_all(dir).map_err(|source| TextModelError::CreateFolder {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        crate::state::write_atomic(&path, TEXT_MODEL_BYTES).map_err(|source| {
-            TextModelError::Write {
-                path: path.clone(),
-                source,
+    // never used; a path that cannot be written (a folder sits there) gives way to the next
+    // name.
+    let mut first_error = None;
+    let mut found = None;
+    for n in 0..4 {
+        let suffix = if n == 0 {
+            String::new()
+        } else {
+            format!("-{n}")
+        };
+        let path: PathBuf = dir.join(format!(
+            "ppocrv6_tiny_text_det-{}{suffix}.onnx",
+            &hash[..12]
+        ));
+        let intact = path.is_file() && std::fs::read(&path).is_ok_and(|b| b == TEXT_MODEL_BYTES);
+        if intact {
+            found = Some(path);
+            break;
+        }
+        match crate::state::write_atomic(&path, TEXT_MODEL_BYTES) {
+            Ok(()) => {
+                found = Some(path);
+                break;
             }
-        })?;
+            Err(source) => {
+                first_error.get_or_insert(TextModelError::Write { path, source });
+            }
+        }
     }
+    let Some(path) = found else {
+        return Err(first_error.unwrap_or_else(|| TextModelError::Write {
+            path: dir.to_path_buf(),
+            source: std::io::Error::other("no file name could be written"),
+        }));
+    };
     let size = size.div_ceil(32).max(1) * 32;
     Ok(LoadedModel {
         spec: ModelSpec {

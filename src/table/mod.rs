@@ -40,6 +40,9 @@ pub enum TableError {
         /// The file.
         path: PathBuf,
     },
+    /// The file is not a regular file, or too large to read.
+    #[error(transparent)]
+    Input(#[from] crate::bounded_read::InputError),
     /// A directory given as a predictions set holds no `part-I-of-N` files.
     #[error("no prediction parts (part-I-of-N.parquet/.csv/.jsonl) in the directory: {path}")]
     NoParts {
@@ -132,7 +135,9 @@ pub fn read_table(path: &Path) -> Result<StringTable, TableError> {
         message: e.to_string(),
         path: path.to_path_buf(),
     };
-    let df = match TableFormat::from_path(path)? {
+    let format = TableFormat::from_path(path)?;
+    crate::bounded_read::check_input(path, crate::bounded_read::InputKind::Table)?;
+    let df = match format {
         TableFormat::Csv => return read_csv(path),
         TableFormat::Parquet => {
             let file = File::open(path).map_err(|source| TableError::Io {
@@ -203,6 +208,13 @@ fn read_csv(path: &Path) -> Result<StringTable, TableError> {
         }
         row += 1;
         let line = record.position().map_or(0, |p| p.line());
+        if record.len() != width && record.iter().any(|c| c.contains(&b'\n')) {
+            table.problems.push(format!(
+                "row {row} (line {line}): a quoted cell is never closed (it runs over the following lines); skipped: {}",
+                path.display()
+            ));
+            continue;
+        }
         if record.len() != width {
             table.problems.push(format!(
                 "row {row} (line {line}): {} cells, the header has {width}; skipped: {}",

@@ -63,10 +63,12 @@ impl VlmConfig {
     /// Reads prompts from a file: the system prompt, optionally followed by a line `---` and the
     /// user prompt.
     pub fn with_prompt_file(mut self, file: &Path) -> Result<Self, VlmError> {
-        let text = std::fs::read_to_string(file).map_err(|e| VlmError::PromptFile {
-            path: file.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+        let text =
+            crate::bounded_read::read_input_text(file, crate::bounded_read::InputKind::Prompt)
+                .map_err(|e| VlmError::PromptFile {
+                    path: file.to_path_buf(),
+                    reason: e.to_string(),
+                })?;
         let mut parts = text.splitn(2, "\n---\n");
         self.system = parts.next().unwrap_or_default().trim().to_string();
         if let Some(user) = parts.next() {

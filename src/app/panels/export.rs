@@ -159,7 +159,8 @@ fn options_ui(ui: &mut egui::Ui, d: &mut ExportDialog) {
                 ui.checkbox(&mut d.duplicates, "Keep duplicate groups in one split");
                 ui.checkbox(&mut d.probs, "Soft labels (prob_<label>) in manifests");
                 ui.checkbox(&mut d.vlm_json, "VLM answers as JSON {\"label\": ...}");
-                ui.checkbox(&mut d.force, "Replace a non-empty target folder");
+                ui.checkbox(&mut d.force, "Replace an earlier export in this folder")
+                    .on_hover_text("Only a folder holding nothing but files an earlier labelscope export wrote is replaced, once the new export is complete");
             });
             ui.end_row();
         });

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 mod compare;
 mod edits;
 mod embed;
+mod inputs;
 mod map;
 pub mod parts;
 mod predict;

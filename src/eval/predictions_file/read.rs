@@ -148,10 +148,7 @@ fn fill_entries(
 /// object becomes `prob_<label>` columns. Blank lines are skipped; malformed lines are reported
 /// in `warnings` (with the line number) and skipped.
 fn read_jsonl(file: &Path, warnings: &mut Vec<String>) -> Result<StringTable, TableError> {
-    let text = std::fs::read_to_string(file).map_err(|source| TableError::Io {
-        source,
-        path: file.to_path_buf(),
-    })?;
+    let text = crate::bounded_read::read_input_text(file, crate::bounded_read::InputKind::Table)?;
     let mut table = StringTable::default();
     let mut index: std::collections::HashMap<String, usize> = Default::default();
     for (n, line) in text.lines().enumerate() {

@@ -25,7 +25,11 @@ impl OrtFactory {
     /// graph output (in memory: the file is never written); if ONNX Runtime refuses that model,
     /// the original runs without embeddings.
     pub fn new(model: &LoadedModel, runtime: OrtRuntime) -> Result<Self, BackendError> {
-        let original = std::fs::read(&model.onnx_path).map_err(|e| BackendError::ReadModel {
+        let original = crate::bounded_read::read_input(
+            &model.onnx_path,
+            crate::bounded_read::InputKind::Model,
+        )
+        .map_err(|e| BackendError::ReadModel {
             path: model.onnx_path.clone(),
             reason: e.to_string(),
         })?;

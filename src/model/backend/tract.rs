@@ -54,6 +54,8 @@ impl TractFactory {
         let fail = |e: TractError| {
             BackendError::Load(format!("tract could not load {}: {e:#}", path.display()))
         };
+        crate::bounded_read::check_input(path, crate::bounded_read::InputKind::Model)
+            .map_err(|e| BackendError::Load(e.to_string()))?;
         let mut graph = tract_onnx::onnx().model_for_path(path).map_err(fail)?;
         let input_idx = match &input.name {
             Some(name) => graph
