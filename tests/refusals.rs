@@ -210,3 +210,87 @@ fn a_symlink_to_a_sibling_class_and_files_without_an_extension_are_reported() {
     // Each image counted once: 2 cats and 2 dogs.
     assert_eq!(report["num_samples"], 4, "{text}");
 }
+
+/// The PNG chunk CRC (ISO-HDLC CRC-32).
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut c = 0xffff_ffffu32;
+    for &b in bytes {
+        c ^= u32::from(b);
+        for _ in 0..8 {
+            c = if c & 1 == 1 {
+                0xedb8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+        }
+    }
+    !c
+}
+
+/// A PNG header claiming `w`x`h` RGB pixels with one empty data chunk: a decompression bomb's
+/// shape without its size.
+fn huge_png(w: u32, h: u32) -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        out.extend((data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend(data);
+        out.extend(&body);
+        out.extend(crc32(&body).to_be_bytes());
+    };
+    let mut ihdr = w.to_be_bytes().to_vec();
+    ihdr.extend(h.to_be_bytes());
+    ihdr.extend([8, 2, 0, 0, 0]);
+    chunk(b"IHDR", &ihdr);
+    chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(b"IEND", &[]);
+    out
+}
+
+#[test]
+fn export_leaves_out_truncated_images_and_decompression_bombs_unless_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), 2);
+    let bag = ds.join("Bag");
+    let mut bags: Vec<_> = std::fs::read_dir(&bag)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    bags.sort();
+    let whole = std::fs::read(&bags[0]).unwrap();
+    std::fs::write(&bags[0], &whole[..whole.len() / 2]).unwrap();
+    std::fs::write(bag.join("bomb.png"), huge_png(50_000, 50_000)).unwrap();
+    let half = bags[0].file_name().unwrap().to_string_lossy().into_owned();
+    for (extra, kept) in [
+        (vec![], false),
+        (vec!["--no-duplicates"], false),
+        (vec!["--keep-unreadable"], true),
+    ] {
+        let out = tmp.path().join(format!("out-{}", extra.join("")));
+        let mut args = vec![
+            "export",
+            s(&ds),
+            "--out",
+            s(&out),
+            "--val-fraction",
+            "0",
+            "--format",
+            "imagefolder,csv",
+        ];
+        args.extend(extra.iter().copied());
+        let err = stderr_of(&args, true);
+        let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+        let manifest = std::fs::read_to_string(out.join("manifest.csv")).unwrap();
+        assert!(
+            !manifest.contains("bomb.png"),
+            "never exported: over the pixel limit"
+        );
+        assert!(
+            report.contains("bomb.png") && report.contains("too large"),
+            "{report}"
+        );
+        assert_eq!(manifest.contains(&half), kept, "{extra:?}: {err}");
+        assert_eq!(report.contains(&half), !kept, "{extra:?}: {report}");
+    }
+}

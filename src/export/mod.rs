@@ -392,9 +392,9 @@ fn export_to(
     })
 }
 
-/// The whole export job behind the CLI and the window: finds duplicate groups (when
-/// `near_distance` is given; image facts are cached in the dataset's state folder), plans the
-/// split and writes the export. Stages are reported on `control`.
+/// The whole export job behind the CLI and the window: checks every image (decoded once, the
+/// facts cached in the dataset's state folder), finds duplicate groups (when `near_distance` is
+/// given), plans the split and writes the export. Stages are reported on `control`.
 pub fn run_export(
     ds: &Dataset,
     edits: &CurationState,
@@ -407,25 +407,24 @@ pub fn run_export(
     // Refuse a bad target before any work (or any cache write).
     let inputs = opts.inputs.clone().dataset(ds);
     target::check_target(&inputs, &opts.out, opts.force)?;
-    let mut known_bad = Vec::new();
+    // Every image is decoded once (the facts are cached in the state folder): what does not
+    // decode is left out, and the same facts give the duplicate groups.
+    control.begin_stage("checking the images", ds.samples.len());
+    let dir = crate::state::state_dir(&ds.root).ok();
+    let facts = crate::problems::collect_facts(ds, dir.as_deref(), control);
+    if control.is_cancelled() {
+        return Err(ExportError::Cancelled);
+    }
+    let known_bad: Vec<(usize, String)> = facts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| Some((i, f.as_ref()?.error.clone()?)))
+        .collect();
     let mut groups: Vec<Vec<usize>> = match near_distance {
-        Some(d) => {
-            control.begin_stage("checking for duplicates", ds.samples.len());
-            let dir = crate::state::state_dir(&ds.root).ok();
-            let facts = crate::problems::collect_facts(ds, dir.as_deref(), control);
-            if control.is_cancelled() {
-                return Err(ExportError::Cancelled);
-            }
-            known_bad = facts
-                .iter()
-                .enumerate()
-                .filter_map(|(i, f)| Some((i, f.as_ref()?.error.clone()?)))
-                .collect();
-            crate::problems::find_duplicates(&facts, d)
-                .into_iter()
-                .map(|g| g.members)
-                .collect()
-        }
+        Some(d) => crate::problems::find_duplicates(&facts, d)
+            .into_iter()
+            .map(|g| g.members)
+            .collect(),
         None => Vec::new(),
     };
     // Semantic near duplicates (by embedding) join the pHash groups; overlapping groups merge.

@@ -39,7 +39,9 @@ fn the_dialog_trains_compares_and_writes_the_model() {
         assert!(curve[0].len() > 3 && curve[1].len() > 3);
     }
     h.get_by_label("head, cleaned labels");
-    let out = dir.path().join("written-head");
+    // Beside the dataset, never inside it (a folder in the dataset is refused).
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = elsewhere.path().join("written-head");
     h.state_mut().train.as_mut().unwrap().out = out.display().to_string();
     h.get_by_label("Write model").click();
     h.run_steps(2);
