@@ -37,9 +37,11 @@ pub struct IssuesArgs {
     /// Perceptual-hash distance for near duplicates (of 256 bits).
     #[arg(long, default_value_t = crate::problems::DEFAULT_NEAR_DISTANCE)]
     pub near_duplicate_distance: u32,
-    /// Cosine distance between embeddings under which images are near duplicates.
-    #[arg(long, default_value_t = crate::problems::embedding_checks::DEFAULT_SEMANTIC_DISTANCE, value_parser = super::values::cosine_distance)]
-    pub semantic_distance: f32,
+    /// Cosine distance between embeddings under which two neighbours are near copies whatever
+    /// their surroundings (default: 5% of the dataset's median nearest-neighbour distance;
+    /// mutual nearest neighbours much nearer to each other than to anything else count too).
+    #[arg(long, value_parser = super::values::cosine_distance)]
+    pub semantic_distance: Option<f32>,
     /// Text detector input side (default: 1.5x the images' longer side, 128..736).
     #[arg(long)]
     pub text_size: Option<u32>,

@@ -153,7 +153,7 @@ fn a_copy_is_shown_beside_the_image_it_copies() {
     h.run_steps(4);
     // pHash and the embeddings both see the copy; each finding shows the pair.
     assert_eq!(h.query_all_by_label("the one it copies").count(), 2);
-    h.get_by_label_contains("looks like Bag/");
+    h.get_by_label_contains("looks like a copy of Bag/");
     let other = h
         .query_all_by_label("the one it copies")
         .next()
