@@ -256,3 +256,71 @@ fn clear_filter_keeps_the_selected_sample() {
         "the same sample, now among all of them"
     );
 }
+
+#[test]
+fn a_click_deep_in_the_gallery_selects_without_scrolling_and_the_menu_opens_there() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::fashion_subset(dir.path(), 120);
+    let mut h = crate::common::ui::app_on_folder(dir.path());
+    step_until(&mut h, Duration::from_secs(60), |app| {
+        app.session
+            .as_ref()
+            .is_some_and(|s| s.view.order.len() >= 1150)
+    });
+    // Deep in the list: the 1100th sample brought into view.
+    let deep = h.state().session.as_ref().unwrap().view.order[1100];
+    h.state_mut().apply(AppCommand::ShowSample(deep));
+    h.run_steps(4);
+    // The cells drawn now, by their top edge: the second-to-last row is fully in view.
+    let cells = |h: &egui_kittest::Harness<'_, labelscope::app::LabelscopeApp>| {
+        let s = h.state().session.as_ref().unwrap();
+        let mut found: Vec<(f32, usize, String)> = Vec::new();
+        for (pos, &i) in s.view.order.iter().enumerate().skip(1000).take(200) {
+            let name = format!("{}: true", s.dataset.samples[i].id.0);
+            if let Some(node) = h.query_by_label_contains(&name) {
+                found.push((node.rect().top(), pos, name));
+            }
+        }
+        found.sort_by(|a, b| a.0.total_cmp(&b.0));
+        found
+    };
+    let found = cells(&h);
+    let mut rows: Vec<(f32, f32)> = Vec::new();
+    for (top, _, name) in &found {
+        if rows.last().is_none_or(|r| r.0 != *top) {
+            rows.push((*top, h.get_by_label_contains(name).rect().bottom()));
+        }
+    }
+    // The lowest row fully in the window (900 px, less the status line) and the first whole one.
+    let low_row = rows.iter().rev().find(|r| r.1 < 870.0).unwrap().0;
+    let high_row = rows.iter().find(|r| r.0 > 40.0).unwrap().0;
+    let pick = |row: f32, n: usize| -> Vec<(usize, String)> {
+        found
+            .iter()
+            .filter(|c| c.0 == row)
+            .take(n)
+            .map(|c| (c.1, c.2.clone()))
+            .collect()
+    };
+    let mut targets = pick(low_row, 2);
+    targets.extend(pick(high_row, 1));
+    assert_eq!(targets.len(), 3);
+    for (k, (pos, name)) in targets.into_iter().enumerate() {
+        let before = h.get_by_label_contains(&name).rect();
+        let secondary = k == 2;
+        if secondary {
+            h.get_by_label_contains(&name).click_secondary();
+        } else {
+            h.get_by_label_contains(&name).click();
+        }
+        h.run_steps(4);
+        assert_eq!(h.state().session.as_ref().unwrap().view.cursor, Some(pos));
+        let after = h.get_by_label_contains(&name).rect();
+        assert_eq!(before, after, "the clicked cell {pos} moved");
+        if secondary {
+            h.get_by_label_contains("Relabel to");
+            h.key_press(egui::Key::Escape);
+            h.run_steps(2);
+        }
+    }
+}

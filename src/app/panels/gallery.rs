@@ -105,6 +105,11 @@ fn grid_ui(
     }
     ui.data_mut(|d| d.insert_temp(last_id, (s.view.cursor, cols)));
 
+    // `show_rows` places row `r` at `r * (cell.y + item_spacing.y)` with the spacing of the ui
+    // it is called on: set it here, so rows are where `row_h` above says they are (with the
+    // default spacing a click deep in the list measured its row a few pixels per row off,
+    // judged it out of view and scrolled it away).
+    ui.spacing_mut().item_spacing = vec2(spacing, spacing);
     let output = area.show_rows(ui, cell.y, total_rows, |ui, rows| {
         ui.spacing_mut().item_spacing = vec2(spacing, spacing);
         let mut wanted = Vec::new();
