@@ -229,35 +229,49 @@ fn zoom_level(h: &Harness<'_, LabelscopeApp>) -> f32 {
         .unwrap()
 }
 
-#[test]
-fn the_wheel_zooms_the_detail_image_and_f_fits_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut h = app_on_fashion_subset(dir.path());
-    step_until(&mut h, Duration::from_secs(120), predictions_done);
-    h.key_press(egui::Key::Home);
-    h.key_press(egui::Key::Enter);
-    h.run_steps(4);
-    h.run_steps(4);
-    let fitted = zoom_level(&h);
-    // A point inside the image view, below the zoom controls.
-    let row = h.get_by_label_contains("Zoom ").rect();
-    let inside = egui::pos2(row.center().x + 40.0, row.bottom() + 120.0);
-    h.event(egui::Event::PointerMoved(inside));
+/// Five wheel notches at `at` (`dy` lines each: positive is up), with `modifiers`.
+fn wheel(h: &mut Harness<'_, LabelscopeApp>, at: egui::Pos2, dy: f32, modifiers: egui::Modifiers) {
+    h.event(egui::Event::PointerMoved(at));
     for _ in 0..5 {
         h.event(egui::Event::MouseWheel {
             unit: egui::MouseWheelUnit::Line,
-            delta: egui::vec2(0.0, 1.0),
+            delta: egui::vec2(0.0, dy),
             phase: egui::TouchPhase::Move,
             source: egui::MouseWheelSource::Wheel,
-            modifiers: egui::Modifiers::NONE,
+            modifiers,
         });
         h.run_steps(2);
     }
     h.run_steps(10);
+}
+
+#[test]
+fn ctrl_wheel_zooms_the_detail_image_the_wheel_scrolls_its_panel_and_f_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on_fashion_subset(dir.path());
+    step_until(&mut h, Duration::from_secs(120), predictions_done);
+    // At 1024x700 the detail panel holds more than fits: the wheel is the panel's.
+    h.set_size(egui::vec2(1024.0, 700.0));
+    h.key_press(egui::Key::Home);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(8);
+    let fitted = zoom_level(&h);
+    // A point inside the image view, below the zoom controls.
+    let row = h.get_by_label_contains("Zoom ").rect();
+    let inside = egui::pos2(row.center().x + 40.0, row.bottom() + 120.0);
+    wheel(&mut h, inside, -1.0, egui::Modifiers::NONE);
+    assert_eq!(zoom_level(&h), fitted, "the plain wheel does not zoom");
+    let moved = h.get_by_label_contains("Zoom ").rect();
+    assert!(
+        moved.top() < row.top(),
+        "it scrolled the panel: {row:?} -> {moved:?}"
+    );
+    let inside = egui::pos2(moved.center().x + 40.0, moved.bottom() + 120.0);
+    wheel(&mut h, inside, 1.0, egui::Modifiers::CTRL);
     let zoomed = zoom_level(&h);
     assert!(
         zoomed > fitted * 1.5,
-        "five wheel notches zoom in: {fitted}% -> {zoomed}%"
+        "five Ctrl+wheel notches zoom in: {fitted}% -> {zoomed}%"
     );
     h.key_press(egui::Key::F);
     h.run_steps(3);

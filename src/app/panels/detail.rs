@@ -131,7 +131,11 @@ pub fn detail_panel_ui(
                 out.push(AppCommand::CloseDetail);
             }
         });
-        egui::ScrollArea::vertical().show(ui, |ui| {
+        // The plain wheel scrolls the panel while it has more than fits; then only Ctrl+wheel
+        // (or a pinch) zooms the image, as image viewers do (last frame's measure).
+        let scrolls_id = ui.scope_id().with("detail_scrolls");
+        let panel_scrolls = ui.data(|d| d.get_temp::<bool>(scrolls_id)).unwrap_or(true);
+        let scrolled = egui::ScrollArea::vertical().show(ui, |ui| {
             let label = super::super::gallery_view::label_of(&s.dataset, s.curation.truth(), i);
             ui.label(format!("Label: {}", s.dataset.class_name(label)));
             super::detail_actions::actions_ui(ui, s, i, out);
@@ -194,7 +198,7 @@ pub fn detail_panel_ui(
                         .on_hover_text("Regions the detector saw but the text check did not count as text (too small, too faint)");
                 }
                 let rejected = cache.show_rejected;
-                let image = super::zoom_view::zoom_view_ui(ui, full.id(), full.size_vec2(), 300.0, &mut cache.zoom, |ui, r| {
+                let image = super::zoom_view::zoom_view_ui(ui, full.id(), full.size_vec2(), 300.0, &mut cache.zoom, !panel_scrolls, |ui, r| {
                     if let Some(t) = text {
                         text_boxes_ui(ui, r, t, rejected);
                     }
@@ -214,6 +218,8 @@ pub fn detail_panel_ui(
                 ui.add(egui::Image::new((seen.id(), seen.size_vec2() * scale)));
             }
         });
+        let can_scroll = scrolled.content_size.y > scrolled.inner_rect.height() + 1.0;
+        ui.data_mut(|d| d.insert_temp(scrolls_id, can_scroll));
     });
 }
 

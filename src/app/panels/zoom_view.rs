@@ -59,20 +59,23 @@ impl ZoomView {
 }
 
 /// Draws `texture` (of `image` pixels) into a `height`-high view of the available width with
-/// `state`'s zoom and pan, handling wheel, drag, double-click and `F`; `overlay` draws on top in
-/// image coordinates mapped to the returned image rectangle.
+/// `state`'s zoom and pan, handling Ctrl+wheel and pinch (and the plain wheel when
+/// `wheel_zooms`: the view is not inside something the wheel scrolls), drag, double-click and
+/// `F`; `overlay` draws on top in image coordinates mapped to the returned image rectangle.
 pub fn zoom_view_ui(
     ui: &mut egui::Ui,
     texture: egui::TextureId,
     image: Vec2,
     height: f32,
     state: &mut Option<ZoomView>,
+    wheel_zooms: bool,
     overlay: impl FnOnce(&egui::Ui, Rect),
 ) -> egui::Response {
+    let mut one_to_one = false;
     ui.horizontal(|ui| {
         let level = state.map_or(100.0, |z| z.zoom * 100.0);
         ui.label(format!("Zoom {level:.0}%"))
-            .on_hover_text("Wheel: zoom about the cursor · drag: pan · double-click or F: fit");
+            .on_hover_text("Ctrl+wheel or pinch (the wheel alone when the panel does not scroll): zoom about the cursor · drag: pan · double-click or F: fit");
         if ui
             .button("Fit")
             .on_hover_text("Double-click or F")
@@ -84,9 +87,8 @@ pub fn zoom_view_ui(
             .button("1:1")
             .on_hover_text("One image pixel per screen pixel")
             .clicked()
-            && let Some(z) = state
         {
-            z.one_to_one(vec2(ui.available_width(), height));
+            one_to_one = true;
         }
     });
     let (rect, response) = ui.allocate_exact_size(
@@ -98,6 +100,10 @@ pub fn zoom_view_ui(
     if view.fitted {
         *view = fit;
     }
+    if one_to_one {
+        // About the centre of the view itself (the button row is narrower).
+        view.one_to_one(rect.size());
+    }
     let f_pressed = !ui.ctx().text_edit_focused() && ui.input(|i| i.key_pressed(egui::Key::F));
     if response.double_clicked() || f_pressed {
         *view = fit;
@@ -106,12 +112,20 @@ pub fn zoom_view_ui(
         view.pan_by(response.drag_delta());
     }
     if let Some(cursor) = response.hover_pos() {
-        // The wheel zooms here (and does not scroll the panel); Ctrl+wheel and pinch too.
+        // Ctrl+wheel and pinch zoom (egui reports both as the zoom delta); the plain wheel
+        // zooms only when it would scroll nothing, else it scrolls the panel past the image.
         let (scroll, pinch) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
-        let factor = (scroll / 200.0).exp() * pinch;
+        let wheel = if wheel_zooms {
+            (scroll / 200.0).exp()
+        } else {
+            1.0
+        };
+        let factor = wheel * pinch;
         if (factor - 1.0).abs() > 1e-4 {
             view.zoom_about(cursor - rect.min, factor);
-            ui.input_mut(|i| i.smooth_scroll_delta = Vec2::ZERO);
+            if wheel_zooms {
+                ui.input_mut(|i| i.smooth_scroll_delta = Vec2::ZERO);
+            }
         }
     }
     let image_rect = view.image_rect(rect.min, image);
