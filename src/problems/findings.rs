@@ -21,10 +21,11 @@ use crate::model::{BackendKind, resolve_backend};
 /// Thresholds of the odd-image checks.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct OddOptions {
-    /// Images whose shorter side is below this many pixels are tiny.
-    pub min_side: u32,
-    /// ... or below this fraction of the dataset's median shorter side.
+    /// Images whose shorter side is below this fraction of the dataset's median shorter side
+    /// are tiny (for this dataset: a set of 28 px images has no tiny ones).
     pub min_side_frac: f32,
+    /// A colour mode held by less than this share of the readable images is odd.
+    pub rare_mode: f32,
     /// Longer side over shorter side above this is an extreme aspect ratio.
     pub max_aspect: f32,
 }
@@ -32,8 +33,8 @@ pub struct OddOptions {
 impl Default for OddOptions {
     fn default() -> Self {
         Self {
-            min_side: 32,
             min_side_frac: 0.25,
+            rare_mode: 0.05,
             max_aspect: 4.0,
         }
     }
@@ -149,7 +150,9 @@ pub fn odd_findings(facts: &[Option<ImageFacts>], opts: &OddOptions) -> Vec<Find
             push(FindingKind::Unreadable, 1.0, e.clone());
             continue;
         }
-        if f.color != majority {
+        let share =
+            modes.get(f.color.as_str()).copied().unwrap_or(0) as f32 / readable.len().max(1) as f32;
+        if f.color != majority && share < opts.rare_mode {
             push(
                 FindingKind::Odd,
                 0.6,
@@ -167,7 +170,7 @@ pub fn odd_findings(facts: &[Option<ImageFacts>], opts: &OddOptions) -> Vec<Find
             );
         }
         let (short, long) = (f.width.min(f.height), f.width.max(f.height));
-        if short < opts.min_side || (short as f32) < opts.min_side_frac * median_side as f32 {
+        if (short as f32) < opts.min_side_frac * median_side as f32 {
             push(
                 FindingKind::Odd,
                 0.5,
@@ -389,5 +392,44 @@ pub fn colour_name(color: &str) -> String {
         "" | "8" => name.to_string(),
         "32F" => format!("32-bit float {name}"),
         b => format!("{b}-bit {name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(w: u32, h: u32, color: &str) -> Option<ImageFacts> {
+        Some(ImageFacts {
+            bytes: 100,
+            content_hash: String::new(),
+            width: w,
+            height: h,
+            color: color.into(),
+            phash: None,
+            error: None,
+        })
+    }
+
+    #[test]
+    fn odd_means_unusual_for_this_dataset_not_small() {
+        // A dataset of small images (the Hub fixture's 12-16 px): none is odd.
+        let small: Vec<_> = (0..36)
+            .map(|k| {
+                facts(
+                    12 + k % 5,
+                    10 + k % 7,
+                    if k % 2 == 0 { "Rgb8" } else { "Rgba8" },
+                )
+            })
+            .collect();
+        assert!(odd_findings(&small, &OddOptions::default()).is_empty());
+        // Among 64 px images, a 8 px one is tiny and the one CMYK image is a rare mode.
+        let mut set: Vec<_> = (0..60).map(|_| facts(64, 64, "Rgb8")).collect();
+        set.push(facts(8, 8, "Rgb8"));
+        set.push(facts(64, 64, "Cmyk8"));
+        let found = odd_findings(&set, &OddOptions::default());
+        let odd: Vec<usize> = found.iter().map(|f| f.sample).collect();
+        assert_eq!(odd, vec![60, 61], "{found:?}");
     }
 }
