@@ -117,7 +117,7 @@ pub struct LabelscopeApp {
     /// File > Quit (Ctrl+Q) was chosen: the window closes at the next frame.
     pub quit_requested: bool,
     /// The metrics panel hidden by the user.
-    pub metrics_hidden: bool,
+    pub metrics_choice: layout::MetricsChoice,
     /// The table of samples shown instead of the gallery.
     pub table_open: bool,
     /// The typed-path prompt, when open.
@@ -192,7 +192,7 @@ impl LabelscopeApp {
             detail: Default::default(),
             wake: Some(Arc::new(move || ctx2.request_repaint())),
             quit_requested: false,
-            metrics_hidden: false,
+            metrics_choice: layout::MetricsChoice::Auto,
             table_open: false,
             path_prompt: None,
             log_open: false,
@@ -313,7 +313,7 @@ impl eframe::App for LabelscopeApp {
             let layout = layout::PanelLayout::of(
                 ui.available_width(),
                 self.detail_open,
-                self.metrics_hidden,
+                self.metrics_choice,
             );
             if layout.metrics {
                 panels::metrics::metrics_panel_ui(
@@ -340,7 +340,7 @@ impl eframe::App for LabelscopeApp {
                     ui,
                     (self.map_open, self.table_open),
                     &layout,
-                    &mut self.metrics_hidden,
+                    &mut self.metrics_choice,
                     &mut self.commands,
                 );
                 if let Some(thumbs) = &mut self.thumbs {

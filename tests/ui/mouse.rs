@@ -174,6 +174,33 @@ fn at_1024_px_the_detail_view_leaves_the_gallery_its_room_and_labels_keep_their_
             "{label}'s control starts a row at {control:?} (the gallery starts at {left})"
         );
     }
+    // The Metrics toggle brings the panel back beside a narrower detail view; the gallery
+    // keeps its room.
+    h.get_by_label("Metrics").click();
+    h.run_steps(6);
+    h.get_by_label("Per class");
+    assert!(
+        h.query_by_label("Close").is_some(),
+        "the detail view stays open"
+    );
+    let cells: Vec<egui::Rect> = h
+        .query_all_by_label_contains(": true ")
+        .map(|n| n.rect())
+        .collect();
+    let left = cells.iter().map(|r| r.left()).fold(f32::INFINITY, f32::min);
+    let right = cells.iter().map(|r| r.right()).fold(0.0, f32::max);
+    assert!(
+        right - left >= 370.0,
+        "the gallery is {} px wide",
+        right - left
+    );
+    // The toggle, not the panel's heading: the rightmost "Metrics".
+    h.query_all_by_label("Metrics")
+        .max_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
+        .unwrap()
+        .click();
+    h.run_steps(4);
+    assert!(h.query_by_label("Per class").is_none(), "hidden again");
 }
 
 #[test]

@@ -2,27 +2,31 @@
 //! switch.
 
 use super::super::commands::AppCommand;
-use super::super::layout::PanelLayout;
+use super::super::layout::{MetricsChoice, PanelLayout};
 
 /// The Gallery / Map switch above the central view, and the metrics panel's toggle.
 pub fn view_switch_ui(
     ui: &mut egui::Ui,
     (map_open, table_open): (bool, bool),
     layout: &PanelLayout,
-    metrics_hidden: &mut bool,
+    metrics_choice: &mut MetricsChoice,
     out: &mut Vec<AppCommand>,
 ) {
     ui.horizontal(|ui| {
         if ui
             .selectable_label(layout.metrics, "Metrics")
             .on_hover_text(if layout.metrics_squeezed {
-                "Hidden while the detail view is open in a narrow window: close the detail view (Esc) or widen the window"
+                "Hidden while the detail view is open in a narrow window: click to show it beside a narrower detail view"
             } else {
                 "Show or hide the metrics panel"
             })
             .clicked()
         {
-            *metrics_hidden = layout.metrics;
+            *metrics_choice = if layout.metrics {
+                MetricsChoice::Hidden
+            } else {
+                MetricsChoice::Shown
+            };
         }
         ui.separator();
         if ui
