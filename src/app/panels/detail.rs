@@ -139,6 +139,35 @@ pub fn detail_panel_ui(
             let label = super::super::gallery_view::label_of(&s.dataset, s.curation.truth(), i);
             ui.label(format!("Label: {}", s.dataset.class_name(label)));
             super::detail_actions::actions_ui(ui, s, i, out);
+            if let Some(e) = &cache.error {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
+            ui.label(smp.path.display().to_string());
+            if !cache.info.is_empty() {
+                ui.label(&cache.info);
+            }
+            if let Some(full) = &cache.full {
+                let text = s.text_of(i);
+                let opts = crate::problems::text::TextOptions::default();
+                if let Some(t) = text
+                    && t.boxes.len() > t.lines(&opts).count()
+                {
+                    ui.checkbox(&mut cache.show_rejected, "Show the boxes the text check rejected")
+                        .on_hover_text("Regions the detector saw but the text check did not count as text (too small, too faint)");
+                }
+                let rejected = cache.show_rejected;
+                let image = super::zoom_view::zoom_view_ui(ui, full.id(), full.size_vec2(), 300.0, &mut cache.zoom, !panel_scrolls, |ui, r| {
+                    if let Some(t) = text {
+                        text_boxes_ui(ui, r, t, rejected);
+                    }
+                });
+                image.context_menu(|ui| {
+                    super::sample_menu::sample_menu_ui(ui, s, i, None, out);
+                });
+            } else if cache.pending.is_some() {
+                ui.spinner();
+            }
+            ui.separator();
             edits_ui(ui, s, i, label, out);
             super::review_queue::entry_ui(ui, s, i, out);
             findings_ui(ui, s, i, thumbs, out);
@@ -156,7 +185,10 @@ pub fn detail_panel_ui(
                     if let Some(probs) = &p.probs {
                         top_k_ui(ui, s, probs);
                     }
-                    if !p.model_top.is_empty() {
+                    // The model's own classes, when they say more than the dataset's labels do
+                    // (a label map, or classes the dataset does not have).
+                    let same = p.model_top.iter().all(|(n, _)| s.dataset.class_id(n).is_some());
+                    if !p.model_top.is_empty() && !same {
                         ui.strong("The model's own classes").on_hover_text("Before mapping to the dataset's labels: what the model saw");
                         for (name, prob) in &p.model_top {
                             ui.label(format!("{name} {prob:.2}"));
@@ -180,35 +212,6 @@ pub fn detail_panel_ui(
                 ));
             }
             ui.separator();
-            if let Some(e) = &cache.error {
-                ui.colored_label(ui.visuals().error_fg_color, e);
-            }
-            ui.label(smp.path.display().to_string());
-            if !cache.info.is_empty() {
-                ui.label(&cache.info);
-            }
-            if let Some(full) = &cache.full {
-                ui.strong("Image");
-                let text = s.text_of(i);
-                let opts = crate::problems::text::TextOptions::default();
-                if let Some(t) = text
-                    && t.boxes.len() > t.lines(&opts).count()
-                {
-                    ui.checkbox(&mut cache.show_rejected, "Show the boxes the text check rejected")
-                        .on_hover_text("Regions the detector saw but the text check did not count as text (too small, too faint)");
-                }
-                let rejected = cache.show_rejected;
-                let image = super::zoom_view::zoom_view_ui(ui, full.id(), full.size_vec2(), 300.0, &mut cache.zoom, !panel_scrolls, |ui, r| {
-                    if let Some(t) = text {
-                        text_boxes_ui(ui, r, t, rejected);
-                    }
-                });
-                image.context_menu(|ui| {
-                    super::sample_menu::sample_menu_ui(ui, s, i, None, out);
-                });
-            } else if cache.pending.is_some() {
-                ui.spinner();
-            }
             ui.separator();
             super::similar_strip::similar_strip_ui(ui, s, i, &mut cache.similar, thumbs, out);
             if let Some(seen) = &cache.seen {

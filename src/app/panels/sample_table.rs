@@ -19,7 +19,7 @@ const COLUMNS: [(&str, SortKey, f32); 8] = [
     ("Confidence", SortKey::ConfidenceDesc, 80.0),
     ("Loss", SortKey::LossDesc, 55.0),
     ("Suspicion", SortKey::LabelIssue, 75.0),
-    ("Problems", SortKey::Problems, 120.0),
+    ("Problems", SortKey::Problems, 160.0),
     ("Edits", SortKey::EditedFirst, 140.0),
 ];
 
@@ -35,6 +35,14 @@ pub fn sample_table_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>
     ui.data_mut(|d| d.insert_temp(last_id, s.view.cursor));
     // Cells are not selectable text: a click on one is a click on its row.
     ui.style_mut().interaction.selectable_labels = false;
+    // Wider than the view (the detail view open in a narrow window): scroll sideways.
+    egui::ScrollArea::horizontal()
+        .id_salt(("samples-h", &s.dataset.root))
+        .show(ui, |ui| table_ui(ui, s, last, out));
+}
+
+/// The table itself, in the horizontal scroll area.
+fn table_ui(ui: &mut egui::Ui, s: &Session, last: Option<usize>, out: &mut Vec<AppCommand>) {
     let mut table = TableBuilder::new(ui)
         .id_salt(("samples", &s.dataset.root))
         .striped(true)
@@ -143,7 +151,11 @@ fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
             .set
             .as_ref()
             .and_then(|p| loss(&s.dataset, s.curation.truth(), p, i));
-        plain(ui, &l.map_or("–".into(), |l| format!("{l:.3}")));
+        // A loss is never negative: -ln(1) prints as "0.000", not "-0.000".
+        plain(
+            ui,
+            &l.map_or("–".into(), |l| format!("{:.3}", (l + 0.0).max(0.0))),
+        );
     });
     row.col(|ui| {
         let entry = s.problems.quality.as_ref().and_then(|q| q.entry(i));
@@ -161,7 +173,13 @@ fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
             }
         }
     });
-    row.col(|ui| plain(ui, &super::gallery::problem_titles(s, i)));
+    row.col(|ui| {
+        // Cut to the column with "…", the whole list on hover.
+        let titles = super::gallery::problem_titles(s, i);
+        if !titles.is_empty() {
+            ui.add(egui::Label::new(titles).truncate());
+        }
+    });
     row.col(|ui| {
         let Some(e) = s.curation.state().get(&smp.id.0) else {
             return;
