@@ -102,17 +102,33 @@ impl Edit {
     /// The edit in words, as the Edit menu and the undo notice say it: "relabel test_00474 to
     /// Shirt", "exclude 3 samples (duplicate)".
     pub fn describe(&self) -> String {
+        self.words(false)
+    }
+
+    /// The edit as done, as the notice after it says it: "excluded test_00474 (duplicate)".
+    pub fn describe_done(&self) -> String {
+        self.words(true)
+    }
+
+    fn words(&self, done: bool) -> String {
         let target = match self.ids.as_slice() {
             [one] => short_id(one),
             ids => format!("{} samples", ids.len()),
         };
+        let verb = |now: &'static str, past: &'static str| if done { past } else { now };
         let what = match &self.action {
-            Action::Relabel { label: Some(l) } => format!("relabel {target} to {l}"),
-            Action::Relabel { label: None } => format!("restore the label of {target}"),
-            Action::Exclude { reason } => format!("exclude {target} ({reason})"),
-            Action::Include => format!("include {target}"),
-            Action::AddTag { tag } => format!("tag {target} #{tag}"),
-            Action::RemoveTag { tag } => format!("untag {target} #{tag}"),
+            Action::Relabel { label: Some(l) } => {
+                format!("{} {target} to {l}", verb("relabel", "relabeled"))
+            }
+            Action::Relabel { label: None } => {
+                format!("{} the label of {target}", verb("restore", "restored"))
+            }
+            Action::Exclude { reason } => {
+                format!("{} {target} ({reason})", verb("exclude", "excluded"))
+            }
+            Action::Include => format!("{} {target}", verb("include", "included")),
+            Action::AddTag { tag } => format!("{} {target} #{tag}", verb("tag", "tagged")),
+            Action::RemoveTag { tag } => format!("{} {target} #{tag}", verb("untag", "untagged")),
         };
         match self.then.len() {
             0 => what,

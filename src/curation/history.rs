@@ -174,6 +174,11 @@ mod tests {
             s.next_undo().map(Edit::describe).as_deref(),
             Some("exclude 2 samples (duplicate)")
         );
+        assert_eq!(
+            s.next_undo().map(Edit::describe_done).as_deref(),
+            Some("excluded 2 samples (duplicate)"),
+            "the notice after an edit says it in the past, as a relabel's does"
+        );
         s.undo();
         assert_eq!(
             s.next_undo().map(Edit::describe).as_deref(),

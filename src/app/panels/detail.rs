@@ -94,8 +94,16 @@ impl DetailCache {
         {
             match result {
                 Ok(l) => {
-                    self.full =
-                        Some(ctx.load_texture("detail-full", l.full, TextureOptions::LINEAR));
+                    self.full = Some(ctx.load_texture(
+                        "detail-full",
+                        l.full,
+                        // Image pixels stay sharp squares past 100%, smooth below it.
+                        TextureOptions {
+                            magnification: egui::TextureFilter::Nearest,
+                            minification: egui::TextureFilter::Linear,
+                            ..TextureOptions::LINEAR
+                        },
+                    ));
                     self.seen = l
                         .seen
                         .map(|img| ctx.load_texture("detail-seen", img, TextureOptions::NEAREST));

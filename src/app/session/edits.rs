@@ -112,9 +112,9 @@ impl Session {
                 Action::Relabel { label: Some(new) } => {
                     format!("Relabeled {}: {old} -> {new}", short_id(&e.ids[0]))
                 }
-                _ => capitalised(&e.describe()),
+                _ => capitalised(&e.describe_done()),
             },
-            (Some(e), None) => capitalised(&e.describe()),
+            (Some(e), None) => capitalised(&e.describe_done()),
             (None, _) => String::new(),
         };
         self.messages.notify(format!("{notice}. Ctrl+Z undoes"));

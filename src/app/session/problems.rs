@@ -19,6 +19,9 @@ use crate::problems::{
 };
 use std::sync::Arc;
 
+/// Embedding analyses kept for undo (each holds findings and a queue, not the embeddings).
+const RECENT_ANALYSES: usize = 8;
+
 impl Session {
     /// Starts the image checks (text, duplicates, unreadable, odd) on a background thread.
     pub fn start_scan(&mut self, backend: BackendKind, wake: Arc<dyn Fn() + Send + Sync>) {
@@ -121,6 +124,14 @@ impl Session {
             match result {
                 Ok(found) => {
                     self.problems.hood = Some(found.hood);
+                    if let Some(k) = self.problems.analysis_key.take() {
+                        let recent = &mut self.problems.recent;
+                        recent.retain(|(key, _, _)| *key != k);
+                        recent.push((k, found.findings.clone(), found.quality.clone()));
+                        if recent.len() > RECENT_ANALYSES {
+                            recent.remove(0);
+                        }
+                    }
                     self.problems.embedding = found.findings;
                     self.set_label_quality(found.quality);
                 }
@@ -141,6 +152,24 @@ impl Session {
             return false;
         }
         self.problems.embedding_key = Some(key);
+        let content = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (key.0, key.2, self.curation.truth()).hash(&mut h);
+            h.finish()
+        };
+        if let Some((_, findings, quality)) = self
+            .problems
+            .recent
+            .iter()
+            .find(|(k, _, _)| *k == content)
+            .cloned()
+        {
+            self.problems.embedding = findings;
+            self.set_label_quality(quality);
+            return true;
+        }
+        self.problems.analysis_key = Some(content);
         let (ds, truth, preds) = (
             self.dataset.clone(),
             self.curation.truth().to_vec(),

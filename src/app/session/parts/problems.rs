@@ -43,6 +43,12 @@ pub struct ProblemState {
     pub(crate) hood: Option<Arc<Neighbourhood>>,
     /// The last probe, a warm start after a relabel.
     pub(crate) probe: Option<ProbeState>,
+    /// The content key (embeddings, predictions, every label) of the running analysis.
+    pub(crate) analysis_key: Option<u64>,
+    /// The last few analyses by content key: an undo brings back the labels of one of them,
+    /// and with it exactly its findings and queue (a warm-started probe would rank a little
+    /// differently).
+    pub(crate) recent: Vec<(u64, Vec<Finding>, LabelQuality)>,
     /// Everything, by sample.
     pub index: ProblemIndex,
 }
