@@ -421,6 +421,18 @@ fn similar_order(v: ViewInputs<'_>, filter: &Filter, similar: &SimilarTo) -> Vec
         .collect()
 }
 
+/// The cosine distance of sample `i` to what "Show similar" looks for (the anchors' mean
+/// embedding), when it has an embedding.
+pub fn similar_distance(
+    set: &crate::embed::EmbeddingSet,
+    similar: &SimilarTo,
+    i: usize,
+) -> Option<f32> {
+    let query = set.centroid(&similar.anchors)?;
+    let row = set.of_sample(i)?;
+    Some(1.0 - crate::embed::knn::dot(&query, row))
+}
+
 fn sort_by_key_desc(order: &mut Vec<usize>, keys: &[f32]) {
     let mut pairs: Vec<(f32, usize)> = keys.iter().copied().zip(order.iter().copied()).collect();
     pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));

@@ -207,7 +207,19 @@ pub fn filter_bar_ui(
         }
         let mut sort = s.view.sort;
         fit(ui, "Sort", Control::Combo);
-        {
+        if f.similar.is_some() {
+            // "Show similar" sets the order: the box says so instead of a sort it ignores.
+            let l_sort = ui.label("Sort");
+            ui.add_enabled_ui(false, |ui| {
+                egui::ComboBox::from_id_salt("sort")
+                    .selected_text("By similarity (nearest first)")
+                    .show_ui(ui, |_| {})
+                    .response
+                    .labelled_by(l_sort.id)
+            })
+            .response
+            .on_disabled_hover_text("Similar sets the order: nearest first, the distance on each image. Close \"Similar to…\" to sort again.");
+        } else {
             let l_sort = ui.label("Sort");
             egui::ComboBox::from_id_salt("sort")
                 .selected_text(sort.label())

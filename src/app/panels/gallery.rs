@@ -253,6 +253,25 @@ fn cell_ui(
         pos2(rect.left() + 4.0, y + 30.0),
         rect.right() - 4.0,
     );
+    // While "Show similar" sets the order, each image says how near it is.
+    if let (Some(similar), Some(set)) = (&s.view.filter.similar, &s.embeddings.set) {
+        let text = if similar.anchors.contains(&i) {
+            "query".to_string()
+        } else {
+            super::super::gallery_view::similar_distance(set, similar, i)
+                .map_or(String::new(), |d| format!("d {d:.3}"))
+        };
+        if !text.is_empty() {
+            let at = pos2(img_rect.left() + 3.0, img_rect.bottom() - 3.0);
+            let galley = painter.layout_no_wrap(text, FontId::proportional(10.0), Color32::WHITE);
+            let chip = Rect::from_min_size(
+                at - vec2(0.0, galley.size().y + 2.0),
+                galley.size() + vec2(6.0, 2.0),
+            );
+            painter.rect_filled(chip, 3.0, Color32::from_black_alpha(170));
+            painter.galley(chip.min + vec2(3.0, 1.0), galley, Color32::WHITE);
+        }
+    }
     if s.view.marked.contains(&i) {
         let c = pos2(img_rect.left() + 10.0, img_rect.top() + 10.0);
         painter.circle_filled(c, 8.0, Color32::from_rgb(40, 120, 230));
