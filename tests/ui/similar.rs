@@ -60,7 +60,8 @@ fn the_detail_view_shows_similar_images_and_s_lists_them_in_the_gallery() {
     h.get_by_label_contains(&format!("Similar to {name}"));
     // The Sort box says what orders the gallery now, not a sort it ignores.
     assert!(
-        h.query_all_by_value("By similarity (nearest first)").count()
+        h.query_all_by_value("By similarity (nearest first)")
+            .count()
             + h.query_all_by_label_contains("By similarity").count()
             >= 1
     );

@@ -75,6 +75,16 @@ fn file_menu_vlm_prompt_runs_the_endpoint_and_shows_its_metrics() {
     h.run_steps(2);
     h.get_by_label("Run").click();
     h.run_steps(2);
+    // While it runs without an answer the last results stay shown (not 0.00%).
+    for _ in 0..20 {
+        let s = h.state().session.as_ref().unwrap();
+        if s.predictions.job.is_none() {
+            break;
+        }
+        let m = s.predictions.metrics.as_ref().unwrap();
+        assert!((m.accuracy - 0.4).abs() < 1e-9, "mid-run: {}", m.accuracy);
+        h.run_steps(1);
+    }
     step_until(&mut h, Duration::from_secs(60), predictions_done);
     let s = h.state().session.as_ref().unwrap();
     assert!(

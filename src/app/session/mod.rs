@@ -92,7 +92,17 @@ impl Session {
         let mut changed = false;
         if let (Some(job), Some(preds)) = (&mut self.predictions.job, &mut self.predictions.set) {
             while let Ok((i, entry)) = job.results.try_recv() {
-                preds.entries[i] = entry;
+                // Until its first answer the run fills its own set behind the last results.
+                match job.fresh.as_mut() {
+                    Some(fresh) => {
+                        let answered = matches!(entry, crate::eval::Entry::Predicted(_));
+                        fresh.entries[i] = entry;
+                        if answered && let Some(f) = job.fresh.take() {
+                            *preds = f;
+                        }
+                    }
+                    None => preds.entries[i] = entry,
+                }
                 changed = true;
                 if started.elapsed() > budget {
                     break;

@@ -25,7 +25,11 @@ impl Session {
             vlm: self.predictions.vlm.replace(cfg.clone()),
             backend: self.predictions.backend.clone(),
         };
-        self.predictions.set = Some(PredictionSet::empty(&cfg.model, &describe, n));
+        // A VLM answers slowly: the last results (metrics, the detail view) stay until its
+        // first answer arrives, instead of an empty set scoring 0%.
+        let fresh = PredictionSet::empty(&cfg.model, &describe, n);
+        let shown_until_first = previous.preds.clone();
+        self.predictions.set = Some(shown_until_first.clone().unwrap_or_else(|| fresh.clone()));
         self.messages.error = None;
         self.changed();
         let dataset = self.dataset.clone();
@@ -38,6 +42,10 @@ impl Session {
                 .map(|set| JobOutcome::Set(set, describe))
                 .map_err(JobError::from)
         };
-        self.install_job(RunningPredict::spawn("vlm-job", wake, Some(previous), run));
+        let started = RunningPredict::spawn("vlm-job", wake, Some(previous), run).map(|mut job| {
+            job.fresh = shown_until_first.map(|_| fresh);
+            job
+        });
+        self.install_job(started);
     }
 }

@@ -25,6 +25,9 @@ pub struct RunningPredict {
     pub(crate) results: crossbeam_channel::Receiver<(usize, Entry)>,
     /// What the run replaced, put back if it fails.
     pub(crate) previous: Option<Previous>,
+    /// The run's own set, filled behind the previous results (shown until then) and taken in
+    /// their place when the first answer arrives.
+    pub(crate) fresh: Option<crate::eval::PredictionSet>,
 }
 
 impl RunningPredict {
@@ -47,6 +50,7 @@ impl RunningPredict {
             work,
             results,
             previous,
+            fresh: None,
         })
     }
 }
