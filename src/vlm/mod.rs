@@ -294,7 +294,9 @@ pub enum VlmRunError {
     #[error(transparent)]
     Workers(#[from] PoolError<std::convert::Infallible>),
     /// The first requests all failed, so the endpoint is taken to be down or wrong.
-    #[error("stopped: the first {failed} requests to {url} all failed ({first})")]
+    #[error(
+        "stopped: the first {failed} requests to {url} all failed ({first}); a run stops once {GIVE_UP_AFTER} fail before any answer, and requests already sent still finish, so more than {GIVE_UP_AFTER} can be counted"
+    )]
     GaveUp {
         /// Requests that failed.
         failed: usize,
