@@ -39,10 +39,16 @@ fn the_dialog_trains_compares_and_writes_the_model() {
         assert!(curve[0].len() > 3 && curve[1].len() > 3);
     }
     h.get_by_label("head, cleaned labels");
+    // Plain words for C, a legend telling the curves apart, the confusion matrices in reach.
+    h.get_by_label("Regularisation (C)");
+    h.get_by_label("current labels, validation");
+    h.get_by_label("original labels, train");
+    h.get_by_label_contains("Confusion matrices");
     // Beside the dataset, never inside it (a folder in the dataset is refused).
     let elsewhere = tempfile::tempdir().unwrap();
     let out = elsewhere.path().join("written-head");
     h.state_mut().train.as_mut().unwrap().out = out.display().to_string();
+    h.run_steps(4);
     h.get_by_label("Write model").click();
     h.run_steps(2);
     let d = h.state().train.as_ref().unwrap();

@@ -16,7 +16,8 @@ pub fn train_ui(ctx: &egui::Context, d: &mut TrainDialog, s: &Session, out: &mut
     let mut open = true;
     egui::Window::new("Train a head")
         .open(&mut open)
-        .default_width(560.0)
+        .default_width(620.0)
+        .resizable(true)
         .show(ctx, |ui| {
             ui.label(
                 "A new classifier head (softmax regression) on the model's embeddings, trained \
@@ -42,8 +43,8 @@ pub fn train_ui(ctx: &egui::Context, d: &mut TrainDialog, s: &Session, out: &mut
             if !curves[0].is_empty() {
                 curve_ui(ui, &curves);
             }
-            if let Some(done) = &d.done {
-                results_ui(ui, done, s);
+            if d.done.is_some() {
+                // Where to write it first: the results below can be long.
                 ui.horizontal(|ui| {
                     ui.label("Folder");
                     ui.text_edit_singleline(&mut d.out);
@@ -65,6 +66,14 @@ pub fn train_ui(ctx: &egui::Context, d: &mut TrainDialog, s: &Session, out: &mut
                 }
                 None => {}
             }
+            if let Some(done) = &d.done {
+                // The table and the confusion matrices scroll; the window can be made larger.
+                egui::ScrollArea::vertical()
+                    .id_salt("train_results_scroll")
+                    .max_height(ui.ctx().content_rect().height() * 0.5)
+                    .min_scrolled_height(220.0)
+                    .show(ui, |ui| results_ui(ui, done, s));
+            }
         });
     if !open {
         out.push(AppCommand::CloseTrain);
@@ -85,12 +94,14 @@ fn options_ui(ui: &mut egui::Ui, d: &mut TrainDialog) {
             ui.label("Seed");
             ui.add(egui::DragValue::new(&mut d.seed));
             ui.end_row();
-            ui.label("C (inverse L2)");
+            let hover = "How freely the head fits the training labels: scikit-learn's C, the inverse of the L2 penalty. Smaller is stronger regularisation (a simpler head); 1 is the usual start.";
+            ui.label("Regularisation (C)").on_hover_text(hover);
             ui.add(
                 egui::DragValue::new(&mut d.c)
                     .range(0.0001..=1000.0)
                     .speed(0.01),
-            );
+            )
+            .on_hover_text(hover);
             ui.end_row();
         });
     ui.checkbox(&mut d.keep_splits, "Keep the dataset's own train/val split");
@@ -101,14 +112,17 @@ fn options_ui(ui: &mut egui::Ui, d: &mut TrainDialog) {
     );
 }
 
-/// Train (solid) and validation (thin) loss per iteration, cleaned labels in blue, original in
-/// grey.
+/// Train (solid) and validation (dashed) loss per iteration, cleaned labels in blue, original
+/// in grey: axes with ticks and a legend.
 fn curve_ui(ui: &mut egui::Ui, curves: &[Vec<CurvePoint>; 2]) {
-    let (rect, _) = ui.allocate_exact_size(
-        vec2(ui.available_width().min(520.0), 140.0),
+    legend_ui(ui, !curves[1].is_empty());
+    let (outer, _) = ui.allocate_exact_size(
+        vec2(ui.available_width().min(600.0), 150.0),
         egui::Sense::hover(),
     );
-    let painter = ui.painter_at(rect);
+    // Room for the loss ticks on the left and the iteration ticks below.
+    let rect = egui::Rect::from_min_max(outer.min + vec2(44.0, 4.0), outer.max - vec2(8.0, 22.0));
+    let painter = ui.painter_at(outer);
     painter.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
     let points = curves.iter().flatten();
     let max_it = points
@@ -122,39 +136,98 @@ fn curve_ui(ui: &mut egui::Ui, curves: &[Vec<CurvePoint>; 2]) {
         .flatten()
         .fold(0f64, f64::max)
         .max(1e-6) as f32;
-    let at = |it: usize, loss: f64| {
+    let at = |it: f32, loss: f32| {
         Pos2::new(
-            rect.left() + 4.0 + (rect.width() - 8.0) * it as f32 / max_it,
-            rect.bottom() - 4.0 - (rect.height() - 18.0) * (loss as f32 / max_loss),
+            rect.left() + rect.width() * it / max_it,
+            rect.bottom() - rect.height() * (loss / max_loss),
         )
     };
+    let weak = ui.visuals().weak_text_color();
+    let grid = Stroke::new(1.0, ui.visuals().faint_bg_color);
+    let font = egui::FontId::proportional(10.0);
+    for k in 0..=4 {
+        let loss = max_loss * k as f32 / 4.0;
+        let y = at(0.0, loss).y;
+        painter.line_segment(
+            [Pos2::new(rect.left(), y), Pos2::new(rect.right(), y)],
+            grid,
+        );
+        painter.text(
+            Pos2::new(rect.left() - 4.0, y),
+            egui::Align2::RIGHT_CENTER,
+            format!("{loss:.2}"),
+            font.clone(),
+            weak,
+        );
+        let it = max_it * k as f32 / 4.0;
+        let x = at(it, 0.0).x;
+        painter.text(
+            Pos2::new(x, rect.bottom() + 3.0),
+            egui::Align2::CENTER_TOP,
+            format!("{}", it.round() as usize),
+            font.clone(),
+            weak,
+        );
+    }
+    painter.text(
+        Pos2::new(outer.left(), rect.top()),
+        egui::Align2::LEFT_TOP,
+        "loss",
+        font.clone(),
+        weak,
+    );
+    painter.text(
+        Pos2::new(rect.right(), outer.bottom()),
+        egui::Align2::RIGHT_BOTTOM,
+        "iteration",
+        font,
+        weak,
+    );
     for (curve, colour) in [(&curves[1], ORIGINAL), (&curves[0], CLEANED)] {
         let train: Vec<Pos2> = curve
             .iter()
-            .map(|p| at(p.iteration, p.train_loss))
+            .map(|p| at(p.iteration as f32, p.train_loss as f32))
             .collect();
         let val: Vec<Pos2> = curve
             .iter()
-            .filter_map(|p| Some(at(p.iteration, p.val_loss?)))
+            .filter_map(|p| Some(at(p.iteration as f32, p.val_loss? as f32)))
             .collect();
         painter.add(egui::Shape::line(train, Stroke::new(2.0, colour)));
         painter.add(egui::Shape::dashed_line(
             &val,
-            Stroke::new(1.0, colour),
+            Stroke::new(1.5, colour),
             4.0,
             3.0,
         ));
     }
-    painter.text(
-        rect.left_top() + vec2(6.0, 2.0),
-        egui::Align2::LEFT_TOP,
-        format!(
-            "loss (max {max_loss:.2}) over {} iterations: solid train, dashed validation; blue cleaned, grey original labels",
-            max_it as usize
-        ),
-        egui::FontId::proportional(11.0),
-        ui.visuals().weak_text_color(),
-    );
+}
+
+/// What each line of the loss chart is: colour for the labels, solid or dashed for the split.
+fn legend_ui(ui: &mut egui::Ui, with_original: bool) {
+    let entry = |ui: &mut egui::Ui, colour: Color32, dashed: bool, text: &str| {
+        let (r, _) = ui.allocate_exact_size(vec2(26.0, 12.0), egui::Sense::hover());
+        let y = r.center().y;
+        let line = [Pos2::new(r.left(), y), Pos2::new(r.right(), y)];
+        if dashed {
+            ui.painter().add(egui::Shape::dashed_line(
+                &line,
+                Stroke::new(1.5, colour),
+                4.0,
+                3.0,
+            ));
+        } else {
+            ui.painter().line_segment(line, Stroke::new(2.0, colour));
+        }
+        ui.label(text);
+    };
+    ui.horizontal_wrapped(|ui| {
+        entry(ui, CLEANED, false, "current labels, train");
+        entry(ui, CLEANED, true, "current labels, validation");
+        if with_original {
+            entry(ui, ORIGINAL, false, "original labels, train");
+            entry(ui, ORIGINAL, true, "original labels, validation");
+        }
+    });
 }
 
 fn results_ui(ui: &mut egui::Ui, done: &super::super::train_job::TrainDone, s: &Session) {
@@ -195,4 +268,33 @@ fn results_ui(ui: &mut egui::Ui, done: &super::super::train_job::TrainDone, s: &
                 }
             });
     });
+    egui::CollapsingHeader::new("Confusion matrices (rows: true label, columns: predicted)")
+        .id_salt("train_confusions")
+        .show(ui, |ui| {
+            for (name, m) in &o.rows {
+                ui.strong(name);
+                egui::ScrollArea::horizontal()
+                    .id_salt(("train_confusion", name))
+                    .show(ui, |ui| {
+                        egui::Grid::new(("train_confusion_grid", name))
+                            .striped(true)
+                            .show(ui, |ui| {
+                                ui.label("");
+                                for c in &m.confusion.predicted_labels {
+                                    ui.strong(c);
+                                }
+                                ui.end_row();
+                                for (label, row) in
+                                    m.confusion.labels.iter().zip(&m.confusion.matrix)
+                                {
+                                    ui.strong(label);
+                                    for v in row {
+                                        ui.label(v.to_string());
+                                    }
+                                    ui.end_row();
+                                }
+                            });
+                    });
+            }
+        });
 }
