@@ -187,6 +187,7 @@ pub fn detail_panel_ui(
                     let correct = p.predicted == Predicted::Class(label);
                     let color = if correct { Color32::from_rgb(60, 170, 90) } else { Color32::from_rgb(220, 70, 60) };
                     ui.colored_label(color, format!("Predicted: {}", with_confidence(&p.predicted.name(&s.dataset.classes), p.confidence)));
+                    compared_ui(ui, s, i);
                     if let Some(raw) = &p.raw {
                         ui.label(format!("Raw answer: {raw}"));
                     }
@@ -205,19 +206,12 @@ pub fn detail_panel_ui(
                 }
                 Some(Entry::Failed(e)) => {
                     ui.colored_label(ui.visuals().error_fg_color, e);
+                    compared_ui(ui, s, i);
                 }
                 _ => {
                     ui.weak("No prediction yet.");
+                    compared_ui(ui, s, i);
                 }
-            }
-            for (k, set) in s.compare.sets.iter().enumerate() {
-                let Some(p) = set.prediction(i) else { continue };
-                let name = s.compare.names.get(k + 1).unwrap_or(&set.name);
-                ui.label(format!(
-                    "{name}: {}{}",
-                    with_confidence(&p.predicted.name(&s.dataset.classes), p.confidence),
-                    p.raw.as_deref().map(|r| format!(", raw answer: {r}")).unwrap_or_default()
-                ));
             }
             ui.separator();
             ui.separator();
@@ -232,6 +226,22 @@ pub fn detail_panel_ui(
         let can_scroll = scrolled.content_size.y > scrolled.inner_rect.height() + 1.0;
         ui.data_mut(|d| d.insert_temp(scrolls_id, can_scroll));
     });
+}
+
+/// The compared models' answers for sample `i`, right under the main prediction.
+fn compared_ui(ui: &mut egui::Ui, s: &Session, i: usize) {
+    for (k, set) in s.compare.sets.iter().enumerate() {
+        let Some(p) = set.prediction(i) else { continue };
+        let name = s.compare.names.get(k + 1).unwrap_or(&set.name);
+        ui.label(format!(
+            "{name}: {}{}",
+            with_confidence(&p.predicted.name(&s.dataset.classes), p.confidence),
+            p.raw
+                .as_deref()
+                .map(|r| format!(", raw answer: {r}"))
+                .unwrap_or_default()
+        ));
+    }
 }
 
 fn top_k_ui(ui: &mut egui::Ui, s: &Session, probs: &[f32]) {
