@@ -24,7 +24,8 @@ pub struct OddOptions {
     /// Images whose shorter side is below this fraction of the dataset's median shorter side
     /// are tiny (for this dataset: a set of 28 px images has no tiny ones).
     pub min_side_frac: f32,
-    /// A colour mode held by less than this share of the readable images is odd.
+    /// A colour mode held by less than this share of the readable images is odd (a mode held
+    /// by a quarter or more is a second kind of image this dataset has, not an odd one).
     pub rare_mode: f32,
     /// Longer side over shorter side above this is an extreme aspect ratio.
     pub max_aspect: f32,
@@ -34,7 +35,7 @@ impl Default for OddOptions {
     fn default() -> Self {
         Self {
             min_side_frac: 0.25,
-            rare_mode: 0.05,
+            rare_mode: 0.25,
             max_aspect: 4.0,
         }
     }
@@ -424,12 +425,17 @@ mod tests {
             })
             .collect();
         assert!(odd_findings(&small, &OddOptions::default()).is_empty());
-        // Among 64 px images, a 8 px one is tiny and the one CMYK image is a rare mode.
+        // Among 64 px images, a 8 px one is tiny and the one CMYK image is a rare mode; a
+        // dataset half greyscale, half RGB has two kinds of image, neither odd.
         let mut set: Vec<_> = (0..60).map(|_| facts(64, 64, "Rgb8")).collect();
         set.push(facts(8, 8, "Rgb8"));
         set.push(facts(64, 64, "Cmyk8"));
         let found = odd_findings(&set, &OddOptions::default());
         let odd: Vec<usize> = found.iter().map(|f| f.sample).collect();
         assert_eq!(odd, vec![60, 61], "{found:?}");
+        let halves: Vec<_> = (0..40)
+            .map(|k| facts(64, 64, if k % 2 == 0 { "L8" } else { "Rgb8" }))
+            .collect();
+        assert!(odd_findings(&halves, &OddOptions::default()).is_empty());
     }
 }

@@ -80,8 +80,8 @@ fn label_issue_sort_accept_and_exclude_as_watermark() {
 #[test]
 fn problem_counts_are_what_the_filter_shows_and_name_excluded_samples_apart() {
     let dir = tempfile::tempdir().unwrap();
-    common::cat_dog(dir.path(), 50);
-    // Two greyscale images in an RGB dataset (under 5% of it): odd colour mode.
+    common::cat_dog(dir.path(), 8);
+    // Two greyscale images in an RGB dataset (under a quarter of it): odd colour mode.
     for k in 0..2 {
         image::GrayImage::from_fn(32, 32, |x, y| image::Luma([(x * 7 + y * 3 + k) as u8]))
             .save(dir.path().join(format!("cat/grey{k}.png")))
