@@ -398,56 +398,10 @@ mod tests {
         );
     }
 
-    /// `n` points spread evenly in `dim` of 64 dimensions around one direction (a tight
-    /// embedding: cosine distances of a few hundredths, as a small CNN's ReLU features give),
-    /// the first `copies` of them followed by a copy moved by `jitter` of the spread.
-    fn tight_set(n: usize, dim: usize, copies: usize, jitter: f32) -> (Dataset, EmbeddingSet) {
-        let mut seed = 99u64;
-        let mut noise = move || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((seed >> 33) as f32 / (1u64 << 31) as f32) * 2.0 - 1.0
-        };
-        let mut rows: Vec<Vec<f32>> = (0..n)
-            .map(|_| {
-                let mut r = vec![0.0f32; 64];
-                r[0] = 10.0;
-                for v in r.iter_mut().skip(1).take(dim) {
-                    *v = noise();
-                }
-                r
-            })
-            .collect();
-        for c in 0..copies {
-            let moved: Vec<f32> = rows[c].iter().map(|v| v + jitter * noise()).collect();
-            rows.push(moved);
-        }
-        let samples = (0..rows.len())
-            .map(|i| Sample {
-                id: SampleId(format!("{i:05}.png")),
-                path: format!("/x/{i}.png").into(),
-                label: ClassId((i % 2) as u32),
-                split: None,
-            })
-            .collect();
-        let ds = Dataset {
-            root: "/x".into(),
-            source: "/x".into(),
-            layout: Layout::ImageFolder,
-            classes: vec!["a".into(), "b".into()],
-            samples,
-            report: ScanReport::default(),
-        };
-        let e: Vec<_> = rows.iter().map(|r| to_embedding(r)).collect();
-        let refs: Vec<Result<_, String>> = e.iter().map(Ok).collect();
-        (ds, EmbeddingSet::from_embeddings(&refs))
-    }
-
     #[test]
     fn a_tight_clean_embedding_is_not_flooded_and_copies_in_it_are_found() {
         for dim in [4, 8, 16] {
-            let (ds, set) = tight_set(2000, dim, 20, 0.002);
+            let (ds, set) = crate::bench::near_copies::tight_set(2000, dim, 20, 0.002, 99);
             let truth: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
             let found = embedding_checks(&ds, &truth, &set, &EmbeddingCheckOptions::default());
             let near: Vec<&Finding> = found
