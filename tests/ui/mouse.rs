@@ -133,6 +133,17 @@ fn file_quit_and_ctrl_q_close_the_window() {
     assert!(h.state().quit_requested);
 }
 
+/// Where the gallery's cells start and how wide they span.
+fn gallery_span(h: &egui_kittest::Harness<'_, labelscope::app::LabelscopeApp>) -> (f32, f32) {
+    let cells: Vec<egui::Rect> = h
+        .query_all_by_label_contains(": true ")
+        .map(|n| n.rect())
+        .collect();
+    let left = cells.iter().map(|r| r.left()).fold(f32::INFINITY, f32::min);
+    let right = cells.iter().map(|r| r.right()).fold(0.0, f32::max);
+    (left, right - left)
+}
+
 #[test]
 fn at_1024_px_the_detail_view_leaves_the_gallery_its_room_and_labels_keep_their_controls() {
     let dir = tempfile::tempdir().unwrap();
@@ -145,17 +156,8 @@ fn at_1024_px_the_detail_view_leaves_the_gallery_its_room_and_labels_keep_their_
     // The metrics panel steps aside (the toggle says why) and the gallery keeps 380 px.
     assert!(h.query_by_label("Per class").is_none());
     h.get_by_label("Metrics");
-    let cells: Vec<egui::Rect> = h
-        .query_all_by_label_contains(": true ")
-        .map(|n| n.rect())
-        .collect();
-    let left = cells.iter().map(|r| r.left()).fold(f32::INFINITY, f32::min);
-    let right = cells.iter().map(|r| r.right()).fold(0.0, f32::max);
-    assert!(
-        right - left >= 380.0,
-        "the gallery is {} px wide",
-        right - left
-    );
+    let (left, width) = gallery_span(&h);
+    assert!(width >= 380.0, "the gallery is {width} px wide");
     // Every filter label sits on the row of its control: no control starts a row (its label
     // would then end the row above).
     for label in [
@@ -183,17 +185,8 @@ fn at_1024_px_the_detail_view_leaves_the_gallery_its_room_and_labels_keep_their_
         h.query_by_label("Close").is_some(),
         "the detail view stays open"
     );
-    let cells: Vec<egui::Rect> = h
-        .query_all_by_label_contains(": true ")
-        .map(|n| n.rect())
-        .collect();
-    let left = cells.iter().map(|r| r.left()).fold(f32::INFINITY, f32::min);
-    let right = cells.iter().map(|r| r.right()).fold(0.0, f32::max);
-    assert!(
-        right - left >= 370.0,
-        "the gallery is {} px wide",
-        right - left
-    );
+    let (_, width) = gallery_span(&h);
+    assert!(width >= 370.0, "the gallery is {width} px wide");
     // The toggle, not the panel's heading: the rightmost "Metrics".
     h.query_all_by_label("Metrics")
         .max_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))

@@ -113,28 +113,22 @@ fn undo_brings_back_every_queue_rank() {
     };
     h.state_mut().apply(AppCommand::ShowSample(i));
     h.state_mut().apply(AppCommand::Relabel(other));
-    step_until(&mut h, Duration::from_secs(120), |app| {
-        analysis_done(app)
-            && app.session.as_ref().is_some_and(|s| {
-                s.problems
-                    .quality
-                    .as_ref()
-                    .and_then(|q| q.entry(i))
-                    .is_some_and(|e| e.label == other)
-            })
-    });
+    let ranked_as = |want: bool| {
+        move |app: &labelscope::app::LabelscopeApp| {
+            analysis_done(app)
+                && app.session.as_ref().is_some_and(|s| {
+                    s.problems
+                        .quality
+                        .as_ref()
+                        .and_then(|q| q.entry(i))
+                        .is_some_and(|e| (e.label == other) == want)
+                })
+        }
+    };
+    step_until(&mut h, Duration::from_secs(120), ranked_as(true));
     assert!(ranks(&h) != before, "the relabel moved the queue");
     h.state_mut().apply(AppCommand::Undo);
-    step_until(&mut h, Duration::from_secs(120), |app| {
-        analysis_done(app)
-            && app.session.as_ref().is_some_and(|s| {
-                s.problems
-                    .quality
-                    .as_ref()
-                    .and_then(|q| q.entry(i))
-                    .is_some_and(|e| e.label != other)
-            })
-    });
+    step_until(&mut h, Duration::from_secs(120), ranked_as(false));
     let after = ranks(&h);
     let moved = after.iter().zip(&before).filter(|(a, b)| a != b).count();
     assert_eq!(moved, 0, "undo restores every rank ({moved} samples moved)");
