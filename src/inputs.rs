@@ -61,8 +61,11 @@ impl Inputs {
     }
 
     /// Adds the dataset: its manifest, its state folder (journal, caches) and every sample's
-    /// file and folder.
+    /// file and folder (resolved once: a second call keeps the first).
     pub fn dataset(mut self, ds: &Dataset) -> Self {
+        if self.sources.is_some() {
+            return self;
+        }
         if ds.source.is_file() {
             self = self.file(&ds.source, "dataset manifest");
         }

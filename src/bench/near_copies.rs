@@ -6,9 +6,8 @@
 
 use serde::Serialize;
 
-use crate::dataset::{ClassId, Dataset, Layout, Sample, SampleId, ScanReport};
+use crate::dataset::Dataset;
 use crate::embed::EmbeddingSet;
-use crate::embedding_store::to_embedding;
 use crate::problems::{EmbeddingCheckOptions, FindingKind, embedding_checks};
 
 /// `n` points spread evenly in `dim` of 64 dimensions around one direction (a tight
@@ -42,25 +41,9 @@ pub fn tight_set(
         let moved: Vec<f32> = rows[c].iter().map(|v| v + jitter * noise()).collect();
         rows.push(moved);
     }
-    let samples = (0..rows.len())
-        .map(|i| Sample {
-            id: SampleId(format!("{i:05}.png")),
-            path: format!("/x/{i}.png").into(),
-            label: ClassId((i % 2) as u32),
-            split: None,
-        })
-        .collect();
-    let ds = Dataset {
-        root: "/x".into(),
-        source: "/x".into(),
-        layout: Layout::ImageFolder,
-        classes: vec!["a".into(), "b".into()],
-        samples,
-        report: ScanReport::default(),
-    };
-    let e: Vec<_> = rows.iter().map(|r| to_embedding(r)).collect();
-    let refs: Vec<Result<_, String>> = e.iter().map(Ok).collect();
-    (ds, EmbeddingSet::from_embeddings(&refs))
+    let labels: Vec<u32> = (0..rows.len()).map(|i| (i % 2) as u32).collect();
+    let ds = Dataset::in_memory(&["a", "b"], &labels, 5, |_| None);
+    (ds, EmbeddingSet::from_rows(&rows))
 }
 
 /// One setting's figures over the seeds.

@@ -31,8 +31,10 @@ pub fn run(args: &ExportArgs, read: crate::inputs::Inputs) -> Result<()> {
     if args.val_fraction + args.test_fraction >= 1.0 {
         return Err(anyhow!("val and test fractions leave nothing for train"));
     }
-    // Refuse a bad target before running a model or reading predictions.
-    crate::export::check_target(&read.clone().dataset(&ds), &args.out, args.force)?;
+    // Refuse a bad target before running a model or reading predictions (the dataset's files
+    // are resolved once, here, and the export checks against the same list).
+    let read = read.dataset(&ds);
+    crate::export::check_target(&read, &args.out, args.force)?;
     let (edits, warnings) = crate::curation::read_edits(&ds)?;
     for w in &warnings {
         eprintln!("warning: {w}");

@@ -94,6 +94,34 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// A dataset that exists only in memory (unit tests, benchmarks): sample `i` is
+    /// `/x/<i padded to digits>.png` with class `labels[i]` of `classes` and split `split(i)`.
+    pub fn in_memory(
+        classes: &[&str],
+        labels: &[u32],
+        digits: usize,
+        split: impl Fn(usize) -> Option<String>,
+    ) -> Self {
+        let samples = labels
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| Sample {
+                id: SampleId(format!("{i:0digits$}.png")),
+                path: format!("/x/{i}.png").into(),
+                label: ClassId(l),
+                split: split(i),
+            })
+            .collect();
+        Self {
+            root: "/x".into(),
+            source: "/x".into(),
+            layout: Layout::ImageFolder,
+            classes: classes.iter().map(|c| c.to_string()).collect(),
+            samples,
+            report: ScanReport::default(),
+        }
+    }
+
     /// The class name of `id`.
     pub fn class_name(&self, id: ClassId) -> &str {
         self.classes

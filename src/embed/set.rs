@@ -34,6 +34,20 @@ impl EmbeddingSet {
     /// dimension is that of the most common length; a row of another length is listed as
     /// missing, as is one with a value that is not finite.
     pub fn from_embeddings(per_sample: &[Result<&Embedding, String>]) -> Self {
+        Self::from_embeddings_impl(per_sample)
+    }
+
+    /// The set of plain vectors, one per sample (unit tests, benchmarks).
+    pub fn from_rows(rows: &[Vec<f32>]) -> Self {
+        let e: Vec<Embedding> = rows
+            .iter()
+            .map(|r| crate::embedding_store::to_embedding(r))
+            .collect();
+        let refs: Vec<Result<&Embedding, String>> = e.iter().map(Ok).collect();
+        Self::from_embeddings_impl(&refs)
+    }
+
+    fn from_embeddings_impl(per_sample: &[Result<&Embedding, String>]) -> Self {
         let mut lengths = std::collections::HashMap::<usize, usize>::new();
         for e in per_sample.iter().flatten() {
             *lengths.entry(e.len()).or_default() += 1;

@@ -276,8 +276,6 @@ fn near_duplicates(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::{Layout, Sample, SampleId, ScanReport};
-    use crate::embedding_store::to_embedding;
 
     #[test]
     fn outliers_copies_and_leaks_are_found() {
@@ -316,27 +314,9 @@ mod tests {
             .collect();
         rows.push(moved);
         labels.push(0);
-        let samples = labels
-            .iter()
-            .enumerate()
-            .map(|(i, &l)| Sample {
-                id: SampleId(format!("{i:03}.png")),
-                path: format!("/x/{i}.png").into(),
-                label: ClassId(l),
-                split: Some(if i == 62 { "val" } else { "train" }.into()),
-            })
-            .collect();
-        let ds = Dataset {
-            root: "/x".into(),
-            source: "/x".into(),
-            layout: Layout::ImageFolder,
-            classes: vec!["a".into(), "b".into()],
-            samples,
-            report: ScanReport::default(),
-        };
-        let e: Vec<_> = rows.iter().map(|r| to_embedding(r)).collect();
-        let refs: Vec<Result<_, String>> = e.iter().map(Ok).collect();
-        let set = EmbeddingSet::from_embeddings(&refs);
+        let split = |i: usize| Some(if i == 62 { "val" } else { "train" }.to_string());
+        let ds = Dataset::in_memory(&["a", "b"], &labels, 3, split);
+        let set = EmbeddingSet::from_rows(&rows);
         let truth: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
         // Only the distance floor, no ratio test.
         let strict = EmbeddingCheckOptions {

@@ -5,6 +5,7 @@ pub mod compare;
 pub mod confusion;
 pub mod detail;
 pub mod detail_actions;
+pub mod detail_findings;
 pub mod export;
 pub mod filter_bar;
 pub mod gallery;

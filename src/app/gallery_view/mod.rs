@@ -7,6 +7,11 @@ use crate::embed::EmbeddingSet;
 use crate::eval::{Entry, Predicted, PredictionSet};
 use crate::problems::{FindingKind, ProblemIndex};
 
+mod similar;
+
+use similar::similar_order;
+pub use similar::{SIMILAR_LIMIT, SimilarTo, similar_distance};
+
 listed_enum! {
 /// Correct / wrong filter.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -158,18 +163,6 @@ pub struct Filter {
     /// Only the samples selected on the map (sorted sample indices).
     pub region: Option<Vec<usize>>,
 }
-
-/// "Show similar": the samples nearest to the anchors' mean embedding.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SimilarTo {
-    /// The samples the query is made of (shown first).
-    pub anchors: Vec<usize>,
-    /// How many neighbours to consider (other filters then apply to them).
-    pub limit: usize,
-}
-
-/// How many neighbours "Show similar" considers by default.
-pub const SIMILAR_LIMIT: usize = 200;
 
 impl Default for Filter {
     fn default() -> Self {
@@ -402,37 +395,6 @@ pub fn visible_order(v: ViewInputs<'_>, filter: &Filter, sort: SortKey) -> Vec<u
     order
 }
 
-/// The anchors, then their nearest neighbours nearest first, that pass the rest of `filter`;
-/// nothing without embeddings.
-fn similar_order(v: ViewInputs<'_>, filter: &Filter, similar: &SimilarTo) -> Vec<usize> {
-    let Some(set) = v.embeddings else {
-        return Vec::new();
-    };
-    let Some(query) = set.centroid(&similar.anchors) else {
-        return Vec::new();
-    };
-    let near = crate::embed::nearest(set, &query, similar.limit, &similar.anchors);
-    similar
-        .anchors
-        .iter()
-        .copied()
-        .chain(near.iter().map(|n| n.sample))
-        .filter(|&i| passes(v, filter, i))
-        .collect()
-}
-
-/// The cosine distance of sample `i` to what "Show similar" looks for (the anchors' mean
-/// embedding), when it has an embedding.
-pub fn similar_distance(
-    set: &crate::embed::EmbeddingSet,
-    similar: &SimilarTo,
-    i: usize,
-) -> Option<f32> {
-    let query = set.centroid(&similar.anchors)?;
-    let row = set.of_sample(i)?;
-    Some(1.0 - crate::embed::knn::dot(&query, row))
-}
-
 fn sort_by_key_desc(order: &mut Vec<usize>, keys: &[f32]) {
     let mut pairs: Vec<(f32, usize)> = keys.iter().copied().zip(order.iter().copied()).collect();
     pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -448,5 +410,4 @@ pub fn failure(preds: Option<&PredictionSet>, i: usize) -> Option<&str> {
 }
 
 #[cfg(test)]
-#[path = "gallery_view_tests.rs"]
 mod tests;

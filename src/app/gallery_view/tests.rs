@@ -1,28 +1,10 @@
 //! Tests of the gallery's filters and sort keys.
 use super::*;
-use crate::dataset::{Layout, Sample, SampleId, ScanReport};
 use crate::eval::Prediction;
 
 fn fixture() -> (Dataset, PredictionSet) {
     let labels = [0, 0, 1, 1];
-    let samples = labels
-        .iter()
-        .enumerate()
-        .map(|(i, &l)| Sample {
-            id: SampleId(format!("{i}.png")),
-            path: format!("/x/{i}.png").into(),
-            label: ClassId(l),
-            split: None,
-        })
-        .collect();
-    let ds = Dataset {
-        root: "/x".into(),
-        source: "/x".into(),
-        layout: Layout::ImageFolder,
-        classes: vec!["a".into(), "b".into()],
-        samples,
-        report: ScanReport::default(),
-    };
+    let ds = Dataset::in_memory(&["a", "b"], &labels, 0, |_| None);
     let p =
         |probs: Vec<f32>| Entry::Predicted(crate::eval::predictions_from_probs(&probs, 2, None));
     let set = PredictionSet {
