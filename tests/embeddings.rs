@@ -455,3 +455,66 @@ fn embed_refuses_to_write_over_the_manifest_it_reads() {
     );
     assert_eq!(std::fs::read(&manifest).unwrap(), before);
 }
+
+/// On default settings (the bundled CNN, no embedder) the near-copy check finds at least 8 of
+/// the sample's 12 injected copies (shifted, cropped, mirrored, re-encoded) and flags at most
+/// 1% of the 1,200 other images: the CNN's neighbours propose, the pixels confirm.
+#[test]
+fn default_settings_find_eight_of_the_twelve_copies_and_flag_under_one_percent() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::fashion_subset(tmp.path(), 1000);
+    let repo = common::repo();
+    let out = labelscope()
+        .arg("issues")
+        .arg(tmp.path())
+        .arg("--model")
+        .arg(repo.join("assets/models/fashion_cnn.json"))
+        .args(["--kinds", "near_duplicate", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let injections =
+        std::fs::read_to_string(repo.join("sample_data/fashion_injections.csv")).unwrap();
+    // path -> the original it copies
+    let copies: std::collections::BTreeMap<String, String> = injections
+        .lines()
+        .filter(|l| l.contains(",near_copy,"))
+        .map(|l| {
+            let path = l.split(',').next().unwrap().to_string();
+            let original = l.rsplit("a near copy of ").next().unwrap().trim();
+            (path, original.trim_matches('"').to_string())
+        })
+        .collect();
+    assert_eq!(copies.len(), 12);
+    let mut found = 0;
+    let mut others = Vec::new();
+    for r in &rows {
+        let path = r["path"].as_str().unwrap();
+        let detail = r["detail"].as_str().unwrap();
+        match copies.get(path) {
+            Some(original) => {
+                assert!(detail.contains(original.as_str()), "{path}: {detail}");
+                found += 1;
+            }
+            None => others.push(format!("{path}: {detail}")),
+        }
+    }
+    assert!(found >= 8, "{found} of 12 copies found");
+    assert!(
+        others.len() <= 12,
+        "{} others flagged: {others:#?}",
+        others.len()
+    );
+    // A shifted copy is confirmed by its pixels, and the finding says so.
+    assert!(
+        rows.iter()
+            .any(|r| r["path"] == "T-shirt_top/test_03303_shifted.png"
+                && r["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("pixels match shifted")),
+        "{rows:?}"
+    );
+}

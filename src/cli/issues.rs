@@ -149,7 +149,7 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
         label,
         ..ProblemOptions::default()
     };
-    opts.embedding.near_distance = args.semantic_distance;
+    opts.embedding.near.near_distance = args.semantic_distance;
     opts.text.input_size = args.text_size;
     if let Some(t) = args.model.threads {
         opts.threads = t;

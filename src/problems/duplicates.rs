@@ -152,6 +152,7 @@ mod tests {
             height: 8,
             color: "Rgb8".into(),
             phash: Some(phash),
+            signature: None,
             error: None,
         })
     }

@@ -3,15 +3,13 @@
 //! thing: shifted, cropped, mirrored, re-encoded), with leaks when a pair crosses splits. They
 //! complement the perceptual hash, which finds exact and resized copies.
 
+use super::aligned::Signature;
 use super::kind::{Finding, FindingKind};
+use super::near_copies::{NearCopyOptions, near_duplicates, quantile};
 use crate::dataset::{ClassId, Dataset};
 use crate::embed::EmbeddingSet;
-use crate::embed::knn::{Neighbour, all_nearest};
+use crate::embed::knn::all_nearest;
 use crate::embed::neighbourhood::Neighbourhood;
-
-/// Share of a clean set's images the near-copy ratio test may pass by chance (see
-/// [`ratio_cut`]).
-pub const DEFAULT_CHANCE_RATE: f32 = 0.002;
 
 /// Settings of the embedding checks.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,15 +21,8 @@ pub struct EmbeddingCheckOptions {
     /// An image is far from its class when its distance to its k-th same-label neighbour
     /// exceeds the class's median by this many robust standard deviations (1.4826 MAD).
     pub class_deviations: f32,
-    /// Neighbours nearer than this cosine distance are copies whatever their surroundings;
-    /// `None`: `floor` times the dataset's median nearest-neighbour distance.
-    pub near_distance: Option<f32>,
-    /// See `near_distance`.
-    pub floor: f32,
-    /// Mutual nearest neighbours farther apart than this are never copies.
-    pub max_distance: f32,
-    /// Share of images the ratio test may pass by chance on a clean set.
-    pub chance_rate: f32,
+    /// The near-copy check.
+    pub near: NearCopyOptions,
 }
 
 impl Default for EmbeddingCheckOptions {
@@ -40,10 +31,7 @@ impl Default for EmbeddingCheckOptions {
             k: 10,
             outlier_quantile: 0.99,
             class_deviations: 4.0,
-            near_distance: None,
-            floor: 0.05,
-            max_distance: 0.15,
-            chance_rate: DEFAULT_CHANCE_RATE,
+            near: NearCopyOptions::default(),
         }
     }
 }
@@ -55,14 +43,6 @@ pub struct EmbeddingChecks {
     pub findings: Vec<Finding>,
     /// Near-copy pairs (sample indices, the earlier first), kept in one split by the export.
     pub groups: Vec<Vec<usize>>,
-}
-
-fn quantile(sorted: &[f32], q: f32) -> f32 {
-    if sorted.is_empty() {
-        return f32::INFINITY;
-    }
-    let at = ((sorted.len() - 1) as f32 * q).round() as usize;
-    sorted[at.min(sorted.len() - 1)]
 }
 
 fn median_and_mad(values: &[f32]) -> (f32, f32) {
@@ -82,14 +62,22 @@ pub fn embedding_checks(
     set: &EmbeddingSet,
     opts: &EmbeddingCheckOptions,
 ) -> EmbeddingChecks {
-    embedding_checks_in(ds, truth, &Neighbourhood::build(set, truth, opts.k), opts)
+    embedding_checks_in(
+        ds,
+        truth,
+        &Neighbourhood::build(set, truth, opts.k),
+        None,
+        opts,
+    )
 }
 
-/// [`embedding_checks`] on a neighbourhood already built (with `opts.k` neighbours).
+/// [`embedding_checks`] on a neighbourhood already built (with `opts.k` neighbours); with
+/// `signatures` (per dataset sample), near-copy candidates are also lined up in pixels.
 pub fn embedding_checks_in(
     ds: &Dataset,
     truth: &[Option<ClassId>],
     hood: &Neighbourhood,
+    signatures: Option<&[Option<Signature>]>,
     opts: &EmbeddingCheckOptions,
 ) -> EmbeddingChecks {
     let (active, neighbours, k) = (&hood.active, &hood.neighbours, hood.k);
@@ -98,7 +86,15 @@ pub fn embedding_checks_in(
     }
     let included: Vec<usize> = active.samples.iter().map(|&s| s as usize).collect();
     let mut out = EmbeddingChecks::default();
-    near_duplicates(ds, active, neighbours, opts, &mut out);
+    near_duplicates(
+        ds,
+        active,
+        neighbours,
+        signatures,
+        &opts.near,
+        &mut out.findings,
+        &mut out.groups,
+    );
     let mut outlier_detail: Vec<Option<(f32, String)>> = vec![None; ds.samples.len()];
     // Far from everything.
     let kth: Vec<f32> = neighbours
@@ -168,111 +164,6 @@ pub fn embedding_checks_in(
     out
 }
 
-/// The ratio `d1/d2` (an image's nearest to its second-nearest neighbour distance) under which
-/// a share `rate` of images would fall by chance in a set of the embedding's own intrinsic
-/// dimension. For points spread evenly over `m` dimensions, P(d1/d2 <= x) = x^m; `m` is
-/// estimated from the median ratio (robust to a few per cent of real copies), so the cut is
-/// relative to the embedding at hand: 0.26 for the bundled Fashion CNN (m about 4.6), 0.46 for
-/// EfficientNet-Lite0 (m about 7.9) on the bundled sample.
-pub fn ratio_cut(ratios: &[f32], rate: f32) -> f32 {
-    let mut v: Vec<f32> = ratios.iter().copied().filter(|r| r.is_finite()).collect();
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f32::total_cmp);
-    let median = quantile(&v, 0.5).clamp(1e-6, 0.999_999);
-    let m = 0.5f32.ln() / median.ln();
-    rate.powf(1.0 / m).clamp(0.05, 0.6)
-}
-
-/// Near copies, as pairs: never chained into groups, each finding names the image it copies.
-/// A pair is (a) two images that are each other's nearest neighbour, much nearer to each other
-/// than to anything else (the ratio test, with the cut from [`ratio_cut`]) and within
-/// `max_distance`, or (b) any two neighbours nearer than `near_distance` (given), else than
-/// `floor` times the dataset's median nearest-neighbour distance (several copies of one
-/// image). The later sample of each pair gets the finding, pointing at the earlier.
-fn near_duplicates(
-    ds: &Dataset,
-    active: &EmbeddingSet,
-    neighbours: &[Vec<Neighbour>],
-    opts: &EmbeddingCheckOptions,
-    out: &mut EmbeddingChecks,
-) {
-    let n = ds.samples.len();
-    // Each sample's nearest neighbour, its distance and the second-nearest distance.
-    let mut first: Vec<Option<(usize, f32, f32)>> = vec![None; n];
-    let mut ratios = Vec::with_capacity(neighbours.len());
-    let mut nearest = Vec::with_capacity(neighbours.len());
-    for (r, list) in neighbours.iter().enumerate() {
-        if let Some(nb) = list.first() {
-            let second = list.get(1).map_or(f32::INFINITY, |x| x.distance);
-            first[active.samples[r] as usize] = Some((nb.sample, nb.distance, second));
-            nearest.push(nb.distance);
-            if second > 0.0 {
-                ratios.push(nb.distance / second);
-            }
-        }
-    }
-    let cut = ratio_cut(&ratios, opts.chance_rate);
-    nearest.sort_by(f32::total_cmp);
-    let floor = opts
-        .near_distance
-        .unwrap_or(opts.floor * quantile(&nearest, 0.5));
-    // The closest partner of each sample that is a copy of it, and why.
-    let mut best: std::collections::BTreeMap<(usize, usize), (f32, String)> = Default::default();
-    for (r, list) in neighbours.iter().enumerate() {
-        let a = active.samples[r] as usize;
-        for nb in list.iter().filter(|nb| nb.distance <= floor) {
-            let (x, y) = (a.min(nb.sample), a.max(nb.sample));
-            best.entry((x, y)).or_insert((
-                nb.distance,
-                format!("cosine distance {:.4}, under {floor:.4}", nb.distance),
-            ));
-        }
-        if let Some((b, d, second_a)) = first[a]
-            && let Some((back, _, second_b)) = first[b]
-            && back == a
-            && a < b
-            && d <= opts.max_distance
-            && d <= cut * second_a.min(second_b)
-        {
-            let next = second_a.min(second_b);
-            best.entry((a, b)).or_insert((
-                d,
-                format!(
-                    "cosine distance {d:.4}; the next nearest image is {:.1}x farther",
-                    next / d.max(1e-9)
-                ),
-            ));
-        }
-    }
-    // One finding per sample: its closest copy.
-    let mut per_sample: std::collections::BTreeMap<usize, (usize, f32, String)> =
-        Default::default();
-    for ((a, b), (d, why)) in best {
-        let keep = per_sample.get(&b).is_none_or(|(_, d0, _)| d < *d0);
-        if keep {
-            per_sample.insert(b, (a, d, why));
-        }
-        out.groups.push(vec![a, b]);
-    }
-    for (s, (other, d, why)) in per_sample {
-        let leak = super::duplicates::leak_note(ds, &[other, s]);
-        let scale = floor.max(1e-6) * 4.0;
-        out.findings.push(Finding {
-            sample: s,
-            kind: FindingKind::NearDuplicate,
-            score: (1.0 - 0.5 * d / scale).clamp(0.5, 1.0),
-            detail: format!(
-                "looks like a copy of {} ({why}){leak}",
-                ds.samples[other].id
-            ),
-            suggested: None,
-            other: Some(other),
-        });
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,7 +211,10 @@ mod tests {
         let truth: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
         // Only the distance floor, no ratio test.
         let strict = EmbeddingCheckOptions {
-            max_distance: 0.0,
+            near: NearCopyOptions {
+                max_distance: 0.0,
+                ..NearCopyOptions::default()
+            },
             ..EmbeddingCheckOptions::default()
         };
         let found = embedding_checks(&ds, &truth, &set, &strict);

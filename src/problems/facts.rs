@@ -5,12 +5,13 @@
 use image_hasher::{HashAlg, HasherConfig};
 use serde::{Deserialize, Serialize};
 
+use super::aligned::{Signature, signature};
 use crate::dataset::Dataset;
 use crate::jobs::JobControl;
 use crate::jobs::per_sample::{SampleWork, run_per_sample};
 use crate::stamp_cache::StampCache;
 
-const FACTS_VERSION: u32 = 2;
+const FACTS_VERSION: u32 = 3;
 
 /// What is known about one image file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -27,6 +28,9 @@ pub struct ImageFacts {
     pub color: String,
     /// 256-bit perceptual hash (16x16 DCT + median, i.e. pHash) of the decoded image.
     pub phash: Option<PHash>,
+    /// A 32x32 greyscale thumbnail, for lining up near-copy candidates.
+    #[serde(default)]
+    pub signature: Option<Signature>,
     /// Why the file could not be read or decoded.
     pub error: Option<String>,
 }
@@ -66,6 +70,30 @@ pub fn phash(img: &image::DynamicImage) -> PHash {
     out
 }
 
+/// A colour type as people say it: `Rgb8` is "RGB", `L8` "greyscale", `La16` "16-bit
+/// greyscale with alpha" (unknown names are kept as they are).
+pub fn colour_name(color: &str) -> String {
+    let (base, bits) = match color.find(|c: char| c.is_ascii_digit()) {
+        Some(k) => color.split_at(k),
+        None => (color, ""),
+    };
+    let name = match base {
+        "L" => "greyscale",
+        "La" => "greyscale with alpha",
+        "Rgb" => "RGB",
+        "Rgba" => "RGBA",
+        "Cmyk" => "CMYK",
+        "Bgr" => "BGR",
+        "Bgra" => "BGRA",
+        _ => return color.to_string(),
+    };
+    match bits {
+        "" | "8" => name.to_string(),
+        "32F" => format!("32-bit float {name}"),
+        b => format!("{b}-bit {name}"),
+    }
+}
+
 /// Reads, hashes and decodes one file.
 pub fn image_facts(path: &std::path::Path) -> ImageFacts {
     let bytes = crate::dataset::image_io::read_image_bytes(path);
@@ -82,6 +110,7 @@ pub fn image_facts(path: &std::path::Path) -> ImageFacts {
             height: img.height(),
             color: format!("{color:?}"),
             phash: Some(phash(&img)),
+            signature: Some(signature(&img)),
             error: None,
         },
         Err(e) => ImageFacts {
@@ -91,6 +120,7 @@ pub fn image_facts(path: &std::path::Path) -> ImageFacts {
             height: 0,
             color: String::new(),
             phash: None,
+            signature: None,
             error: Some(e.reason),
         },
     }

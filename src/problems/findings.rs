@@ -4,11 +4,13 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
+use super::aligned::Signature;
 pub use super::duplicates::leak_note;
 use super::duplicates::{DuplicateGroup, find_duplicates};
 use super::embedding_checks::{EmbeddingCheckOptions, embedding_checks_in};
-use super::facts::{ImageFacts, collect_facts};
+use super::facts::{ImageFacts, collect_facts, colour_name};
 pub use super::kind::{Finding, FindingKind};
 use super::text::{TextOptions, TextOutcome, detect_text, input_size, text_model};
 use crate::dataset::{ClassId, Dataset};
@@ -89,6 +91,9 @@ pub struct Problems {
     pub text: Option<Vec<Option<TextOutcome>>>,
     /// Duplicate groups.
     pub groups: Vec<DuplicateGroup>,
+    /// Every sample's 32x32 signature (when the images were read), for the pixel check of
+    /// near copies.
+    pub signatures: Option<Arc<Vec<Option<Signature>>>>,
     /// What the user should know (skipped checks, warnings).
     pub notes: Vec<String>,
 }
@@ -289,14 +294,6 @@ pub fn find_problems(
         }
         _ => None,
     };
-    if let Some(h) = hood.as_ref().filter(|_| embedding_kinds) {
-        let found = embedding_checks_in(ds, truth, h, &opts.embedding);
-        p.findings
-            .extend(found.findings.into_iter().filter(|f| wants(f.kind)));
-    } else if embedding_kinds {
-        p.notes
-            .push("outliers and near duplicates by embedding need a model or an embedder".into());
-    }
     if wants(FindingKind::Label) {
         if inputs.preds.is_none() && inputs.embeddings.is_none() {
             p.notes
@@ -321,12 +318,23 @@ pub fn find_problems(
             p.quality = Some(quality);
         }
     }
-    if wants(FindingKind::Duplicate) || wants(FindingKind::Unreadable) || wants(FindingKind::Odd) {
+    let pixel_check = wants(FindingKind::NearDuplicate) && hood.is_some();
+    if pixel_check
+        || wants(FindingKind::Duplicate)
+        || wants(FindingKind::Unreadable)
+        || wants(FindingKind::Odd)
+    {
         control.begin_stage("reading images", ds.samples.len());
         let facts = collect_facts(ds, state_dir, control);
         if control.is_cancelled() {
             return Err(JobError::Cancelled);
         }
+        p.signatures = Some(Arc::new(
+            facts
+                .iter()
+                .map(|f| f.as_ref().and_then(|f| f.signature.clone()))
+                .collect(),
+        ));
         if wants(FindingKind::Duplicate) {
             p.groups = find_duplicates(&facts, opts.near_distance);
             p.findings
@@ -337,6 +345,15 @@ pub fn find_problems(
                 .into_iter()
                 .filter(|f| wants(f.kind)),
         );
+    }
+    if let Some(h) = hood.as_ref().filter(|_| embedding_kinds) {
+        let signatures = p.signatures.as_deref().map(Vec::as_slice);
+        let found = embedding_checks_in(ds, truth, h, signatures, &opts.embedding);
+        p.findings
+            .extend(found.findings.into_iter().filter(|f| wants(f.kind)));
+    } else if embedding_kinds {
+        p.notes
+            .push("outliers and near duplicates by embedding need a model or an embedder".into());
     }
     if wants(FindingKind::Text) {
         let dir = state_dir
@@ -372,30 +389,6 @@ pub fn find_problems(
     Ok(p)
 }
 
-/// A colour type as people say it: `Rgb8` is "RGB", `L8` "greyscale", `La16` "16-bit
-/// greyscale with alpha" (unknown names are kept as they are).
-pub fn colour_name(color: &str) -> String {
-    let (base, bits) = match color.find(|c: char| c.is_ascii_digit()) {
-        Some(k) => color.split_at(k),
-        None => (color, ""),
-    };
-    let name = match base {
-        "L" => "greyscale",
-        "La" => "greyscale with alpha",
-        "Rgb" => "RGB",
-        "Rgba" => "RGBA",
-        "Cmyk" => "CMYK",
-        "Bgr" => "BGR",
-        "Bgra" => "BGRA",
-        _ => return color.to_string(),
-    };
-    match bits {
-        "" | "8" => name.to_string(),
-        "32F" => format!("32-bit float {name}"),
-        b => format!("{b}-bit {name}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,6 +401,7 @@ mod tests {
             height: h,
             color: color.into(),
             phash: None,
+            signature: None,
             error: None,
         })
     }

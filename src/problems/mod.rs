@@ -2,6 +2,7 @@
 //! watermark contamination (PP-OCR text detector), exact and near duplicates, unreadable and
 //! odd images. Every finding names its sample, kind and a score; nothing is dropped silently.
 
+pub mod aligned;
 pub mod duplicates;
 pub mod embedding_checks;
 pub mod facts;
@@ -9,14 +10,13 @@ pub mod findings;
 pub mod index;
 pub mod kind;
 pub mod label_issues;
+pub mod near_copies;
 pub mod text;
 
 pub use duplicates::{DEFAULT_NEAR_DISTANCE, DuplicateGroup, find_duplicates};
 pub use embedding_checks::{
     EmbeddingCheckOptions, EmbeddingChecks, embedding_checks, embedding_checks_in,
 };
-pub use facts::{ImageFacts, collect_facts, image_facts};
-pub use findings::{
-    Finding, FindingKind, ProblemInputs, ProblemOptions, Problems, colour_name, find_problems,
-};
+pub use facts::{ImageFacts, collect_facts, colour_name, image_facts};
+pub use findings::{Finding, FindingKind, ProblemInputs, ProblemOptions, Problems, find_problems};
 pub use index::ProblemIndex;

@@ -143,10 +143,17 @@ impl Session {
         let Some(set) = self.embeddings.set.clone() else {
             return false;
         };
+        // The pixel check joins in once the image scan has read the signatures.
+        let signatures = self
+            .problems
+            .images
+            .as_ref()
+            .and_then(|p| p.signatures.clone());
         let key = (
             Arc::as_ptr(&set) as usize,
             self.curation.revision(),
             self.predictions.revision,
+            signatures.is_some(),
         );
         if self.problems.embedding_job.is_some() || self.problems.embedding_key == Some(key) {
             return false;
@@ -155,7 +162,7 @@ impl Session {
         let content = {
             use std::hash::{Hash, Hasher};
             let mut h = std::collections::hash_map::DefaultHasher::new();
-            (key.0, key.2, self.curation.truth()).hash(&mut h);
+            (key.0, key.2, key.3, self.curation.truth()).hash(&mut h);
             h.finish()
         };
         if let Some((_, findings, quality)) = self
@@ -188,7 +195,8 @@ impl Session {
             if job.is_cancelled() {
                 return Err(JobError::Cancelled);
             }
-            let findings = embedding_checks_in(&ds, &truth, &hood, &checks).findings;
+            let signatures = signatures.as_deref().map(Vec::as_slice);
+            let findings = embedding_checks_in(&ds, &truth, &hood, signatures, &checks).findings;
             let inputs = LabelInputs {
                 classes: ds.classes.len(),
                 truth: &truth,

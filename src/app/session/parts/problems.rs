@@ -37,8 +37,9 @@ pub struct ProblemState {
     pub embedding: Vec<Finding>,
     /// The embedding analysis job, while it runs.
     pub embedding_job: Option<BackgroundJob<Result<EmbeddingAnalysis, JobError>>>,
-    /// The (embedding set, edits revision, predictions revision) it was made for.
-    pub(crate) embedding_key: Option<(usize, u64, u64)>,
+    /// The (embedding set, edits revision, predictions revision, signatures known) it was made
+    /// for.
+    pub(crate) embedding_key: Option<(usize, u64, u64, bool)>,
     /// The last neighbourhood, reused while no exclusion changes.
     pub(crate) hood: Option<Arc<Neighbourhood>>,
     /// The last probe, a warm start after a relabel.
