@@ -8,6 +8,7 @@ pub mod embeddings;
 pub mod hf_parquet;
 pub mod label_quality;
 pub mod near_copies;
+pub mod pixel_copies;
 pub mod scale;
 pub mod thumbs;
 

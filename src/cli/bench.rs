@@ -339,7 +339,25 @@ fn near_copies_suite() -> Result<serde_json::Value> {
             r.power * 100.0
         );
     }
-    Ok(serde_json::to_value(&rows)?)
+    let pixels = crate::bench::pixel_copies::bench_pixel_copies(50, 20, 40, 10);
+    println!(
+        "\npixel check of near copies: 50 families x 20 generated look-alikes + 40 copies, 10 seeds"
+    );
+    println!(
+        "  look-alike spread  false alarms (mean / max)  copies confirmed (shifted, mirrored, cropped, noisy)"
+    );
+    for r in &pixels {
+        let each = r.power_by_change.map(|p| format!("{:.0}%", p * 100.0));
+        println!(
+            "  {:>9.0} px      {:>8.3}% / {:>6.3}%       {:>6.1}% ({})",
+            r.spread,
+            r.false_alarm_mean * 100.0,
+            r.false_alarm_max * 100.0,
+            r.power * 100.0,
+            each.join(", ")
+        );
+    }
+    Ok(serde_json::json!({ "embedding": rows, "pixels": pixels }))
 }
 
 fn label_quality_suite(samples: usize) -> Result<serde_json::Value> {

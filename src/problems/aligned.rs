@@ -63,8 +63,8 @@ pub struct Alignment {
     pub mirrored: bool,
     /// The other image was magnified by this factor (above 1: it shows more around the subject).
     pub scale: f32,
-    /// Shift in signature pixels (of 32).
-    pub shift: (i32, i32),
+    /// Shift in signature pixels (of 32), to the half pixel.
+    pub shift: (f32, f32),
 }
 
 impl Alignment {
@@ -77,7 +77,7 @@ impl Alignment {
         if self.scale != 1.0 {
             parts.push(format!("scaled {:.2}x", self.scale));
         }
-        if self.shift != (0, 0) {
+        if self.shift != (0.0, 0.0) {
             parts.push(format!(
                 "shifted {},{} px of {SIDE}",
                 self.shift.0, self.shift.1
@@ -91,18 +91,18 @@ fn to_float(s: &Signature) -> Vec<f32> {
     s.0.iter().map(|&v| v as f32).collect()
 }
 
-/// `img` (side `SIDE`) magnified by `scale` about its centre, mirrored when asked, sampled
-/// bilinearly with the border repeated.
-fn variant(img: &[f32], scale: f32, mirrored: bool) -> Vec<f32> {
+/// `img` (side `SIDE`) magnified by `scale` about its centre, mirrored when asked and moved
+/// by `(tx, ty)` pixels, sampled bilinearly with the border repeated.
+fn variant(img: &[f32], scale: f32, mirrored: bool, (tx, ty): (f32, f32)) -> Vec<f32> {
     let c = (SIDE as f32 - 1.0) / 2.0;
     let last = SIDE as f32 - 1.0;
     let mut out = vec![0.0; SIDE * SIDE];
     for y in 0..SIDE {
-        let sy = (c + (y as f32 - c) / scale).clamp(0.0, last);
+        let sy = (c + (y as f32 - ty - c) / scale).clamp(0.0, last);
         let y0 = (sy.floor() as usize).min(SIDE - 2);
         let fy = sy - y0 as f32;
         for x in 0..SIDE {
-            let mut sx = (c + (x as f32 - c) / scale).clamp(0.0, last);
+            let mut sx = (c + (x as f32 - tx - c) / scale).clamp(0.0, last);
             if mirrored {
                 sx = last - sx;
             }
@@ -185,7 +185,7 @@ pub fn align(a: &Signature, b: &Signature) -> Option<Alignment> {
     let variants: Vec<(bool, f32, Vec<f32>)> = [false, true]
         .into_iter()
         .flat_map(|m| SCALES.map(|s| (m, s)))
-        .map(|(m, s)| (m, s, variant(&fb, s, m)))
+        .map(|(m, s)| (m, s, variant(&fb, s, m, (0.0, 0.0))))
         .collect();
     let reach = half_margin as i32;
     for (m, s, v) in &variants {
@@ -199,7 +199,7 @@ pub fn align(a: &Signature, b: &Signature) -> Option<Alignment> {
     }
     coarse.sort_by(|x, y| y.0.total_cmp(&x.0));
     let reach = MARGIN as i32;
-    let mut best: Option<Alignment> = None;
+    let mut best: Option<(f32, bool, f32, i32, i32)> = None;
     for &(_, m, s, cdx, cdy) in coarse.iter().take(2) {
         let Some((_, _, v)) = variants.iter().find(|(vm, vs, _)| *vm == m && *vs == s) else {
             continue;
@@ -207,18 +207,34 @@ pub fn align(a: &Signature, b: &Signature) -> Option<Alignment> {
         for dy in (2 * cdy - 1).max(-reach)..=(2 * cdy + 1).min(reach) {
             for dx in (2 * cdx - 1).max(-reach)..=(2 * cdx + 1).min(reach) {
                 let residual = (1.0 - correlation(&a_full, v, SIDE, MARGIN, dx, dy)).max(0.0);
-                if best.is_none_or(|b| residual < b.residual) {
-                    best = Some(Alignment {
-                        residual,
-                        mirrored: m,
-                        scale: s,
-                        shift: (dx, dy),
-                    });
+                if best.is_none_or(|b| residual < b.0) {
+                    best = Some((residual, m, s, dx, dy));
                 }
             }
         }
     }
-    best
+    let (residual, m, s, dx, dy) = best?;
+    let mut found = Alignment {
+        residual,
+        mirrored: m,
+        scale: s,
+        shift: (dx as f32, dy as f32),
+    };
+    // Half a pixel either way: the window moves by whole pixels, the image by the half.
+    for ty in [-0.5f32, 0.0, 0.5] {
+        for tx in [-0.5f32, 0.0, 0.5] {
+            if (tx, ty) == (0.0, 0.0) {
+                continue;
+            }
+            let v = variant(&fb, s, m, (tx, ty));
+            let residual = (1.0 - correlation(&a_full, &v, SIDE, MARGIN, dx, dy)).max(0.0);
+            if residual < found.residual {
+                found.residual = residual;
+                found.shift = (dx as f32 - tx, dy as f32 - ty);
+            }
+        }
+    }
+    Some(found)
 }
 
 /// Settings of the pixel check.
@@ -305,32 +321,8 @@ mod tests {
 
     /// A 112x112 greyscale image of a few soft blobs placed by `seed`.
     fn blobs(seed: u64) -> image::GrayImage {
-        let mut s = seed;
-        let mut next = move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 33) as f32 / (1u64 << 31) as f32
-        };
-        let spots: Vec<(f32, f32, f32)> = (0..5)
-            .map(|_| {
-                (
-                    20.0 + 72.0 * next(),
-                    20.0 + 72.0 * next(),
-                    8.0 + 14.0 * next(),
-                )
-            })
-            .collect();
-        image::GrayImage::from_fn(112, 112, |x, y| {
-            let v: f32 = spots
-                .iter()
-                .map(|(cx, cy, r)| {
-                    let d2 = (x as f32 - cx).powi(2) + (y as f32 - cy).powi(2);
-                    (-d2 / (2.0 * r * r)).exp()
-                })
-                .sum();
-            image::Luma([(v.min(1.0) * 230.0) as u8])
-        })
+        use crate::bench::pixel_copies::{draw_blobs, random_blobs};
+        draw_blobs(&random_blobs(seed))
     }
 
     fn sig(img: image::GrayImage) -> Signature {

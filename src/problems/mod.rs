@@ -13,6 +13,7 @@ pub mod label_issues;
 pub mod near_copies;
 pub mod text;
 
+pub use aligned::{PixelCheckOptions, PixelCopy, Signature, pixel_copies, signature};
 pub use duplicates::{DEFAULT_NEAR_DISTANCE, DuplicateGroup, find_duplicates};
 pub use embedding_checks::{
     EmbeddingCheckOptions, EmbeddingChecks, embedding_checks, embedding_checks_in,
