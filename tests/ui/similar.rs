@@ -185,6 +185,51 @@ fn a_copy_is_shown_beside_the_image_it_copies() {
     assert_eq!(s.view.selected(), Some(first));
 }
 
+/// A shifted copy, which the CNN's embedding puts among other garments, is confirmed by its
+/// pixels once the image scan has read the signatures; the finding says so.
+#[test]
+fn a_shifted_copy_is_confirmed_by_its_pixels() {
+    let dir = tempfile::tempdir().unwrap();
+    common::fashion_subset(dir.path(), 8);
+    let coat = dir.path().join("Coat");
+    let original = std::fs::read_dir(&coat)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .min()
+        .unwrap();
+    let img = image::open(&original).unwrap().to_luma8();
+    let (w, h) = img.dimensions();
+    let shifted = image::GrayImage::from_fn(w, h, |x, y| {
+        *img.get_pixel((x + w - 8) % w, (y + h - 4) % h)
+    });
+    shifted.save(coat.join("zz_shifted.png")).unwrap();
+    let mut h = crate::common::ui::app_with(labelscope::app::StartupArgs {
+        dataset: Some(dir.path().to_path_buf()),
+        model: Some(crate::common::repo().join("assets/models/fashion_cnn.onnx")),
+        backend: Some(labelscope::model::BackendKind::Tract),
+        ..Default::default()
+    });
+    let detail = |app: &labelscope::app::LabelscopeApp| -> Option<String> {
+        let s = app.session.as_ref()?;
+        let copy = s.dataset.index_of("Coat/zz_shifted.png")?;
+        s.problems
+            .embedding
+            .iter()
+            .find(|f| f.sample == copy && f.kind == FindingKind::NearDuplicate)
+            .map(|f| f.detail.clone())
+    };
+    step_until(&mut h, Duration::from_secs(120), |app| {
+        predictions_done(app) && detail(app).is_some_and(|d| d.contains("pixels match"))
+    });
+    let text = detail(h.state()).unwrap();
+    let name = original.file_name().unwrap().to_string_lossy().to_string();
+    assert!(
+        text.contains(&format!("looks like a copy of Coat/{name}")),
+        "{text}"
+    );
+    assert!(text.contains("shifted"), "{text}");
+}
+
 #[test]
 fn a_separate_embedding_model_gives_the_embeddings() {
     let dir = tempfile::tempdir().unwrap();
