@@ -252,7 +252,8 @@ fn a_model_without_an_embedding_is_named() {
 }
 
 /// On the bundled sample with EfficientNet-Lite0 as the embedder, the near-duplicate check
-/// finds the mirrored copies (pHash finds only the re-encoded ones), and own-label outliers
+/// finds the mirrored copies (pHash finds only the re-encoded ones) and, with the pixel check,
+/// the cropped ones, and own-label outliers
 /// include injected label flips.
 #[test]
 fn issues_finds_near_copies_and_outliers_by_embedding() {
@@ -300,7 +301,7 @@ fn issues_finds_near_copies_and_outliers_by_embedding() {
         })
         .count();
     assert!(
-        copies >= 5 && near.len() <= 10,
+        copies >= 9 && near.len() - copies <= 3,
         "{copies} copies among {near:?}"
     );
     let phash = paths("duplicate");
