@@ -62,7 +62,7 @@ fn the_text_detector_flags_an_overlay_and_not_the_plain_image() {
     std::fs::copy(&plain, tmp.path().join("boot/plain.png")).unwrap();
     let ds = labelscope::dataset::open_dataset(tmp.path(), &Default::default()).unwrap();
     let opts = TextOptions::default();
-    assert_eq!(input_size(&ds, &opts), 192, "1.5 x 112 rounded up to 32");
+    assert_eq!(input_size(&ds, &opts), 288, "2.3 x 112 rounded up to 32");
     let model = text_model(&tmp.path().join("models"), input_size(&ds, &opts)).unwrap();
     let backend = resolve_backend(BackendKind::Tract, &model).unwrap();
     let results = detect_text(&ds, &model, &backend, &opts, None, 1, &Default::default()).unwrap();
@@ -221,4 +221,60 @@ fn colour_modes_are_named_as_people_say_them() {
     assert_eq!(colour_name("Cmyk8"), "CMYK");
     assert_eq!(colour_name("Rgb32F"), "32-bit float RGB");
     assert_eq!(colour_name("Unknown"), "Unknown");
+}
+
+/// The text check on held-out photos (`tests/fixtures/text_photos`, made by
+/// `scripts/make_text_photos.py`): 24 clean photos, half of them fine textures (brick, grass,
+/// gravel, coins, cells), and the same 24 with a banner, caption, corner watermark, tiled
+/// watermark, title or shop name. On the defaults precision is at least 0.95 and recall at least
+/// 0.9 (measured: 22 of 24, the misses translucent tiled watermarks over grass and stained
+/// tissue, where the detector sees nothing); every finding says how sure the detector was.
+#[test]
+fn the_text_check_is_precise_on_textured_photos_and_finds_every_style() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("photos");
+    let src = common::repo().join("tests/fixtures/text_photos");
+    for sub in ["clean", "text"] {
+        std::fs::create_dir_all(data.join(sub)).unwrap();
+        for e in std::fs::read_dir(src.join(sub)).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, data.join(sub).join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_labelscope"))
+        .args(["issues", data.to_str().unwrap(), "--kinds", "text"])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let flagged: Vec<&str> = rows.iter().map(|r| r["path"].as_str().unwrap()).collect();
+    let styles = std::fs::read_to_string(src.join("styles.csv")).unwrap();
+    let texted: Vec<(&str, &str)> = styles
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(','))
+        .filter(|(p, _)| p.starts_with("text/"))
+        .collect();
+    assert_eq!(texted.len(), 24);
+    let missed: Vec<_> = texted
+        .iter()
+        .filter(|(p, _)| !flagged.contains(p))
+        .collect();
+    let false_alarms: Vec<_> = flagged.iter().filter(|p| p.starts_with("clean/")).collect();
+    let hits = texted.len() - missed.len();
+    let precision = hits as f64 / flagged.len().max(1) as f64;
+    let recall = hits as f64 / texted.len() as f64;
+    assert!(
+        precision >= 0.95 && recall >= 0.9,
+        "precision {precision:.3}, recall {recall:.3}; missed {missed:?}; false alarms {false_alarms:?}"
+    );
+    for r in &rows {
+        let detail = r["detail"].as_str().unwrap();
+        assert!(detail.contains("detector"), "{detail}");
+    }
 }

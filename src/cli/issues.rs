@@ -42,7 +42,7 @@ pub struct IssuesArgs {
     /// mutual nearest neighbours much nearer to each other than to anything else count too).
     #[arg(long, value_parser = super::values::cosine_distance)]
     pub semantic_distance: Option<f32>,
-    /// Text detector input side (default: 1.5x the images' longer side, 128..736).
+    /// Text detector input side (default: 2.3x the images' longer side, 128..736).
     #[arg(long)]
     pub text_size: Option<u32>,
     /// Score labels as in the dataset, ignoring curation edits.

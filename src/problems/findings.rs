@@ -243,8 +243,9 @@ pub fn text_findings(results: &[Option<TextOutcome>], opts: &TextOptions) -> Vec
                 score: (0.5 + r.score(opts)).min(1.0),
                 detail: {
                     let n = r.lines(opts).count();
+                    let sure = r.lines(opts).map(|b| b.score).fold(0.0f32, f32::max);
                     format!(
-                        "{n} {} of text covering {:.1}% of the image",
+                        "{n} {} of text covering {:.1}% of the image (the detector's mean text probability over it up to {sure:.2})",
                         if n == 1 { "line" } else { "lines" },
                         r.score(opts) * 100.0
                     )
