@@ -101,6 +101,28 @@ pub struct PredictBench {
     pub decode_one_thread_ips: f64,
     /// end_to_end / inference_only.
     pub ratio: f64,
+    /// Where one image's time goes, on one thread (milliseconds per image).
+    pub stages: PredictStages,
+}
+
+/// Milliseconds per image of each stage of `predict`, each timed alone on one thread over the
+/// whole set, and the one-off costs of a run.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct PredictStages {
+    /// Reading the file's bytes.
+    pub read_ms: f64,
+    /// Decoding them to pixels (JPEG, PNG, ...).
+    pub decode_ms: f64,
+    /// Resize, crop and colour conversion (the exact Pillow / torchvision / OpenCV ports).
+    pub resize_ms: f64,
+    /// Normalising into the input tensor.
+    pub tensor_ms: f64,
+    /// One inference on the backend with its own threads.
+    pub inference_ms: f64,
+    /// Mapping the output to the dataset's labels and keeping the result.
+    pub finish_ms: f64,
+    /// Creating one backend instance (the model's session), once per worker.
+    pub session_ms: f64,
 }
 
 /// Measures `predict` end to end against inference alone on the same threads; also returns the
@@ -136,6 +158,7 @@ pub fn bench_predict(
         tensors.push(preprocess(&img, &model.spec.input)?);
     }
     let decode = n as f64 / t.elapsed().as_secs_f64();
+    let stages = predict_stages(ds, model, backend)?;
     let todo: Vec<usize> = (0..n).collect();
     let t = Instant::now();
     let ok = crate::jobs::pool::run_pool(
@@ -166,6 +189,95 @@ pub fn bench_predict(
         inference_only_ips: inference,
         decode_one_thread_ips: decode,
         ratio: end_to_end / inference,
+        stages,
     };
     Ok((bench, top1))
+}
+
+/// Times each stage of `predict` alone on one thread over `ds` (see [`PredictStages`]).
+fn predict_stages(
+    ds: &Dataset,
+    model: &LoadedModel,
+    backend: &ResolvedBackend,
+) -> anyhow::Result<PredictStages> {
+    use crate::model::preprocess::{append_tensor, prepare_pixels};
+    let n = ds.samples.len().max(1) as f64;
+    let ms = |t: Instant| t.elapsed().as_secs_f64() * 1000.0 / n;
+    let t = Instant::now();
+    let mut instance = backend.factory.create()?;
+    let session_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    let bytes: Vec<Vec<u8>> = ds
+        .samples
+        .iter()
+        .map(|s| crate::dataset::image_io::read_image_bytes(&s.path).map_err(anyhow::Error::msg))
+        .collect::<anyhow::Result<_>>()?;
+    let read_ms = ms(t);
+    let t = Instant::now();
+    let images: Vec<image::DynamicImage> = bytes
+        .iter()
+        .zip(&ds.samples)
+        .map(|(b, s)| {
+            crate::dataset::image_io::decode_bytes(b, &s.path)
+                .map(|d| d.image)
+                .map_err(anyhow::Error::msg)
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let decode_ms = ms(t);
+    drop(bytes);
+    let input = &model.spec.input;
+    let t = Instant::now();
+    let prepared = images
+        .iter()
+        .map(|img| prepare_pixels(img, input))
+        .collect::<Result<Vec<_>, _>>()?;
+    let resize_ms = ms(t);
+    drop(images);
+    let t = Instant::now();
+    let tensors: Vec<Vec<f32>> = prepared
+        .iter()
+        .map(|p| {
+            let mut v = Vec::new();
+            append_tensor(p, input, &mut v);
+            v
+        })
+        .collect();
+    let tensor_ms = ms(t);
+    drop(prepared);
+    // The first inference warms the session up and is not counted.
+    if let Some(first) = tensors.first() {
+        instance.run(first, 1)?;
+    }
+    let t = Instant::now();
+    let mut raw = Vec::with_capacity(tensors.len());
+    for x in &tensors {
+        raw.push(instance.run(x, 1)?);
+    }
+    let inference_ms = ms(t);
+    let mapping = crate::model::mapping::LabelMapping::new(
+        &model.model_labels,
+        model.spec.label_map.as_ref(),
+        &ds.classes,
+    )?;
+    let t = Instant::now();
+    for rows in &raw {
+        if let Some(r) = rows.first() {
+            let _ = crate::model::predict::finish_prediction(
+                &r.logits,
+                model.spec.output.kind,
+                &mapping,
+                0.0,
+            );
+        }
+    }
+    let finish_ms = ms(t);
+    Ok(PredictStages {
+        read_ms,
+        decode_ms,
+        resize_ms,
+        tensor_ms,
+        inference_ms,
+        finish_ms,
+        session_ms,
+    })
 }

@@ -242,6 +242,17 @@ fn predict_suite(args: &BenchArgs, ds: &Dataset, threads: usize) -> Result<serde
             b.ratio,
             b.decode_one_thread_ips
         );
+        let st = &b.stages;
+        println!(
+            "  one image on one thread: read {:.2} ms, decode {:.2} ms, resize {:.2} ms, tensor {:.2} ms, inference {:.2} ms, finish {:.3} ms; session start {:.0} ms",
+            st.read_ms,
+            st.decode_ms,
+            st.resize_ms,
+            st.tensor_ms,
+            st.inference_ms,
+            st.finish_ms,
+            st.session_ms
+        );
         if rows.is_empty() {
             let mut csv = String::from("path,class_index\n");
             for (s, c) in ds.samples.iter().zip(&top1) {

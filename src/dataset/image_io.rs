@@ -89,6 +89,16 @@ fn decode_reduced(path: &Path, min_longer_side: Option<u32>) -> Result<Decoded, 
     })
 }
 
+/// Decodes an image from its bytes already in memory (as read from `path`, which errors name).
+pub fn decode_bytes(data: &[u8], path: &Path) -> Result<Decoded, DecodeError> {
+    row_reader(data)
+        .and_then(|reader| decode_with(reader, || Ok(Cow::Borrowed(data)), None))
+        .map_err(|reason| DecodeError {
+            reason,
+            path: path.to_path_buf(),
+        })
+}
+
 /// Where an image's bytes are: a table row's (read into memory), or a regular file.
 enum Source {
     Row(Vec<u8>),

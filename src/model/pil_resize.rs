@@ -50,6 +50,16 @@ struct Coeffs {
     k: Vec<i32>,
 }
 
+impl Coeffs {
+    /// Only the output positions `keep` (their values are unchanged: each output position has
+    /// its own coefficients).
+    fn keep(mut self, keep: std::ops::Range<usize>) -> Self {
+        self.k = self.k[keep.start * self.ksize..keep.end * self.ksize].to_vec();
+        self.bounds = self.bounds[keep].to_vec();
+        self
+    }
+}
+
 /// Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc` for the source span `in0..in1`
 /// (single-precision box coordinates, as Pillow stores them) of an axis of `in_size` pixels.
 fn coeffs(in_size: usize, in0: f32, in1: f32, out_size: usize, filter: Filter) -> Coeffs {
@@ -108,21 +118,52 @@ pub struct Pixels {
 /// `Image.resize((out_w, out_h), resample)` of `src` (no box, no reducing gap), as Pillow does
 /// it for modes `L` and `RGB`.
 pub fn resize(src: &Pixels, out_w: usize, out_h: usize, interpolation: Interpolation) -> Pixels {
+    resize_crop(src, out_w, out_h, interpolation, (0, 0), (out_w, out_h))
+}
+
+/// `Image.resize((out_w, out_h), resample).crop(...)`: the `size` window at `at` of the resized
+/// image, computing only the pixels the window keeps (a centre crop of a 341x256 resize to 224
+/// keeps 57% of them). Every kept pixel is the one the full resize gives: each output row and
+/// column has its own coefficients, and the pass order is decided on the full sizes as Pillow
+/// does. A window reaching outside the resized image is padded with zeros, as [`crop`] does.
+pub fn resize_crop(
+    src: &Pixels,
+    out_w: usize,
+    out_h: usize,
+    interpolation: Interpolation,
+    at: (i64, i64),
+    size: (usize, usize),
+) -> Pixels {
     let (w, h, c) = (src.width, src.height, src.channels);
-    if (out_w, out_h) == (w, h) || w == 0 || h == 0 || out_w == 0 || out_h == 0 {
-        return if (out_w, out_h) == (w, h) {
+    let inside = at.0 >= 0
+        && at.1 >= 0
+        && at.0 as usize + size.0 <= out_w
+        && at.1 as usize + size.1 <= out_h;
+    let full = at == (0, 0) && size == (out_w, out_h);
+    if (out_w, out_h) == (w, h) {
+        return if full {
             src.clone()
         } else {
-            Pixels {
-                width: out_w,
-                height: out_h,
-                channels: c,
-                data: vec![0; out_w * out_h * c],
-            }
+            crop(src, at.0, at.1, size.0, size.1)
+        };
+    }
+    if w == 0 || h == 0 || out_w == 0 || out_h == 0 {
+        return Pixels {
+            width: size.0,
+            height: size.1,
+            channels: c,
+            data: vec![0; size.0 * size.1 * c],
         };
     }
     let filter = match interpolation {
-        Interpolation::Nearest => return nearest(src, out_w, out_h),
+        Interpolation::Nearest => {
+            let out = nearest(src, out_w, out_h);
+            return if full {
+                out
+            } else {
+                crop(&out, at.0, at.1, size.0, size.1)
+            };
+        }
         Interpolation::Box => Filter {
             kernel: box_kernel,
             support: 0.5,
@@ -138,12 +179,19 @@ pub fn resize(src: &Pixels, out_w: usize, out_h: usize, interpolation: Interpola
     };
     let need_horizontal = out_w != w;
     let need_vertical = out_h != h;
+    let windowed = inside && need_horizontal && need_vertical;
+    if !(full || windowed) {
+        // One axis keeps its size (or the window pads): resize all, then crop.
+        let out = resize(src, out_w, out_h, interpolation);
+        return crop(&out, at.0, at.1, size.0, size.1);
+    }
     // Pillow 13 runs the vertical pass first when the height shrinks by more than twice what
     // the width does (earlier Pillows always went horizontal first; see README).
     let (dh, dw) = (h as i64 - out_h as i64, w as i64 - out_w as i64);
     let horizontal_first = !(dh > 0 && dh > dw * 2);
-    let vert = coeffs(h, 0.0, h as f32, out_h, filter);
-    let horiz = coeffs(w, 0.0, w as f32, out_w, filter);
+    let (x0, y0) = (at.0 as usize, at.1 as usize);
+    let vert = coeffs(h, 0.0, h as f32, out_h, filter).keep(y0..y0 + size.1);
+    let horiz = coeffs(w, 0.0, w as f32, out_w, filter).keep(x0..x0 + size.0);
     if horizontal_first {
         // The horizontal pass covers only the rows the vertical pass reads.
         let first = vert.bounds.first().map_or(0, |b| b.0);
@@ -355,5 +403,64 @@ mod tests {
             data: vec![1, 2, 3, 4],
         };
         assert_eq!(crop(&src, -1, 0, 3, 2).data, vec![0, 1, 2, 0, 3, 4]);
+    }
+
+    #[test]
+    fn a_resized_window_is_the_window_of_the_full_resize() {
+        let mut seed = 7u64;
+        let mut next = move |m: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % m
+        };
+        for round in 0..60 {
+            let (w, h, c) = (
+                2 + next(120),
+                2 + next(120),
+                if round % 2 == 0 { 3 } else { 1 },
+            );
+            let src = Pixels {
+                width: w,
+                height: h,
+                channels: c,
+                data: (0..w * h * c).map(|_| next(256) as u8).collect(),
+            };
+            let (ow, oh) = (1 + next(150), 1 + next(150));
+            let (cw, ch) = (1 + next(ow), 1 + next(oh));
+            let at = (next(ow - cw + 1) as i64, next(oh - ch + 1) as i64);
+            for f in [
+                Interpolation::Bilinear,
+                Interpolation::Bicubic,
+                Interpolation::Box,
+                Interpolation::Nearest,
+            ] {
+                let whole = crop(&resize(&src, ow, oh, f), at.0, at.1, cw, ch);
+                let window = resize_crop(&src, ow, oh, f, at, (cw, ch));
+                assert_eq!(
+                    window, whole,
+                    "{w}x{h}x{c} -> {ow}x{oh}, {cw}x{ch} at {at:?}, {f:?}"
+                );
+            }
+            // A window reaching outside is padded, as crop pads.
+            let outside = resize_crop(
+                &src,
+                ow,
+                oh,
+                Interpolation::Bilinear,
+                (-2, -1),
+                (ow + 3, oh),
+            );
+            assert_eq!(
+                outside,
+                crop(
+                    &resize(&src, ow, oh, Interpolation::Bilinear),
+                    -2,
+                    -1,
+                    ow + 3,
+                    oh
+                )
+            );
+        }
     }
 }

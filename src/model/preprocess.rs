@@ -161,14 +161,13 @@ pub fn prepare_pixels(
                 .resize_shorter_to
                 .unwrap_or(input.width.max(input.height)) as usize;
             let (nw, nh) = shorter_side_size(src.width, src.height, s.max(1));
-            let scaled = resize(&src, nw, nh);
-            pil_resize::crop(
-                &scaled,
-                center_crop_start(nw, w),
-                center_crop_start(nh, h),
-                w,
-                h,
-            )
+            let at = (center_crop_start(nw, w), center_crop_start(nh, h));
+            if opencv {
+                pil_resize::crop(&resize(&src, nw, nh), at.0, at.1, w, h)
+            } else {
+                // Only the kept window is computed (the same pixels, fewer of them).
+                pil_resize::resize_crop(&src, nw, nh, input.interpolation, at, (w, h))
+            }
         }
         ResizeMode::Letterbox => {
             let (cw, ch, left, top) = letterbox_canvas(src.width, src.height, w, h);
