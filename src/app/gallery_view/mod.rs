@@ -127,6 +127,10 @@ impl EditFilter {
     }
 
     fn passes(&self, ds: &Dataset, edits: &CurationState, i: usize) -> bool {
+        if *self == Self::Any {
+            // No lookup by name: this runs for every sample on every filter or sort change.
+            return true;
+        }
         let e = edits.get(&ds.samples[i].id.0);
         match self {
             Self::Any => true,
@@ -397,7 +401,8 @@ pub fn visible_order(v: ViewInputs<'_>, filter: &Filter, sort: SortKey) -> Vec<u
 
 fn sort_by_key_desc(order: &mut Vec<usize>, keys: &[f32]) {
     let mut pairs: Vec<(f32, usize)> = keys.iter().copied().zip(order.iter().copied()).collect();
-    pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    // (key, index) pairs are distinct, so the unstable sort gives the one stable order.
+    pairs.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     *order = pairs.into_iter().map(|(_, i)| i).collect();
 }
 
