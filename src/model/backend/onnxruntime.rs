@@ -18,6 +18,9 @@ pub struct OrtFactory {
     embedding: Result<String, String>,
     shape: [usize; 3],
     runtime: OrtRuntime,
+    /// The session made to check the model, handed to the first worker: one session start
+    /// (about 40 ms for EfficientNet-Lite0) fewer per run.
+    spare: std::sync::Mutex<Option<Session>>,
 }
 
 impl OrtFactory {
@@ -66,6 +69,7 @@ impl OrtFactory {
             embedding,
             shape,
             runtime,
+            spare: std::sync::Mutex::new(Some(probe)),
         })
     }
 }
@@ -84,8 +88,13 @@ fn session(env: &ort::environment::Environment, bytes: &[u8]) -> Result<Session,
 
 impl BackendFactory for OrtFactory {
     fn create(&self) -> Result<Box<dyn Backend>, BackendError> {
+        let spare = self.spare.lock().ok().and_then(|mut s| s.take());
+        let session = match spare {
+            Some(s) => s,
+            None => session(&self.runtime.environment, &self.bytes)?,
+        };
         Ok(Box::new(OrtBackend {
-            session: session(&self.runtime.environment, &self.bytes)?,
+            session,
             input_name: self.input_name.clone(),
             output_name: self.output_name.clone(),
             embedding: self.embedding.as_ref().ok().cloned(),
