@@ -68,7 +68,7 @@ impl Session {
                 };
                 *slot = Some(Arc::new(map));
             }
-            Err(JobError::Cancelled) => state.error = Some("UMAP cancelled".into()),
+            Err(JobError::Cancelled) => state.error = Some("making the map was cancelled".into()),
             Err(e) => state.error = Some(format!("the map failed: {e}")),
         }
         true
