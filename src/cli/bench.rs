@@ -28,7 +28,9 @@ pub enum Suite {
     /// synthetic 1,280-d vectors, then again after one relabel.
     LabelQuality,
     /// The near-copy check on synthetic tight embeddings: false alarms and copies found over
-    /// 10 seeds, 4 dimensions and 3 copy jitters (2,000 clean points, 20 copies each).
+    /// 10 seeds, 4 dimensions and 3 copy jitters (2,000 clean points, 20 copies each); then
+    /// its pixel check on generated look-alike families with shifted, mirrored, cropped and
+    /// noisy copies (10 seeds, 3 look-alike spreads).
     NearCopies,
     /// Two models (default: the bundled EfficientNet-Lite0 fp16 and int8 weights) in one pass
     /// against one run each, on the photo-like set.
