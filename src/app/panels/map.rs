@@ -20,7 +20,7 @@ pub struct MapView {
     pan: Vec2,
     /// What colours the points.
     pub colour_by: ColourBy,
-    colours: Option<((u64, ColourBy, usize), Colouring)>,
+    colours: Option<((u64, ColourBy, u64), Colouring)>,
     box_from: Option<Pos2>,
 }
 
@@ -126,11 +126,7 @@ pub fn map_ui(
         ui.spinner();
         return;
     };
-    let key = (
-        s.revision,
-        view.colour_by,
-        std::sync::Arc::as_ptr(set) as usize,
-    );
+    let key = (s.revision, view.colour_by, s.embeddings.set_id);
     if view.colours.as_ref().is_none_or(|(k, _)| *k != key) {
         view.colours = Some((key, colouring(s, view.colour_by)));
     }

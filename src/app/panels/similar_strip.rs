@@ -19,13 +19,13 @@ const THUMB: f32 = 72.0;
 /// The neighbours of the last sample asked for (computed once per selection).
 #[derive(Default)]
 pub struct SimilarCache {
-    key: Option<(usize, usize)>,
+    key: Option<(usize, u64)>,
     neighbours: Vec<Neighbour>,
 }
 
 impl SimilarCache {
-    fn get(&mut self, set: &std::sync::Arc<EmbeddingSet>, i: usize) -> &[Neighbour] {
-        let key = (i, std::sync::Arc::as_ptr(set) as usize);
+    fn get(&mut self, set: &EmbeddingSet, set_id: u64, i: usize) -> &[Neighbour] {
+        let key = (i, set_id);
         if self.key != Some(key) {
             self.neighbours = set
                 .of_sample(i)
@@ -74,7 +74,7 @@ pub fn similar_strip_ui(
         ui.weak("This sample has no embedding (it failed to decode or to run).");
         return;
     }
-    let neighbours = cache.get(set, i).to_vec();
+    let neighbours = cache.get(set, s.embeddings.set_id, i).to_vec();
     thumbs.also_want(
         neighbours
             .iter()

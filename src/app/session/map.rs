@@ -19,7 +19,7 @@ impl Session {
             return;
         };
         let state = &mut self.embeddings.map;
-        let id = Arc::as_ptr(&set) as usize;
+        let id = self.embeddings.set_id;
         if state.set != id {
             if let Some(job) = &state.job {
                 job.control.cancel();

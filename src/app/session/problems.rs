@@ -150,7 +150,7 @@ impl Session {
             .as_ref()
             .and_then(|p| p.signatures.clone());
         let key = (
-            Arc::as_ptr(&set) as usize,
+            self.embeddings.set_id,
             self.curation.revision(),
             self.predictions.revision,
             signatures.is_some(),

@@ -46,6 +46,10 @@ pub(crate) fn run_keeping_embeddings(
 pub struct EmbeddingState {
     /// The set, once a model run with embeddings finished.
     pub set: Option<Arc<EmbeddingSet>>,
+    /// Names the set installed last, unique for the whole process: what caches of the set
+    /// (maps, neighbours, analyses) are keyed by, never its address (a freed set's address can
+    /// be reused by the next one).
+    pub set_id: u64,
     /// Why there is none (no model run yet, the model has no embedding value, a VLM run).
     pub why_none: Option<String>,
     /// The maps of the set.
@@ -61,6 +65,8 @@ pub struct EmbeddingState {
 impl EmbeddingState {
     /// Keeps what a run gathered.
     pub fn install(&mut self, gathered: Gathered) {
+        static NEXT_SET_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        self.set_id = NEXT_SET_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match gathered {
             Ok(set) => {
                 self.set = Some(Arc::new(set));
@@ -78,5 +84,25 @@ impl EmbeddingState {
         self.why_none.clone().unwrap_or_else(|| {
             "run a model first: its embeddings are read with the predictions".into()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_installed_set_has_its_own_id_even_at_a_reused_address() {
+        let mut state = EmbeddingState::default();
+        let rows = vec![vec![1.0f32, 0.0], vec![0.0, 1.0]];
+        state.install(Ok(EmbeddingSet::from_rows(&rows)));
+        let first = state.set_id;
+        state.set = None; // the set is freed; the next one may take its address
+        state.install(Ok(EmbeddingSet::from_rows(&rows)));
+        assert_ne!(state.set_id, first);
+        let second = state.set_id;
+        state.install(Err("no embedding".into()));
+        assert_ne!(state.set_id, second);
+        assert!(state.set.is_none());
     }
 }

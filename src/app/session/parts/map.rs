@@ -17,7 +17,7 @@ pub struct MapState {
     /// Why the last map could not be made (or "cancelled").
     pub error: Option<String>,
     /// The set the maps belong to (its address).
-    pub(crate) set: usize,
+    pub(crate) set: u64,
 }
 
 impl MapState {

@@ -39,7 +39,7 @@ pub struct ProblemState {
     pub embedding_job: Option<BackgroundJob<Result<EmbeddingAnalysis, JobError>>>,
     /// The (embedding set, edits revision, predictions revision, signatures known) it was made
     /// for.
-    pub(crate) embedding_key: Option<(usize, u64, u64, bool)>,
+    pub(crate) embedding_key: Option<(u64, u64, u64, bool)>,
     /// The last neighbourhood, reused while no exclusion changes.
     pub(crate) hood: Option<Arc<Neighbourhood>>,
     /// The last probe, a warm start after a relabel.
