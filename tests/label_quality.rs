@@ -239,6 +239,23 @@ fn moved_labels_top_the_queue_and_a_warm_start_agrees_with_a_cold_one() {
     truth[7] = None;
     let q = label_quality(&with(&set, &truth), &opts, None, &control).unwrap();
     assert!(q.entry(7).is_none() && q.queue.len() == 119);
+    assert!(q.without_embeddings.is_empty());
+    // Without embeddings the probe and the vote are skipped, as values the window can test
+    // (not note text), and the CLI's notes still say so.
+    let none = LabelInputs {
+        set: None,
+        ..with(&set, &truth)
+    };
+    let q = label_quality(&none, &opts, None, &control).unwrap();
+    assert_eq!(q.without_embeddings, [Source::Probe, Source::Neighbours]);
+    assert!(q.notes.iter().all(|n| !n.contains("needs embeddings")));
+    assert_eq!(
+        q.all_notes()
+            .iter()
+            .filter(|n| n.contains("needs embeddings"))
+            .count(),
+        2
+    );
 }
 
 #[test]

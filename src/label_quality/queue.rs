@@ -94,11 +94,25 @@ pub struct LabelQuality {
     pub in_sample: bool,
     /// The probe's state, for a warm start after a relabel.
     pub probe: Option<ProbeState>,
-    /// What the user should know (sources skipped and why).
+    /// What the user should know (sources skipped and why), except the sources skipped for
+    /// want of embeddings, which are in `without_embeddings`.
     pub notes: Vec<String>,
+    /// Sources asked for but skipped because there were no embeddings (the window says so
+    /// elsewhere; the CLI prints them with the notes, see `all_notes`).
+    pub without_embeddings: Vec<Source>,
 }
 
 impl LabelQuality {
+    /// The notes, with a line for each source skipped for want of embeddings.
+    pub fn all_notes(&self) -> Vec<String> {
+        let skipped = self.without_embeddings.iter().map(|s| match s {
+            Source::Probe => "the linear probe needs embeddings; it was skipped".to_string(),
+            Source::Neighbours => "the neighbour vote needs embeddings; it was skipped".to_string(),
+            Source::Model => "the model's probabilities were not there; skipped".to_string(),
+        });
+        self.notes.iter().cloned().chain(skipped).collect()
+    }
+
     /// The queue entry of a sample.
     pub fn entry(&self, sample: usize) -> Option<&QueueEntry> {
         let at = self.by_sample.get(sample).copied().flatten()?;
@@ -199,9 +213,7 @@ pub fn label_quality(
                     out.sources.push(Source::Probe);
                 }
             }
-            None => out
-                .notes
-                .push("the linear probe needs embeddings; it was skipped".into()),
+            None => out.without_embeddings.push(Source::Probe),
         }
     }
     // Neighbours.
@@ -226,9 +238,7 @@ pub fn label_quality(
                 }
                 out.sources.push(Source::Neighbours);
             }
-            _ => out
-                .notes
-                .push("the neighbour vote needs embeddings; it was skipped".into()),
+            _ => out.without_embeddings.push(Source::Neighbours),
         }
     }
     if control.is_cancelled() {

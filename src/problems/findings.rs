@@ -314,7 +314,7 @@ pub fn find_problems(
                         .into(),
                 );
             }
-            p.notes.extend(quality.notes.iter().cloned());
+            p.notes.extend(quality.all_notes());
             p.findings.extend(label_findings(ds, &quality));
             p.quality = Some(quality);
         }

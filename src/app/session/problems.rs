@@ -93,12 +93,9 @@ impl Session {
     }
 
     fn set_label_quality(&mut self, q: LabelQuality) {
-        self.problems.label_notes = q
-            .notes
-            .iter()
-            .filter(|n| !n.contains("needs embeddings"))
-            .cloned()
-            .collect();
+        // The sources skipped for want of embeddings are not repeated here: the window says
+        // where embeddings come from elsewhere.
+        self.problems.label_notes = q.notes.clone();
         if q.queue.is_empty() {
             self.problems
                 .label_notes
