@@ -166,7 +166,8 @@ fn train_compares_cleaned_and_original_labels_and_writes_a_model_labelscope_open
         "--compare-original-labels".as_ref(),
         "--val-fraction".as_ref(),
         "0.3".as_ref(),
-        "--json".as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
         "--out".as_ref(),
         head_dir.as_os_str(),
     ]);

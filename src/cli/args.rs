@@ -201,14 +201,8 @@ impl ModelArgs {
     }
 }
 
-/// Output format of reports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Human-readable text.
-    Text,
-    /// One JSON object on stdout.
-    Json,
-}
+/// Output format of reports (defined beside the shared flags, so every command can take it).
+pub use super::shared_args::Format;
 
 /// `labelscope scan`.
 #[derive(Debug, Args)]

@@ -96,3 +96,12 @@ pub enum ListFormat {
     /// A JSON array on stdout.
     Json,
 }
+
+/// Output format of reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    Text,
+    /// One JSON object on stdout.
+    Json,
+}

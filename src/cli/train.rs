@@ -7,7 +7,7 @@ use anyhow::{Result, anyhow, bail};
 use clap::Args;
 
 use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
-use super::shared_args::{DatasetArgs, ModelArgs};
+use super::shared_args::{DatasetArgs, Format, ModelArgs};
 use crate::export::{PlanOptions, SplitConfig};
 use crate::head::HeadOptions;
 use crate::head::run::{TrainRequest, train_and_compare, write_head};
@@ -43,8 +43,11 @@ pub struct TrainArgs {
     /// Output folder: head.onnx, head.json (its spec) and report.json.
     #[arg(long)]
     pub out: PathBuf,
-    /// Print the report as JSON instead of a table.
-    #[arg(long)]
+    /// Output format: a table, or the report as JSON.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// The same as `--format json` (the flag before every command took `--format`).
+    #[arg(long, hide = true)]
     pub json: bool,
 }
 
@@ -95,7 +98,7 @@ pub fn run(args: &TrainArgs, read: crate::inputs::Inputs) -> Result<()> {
     }
     let onnx_path = write_head(&args.out, &inputs, &ds, &run.model, &value, &outcome, &req)
         .map_err(|e| anyhow!(e))?;
-    if args.json {
+    if args.json || args.format == Format::Json {
         let report = crate::head::run::report(&ds, &run.model, &value, &outcome, &req);
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
