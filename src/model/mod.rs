@@ -11,6 +11,7 @@ pub mod load;
 pub mod mapping;
 pub mod multi;
 pub mod outcome;
+pub mod pil_crop;
 pub mod pil_resize;
 pub mod pixels;
 pub mod predict;

@@ -47,7 +47,7 @@ pub fn center_crop_start(size: usize, crop: usize) -> i64 {
     if crop > size {
         -(((crop - size) / 2) as i64)
     } else {
-        pil_resize::round_half_even((size - crop) as f64 / 2.0)
+        super::pil_crop::round_half_even((size - crop) as f64 / 2.0)
     }
 }
 
@@ -163,7 +163,7 @@ pub fn prepare_pixels(
             let (nw, nh) = shorter_side_size(src.width, src.height, s.max(1));
             let at = (center_crop_start(nw, w), center_crop_start(nh, h));
             if opencv {
-                pil_resize::crop(&resize(&src, nw, nh), at.0, at.1, w, h)
+                super::pil_crop::crop(&resize(&src, nw, nh), at.0, at.1, w, h)
             } else {
                 // Only the kept window is computed (the same pixels, fewer of them).
                 pil_resize::resize_crop(&src, nw, nh, input.interpolation, at, (w, h))
@@ -171,7 +171,7 @@ pub fn prepare_pixels(
         }
         ResizeMode::Letterbox => {
             let (cw, ch, left, top) = letterbox_canvas(src.width, src.height, w, h);
-            let canvas = pil_resize::crop(&src, -(left as i64), -(top as i64), cw, ch);
+            let canvas = super::pil_crop::crop(&src, -(left as i64), -(top as i64), cw, ch);
             resize(&canvas, w, h)
         }
     };

@@ -12,6 +12,7 @@ pub mod kind;
 pub mod label_issues;
 pub mod near_copies;
 pub mod text;
+pub mod text_boxes;
 
 pub use aligned::{PixelCheckOptions, PixelCopy, Signature, pixel_copies, signature};
 pub use duplicates::{DEFAULT_NEAR_DISTANCE, DuplicateGroup, find_duplicates};
