@@ -465,17 +465,18 @@ fn default_settings_find_eight_of_the_twelve_copies_and_flag_under_one_percent()
     let tmp = tempfile::tempdir().unwrap();
     common::fashion_subset(tmp.path(), 1000);
     let repo = common::repo();
-    let out = labelscope()
-        .arg("issues")
-        .arg(tmp.path())
-        .arg("--model")
-        .arg(repo.join("assets/models/fashion_cnn.json"))
-        .args(["--kinds", "near_duplicate", "--format", "json"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let model = repo.join("assets/models/fashion_cnn.json");
+    let stdout = common::labelscope_ok(&[
+        "issues".as_ref(),
+        tmp.path().as_os_str(),
+        "--model".as_ref(),
+        model.as_os_str(),
+        "--kinds".as_ref(),
+        "near_duplicate".as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ]);
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&stdout).unwrap();
     let injections =
         std::fs::read_to_string(repo.join("sample_data/fashion_injections.csv")).unwrap();
     // path -> the original it copies

@@ -241,17 +241,15 @@ fn the_text_check_is_precise_on_textured_photos_and_finds_every_style() {
             std::fs::copy(&p, data.join(sub).join(p.file_name().unwrap())).unwrap();
         }
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_labelscope"))
-        .args(["issues", data.to_str().unwrap(), "--kinds", "text"])
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let stdout = common::labelscope_ok(&[
+        "issues",
+        data.to_str().unwrap(),
+        "--kinds",
+        "text",
+        "--format",
+        "json",
+    ]);
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&stdout).unwrap();
     let flagged: Vec<&str> = rows.iter().map(|r| r["path"].as_str().unwrap()).collect();
     let styles = std::fs::read_to_string(src.join("styles.csv")).unwrap();
     let texted: Vec<(&str, &str)> = styles

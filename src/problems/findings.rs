@@ -326,14 +326,15 @@ pub fn find_problems(
         || wants(FindingKind::Odd)
     {
         control.begin_stage("reading images", ds.samples.len());
-        let facts = collect_facts(ds, state_dir, control);
+        let mut facts = collect_facts(ds, state_dir, control);
         if control.is_cancelled() {
             return Err(JobError::Cancelled);
         }
+        // Moved out, not copied: the other checks read only the hashes, sizes and colours.
         p.signatures = Some(Arc::new(
             facts
-                .iter()
-                .map(|f| f.as_ref().and_then(|f| f.signature.clone()))
+                .iter_mut()
+                .map(|f| f.as_mut().and_then(|f| f.signature.take()))
                 .collect(),
         ));
         if wants(FindingKind::Duplicate) {
