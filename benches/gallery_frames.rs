@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use labelscope::app::gallery_view::{Correctness, Filter, SortKey};
+use labelscope::app::sample_query::{Correctness, Filter, SortKey};
 use labelscope::app::{AppCommand, LabelscopeApp, StartupArgs, THUMB_BUDGET};
 use labelscope::bench::scale::generate_fashion_set;
 use labelscope::bench::{peak_rss_mib, repo_path, rss_mib};
@@ -75,9 +75,9 @@ fn main() {
     let first_open_ms = t.elapsed().as_secs_f64() * 1000.0;
     let mut during_predict = Vec::new();
     let predicted = |app: &LabelscopeApp| {
-        app.session
-            .as_ref()
-            .is_some_and(|s| s.predictions.job.is_none() && s.predictions.metrics.is_some())
+        app.session.as_ref().is_some_and(|s| {
+            !s.jobs.is_running(labelscope::app::JobKind::Predict) && s.predictions.metrics.is_some()
+        })
     };
     let t = Instant::now();
     while !predicted(h.state()) {
@@ -85,7 +85,8 @@ fn main() {
         std::thread::sleep(Duration::from_millis(10));
     }
     let first_predict_secs = t.elapsed().as_secs_f64();
-    h.state_mut().apply(AppCommand::CancelScan);
+    h.state_mut()
+        .apply(AppCommand::Cancel(labelscope::app::JobKind::Scan));
     h.step();
     drop(h);
 
@@ -107,9 +108,11 @@ fn main() {
     for _ in 0..200 {
         during_scan.push(frame(&mut h));
     }
-    h.state_mut().apply(AppCommand::CancelScan);
+    h.state_mut()
+        .apply(AppCommand::Cancel(labelscope::app::JobKind::Scan));
     // Likewise the label-quality analysis (neighbours and the linear probe, ~90 s at 100k).
-    h.state_mut().apply(AppCommand::CancelAnalysis);
+    h.state_mut()
+        .apply(AppCommand::Cancel(labelscope::app::JobKind::Analysis));
     for _ in 0..10 {
         frame(&mut h);
     }
@@ -125,7 +128,8 @@ fn main() {
         arrows.push(frame(&mut h));
     }
     // The table view: paging through rows, and sorting by its columns.
-    h.state_mut().apply(AppCommand::ToggleTable);
+    h.state_mut()
+        .apply(AppCommand::ToggleView(labelscope::app::CentralView::Table));
     frame(&mut h);
     let mut table_paging = Vec::new();
     for _ in 0..300 {
@@ -147,7 +151,8 @@ fn main() {
             table_sorts.push(apply_ms + frame(&mut h));
         }
     }
-    h.state_mut().apply(AppCommand::ToggleTable);
+    h.state_mut()
+        .apply(AppCommand::ToggleView(labelscope::app::CentralView::Table));
     frame(&mut h);
 
     let mut changes = Vec::new();

@@ -87,7 +87,8 @@ fn main() {
         .with_size([1400.0, 900.0])
         .with_max_steps(u64::MAX)
         .build_eframe(move |cc| LabelscopeApp::with_session(&cc.egui_ctx, s));
-    h.state_mut().apply(AppCommand::ToggleMap);
+    h.state_mut()
+        .apply(AppCommand::ToggleView(labelscope::app::CentralView::Map));
     let t = Instant::now();
     while h
         .state()
@@ -100,7 +101,8 @@ fn main() {
     }
     let pca_secs = t.elapsed().as_secs_f64();
     // Stop UMAP (it would compete for the CPU); PCA's points are as many.
-    h.state_mut().apply(AppCommand::CancelMap);
+    h.state_mut()
+        .apply(AppCommand::Cancel(labelscope::app::JobKind::Map));
     for _ in 0..5 {
         frame(&mut h);
     }

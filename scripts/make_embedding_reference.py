@@ -4,7 +4,7 @@ embedding (the input of its final Gemm, `/Reshape_output_0`, 1280 pooled feature
 the preprocessing fixtures, on the "imagenet" pipeline of make_preprocess_reference.py.
 
 The value is made a graph output with the `onnx` library, as a user's own pipeline would do it.
-`cargo test` (tests/embeddings.rs) compares what labelscope reads, with tract and with ONNX
+`cargo test` (tests/core/embeddings.rs) compares what labelscope reads, with tract and with ONNX
 Runtime, against tests/fixtures/preprocess/embedding_reference.json without Python.
 
 Usage: python3 scripts/make_embedding_reference.py   (installs onnx, onnxruntime, Pillow and

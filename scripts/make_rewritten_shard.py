@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A Hugging Face Parquet shard rewritten under the same name with its rows in another order,
-for labelscope's test that an edit never lands on another image (tests/edit_identity.rs).
+for labelscope's test that an edit never lands on another image (tests/cli/edit_identity.rs).
 
 Reads tests/fixtures/hf/hub/data/train-00000-of-00002.parquet (written by the real `datasets`
 library, see make_hf_fixtures.py) and writes with pyarrow (PyPI), keeping the `huggingface`

@@ -2,7 +2,7 @@
 """Reads a labelscope `hf-parquet` export back with the real `datasets` library, both ways a
 user would: `load_dataset("parquet", data_dir=OUT)` and `load_dataset(OUT)` (which reads the
 README.md card). Prints JSON: for each way, the class names and, per split, every row's label
-name and the SHA-256 of its image bytes. `tests/hf_tables.rs` runs it and compares.
+name and the SHA-256 of its image bytes. `tests/core/hf_tables.rs` runs it and compares.
 
 Usage: python scripts/read_hf_export.py OUT CACHE_DIR
 """

@@ -89,7 +89,7 @@ pub fn check_input(path: &Path, kind: InputKind) -> Result<u64, InputError> {
         path: path.to_path_buf(),
         source,
     })?;
-    if let Some(what) = crate::dataset::image_io::not_a_file(&meta) {
+    if let Some(what) = not_a_file(&meta) {
         return Err(InputError::NotAFile {
             path: path.to_path_buf(),
             what,
@@ -138,6 +138,35 @@ pub fn read_input_text(path: &Path, kind: InputKind) -> Result<String, InputErro
         path: path.to_path_buf(),
         source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
     })
+}
+
+/// What `meta` is when it is not a regular file (`"a FIFO"`, `"a character device"`, ...);
+/// such a file is never opened (opening a FIFO would wait for a writer).
+pub fn not_a_file(meta: &std::fs::Metadata) -> Option<&'static str> {
+    let t = meta.file_type();
+    if t.is_file() {
+        return None;
+    }
+    if t.is_dir() {
+        return Some("a folder");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some("a FIFO (named pipe)");
+        }
+        if t.is_char_device() {
+            return Some("a character device");
+        }
+        if t.is_block_device() {
+            return Some("a block device");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+    }
+    Some("not a regular file")
 }
 
 #[cfg(test)]

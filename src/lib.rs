@@ -46,3 +46,4 @@ pub mod stamp_cache;
 pub mod state;
 pub mod table;
 pub mod vlm;
+pub mod workspace;

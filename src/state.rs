@@ -39,6 +39,16 @@ pub fn state_dir(root: &Path) -> Result<PathBuf, StateDirError> {
     Ok(dir)
 }
 
+/// The state folder of the dataset rooted at `root` when one exists, without creating any (for
+/// commands that only read).
+pub fn existing_state_dir(root: &Path) -> Option<PathBuf> {
+    let local = root.join(STATE_DIR_NAME);
+    if local.is_dir() {
+        return Some(local);
+    }
+    user_state_dir(root).filter(|d| d.is_dir())
+}
+
 /// Where the state of a read-only dataset rooted at `root` lives: a folder in the user's data
 /// folder keyed by the dataset's absolute path (not created here).
 pub fn user_state_dir(root: &Path) -> Option<PathBuf> {

@@ -1,23 +1,22 @@
 //! Applying the commands panels push: opening, running, filtering, selecting, marking, editing
 //! (with the bulk-edit confirmation), exporting.
 
-use std::sync::Arc;
-
 use super::commands::AppCommand;
-use super::{LabelscopeApp, Prompt, Session, export_job, train_job};
+use super::jobs::JobKind;
+use super::layout::CentralView;
+use super::{LabelscopeApp, Prompt, export_dialog, train_dialog};
 use crate::dataset::OpenOptions;
 
 impl LabelscopeApp {
     /// Applies one command.
     pub fn apply(&mut self, cmd: AppCommand) {
         let cmd_is_redo = cmd == AppCommand::Redo;
-        let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
         match cmd {
             AppCommand::OpenDataset(p) => self.open_dataset(p, &OpenOptions::default()),
             AppCommand::OpenModel(p) => {
                 if let Some(s) = &mut self.session {
                     match s.set_model(&p) {
-                        Ok(()) => s.start_prediction(self.backend, true, wake),
+                        Ok(()) => s.start_prediction(self.backend, true),
                         Err(e) => s.messages.error = Some(e),
                     }
                 } else if self.open_error.is_none() {
@@ -27,7 +26,7 @@ impl LabelscopeApp {
             }
             AppCommand::OpenEmbedder(p) => {
                 if let Some(s) = &mut self.session {
-                    s.start_embedder(&p, self.backend, wake);
+                    s.start_embedder(&p, self.backend);
                 }
             }
             AppCommand::ImportPredictions(p) => {
@@ -46,12 +45,7 @@ impl LabelscopeApp {
             }
             AppCommand::AddCompareModel(p) => {
                 if let Some(s) = &mut self.session {
-                    s.add_compare_model(&p, self.backend, wake);
-                }
-            }
-            AppCommand::CancelComparison => {
-                if let Some(s) = &mut self.session {
-                    s.cancel_comparison();
+                    s.add_compare_model(&p, self.backend);
                 }
             }
             AppCommand::RemoveComparison(k) => {
@@ -61,12 +55,12 @@ impl LabelscopeApp {
             }
             AppCommand::Run { fresh } => {
                 if let Some(s) = &mut self.session {
-                    s.start_prediction(self.backend, !fresh, wake);
+                    s.start_prediction(self.backend, !fresh);
                 }
             }
-            AppCommand::Cancel => {
-                if let Some(s) = &mut self.session {
-                    s.predictions.cancel();
+            AppCommand::Cancel(kind) => {
+                if let Some(s) = &self.session {
+                    s.jobs.cancel(kind);
                 }
             }
             AppCommand::SetFilter(f) => {
@@ -90,11 +84,13 @@ impl LabelscopeApp {
                     s.sort_by_column(k);
                 }
             }
-            AppCommand::ToggleTable => {
-                self.table_open = !self.table_open;
-                if self.table_open {
-                    self.map_open = false;
-                }
+            AppCommand::ShowView(v) => self.central = v,
+            AppCommand::ToggleView(v) => {
+                self.central = if self.central == v {
+                    CentralView::Gallery
+                } else {
+                    v
+                };
             }
             AppCommand::SelectPosition(pos) => {
                 if let Some(s) = &mut self.session
@@ -106,20 +102,6 @@ impl LabelscopeApp {
             AppCommand::ShowSample(i) => {
                 if let Some(s) = &mut self.session {
                     s.show_sample(i);
-                }
-            }
-            AppCommand::ToggleMap => {
-                self.map_open = !self.map_open;
-                if self.map_open {
-                    self.table_open = false;
-                }
-            }
-            AppCommand::CancelEmbedder => {
-                self.cancel_session_job(|s| s.embeddings.job.as_ref().map(|j| &j.control));
-            }
-            AppCommand::CancelMap => {
-                if let Some(s) = &mut self.session {
-                    s.cancel_map();
                 }
             }
             AppCommand::RetryMap => {
@@ -142,9 +124,6 @@ impl LabelscopeApp {
                         None => s.messages.error = Some(s.queue_end_message(forward)),
                     }
                 }
-            }
-            AppCommand::CancelAnalysis => {
-                self.cancel_session_job(|s| s.problems.embedding_job.as_ref().map(|j| &j.control));
             }
             AppCommand::OpenDetail => {
                 self.detail_open = self
@@ -178,7 +157,7 @@ impl LabelscopeApp {
             }
             AppCommand::Relabel(c) => {
                 if let Some(s) = &self.session {
-                    let label = s.dataset.class_name(c).to_string();
+                    let label = s.ws.dataset.class_name(c).to_string();
                     self.request_edit(crate::curation::Action::Relabel { label: Some(label) });
                 }
             }
@@ -201,7 +180,7 @@ impl LabelscopeApp {
                 {
                     match s.suggestion_of(i) {
                         Some(c) => {
-                            let label = s.dataset.class_name(c).to_string();
+                            let label = s.ws.dataset.class_name(c).to_string();
                             s.view.marked.clear();
                             s.edit_targets_now(
                                 crate::curation::Action::Relabel { label: Some(label) },
@@ -230,7 +209,7 @@ impl LabelscopeApp {
                     s.edit_targets_now(action, true);
                 }
             }
-            AppCommand::CancelPrompt => self.prompt = None,
+            AppCommand::ClosePrompt => self.prompt = None,
             AppCommand::AskVlm => {
                 let (endpoint, model) = self
                     .prefs
@@ -243,10 +222,9 @@ impl LabelscopeApp {
             }
             AppCommand::RunVlm { endpoint, model } => {
                 self.prompt = None;
-                let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
                 if let Some(s) = &mut self.session {
                     let cfg = crate::vlm::VlmConfig::new(endpoint.trim(), model.trim());
-                    s.start_vlm(cfg, wake);
+                    s.start_vlm(cfg);
                     self.prefs.vlm = Some((endpoint, model));
                 }
             }
@@ -254,7 +232,7 @@ impl LabelscopeApp {
                 if let Some(s) = &self.session
                     && self.export.is_none()
                 {
-                    self.export = Some(export_job::ExportDialog::new(s));
+                    self.export = Some(export_dialog::ExportDialog::new(s));
                 }
             }
             AppCommand::OpenTrain | AppCommand::OpenTrainFromExport => {
@@ -269,25 +247,20 @@ impl LabelscopeApp {
                         seed: d.seed,
                     });
                     let keep = export.is_some_and(|d| d.keep_splits);
-                    self.train = Some(train_job::TrainDialog::new(s, split.as_ref(), keep));
+                    self.train = Some(train_dialog::TrainDialog::new(s, split.as_ref(), keep));
                     if from_export {
                         self.export = None;
                     }
                 }
             }
             AppCommand::CloseTrain => {
-                if self.train.as_ref().is_some_and(|d| d.job.is_none()) {
+                if !self.is_running(JobKind::Train) {
                     self.train = None;
                 }
             }
             AppCommand::StartTrain => {
-                if let (Some(d), Some(s)) = (&mut self.train, &self.session) {
-                    d.start(s, self.backend, wake);
-                }
-            }
-            AppCommand::CancelTrain => {
-                if let Some(d) = &self.train {
-                    d.cancel();
+                if let (Some(d), Some(s)) = (&mut self.train, &mut self.session) {
+                    d.start(s, self.backend);
                 }
             }
             AppCommand::WriteHead => {
@@ -296,21 +269,13 @@ impl LabelscopeApp {
                 }
             }
             AppCommand::CloseExport => {
-                if self.export.as_ref().is_some_and(|d| d.job.is_none()) {
+                if !self.is_running(JobKind::Export) {
                     self.export = None;
                 }
             }
             AppCommand::StartExport => {
-                if let (Some(d), Some(s)) = (&mut self.export, &self.session) {
-                    d.start(s, wake);
-                }
-            }
-            AppCommand::CancelScan => {
-                self.cancel_session_job(|s| s.problems.scan.as_ref().map(|j| &j.control));
-            }
-            AppCommand::CancelExport => {
-                if let Some(d) = &self.export {
-                    d.cancel();
+                if let (Some(d), Some(s)) = (&mut self.export, &mut self.session) {
+                    d.start(s);
                 }
             }
             AppCommand::Undo | AppCommand::Redo => {
@@ -347,14 +312,14 @@ impl LabelscopeApp {
         }
     }
 
-    /// Opens `prompt` when there is something to edit.
-    /// Cancels the session's job that `pick` names, if it runs.
-    fn cancel_session_job(&self, pick: impl Fn(&Session) -> Option<&crate::jobs::JobControl>) {
-        if let Some(control) = self.session.as_ref().and_then(pick) {
-            control.cancel();
-        }
+    /// Whether the open dataset has a job of `kind` running.
+    pub fn is_running(&self, kind: JobKind) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(|s| s.jobs.is_running(kind))
     }
 
+    /// Opens `prompt` when there is something to edit.
     fn ask(&mut self, prompt: Prompt) {
         let has_targets = self
             .session

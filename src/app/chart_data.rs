@@ -1,7 +1,7 @@
 //! Figures the metrics panel draws that need a pass over every sample (confidence histogram,
 //! reliability bins, edit counts). Computed with the metrics when something changed, never per frame.
 
-use super::gallery_view::label_of;
+use super::sample_query::label_of;
 use crate::curation::{CurationState, is_relabeled};
 use crate::dataset::{ClassId, Dataset};
 use crate::eval::{ECE_BINS, Predicted, PredictionSet, ReliabilityBin, reliability_bins};

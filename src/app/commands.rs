@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::gallery_view::{Filter, SortKey};
+use super::sample_query::{Filter, SortKey};
 
 /// A request from the UI.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,8 +20,6 @@ pub enum AppCommand {
     ImportComparison(PathBuf),
     /// Run this model (`.onnx` or spec `.json`) in the background and compare it.
     AddCompareModel(PathBuf),
-    /// Stop adding a model to the comparison.
-    CancelComparison,
     /// Remove compared set `k` (0 = the first added).
     RemoveComparison(usize),
     /// Run (or re-run) the current model.
@@ -29,8 +27,8 @@ pub enum AppCommand {
         /// Ignore the cache.
         fresh: bool,
     },
-    /// Cancel the running job.
-    Cancel,
+    /// Stop the running job of this kind (what it finished is kept where the job says so).
+    Cancel(super::jobs::JobKind),
     /// Ask for a VLM endpoint and model name.
     AskVlm,
     /// Classify every sample with the VLM `model` behind the OpenAI-compatible `endpoint`.
@@ -46,8 +44,10 @@ pub enum AppCommand {
     SetSort(SortKey),
     /// Sort by a table column (again: the other way round).
     SortByColumn(SortKey),
-    /// Show the samples as a table instead of the gallery, or the gallery again (`G`).
-    ToggleTable,
+    /// Show this view in the central area.
+    ShowView(super::layout::CentralView),
+    /// Show this view, or the gallery when it is shown (`G` the table, `M` the map).
+    ToggleView(super::layout::CentralView),
     /// Select the sample at this position of the gallery order.
     SelectPosition(usize),
     /// Select this sample (a dataset index), clearing the filter when it hides it.
@@ -60,12 +60,6 @@ pub enum AppCommand {
         /// Towards less suspicious samples.
         forward: bool,
     },
-    /// Stop the embedding analysis (neighbours, probe) until the labels change again.
-    CancelAnalysis,
-    /// Show the map instead of the gallery, or the gallery again.
-    ToggleMap,
-    /// Stop making the map.
-    CancelMap,
     /// Make the UMAP map again (after a cancel or a failure).
     RetryMap,
     /// Open the detail view of the selection.
@@ -106,7 +100,7 @@ pub enum AppCommand {
     /// Apply the edit waiting for confirmation.
     ConfirmEdit,
     /// Close the open prompt without doing anything.
-    CancelPrompt,
+    ClosePrompt,
     /// Open the export dialog.
     OpenExport,
     /// Open the "Train a head" dialog.
@@ -117,20 +111,12 @@ pub enum AppCommand {
     CloseTrain,
     /// Start training.
     StartTrain,
-    /// Stop training.
-    CancelTrain,
     /// Write the trained head as a model.
     WriteHead,
     /// Close the export dialog.
     CloseExport,
     /// Start the export with the dialog's options.
     StartExport,
-    /// Stop the background image checks.
-    CancelScan,
-    /// Stop the separate embedding model's run.
-    CancelEmbedder,
-    /// Cancel the running export.
-    CancelExport,
     /// Undo the last edit.
     Undo,
     /// Open the dataset for editing again (after a read-only open); `take_over` removes a lock

@@ -3,18 +3,14 @@
 //! running on a background thread with progress and cancel.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use super::background::BackgroundJob;
+use super::jobs::{Finished, JobKind};
 use super::session::Session;
 use crate::export::{
     Balance, ExportFormat, ExportOptions, ExportPlan, LinkMode, PlanOptions, SplitConfig,
-    VlmOptions, plan_export, run_export,
+    VlmOptions, plan_export,
 };
 use crate::problems::DEFAULT_NEAR_DISTANCE;
-
-/// A running export: a summary or an error.
-pub type RunningExport = BackgroundJob<Result<String, String>>;
 
 /// The export dialog.
 pub struct ExportDialog {
@@ -46,8 +42,6 @@ pub struct ExportDialog {
     pub duplicates: bool,
     /// Plan preview and the (options, edits revision) it was computed for.
     pub preview: Option<(PlanOptions, u64, ExportPlan)>,
-    /// The running job.
-    pub job: Option<RunningExport>,
     /// Outcome of the last export: a summary or an error.
     pub result: Option<Result<String, String>>,
 }
@@ -56,7 +50,7 @@ impl ExportDialog {
     /// A dialog with the defaults (90/10, seed 42, ImageFolder + CSV + Parquet, copies) and a
     /// target beside the dataset.
     pub fn new(s: &Session) -> Self {
-        let root = &s.dataset.root;
+        let root = &s.ws.dataset.root;
         let name = root
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -77,7 +71,6 @@ impl ExportDialog {
             force: false,
             duplicates: true,
             preview: None,
-            job: None,
             result: None,
         }
     }
@@ -105,7 +98,7 @@ impl ExportDialog {
             .as_ref()
             .is_some_and(|(o, rev, _)| *o == opts && *rev == s.curation.revision());
         if !fresh {
-            let plan = plan_export(&s.dataset, s.curation.state(), &[], &opts);
+            let plan = plan_export(&s.ws.dataset, s.curation.state(), &[], &opts);
             self.preview = Some((opts, s.curation.revision(), plan));
         }
     }
@@ -128,7 +121,7 @@ impl ExportDialog {
     }
 
     /// Starts the export on a background thread.
-    pub fn start(&mut self, s: &Session, wake: Arc<dyn Fn() + Send + Sync>) {
+    pub fn start(&mut self, s: &mut Session) {
         if let Some(why) = self.invalid() {
             self.result = Some(Err(why));
             return;
@@ -149,8 +142,8 @@ impl ExportDialog {
         };
         let plan_opts = self.plan_options();
         let near = self.duplicates.then_some(DEFAULT_NEAR_DISTANCE);
-        let (ds, edits, preds) = (
-            s.dataset.clone(),
+        let (ws, edits, preds) = (
+            s.ws.clone(),
             s.curation.state().clone(),
             s.predictions.set.clone(),
         );
@@ -164,34 +157,18 @@ impl ExportDialog {
         } else {
             Vec::new()
         };
-        let spawned = BackgroundJob::spawn("export-job", wake, move |job| {
-            run_export(&ds, &edits, preds.as_ref(), &plan_opts, &opts, near, job)
-                .map(|(plan, sum)| sum.describe(&plan))
-                .map_err(|e| e.to_string())
+        let started = s.jobs.start(JobKind::Export, move |job| {
+            Finished::Export(
+                ws.export(&edits, preds.as_ref(), &plan_opts, &opts, near, job)
+                    .map(|(plan, sum)| sum.describe(&plan))
+                    .map_err(|e| e.to_string()),
+            )
         });
-        match spawned {
-            Ok(job) => {
-                self.result = None;
-                self.job = Some(job);
-            }
-            Err(e) => self.result = Some(Err(format!("cannot start the export: {e}"))),
-        }
+        self.result = started.err().map(Err);
     }
 
-    /// Collects the job's outcome when it has finished.
-    pub fn poll(&mut self) {
-        if let Some(job) = &self.job
-            && let Some(result) = job.poll()
-        {
-            self.result = Some(result);
-            self.job = None;
-        }
-    }
-
-    /// Asks the running export to stop (it removes its staging folder).
-    pub fn cancel(&self) {
-        if let Some(job) = &self.job {
-            job.control.cancel();
-        }
+    /// Shows the finished export's summary or why it failed.
+    pub fn finish(&mut self, result: Result<String, String>) {
+        self.result = Some(result);
     }
 }

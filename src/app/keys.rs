@@ -197,10 +197,12 @@ fn edit_keys(ctx: &egui::Context, s: &Session, out: &mut Vec<AppCommand>) {
         out.push(AppCommand::ShowSimilar);
     }
     if pressed(Key::M) {
-        out.push(AppCommand::ToggleMap);
+        out.push(AppCommand::ToggleView(crate::app::layout::CentralView::Map));
     }
     if pressed(Key::G) {
-        out.push(AppCommand::ToggleTable);
+        out.push(AppCommand::ToggleView(
+            crate::app::layout::CentralView::Table,
+        ));
     }
     if let Some(m) = pressed_with(ctx, Key::Q).filter(|m| !m.command) {
         out.push(AppCommand::StepQueue { forward: !m.shift });
@@ -215,7 +217,7 @@ fn edit_keys(ctx: &egui::Context, s: &Session, out: &mut Vec<AppCommand>) {
         out.push(AppCommand::ExcludeAs("duplicate".into()));
     }
     for (k, key) in DIGIT_KEYS.iter().enumerate() {
-        if k < s.dataset.classes.len() && pressed(*key) {
+        if k < s.ws.dataset.classes.len() && pressed(*key) {
             out.push(AppCommand::Relabel(crate::dataset::ClassId(k as u32)));
         }
     }
@@ -240,8 +242,8 @@ pub fn next_wrong(s: &Session, from: usize, inclusive: bool, forward: bool) -> O
             .and_then(|p| p.prediction(i))
             .is_some_and(|p| {
                 p.predicted
-                    != Predicted::Class(super::gallery_view::label_of(
-                        &s.dataset,
+                    != Predicted::Class(super::sample_query::label_of(
+                        &s.ws.dataset,
                         s.curation.truth(),
                         i,
                     ))

@@ -64,6 +64,18 @@ impl PanelLayout {
     }
 }
 
+/// What the central area shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CentralView {
+    /// The thumbnail gallery.
+    #[default]
+    Gallery,
+    /// The samples as table rows.
+    Table,
+    /// Every sample's embedding in 2-D.
+    Map,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

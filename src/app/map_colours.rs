@@ -4,7 +4,7 @@
 
 use egui::Color32;
 
-use super::gallery_view::label_of;
+use super::sample_query::label_of;
 use super::session::Session;
 use crate::eval::Predicted;
 use crate::problems::FindingKind;
@@ -84,8 +84,8 @@ pub struct Colouring {
 
 /// Colours the samples of `s` by `by`.
 pub fn colouring(s: &Session, by: ColourBy) -> Colouring {
-    let n = s.dataset.samples.len();
-    let classes = &s.dataset.classes;
+    let n = s.ws.dataset.samples.len();
+    let classes = &s.ws.dataset.classes;
     let mut legend: Vec<(String, Color32)> = Vec::new();
     let entry_of: Box<dyn Fn(usize) -> usize> = match by {
         ColourBy::TrueLabel => {
@@ -95,7 +95,7 @@ pub fn colouring(s: &Session, by: ColourBy) -> Colouring {
                     .enumerate()
                     .map(|(k, c)| (c.clone(), palette(k))),
             );
-            Box::new(|i| label_of(&s.dataset, s.curation.truth(), i).index())
+            Box::new(|i| label_of(&s.ws.dataset, s.curation.truth(), i).index())
         }
         ColourBy::Predicted => {
             legend.extend(
@@ -125,7 +125,7 @@ pub fn colouring(s: &Session, by: ColourBy) -> Colouring {
                 |i| match s.predictions.set.as_ref().and_then(|p| p.prediction(i)) {
                     Some(p)
                         if p.predicted
-                            == Predicted::Class(label_of(&s.dataset, s.curation.truth(), i)) =>
+                            == Predicted::Class(label_of(&s.ws.dataset, s.curation.truth(), i)) =>
                     {
                         0
                     }
@@ -159,10 +159,10 @@ pub fn colouring(s: &Session, by: ColourBy) -> Colouring {
             legend.push(("not edited".into(), GREY));
             let edits = s.curation.state();
             Box::new(move |i| {
-                let smp = &s.dataset.samples[i];
+                let smp = &s.ws.dataset.samples[i];
                 match edits.get(&smp.id.0) {
                     Some(e) if e.excluded.is_some() => 1,
-                    Some(_) if label_of(&s.dataset, s.curation.truth(), i) != smp.label => 0,
+                    Some(_) if label_of(&s.ws.dataset, s.curation.truth(), i) != smp.label => 0,
                     Some(e) if !e.tags.is_empty() => 2,
                     _ => 3,
                 }

@@ -6,22 +6,26 @@ mod apply;
 mod background;
 pub mod chart_data;
 mod commands;
-pub mod export_job;
+pub mod export_dialog;
 pub mod file_pick;
-pub mod gallery_view;
+mod finish;
+pub mod jobs;
 mod keys;
 pub mod layout;
 pub mod map_colours;
 mod panels;
+pub mod sample_query;
 pub mod session;
 mod thumbnails;
-pub mod train_job;
+pub mod train_dialog;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use commands::AppCommand;
+pub use jobs::{JobKind, Jobs};
+pub use layout::CentralView;
 pub use session::{Session, bundled_sample};
 
 use crate::dataset::OpenOptions;
@@ -101,15 +105,15 @@ pub struct LabelscopeApp {
     pub detail_open: bool,
     /// Help overlay visible.
     pub help_open: bool,
-    /// The map shown instead of the gallery.
-    pub map_open: bool,
+    /// What the central area shows: the gallery, the table or the map.
+    pub central: CentralView,
     map_view: panels::map::MapView,
     /// The open prompt (exclusion reason, tag, label quick-pick, bulk-edit confirmation).
     pub prompt: Option<Prompt>,
     /// The export dialog, when open.
-    pub export: Option<export_job::ExportDialog>,
+    pub export: Option<export_dialog::ExportDialog>,
     /// The "Train a head" dialog, when open.
-    pub train: Option<train_job::TrainDialog>,
+    pub train: Option<train_dialog::TrainDialog>,
     backend: BackendKind,
     commands: Vec<AppCommand>,
     detail: panels::detail::DetailCache,
@@ -118,8 +122,6 @@ pub struct LabelscopeApp {
     pub quit_requested: bool,
     /// The metrics panel hidden by the user.
     pub metrics_choice: layout::MetricsChoice,
-    /// The table of samples shown instead of the gallery.
-    pub table_open: bool,
     /// The typed-path prompt, when open.
     pub path_prompt: Option<file_pick::PathPrompt>,
     /// View > Log open.
@@ -182,7 +184,7 @@ impl LabelscopeApp {
             open_error: None,
             detail_open: false,
             help_open: false,
-            map_open: false,
+            central: CentralView::Gallery,
             map_view: Default::default(),
             prompt: None,
             export: None,
@@ -193,7 +195,6 @@ impl LabelscopeApp {
             wake: Some(Arc::new(move || ctx2.request_repaint())),
             quit_requested: false,
             metrics_choice: layout::MetricsChoice::Auto,
-            table_open: false,
             path_prompt: None,
             log_open: false,
         };
@@ -217,7 +218,9 @@ impl LabelscopeApp {
             .map_or(0, thumbnails::Thumbnails::texture_count)
     }
 
-    fn install_session(&mut self, session: Session) {
+    fn install_session(&mut self, mut session: Session) {
+        let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
+        session.jobs = Jobs::new(wake);
         self.session = Some(session);
         self.open_error = None;
         self.detail_open = false;
@@ -227,13 +230,14 @@ impl LabelscopeApp {
 
     fn open_dataset(&mut self, path: PathBuf, opts: &OpenOptions) {
         if let Some(s) = &mut self.session {
-            s.predictions.cancel();
+            s.jobs.cancel_all();
         }
         match Session::open(&path, opts) {
-            Ok(mut s) => {
-                let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
-                s.start_scan(self.backend, wake);
+            Ok(s) => {
                 self.install_session(s);
+                if let Some(s) = &mut self.session {
+                    s.start_scan(self.backend);
+                }
                 let abs = std::fs::canonicalize(&path).unwrap_or(path);
                 self.prefs.recent.retain(|p| *p != abs);
                 self.prefs.recent.insert(0, abs);
@@ -251,22 +255,22 @@ impl eframe::App for LabelscopeApp {
         }
         if let Some(s) = &mut self.session {
             s.poll(Duration::from_millis(5));
-            if s.predictions.job.is_some() {
+        }
+        // What finished is applied before anything new starts (a finished scan's signatures
+        // start the embedding analysis in the same frame).
+        self.finish_jobs(ctx);
+        if let Some(s) = &mut self.session {
+            if self.central == CentralView::Map {
+                s.ensure_maps();
+            }
+            s.refresh_embedding_checks();
+            if self.detail_open
+                && let Some(i) = s.view.selected()
+            {
+                self.detail.load(s, i);
+            }
+            if s.jobs.any_running() {
                 ctx.request_repaint_after(Duration::from_millis(100));
-            }
-            if let Some(wake) = &self.wake {
-                if self.map_open {
-                    s.ensure_maps(wake.clone());
-                }
-                s.refresh_embedding_checks(wake.clone());
-            }
-            s.poll_embedder();
-            if s.embeddings.job.is_some() {
-                ctx.request_repaint_after(Duration::from_millis(200));
-            }
-            s.poll_map();
-            if s.embeddings.map.job.is_some() {
-                ctx.request_repaint_after(Duration::from_millis(200));
             }
         }
         if let Some(t) = &mut self.thumbs {
@@ -338,32 +342,37 @@ impl eframe::App for LabelscopeApp {
             egui::CentralPanel::default().show(ui, |ui| {
                 panels::view_switch::view_switch_ui(
                     ui,
-                    (self.map_open, self.table_open),
+                    self.central,
                     &layout,
                     &mut self.metrics_choice,
                     &mut self.commands,
                 );
                 if let Some(thumbs) = &mut self.thumbs {
-                    if self.map_open {
-                        panels::map::map_ui(
+                    match self.central {
+                        CentralView::Map => panels::map::map_ui(
                             ui,
                             session,
                             &mut self.map_view,
                             thumbs,
                             &mut self.commands,
-                        );
-                    } else if self.table_open {
-                        panels::filter_bar::filter_bar_ui(ui, session, None, &mut self.commands);
-                        ui.separator();
-                        panels::sample_table::sample_table_ui(ui, session, &mut self.commands);
-                    } else {
-                        panels::gallery::gallery_ui(
+                        ),
+                        CentralView::Table => {
+                            panels::filter_bar::filter_bar_ui(
+                                ui,
+                                session,
+                                None,
+                                &mut self.commands,
+                            );
+                            ui.separator();
+                            panels::sample_table::sample_table_ui(ui, session, &mut self.commands);
+                        }
+                        CentralView::Gallery => panels::gallery::gallery_ui(
                             ui,
                             session,
                             thumbs,
                             &mut self.prefs.thumb_size,
                             &mut self.commands,
-                        );
+                        ),
                     }
                 }
             });
@@ -385,11 +394,9 @@ impl eframe::App for LabelscopeApp {
             panels::path_prompt::path_prompt_ui(ui.ctx(), p, &mut self.commands);
         }
         if let (Some(d), Some(s)) = (&mut self.export, &self.session) {
-            d.poll();
             panels::export::export_ui(ui.ctx(), d, s, &mut self.commands);
         }
         if let (Some(d), Some(s)) = (&mut self.train, &self.session) {
-            d.poll();
             panels::train::train_ui(ui.ctx(), d, s, &mut self.commands);
         }
         if let (Some(prompt), Some(s)) = (&mut self.prompt, &self.session) {

@@ -4,25 +4,13 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::background::BackgroundJob;
+use super::jobs::{Finished, JobKind, TrainDone};
 use super::session::Session;
 use crate::export::{PlanOptions, SplitConfig};
-use crate::head::run::{TrainOutcome, TrainRequest, train_and_compare, write_head};
+use crate::head::run::{TrainRequest, train_and_compare, write_head};
 use crate::head::{CurvePoint, HeadOptions, raw_embeddings};
 use crate::jobs::JobError;
-use crate::model::{BackendKind, LoadedModel};
-
-/// A finished training and what it needs to be written.
-pub struct TrainDone {
-    /// The table, the heads and the split.
-    pub outcome: TrainOutcome,
-    /// The model it was trained on.
-    pub model: Arc<LoadedModel>,
-    /// The embedding value the head reads.
-    pub value: String,
-    /// The request.
-    pub req: TrainRequest,
-}
+use crate::model::BackendKind;
 
 /// The dialog.
 pub struct TrainDialog {
@@ -42,8 +30,6 @@ pub struct TrainDialog {
     pub out: String,
     /// Losses so far: [cleaned, original].
     pub curve: Arc<Mutex<[Vec<CurvePoint>; 2]>>,
-    /// The running job.
-    pub job: Option<BackgroundJob<Result<TrainDone, JobError>>>,
     /// The last result.
     pub done: Option<TrainDone>,
     /// The last error, or what was written.
@@ -55,17 +41,17 @@ impl TrainDialog {
     /// beside the dataset.
     pub fn new(s: &Session, split: Option<&SplitConfig>, keep_splits: bool) -> Self {
         let split = split.cloned().unwrap_or_default();
-        let name = s
-            .dataset
-            .root
-            .file_name()
-            .map_or("dataset".into(), |n| n.to_string_lossy().to_string());
-        let out = s
-            .dataset
-            .root
-            .parent()
-            .unwrap_or(&s.dataset.root)
-            .join(format!("{name}-head"));
+        let name =
+            s.ws.dataset
+                .root
+                .file_name()
+                .map_or("dataset".into(), |n| n.to_string_lossy().to_string());
+        let out =
+            s.ws.dataset
+                .root
+                .parent()
+                .unwrap_or(&s.ws.dataset.root)
+                .join(format!("{name}-head"));
         Self {
             val: split.val,
             seed: split.seed,
@@ -75,7 +61,6 @@ impl TrainDialog {
             compare: true,
             out: out.display().to_string(),
             curve: Arc::default(),
-            job: None,
             done: None,
             message: None,
         }
@@ -102,7 +87,7 @@ impl TrainDialog {
     }
 
     /// Starts training on the session's model and current edits.
-    pub fn start(&mut self, s: &Session, backend: BackendKind, wake: Arc<dyn Fn() + Send + Sync>) {
+    pub fn start(&mut self, s: &mut Session, backend: BackendKind) {
         let Some(model) = s.predictions.model.clone() else {
             self.message = Some(Err(
                 "training a head needs a model (File > Open model…)".into()
@@ -113,66 +98,53 @@ impl TrainDialog {
             self.message = Some(Err("run the model first".into()));
             return;
         };
-        let (ds, edits, req) = (
-            s.dataset.clone(),
-            s.curation.state().clone(),
-            self.request(),
-        );
+        let (ws, edits, req) = (s.ws.clone(), s.curation.state().clone(), self.request());
         let curve = self.curve.clone();
         if let Ok(mut c) = curve.lock() {
             *c = Default::default();
         }
         self.done = None;
         self.message = None;
-        let waker = wake.clone();
-        let spawned = BackgroundJob::spawn("train-head", wake, move |job| {
-            job.begin_stage("reading the embeddings", ds.samples.len());
-            let (report, b) = super::session::parts::embeddings::run_keeping_embeddings(
-                &ds, &model, backend, true, job, None,
-            )?;
-            let value = b
-                .factory
-                .embedding()
-                .map_err(|why| JobError::Failed(format!("the model gives no embedding: {why}")))?
-                .to_string();
-            let embeddings = raw_embeddings(&report.outcomes);
-            let outcome =
-                train_and_compare(&ds, &edits, &embeddings, &preds, &req, job, |k, p| {
-                    if let Ok(mut c) = curve.lock() {
-                        c[k].push(p.clone());
-                    }
-                    waker();
+        let started = s.jobs.start(JobKind::Train, move |job| {
+            Finished::Train((|| -> Result<TrainDone, JobError> {
+                let ds = &*ws.dataset;
+                job.begin_stage("reading the embeddings", ds.samples.len());
+                let b = crate::model::resolve_backend(backend, &model)?;
+                let opts = crate::model::PredictOptions {
+                    embeddings: true,
+                    ..crate::model::PredictOptions::default()
+                };
+                let run = ws.run_model(&model, &b, &opts, job, None)?;
+                let value = run.embedding.map_err(|why| {
+                    JobError::Failed(format!("the model gives no embedding: {why}"))
                 })?;
-            Ok(TrainDone {
-                outcome,
-                model,
-                value,
-                req,
-            })
+                let embeddings = raw_embeddings(&run.report.outcomes);
+                let outcome =
+                    train_and_compare(ds, &edits, &embeddings, &preds, &req, job, |k, p| {
+                        if let Ok(mut c) = curve.lock() {
+                            c[k].push(p.clone());
+                        }
+                        job.wake();
+                    })?;
+                Ok(TrainDone {
+                    outcome,
+                    model,
+                    value,
+                    req,
+                })
+            })())
         });
-        match spawned {
-            Ok(job) => self.job = Some(job),
-            Err(e) => self.message = Some(Err(format!("cannot start training: {e}"))),
+        if let Err(e) = started {
+            self.message = Some(Err(e));
         }
     }
 
-    /// Collects the job when it finishes.
-    pub fn poll(&mut self) {
-        let Some(result) = self.job.as_ref().and_then(BackgroundJob::poll) else {
-            return;
-        };
-        self.job = None;
+    /// Shows the finished training.
+    pub fn finish(&mut self, result: Result<TrainDone, JobError>) {
         match result {
             Ok(done) => self.done = Some(done),
             Err(JobError::Cancelled) => self.message = Some(Err("cancelled".into())),
             Err(e) => self.message = Some(Err(e.to_string())),
-        }
-    }
-
-    /// Stops the running job.
-    pub fn cancel(&self) {
-        if let Some(job) = &self.job {
-            job.control.cancel();
         }
     }
 
@@ -184,7 +156,7 @@ impl TrainDialog {
             write_head(
                 &out,
                 &s.inputs(),
-                &s.dataset,
+                &s.ws.dataset,
                 &done.model,
                 &done.value,
                 &done.outcome,

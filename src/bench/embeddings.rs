@@ -106,7 +106,9 @@ pub fn bench_embeddings(
     with_umap: bool,
 ) -> anyhow::Result<EmbeddingBench> {
     let without = LoadedModel {
-        embedding: Err("off for the benchmark".into()),
+        embedding: Err(crate::model::embedding_value::NoEmbeddingValue::Off(
+            "off for the benchmark",
+        )),
         ..model.clone()
     };
     let (logits_only, backend) = inference_ips(ds, &without, kind, threads)?;

@@ -9,13 +9,10 @@ use image::GrayImage;
 use rayon::prelude::*;
 
 use super::{peak_rss_mib, repo_path};
-use crate::dataset::{Dataset, OpenOptions, open_dataset};
+use crate::dataset::{OpenOptions, open_dataset};
 use crate::eval::{PredictionSet, compute_metrics};
 use crate::jobs::JobControl;
-use crate::model::{
-    BackendKind, PredictOptions, load_model, open_prediction_cache, predict_dataset,
-    resolve_backend,
-};
+use crate::model::{BackendKind, PredictOptions, load_model, resolve_backend};
 
 /// Figures of the scale benchmark.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -119,29 +116,23 @@ pub fn bench_scale(
         .ok_or_else(|| anyhow::anyhow!("assets/models/fashion_cnn.onnx not found"))?;
     let model = load_model(&model_path).map_err(anyhow::Error::msg)?;
     let backend = resolve_backend(backend, &model).map_err(anyhow::Error::msg)?;
-    let state = crate::state::state_dir(&ds.root).map_err(anyhow::Error::msg)?;
+    let ws = crate::workspace::Workspace::new(ds);
+    ws.state().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let ds = &*ws.dataset;
     let opts = PredictOptions {
         threads,
         use_cache: true,
         embeddings: false,
     };
-    let run = |ds: &Dataset| {
-        let mut cache = open_prediction_cache(&state, &model, &ds.classes);
-        predict_dataset(
-            ds,
-            &model,
-            &backend,
-            &opts,
-            Some(&mut cache),
-            &JobControl::default(),
-            None,
-        )
+    let run = || {
+        ws.run_model(&model, &backend, &opts, &JobControl::default(), None)
+            .map(|r| r.report)
     };
     let t = Instant::now();
-    let first = run(&ds)?;
+    let first = run()?;
     let predict_secs = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let again = run(&ds)?;
+    let again = run()?;
     let reload_cached_secs = t.elapsed().as_secs_f64();
 
     let t = Instant::now();

@@ -322,8 +322,8 @@ pub struct ExportArgs {
     #[arg(long)]
     pub no_duplicates: bool,
     /// VLM JSONL answer: JSON `{"label": ...}` or the plain label.
-    #[arg(long, value_enum, default_value_t = VlmAnswer::Json)]
-    pub vlm_answer: VlmAnswer,
+    #[arg(long, value_enum, default_value_t = VlmAnswerFormat::Json)]
+    pub vlm_answer: VlmAnswerFormat,
     /// VLM JSONL system prompt template (`{labels}` is replaced by the label list).
     #[arg(long)]
     pub vlm_system: Option<String>,
@@ -359,7 +359,7 @@ pub enum BalanceArg {
 
 /// `--vlm-answer`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum VlmAnswer {
+pub enum VlmAnswerFormat {
     /// `{"label": "<label>"}`.
     Json,
     /// The label alone.

@@ -3,15 +3,13 @@
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use super::args::{DatasetArgs, ModelArgs};
 use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
+use super::shared_args::{DatasetArgs, ModelArgs};
 use crate::dataset::{Dataset, open_dataset};
 use crate::eval::PredictionSet;
 use crate::jobs::JobControl;
-use crate::model::{
-    PredictOptions, PredictReport, load_model, open_prediction_cache, predict_dataset,
-    resolve_backend,
-};
+use crate::model::{PredictOptions, load_model, resolve_backend};
+use crate::workspace::{ModelRun, Workspace};
 
 /// Opens the dataset; prints a summary and up to `max_issues` scan problems to stderr.
 pub fn open(args: &DatasetArgs, max_issues: usize) -> Result<Dataset> {
@@ -49,21 +47,19 @@ pub fn open(args: &DatasetArgs, max_issues: usize) -> Result<Dataset> {
     Ok(ds)
 }
 
-/// A finished model run.
-pub struct ModelRun {
-    /// The raw report.
-    pub report: PredictReport,
-    /// The predictions as a set.
-    pub set: PredictionSet,
-    /// The model that ran.
-    pub model: crate::model::LoadedModel,
-    /// The value the embeddings were read from, or why there are none.
-    pub embedding: std::result::Result<String, String>,
+/// Opens the dataset as a workspace (see [`open`]).
+pub fn workspace(args: &DatasetArgs, max_issues: usize) -> Result<Workspace> {
+    open(args, max_issues).map(Workspace::new)
 }
 
-/// Loads the model and predicts every sample, with progress on stderr and Ctrl-C cancelling;
-/// with `embeddings`, each outcome keeps the image's embedding (read in the same inference).
-pub fn run_model(ds: &Dataset, args: &ModelArgs, embeddings: bool) -> Result<ModelRun> {
+/// Loads the model and predicts every sample through the workspace, with progress on stderr and
+/// Ctrl-C cancelling; with `embeddings`, each outcome keeps the image's embedding (read in the
+/// same inference). Returns the run and the model that ran.
+pub fn run_model(
+    ws: &Workspace,
+    args: &ModelArgs,
+    embeddings: bool,
+) -> Result<(ModelRun, crate::model::LoadedModel)> {
     let path = args
         .single_model()?
         .ok_or_else(|| anyhow!("give --model MODEL.onnx (or --predictions FILE)"))?;
@@ -71,7 +67,7 @@ pub fn run_model(ds: &Dataset, args: &ModelArgs, embeddings: bool) -> Result<Mod
     for note in &model.notes {
         eprintln!("note: {note}");
     }
-    let backend = resolve_backend(args.backend, &model).map_err(|e| anyhow!(e))?;
+    let backend = resolve_backend(args.backend, &model)?;
     eprintln!("backend: {}", backend.factory.describe());
     if embeddings && let Err(why) = backend.factory.embedding() {
         bail!("{} gives no embedding: {why}", path.display());
@@ -84,24 +80,13 @@ pub fn run_model(ds: &Dataset, args: &ModelArgs, embeddings: bool) -> Result<Mod
         use_cache: !args.no_cache,
         embeddings,
     };
-    let mut cache = if opts.use_cache {
-        match crate::state::state_dir(&ds.root) {
-            Ok(dir) => Some(open_prediction_cache(&dir, &model, &ds.classes)),
-            Err(e) => {
-                eprintln!("warning: prediction cache disabled: {e}");
-                None
-            }
-        }
-    } else {
-        None
-    };
     let job = JobControl::default();
     cancel_on_ctrl_c(&job);
-    let report = {
+    let run = {
         let _progress = ProgressPrinter::start(&job, "predict");
-        predict_dataset(ds, &model, &backend, &opts, cache.as_mut(), &job, None)
-            .map_err(|e| anyhow!(e))?
+        ws.run_model(&model, &backend, &opts, &job, None)?
     };
+    let report = &run.report;
     for note in &report.mapping.notes {
         eprintln!("note: {note}");
     }
@@ -124,33 +109,18 @@ pub fn run_model(ds: &Dataset, args: &ModelArgs, embeddings: bool) -> Result<Mod
             eprintln!("  failed: {e}");
         }
     }
-    let set = PredictionSet::from_report(
-        &model.spec.name,
-        &report,
-        ds.classes.len(),
-        &model.model_labels,
-    );
-    let embedding = backend
-        .factory
-        .embedding()
-        .map(str::to_string)
-        .map_err(str::to_string);
-    Ok(ModelRun {
-        report,
-        set,
-        model,
-        embedding,
-    })
+    Ok((run, model))
 }
 
 /// Prediction set from `--predictions FILE` or by running `--model`.
 pub fn predictions(
-    ds: &Dataset,
+    ws: &Workspace,
     model: &ModelArgs,
     file: Option<&std::path::Path>,
 ) -> Result<(PredictionSet, Option<ModelRun>)> {
+    let ds = &ws.dataset;
     if let (None, Some(endpoint)) = (file, &model.vlm_endpoint) {
-        return Ok((run_vlm(ds, model, endpoint)?, None));
+        return Ok((run_vlm(ws, model, endpoint)?, None));
     }
     match file {
         Some(f) => {
@@ -162,18 +132,19 @@ pub fn predictions(
             Ok((set, None))
         }
         None => {
-            let run = run_model(ds, model, false)?;
+            let (run, _) = run_model(ws, model, false)?;
             Ok((run.set.clone(), Some(run)))
         }
     }
 }
 
 /// Per-sample labels to score against: the edited labels (`None` = excluded) unless `original`.
-pub fn truth(ds: &Dataset, original: bool) -> Result<Vec<Option<crate::dataset::ClassId>>> {
+pub fn truth(ws: &Workspace, original: bool) -> Result<Vec<Option<crate::dataset::ClassId>>> {
+    let ds = &ws.dataset;
     if original {
-        return Ok(ds.samples.iter().map(|s| Some(s.label)).collect());
+        return Ok(ws.original_labels());
     }
-    let (state, warnings) = crate::curation::read_edits(ds)?;
+    let (state, warnings) = ws.read_edits()?;
     for w in &warnings {
         eprintln!("warning: {w}");
     }
@@ -187,7 +158,7 @@ pub fn truth(ds: &Dataset, original: bool) -> Result<Vec<Option<crate::dataset::
 }
 
 /// Classifies through a VLM endpoint (`--vlm-endpoint`), with progress and Ctrl-C.
-fn run_vlm(ds: &Dataset, args: &ModelArgs, endpoint: &str) -> Result<PredictionSet> {
+fn run_vlm(ws: &Workspace, args: &ModelArgs, endpoint: &str) -> Result<PredictionSet> {
     let name = args.vlm_model.clone().unwrap_or_default();
     let mut cfg = crate::vlm::VlmConfig::new(endpoint, &name);
     if let Some(f) = &args.prompt_file {
@@ -199,14 +170,9 @@ fn run_vlm(ds: &Dataset, args: &ModelArgs, endpoint: &str) -> Result<PredictionS
     eprintln!("backend: vlm endpoint {} (model {name})", cfg.url());
     let job = JobControl::default();
     cancel_on_ctrl_c(&job);
-    let state = if args.no_cache {
-        None
-    } else {
-        crate::state::state_dir(&ds.root).ok()
-    };
     let set = {
         let _p = ProgressPrinter::start(&job, "vlm");
-        crate::vlm::predict_vlm(ds, &cfg, state.as_deref(), &job, None).map_err(|e| anyhow!(e))?
+        ws.run_vlm(&cfg, !args.no_cache, &job, None)?
     };
     let failed: Vec<&str> = set
         .entries

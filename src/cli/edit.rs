@@ -7,30 +7,31 @@ use crate::curation::{Action, Curator, is_relabeled};
 
 /// Runs `edit`.
 pub fn run_edit(args: &EditArgs) -> Result<()> {
-    let ds = super::common::open(&args.dataset, 5)?;
-    let (mut curator, warnings) = Curator::open(&ds)?;
+    let ws = super::common::workspace(&args.dataset, 5)?;
+    let ds = &*ws.dataset;
+    let (mut curator, warnings) = ws.curator()?;
     for w in &warnings {
         eprintln!("warning: {w}");
     }
     let one = |p: &str| vec![p.to_string()];
     match &args.action {
         EditCommand::Relabel { path, label } => curator.edit_ids(
-            &ds,
+            ds,
             &one(path),
             Action::Relabel {
                 label: Some(label.clone()),
             },
         )?,
         EditCommand::Exclude { path, reason } => curator.edit_ids(
-            &ds,
+            ds,
             &one(path),
             Action::Exclude {
                 reason: reason.clone(),
             },
         )?,
-        EditCommand::Include { path } => curator.edit_ids(&ds, &one(path), Action::Include)?,
+        EditCommand::Include { path } => curator.edit_ids(ds, &one(path), Action::Include)?,
         EditCommand::Tag { path, tag } => {
-            curator.edit_ids(&ds, &one(path), Action::AddTag { tag: tag.clone() })?
+            curator.edit_ids(ds, &one(path), Action::AddTag { tag: tag.clone() })?
         }
         EditCommand::Undo => {
             if !curator.undo()? {
@@ -42,7 +43,7 @@ pub fn run_edit(args: &EditArgs) -> Result<()> {
                 eprintln!("nothing to redo");
             }
         }
-        EditCommand::Apply { file } => apply_file(&ds, &mut curator, file)?,
+        EditCommand::Apply { file } => apply_file(ds, &mut curator, file)?,
     }
     eprintln!(
         "{} edited samples; journal: {}",
@@ -126,8 +127,9 @@ fn apply_file(
 /// Runs `edits`: a read-only listing (no journal or lock is created); edits that no longer
 /// apply are listed with `applies` false and a warning.
 pub fn run_edits(args: &EditsArgs) -> Result<()> {
-    let ds = super::common::open(&args.dataset, 5)?;
-    let (state, warnings) = crate::curation::read_edits(&ds)?;
+    let ws = super::common::workspace(&args.dataset, 5)?;
+    let ds = &*ws.dataset;
+    let (state, warnings) = ws.read_edits()?;
     for w in &warnings {
         eprintln!("warning: {w}");
     }
@@ -141,7 +143,7 @@ pub fn run_edits(args: &EditsArgs) -> Result<()> {
             "path": id,
             "original_label": original.clone().unwrap_or_default(),
             "label": e.label.clone().or(original).unwrap_or_default(),
-            "relabeled": index.is_some_and(|i| is_relabeled(&ds, &state, i)),
+            "relabeled": index.is_some_and(|i| is_relabeled(ds, &state, i)),
             "excluded": e.excluded.is_some(),
             "reason": e.excluded.clone().unwrap_or_default(),
             "tags": e.tags.iter().cloned().collect::<Vec<_>>().join(";"),
@@ -169,13 +171,15 @@ pub fn run_edits(args: &EditsArgs) -> Result<()> {
 /// stdout, so a test can kill it at any point and check that every acknowledged edit survived.
 pub fn run_stress(args: &EditStressArgs) -> Result<()> {
     use std::io::Write;
-    let ds = crate::dataset::open_dataset(&args.dataset.dataset, &args.dataset.open_options())?;
-    let (mut curator, _) = Curator::open(&ds)?;
+    let ws =
+        crate::workspace::Workspace::open(&args.dataset.dataset, &args.dataset.open_options())?;
+    let ds = &*ws.dataset;
+    let (mut curator, _) = ws.curator()?;
     let mut out = std::io::stdout().lock();
     for n in args.start..args.start.saturating_add(args.count) {
         let i = (n as usize) % ds.samples.len();
         curator.edit(
-            &ds,
+            ds,
             &[i],
             Action::AddTag {
                 tag: format!("stress-{n}"),

@@ -7,12 +7,13 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 
-use super::common::{ModelRun, run_model};
+use super::common::run_model;
 use super::shared_args::{DatasetArgs, ModelArgs};
-use crate::dataset::Dataset;
 use crate::embed::{EmbeddingSet, nearest};
 use crate::embedding_store::Embedding;
+use crate::model::LoadedModel;
 use crate::model::SampleOutcome;
+use crate::workspace::{ModelRun, Workspace};
 
 /// `labelscope embed`.
 #[derive(Debug, Args)]
@@ -51,7 +52,7 @@ pub struct SimilarArgs {
 
 /// Runs the embedding model (`--embedder`, else `--model`) with embeddings kept; fails with
 /// the model's name and the candidates considered when it has no embedding.
-pub(super) fn embed(ds: &Dataset, args: &ModelArgs) -> Result<ModelRun> {
+pub(super) fn embed(ws: &Workspace, args: &ModelArgs) -> Result<(ModelRun, LoadedModel)> {
     if args.vlm_endpoint.is_some() && args.embedder.is_none() {
         bail!(
             "a VLM endpoint gives no embeddings: add --embedder MODEL.onnx (any ONNX image model)"
@@ -67,8 +68,8 @@ pub(super) fn embed(ds: &Dataset, args: &ModelArgs) -> Result<ModelRun> {
         vlm_endpoint: None,
         ..args.clone()
     };
-    let run = run_model(ds, &model_args, true)?;
-    match (&run.embedding, &run.model.embedding) {
+    let (run, model) = run_model(ws, &model_args, true)?;
+    match (&run.embedding, &model.embedding) {
         (Ok(value), Ok(found)) => eprintln!(
             "embedding: `{value}` ({}) of {}",
             found.found_by,
@@ -77,7 +78,7 @@ pub(super) fn embed(ds: &Dataset, args: &ModelArgs) -> Result<ModelRun> {
         (Ok(value), Err(_)) => eprintln!("embedding: `{value}` of {}", path.display()),
         (Err(why), _) => bail!("{} gives no embedding: {why}", path.display()),
     }
-    Ok(run)
+    Ok((run, model))
 }
 
 /// Each sample's embedding from a run, in dataset order.
@@ -95,16 +96,17 @@ fn per_sample(run: &ModelRun) -> Vec<Option<&Embedding>> {
 /// Runs `embed`; `read` is every file the arguments name.
 pub fn run_embed(args: &EmbedArgs, read: crate::inputs::Inputs) -> Result<()> {
     crate::embed::write::EmbeddingFormat::of(&args.out).map_err(|e| anyhow!(e))?;
-    let ds = super::common::open(&args.dataset, 20)?;
-    read.dataset(&ds).check_file_output(&args.out)?;
-    let run = embed(&ds, &args.model)?;
+    let ws = super::common::workspace(&args.dataset, 20)?;
+    let ds = &*ws.dataset;
+    read.dataset(ds).check_file_output(&args.out)?;
+    let (run, _) = embed(&ws, &args.model)?;
     let rows = per_sample(&run);
     if rows.iter().all(Option::is_none) {
         let all = vec![Some(crate::dataset::ClassId(0)); rows.len()];
         return Err(super::common::nothing_done("embedded", &run.set, &all));
     }
     crate::outputs::write_via_temp(&args.out, |tmp| {
-        crate::embed::write::write_embeddings(tmp, &ds, &rows)
+        crate::embed::write::write_embeddings(tmp, ds, &rows)
     })
     .with_context(|| format!("writing {}", args.out.display()))?;
     let with = rows.iter().flatten().count();
@@ -122,7 +124,8 @@ pub fn run_embed(args: &EmbedArgs, read: crate::inputs::Inputs) -> Result<()> {
 
 /// Runs `similar`.
 pub fn run_similar(args: &SimilarArgs) -> Result<()> {
-    let ds = super::common::open(&args.dataset, 20)?;
+    let ws = super::common::workspace(&args.dataset, 20)?;
+    let ds = &*ws.dataset;
     let query = ds.index_of(&args.path).ok_or_else(|| {
         anyhow!(
             "`{}` is not a sample of the dataset (give its path relative to {})",
@@ -130,8 +133,8 @@ pub fn run_similar(args: &SimilarArgs) -> Result<()> {
             ds.root.display()
         )
     })?;
-    let truth = super::common::truth(&ds, args.original_labels)?;
-    let run = embed(&ds, &args.model)?;
+    let truth = super::common::truth(&ws, args.original_labels)?;
+    let (run, _) = embed(&ws, &args.model)?;
     let set = EmbeddingSet::from_outcomes(&run.report.outcomes);
     let Some(q) = set.of_sample(query) else {
         let why = set

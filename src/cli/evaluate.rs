@@ -9,16 +9,17 @@ use crate::eval::{Metrics, compute_metrics};
 
 /// Runs `evaluate`.
 pub fn run(args: &EvaluateArgs) -> Result<()> {
-    let ds = super::common::open(&args.dataset, 20)?;
+    let ws = super::common::workspace(&args.dataset, 20)?;
+    let ds = &*ws.dataset;
     if args.model.model.len() + args.predictions.len() > 1 {
-        return super::evaluate_compare::run(args, &ds);
+        return super::evaluate_compare::run(args, &ws);
     }
     let (set, run) = super::common::predictions(
-        &ds,
+        &ws,
         &args.model,
         args.predictions.first().map(|p| p.as_path()),
     )?;
-    let truth = super::common::truth(&ds, args.original_labels)?;
+    let truth = super::common::truth(&ws, args.original_labels)?;
     let m = compute_metrics(&ds.classes, &truth, &set);
     if m.num_evaluated == 0 {
         return Err(super::common::nothing_done("evaluated", &set, &truth));

@@ -2,19 +2,19 @@
 //! intervals, latency, file size and session memory; per pair the agreement, the right/wrong
 //! table, McNemar's exact test and a paired bootstrap of the macro F1 difference.
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 
 use super::args::{EvaluateArgs, Format};
 use super::metrics_text::{headline, range, with_intervals};
 use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
-use crate::dataset::Dataset;
 use crate::eval::compare::{PairReport, compare_pairs, distinct_names};
 use crate::eval::intervals::{MetricIntervals, metric_intervals};
 use crate::eval::{Metrics, PredictionSet, compute_metrics};
 use crate::jobs::JobControl;
 use crate::model::footprint::{Footprint, human_bytes, measure_footprint};
-use crate::model::multi::{ModelEntry, predict_models};
-use crate::model::{PredictOptions, load_model, open_prediction_cache, resolve_backend};
+use crate::model::multi::ModelEntry;
+use crate::model::{PredictOptions, load_model, resolve_backend};
+use crate::workspace::Workspace;
 
 /// One set being compared: a model run here or a file of predictions.
 struct Contender {
@@ -26,14 +26,15 @@ struct Contender {
 }
 
 /// Runs every `--model` in one pass (one decode per image), then reads every `--predictions`.
-fn contenders(args: &EvaluateArgs, ds: &Dataset) -> Result<(Vec<Contender>, usize, bool)> {
+fn contenders(args: &EvaluateArgs, ws: &Workspace) -> Result<(Vec<Contender>, usize, bool)> {
+    let ds = &*ws.dataset;
     let mut models = Vec::new();
     for path in &args.model.model {
         let model = load_model(path)?;
         for note in &model.notes {
             eprintln!("note ({}): {note}", path.display());
         }
-        let backend = resolve_backend(args.model.backend, &model).map_err(|e| anyhow!(e))?;
+        let backend = resolve_backend(args.model.backend, &model)?;
         if let Some(hint) = &backend.hint {
             eprintln!("hint: {hint}");
         }
@@ -53,17 +54,6 @@ fn contenders(args: &EvaluateArgs, ds: &Dataset) -> Result<(Vec<Contender>, usiz
         use_cache: !args.model.no_cache,
         embeddings: false,
     };
-    let mut caches = match crate::state::state_dir(&ds.root) {
-        Ok(dir) if opts.use_cache => models
-            .iter()
-            .map(|(m, _)| open_prediction_cache(&dir, m, &ds.classes))
-            .collect(),
-        Ok(_) => Vec::new(),
-        Err(e) => {
-            eprintln!("warning: prediction cache disabled: {e}");
-            Vec::new()
-        }
-    };
     let mut out = Vec::new();
     let mut cancelled = false;
     if !models.is_empty() {
@@ -73,21 +63,21 @@ fn contenders(args: &EvaluateArgs, ds: &Dataset) -> Result<(Vec<Contender>, usiz
             .collect();
         let job = JobControl::default();
         cancel_on_ctrl_c(&job);
-        let reports = {
+        let runs = {
             let _progress = ProgressPrinter::start(&job, "predict");
-            predict_models(ds, &entries, &opts, Some(&mut caches), &job).map_err(|e| anyhow!(e))?
+            ws.run_models(&entries, &opts, &job)?
         };
-        for ((report, (model, _)), footprint) in reports.iter().zip(&models).zip(footprints) {
+        let first = runs.first().map(|r| {
+            let r = &r.report;
+            (r.num_cached, r.num_inferred, r.elapsed_secs)
+        });
+        for ((run, (model, _)), footprint) in runs.into_iter().zip(&models).zip(footprints) {
+            let report = &run.report;
             for note in &report.mapping.notes {
                 eprintln!("note ({}): {note}", model.spec.name);
             }
             cancelled |= report.cancelled;
-            let mut set = PredictionSet::from_report(
-                &model.spec.name,
-                report,
-                ds.classes.len(),
-                &model.model_labels,
-            );
+            let mut set = run.set;
             set.source = model.onnx_path.display().to_string();
             out.push(Contender {
                 set,
@@ -95,14 +85,11 @@ fn contenders(args: &EvaluateArgs, ds: &Dataset) -> Result<(Vec<Contender>, usiz
                 footprint: Some(footprint),
             });
         }
-        if let Some(r) = reports.first() {
+        if let Some((num_cached, num_inferred, secs)) = first {
             eprintln!(
-                "{} models over {} samples ({} from cache, {} run) in {:.2}s, {} threads",
+                "{} models over {} samples ({num_cached} from cache, {num_inferred} run) in {secs:.2}s, {} threads",
                 models.len(),
                 ds.samples.len(),
-                r.num_cached,
-                r.num_inferred,
-                r.elapsed_secs,
                 opts.threads
             );
         }
@@ -123,9 +110,10 @@ fn contenders(args: &EvaluateArgs, ds: &Dataset) -> Result<(Vec<Contender>, usiz
 }
 
 /// Runs the comparison.
-pub fn run(args: &EvaluateArgs, ds: &Dataset) -> Result<()> {
-    let truth = super::common::truth(ds, args.original_labels)?;
-    let (all, threads, cancelled) = contenders(args, ds)?;
+pub fn run(args: &EvaluateArgs, ws: &Workspace) -> Result<()> {
+    let ds = &*ws.dataset;
+    let truth = super::common::truth(ws, args.original_labels)?;
+    let (all, threads, cancelled) = contenders(args, ws)?;
     let names = distinct_names(
         &all.iter().map(|c| c.set.name.as_str()).collect::<Vec<_>>(),
         &all.iter()

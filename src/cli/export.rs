@@ -2,17 +2,17 @@
 
 use anyhow::{Result, anyhow};
 
-use super::args::{BalanceArg, ExportArgs, LinkArg, VlmAnswer};
+use super::args::{BalanceArg, ExportArgs, LinkArg, VlmAnswerFormat};
 use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
 use crate::export::{
     Balance, ExportFormat, ExportOptions, LinkMode, PlanOptions, SplitConfig, VlmOptions,
-    run_export,
 };
 use crate::jobs::JobControl;
 
 /// Runs `export`; `read` is every file the arguments name (the target may hold none of them).
 pub fn run(args: &ExportArgs, read: crate::inputs::Inputs) -> Result<()> {
-    let ds = super::common::open(&args.dataset, 10)?;
+    let ws = super::common::workspace(&args.dataset, 10)?;
+    let ds = &*ws.dataset;
     let formats = args
         .format
         .iter()
@@ -33,14 +33,14 @@ pub fn run(args: &ExportArgs, read: crate::inputs::Inputs) -> Result<()> {
     }
     // Refuse a bad target before running a model or reading predictions (the dataset's files
     // are resolved once, here, and the export checks against the same list).
-    let read = read.dataset(&ds);
+    let read = read.dataset(ds);
     crate::export::check_target(&read, &args.out, args.force)?;
-    let (edits, warnings) = crate::curation::read_edits(&ds)?;
+    let (edits, warnings) = ws.read_edits()?;
     for w in &warnings {
         eprintln!("warning: {w}");
     }
     let preds = if args.predictions.is_some() || args.model.has_source() {
-        Some(super::common::predictions(&ds, &args.model, args.predictions.as_deref())?.0)
+        Some(super::common::predictions(&ws, &args.model, args.predictions.as_deref())?.0)
     } else {
         None
     };
@@ -74,7 +74,7 @@ pub fn run(args: &ExportArgs, read: crate::inputs::Inputs) -> Result<()> {
             .vlm_user
             .clone()
             .unwrap_or_else(|| VlmOptions::default().user),
-        answer_json: args.vlm_answer == VlmAnswer::Json,
+        answer_json: args.vlm_answer == VlmAnswerFormat::Json,
     };
     opts.pace = args.pace_ms.map(std::time::Duration::from_millis);
     let job = JobControl::default();
@@ -83,11 +83,11 @@ pub fn run(args: &ExportArgs, read: crate::inputs::Inputs) -> Result<()> {
     // With --embedder, semantic near duplicates are kept together too.
     let semantic = match (&args.model.embedder, args.no_duplicates) {
         (Some(_), false) => {
-            let run = super::embed::embed(&ds, &args.model)?;
+            let (run, _) = super::embed::embed(&ws, &args.model)?;
             let set = crate::embed::EmbeddingSet::from_outcomes(&run.report.outcomes);
-            let truth = crate::curation::effective_labels(&ds, &edits);
+            let truth = crate::curation::effective_labels(ds, &edits);
             let groups = crate::problems::embedding_checks(
-                &ds,
+                ds,
                 &truth,
                 &set,
                 &crate::problems::EmbeddingCheckOptions::default(),
@@ -104,7 +104,7 @@ pub fn run(args: &ExportArgs, read: crate::inputs::Inputs) -> Result<()> {
     opts.semantic_groups = semantic;
     let (plan, summary) = {
         let _p = ProgressPrinter::start(&job, "export");
-        run_export(&ds, &edits, preds.as_ref(), &plan_opts, &opts, near, &job)?
+        ws.export(&edits, preds.as_ref(), &plan_opts, &opts, near, &job)?
     };
     eprintln!("{}", summary.describe(&plan));
     if plan.leaks_kept > 0 {

@@ -1,7 +1,7 @@
 //! The one place that lists every file a command's arguments name: the dispatcher computes
 //! them once from the parsed command, and every command that writes checks its output against
 //! them (plus the dataset, added once it is open). A new path flag is added here, and the
-//! table-driven test in `tests/data_safety.rs` tries each one as the target of every writer.
+//! table-driven test in `tests/cli/data_safety.rs` tries each one as the target of every writer.
 
 use std::path::PathBuf;
 

@@ -12,7 +12,7 @@ use crate::dataset::Dataset;
 use crate::embed::EmbeddingSet;
 use crate::jobs::JobControl;
 use crate::label_quality::{LabelQuality, LabelQualityOptions, ProbeOptions, Source};
-use crate::problems::{FindingKind, ProblemInputs, ProblemOptions, Problems, find_problems};
+use crate::problems::{FindingKind, ProblemInputs, ProblemOptions, Problems};
 
 /// `labelscope issues`.
 #[derive(Debug, Args)]
@@ -103,7 +103,8 @@ fn label_options(args: &IssuesArgs) -> Result<LabelQualityOptions> {
 
 /// Runs `issues`.
 pub fn run(args: &IssuesArgs) -> Result<()> {
-    let ds = super::common::open(&args.dataset, 10)?;
+    let ws = super::common::workspace(&args.dataset, 10)?;
+    let ds = &*ws.dataset;
     let kinds = args
         .kinds
         .iter()
@@ -115,40 +116,34 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
     if args.top.is_some() && kinds != [FindingKind::Label] {
         bail!("--top ranks label quality: use it with --kinds label");
     }
-    let label = label_options(args)?;
-    let wants_labels = kinds.contains(&FindingKind::Label);
-    let label_embeddings = wants_labels
-        && label.sources.iter().any(|s| *s != Source::Model)
-        && (!args.model.model.is_empty() || args.model.embedder.is_some());
-    let wants_embeddings = label_embeddings
-        || kinds
-            .iter()
-            .any(|k| matches!(k, FindingKind::Outlier | FindingKind::NearDuplicate));
-    let embedded = if wants_embeddings {
-        Some(super::embed::embed(&ds, &args.model)?)
+    let mut opts = ProblemOptions {
+        kinds,
+        near_distance: args.near_duplicate_distance,
+        backend: args.model.backend,
+        label: label_options(args)?,
+        ..ProblemOptions::default()
+    };
+    // The core says which evidence the kinds can use; only the models that give it run.
+    let needs = opts.needs();
+    let can_embed = !args.model.model.is_empty() || args.model.embedder.is_some();
+    let embedded = if needs.embeddings || (needs.label_embeddings && can_embed) {
+        Some(super::embed::embed(&ws, &args.model)?.0)
     } else {
         None
     };
     let same_model = args.model.embedder.is_none() && args.predictions.is_none();
     let preds = match &embedded {
         // The embedding run was the model's prediction run too.
-        Some(run) if wants_labels && same_model => Some(run.set.clone()),
-        _ if wants_labels && (args.predictions.is_some() || args.model.has_source()) => {
-            Some(super::common::predictions(&ds, &args.model, args.predictions.as_deref())?.0)
+        Some(run) if needs.predictions && same_model => Some(run.set.clone()),
+        _ if needs.predictions && (args.predictions.is_some() || args.model.has_source()) => {
+            Some(super::common::predictions(&ws, &args.model, args.predictions.as_deref())?.0)
         }
         _ => None,
     };
     let set = embedded
         .as_ref()
         .map(|run| EmbeddingSet::from_outcomes(&run.report.outcomes));
-    let truth = super::common::truth(&ds, args.original_labels)?;
-    let mut opts = ProblemOptions {
-        kinds,
-        near_distance: args.near_duplicate_distance,
-        backend: args.model.backend,
-        label,
-        ..ProblemOptions::default()
-    };
+    let truth = super::common::truth(&ws, args.original_labels)?;
     opts.embedding.near.near_distance = args.semantic_distance;
     opts.text.input_size = args.text_size;
     if let Some(t) = args.model.threads {
@@ -156,7 +151,6 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
     }
     let job = JobControl::default();
     cancel_on_ctrl_c(&job);
-    let state = crate::state::state_dir(&ds.root).ok();
     let inputs = ProblemInputs {
         truth: &truth,
         preds: preds.as_ref(),
@@ -164,17 +158,17 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
     };
     let problems = {
         let _p = ProgressPrinter::start(&job, "issues");
-        find_problems(&ds, inputs, &opts, state.as_deref(), &job).map_err(|e| anyhow!(e))?
+        ws.find_problems(inputs, &opts, &job)?
     };
     for note in &problems.notes {
         eprintln!("note: {note}");
     }
     match (args.top, &problems.quality) {
-        (Some(top), Some(q)) => print_queue(&ds, q, top, args),
+        (Some(top), Some(q)) => print_queue(ds, q, top, args),
         (Some(_), None) => {
             bail!("no label-quality ranking: give --model, --predictions or --embedder")
         }
-        (None, _) => print_findings(&ds, &truth, &problems, args),
+        (None, _) => print_findings(ds, &truth, &problems, args),
     }
     Ok(())
 }

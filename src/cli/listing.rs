@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::args::ListFormat;
+use super::shared_args::ListFormat;
 
 fn value_text(v: &serde_json::Value) -> String {
     match v {

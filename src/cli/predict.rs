@@ -31,8 +31,10 @@ pub fn run(args: &PredictArgs, read: crate::inputs::Inputs) -> Result<()> {
             ds.samples.len()
         );
     }
-    let truth = super::common::truth(&ds, args.original_labels)?;
-    let (set, run) = super::common::predictions(&ds, &args.model, None)?;
+    let ws = crate::workspace::Workspace::new(ds);
+    let ds = &*ws.dataset;
+    let truth = super::common::truth(&ws, args.original_labels)?;
+    let (set, run) = super::common::predictions(&ws, &args.model, None)?;
     let n = ds.samples.len();
     let num_cols = run
         .as_ref()
@@ -46,7 +48,7 @@ pub fn run(args: &PredictArgs, read: crate::inputs::Inputs) -> Result<()> {
     if predicted == 0 {
         return Err(super::common::nothing_done("predicted", &set, &truth));
     }
-    let cols = crate::eval::prediction_columns(&ds, &truth, &set, num_cols);
+    let cols = crate::eval::prediction_columns(ds, &truth, &set, num_cols);
     // Written under a temporary name and renamed, so a reader of a directory of parts never
     // sees a half-written part and an interrupted run leaves the old file.
     crate::outputs::write_via_temp(&out, |tmp| write_table(tmp, cols))

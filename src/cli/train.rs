@@ -56,13 +56,14 @@ pub fn run(args: &TrainArgs, read: crate::inputs::Inputs) -> Result<()> {
     if args.model.embedder.is_some() || args.model.vlm_endpoint.is_some() {
         bail!("train needs the model's own embeddings: give --model only");
     }
-    let ds = super::common::open(&args.dataset, 10)?;
-    let inputs = read.dataset(&ds);
+    let ws = super::common::workspace(&args.dataset, 10)?;
+    let ds = &*ws.dataset;
+    let inputs = read.dataset(ds);
     inputs.check_folder_output(&args.out)?;
-    let run = super::embed::embed(&ds, &args.model)?;
+    let (run, model) = super::embed::embed(&ws, &args.model)?;
     let value = run.embedding.clone().map_err(|e| anyhow!(e))?;
     let embeddings = crate::head::raw_embeddings(&run.report.outcomes);
-    let (edits, warnings) = crate::curation::read_edits(&ds)?;
+    let (edits, warnings) = ws.read_edits()?;
     for w in &warnings {
         eprintln!("warning: {w}");
     }
@@ -87,7 +88,7 @@ pub fn run(args: &TrainArgs, read: crate::inputs::Inputs) -> Result<()> {
     cancel_on_ctrl_c(&job);
     let outcome = {
         let _p = ProgressPrinter::start(&job, "train");
-        train_and_compare(&ds, &edits, &embeddings, &run.set, &req, &job, |_, _| {})
+        train_and_compare(ds, &edits, &embeddings, &run.set, &req, &job, |_, _| {})
             .map_err(|e| anyhow!(e))?
     };
     if outcome.without_embedding > 0 {
@@ -96,16 +97,16 @@ pub fn run(args: &TrainArgs, read: crate::inputs::Inputs) -> Result<()> {
             outcome.without_embedding
         );
     }
-    let onnx_path = write_head(&args.out, &inputs, &ds, &run.model, &value, &outcome, &req)
+    let onnx_path = write_head(&args.out, &inputs, ds, &model, &value, &outcome, &req)
         .map_err(|e| anyhow!(e))?;
     if args.json || args.format == Format::Json {
-        let report = crate::head::run::report(&ds, &run.model, &value, &outcome, &req);
+        let report = crate::head::run::report(ds, &model, &value, &outcome, &req);
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
     println!(
         "model: {}; validation: {} samples with the cleaned labels ({} train, seed {})",
-        run.model.spec.name,
+        model.spec.name,
         outcome.split.val.len(),
         outcome.cleaned.train_samples,
         args.seed

@@ -5,6 +5,7 @@ use super::edit::{Action, Edit};
 use super::history::CurationState;
 use super::journal::{CurationError, JOURNAL_FILE, Journal, JournalFiles};
 use crate::dataset::{ClassId, Dataset};
+use std::path::Path;
 
 /// Why an edit was refused.
 #[derive(Debug, thiserror::Error)]
@@ -39,32 +40,25 @@ impl Curator {
     /// The edits of `dataset` as its journal has them, read without the lock (for a window
     /// that opens a dataset another labelscope is editing: it shows the edited labels,
     /// read-only).
-    pub fn read_only(dataset: &Dataset) -> Result<(CurationState, Vec<String>), CurationError> {
-        let dir = crate::state::state_dir(&dataset.root).map_err(|e| CurationError::Io {
-            what: "no state folder",
-            source: std::io::Error::other(e),
-            path: dataset.root.clone(),
-        })?;
-        let (state, mut notes) = Journal::read_state_files(&dir, &journal_files(dataset))?;
+    pub fn read_only(
+        dataset: &Dataset,
+        dir: &Path,
+    ) -> Result<(CurationState, Vec<String>), CurationError> {
+        let (state, mut notes) = Journal::read_state_files(dir, &journal_files(dataset))?;
         let (state, moved) = super::identity::resolve(dataset, state);
         notes.extend(moved);
         notes.extend(stale_edits(dataset, &state));
         Ok((state, notes))
     }
 
-    /// Opens the journal of `dataset` (in its state folder) and replays it. Returns warnings
-    /// about skipped journal lines.
-    pub fn open(dataset: &Dataset) -> Result<(Self, Vec<String>), CurationError> {
-        let dir = crate::state::state_dir(&dataset.root).map_err(|e| CurationError::Io {
-            what: "no state folder",
-            source: std::io::Error::other(e),
-            path: dataset.root.clone(),
-        })?;
+    /// Opens the journal of `dataset` in its state folder `dir` and replays it. Returns
+    /// warnings about skipped journal lines.
+    pub fn open(dataset: &Dataset, dir: &Path) -> Result<(Self, Vec<String>), CurationError> {
         let files = journal_files(dataset);
         let mut notes = Vec::new();
         let own = dir.join(&files.journal);
         if files != JournalFiles::default() && !own.exists() {
-            match legacy_edits(&dir, dataset) {
+            match legacy_edits(dir, dataset) {
                 Some(Legacy::Applies(_)) => {
                     let legacy = dir.join(JOURNAL_FILE);
                     let bytes = std::fs::read(&legacy).map_err(|source| CurationError::Io {
@@ -84,11 +78,11 @@ impl Curator {
                         own.display()
                     ));
                 }
-                Some(Legacy::Foreign(n)) => notes.push(foreign_note(&dir, n)),
+                Some(Legacy::Foreign(n)) => notes.push(foreign_note(dir, n)),
                 None => {}
             }
         }
-        let (journal, state, warnings) = Journal::open_files(&dir, &files)?;
+        let (journal, state, warnings) = Journal::open_files(dir, &files)?;
         notes.extend(warnings);
         let (state, moved) = super::identity::resolve(dataset, state);
         notes.extend(moved);
@@ -251,14 +245,8 @@ pub fn is_relabeled(dataset: &Dataset, state: &CurationState, i: usize) -> bool 
 /// The current edits of `dataset` without taking the edit lock or writing anything (read-only
 /// commands). The warnings include torn journal lines and edits that no longer apply.
 pub fn read_edits(dataset: &Dataset) -> Result<(CurationState, Vec<String>), CurationError> {
-    let dir = dataset.root.join(crate::state::STATE_DIR_NAME);
-    let dir = if dir.is_dir() {
-        dir
-    } else {
-        match crate::state::user_state_dir(&dataset.root).filter(|d| d.is_dir()) {
-            Some(d) => d,
-            None => return Ok((CurationState::default(), Vec::new())),
-        }
+    let Some(dir) = crate::state::existing_state_dir(&dataset.root) else {
+        return Ok((CurationState::default(), Vec::new()));
     };
     let files = journal_files(dataset);
     if files != JournalFiles::default() && !dir.join(&files.journal).exists() {

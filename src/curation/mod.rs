@@ -5,19 +5,19 @@
 //! Source images and the user's manifest are never modified: the journal lives in the dataset's
 //! state folder.
 
+mod curator;
 mod edit;
 mod error;
 mod history;
 pub mod identity;
 mod journal;
 mod lock;
-mod workspace;
 
+pub use curator::{
+    Curator, EditError, effective_label, effective_labels, is_relabeled, journal_files, read_edits,
+    stale_edits,
+};
 pub use edit::{Action, Edit, SampleEdits, short_id};
 pub use history::CurationState;
 pub use journal::{CurationError, JOURNAL_FILE, Journal, JournalFiles, LOCK_FILE};
 pub use lock::hostname;
-pub use workspace::{
-    Curator, EditError, effective_label, effective_labels, is_relabeled, journal_files, read_edits,
-    stale_edits,
-};

@@ -37,8 +37,23 @@ pub fn read_classes_file(dir: &Path, report: &mut ScanReport) -> Option<Vec<Clas
     }
 }
 
-fn parse_classes(text: &str) -> Result<Vec<ClassEntry>, String> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+/// Why a class list was ignored.
+#[derive(Debug, thiserror::Error)]
+enum ClassListError {
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    #[error("entry without `label`")]
+    NoLabel,
+    #[error("entries must be strings or objects")]
+    BadEntry,
+    #[error("values must be strings")]
+    BadValue,
+    #[error("expected a list or an object")]
+    BadShape,
+}
+
+fn parse_classes(text: &str) -> Result<Vec<ClassEntry>, ClassListError> {
+    let value: serde_json::Value = serde_json::from_str(text)?;
     let entry = |folder: &str, label: &str| ClassEntry {
         folder: folder.to_string(),
         label: label.to_string(),
@@ -52,11 +67,11 @@ fn parse_classes(text: &str) -> Result<Vec<ClassEntry>, String> {
                     let label = o
                         .get("label")
                         .and_then(|v| v.as_str())
-                        .ok_or("entry without `label`")?;
+                        .ok_or(ClassListError::NoLabel)?;
                     let folder = o.get("folder").and_then(|v| v.as_str()).unwrap_or(label);
                     Ok(entry(folder, label))
                 }
-                _ => Err("entries must be strings or objects".to_string()),
+                _ => Err(ClassListError::BadEntry),
             })
             .collect(),
         serde_json::Value::Object(map) => {
@@ -65,13 +80,13 @@ fn parse_classes(text: &str) -> Result<Vec<ClassEntry>, String> {
                 .map(|(k, v)| {
                     v.as_str()
                         .map(|l| entry(k, l))
-                        .ok_or("values must be strings".to_string())
+                        .ok_or(ClassListError::BadValue)
                 })
                 .collect::<Result<_, _>>()?;
             entries.sort_by(|a, b| a.label.cmp(&b.label));
             Ok(entries)
         }
-        _ => Err("expected a list or an object".to_string()),
+        _ => Err(ClassListError::BadShape),
     }
 }
 

@@ -50,7 +50,43 @@ impl Container {
     }
 }
 
-type Group = Arc<OnceLock<Result<Arc<Vec<ImageCell>>, String>>>;
+type Group = Arc<OnceLock<Result<Arc<Vec<ImageCell>>, RowError>>>;
+
+/// Why a table row's image could not be read.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum RowError {
+    /// A thread panicked holding the image cache.
+    #[error("the image cache is poisoned")]
+    Poisoned,
+    /// The row group could not be read (the table's own words; kept for every row of it).
+    #[error("{0}")]
+    Table(String),
+    /// The row is past the table's end.
+    #[error("row {0} is past the end of the table")]
+    PastEnd(usize),
+    /// The row group is shorter than its metadata says.
+    #[error("row {0} is missing from its row group")]
+    Missing(usize),
+    /// The row has neither bytes nor a path.
+    #[error("row {0} has no image (neither bytes nor a path)")]
+    NoImage(usize),
+    /// The file the row's path names could not be read.
+    #[error("cannot read {} ({reason})", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error's words.
+        reason: String,
+    },
+    /// The row's path names no file.
+    #[error("row {row} has no bytes and its path {} was not found", path.display())]
+    NotFound {
+        /// The row.
+        row: usize,
+        /// The path it names.
+        path: PathBuf,
+    },
+}
 
 #[derive(Default)]
 struct Cache {
@@ -114,12 +150,10 @@ pub fn storage_file(path: &Path) -> &Path {
     }
 }
 
-fn load_group(c: &Container, group: usize) -> Result<Arc<Vec<ImageCell>>, String> {
+fn load_group(c: &Container, group: usize) -> Result<Arc<Vec<ImageCell>>, RowError> {
     let key = (c.table.path().to_path_buf(), group);
     let slot: Group = {
-        let mut cache = CACHE
-            .lock()
-            .map_err(|_| "the image cache is poisoned".to_string())?;
+        let mut cache = CACHE.lock().map_err(|_| RowError::Poisoned)?;
         if let Some((slot, _)) = cache.groups.get(&key) {
             let slot = slot.clone();
             if let Some(i) = cache.order.iter().position(|k| k == &key) {
@@ -139,7 +173,7 @@ fn load_group(c: &Container, group: usize) -> Result<Arc<Vec<ImageCell>>, String
             c.table
                 .read_group(&c.image_column, group)
                 .map(Arc::new)
-                .map_err(|e| e.to_string())
+                .map_err(|e| RowError::Table(e.to_string()))
         })
         .clone();
     let size = loaded.as_ref().map_or(0, |cells| {
@@ -173,22 +207,17 @@ fn load_group(c: &Container, group: usize) -> Result<Arc<Vec<ImageCell>>, String
 /// the embedded bytes, or the file its `path` field names when they are null.
 pub fn read_image_bytes(path: &Path) -> Option<Result<Vec<u8>, DecodeError>> {
     let (c, row) = lookup(path)?;
-    Some(read_row(&c, row).map_err(|reason| DecodeError {
-        reason,
+    Some(read_row(&c, row).map_err(|e| DecodeError {
+        reason: e.to_string(),
         path: path.to_path_buf(),
     }))
 }
 
 /// `f` applied to row `row`'s cell, read from its (cached) row group without copying it.
-fn with_cell<T>(c: &Container, row: usize, f: impl FnOnce(&ImageCell) -> T) -> Result<T, String> {
-    let (group, offset) = c
-        .group_of(row)
-        .ok_or_else(|| format!("row {row} is past the end of the table"))?;
+fn with_cell<T>(c: &Container, row: usize, f: impl FnOnce(&ImageCell) -> T) -> Result<T, RowError> {
+    let (group, offset) = c.group_of(row).ok_or(RowError::PastEnd(row))?;
     let cells = load_group(c, group)?;
-    cells
-        .get(offset)
-        .map(f)
-        .ok_or_else(|| format!("row {row} is missing from its row group"))
+    cells.get(offset).map(f).ok_or(RowError::Missing(row))
 }
 
 /// The size of the embedded image at row path `path` (`None` when it is not a row path, or
@@ -232,7 +261,7 @@ pub fn file_name(path: &Path) -> Option<String> {
     Some(format!("{stem}-{row:06}.{ext}"))
 }
 
-fn read_row(c: &Container, row: usize) -> Result<Vec<u8>, String> {
+fn read_row(c: &Container, row: usize) -> Result<Vec<u8>, RowError> {
     let (bytes, path) = with_cell(c, row, |cell| match &cell.bytes {
         Some(b) => (Some(b.clone()), None),
         None => (None, cell.path.clone()),
@@ -241,7 +270,7 @@ fn read_row(c: &Container, row: usize) -> Result<Vec<u8>, String> {
         return Ok(bytes);
     }
     let Some(rel) = path.as_deref().filter(|p| !p.is_empty()) else {
-        return Err(format!("row {row} has no image (neither bytes nor a path)"));
+        return Err(RowError::NoImage(row));
     };
     let rel = Path::new(rel);
     let candidates: Vec<PathBuf> = if rel.is_absolute() {
@@ -251,11 +280,14 @@ fn read_row(c: &Container, row: usize) -> Result<Vec<u8>, String> {
     };
     for p in &candidates {
         if p.is_file() {
-            return std::fs::read(p).map_err(|e| format!("cannot read {} ({e})", p.display()));
+            return std::fs::read(p).map_err(|e| RowError::Read {
+                path: p.clone(),
+                reason: e.to_string(),
+            });
         }
     }
-    Err(format!(
-        "row {row} has no bytes and its path {} was not found",
-        rel.display()
-    ))
+    Err(RowError::NotFound {
+        row,
+        path: rel.to_path_buf(),
+    })
 }

@@ -10,6 +10,7 @@ use image::DynamicImage;
 pub const MAX_PIXELS: u64 = 100_000_000;
 
 pub use super::decode_error::DecodeError;
+use super::decode_error::Unreadable;
 
 /// Reads and decodes an image file, refusing images over [`MAX_PIXELS`] before decoding.
 pub fn decode_image(path: &Path) -> Result<DynamicImage, DecodeError> {
@@ -77,26 +78,20 @@ fn decode_reduced(path: &Path, min_longer_side: Option<u32>) -> Result<Decoded, 
             let read_all = || {
                 std::fs::read(path)
                     .map(Cow::Owned)
-                    .map_err(|e| format!("cannot read file ({e})"))
+                    .map_err(Unreadable::ReadFile)
             };
             decode_with(reader, read_all, min_longer_side)
         }
         Err(reason) => Err(reason),
     };
-    decoded.map_err(|reason| DecodeError {
-        reason,
-        path: path.to_path_buf(),
-    })
+    decoded.map_err(|reason| reason.at(path))
 }
 
 /// Decodes an image from its bytes already in memory (as read from `path`, which errors name).
 pub fn decode_bytes(data: &[u8], path: &Path) -> Result<Decoded, DecodeError> {
     row_reader(data)
         .and_then(|reader| decode_with(reader, || Ok(Cow::Borrowed(data)), None))
-        .map_err(|reason| DecodeError {
-            reason,
-            path: path.to_path_buf(),
-        })
+        .map_err(|reason| reason.at(path))
 }
 
 /// Where an image's bytes are: a table row's (read into memory), or a regular file.
@@ -107,46 +102,46 @@ enum Source {
 
 /// The image at `path`: a table row's bytes, or a reader on the file once it is known to be a
 /// regular, non-empty file. The error is the reason, without the path.
-fn open_source(path: &Path) -> Result<Source, String> {
+fn open_source(path: &Path) -> Result<Source, Unreadable> {
     if let Some(bytes) = super::embedded::read_image_bytes(path) {
-        let data = bytes.map_err(|e| e.reason)?;
+        let data = bytes.map_err(|e| Unreadable::Row(e.reason))?;
         if data.is_empty() {
-            return Err("empty image (0 bytes)".into());
+            return Err(Unreadable::EmptyRow);
         }
         return Ok(Source::Row(data));
     }
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read file ({e})"))?;
+    let meta = std::fs::metadata(path).map_err(Unreadable::ReadFile)?;
     if let Some(kind) = not_a_file(&meta) {
-        return Err(format!("{kind}, not an image file"));
+        return Err(Unreadable::NotAFile(kind));
     }
     if meta.len() == 0 {
-        return Err("empty file (0 bytes)".into());
+        return Err(Unreadable::EmptyFile);
     }
     image::ImageReader::open(path)
-        .map_err(|e| format!("cannot open ({e})"))?
+        .map_err(Unreadable::Open)?
         .with_guessed_format()
-        .map_err(|e| format!("cannot read ({e})"))
+        .map_err(Unreadable::Format)
         .map(Source::File)
 }
 
 /// A reader on a table row's bytes, its format guessed from them.
-fn row_reader(data: &[u8]) -> Result<image::ImageReader<std::io::Cursor<&[u8]>>, String> {
+fn row_reader(data: &[u8]) -> Result<image::ImageReader<std::io::Cursor<&[u8]>>, Unreadable> {
     image::ImageReader::new(std::io::Cursor::new(data))
         .with_guessed_format()
-        .map_err(|e| format!("cannot read ({e})"))
+        .map_err(Unreadable::Format)
 }
 
 /// Decodes what `reader` reads; a JPEG is decoded from all its bytes (`read_all`).
 fn decode_with<'a, R: std::io::BufRead + std::io::Seek>(
     mut reader: image::ImageReader<R>,
-    read_all: impl FnOnce() -> Result<Cow<'a, [u8]>, String>,
+    read_all: impl FnOnce() -> Result<Cow<'a, [u8]>, Unreadable>,
     min_longer_side: Option<u32>,
-) -> Result<Decoded, String> {
+) -> Result<Decoded, Unreadable> {
     if reader.format() == Some(image::ImageFormat::Jpeg) {
         // JPEGs go through libjpeg-turbo's decoder so the pixels are Pillow's (see `jpeg`).
         let data = read_all()?;
         let j = super::jpeg::decode_jpeg_reduced(&data, MAX_PIXELS, min_longer_side)
-            .map_err(|e| format!("cannot decode ({e})"))?;
+            .map_err(|e| Unreadable::Jpeg(e.to_string()))?;
         return Ok(Decoded {
             image: j.image,
             color: j.color,
@@ -156,14 +151,14 @@ fn decode_with<'a, R: std::io::BufRead + std::io::Seek>(
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(MAX_PIXELS * 4 + (64 << 20));
     reader.limits(limits);
-    let mut decoder = reader
-        .into_decoder()
-        .map_err(|e| format!("cannot decode header ({e})"))?;
+    let mut decoder = reader.into_decoder().map_err(Unreadable::Header)?;
     let (w, h) = image::ImageDecoder::dimensions(&decoder);
     if u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(format!(
-            "image too large ({w}x{h} pixels, limit {MAX_PIXELS})"
-        ));
+        return Err(Unreadable::TooLarge {
+            w,
+            h,
+            limit: MAX_PIXELS,
+        });
     }
     let color = image::ImageDecoder::original_color_type(&decoder);
     // An unreadable EXIF block is no reason to refuse the pixels.
@@ -172,7 +167,7 @@ fn decode_with<'a, R: std::io::BufRead + std::io::Seek>(
         .flatten()
         .and_then(|chunk| image::metadata::Orientation::from_exif_chunk(&chunk))
         .map(super::jpeg::exif_code);
-    let image = DynamicImage::from_decoder(decoder).map_err(|e| format!("cannot decode ({e})"))?;
+    let image = DynamicImage::from_decoder(decoder).map_err(Unreadable::Decode)?;
     Ok(Decoded {
         image,
         color,
@@ -191,34 +186,7 @@ pub fn read_image_bytes(path: &Path) -> Result<Vec<u8>, DecodeError> {
     }
 }
 
-/// What `meta` is when it is not a regular file (`"a FIFO"`, `"a character device"`, ...);
-/// such a file is never opened (opening a FIFO would wait for a writer).
-pub fn not_a_file(meta: &std::fs::Metadata) -> Option<&'static str> {
-    let t = meta.file_type();
-    if t.is_file() {
-        return None;
-    }
-    if t.is_dir() {
-        return Some("a folder");
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_fifo() {
-            return Some("a FIFO (named pipe)");
-        }
-        if t.is_char_device() {
-            return Some("a character device");
-        }
-        if t.is_block_device() {
-            return Some("a block device");
-        }
-        if t.is_socket() {
-            return Some("a socket");
-        }
-    }
-    Some("not a regular file")
-}
+pub use crate::bounded_read::not_a_file;
 
 /// Checks that `path` is a regular file whose content is an image of a format the decoder
 /// reads (its header parses), without decoding the pixels. The error says why not.
@@ -228,28 +196,26 @@ pub fn check_image_file(path: &Path) -> Result<(), DecodeError> {
         Ok(Source::File(reader)) => check_header(reader),
         Err(reason) => Err(reason),
     };
-    checked.map_err(|reason| DecodeError {
-        reason,
-        path: path.to_path_buf(),
-    })
+    checked.map_err(|reason| reason.at(path))
 }
 
 /// Whether `reader`'s content is an image format the decoder reads, with a header that parses
 /// and no more than [`MAX_PIXELS`] pixels.
 fn check_header<R: std::io::BufRead + std::io::Seek>(
     reader: image::ImageReader<R>,
-) -> Result<(), String> {
+) -> Result<(), Unreadable> {
     if reader.format().is_none() {
-        return Err("not an image (its content is no image format labelscope reads)".into());
+        return Err(Unreadable::NotAnImage);
     }
-    let (w, h) = reader
-        .into_dimensions()
-        .map_err(|e| format!("not a readable image ({e})"))?;
+    let (w, h) = reader.into_dimensions().map_err(Unreadable::BadHeader)?;
     let pixels = u64::from(w) * u64::from(h);
     if pixels > MAX_PIXELS {
-        return Err(format!(
-            "image too large ({w}x{h} = {pixels} pixels, limit {MAX_PIXELS}; Pillow and `datasets` refuse such files as decompression bombs)"
-        ));
+        return Err(Unreadable::Bomb {
+            w,
+            h,
+            pixels,
+            limit: MAX_PIXELS,
+        });
     }
     Ok(())
 }

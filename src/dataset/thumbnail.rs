@@ -3,7 +3,7 @@
 //!
 //! JPEGs are decoded already reduced: libjpeg-turbo's IDCT scales by 1/2, 1/4 or 1/8 as far as
 //! the longer side stays at least the preview size, so a 2000x1500 photo is decoded at 250x188
-//! (see README "Performance"). The pure-Rust decoder that offered it (`jpeg-decoder`) was
+//! (see docs/performance.md). The pure-Rust decoder that offered it (`jpeg-decoder`) was
 //! measured first and was no faster than a full decode.
 
 use std::path::Path;

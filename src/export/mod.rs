@@ -341,11 +341,15 @@ fn export_to(
     })
 }
 
-/// The whole export job behind the CLI and the window: checks every image (decoded once, the
-/// facts cached in the dataset's state folder), finds duplicate groups (when `near_distance` is
-/// given), plans the split and writes the export. Stages are reported on `control`.
-pub fn run_export(
+/// The whole export job behind the CLI and the window (through the workspace): checks every
+/// image (decoded once, the facts cached in the dataset's state folder, which `state_dir` gives
+/// only once the target is accepted, so a refused export creates nothing), finds duplicate
+/// groups (when `near_distance` is given), plans the split and writes the export. Stages are
+/// reported on `control`.
+#[allow(clippy::too_many_arguments)]
+pub fn run_export<'s>(
     ds: &Dataset,
+    state_dir: impl FnOnce() -> Option<&'s std::path::Path>,
     edits: &CurationState,
     preds: Option<&PredictionSet>,
     plan_opts: &PlanOptions,
@@ -359,8 +363,7 @@ pub fn run_export(
     // Every image is decoded once (the facts are cached in the state folder): what does not
     // decode is left out, and the same facts give the duplicate groups.
     control.begin_stage("checking the images", ds.samples.len());
-    let dir = crate::state::state_dir(&ds.root).ok();
-    let facts = crate::problems::collect_facts(ds, dir.as_deref(), control);
+    let facts = crate::problems::collect_facts(ds, state_dir(), control);
     if control.is_cancelled() {
         return Err(ExportError::Cancelled);
     }

@@ -12,6 +12,7 @@
 //! label (self-confidence, lower = more suspicious), and confident learning with pruning by
 //! noise rate on the combined probabilities marks the flagged ones.
 
+pub mod confident;
 pub mod probe;
 pub mod queue;
 pub mod vote;

@@ -1,5 +1,6 @@
 //! The review queue: the sources combined per sample, scored, ranked and flagged.
 
+use super::confident::{ConfidentLearning, confident_learning, looks_in_sample};
 use super::probe::{ProbeState, out_of_fold};
 use super::vote::{Votes, neighbour_votes};
 use super::{LabelQualityOptions, Source};
@@ -7,7 +8,6 @@ use crate::dataset::ClassId;
 use crate::embed::{EmbeddingSet, Neighbourhood};
 use crate::eval::PredictionSet;
 use crate::jobs::{JobControl, JobError};
-use crate::problems::label_issues::{ConfidentLearning, confident_learning, looks_in_sample};
 
 /// What one source says about a sample.
 #[derive(Clone, Copy, Debug, PartialEq)]

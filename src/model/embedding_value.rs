@@ -42,6 +42,38 @@ const CLASSIFIERS: &[&str] = &["Gemm", "MatMul"];
 /// layer (a 1x1 convolution classifier is walked through).
 const POOLINGS: &[&str] = &["GlobalAveragePool", "ReduceMean", "Flatten"];
 
+/// Why a model has no embedding value.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NoEmbeddingValue {
+    /// The spec names a value no node produces.
+    #[error("the spec names the embedding `{0}`, but no node produces a value of that name")]
+    NamedMissing(String),
+    /// The graph has no output to walk back from.
+    #[error("the model has no output")]
+    NoOutput,
+    /// The file has no graph.
+    #[error("the model has no graph")]
+    NoGraph,
+    /// The file could not be read as ONNX.
+    #[error("{0}")]
+    Unreadable(String),
+    /// Not read for this model (a helper model, a benchmark): why.
+    #[error("{0}")]
+    Off(&'static str),
+    /// Walking back from the output met no classifier or pooling layer.
+    #[error(
+        "no embedding found: walking back from `{start}` met {walked} and no {} or {}; name it in the spec's \"embedding\": {{\"name\": ...}}",
+        CLASSIFIERS.join("/"),
+        POOLINGS.join("/")
+    )]
+    NotFound {
+        /// The output walked back from.
+        start: String,
+        /// The layers met, last first (`no node` when none).
+        walked: String,
+    },
+}
+
 /// Finds the embedding value of `graph`: `named` when given (it must exist), else the input of
 /// the classifier layer that feeds `output` (or the first graph output). The error names what
 /// was considered.
@@ -49,7 +81,7 @@ pub fn locate_embedding(
     graph: &pb::GraphProto,
     output: Option<&str>,
     named: Option<&str>,
-) -> Result<EmbeddingValue, String> {
+) -> Result<EmbeddingValue, NoEmbeddingValue> {
     let produced: HashMap<&str, &pb::NodeProto> = graph
         .node
         .iter()
@@ -63,9 +95,7 @@ pub fn locate_embedding(
                 found_by: "named in the spec".into(),
             })
         } else {
-            Err(format!(
-                "the spec names the embedding `{name}`, but no node produces a value of that name"
-            ))
+            Err(NoEmbeddingValue::NamedMissing(name.to_string()))
         };
     }
     let constants: HashSet<&str> = graph
@@ -92,7 +122,7 @@ pub fn locate_embedding(
             .output
             .first()
             .map(|o| o.name.clone())
-            .ok_or("the model has no output")?,
+            .ok_or(NoEmbeddingValue::NoOutput)?,
     };
     let mut walked = Vec::new();
     let mut value = start.clone();
@@ -126,16 +156,14 @@ pub fn locate_embedding(
             None => break,
         }
     }
-    Err(format!(
-        "no embedding found: walking back from `{start}` met {} and no {} or {}; name it in the spec's \"embedding\": {{\"name\": ...}}",
-        if walked.is_empty() {
+    Err(NoEmbeddingValue::NotFound {
+        start,
+        walked: if walked.is_empty() {
             "no node".to_string()
         } else {
             walked.join(" <- ")
         },
-        CLASSIFIERS.join("/"),
-        POOLINGS.join("/"),
-    ))
+    })
 }
 
 /// A graph output (or value) `name` of type float, shape unknown.
@@ -250,12 +278,14 @@ mod tests {
             &["w"],
             "logits",
         );
-        let err = locate_embedding(&g, None, None).unwrap_err();
+        let err = locate_embedding(&g, None, None).unwrap_err().to_string();
         assert!(
             err.contains("met Sigmoid <- ConvTranspose") && err.contains("Gemm/MatMul"),
             "{err}"
         );
-        let err = locate_embedding(&g, None, Some("nope")).unwrap_err();
+        let err = locate_embedding(&g, None, Some("nope"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`nope`"), "{err}");
         assert_eq!(
             locate_embedding(&g, None, Some("inner")).unwrap().name,

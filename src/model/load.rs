@@ -8,7 +8,7 @@ use tract_onnx::pb;
 use crate::bounded_read::{InputKind, read_input, read_input_text};
 use tract_onnx::prelude::Framework;
 
-use super::embedding_value::{EmbeddingValue, locate_embedding};
+use super::embedding_value::{EmbeddingValue, NoEmbeddingValue, locate_embedding};
 use super::spec::{
     ColorOrder, InputSpec, LabelsSpec, ModelSpec, OutputKind, OutputSpec, TensorLayout,
 };
@@ -61,7 +61,7 @@ pub struct LoadedModel {
     /// BLAKE3 of the ONNX file's bytes, hex.
     pub model_hash: String,
     /// The value holding the embedding, or why none was found (predictions work either way).
-    pub embedding: Result<EmbeddingValue, String>,
+    pub embedding: Result<EmbeddingValue, NoEmbeddingValue>,
 }
 
 /// The files a model is made of, found from the spec alone (the ONNX file is not read).
@@ -175,11 +175,11 @@ fn read_spec(path: &Path) -> Result<ModelSpec, ModelError> {
 }
 
 /// The embedding value of the model in `bytes` (see [`locate_embedding`]).
-fn embedding_of(bytes: &[u8], spec: &ModelSpec) -> Result<EmbeddingValue, String> {
+fn embedding_of(bytes: &[u8], spec: &ModelSpec) -> Result<EmbeddingValue, NoEmbeddingValue> {
     let proto = tract_onnx::onnx()
         .proto_model_for_read(&mut &bytes[..])
-        .map_err(|e| format!("{e:#}"))?;
-    let graph = proto.graph.as_ref().ok_or("the model has no graph")?;
+        .map_err(|e| NoEmbeddingValue::Unreadable(format!("{e:#}")))?;
+    let graph = proto.graph.as_ref().ok_or(NoEmbeddingValue::NoGraph)?;
     locate_embedding(
         graph,
         spec.output.name.as_deref(),

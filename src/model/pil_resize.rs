@@ -175,7 +175,7 @@ pub fn resize_crop(
         return crop(&out, at.0, at.1, size.0, size.1);
     }
     // Pillow 13 runs the vertical pass first when the height shrinks by more than twice what
-    // the width does (earlier Pillows always went horizontal first; see README).
+    // the width does (earlier Pillows always went horizontal first; see docs/performance.md).
     let (dh, dw) = (h as i64 - out_h as i64, w as i64 - out_w as i64);
     let horizontal_first = !(dh > 0 && dh > dw * 2);
     let (x0, y0) = (at.0 as usize, at.1 as usize);

@@ -125,7 +125,7 @@ pub enum PreprocessError {
 }
 
 /// Resizes, crops and colour-converts `img` to the model's input size, reproducing a named
-/// reference pipeline (see README "Model spec"), with Pillow's resize or, with
+/// reference pipeline (see docs/model-spec.md), with Pillow's resize or, with
 /// `resize_library: opencv`, `cv2.resize(..., INTER_LINEAR)` (or `INTER_AREA` for `area`) in
 /// its place:
 /// - `stretch`: Pillow `img.resize((w, h), filter)`;

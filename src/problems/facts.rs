@@ -94,6 +94,30 @@ pub fn colour_name(color: &str) -> String {
     }
 }
 
+/// A decoded image's colour type as people say it, from the type itself (the same words as
+/// [`colour_name`] gives for the code the facts cache keeps).
+pub fn colour_of(color: image::ExtendedColorType) -> String {
+    use image::ExtendedColorType as C;
+    let name = match color {
+        C::A8 => "alpha",
+        C::L1 | C::L2 | C::L4 | C::L8 | C::L16 => "greyscale",
+        C::La1 | C::La2 | C::La4 | C::La8 | C::La16 => "greyscale with alpha",
+        C::Rgb1 | C::Rgb2 | C::Rgb4 | C::Rgb5x1 | C::Rgb8 | C::Rgb16 | C::Rgb32F => "RGB",
+        C::Rgba1 | C::Rgba2 | C::Rgba4 | C::Rgba8 | C::Rgba16 | C::Rgba32F => "RGBA",
+        C::Bgr8 => "BGR",
+        C::Bgra8 => "BGRA",
+        C::Cmyk8 | C::Cmyk16 => "CMYK",
+        // A colour type newer than this list: its own name.
+        other => return format!("{other:?}"),
+    };
+    let bits = color.bits_per_pixel() / u16::from(color.channel_count().max(1));
+    match color {
+        C::Rgb32F | C::Rgba32F => format!("32-bit float {name}"),
+        _ if bits == 8 => name.to_string(),
+        _ => format!("{bits}-bit {name}"),
+    }
+}
+
 /// Reads, hashes and decodes one file.
 pub fn image_facts(path: &std::path::Path) -> ImageFacts {
     let bytes = crate::dataset::image_io::read_image_bytes(path);
@@ -179,5 +203,26 @@ pub fn collect_facts(
             control.note(format!("image facts not gathered: {e}"));
             vec![None; ds.samples.len()]
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_typed_colour_reads_as_the_cached_code_does() {
+        use image::ExtendedColorType as C;
+        for (c, code) in [
+            (C::Rgb8, "Rgb8"),
+            (C::L16, "L16"),
+            (C::La8, "La8"),
+            (C::Rgba32F, "Rgba32F"),
+            (C::Cmyk8, "Cmyk8"),
+            (C::L8, "L8"),
+        ] {
+            assert_eq!(colour_of(c), colour_name(code), "{code}");
+        }
+        assert_eq!(colour_of(C::L16), "16-bit greyscale");
     }
 }

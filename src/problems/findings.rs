@@ -1,24 +1,20 @@
 //! Findings of every kind as one list: what is suspicious about which sample, how much (a score
-//! in 0..1, higher is worse), and for label issues the suggested label. `find_problems` runs the
-//! checks as stages of one background job (image facts, duplicates, text detection), each cached.
+//! in 0..1, higher is worse), and for label issues the suggested label; the options of every
+//! check. The stages that make them are in `pipeline`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 
 use super::aligned::Signature;
+use super::duplicates::DuplicateGroup;
 pub use super::duplicates::leak_note;
-use super::duplicates::{DuplicateGroup, find_duplicates};
-use super::embedding_checks::{EmbeddingCheckOptions, embedding_checks_in};
-use super::facts::{ImageFacts, collect_facts, colour_name};
+use super::embedding_checks::EmbeddingCheckOptions;
+use super::facts::{ImageFacts, colour_name};
 pub use super::kind::{Finding, FindingKind};
-use super::text::{TextOptions, TextOutcome, detect_text, input_size, text_model};
+use super::text::{TextOptions, TextOutcome};
 use crate::dataset::{ClassId, Dataset};
-use crate::embed::{EmbeddingSet, Neighbourhood};
-use crate::eval::PredictionSet;
-use crate::jobs::{JobControl, JobError};
-use crate::label_quality::{LabelInputs, LabelQuality, LabelQualityOptions, label_quality};
-use crate::model::{BackendKind, resolve_backend};
+use crate::label_quality::{LabelQuality, LabelQualityOptions};
+use crate::model::BackendKind;
 
 /// Thresholds of the odd-image checks.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -255,140 +251,6 @@ pub fn text_findings(results: &[Option<TextOutcome>], opts: &TextOptions) -> Vec
             })
         })
         .collect()
-}
-
-/// What the checks read besides the dataset.
-#[derive(Clone, Copy, Default)]
-pub struct ProblemInputs<'a> {
-    /// Effective labels (`None` = excluded); empty = the dataset's labels.
-    pub truth: &'a [Option<ClassId>],
-    /// The model's predictions (label issues).
-    pub preds: Option<&'a PredictionSet>,
-    /// Embeddings (label evidence, outliers, near duplicates).
-    pub embeddings: Option<&'a EmbeddingSet>,
-}
-
-/// Runs the checks in `opts.kinds`: label quality and the embedding checks (sharing one
-/// neighbour search), then image facts (unreadable, odd, duplicates), then the text detector;
-/// stages are reported on `control`.
-pub fn find_problems(
-    ds: &Dataset,
-    inputs: ProblemInputs,
-    opts: &ProblemOptions,
-    state_dir: Option<&Path>,
-    control: &JobControl,
-) -> Result<Problems, JobError> {
-    let wants = |k| opts.kinds.contains(&k);
-    let mut p = Problems::default();
-    let dataset_labels: Vec<Option<ClassId>>;
-    let truth = if inputs.truth.is_empty() {
-        dataset_labels = ds.samples.iter().map(|s| Some(s.label)).collect();
-        &dataset_labels
-    } else {
-        inputs.truth
-    };
-    let embedding_kinds = wants(FindingKind::Outlier) || wants(FindingKind::NearDuplicate);
-    let hood = match inputs.embeddings {
-        Some(set) if embedding_kinds || wants(FindingKind::Label) => {
-            control.begin_stage("nearest neighbours", 1);
-            Some(Neighbourhood::build(set, truth, opts.embedding.k))
-        }
-        _ => None,
-    };
-    if wants(FindingKind::Label) {
-        if inputs.preds.is_none() && inputs.embeddings.is_none() {
-            p.notes
-                .push("label issues need a model, predictions or embeddings".into());
-        } else {
-            let label_inputs = LabelInputs {
-                classes: ds.classes.len(),
-                truth,
-                preds: inputs.preds,
-                set: inputs.embeddings,
-                hood: hood.as_ref(),
-            };
-            let quality = label_quality(&label_inputs, &opts.label, None, control)?;
-            if quality.queue.is_empty() {
-                p.notes.push(
-                    "label issues need per-class probabilities or embeddings; there were none"
-                        .into(),
-                );
-            }
-            p.notes.extend(quality.all_notes());
-            p.findings.extend(label_findings(ds, &quality));
-            p.quality = Some(quality);
-        }
-    }
-    let pixel_check = wants(FindingKind::NearDuplicate) && hood.is_some();
-    if pixel_check
-        || wants(FindingKind::Duplicate)
-        || wants(FindingKind::Unreadable)
-        || wants(FindingKind::Odd)
-    {
-        control.begin_stage("reading images", ds.samples.len());
-        let mut facts = collect_facts(ds, state_dir, control);
-        if control.is_cancelled() {
-            return Err(JobError::Cancelled);
-        }
-        // Moved out, not copied: the other checks read only the hashes, sizes and colours.
-        p.signatures = Some(Arc::new(
-            facts
-                .iter_mut()
-                .map(|f| f.as_mut().and_then(|f| f.signature.take()))
-                .collect(),
-        ));
-        if wants(FindingKind::Duplicate) {
-            p.groups = find_duplicates(&facts, opts.near_distance);
-            p.findings
-                .extend(duplicate_findings(ds, &p.groups, opts.near_distance));
-        }
-        p.findings.extend(
-            odd_findings(&facts, &opts.odd)
-                .into_iter()
-                .filter(|f| wants(f.kind)),
-        );
-    }
-    if let Some(h) = hood.as_ref().filter(|_| embedding_kinds) {
-        let signatures = p.signatures.as_deref().map(Vec::as_slice);
-        let found = embedding_checks_in(ds, truth, h, signatures, &opts.embedding);
-        p.findings
-            .extend(found.findings.into_iter().filter(|f| wants(f.kind)));
-    } else if embedding_kinds {
-        p.notes
-            .push("outliers and near duplicates by embedding need a model or an embedder".into());
-    }
-    if wants(FindingKind::Text) {
-        let dir = state_dir
-            .map(Path::to_path_buf)
-            .or_else(|| dirs::cache_dir().map(|d| d.join("labelscope")))
-            .unwrap_or_else(std::env::temp_dir)
-            .join("models");
-        let model = text_model(&dir, input_size(ds, &opts.text))?;
-        let backend = resolve_backend(opts.backend, &model)?;
-        control.begin_stage("detecting text", ds.samples.len());
-        let results = detect_text(
-            ds,
-            &model,
-            &backend,
-            &opts.text,
-            state_dir,
-            opts.threads,
-            control,
-        )?;
-        if control.is_cancelled() {
-            return Err(JobError::Cancelled);
-        }
-        p.findings.extend(text_findings(&results, &opts.text));
-        p.text = Some(results);
-    }
-    p.findings.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(a.kind.cmp(&b.kind))
-            .then(ds.samples[a.sample].id.0.cmp(&ds.samples[b.sample].id.0))
-    });
-    control.finish();
-    Ok(p)
 }
 
 #[cfg(test)]

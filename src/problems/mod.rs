@@ -9,8 +9,8 @@ pub mod facts;
 pub mod findings;
 pub mod index;
 pub mod kind;
-pub mod label_issues;
 pub mod near_copies;
+pub mod pipeline;
 pub mod text;
 pub mod text_boxes;
 
@@ -20,5 +20,9 @@ pub use embedding_checks::{
     EmbeddingCheckOptions, EmbeddingChecks, embedding_checks, embedding_checks_in,
 };
 pub use facts::{ImageFacts, collect_facts, colour_name, image_facts};
-pub use findings::{Finding, FindingKind, ProblemInputs, ProblemOptions, Problems, find_problems};
+pub use findings::{Finding, FindingKind, ProblemOptions, Problems};
 pub use index::ProblemIndex;
+pub use pipeline::{
+    AnalysisInputs, EmbeddingAnalysis, Needs, ProblemInputs, analyse_embeddings, find_problems,
+    image_checks, label_issues,
+};

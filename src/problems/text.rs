@@ -147,7 +147,9 @@ pub fn text_model(dir: &Path, size: u32) -> Result<LoadedModel, TextModelError> 
         model_labels: vec!["text".into()],
         notes: Vec::new(),
         model_hash: hash,
-        embedding: Err("the text detector has no embedding".into()),
+        embedding: Err(crate::model::embedding_value::NoEmbeddingValue::Off(
+            "the text detector has no embedding",
+        )),
     })
 }
 

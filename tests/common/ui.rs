@@ -58,7 +58,7 @@ pub fn analysis_done(app: &LabelscopeApp) -> bool {
     predictions_done(app)
         && app.session.as_ref().is_some_and(|s| {
             s.embeddings.set.is_some()
-                && s.problems.embedding_job.is_none()
+                && !s.jobs.is_running(labelscope::app::JobKind::Analysis)
                 && s.problems
                     .quality
                     .as_ref()
@@ -68,7 +68,7 @@ pub fn analysis_done(app: &LabelscopeApp) -> bool {
 
 /// Predictions finished and their metrics computed.
 pub fn predictions_done(app: &LabelscopeApp) -> bool {
-    app.session
-        .as_ref()
-        .is_some_and(|s| s.predictions.job.is_none() && s.predictions.metrics.is_some())
+    app.session.as_ref().is_some_and(|s| {
+        !s.jobs.is_running(labelscope::app::JobKind::Predict) && s.predictions.metrics.is_some()
+    })
 }

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use labelscope::dataset::{OpenOptions, open_dataset};
 use labelscope::jobs::JobControl;

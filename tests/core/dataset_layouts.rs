@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{png, write};
 use labelscope::dataset::{Layout, OpenOptions, ScanIssueKind, detect_layout, open_dataset};

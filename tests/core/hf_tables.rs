@@ -4,7 +4,7 @@
 //! back as `hf-parquet`, which `datasets` reads again (when it is installed; CI requires it).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use labelscope::eval::intervals::{Z95, mcnemar_exact, wilson};
 

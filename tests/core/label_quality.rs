@@ -9,9 +9,9 @@ use std::collections::HashSet;
 use std::process::Command;
 
 use labelscope::dataset::ClassId;
+use labelscope::label_quality::confident::confident_learning;
 use labelscope::linear::lbfgs::LbfgsOptions;
 use labelscope::linear::{LogRegOptions, fit};
-use labelscope::problems::label_issues::confident_learning;
 use ndarray::Array2;
 use serde_json::Value;
 

@@ -48,7 +48,7 @@ fn confusion_cell_click_filters_the_gallery_to_exactly_those_samples() {
             .prediction(i)
             .unwrap()
             .predicted
-            == labelscope::eval::Predicted::Class(s.dataset.samples[i].label)
+            == labelscope::eval::Predicted::Class(s.ws.dataset.samples[i].label)
     }));
     h.get_by_label(&format!("{count} of 60 samples"));
 }
@@ -77,11 +77,13 @@ fn keyboard_moves_the_selection_and_opens_the_detail_view() {
         let i = s.view.selected().unwrap();
         let p = s.predictions.set.as_ref().unwrap().prediction(i).unwrap();
         let name = match p.predicted {
-            labelscope::eval::Predicted::Class(c) => s.dataset.class_name(c).to_string(),
+            labelscope::eval::Predicted::Class(c) => s.ws.dataset.class_name(c).to_string(),
             other => format!("{other:?}").to_lowercase(),
         };
         (
-            s.dataset.class_name(s.dataset.samples[i].label).to_string(),
+            s.ws.dataset
+                .class_name(s.ws.dataset.samples[i].label)
+                .to_string(),
             name,
         )
     };
@@ -110,7 +112,7 @@ fn keyboard_moves_the_selection_and_opens_the_detail_view() {
         let p = s.predictions.set.as_ref().unwrap().prediction(i).unwrap();
         assert_ne!(
             p.predicted,
-            labelscope::eval::Predicted::Class(s.dataset.samples[i].label)
+            labelscope::eval::Predicted::Class(s.ws.dataset.samples[i].label)
         );
     }
 }
@@ -289,7 +291,7 @@ fn another_dataset_opens_at_the_top_of_its_gallery() {
     step_until(&mut h, Duration::from_secs(60), |app| app.session.is_some());
     let first = |h: &Harness<'_, LabelscopeApp>| {
         let s = h.state().session.as_ref().unwrap();
-        format!("{}: true", s.dataset.samples[s.view.order[0]].id)
+        format!("{}: true", s.ws.dataset.samples[s.view.order[0]].id)
     };
     let top = first(&h);
     assert!(h.query_by_label_contains(&top).is_some());
@@ -306,7 +308,7 @@ fn another_dataset_opens_at_the_top_of_its_gallery() {
     step_until(&mut h, Duration::from_secs(60), |app| {
         app.session
             .as_ref()
-            .is_some_and(|s| s.dataset.root == b.path())
+            .is_some_and(|s| s.ws.dataset.root == b.path())
     });
     let top = first(&h);
     assert!(

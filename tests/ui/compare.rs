@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::common::ui::{app_on_fashion_subset, predictions_done, step_until};
 use egui_kittest::kittest::Queryable;
 use labelscope::app::AppCommand;
-use labelscope::app::gallery_view::Filter;
+use labelscope::app::sample_query::Filter;
 use labelscope::eval::Predicted;
 
 #[test]
@@ -18,7 +18,7 @@ fn a_comparison_set_shows_beside_the_first_and_filters_disagreements() {
     // A "model" that answers Bag for everything.
     let file = dir.path().join("all_bag.csv");
     let mut csv = String::from("path,pred\n");
-    for s in &h.state().session.as_ref().unwrap().dataset.samples {
+    for s in &h.state().session.as_ref().unwrap().ws.dataset.samples {
         csv += &format!("{},Bag\n", s.id.0);
     }
     std::fs::write(&file, csv).unwrap();
@@ -26,9 +26,9 @@ fn a_comparison_set_shows_beside_the_first_and_filters_disagreements() {
     h.run_steps(3);
     let (expected, bag) = {
         let s = h.state().session.as_ref().unwrap();
-        let bag = s.dataset.class_id("Bag").unwrap();
+        let bag = s.ws.dataset.class_id("Bag").unwrap();
         let preds = s.predictions.set.as_ref().unwrap();
-        let n = (0..s.dataset.samples.len())
+        let n = (0..s.ws.dataset.samples.len())
             .filter(|&i| preds.prediction(i).unwrap().predicted != Predicted::Class(bag))
             .count();
         let m = s.compare.info[0].metrics.as_ref().unwrap();
@@ -72,7 +72,7 @@ fn sets_scored_on_different_samples_say_so() {
     // A comparison file with rows for the first half of the samples only.
     let file = dir.path().join("half.csv");
     let mut csv = String::from("path,pred\n");
-    let samples = &h.state().session.as_ref().unwrap().dataset.samples;
+    let samples = &h.state().session.as_ref().unwrap().ws.dataset.samples;
     let half = samples.len() / 2;
     for s in &samples[..half] {
         csv += &format!("{},Bag\n", s.id.0);
@@ -80,7 +80,7 @@ fn sets_scored_on_different_samples_say_so() {
     std::fs::write(&file, csv).unwrap();
     h.state_mut().apply(AppCommand::ImportComparison(file));
     h.run_steps(3);
-    let n = h.state().session.as_ref().unwrap().dataset.samples.len();
+    let n = h.state().session.as_ref().unwrap().ws.dataset.samples.len();
     h.get_by_label(&format!("{half} samples"));
     h.get_by_label_contains(&format!(
         "Not the same samples: [1] is scored on {n}, [2] on {half}"
@@ -94,18 +94,25 @@ fn a_model_added_to_compare_runs_in_the_background_and_shows_its_cost() {
     step_until(&mut h, Duration::from_secs(120), predictions_done);
     let int8 = crate::common::repo().join("assets/models/fashion_cnn_int8w.json");
     h.state_mut().apply(AppCommand::AddCompareModel(int8));
-    assert!(h.state().session.as_ref().unwrap().compare.job.is_some());
-    step_until(&mut h, Duration::from_secs(120), |app| {
-        app.session
+    assert!(
+        h.state()
+            .session
             .as_ref()
-            .is_some_and(|s| s.compare.job.is_none() && !s.compare.pairs.is_empty())
+            .unwrap()
+            .jobs
+            .is_running(labelscope::app::JobKind::Compare)
+    );
+    step_until(&mut h, Duration::from_secs(120), |app| {
+        app.session.as_ref().is_some_and(|s| {
+            !s.jobs.is_running(labelscope::app::JobKind::Compare) && !s.compare.pairs.is_empty()
+        })
     });
     {
         let s = h.state().session.as_ref().unwrap();
         let c = &s.compare;
         assert_eq!(c.sets.len(), 1);
         assert!(c.names[1].contains("int8 weights"), "{:?}", c.names);
-        let n = s.dataset.samples.len();
+        let n = s.ws.dataset.samples.len();
         assert_eq!(c.sets[0].entries.len(), n);
         // fp32 and int8 weights answer (almost) alike; the 2x2 table covers every sample.
         let p = &c.pairs[0];

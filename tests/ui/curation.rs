@@ -28,8 +28,8 @@ fn digit_relabels_x_excludes_and_ctrl_z_restores() {
             .unwrap()
             .predicted
         {
-            labelscope::eval::Predicted::Class(c) if c != s.dataset.samples[i].label => c.0,
-            _ => (s.dataset.samples[i].label.0 + 1) % 10,
+            labelscope::eval::Predicted::Class(c) if c != s.ws.dataset.samples[i].label => c.0,
+            _ => (s.ws.dataset.samples[i].label.0 + 1) % 10,
         };
         (i, target, s.predictions.metrics.as_ref().unwrap().accuracy)
     };
@@ -104,7 +104,7 @@ fn digit_relabels_x_excludes_and_ctrl_z_restores() {
     );
     assert!(
         state
-            .get(&s.dataset.samples[i].id.0)
+            .get(&s.ws.dataset.samples[i].id.0)
             .is_some_and(|e| e.label.is_some())
     );
 }
@@ -118,7 +118,7 @@ fn ctrl_and_shift_click_mark_samples_and_bulk_edits_ask_first() {
         let s = h.state().session.as_ref().unwrap();
         s.view.order[..4]
             .iter()
-            .map(|&i| s.dataset.samples[i].id.0.clone())
+            .map(|&i| s.ws.dataset.samples[i].id.0.clone())
             .collect()
     };
     // Click the first cell, Shift-click the third: three marked. Ctrl-click the second: two.
@@ -148,11 +148,11 @@ fn ctrl_and_shift_click_mark_samples_and_bulk_edits_ask_first() {
     {
         let s = h.state().session.as_ref().unwrap();
         assert!(s.view.marked.is_empty());
-        let tagged: Vec<usize> = (0..s.dataset.samples.len())
+        let tagged: Vec<usize> = (0..s.ws.dataset.samples.len())
             .filter(|&i| {
                 s.curation
                     .state()
-                    .get(&s.dataset.samples[i].id.0)
+                    .get(&s.ws.dataset.samples[i].id.0)
                     .is_some_and(|e| e.tags.contains("blurry"))
             })
             .collect();
@@ -214,11 +214,11 @@ fn quick_pick_relabels_by_typed_name_and_filters_find_the_edit() {
     h.key_press(egui::Key::Enter);
     h.run_steps(3);
     let s = h.state().session.as_ref().unwrap();
-    let sneaker = s.dataset.class_id("Sneaker").unwrap();
+    let sneaker = s.ws.dataset.class_id("Sneaker").unwrap();
     assert_eq!(s.curation.truth()[i], Some(sneaker));
     // The "Relabeled" edit filter shows exactly that sample.
-    let f = labelscope::app::gallery_view::Filter {
-        edits: labelscope::app::gallery_view::EditFilter::Relabeled,
+    let f = labelscope::app::sample_query::Filter {
+        edits: labelscope::app::sample_query::EditFilter::Relabeled,
         ..Default::default()
     };
     h.state_mut()
@@ -235,12 +235,13 @@ fn quick_pick_relabels_by_typed_name_and_filters_find_the_edit() {
 #[test]
 fn a_dataset_another_labelscope_is_editing_opens_read_only_with_its_edits_and_a_banner() {
     use labelscope::app::AppCommand;
-    use labelscope::curation::{Action, Curator};
+    use labelscope::curation::Action;
     let dir = tempfile::tempdir().unwrap();
     crate::common::cat_dog(dir.path(), 4);
     // Another labelscope relabelled the first sample and still has the dataset open: its lock
     // names a live process (pid 1) on no particular host.
-    let ds = labelscope::dataset::open_dataset(dir.path(), &Default::default()).unwrap();
+    let ws = labelscope::workspace::Workspace::open(dir.path(), &Default::default()).unwrap();
+    let ds = &*ws.dataset;
     let first = ds.samples[0].label;
     let other = ds
         .classes
@@ -248,9 +249,9 @@ fn a_dataset_another_labelscope_is_editing_opens_read_only_with_its_edits_and_a_
         .position(|c| *c != ds.classes[first.index()])
         .unwrap();
     {
-        let (mut curator, _) = Curator::open(&ds).unwrap();
+        let (mut curator, _) = ws.curator().unwrap();
         let label = Some(ds.classes[other].clone());
-        curator.edit(&ds, &[0], Action::Relabel { label }).unwrap();
+        curator.edit(ds, &[0], Action::Relabel { label }).unwrap();
     }
     let lock = dir
         .path()

@@ -18,8 +18,8 @@ fn hub_parquet_shards_browse_in_the_window() {
     h.run_steps(2);
     {
         let s = h.state().session.as_ref().expect("the dataset opened");
-        assert_eq!(s.dataset.layout, Layout::HfParquet);
-        assert_eq!(s.dataset.samples.len(), 36);
+        assert_eq!(s.ws.dataset.layout, Layout::HfParquet);
+        assert_eq!(s.ws.dataset.samples.len(), 36);
     }
     // Every visible cell gets its thumbnail from the shards (35 images, one broken row).
     step_until(&mut h, Duration::from_secs(60), |a| {
@@ -31,6 +31,7 @@ fn hub_parquet_shards_browse_in_the_window() {
         .session
         .as_ref()
         .unwrap()
+        .ws
         .dataset
         .index_of("data/train-00001-of-00002.parquet/000003")
         .unwrap();

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::common::ui::{analysis_done, app_on_fashion_subset, step_until};
 use egui_kittest::kittest::Queryable;
 use labelscope::app::AppCommand;
-use labelscope::app::gallery_view::Filter;
+use labelscope::app::sample_query::Filter;
 
 #[test]
 fn the_right_click_menu_relabels_and_the_edit_menu_undoes_by_name() {
@@ -18,10 +18,19 @@ fn the_right_click_menu_relabels_and_the_edit_menu_undoes_by_name() {
     let (i, id, old, new, key) = {
         let s = h.state().session.as_ref().unwrap();
         let i = s.view.order[2];
-        let old = s.dataset.class_name(s.dataset.samples[i].label).to_string();
-        let k = s.dataset.classes.iter().position(|c| *c != old).unwrap();
-        let new = s.dataset.classes[k].clone();
-        (i, s.dataset.samples[i].id.0.clone(), old, new, (k + 1) % 10)
+        let old =
+            s.ws.dataset
+                .class_name(s.ws.dataset.samples[i].label)
+                .to_string();
+        let k = s.ws.dataset.classes.iter().position(|c| *c != old).unwrap();
+        let new = s.ws.dataset.classes[k].clone();
+        (
+            i,
+            s.ws.dataset.samples[i].id.0.clone(),
+            old,
+            new,
+            (k + 1) % 10,
+        )
     };
     let stem = std::path::Path::new(&id)
         .file_stem()
@@ -38,7 +47,7 @@ fn the_right_click_menu_relabels_and_the_edit_menu_undoes_by_name() {
     h.run_steps(3);
     {
         let s = h.state().session.as_ref().unwrap();
-        assert_eq!(s.dataset.class_name(s.curation.truth()[i].unwrap()), new);
+        assert_eq!(s.ws.dataset.class_name(s.curation.truth()[i].unwrap()), new);
     }
     // The notice says what happened and how to take it back.
     h.get_by_label(&format!("Relabeled {stem}: {old} -> {new}. Ctrl+Z undoes"));
@@ -47,7 +56,7 @@ fn the_right_click_menu_relabels_and_the_edit_menu_undoes_by_name() {
     // the undo brings the sample back into view, selected.
     let other = {
         let s = h.state().session.as_ref().unwrap();
-        s.dataset
+        s.ws.dataset
             .classes
             .iter()
             .position(|c| *c != new)
@@ -66,7 +75,7 @@ fn the_right_click_menu_relabels_and_the_edit_menu_undoes_by_name() {
         .click();
     h.run_steps(3);
     let s = h.state().session.as_ref().unwrap();
-    assert_eq!(s.dataset.class_name(s.curation.truth()[i].unwrap()), old);
+    assert_eq!(s.ws.dataset.class_name(s.curation.truth()[i].unwrap()), old);
     assert_eq!(
         s.view.selected(),
         Some(i),
@@ -81,7 +90,7 @@ fn the_menu_excludes_with_a_reason_and_the_detail_view_has_buttons() {
     let mut h = app_on_fashion_subset(dir.path());
     step_until(&mut h, Duration::from_secs(120), analysis_done);
     let i = h.state().session.as_ref().unwrap().view.order[0];
-    let id = h.state().session.as_ref().unwrap().dataset.samples[i]
+    let id = h.state().session.as_ref().unwrap().ws.dataset.samples[i]
         .id
         .0
         .clone();
@@ -296,7 +305,7 @@ fn a_click_deep_in_the_gallery_selects_without_scrolling_and_the_menu_opens_ther
         let s = h.state().session.as_ref().unwrap();
         let mut found: Vec<(f32, usize, String)> = Vec::new();
         for (pos, &i) in s.view.order.iter().enumerate().skip(1000).take(200) {
-            let name = format!("{}: true", s.dataset.samples[i].id.0);
+            let name = format!("{}: true", s.ws.dataset.samples[i].id.0);
             if let Some(node) = h.query_by_label_contains(&name) {
                 found.push((node.rect().top(), pos, name));
             }

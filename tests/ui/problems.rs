@@ -9,7 +9,7 @@ use egui_kittest::kittest::{Queryable, by};
 use crate::common;
 use crate::common::ui::{app_on_fashion_subset, predictions_done, step_until};
 use labelscope::app::AppCommand;
-use labelscope::app::gallery_view::{Filter, SortKey};
+use labelscope::app::sample_query::{Filter, SortKey};
 use labelscope::problems::FindingKind;
 
 #[test]
@@ -21,7 +21,7 @@ fn label_issue_sort_accept_and_exclude_as_watermark() {
             && app
                 .session
                 .as_ref()
-                .is_some_and(|s| s.problems.scan.is_none())
+                .is_some_and(|s| !s.jobs.is_running(labelscope::app::JobKind::Scan))
     });
     h.state_mut()
         .apply(AppCommand::SetSort(SortKey::LabelIssue));
@@ -57,7 +57,7 @@ fn label_issue_sort_accept_and_exclude_as_watermark() {
     let reason = s
         .curation
         .state()
-        .get(&s.dataset.samples[j].id.0)
+        .get(&s.ws.dataset.samples[j].id.0)
         .unwrap()
         .excluded
         .clone();
@@ -89,9 +89,9 @@ fn problem_counts_are_what_the_filter_shows_and_name_excluded_samples_apart() {
     }
     let mut h = crate::common::ui::app_on_folder(dir.path());
     step_until(&mut h, Duration::from_secs(60), |app| {
-        app.session
-            .as_ref()
-            .is_some_and(|s| s.problems.scan.is_none() && s.problems.images.is_some())
+        app.session.as_ref().is_some_and(|s| {
+            !s.jobs.is_running(labelscope::app::JobKind::Scan) && s.problems.images.is_some()
+        })
     });
     let kind = FindingKind::Odd;
     h.state_mut().apply(AppCommand::SetFilter(Filter {
@@ -120,13 +120,13 @@ fn the_image_checks_have_a_progress_bar_with_cancel() {
     step_until(&mut h, Duration::from_secs(60), |app| {
         app.session
             .as_ref()
-            .is_some_and(|s| s.problems.scan.is_some())
+            .is_some_and(|s| s.jobs.is_running(labelscope::app::JobKind::Scan))
     });
     h.get_by_label("Cancel").click();
     step_until(&mut h, Duration::from_secs(120), |app| {
         app.session
             .as_ref()
-            .is_some_and(|s| s.problems.scan.is_none())
+            .is_some_and(|s| !s.jobs.is_running(labelscope::app::JobKind::Scan))
     });
     let s = h.state().session.as_ref().unwrap();
     assert!(

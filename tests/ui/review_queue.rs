@@ -8,7 +8,7 @@ use egui_kittest::kittest::Queryable;
 
 use crate::common::ui::{analysis_done, app_on_fashion_subset, step_until};
 use labelscope::app::AppCommand;
-use labelscope::app::gallery_view::SortKey;
+use labelscope::app::sample_query::SortKey;
 
 #[test]
 fn q_walks_the_queue_the_detail_view_says_why_and_a_relabel_reranks() {
@@ -21,7 +21,7 @@ fn q_walks_the_queue_the_detail_view_says_why_and_a_relabel_reranks() {
     let (first, second, total) = {
         let s = h.state().session.as_ref().unwrap();
         let q = s.problems.quality.as_ref().unwrap();
-        assert_eq!(q.queue.len(), s.dataset.samples.len());
+        assert_eq!(q.queue.len(), s.ws.dataset.samples.len());
         // The gallery's order is the queue's.
         let ranked: Vec<usize> = q.queue.iter().map(|e| e.sample).collect();
         assert_eq!(s.view.order[..10], ranked[..10]);
@@ -98,7 +98,7 @@ fn undo_brings_back_every_queue_rank() {
     let ranks = |h: &egui_kittest::Harness<'_, labelscope::app::LabelscopeApp>| {
         let s = h.state().session.as_ref().unwrap();
         let q = s.problems.quality.as_ref().unwrap();
-        (0..s.dataset.samples.len())
+        (0..s.ws.dataset.samples.len())
             .map(|i| q.entry(i).map(|e| e.rank))
             .collect::<Vec<_>>()
     };
@@ -108,7 +108,7 @@ fn undo_brings_back_every_queue_rank() {
         let s = h.state().session.as_ref().unwrap();
         let q = s.problems.quality.as_ref().unwrap();
         let e = q.queue[q.queue.len() / 2].clone();
-        let other = (e.label.0 + 1) % s.dataset.classes.len() as u32;
+        let other = (e.label.0 + 1) % s.ws.dataset.classes.len() as u32;
         (e.sample, labelscope::dataset::ClassId(other))
     };
     h.state_mut().apply(AppCommand::ShowSample(i));

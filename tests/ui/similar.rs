@@ -22,10 +22,10 @@ fn the_detail_view_shows_similar_images_and_s_lists_them_in_the_gallery() {
     let (anchor, name) = {
         let s = h.state().session.as_ref().unwrap();
         assert!(s.embeddings.set.is_some(), "{:?}", s.embeddings.why_none);
-        let i = (0..s.dataset.samples.len())
-            .find(|&i| s.dataset.samples[i].id.0.starts_with("Shirt/"))
+        let i = (0..s.ws.dataset.samples.len())
+            .find(|&i| s.ws.dataset.samples[i].id.0.starts_with("Shirt/"))
             .unwrap();
-        (i, s.dataset.samples[i].id.0.clone())
+        (i, s.ws.dataset.samples[i].id.0.clone())
     };
     h.get_by_label_contains(&format!("{name}: true Shirt"))
         .click();
@@ -72,7 +72,7 @@ fn the_detail_view_shows_similar_images_and_s_lists_them_in_the_gallery() {
     h.run_steps(3);
     let s = h.state().session.as_ref().unwrap();
     let selected = s.view.selected().unwrap();
-    assert_eq!(s.dataset.samples[selected].id.0, first);
+    assert_eq!(s.ws.dataset.samples[selected].id.0, first);
 }
 
 #[test]
@@ -86,7 +86,7 @@ fn the_map_shows_every_embedding_and_a_box_selection_filters_the_gallery() {
             .as_ref()
             .is_some_and(|s| s.embeddings.map.umap.is_some())
     });
-    assert!(h.state().map_open);
+    assert_eq!(h.state().central, labelscope::app::CentralView::Map);
     h.get_by_label_contains("Map of 60 embeddings: UMAP");
     let canvas = h.get_by_label("Map of 60 points").rect();
     // Shift+drag a box over the whole canvas.
@@ -112,7 +112,11 @@ fn the_map_shows_every_embedding_and_a_box_selection_filters_the_gallery() {
     h.event(press(canvas.max - egui::vec2(2.0, 2.0), false));
     h.event(egui::Event::ModifiersChanged(egui::Modifiers::default()));
     h.run_steps(3);
-    assert!(!h.state().map_open, "the gallery shows the selection");
+    assert_eq!(
+        h.state().central,
+        labelscope::app::CentralView::Gallery,
+        "the gallery shows the selection"
+    );
     let s = h.state().session.as_ref().unwrap();
     let region = s.view.filter.region.clone().expect("a map selection");
     assert_eq!(region.len(), 60, "every point was inside the box");
@@ -139,10 +143,10 @@ fn a_copy_is_shown_beside_the_image_it_copies() {
     step_until(&mut h, Duration::from_secs(120), |app| {
         predictions_done(app)
             && app.session.as_ref().is_some_and(|s| {
-                s.problems.scan.is_none()
-                    && s.problems.embedding_job.is_none()
+                !s.jobs.is_running(labelscope::app::JobKind::Scan)
+                    && !s.jobs.is_running(labelscope::app::JobKind::Analysis)
                     && s.problems.index.has(
-                        s.dataset.index_of("Bag/zz_copy.png").unwrap(),
+                        s.ws.dataset.index_of("Bag/zz_copy.png").unwrap(),
                         FindingKind::NearDuplicate,
                     )
             })
@@ -151,8 +155,8 @@ fn a_copy_is_shown_beside_the_image_it_copies() {
         let s = h.state().session.as_ref().unwrap();
         let name = original.file_name().unwrap().to_string_lossy();
         (
-            s.dataset.index_of("Bag/zz_copy.png").unwrap(),
-            s.dataset.index_of(&format!("Bag/{name}")).unwrap(),
+            s.ws.dataset.index_of("Bag/zz_copy.png").unwrap(),
+            s.ws.dataset.index_of(&format!("Bag/{name}")).unwrap(),
         )
     };
     h.state_mut().apply(AppCommand::ShowSample(copy));
@@ -211,7 +215,7 @@ fn a_shifted_copy_is_confirmed_by_its_pixels() {
     });
     let detail = |app: &labelscope::app::LabelscopeApp| -> Option<String> {
         let s = app.session.as_ref()?;
-        let copy = s.dataset.index_of("Coat/zz_shifted.png")?;
+        let copy = s.ws.dataset.index_of("Coat/zz_shifted.png")?;
         s.problems
             .embedding
             .iter()
@@ -244,10 +248,9 @@ fn a_separate_embedding_model_gives_the_embeddings() {
     });
     step_until(&mut h, Duration::from_secs(300), |app| {
         predictions_done(app)
-            && app
-                .session
-                .as_ref()
-                .is_some_and(|s| s.embeddings.job.is_none() && s.embeddings.set.is_some())
+            && app.session.as_ref().is_some_and(|s| {
+                !s.jobs.is_running(labelscope::app::JobKind::Embedder) && s.embeddings.set.is_some()
+            })
     });
     h.run_steps(5);
     let s = h.state().session.as_ref().unwrap();
@@ -259,9 +262,10 @@ fn a_separate_embedding_model_gives_the_embeddings() {
     // and the model that made it stay.
     let fp16 = s.embeddings.embedder.clone();
     step_until(&mut h, Duration::from_secs(120), |app| {
-        app.session
-            .as_ref()
-            .is_some_and(|s| s.problems.scan.is_none() && s.problems.embedding_job.is_none())
+        app.session.as_ref().is_some_and(|s| {
+            !s.jobs.is_running(labelscope::app::JobKind::Scan)
+                && !s.jobs.is_running(labelscope::app::JobKind::Analysis)
+        })
     });
     let int8 = repo.join("assets/models/efficientnet_lite0_int8w.json");
     h.state_mut()
@@ -271,7 +275,7 @@ fn a_separate_embedding_model_gives_the_embeddings() {
     step_until(&mut h, Duration::from_secs(120), |app| {
         app.session
             .as_ref()
-            .is_some_and(|s| s.embeddings.job.is_none())
+            .is_some_and(|s| !s.jobs.is_running(labelscope::app::JobKind::Embedder))
     });
     let s = h.state().session.as_ref().unwrap();
     assert_eq!(s.embeddings.set.as_ref().unwrap().dim, 1280);

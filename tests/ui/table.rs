@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::common::ui::{analysis_done, app_on_fashion_subset, step_until};
 use egui_kittest::kittest::Queryable;
 use labelscope::app::AppCommand;
-use labelscope::app::gallery_view::{Filter, SortKey};
+use labelscope::app::sample_query::{Filter, SortKey};
 use labelscope::dataset::ClassId;
 
 #[test]
@@ -17,7 +17,7 @@ fn the_table_sorts_by_any_column_filters_and_edits_like_the_gallery() {
     step_until(&mut h, Duration::from_secs(120), analysis_done);
     h.key_press(egui::Key::G);
     h.run_steps(3);
-    assert!(h.state().table_open);
+    assert_eq!(h.state().central, labelscope::app::CentralView::Table);
     for header in ["File", "Label", "Prediction", "Loss", "Suspicion", "Edits"] {
         assert!(h.query_all_by_label(header).count() >= 1, "{header}");
     }
@@ -70,16 +70,16 @@ fn the_table_sorts_by_any_column_filters_and_edits_like_the_gallery() {
     let (first, id, n) = {
         let s = h.state().session.as_ref().unwrap();
         let i = s.view.order[0];
-        (i, s.dataset.samples[i].id.0.clone(), s.view.order.len())
+        (i, s.ws.dataset.samples[i].id.0.clone(), s.view.order.len())
     };
     assert_eq!(n, 6);
     // The rows are the filter's: a row of another class is not drawn.
     let other = {
         let s = h.state().session.as_ref().unwrap();
-        let j = (0..s.dataset.samples.len())
+        let j = (0..s.ws.dataset.samples.len())
             .find(|&j| s.curation.truth()[j] != Some(ClassId(3)))
             .unwrap();
-        s.dataset.samples[j].id.0.clone()
+        s.ws.dataset.samples[j].id.0.clone()
     };
     assert!(h.query_by_label(&other).is_none());
 

@@ -78,7 +78,7 @@ fn file_menu_vlm_prompt_runs_the_endpoint_and_shows_its_metrics() {
     // While it runs without an answer the last results stay shown (not 0.00%).
     for _ in 0..20 {
         let s = h.state().session.as_ref().unwrap();
-        if s.predictions.job.is_none() {
+        if !s.jobs.is_running(labelscope::app::JobKind::Predict) {
             break;
         }
         let m = s.predictions.metrics.as_ref().unwrap();

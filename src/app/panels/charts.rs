@@ -5,7 +5,7 @@
 use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, pos2, vec2};
 
 use super::super::commands::AppCommand;
-use super::super::gallery_view::Filter;
+use super::super::sample_query::Filter;
 use crate::eval::ReliabilityBin;
 
 const GREEN: Color32 = Color32::from_rgb(60, 160, 90);

@@ -3,6 +3,7 @@
 //! then every pair's agreement, right/wrong table and McNemar verdict.
 
 use super::super::commands::AppCommand;
+use super::super::jobs::JobKind;
 use super::super::session::Session;
 use crate::eval::Metrics;
 use crate::eval::intervals::accuracy_interval;
@@ -18,7 +19,7 @@ struct Column<'a> {
 /// Draws the comparison, when anything is compared or a model is being added.
 pub fn compare_ui(ui: &mut egui::Ui, main: &Metrics, s: &Session, out: &mut Vec<AppCommand>) {
     let c = &s.compare;
-    if c.sets.is_empty() && c.job.is_none() {
+    if c.sets.is_empty() && !s.jobs.is_running(JobKind::Compare) {
         return;
     }
     ui.separator();
@@ -178,20 +179,29 @@ fn table_ui(ui: &mut egui::Ui, columns: &[Column<'_>]) {
 
 /// "Adding int8w.onnx: 120/1212" with Cancel while a model runs to be compared.
 fn job_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
-    let Some(job) = &s.compare.job else { return };
-    let p = job.control.progress();
-    let text = if p.num_total == 0 {
-        "Measuring the models…".to_string()
-    } else {
-        format!(
-            "Running the model to compare: {}/{}",
-            p.num_done, p.num_total
-        )
+    if !s.jobs.is_running(JobKind::Compare) {
+        return;
+    }
+    let text = |_: &_, p: &crate::jobs::Progress| {
+        if p.num_total == 0 {
+            "Measuring the models…".to_string()
+        } else {
+            format!(
+                "Running the model to compare: {}/{}",
+                p.num_done, p.num_total
+            )
+        }
     };
     ui.horizontal(|ui| {
         let hover = "Stop running the model; nothing is added";
-        if super::job_progress::job_progress_ui(ui, &job.control, Some(text), 220.0, hover) {
-            out.push(AppCommand::CancelComparison);
-        }
+        super::job_progress::job_progress_ui(
+            ui,
+            &s.jobs,
+            JobKind::Compare,
+            220.0,
+            hover,
+            text,
+            out,
+        );
     });
 }

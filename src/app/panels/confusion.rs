@@ -5,7 +5,7 @@
 use egui::{Align2, Color32, FontId, Rect, Role, Sense, Vec2, WidgetInfo, pos2, vec2};
 
 use super::super::commands::AppCommand;
-use super::super::gallery_view::Filter;
+use super::super::sample_query::Filter;
 use crate::dataset::ClassId;
 use crate::eval::ConfusionMatrix;
 

@@ -4,17 +4,11 @@
 
 use egui::{Color32, ColorImage, Rect, TextureHandle, TextureOptions, vec2};
 
-use super::super::background::BackgroundJob;
 use super::super::commands::AppCommand;
+use super::super::jobs::{DetailImage, Finished, JobKind};
 use super::super::session::Session;
 use crate::eval::{Entry, Predicted};
 use crate::model::preprocess::prepare_pixels;
-
-struct Loaded {
-    full: ColorImage,
-    seen: Option<ColorImage>,
-    info: String,
-}
 
 /// Textures and loading state of the detail view.
 #[derive(Default)]
@@ -24,7 +18,7 @@ pub struct DetailCache {
     seen: Option<TextureHandle>,
     info: String,
     error: Option<String>,
-    pending: Option<BackgroundJob<Result<Loaded, String>>>,
+    loading: bool,
     zoom: Option<super::zoom_view::ZoomView>,
     /// Draw the text boxes the check rejected too.
     show_rejected: bool,
@@ -32,65 +26,74 @@ pub struct DetailCache {
 }
 
 impl DetailCache {
-    fn ensure(&mut self, ctx: &egui::Context, s: &Session, i: usize) {
+    /// Starts decoding sample `i` (the registry's `JobKind::Detail`) unless it is the one
+    /// shown.
+    pub fn load(&mut self, s: &mut Session, i: usize) {
         if self.sample != Some(i) {
             *self = Self {
                 sample: Some(i),
+                loading: true,
                 ..Default::default()
             };
-            let path = s.dataset.samples[i].path.clone();
+            let path = s.ws.dataset.samples[i].path.clone();
             let input = s.predictions.model.as_ref().map(|m| m.spec.input.clone());
-            let ctx = ctx.clone();
-            let wake = std::sync::Arc::new(move || ctx.request_repaint());
-            let spawned = BackgroundJob::spawn("detail-loader", wake, move |_| {
-                let apply = input.as_ref().is_some_and(|i| {
-                    i.exif_orientation == crate::model::spec::ExifOrientation::Apply
-                });
-                crate::dataset::image_io::decode_for_model(&path, apply)
-                    .map_err(|e| e.to_string())
-                    .map(|(img, exif)| {
-                        let exif = match exif {
-                            Some(o) if o != 1 => format!(
-                                ", EXIF orientation {o} {}",
-                                if apply {
-                                    "(applied: the spec says exif_orientation apply)"
-                                } else {
-                                    "(not applied, as Pillow's Image.open)"
-                                }
-                            ),
-                            _ => String::new(),
-                        };
-                        let info = format!(
-                            "{}x{} pixels, {}{exif}",
-                            img.width(),
-                            img.height(),
-                            crate::problems::colour_name(&format!("{:?}", img.color()))
-                        );
-                        let rgba = img.to_rgba8();
-                        let full = ColorImage::from_rgba_unmultiplied(
-                            [rgba.width() as usize, rgba.height() as usize],
-                            rgba.as_raw(),
-                        );
-                        let seen = input
-                            .and_then(|inp| prepare_pixels(&img, &inp).ok())
-                            .map(|p| {
-                                let size = [p.width as usize, p.height as usize];
-                                if p.channels == 1 {
-                                    ColorImage::from_gray(size, &p.pixels)
-                                } else {
-                                    ColorImage::from_rgb(size, &p.pixels)
-                                }
-                            });
-                        Loaded { full, seen, info }
-                    })
+            let started = s.jobs.start(JobKind::Detail, move |_| {
+                Finished::Detail(i, {
+                    let apply = input.as_ref().is_some_and(|i| {
+                        i.exif_orientation == crate::model::spec::ExifOrientation::Apply
+                    });
+                    crate::dataset::image_io::decode_for_model(&path, apply)
+                        .map_err(|e| e.to_string())
+                        .map(|(img, exif)| {
+                            let exif = match exif {
+                                Some(o) if o != 1 => format!(
+                                    ", EXIF orientation {o} {}",
+                                    if apply {
+                                        "(applied: the spec says exif_orientation apply)"
+                                    } else {
+                                        "(not applied, as Pillow's Image.open)"
+                                    }
+                                ),
+                                _ => String::new(),
+                            };
+                            let info = format!(
+                                "{}x{} pixels, {}{exif}",
+                                img.width(),
+                                img.height(),
+                                crate::problems::facts::colour_of(img.color().into())
+                            );
+                            let rgba = img.to_rgba8();
+                            let full = ColorImage::from_rgba_unmultiplied(
+                                [rgba.width() as usize, rgba.height() as usize],
+                                rgba.as_raw(),
+                            );
+                            let seen =
+                                input
+                                    .and_then(|inp| prepare_pixels(&img, &inp).ok())
+                                    .map(|p| {
+                                        let size = [p.width as usize, p.height as usize];
+                                        if p.channels == 1 {
+                                            ColorImage::from_gray(size, &p.pixels)
+                                        } else {
+                                            ColorImage::from_rgb(size, &p.pixels)
+                                        }
+                                    });
+                            DetailImage { full, seen, info }
+                        })
+                })
             });
-            match spawned {
-                Ok(job) => self.pending = Some(job),
-                Err(e) => self.error = Some(e.to_string()),
+            if let Err(e) = started {
+                self.error = Some(e);
             }
         }
-        if let Some(job) = &self.pending
-            && let Some(result) = job.poll()
+    }
+
+    /// Shows the decoded image of sample `i` (dropped when another sample is shown by now).
+    pub fn finish(&mut self, ctx: &egui::Context, i: usize, result: Result<DetailImage, String>) {
+        if self.sample != Some(i) {
+            return;
+        }
+        self.loading = false;
         {
             match result {
                 Ok(l) => {
@@ -111,7 +114,6 @@ impl DetailCache {
                 }
                 Err(e) => self.error = Some(e),
             }
-            self.pending = None;
         }
     }
 }
@@ -126,13 +128,12 @@ pub fn detail_panel_ui(
     out: &mut Vec<AppCommand>,
 ) {
     let Some(i) = s.view.selected() else { return };
-    cache.ensure(ui.ctx(), s, i);
     egui::Panel::right("detail")
         .resizable(true)
         .default_size(default_width)
         .size_range(280.0_f32.min(max_width)..=max_width)
         .show(ui, |ui| {
-        let smp = &s.dataset.samples[i];
+        let smp = &s.ws.dataset.samples[i];
         ui.horizontal(|ui| {
             ui.heading(&smp.id.0);
             if ui.button("Close").on_hover_text("Close (Esc)").clicked() {
@@ -144,8 +145,8 @@ pub fn detail_panel_ui(
         let scrolls_id = ui.scope_id().with("detail_scrolls");
         let panel_scrolls = ui.data(|d| d.get_temp::<bool>(scrolls_id)).unwrap_or(true);
         let scrolled = egui::ScrollArea::vertical().show(ui, |ui| {
-            let label = super::super::gallery_view::label_of(&s.dataset, s.curation.truth(), i);
-            ui.label(format!("Label: {}", s.dataset.class_name(label)));
+            let label = super::super::sample_query::label_of(&s.ws.dataset, s.curation.truth(), i);
+            ui.label(format!("Label: {}", s.ws.dataset.class_name(label)));
             super::detail_actions::actions_ui(ui, s, i, out);
             if let Some(e) = &cache.error {
                 ui.colored_label(ui.visuals().error_fg_color, e);
@@ -172,7 +173,7 @@ pub fn detail_panel_ui(
                 image.context_menu(|ui| {
                     super::sample_menu::sample_menu_ui(ui, s, i, None, out);
                 });
-            } else if cache.pending.is_some() {
+            } else if cache.loading {
                 ui.spinner();
             }
             ui.separator();
@@ -186,7 +187,7 @@ pub fn detail_panel_ui(
                 Some(Entry::Predicted(p)) => {
                     let correct = p.predicted == Predicted::Class(label);
                     let color = if correct { Color32::from_rgb(60, 170, 90) } else { Color32::from_rgb(220, 70, 60) };
-                    ui.colored_label(color, format!("Predicted: {}", with_confidence(&p.predicted.name(&s.dataset.classes), p.confidence)));
+                    ui.colored_label(color, format!("Predicted: {}", with_confidence(&p.predicted.name(&s.ws.dataset.classes), p.confidence)));
                     compared_ui(ui, s, i);
                     if let Some(raw) = &p.raw {
                         ui.label(format!("Raw answer: {raw}"));
@@ -196,7 +197,7 @@ pub fn detail_panel_ui(
                     }
                     // The model's own classes, when they say more than the dataset's labels do
                     // (a label map, or classes the dataset does not have).
-                    let same = p.model_top.iter().all(|(n, _)| s.dataset.class_id(n).is_some());
+                    let same = p.model_top.iter().all(|(n, _)| s.ws.dataset.class_id(n).is_some());
                     if !p.model_top.is_empty() && !same {
                         ui.strong("The model's own classes").on_hover_text("Before mapping to the dataset's labels: what the model saw");
                         for (name, prob) in &p.model_top {
@@ -235,7 +236,7 @@ fn compared_ui(ui: &mut egui::Ui, s: &Session, i: usize) {
         let name = s.compare.names.get(k + 1).unwrap_or(&set.name);
         ui.label(format!(
             "{name}: {}{}",
-            with_confidence(&p.predicted.name(&s.dataset.classes), p.confidence),
+            with_confidence(&p.predicted.name(&s.ws.dataset.classes), p.confidence),
             p.raw
                 .as_deref()
                 .map(|r| format!(", raw answer: {r}"))
@@ -251,12 +252,12 @@ fn top_k_ui(ui: &mut egui::Ui, s: &Session, probs: &[f32]) {
         "Probabilities mapped onto the dataset's labels; `other` sums every model class that maps to no label",
     );
     for &k in order.iter().take(5) {
-        let name = s
-            .dataset
-            .classes
-            .get(k)
-            .cloned()
-            .unwrap_or_else(|| "other".into());
+        let name =
+            s.ws.dataset
+                .classes
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| "other".into());
         ui.add(
             egui::ProgressBar::new(probs[k])
                 .desired_width(260.0)
@@ -273,7 +274,7 @@ fn edits_ui(
     label: crate::dataset::ClassId,
     out: &mut Vec<AppCommand>,
 ) {
-    let smp = &s.dataset.samples[i];
+    let smp = &s.ws.dataset.samples[i];
     let state = s.curation.state();
     let Some(e) = state.get(&smp.id.0) else {
         return;
@@ -281,7 +282,7 @@ fn edits_ui(
     if label != smp.label {
         ui.label(format!(
             "Original label: {}",
-            s.dataset.class_name(smp.label)
+            s.ws.dataset.class_name(smp.label)
         ));
     }
     if let Some(reason) = &e.excluded {

@@ -38,7 +38,7 @@ pub fn findings_ui(
         use crate::problems::FindingKind;
         let action = match (f.kind, f.suggested) {
             (FindingKind::Label, Some(c)) => Some((
-                format!("Relabel to {} (A)", s.dataset.class_name(c)),
+                format!("Relabel to {} (A)", s.ws.dataset.class_name(c)),
                 AppCommand::AcceptSuggestion,
             )),
             (FindingKind::Text, _) => Some((
@@ -77,7 +77,7 @@ fn pair_ui(
     out: &mut Vec<AppCommand>,
 ) {
     let side = 96.0;
-    thumbs.also_want([i, other].map(|k| (k, s.dataset.samples[k].path.clone())));
+    thumbs.also_want([i, other].map(|k| (k, s.ws.dataset.samples[k].path.clone())));
     ui.horizontal(|ui| {
         for (k, caption) in [(i, "this one"), (other, "the one it copies")] {
             ui.vertical(|ui| {
@@ -95,7 +95,7 @@ fn pair_ui(
                             .rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
                     }
                 }
-                let name = &s.dataset.samples[k].id.0;
+                let name = &s.ws.dataset.samples[k].id.0;
                 let resp = resp.on_hover_text(name);
                 if k != i && resp.clicked() {
                     out.push(AppCommand::ShowSample(k));

@@ -2,10 +2,11 @@
 //! per class per split; progress with Cancel while the export runs.
 
 use super::super::commands::AppCommand;
-use super::super::export_job::ExportDialog;
+use super::super::export_dialog::ExportDialog;
 use super::super::file_pick::{Picked, classify};
+use super::super::jobs::JobKind;
 use super::super::session::Session;
-use super::job_progress::job_progress_ui;
+use super::job_progress::{default_text, job_progress_ui};
 use crate::export::{Balance, ExportFormat, LinkMode, Split};
 
 /// Draws the export window.
@@ -21,21 +22,19 @@ pub fn export_ui(
         .open(&mut open)
         .default_width(560.0)
         .show(ctx, |ui| {
-            let running = d.job.is_some();
+            let running = s.jobs.is_running(JobKind::Export);
             ui.add_enabled_ui(!running, |ui| options_ui(ui, d));
             ui.separator();
             preview_ui(ui, d, s);
             ui.separator();
-            match &d.job {
-                Some(job) => {
+            match running {
+                true => {
                     ui.horizontal(|ui| {
                         let hover = "Stop the export; nothing is written to the target";
-                        if job_progress_ui(ui, &job.control, None, 300.0, hover) {
-                            out.push(AppCommand::CancelExport);
-                        }
+                        job_progress_ui(ui, &s.jobs, JobKind::Export, 300.0, hover, default_text, out);
                     });
                 }
-                None => {
+                false => {
                     let invalid = d.invalid();
                     ui.horizontal(|ui| {
                         let b = ui.add_enabled(invalid.is_none(), egui::Button::new("Export"));
@@ -170,7 +169,7 @@ fn preview_ui(ui: &mut egui::Ui, d: &ExportDialog, s: &Session) {
     let Some((_, _, plan)) = &d.preview else {
         return;
     };
-    let counts = plan.counts(s.dataset.classes.len());
+    let counts = plan.counts(s.ws.dataset.classes.len());
     ui.strong("Preview (before duplicate grouping)");
     egui::ScrollArea::vertical()
         .max_height(240.0)
@@ -183,7 +182,7 @@ fn preview_ui(ui: &mut egui::Ui, d: &ExportDialog, s: &Session) {
                         ui.strong(sp.name());
                     }
                     ui.end_row();
-                    for (c, name) in s.dataset.classes.iter().enumerate() {
+                    for (c, name) in s.ws.dataset.classes.iter().enumerate() {
                         ui.label(name);
                         for n in counts[c] {
                             ui.label(n.to_string());

@@ -3,7 +3,8 @@
 use egui::Color32;
 
 use super::super::commands::AppCommand;
-use super::super::gallery_view::{Correctness, EditFilter, ExcludedView, Filter, SortKey};
+use super::super::jobs::JobKind;
+use super::super::sample_query::{Correctness, EditFilter, ExcludedView, Filter, SortKey};
 use super::super::session::Session;
 use crate::dataset::ClassId;
 use crate::eval::Predicted;
@@ -20,7 +21,7 @@ pub fn filter_bar_ui(
     let mut f = s.view.filter.clone();
     ui.horizontal_wrapped(|ui| {
         let class_text = |c: Option<ClassId>| {
-            c.map_or("All".to_string(), |c| s.dataset.class_name(c).to_string())
+            c.map_or("All".to_string(), |c| s.ws.dataset.class_name(c).to_string())
         };
         fit(ui, "True", Control::Combo);
         {
@@ -29,7 +30,7 @@ pub fn filter_bar_ui(
                 .selected_text(class_text(f.true_class))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut f.true_class, None, "All");
-                    for (k, c) in s.dataset.classes.iter().enumerate() {
+                    for (k, c) in s.ws.dataset.classes.iter().enumerate() {
                         ui.selectable_value(
                             &mut f.true_class,
                             Some(ClassId(k as u32)),
@@ -42,7 +43,7 @@ pub fn filter_bar_ui(
         }
         let pred_text = f
             .predicted
-            .map_or("All".to_string(), |p| p.name(&s.dataset.classes));
+            .map_or("All".to_string(), |p| p.name(&s.ws.dataset.classes));
         fit(ui, "Predicted", Control::Combo);
         {
             let l_pred = ui.label("Predicted");
@@ -50,7 +51,7 @@ pub fn filter_bar_ui(
                 .selected_text(pred_text)
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut f.predicted, None, "All");
-                    for (k, c) in s.dataset.classes.iter().enumerate() {
+                    for (k, c) in s.ws.dataset.classes.iter().enumerate() {
                         ui.selectable_value(
                             &mut f.predicted,
                             Some(Predicted::Class(ClassId(k as u32))),
@@ -124,19 +125,18 @@ pub fn filter_bar_ui(
                 .labelled_by(l_problems.id)
                 .on_hover_text(problems_hover(s));
         }
-        if let Some(job) = &s.problems.scan {
+        if s.jobs.is_running(JobKind::Scan) {
             // The bar and its Cancel stay together on one row.
             if ui.available_size_before_wrap().x < 250.0 {
                 ui.end_row();
             }
             let hover = "Stop the image checks; they run again when the dataset is opened";
-            if super::job_progress::job_progress_ui(ui, &job.control, None, 170.0, hover) {
-                out.push(AppCommand::CancelScan);
-            }
+            let text = super::job_progress::default_text;
+            super::job_progress::job_progress_ui(ui, &s.jobs, JobKind::Scan, 170.0, hover, text, out);
         }
         if let Some(similar) = &f.similar {
             let anchor = match similar.anchors.as_slice() {
-                [one] => s.dataset.samples[*one].id.0.clone(),
+                [one] => s.ws.dataset.samples[*one].id.0.clone(),
                 many => format!("{} marked samples", many.len()),
             };
             if ui
@@ -247,7 +247,7 @@ pub fn filter_bar_ui(
         ui.strong(format!(
             "{} of {} samples",
             s.view.order.len(),
-            s.dataset.samples.len()
+            s.ws.dataset.samples.len()
         ));
         if ui
             .add_enabled(!f.is_empty(), egui::Button::new("Clear filter"))
@@ -309,12 +309,12 @@ fn fit(ui: &mut egui::Ui, label: &str, control: Control) {
 }
 
 fn problems_hover(s: &Session) -> String {
-    let mut text = match &s.problems.scan {
-        Some(job) => {
-            let p = job.control.progress();
+    let mut text = match s.jobs.control(JobKind::Scan) {
+        Some(control) => {
+            let p = control.progress();
             format!(
                 "Checking images: {} {}/{}",
-                job.control.stage(),
+                control.stage(),
                 p.num_done,
                 p.num_total
             )

@@ -5,8 +5,8 @@
 use egui::{Align2, Color32, FontId, Rect, Role, Sense, Stroke, Vec2, WidgetInfo, pos2, vec2};
 
 use super::super::commands::AppCommand;
-use super::super::gallery_view::failure;
 use super::super::keys::grid_shape_id;
+use super::super::sample_query::failure;
 use super::super::session::Session;
 use super::super::thumbnails::Thumbnails;
 use crate::eval::Predicted;
@@ -25,12 +25,14 @@ pub fn problem_titles(s: &Session, i: usize) -> String {
 
 /// Accessible label of a gallery cell.
 pub fn cell_label(s: &Session, i: usize) -> String {
-    let smp = &s.dataset.samples[i];
-    let truth = s.dataset.class_name(super::super::gallery_view::label_of(
-        &s.dataset,
-        s.curation.truth(),
-        i,
-    ));
+    let smp = &s.ws.dataset.samples[i];
+    let truth =
+        s.ws.dataset
+            .class_name(super::super::sample_query::label_of(
+                &s.ws.dataset,
+                s.curation.truth(),
+                i,
+            ));
     let kinds = problem_titles(s, i);
     let problems = if kinds.is_empty() {
         String::new()
@@ -41,7 +43,7 @@ pub fn cell_label(s: &Session, i: usize) -> String {
         Some(p) => format!(
             "{}: true {truth}, predicted {}{}",
             smp.id,
-            p.predicted.name(&s.dataset.classes),
+            p.predicted.name(&s.ws.dataset.classes),
             p.confidence
                 .map_or(String::new(), |c| format!(" ({:.0}%)", c * 100.0))
         ),
@@ -89,7 +91,7 @@ fn grid_ui(
     // The scroll position belongs to the dataset (it is kept between runs): another dataset
     // starts at its top, not at the row the last one was left at.
     let mut area = egui::ScrollArea::vertical()
-        .id_salt(("gallery", &s.dataset.root))
+        .id_salt(("gallery", &s.ws.dataset.root))
         .auto_shrink([false, false]);
     if last != Some((s.view.cursor, cols))
         && let Some(c) = s.view.cursor
@@ -116,7 +118,7 @@ fn grid_ui(
         for row in rows.start..(rows.end + 1).min(total_rows) {
             for col in 0..cols {
                 if let Some(&i) = s.view.order.get(row * cols + col) {
-                    wanted.push((i, s.dataset.samples[i].path.clone()));
+                    wanted.push((i, s.ws.dataset.samples[i].path.clone()));
                 }
             }
         }
@@ -193,11 +195,13 @@ fn cell_ui(
     } else {
         painter.rect_filled(img_rect, 2.0, visuals.extreme_bg_color);
     }
-    let truth = s.dataset.class_name(super::super::gallery_view::label_of(
-        &s.dataset,
-        s.curation.truth(),
-        i,
-    ));
+    let truth =
+        s.ws.dataset
+            .class_name(super::super::sample_query::label_of(
+                &s.ws.dataset,
+                s.curation.truth(),
+                i,
+            ));
     let font = FontId::proportional(11.0);
     let y = img_rect.bottom() + 3.0;
     painter.text(
@@ -209,8 +213,8 @@ fn cell_ui(
     );
     if let Some(p) = s.predictions.set.as_ref().and_then(|p| p.prediction(i)) {
         let correct = p.predicted
-            == Predicted::Class(super::super::gallery_view::label_of(
-                &s.dataset,
+            == Predicted::Class(super::super::sample_query::label_of(
+                &s.ws.dataset,
                 s.curation.truth(),
                 i,
             ));
@@ -221,8 +225,12 @@ fn cell_ui(
         };
         // Without a confidence (a VLM without logprobs, a file without one) only the label.
         let text = match p.confidence {
-            Some(c) => format!("{:.0}% {}", c * 100.0, p.predicted.name(&s.dataset.classes)),
-            None => p.predicted.name(&s.dataset.classes),
+            Some(c) => format!(
+                "{:.0}% {}",
+                c * 100.0,
+                p.predicted.name(&s.ws.dataset.classes)
+            ),
+            None => p.predicted.name(&s.ws.dataset.classes),
         };
         painter.text(
             pos2(rect.left() + 4.0, y + 15.0),
@@ -258,7 +266,7 @@ fn cell_ui(
         let text = if similar.anchors.contains(&i) {
             "query".to_string()
         } else {
-            super::super::gallery_view::similar_distance(set, similar, i)
+            super::super::sample_query::similar_distance(set, similar, i)
                 .map_or(String::new(), |d| format!("d {d:.3}"))
         };
         if !text.is_empty() {
@@ -322,15 +330,15 @@ fn badges_ui(painter: &egui::Painter, s: &Session, i: usize, start: egui::Pos2, 
         painter.galley(pos2(x, start.y), galley, Color32::WHITE);
         x += w + 6.0;
     }
-    let smp = &s.dataset.samples[i];
+    let smp = &s.ws.dataset.samples[i];
     let Some(e) = s.curation.state().get(&smp.id.0) else {
         return;
     };
     let mut parts = Vec::new();
     if let Some(reason) = &e.excluded {
         parts.push(format!("excluded: {reason}"));
-    } else if crate::curation::is_relabeled(&s.dataset, s.curation.state(), i) {
-        parts.push(format!("was {}", s.dataset.class_name(smp.label)));
+    } else if crate::curation::is_relabeled(&s.ws.dataset, s.curation.state(), i) {
+        parts.push(format!("was {}", s.ws.dataset.class_name(smp.label)));
     }
     parts.extend(e.tags.iter().map(|t| format!("#{t}")));
     if let Some(text) = fit(painter, &parts.join(" "), &font, right - x) {

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use super::super::commands::AppCommand;
+use super::super::jobs::{JobKind, Jobs};
 use crate::jobs::{JobControl, Progress};
 
 /// What the bar of a job says by default: "stage: 12/300", or the stage alone when the job
@@ -22,24 +24,32 @@ pub fn default_text(control: &JobControl, p: &Progress) -> String {
     }
 }
 
-/// Draws `control`'s progress as a bar `width` wide reading `text` (the default text when
-/// `None`) and a Cancel button hovering `cancel_hover`; keeps the window repainting while it
-/// is shown. Returns whether Cancel was clicked.
+/// Draws the progress of the job of `kind`, when it runs: a bar `width` wide reading what
+/// `text` says of it (see [`default_text`]) and a Cancel button hovering `cancel_hover` that
+/// pushes [`AppCommand::Cancel`]; keeps the window repainting while shown. Returns whether it
+/// was drawn.
 pub fn job_progress_ui(
     ui: &mut egui::Ui,
-    control: &JobControl,
-    text: Option<String>,
+    jobs: &Jobs,
+    kind: JobKind,
     width: f32,
     cancel_hover: &str,
+    text: impl FnOnce(&JobControl, &Progress) -> String,
+    out: &mut Vec<AppCommand>,
 ) -> bool {
+    let Some(control) = jobs.control(kind) else {
+        return false;
+    };
     let p = control.progress();
-    let text = text.unwrap_or_else(|| default_text(control, &p));
+    let text = text(control, &p);
     ui.add(
         egui::ProgressBar::new(p.fraction())
             .desired_width(width)
             .text(text),
     );
-    let cancel = ui.button("Cancel").on_hover_text(cancel_hover).clicked();
+    if ui.button("Cancel").on_hover_text(cancel_hover).clicked() {
+        out.push(AppCommand::Cancel(kind));
+    }
     ui.ctx().request_repaint_after(Duration::from_millis(100));
-    cancel
+    true
 }

@@ -6,8 +6,9 @@
 use egui::{Color32, Pos2, Rect, Sense, Vec2, vec2};
 
 use super::super::commands::AppCommand;
-use super::super::gallery_view::Filter;
+use super::super::jobs::JobKind;
 use super::super::map_colours::{ColourBy, Colouring, colouring};
+use super::super::sample_query::Filter;
 use super::super::session::Session;
 use super::super::thumbnails::Thumbnails;
 use super::gallery::cell_label;
@@ -78,7 +79,7 @@ pub fn map_ui(
     }
     let Some(set) = &s.embeddings.set else {
         ui.heading("No map yet");
-        ui.label(s.embeddings.unavailable());
+        ui.label(s.embeddings.unavailable().to_string());
         return;
     };
     let state = &s.embeddings.map;
@@ -90,11 +91,10 @@ pub fn map_ui(
             None => "…",
         };
         ui.strong(format!("Map of {} embeddings: {what}", set.len()));
-        if let Some(job) = &state.job {
-            let hover = "Stop making the map; it is made again when asked";
-            if super::job_progress::job_progress_ui(ui, &job.control, None, 160.0, hover) {
-                out.push(AppCommand::CancelMap);
-            }
+        let hover = "Stop making the map; it is made again when asked";
+        let text = super::job_progress::default_text;
+        if super::job_progress::job_progress_ui(ui, &s.jobs, JobKind::Map, 160.0, hover, text, out)
+        {
         } else if let Some(e) = &state.error {
             ui.colored_label(ui.visuals().warn_fg_color, e);
             if ui.button("Make UMAP").clicked() {
@@ -184,7 +184,7 @@ fn canvas_ui(
         view.pan += resp.drag_delta();
     }
     let t = Transform::fit(&map.points, rect, view.zoom, view.pan);
-    let mut in_order = vec![false; s.dataset.samples.len()];
+    let mut in_order = vec![false; s.ws.dataset.samples.len()];
     for &i in &s.view.order {
         in_order[i] = true;
     }
@@ -256,14 +256,14 @@ fn canvas_ui(
                     region: Some(inside),
                     ..s.view.filter.clone()
                 }));
-                out.push(AppCommand::ToggleMap);
+                out.push(AppCommand::ToggleView(crate::app::layout::CentralView::Map));
             }
             view.box_from = None;
         }
     } else if let Some(pos) = resp.hover_pos()
         && let Some(i) = nearest(pos)
     {
-        thumbs.also_want([(i, s.dataset.samples[i].path.clone())]);
+        thumbs.also_want([(i, s.ws.dataset.samples[i].path.clone())]);
         let text = cell_label(s, i);
         let resp = resp.clone().on_hover_ui_at_pointer(|ui| {
             if let Some(tex) = thumbs.get(i) {

@@ -3,7 +3,8 @@
 //! a reliability diagram ([`super::charts`]).
 
 use super::super::commands::AppCommand;
-use super::super::gallery_view::Filter;
+use super::super::jobs::JobKind;
+use super::super::sample_query::Filter;
 use super::super::session::Session;
 use crate::dataset::ClassId;
 use crate::eval::Metrics;
@@ -35,7 +36,7 @@ pub fn metrics_panel_ui(ui: &mut egui::Ui, s: &Session, max_width: f32, out: &mu
             egui::ScrollArea::vertical().show(ui, |ui| {
                 let Some(m) = &s.predictions.metrics else {
                     ui.heading("Metrics");
-                    ui.label(if s.predictions.job.is_some() {
+                    ui.label(if s.jobs.is_running(JobKind::Predict) {
                         "Waiting for the first predictions…"
                     } else {
                         "No model loaded: open a model or predictions file (File menu)."

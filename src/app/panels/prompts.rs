@@ -48,7 +48,7 @@ pub fn prompt_ui(ctx: &egui::Context, prompt: &mut Prompt, s: &Session, out: &mu
             Prompt::Vlm { endpoint, model } => super::vlm::vlm_ui(ui, endpoint, model, out),
         });
     if !open || ctx.input(|i| i.key_pressed(Key::Escape)) {
-        out.push(AppCommand::CancelPrompt);
+        out.push(AppCommand::ClosePrompt);
     }
 }
 
@@ -135,7 +135,7 @@ fn relabel_ui(
     if !r.has_focus() && !r.lost_focus() {
         r.request_focus();
     }
-    let hits = matching_classes(&s.dataset.classes, text);
+    let hits = matching_classes(&s.ws.dataset.classes, text);
     if r.lost_focus()
         && ui.input(|i| i.key_pressed(Key::Enter))
         && let Some(&c) = hits.first()
@@ -146,7 +146,7 @@ fn relabel_ui(
         .max_height(320.0)
         .show(ui, |ui| {
             for (k, &c) in hits.iter().enumerate() {
-                let name = s.dataset.class_name(c);
+                let name = s.ws.dataset.class_name(c);
                 let text = if k == 0 {
                     format!("{name}  (Enter)")
                 } else {
@@ -172,7 +172,7 @@ fn confirm_ui(ui: &mut egui::Ui, action: &Action, n: usize, out: &mut Vec<AppCom
             out.push(AppCommand::ConfirmEdit);
         }
         if ui.button("Cancel (Esc)").clicked() {
-            out.push(AppCommand::CancelPrompt);
+            out.push(AppCommand::ClosePrompt);
         }
     });
 }

@@ -4,14 +4,16 @@
 use egui::Color32;
 
 use super::super::commands::AppCommand;
+use super::super::jobs::JobKind;
 use super::super::session::Session;
+use super::job_progress::{default_text, job_progress_ui};
 
 /// "Review queue #3 of 1,212", the suggestion, the evidence and the one-key relabel, for a
 /// sample in the queue.
 pub fn entry_ui(ui: &mut egui::Ui, s: &Session, i: usize, out: &mut Vec<AppCommand>) {
     let Some(q) = &s.problems.quality else { return };
     let Some(e) = q.entry(i) else { return };
-    let name = |c| s.dataset.class_name(c).to_string();
+    let name = |c| s.ws.dataset.class_name(c).to_string();
     ui.horizontal_wrapped(|ui| {
         ui.strong(format!("Review queue #{} of {}", e.rank, q.queue.len()))
             .on_hover_text(
@@ -48,16 +50,7 @@ pub fn entry_ui(ui: &mut egui::Ui, s: &Session, i: usize, out: &mut Vec<AppComma
 
 /// "Ranking labels: linear probe 3/5" with Cancel while the embedding analysis runs.
 pub fn progress_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
-    let Some(job) = &s.problems.embedding_job else {
-        return;
-    };
-    let p = job.control.progress();
-    let text = format!(
-        "Ranking labels: {}",
-        super::job_progress::default_text(&job.control, &p)
-    );
     let hover = "Stop ranking (it runs again after the next edit)";
-    if super::job_progress::job_progress_ui(ui, &job.control, Some(text), 220.0, hover) {
-        out.push(AppCommand::CancelAnalysis);
-    }
+    let text = |c: &_, p: &_| format!("Ranking labels: {}", default_text(c, p));
+    job_progress_ui(ui, &s.jobs, JobKind::Analysis, 220.0, hover, text, out);
 }

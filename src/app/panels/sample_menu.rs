@@ -19,7 +19,7 @@ pub fn sample_menu_ui(
     pos: Option<usize>,
     out: &mut Vec<AppCommand>,
 ) {
-    let Some(smp) = s.dataset.samples.get(i) else {
+    let Some(smp) = s.ws.dataset.samples.get(i) else {
         return;
     };
     let item = |ui: &mut egui::Ui, text: &str, key: &str| {
@@ -32,7 +32,7 @@ pub fn sample_menu_ui(
     });
     ui.add_enabled_ui(s.curation.curator().is_some(), |ui| {
         ui.menu_button("Relabel to", |ui| {
-            for (k, name) in s.dataset.classes.iter().enumerate() {
+            for (k, name) in s.ws.dataset.classes.iter().enumerate() {
                 if item(ui, name, &digit_key(k).unwrap_or_default()) {
                     out.push(AppCommand::Relabel(ClassId(k as u32)));
                     ui.close();
@@ -47,7 +47,7 @@ pub fn sample_menu_ui(
         if let Some(c) = s.offered_suggestion(i)
             && item(
                 ui,
-                &format!("Accept suggestion: {}", s.dataset.class_name(c)),
+                &format!("Accept suggestion: {}", s.ws.dataset.class_name(c)),
                 "A",
             )
         {

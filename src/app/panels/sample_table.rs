@@ -6,8 +6,8 @@ use egui::{Align, Color32, RichText};
 use egui_extras::{Column, TableBuilder};
 
 use super::super::commands::AppCommand;
-use super::super::gallery_view::{SortKey, label_of, loss};
 use super::super::keys::grid_shape_id;
+use super::super::sample_query::{SortKey, label_of, loss};
 use super::super::session::Session;
 use crate::eval::Predicted;
 
@@ -37,14 +37,14 @@ pub fn sample_table_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>
     ui.style_mut().interaction.selectable_labels = false;
     // Wider than the view (the detail view open in a narrow window): scroll sideways.
     egui::ScrollArea::horizontal()
-        .id_salt(("samples-h", &s.dataset.root))
+        .id_salt(("samples-h", &s.ws.dataset.root))
         .show(ui, |ui| table_ui(ui, s, last, out));
 }
 
 /// The table itself, in the horizontal scroll area.
 fn table_ui(ui: &mut egui::Ui, s: &Session, last: Option<usize>, out: &mut Vec<AppCommand>) {
     let mut table = TableBuilder::new(ui)
-        .id_salt(("samples", &s.dataset.root))
+        .id_salt(("samples", &s.ws.dataset.root))
         .striped(true)
         .resizable(true)
         .sense(egui::Sense::click())
@@ -113,8 +113,8 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, name: &str, key: SortKey, out: &mut
 
 /// One sample's cells, in [`COLUMNS`] order.
 fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
-    let smp = &s.dataset.samples[i];
-    let label = label_of(&s.dataset, s.curation.truth(), i);
+    let smp = &s.ws.dataset.samples[i];
+    let label = label_of(&s.ws.dataset, s.curation.truth(), i);
     let pred = s.predictions.set.as_ref().and_then(|p| p.prediction(i));
     let green = Color32::from_rgb(60, 170, 90);
     let red = Color32::from_rgb(220, 70, 60);
@@ -122,7 +122,7 @@ fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
         ui.label(&smp.id.0)
             .on_hover_text(smp.path.display().to_string());
     });
-    row.col(|ui| plain(ui, s.dataset.class_name(label)));
+    row.col(|ui| plain(ui, s.ws.dataset.class_name(label)));
     row.col(|ui| match pred {
         Some(p) => {
             let colour = if p.predicted == Predicted::Class(label) {
@@ -130,10 +130,10 @@ fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
             } else {
                 red
             };
-            paint(ui, &p.predicted.name(&s.dataset.classes), colour);
+            paint(ui, &p.predicted.name(&s.ws.dataset.classes), colour);
         }
         None => {
-            let text = match super::super::gallery_view::failure(s.predictions.set.as_ref(), i) {
+            let text = match super::super::sample_query::failure(s.predictions.set.as_ref(), i) {
                 Some(_) => "failed",
                 None => "–",
             };
@@ -150,7 +150,7 @@ fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
             .predictions
             .set
             .as_ref()
-            .and_then(|p| loss(&s.dataset, s.curation.truth(), p, i));
+            .and_then(|p| loss(&s.ws.dataset, s.curation.truth(), p, i));
         // A loss is never negative: -ln(1) prints as "0.000", not "-0.000".
         plain(
             ui,
@@ -163,7 +163,7 @@ fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
             Some(e) => {
                 ui.label(format!("#{}", e.rank)).on_hover_text(format!(
                     "Review queue rank; p({}) = {:.3}{}",
-                    s.dataset.class_name(e.label),
+                    s.ws.dataset.class_name(e.label),
                     e.score,
                     if e.flagged { ", flagged" } else { "" }
                 ));
@@ -189,7 +189,7 @@ fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
             parts.push(format!("excluded: {reason}"));
         }
         if label != smp.label {
-            parts.push(format!("was {}", s.dataset.class_name(smp.label)));
+            parts.push(format!("was {}", s.ws.dataset.class_name(smp.label)));
         }
         parts.extend(e.tags.iter().map(|t| format!("#{t}")));
         plain(ui, &parts.join(" "));

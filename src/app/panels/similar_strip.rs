@@ -5,7 +5,7 @@
 use egui::{Color32, Sense, vec2};
 
 use super::super::commands::AppCommand;
-use super::super::gallery_view::label_of;
+use super::super::sample_query::label_of;
 use super::super::session::Session;
 use super::super::thumbnails::Thumbnails;
 use super::gallery::cell_label;
@@ -67,7 +67,7 @@ pub fn similar_strip_ui(
         }
     });
     let Some(set) = &s.embeddings.set else {
-        ui.weak(s.embeddings.unavailable());
+        ui.weak(s.embeddings.unavailable().to_string());
         return;
     };
     if set.of_sample(i).is_none() {
@@ -78,7 +78,7 @@ pub fn similar_strip_ui(
     thumbs.also_want(
         neighbours
             .iter()
-            .map(|n| (n.sample, s.dataset.samples[n.sample].path.clone())),
+            .map(|n| (n.sample, s.ws.dataset.samples[n.sample].path.clone())),
     );
     // Rows of as many as fit: a wrapped layout does not wrap child layouts, and one long row
     // would widen the panel.
@@ -101,7 +101,7 @@ fn neighbour_ui(
     out: &mut Vec<AppCommand>,
 ) {
     let j = n.sample;
-    let label = label_of(&s.dataset, s.curation.truth(), j);
+    let label = label_of(&s.ws.dataset, s.curation.truth(), j);
     let pred = s.predictions.set.as_ref().and_then(|p| p.prediction(j));
     let wrong = pred.is_some_and(|p| p.predicted != Predicted::Class(label));
     ui.vertical(|ui| {
@@ -134,11 +134,11 @@ fn neighbour_ui(
             out.push(AppCommand::ShowSample(j));
         }
         ui.small(format!("{:.3}", n.distance));
-        ui.small(s.dataset.class_name(label));
+        ui.small(s.ws.dataset.class_name(label));
         if let Some(p) = pred.filter(|_| wrong) {
             ui.colored_label(
                 Color32::from_rgb(220, 70, 60),
-                egui::RichText::new(format!("pred. {}", p.predicted.name(&s.dataset.classes)))
+                egui::RichText::new(format!("pred. {}", p.predicted.name(&s.ws.dataset.classes)))
                     .small(),
             );
         }

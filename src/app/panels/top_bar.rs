@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use super::super::commands::AppCommand;
 use super::super::file_pick::{PathFor, choose};
+use super::super::jobs::JobKind;
 use super::super::session::Session;
+use super::job_progress::job_progress_ui;
+use crate::jobs::Progress;
 
 /// Draws the top bar.
 pub fn top_bar_ui(
@@ -190,7 +193,7 @@ fn elided(ui: &mut egui::Ui, share: f32, text: String, hover: String) {
 }
 
 fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
-    let ds = &s.dataset;
+    let ds = &s.ws.dataset;
     elided(
         ui,
         0.3,
@@ -242,39 +245,31 @@ fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) 
         let short = b.split(" from ").next().unwrap_or(b);
         elided(ui, 0.4, format!("Backend: {short}"), b.clone());
     }
-    if let Some(job) = &s.embeddings.job {
-        let name = s
-            .embeddings
-            .embedder
-            .as_ref()
-            .and_then(|p| p.file_name())
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let p = job.control.progress();
-        let text = format!("Embeddings from {name}: {}/{}", p.num_done, p.num_total);
-        let hover = "Stop the embedding model; the embeddings from before are kept";
-        if super::job_progress::job_progress_ui(ui, &job.control, Some(text), 220.0, hover) {
-            out.push(AppCommand::CancelEmbedder);
-        }
-    }
-    match &s.predictions.job {
-        Some(job) => {
-            let p = job.work.control.progress();
-            let eta = p
-                .eta_secs()
-                .map_or(String::from("…"), |e| format!("{e:.0}s"));
-            let text = format!(
-                "{}/{} · {:.0} img/s · ETA {eta}",
-                p.num_done,
-                p.num_total,
-                p.items_per_sec()
-            );
-            let hover = "Stop the run; finished results are kept";
-            if super::job_progress::job_progress_ui(ui, &job.work.control, Some(text), 260.0, hover)
-            {
-                out.push(AppCommand::Cancel);
-            }
-        }
-        None if s.predictions.model.is_some() => {
+    let name = s
+        .embeddings
+        .embedder
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let text =
+        |_: &_, p: &Progress| format!("Embeddings from {name}: {}/{}", p.num_done, p.num_total);
+    let hover = "Stop the embedding model; the embeddings from before are kept";
+    job_progress_ui(ui, &s.jobs, JobKind::Embedder, 220.0, hover, text, out);
+    let text = |_: &_, p: &Progress| {
+        let eta = p
+            .eta_secs()
+            .map_or(String::from("…"), |e| format!("{e:.0}s"));
+        format!(
+            "{}/{} · {:.0} img/s · ETA {eta}",
+            p.num_done,
+            p.num_total,
+            p.items_per_sec()
+        )
+    };
+    let hover = "Stop the run; finished results are kept";
+    match job_progress_ui(ui, &s.jobs, JobKind::Predict, 260.0, hover, text, out) {
+        true => {}
+        false if s.predictions.model.is_some() => {
             if ui
                 .button("Re-run")
                 .on_hover_text("Run the model again, ignoring the cache")
@@ -293,7 +288,7 @@ fn session_status_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) 
                     .on_hover_text(text);
             }
         }
-        None => {}
+        false => {}
     }
 }
 

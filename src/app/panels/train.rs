@@ -4,8 +4,10 @@
 use egui::{Color32, Pos2, Stroke, vec2};
 
 use super::super::commands::AppCommand;
+use super::super::jobs::JobKind;
 use super::super::session::Session;
-use super::super::train_job::TrainDialog;
+use super::super::train_dialog::TrainDialog;
+use super::job_progress::{default_text, job_progress_ui};
 use crate::head::CurvePoint;
 
 const CLEANED: Color32 = Color32::from_rgb(90, 160, 240);
@@ -23,14 +25,11 @@ pub fn train_ui(ctx: &egui::Context, d: &mut TrainDialog, s: &Session, out: &mut
                 "A new classifier head (softmax regression) on the model's embeddings, trained \
                  on the current labels of the train split and compared on the held-out split.",
             );
-            let running = d.job.is_some();
+            let running = s.jobs.is_running(JobKind::Train);
             ui.add_enabled_ui(!running, |ui| options_ui(ui, d));
             ui.horizontal(|ui| {
-                if let Some(job) = &d.job {
-                    let hover = "Stop training; nothing is written";
-                    if super::job_progress::job_progress_ui(ui, &job.control, None, 260.0, hover) {
-                        out.push(AppCommand::CancelTrain);
-                    }
+                let hover = "Stop training; nothing is written";
+                if job_progress_ui(ui, &s.jobs, JobKind::Train, 260.0, hover, default_text, out) {
                 } else if ui
                     .add_enabled(s.predictions.model.is_some(), egui::Button::new("Train"))
                     .on_disabled_hover_text("Open a model first")
@@ -230,7 +229,7 @@ fn legend_ui(ui: &mut egui::Ui, with_original: bool) {
     });
 }
 
-fn results_ui(ui: &mut egui::Ui, done: &super::super::train_job::TrainDone, s: &Session) {
+fn results_ui(ui: &mut egui::Ui, done: &super::super::jobs::TrainDone, s: &Session) {
     let o = &done.outcome;
     ui.label(format!(
         "Validation: {} samples with the current labels; {} train samples; {} relabeled, {} excluded; trained in {:.2} s{}{}",
@@ -253,7 +252,7 @@ fn results_ui(ui: &mut egui::Ui, done: &super::super::train_job::TrainDone, s: &
                 ui.strong("");
                 ui.strong("Accuracy");
                 ui.strong("Macro F1");
-                for c in &s.dataset.classes {
+                for c in &s.ws.dataset.classes {
                     ui.strong(format!("F1 {c}"));
                 }
                 ui.end_row();

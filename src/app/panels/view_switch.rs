@@ -2,12 +2,12 @@
 //! switch.
 
 use super::super::commands::AppCommand;
-use super::super::layout::{MetricsChoice, PanelLayout};
+use super::super::layout::{CentralView, MetricsChoice, PanelLayout};
 
-/// The Gallery / Map switch above the central view, and the metrics panel's toggle.
+/// The Gallery / Table / Map switch above the central view, and the metrics panel's toggle.
 pub fn view_switch_ui(
     ui: &mut egui::Ui,
-    (map_open, table_open): (bool, bool),
+    central: CentralView,
     layout: &PanelLayout,
     metrics_choice: &mut MetricsChoice,
     out: &mut Vec<AppCommand>,
@@ -29,32 +29,27 @@ pub fn view_switch_ui(
             };
         }
         ui.separator();
-        if ui
-            .selectable_label(!map_open && !table_open, "Gallery")
-            .clicked()
-        {
-            if map_open {
-                out.push(AppCommand::ToggleMap);
+        for (view, name, hover) in [
+            (CentralView::Gallery, "Gallery", "The thumbnails"),
+            (
+                CentralView::Table,
+                "Table",
+                "The samples as rows: sort by any column, resize columns (G)",
+            ),
+            (
+                CentralView::Map,
+                "Map",
+                "Every sample's embedding in 2-D (M)",
+            ),
+        ] {
+            if ui
+                .selectable_label(central == view, name)
+                .on_hover_text(hover)
+                .clicked()
+                && central != view
+            {
+                out.push(AppCommand::ShowView(view));
             }
-            if table_open {
-                out.push(AppCommand::ToggleTable);
-            }
-        }
-        if ui
-            .selectable_label(table_open, "Table")
-            .on_hover_text("The samples as rows: sort by any column, resize columns (G)")
-            .clicked()
-            && !table_open
-        {
-            out.push(AppCommand::ToggleTable);
-        }
-        if ui
-            .selectable_label(map_open, "Map")
-            .on_hover_text("Every sample's embedding in 2-D (M)")
-            .clicked()
-            && !map_open
-        {
-            out.push(AppCommand::ToggleMap);
         }
     });
 }

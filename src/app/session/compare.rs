@@ -4,23 +4,20 @@
 //! every pair (main first) its agreement, right/wrong table and McNemar's test.
 
 use super::Session;
-use super::parts::compare::{Added, ComparedInfo};
-use crate::app::background::BackgroundJob;
+use super::parts::compare::ComparedInfo;
+use crate::app::jobs::{CompareDone, Finished, JobKind};
 use crate::eval::compare::{compare_pairs, distinct_names};
 use crate::eval::{PredictionSet, compute_metrics, import_predictions};
 use crate::jobs::JobControl;
 use crate::model::footprint::{labelscope_exe, measure_footprint};
-use crate::model::{
-    BackendKind, LoadedModel, PredictOptions, load_model, open_prediction_cache, predict_dataset,
-    resolve_backend,
-};
+use crate::model::{BackendKind, PredictOptions, load_model, resolve_backend};
 use std::path::Path;
-use std::sync::Arc;
 
 impl Session {
     /// Loads a prediction file as one more compared set.
     pub fn import_comparison(&mut self, file: &Path) -> Result<(), String> {
-        let (set, warnings) = import_predictions(file, &self.dataset).map_err(|e| e.to_string())?;
+        let (set, warnings) =
+            import_predictions(file, &self.ws.dataset).map_err(|e| e.to_string())?;
         // Added to the first set's warnings, never replacing them.
         self.messages.notes.extend(warnings);
         self.compare.sets.push(set);
@@ -35,18 +32,13 @@ impl Session {
 
     /// Runs the model at `path` over the dataset in the background, to be compared with the
     /// current predictions when it finishes (cached results are reused).
-    pub fn add_compare_model(
-        &mut self,
-        path: &Path,
-        backend: BackendKind,
-        wake: Arc<dyn Fn() + Send + Sync>,
-    ) {
+    pub fn add_compare_model(&mut self, path: &Path, backend: BackendKind) {
         if self.predictions.set.is_none() {
             self.messages.error =
                 Some("run a model or import predictions first, then add one to compare".into());
             return;
         }
-        if self.compare.job.is_some() {
+        if self.jobs.is_running(JobKind::Compare) {
             self.messages.error = Some("a model is already being added to the comparison".into());
             return;
         }
@@ -63,46 +55,29 @@ impl Session {
             .is_none()
             .then(|| self.predictions.model.clone())
             .flatten();
-        let dataset = self.dataset.clone();
+        let ws = self.ws.clone();
         let run = move |job: &JobControl| {
             let exe = labelscope_exe();
             let main_footprint = main.map(|m| measure_footprint(&m, backend, exe.as_deref()));
             let resolved = resolve_backend(backend, &model)?;
             let footprint = measure_footprint(&model, resolved.factory.kind(), exe.as_deref());
             let opts = PredictOptions::default();
-            let mut cache = crate::state::state_dir(&dataset.root)
-                .ok()
-                .map(|d| open_prediction_cache(&d, &model, &dataset.classes));
-            let report = predict_dataset(
-                &dataset,
-                &model,
-                &resolved,
-                &opts,
-                cache.as_mut(),
-                job,
-                None,
-            )?;
-            Ok(Added {
-                set: set_of(&model, &report, dataset.classes.len()),
-                info: ComparedInfo {
-                    metrics: None,
-                    source: report.backend.clone(),
-                    footprint: Some(footprint),
-                    threads: Some(opts.threads),
-                },
+            let run = ws.run_model(&model, &resolved, &opts, job, None)?;
+            let mut set = run.set;
+            set.source = model.onnx_path.display().to_string();
+            Ok(CompareDone {
+                set,
+                source: run.report.backend.clone(),
+                footprint: Some(footprint),
+                threads: opts.threads,
                 main_footprint,
             })
         };
-        match BackgroundJob::spawn("compare-model", wake, run) {
-            Ok(job) => self.compare.job = Some(job),
-            Err(e) => self.messages.error = Some(format!("cannot start the job's thread: {e}")),
-        }
-    }
-
-    /// Stops adding a model.
-    pub fn cancel_comparison(&mut self) {
-        if let Some(job) = &self.compare.job {
-            job.control.cancel();
+        if let Err(e) = self
+            .jobs
+            .start(JobKind::Compare, move |job| Finished::Compare(run(job)))
+        {
+            self.messages.error = Some(e);
         }
     }
 
@@ -116,16 +91,21 @@ impl Session {
         }
     }
 
-    /// Collects a finished compare job. Returns whether anything changed.
-    pub(super) fn poll_comparison(&mut self) -> bool {
-        let Some(done) = self.compare.job.as_ref().and_then(|j| j.poll()) else {
-            return false;
-        };
-        let job = self.compare.job.take();
+    /// Adds the finished model's set to the comparison (not when it was cancelled).
+    pub(crate) fn finish_comparison(
+        &mut self,
+        done: Result<CompareDone, crate::jobs::JobError>,
+        cancelled: bool,
+    ) {
         match done {
-            Ok(added) if !job.as_ref().is_some_and(|j| j.control.is_cancelled()) => {
+            Ok(added) if !cancelled => {
                 self.compare.sets.push(added.set);
-                self.compare.info.push(added.info);
+                self.compare.info.push(ComparedInfo {
+                    metrics: None,
+                    source: added.source,
+                    footprint: added.footprint,
+                    threads: Some(added.threads),
+                });
                 if added.main_footprint.is_some() {
                     self.compare.main_footprint = added.main_footprint;
                 }
@@ -138,7 +118,6 @@ impl Session {
         }
         self.changed();
         self.refresh();
-        true
     }
 
     /// Recomputes the compared sets' metrics and every pair.
@@ -146,7 +125,7 @@ impl Session {
         let c = &mut self.compare;
         for (set, info) in c.sets.iter().zip(&mut c.info) {
             info.metrics = Some(compute_metrics(
-                &self.dataset.classes,
+                &self.ws.dataset.classes,
                 self.curation.truth(),
                 set,
             ));
@@ -170,16 +149,9 @@ impl Session {
             self.curation.truth(),
             &all,
             &c.names,
-            self.dataset.classes.len(),
+            self.ws.dataset.classes.len(),
             0,
             0,
         );
     }
-}
-
-/// The prediction set of a finished run of `model`, named by the model and sourced by its file.
-fn set_of(model: &LoadedModel, report: &crate::model::PredictReport, k: usize) -> PredictionSet {
-    let mut set = PredictionSet::from_report(&model.spec.name, report, k, &model.model_labels);
-    set.source = model.onnx_path.display().to_string();
-    set
 }

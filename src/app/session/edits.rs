@@ -6,16 +6,16 @@ use std::path::PathBuf;
 
 use super::Session;
 use super::parts::edits::ReadOnly;
-use crate::curation::{Action, CurationError, CurationState, Curator, short_id};
+use crate::curation::{Action, CurationError, CurationState, short_id};
 
 impl Session {
     /// Opens the dataset's edit journal (replaying earlier edits). Failure (another instance
     /// has it open, read-only folder) leaves editing off with the reason shown.
     pub fn open_curation(&mut self) {
-        match Curator::open(&self.dataset) {
+        match self.ws.curator() {
             Ok((curator, warnings)) => {
                 self.messages.notes.extend(warnings);
-                self.curation.set_curator(&self.dataset, curator);
+                self.curation.set_curator(&self.ws.dataset, curator);
                 self.changed();
                 self.refresh();
             }
@@ -50,7 +50,7 @@ impl Session {
         let banner = format!(
             "Read-only: another labelscope (pid {pid}{on}{since}) is editing this dataset. Its edits are shown; yours are off until it closes."
         );
-        let state = match Curator::read_only(&self.dataset) {
+        let state = match self.ws.read_edits_unlocked() {
             Ok((state, warnings)) => {
                 self.messages.notes.extend(warnings);
                 state
@@ -66,7 +66,7 @@ impl Session {
             other_host,
             lock,
         };
-        self.curation.set_read_only(&self.dataset, read_only);
+        self.curation.set_read_only(&self.ws.dataset, read_only);
         self.changed();
         self.refresh();
     }
@@ -90,13 +90,13 @@ impl Session {
             return;
         }
         let before = match (&action, targets.as_slice()) {
-            (Action::Relabel { .. }, [one]) => Some(self.dataset.class_name(
-                crate::app::gallery_view::label_of(&self.dataset, self.curation.truth(), *one),
+            (Action::Relabel { .. }, [one]) => Some(self.ws.dataset.class_name(
+                crate::app::sample_query::label_of(&self.ws.dataset, self.curation.truth(), *one),
             )),
             _ => None,
         }
         .map(str::to_string);
-        match self.curation.edit(&self.dataset, &targets, action) {
+        match self.curation.edit(&self.ws.dataset, &targets, action) {
             Ok(true) => {}
             Ok(false) => {
                 self.messages.error = Some("editing is off for this dataset".into());
@@ -135,12 +135,12 @@ impl Session {
         let (what, first) = next.map_or((String::new(), None), |e| {
             (e.describe(), e.ids.first().cloned())
         });
-        match self.curation.undo_redo(&self.dataset, redo) {
+        match self.curation.undo_redo(&self.ws.dataset, redo) {
             Ok(true) => {
                 let (i, pos) = (self.view.selected(), self.view.cursor);
                 self.after_edit(i, pos, false);
                 // Show the sample the undo (or redo) changed, and say what it was.
-                if let Some(i) = first.and_then(|id| self.dataset.index_of(&id)) {
+                if let Some(i) = first.and_then(|id| self.ws.dataset.index_of(&id)) {
                     self.show_sample(i);
                 }
                 self.messages.notify(if redo {

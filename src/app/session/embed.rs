@@ -3,14 +3,14 @@
 //! [`EmbeddingSet`] for "find similar" and the map.
 
 use super::Session;
-use super::parts::embeddings::{gather, run_keeping_embeddings};
-use crate::app::gallery_view::{Filter, SIMILAR_LIMIT, SimilarTo};
-use std::sync::Arc;
+use crate::app::jobs::{Finished, JobKind};
+use crate::app::sample_query::{Filter, SIMILAR_LIMIT, SimilarTo};
+use crate::workspace::NoEmbeddings;
 
 impl Session {
     /// Selects sample `i`; when the filter hides it, the filter is cleared first.
     pub fn show_sample(&mut self, i: usize) {
-        if i >= self.dataset.samples.len() {
+        if i >= self.ws.dataset.samples.len() {
             return;
         }
         if !self.view.order.contains(&i) {
@@ -47,12 +47,7 @@ impl Session {
     /// Reads embeddings with the model at `path` (any ONNX image model), for predictions that
     /// came from a VLM or a file, or to see the data through another model. Its predictions are
     /// not used; its outcomes and embeddings are cached like any model's.
-    pub fn start_embedder(
-        &mut self,
-        path: &std::path::Path,
-        backend: crate::model::BackendKind,
-        wake: Arc<dyn Fn() + Send + Sync>,
-    ) {
+    pub fn start_embedder(&mut self, path: &std::path::Path, backend: crate::model::BackendKind) {
         let model = match crate::model::load_model(path) {
             Ok(m) => m,
             Err(e) => {
@@ -64,46 +59,48 @@ impl Session {
             self.messages.error = Some(format!("{} gives no embedding: {why}", path.display()));
             return;
         }
-        if let Some(job) = &self.embeddings.job {
-            job.control.cancel();
-        }
-        let dataset = self.dataset.clone();
-        let spawned =
-            crate::app::background::BackgroundJob::spawn("embedder-job", wake, move |job| {
-                let (report, b) =
-                    run_keeping_embeddings(&dataset, &model, backend, true, job, None)
-                        .map_err(|e| e.to_string())?;
-                gather(&report, b.factory.embedding())
-            });
-        match spawned {
-            Ok(job) => {
-                if self.embeddings.job.replace(job).is_none() {
+        let ws = self.ws.clone();
+        let was_running = self.jobs.is_running(JobKind::Embedder);
+        let started = self.jobs.start(JobKind::Embedder, move |job| {
+            let run = || {
+                let b = crate::model::resolve_backend(backend, &model)
+                    .map_err(|e| NoEmbeddings::Failed(e.to_string()))?;
+                let opts = crate::model::PredictOptions {
+                    embeddings: true,
+                    ..crate::model::PredictOptions::default()
+                };
+                ws.run_model(&model, &b, &opts, job, None)
+                    .map_err(|e| NoEmbeddings::Failed(e.to_string()))?
+                    .embeddings()
+            };
+            Finished::Embedder(run())
+        });
+        match started {
+            Ok(()) => {
+                if !was_running {
                     self.embeddings.embedder_before = self.embeddings.embedder.clone();
                 }
                 self.embeddings.embedder = Some(path.to_path_buf());
             }
-            Err(e) => self.messages.error = Some(format!("cannot start the embedding model: {e}")),
+            Err(e) => self.messages.error = Some(e),
         }
     }
 
-    /// Collects the embedding model's set when it is done. Returns whether anything changed.
-    pub fn poll_embedder(&mut self) -> bool {
-        let Some(gathered) = self.embeddings.job.as_ref().and_then(|j| j.poll()) else {
-            return false;
-        };
-        if let Some(job) = self.embeddings.job.take() {
-            self.messages.notes.extend(job.control.take_notes());
-            if job.control.is_cancelled() {
-                // A stopped run gathered only some samples: the set from before stays.
-                self.embeddings.embedder = self.embeddings.embedder_before.take();
-                self.messages.notes.push(
-                    "the embedding model was stopped: the embeddings from before are kept".into(),
-                );
-                return true;
-            }
+    /// Applies the embedding model's set (a stopped run keeps the set from before).
+    pub(crate) fn finish_embedder(
+        &mut self,
+        gathered: super::parts::embeddings::Gathered,
+        cancelled: bool,
+    ) {
+        if cancelled {
+            // A stopped run gathered only some samples: the set from before stays.
+            self.embeddings.embedder = self.embeddings.embedder_before.take();
+            self.messages.notes.push(
+                "the embedding model was stopped: the embeddings from before are kept".into(),
+            );
+            return;
         }
         self.embeddings.install(gathered);
         self.mark_order_dirty();
-        true
     }
 }

@@ -4,7 +4,7 @@
 
 use super::Session;
 use super::parts::map::MapState;
-use crate::app::background::BackgroundJob;
+use crate::app::jobs::{Finished, JobKind};
 use crate::embed::EmbeddingSet;
 use crate::embed::map_cache::{load_map, map_key, save_map};
 use crate::embed::project::{Map, MapMethod, UmapOptions, pca_map, umap_map};
@@ -14,22 +14,20 @@ use std::sync::Arc;
 impl Session {
     /// Starts making whatever map is missing (PCA first, then UMAP); call while the map is
     /// shown. Nothing happens without embeddings or while a map is being made.
-    pub fn ensure_maps(&mut self, wake: Arc<dyn Fn() + Send + Sync>) {
+    pub fn ensure_maps(&mut self) {
         let Some(set) = self.embeddings.set.clone() else {
             return;
         };
         let state = &mut self.embeddings.map;
         let id = self.embeddings.set_id;
         if state.set != id {
-            if let Some(job) = &state.job {
-                job.control.cancel();
-            }
+            self.jobs.cancel(JobKind::Map);
             *state = MapState {
                 set: id,
                 ..MapState::default()
             };
         }
-        if state.job.is_some() || state.error.is_some() {
+        if self.jobs.is_running(JobKind::Map) || state.error.is_some() {
             return;
         }
         let method = match (&state.pca, &state.umap) {
@@ -37,28 +35,21 @@ impl Session {
             (Some(_), None) => MapMethod::Umap,
             _ => return,
         };
-        let dir = crate::state::state_dir(&self.dataset.root).ok();
-        let name = if method == MapMethod::Pca {
-            "map-pca"
-        } else {
-            "map-umap"
-        };
-        match BackgroundJob::spawn(name, wake, move |job| {
-            make(&set, method, dir.as_deref(), job)
-        }) {
-            Ok(job) => state.job = Some(job),
-            Err(e) => state.error = Some(format!("cannot start the map: {e}")),
+        let dir = self.ws.state_dir().map(std::path::Path::to_path_buf);
+        let set_id = id;
+        let started = self.jobs.start(JobKind::Map, move |job| {
+            Finished::Map(set_id, make(&set, method, dir.as_deref(), job))
+        });
+        if let Err(e) = started {
+            state.error = Some(e);
         }
     }
 
-    /// Collects a finished map. Returns whether anything changed.
-    pub fn poll_map(&mut self) -> bool {
+    /// Keeps a finished map (one of an earlier embedding set is dropped).
+    pub(crate) fn finish_map(&mut self, set_id: u64, result: Result<Map, JobError>) {
         let state = &mut self.embeddings.map;
-        let Some(result) = state.job.as_ref().and_then(BackgroundJob::poll) else {
-            return false;
-        };
-        if let Some(job) = state.job.take() {
-            self.messages.notes.extend(job.control.take_notes());
+        if state.set != set_id {
+            return;
         }
         match result {
             Ok(map) => {
@@ -70,14 +61,6 @@ impl Session {
             }
             Err(JobError::Cancelled) => state.error = Some("making the map was cancelled".into()),
             Err(e) => state.error = Some(format!("the map failed: {e}")),
-        }
-        true
-    }
-
-    /// Stops the map being made.
-    pub fn cancel_map(&mut self) {
-        if let Some(job) = &self.embeddings.map.job {
-            job.control.cancel();
         }
     }
 

@@ -1,10 +1,10 @@
-//! One open dataset in the window: the dataset and its owned parts (`parts/`: edits, predictions
+//! One open dataset in the window: its [`Workspace`] (the dataset, its state folder and the core
+//! verbs every job calls) and its owned parts (`parts/`: edits, predictions
 //! and metrics, the gallery's view, problems, comparison, embeddings, messages). The `impl
 //! Session` files beside this one are the actions that touch several parts; derived state is
 //! made in [`Session::refresh`]. No drawing here.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod compare;
@@ -23,22 +23,25 @@ pub use parts::embeddings::EmbeddingState;
 pub use parts::log::SessionLog;
 pub use parts::map::MapState;
 pub use parts::messages::Messages;
-pub use parts::predict_job::{JobOutcome, RunningPredict};
+pub use parts::predict_job::PredictStream;
 pub use parts::predictions::PredictionState;
 pub use parts::problems::ProblemState;
 pub use parts::view::ViewState;
 
-use super::gallery_view::{Filter, SortKey, ViewInputs};
+use super::sample_query::{Filter, SortKey, ViewInputs};
 use crate::app::chart_data::ChartData;
-use crate::dataset::{Dataset, OpenOptions, open_dataset};
+use crate::app::jobs::{JobKind, Jobs, PredictDone};
+use crate::dataset::{Dataset, OpenOptions};
 use crate::eval::compute_metrics;
+use crate::workspace::Workspace;
 
 /// The state of one open dataset: the dataset and its owned parts. Derived state (labels
 /// from edits in [`EditState`]; metrics, charts and the gallery order in [`Session::refresh`])
 /// is computed in one place each.
 pub struct Session {
-    /// The dataset.
-    pub dataset: Arc<Dataset>,
+    /// The dataset and the verbs over it (runs, problem stages, edits, export), shared with
+    /// the CLI.
+    pub ws: Workspace,
     /// The edits and the labels they give.
     pub curation: EditState,
     /// The main predictions, their run and their metrics.
@@ -55,16 +58,17 @@ pub struct Session {
     pub messages: Messages,
     /// Bumped whenever labels, edits or predictions change (for views that cache derived data).
     pub revision: u64,
+    /// The work running off the UI thread for this dataset (dropped with it: a new dataset
+    /// never receives the old one's results).
+    pub jobs: Jobs,
 }
 
 impl Session {
     /// Opens the dataset at `path`.
     pub fn open(path: &Path, opts: &OpenOptions) -> Result<Self, String> {
-        let dataset = open_dataset(path, opts).map_err(|e| e.to_string())?;
-        let mut session = Self::from_dataset(dataset);
-        let file = crate::state::state_dir(&session.dataset.root)
-            .ok()
-            .map(|d| d.join(parts::log::LOG_FILE));
+        let ws = Workspace::open(path, opts).map_err(|e| e.to_string())?;
+        let mut session = Self::from_workspace(ws);
+        let file = session.ws.state_dir().map(|d| d.join(parts::log::LOG_FILE));
         session.messages.log = SessionLog::new(file);
         session.open_curation();
         Ok(session)
@@ -72,8 +76,14 @@ impl Session {
 
     /// A session on an already opened dataset.
     pub fn from_dataset(dataset: Dataset) -> Self {
+        Self::from_workspace(Workspace::new(dataset))
+    }
+
+    /// A session on a workspace.
+    pub fn from_workspace(ws: Workspace) -> Self {
+        let dataset = &ws.dataset;
         Self {
-            curation: EditState::new(&dataset),
+            curation: EditState::new(dataset),
             predictions: PredictionState::default(),
             view: ViewState::new(dataset.samples.len()),
             problems: Default::default(),
@@ -81,85 +91,109 @@ impl Session {
             embeddings: Default::default(),
             messages: Default::default(),
             revision: 0,
-            dataset: Arc::new(dataset),
+            jobs: Jobs::default(),
+            ws,
         }
     }
 
-    /// Per frame: drains streamed results for at most `budget`, finishes the job, refreshes the
-    /// gallery order and (throttled) the metrics. Returns whether anything changed.
+    /// Per frame: drains streamed results for at most `budget`, refreshes the gallery order
+    /// and (throttled) the metrics. Returns whether anything changed. (Finished jobs are
+    /// collected by the app, which applies each where it belongs.)
     pub fn poll(&mut self, budget: Duration) -> bool {
-        let started = Instant::now();
-        let mut changed = false;
-        if let (Some(job), Some(preds)) = (&mut self.predictions.job, &mut self.predictions.set) {
-            while let Ok((i, entry)) = job.results.try_recv() {
-                // Until its first answer the run fills its own set behind the last results.
-                match job.fresh.as_mut() {
-                    Some(fresh) => {
-                        let answered = matches!(entry, crate::eval::Entry::Predicted(_));
-                        fresh.entries[i] = entry;
-                        if answered && let Some(f) = job.fresh.take() {
-                            *preds = f;
-                        }
-                    }
-                    None => preds.entries[i] = entry,
-                }
-                changed = true;
-                if started.elapsed() > budget {
-                    break;
-                }
-            }
-            if job.results.is_empty()
-                && let Some(done) = job.work.poll()
-            {
-                match done {
-                    Ok(JobOutcome::Set(set, backend)) => {
-                        *preds = set;
-                        self.predictions.backend = Some(backend);
-                        self.predictions.backend_hint = None;
-                    }
-                    Ok(JobOutcome::Model(report, hint, gathered)) => {
-                        if self.embeddings.embedder.is_none() {
-                            self.embeddings.install(gathered);
-                        }
-                        preds.source = report.backend.clone();
-                        preds.elapsed_secs = Some(report.elapsed_secs);
-                        preds.num_cached = report.num_cached;
-                        preds.num_inferred = report.num_inferred;
-                        self.predictions.backend = Some(report.backend.clone());
-                        self.predictions.backend_hint = (!hint.is_empty()).then_some(hint);
-                        self.messages
-                            .notes
-                            .extend(report.mapping.notes.iter().cloned());
-                    }
-                    Err(e) => {
-                        if let Some(before) = job.previous.take() {
-                            *preds = before.preds.unwrap_or_else(|| preds.clone());
-                            self.predictions.model = before.model;
-                            self.predictions.vlm = before.vlm;
-                            self.predictions.backend = before.backend;
-                            self.messages.notes.push(
-                                "the run failed: the predictions from before it are kept".into(),
-                            );
-                        }
-                        self.messages.error = Some(e.to_string());
-                    }
-                }
-                self.messages.notes.extend(job.work.control.take_notes());
-                self.predictions.job = None;
-                self.predictions.revision += 1;
-                changed = true;
-                self.predictions.dirty = true;
-                self.predictions.last_metrics = Instant::now() - Duration::from_secs(1);
-            }
-        }
+        let changed = self.drain_stream(Some(Instant::now() + budget));
         if changed {
             self.changed();
         }
-        changed |= self.poll_scan();
-        changed |= self.poll_comparison();
         self.refresh();
         self.messages.collect();
         changed
+    }
+
+    /// The jobs that finished since the last call; the prediction job only once every entry
+    /// it streamed is shown.
+    pub fn finished_jobs(&mut self) -> Vec<crate::app::jobs::Done> {
+        let streaming = self
+            .predictions
+            .stream
+            .as_ref()
+            .is_some_and(|s| !s.results.is_empty());
+        self.jobs.finished(|k| k == JobKind::Predict && streaming)
+    }
+
+    /// Moves streamed entries of the running prediction job into the shown set, until
+    /// `deadline` (all of them when `None`). Returns whether any arrived.
+    fn drain_stream(&mut self, deadline: Option<Instant>) -> bool {
+        let (Some(stream), Some(preds)) = (&mut self.predictions.stream, &mut self.predictions.set)
+        else {
+            return false;
+        };
+        let mut changed = false;
+        while let Ok((i, entry)) = stream.results.try_recv() {
+            // Until its first answer the run fills its own set behind the last results.
+            match stream.fresh.as_mut() {
+                Some(fresh) => {
+                    let answered = matches!(entry, crate::eval::Entry::Predicted(_));
+                    fresh.entries[i] = entry;
+                    if answered && let Some(f) = stream.fresh.take() {
+                        *preds = f;
+                    }
+                }
+                None => preds.entries[i] = entry,
+            }
+            changed = true;
+            if deadline.is_some_and(|d| Instant::now() > d) {
+                break;
+            }
+        }
+        changed
+    }
+
+    /// Applies the end of the prediction job: the run's details, or the predictions from
+    /// before it when it failed.
+    pub(crate) fn finish_prediction(&mut self, done: Result<PredictDone, crate::jobs::JobError>) {
+        self.drain_stream(None);
+        let Some(mut stream) = self.predictions.stream.take() else {
+            return;
+        };
+        let Some(preds) = &mut self.predictions.set else {
+            return;
+        };
+        match done {
+            Ok(PredictDone::Set(set, backend)) => {
+                *preds = set;
+                self.predictions.backend = Some(backend);
+                self.predictions.backend_hint = None;
+            }
+            Ok(PredictDone::Model(report, hint, gathered)) => {
+                if self.embeddings.embedder.is_none() {
+                    self.embeddings.install(gathered);
+                }
+                preds.source = report.backend.clone();
+                preds.elapsed_secs = Some(report.elapsed_secs);
+                preds.num_cached = report.num_cached;
+                preds.num_inferred = report.num_inferred;
+                self.predictions.backend = Some(report.backend.clone());
+                self.predictions.backend_hint = (!hint.is_empty()).then_some(hint);
+                self.messages
+                    .notes
+                    .extend(report.mapping.notes.iter().cloned());
+            }
+            Err(e) => {
+                if let Some(before) = stream.previous.take() {
+                    *preds = before.preds.unwrap_or_else(|| preds.clone());
+                    self.predictions.model = before.model;
+                    self.predictions.vlm = before.vlm;
+                    self.predictions.backend = before.backend;
+                    self.messages
+                        .notes
+                        .push("the run failed: the predictions from before it are kept".into());
+                }
+                self.messages.error = Some(e.to_string());
+            }
+        }
+        self.predictions.revision += 1;
+        self.predictions.last_metrics = Instant::now() - Duration::from_secs(1);
+        self.changed();
     }
 
     /// Marks the gallery order as stale.
@@ -180,23 +214,28 @@ impl Session {
     /// a tenth of the UI thread on them); label issues only when the job is done (they are
     /// meaningless on a partial set).
     pub fn refresh(&mut self) {
-        let running = self.predictions.job.is_some();
+        let running = self.predictions.stream.is_some();
         if self.predictions.metrics_due() {
             let started = Instant::now();
             let truth = self.curation.truth();
             let p = &mut self.predictions;
             if let Some(preds) = &p.set {
-                let classes = &self.dataset.classes;
+                let classes = &self.ws.dataset.classes;
                 p.metrics = Some(compute_metrics(classes, truth, preds));
                 p.charts = Some(ChartData::compute(
-                    &self.dataset,
+                    &self.ws.dataset,
                     truth,
                     preds,
                     self.curation.state(),
                 ));
                 p.metrics_before = self.curation.is_edited().then(|| {
-                    let original: Vec<_> =
-                        self.dataset.samples.iter().map(|s| Some(s.label)).collect();
+                    let original: Vec<_> = self
+                        .ws
+                        .dataset
+                        .samples
+                        .iter()
+                        .map(|s| Some(s.label))
+                        .collect();
                     compute_metrics(classes, &original, preds)
                 });
             }
@@ -217,7 +256,7 @@ impl Session {
     /// Recomputes the gallery order now (filter and sort), keeping the selected sample.
     pub(crate) fn refresh_order(&mut self) {
         self.view.refresh(ViewInputs {
-            ds: &self.dataset,
+            ds: &self.ws.dataset,
             truth: self.curation.truth(),
             preds: self.predictions.set.as_ref(),
             edits: self.curation.state(),

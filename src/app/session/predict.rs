@@ -5,10 +5,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::Session;
-use super::parts::predict_job::{JobOutcome, RunningPredict};
+use super::parts::predict_job::PredictStream;
+use crate::app::jobs::PredictDone;
 use crate::eval::{Entry, PredictionSet, import_predictions};
 use crate::jobs::JobControl;
-use crate::model::{BackendKind, SampleOutcome, load_model};
+use crate::model::{BackendKind, PredictOptions, SampleOutcome, load_model, resolve_backend};
 
 impl Session {
     /// Loads the model at `path` (an `.onnx` or a spec `.json`).
@@ -22,7 +23,8 @@ impl Session {
 
     /// Loads predictions made elsewhere.
     pub fn import(&mut self, file: &Path) -> Result<(), String> {
-        let (set, warnings) = import_predictions(file, &self.dataset).map_err(|e| e.to_string())?;
+        let (set, warnings) =
+            import_predictions(file, &self.ws.dataset).map_err(|e| e.to_string())?;
         self.messages.notes = warnings;
         self.predictions.backend = Some(format!("imported from {}", file.display()));
         self.predictions.vlm = None;
@@ -32,50 +34,44 @@ impl Session {
         Ok(())
     }
 
-    /// Starts predicting with the current model on a background thread; `wake` requests a repaint.
-    pub fn start_prediction(
-        &mut self,
-        backend: BackendKind,
-        use_cache: bool,
-        wake: Arc<dyn Fn() + Send + Sync>,
-    ) {
+    /// Starts predicting with the current model as the prediction job.
+    pub fn start_prediction(&mut self, backend: BackendKind, use_cache: bool) {
         let Some(model) = self.predictions.model.clone() else {
             self.messages.error = Some("choose a model first".into());
             return;
         };
-        self.predictions.cancel();
-        let n = self.dataset.samples.len();
+        let n = self.ws.dataset.samples.len();
         self.predictions.set = Some(PredictionSet::empty(&model.spec.name, "", n));
         self.messages.error = None;
-        let dataset = self.dataset.clone();
+        let ws = self.ws.clone();
         let run = move |tx: &crossbeam_channel::Sender<(usize, Entry)>, job: &JobControl| {
-            let n = dataset.classes.len();
+            let n = ws.dataset.classes.len();
             let stream = |i: usize, outcome: &SampleOutcome| {
                 let _ = tx.send((i, Entry::from_outcome(outcome, n, &model.model_labels)));
             };
-            let (report, b) = super::parts::embeddings::run_keeping_embeddings(
-                &dataset,
-                &model,
-                backend,
+            let b = resolve_backend(backend, &model)?;
+            let opts = PredictOptions {
                 use_cache,
-                job,
-                Some(&stream),
-            )?;
-            let gathered = super::parts::embeddings::gather(&report, b.factory.embedding());
-            Ok(JobOutcome::Model(
-                report,
+                embeddings: true,
+                ..PredictOptions::default()
+            };
+            let run = ws.run_model(&model, &b, &opts, job, Some(&stream))?;
+            let gathered = run.embeddings();
+            Ok(PredictDone::Model(
+                run.report,
                 b.hint.unwrap_or_default(),
                 gathered,
             ))
         };
-        self.install_job(RunningPredict::spawn("predict-job", wake, None, run));
+        let started = PredictStream::start(&mut self.jobs, None, run);
+        self.install_stream(started);
     }
 
-    /// Keeps the job whose thread started, or shows why it could not start.
-    pub(super) fn install_job(&mut self, started: std::io::Result<RunningPredict>) {
+    /// Keeps the stream of the job that started, or shows why it could not start.
+    pub(super) fn install_stream(&mut self, started: Result<PredictStream, String>) {
         match started {
-            Ok(job) => self.predictions.job = Some(job),
-            Err(e) => self.messages.error = Some(format!("cannot start the job's thread: {e}")),
+            Ok(stream) => self.predictions.stream = Some(stream),
+            Err(e) => self.messages.error = Some(e),
         }
     }
 }

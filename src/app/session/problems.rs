@@ -6,26 +6,21 @@
 //! filters, sort and badges.
 
 use super::Session;
-use super::parts::problems::EmbeddingAnalysis;
-use crate::app::background::BackgroundJob;
-use crate::embed::Neighbourhood;
+use crate::app::jobs::{Finished, JobKind};
 use crate::jobs::JobError;
-use crate::label_quality::{LabelInputs, LabelQuality, LabelQualityOptions};
+use crate::label_quality::LabelQuality;
 use crate::model::BackendKind;
 use crate::problems::findings::label_findings;
-use crate::problems::{
-    EmbeddingCheckOptions, FindingKind, ProblemIndex, ProblemOptions, embedding_checks_in,
-    find_problems,
-};
+use crate::problems::{AnalysisInputs, FindingKind, ProblemIndex, ProblemOptions};
 use std::sync::Arc;
 
 /// Embedding analyses kept for undo (each holds findings and a queue, not the embeddings).
 const RECENT_ANALYSES: usize = 8;
 
 impl Session {
-    /// Starts the image checks (text, duplicates, unreadable, odd) on a background thread.
-    pub fn start_scan(&mut self, backend: BackendKind, wake: Arc<dyn Fn() + Send + Sync>) {
-        let ds = self.dataset.clone();
+    /// Starts the image checks (text, duplicates, unreadable, odd) as a background job.
+    pub fn start_scan(&mut self, backend: BackendKind) {
+        let ws = self.ws.clone();
         let opts = ProblemOptions {
             kinds: vec![
                 FindingKind::Text,
@@ -37,26 +32,16 @@ impl Session {
             threads: 1,
             ..ProblemOptions::default()
         };
-        let spawned = BackgroundJob::spawn("problems-job", wake, move |job| {
-            let dir = crate::state::state_dir(&ds.root).ok();
-            find_problems(&ds, Default::default(), &opts, dir.as_deref(), job)
+        let started = self.jobs.start(JobKind::Scan, move |job| {
+            Finished::Scan(ws.image_checks(&opts, job))
         });
-        match spawned {
-            Ok(job) => self.problems.scan = Some(job),
-            Err(e) => self.messages.error = Some(format!("cannot start the problem checks: {e}")),
+        if let Err(e) = started {
+            self.messages.error = Some(e);
         }
     }
 
-    /// Collects the image checks when they finish. Returns whether anything changed.
-    pub fn poll_scan(&mut self) -> bool {
-        let Some(scan) = &self.problems.scan else {
-            return false;
-        };
-        let Some(result) = scan.poll() else {
-            return false;
-        };
-        self.messages.notes.extend(scan.control.take_notes());
-        self.problems.scan = None;
+    /// Applies the image checks' findings.
+    pub(crate) fn finish_scan(&mut self, result: Result<crate::problems::Problems, JobError>) {
         match result {
             Ok(p) => {
                 self.messages.notes.extend(p.notes.iter().cloned());
@@ -66,7 +51,6 @@ impl Session {
             Err(e) => self.messages.error = Some(format!("problem checks failed: {e}")),
         }
         self.rebuild_problems();
-        true
     }
 
     /// Recomputes label issues from the current labels and predictions alone, when there are
@@ -78,15 +62,9 @@ impl Session {
         let Some(preds) = &self.predictions.set else {
             return;
         };
-        let inputs = LabelInputs {
-            classes: self.dataset.classes.len(),
-            truth: self.curation.truth(),
-            preds: Some(preds),
-            set: None,
-            hood: None,
-        };
-        let opts = LabelQualityOptions::default();
-        match crate::label_quality::label_quality(&inputs, &opts, None, &Default::default()) {
+        let (ds, truth) = (&self.ws.dataset, self.curation.truth());
+        let opts = ProblemOptions::default();
+        match crate::problems::label_issues(ds, truth, preds, &opts, &Default::default()) {
             Ok(q) => self.set_label_quality(q),
             Err(e) => self.messages.error = Some(format!("label quality: {e}")),
         }
@@ -96,47 +74,47 @@ impl Session {
         // The sources skipped for want of embeddings are not repeated here: the window says
         // where embeddings come from elsewhere.
         self.problems.label_notes = q.notes.clone();
-        if q.queue.is_empty() {
-            self.problems
-                .label_notes
-                .push("label issues need per-class probabilities or embeddings".into());
-        }
-        self.problems.labels = label_findings(&self.dataset, &q);
+        self.problems
+            .label_notes
+            .extend(crate::problems::pipeline::empty_queue_note(&q).map(str::to_string));
+        self.problems.labels = label_findings(&self.ws.dataset, &q);
         self.problems.probe = q.probe.clone();
         self.problems.quality = Some(Arc::new(q));
         self.rebuild_problems();
     }
 
-    /// Starts the embedding analysis (neighbours, outliers, near duplicates, label quality
-    /// with the probe) when the embeddings, labels or predictions changed since it last ran;
-    /// collects it when done. Returns whether anything changed.
-    pub fn refresh_embedding_checks(&mut self, wake: Arc<dyn Fn() + Send + Sync>) -> bool {
-        if let Some(result) = self
-            .problems
-            .embedding_job
-            .as_ref()
-            .and_then(BackgroundJob::poll)
+    /// Applies what the embedding analysis found.
+    pub(crate) fn finish_analysis(
+        &mut self,
+        result: Result<crate::problems::EmbeddingAnalysis, JobError>,
+    ) {
         {
-            self.problems.embedding_job = None;
             match result {
                 Ok(found) => {
                     self.problems.hood = Some(found.hood);
+                    let quality = found.quality.unwrap_or_default();
                     if let Some(k) = self.problems.analysis_key.take() {
                         let recent = &mut self.problems.recent;
                         recent.retain(|(key, _, _)| *key != k);
-                        recent.push((k, found.findings.clone(), found.quality.clone()));
+                        recent.push((k, found.findings.clone(), quality.clone()));
                         if recent.len() > RECENT_ANALYSES {
                             recent.remove(0);
                         }
                     }
                     self.problems.embedding = found.findings;
-                    self.set_label_quality(found.quality);
+                    self.set_label_quality(quality);
                 }
                 Err(JobError::Cancelled) => {}
                 Err(e) => self.messages.error = Some(format!("embedding analysis failed: {e}")),
             }
-            return true;
         }
+    }
+
+    /// Starts the embedding analysis (neighbours, outliers, near duplicates, label quality
+    /// with the probe) when the embeddings, labels or predictions changed since it last ran.
+    /// Returns whether anything changed (an analysis of the same labels came back from the
+    /// recent ones).
+    pub fn refresh_embedding_checks(&mut self) -> bool {
         let Some(set) = self.embeddings.set.clone() else {
             return false;
         };
@@ -152,7 +130,7 @@ impl Session {
             self.predictions.revision,
             signatures.is_some(),
         );
-        if self.problems.embedding_job.is_some() || self.problems.embedding_key == Some(key) {
+        if self.jobs.is_running(JobKind::Analysis) || self.problems.embedding_key == Some(key) {
             return false;
         }
         self.problems.embedding_key = Some(key);
@@ -174,46 +152,33 @@ impl Session {
             return true;
         }
         self.problems.analysis_key = Some(content);
-        let (ds, truth, preds) = (
-            self.dataset.clone(),
+        let (ws, truth, preds) = (
+            self.ws.clone(),
             self.curation.truth().to_vec(),
             self.predictions.set.clone(),
         );
         let (hood, warm) = (self.problems.hood.clone(), self.problems.probe.clone());
-        let spawned = BackgroundJob::spawn("embedding-analysis", wake, move |job| {
-            let checks = EmbeddingCheckOptions::default();
-            let hood = match hood {
-                Some(h) if h.fits(&set, &truth) => h,
-                _ => {
-                    job.begin_stage("nearest neighbours", 1);
-                    Arc::new(Neighbourhood::build(&set, &truth, checks.k))
-                }
-            };
-            if job.is_cancelled() {
-                return Err(JobError::Cancelled);
-            }
-            let signatures = signatures.as_deref().map(Vec::as_slice);
-            let findings = embedding_checks_in(&ds, &truth, &hood, signatures, &checks).findings;
-            let inputs = LabelInputs {
-                classes: ds.classes.len(),
+        let started = self.jobs.start(JobKind::Analysis, move |job| {
+            let inputs = AnalysisInputs {
                 truth: &truth,
                 preds: preds.as_ref(),
-                set: Some(&set),
-                hood: Some(&hood),
-            };
-            let opts = LabelQualityOptions::default();
-            let quality = crate::label_quality::label_quality(&inputs, &opts, warm.as_ref(), job)?;
-            Ok(EmbeddingAnalysis {
+                set: &set,
+                signatures: signatures.as_deref().map(Vec::as_slice),
                 hood,
-                findings,
-                quality,
-            })
+                warm: warm.as_ref(),
+            };
+            let opts = ProblemOptions {
+                kinds: vec![
+                    FindingKind::Label,
+                    FindingKind::Outlier,
+                    FindingKind::NearDuplicate,
+                ],
+                ..ProblemOptions::default()
+            };
+            Finished::Analysis(ws.analyse_embeddings(inputs, &opts, job))
         });
-        match spawned {
-            Ok(job) => self.problems.embedding_job = Some(job),
-            Err(e) => {
-                self.messages.error = Some(format!("cannot start the embedding analysis: {e}"))
-            }
+        if let Err(e) = started {
+            self.messages.error = Some(e);
         }
         false
     }
@@ -224,7 +189,7 @@ impl Session {
         if let Some(p) = &self.problems.images {
             all.extend(p.findings.iter().cloned());
         }
-        self.problems.index = ProblemIndex::build(self.dataset.samples.len(), all);
+        self.problems.index = ProblemIndex::build(self.ws.dataset.samples.len(), all);
         if let Some(q) = &self.problems.quality {
             self.problems.index.set_queue(q);
         }
@@ -247,7 +212,7 @@ impl Session {
     /// issue's suggestion, or the review queue's for a sample in its suspicious head (twice
     /// the flagged count, at least 40); `None` when it is the current label.
     pub fn offered_suggestion(&self, i: usize) -> Option<crate::dataset::ClassId> {
-        let label = crate::app::gallery_view::label_of(&self.dataset, self.curation.truth(), i);
+        let label = crate::app::sample_query::label_of(&self.ws.dataset, self.curation.truth(), i);
         let flagged = self.problems.index.suggested.get(i).copied().flatten();
         let queued = self.problems.quality.as_ref().and_then(|q| {
             let e = q.entry(i)?;
@@ -261,7 +226,7 @@ impl Session {
     /// queue when the selection is not in it.
     pub fn queue_step(&self, forward: bool) -> Option<usize> {
         let q = self.problems.quality.as_ref()?;
-        let mut position = vec![None; self.dataset.samples.len()];
+        let mut position = vec![None; self.ws.dataset.samples.len()];
         for (pos, &i) in self.view.order.iter().enumerate() {
             position[i] = Some(pos);
         }

@@ -3,21 +3,19 @@
 //! and cancel; answers stream in as they arrive and are cached per image in the dataset's
 //! state folder.
 
-use std::sync::Arc;
-
 use super::Session;
-use super::parts::predict_job::{JobOutcome, Previous, RunningPredict};
+use super::parts::predict_job::{PredictStream, Previous};
+use crate::app::jobs::PredictDone;
 use crate::eval::{Entry, PredictionSet};
 use crate::jobs::{JobControl, JobError};
-use crate::vlm::{VlmConfig, predict_vlm};
+use crate::vlm::VlmConfig;
 
 impl Session {
     /// Asks `cfg`'s endpoint for every sample in the background; answers stream into the
     /// current predictions as they arrive (cancelled: the answers so far, the rest missing). A
     /// run that fails puts back the predictions it replaced.
-    pub fn start_vlm(&mut self, cfg: VlmConfig, wake: Arc<dyn Fn() + Send + Sync>) {
-        self.predictions.cancel();
-        let n = self.dataset.samples.len();
+    pub fn start_vlm(&mut self, cfg: VlmConfig) {
+        let n = self.ws.dataset.samples.len();
         let describe = format!("VLM {} at {}", cfg.model, cfg.url());
         let previous = Previous {
             preds: self.predictions.set.take(),
@@ -32,20 +30,19 @@ impl Session {
         self.predictions.set = Some(shown_until_first.clone().unwrap_or_else(|| fresh.clone()));
         self.messages.error = None;
         self.changed();
-        let dataset = self.dataset.clone();
+        let ws = self.ws.clone();
         let run = move |tx: &crossbeam_channel::Sender<(usize, Entry)>, job: &JobControl| {
-            let state = crate::state::state_dir(&dataset.root).ok();
             let stream = |i: usize, entry: &Entry| {
                 let _ = tx.send((i, entry.clone()));
             };
-            predict_vlm(&dataset, &cfg, state.as_deref(), job, Some(&stream))
-                .map(|set| JobOutcome::Set(set, describe))
+            ws.run_vlm(&cfg, true, job, Some(&stream))
+                .map(|set| PredictDone::Set(set, describe))
                 .map_err(JobError::from)
         };
-        let started = RunningPredict::spawn("vlm-job", wake, Some(previous), run).map(|mut job| {
-            job.fresh = shown_until_first.map(|_| fresh);
-            job
+        let started = PredictStream::start(&mut self.jobs, Some(previous), run).map(|mut s| {
+            s.fresh = shown_until_first.map(|_| fresh);
+            s
         });
-        self.install_job(started);
+        self.install_stream(started);
     }
 }

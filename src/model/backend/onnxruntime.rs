@@ -50,7 +50,7 @@ impl OrtFactory {
             Err(why) => (
                 session(&runtime.environment, &original)?,
                 original,
-                Err(why.clone()),
+                Err(why.to_string()),
             ),
         };
         let input_name = match &model.spec.input.name {

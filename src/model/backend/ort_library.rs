@@ -119,12 +119,18 @@ pub struct OrtRuntime {
 
 static LOADED: OnceLock<Result<OrtRuntime, super::BackendError>> = OnceLock::new();
 
-fn try_load(path: &Path) -> Result<OrtRuntime, String> {
-    let builder = ort::init_from(path).map_err(|e| e.to_string())?;
-    let environment = builder
-        .with_name("labelscope")
-        .build()
-        .map_err(|e| e.to_string())?;
+/// Why one candidate library could not be loaded.
+#[derive(Debug, thiserror::Error)]
+enum TryLoadError {
+    #[error(transparent)]
+    Load(#[from] ort::LoadDynamicError),
+    #[error(transparent)]
+    Init(#[from] ort::Error),
+}
+
+fn try_load(path: &Path) -> Result<OrtRuntime, TryLoadError> {
+    let builder = ort::init_from(path)?;
+    let environment = builder.with_name("labelscope").build()?;
     Ok(OrtRuntime {
         library: path.to_path_buf(),
         environment,
@@ -140,7 +146,7 @@ pub fn load_onnxruntime() -> Result<OrtRuntime, super::BackendError> {
             for candidate in find_onnxruntime_candidates() {
                 match try_load(&candidate) {
                     Ok(rt) => return Ok(rt),
-                    Err(e) => tried.push(e),
+                    Err(e) => tried.push(e.to_string()),
                 }
             }
             // Finally the system library path (LD_LIBRARY_PATH, ldconfig).
@@ -150,7 +156,7 @@ pub fn load_onnxruntime() -> Result<OrtRuntime, super::BackendError> {
                 LIB_PREFIX
             });
             try_load(&system).map_err(|e| {
-                tried.push(e);
+                tried.push(e.to_string());
                 super::BackendError::OrtNotFound { tried }
             })
         })

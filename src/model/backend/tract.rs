@@ -22,7 +22,12 @@ impl TractFactory {
     /// the model has one (without it, if tract cannot expose it: predictions still work).
     pub fn new(model: &LoadedModel) -> Result<Self, BackendError> {
         let Ok(value) = &model.embedding else {
-            let why = model.embedding.clone().err().unwrap_or_default();
+            let why = model
+                .embedding
+                .as_ref()
+                .err()
+                .map(ToString::to_string)
+                .unwrap_or_default();
             return Self::build(model, None).map(|(plan, shape)| Self {
                 plan,
                 shape,

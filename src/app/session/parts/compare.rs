@@ -1,6 +1,5 @@
 //! The prediction sets compared with the main one, and what was computed from them.
 
-use crate::app::background::BackgroundJob;
 use crate::eval::compare::PairReport;
 use crate::eval::{Metrics, PredictionSet};
 use crate::model::footprint::Footprint;
@@ -18,19 +17,6 @@ pub struct ComparedInfo {
     pub threads: Option<usize>,
 }
 
-/// What a finished "add a model" job hands back.
-pub struct Added {
-    /// The set.
-    pub(crate) set: PredictionSet,
-    /// Beside it: metrics, source, cost.
-    pub(crate) info: ComparedInfo,
-    /// The main model's size and memory, measured in the same job the first time.
-    pub(crate) main_footprint: Option<Footprint>,
-}
-
-/// A model being added to the comparison.
-pub type CompareJob = BackgroundJob<Result<Added, crate::jobs::JobError>>;
-
 /// The sets compared with the main one, and what was computed from them.
 #[derive(Default)]
 pub struct CompareState {
@@ -44,6 +30,4 @@ pub struct CompareState {
     pub names: Vec<String>,
     /// The main model's size and memory, measured when a model is first added beside it.
     pub main_footprint: Option<Footprint>,
-    /// A model being run to be compared.
-    pub job: Option<CompareJob>,
 }

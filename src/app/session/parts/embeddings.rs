@@ -1,45 +1,10 @@
 //! The embeddings of the open dataset: the set, why there is none, its maps and a separate embedding model.
 
 use crate::embed::EmbeddingSet;
-use crate::model::PredictReport;
+use crate::workspace::NoEmbeddings;
 use std::sync::Arc;
 
-/// What a model run hands over: the set, or why there is none.
-pub type Gathered = Result<EmbeddingSet, String>;
-
-/// Builds the set from a finished run (on the job's thread: it normalises every row).
-pub fn gather(report: &PredictReport, value: Result<&str, &str>) -> Gathered {
-    let value = value.map_err(str::to_string)?;
-    let set = EmbeddingSet::from_outcomes(&report.outcomes);
-    if set.is_empty() {
-        return Err(format!("the run gave no embedding (from `{value}`)"));
-    }
-    Ok(set)
-}
-
-/// Runs `model` over `dataset` keeping embeddings, with the state folder's cache (unless
-/// `use_cache` is off), streaming each outcome to `stream`: the report and the backend that ran.
-pub(crate) fn run_keeping_embeddings(
-    dataset: &crate::dataset::Dataset,
-    model: &crate::model::LoadedModel,
-    backend: crate::model::BackendKind,
-    use_cache: bool,
-    job: &crate::jobs::JobControl,
-    stream: Option<crate::model::predict::OnResult<'_>>,
-) -> Result<(PredictReport, crate::model::ResolvedBackend), crate::jobs::JobError> {
-    let b = crate::model::resolve_backend(backend, model)?;
-    let mut cache = crate::state::state_dir(&dataset.root)
-        .ok()
-        .map(|d| crate::model::open_prediction_cache(&d, model, &dataset.classes));
-    let opts = crate::model::PredictOptions {
-        use_cache,
-        embeddings: true,
-        ..crate::model::PredictOptions::default()
-    };
-    let report =
-        crate::model::predict_dataset(dataset, model, &b, &opts, cache.as_mut(), job, stream)?;
-    Ok((report, b))
-}
+pub use crate::app::jobs::Gathered;
 
 /// The embeddings of the open dataset.
 #[derive(Default)]
@@ -50,13 +15,12 @@ pub struct EmbeddingState {
     /// (maps, neighbours, analyses) are keyed by, never its address (a freed set's address can
     /// be reused by the next one).
     pub set_id: u64,
-    /// Why there is none (no model run yet, the model has no embedding value, a VLM run).
-    pub why_none: Option<String>,
+    /// Why there is none (the model has no embedding value, the run gave none).
+    pub why_none: Option<NoEmbeddings>,
     /// The maps of the set.
     pub map: super::map::MapState,
-    /// A separate embedding model running (`--embedder`, File > Embeddings from model).
-    pub job: Option<crate::app::background::BackgroundJob<Gathered>>,
-    /// The separate embedding model, when one was chosen.
+    /// The separate embedding model, when one was chosen (`--embedder`, File > Embeddings
+    /// from model).
     pub embedder: Option<std::path::PathBuf>,
     /// The embedding model before the running one, put back if that run is cancelled.
     pub(crate) embedder_before: Option<std::path::PathBuf>,
@@ -80,10 +44,8 @@ impl EmbeddingState {
     }
 
     /// Why "find similar" cannot run, for the window.
-    pub fn unavailable(&self) -> String {
-        self.why_none.clone().unwrap_or_else(|| {
-            "run a model first: its embeddings are read with the predictions".into()
-        })
+    pub fn unavailable(&self) -> NoEmbeddings {
+        self.why_none.clone().unwrap_or(NoEmbeddings::NotRun)
     }
 }
 
@@ -101,7 +63,7 @@ mod tests {
         state.install(Ok(EmbeddingSet::from_rows(&rows)));
         assert_ne!(state.set_id, first);
         let second = state.set_id;
-        state.install(Err("no embedding".into()));
+        state.install(Err(NoEmbeddings::Empty("logits".into())));
         assert_ne!(state.set_id, second);
         assert!(state.set.is_none());
     }

@@ -1,8 +1,7 @@
-//! The maps of the current embedding set (PCA, UMAP) and the job making one.
+//! The maps of the current embedding set (PCA, UMAP); the job making one is the registry's
+//! `JobKind::Map`.
 
-use crate::app::background::BackgroundJob;
 use crate::embed::project::Map;
-use crate::jobs::JobError;
 use std::sync::Arc;
 
 /// The maps of the current embedding set.
@@ -12,11 +11,9 @@ pub struct MapState {
     pub pca: Option<Arc<Map>>,
     /// The UMAP map, once made.
     pub umap: Option<Arc<Map>>,
-    /// The map being made.
-    pub job: Option<BackgroundJob<Result<Map, JobError>>>,
     /// Why the last map could not be made (or "cancelled").
     pub error: Option<String>,
-    /// The set the maps belong to (its address).
+    /// The set the maps belong to (its id, `EmbeddingState::set_id`).
     pub(crate) set: u64,
 }
 

@@ -3,24 +3,14 @@
 
 use std::sync::Arc;
 
-use crate::app::background::BackgroundJob;
+use crate::app::jobs::{Finished, JobKind, Jobs, PredictDone};
 use crate::eval::{Entry, PredictionSet};
 use crate::jobs::{JobControl, JobError};
-use crate::model::{LoadedModel, PredictReport};
+use crate::model::LoadedModel;
 
-/// What a finished prediction job hands back.
-pub enum JobOutcome {
-    /// An ONNX model ran (its results streamed in): the report, a backend hint and the
-    /// embeddings read in the same pass (gathered on the job's thread).
-    Model(PredictReport, String, super::embeddings::Gathered),
-    /// A VLM endpoint answered: the complete set and the endpoint's description.
-    Set(PredictionSet, String),
-}
-
-/// A prediction job running on a background thread.
-pub struct RunningPredict {
-    /// The job: progress, cancel and its outcome.
-    pub work: BackgroundJob<Result<JobOutcome, JobError>>,
+/// What the window keeps of a running prediction job besides the job itself (which the
+/// registry holds as [`JobKind::Predict`]): the entries streaming in and what to put back.
+pub struct PredictStream {
     /// Every sample's entry as it arrives (model and VLM runs alike).
     pub(crate) results: crossbeam_channel::Receiver<(usize, Entry)>,
     /// What the run replaced, put back if it fails.
@@ -30,24 +20,24 @@ pub struct RunningPredict {
     pub(crate) fresh: Option<crate::eval::PredictionSet>,
 }
 
-impl RunningPredict {
-    /// Runs `run` on a thread named `name`: it streams each sample's entry through the sender
-    /// it is given and returns the outcome; `previous` is put back if it fails.
-    pub(crate) fn spawn(
-        name: &str,
-        wake: Arc<dyn Fn() + Send + Sync>,
+impl PredictStream {
+    /// Starts `run` as the registry's prediction job: it streams each sample's entry through
+    /// the sender it is given and returns the outcome; `previous` is put back if it fails.
+    pub(crate) fn start(
+        jobs: &mut Jobs,
         previous: Option<Previous>,
         run: impl FnOnce(
             &crossbeam_channel::Sender<(usize, Entry)>,
             &JobControl,
-        ) -> Result<JobOutcome, JobError>
+        ) -> Result<PredictDone, JobError>
         + Send
         + 'static,
-    ) -> std::io::Result<Self> {
+    ) -> Result<Self, String> {
         let (tx, results) = crossbeam_channel::bounded(8192);
-        let work = BackgroundJob::spawn(name, wake, move |job| run(&tx, job))?;
+        jobs.start(JobKind::Predict, move |job| {
+            Finished::Predict(run(&tx, job))
+        })?;
         Ok(Self {
-            work,
             results,
             previous,
             fresh: None,

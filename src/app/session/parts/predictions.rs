@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::predict_job::RunningPredict;
+use super::predict_job::PredictStream;
 use crate::app::chart_data::ChartData;
 use crate::eval::{Metrics, PredictionSet};
 use crate::model::LoadedModel;
@@ -17,8 +17,9 @@ pub struct PredictionState {
     pub vlm: Option<crate::vlm::VlmConfig>,
     /// Predictions (filled in as they arrive).
     pub set: Option<PredictionSet>,
-    /// The running prediction job.
-    pub job: Option<RunningPredict>,
+    /// The entries of the running prediction job streaming in (the job itself is in the
+    /// registry).
+    pub stream: Option<PredictStream>,
     /// Backend description of the last run ("tract-onnx ...", "onnxruntime ...").
     pub backend: Option<String>,
     /// Advice about the backend (how to get ONNX Runtime).
@@ -46,7 +47,7 @@ impl Default for PredictionState {
             model: None,
             vlm: None,
             set: None,
-            job: None,
+            stream: None,
             backend: None,
             backend_hint: None,
             revision: 0,
@@ -61,17 +62,10 @@ impl Default for PredictionState {
 }
 
 impl PredictionState {
-    /// Asks the running job to stop.
-    pub fn cancel(&self) {
-        if let Some(job) = &self.job {
-            job.work.control.cancel();
-        }
-    }
-
     /// Whether the metrics are due: stale, and (while a job streams results in) not computed
     /// in the last 250 ms or ten times their own cost.
     pub(in crate::app::session) fn metrics_due(&self) -> bool {
         let interval = Duration::from_millis(250).max(self.metrics_cost * 10);
-        self.dirty && (self.job.is_none() || self.last_metrics.elapsed() > interval)
+        self.dirty && (self.stream.is_none() || self.last_metrics.elapsed() > interval)
     }
 }

@@ -1,30 +1,13 @@
 //! Problems of the open dataset: the image checks, label issues, embedding findings and the index over them.
 
-use crate::app::background::BackgroundJob;
 use crate::embed::Neighbourhood;
-use crate::jobs::JobError;
 use crate::label_quality::{LabelQuality, ProbeState};
 use crate::problems::{Finding, ProblemIndex, Problems};
 use std::sync::Arc;
 
-/// The running image checks.
-pub type RunningScan = BackgroundJob<Result<Problems, JobError>>;
-
-/// What the embedding analysis found.
-pub struct EmbeddingAnalysis {
-    /// The neighbours (kept for the next run while no exclusion changes).
-    pub(crate) hood: Arc<Neighbourhood>,
-    /// Outliers and near duplicates.
-    pub(crate) findings: Vec<Finding>,
-    /// The label-quality queue with every source.
-    pub(crate) quality: LabelQuality,
-}
-
 /// Problems of the open dataset.
 #[derive(Default)]
 pub struct ProblemState {
-    /// The image checks' job, while it runs.
-    pub scan: Option<RunningScan>,
     /// What the image checks found (no label issues).
     pub images: Option<Problems>,
     /// Label issues (flagged) of the current labels and evidence.
@@ -35,8 +18,6 @@ pub struct ProblemState {
     pub label_notes: Vec<String>,
     /// Outliers and near duplicates by embedding.
     pub embedding: Vec<Finding>,
-    /// The embedding analysis job, while it runs.
-    pub embedding_job: Option<BackgroundJob<Result<EmbeddingAnalysis, JobError>>>,
     /// The (embedding set, edits revision, predictions revision, signatures known) it was made
     /// for.
     pub(crate) embedding_key: Option<(u64, u64, u64, bool)>,

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use crate::app::gallery_view::{Filter, SortKey, ViewInputs, visible_order};
+use crate::app::sample_query::{Filter, SortKey, ViewInputs, visible_order};
 
 /// The gallery's view of the open dataset.
 pub struct ViewState {

@@ -1,0 +1,159 @@
+//! Model and VLM runs over a workspace's dataset: the one place that opens prediction caches in
+//! the state folder and runs the per-sample engine, for the CLI and the window alike.
+
+use crate::embed::EmbeddingSet;
+use crate::eval::PredictionSet;
+use crate::jobs::JobControl;
+use crate::model::multi::{ModelEntry, predict_models};
+use crate::model::predict::OnResult;
+use crate::model::{
+    LoadedModel, PredictError, PredictOptions, PredictReport, PredictionCache, ResolvedBackend,
+    open_prediction_cache, predict_dataset,
+};
+use crate::vlm::{OnEntry, VlmConfig, VlmRunError, predict_vlm};
+
+use super::Workspace;
+
+/// A finished model run: the engine's report and the predictions as a set.
+#[derive(Clone, Debug)]
+pub struct ModelRun {
+    /// Every sample's outcome (with its embedding when kept), counts and timing.
+    pub report: PredictReport,
+    /// The predictions over the dataset's classes.
+    pub set: PredictionSet,
+    /// The model value the embeddings were read from, or why there are none.
+    pub embedding: Result<String, NoEmbeddings>,
+}
+
+/// Why there are no embeddings to look at.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NoEmbeddings {
+    /// No model has run yet.
+    #[error("run a model first: its embeddings are read with the predictions")]
+    NotRun,
+    /// The model has no value to read them from (why, in the model's terms).
+    #[error("{0}")]
+    Model(String),
+    /// The run gave none (every sample failed, or it was stopped first).
+    #[error("the run gave no embedding (from `{0}`)")]
+    Empty(String),
+    /// The run itself failed (the model could not be loaded on the backend, ...).
+    #[error("the embedding run failed: {0}")]
+    Failed(String),
+}
+
+impl ModelRun {
+    /// The run's embeddings as one set (normalises every row: run it off the UI thread).
+    pub fn embeddings(&self) -> Result<EmbeddingSet, NoEmbeddings> {
+        let value = self.embedding.clone()?;
+        let set = EmbeddingSet::from_outcomes(&self.report.outcomes);
+        if set.is_empty() {
+            return Err(NoEmbeddings::Empty(value));
+        }
+        Ok(set)
+    }
+}
+
+impl Workspace {
+    /// The prediction cache of `model` in the state folder, unless `opts` turns caching off;
+    /// when there is no state folder, a note on `job` says the cache is off.
+    fn cache_for(
+        &self,
+        model: &LoadedModel,
+        opts: &PredictOptions,
+        job: &JobControl,
+    ) -> Option<PredictionCache> {
+        if !opts.use_cache {
+            return None;
+        }
+        match self.state() {
+            Ok(dir) => Some(open_prediction_cache(dir, model, &self.dataset.classes)),
+            Err(e) => {
+                job.note(format!("prediction cache disabled: {e}"));
+                None
+            }
+        }
+    }
+
+    fn finish(
+        &self,
+        model: &LoadedModel,
+        backend: &ResolvedBackend,
+        report: PredictReport,
+    ) -> ModelRun {
+        let set = PredictionSet::from_report(
+            &model.spec.name,
+            &report,
+            self.dataset.classes.len(),
+            &model.model_labels,
+        );
+        let embedding = backend
+            .factory
+            .embedding()
+            .map(str::to_string)
+            .map_err(|why| NoEmbeddings::Model(why.to_string()));
+        ModelRun {
+            report,
+            set,
+            embedding,
+        }
+    }
+
+    /// Runs `model` on `backend` over every sample (outcomes streamed to `on_result` as they
+    /// finish), answering unchanged files from the prediction cache; with `opts.embeddings`,
+    /// each outcome keeps the image's embedding, read in the same inference.
+    pub fn run_model(
+        &self,
+        model: &LoadedModel,
+        backend: &ResolvedBackend,
+        opts: &PredictOptions,
+        job: &JobControl,
+        on_result: Option<OnResult<'_>>,
+    ) -> Result<ModelRun, PredictError> {
+        let mut cache = self.cache_for(model, opts, job);
+        let report = predict_dataset(
+            &self.dataset,
+            model,
+            backend,
+            opts,
+            cache.as_mut(),
+            job,
+            on_result,
+        )?;
+        Ok(self.finish(model, backend, report))
+    }
+
+    /// Runs several models in one pass (each image decoded once and fed to every model), each
+    /// with its own cache; one run per model, in order.
+    pub fn run_models(
+        &self,
+        models: &[ModelEntry<'_>],
+        opts: &PredictOptions,
+        job: &JobControl,
+    ) -> Result<Vec<ModelRun>, PredictError> {
+        let mut caches: Vec<PredictionCache> = models
+            .iter()
+            .map_while(|m| self.cache_for(m.model, opts, job))
+            .collect();
+        let caches = (caches.len() == models.len()).then_some(caches.as_mut_slice());
+        let reports = predict_models(&self.dataset, models, opts, caches, job)?;
+        Ok(reports
+            .into_iter()
+            .zip(models)
+            .map(|(report, m)| self.finish(m.model, m.backend, report))
+            .collect())
+    }
+
+    /// Asks a VLM endpoint for every sample (answers streamed to `on_entry`), cached per image
+    /// in the state folder unless `use_cache` is off.
+    pub fn run_vlm(
+        &self,
+        cfg: &VlmConfig,
+        use_cache: bool,
+        job: &JobControl,
+        on_entry: Option<OnEntry<'_>>,
+    ) -> Result<PredictionSet, VlmRunError> {
+        let state = if use_cache { self.state_dir() } else { None };
+        predict_vlm(&self.dataset, cfg, state, job, on_entry)
+    }
+}
