@@ -8,7 +8,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 
 use super::common::run_model;
-use super::shared_args::{DatasetArgs, ModelArgs};
+use super::shared_args::{DatasetArgs, ListFormat, ModelArgs};
 use crate::embed::{EmbeddingSet, nearest};
 use crate::embedding_store::Embedding;
 use crate::model::LoadedModel;
@@ -48,6 +48,9 @@ pub struct SimilarArgs {
     /// Ignore curation edits (show the dataset's own labels).
     #[arg(long)]
     pub original_labels: bool,
+    /// `csv` or `json` rows (rank, distance, label, predicted, path) instead of the text table.
+    #[arg(long, value_enum)]
+    pub format: Option<ListFormat>,
 }
 
 /// Runs the embedding model (`--embedder`, else `--model`) with embeddings kept; fails with
@@ -151,6 +154,25 @@ pub fn run_similar(args: &SimilarArgs) -> Result<()> {
             .prediction(i)
             .map_or("-".to_string(), |p| p.predicted.name(&ds.classes))
     };
+    let found = nearest(&set, q, args.k, &[query]);
+    if let Some(format) = args.format {
+        let rows = found
+            .iter()
+            .enumerate()
+            .map(|(rank, n)| {
+                serde_json::json!({
+                    "rank": rank + 1,
+                    "distance": n.distance,
+                    "label": label(n.sample),
+                    "predicted": pred(n.sample),
+                    "path": ds.samples[n.sample].id.0,
+                })
+            })
+            .collect();
+        let cols = ["rank", "distance", "label", "predicted", "path"];
+        super::listing::print_rows(rows, &cols, format);
+        return Ok(());
+    }
     println!(
         "query: {}  label {}  predicted {}",
         args.path,
@@ -161,7 +183,7 @@ pub fn run_similar(args: &SimilarArgs) -> Result<()> {
         "{:>4}  {:>8}  {:<16}  {:<16}  path",
         "rank", "distance", "label", "predicted"
     );
-    for (rank, n) in nearest(&set, q, args.k, &[query]).iter().enumerate() {
+    for (rank, n) in found.iter().enumerate() {
         println!(
             "{:>4}  {:>8.4}  {:<16}  {:<16}  {}",
             rank + 1,

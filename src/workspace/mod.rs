@@ -148,6 +148,17 @@ impl Workspace {
         )
     }
 
+    /// Label quality from the model's probabilities alone (no embeddings yet).
+    pub fn label_issues(
+        &self,
+        truth: &[Option<ClassId>],
+        preds: &crate::eval::PredictionSet,
+        opts: &ProblemOptions,
+        control: &JobControl,
+    ) -> Result<crate::label_quality::LabelQuality, JobError> {
+        crate::problems::label_issues(&self.dataset, truth, preds, opts, control)
+    }
+
     /// Each sample's label as the dataset gives it (no edits).
     pub fn original_labels(&self) -> Vec<Option<ClassId>> {
         self.dataset.samples.iter().map(|s| Some(s.label)).collect()

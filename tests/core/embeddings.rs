@@ -179,6 +179,25 @@ fn similar_and_embed_on_the_fashion_sample() {
         !stdout.contains("Shirt/test_00040.png  \n"),
         "the query is its own neighbour"
     );
+    // The same neighbours as JSON rows, in the same order.
+    let out = labelscope()
+        .arg("similar")
+        .arg(tmp.path())
+        .args(["--model"])
+        .arg(&model)
+        .args(["Shirt/test_00040.png", "--k", "10", "--backend", "tract"])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let json: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let paths: Vec<&str> = json.iter().map(|r| r["path"].as_str().unwrap()).collect();
+    let from_text: Vec<&str> = rows
+        .iter()
+        .map(|r| r.split_whitespace().last().unwrap())
+        .collect();
+    assert_eq!(paths, from_text);
+    assert_eq!(json[0]["rank"], 1);
 
     let npy = tmp.path().join("emb.npy");
     let out = labelscope()

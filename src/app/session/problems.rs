@@ -62,9 +62,12 @@ impl Session {
         let Some(preds) = &self.predictions.set else {
             return;
         };
-        let (ds, truth) = (&self.ws.dataset, self.curation.truth());
         let opts = ProblemOptions::default();
-        match crate::problems::label_issues(ds, truth, preds, &opts, &Default::default()) {
+        let truth = self.curation.truth();
+        match self
+            .ws
+            .label_issues(truth, preds, &opts, &Default::default())
+        {
             Ok(q) => self.set_label_quality(q),
             Err(e) => self.messages.error = Some(format!("label quality: {e}")),
         }
