@@ -93,7 +93,7 @@ pub fn run_model(
     let num_failed = report
         .outcomes
         .iter()
-        .filter(|o| matches!(o, Some(crate::model::SampleOutcome::Failed(_))))
+        .filter(|o| o.as_ref().is_some_and(|o| o.failure().is_some()))
         .count();
     eprintln!(
         "predicted {} samples ({} from cache, {} run, {} failed) in {:.2}s{}",
@@ -105,7 +105,7 @@ pub fn run_model(
         if report.cancelled { ", CANCELLED" } else { "" }
     );
     for o in report.outcomes.iter().flatten().take(20) {
-        if let crate::model::SampleOutcome::Failed(e) = o {
+        if let Some(e) = o.failure() {
             eprintln!("  failed: {e}");
         }
     }

@@ -91,7 +91,7 @@ impl EmbeddingSet {
                     .embedding
                     .as_ref()
                     .ok_or_else(|| "the model gave no embedding".to_string()),
-                Some(SampleOutcome::Failed(e)) => Err(e.clone()),
+                Some(SampleOutcome::Failed(e) | SampleOutcome::WrongModel(e)) => Err(e.clone()),
                 None => Err("not computed (the run was cancelled)".into()),
             })
             .collect();

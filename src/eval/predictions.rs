@@ -79,7 +79,7 @@ impl Entry {
     /// reports and for results streaming into the window).
     pub fn from_outcome(o: &SampleOutcome, num_classes: usize, model_labels: &[String]) -> Self {
         match o {
-            SampleOutcome::Failed(e) => Self::Failed(e.clone()),
+            SampleOutcome::Failed(e) | SampleOutcome::WrongModel(e) => Self::Failed(e.clone()),
             SampleOutcome::Predicted(p) => {
                 Self::Predicted(from_sample(p, num_classes, model_labels))
             }

@@ -12,7 +12,7 @@ use super::load::LoadedModel;
 use super::mapping::LabelMapping;
 use super::outcome::{PredictOptions, PredictReport, SampleOutcome};
 use super::predict::{infer_image, outcome_of};
-use super::predict_error::{InferError, PredictError, SHAPE_MISMATCH};
+use super::predict_error::{InferError, PredictError};
 use super::spec::ExifOrientation;
 use crate::dataset::Dataset;
 use crate::dataset::image_io::{DecodeError, decode_for_model};
@@ -73,12 +73,12 @@ impl SampleWork for MultiWork<'_> {
     }
 
     fn failed(&self, out: &Self::Output) -> bool {
-        out.iter().any(|o| matches!(o, SampleOutcome::Failed(_)))
+        out.iter().any(|o| o.failure().is_some())
     }
 
     fn reusable(&self, out: &Self::Output) -> bool {
         !out.iter()
-            .any(|o| matches!(o, SampleOutcome::Failed(e) if e.starts_with(SHAPE_MISMATCH)))
+            .any(|o| matches!(o, SampleOutcome::WrongModel(_)))
     }
 }
 

@@ -37,6 +37,19 @@ pub enum SampleOutcome {
     Predicted(SamplePrediction),
     /// Decoding, preprocessing or inference failed; the message names the file.
     Failed(String),
+    /// The model's output does not fit its labels: a fact about the model, not the image. The
+    /// run stops with the error, and a cache never answers with this outcome.
+    WrongModel(String),
+}
+
+impl SampleOutcome {
+    /// Why the sample has no prediction, when it has none.
+    pub fn failure(&self) -> Option<&str> {
+        match self {
+            Self::Predicted(_) => None,
+            Self::Failed(m) | Self::WrongModel(m) => Some(m),
+        }
+    }
 }
 
 /// Options of a prediction run.

@@ -12,7 +12,7 @@ use super::cache::PredictionCache;
 use super::load::LoadedModel;
 use super::mapping::{LabelMapping, softmax};
 use super::outcome::{PredictOptions, PredictReport, SampleOutcome, SamplePrediction, TOP_K};
-use super::predict_error::{InferError, OutputSizeError, PredictError, SHAPE_MISMATCH};
+use super::predict_error::{InferError, OutputSizeError, PredictError};
 use super::preprocess::{append_tensor, prepare_pixels};
 use super::spec::{ExifOrientation, OutputKind};
 use crate::dataset::Dataset;
@@ -108,16 +108,17 @@ pub(super) fn outcome_of(
         Ok(p) => SampleOutcome::Predicted(p),
         Err(e) => {
             let message = e.to_string();
-            if matches!(e, InferError::OutputSize { .. })
-                && let Ok(mut f) = fatal.lock()
-            {
+            if !matches!(e, InferError::OutputSize { .. }) {
+                return SampleOutcome::Failed(message);
+            }
+            if let Ok(mut f) = fatal.lock() {
                 f.get_or_insert_with(|| PredictError::WrongModel {
                     message: message.clone(),
                     model: model.onnx_path.clone(),
                 });
                 job.cancel();
             }
-            SampleOutcome::Failed(message)
+            SampleOutcome::WrongModel(message)
         }
     }
 }
@@ -179,12 +180,12 @@ impl SampleWork for ModelWork<'_> {
     }
 
     fn failed(&self, out: &SampleOutcome) -> bool {
-        matches!(out, SampleOutcome::Failed(_))
+        out.failure().is_some()
     }
 
     /// A cached wrong-output-size failure is not reused: the run stops with that error again.
     fn reusable(&self, out: &SampleOutcome) -> bool {
-        !matches!(out, SampleOutcome::Failed(e) if e.starts_with(SHAPE_MISMATCH))
+        !matches!(out, SampleOutcome::WrongModel(_))
     }
 
     fn on_result(&self, i: usize, out: &SampleOutcome) {

@@ -14,13 +14,9 @@ pub type WorkerError = PoolError<BackendError>;
 
 crate::jobs::fails_jobs!(BackendError, PredictError, WorkerError);
 
-/// The start of every wrong-output-size message; a cached failure starting with it is not
-/// reused, so a run with that model stops with the error again.
-pub(super) const SHAPE_MISMATCH: &str = "the model produced";
-
 /// The model's output has another size than its label list.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{SHAPE_MISMATCH} {got} values but has {labels} labels")]
+#[error("the model produced {got} values but has {labels} labels")]
 pub struct OutputSizeError {
     /// Values the model produced.
     pub got: usize,

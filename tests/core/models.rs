@@ -268,13 +268,7 @@ fn second_run_is_answered_from_the_cache() {
         .outcomes
         .iter()
         .flatten()
-        .filter_map(|o| {
-            if let SampleOutcome::Failed(e) = o {
-                Some(e)
-            } else {
-                None
-            }
-        })
+        .filter_map(SampleOutcome::failure)
         .collect();
     assert_eq!(
         failed.len(),
@@ -376,4 +370,49 @@ fn a_bare_onnx_without_spec_is_read_from_the_file_and_says_so() {
     std::fs::write(&spec, r#"{"name": "x", "input": {"layout": "NCWH"}}"#).unwrap();
     let err = load_model(&spec).unwrap_err().to_string();
     assert!(err.contains("bad.json"), "{err}");
+}
+
+/// A model whose output has more values than its label list (a spec out of date with a model
+/// whose output size the file leaves open) stops the run with the error naming the model, the
+/// second time too: that outcome is a fact about the model, and the cache the first run saved
+/// never answers with it.
+#[test]
+fn a_model_whose_output_does_not_fit_its_labels_fails_again_after_a_cached_run() {
+    // One image: the first run caches the outcome of every sample, so a second run answered
+    // from that cache would run nothing and not see the mismatch.
+    let dir = tempfile::tempdir().unwrap();
+    let all = dir.path().join("all");
+    std::fs::create_dir_all(&all).unwrap();
+    common::fashion_subset(&all, 1);
+    let data = dir.path().join("one");
+    std::fs::create_dir_all(data.join("Bag")).unwrap();
+    let bag = std::fs::read_dir(all.join("Bag"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::copy(&bag, data.join("Bag/one.png")).unwrap();
+    let mut model = load_model(&common::repo().join("assets/models/fashion_cnn.onnx")).unwrap();
+    // The file says 10 outputs, which `load_model` checks; a dynamic output says nothing, so
+    // the mismatch is only seen when the model runs.
+    model.model_labels.truncate(9);
+    let ws = labelscope::workspace::Workspace::open(&data, &OpenOptions::default()).unwrap();
+    let backend = resolve_backend(BackendKind::Tract, &model).unwrap();
+    let with_cache = PredictOptions {
+        threads: 2,
+        use_cache: true,
+        embeddings: false,
+    };
+    for run in ["first", "second"] {
+        let err = ws
+            .run_model(&model, &backend, &with_cache, &JobControl::default(), None)
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(err, labelscope::model::PredictError::WrongModel { .. })
+                && text.contains("produced 10 values but has 9 labels"),
+            "{run} run: {text}"
+        );
+    }
 }
