@@ -40,6 +40,7 @@ pub mod jobs;
 pub mod label_quality;
 pub mod linear;
 pub mod model;
+pub mod monitor;
 pub mod outputs;
 pub mod problems;
 pub mod stamp_cache;

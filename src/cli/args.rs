@@ -43,6 +43,9 @@ pub enum Command {
     /// Train a new classifier head on the model's embeddings with the cleaned labels, compare it
     /// on the held-out split, write it as one ONNX model.
     Train(super::train::TrainArgs),
+    /// A deployed model's device logs against its reference set, window by window: class mix,
+    /// confidence, accuracy without labels, latency, drift.
+    Monitor(super::monitor::MonitorArgs),
     /// Benchmarks: predict vs the inference bound, thumbnails, a 100k-sample dataset (prints
     /// tables, writes JSON).
     Bench(BenchArgs),

@@ -75,6 +75,7 @@ pub fn of(cmd: &Command) -> Inputs {
             "predictions file",
         ),
         Command::Train(a) => model_inputs(none, &a.model),
+        Command::Monitor(a) => files(model_inputs(none, &a.model), &a.logs, "device log"),
         Command::Bench(a) => {
             let mut i = files(none, &a.compare_model, "model");
             if let Some(m) = &a.model {

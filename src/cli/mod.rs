@@ -15,6 +15,7 @@ mod inputs;
 mod issues;
 mod listing;
 mod metrics_text;
+mod monitor;
 mod predict;
 mod progress;
 mod scan;
@@ -53,6 +54,7 @@ pub fn run() -> ExitCode {
         Some(Command::Scan(a)) => scan::run(&a),
         Some(Command::Predict(a)) => predict::run(&a, read),
         Some(Command::Evaluate(a)) => evaluate::run(&a),
+        Some(Command::Monitor(a)) => monitor::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -16,5 +16,5 @@ pub use metrics::{ClassMetrics, LatencySummary, Metrics, compute_metrics};
 pub use predictions::{
     Entry, Predicted, Prediction, PredictionSet, from_probs as predictions_from_probs,
 };
-pub use predictions_file::read::import_predictions;
+pub use predictions_file::read::{import_predictions, read_prediction_table};
 pub use predictions_file::write::prediction_columns;

@@ -16,5 +16,6 @@ mod intervals;
 mod journal;
 mod label_quality;
 mod models;
+mod monitor;
 mod preprocess_reference;
 mod problems;

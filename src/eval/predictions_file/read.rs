@@ -25,7 +25,7 @@ pub fn import_predictions(
         vec![file.to_path_buf()]
     };
     for f in &files {
-        let table = read_any(f, &mut warnings)?;
+        let table = read_prediction_table(f, &mut warnings)?;
         fill_entries(&table, f, dataset, &mut entries, &mut warnings)?;
     }
     let name = file
@@ -43,8 +43,12 @@ pub fn import_predictions(
     Ok((set, warnings))
 }
 
-/// Reads one prediction table (CSV, Parquet or JSON Lines by extension).
-fn read_any(file: &Path, warnings: &mut Vec<String>) -> Result<StringTable, TableError> {
+/// Reads one table of predictions (CSV, Parquet or JSON Lines by extension): a predictions file,
+/// a device log. Rows that cannot be read go to `warnings` (naming the file and line).
+pub fn read_prediction_table(
+    file: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<StringTable, TableError> {
     let is_jsonl = file.extension().is_some_and(|e| {
         let e = e.to_string_lossy().to_ascii_lowercase();
         e == "jsonl" || e == "ndjson"
@@ -176,6 +180,8 @@ fn read_jsonl(file: &Path, warnings: &mut Vec<String>) -> Result<StringTable, Ta
         };
         let row = table.num_rows;
         table.num_rows += 1;
+        // Messages name the line the user sees.
+        table.row_numbers.push(n + 1);
         let mut set = |name: String, value: Option<String>| {
             let k = *index.entry(name.clone()).or_insert_with(|| {
                 table.names.push(name);

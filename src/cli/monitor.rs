@@ -1,0 +1,164 @@
+//! `labelscope monitor`: a deployed model's device logs against its reference set, window by
+//! window (and device or model version): volume, class mix (chi-square, PSI), confidence,
+//! accuracy estimated without labels and measured where labels arrived, latency, and a drift
+//! flag.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, anyhow, bail};
+use clap::{Args, ValueEnum};
+
+use super::shared_args::{DatasetArgs, Format, ModelArgs};
+use crate::monitor::{GroupBy, MonitorOptions, Reference, WindowReport, monitor, parse_window};
+
+/// `labelscope monitor`.
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// The reference: the labelled set the model was trained or validated on (any layout).
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// The model the devices run (its predictions on the reference are the baseline).
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// A device log (CSV, Parquet or JSON Lines) or a folder of them; repeat for several.
+    #[arg(long = "log", value_name = "LOG", required = true)]
+    pub logs: Vec<PathBuf>,
+    /// Window length: `30m`, `12h`, `1d`, `1w` or seconds.
+    #[arg(long, default_value = "1d")]
+    pub window: String,
+    /// Split each window by device or model version.
+    #[arg(long, value_enum)]
+    pub by: Option<GroupArg>,
+    /// Family-wise level of one window's drift tests (Bonferroni).
+    #[arg(long, default_value_t = 0.05, value_parser = super::values::fraction)]
+    pub alpha: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Score the reference against the dataset's own labels (ignore curation edits).
+    #[arg(long)]
+    pub original_labels: bool,
+}
+
+/// `--by`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GroupArg {
+    /// The `device` column.
+    Device,
+    /// The `model_version` column.
+    #[value(alias = "model_version")]
+    ModelVersion,
+}
+
+/// Runs `monitor`.
+pub fn run(args: &MonitorArgs) -> Result<()> {
+    let window_secs = parse_window(&args.window).ok_or_else(|| {
+        anyhow!(
+            "--window {}: give e.g. 30m, 12h, 1d, 1w or seconds",
+            args.window
+        )
+    })?;
+    let ws = super::common::workspace(&args.dataset, 10)?;
+    let ds = &*ws.dataset;
+    let (preds, _) = super::common::predictions(&ws, &args.model, None)?;
+    let truth = super::common::truth(&ws, args.original_labels)?;
+    let reference = Reference::new(&ds.classes, &preds, &truth);
+    if reference.n == 0 {
+        bail!("the reference has no labelled sample the model predicted");
+    }
+    let log = crate::monitor::read_logs(&args.logs, &ds.classes)?;
+    for p in log.problems.iter().take(20) {
+        eprintln!("warning: {p}");
+    }
+    if log.problems.len() > 20 {
+        eprintln!(
+            "warning: ... and {} more rows skipped",
+            log.problems.len() - 20
+        );
+    }
+    if log.rows.is_empty() {
+        bail!("no readable rows in the logs ({} files)", log.files.len());
+    }
+    eprintln!(
+        "{} inferences from {} log files, {} rows skipped",
+        log.rows.len(),
+        log.files.len(),
+        log.problems.len()
+    );
+    let opts = MonitorOptions {
+        window_secs,
+        by: args.by.map(|b| match b {
+            GroupArg::Device => GroupBy::Device,
+            GroupArg::ModelVersion => GroupBy::ModelVersion,
+        }),
+        alpha: args.alpha,
+    };
+    let windows = monitor(&log.rows, &reference, &opts);
+    match args.format {
+        Format::Json => {
+            let value = serde_json::json!({
+                "reference": reference,
+                "alpha": args.alpha,
+                "window_secs": window_secs,
+                "windows": windows,
+                "skipped_rows": log.problems.len(),
+            });
+            println!("{}", serde_json::to_string_pretty(&value)?);
+        }
+        Format::Text => print_text(&reference, &windows),
+    }
+    Ok(())
+}
+
+fn print_text(reference: &Reference, windows: &[WindowReport]) {
+    println!(
+        "reference: {} labelled samples, accuracy {:.2}%, ATC threshold {}",
+        reference.n,
+        reference.accuracy * 100.0,
+        reference
+            .atc_threshold
+            .map_or("-".to_string(), |t| format!("{t:.4}"))
+    );
+    println!(
+        "{:<20} {:<12} {:>6} {:>10} {:>6} {:>6} {:>16} {:>8} {:>8} {:>6}",
+        "window start (UTC)",
+        "group",
+        "n",
+        "p(mix)",
+        "PSI",
+        "conf",
+        "est. acc (95%)",
+        "acc",
+        "p95 ms",
+        "drift"
+    );
+    let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0));
+    for w in windows {
+        let start = chrono::DateTime::from_timestamp(w.start as i64, 0).map_or_else(
+            || format!("{}", w.start),
+            |d| d.format("%Y-%m-%d %H:%M").to_string(),
+        );
+        let est = match (w.estimated_accuracy, w.estimated_accuracy_ci) {
+            (Some(e), Some([lo, hi])) => {
+                format!("{:.1}% ({:.0}-{:.0})", e * 100.0, lo * 100.0, hi * 100.0)
+            }
+            _ => "-".to_string(),
+        };
+        println!(
+            "{:<20} {:<12} {:>6} {:>10} {:>6} {:>6} {:>16} {:>8} {:>8} {:>6}",
+            start,
+            w.group.as_deref().unwrap_or("all"),
+            w.n,
+            w.p_values
+                .get("class_mix")
+                .map_or("-".to_string(), |p| format!("{p:.2e}")),
+            w.psi.map_or("-".to_string(), |p| format!("{p:.3}")),
+            w.mean_confidence
+                .map_or("-".to_string(), |c| format!("{c:.3}")),
+            est,
+            pct(w.accuracy),
+            w.latency_p95.map_or("-".to_string(), |l| format!("{l:.1}")),
+            if w.drift { "DRIFT" } else { "" }
+        );
+    }
+}

@@ -1,0 +1,162 @@
+//! Monitoring statistics against the real libraries (scipy's chi-square, numpy's quantiles,
+//! values made by `scripts/make_monitor_reference.py`), and `labelscope monitor` on a device log
+//! of the bundled sample whose second week drifts.
+
+use std::io::Write;
+
+use crate::common;
+use labelscope::monitor::stats::{chi_square, psi, quantile, smoothed_proportions};
+
+fn reference() -> serde_json::Value {
+    let text =
+        std::fs::read_to_string(common::repo().join("tests/fixtures/monitor/reference.json"))
+            .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn counts(v: &serde_json::Value) -> Vec<u64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .collect()
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * b.abs().max(1e-300)
+}
+
+#[test]
+fn chi_square_and_psi_equal_scipy_and_numpy() {
+    let r = reference();
+    assert_eq!(r["smoothing"], labelscope::monitor::stats::SMOOTHING);
+    for case in r["chi_square"].as_array().unwrap() {
+        let expected = smoothed_proportions(&counts(&case["reference_counts"]));
+        let observed = counts(&case["observed"]);
+        let (stat, p) = chi_square(&observed, &expected).unwrap();
+        let want = |k: &str| case[k].as_f64().unwrap();
+        assert!(close(stat, want("statistic"), 1e-10), "{stat} vs {case}");
+        assert!(close(p, want("p_value"), 1e-8), "p {p} vs {case}");
+        let psi = psi(&observed, &expected).unwrap();
+        assert!(close(psi, want("psi"), 1e-10), "psi {psi} vs {case}");
+    }
+}
+
+#[test]
+fn quantiles_equal_numpy() {
+    let r = reference();
+    let values: Vec<f32> = r["quantile_values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    for (q, want) in r["quantiles"].as_object().unwrap() {
+        let got = quantile(&values, q.parse().unwrap()).unwrap();
+        assert!(
+            close(got, want.as_f64().unwrap(), 1e-12),
+            "q{q}: {got} vs {want}"
+        );
+    }
+}
+
+/// A week of inferences matching the reference, then a week in which the devices see mostly
+/// bags and sandals with lower confidence: only the second week's windows are flagged, and
+/// the estimated accuracy of the first week is near the reference's.
+#[test]
+fn monitor_flags_the_drifted_week_and_not_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    common::fashion_subset(&data, 20);
+    let repo = common::repo();
+    let model = repo.join("assets/models/fashion_cnn.onnx");
+    // The model's own predictions on the images make a realistic log.
+    let preds = dir.path().join("preds.csv");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_labelscope"))
+        .arg("predict")
+        .arg(&data)
+        .arg("--model")
+        .arg(&model)
+        .args(["--backend", "tract", "--out"])
+        .arg(&preds)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut rdr = csv::Reader::from_path(&preds).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    let col = |n: &str| headers.iter().position(|h| h == n).unwrap();
+    let (pred, conf, label) = (col("pred"), col("confidence"), col("label"));
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    let log = dir.path().join("device.jsonl");
+    let mut f = std::fs::File::create(&log).unwrap();
+    let start = 1_764_547_200i64; // 2025-12-01
+    let mut line = |t: i64, p: &str, c: f64, l: Option<&str>| {
+        let obj = serde_json::json!({
+            "timestamp": t, "pred": p, "confidence": c, "label": l,
+            "device": if t % 2 == 0 { "cam-a" } else { "cam-b" }, "latency_ms": 3.0 + (t % 7) as f64,
+        });
+        writeln!(f, "{obj}").unwrap();
+    };
+    // Week 1: every image once a day, as the reference.
+    for day in 0..7 {
+        for (i, r) in rows.iter().enumerate() {
+            let t = start + day * 86_400 + i as i64 * 30;
+            line(t, &r[pred], r[conf].parse().unwrap(), Some(&r[label]));
+        }
+    }
+    // Week 2: bags and sandals only, less sure.
+    for day in 7..14 {
+        for (i, r) in rows.iter().enumerate() {
+            if matches!(&r[label], "Bag" | "Sandal") {
+                for k in 0..5 {
+                    let t = start + day * 86_400 + (i * 5 + k) as i64 * 11;
+                    let c: f64 = r[conf].parse::<f64>().unwrap() * 0.7;
+                    line(t, &r[pred], c, None);
+                }
+            }
+        }
+    }
+    writeln!(f, "{{\"timestamp\": \"later\", \"pred\": \"Bag\"}}").unwrap();
+    drop(f);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_labelscope"))
+        .arg("monitor")
+        .arg(&data)
+        .arg("--model")
+        .arg(&model)
+        .args(["--backend", "tract", "--log"])
+        .arg(&log)
+        .args(["--window", "1d", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("\"later\""),
+        "the bad row is named: {stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let windows = report["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 14, "{report}");
+    let reference_acc = report["reference"]["accuracy"].as_f64().unwrap();
+    for (d, w) in windows.iter().enumerate() {
+        let drift = w["drift"].as_bool().unwrap();
+        assert_eq!(drift, d >= 7, "day {d}: {w}");
+        if d < 7 {
+            let est = w["estimated_accuracy"].as_f64().unwrap();
+            assert!(
+                (est - reference_acc).abs() < 0.03,
+                "day {d}: {est} vs {reference_acc}"
+            );
+            assert_eq!(w["accuracy"].as_f64().unwrap(), reference_acc, "day {d}");
+            assert!(w["latency_p95"].as_f64().unwrap() > 3.0);
+        } else {
+            assert!(w["accuracy"].is_null(), "no labels in week 2");
+            assert!(w["psi"].as_f64().unwrap() > 0.25, "day {d}: {w}");
+        }
+    }
+}
