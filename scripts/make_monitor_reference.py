@@ -1,6 +1,7 @@
 """Reference values for labelscope's monitoring statistics, computed with the real libraries:
-Pearson's chi-square goodness of fit (scipy.stats.chisquare) of a window's class counts against
-the reference's proportions smoothed with 0.5 per bucket, the population stability index (numpy,
+Pearson's chi-square test of homogeneity (scipy.stats.chi2_contingency) of a window's class
+counts and the reference's, its goodness-of-fit form (scipy.stats.chisquare) against the
+reference's proportions smoothed with 0.5 per bucket, the population stability index (numpy,
 the same smoothing on both sides) and numpy's linear-interpolation quantiles. Writes
 tests/fixtures/monitor/reference.json; `cargo test` (tests/core/monitor.rs) compares without
 Python.
@@ -30,7 +31,13 @@ def case(reference_counts, observed):
     chi = stats.chisquare(observed, f_exp=observed.sum() * expected)
     actual = smoothed(observed)
     psi = float(np.sum((actual - expected) * np.log(actual / expected)))
+    table = np.array([reference_counts, observed], dtype=float)
+    keep = table.sum(axis=0) > 0
+    hom = stats.chi2_contingency(table[:, keep])
     return {
+        "homogeneity_statistic": float(hom.statistic),
+        "homogeneity_p_value": float(hom.pvalue),
+        "homogeneity_df": int(hom.dof),
         "reference_counts": list(map(int, reference_counts)),
         "observed": list(map(int, observed)),
         "statistic": float(chi.statistic),
@@ -45,6 +52,8 @@ cases = [
     case([500, 300, 200], [450, 330, 220]),
     case([500, 300, 200], [200, 300, 500]),
     case([1000, 10, 0], [90, 5, 5]),
+    case([700, 300], [60, 40]),
+    case([3, 0, 9], [0, 0, 4]),
 ]
 for _ in range(6):
     k = int(rng.integers(2, 12))

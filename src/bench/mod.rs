@@ -7,6 +7,7 @@ pub mod compare;
 pub mod embeddings;
 pub mod hf_parquet;
 pub mod label_quality;
+pub mod monitor;
 pub mod near_copies;
 pub mod pixel_copies;
 pub mod scale;

@@ -32,6 +32,10 @@ pub enum Suite {
     /// its pixel check on generated look-alike families with shifted, mirrored, cropped and
     /// noisy copies (10 seeds, 3 look-alike spreads).
     NearCopies,
+    /// The class-mix drift test by simulation: false alarms with no shift and power under
+    /// shifts, at three window sizes against a reference the size of the bundled sample (1,000
+    /// trials each); the goodness-of-fit form beside it.
+    Monitor,
     /// Two models (default: the bundled EfficientNet-Lite0 fp16 and int8 weights) in one pass
     /// against one run each, on the photo-like set.
     Compare,
@@ -156,6 +160,9 @@ pub fn run(args: &BenchArgs, read: &crate::inputs::Inputs) -> Result<()> {
                 "near_copies".into(),
                 super::bench_synthetic::near_copies_suite()?,
             );
+        }
+        if args.suite.contains(&Suite::Monitor) {
+            out.insert("monitor".into(), super::bench_synthetic::monitor_suite()?);
         }
         if args.suite.contains(&Suite::LabelQuality) {
             out.insert(

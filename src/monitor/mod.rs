@@ -200,7 +200,7 @@ fn window(
         pred_counts[reference.bucket(&r.pred)] += 1;
     }
     let mut p_values = BTreeMap::new();
-    if let Some((_, p)) = stats::chi_square(&pred_counts, expected) {
+    if let Some((_, p, _)) = stats::chi_square_homogeneity(&reference.pred_counts, &pred_counts) {
         p_values.insert("class_mix".to_string(), p);
     }
     // Bonferroni over the window's tests.

@@ -1,8 +1,13 @@
 //! The statistics of monitoring: the class mix of a window against the reference (Pearson's
-//! chi-square goodness of fit, as `scipy.stats.chisquare`, and the population stability index),
-//! accuracy without labels (average thresholded confidence, Garg et al., ICLR 2022) and
-//! percentiles. The chi-square p-values equal scipy's (tests/core/monitor.rs against
-//! `scripts/make_monitor_reference.py`).
+//! chi-square test of homogeneity of the two samples' counts, as `scipy.stats.chi2_contingency`,
+//! and the population stability index), accuracy without labels (average thresholded
+//! confidence, Garg et al., ICLR 2022) and percentiles. The p-values equal scipy's
+//! (tests/core/monitor.rs against `scripts/make_monitor_reference.py`).
+//!
+//! The class-mix test is one of homogeneity, not of goodness of fit: the reference's
+//! proportions are themselves a sample, and a goodness-of-fit test that took them as known would
+//! raise false alarms on windows as large as the reference (`bench --suite monitor` measures
+//! both).
 
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
@@ -39,6 +44,43 @@ pub fn chi_square(observed: &[u64], expected: &[f64]) -> Option<(f64, f64)> {
     let df = (observed.len() - 1) as f64;
     let p = ChiSquared::new(df).ok()?.sf(stat);
     Some((stat, p))
+}
+
+/// Pearson's chi-square test that `reference` and `window` counts (per bucket) come from the
+/// same distribution, as `scipy.stats.chi2_contingency` on the 2 x k table: buckets empty in
+/// both are left out, Yates' correction applies when one degree of freedom remains. The
+/// statistic, its p-value and the degrees of freedom; `None` when either side is empty or fewer
+/// than two buckets remain.
+pub fn chi_square_homogeneity(reference: &[u64], window: &[u64]) -> Option<(f64, f64, usize)> {
+    let cells: Vec<(f64, f64)> = reference
+        .iter()
+        .zip(window)
+        .filter(|(r, w)| **r + **w > 0)
+        .map(|(&r, &w)| (r as f64, w as f64))
+        .collect();
+    let (nr, nw): (f64, f64) = cells
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (r, w)| (a + r, b + w));
+    if cells.len() < 2 || nr == 0.0 || nw == 0.0 {
+        return None;
+    }
+    let total = nr + nw;
+    let df = cells.len() - 1;
+    let mut stat = 0.0;
+    for &(r, w) in &cells {
+        let col = r + w;
+        for (o, row) in [(r, nr), (w, nw)] {
+            let e = row * col / total;
+            let mut o = o;
+            if df == 1 {
+                let diff = e - o;
+                o += diff.abs().min(0.5) * diff.signum();
+            }
+            stat += (o - e).powi(2) / e;
+        }
+    }
+    let p = ChiSquared::new(df as f64).ok()?.sf(stat);
+    Some((stat, p, df))
 }
 
 /// The population stability index of `observed` counts against `expected` proportions: the sum

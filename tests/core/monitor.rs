@@ -27,7 +27,7 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 }
 
 #[test]
-fn chi_square_and_psi_equal_scipy_and_numpy() {
+fn chi_square_tests_and_psi_equal_scipy_and_numpy() {
     let r = reference();
     assert_eq!(r["smoothing"], labelscope::monitor::stats::SMOOTHING);
     for case in r["chi_square"].as_array().unwrap() {
@@ -37,6 +37,22 @@ fn chi_square_and_psi_equal_scipy_and_numpy() {
         let want = |k: &str| case[k].as_f64().unwrap();
         assert!(close(stat, want("statistic"), 1e-10), "{stat} vs {case}");
         assert!(close(p, want("p_value"), 1e-8), "p {p} vs {case}");
+        let reference = counts(&case["reference_counts"]);
+        let (stat, p, df) =
+            labelscope::monitor::stats::chi_square_homogeneity(&reference, &observed).unwrap();
+        assert_eq!(
+            df as u64,
+            case["homogeneity_df"].as_u64().unwrap(),
+            "{case}"
+        );
+        assert!(
+            close(stat, want("homogeneity_statistic"), 1e-10),
+            "{stat} vs {case}"
+        );
+        assert!(
+            close(p, want("homogeneity_p_value"), 1e-8),
+            "p {p} vs {case}"
+        );
         let psi = psi(&observed, &expected).unwrap();
         assert!(close(psi, want("psi"), 1e-10), "psi {psi} vs {case}");
     }
