@@ -3,6 +3,7 @@
 //! photo-like set generated on demand from the bundled photos; gallery thumbnails
 //! ([`thumbs`]); a generated 100k-sample dataset ([`scale`]).
 
+pub mod accuracy_estimate;
 pub mod compare;
 pub mod embeddings;
 pub mod hf_parquet;

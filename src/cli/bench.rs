@@ -162,7 +162,13 @@ pub fn run(args: &BenchArgs, read: &crate::inputs::Inputs) -> Result<()> {
             );
         }
         if args.suite.contains(&Suite::Monitor) {
-            out.insert("monitor".into(), super::bench_synthetic::monitor_suite()?);
+            let backend = args.backend.first().copied().unwrap_or(BackendKind::Auto);
+            let class_mix = super::bench_synthetic::monitor_suite()?;
+            let estimate = accuracy_estimate_suite(backend, &scratch.join("corrupted"))?;
+            out.insert(
+                "monitor".into(),
+                serde_json::json!({ "class_mix": class_mix, "accuracy_estimate": estimate }),
+            );
         }
         if args.suite.contains(&Suite::LabelQuality) {
             out.insert(
@@ -415,4 +421,36 @@ fn machine() -> serde_json::Value {
         "os": std::env::consts::OS,
         "profile": profile,
     })
+}
+
+/// The accuracy estimate without labels against the true accuracy on corrupted copies of the
+/// bundled sample (the bundled Fashion CNN).
+fn accuracy_estimate_suite(
+    backend: BackendKind,
+    scratch: &std::path::Path,
+) -> Result<serde_json::Value> {
+    let sample = crate::bench::repo_path("sample_data/fashion")
+        .ok_or_else(|| anyhow!("sample_data/fashion not found"))?;
+    let model = crate::bench::repo_path("assets/models/fashion_cnn.onnx")
+        .ok_or_else(|| anyhow!("assets/models/fashion_cnn.onnx not found"))?;
+    let model = crate::model::load_model(&model)?;
+    let rows = crate::bench::accuracy_estimate::bench_accuracy_estimate(
+        &sample, &model, backend, scratch,
+    )?;
+    let _ = std::fs::remove_dir_all(scratch);
+    println!(
+        "\naccuracy without labels (ATC) on corrupted copies of the bundled sample, Fashion CNN"
+    );
+    println!("  corruption  severity  accuracy  estimated  error");
+    for r in &rows {
+        println!(
+            "  {:<10}  {:>8}  {:>7.1}%  {:>8.1}%  {:>+5.1}",
+            r.corruption,
+            r.severity,
+            r.accuracy * 100.0,
+            r.estimated * 100.0,
+            (r.estimated - r.accuracy) * 100.0
+        );
+    }
+    Ok(serde_json::to_value(rows)?)
 }
