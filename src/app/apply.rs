@@ -36,6 +36,12 @@ impl LabelscopeApp {
                     s.messages.error = Some(e);
                 }
             }
+            AppCommand::OpenLogs(p) => {
+                if let Some(s) = &mut self.session {
+                    s.start_monitor(vec![p]);
+                    self.central = CentralView::Monitor;
+                }
+            }
             AppCommand::ImportComparison(p) => {
                 if let Some(s) = &mut self.session
                     && let Err(e) = s.import_comparison(&p)

@@ -16,6 +16,8 @@ pub enum AppCommand {
     OpenEmbedder(PathBuf),
     /// Load predictions made elsewhere.
     ImportPredictions(PathBuf),
+    /// Monitor these device logs against the open dataset and the current predictions.
+    OpenLogs(PathBuf),
     /// Load a prediction file to compare with the main set.
     ImportComparison(PathBuf),
     /// Run this model (`.onnx` or spec `.json`) in the background and compare it.
@@ -163,6 +165,8 @@ pub enum PathFor {
     ComparePredictions,
     /// A model to read embeddings with.
     Embedder,
+    /// Device logs to monitor against the open dataset.
+    DeviceLogs,
 }
 
 impl PathFor {
@@ -177,6 +181,7 @@ impl PathFor {
             Self::CompareModel => "Add a model to compare",
             Self::ComparePredictions => "Import predictions to compare",
             Self::Embedder => "Embeddings from model",
+            Self::DeviceLogs => "Open device logs",
         }
     }
 
@@ -189,6 +194,7 @@ impl PathFor {
             Self::Predictions | Self::ComparePredictions => {
                 Some(("Predictions", &["csv", "parquet", "jsonl", "ndjson"]))
             }
+            Self::DeviceLogs => Some(("Device logs", &["jsonl", "ndjson", "csv", "parquet"])),
             Self::Dataset | Self::PredictionParts => None,
         }
     }
@@ -206,6 +212,7 @@ impl PathFor {
             Self::CompareModel => AppCommand::AddCompareModel(path),
             Self::ComparePredictions => AppCommand::ImportComparison(path),
             Self::Embedder => AppCommand::OpenEmbedder(path),
+            Self::DeviceLogs => AppCommand::OpenLogs(path),
         }
     }
 }

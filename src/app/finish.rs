@@ -35,6 +35,7 @@ impl LabelscopeApp {
                 }
             }
             Finished::Detail(i, r) => self.detail.finish(ctx, i, r),
+            Finished::Monitor(r) => s.finish_monitor(r),
         }
         if let Some(s) = &mut self.session {
             s.refresh();

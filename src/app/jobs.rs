@@ -32,6 +32,8 @@ pub enum JobKind {
     Export,
     /// Decoding the detail view's image.
     Detail,
+    /// Reading device logs and judging them window by window.
+    Monitor,
 }
 
 impl JobKind {
@@ -47,6 +49,7 @@ impl JobKind {
             Self::Train => "training",
             Self::Export => "the export",
             Self::Detail => "loading the image",
+            Self::Monitor => "reading the device logs",
         }
     }
 }
@@ -72,6 +75,23 @@ pub enum Finished {
     Export(Result<String, String>),
     /// The detail view's image of sample `.0`.
     Detail(usize, Result<DetailImage, String>),
+    /// Device logs, window by window.
+    Monitor(Result<MonitorDone, String>),
+}
+
+/// Device logs judged against the dataset, window by window.
+#[derive(Clone, Debug)]
+pub struct MonitorDone {
+    /// What the logs were compared with.
+    pub reference: crate::monitor::Reference,
+    /// Every window, in time order.
+    pub windows: Vec<crate::monitor::WindowReport>,
+    /// The rows skipped (each names its file and line).
+    pub skipped: Vec<String>,
+    /// Rows read.
+    pub rows: usize,
+    /// The log files.
+    pub files: Vec<std::path::PathBuf>,
 }
 
 /// A run's embeddings as one set, or why there are none.

@@ -74,6 +74,8 @@ pub enum CentralView {
     Table,
     /// Every sample's embedding in 2-D.
     Map,
+    /// Device logs against the dataset, window by window.
+    Monitor,
 }
 
 #[cfg(test)]

@@ -343,6 +343,7 @@ impl eframe::App for LabelscopeApp {
                 panels::view_switch::view_switch_ui(
                     ui,
                     self.central,
+                    session.monitor.is_some() || session.jobs.is_running(JobKind::Monitor),
                     &layout,
                     &mut self.metrics_choice,
                     &mut self.commands,
@@ -365,6 +366,9 @@ impl eframe::App for LabelscopeApp {
                             );
                             ui.separator();
                             panels::sample_table::sample_table_ui(ui, session, &mut self.commands);
+                        }
+                        CentralView::Monitor => {
+                            panels::monitor::monitor_ui(ui, session, &mut self.commands)
                         }
                         CentralView::Gallery => panels::gallery::gallery_ui(
                             ui,

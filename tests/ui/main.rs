@@ -11,6 +11,7 @@ mod compare;
 mod curation;
 mod export;
 mod hf_parquet;
+mod monitor;
 mod mouse;
 mod problems;
 mod review_queue;

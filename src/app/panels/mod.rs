@@ -14,6 +14,7 @@ pub mod job_progress;
 pub mod log;
 pub mod map;
 pub mod metrics;
+pub mod monitor;
 pub mod path_prompt;
 pub mod prompts;
 pub mod review_queue;

@@ -96,7 +96,7 @@ pub fn top_bar_ui(
 }
 
 fn file_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<AppCommand>) {
-    let hints: [(PathFor, Option<&str>); 8] = [
+    let hints: [(PathFor, Option<&str>); 9] = [
         (PathFor::Dataset, None),
         (
             PathFor::Manifest,
@@ -121,6 +121,12 @@ fn file_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<AppCommand>
             PathFor::Embedder,
             Some(
                 "Any ONNX image model (e.g. the bundled EfficientNet-Lite0) gives the embeddings for find similar, the map and the embedding checks: for predictions from a VLM or a file, or another view of the data",
+            ),
+        ),
+        (
+            PathFor::DeviceLogs,
+            Some(
+                "Inference logs of the deployed model (timestamp, pred, confidence, ...): each day's class mix, confidence, accuracy without labels and latency against this dataset and the current predictions",
             ),
         ),
     ];

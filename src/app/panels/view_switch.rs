@@ -8,6 +8,7 @@ use super::super::layout::{CentralView, MetricsChoice, PanelLayout};
 pub fn view_switch_ui(
     ui: &mut egui::Ui,
     central: CentralView,
+    has_monitor: bool,
     layout: &PanelLayout,
     metrics_choice: &mut MetricsChoice,
     out: &mut Vec<AppCommand>,
@@ -29,7 +30,12 @@ pub fn view_switch_ui(
             };
         }
         ui.separator();
-        for (view, name, hover) in [
+        let monitor = (
+            CentralView::Monitor,
+            "Monitor",
+            "Device logs against this dataset, day by day (File > Open device logs…)",
+        );
+        let views = [
             (CentralView::Gallery, "Gallery", "The thumbnails"),
             (
                 CentralView::Table,
@@ -41,7 +47,11 @@ pub fn view_switch_ui(
                 "Map",
                 "Every sample's embedding in 2-D (M)",
             ),
-        ] {
+        ];
+        for (view, name, hover) in views
+            .into_iter()
+            .chain(has_monitor.then_some(monitor))
+        {
             if ui
                 .selectable_label(central == view, name)
                 .on_hover_text(hover)

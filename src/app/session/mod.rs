@@ -12,6 +12,7 @@ mod edits;
 mod embed;
 mod inputs;
 mod map;
+mod monitor;
 pub mod parts;
 mod predict;
 mod problems;
@@ -58,6 +59,8 @@ pub struct Session {
     pub messages: Messages,
     /// Bumped whenever labels, edits or predictions change (for views that cache derived data).
     pub revision: u64,
+    /// Device logs judged against this dataset (File > Open device logs).
+    pub monitor: Option<crate::app::jobs::MonitorDone>,
     /// The work running off the UI thread for this dataset (dropped with it: a new dataset
     /// never receives the old one's results).
     pub jobs: Jobs,
@@ -92,6 +95,7 @@ impl Session {
             messages: Default::default(),
             revision: 0,
             jobs: Jobs::default(),
+            monitor: None,
             ws,
         }
     }

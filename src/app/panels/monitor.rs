@@ -1,0 +1,212 @@
+//! The Monitor view: device logs against the open dataset, one column per day. A chart of the
+//! estimated accuracy (with its band), the accuracy where labels arrived and the volume, days
+//! flagged as drifted shaded; below it, every window's figures.
+
+use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, vec2};
+
+use super::super::commands::AppCommand;
+use super::super::jobs::{JobKind, MonitorDone};
+use super::super::session::Session;
+use super::job_progress::{default_text, job_progress_ui};
+
+const DRIFT: Color32 = Color32::from_rgb(150, 50, 45);
+const ESTIMATE: Color32 = Color32::from_rgb(80, 150, 230);
+const MEASURED: Color32 = Color32::from_rgb(80, 190, 110);
+
+/// Draws the Monitor view.
+pub fn monitor_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
+    let hover = "Stop reading the logs";
+    job_progress_ui(
+        ui,
+        &s.jobs,
+        JobKind::Monitor,
+        240.0,
+        hover,
+        default_text,
+        out,
+    );
+    let Some(m) = &s.monitor else {
+        if !s.jobs.is_running(JobKind::Monitor) {
+            ui.label(
+                "No device logs yet: File > Open device logs… reads a deployed model's inference \
+                 log (timestamp, pred, confidence, ...) and compares each day with this dataset \
+                 and the current predictions.",
+            );
+        }
+        return;
+    };
+    ui.label(format!(
+        "{} inferences from {} log file(s), {} rows skipped · reference: {} labelled samples, accuracy {:.1}%, ATC threshold {}",
+        m.rows,
+        m.files.len(),
+        m.skipped.len(),
+        m.reference.n,
+        m.reference.accuracy * 100.0,
+        m.reference
+            .atc_threshold
+            .map_or("-".into(), |t| format!("{t:.3}"))
+    ));
+    let drifted = m.windows.iter().filter(|w| w.drift).count();
+    ui.label(format!(
+        "{} days, {drifted} with a drifted class mix (chi-square homogeneity against the reference, level 0.05)",
+        m.windows.len()
+    ));
+    chart_ui(ui, m);
+    ui.separator();
+    table_ui(ui, m);
+}
+
+/// Estimated accuracy (band and line), measured accuracy (dots), volume (bars), drift (shade).
+fn chart_ui(ui: &mut egui::Ui, m: &MonitorDone) {
+    ui.horizontal_wrapped(|ui| {
+        for (colour, text) in [
+            (ESTIMATE, "estimated accuracy (no labels), 95% band"),
+            (MEASURED, "accuracy where labels arrived"),
+            (DRIFT, "drifted class mix"),
+            (ui.visuals().weak_text_color(), "volume"),
+        ] {
+            let (r, _) = ui.allocate_exact_size(vec2(10.0, 10.0), Sense::hover());
+            ui.painter().rect_filled(r, 1.0, colour);
+            ui.small(text);
+        }
+    });
+    let width = ui.available_width().max(200.0);
+    let (outer, _) = ui.allocate_exact_size(vec2(width, 200.0), Sense::hover());
+    let plot = Rect::from_min_max(outer.min + vec2(40.0, 8.0), outer.max - vec2(8.0, 22.0));
+    let painter = ui.painter_at(outer);
+    painter.rect_filled(plot, 2.0, ui.visuals().extreme_bg_color);
+    let n = m.windows.len().max(1);
+    let step = plot.width() / n as f32;
+    let x = |i: usize| plot.left() + step * (i as f32 + 0.5);
+    // The axis starts a little below the lowest value shown (in tenths), so the days differ.
+    let lowest = m
+        .windows
+        .iter()
+        .flat_map(|w| {
+            w.estimated_accuracy_ci
+                .map(|c| c[0])
+                .into_iter()
+                .chain(w.accuracy)
+        })
+        .fold(1.0f64, f64::min);
+    let floor = ((lowest * 10.0).floor() / 10.0 - 0.1).clamp(0.0, 0.9);
+    let y = |v: f64| {
+        let t = ((v - floor) / (1.0 - floor)).clamp(0.0, 1.0);
+        plot.bottom() - plot.height() * t as f32
+    };
+    let weak = ui.visuals().weak_text_color();
+    let font = FontId::proportional(11.0);
+    for v in [floor, (floor + 1.0) / 2.0, 1.0] {
+        painter.text(
+            Pos2::new(plot.left() - 4.0, y(v)),
+            Align2::RIGHT_CENTER,
+            format!("{:.0}%", v * 100.0),
+            font.clone(),
+            weak,
+        );
+    }
+    let max_n = m.windows.iter().map(|w| w.n).max().unwrap_or(1).max(1) as f32;
+    for (i, w) in m.windows.iter().enumerate() {
+        let column = Rect::from_min_max(
+            Pos2::new(plot.left() + step * i as f32, plot.top()),
+            Pos2::new(plot.left() + step * (i as f32 + 1.0), plot.bottom()),
+        );
+        if w.drift {
+            painter.rect_filled(
+                column.shrink2(vec2(1.0, 0.0)),
+                0.0,
+                DRIFT.gamma_multiply(0.5),
+            );
+        }
+        // Volume: a thin bar along the bottom, relative to the busiest day.
+        let h = 30.0 * w.n as f32 / max_n;
+        painter.rect_filled(
+            Rect::from_min_max(
+                Pos2::new(column.center().x - step * 0.2, plot.bottom() - h),
+                Pos2::new(column.center().x + step * 0.2, plot.bottom()),
+            ),
+            0.0,
+            weak.gamma_multiply(0.5),
+        );
+        if let Some([lo, hi]) = w.estimated_accuracy_ci {
+            painter.line_segment(
+                [Pos2::new(x(i), y(lo)), Pos2::new(x(i), y(hi))],
+                Stroke::new(4.0, ESTIMATE.gamma_multiply(0.4)),
+            );
+        }
+        if let Some(a) = w.accuracy {
+            painter.circle_filled(Pos2::new(x(i), y(a)), 3.5, MEASURED);
+        }
+        if i % (n / 8).max(1) == 0 {
+            let day = chrono::DateTime::from_timestamp(w.start as i64, 0)
+                .map_or_else(String::new, |d| d.format("%m-%d").to_string());
+            painter.text(
+                Pos2::new(x(i), plot.bottom() + 3.0),
+                Align2::CENTER_TOP,
+                day,
+                font.clone(),
+                weak,
+            );
+        }
+    }
+    let line: Vec<Pos2> = m
+        .windows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, w)| Some(Pos2::new(x(i), y(w.estimated_accuracy?))))
+        .collect();
+    painter.add(egui::Shape::line(line, Stroke::new(2.0, ESTIMATE)));
+}
+
+/// Every window's figures.
+fn table_ui(ui: &mut egui::Ui, m: &MonitorDone) {
+    let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0));
+    egui::ScrollArea::both().show(ui, |ui| {
+        egui::Grid::new("monitor-windows")
+            .striped(true)
+            .num_columns(9)
+            .show(ui, |ui| {
+                for h in [
+                    "day (UTC)",
+                    "inferences",
+                    "p (class mix)",
+                    "PSI",
+                    "mean conf.",
+                    "estimated acc.",
+                    "accuracy (labels)",
+                    "latency p95",
+                    "",
+                ] {
+                    ui.strong(h);
+                }
+                ui.end_row();
+                for w in &m.windows {
+                    let day = chrono::DateTime::from_timestamp(w.start as i64, 0)
+                        .map_or_else(String::new, |d| d.format("%Y-%m-%d %H:%M").to_string());
+                    ui.label(day);
+                    ui.label(w.n.to_string());
+                    ui.label(
+                        w.p_values
+                            .get("class_mix")
+                            .map_or("-".into(), |p| format!("{p:.1e}")),
+                    );
+                    ui.label(w.psi.map_or("-".into(), |p| format!("{p:.3}")));
+                    ui.label(w.mean_confidence.map_or("-".into(), |c| format!("{c:.3}")));
+                    ui.label(match (w.estimated_accuracy, w.estimated_accuracy_ci) {
+                        (Some(e), Some([lo, hi])) => {
+                            format!("{:.1}% ({:.0}-{:.0})", e * 100.0, lo * 100.0, hi * 100.0)
+                        }
+                        _ => "-".into(),
+                    });
+                    ui.label(format!("{} ({} labelled)", pct(w.accuracy), w.labelled));
+                    ui.label(w.latency_p95.map_or("-".into(), |l| format!("{l:.1} ms")));
+                    if w.drift {
+                        ui.colored_label(Color32::from_rgb(230, 90, 80), "drift");
+                    } else {
+                        ui.label("");
+                    }
+                    ui.end_row();
+                }
+            });
+    });
+}
