@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use super::jobs::{Finished, JobKind, TrainDone};
 use super::session::Session;
 use crate::export::{PlanOptions, SplitConfig};
-use crate::head::run::{TrainRequest, train_and_compare, write_head};
-use crate::head::{CurvePoint, HeadOptions, raw_embeddings};
+use crate::head::run::{TrainRequest, write_head};
+use crate::head::{CurvePoint, HeadOptions};
 use crate::jobs::JobError;
 use crate::model::BackendKind;
 
@@ -94,10 +94,10 @@ impl TrainDialog {
             ));
             return;
         };
-        let Some(preds) = s.predictions.set.clone() else {
+        if s.predictions.set.is_none() {
             self.message = Some(Err("run the model first".into()));
             return;
-        };
+        }
         let (ws, edits, req) = (s.ws.clone(), s.curation.state().clone(), self.request());
         let curve = self.curve.clone();
         if let Ok(mut c) = curve.lock() {
@@ -115,17 +115,15 @@ impl TrainDialog {
                     ..crate::model::PredictOptions::default()
                 };
                 let run = ws.run_model(&model, &b, &opts, job, None)?;
-                let value = run.embedding.map_err(|why| {
+                let value = run.embedding.clone().map_err(|why| {
                     JobError::Failed(format!("the model gives no embedding: {why}"))
                 })?;
-                let embeddings = raw_embeddings(&run.report.outcomes);
-                let outcome =
-                    train_and_compare(ds, &edits, &embeddings, &preds, &req, job, |k, p| {
-                        if let Ok(mut c) = curve.lock() {
-                            c[k].push(p.clone());
-                        }
-                        job.wake();
-                    })?;
+                let outcome = ws.train_head(&run, &edits, &req, job, |k, p| {
+                    if let Ok(mut c) = curve.lock() {
+                        c[k].push(p.clone());
+                    }
+                    job.wake();
+                })?;
                 Ok(TrainDone {
                     outcome,
                     model,

@@ -10,7 +10,7 @@ use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
 use super::shared_args::{DatasetArgs, Format, ModelArgs};
 use crate::export::{PlanOptions, SplitConfig};
 use crate::head::HeadOptions;
-use crate::head::run::{TrainRequest, train_and_compare, write_head};
+use crate::head::run::{TrainRequest, write_head};
 use crate::jobs::JobControl;
 
 /// `labelscope train`.
@@ -62,7 +62,6 @@ pub fn run(args: &TrainArgs, read: crate::inputs::Inputs) -> Result<()> {
     inputs.check_folder_output(&args.out)?;
     let (run, model) = super::embed::embed(&ws, &args.model)?;
     let value = run.embedding.clone().map_err(|e| anyhow!(e))?;
-    let embeddings = crate::head::raw_embeddings(&run.report.outcomes);
     let (edits, warnings) = ws.read_edits()?;
     for w in &warnings {
         eprintln!("warning: {w}");
@@ -88,8 +87,7 @@ pub fn run(args: &TrainArgs, read: crate::inputs::Inputs) -> Result<()> {
     cancel_on_ctrl_c(&job);
     let outcome = {
         let _p = ProgressPrinter::start(&job, "train");
-        train_and_compare(ds, &edits, &embeddings, &run.set, &req, &job, |_, _| {})
-            .map_err(|e| anyhow!(e))?
+        ws.train_head(&run, &edits, &req, &job, |_, _| {})?
     };
     if outcome.without_embedding > 0 {
         eprintln!(

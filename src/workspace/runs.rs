@@ -55,6 +55,30 @@ impl ModelRun {
 }
 
 impl Workspace {
+    /// Trains a new classifier head on the embeddings of `run` (a run that kept them) with the
+    /// labels `edits` give, and compares it with the model on the held-out split (see
+    /// [`crate::head::run::train_and_compare`]); `on_step` sees every step's loss. The same verb
+    /// behind `labelscope train` and the window's Train a head.
+    pub fn train_head(
+        &self,
+        run: &ModelRun,
+        edits: &crate::curation::CurationState,
+        req: &crate::head::run::TrainRequest,
+        job: &JobControl,
+        on_step: impl FnMut(usize, &crate::head::CurvePoint),
+    ) -> Result<crate::head::run::TrainOutcome, crate::jobs::JobError> {
+        let embeddings = crate::head::raw_embeddings(&run.report.outcomes);
+        crate::head::run::train_and_compare(
+            &self.dataset,
+            edits,
+            &embeddings,
+            &run.set,
+            req,
+            job,
+            on_step,
+        )
+    }
+
     /// The prediction cache of `model` in the state folder, unless `opts` turns caching off;
     /// when there is no state folder, a note on `job` says the cache is off.
     fn cache_for(
