@@ -92,6 +92,9 @@ pub struct MonitorDone {
     pub rows: usize,
     /// The log files.
     pub files: Vec<std::path::PathBuf>,
+    /// Per window, the dataset samples its rows' images are (sorted; empty when the log keeps
+    /// no paths or they are not this dataset's images).
+    pub samples: Vec<Vec<usize>>,
 }
 
 /// A run's embeddings as one set, or why there are none.

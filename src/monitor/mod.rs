@@ -150,6 +150,9 @@ pub struct WindowReport {
     pub accuracy: Option<f64>,
     /// Rows with a label.
     pub labelled: usize,
+    /// The window's rows (indices into the log's rows), for showing its images.
+    #[serde(skip)]
+    pub rows: Vec<usize>,
     /// Latency percentiles in milliseconds.
     pub latency_p50: Option<f64>,
     /// 95th percentile.
@@ -165,8 +168,8 @@ pub fn monitor(rows: &[LogRow], reference: &Reference, opts: &MonitorOptions) ->
     // multiple of their length.
     let unit = opts.window_secs.min(86_400.0);
     let origin = (first.time / unit).floor() * unit;
-    let mut cells: BTreeMap<(i64, Option<String>), Vec<&LogRow>> = BTreeMap::new();
-    for r in rows {
+    let mut cells: BTreeMap<(i64, Option<String>), Vec<usize>> = BTreeMap::new();
+    for (index, r) in rows.iter().enumerate() {
         let k = ((r.time - origin) / opts.window_secs).floor() as i64;
         let group = match opts.by {
             None => None,
@@ -175,14 +178,17 @@ pub fn monitor(rows: &[LogRow], reference: &Reference, opts: &MonitorOptions) ->
                 Some(r.model_version.clone().unwrap_or_else(|| "-".into()))
             }
         };
-        cells.entry((k, group)).or_default().push(r);
+        cells.entry((k, group)).or_default().push(index);
     }
     let expected = stats::smoothed_proportions(&reference.pred_counts);
     cells
         .into_iter()
-        .map(|((k, group), rows)| {
+        .map(|((k, group), indices)| {
             let start = origin + k as f64 * opts.window_secs;
-            window(rows, reference, &expected, opts, start, group)
+            let members = indices.iter().map(|&i| &rows[i]).collect();
+            let mut w = window(members, reference, &expected, opts, start, group);
+            w.rows = indices;
+            w
         })
         .collect()
 }
@@ -243,6 +249,7 @@ fn window(
         estimated_accuracy_ci,
         accuracy,
         labelled: labelled.len(),
+        rows: Vec::new(),
         latency_p50: stats::quantile(&latencies, 0.5),
         latency_p95: stats::quantile(&latencies, 0.95),
     }

@@ -9,10 +9,19 @@ use labelscope::app::{AppCommand, CentralView, JobKind};
 
 #[test]
 fn the_bundled_device_log_shows_its_drifted_second_week() {
+    // The log beside the dataset folder, as in sample_data/: its paths (fashion/<class>/...)
+    // name the subset's images where the subset has them.
     let dir = tempfile::tempdir().unwrap();
-    let mut h = app_on_fashion_subset(dir.path());
+    let data = dir.path().join("fashion");
+    std::fs::create_dir_all(&data).unwrap();
+    let mut h = app_on_fashion_subset(&data);
     step_until(&mut h, Duration::from_secs(120), predictions_done);
-    let log = crate::common::repo().join("sample_data/device_log.jsonl");
+    let log = dir.path().join("device_log.jsonl");
+    std::fs::copy(
+        crate::common::repo().join("sample_data/device_log.jsonl"),
+        &log,
+    )
+    .unwrap();
     h.state_mut().apply(AppCommand::OpenLogs(log));
     assert_eq!(h.state().central, CentralView::Monitor);
     step_until(&mut h, Duration::from_secs(60), |app| {
@@ -30,4 +39,23 @@ fn the_bundled_device_log_shows_its_drifted_second_week() {
     h.get_by_label("Monitor");
     assert!(h.query_all_by_label("drift").count() >= 7);
     assert!(h.query_by_label_contains("2100 inferences").is_some());
+
+    // A day's images in the gallery: the ones of the dataset its rows name.
+    let day8 = m.samples[7].clone();
+    assert!(!day8.is_empty());
+    let n = day8.len();
+    h.get_all_by_label_contains("images")
+        .nth(7)
+        .expect("a Show button per day")
+        .click();
+    h.run_steps(3);
+    assert_eq!(h.state().central, CentralView::Gallery);
+    let s = h.state().session.as_ref().unwrap();
+    let region = s.view.filter.region.clone().expect("the day's images");
+    assert_eq!(
+        (region.what.as_str(), region.samples),
+        ("Device logs 12-08", day8)
+    );
+    assert_eq!(s.view.order.len(), n);
+    h.get_by_label(&format!("Device logs 12-08 ({n}) ×"));
 }

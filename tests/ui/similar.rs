@@ -119,7 +119,7 @@ fn the_map_shows_every_embedding_and_a_box_selection_filters_the_gallery() {
     );
     let s = h.state().session.as_ref().unwrap();
     let region = s.view.filter.region.clone().expect("a map selection");
-    assert_eq!(region.len(), 60, "every point was inside the box");
+    assert_eq!(region.samples.len(), 60, "every point was inside the box");
     h.get_by_label("Map selection (60) ×");
 }
 

@@ -152,8 +152,8 @@ pub fn filter_bar_ui(
         }
         if let Some(region) = &f.region
             && ui
-                .button(format!("Map selection ({}) ×", region.len()))
-                .on_hover_text("The samples selected on the map (Shift+drag there). Click to show everything again.")
+                .button(format!("{} ({}) ×", region.what, region.samples.len()))
+                .on_hover_text("Only these samples (a Shift+drag on the map, a day of the device logs). Click to show everything again.")
                 .clicked()
         {
             f.region = None;

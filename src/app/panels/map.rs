@@ -253,7 +253,10 @@ fn canvas_ui(
             inside.sort_unstable();
             if !inside.is_empty() {
                 out.push(AppCommand::SetFilter(Filter {
-                    region: Some(inside),
+                    region: Some(crate::app::sample_query::Region {
+                        what: "Map selection".into(),
+                        samples: inside,
+                    }),
                     ..s.view.filter.clone()
                 }));
                 out.push(AppCommand::ToggleView(crate::app::layout::CentralView::Map));

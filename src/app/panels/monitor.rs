@@ -6,6 +6,8 @@ use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, vec2};
 
 use super::super::commands::AppCommand;
 use super::super::jobs::{JobKind, MonitorDone};
+use super::super::layout::CentralView;
+use super::super::sample_query::{Filter, Region};
 use super::super::session::Session;
 use super::job_progress::{default_text, job_progress_ui};
 
@@ -53,7 +55,7 @@ pub fn monitor_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
     ));
     chart_ui(ui, m);
     ui.separator();
-    table_ui(ui, m);
+    table_ui(ui, m, out);
 }
 
 /// Estimated accuracy (band and line), measured accuracy (dots), volume (bars), drift (shade).
@@ -159,12 +161,12 @@ fn chart_ui(ui: &mut egui::Ui, m: &MonitorDone) {
 }
 
 /// Every window's figures.
-fn table_ui(ui: &mut egui::Ui, m: &MonitorDone) {
+fn table_ui(ui: &mut egui::Ui, m: &MonitorDone, out: &mut Vec<AppCommand>) {
     let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0));
     egui::ScrollArea::both().show(ui, |ui| {
         egui::Grid::new("monitor-windows")
             .striped(true)
-            .num_columns(9)
+            .num_columns(10)
             .show(ui, |ui| {
                 for h in [
                     "day (UTC)",
@@ -176,11 +178,12 @@ fn table_ui(ui: &mut egui::Ui, m: &MonitorDone) {
                     "accuracy (labels)",
                     "latency p95",
                     "",
+                    "",
                 ] {
                     ui.strong(h);
                 }
                 ui.end_row();
-                for w in &m.windows {
+                for (k, w) in m.windows.iter().enumerate() {
                     let day = chrono::DateTime::from_timestamp(w.start as i64, 0)
                         .map_or_else(String::new, |d| d.format("%Y-%m-%d %H:%M").to_string());
                     ui.label(day);
@@ -203,6 +206,28 @@ fn table_ui(ui: &mut egui::Ui, m: &MonitorDone) {
                     if w.drift {
                         ui.colored_label(Color32::from_rgb(230, 90, 80), "drift");
                     } else {
+                        ui.label("");
+                    }
+                    let images = m.samples.get(k).filter(|s| !s.is_empty());
+                    if let Some(samples) = images
+                        && ui
+                            .small_button(format!("Show {} images", samples.len()))
+                            .on_hover_text(
+                                "The dataset's images this window's rows name, in the gallery",
+                            )
+                            .clicked()
+                    {
+                        let what = chrono::DateTime::from_timestamp(w.start as i64, 0)
+                            .map_or_else(String::new, |d| d.format("%m-%d").to_string());
+                        out.push(AppCommand::SetFilter(Filter {
+                            region: Some(Region {
+                                what: format!("Device logs {what}"),
+                                samples: samples.clone(),
+                            }),
+                            ..Filter::default()
+                        }));
+                        out.push(AppCommand::ShowView(CentralView::Gallery));
+                    } else if images.is_none() {
                         ui.label("");
                     }
                     ui.end_row();

@@ -164,8 +164,17 @@ pub struct Filter {
     pub disagree: bool,
     /// Only the samples nearest to these (by embedding), nearest first.
     pub similar: Option<SimilarTo>,
-    /// Only the samples selected on the map (sorted sample indices).
-    pub region: Option<Vec<usize>>,
+    /// Only these samples: a selection on the map, the images of a monitored day.
+    pub region: Option<Region>,
+}
+
+/// A named set of samples the gallery is limited to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Region {
+    /// What the set is, as the filter bar names it ("Map selection", "Device logs 12-08").
+    pub what: String,
+    /// Sorted sample indices.
+    pub samples: Vec<usize>,
 }
 
 impl Default for Filter {
@@ -255,7 +264,7 @@ pub fn passes(v: ViewInputs<'_>, f: &Filter, i: usize) -> bool {
     }
     if f.region
         .as_ref()
-        .is_some_and(|r| r.binary_search(&i).is_err())
+        .is_some_and(|r| r.samples.binary_search(&i).is_err())
     {
         return false;
     }

@@ -6,7 +6,23 @@ use std::path::PathBuf;
 
 use super::Session;
 use crate::app::jobs::{Finished, JobKind, MonitorDone};
-use crate::monitor::{MonitorOptions, Reference, monitor, read_logs};
+use crate::dataset::Dataset;
+use crate::monitor::{LogRow, MonitorOptions, Reference, monitor, read_logs};
+
+/// The dataset sample each log row's image is, when it is one (paths compared after resolving
+/// links and `..`).
+fn samples_of(ds: &Dataset, rows: &[LogRow]) -> Vec<Option<usize>> {
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+    let index: std::collections::HashMap<PathBuf, usize> = ds
+        .samples
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| Some((canonical(&s.path)?, i)))
+        .collect();
+    rows.iter()
+        .map(|r| index.get(&canonical(r.path.as_deref()?)?).copied())
+        .collect()
+}
 
 impl Session {
     /// Reads `logs` and judges them day by day against the current predictions on this dataset.
@@ -17,21 +33,34 @@ impl Session {
             );
             return;
         };
-        let (classes, truth) = (
-            self.ws.dataset.classes.clone(),
-            self.curation.truth().to_vec(),
-        );
+        let (ws, truth) = (self.ws.clone(), self.curation.truth().to_vec());
         let started = self.jobs.start(JobKind::Monitor, move |job| {
             job.begin_stage("reading the device logs", 1);
-            let reference = Reference::new(&classes, &preds, &truth);
-            let done = read_logs(&logs, &classes)
+            let classes = &ws.dataset.classes;
+            let reference = Reference::new(classes, &preds, &truth);
+            let done = read_logs(&logs, classes)
                 .map_err(|e| e.to_string())
-                .map(|log| MonitorDone {
-                    windows: monitor(&log.rows, &reference, &MonitorOptions::default()),
-                    reference,
-                    skipped: log.problems,
-                    rows: log.rows.len(),
-                    files: log.files,
+                .map(|log| {
+                    let windows = monitor(&log.rows, &reference, &MonitorOptions::default());
+                    let of_row = samples_of(&ws.dataset, &log.rows);
+                    let samples = windows
+                        .iter()
+                        .map(|w| {
+                            let mut s: Vec<usize> =
+                                w.rows.iter().filter_map(|&r| of_row[r]).collect();
+                            s.sort_unstable();
+                            s.dedup();
+                            s
+                        })
+                        .collect();
+                    MonitorDone {
+                        windows,
+                        reference,
+                        skipped: log.problems,
+                        rows: log.rows.len(),
+                        files: log.files,
+                        samples,
+                    }
                 });
             Finished::Monitor(done)
         });
