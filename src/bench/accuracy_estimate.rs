@@ -13,8 +13,7 @@ use crate::dataset::{Dataset, OpenOptions, open_dataset};
 use crate::eval::{Entry, Predicted};
 use crate::jobs::JobControl;
 use crate::model::{BackendKind, LoadedModel, PredictOptions, resolve_backend};
-use crate::monitor::Reference;
-use crate::monitor::stats::above;
+use crate::monitor::stats::{above, atc_threshold};
 use crate::workspace::Workspace;
 
 /// One corruption at one severity.
@@ -26,8 +25,10 @@ pub struct EstimateRow {
     pub severity: u8,
     /// Accuracy against the labels.
     pub accuracy: f64,
-    /// The ATC estimate (no labels used).
+    /// The ATC estimate with the top probability as the score (no labels used).
     pub estimated: f64,
+    /// The ATC estimate with the negative entropy of the probabilities as the score.
+    pub estimated_ne: f64,
 }
 
 /// A corruption of a greyscale image.
@@ -85,21 +86,46 @@ fn write_corrupted(ds: &Dataset, dir: &Path, c: Corruption) -> anyhow::Result<()
     Ok(())
 }
 
-fn run(ws: &Workspace, model: &LoadedModel, backend: BackendKind) -> anyhow::Result<Reference> {
+/// One run's per-sample facts: right or wrong, the top probability, the negative entropy.
+struct Scored {
+    right: Vec<bool>,
+    confidence: Vec<f32>,
+    neg_entropy: Vec<f32>,
+}
+
+impl Scored {
+    fn accuracy(&self) -> f64 {
+        self.right.iter().filter(|&&r| r).count() as f64 / self.right.len().max(1) as f64
+    }
+}
+
+fn score(ws: &Workspace, model: &LoadedModel, backend: BackendKind) -> anyhow::Result<Scored> {
     let b = resolve_backend(backend, model)?;
     let opts = PredictOptions {
         use_cache: false,
         ..PredictOptions::default()
     };
     let run = ws.run_model(model, &b, &opts, &JobControl::default(), None)?;
-    Ok(Reference::new(
-        &ws.dataset.classes,
-        &run.set,
-        &ws.original_labels(),
-    ))
+    let mut out = Scored {
+        right: Vec::new(),
+        confidence: Vec::new(),
+        neg_entropy: Vec::new(),
+    };
+    for (e, s) in run.set.entries.iter().zip(&ws.dataset.samples) {
+        if let Entry::Predicted(p) = e
+            && let (Some(c), Some(probs)) = (p.confidence, &p.probs)
+        {
+            out.right.push(p.predicted == Predicted::Class(s.label));
+            out.confidence.push(c);
+            out.neg_entropy
+                .push(crate::monitor::stats::negative_entropy(probs));
+        }
+    }
+    Ok(out)
 }
 
-/// The estimate beside the accuracy for the clean sample and 3 corruptions x 3 severities.
+/// The estimate beside the accuracy for the clean sample and 3 corruptions x 3 severities,
+/// with both scores: the top probability and the negative entropy (ATC-NE).
 pub fn bench_accuracy_estimate(
     sample: &Path,
     model: &LoadedModel,
@@ -107,12 +133,20 @@ pub fn bench_accuracy_estimate(
     scratch: &Path,
 ) -> anyhow::Result<Vec<EstimateRow>> {
     let ds = open_dataset(sample, &OpenOptions::default())?;
-    let clean = Workspace::new(ds.clone());
-    let reference = run(&clean, model, backend)?;
-    let threshold = reference
-        .atc_threshold
+    let clean = score(&Workspace::new(ds.clone()), model, backend)?;
+    let acc = clean.accuracy();
+    let t_conf = atc_threshold(&clean.confidence, acc)
         .ok_or_else(|| anyhow::anyhow!("the reference has no confidences"))?;
-    let mut rows = vec![estimate(&clean, model, backend, threshold, "clean", 0)?];
+    let t_ne = atc_threshold(&clean.neg_entropy, acc)
+        .ok_or_else(|| anyhow::anyhow!("the reference has no probabilities"))?;
+    let row = |name: &str, severity: u8, s: &Scored| EstimateRow {
+        corruption: name.to_string(),
+        severity,
+        accuracy: s.accuracy(),
+        estimated: above(&s.confidence, t_conf) as f64 / s.confidence.len().max(1) as f64,
+        estimated_ne: above(&s.neg_entropy, t_ne) as f64 / s.neg_entropy.len().max(1) as f64,
+    };
+    let mut rows = vec![row("clean", 0, &clean)];
     let settings = [
         ("noise", [0.08, 0.16, 0.32].map(Corruption::Noise)),
         ("blur", [0.7, 1.4, 2.8].map(Corruption::Blur)),
@@ -123,47 +157,13 @@ pub fn bench_accuracy_estimate(
             let dir = scratch.join(format!("{name}-{}", k + 1));
             let _ = std::fs::remove_dir_all(&dir);
             write_corrupted(&ds, &dir, c)?;
-            let shifted = Workspace::open(&dir, &OpenOptions::default())?;
-            rows.push(estimate(
-                &shifted,
+            let shifted = score(
+                &Workspace::open(&dir, &OpenOptions::default())?,
                 model,
                 backend,
-                threshold,
-                name,
-                k as u8 + 1,
-            )?);
+            )?;
+            rows.push(row(name, k as u8 + 1, &shifted));
         }
     }
     Ok(rows)
-}
-
-fn estimate(
-    ws: &Workspace,
-    model: &LoadedModel,
-    backend: BackendKind,
-    threshold: f32,
-    name: &str,
-    severity: u8,
-) -> anyhow::Result<EstimateRow> {
-    let b = resolve_backend(backend, model)?;
-    let opts = PredictOptions {
-        use_cache: false,
-        ..PredictOptions::default()
-    };
-    let run = ws.run_model(model, &b, &opts, &JobControl::default(), None)?;
-    let (mut right, mut n, mut confidences) = (0usize, 0usize, Vec::new());
-    for (e, s) in run.set.entries.iter().zip(&ws.dataset.samples) {
-        if let Entry::Predicted(p) = e {
-            n += 1;
-            right += usize::from(p.predicted == Predicted::Class(s.label));
-            confidences.extend(p.confidence);
-        }
-    }
-    let n = n.max(1);
-    Ok(EstimateRow {
-        corruption: name.to_string(),
-        severity,
-        accuracy: right as f64 / n as f64,
-        estimated: above(&confidences, threshold) as f64 / confidences.len().max(1) as f64,
-    })
 }

@@ -441,15 +441,17 @@ fn accuracy_estimate_suite(
     println!(
         "\naccuracy without labels (ATC) on corrupted copies of the bundled sample, Fashion CNN"
     );
-    println!("  corruption  severity  accuracy  estimated  error");
+    println!("  corruption  severity  accuracy  top prob. (error)  neg. entropy (error)");
     for r in &rows {
         println!(
-            "  {:<10}  {:>8}  {:>7.1}%  {:>8.1}%  {:>+5.1}",
+            "  {:<10}  {:>8}  {:>7.1}%  {:>7.1}% ({:>+5.1})  {:>8.1}% ({:>+5.1})",
             r.corruption,
             r.severity,
             r.accuracy * 100.0,
             r.estimated * 100.0,
-            (r.estimated - r.accuracy) * 100.0
+            (r.estimated - r.accuracy) * 100.0,
+            r.estimated_ne * 100.0,
+            (r.estimated_ne - r.accuracy) * 100.0
         );
     }
     Ok(serde_json::to_value(rows)?)

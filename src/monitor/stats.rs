@@ -118,6 +118,16 @@ pub fn atc_threshold(confidences: &[f32], accuracy: f64) -> Option<f32> {
     })
 }
 
+/// The negative entropy of a probability vector (nats; 0 for a one-hot, lower the more it
+/// spreads): the score of ATC-NE, which Garg et al. found closer than the top probability.
+pub fn negative_entropy(probs: &[f32]) -> f32 {
+    probs
+        .iter()
+        .filter(|&&p| p > 0.0)
+        .map(|&p| p * p.ln())
+        .sum()
+}
+
 /// How many of `confidences` lie above `threshold` (the accuracy estimate's numerator).
 pub fn above(confidences: &[f32], threshold: f32) -> u64 {
     confidences.iter().filter(|&&c| c > threshold).count() as u64
