@@ -124,6 +124,52 @@ fn score(ws: &Workspace, model: &LoadedModel, backend: BackendKind) -> anyhow::R
     Ok(out)
 }
 
+/// How often the confidence test (chi-square homogeneity on the reference's tenths) rejects at
+/// `alpha` when nothing changed: the clean sample's confidences split at random, `trials` times,
+/// into a reference half and a window of `window` from the other half.
+pub fn confidence_false_alarms(
+    confidences: &[f32],
+    window: usize,
+    alpha: f64,
+    trials: usize,
+) -> f64 {
+    use crate::monitor::stats::{bin_counts, chi_square_homogeneity, quantile_edges};
+    let mut state = 0x5EED_u64;
+    let mut next = move || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let mut rejected = 0;
+    let mut v = confidences.to_vec();
+    for _ in 0..trials {
+        // Fisher-Yates shuffle.
+        for i in (1..v.len()).rev() {
+            v.swap(i, (next() % (i as u64 + 1)) as usize);
+        }
+        let (reference, rest) = v.split_at(v.len() / 2);
+        let edges = quantile_edges(reference, 10);
+        let r = bin_counts(reference, &edges);
+        let w = bin_counts(&rest[..window.min(rest.len())], &edges);
+        if chi_square_homogeneity(&r, &w).is_some_and(|(_, p, _)| p < alpha) {
+            rejected += 1;
+        }
+    }
+    rejected as f64 / trials as f64
+}
+
+/// The clean sample's confidences (for [`confidence_false_alarms`]).
+pub fn clean_confidences(
+    sample: &Path,
+    model: &LoadedModel,
+    backend: BackendKind,
+) -> anyhow::Result<Vec<f32>> {
+    let ds = open_dataset(sample, &OpenOptions::default())?;
+    Ok(score(&Workspace::new(ds), model, backend)?.confidence)
+}
+
 /// The estimate beside the accuracy for the clean sample and 3 corruptions x 3 severities,
 /// with both scores: the top probability and the negative entropy (ATC-NE).
 pub fn bench_accuracy_estimate(

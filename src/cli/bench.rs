@@ -438,6 +438,25 @@ fn accuracy_estimate_suite(
         &sample, &model, backend, scratch,
     )?;
     let _ = std::fs::remove_dir_all(scratch);
+    let confidences = crate::bench::accuracy_estimate::clean_confidences(&sample, &model, backend)?;
+    let false_alarms: Vec<(usize, f64)> = [150, 300, 600]
+        .iter()
+        .map(|&w| {
+            let rate = crate::bench::accuracy_estimate::confidence_false_alarms(
+                &confidences,
+                w,
+                0.05,
+                1000,
+            );
+            (w, rate)
+        })
+        .collect();
+    println!(
+        "\nconfidence test (reference tenths, chi-square homogeneity) with no shift: the sample split at random 1,000 times"
+    );
+    for (w, rate) in &false_alarms {
+        println!("  window {w:>4}: false alarms {:.1}%", rate * 100.0);
+    }
     println!(
         "\naccuracy without labels (ATC) on corrupted copies of the bundled sample, Fashion CNN"
     );
@@ -454,5 +473,5 @@ fn accuracy_estimate_suite(
             (r.estimated_ne - r.accuracy) * 100.0
         );
     }
-    Ok(serde_json::to_value(rows)?)
+    Ok(serde_json::json!({ "estimates": rows, "confidence_false_alarms": false_alarms }))
 }

@@ -120,12 +120,13 @@ fn print_text(reference: &Reference, windows: &[WindowReport]) {
             .map_or("-".to_string(), |t| format!("{t:.4}"))
     );
     println!(
-        "{:<20} {:<12} {:>6} {:>10} {:>6} {:>6} {:>16} {:>8} {:>8} {:>6}",
+        "{:<20} {:<12} {:>6} {:>10} {:>6} {:>10} {:>6} {:>16} {:>8} {:>8} {:>6}",
         "window start (UTC)",
         "group",
         "n",
         "p(mix)",
         "PSI",
+        "p(conf)",
         "conf",
         "est. acc (95%)",
         "acc",
@@ -144,15 +145,19 @@ fn print_text(reference: &Reference, windows: &[WindowReport]) {
             }
             _ => "-".to_string(),
         };
+        let p = |k: &str| {
+            w.p_values
+                .get(k)
+                .map_or("-".to_string(), |p| format!("{p:.2e}"))
+        };
         println!(
-            "{:<20} {:<12} {:>6} {:>10} {:>6} {:>6} {:>16} {:>8} {:>8} {:>6}",
+            "{:<20} {:<12} {:>6} {:>10} {:>6} {:>10} {:>6} {:>16} {:>8} {:>8} {:>6}",
             start,
             w.group.as_deref().unwrap_or("all"),
             w.n,
-            w.p_values
-                .get("class_mix")
-                .map_or("-".to_string(), |p| format!("{p:.2e}")),
+            p("class_mix"),
             w.psi.map_or("-".to_string(), |p| format!("{p:.3}")),
+            p("confidence"),
             w.mean_confidence
                 .map_or("-".to_string(), |c| format!("{c:.3}")),
             est,

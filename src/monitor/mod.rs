@@ -30,6 +30,10 @@ pub struct Reference {
     /// The confidence above which the share of samples equals that accuracy (average
     /// thresholded confidence).
     pub atc_threshold: Option<f32>,
+    /// Edges cutting the reference's confidences into tenths (the confidence test's bins).
+    pub confidence_edges: Vec<f32>,
+    /// The reference's confidences per bin.
+    pub confidence_counts: Vec<u64>,
 }
 
 impl Reference {
@@ -38,9 +42,11 @@ impl Reference {
         let mut pred_counts = vec![0u64; labels.len() + 1];
         let (mut right, mut n) = (0usize, 0usize);
         let mut confidences = Vec::new();
+        let mut all_confidences = Vec::new();
         for (e, t) in preds.entries.iter().zip(truth) {
             let Entry::Predicted(p) = e else { continue };
             pred_counts[bucket_of_predicted(p.predicted, labels.len())] += 1;
+            all_confidences.extend(p.confidence);
             if let Some(t) = t {
                 n += 1;
                 right += usize::from(p.predicted == Predicted::Class(*t));
@@ -50,7 +56,11 @@ impl Reference {
             }
         }
         let accuracy = if n == 0 { 0.0 } else { right as f64 / n as f64 };
+        let confidence_edges = stats::quantile_edges(&all_confidences, 10);
+        let confidence_counts = stats::bin_counts(&all_confidences, &confidence_edges);
         Self {
+            confidence_edges,
+            confidence_counts,
             labels: labels.to_vec(),
             pred_counts,
             accuracy,
@@ -136,7 +146,8 @@ pub struct WindowReport {
     pub pred_counts: Vec<u64>,
     /// Whether a drift test rejected at the family-wise level.
     pub drift: bool,
-    /// Each test's p-value (`class_mix`).
+    /// Each test's p-value: `class_mix` (the predicted labels) and `confidence` (the
+    /// confidences in the reference's tenths), both chi-square homogeneity.
     pub p_values: BTreeMap<String, f64>,
     /// Population stability index of the class mix.
     pub psi: Option<f64>,
@@ -209,10 +220,16 @@ fn window(
     if let Some((_, p, _)) = stats::chi_square_homogeneity(&reference.pred_counts, &pred_counts) {
         p_values.insert("class_mix".to_string(), p);
     }
+    let confidences: Vec<f32> = rows.iter().filter_map(|r| r.confidence).collect();
+    let window_bins = stats::bin_counts(&confidences, &reference.confidence_edges);
+    if let Some((_, p, _)) =
+        stats::chi_square_homogeneity(&reference.confidence_counts, &window_bins)
+    {
+        p_values.insert("confidence".to_string(), p);
+    }
     // Bonferroni over the window's tests.
     let tests = p_values.len().max(1) as f64;
     let drift = p_values.values().any(|&p| p * tests < opts.alpha);
-    let confidences: Vec<f32> = rows.iter().filter_map(|r| r.confidence).collect();
     let mean_confidence = (!confidences.is_empty())
         .then(|| confidences.iter().map(|&c| f64::from(c)).sum::<f64>() / confidences.len() as f64);
     let (estimated_accuracy, estimated_accuracy_ci) = match reference.atc_threshold {

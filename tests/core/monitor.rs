@@ -162,7 +162,12 @@ fn monitor_flags_the_drifted_week_and_not_the_first() {
     for (d, w) in windows.iter().enumerate() {
         let drift = w["drift"].as_bool().unwrap();
         assert_eq!(drift, d >= 7, "day {d}: {w}");
+        let p_conf = w["p_values"]["confidence"].as_f64().unwrap();
         if d < 7 {
+            assert!(
+                p_conf > 0.05,
+                "day {d}: the confidences are the reference's: {w}"
+            );
             let est = w["estimated_accuracy"].as_f64().unwrap();
             assert!(
                 (est - reference_acc).abs() < 0.03,
@@ -173,6 +178,7 @@ fn monitor_flags_the_drifted_week_and_not_the_first() {
         } else {
             assert!(w["accuracy"].is_null(), "no labels in week 2");
             assert!(w["psi"].as_f64().unwrap() > 0.25, "day {d}: {w}");
+            assert!(p_conf < 1e-6, "day {d}: the confidences fell by 30%: {w}");
         }
     }
 }

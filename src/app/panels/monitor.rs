@@ -50,7 +50,7 @@ pub fn monitor_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
     ));
     let drifted = m.windows.iter().filter(|w| w.drift).count();
     ui.label(format!(
-        "{} days, {drifted} with a drifted class mix (chi-square homogeneity against the reference, level 0.05)",
+        "{} days, {drifted} drifted (class mix or confidence, chi-square homogeneity against the reference, level 0.05 with Bonferroni)",
         m.windows.len()
     ));
     chart_ui(ui, m);
@@ -166,13 +166,14 @@ fn table_ui(ui: &mut egui::Ui, m: &MonitorDone, out: &mut Vec<AppCommand>) {
     egui::ScrollArea::both().show(ui, |ui| {
         egui::Grid::new("monitor-windows")
             .striped(true)
-            .num_columns(10)
+            .num_columns(11)
             .show(ui, |ui| {
                 for h in [
                     "day (UTC)",
                     "inferences",
                     "p (class mix)",
                     "PSI",
+                    "p (confidence)",
                     "mean conf.",
                     "estimated acc.",
                     "accuracy (labels)",
@@ -194,6 +195,11 @@ fn table_ui(ui: &mut egui::Ui, m: &MonitorDone, out: &mut Vec<AppCommand>) {
                             .map_or("-".into(), |p| format!("{p:.1e}")),
                     );
                     ui.label(w.psi.map_or("-".into(), |p| format!("{p:.3}")));
+                    ui.label(
+                        w.p_values
+                            .get("confidence")
+                            .map_or("-".into(), |p| format!("{p:.1e}")),
+                    );
                     ui.label(w.mean_confidence.map_or("-".into(), |c| format!("{c:.3}")));
                     ui.label(match (w.estimated_accuracy, w.estimated_accuracy_ci) {
                         (Some(e), Some([lo, hi])) => {
