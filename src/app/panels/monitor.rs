@@ -64,7 +64,7 @@ fn chart_ui(ui: &mut egui::Ui, m: &MonitorDone) {
         for (colour, text) in [
             (ESTIMATE, "estimated accuracy (no labels), 95% band"),
             (MEASURED, "accuracy where labels arrived"),
-            (DRIFT, "drifted class mix"),
+            (DRIFT, "drifted (class mix or confidence)"),
             (ui.visuals().weak_text_color(), "volume"),
         ] {
             let (r, _) = ui.allocate_exact_size(vec2(10.0, 10.0), Sense::hover());
