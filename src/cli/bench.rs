@@ -163,8 +163,9 @@ pub fn run(args: &BenchArgs, read: &crate::inputs::Inputs) -> Result<()> {
         }
         if args.suite.contains(&Suite::Monitor) {
             let backend = args.backend.first().copied().unwrap_or(BackendKind::Auto);
-            let class_mix = super::bench_synthetic::monitor_suite()?;
-            let estimate = accuracy_estimate_suite(backend, &scratch.join("corrupted"))?;
+            let class_mix = super::bench_monitor::class_mix_suite()?;
+            let estimate =
+                super::bench_monitor::accuracy_estimate_suite(backend, &scratch.join("corrupted"))?;
             out.insert(
                 "monitor".into(),
                 serde_json::json!({ "class_mix": class_mix, "accuracy_estimate": estimate }),
@@ -421,57 +422,4 @@ fn machine() -> serde_json::Value {
         "os": std::env::consts::OS,
         "profile": profile,
     })
-}
-
-/// The accuracy estimate without labels against the true accuracy on corrupted copies of the
-/// bundled sample (the bundled Fashion CNN).
-fn accuracy_estimate_suite(
-    backend: BackendKind,
-    scratch: &std::path::Path,
-) -> Result<serde_json::Value> {
-    let sample = crate::bench::repo_path("sample_data/fashion")
-        .ok_or_else(|| anyhow!("sample_data/fashion not found"))?;
-    let model = crate::bench::repo_path("assets/models/fashion_cnn.onnx")
-        .ok_or_else(|| anyhow!("assets/models/fashion_cnn.onnx not found"))?;
-    let model = crate::model::load_model(&model)?;
-    let rows = crate::bench::accuracy_estimate::bench_accuracy_estimate(
-        &sample, &model, backend, scratch,
-    )?;
-    let _ = std::fs::remove_dir_all(scratch);
-    let confidences = crate::bench::accuracy_estimate::clean_confidences(&sample, &model, backend)?;
-    let false_alarms: Vec<(usize, f64)> = [150, 300, 600]
-        .iter()
-        .map(|&w| {
-            let rate = crate::bench::accuracy_estimate::confidence_false_alarms(
-                &confidences,
-                w,
-                0.05,
-                1000,
-            );
-            (w, rate)
-        })
-        .collect();
-    println!(
-        "\nconfidence test (reference tenths, chi-square homogeneity) with no shift: the sample split at random 1,000 times"
-    );
-    for (w, rate) in &false_alarms {
-        println!("  window {w:>4}: false alarms {:.1}%", rate * 100.0);
-    }
-    println!(
-        "\naccuracy without labels (ATC) on corrupted copies of the bundled sample, Fashion CNN"
-    );
-    println!("  corruption  severity  accuracy  top prob. (error)  neg. entropy (error)");
-    for r in &rows {
-        println!(
-            "  {:<10}  {:>8}  {:>7.1}%  {:>7.1}% ({:>+5.1})  {:>8.1}% ({:>+5.1})",
-            r.corruption,
-            r.severity,
-            r.accuracy * 100.0,
-            r.estimated * 100.0,
-            (r.estimated - r.accuracy) * 100.0,
-            r.estimated_ne * 100.0,
-            (r.estimated_ne - r.accuracy) * 100.0
-        );
-    }
-    Ok(serde_json::json!({ "estimates": rows, "confidence_false_alarms": false_alarms }))
 }

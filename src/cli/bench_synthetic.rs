@@ -77,29 +77,3 @@ pub fn label_quality_suite(samples: usize) -> Result<serde_json::Value> {
     }
     Ok(serde_json::to_value(&b)?)
 }
-
-/// The class-mix drift test's false alarms and power (simulated, 1,000 trials per setting).
-pub fn monitor_suite() -> Result<serde_json::Value> {
-    let rows = crate::bench::monitor::bench_class_mix(
-        1212,
-        &[150, 1212, 5000],
-        &[0.0, 0.02, 0.05, 0.10],
-        0.05,
-        1000,
-    );
-    println!(
-        "
-class-mix drift test at level 0.05: reference 1,212 predictions, 1,000 trials"
-    );
-    println!("  window  shift  homogeneity (used)  goodness of fit (not used)");
-    for r in &rows {
-        println!(
-            "  {:>6}  {:>4.0}%  {:>18.1}%  {:>25.1}%",
-            r.window_n,
-            r.shift * 100.0,
-            r.homogeneity * 100.0,
-            r.goodness_of_fit * 100.0
-        );
-    }
-    Ok(serde_json::to_value(rows)?)
-}

@@ -1,0 +1,86 @@
+//! `labelscope bench --suite monitor`: the drift tests' false alarms and power by simulation,
+//! and the accuracy estimate without labels against the truth on corrupted copies of the bundled
+//! sample. Each prints a table and returns its figures for the JSON file.
+
+use anyhow::{Result, anyhow};
+
+use crate::model::BackendKind;
+
+/// The class-mix drift test's false alarms and power (simulated, 1,000 trials per setting).
+pub fn class_mix_suite() -> Result<serde_json::Value> {
+    let rows = crate::bench::monitor::bench_class_mix(
+        1212,
+        &[150, 1212, 5000],
+        &[0.0, 0.02, 0.05, 0.10],
+        0.05,
+        1000,
+    );
+    println!(
+        "
+class-mix drift test at level 0.05: reference 1,212 predictions, 1,000 trials"
+    );
+    println!("  window  shift  homogeneity (used)  goodness of fit (not used)");
+    for r in &rows {
+        println!(
+            "  {:>6}  {:>4.0}%  {:>18.1}%  {:>25.1}%",
+            r.window_n,
+            r.shift * 100.0,
+            r.homogeneity * 100.0,
+            r.goodness_of_fit * 100.0
+        );
+    }
+    Ok(serde_json::to_value(rows)?)
+}
+
+/// The accuracy estimate without labels against the true accuracy on corrupted copies of the
+/// bundled sample (the bundled Fashion CNN).
+pub fn accuracy_estimate_suite(
+    backend: BackendKind,
+    scratch: &std::path::Path,
+) -> Result<serde_json::Value> {
+    let sample = crate::bench::repo_path("sample_data/fashion")
+        .ok_or_else(|| anyhow!("sample_data/fashion not found"))?;
+    let model = crate::bench::repo_path("assets/models/fashion_cnn.onnx")
+        .ok_or_else(|| anyhow!("assets/models/fashion_cnn.onnx not found"))?;
+    let model = crate::model::load_model(&model)?;
+    let rows = crate::bench::accuracy_estimate::bench_accuracy_estimate(
+        &sample, &model, backend, scratch,
+    )?;
+    let _ = std::fs::remove_dir_all(scratch);
+    let confidences = crate::bench::accuracy_estimate::clean_confidences(&sample, &model, backend)?;
+    let false_alarms: Vec<(usize, f64)> = [150, 300, 600]
+        .iter()
+        .map(|&w| {
+            let rate = crate::bench::accuracy_estimate::confidence_false_alarms(
+                &confidences,
+                w,
+                0.05,
+                1000,
+            );
+            (w, rate)
+        })
+        .collect();
+    println!(
+        "\nconfidence test (reference tenths, chi-square homogeneity) with no shift: the sample split at random 1,000 times"
+    );
+    for (w, rate) in &false_alarms {
+        println!("  window {w:>4}: false alarms {:.1}%", rate * 100.0);
+    }
+    println!(
+        "\naccuracy without labels (ATC) on corrupted copies of the bundled sample, Fashion CNN"
+    );
+    println!("  corruption  severity  accuracy  top prob. (error)  neg. entropy (error)");
+    for r in &rows {
+        println!(
+            "  {:<10}  {:>8}  {:>7.1}%  {:>7.1}% ({:>+5.1})  {:>8.1}% ({:>+5.1})",
+            r.corruption,
+            r.severity,
+            r.accuracy * 100.0,
+            r.estimated * 100.0,
+            (r.estimated - r.accuracy) * 100.0,
+            r.estimated_ne * 100.0,
+            (r.estimated_ne - r.accuracy) * 100.0
+        );
+    }
+    Ok(serde_json::json!({ "estimates": rows, "confidence_false_alarms": false_alarms }))
+}
