@@ -4,8 +4,8 @@ bundled Fashion CNN on devices, built from the model's real predictions on the b
 Week 1 (2025-12-01 to 12-07) sees the classes as the sample has them; week 2 sees mostly
 footwear and bags (a new shop window in front of the cameras), and from 12-10 camera `cam-b`
 runs model version `v2` with a slower latency. Labels arrive later for a fifth of week 1's rows.
-The images are referenced by path (relative to the log), so a viewer can open them. Only the
-class mix drifts: the confidences are the model's own on each image (no image is altered).
+The images are referenced by path (relative to the log), so a viewer can open them; every
+row carries the model's probability for each label (`probs`). Only the class mix drifts: the confidences are the model's own on each image (no image is altered).
 
     labelscope predict sample_data/fashion --model assets/models/fashion_cnn.onnx --out /tmp/fashion_preds.csv
     python3 scripts/make_device_log.py /tmp/fashion_preds.csv
@@ -47,6 +47,12 @@ for day in range(14):
             "confidence": round(float(r["confidence"]), 6),
             "latency_ms": round(max(latency, 0.5), 2),
             "path": "fashion/" + r["path"],
+            # Every label's probability, to 4 significant digits as a device would log them.
+            "probs": {
+                k[len("prob_"):]: float(f"{float(v):.4g}")
+                for k, v in r.items()
+                if k.startswith("prob_")
+            },
         }
         if day < 7 and rng.random() < 0.2:
             row["label"] = r["label"]

@@ -1,5 +1,6 @@
 """Reference values for labelscope's monitoring statistics, computed with the real libraries:
-Pearson's chi-square test of homogeneity (scipy.stats.chi2_contingency) of a window's class
+the two-sample Kolmogorov-Smirnov test
+(scipy.stats.ks_2samp, method="exact"), Pearson's chi-square test of homogeneity (scipy.stats.chi2_contingency) of a window's class
 counts and the reference's, its goodness-of-fit form (scipy.stats.chisquare) against the
 reference's proportions smoothed with 0.5 per bucket, the population stability index (numpy,
 the same smoothing on both sides) and numpy's linear-interpolation quantiles. Writes
@@ -61,6 +62,34 @@ for _ in range(6):
     obs = rng.multinomial(int(rng.integers(20, 5000)), smoothed(ref) * 0.9 + 0.1 / k)
     cases.append(case(ref, obs))
 
+def ks_case(a, b):
+    a = np.asarray(a, dtype=np.float32)
+    b = np.asarray(b, dtype=np.float32)
+    r = stats.ks_2samp(a.astype(np.float64), b.astype(np.float64), method="exact")
+    # The shortest text that reads back as the same float32.
+    short = lambda v: [float(np.format_float_positional(x, unique=True)) for x in v]
+    return {"a": short(a), "b": short(b),
+            "statistic": float(r.statistic), "p_value": float(r.pvalue)}
+
+
+def confidences(size, shape):
+    # Confidence-like values: most near 1, rounded as device logs write them.
+    return np.round(1.0 - rng.beta(1.0, shape, size=size), 4)
+
+
+ks_cases = [
+    ks_case([1, 2, 3], [4, 5, 6]),
+    ks_case([0.5, 0.5, 0.7, 0.9], [0.5, 0.6, 0.9, 0.9, 0.9]),
+    ks_case(rng.normal(0, 1, 40), rng.normal(0, 1, 40)),
+    ks_case(rng.normal(0, 1, 40), rng.normal(0.8, 1, 40)),
+    ks_case(rng.normal(0, 1, 200), rng.normal(0.2, 1, 150)),
+    ks_case(confidences(1000, 8.0), confidences(1000, 8.0)),
+    ks_case(confidences(3000, 8.0), confidences(700, 6.0)),
+    ks_case(confidences(5000, 8.0), confidences(2000, 8.0)),
+    ks_case(confidences(12000, 8.0), confidences(300, 7.0)),
+    ks_case(np.round(rng.normal(0, 1, 997), 1), np.round(rng.normal(0.1, 1, 463), 1)),
+]
+
 values = rng.normal(5.0, 2.0, size=257).astype(np.float32)
 quantiles = {str(q): float(np.quantile(values.astype(np.float64), q)) for q in (0.0, 0.5, 0.9, 0.95, 1.0)}
 
@@ -69,9 +98,10 @@ out = {
     "numpy": np.__version__,
     "smoothing": SMOOTHING,
     "chi_square": cases,
+    "ks_2samp": ks_cases,
     "quantile_values": [float(v) for v in values],
     "quantiles": quantiles,
 }
 path = pathlib.Path(__file__).resolve().parent.parent / "tests/fixtures/monitor/reference.json"
-path.write_text(json.dumps(out, indent=1) + "\n")
+path.write_text(json.dumps(out, separators=(",", ":")) + "\n")
 print(f"wrote {path}: {len(cases)} chi-square cases")

@@ -124,7 +124,7 @@ fn score(ws: &Workspace, model: &LoadedModel, backend: BackendKind) -> anyhow::R
     Ok(out)
 }
 
-/// How often the confidence test (chi-square homogeneity on the reference's tenths) rejects at
+/// How often the confidence test (two-sample KS, exact p-value) rejects at
 /// `alpha` when nothing changed: the clean sample's confidences split at random, `trials` times,
 /// into a reference half and a window of `window` from the other half.
 pub fn confidence_false_alarms(
@@ -133,7 +133,6 @@ pub fn confidence_false_alarms(
     alpha: f64,
     trials: usize,
 ) -> f64 {
-    use crate::monitor::stats::{bin_counts, chi_square_homogeneity, quantile_edges};
     let mut state = 0x5EED_u64;
     let mut next = move || {
         state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -150,10 +149,8 @@ pub fn confidence_false_alarms(
             v.swap(i, (next() % (i as u64 + 1)) as usize);
         }
         let (reference, rest) = v.split_at(v.len() / 2);
-        let edges = quantile_edges(reference, 10);
-        let r = bin_counts(reference, &edges);
-        let w = bin_counts(&rest[..window.min(rest.len())], &edges);
-        if chi_square_homogeneity(&r, &w).is_some_and(|(_, p, _)| p < alpha) {
+        let w = &rest[..window.min(rest.len())];
+        if crate::monitor::ks::ks_2samp(reference, w).is_some_and(|r| r.p_value < alpha) {
             rejected += 1;
         }
     }

@@ -61,7 +61,7 @@ pub fn accuracy_estimate_suite(
         })
         .collect();
     println!(
-        "\nconfidence test (reference tenths, chi-square homogeneity) with no shift: the sample split at random 1,000 times"
+        "\nconfidence test (two-sample KS, exact) with no shift: the sample split at random 1,000 times"
     );
     for (w, rate) in &false_alarms {
         println!("  window {w:>4}: false alarms {:.1}%", rate * 100.0);

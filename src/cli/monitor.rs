@@ -110,6 +110,14 @@ pub fn run(args: &MonitorArgs) -> Result<()> {
     Ok(())
 }
 
+/// The drift tests' keys in `p_values` and their column headings, in print order.
+const TESTS: [(&str, &str); 4] = [
+    ("class_mix", "p(mix)"),
+    ("confidence", "p(conf)"),
+    ("class_probs", "p(probs)"),
+    ("embedding", "p(emb)"),
+];
+
 fn print_text(reference: &Reference, windows: &[WindowReport]) {
     println!(
         "reference: {} labelled samples, accuracy {:.2}%, ATC threshold {}",
@@ -119,19 +127,16 @@ fn print_text(reference: &Reference, windows: &[WindowReport]) {
             .atc_threshold
             .map_or("-".to_string(), |t| format!("{t:.4}"))
     );
+    // One p-value column per test that ran on any window.
+    let tests: Vec<(&str, &str)> = TESTS
+        .iter()
+        .copied()
+        .filter(|(k, _)| windows.iter().any(|w| w.p_values.contains_key(*k)))
+        .collect();
+    let p_header: String = tests.iter().map(|(_, h)| format!(" {h:>9}")).collect();
     println!(
-        "{:<20} {:<12} {:>6} {:>10} {:>6} {:>10} {:>6} {:>16} {:>8} {:>8} {:>6}",
-        "window start (UTC)",
-        "group",
-        "n",
-        "p(mix)",
-        "PSI",
-        "p(conf)",
-        "conf",
-        "est. acc (95%)",
-        "acc",
-        "p95 ms",
-        "drift"
+        "{:<17} {:<8} {:>5}{p_header} {:>6} {:>6} {:>16} {:>7} {:>7} {:>6}",
+        "window (UTC)", "group", "n", "PSI", "conf", "est. acc (95%)", "acc", "p95 ms", "drift"
     );
     let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0));
     for w in windows {
@@ -145,19 +150,19 @@ fn print_text(reference: &Reference, windows: &[WindowReport]) {
             }
             _ => "-".to_string(),
         };
-        let p = |k: &str| {
-            w.p_values
-                .get(k)
-                .map_or("-".to_string(), |p| format!("{p:.2e}"))
-        };
+        let p_cells: String = tests
+            .iter()
+            .map(|(k, _)| {
+                let p = w.p_values.get(*k).map_or("-".to_string(), |p| format!("{p:.2e}"));
+                format!(" {p:>9}")
+            })
+            .collect();
         println!(
-            "{:<20} {:<12} {:>6} {:>10} {:>6} {:>10} {:>6} {:>16} {:>8} {:>8} {:>6}",
+            "{:<17} {:<8} {:>5}{p_cells} {:>6} {:>6} {:>16} {:>7} {:>7} {:>6}",
             start,
             w.group.as_deref().unwrap_or("all"),
             w.n,
-            p("class_mix"),
             w.psi.map_or("-".to_string(), |p| format!("{p:.3}")),
-            p("confidence"),
             w.mean_confidence
                 .map_or("-".to_string(), |c| format!("{c:.3}")),
             est,

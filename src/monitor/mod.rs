@@ -5,6 +5,7 @@
 //! window is flagged as drifted when a test rejects at the stated level after a Bonferroni
 //! correction over the window's tests.
 
+pub mod ks;
 pub mod log;
 pub mod stats;
 
@@ -30,10 +31,13 @@ pub struct Reference {
     /// The confidence above which the share of samples equals that accuracy (average
     /// thresholded confidence).
     pub atc_threshold: Option<f32>,
-    /// Edges cutting the reference's confidences into tenths (the confidence test's bins).
-    pub confidence_edges: Vec<f32>,
-    /// The reference's confidences per bin.
-    pub confidence_counts: Vec<u64>,
+    /// Every prediction's confidence, sorted (the confidence test's reference sample).
+    #[serde(skip)]
+    pub confidences: Vec<f32>,
+    /// Each label's probability over every prediction, sorted, when every prediction has the
+    /// probabilities (the per-class tests' reference samples).
+    #[serde(skip)]
+    pub class_probs: Option<Vec<Vec<f32>>>,
 }
 
 impl Reference {
@@ -43,10 +47,18 @@ impl Reference {
         let (mut right, mut n) = (0usize, 0usize);
         let mut confidences = Vec::new();
         let mut all_confidences = Vec::new();
+        let mut class_probs: Option<Vec<Vec<f32>>> = Some(vec![Vec::new(); labels.len()]);
         for (e, t) in preds.entries.iter().zip(truth) {
             let Entry::Predicted(p) = e else { continue };
             pred_counts[bucket_of_predicted(p.predicted, labels.len())] += 1;
             all_confidences.extend(p.confidence);
+            class_probs = class_probs.and_then(|mut per_class| {
+                let probs = p.probs.as_ref().filter(|v| v.len() >= labels.len())?;
+                for (column, &v) in per_class.iter_mut().zip(probs) {
+                    column.push(v);
+                }
+                Some(per_class)
+            });
             if let Some(t) = t {
                 n += 1;
                 right += usize::from(p.predicted == Predicted::Class(*t));
@@ -56,11 +68,17 @@ impl Reference {
             }
         }
         let accuracy = if n == 0 { 0.0 } else { right as f64 / n as f64 };
-        let confidence_edges = stats::quantile_edges(&all_confidences, 10);
-        let confidence_counts = stats::bin_counts(&all_confidences, &confidence_edges);
+        let sort = |mut v: Vec<f32>| {
+            v.retain(|x| !x.is_nan());
+            v.sort_by(f32::total_cmp);
+            v
+        };
+        let class_probs = class_probs
+            .filter(|c| c.first().is_some_and(|v| !v.is_empty()))
+            .map(|c| c.into_iter().map(sort).collect());
         Self {
-            confidence_edges,
-            confidence_counts,
+            confidences: sort(all_confidences),
+            class_probs,
             labels: labels.to_vec(),
             pred_counts,
             accuracy,
@@ -146,8 +164,10 @@ pub struct WindowReport {
     pub pred_counts: Vec<u64>,
     /// Whether a drift test rejected at the family-wise level.
     pub drift: bool,
-    /// Each test's p-value: `class_mix` (the predicted labels) and `confidence` (the
-    /// confidences in the reference's tenths), both chi-square homogeneity.
+    /// Each test's p-value: `class_mix` (the predicted labels, chi-square homogeneity),
+    /// `confidence` (the top probability, two-sample KS), `class_probs` (each label's
+    /// probability, KS, Bonferroni over the labels; where the log has them) and `embedding`
+    /// (MMD on the images' embeddings; where the images are found).
     pub p_values: BTreeMap<String, f64>,
     /// Population stability index of the class mix.
     pub psi: Option<f64>,
@@ -168,6 +188,25 @@ pub struct WindowReport {
     pub latency_p50: Option<f64>,
     /// 95th percentile.
     pub latency_p95: Option<f64>,
+}
+
+/// The per-class probability test (black-box shift detection, Lipton et al. 2018, as run by
+/// Rabanser et al. 2019): a KS test of each label's probability, window against reference, the
+/// smallest p-value times the number of labels (Bonferroni). `None` unless both sides have
+/// every label's probability.
+fn class_probs_p_value(rows: &[&LogRow], reference: &Reference) -> Option<f64> {
+    let per_class = reference.class_probs.as_ref()?;
+    let window: Vec<&Vec<f32>> = rows.iter().filter_map(|r| r.probs.as_ref()).collect();
+    if window.is_empty() {
+        return None;
+    }
+    let mut smallest = 1.0f64;
+    for (c, reference_column) in per_class.iter().enumerate() {
+        let column: Vec<f32> = window.iter().filter_map(|p| p.get(c).copied()).collect();
+        let r = ks::ks_2samp(reference_column, &column)?;
+        smallest = smallest.min(r.p_value);
+    }
+    Some((smallest * per_class.len() as f64).min(1.0))
 }
 
 /// Every window of `rows` (sorted by time), each group apart, judged against `reference`.
@@ -221,11 +260,11 @@ fn window(
         p_values.insert("class_mix".to_string(), p);
     }
     let confidences: Vec<f32> = rows.iter().filter_map(|r| r.confidence).collect();
-    let window_bins = stats::bin_counts(&confidences, &reference.confidence_edges);
-    if let Some((_, p, _)) =
-        stats::chi_square_homogeneity(&reference.confidence_counts, &window_bins)
-    {
-        p_values.insert("confidence".to_string(), p);
+    if let Some(r) = ks::ks_2samp(&reference.confidences, &confidences) {
+        p_values.insert("confidence".to_string(), r.p_value);
+    }
+    if let Some(p) = class_probs_p_value(&rows, reference) {
+        p_values.insert("class_probs".to_string(), p);
     }
     // Bonferroni over the window's tests.
     let tests = p_values.len().max(1) as f64;

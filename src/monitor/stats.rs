@@ -128,26 +128,6 @@ pub fn negative_entropy(probs: &[f32]) -> f32 {
         .sum()
 }
 
-/// Bin edges that cut `values` into about `bins` equal parts (its quantiles; equal edges, as
-/// many confidences of 1.0 give, are merged). A value `v` falls in the first bin whose edge is
-/// above it, else the last.
-pub fn quantile_edges(values: &[f32], bins: usize) -> Vec<f32> {
-    let mut edges: Vec<f32> = (1..bins)
-        .filter_map(|k| quantile(values, k as f64 / bins as f64).map(|q| q as f32))
-        .collect();
-    edges.dedup();
-    edges
-}
-
-/// How many of `values` fall in each bin of `edges` (see [`quantile_edges`]).
-pub fn bin_counts(values: &[f32], edges: &[f32]) -> Vec<u64> {
-    let mut counts = vec![0u64; edges.len() + 1];
-    for &v in values {
-        counts[edges.partition_point(|&e| e <= v)] += 1;
-    }
-    counts
-}
-
 /// How many of `confidences` lie above `threshold` (the accuracy estimate's numerator).
 pub fn above(confidences: &[f32], threshold: f32) -> u64 {
     confidences.iter().filter(|&&c| c > threshold).count() as u64
@@ -189,24 +169,6 @@ mod tests {
             0.0 < small && small < 0.1 && large > 0.25,
             "{small} {large}"
         );
-    }
-
-    #[test]
-    fn confidences_fall_in_the_reference_tenths_and_ties_merge_edges() {
-        let v: Vec<f32> = (0..100).map(|i| i as f32 / 100.0).collect();
-        let edges = quantile_edges(&v, 10);
-        assert_eq!(edges.len(), 9);
-        assert_eq!(bin_counts(&v, &edges), vec![10; 10]);
-        // Half the confidences at 1.0: the top edges merge, nothing is lost.
-        let mut sure = v[..50].to_vec();
-        sure.extend(std::iter::repeat_n(1.0, 50));
-        let edges = quantile_edges(&sure, 10);
-        let counts = bin_counts(&sure, &edges);
-        assert!(
-            edges.len() < 9 && counts.iter().sum::<u64>() == 100,
-            "{edges:?} {counts:?}"
-        );
-        assert_eq!(*counts.last().unwrap(), 50);
     }
 
     #[test]

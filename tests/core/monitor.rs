@@ -59,6 +59,39 @@ fn chi_square_tests_and_psi_equal_scipy_and_numpy() {
 }
 
 #[test]
+fn ks_2samp_equals_scipy_exact() {
+    let r = reference();
+    let floats = |v: &serde_json::Value| -> Vec<f32> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap() as f32)
+            .collect()
+    };
+    for case in r["ks_2samp"].as_array().unwrap() {
+        let (a, b) = (floats(&case["a"]), floats(&case["b"]));
+        let got = labelscope::monitor::ks::ks_2samp(&a, &b).unwrap();
+        let want = |k: &str| case[k].as_f64().unwrap();
+        let what = format!("{} vs {}", a.len(), b.len());
+        assert!(
+            close(got.statistic, want("statistic"), 1e-12),
+            "{what}: D {} vs {}",
+            got.statistic,
+            want("statistic")
+        );
+        assert!(
+            close(got.p_value, want("p_value"), 1e-9),
+            "{what}: p {} vs {}",
+            got.p_value,
+            want("p_value")
+        );
+        // Symmetric in its samples.
+        let swapped = labelscope::monitor::ks::ks_2samp(&b, &a).unwrap();
+        assert_eq!(swapped, got, "{what}");
+    }
+}
+
+#[test]
 fn quantiles_equal_numpy() {
     let r = reference();
     let values: Vec<f32> = r["quantile_values"]
