@@ -1,4 +1,6 @@
 """Reference values for labelscope's monitoring statistics, computed with the real libraries:
+the maximum mean discrepancy of random Fourier features (NumPy) beside an exact-kernel
+permutation test and a mean-shift permutation test, the ROC AUC (sklearn.metrics.roc_auc_score),
 the two-sample Kolmogorov-Smirnov test
 (scipy.stats.ks_2samp, method="exact"), Pearson's chi-square test of homogeneity (scipy.stats.chi2_contingency) of a window's class
 counts and the reference's, its goodness-of-fit form (scipy.stats.chisquare) against the
@@ -7,7 +9,7 @@ the same smoothing on both sides) and numpy's linear-interpolation quantiles. Wr
 tests/fixtures/monitor/reference.json; `cargo test` (tests/core/monitor.rs) compares without
 Python.
 
-    python3 -m venv /tmp/v && /tmp/v/bin/pip install scipy==1.17.1 numpy==2.4.6
+    python3 -m venv /tmp/v && /tmp/v/bin/pip install scipy==1.17.1 numpy==2.4.6 scikit-learn==1.9.1
     /tmp/v/bin/python scripts/make_monitor_reference.py
 """
 
@@ -16,6 +18,8 @@ import pathlib
 
 import numpy as np
 import scipy
+import sklearn
+from sklearn.metrics import roc_auc_score
 from scipy import stats
 
 SMOOTHING = 0.5
@@ -90,6 +94,82 @@ ks_cases = [
     ks_case(np.round(rng.normal(0, 1, 997), 1), np.round(rng.normal(0.1, 1, 463), 1)),
 ]
 
+def short32(a):
+    # Nested lists of the shortest texts that read back as the same float32 values.
+    a = np.asarray(a, dtype=np.float32)
+    if a.ndim == 1:
+        return [float(np.format_float_positional(v, unique=True)) for v in a]
+    return [short32(r) for r in a]
+
+
+def rff(x, omega, phase):
+    return np.sqrt(2.0 / omega.shape[1]) * np.cos(x @ omega + phase)
+
+
+def mean_distance2(a, b):
+    d = a.mean(axis=0) - b.mean(axis=0)
+    return float(d @ d)
+
+
+def exact_kernel_permutation(x, y, bandwidth, permutations, seed):
+    # The Gaussian-kernel MMD² (biased form) and its permutation p-value, from the full kernel
+    # matrix (an independent check of the random-feature version).
+    z = np.vstack([x, y])
+    sq = (z * z).sum(axis=1)
+    k = np.exp(-np.maximum(sq[:, None] + sq[None, :] - 2 * z @ z.T, 0) / (2 * bandwidth**2))
+    n = len(x)
+
+    def stat(idx):
+        a, b = idx[:n], idx[n:]
+        return k[np.ix_(a, a)].mean() + k[np.ix_(b, b)].mean() - 2 * k[np.ix_(a, b)].mean()
+
+    base = np.arange(len(z))
+    observed = stat(base)
+    g = np.random.default_rng(seed)
+    count = sum(stat(g.permutation(len(z))) >= observed for _ in range(permutations))
+    return float(observed), (1 + count) / (1 + permutations)
+
+
+def mean_permutation(x, y, permutations, seed):
+    z = np.vstack([x, y])
+    n = len(x)
+    observed = mean_distance2(x, y)
+    g = np.random.default_rng(seed)
+    count = 0
+    for _ in range(permutations):
+        p = g.permutation(len(z))
+        count += mean_distance2(z[p[:n]], z[p[n:]]) >= observed
+    return (1 + count) / (1 + permutations)
+
+
+def mmd_case(shift):
+    dim, features, bandwidth = 6, 512, 2.5
+    x = rng.normal(0, 1, size=(160, dim)).astype(np.float32)
+    y = rng.normal(0, 1, size=(120, dim)).astype(np.float32)
+    y[:, 0] += shift
+    omega = (rng.normal(0, 1, size=(dim, features)) / bandwidth).astype(np.float32)
+    phase = rng.uniform(0, 2 * np.pi, size=features).astype(np.float32)
+    fx, fy = rff(x.astype(np.float64), omega, phase), rff(y.astype(np.float64), omega, phase)
+    exact, exact_p = exact_kernel_permutation(x.astype(np.float64), y.astype(np.float64), bandwidth, 2000, 1)
+    return {
+        "x": short32(x), "y": short32(y), "omega": short32(omega), "phase": short32(phase),
+        "bandwidth": bandwidth, "shift": shift,
+        "rff_mmd2": mean_distance2(fx, fy),
+        "exact_mmd2": exact,
+        "exact_p_value": exact_p,
+        "mean_p_value": mean_permutation(x.astype(np.float64), y.astype(np.float64), 2000, 2),
+        # The same permutation test on the random features (what labelscope runs).
+        "rff_p_value": mean_permutation(fx, fy, 2000, 3),
+        "permutations": 2000,
+    }
+
+
+mmd_cases = [mmd_case(0.0), mmd_case(0.5), mmd_case(0.8)]
+
+scores = np.round(rng.normal(0, 1, size=300), 1)
+labels = (rng.uniform(size=300) < 1 / (1 + np.exp(-scores))).astype(int)
+auc_case = {"scores": scores.tolist(), "labels": labels.tolist(), "auc": float(roc_auc_score(labels, scores))}
+
 values = rng.normal(5.0, 2.0, size=257).astype(np.float32)
 quantiles = {str(q): float(np.quantile(values.astype(np.float64), q)) for q in (0.0, 0.5, 0.9, 0.95, 1.0)}
 
@@ -99,6 +179,9 @@ out = {
     "smoothing": SMOOTHING,
     "chi_square": cases,
     "ks_2samp": ks_cases,
+    "mmd": mmd_cases,
+    "auc": auc_case,
+    "sklearn": sklearn.__version__,
     "quantile_values": [float(v) for v in values],
     "quantiles": quantiles,
 }

@@ -43,6 +43,7 @@ pub mod model;
 pub mod monitor;
 pub mod outputs;
 pub mod problems;
+pub mod rng;
 pub mod stamp_cache;
 pub mod state;
 pub mod table;

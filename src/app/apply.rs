@@ -38,7 +38,7 @@ impl LabelscopeApp {
             }
             AppCommand::OpenLogs(p) => {
                 if let Some(s) = &mut self.session {
-                    s.start_monitor(vec![p]);
+                    s.start_monitor(vec![p], self.backend);
                     self.central = CentralView::Monitor;
                 }
             }
@@ -203,6 +203,11 @@ impl LabelscopeApp {
                 let tag = tag.trim().to_string();
                 if !tag.is_empty() {
                     self.request_edit(crate::curation::Action::AddTag { tag });
+                }
+            }
+            AppCommand::TagSamples { samples, tag } => {
+                if let Some(s) = &mut self.session {
+                    s.tag_samples(&samples, &tag);
                 }
             }
             AppCommand::RemoveTag(tag) => {

@@ -99,6 +99,13 @@ pub enum AppCommand {
     AddTag(String),
     /// Remove a tag from the edit targets.
     RemoveTag(String),
+    /// Tag these samples (one journaled edit), whatever is marked or selected.
+    TagSamples {
+        /// Dataset indices.
+        samples: Vec<usize>,
+        /// The tag.
+        tag: String,
+    },
     /// Apply the edit waiting for confirmation.
     ConfirmEdit,
     /// Close the open prompt without doing anything.

@@ -95,6 +95,13 @@ pub struct MonitorDone {
     /// Per window, the dataset samples its rows' images are (sorted; empty when the log keeps
     /// no paths or they are not this dataset's images).
     pub samples: Vec<Vec<usize>>,
+    /// Per window, how novel each of `samples` is (distance to the reference in the embedding
+    /// test's projection; higher is further); empty without the embedding test.
+    pub novelty: Vec<Vec<f32>>,
+    /// Per window, each of `samples`' lowest logged confidence.
+    pub confidence: Vec<Vec<Option<f32>>>,
+    /// Why there is no embedding test, when there is none.
+    pub embedding_note: Option<String>,
 }
 
 /// A run's embeddings as one set, or why there are none.

@@ -5,9 +5,11 @@
 
 pub mod accuracy_estimate;
 pub mod compare;
+pub mod embedding_drift;
 pub mod embeddings;
 pub mod hf_parquet;
 pub mod label_quality;
+
 pub mod monitor;
 pub mod near_copies;
 pub mod pixel_copies;

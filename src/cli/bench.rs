@@ -85,6 +85,9 @@ pub struct BenchArgs {
     /// Samples of the scale suite.
     #[arg(long, default_value_t = 100_000)]
     pub samples: usize,
+    /// Trials per setting of the monitor suite's embedding drift simulation.
+    #[arg(long, default_value_t = 100)]
+    pub trials: usize,
     /// Where to write the figures as JSON (the predict suite also writes the model's top class
     /// per image, first backend, beside it as `<name>.top1.csv`).
     #[arg(long, default_value = "bench.json")]
@@ -164,11 +167,16 @@ pub fn run(args: &BenchArgs, read: &crate::inputs::Inputs) -> Result<()> {
         if args.suite.contains(&Suite::Monitor) {
             let backend = args.backend.first().copied().unwrap_or(BackendKind::Auto);
             let class_mix = super::bench_monitor::class_mix_suite()?;
+            let embedding = super::bench_monitor::embedding_drift_suite(args.trials)?;
             let estimate =
                 super::bench_monitor::accuracy_estimate_suite(backend, &scratch.join("corrupted"))?;
             out.insert(
                 "monitor".into(),
-                serde_json::json!({ "class_mix": class_mix, "accuracy_estimate": estimate }),
+                serde_json::json!({
+                    "class_mix": class_mix,
+                    "embedding_drift": embedding,
+                    "accuracy_estimate": estimate,
+                }),
             );
         }
         if args.suite.contains(&Suite::LabelQuality) {

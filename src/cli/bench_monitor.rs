@@ -84,3 +84,38 @@ pub fn accuracy_estimate_suite(
     }
     Ok(serde_json::json!({ "estimates": rows, "confidence_false_alarms": false_alarms }))
 }
+
+/// The embedding drift test: false alarms and power over 100 trials each (a reference of 4,000
+/// embedding-shaped 1,280-d vectors against a window of 2,000), then the time of a 100,000-row
+/// reference against a 20,000-row window.
+pub fn embedding_drift_suite(trials: usize) -> Result<serde_json::Value> {
+    use crate::bench::embedding_drift::{Shaped, rejection_rate, scale};
+    let shaped = Shaped::new(1280, 0xE4B);
+    println!(
+        "\nembedding drift at 0.05 (MMD on PCA-32 and novel rows by reconstruction error, both fitted on half the reference; Bonferroni): 1,280-d vectors, {trials} trials"
+    );
+    println!(
+        "  reference  window  setting                         rejected  (MMD / novel)  mean AUC"
+    );
+    let mut rows = Vec::new();
+    for setting in [(0.0, 0), (0.02, 64), (0.05, 64), (0.02, 256)] {
+        let r = rejection_rate(&shaped, 4_000, 2_000, setting, trials, 0.05);
+        println!(
+            "  {:>9}  {:>6}  {:<30}  {:>7.1}%  ({:>4.1}% / {:>4.1}%)  {:>8.3}",
+            r.reference_n,
+            r.window_n,
+            r.setting,
+            r.rejected * 100.0,
+            r.mmd_rejected * 100.0,
+            r.novel_rejected * 100.0,
+            r.mean_auc
+        );
+        rows.push(r);
+    }
+    let s = scale(&shaped, 100_000, 20_000);
+    println!(
+        "  scale: reference {} x {} fitted in {:.2} s; window {} tested in {:.2} s (KS {:.3} s), p = {:.3}",
+        s.reference_n, s.dim, s.fit_secs, s.window_n, s.test_secs, s.ks_secs, s.p_value
+    );
+    Ok(serde_json::json!({ "rates": rows, "scale": s }))
+}

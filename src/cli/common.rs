@@ -60,6 +60,38 @@ pub fn run_model(
     args: &ModelArgs,
     embeddings: bool,
 ) -> Result<(ModelRun, crate::model::LoadedModel)> {
+    let want = if embeddings {
+        WantEmbeddings::Required
+    } else {
+        WantEmbeddings::No
+    };
+    let ran = run_model_with(ws, args, want)?;
+    Ok((ran.run, ran.model))
+}
+
+/// Whether a model run keeps each image's embedding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WantEmbeddings {
+    /// No.
+    No,
+    /// Yes; a model without an embedding value is an error.
+    Required,
+    /// Where the model has an embedding value.
+    IfAvailable,
+}
+
+/// A finished run with the model and backend that made it.
+pub struct Ran {
+    /// The run.
+    pub run: ModelRun,
+    /// The model.
+    pub model: crate::model::LoadedModel,
+    /// Its backend.
+    pub backend: crate::model::ResolvedBackend,
+}
+
+/// [`run_model`], keeping the backend and choosing how embeddings are wanted.
+pub fn run_model_with(ws: &Workspace, args: &ModelArgs, want: WantEmbeddings) -> Result<Ran> {
     let path = args
         .single_model()?
         .ok_or_else(|| anyhow!("give --model MODEL.onnx (or --predictions FILE)"))?;
@@ -69,9 +101,13 @@ pub fn run_model(
     }
     let backend = resolve_backend(args.backend, &model)?;
     eprintln!("backend: {}", backend.factory.describe());
-    if embeddings && let Err(why) = backend.factory.embedding() {
-        bail!("{} gives no embedding: {why}", path.display());
-    }
+    let embeddings = match (want, backend.factory.embedding()) {
+        (WantEmbeddings::Required, Err(why)) => {
+            bail!("{} gives no embedding: {why}", path.display())
+        }
+        (WantEmbeddings::No, _) | (WantEmbeddings::IfAvailable, Err(_)) => false,
+        (_, Ok(_)) => true,
+    };
     if let Some(hint) = &backend.hint {
         eprintln!("hint: {hint}");
     }
@@ -109,7 +145,11 @@ pub fn run_model(
             eprintln!("  failed: {e}");
         }
     }
-    Ok((run, model))
+    Ok(Ran {
+        run,
+        model,
+        backend,
+    })
 }
 
 /// Prediction set from `--predictions FILE` or by running `--model`.

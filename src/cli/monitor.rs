@@ -8,8 +8,11 @@ use std::path::PathBuf;
 use anyhow::{Result, anyhow, bail};
 use clap::{Args, ValueEnum};
 
+use super::common::WantEmbeddings;
 use super::shared_args::{DatasetArgs, Format, ModelArgs};
-use crate::monitor::{GroupBy, MonitorOptions, Reference, WindowReport, monitor, parse_window};
+use crate::monitor::{
+    EmbeddingSide, GroupBy, MonitorOptions, Reference, WindowReport, monitor, parse_window,
+};
 
 /// `labelscope monitor`.
 #[derive(Debug, Args)]
@@ -38,6 +41,49 @@ pub struct MonitorArgs {
     /// Score the reference against the dataset's own labels (ignore curation edits).
     #[arg(long)]
     pub original_labels: bool,
+    /// Skip the embedding drift test (do not read the images the logs name).
+    #[arg(long)]
+    pub no_images: bool,
+}
+
+/// The embedding test's two sides, or a note on stderr saying why there is none.
+fn embedding_side(
+    ran: &super::common::Ran,
+    rows: &[crate::monitor::LogRow],
+    classes: &[String],
+) -> Option<EmbeddingSide> {
+    let set = match ran.run.embeddings() {
+        Ok(set) => set,
+        Err(why) => {
+            eprintln!("note: no embedding drift test: {why}");
+            return None;
+        }
+    };
+    let job = crate::jobs::JobControl::default();
+    super::progress::cancel_on_ctrl_c(&job);
+    let side = {
+        let _progress = super::progress::ProgressPrinter::start(&job, "embed log images");
+        crate::monitor::embedding_side(&set, rows, classes, &ran.model, &ran.backend, &job)
+    };
+    match side {
+        Ok(side) => {
+            eprintln!(
+                "embedding test: {} reference embeddings ({} fit the projection), {} log images ({} failed)",
+                set.len(),
+                set.len() - side.reference.test_rows(),
+                side.log.images,
+                side.log.failed.len()
+            );
+            for f in side.log.failed.iter().take(5) {
+                eprintln!("  failed: {f}");
+            }
+            Some(side)
+        }
+        Err(why) => {
+            eprintln!("note: no embedding drift test: {why}");
+            None
+        }
+    }
 }
 
 /// `--by`.
@@ -60,13 +106,20 @@ pub fn run(args: &MonitorArgs) -> Result<()> {
     })?;
     let ws = super::common::workspace(&args.dataset, 10)?;
     let ds = &*ws.dataset;
-    let (preds, _) = super::common::predictions(&ws, &args.model, None)?;
+    let log = crate::monitor::read_logs(&args.logs, &ds.classes)?;
+    // The embedding test needs the images and a model with an embedding value.
+    let images = !args.no_images && log.rows.iter().any(|r| r.path.is_some());
+    let (preds, ran) = if images && args.model.vlm_endpoint.is_none() {
+        let ran = super::common::run_model_with(&ws, &args.model, WantEmbeddings::IfAvailable)?;
+        (ran.run.set.clone(), Some(ran))
+    } else {
+        (super::common::predictions(&ws, &args.model, None)?.0, None)
+    };
     let truth = super::common::truth(&ws, args.original_labels)?;
     let reference = Reference::new(&ds.classes, &preds, &truth);
     if reference.n == 0 {
         bail!("the reference has no labelled sample the model predicted");
     }
-    let log = crate::monitor::read_logs(&args.logs, &ds.classes)?;
     for p in log.problems.iter().take(20) {
         eprintln!("warning: {p}");
     }
@@ -93,7 +146,13 @@ pub fn run(args: &MonitorArgs) -> Result<()> {
         }),
         alpha: args.alpha,
     };
-    let windows = monitor(&log.rows, &reference, &opts);
+    let side = ran.and_then(|ran| embedding_side(&ran, &log.rows, &ds.classes));
+    let windows = monitor(
+        &log.rows,
+        &reference,
+        &opts,
+        side.as_ref().map(|s| s.view()),
+    );
     match args.format {
         Format::Json => {
             let value = serde_json::json!({
@@ -153,7 +212,10 @@ fn print_text(reference: &Reference, windows: &[WindowReport]) {
         let p_cells: String = tests
             .iter()
             .map(|(k, _)| {
-                let p = w.p_values.get(*k).map_or("-".to_string(), |p| format!("{p:.2e}"));
+                let p = w
+                    .p_values
+                    .get(*k)
+                    .map_or("-".to_string(), |p| format!("{p:.2e}"));
                 format!(" {p:>9}")
             })
             .collect();

@@ -88,14 +88,74 @@ fn symmetric_eigen(mut a: Array2<f64>) -> (Vec<f64>, Array2<f64>) {
     (values, vectors)
 }
 
-/// The scores of the `k` leading principal components of the rows of `x` (n x k), and the
-/// variance each explains. Randomized subspace iteration with `k + 10` vectors and 4 power
-/// iterations; signs are fixed so that each component's largest loading is positive.
-pub fn pca(x: ArrayView2<f32>, k: usize) -> (Array2<f32>, Vec<f32>) {
+/// The leading principal directions of a matrix's rows, to project other rows on.
+#[derive(Clone, Debug)]
+pub struct PcaBasis {
+    /// The rows' mean (subtracted before projecting).
+    pub mean: Array1<f32>,
+    /// Unit directions as columns (d x k), signs as in [`pca`].
+    pub components: Array2<f32>,
+    /// The variance along each direction.
+    pub variance: Vec<f32>,
+}
+
+impl PcaBasis {
+    /// The scores of `rows` (m x d) on the directions (m x k).
+    pub fn project(&self, rows: ArrayView2<f32>) -> Array2<f32> {
+        let mut s = rows.dot(&self.components);
+        let shift = self.mean.dot(&self.components);
+        s.rows_mut().into_iter().for_each(|mut r| r -= &shift);
+        s
+    }
+}
+
+/// The `k` leading principal directions of the rows of `x`, by the same subspace iteration as
+/// [`pca`]; `None` when `x` has no rows or columns.
+pub fn pca_basis(x: ArrayView2<f32>, k: usize) -> Option<PcaBasis> {
+    let s = subspace(x, k)?;
+    let d = x.ncols();
+    let mut components = Array2::<f32>::zeros((d, s.k));
+    for c in 0..s.k {
+        // V's column = B^T u / s, signed so that its largest loading is positive.
+        let loading = s.b.t().dot(&s.vectors.column(c).mapv(|v| v as f32));
+        let norm = loading.dot(&loading).sqrt();
+        let sign = loading
+            .iter()
+            .copied()
+            .max_by(|a, b| a.abs().total_cmp(&b.abs()))
+            .map_or(1.0, f32::signum);
+        if norm > 0.0 {
+            components
+                .column_mut(c)
+                .assign(&loading.mapv(|v| v * sign / norm));
+        }
+    }
+    Some(PcaBasis {
+        mean: s.mean,
+        components,
+        variance: s.variance,
+    })
+}
+
+/// The shared subspace iteration of [`pca`] and [`pca_basis`].
+struct Subspace {
+    mean: Array1<f32>,
+    /// Orthonormal basis of the range (n x l).
+    y: Array2<f32>,
+    /// `Y^T Xc` (l x d).
+    b: Array2<f32>,
+    /// Eigenvectors of `B B^T` as columns, by descending eigenvalue.
+    vectors: Array2<f64>,
+    values: Vec<f64>,
+    variance: Vec<f32>,
+    k: usize,
+}
+
+fn subspace(x: ArrayView2<f32>, k: usize) -> Option<Subspace> {
     let (n, d) = x.dim();
     let k = k.min(d).min(n);
     if k == 0 {
-        return (Array2::zeros((n, 0)), Vec::new());
+        return None;
     }
     let l = (k + 10).min(d).min(n);
     let mean: Array1<f32> = x.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(d));
@@ -128,6 +188,39 @@ pub fn pca(x: ArrayView2<f32>, k: usize) -> (Array2<f32>, Vec<f32>) {
     let b = times_t(&y).reversed_axes();
     let bbt = b.dot(&b.t()).mapv(f64::from);
     let (values, vectors) = symmetric_eigen(bbt);
+    let variance = values
+        .iter()
+        .take(k)
+        .map(|&v| (v / (n.max(2) - 1) as f64) as f32)
+        .collect();
+    Some(Subspace {
+        mean,
+        y,
+        b,
+        vectors,
+        values,
+        variance,
+        k,
+    })
+}
+
+/// The scores of the `k` leading principal components of the rows of `x` (n x k), and the
+/// variance each explains. Randomized subspace iteration with `k + 10` vectors and 4 power
+/// iterations; signs are fixed so that each component's largest loading is positive.
+pub fn pca(x: ArrayView2<f32>, k: usize) -> (Array2<f32>, Vec<f32>) {
+    let Some(s) = subspace(x, k) else {
+        return (Array2::zeros((x.nrows(), 0)), Vec::new());
+    };
+    let Subspace {
+        y,
+        b,
+        vectors,
+        values,
+        variance,
+        k,
+        ..
+    } = s;
+    let l = y.ncols();
     let mut u = Array2::<f32>::zeros((l, k));
     for c in 0..k {
         let col = vectors.column(c);
@@ -143,13 +236,7 @@ pub fn pca(x: ArrayView2<f32>, k: usize) -> (Array2<f32>, Vec<f32>) {
             u[(r, c)] = col[r] as f32 * sign * singular;
         }
     }
-    let scores = y.dot(&u);
-    let variance = values
-        .iter()
-        .take(k)
-        .map(|&v| (v / (n.max(2) - 1) as f64) as f32)
-        .collect();
-    (scores, variance)
+    (y.dot(&u), variance)
 }
 
 #[cfg(test)]

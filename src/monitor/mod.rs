@@ -5,6 +5,8 @@
 //! window is flagged as drifted when a test rejects at the stated level after a Bonferroni
 //! correction over the window's tests.
 
+pub mod embedding_drift;
+pub mod images;
 pub mod ks;
 pub mod log;
 pub mod stats;
@@ -15,6 +17,8 @@ use serde::Serialize;
 
 use crate::dataset::ClassId;
 use crate::eval::{Entry, Predicted, PredictionSet};
+pub use embedding_drift::{DriftOptions, EmbeddingReference, EmbeddingTest};
+pub use images::{EmbeddingSide, LogEmbeddings, NoEmbeddingTest, embed_log_images, embedding_side};
 pub use log::{DeviceLog, LogError, LogRow, read_logs};
 
 /// What the logs are compared with: the model's predictions on the labelled reference set.
@@ -184,6 +188,8 @@ pub struct WindowReport {
     /// The window's rows (indices into the log's rows), for showing its images.
     #[serde(skip)]
     pub rows: Vec<usize>,
+    /// The embedding drift test, where the window's images were embedded.
+    pub embedding: Option<EmbeddingTest>,
     /// Latency percentiles in milliseconds.
     pub latency_p50: Option<f64>,
     /// 95th percentile.
@@ -210,7 +216,23 @@ fn class_probs_p_value(rows: &[&LogRow], reference: &Reference) -> Option<f64> {
 }
 
 /// Every window of `rows` (sorted by time), each group apart, judged against `reference`.
-pub fn monitor(rows: &[LogRow], reference: &Reference, opts: &MonitorOptions) -> Vec<WindowReport> {
+/// The embedding side of the monitor: the reference's fitted test and the log's embeddings.
+#[derive(Clone, Copy)]
+pub struct Embeddings<'a> {
+    /// The reference side, fitted once.
+    pub reference: &'a EmbeddingReference,
+    /// The log's images' embeddings.
+    pub log: &'a LogEmbeddings,
+}
+
+/// Every window of `rows` (sorted by time), each group apart, judged against `reference`; with
+/// `embeddings`, each window's images are tested against the reference's too.
+pub fn monitor(
+    rows: &[LogRow],
+    reference: &Reference,
+    opts: &MonitorOptions,
+    embeddings: Option<Embeddings<'_>>,
+) -> Vec<WindowReport> {
     let Some(first) = rows.first() else {
         return Vec::new();
     };
@@ -236,7 +258,8 @@ pub fn monitor(rows: &[LogRow], reference: &Reference, opts: &MonitorOptions) ->
         .map(|((k, group), indices)| {
             let start = origin + k as f64 * opts.window_secs;
             let members = indices.iter().map(|&i| &rows[i]).collect();
-            let mut w = window(members, reference, &expected, opts, start, group);
+            let test = embeddings.and_then(|e| e.reference.test(e.log.matrix(&indices).view()));
+            let mut w = window(members, reference, &expected, opts, start, group, test);
             w.rows = indices;
             w
         })
@@ -250,6 +273,7 @@ fn window(
     opts: &MonitorOptions,
     start: f64,
     group: Option<String>,
+    embedding: Option<EmbeddingTest>,
 ) -> WindowReport {
     let mut pred_counts = vec![0u64; reference.labels.len() + 1];
     for r in &rows {
@@ -265,6 +289,9 @@ fn window(
     }
     if let Some(p) = class_probs_p_value(&rows, reference) {
         p_values.insert("class_probs".to_string(), p);
+    }
+    if let Some(e) = &embedding {
+        p_values.insert("embedding".to_string(), e.p_value);
     }
     // Bonferroni over the window's tests.
     let tests = p_values.len().max(1) as f64;
@@ -306,6 +333,7 @@ fn window(
         accuracy,
         labelled: labelled.len(),
         rows: Vec::new(),
+        embedding,
         latency_p50: stats::quantile(&latencies, 0.5),
         latency_p95: stats::quantile(&latencies, 0.95),
     }

@@ -215,3 +215,102 @@ fn monitor_flags_the_drifted_week_and_not_the_first() {
         }
     }
 }
+
+fn matrix(v: &serde_json::Value) -> ndarray::Array2<f32> {
+    let rows: Vec<Vec<f32>> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap() as f32)
+                .collect()
+        })
+        .collect();
+    let cols = rows[0].len();
+    ndarray::Array2::from_shape_vec((rows.len(), cols), rows.concat()).unwrap()
+}
+
+/// The random-feature MMD equals NumPy's on the same features, and its permutation p-value
+/// NumPy's within the Monte Carlo error of 2,000 permutations (also on the raw rows: the mean
+/// shift); an exact-kernel permutation test (NumPy, the full kernel matrix) reaches the same
+/// verdict at 5%.
+#[test]
+fn mmd_and_mean_shift_tests_agree_with_numpy() {
+    use labelscope::monitor::embedding_drift::{RandomFeatures, mmd2, permutation_p_value};
+    let r = reference();
+    for case in r["mmd"].as_array().unwrap() {
+        let (x, y) = (matrix(&case["x"]), matrix(&case["y"]));
+        let phase: Vec<f32> = case["phase"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap() as f32)
+            .collect();
+        let rff = RandomFeatures {
+            omega: matrix(&case["omega"]),
+            phase: phase.into(),
+        };
+        let (fx, fy) = (rff.map(x.view()), rff.map(y.view()));
+        let want = |k: &str| case[k].as_f64().unwrap();
+        let got = mmd2(fx.view(), fy.view());
+        assert!(
+            close(got, want("rff_mmd2"), 1e-4),
+            "{got} vs {}",
+            want("rff_mmd2")
+        );
+        // The features approximate the kernel: within a few hundredths of its MMD².
+        assert!(
+            (got - want("exact_mmd2")).abs() < 0.004,
+            "{got} vs exact {}",
+            want("exact_mmd2")
+        );
+        let permutations = case["permutations"].as_u64().unwrap() as usize;
+        // Monte Carlo error of each p-value (and the features' approximation): 4 sigma + 0.02.
+        let agree = |ours: f64, theirs: f64| {
+            let sd = (theirs * (1.0 - theirs) / permutations as f64).sqrt();
+            (ours - theirs).abs() <= 4.0 * 2f64.sqrt() * sd + 0.02
+        };
+        let p = permutation_p_value(fx.view(), fy.view(), permutations, 7);
+        assert!(
+            agree(p, want("rff_p_value")),
+            "MMD p {p} vs NumPy {}",
+            want("rff_p_value")
+        );
+        // And the exact kernel reaches the same verdict at 5%.
+        assert_eq!(
+            p < 0.05,
+            want("exact_p_value") < 0.05,
+            "{p} vs exact-kernel {}",
+            want("exact_p_value")
+        );
+        let p_mean = permutation_p_value(x.view(), y.view(), permutations, 8);
+        assert!(
+            agree(p_mean, want("mean_p_value")),
+            "mean p {p_mean} vs {}",
+            want("mean_p_value")
+        );
+    }
+}
+
+#[test]
+fn auc_equals_sklearn() {
+    let r = reference();
+    let scores: Vec<f64> = r["auc"]["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let labels: Vec<u32> = r["auc"]["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u32)
+        .collect();
+    let got = labelscope::monitor::embedding_drift::auc(&scores, &labels);
+    let want = r["auc"]["auc"].as_f64().unwrap();
+    assert!(close(got, want, 1e-12), "{got} vs {want}");
+}

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::common::ui::{app_on_fashion_subset, predictions_done, step_until};
 use egui_kittest::kittest::Queryable;
+use labelscope::app::sample_query::SortKey;
 use labelscope::app::{AppCommand, CentralView, JobKind};
 
 #[test]
@@ -44,7 +45,7 @@ fn the_bundled_device_log_shows_its_drifted_second_week() {
     let day8 = m.samples[7].clone();
     assert!(!day8.is_empty());
     let n = day8.len();
-    h.get_all_by_label_contains("images")
+    h.get_all_by_label_contains(" images")
         .nth(7)
         .expect("a Show button per day")
         .click();
@@ -53,9 +54,40 @@ fn the_bundled_device_log_shows_its_drifted_second_week() {
     let s = h.state().session.as_ref().unwrap();
     let region = s.view.filter.region.clone().expect("the day's images");
     assert_eq!(
-        (region.what.as_str(), region.samples),
+        (region.what.as_str(), region.samples.clone()),
         ("Device logs 12-08", day8)
     );
     assert_eq!(s.view.order.len(), n);
     h.get_by_label(&format!("Device logs 12-08 ({n}) ×"));
+
+    // With the dataset's embeddings, the logged images were tested too, and the day's images
+    // come most novel first.
+    let m = s.monitor.as_ref().unwrap();
+    assert!(m.embedding_note.is_none(), "{:?}", m.embedding_note);
+    assert!(m.windows[7].embedding.is_some());
+    let novelty = &m.novelty[7];
+    assert_eq!(novelty.len(), n);
+    assert_eq!(s.view.sort, SortKey::RegionRank);
+    let first = s.view.order[0];
+    let best = novelty.iter().copied().fold(f32::MIN, f32::max);
+    assert_eq!(novelty[region.samples.binary_search(&first).unwrap()], best);
+
+    // "To label" tags the day's most novel images in one journaled edit.
+    h.state_mut()
+        .apply(AppCommand::ShowView(CentralView::Monitor));
+    h.run_steps(2);
+    h.get_all_by_label("To label").nth(7).unwrap().click();
+    h.run_steps(2);
+    h.get_by_label_contains("most novel").click();
+    h.run_steps(2);
+    let s = h.state().session.as_ref().unwrap();
+    let tagged = (0..s.ws.dataset.samples.len())
+        .filter(|&i| {
+            s.curation
+                .state()
+                .get(&s.ws.dataset.samples[i].id.0)
+                .is_some_and(|e| e.tags.iter().any(|t| t == "to-label"))
+        })
+        .count();
+    assert_eq!(tagged, n.min(20));
 }

@@ -256,6 +256,7 @@ fn canvas_ui(
                     region: Some(crate::app::sample_query::Region {
                         what: "Map selection".into(),
                         samples: inside,
+                        rank: Vec::new(),
                     }),
                     ..s.view.filter.clone()
                 }));

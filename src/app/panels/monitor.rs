@@ -7,7 +7,7 @@ use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, vec2};
 use super::super::commands::AppCommand;
 use super::super::jobs::{JobKind, MonitorDone};
 use super::super::layout::CentralView;
-use super::super::sample_query::{Filter, Region};
+use super::super::sample_query::{Filter, Region, SortKey};
 use super::super::session::Session;
 use super::job_progress::{default_text, job_progress_ui};
 
@@ -160,26 +160,113 @@ fn chart_ui(ui: &mut egui::Ui, m: &MonitorDone) {
     painter.add(egui::Shape::line(line, Stroke::new(2.0, ESTIMATE)));
 }
 
+/// How many images "To label" tags at a time.
+pub const TO_LABEL_BATCH: usize = 20;
+
+/// The tag "To label" puts on images.
+pub const TO_LABEL_TAG: &str = "to-label";
+
+/// Window `k`'s images: show them in the gallery (most novel first), or tag the most novel or
+/// the least confident for labelling.
+fn window_images_ui(ui: &mut egui::Ui, m: &MonitorDone, k: usize, out: &mut Vec<AppCommand>) {
+    let Some(samples) = m.samples.get(k).filter(|s| !s.is_empty()) else {
+        ui.label("");
+        ui.label("");
+        return;
+    };
+    let novelty = m.novelty.get(k).cloned().unwrap_or_default();
+    let what = m.windows.get(k).map_or_else(String::new, |w| {
+        chrono::DateTime::from_timestamp(w.start as i64, 0)
+            .map_or_else(String::new, |d| d.format("%m-%d").to_string())
+    });
+    let hover = if novelty.is_empty() {
+        "The dataset's images this window's rows name, in the gallery"
+    } else {
+        "The dataset's images this window's rows name, in the gallery, most novel first (furthest from the reference's embeddings)"
+    };
+    if ui
+        .small_button(format!("Show {} images", samples.len()))
+        .on_hover_text(hover)
+        .clicked()
+    {
+        let ranked = !novelty.is_empty();
+        out.push(AppCommand::SetFilter(Filter {
+            region: Some(Region {
+                what: format!("Device logs {what}"),
+                samples: samples.clone(),
+                rank: novelty.clone(),
+            }),
+            ..Filter::default()
+        }));
+        if ranked {
+            out.push(AppCommand::SetSort(SortKey::RegionRank));
+        }
+        out.push(AppCommand::ShowView(CentralView::Gallery));
+    }
+    ui.menu_button("To label", |ui| {
+        let confidence = m.confidence.get(k).cloned().unwrap_or_default();
+        // Least confident: the lowest logged confidence first.
+        let uncertain: Vec<f32> = confidence
+            .iter()
+            .map(|c| c.map_or(f32::MIN, |c| -c))
+            .collect();
+        for (label, scores) in [
+            ("most novel", novelty.as_slice()),
+            ("least confident", uncertain.as_slice()),
+        ] {
+            let picked = top(samples, scores, TO_LABEL_BATCH);
+            let button = ui.add_enabled(
+                !picked.is_empty(),
+                egui::Button::new(format!(
+                    "Tag the {} {label} \"{TO_LABEL_TAG}\"",
+                    picked.len()
+                )),
+            );
+            if button.clicked() {
+                out.push(AppCommand::TagSamples {
+                    samples: picked,
+                    tag: TO_LABEL_TAG.to_string(),
+                });
+                ui.close();
+            }
+        }
+    });
+}
+
+/// The `n` samples with the highest finite scores (scores parallel to `samples`).
+fn top(samples: &[usize], scores: &[f32], n: usize) -> Vec<usize> {
+    let mut pairs: Vec<(f32, usize)> = scores
+        .iter()
+        .copied()
+        .zip(samples.iter().copied())
+        .filter(|(s, _)| s.is_finite() && *s > f32::MIN)
+        .collect();
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    pairs.into_iter().take(n).map(|(_, i)| i).collect()
+}
+
 /// Every window's figures.
 fn table_ui(ui: &mut egui::Ui, m: &MonitorDone, out: &mut Vec<AppCommand>) {
     let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0));
     egui::ScrollArea::both().show(ui, |ui| {
         egui::Grid::new("monitor-windows")
             .striped(true)
-            .num_columns(11)
+            .num_columns(13)
             .show(ui, |ui| {
                 for h in [
                     "day (UTC)",
+                    "",
+                    "",
+                    "",
                     "inferences",
                     "p (class mix)",
                     "PSI",
                     "p (confidence)",
+                    "p (embeddings)",
                     "mean conf.",
                     "estimated acc.",
                     "accuracy (labels)",
                     "latency p95",
-                    "",
-                    "",
                 ] {
                     ui.strong(h);
                 }
@@ -188,6 +275,13 @@ fn table_ui(ui: &mut egui::Ui, m: &MonitorDone, out: &mut Vec<AppCommand>) {
                     let day = chrono::DateTime::from_timestamp(w.start as i64, 0)
                         .map_or_else(String::new, |d| d.format("%Y-%m-%d %H:%M").to_string());
                     ui.label(day);
+                    // The flag and the actions first: they stay in view in a narrow window.
+                    if w.drift {
+                        ui.colored_label(Color32::from_rgb(230, 90, 80), "drift");
+                    } else {
+                        ui.label("");
+                    }
+                    window_images_ui(ui, m, k, out);
                     ui.label(w.n.to_string());
                     ui.label(
                         w.p_values
@@ -199,7 +293,28 @@ fn table_ui(ui: &mut egui::Ui, m: &MonitorDone, out: &mut Vec<AppCommand>) {
                         w.p_values
                             .get("confidence")
                             .map_or("-".into(), |p| format!("{p:.1e}")),
-                    );
+                    )
+                    .on_hover_text(w.p_values.get("class_probs").map_or_else(
+                        || "KS test of the top probability".to_string(),
+                        |p| format!("KS test of the top probability; each label's probability: p = {p:.1e} (Bonferroni over the labels)"),
+                    ));
+                    ui.label(
+                        w.embedding
+                            .map_or("-".into(), |e| format!("{:.1e}", e.p_value)),
+                    )
+                    .on_hover_text(w.embedding.map_or_else(
+                        || "No embedding test (see the note under the chart)".to_string(),
+                        |e| {
+                            format!(
+                                "{} images: MMD p = {:.3}, novel rows {:.1}% (p = {:.1e}), domain classifier AUC {}",
+                                e.rows,
+                                e.mmd_p_value,
+                                e.novel_share * 100.0,
+                                e.novel_p_value,
+                                e.domain_auc.map_or("-".into(), |a| format!("{a:.3}"))
+                            )
+                        },
+                    ));
                     ui.label(w.mean_confidence.map_or("-".into(), |c| format!("{c:.3}")));
                     ui.label(match (w.estimated_accuracy, w.estimated_accuracy_ci) {
                         (Some(e), Some([lo, hi])) => {
@@ -209,33 +324,6 @@ fn table_ui(ui: &mut egui::Ui, m: &MonitorDone, out: &mut Vec<AppCommand>) {
                     });
                     ui.label(format!("{} ({} labelled)", pct(w.accuracy), w.labelled));
                     ui.label(w.latency_p95.map_or("-".into(), |l| format!("{l:.1} ms")));
-                    if w.drift {
-                        ui.colored_label(Color32::from_rgb(230, 90, 80), "drift");
-                    } else {
-                        ui.label("");
-                    }
-                    let images = m.samples.get(k).filter(|s| !s.is_empty());
-                    if let Some(samples) = images
-                        && ui
-                            .small_button(format!("Show {} images", samples.len()))
-                            .on_hover_text(
-                                "The dataset's images this window's rows name, in the gallery",
-                            )
-                            .clicked()
-                    {
-                        let what = chrono::DateTime::from_timestamp(w.start as i64, 0)
-                            .map_or_else(String::new, |d| d.format("%m-%d").to_string());
-                        out.push(AppCommand::SetFilter(Filter {
-                            region: Some(Region {
-                                what: format!("Device logs {what}"),
-                                samples: samples.clone(),
-                            }),
-                            ..Filter::default()
-                        }));
-                        out.push(AppCommand::ShowView(CentralView::Gallery));
-                    } else if images.is_none() {
-                        ui.label("");
-                    }
                     ui.end_row();
                 }
             });

@@ -63,6 +63,8 @@ pub enum SortKey {
     Problems,
     /// Edited samples first (relabeled, excluded or tagged).
     EditedFirst,
+    /// The region's own ranking first (a device-log window: most novel first).
+    RegionRank,
 }
 }
 
@@ -79,6 +81,7 @@ impl SortKey {
             Self::Prediction => "Prediction",
             Self::Problems => "Most problems first",
             Self::EditedFirst => "Edited first",
+            Self::RegionRank => "Most novel first (device logs)",
         }
     }
 }
@@ -169,12 +172,23 @@ pub struct Filter {
 }
 
 /// A named set of samples the gallery is limited to.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Region {
     /// What the set is, as the filter bar names it ("Map selection", "Device logs 12-08").
     pub what: String,
     /// Sorted sample indices.
     pub samples: Vec<usize>,
+    /// A score per sample (parallel to `samples`; empty for none), highest first under
+    /// [`SortKey::RegionRank`]: a device-log window's novelty.
+    pub rank: Vec<f32>,
+}
+
+impl Region {
+    /// The rank of sample `i`, when the region ranks it.
+    pub fn rank_of(&self, i: usize) -> Option<f32> {
+        let k = self.samples.binary_search(&i).ok()?;
+        self.rank.get(k).copied().filter(|r| r.is_finite())
+    }
 }
 
 impl Default for Filter {
@@ -353,6 +367,19 @@ pub fn visible_order(v: ViewInputs<'_>, filter: &Filter, sort: SortKey) -> Vec<u
             let keys: Vec<f32> = order
                 .iter()
                 .map(|&i| v.problems.map_or(0, |p| p.kinds_of(i).count()) as f32)
+                .collect();
+            sort_by_key_desc(&mut order, &keys);
+        }
+        (SortKey::RegionRank, _) => {
+            let keys: Vec<f32> = order
+                .iter()
+                .map(|&i| {
+                    filter
+                        .region
+                        .as_ref()
+                        .and_then(|r| r.rank_of(i))
+                        .unwrap_or(f32::MIN)
+                })
                 .collect();
             sort_by_key_desc(&mut order, &keys);
         }

@@ -124,6 +124,29 @@ impl Session {
         self.after_edit(i, pos, advance && !bulk);
     }
 
+    /// Tags `samples` with `tag` in one journaled edit (the device logs' "To label"), leaving
+    /// the marks and the selection as they are.
+    pub fn tag_samples(&mut self, samples: &[usize], tag: &str) {
+        if samples.is_empty() {
+            return;
+        }
+        let action = Action::AddTag {
+            tag: tag.to_string(),
+        };
+        match self.curation.edit(&self.ws.dataset, samples, action) {
+            Ok(true) => {
+                self.messages.notify(format!(
+                    "Tagged {} images \"{tag}\". Ctrl+Z undoes",
+                    samples.len()
+                ));
+                let (i, pos) = (self.view.selected(), self.view.cursor);
+                self.after_edit(i, pos, false);
+            }
+            Ok(false) => self.messages.error = Some("editing is off for this dataset".into()),
+            Err(e) => self.messages.error = Some(format!("edit not saved: {e}")),
+        }
+    }
+
     /// Undoes (or redoes) the last edit.
     pub fn undo_redo(&mut self, redo: bool) {
         let state = self.curation.state();

@@ -1,13 +1,20 @@
 //! Device logs in the window: read and judged as a background job (the same core as
 //! `labelscope monitor`), against the open dataset and the current predictions as the
-//! reference.
+//! reference; with the dataset's embeddings, the logged images are embedded with the same
+//! model and tested too, and each window's images can be sorted by how novel they are.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::Session;
 use crate::app::jobs::{Finished, JobKind, MonitorDone};
 use crate::dataset::Dataset;
-use crate::monitor::{LogRow, MonitorOptions, Reference, monitor, read_logs};
+use crate::embed::EmbeddingSet;
+use crate::jobs::JobControl;
+use crate::model::{BackendKind, LoadedModel};
+use crate::monitor::{
+    DeviceLog, EmbeddingSide, LogRow, MonitorOptions, Reference, embedding_side, monitor, read_logs,
+};
 
 /// The dataset sample each log row's image is, when it is one (paths compared after resolving
 /// links and `..`).
@@ -24,15 +31,109 @@ fn samples_of(ds: &Dataset, rows: &[LogRow]) -> Vec<Option<usize>> {
         .collect()
 }
 
+/// What the embedding test needs from the session: the dataset's embeddings and the model
+/// that read them.
+struct EmbeddingInputs {
+    set: Arc<EmbeddingSet>,
+    model: Arc<LoadedModel>,
+    backend: BackendKind,
+}
+
+/// The embedding side, or why there is none.
+fn side_of(
+    inputs: Option<EmbeddingInputs>,
+    log: &DeviceLog,
+    classes: &[String],
+    job: &JobControl,
+) -> Result<EmbeddingSide, String> {
+    let inputs = inputs.ok_or_else(|| {
+        "no embedding test: the dataset has no embeddings yet (run a model that gives them)"
+            .to_string()
+    })?;
+    if !log.rows.iter().any(|r| r.path.is_some()) {
+        return Err("no embedding test: the logs name no images".into());
+    }
+    let backend = crate::model::resolve_backend(inputs.backend, &inputs.model)
+        .map_err(|e| format!("no embedding test: {e}"))?;
+    job.begin_stage("embedding the logged images", 1);
+    embedding_side(
+        &inputs.set,
+        &log.rows,
+        classes,
+        &inputs.model,
+        &backend,
+        job,
+    )
+    .map_err(|e| format!("no embedding test: {e}"))
+}
+
+/// Per window, its samples' novelty (the largest over their rows) and lowest confidence.
+fn per_sample(
+    windows: &[crate::monitor::WindowReport],
+    samples: &[Vec<usize>],
+    of_row: &[Option<usize>],
+    rows: &[LogRow],
+    side: Option<&EmbeddingSide>,
+) -> (Vec<Vec<f32>>, Vec<Vec<Option<f32>>>) {
+    let mut novelty = Vec::new();
+    let mut confidence = Vec::new();
+    for (w, s) in windows.iter().zip(samples) {
+        let position = |r: usize| of_row[r].and_then(|i| s.binary_search(&i).ok());
+        let mut conf: Vec<Option<f32>> = vec![None; s.len()];
+        for &r in &w.rows {
+            if let (Some(k), Some(c)) = (position(r), rows[r].confidence) {
+                conf[k] = Some(conf[k].map_or(c, |x: f32| x.min(c)));
+            }
+        }
+        confidence.push(conf);
+        let Some(side) = side else {
+            novelty.push(Vec::new());
+            continue;
+        };
+        let with_embedding: Vec<usize> = w
+            .rows
+            .iter()
+            .copied()
+            .filter(|&r| side.log.of_row[r].is_some() && position(r).is_some())
+            .collect();
+        let distances = side
+            .reference
+            .novelty(side.log.matrix(&with_embedding).view());
+        let mut n = vec![f32::NEG_INFINITY; s.len()];
+        for (&r, d) in with_embedding.iter().zip(distances) {
+            if let Some(k) = position(r) {
+                n[k] = n[k].max(d);
+            }
+        }
+        novelty.push(n);
+    }
+    (novelty, confidence)
+}
+
 impl Session {
     /// Reads `logs` and judges them day by day against the current predictions on this dataset.
-    pub fn start_monitor(&mut self, logs: Vec<PathBuf>) {
+    pub fn start_monitor(&mut self, logs: Vec<PathBuf>, backend: BackendKind) {
         let Some(preds) = self.predictions.set.clone() else {
             self.messages.error = Some(
                 "run the model on this dataset first: its predictions are the reference".into(),
             );
             return;
         };
+        // The embeddings come from the embedding model when one was chosen, else the main one.
+        let model = match &self.embeddings.embedder {
+            Some(path) => crate::model::load_model(path).ok().map(Arc::new),
+            None => self.predictions.model.clone(),
+        };
+        let inputs = self
+            .embeddings
+            .set
+            .clone()
+            .zip(model)
+            .map(|(set, model)| EmbeddingInputs {
+                set,
+                model,
+                backend,
+            });
         let (ws, truth) = (self.ws.clone(), self.curation.truth().to_vec());
         let started = self.jobs.start(JobKind::Monitor, move |job| {
             job.begin_stage("reading the device logs", 1);
@@ -41,9 +142,15 @@ impl Session {
             let done = read_logs(&logs, classes)
                 .map_err(|e| e.to_string())
                 .map(|log| {
-                    let windows = monitor(&log.rows, &reference, &MonitorOptions::default());
+                    let side = side_of(inputs, &log, classes, job);
+                    let windows = monitor(
+                        &log.rows,
+                        &reference,
+                        &MonitorOptions::default(),
+                        side.as_ref().ok().map(|s| s.view()),
+                    );
                     let of_row = samples_of(&ws.dataset, &log.rows);
-                    let samples = windows
+                    let samples: Vec<Vec<usize>> = windows
                         .iter()
                         .map(|w| {
                             let mut s: Vec<usize> =
@@ -53,6 +160,8 @@ impl Session {
                             s
                         })
                         .collect();
+                    let (novelty, confidence) =
+                        per_sample(&windows, &samples, &of_row, &log.rows, side.as_ref().ok());
                     MonitorDone {
                         windows,
                         reference,
@@ -60,6 +169,9 @@ impl Session {
                         rows: log.rows.len(),
                         files: log.files,
                         samples,
+                        novelty,
+                        confidence,
+                        embedding_note: side.err(),
                     }
                 });
             Finished::Monitor(done)
@@ -76,6 +188,7 @@ impl Session {
                 self.messages
                     .notes
                     .extend(d.skipped.iter().take(5).cloned());
+                self.messages.notes.extend(d.embedding_note.clone());
                 self.monitor = Some(d);
             }
             Err(e) => self.messages.error = Some(format!("cannot read the device logs: {e}")),
