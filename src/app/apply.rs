@@ -36,6 +36,11 @@ impl LabelscopeApp {
                     s.messages.error = Some(e);
                 }
             }
+            AppCommand::MonitorOptions(o) => {
+                if let Some(s) = &mut self.session {
+                    s.set_monitor_options(o, self.backend);
+                }
+            }
             AppCommand::OpenLogs(p) => {
                 if let Some(s) = &mut self.session {
                     s.start_monitor(vec![p], self.backend);

@@ -18,6 +18,8 @@ pub enum AppCommand {
     ImportPredictions(PathBuf),
     /// Monitor these device logs against the open dataset and the current predictions.
     OpenLogs(PathBuf),
+    /// Cut the device logs again: window length and split.
+    MonitorOptions(crate::monitor::MonitorOptions),
     /// Load a prediction file to compare with the main set.
     ImportComparison(PathBuf),
     /// Run this model (`.onnx` or spec `.json`) in the background and compare it.

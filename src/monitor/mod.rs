@@ -108,7 +108,7 @@ fn bucket_of_predicted(p: Predicted, num_labels: usize) -> usize {
 }
 
 /// How to cut and judge the logs.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MonitorOptions {
     /// Window length in seconds.
     pub window_secs: f64,

@@ -45,7 +45,7 @@ fn the_bundled_device_log_shows_its_drifted_second_week() {
     let day8 = m.samples[7].clone();
     assert!(!day8.is_empty());
     let n = day8.len();
-    h.get_all_by_label_contains(" images")
+    h.get_all_by_label_contains("Show ")
         .nth(7)
         .expect("a Show button per day")
         .click();
@@ -90,4 +90,29 @@ fn the_bundled_device_log_shows_its_drifted_second_week() {
         })
         .count();
     assert_eq!(tagged, n.min(20));
+
+    // A week per window: the same logs cut again, the second week flagged.
+    h.get_by_label("Window");
+    h.state_mut().apply(AppCommand::MonitorOptions(
+        labelscope::monitor::MonitorOptions {
+            window_secs: 604_800.0,
+            ..Default::default()
+        },
+    ));
+    step_until(&mut h, Duration::from_secs(60), |app| {
+        app.session.as_ref().is_some_and(|s| {
+            !s.jobs.is_running(JobKind::Monitor)
+                && s.monitor.as_ref().is_some_and(|m| m.windows.len() == 2)
+        })
+    });
+    let m = h
+        .state()
+        .session
+        .as_ref()
+        .unwrap()
+        .monitor
+        .as_ref()
+        .unwrap();
+    let flags: Vec<bool> = m.windows.iter().map(|w| w.drift).collect();
+    assert_eq!(flags, [false, true]);
 }

@@ -10,10 +10,12 @@ use super::super::layout::CentralView;
 use super::super::sample_query::{Filter, Region, SortKey};
 use super::super::session::Session;
 use super::job_progress::{default_text, job_progress_ui};
+use crate::monitor::GroupBy;
 
 const DRIFT: Color32 = Color32::from_rgb(150, 50, 45);
 const ESTIMATE: Color32 = Color32::from_rgb(80, 150, 230);
 const MEASURED: Color32 = Color32::from_rgb(80, 190, 110);
+const CONFIDENCE: Color32 = Color32::from_rgb(220, 170, 60);
 
 /// Draws the Monitor view.
 pub fn monitor_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
@@ -27,6 +29,9 @@ pub fn monitor_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
         default_text,
         out,
     );
+    if s.monitor.is_some() || !s.monitor_logs.is_empty() {
+        options_ui(ui, s, out);
+    }
     let Some(m) = &s.monitor else {
         if !s.jobs.is_running(JobKind::Monitor) {
             ui.label(
@@ -50,10 +55,17 @@ pub fn monitor_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
     ));
     let drifted = m.windows.iter().filter(|w| w.drift).count();
     ui.label(format!(
-        "{} days, {drifted} drifted (class mix or confidence, chi-square homogeneity against the reference, level 0.05 with Bonferroni)",
+        "{} windows, {drifted} drifted (class mix, confidence, each label's probability or the images against the reference; level 0.05 with Bonferroni over the tests)",
         m.windows.len()
     ));
-    chart_ui(ui, m);
+    if let Some(note) = &m.embedding_note {
+        ui.weak(note);
+    }
+    if s.monitor_options.by.is_none() {
+        chart_ui(ui, m);
+    } else {
+        ui.weak("The chart shows windows without a split: set Split by to nothing to see it.");
+    }
     ui.separator();
     table_ui(ui, m, out);
 }
@@ -64,7 +76,8 @@ fn chart_ui(ui: &mut egui::Ui, m: &MonitorDone) {
         for (colour, text) in [
             (ESTIMATE, "estimated accuracy (no labels), 95% band"),
             (MEASURED, "accuracy where labels arrived"),
-            (DRIFT, "drifted (class mix or confidence)"),
+            (CONFIDENCE, "mean confidence"),
+            (DRIFT, "drifted (any test)"),
             (ui.visuals().weak_text_color(), "volume"),
         ] {
             let (r, _) = ui.allocate_exact_size(vec2(10.0, 10.0), Sense::hover());
@@ -89,6 +102,7 @@ fn chart_ui(ui: &mut egui::Ui, m: &MonitorDone) {
                 .map(|c| c[0])
                 .into_iter()
                 .chain(w.accuracy)
+                .chain(w.mean_confidence)
         })
         .fold(1.0f64, f64::min);
     let floor = ((lowest * 10.0).floor() / 10.0 - 0.1).clamp(0.0, 0.9);
@@ -158,6 +172,65 @@ fn chart_ui(ui: &mut egui::Ui, m: &MonitorDone) {
         .filter_map(|(i, w)| Some(Pos2::new(x(i), y(w.estimated_accuracy?))))
         .collect();
     painter.add(egui::Shape::line(line, Stroke::new(2.0, ESTIMATE)));
+    let confidence: Vec<Pos2> = m
+        .windows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, w)| Some(Pos2::new(x(i), y(w.mean_confidence?))))
+        .collect();
+    painter.add(egui::Shape::dashed_line(
+        &confidence,
+        Stroke::new(1.5, CONFIDENCE),
+        4.0,
+        3.0,
+    ));
+}
+
+/// The window lengths offered.
+const WINDOWS: [(f64, &str); 4] = [
+    (3_600.0, "1 hour"),
+    (21_600.0, "6 hours"),
+    (86_400.0, "1 day"),
+    (604_800.0, "1 week"),
+];
+
+/// Window length and split of the logs (the CLI's `--window` and `--by`).
+fn options_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
+    let mut o = s.monitor_options.clone();
+    let by_name = |by: Option<GroupBy>| match by {
+        None => "nothing",
+        Some(GroupBy::Device) => "device",
+        Some(GroupBy::ModelVersion) => "model version",
+    };
+    ui.horizontal(|ui| {
+        let label = ui.label("Window");
+        let current = WINDOWS
+            .iter()
+            .find(|(secs, _)| *secs == o.window_secs)
+            .map_or("custom", |(_, name)| name);
+        egui::ComboBox::from_id_salt("monitor-window")
+            .selected_text(current)
+            .show_ui(ui, |ui| {
+                for (secs, name) in WINDOWS {
+                    ui.selectable_value(&mut o.window_secs, secs, name);
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        let label = ui.label("Split by");
+        egui::ComboBox::from_id_salt("monitor-by")
+            .selected_text(by_name(o.by))
+            .show_ui(ui, |ui| {
+                for by in [None, Some(GroupBy::Device), Some(GroupBy::ModelVersion)] {
+                    ui.selectable_value(&mut o.by, by, by_name(by));
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
+    if o != s.monitor_options {
+        out.push(AppCommand::MonitorOptions(o));
+    }
 }
 
 /// How many images "To label" tags at a time.
@@ -176,8 +249,17 @@ fn window_images_ui(ui: &mut egui::Ui, m: &MonitorDone, k: usize, out: &mut Vec<
     };
     let novelty = m.novelty.get(k).cloned().unwrap_or_default();
     let what = m.windows.get(k).map_or_else(String::new, |w| {
-        chrono::DateTime::from_timestamp(w.start as i64, 0)
-            .map_or_else(String::new, |d| d.format("%m-%d").to_string())
+        let format = if w.end - w.start < 86_400.0 {
+            "%m-%d %H:%M"
+        } else {
+            "%m-%d"
+        };
+        let start = chrono::DateTime::from_timestamp(w.start as i64, 0)
+            .map_or_else(String::new, |d| d.format(format).to_string());
+        match &w.group {
+            Some(g) => format!("{start} {g}"),
+            None => start,
+        }
     });
     let hover = if novelty.is_empty() {
         "The dataset's images this window's rows name, in the gallery"
@@ -254,7 +336,7 @@ fn table_ui(ui: &mut egui::Ui, m: &MonitorDone, out: &mut Vec<AppCommand>) {
             .num_columns(13)
             .show(ui, |ui| {
                 for h in [
-                    "day (UTC)",
+                    "window (UTC)",
                     "",
                     "",
                     "",
@@ -274,7 +356,10 @@ fn table_ui(ui: &mut egui::Ui, m: &MonitorDone, out: &mut Vec<AppCommand>) {
                 for (k, w) in m.windows.iter().enumerate() {
                     let day = chrono::DateTime::from_timestamp(w.start as i64, 0)
                         .map_or_else(String::new, |d| d.format("%Y-%m-%d %H:%M").to_string());
-                    ui.label(day);
+                    match &w.group {
+                        Some(g) => ui.label(format!("{day} · {g}")),
+                        None => ui.label(day),
+                    };
                     // The flag and the actions first: they stay in view in a narrow window.
                     if w.drift {
                         ui.colored_label(Color32::from_rgb(230, 90, 80), "drift");

@@ -61,6 +61,10 @@ pub struct Session {
     pub revision: u64,
     /// Device logs judged against this dataset (File > Open device logs).
     pub monitor: Option<crate::app::jobs::MonitorDone>,
+    /// How the device logs are cut (window length, split), for the next monitor run.
+    pub monitor_options: crate::monitor::MonitorOptions,
+    /// The device logs last opened (run again when the options change).
+    pub monitor_logs: Vec<std::path::PathBuf>,
     /// The work running off the UI thread for this dataset (dropped with it: a new dataset
     /// never receives the old one's results).
     pub jobs: Jobs,
@@ -96,6 +100,8 @@ impl Session {
             revision: 0,
             jobs: Jobs::default(),
             monitor: None,
+            monitor_options: Default::default(),
+            monitor_logs: Vec::new(),
             ws,
         }
     }

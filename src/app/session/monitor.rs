@@ -135,6 +135,8 @@ impl Session {
                 backend,
             });
         let (ws, truth) = (self.ws.clone(), self.curation.truth().to_vec());
+        self.monitor_logs = logs.clone();
+        let options = self.monitor_options.clone();
         let started = self.jobs.start(JobKind::Monitor, move |job| {
             job.begin_stage("reading the device logs", 1);
             let classes = &ws.dataset.classes;
@@ -146,7 +148,7 @@ impl Session {
                     let windows = monitor(
                         &log.rows,
                         &reference,
-                        &MonitorOptions::default(),
+                        &options,
                         side.as_ref().ok().map(|s| s.view()),
                     );
                     let of_row = samples_of(&ws.dataset, &log.rows);
@@ -178,6 +180,17 @@ impl Session {
         });
         if let Err(e) = started {
             self.messages.error = Some(e);
+        }
+    }
+
+    /// Cuts the last opened logs again with `options` (window length, split).
+    pub fn set_monitor_options(&mut self, options: MonitorOptions, backend: BackendKind) {
+        if options == self.monitor_options {
+            return;
+        }
+        self.monitor_options = options;
+        if !self.monitor_logs.is_empty() {
+            self.start_monitor(self.monitor_logs.clone(), backend);
         }
     }
 
