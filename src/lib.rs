@@ -44,6 +44,7 @@ pub mod monitor;
 pub mod outputs;
 pub mod problems;
 pub mod rng;
+pub mod select;
 pub mod stamp_cache;
 pub mod state;
 pub mod table;

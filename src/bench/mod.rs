@@ -14,6 +14,7 @@ pub mod monitor;
 pub mod near_copies;
 pub mod pixel_copies;
 pub mod scale;
+pub mod select;
 pub mod thumbs;
 
 use crate::model::footprint::proc_status_kib;

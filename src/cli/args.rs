@@ -46,6 +46,9 @@ pub enum Command {
     /// A deployed model's device logs against its reference set, window by window: class mix,
     /// confidence, accuracy without labels, latency, drift.
     Monitor(super::monitor::MonitorArgs),
+    /// Which images of a pool (a folder, a dataset or a device log) to label next: uncertain,
+    /// diverse, typical or random, never two near copies; writes `path,rank,score,reason`.
+    Select(super::select::SelectArgs),
     /// Benchmarks: predict vs the inference bound, thumbnails, a 100k-sample dataset (prints
     /// tables, writes JSON).
     Bench(BenchArgs),

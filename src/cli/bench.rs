@@ -32,10 +32,15 @@ pub enum Suite {
     /// its pixel check on generated look-alike families with shifted, mirrored, cropped and
     /// noisy copies (10 seeds, 3 look-alike spreads).
     NearCopies,
-    /// The class-mix drift test by simulation: false alarms with no shift and power under
-    /// shifts, at three window sizes against a reference the size of the bundled sample (1,000
-    /// trials each); the goodness-of-fit form beside it.
+    /// The drift tests by simulation: the class-mix test's false alarms and power at three
+    /// window sizes (1,000 trials each, the goodness-of-fit form beside it); the embedding test's
+    /// false alarms, power and scale (`--trials` each); the confidence test's false alarms; the
+    /// accuracy estimate on corrupted copies of the bundled sample.
     Monitor,
+    /// Choosing what to label: a simulated labelling loop on the bundled sample's embeddings
+    /// (2 labels per class, then 6 rounds of 20), accuracy per round for each strategy, mean of
+    /// 5 seeds.
+    Select,
     /// Two models (default: the bundled EfficientNet-Lite0 fp16 and int8 weights) in one pass
     /// against one run each, on the photo-like set.
     Compare,
@@ -177,6 +182,13 @@ pub fn run(args: &BenchArgs, read: &crate::inputs::Inputs) -> Result<()> {
                     "embedding_drift": embedding,
                     "accuracy_estimate": estimate,
                 }),
+            );
+        }
+        if args.suite.contains(&Suite::Select) {
+            let backend = args.backend.first().copied().unwrap_or(BackendKind::Auto);
+            out.insert(
+                "select".into(),
+                super::bench_monitor::select_suite(backend, args.model.as_deref())?,
             );
         }
         if args.suite.contains(&Suite::LabelQuality) {

@@ -119,3 +119,55 @@ pub fn embedding_drift_suite(trials: usize) -> Result<serde_json::Value> {
     );
     Ok(serde_json::json!({ "rates": rows, "scale": s }))
 }
+
+/// Choosing what to label, by simulation on the bundled sample's embeddings (the Fashion CNN's).
+/// `model` replaces the Fashion CNN as the source of embeddings (an ImageNet model sees the
+/// Fashion classes as a new task).
+pub fn select_suite(
+    backend: BackendKind,
+    model: Option<&std::path::Path>,
+) -> Result<serde_json::Value> {
+    let sample = crate::bench::repo_path("sample_data/fashion")
+        .ok_or_else(|| anyhow!("sample_data/fashion not found"))?;
+    let model = match model {
+        Some(m) => m.to_path_buf(),
+        None => crate::bench::repo_path("assets/models/fashion_cnn.onnx")
+            .ok_or_else(|| anyhow!("assets/models/fashion_cnn.onnx not found"))?,
+    };
+    let model = crate::model::load_model(&model)?;
+    let ds = crate::dataset::open_dataset(&sample, &crate::dataset::OpenOptions::default())?;
+    let labels: Vec<usize> = ds.samples.iter().map(|s| s.label.index()).collect();
+    let classes = ds.classes.len();
+    let ws = crate::workspace::Workspace::new(ds);
+    let b = crate::model::resolve_backend(backend, &model)?;
+    let opts = crate::model::PredictOptions {
+        use_cache: false,
+        embeddings: true,
+        ..crate::model::PredictOptions::default()
+    };
+    let run = ws.run_model(&model, &b, &opts, &crate::jobs::JobControl::default(), None)?;
+    let set = run.embeddings()?;
+    let x = ndarray::Array2::from_shape_vec((set.len(), set.dim), set.data.clone())?;
+    let y: Vec<usize> = set.samples.iter().map(|&s| labels[s as usize]).collect();
+    let (rounds, budget, seeds) = (6, 20, 5);
+    let rows = crate::bench::select::bench_select(&x, &y, classes, rounds, budget, seeds);
+    println!(
+        "\nchoosing what to label: {} Fashion images ({}-d embeddings of {}), 30% held out; 2 labels per class, then {rounds} rounds of {budget}; linear head; mean test accuracy of {seeds} seeds",
+        set.len(),
+        set.dim,
+        model.spec.name
+    );
+    if let Some(first) = rows.first() {
+        let header: String = first.labels.iter().map(|n| format!(" {n:>6}")).collect();
+        println!("  {:<16}{header}  (labels)", "strategy");
+    }
+    for r in &rows {
+        let cells: String = r
+            .accuracy
+            .iter()
+            .map(|a| format!(" {:>5.1}%", a * 100.0))
+            .collect();
+        println!("  {:<16}{cells}", r.strategy);
+    }
+    Ok(serde_json::to_value(rows)?)
+}

@@ -76,6 +76,14 @@ pub fn of(cmd: &Command) -> Inputs {
         ),
         Command::Train(a) => model_inputs(none, &a.model),
         Command::Monitor(a) => files(model_inputs(none, &a.model), &a.logs, "device log"),
+        Command::Select(a) => {
+            let i = model_inputs(none, &a.model);
+            if a.pool.is_file() {
+                i.file(&a.pool, "pool")
+            } else {
+                i
+            }
+        }
         Command::Bench(a) => {
             let mut i = files(none, &a.compare_model, "model");
             if let Some(m) = &a.model {

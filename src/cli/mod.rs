@@ -20,6 +20,7 @@ mod monitor;
 mod predict;
 mod progress;
 mod scan;
+mod select;
 mod shared_args;
 mod train;
 mod values;
@@ -56,6 +57,7 @@ pub fn run() -> ExitCode {
         Some(Command::Predict(a)) => predict::run(&a, read),
         Some(Command::Evaluate(a)) => evaluate::run(&a),
         Some(Command::Monitor(a)) => monitor::run(&a),
+        Some(Command::Select(a)) => select::run(&a, read),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

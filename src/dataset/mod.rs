@@ -94,6 +94,28 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// Images without labels (a pool to choose from, a device log's images): each of `paths`
+    /// once, in the order given, with the id its full path and the class 0 of `classes`.
+    pub fn unlabelled(paths: Vec<PathBuf>, classes: &[String]) -> Self {
+        let samples = paths
+            .into_iter()
+            .map(|path| Sample {
+                id: SampleId(path.to_string_lossy().into_owned()),
+                path,
+                label: ClassId(0),
+                split: None,
+            })
+            .collect();
+        Self {
+            root: PathBuf::from("/"),
+            source: PathBuf::from("/"),
+            layout: Layout::ImageFolder,
+            classes: classes.to_vec(),
+            samples,
+            report: ScanReport::default(),
+        }
+    }
+
     /// A dataset that exists only in memory (unit tests, benchmarks): sample `i` is
     /// `/x/<i padded to digits>.png` with class `labels[i]` of `classes` and split `split(i)`.
     pub fn in_memory(

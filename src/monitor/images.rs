@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use ndarray::Array2;
 
 use super::LogRow;
-use crate::dataset::{ClassId, Dataset, Layout, Sample, SampleId, ScanReport};
+use crate::dataset::Dataset;
 use crate::embed::EmbeddingSet;
 use crate::jobs::JobControl;
 use crate::model::{LoadedModel, PredictError, PredictOptions, ResolvedBackend, predict_dataset};
@@ -16,7 +16,7 @@ use crate::model::{LoadedModel, PredictError, PredictOptions, ResolvedBackend, p
 /// paths that are not files are left out) and, per log row, its sample.
 pub fn log_images(rows: &[LogRow], classes: &[String]) -> (Dataset, Vec<Option<usize>>) {
     let mut index: HashMap<PathBuf, usize> = HashMap::new();
-    let mut samples = Vec::new();
+    let mut paths = Vec::new();
     let of_row = rows
         .iter()
         .map(|r| {
@@ -27,26 +27,13 @@ pub fn log_images(rows: &[LogRow], classes: &[String]) -> (Dataset, Vec<Option<u
             if !path.is_file() {
                 return None;
             }
-            let i = samples.len();
-            samples.push(Sample {
-                id: SampleId(path.to_string_lossy().into_owned()),
-                path: path.clone(),
-                label: ClassId(0),
-                split: None,
-            });
+            let i = paths.len();
+            paths.push(path.clone());
             index.insert(path.clone(), i);
             Some(i)
         })
         .collect();
-    let ds = Dataset {
-        root: PathBuf::from("/"),
-        source: PathBuf::from("/"),
-        layout: Layout::ImageFolder,
-        classes: classes.to_vec(),
-        samples,
-        report: ScanReport::default(),
-    };
-    (ds, of_row)
+    (Dataset::unlabelled(paths, classes), of_row)
 }
 
 /// The embeddings of a log's images, and which row is which.

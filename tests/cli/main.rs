@@ -12,4 +12,5 @@ mod export;
 mod inputs_protected;
 mod journal_crash;
 mod refusals;
+mod select;
 mod shards;

@@ -1,0 +1,259 @@
+//! `labelscope select`: which images of a pool (a folder of images, any dataset layout, or a
+//! device log) to label next, given what is labelled; writes `path,rank,score,reason`.
+//! The pool is read where it lies: nothing is cached or written beside it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, ValueEnum};
+use ndarray::Array2;
+
+use super::common::WantEmbeddings;
+use super::shared_args::ModelArgs;
+use crate::dataset::{Dataset, OpenOptions, open_dataset};
+use crate::embed::EmbeddingSet;
+use crate::eval::PredictionSet;
+use crate::jobs::JobControl;
+use crate::model::{PredictOptions, predict_dataset};
+use crate::select::{Pick, SelectInputs, Strategy, select};
+use crate::workspace::Workspace;
+
+/// `labelscope select`.
+#[derive(Debug, Args)]
+pub struct SelectArgs {
+    /// The pool: a folder of images (with or without labels, any dataset layout) or a device
+    /// log (CSV, Parquet or JSON Lines with `path`).
+    pub pool: PathBuf,
+    /// The model: its embeddings and probabilities on the pool.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// How many images to choose.
+    #[arg(long)]
+    pub budget: usize,
+    /// The labelled dataset (its images count as seen; its classes name the model's outputs).
+    #[arg(long, value_name = "DATASET")]
+    pub labelled: Option<PathBuf>,
+    /// How to choose.
+    #[arg(long, value_enum, default_value_t = StrategyArg::Auto)]
+    pub strategy: StrategyArg,
+    /// Seed of the random parts (k-means, random).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// The CSV to write (`path,rank,score,reason`).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `--strategy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StrategyArg {
+    /// Typical images while labels are few, then uncertain and diverse ones with class quotas.
+    Auto,
+    /// The smallest margin between the two most probable labels.
+    Uncertainty,
+    /// Furthest from everything labelled or chosen (k-center greedy).
+    Diversity,
+    /// The most typical image of each unlabelled cluster (TypiClust).
+    Typical,
+    /// At random (seeded).
+    Random,
+}
+
+impl From<StrategyArg> for Strategy {
+    fn from(s: StrategyArg) -> Self {
+        match s {
+            StrategyArg::Auto => Self::Auto,
+            StrategyArg::Uncertainty => Self::Uncertainty,
+            StrategyArg::Diversity => Self::Diversity,
+            StrategyArg::Typical => Self::Typical,
+            StrategyArg::Random => Self::Random,
+        }
+    }
+}
+
+const IMAGE_EXTENSIONS: [&str; 8] = ["jpg", "jpeg", "png", "bmp", "gif", "webp", "tif", "tiff"];
+
+/// The pool as an unlabelled dataset: a device log's images, a dataset's images, or every image
+/// file under a folder.
+fn open_pool(path: &Path, classes: &[String]) -> Result<Dataset> {
+    let log_like = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e, "jsonl" | "csv" | "parquet"));
+    if log_like
+        && let Ok(log) = crate::monitor::read_logs(&[path.to_path_buf()], classes)
+        && !log.rows.is_empty()
+    {
+        let (ds, _) = crate::monitor::images::log_images(&log.rows, classes);
+        return Ok(ds);
+    }
+    if let Ok(ds) = open_dataset(path, &OpenOptions::default())
+        && !ds.samples.is_empty()
+    {
+        let paths = ds.samples.iter().map(|s| s.path.clone()).collect();
+        return Ok(Dataset::unlabelled(paths, classes));
+    }
+    if !path.is_dir() {
+        bail!(
+            "{}: not a device log, a dataset or a folder of images",
+            path.display()
+        );
+    }
+    let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(path)
+        .follow_links(false)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(walkdir::DirEntry::into_path)
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        })
+        .collect();
+    paths.sort();
+    Ok(Dataset::unlabelled(paths, classes))
+}
+
+/// Rows of `set` as a matrix.
+fn matrix(set: &EmbeddingSet) -> Result<Array2<f32>> {
+    Array2::from_shape_vec((set.len(), set.dim), set.data.clone())
+        .map_err(|e| anyhow!("embeddings: {e}"))
+}
+
+/// Runs `select`; `read` is every file the arguments name.
+pub fn run(args: &SelectArgs, read: crate::inputs::Inputs) -> Result<()> {
+    if args.budget == 0 {
+        bail!("--budget must be at least 1");
+    }
+    let path = args
+        .model
+        .single_model()?
+        .ok_or_else(|| anyhow!("give --model MODEL.onnx"))?;
+    let model = crate::model::load_model(path)?;
+    let backend = crate::model::resolve_backend(args.model.backend, &model)?;
+    if let Err(why) = backend.factory.embedding() {
+        bail!("{} gives no embedding: {why}", path.display());
+    }
+    // The labelled set: its embeddings and labels (through its workspace and cache).
+    let mut inputs = read;
+    let (classes, labelled, labelled_classes) = match &args.labelled {
+        Some(dir) => {
+            let ws = Workspace::open(dir, &OpenOptions::default())
+                .with_context(|| format!("opening {}", dir.display()))?;
+            inputs = inputs.dataset(&ws.dataset);
+            let ran = super::common::run_model_with(&ws, &args.model, WantEmbeddings::Required)?;
+            let set = ran.run.embeddings()?;
+            let truth = super::common::truth(&ws, false)?;
+            let rows: Vec<usize> = (0..set.len())
+                .filter(|&r| truth[set.samples[r] as usize].is_some())
+                .collect();
+            let all = matrix(&set)?;
+            let classes_of = rows
+                .iter()
+                .filter_map(|&r| truth[set.samples[r] as usize].map(|c| c.index()))
+                .collect();
+            (
+                ws.dataset.classes.clone(),
+                all.select(ndarray::Axis(0), &rows),
+                classes_of,
+            )
+        }
+        None => (
+            model.model_labels.clone(),
+            Array2::zeros((0, 0)),
+            Vec::new(),
+        ),
+    };
+    let pool = open_pool(&args.pool, &classes)?;
+    let inputs = inputs.dataset(&pool);
+    inputs.check_file_output(&args.out)?;
+    if pool.samples.is_empty() {
+        bail!("{}: no images in the pool", args.pool.display());
+    }
+    eprintln!(
+        "pool: {} images in {}",
+        pool.samples.len(),
+        args.pool.display()
+    );
+    let job = JobControl::default();
+    super::progress::cancel_on_ctrl_c(&job);
+    let opts = PredictOptions {
+        use_cache: false,
+        embeddings: true,
+        threads: args
+            .model
+            .threads
+            .unwrap_or(PredictOptions::default().threads),
+    };
+    let report = {
+        let _progress = super::progress::ProgressPrinter::start(&job, "pool");
+        predict_dataset(&pool, &model, &backend, &opts, None, &job, None)?
+    };
+    let set = EmbeddingSet::from_outcomes(&report.outcomes);
+    for (i, why) in set.missing.iter().take(10) {
+        eprintln!("  skipped {}: {why}", pool.samples[*i].path.display());
+    }
+    let preds = PredictionSet::from_report(
+        &model.spec.name,
+        &report,
+        classes.len(),
+        &model.model_labels,
+    );
+    let probs = probabilities(&set, &preds, classes.len());
+    let pool_matrix = matrix(&set)?;
+    let labelled = if labelled.nrows() == 0 {
+        Array2::zeros((0, pool_matrix.ncols()))
+    } else {
+        labelled
+    };
+    let select_inputs = SelectInputs {
+        pool: pool_matrix.view(),
+        probs: probs.as_ref().map(|p| p.view()),
+        labelled: labelled.view(),
+        labelled_classes: &labelled_classes,
+        classes: &classes,
+    };
+    let picks = select(&select_inputs, args.budget, args.strategy.into(), args.seed)?;
+    let paths: Vec<&Path> = picks
+        .iter()
+        .map(|p| pool.samples[set.samples[p.index] as usize].path.as_path())
+        .collect();
+    crate::outputs::write_via_temp(&args.out, |tmp| write_picks(tmp, &picks, &paths))
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    eprintln!(
+        "chose {} of {} images ({} labelled); wrote {}",
+        picks.len(),
+        set.len(),
+        labelled_classes.len(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// Each embedded pool image's probabilities over `classes`, when every one has them.
+fn probabilities(set: &EmbeddingSet, preds: &PredictionSet, classes: usize) -> Option<Array2<f32>> {
+    let mut out = Array2::zeros((set.len(), classes));
+    for (r, &sample) in set.samples.iter().enumerate() {
+        let probs = preds.prediction(sample as usize)?.probs.as_ref()?;
+        for (c, v) in probs.iter().take(classes).enumerate() {
+            out[(r, c)] = *v;
+        }
+    }
+    Some(out)
+}
+
+fn write_picks(path: &Path, picks: &[Pick], paths: &[&Path]) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record(["path", "rank", "score", "reason"])?;
+    for (p, path) in picks.iter().zip(paths) {
+        w.write_record([
+            path.to_string_lossy().as_ref(),
+            &p.rank.to_string(),
+            &format!("{:.6}", p.score),
+            &p.reason,
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}

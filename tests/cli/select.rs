@@ -1,0 +1,111 @@
+//! `labelscope select`: which pool images to label next, as a user runs it on real files.
+
+use std::path::{Path, PathBuf};
+
+use crate::common;
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<(PathBuf, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+/// A flat folder of unlabelled images (one a byte copy of a labelled image): `select` writes
+/// `path,rank,score,reason` for the budget, never picks a near copy of a labelled image, and
+/// writes nothing into the pool.
+#[test]
+fn select_chooses_from_a_flat_pool_and_writes_only_its_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let labelled = dir.path().join("labelled");
+    std::fs::create_dir_all(&labelled).unwrap();
+    common::fashion_subset(&labelled, 3);
+    // The pool: other images of the sample, flat, plus a copy of a labelled one.
+    let pool = dir.path().join("pool");
+    std::fs::create_dir_all(&pool).unwrap();
+    let sample = common::repo().join("sample_data/fashion");
+    for class in ["Bag", "Sneaker", "Shirt", "Coat"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(sample.join(class))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        for (k, f) in files.iter().skip(10).take(6).enumerate() {
+            std::fs::copy(f, pool.join(format!("{class}_{k}.png"))).unwrap();
+        }
+    }
+    let mut copied: Vec<PathBuf> = std::fs::read_dir(labelled.join("Bag"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    copied.sort();
+    let copy = pool.join("copy_of_labelled_bag.png");
+    std::fs::copy(&copied[0], &copy).unwrap();
+    let before = snapshot(&pool);
+    let out = dir.path().join("to_label.csv");
+    let model = common::repo().join("assets/models/fashion_cnn.onnx");
+    for strategy in ["auto", "uncertainty", "diversity", "typical", "random"] {
+        common::labelscope_ok(&[
+            "select",
+            pool.to_str().unwrap(),
+            "--model",
+            model.to_str().unwrap(),
+            "--backend",
+            "tract",
+            "--labelled",
+            labelled.to_str().unwrap(),
+            "--budget",
+            "10",
+            "--strategy",
+            strategy,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let mut reader = csv::Reader::from_path(&out).unwrap();
+        assert_eq!(
+            reader.headers().unwrap(),
+            vec!["path", "rank", "score", "reason"],
+            "{strategy}"
+        );
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 10, "{strategy}");
+        let paths: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
+        let mut distinct = paths.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 10, "{strategy}: {paths:?}");
+        assert!(
+            !paths.contains(&copy.to_str().unwrap()),
+            "{strategy} picked a copy of a labelled image"
+        );
+        for (k, r) in rows.iter().enumerate() {
+            assert!(Path::new(&r[0]).starts_with(&pool), "{strategy}: {}", &r[0]);
+            assert_eq!(r[1].parse::<usize>().unwrap(), k + 1);
+            assert!(!r[3].is_empty());
+        }
+        if strategy == "uncertainty" {
+            assert!(rows[0][3].starts_with("uncertain: "), "{}", &rows[0][3]);
+        }
+    }
+    assert_eq!(snapshot(&pool), before, "the pool was written to");
+    // The output may not be one of the inputs.
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_labelscope"))
+        .args([
+            "select",
+            pool.to_str().unwrap(),
+            "--model",
+            model.to_str().unwrap(),
+        ])
+        .args(["--budget", "3", "--out", copy.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert_eq!(snapshot(&pool), before);
+}
