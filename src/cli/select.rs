@@ -221,6 +221,13 @@ pub fn run(args: &SelectArgs, read: crate::inputs::Inputs) -> Result<()> {
         .collect();
     crate::outputs::write_via_temp(&args.out, |tmp| write_picks(tmp, &picks, &paths))
         .with_context(|| format!("writing {}", args.out.display()))?;
+    if picks.len() < args.budget.min(set.len()) {
+        eprintln!(
+            "note: only {} chosen: every other pool image is a near copy (cosine similarity at least {}) of a labelled or chosen one",
+            picks.len(),
+            crate::select::NEAR_COPY_SIMILARITY
+        );
+    }
     eprintln!(
         "chose {} of {} images ({} labelled); wrote {}",
         picks.len(),
