@@ -126,6 +126,11 @@ pub fn run(args: &SelectArgs, read: crate::inputs::Inputs) -> Result<()> {
     if args.budget == 0 {
         bail!("--budget must be at least 1");
     }
+    if args.model.embedder.is_some() || args.model.vlm_endpoint.is_some() {
+        bail!(
+            "select reads embeddings and probabilities from one ONNX --model; --embedder and --vlm-endpoint are not supported here yet"
+        );
+    }
     let path = args
         .model
         .single_model()?

@@ -108,4 +108,18 @@ fn select_chooses_from_a_flat_pool_and_writes_only_its_csv() {
         .unwrap();
     assert!(!refused.status.success());
     assert_eq!(snapshot(&pool), before);
+    // An option it cannot honour is refused, not ignored.
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_labelscope"))
+        .args([
+            "select",
+            pool.to_str().unwrap(),
+            "--model",
+            model.to_str().unwrap(),
+        ])
+        .args(["--embedder", model.to_str().unwrap()])
+        .args(["--budget", "3", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--embedder"));
 }
