@@ -25,12 +25,19 @@ pub struct KsResult {
 /// The two-sample KS test of `a` against `b` (NaN values are left out); `None` when either is
 /// empty.
 pub fn ks_2samp(a: &[f32], b: &[f32]) -> Option<KsResult> {
-    let sorted = |v: &[f32]| {
-        let mut s: Vec<f32> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-        s.sort_by(f32::total_cmp);
-        s
-    };
     ks_2samp_sorted(&sorted(a), &sorted(b))
+}
+
+/// [`ks_2samp`] of `reference` (already sorted, without NaN: sorted once, tested against
+/// every window) against `window`.
+pub fn ks_against_sorted(reference: &[f32], window: &[f32]) -> Option<KsResult> {
+    ks_2samp_sorted(reference, &sorted(window))
+}
+
+fn sorted(v: &[f32]) -> Vec<f32> {
+    let mut s: Vec<f32> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+    s.sort_by(f32::total_cmp);
+    s
 }
 
 /// [`ks_2samp`] on samples already sorted ascending without NaN.

@@ -209,7 +209,7 @@ fn class_probs_p_value(rows: &[&LogRow], reference: &Reference) -> Option<f64> {
     let mut smallest = 1.0f64;
     for (c, reference_column) in per_class.iter().enumerate() {
         let column: Vec<f32> = window.iter().filter_map(|p| p.get(c).copied()).collect();
-        let r = ks::ks_2samp(reference_column, &column)?;
+        let r = ks::ks_against_sorted(reference_column, &column)?;
         smallest = smallest.min(r.p_value);
     }
     Some((smallest * per_class.len() as f64).min(1.0))
@@ -284,7 +284,7 @@ fn window(
         p_values.insert("class_mix".to_string(), p);
     }
     let confidences: Vec<f32> = rows.iter().filter_map(|r| r.confidence).collect();
-    if let Some(r) = ks::ks_2samp(&reference.confidences, &confidences) {
+    if let Some(r) = ks::ks_against_sorted(&reference.confidences, &confidences) {
         p_values.insert("confidence".to_string(), r.p_value);
     }
     if let Some(p) = class_probs_p_value(&rows, reference) {

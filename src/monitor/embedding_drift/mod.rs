@@ -32,8 +32,14 @@
 //! test (`scripts/make_monitor_reference.py`, tests/core/monitor.rs); false alarms and power in
 //! `labelscope bench --suite monitor`.
 
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
+
+mod domain;
+mod mmd;
+
+pub use domain::{auc, domain_auc};
+pub use mmd::{RandomFeatures, mmd2, permutation_p_value};
 
 use crate::embed::pca::{PcaBasis, pca_basis};
 use crate::rng::SplitMix;
@@ -101,110 +107,6 @@ pub struct EmbeddingTest {
     pub domain_auc: Option<f64>,
     /// Window rows with an embedding.
     pub rows: usize,
-}
-
-/// Random Fourier features of a Gaussian kernel: `sqrt(2/D) cos(x W + b)`.
-#[derive(Clone, Debug)]
-pub struct RandomFeatures {
-    /// Frequencies, inputs x features.
-    pub omega: Array2<f32>,
-    /// Phases, one per feature, in [0, 2π).
-    pub phase: Array1<f32>,
-}
-
-impl RandomFeatures {
-    /// `features` features of the kernel `exp(-|x - y|² / (2 bandwidth²))` on `dim` inputs.
-    pub fn new(dim: usize, features: usize, bandwidth: f32, seed: u64) -> Self {
-        let mut rng = SplitMix::new(seed);
-        let omega = Array2::from_shape_fn((dim, features), |_| rng.normal() as f32 / bandwidth);
-        let phase =
-            Array1::from_shape_fn(features, |_| (rng.uniform() * std::f64::consts::TAU) as f32);
-        Self { omega, phase }
-    }
-
-    /// The features of each row of `x`.
-    pub fn map(&self, x: ArrayView2<f32>) -> Array2<f32> {
-        let scale = (2.0 / self.phase.len().max(1) as f32).sqrt();
-        let mut z = x.dot(&self.omega);
-        z.rows_mut().into_iter().for_each(|mut r| {
-            r.iter_mut()
-                .zip(&self.phase)
-                .for_each(|(v, b)| *v = scale * (*v + b).cos());
-        });
-        z
-    }
-}
-
-/// MMD² as the squared distance between the mean feature rows of `a` and `b`.
-pub fn mmd2(a: ArrayView2<f32>, b: ArrayView2<f32>) -> f64 {
-    let (sa, sb) = (column_sums(a), column_sums(b));
-    distance2(&sa, a.nrows(), &sb, b.nrows())
-}
-
-fn column_sums(x: ArrayView2<f32>) -> Vec<f64> {
-    let mut s = vec![0.0f64; x.ncols()];
-    for r in x.rows() {
-        s.iter_mut().zip(r).for_each(|(s, &v)| *s += f64::from(v));
-    }
-    s
-}
-
-fn distance2(sum_a: &[f64], n_a: usize, sum_b: &[f64], n_b: usize) -> f64 {
-    let (na, nb) = (n_a.max(1) as f64, n_b.max(1) as f64);
-    sum_a
-        .iter()
-        .zip(sum_b)
-        .map(|(a, b)| (a / na - b / nb).powi(2))
-        .sum()
-}
-
-/// The permutation p-value of [`mmd2`] between feature rows `a` and `b`: `permutations`
-/// random re-splits of the pooled rows into groups of the same sizes.
-pub fn permutation_p_value(
-    a: ArrayView2<f32>,
-    b: ArrayView2<f32>,
-    permutations: usize,
-    seed: u64,
-) -> f64 {
-    let (n, m) = (a.nrows(), b.nrows());
-    let (sa, sb) = (column_sums(a), column_sums(b));
-    let observed = distance2(&sa, n, &sb, m);
-    let total: Vec<f64> = sa.iter().zip(&sb).map(|(x, y)| x + y).collect();
-    let pooled = n + m;
-    let row = |i: usize| if i < n { a.row(i) } else { b.row(i - n) };
-    // Draw the smaller group; the other is the rest.
-    let drawn = n.min(m);
-    let at_least = (0..permutations)
-        .into_par_iter()
-        .map_init(
-            || (0..pooled as u32).collect::<Vec<u32>>(),
-            |order, p| {
-                let mut rng =
-                    SplitMix::new(seed ^ (p as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
-                // Partial Fisher-Yates for a uniform subset; the swaps are undone after, so
-                // every permutation starts from the same order whatever thread runs it.
-                let mut swaps = Vec::with_capacity(drawn);
-                for i in 0..drawn {
-                    let j = i + rng.below((pooled - i) as u64) as usize;
-                    order.swap(i, j);
-                    swaps.push(j);
-                }
-                let mut sum = vec![0.0f64; total.len()];
-                for &i in &order[..drawn] {
-                    sum.iter_mut()
-                        .zip(row(i as usize))
-                        .for_each(|(s, &v)| *s += f64::from(v));
-                }
-                for (i, &j) in swaps.iter().enumerate().rev() {
-                    order.swap(i, j);
-                }
-                let rest: Vec<f64> = total.iter().zip(&sum).map(|(t, s)| t - s).collect();
-                let stat = distance2(&sum, drawn, &rest, pooled - drawn);
-                usize::from(stat >= observed)
-            },
-        )
-        .sum::<usize>();
-    (1 + at_least) as f64 / (1 + permutations) as f64
 }
 
 /// The reference side of the embedding test, fitted once and used for every window.
@@ -425,92 +327,6 @@ fn median_distance(x: ArrayView2<f32>, seed: u64) -> f32 {
         .copied()
         .filter(|v| *v > 0.0)
         .unwrap_or(1.0)
-}
-
-/// Held-out AUC of a logistic regression telling `a` (label 0) from `b` (label 1): each side
-/// subsampled to at most `cap` rows, cut in two halves, trained on one and scored on the other
-/// both ways. `None` when a side has fewer than [`MIN_ROWS`] rows.
-pub fn domain_auc(a: ArrayView2<f32>, b: ArrayView2<f32>, cap: usize, seed: u64) -> Option<f64> {
-    if a.nrows() < MIN_ROWS || b.nrows() < MIN_ROWS {
-        return None;
-    }
-    let mut rng = SplitMix::new(seed ^ 0xA0C);
-    let mut pick = |n: usize| {
-        let mut idx: Vec<usize> = (0..n).collect();
-        for i in (1..n).rev() {
-            idx.swap(i, rng.below(i as u64 + 1) as usize);
-        }
-        idx.truncate(cap.min(n));
-        idx
-    };
-    let (ia, ib) = (pick(a.nrows()), pick(b.nrows()));
-    let rows: Vec<ndarray::ArrayView1<f32>> = ia
-        .iter()
-        .map(|&i| a.row(i))
-        .chain(ib.iter().map(|&i| b.row(i)))
-        .collect();
-    let labels: Vec<u32> = std::iter::repeat_n(0, ia.len())
-        .chain(std::iter::repeat_n(1, ib.len()))
-        .collect();
-    // Fold by alternating position within each side: both folds hold half of each.
-    let fold: Vec<bool> = (0..ia.len())
-        .map(|k| k % 2 == 0)
-        .chain((0..ib.len()).map(|k| k % 2 == 0))
-        .collect();
-    let mut scores = vec![0.0f64; rows.len()];
-    for held_out in [false, true] {
-        let train: Vec<usize> = (0..rows.len()).filter(|&i| fold[i] != held_out).collect();
-        let test: Vec<usize> = (0..rows.len()).filter(|&i| fold[i] == held_out).collect();
-        let x = stack(&rows, &train);
-        let y: Vec<u32> = train.iter().map(|&i| labels[i]).collect();
-        let model = crate::linear::fit(
-            x.view(),
-            &y,
-            2,
-            &crate::linear::LogRegOptions::default(),
-            None,
-            |_| true,
-        )
-        .model;
-        let logits = model.logits(stack(&rows, &test).view());
-        for (k, &i) in test.iter().enumerate() {
-            scores[i] = f64::from(logits[(k, 1)] - logits[(k, 0)]);
-        }
-    }
-    Some(auc(&scores, &labels))
-}
-
-fn stack(rows: &[ndarray::ArrayView1<f32>], which: &[usize]) -> Array2<f32> {
-    let dim = rows.first().map_or(0, |r| r.len());
-    let mut x = Array2::zeros((which.len(), dim));
-    for (mut out, &i) in x.rows_mut().into_iter().zip(which) {
-        out.assign(&rows[i]);
-    }
-    x
-}
-
-/// The area under the ROC curve of `scores` for labels 1 against 0 (ties count a half), as
-/// `sklearn.metrics.roc_auc_score`.
-pub fn auc(scores: &[f64], labels: &[u32]) -> f64 {
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&i, &j| scores[i].total_cmp(&scores[j]));
-    // Mann-Whitney: the sum of the positives' mid-ranks.
-    let (mut rank_sum, mut i) = (0.0f64, 0usize);
-    while i < order.len() {
-        let mut j = i;
-        while j + 1 < order.len() && scores[order[j + 1]] == scores[order[i]] {
-            j += 1;
-        }
-        let mid = (i + j) as f64 / 2.0 + 1.0;
-        rank_sum += order[i..=j].iter().filter(|&&k| labels[k] == 1).count() as f64 * mid;
-        i = j + 1;
-    }
-    let pos = labels.iter().filter(|&&l| l == 1).count() as f64;
-    let neg = labels.len() as f64 - pos;
-    if pos == 0.0 || neg == 0.0 {
-        return 0.5;
-    }
-    (rank_sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
 }
 
 #[cfg(test)]
