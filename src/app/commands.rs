@@ -153,6 +153,18 @@ pub enum AppCommand {
     ClosePathPrompt,
     /// Show or hide View > Log.
     ToggleLog,
+    /// Open the images a selection CSV (`labelscope select`) lists as the labelling batch.
+    OpenSelection(PathBuf),
+    /// Open the samples tagged `to-label` as the labelling batch.
+    LabelTagged,
+    /// Decide the batch's shown image.
+    BatchDecide(super::session::Decision),
+    /// Show another image of the batch (this many on; negative: back).
+    BatchStep(isize),
+    /// Take back the batch's latest decision.
+    BatchUndo,
+    /// Close the batch and open the dataset again, with the images it added.
+    FinishBatch,
 }
 
 /// What a chosen path is for.
@@ -176,6 +188,8 @@ pub enum PathFor {
     Embedder,
     /// Device logs to monitor against the open dataset.
     DeviceLogs,
+    /// A selection CSV to label (`labelscope select --out`).
+    Selection,
 }
 
 impl PathFor {
@@ -191,6 +205,7 @@ impl PathFor {
             Self::ComparePredictions => "Import predictions to compare",
             Self::Embedder => "Embeddings from model",
             Self::DeviceLogs => "Open device logs",
+            Self::Selection => "Label a selection",
         }
     }
 
@@ -204,6 +219,7 @@ impl PathFor {
                 Some(("Predictions", &["csv", "parquet", "jsonl", "ndjson"]))
             }
             Self::DeviceLogs => Some(("Device logs", &["jsonl", "ndjson", "csv", "parquet"])),
+            Self::Selection => Some(("Selection", &["csv", "parquet"])),
             Self::Dataset | Self::PredictionParts => None,
         }
     }
@@ -222,6 +238,7 @@ impl PathFor {
             Self::ComparePredictions => AppCommand::ImportComparison(path),
             Self::Embedder => AppCommand::OpenEmbedder(path),
             Self::DeviceLogs => AppCommand::OpenLogs(path),
+            Self::Selection => AppCommand::OpenSelection(path),
         }
     }
 }

@@ -36,6 +36,8 @@ impl LabelscopeApp {
             }
             Finished::Detail(i, r) => self.detail.finish(ctx, i, r),
             Finished::Monitor(r) => s.finish_monitor(r),
+            Finished::Hints(paths, r) => s.finish_hints(paths, r),
+            Finished::BatchImage(path, r) => self.batch_view.finish(ctx, &path, r),
         }
         if let Some(s) = &mut self.session {
             s.refresh();

@@ -34,6 +34,10 @@ pub enum JobKind {
     Detail,
     /// Reading device logs and judging them window by window.
     Monitor,
+    /// The labelling batch's hints: the model's top labels, the nearest labelled samples.
+    Hints,
+    /// Decoding the labelling batch's shown image.
+    BatchImage,
 }
 
 impl JobKind {
@@ -50,6 +54,8 @@ impl JobKind {
             Self::Export => "the export",
             Self::Detail => "loading the image",
             Self::Monitor => "reading the device logs",
+            Self::Hints => "reading the batch's images",
+            Self::BatchImage => "loading the image",
         }
     }
 }
@@ -77,6 +83,13 @@ pub enum Finished {
     Detail(usize, Result<DetailImage, String>),
     /// Device logs, window by window.
     Monitor(Result<MonitorDone, String>),
+    /// The hints of the labelling batch of these images.
+    Hints(
+        Vec<std::path::PathBuf>,
+        Result<Vec<crate::select::labelling::Hints>, String>,
+    ),
+    /// The labelling batch's image of this file.
+    BatchImage(std::path::PathBuf, Result<egui::ColorImage, String>),
 }
 
 /// Device logs judged against the dataset, window by window.

@@ -148,7 +148,8 @@ pub fn handle_keys(
 
 /// The modifiers held when `key` was pressed this frame, read from the key event itself: a
 /// quick Ctrl+Z tap whose Ctrl is already released by the end of the frame still counts.
-fn pressed_with(ctx: &egui::Context, key: Key) -> Option<egui::Modifiers> {
+/// The modifiers `key` was pressed with this frame (as the key event carries them), if it was.
+pub(crate) fn pressed_with(ctx: &egui::Context, key: Key) -> Option<egui::Modifiers> {
     ctx.input(|i| {
         i.events.iter().find_map(|e| match e {
             egui::Event::Key {

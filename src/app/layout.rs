@@ -76,6 +76,8 @@ pub enum CentralView {
     Map,
     /// Device logs against the dataset, window by window.
     Monitor,
+    /// The labelling batch, one image at a time.
+    Label,
 }
 
 #[cfg(test)]

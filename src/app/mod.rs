@@ -126,6 +126,8 @@ pub struct LabelscopeApp {
     pub path_prompt: Option<file_pick::PathPrompt>,
     /// View > Log open.
     pub log_open: bool,
+    /// The Label view's shown image.
+    batch_view: panels::label_batch::BatchView,
 }
 
 impl LabelscopeApp {
@@ -197,6 +199,7 @@ impl LabelscopeApp {
             metrics_choice: layout::MetricsChoice::Auto,
             path_prompt: None,
             log_open: false,
+            batch_view: Default::default(),
         };
         if app.prefs.thumb_size < 32.0 {
             app.prefs.thumb_size = 96.0;
@@ -264,6 +267,9 @@ impl eframe::App for LabelscopeApp {
                 s.ensure_maps();
             }
             s.refresh_embedding_checks();
+            if self.central == CentralView::Label {
+                self.batch_view.load_shown(s);
+            }
             if self.detail_open
                 && let Some(i) = s.view.selected()
             {
@@ -295,13 +301,20 @@ impl eframe::App for LabelscopeApp {
             } else {
                 self.session.as_ref()
             };
-        keys::handle_keys(
-            ctx,
-            session_for_keys,
-            self.detail_open,
-            self.help_open,
-            &mut self.commands,
-        );
+        if self.central == CentralView::Label && session_for_keys.is_some_and(|s| s.batch.is_some())
+        {
+            if let Some(s) = session_for_keys {
+                panels::label_batch::label_keys(ctx, s, &mut self.commands);
+            }
+        } else {
+            keys::handle_keys(
+                ctx,
+                session_for_keys,
+                self.detail_open,
+                self.help_open,
+                &mut self.commands,
+            );
+        }
         self.drain_commands();
     }
 
@@ -344,6 +357,7 @@ impl eframe::App for LabelscopeApp {
                     ui,
                     self.central,
                     session.monitor.is_some() || session.jobs.is_running(JobKind::Monitor),
+                    session.batch.is_some(),
                     &layout,
                     &mut self.metrics_choice,
                     &mut self.commands,
@@ -370,6 +384,13 @@ impl eframe::App for LabelscopeApp {
                         CentralView::Monitor => {
                             panels::monitor::monitor_ui(ui, session, &mut self.commands)
                         }
+                        CentralView::Label => panels::label_batch::label_batch_ui(
+                            ui,
+                            session,
+                            &mut self.batch_view,
+                            thumbs,
+                            &mut self.commands,
+                        ),
                         CentralView::Gallery => panels::gallery::gallery_ui(
                             ui,
                             session,

@@ -127,12 +127,34 @@ pub enum EditCommand {
         /// The tag.
         tag: String,
     },
+    /// Add an image file from outside the dataset (a pool, a device's images) as a sample, by
+    /// reference: nothing is copied; the journal names the file and every later command lists
+    /// it with the dataset.
+    Add {
+        /// The image file.
+        path: PathBuf,
+        /// Its label (one of the dataset's); leave it out with `--negative`.
+        #[arg(required_unless_present = "negative")]
+        label: Option<String>,
+        /// Add it as a negative: an image of none of the classes (written by `export
+        /// --negatives NAME`).
+        #[arg(long, conflicts_with = "label")]
+        negative: bool,
+    },
+    /// Mark a sample of the dataset as a negative (none of the classes): it is excluded, and
+    /// `export --negatives NAME` writes it as that class.
+    Negative {
+        /// Sample path.
+        path: String,
+    },
     /// Undo the last edit.
     Undo,
     /// Redo the last undone edit.
     Redo,
     /// Apply a CSV of edits with columns `path,action,label,reason` (action: relabel, exclude,
-    /// include); rows with the same action, label and reason form one undoable step.
+    /// include, add, negative); rows with the same action, label and reason form one undoable
+    /// step. An `add` row's path is an image file outside the dataset (relative paths are
+    /// read from the CSV's folder); `negative` marks a sample, or adds a file, as a negative.
     Apply {
         /// The CSV (or Parquet) file.
         file: PathBuf,
@@ -308,6 +330,10 @@ pub struct ExportArgs {
     /// Class-imbalance handling in train.
     #[arg(long, value_enum, default_value_t = BalanceArg::None)]
     pub balance: BalanceArg,
+    /// Write the negatives (images of none of the classes: added with `edit add --negative`,
+    /// marked with `edit negative`, or N in the labelling window) as a class of this name.
+    #[arg(long, value_name = "NAME")]
+    pub negatives: Option<String>,
     /// Add the model's per-class probabilities (`prob_<label>`) to the manifests as soft labels.
     #[arg(long)]
     pub probs: bool,

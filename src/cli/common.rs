@@ -26,6 +26,9 @@ pub fn open(args: &DatasetArgs, max_issues: usize) -> Result<Dataset> {
     let outside = match ds.report.outside_root {
         0 => String::new(),
         n => format!(", {n} resolve outside its folder"),
+    } + &match ds.report.added {
+        0 => String::new(),
+        n => format!(" ({n} added by edits)"),
     };
     eprintln!(
         "dataset: {} ({:?}), {} samples{outside}, {} classes, {} scan problems",

@@ -33,6 +33,22 @@ pub fn run_edit(args: &EditArgs) -> Result<()> {
         EditCommand::Tag { path, tag } => {
             curator.edit_ids(ds, &one(path), Action::AddTag { tag: tag.clone() })?
         }
+        EditCommand::Add {
+            path,
+            label,
+            negative,
+        } => {
+            let label = if *negative { None } else { label.clone() };
+            curator.add(ds, std::slice::from_ref(path), label.clone())?;
+            eprintln!(
+                "added {} as {} (by reference: the file stays where it is)",
+                path.display(),
+                label.as_deref().unwrap_or("a negative")
+            );
+        }
+        EditCommand::Negative { path } => {
+            curator.edit_ids(ds, &one(path), crate::curation::added::negative_exclusion())?
+        }
         EditCommand::Undo => {
             if !curator.undo()? {
                 eprintln!("nothing to undo");
@@ -72,7 +88,12 @@ fn apply_file(
             .filter(|v| !v.is_empty())
     };
     // Rows with the same action form one part of the step, in first-appearance order.
-    let mut parts: Vec<(Vec<usize>, Action)> = Vec::new();
+    let mut parts: Vec<(Vec<String>, Action)> = Vec::new();
+    let base = file.parent().unwrap_or(std::path::Path::new("."));
+    let outside = |path: &str| -> Result<String, String> {
+        let p = std::path::Path::new(path);
+        crate::curation::added_id(ds, &base.join(p))
+    };
     let mut bad: Vec<String> = t.problems.iter().map(|p| format!("  {p}")).collect();
     for r in 0..t.num_rows {
         let path = paths[r].clone().unwrap_or_default().replace('\\', "/");
@@ -90,18 +111,36 @@ fn apply_file(
                 reason: cell(reasons, r).unwrap_or_else(|| "not a valid sample".into()),
             }),
             Some("include") => Ok(Action::Include),
+            Some("add") => match cell(labels, r) {
+                Some(l) if ds.class_id(&l).is_some() => Ok(Action::Add { label: Some(l) }),
+                Some(l) => Err(format!(
+                    "label `{l}` is not a label of this dataset ({})",
+                    ds.classes.join(", ")
+                )),
+                None => Err("add without a label (a negative is action `negative`)".to_string()),
+            },
+            Some("negative") if ds.index_of(&path).is_some() => {
+                Ok(crate::curation::added::negative_exclusion())
+            }
+            Some("negative") => Ok(Action::Add { label: None }),
             Some(other) => Err(format!(
-                "unknown action `{other}` (relabel, exclude, include)"
+                "unknown action `{other}` (relabel, exclude, include, add, negative)"
             )),
             None => Err("no action".to_string()),
         };
-        let index = ds
-            .index_of(&path)
-            .ok_or_else(|| format!("no sample `{path}` in the dataset"));
-        match (action, index) {
-            (Ok(action), Ok(i)) => match parts.iter_mut().find(|(_, a)| *a == action) {
-                Some((ids, _)) => ids.push(i),
-                None => parts.push((vec![i], action)),
+        let id = match &action {
+            Ok(Action::Add { .. }) => {
+                outside(&path).map_err(|why| format!("cannot add `{path}`: {why}"))
+            }
+            _ => ds
+                .index_of(&path)
+                .map(|i| ds.samples[i].id.0.clone())
+                .ok_or_else(|| format!("no sample `{path}` in the dataset")),
+        };
+        match (action, id) {
+            (Ok(action), Ok(id)) => match parts.iter_mut().find(|(_, a)| *a == action) {
+                Some((ids, _)) => ids.push(id),
+                None => parts.push((vec![id], action)),
             },
             (Err(why), _) | (_, Err(why)) => bad.push(format!("  row {row}: {why}")),
         }
@@ -115,7 +154,7 @@ fn apply_file(
             bad.join("\n")
         ));
     }
-    curator.edit_batch(ds, parts)?;
+    curator.edit_batch_ids(ds, parts)?;
     eprintln!(
         "applied {} rows of {} as one step (undo reverts all of them)",
         t.num_rows,
@@ -147,6 +186,7 @@ pub fn run_edits(args: &EditsArgs) -> Result<()> {
             "excluded": e.excluded.is_some(),
             "reason": e.excluded.clone().unwrap_or_default(),
             "tags": e.tags.iter().cloned().collect::<Vec<_>>().join(";"),
+            "added": e.added,
             "applies": applies,
         }));
     }
@@ -160,6 +200,7 @@ pub fn run_edits(args: &EditsArgs) -> Result<()> {
             "excluded",
             "reason",
             "tags",
+            "added",
             "applies",
         ],
         args.format,

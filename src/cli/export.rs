@@ -13,6 +13,7 @@ use crate::jobs::JobControl;
 pub fn run(args: &ExportArgs, read: crate::inputs::Inputs) -> Result<()> {
     let ws = super::common::workspace(&args.dataset, 10)?;
     let ds = &*ws.dataset;
+    let read_besides = read.clone();
     let formats = args
         .format
         .iter()
@@ -102,9 +103,35 @@ pub fn run(args: &ExportArgs, read: crate::inputs::Inputs) -> Result<()> {
         _ => Vec::new(),
     };
     opts.semantic_groups = semantic;
-    let (plan, summary) = {
-        let _p = ProgressPrinter::start(&job, "export");
-        ws.export(&edits, preds.as_ref(), &plan_opts, &opts, near, &job)?
+    let (plan, summary) = match &args.negatives {
+        None => {
+            let _p = ProgressPrinter::start(&job, "export");
+            ws.export(&edits, preds.as_ref(), &plan_opts, &opts, near, &job)?
+        }
+        Some(name) => {
+            let wn = crate::export::with_negatives(ds, &edits, preds.as_ref(), name);
+            if wn.count == 0 {
+                eprintln!(
+                    "note: no negatives to write (mark them with `edit DATASET negative PATH`, add them with `edit DATASET add PATH --negative`, or press N in the labelling window)"
+                );
+            } else {
+                eprintln!(
+                    "negatives: {} images written as class `{name}` ({} added from outside, {} samples marked)",
+                    wn.count, wn.note["added"], wn.note["from_samples"]
+                );
+            }
+            for g in &mut opts.semantic_groups {
+                for i in g.iter_mut() {
+                    *i = wn.index[*i];
+                }
+            }
+            // The negatives' files are inputs too: the target may hold none of them.
+            opts.inputs = read_besides.dataset(&wn.dataset);
+            opts.negatives = Some(wn.note.clone());
+            let ws = crate::workspace::Workspace::new(wn.dataset);
+            let _p = ProgressPrinter::start(&job, "export");
+            ws.export(&wn.edits, wn.preds.as_ref(), &plan_opts, &opts, near, &job)?
+        }
     };
     eprintln!("{}", summary.describe(&plan));
     if plan.leaks_kept > 0 {

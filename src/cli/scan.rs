@@ -25,7 +25,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
             let out = serde_json::json!({
                 "source": ds.source, "root": ds.root, "layout": ds.layout, "num_samples": ds.samples.len(),
                 "classes": classes, "splits": splits, "issues": ds.report.issues,
-                "outside_root": ds.report.outside_root,
+                "outside_root": ds.report.outside_root, "added": ds.report.added,
             });
             println!("{out}");
         }

@@ -27,6 +27,14 @@ pub enum EditError {
         /// The id asked for.
         id: String,
     },
+    /// A file cannot be added to the dataset.
+    #[error("cannot add {}: {why}", path.display())]
+    CannotAdd {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why not.
+        why: String,
+    },
 }
 
 /// The open curation of a dataset.
@@ -117,6 +125,13 @@ impl Curator {
                 known: dataset.classes.join(", "),
             });
         }
+        if let Action::Add { .. } = action {
+            let ids = indices
+                .iter()
+                .map(|&i| dataset.samples[i].id.0.clone())
+                .collect();
+            return self.edit_batch_ids(dataset, vec![(ids, action)]);
+        }
         self.record(dataset, indices, action)
     }
 
@@ -144,16 +159,6 @@ impl Curator {
         dataset: &Dataset,
         parts: Vec<(Vec<usize>, Action)>,
     ) -> Result<(), EditError> {
-        for (_, action) in &parts {
-            if let Action::Relabel { label: Some(l) } = action
-                && dataset.class_id(l).is_none()
-            {
-                return Err(EditError::UnknownLabel {
-                    label: l.clone(),
-                    known: dataset.classes.join(", "),
-                });
-            }
-        }
         let parts = parts
             .into_iter()
             .map(|(indices, action)| {
@@ -164,6 +169,61 @@ impl Curator {
                 (ids, action)
             })
             .collect();
+        self.edit_batch_ids(dataset, parts)
+    }
+
+    /// Adds the image files `paths` from outside the dataset, by reference, with `label`
+    /// (`None`: as negatives), as one undo step; all or nothing (see [`super::added`]).
+    pub fn add(
+        &mut self,
+        dataset: &Dataset,
+        paths: &[std::path::PathBuf],
+        label: Option<String>,
+    ) -> Result<(), EditError> {
+        let ids = paths
+            .iter()
+            .map(|p| {
+                super::added::added_id(dataset, p).map_err(|why| EditError::CannotAdd {
+                    path: p.clone(),
+                    why,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.edit_batch_ids(dataset, vec![(ids, Action::Add { label })])
+    }
+
+    /// [`Curator::edit_batch`] with the samples named by id (an added file's id is its
+    /// canonical path, as [`super::added::added_id`] gives it).
+    pub fn edit_batch_ids(
+        &mut self,
+        dataset: &Dataset,
+        parts: Vec<(Vec<String>, Action)>,
+    ) -> Result<(), EditError> {
+        for (ids, action) in &parts {
+            if let Action::Relabel { label: Some(l) } | Action::Add { label: Some(l) } = action
+                && dataset.class_id(l).is_none()
+            {
+                return Err(EditError::UnknownLabel {
+                    label: l.clone(),
+                    known: dataset.classes.join(", "),
+                });
+            }
+            if let Action::Add { .. } = action {
+                for id in ids {
+                    let path = std::path::PathBuf::from(id);
+                    match super::added::added_id(dataset, &path) {
+                        Ok(canonical) if &canonical == id => {}
+                        Ok(_) => {
+                            return Err(EditError::CannotAdd {
+                                path,
+                                why: "not an absolute canonical path".into(),
+                            });
+                        }
+                        Err(why) => return Err(EditError::CannotAdd { path, why }),
+                    }
+                }
+            }
+        }
         let Some(mut edit) = self.state.make_batch(parts) else {
             return Ok(());
         };
@@ -245,6 +305,22 @@ pub fn is_relabeled(dataset: &Dataset, state: &CurationState, i: usize) -> bool 
 /// The current edits of `dataset` without taking the edit lock or writing anything (read-only
 /// commands). The warnings include torn journal lines and edits that no longer apply.
 pub fn read_edits(dataset: &Dataset) -> Result<(CurationState, Vec<String>), CurationError> {
+    let (state, mut warnings) = journal_state(dataset)?;
+    if state.samples().is_empty() {
+        return Ok((state, warnings));
+    }
+    let (state, moved) = super::identity::resolve(dataset, state);
+    warnings.extend(moved);
+    warnings.extend(stale_edits(dataset, &state));
+    Ok((state, warnings))
+}
+
+/// The edits as the journal has them (the folder's shared journal of an older labelscope
+/// where that is this dataset's), read without the lock and without creating anything, before
+/// the table rows' fingerprints are checked.
+pub(crate) fn journal_state(
+    dataset: &Dataset,
+) -> Result<(CurationState, Vec<String>), CurationError> {
     let Some(dir) = crate::state::existing_state_dir(&dataset.root) else {
         return Ok((CurationState::default(), Vec::new()));
     };
@@ -258,11 +334,7 @@ pub fn read_edits(dataset: &Dataset) -> Result<(CurationState, Vec<String>), Cur
             None => {}
         }
     }
-    let (state, mut warnings) = Journal::read_state_files(&dir, &files)?;
-    let (state, moved) = super::identity::resolve(dataset, state);
-    warnings.extend(moved);
-    warnings.extend(stale_edits(dataset, &state));
-    Ok((state, warnings))
+    Journal::read_state_files(&dir, &files)
 }
 
 /// The journal files of `dataset`: a manifest's own, or the folder's.
@@ -312,6 +384,10 @@ fn foreign_note(dir: &std::path::Path, n: usize) -> String {
 pub fn stale_edits(dataset: &Dataset, state: &CurationState) -> Vec<String> {
     let mut out = Vec::new();
     for (id, e) in state.samples() {
+        if e.added {
+            // An added file is the scan's to report (gone, or a label that is not a class).
+            continue;
+        }
         if dataset.index_of(id).is_none() {
             out.push(format!(
                 "an edit names `{id}`, which is not a sample of this dataset; it has no effect"

@@ -30,6 +30,14 @@ pub enum Action {
         /// The tag.
         tag: String,
     },
+    /// Add image files from outside the dataset (a pool, a device's images) as samples, by
+    /// reference: the ids are the files' absolute paths, nothing is copied, and the dataset
+    /// lists them from its next opening (see [`super::added`]). `None` adds them as negatives:
+    /// images of none of the classes, written only by `export --negatives`.
+    Add {
+        /// The label, or `None` for a negative.
+        label: Option<String>,
+    },
 }
 
 /// The curation state of one sample (default: untouched).
@@ -44,12 +52,20 @@ pub struct SampleEdits {
     /// Tags.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub tags: BTreeSet<String>,
+    /// Added from outside the dataset (the id is the file's path); with no label, a negative.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub added: bool,
 }
 
 impl SampleEdits {
     /// Whether nothing was changed.
     pub fn is_untouched(&self) -> bool {
-        self.label.is_none() && self.excluded.is_none() && self.tags.is_empty()
+        self.label.is_none() && self.excluded.is_none() && self.tags.is_empty() && !self.added
+    }
+
+    /// Whether this is a negative added from outside: an image of none of the classes.
+    pub fn is_added_negative(&self) -> bool {
+        self.added && self.label.is_none()
     }
 
     /// This state with `action` applied.
@@ -64,6 +80,10 @@ impl SampleEdits {
             }
             Action::RemoveTag { tag } => {
                 s.tags.remove(tag);
+            }
+            Action::Add { label } => {
+                s.added = true;
+                s.label = label.clone();
             }
         }
         s
@@ -129,6 +149,10 @@ impl Edit {
             Action::Include => format!("{} {target}", verb("include", "included")),
             Action::AddTag { tag } => format!("{} {target} #{tag}", verb("tag", "tagged")),
             Action::RemoveTag { tag } => format!("{} {target} #{tag}", verb("untag", "untagged")),
+            Action::Add { label: Some(l) } => format!("{} {target} as {l}", verb("add", "added")),
+            Action::Add { label: None } => {
+                format!("{} {target} as a negative", verb("add", "added"))
+            }
         };
         match self.then.len() {
             0 => what,

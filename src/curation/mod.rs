@@ -5,6 +5,7 @@
 //! Source images and the user's manifest are never modified: the journal lives in the dataset's
 //! state folder.
 
+pub mod added;
 mod curator;
 mod edit;
 mod error;
@@ -13,6 +14,7 @@ pub mod identity;
 mod journal;
 mod lock;
 
+pub use added::{NEGATIVE_REASON, Negative, NegativeSource, added_id, join_added, negatives};
 pub use curator::{
     Curator, EditError, effective_label, effective_labels, is_relabeled, journal_files, read_edits,
     stale_edits,

@@ -65,6 +65,9 @@ pub struct ScanReport {
     /// Samples whose file resolves outside the dataset root (absolute or `../` manifest rows,
     /// symlinks): allowed, since manifests point at image stores, but counted.
     pub outside_root: usize,
+    /// Samples added from outside the dataset by edits (listed by reference; see
+    /// `curation::added`).
+    pub added: usize,
 }
 
 impl ScanReport {

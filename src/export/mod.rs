@@ -6,6 +6,7 @@
 mod files;
 mod formats;
 pub mod hf_parquet;
+mod negatives;
 mod plan;
 mod report;
 mod split;
@@ -17,6 +18,7 @@ use std::time::{Duration, Instant};
 
 pub use files::LinkMode;
 pub use formats::VlmOptions;
+pub use negatives::{WithNegatives, with_negatives};
 pub use plan::{Balance, ExportPlan, PlanOptions, PlannedRow, plan_export};
 pub use split::{Split, SplitConfig, keyed_rank};
 pub use summary::ExportSummary;
@@ -114,6 +116,8 @@ pub struct ExportOptions {
     /// Groups of semantic near duplicates (by embedding) kept in one split, beside the pHash
     /// groups [`run_export`] finds itself.
     pub semantic_groups: Vec<Vec<usize>>,
+    /// What `--negatives` added (see [`with_negatives`]), for the report.
+    pub negatives: Option<serde_json::Value>,
 }
 
 impl ExportOptions {
@@ -134,6 +138,7 @@ impl ExportOptions {
             vlm: VlmOptions::default(),
             pace: None,
             semantic_groups: Vec::new(),
+            negatives: None,
         }
     }
 }

@@ -127,6 +127,7 @@ pub fn report_json(
             "leaks_in_given_splits": plan.leaks_kept,
         },
         "metrics": metrics,
+        "negatives": opts.negatives,
     })
 }
 
@@ -172,6 +173,21 @@ pub fn report_markdown(r: &Value) -> String {
         t["excluded"],
         t["relabeled"]
     );
+    if let Some(n) = r["negatives"].as_object() {
+        md += &format!(
+            "## Negatives
+
+{} images of none of the classes written as class `{}`: {} added from outside the dataset, {} of its samples marked as negatives.\n\n",
+            n["paths"].as_array().map_or(0, Vec::len),
+            s(&n["class"]),
+            n["added"],
+            n["from_samples"],
+        );
+        for p in n["paths"].as_array().into_iter().flatten() {
+            md += &format!("- {}\n", s(p));
+        }
+        md += "\n";
+    }
     if let Some(m) = r["metrics"].as_object() {
         md += &format!(
             "## Model `{}`\n\n| | samples | accuracy | balanced | macro F1 |\n|---|---:|---:|---:|---:|\n",

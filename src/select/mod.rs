@@ -19,6 +19,7 @@
 //! simulated labelling loop.
 
 mod kmeans;
+pub mod labelling;
 mod typical;
 
 use typical::typical;

@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod add;
 mod commands;
 mod data_safety;
 mod edit_identity;

@@ -11,6 +11,7 @@ pub mod filter_bar;
 pub mod gallery;
 pub mod help;
 pub mod job_progress;
+pub mod label_batch;
 pub mod log;
 pub mod map;
 pub mod metrics;

@@ -236,8 +236,7 @@ fn options_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
 /// How many images "To label" tags at a time.
 pub const TO_LABEL_BATCH: usize = 20;
 
-/// The tag "To label" puts on images.
-pub const TO_LABEL_TAG: &str = "to-label";
+pub use super::super::session::TO_LABEL_TAG;
 
 /// Window `k`'s images: show them in the gallery (most novel first), or tag the most novel or
 /// the least confident for labelling.
@@ -311,6 +310,15 @@ fn window_images_ui(ui: &mut egui::Ui, m: &MonitorDone, k: usize, out: &mut Vec<
                 });
                 ui.close();
             }
+        }
+        ui.separator();
+        if ui
+            .button(format!("Label the images tagged \"{TO_LABEL_TAG}\" now"))
+            .on_hover_text("One at a time, with the model's top 3 and the nearest labelled samples (the Label view)")
+            .clicked()
+        {
+            out.push(AppCommand::LabelTagged);
+            ui.close();
         }
     });
 }

@@ -186,6 +186,8 @@ pub fn describe(action: &Action) -> String {
         Action::Include => "include again".into(),
         Action::AddTag { tag } => format!("tag {tag}"),
         Action::RemoveTag { tag } => format!("remove tag {tag}"),
+        Action::Add { label: Some(l) } => format!("add as {l}"),
+        Action::Add { label: None } => "add as a negative".into(),
     }
 }
 

@@ -96,7 +96,7 @@ pub fn top_bar_ui(
 }
 
 fn file_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<AppCommand>) {
-    let hints: [(PathFor, Option<&str>); 9] = [
+    let hints: [(PathFor, Option<&str>); 10] = [
         (PathFor::Dataset, None),
         (
             PathFor::Manifest,
@@ -129,6 +129,12 @@ fn file_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<AppCommand>
                 "Inference logs of the deployed model (timestamp, pred, confidence, ...): each day's class mix, confidence, accuracy without labels and latency against this dataset and the current predictions",
             ),
         ),
+        (
+            PathFor::Selection,
+            Some(
+                "The CSV `labelscope select` wrote: its images one at a time, with the model's top 3 and the nearest labelled samples; each label adds the image to this dataset by reference (nothing is copied)",
+            ),
+        ),
     ];
     for (what, hint) in hints {
         let button = ui.button(format!("{}…", what.title()));
@@ -158,6 +164,13 @@ fn file_menu_ui(ui: &mut egui::Ui, recent: &[PathBuf], out: &mut Vec<AppCommand>
         .clicked()
     {
         out.push(AppCommand::AskVlm);
+    }
+    if ui
+        .button("Label the samples tagged to-label")
+        .on_hover_text("The samples Monitor > To label (or T) tagged, one at a time")
+        .clicked()
+    {
+        out.push(AppCommand::LabelTagged);
     }
     ui.separator();
     if ui.button("Export cleaned splits…").clicked() {

@@ -9,6 +9,7 @@ pub fn view_switch_ui(
     ui: &mut egui::Ui,
     central: CentralView,
     has_monitor: bool,
+    has_batch: bool,
     layout: &PanelLayout,
     metrics_choice: &mut MetricsChoice,
     out: &mut Vec<AppCommand>,
@@ -48,9 +49,15 @@ pub fn view_switch_ui(
                 "Every sample's embedding in 2-D (M)",
             ),
         ];
+        let label = (
+            CentralView::Label,
+            "Label",
+            "The labelling batch, one image at a time (number keys label, N negative, S skip)",
+        );
         for (view, name, hover) in views
             .into_iter()
             .chain(has_monitor.then_some(monitor))
+            .chain(has_batch.then_some(label))
         {
             if ui
                 .selectable_label(central == view, name)

@@ -11,6 +11,7 @@ mod compare;
 mod edits;
 mod embed;
 mod inputs;
+mod labelling;
 mod map;
 mod monitor;
 pub mod parts;
@@ -18,6 +19,7 @@ mod predict;
 mod problems;
 mod vlm;
 
+pub use parts::batch::{BatchItem, Decision, LabelBatch, TO_LABEL_TAG};
 pub use parts::compare::{CompareState, ComparedInfo};
 pub use parts::edits::{CONFIRM_ABOVE, EditState, ReadOnly};
 pub use parts::embeddings::EmbeddingState;
@@ -68,6 +70,8 @@ pub struct Session {
     /// The work running off the UI thread for this dataset (dropped with it: a new dataset
     /// never receives the old one's results).
     pub jobs: Jobs,
+    /// The labelling batch, when one is open (the Label view).
+    pub batch: Option<LabelBatch>,
 }
 
 impl Session {
@@ -102,6 +106,7 @@ impl Session {
             monitor: None,
             monitor_options: Default::default(),
             monitor_logs: Vec::new(),
+            batch: None,
             ws,
         }
     }

@@ -115,6 +115,22 @@ impl EditState {
         Ok(true)
     }
 
+    /// Adds the image files `paths` from outside the dataset by reference (`label` `None`: as
+    /// negatives) through the journal. `Ok(false)` when editing is off.
+    pub fn add(
+        &mut self,
+        ds: &Dataset,
+        paths: &[std::path::PathBuf],
+        label: Option<String>,
+    ) -> Result<bool, EditError> {
+        let Some(curator) = &mut self.curator else {
+            return Ok(false);
+        };
+        curator.add(ds, paths, label)?;
+        self.derive(ds);
+        Ok(true)
+    }
+
     /// Undoes (or redoes) the last edit; whether there was one.
     pub fn undo_redo(&mut self, ds: &Dataset, redo: bool) -> Result<bool, EditError> {
         let Some(curator) = &mut self.curator else {

@@ -2,6 +2,7 @@
 //! concern's state and the methods that need nothing else; the session's own methods
 //! (`session/*.rs`) coordinate them.
 
+pub mod batch;
 pub mod compare;
 pub mod edits;
 pub mod embeddings;
