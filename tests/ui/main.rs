@@ -11,6 +11,7 @@ mod compare;
 mod curation;
 mod export;
 mod hf_parquet;
+mod label_batch;
 mod monitor;
 mod mouse;
 mod problems;

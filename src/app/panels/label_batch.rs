@@ -178,13 +178,17 @@ fn header_ui(ui: &mut egui::Ui, s: &Session, b: &LabelBatch, out: &mut Vec<AppCo
             b.items.len()
         ));
         if ui
-            .button("◀")
-            .on_hover_text("Previous image (←)")
+            .button("Previous")
+            .on_hover_text("The previous image (Left arrow)")
             .clicked()
         {
             out.push(AppCommand::BatchStep(-1));
         }
-        if ui.button("▶").on_hover_text("Next image (→)").clicked() {
+        if ui
+            .button("Next")
+            .on_hover_text("The next image (Right arrow)")
+            .clicked()
+        {
             out.push(AppCommand::BatchStep(1));
         }
         if ui
