@@ -57,6 +57,9 @@ pub enum StrategyArg {
     Typical,
     /// At random (seeded).
     Random,
+    /// Negatives to confirm: images of none of the classes, further from every labelled image
+    /// than 99% of labelled images lie from their nearest labelled neighbour (needs --labelled).
+    Negatives,
 }
 
 impl From<StrategyArg> for Strategy {
@@ -67,11 +70,10 @@ impl From<StrategyArg> for Strategy {
             StrategyArg::Diversity => Self::Diversity,
             StrategyArg::Typical => Self::Typical,
             StrategyArg::Random => Self::Random,
+            StrategyArg::Negatives => Self::Negatives,
         }
     }
 }
-
-const IMAGE_EXTENSIONS: [&str; 8] = ["jpg", "jpeg", "png", "bmp", "gif", "webp", "tif", "tiff"];
 
 /// The pool as an unlabelled dataset: a device log's images, a dataset's images, or every image
 /// file under a folder.
@@ -105,11 +107,7 @@ fn open_pool(path: &Path, classes: &[String]) -> Result<Dataset> {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
         .map(walkdir::DirEntry::into_path)
-        .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        })
+        .filter(|p| crate::dataset::is_image_path(p))
         .collect();
     paths.sort();
     Ok(Dataset::unlabelled(paths, classes))
@@ -220,13 +218,26 @@ pub fn run(args: &SelectArgs, read: crate::inputs::Inputs) -> Result<()> {
         classes: &classes,
     };
     let picks = select(&select_inputs, args.budget, args.strategy.into(), args.seed)?;
-    let paths: Vec<&Path> = picks
+    // Absolute paths: the file names its images from wherever it is read (the window, `edit
+    // apply`), whatever folder `select` ran in.
+    let paths: Vec<PathBuf> = picks
         .iter()
-        .map(|p| pool.samples[set.samples[p.index] as usize].path.as_path())
+        .map(|p| {
+            let path = &pool.samples[set.samples[p.index] as usize].path;
+            std::fs::canonicalize(path)
+                .or_else(|_| std::path::absolute(path))
+                .unwrap_or_else(|_| path.clone())
+        })
         .collect();
     crate::outputs::write_via_temp(&args.out, |tmp| write_picks(tmp, &picks, &paths))
         .with_context(|| format!("writing {}", args.out.display()))?;
-    if picks.len() < args.budget.min(set.len()) {
+    if picks.len() < args.budget.min(set.len()) && args.strategy == StrategyArg::Negatives {
+        eprintln!(
+            "note: only {} pool images lie further from every labelled image than {:.0}% of labelled images lie from their nearest labelled neighbour; the rest fit a class",
+            picks.len(),
+            crate::select::negatives::QUANTILE * 100.0
+        );
+    } else if picks.len() < args.budget.min(set.len()) {
         eprintln!(
             "note: only {} chosen: every other pool image is a near copy (cosine similarity at least {}) of a labelled or chosen one",
             picks.len(),
@@ -255,7 +266,7 @@ fn probabilities(set: &EmbeddingSet, preds: &PredictionSet, classes: usize) -> O
     Some(out)
 }
 
-fn write_picks(path: &Path, picks: &[Pick], paths: &[&Path]) -> Result<()> {
+fn write_picks(path: &Path, picks: &[Pick], paths: &[PathBuf]) -> Result<()> {
     let mut w = csv::Writer::from_path(path)?;
     w.write_record(["path", "rank", "score", "reason"])?;
     for (p, path) in picks.iter().zip(paths) {

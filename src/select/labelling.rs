@@ -10,16 +10,26 @@ use crate::eval::PredictionSet;
 use crate::jobs::JobControl;
 use crate::model::{LoadedModel, PredictError, PredictOptions, ResolvedBackend, predict_dataset};
 
-/// The image files a selection CSV lists (its `path` column, in its order; each once). A
-/// relative path is read from the CSV's folder, else from the current folder (where `select`
-/// was run). Rows whose file is not there are returned as problems, each with its row.
-pub fn read_selection(csv: &Path) -> Result<(Vec<PathBuf>, Vec<String>), String> {
+/// One image of a selection file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Selected {
+    /// The image file.
+    pub path: PathBuf,
+    /// Why it was chosen (the `reason` column), when the file says.
+    pub reason: Option<String>,
+}
+
+/// The image files a selection CSV lists (its `path` column, in its order; each once) with their
+/// `reason`. A relative path is read from the CSV's folder, else from the current folder (where
+/// `select` was run). Rows whose file is not there are returned as problems, each with its row.
+pub fn read_selection(csv: &Path) -> Result<(Vec<Selected>, Vec<String>), String> {
     let t = crate::table::read_table(csv).map_err(|e| format!("{}: {e}", csv.display()))?;
     let paths = t
         .require("path", csv)
         .map_err(|e| format!("{}: {e}", csv.display()))?;
+    let reasons = t.column("reason");
     let base = csv.parent().unwrap_or(Path::new("."));
-    let mut out: Vec<PathBuf> = Vec::new();
+    let mut out: Vec<Selected> = Vec::new();
     let mut problems: Vec<String> = t.problems.iter().map(ToString::to_string).collect();
     for (r, cell) in paths.iter().enumerate() {
         let Some(p) = cell.as_deref().map(str::trim).filter(|p| !p.is_empty()) else {
@@ -31,7 +41,12 @@ pub fn read_selection(csv: &Path) -> Result<(Vec<PathBuf>, Vec<String>), String>
             .into_iter()
             .find(|c| c.is_file());
         match found {
-            Some(f) if !out.contains(&f) => out.push(f),
+            Some(f) if !out.iter().any(|s| s.path == f) => out.push(Selected {
+                path: f,
+                reason: reasons
+                    .and_then(|c| c[r].clone())
+                    .filter(|v| !v.trim().is_empty()),
+            }),
             Some(_) => {}
             None => problems.push(format!("row {}: no file {p}", t.row_number(r))),
         }
@@ -178,8 +193,14 @@ mod tests {
             "path,rank,score,reason\na.png,1,0.5,x\ngone.png,2,0.4,y\na.png,3,0.1,z\n",
         )
         .unwrap();
-        let (paths, problems) = read_selection(&csv).unwrap();
-        assert_eq!(paths, vec![dir.path().join("a.png")]);
+        let (selected, problems) = read_selection(&csv).unwrap();
+        assert_eq!(
+            selected,
+            vec![Selected {
+                path: dir.path().join("a.png"),
+                reason: Some("x".into())
+            }]
+        );
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("gone.png"), "{problems:?}");
     }

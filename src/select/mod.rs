@@ -20,6 +20,7 @@
 
 mod kmeans;
 pub mod labelling;
+pub mod negatives;
 mod typical;
 
 use typical::typical;
@@ -43,6 +44,9 @@ pub enum Strategy {
     Typical,
     /// Uniformly at random (seeded).
     Random,
+    /// Images of none of the classes: further from every labelled image than labelled images
+    /// lie from each other (see [`negatives`]).
+    Negatives,
 }
 
 /// Under this many labels per class on average, `auto` picks typical images.
@@ -84,6 +88,9 @@ pub enum SelectError {
     /// Uncertainty needs the model's probabilities.
     #[error("uncertainty needs the model's probabilities on the pool")]
     NoProbabilities,
+    /// Proposing negatives needs labelled images to measure against.
+    #[error("proposing negatives needs at least 2 labelled images (--labelled DATASET)")]
+    NoLabelled,
     /// The embeddings disagree in width.
     #[error("the pool's embeddings have {pool} values, the labelled set's {labelled}")]
     Width {
@@ -140,6 +147,7 @@ pub fn select(
         }
         Strategy::Diversity => diversity(&mut state, budget),
         Strategy::Typical => typical(inputs, &mut state, budget, seed),
+        Strategy::Negatives => negatives::negatives(inputs, &mut state, budget, seed)?,
         Strategy::Auto => uncertain_and_diverse(inputs, &mut state, budget)?,
     };
     Ok(picks

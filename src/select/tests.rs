@@ -121,3 +121,51 @@ fn random_is_seeded() {
     assert_eq!(a, b);
     assert_ne!(a, c);
 }
+
+#[test]
+fn negatives_are_the_pool_images_beyond_the_labelled_sets_own_spread() {
+    // Labelled: two tight clusters (x and y axes). Pool: images of those clusters, and two
+    // images (along z, along -x) that fit neither; the model is confident on one of them.
+    let labelled = clusters(&AXES[..2], 40, 5);
+    let labelled_classes: Vec<usize> = (0..80).map(|i| i / 40).collect();
+    let near = clusters(&AXES[..2], 10, 6);
+    let far = clusters(&[AXES[2], [-1.0, 0.0, 0.0]], 1, 7);
+    let pool = ndarray::concatenate(Axis(0), &[near.view(), far.view()]).unwrap();
+    let mut probs = Array2::<f32>::from_elem((22, 2), 0.5);
+    probs[(20, 0)] = 0.97;
+    probs[(20, 1)] = 0.03;
+    let classes = vec!["Bag".to_string(), "Coat".to_string()];
+    let inputs = SelectInputs {
+        pool: pool.view(),
+        probs: Some(probs.view()),
+        labelled: labelled.view(),
+        labelled_classes: &labelled_classes,
+        classes: &classes,
+    };
+    let picks = select(&inputs, 10, Strategy::Negatives, 1).unwrap();
+    let mut chosen: Vec<usize> = picks.iter().map(|p| p.index).collect();
+    chosen.sort_unstable();
+    assert_eq!(chosen, vec![20, 21], "{picks:?}");
+    assert!(
+        picks
+            .iter()
+            .all(|p| p.score > 1.0 && p.reason.starts_with("fits no class"))
+    );
+    let confident = picks.iter().find(|p| p.index == 20).unwrap();
+    assert!(
+        confident.reason.contains("yet the model says Bag 0.97"),
+        "{}",
+        confident.reason
+    );
+    // Without labelled images there is nothing to measure against.
+    let none = Array2::<f32>::zeros((0, 3));
+    let bare = SelectInputs {
+        labelled: none.view(),
+        labelled_classes: &[],
+        ..inputs
+    };
+    assert_eq!(
+        select(&bare, 3, Strategy::Negatives, 1),
+        Err(SelectError::NoLabelled)
+    );
+}

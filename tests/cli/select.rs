@@ -123,3 +123,62 @@ fn select_chooses_from_a_flat_pool_and_writes_only_its_csv() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--embedder"));
 }
+
+/// `--strategy negatives` proposes the pool images that fit no class: two photos among Fashion
+/// images, against a labelled Fashion set, with ImageNet embeddings.
+#[test]
+fn negatives_are_proposed_from_images_of_no_class() {
+    let dir = tempfile::tempdir().unwrap();
+    let labelled = dir.path().join("labelled");
+    std::fs::create_dir_all(&labelled).unwrap();
+    common::fashion_subset(&labelled, 3);
+    let pool = dir.path().join("pool");
+    std::fs::create_dir_all(&pool).unwrap();
+    let repo = common::repo();
+    for photo in ["coffee.png", "chelsea.png"] {
+        std::fs::copy(
+            repo.join("sample_data/photos").join(photo),
+            pool.join(photo),
+        )
+        .unwrap();
+    }
+    for name in ["pool_00003.png", "pool_00014.png", "pool_00018.png"] {
+        std::fs::copy(repo.join("sample_data/pool").join(name), pool.join(name)).unwrap();
+    }
+    let out = dir.path().join("negatives.csv");
+    let model = repo.join("assets/models/efficientnet_lite0_fp16w.json");
+    common::labelscope_ok(&[
+        "select",
+        pool.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--backend",
+        "tract",
+        "--labelled",
+        labelled.to_str().unwrap(),
+        "--budget",
+        "5",
+        "--strategy",
+        "negatives",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let mut names: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            Path::new(&r[0])
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["chelsea.png", "coffee.png"], "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r[3].starts_with("fits no class")),
+        "{rows:?}"
+    );
+}

@@ -17,7 +17,7 @@ use super::job_progress::{default_text, job_progress_ui};
 /// Longest side the batch's image is decoded at.
 const IMAGE_PX: u32 = 768;
 /// Side of a neighbour's thumbnail.
-const THUMB: f32 = 88.0;
+const THUMB: f32 = 72.0;
 
 /// The shown image's texture (one at a time; decoded off the UI thread).
 #[derive(Default)]
@@ -272,6 +272,9 @@ fn side_ui(
         )),
         None => ui.weak("a pool image: a label adds it to the dataset by reference"),
     };
+    if let Some(r) = &item.reason {
+        ui.label(format!("Chosen: {r}"));
+    }
     match &b.decided[b.cursor] {
         Some(Decision::Label(l)) => {
             ui.colored_label(Color32::from_rgb(80, 190, 110), format!("Labelled {l}"))
@@ -314,24 +317,18 @@ fn side_ui(
     }
     ui.add_space(6.0);
     ui.label("Every label");
-    egui::Grid::new("batch-labels")
-        .num_columns(2)
-        .spacing([6.0, 4.0])
-        .show(ui, |ui| {
-            let w = (ui.available_width() / 2.0 - 6.0).max(80.0);
-            for (c, label) in ds.classes.iter().enumerate() {
-                let text = format!("{}  {label}", key_of(c));
-                if ui
-                    .add_sized([w, 22.0], egui::Button::new(text).truncate())
-                    .clicked()
-                {
-                    out.push(AppCommand::BatchDecide(Decision::Label(label.clone())));
-                }
-                if c % 2 == 1 {
-                    ui.end_row();
-                }
+    // Sized to their text and wrapped: no label is cut short at any width.
+    ui.horizontal_wrapped(|ui| {
+        for (c, label) in ds.classes.iter().enumerate() {
+            if ui
+                .button(format!("{}  {label}", key_of(c)))
+                .on_hover_text(format!("Label it {label}"))
+                .clicked()
+            {
+                out.push(AppCommand::BatchDecide(Decision::Label(label.clone())));
             }
-        });
+        }
+    });
     ui.add_space(6.0);
     ui.horizontal(|ui| {
         if ui
@@ -352,10 +349,12 @@ fn side_ui(
         ui.weak("none (the dataset needs embeddings from the same model)");
         return;
     }
-    thumbs.also_want(
+    // No gallery is drawn beside this view: the neighbours are the whole request.
+    thumbs.request(
         neighbours
             .iter()
-            .map(|&(j, _)| (j, ds.samples[j].path.clone())),
+            .map(|&(j, _)| (j, ds.samples[j].path.clone()))
+            .collect(),
     );
     ui.horizontal_wrapped(|ui| {
         for &(j, sim) in &neighbours {

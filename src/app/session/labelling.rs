@@ -12,20 +12,20 @@ use super::parts::batch::{BatchItem, Decision, LabelBatch, TO_LABEL_TAG};
 use crate::app::jobs::{Finished, JobKind};
 use crate::curation::Action;
 use crate::model::BackendKind;
-use crate::select::labelling::{Hints, Labelled, hints, read_selection};
+use crate::select::labelling::{Hints, Labelled, Selected, hints, read_selection};
 
 impl Session {
     /// Opens the images a selection CSV lists as the labelling batch (images that are samples
     /// of this dataset are labelled as samples).
     pub fn open_selection(&mut self, csv: &std::path::Path, backend: BackendKind) {
         match read_selection(csv) {
-            Ok((paths, problems)) => {
+            Ok((selected, problems)) => {
                 self.messages.notes.extend(problems.into_iter().take(5));
-                if paths.is_empty() {
+                if selected.is_empty() {
                     self.messages.error = Some(format!("{}: no images to label", csv.display()));
                     return;
                 }
-                let items = self.batch_items(paths);
+                let items = self.batch_items(selected);
                 let name = csv.file_name().map_or_else(
                     || csv.display().to_string(),
                     |n| n.to_string_lossy().into_owned(),
@@ -50,6 +50,7 @@ impl Session {
                 path: ds.samples[i].path.clone(),
                 sample: Some(i),
                 id: Some(ds.samples[i].id.0.clone()),
+                reason: None,
             })
             .collect();
         if items.is_empty() {
@@ -64,9 +65,10 @@ impl Session {
         );
     }
 
-    /// Batch items for `paths`: the dataset's sample when a path is one, else a pool file.
-    fn batch_items(&self, paths: Vec<PathBuf>) -> Vec<BatchItem> {
+    /// Batch items for `selected`: the dataset's sample when a path is one, else a pool file.
+    fn batch_items(&self, selected: Vec<Selected>) -> Vec<BatchItem> {
         let ds = &self.ws.dataset;
+        let paths: Vec<&PathBuf> = selected.iter().map(|s| &s.path).collect();
         let canonical: std::collections::HashMap<PathBuf, usize> = {
             let wanted: std::collections::HashSet<std::ffi::OsString> = paths
                 .iter()
@@ -79,9 +81,9 @@ impl Session {
                 .filter_map(|(i, s)| Some((std::fs::canonicalize(&s.path).ok()?, i)))
                 .collect()
         };
-        paths
+        selected
             .into_iter()
-            .map(|path| {
+            .map(|Selected { path, reason }| {
                 let abs = std::fs::canonicalize(&path).ok();
                 let sample = abs.as_ref().and_then(|a| canonical.get(a).copied());
                 BatchItem {
@@ -91,6 +93,7 @@ impl Session {
                     },
                     path,
                     sample,
+                    reason,
                 }
             })
             .collect()
@@ -100,6 +103,7 @@ impl Session {
     fn start_batch(&mut self, batch: LabelBatch, backend: BackendKind) {
         let paths: Vec<PathBuf> = batch.items.iter().map(|i| i.path.clone()).collect();
         self.batch = Some(batch);
+        self.messages.error = None;
         let Some(model) = self.predictions.model.clone() else {
             if let Some(b) = &mut self.batch {
                 b.hints_note = Some("no model: open one to see its top labels here".into());

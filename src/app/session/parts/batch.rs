@@ -17,6 +17,8 @@ pub struct BatchItem {
     pub sample: Option<usize>,
     /// A pool file's id once added: its canonical path (`None` when it cannot be resolved).
     pub id: Option<String>,
+    /// Why it was chosen (the selection file's `reason`).
+    pub reason: Option<String>,
 }
 
 /// What was decided for an item.
@@ -124,6 +126,7 @@ mod tests {
                     path: format!("/p/{k}.png").into(),
                     sample: None,
                     id: None,
+                    reason: None,
                 })
                 .collect(),
         )
