@@ -15,31 +15,19 @@ them), upscaled 4x to 112x112 with nearest neighbour like the sample, flat, as
 (200), in neither.
 """
 import csv
-import gzip
 import os
 import random
 import re
 import shutil
 
-import numpy as np
 from PIL import Image
 
-DATA = "/usr/share/datasets/fashion-mnist"
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sample_data")
+# The sample's reader and class list (scripts/ is on the path when a script runs).
+from make_fashion_sample import CLASSES, ROOT, SIZE, read_idx
+
 OUT = os.path.join(ROOT, "pool")
-CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-           "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 PER_CLASS = 20
 TEST_PER_CLASS = 20
-SIZE = 112
-
-
-def read_idx(name):
-    with gzip.open(os.path.join(DATA, name), "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def main():

@@ -1,10 +1,11 @@
 //! Adding pool images to a dataset by reference (`edit add`, `edit apply` with `add` rows) and
 //! writing negatives (`export --negatives`), as a user runs them on real files.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use crate::common;
+use crate::common::snapshot;
 
 fn labelscope(args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_labelscope"))
@@ -25,19 +26,6 @@ fn refused(args: &[&str]) -> String {
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!out.status.success(), "{args:?} should fail");
     err
-}
-
-/// Every file under `dir` (the state folder left out) with its bytes.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files: Vec<(PathBuf, Vec<u8>)> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_entry(|e| e.file_name() != ".labelscope")
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
-        .collect();
-    files.sort();
-    files
 }
 
 fn files_under(dir: &Path) -> Vec<String> {

@@ -3,18 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::common;
-
-/// Every file under `dir` with its bytes.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files: Vec<(PathBuf, Vec<u8>)> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
-        .collect();
-    files.sort();
-    files
-}
+use crate::common::snapshot;
 
 /// A flat folder of unlabelled images (one a byte copy of a labelled image): `select` writes
 /// `path,rank,score,reason` for the budget, never picks a near copy of a labelled image, and

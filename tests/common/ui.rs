@@ -72,3 +72,16 @@ pub fn predictions_done(app: &LabelscopeApp) -> bool {
         !s.jobs.is_running(labelscope::app::JobKind::Predict) && s.predictions.metrics.is_some()
     })
 }
+
+/// A quick Ctrl+Z tap: the key event carries Ctrl, but Ctrl is already up when the frame ends.
+pub fn tap_ctrl_z(h: &mut Harness<'_, LabelscopeApp>) {
+    h.event(egui::Event::Key {
+        key: egui::Key::Z,
+        pressed: true,
+        modifiers: egui::Modifiers::COMMAND,
+        repeat: false,
+        physical_key: None,
+    });
+    h.event(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
+    h.run_steps(3);
+}

@@ -81,16 +81,7 @@ fn digit_relabels_x_excludes_and_ctrl_z_restores() {
         );
         assert_eq!(s.predictions.metrics.as_ref().unwrap().num_samples, 59);
     }
-    // A quick tap: the key event carries Ctrl, but Ctrl is already up when the frame ends.
-    h.event(egui::Event::Key {
-        key: egui::Key::Z,
-        pressed: true,
-        modifiers: egui::Modifiers::COMMAND,
-        repeat: false,
-        physical_key: None,
-    });
-    h.event(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
-    h.run_steps(3);
+    crate::common::ui::tap_ctrl_z(&mut h);
     let s = h.state().session.as_ref().unwrap();
     assert!(s.curation.truth()[j].is_some(), "Ctrl+Z restores it");
     assert!(s.view.order.contains(&j));

@@ -106,15 +106,7 @@ fn a_selection_is_labelled_one_image_at_a_time_and_joins_the_dataset_by_referenc
             "labels, not the negative"
         );
     }
-    h.event(egui::Event::Key {
-        key: egui::Key::Z,
-        pressed: true,
-        modifiers: egui::Modifiers::COMMAND,
-        repeat: false,
-        physical_key: None,
-    });
-    h.event(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
-    h.run_steps(3);
+    crate::common::ui::tap_ctrl_z(&mut h);
     {
         let s = h.state().session.as_ref().unwrap();
         let b = s.batch.as_ref().unwrap();

@@ -361,18 +361,7 @@ fn side_ui(
             ui.vertical(|ui| {
                 ui.set_width(THUMB);
                 let (rect, resp) = ui.allocate_exact_size(vec2(THUMB, THUMB), Sense::click());
-                match thumbs.get(j) {
-                    Some(tex) => {
-                        let ts = tex.size_vec2();
-                        let scale = (THUMB / ts.x).min(THUMB / ts.y);
-                        egui::Image::new((tex.id(), ts * scale))
-                            .paint_at(ui, egui::Rect::from_center_size(rect.center(), ts * scale));
-                    }
-                    None => {
-                        ui.painter()
-                            .rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
-                    }
-                }
+                super::similar_strip::paint_fitted(ui, rect, thumbs.get(j));
                 let label = ds.class_name(crate::app::sample_query::label_of(
                     ds,
                     s.curation.truth(),

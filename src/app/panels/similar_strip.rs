@@ -107,18 +107,7 @@ fn neighbour_ui(
     ui.vertical(|ui| {
         ui.set_width(THUMB);
         let (rect, resp) = ui.allocate_exact_size(vec2(THUMB, THUMB), Sense::click());
-        match thumbs.get(j) {
-            Some(tex) => {
-                let ts = tex.size_vec2();
-                let scale = (THUMB / ts.x).min(THUMB / ts.y);
-                egui::Image::new((tex.id(), ts * scale))
-                    .paint_at(ui, egui::Rect::from_center_size(rect.center(), ts * scale));
-            }
-            None => {
-                ui.painter()
-                    .rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
-            }
-        }
+        paint_fitted(ui, rect, thumbs.get(j));
         if wrong {
             ui.painter().rect_stroke(
                 rect,
@@ -143,4 +132,20 @@ fn neighbour_ui(
             );
         }
     });
+}
+
+/// Paints thumbnail `tex` fitted and centred in `rect` (a dark square while it loads).
+pub fn paint_fitted(ui: &egui::Ui, rect: egui::Rect, tex: Option<&egui::TextureHandle>) {
+    match tex {
+        Some(tex) => {
+            let ts = tex.size_vec2();
+            let scale = (rect.width() / ts.x).min(rect.height() / ts.y);
+            egui::Image::new((tex.id(), ts * scale))
+                .paint_at(ui, egui::Rect::from_center_size(rect.center(), ts * scale));
+        }
+        None => {
+            ui.painter()
+                .rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
+        }
+    }
 }
