@@ -374,9 +374,11 @@ impl LabelscopeApp {
         if let (Some(s), Some(model)) = (&mut self.session, model) {
             s.predictions.model = Some(model);
             s.start_prediction(self.backend, true);
+            let n = batch.added;
             s.messages.notify(format!(
-                "{} images from the batch are samples of the dataset now (by reference: nothing was copied)",
-                batch.added
+                "{n} {} from the batch {} samples of the dataset now (by reference: nothing was copied)",
+                if n == 1 { "image" } else { "images" },
+                if n == 1 { "is" } else { "are" }
             ));
         }
     }

@@ -356,29 +356,34 @@ fn side_ui(
             .map(|&(j, _)| (j, ds.samples[j].path.clone()))
             .collect(),
     );
-    ui.horizontal_wrapped(|ui| {
-        for &(j, sim) in &neighbours {
-            ui.vertical(|ui| {
-                ui.set_width(THUMB);
-                let (rect, resp) = ui.allocate_exact_size(vec2(THUMB, THUMB), Sense::click());
-                super::similar_strip::paint_fitted(ui, rect, thumbs.get(j));
-                let label = ds.class_name(crate::app::sample_query::label_of(
-                    ds,
-                    s.curation.truth(),
-                    j,
-                ));
-                let text =
-                    format!("{label} (similarity {sim:.2}): click to label this image {label}");
-                let resp = resp.on_hover_text(&text);
-                resp.widget_info(|| {
-                    egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, &text)
+    // Rows of as many as fit (a wrapped layout does not wrap child layouts).
+    let spacing = ui.spacing().item_spacing.x;
+    let per_row = (((ui.available_width() + spacing) / (THUMB + spacing)) as usize).max(1);
+    for row in neighbours.chunks(per_row) {
+        ui.horizontal(|ui| {
+            for &(j, sim) in row {
+                ui.vertical(|ui| {
+                    ui.set_width(THUMB);
+                    let (rect, resp) = ui.allocate_exact_size(vec2(THUMB, THUMB), Sense::click());
+                    super::similar_strip::paint_fitted(ui, rect, thumbs.get(j));
+                    let label = ds.class_name(crate::app::sample_query::label_of(
+                        ds,
+                        s.curation.truth(),
+                        j,
+                    ));
+                    let text =
+                        format!("{label} (similarity {sim:.2}): click to label this image {label}");
+                    let resp = resp.on_hover_text(&text);
+                    resp.widget_info(|| {
+                        egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, &text)
+                    });
+                    if resp.clicked() {
+                        out.push(AppCommand::BatchDecide(Decision::Label(label.to_string())));
+                    }
+                    ui.small(label);
+                    ui.small(format!("{sim:.2}"));
                 });
-                if resp.clicked() {
-                    out.push(AppCommand::BatchDecide(Decision::Label(label.to_string())));
-                }
-                ui.small(label);
-                ui.small(format!("{sim:.2}"));
-            });
-        }
-    });
+            }
+        });
+    }
 }
