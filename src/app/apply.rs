@@ -11,6 +11,7 @@ impl LabelscopeApp {
     /// Applies one command.
     pub fn apply(&mut self, cmd: AppCommand) {
         let cmd_is_redo = cmd == AppCommand::Redo;
+        let cmd_is_marked = cmd == AppCommand::LabelMarked;
         match cmd {
             AppCommand::OpenDataset(p) => self.open_dataset(p, &OpenOptions::default()),
             AppCommand::OpenModel(p) => {
@@ -324,9 +325,13 @@ impl LabelscopeApp {
                     }
                 }
             }
-            AppCommand::LabelTagged => {
+            AppCommand::LabelTagged | AppCommand::LabelMarked => {
                 if let Some(s) = &mut self.session {
-                    s.open_tagged_batch(self.backend);
+                    if cmd_is_marked {
+                        s.open_marked_batch(self.backend);
+                    } else {
+                        s.open_tagged_batch(self.backend);
+                    }
                     if s.batch.is_some() {
                         self.central = CentralView::Label;
                     }

@@ -157,6 +157,8 @@ pub enum AppCommand {
     OpenSelection(PathBuf),
     /// Open the samples tagged `to-label` as the labelling batch.
     LabelTagged,
+    /// Open the marked samples as the labelling batch.
+    LabelMarked,
     /// Decide the batch's shown image.
     BatchDecide(super::session::Decision),
     /// Show another image of the batch (this many on; negative: back).

@@ -5,7 +5,7 @@ use anyhow::{Context, Result, anyhow, bail};
 
 use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
 use super::shared_args::{DatasetArgs, ModelArgs};
-use crate::dataset::{Dataset, open_dataset};
+use crate::dataset::Dataset;
 use crate::eval::PredictionSet;
 use crate::jobs::JobControl;
 use crate::model::{PredictOptions, load_model, resolve_backend};
@@ -13,7 +13,7 @@ use crate::workspace::{ModelRun, Workspace};
 
 /// Opens the dataset; prints a summary and up to `max_issues` scan problems to stderr.
 pub fn open(args: &DatasetArgs, max_issues: usize) -> Result<Dataset> {
-    let ds = match open_dataset(&args.dataset, &args.open_options()) {
+    let ds = match crate::curation::open_dataset(&args.dataset, &args.open_options()) {
         Ok(ds) => ds,
         Err(crate::dataset::OpenError::Empty { report, path, .. }) => {
             for issue in &report.issues {

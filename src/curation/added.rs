@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::edit::Action;
 use super::history::CurationState;
-use crate::dataset::{Dataset, Sample, SampleId, ScanIssueKind, is_image_path};
+use crate::dataset::{Dataset, is_image_path};
 
 /// The exclusion reason that marks a sample of the dataset as a negative (none of the classes).
 pub const NEGATIVE_REASON: &str = "negative: none of the classes";
@@ -45,73 +45,11 @@ pub fn added_id(ds: &Dataset, path: &Path) -> Result<String, String> {
 
 /// The sample whose file is `abs` (canonical), if any: only samples with the same file name
 /// are resolved, so this stays cheap on large datasets.
-fn sample_at(ds: &Dataset, abs: &Path) -> Option<usize> {
+pub(super) fn sample_at(ds: &Dataset, abs: &Path) -> Option<usize> {
     let name = abs.file_name()?;
     ds.samples.iter().position(|s| {
         s.path.file_name() == Some(name) && std::fs::canonicalize(&s.path).is_ok_and(|p| p == abs)
     })
-}
-
-/// Lists the files added by the journal's `Add` edits as samples of `ds` (called once, when
-/// the dataset is opened): nothing is written, and a dataset with no journal is left as it is.
-/// A file that is gone, a label that is not a class, or a file the dataset already lists is
-/// reported in `ds.report` with its path and left out.
-pub fn join_added(ds: &mut Dataset) {
-    let Ok((state, _)) = super::curator::journal_state(ds) else {
-        return;
-    };
-    let added: Vec<(&String, &String)> = state
-        .samples()
-        .iter()
-        .filter(|(_, e)| e.added)
-        .filter_map(|(id, e)| Some((id, e.label.as_ref()?)))
-        .collect();
-    if added.is_empty() {
-        return;
-    }
-    let split = ds
-        .samples
-        .iter()
-        .any(|s| s.split.is_some())
-        .then(|| "train".to_string());
-    let mut joined: Vec<Sample> = Vec::new();
-    for (id, label) in added {
-        let path = PathBuf::from(id);
-        if !path.is_file() {
-            ds.report.push(
-                ScanIssueKind::MissingFile,
-                &path,
-                "added to the dataset by an edit, but the file is gone; left out",
-            );
-            continue;
-        }
-        let Some(class) = ds.class_id(label) else {
-            ds.report.push(
-                ScanIssueKind::UnknownLabel,
-                &path,
-                &format!("added as `{label}`, which is not a label of this dataset; left out"),
-            );
-            continue;
-        };
-        if ds.index_of(id).is_some() || sample_at(ds, &path).is_some() {
-            ds.report.push(
-                ScanIssueKind::DuplicatePath,
-                &path,
-                "added by an edit but already a sample of the dataset; kept once",
-            );
-            continue;
-        }
-        joined.push(Sample {
-            id: SampleId(id.clone()),
-            path,
-            label: class,
-            split: split.clone(),
-        });
-    }
-    ds.report.added = joined.len();
-    ds.report.outside_root += crate::dataset::locations::count_outside(&ds.root, &joined);
-    ds.samples.extend(joined);
-    ds.samples.sort_by(|a, b| a.id.cmp(&b.id));
 }
 
 /// Where a negative comes from.

@@ -11,15 +11,17 @@ mod edit;
 mod error;
 mod history;
 pub mod identity;
+mod joined;
 mod journal;
 mod lock;
 
-pub use added::{NEGATIVE_REASON, Negative, NegativeSource, added_id, join_added, negatives};
+pub use added::{NEGATIVE_REASON, Negative, NegativeSource, added_id, negatives};
 pub use curator::{
     Curator, EditError, effective_label, effective_labels, is_relabeled, journal_files, read_edits,
     stale_edits,
 };
 pub use edit::{Action, Edit, SampleEdits, short_id};
 pub use history::CurationState;
+pub use joined::{join_added, open_dataset};
 pub use journal::{CurationError, JOURNAL_FILE, Journal, JournalFiles, LOCK_FILE};
 pub use lock::hostname;

@@ -229,18 +229,14 @@ pub fn open_dataset(path: &Path, opts: &OpenOptions) -> Result<Dataset, OpenErro
             report,
         });
     }
-    let mut ds = Dataset {
+    Ok(Dataset {
         root,
         source: path.to_path_buf(),
         layout,
         classes,
         samples,
         report,
-    };
-    // Files added from outside by edits join as samples (read from the journal; nothing is
-    // written).
-    crate::curation::join_added(&mut ds);
-    Ok(ds)
+    })
 }
 
 /// Class list of a manifest-like layout: `classes.json` when present (labels outside it are then

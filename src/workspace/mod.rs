@@ -14,7 +14,7 @@ use std::sync::{Arc, OnceLock};
 pub use runs::{ModelRun, NoEmbeddings};
 
 use crate::curation::{CurationError, CurationState, Curator};
-use crate::dataset::{ClassId, Dataset, OpenError, OpenOptions, open_dataset};
+use crate::dataset::{ClassId, Dataset, OpenError, OpenOptions};
 use crate::jobs::{JobControl, JobError};
 use crate::problems::{AnalysisInputs, EmbeddingAnalysis, ProblemInputs, ProblemOptions, Problems};
 use crate::state::StateDirError;
@@ -37,9 +37,9 @@ impl std::fmt::Debug for Workspace {
 }
 
 impl Workspace {
-    /// Opens the dataset at `path`.
+    /// Opens the dataset at `path`, with the images its edits added from outside.
     pub fn open(path: &Path, opts: &OpenOptions) -> Result<Self, OpenError> {
-        open_dataset(path, opts).map(Self::new)
+        crate::curation::open_dataset(path, opts).map(Self::new)
     }
 
     /// A workspace on a dataset already opened.

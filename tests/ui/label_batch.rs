@@ -162,3 +162,59 @@ fn a_selection_is_labelled_one_image_at_a_time_and_joins_the_dataset_by_referenc
     );
     assert_eq!(image_files(&pool).len(), 4);
 }
+
+/// Marked samples of the dataset open as a batch too: a number key relabels the shown one
+/// (journaled), Ctrl+Z restores it.
+#[test]
+fn marked_samples_are_labelled_one_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on_fashion_subset(dir.path());
+    step_until(&mut h, Duration::from_secs(120), predictions_done);
+    h.state_mut().apply(AppCommand::ToggleMark(0));
+    h.state_mut().apply(AppCommand::ToggleMark(1));
+    h.state_mut().apply(AppCommand::LabelMarked);
+    h.run_steps(2);
+    assert_eq!(h.state().central, CentralView::Label);
+    let (first, second, classes) = {
+        let s = h.state().session.as_ref().unwrap();
+        let b = s.batch.as_ref().unwrap();
+        assert_eq!(b.source, "2 marked samples");
+        let items: Vec<usize> = b.items.iter().map(|i| i.sample.unwrap()).collect();
+        (items[0], items[1], s.ws.dataset.classes.clone())
+    };
+    let label_of = |h: &egui_kittest::Harness<'_, labelscope::app::LabelscopeApp>, i: usize| {
+        let s = h.state().session.as_ref().unwrap();
+        s.curation.truth()[i].map(|c| s.ws.dataset.class_name(c).to_string())
+    };
+    let before = label_of(&h, first);
+    // Give the first the last class (key 0), unless it has it: then the first class (key 1).
+    let (key, want) = if before.as_deref() == classes.last().map(String::as_str) {
+        (egui::Key::Num1, classes[0].clone())
+    } else {
+        (egui::Key::Num0, classes[classes.len() - 1].clone())
+    };
+    press(&mut h, key);
+    assert_eq!(label_of(&h, first), Some(want));
+    {
+        let b = h.state().session.as_ref().unwrap().batch.as_ref().unwrap();
+        assert_eq!(
+            (b.cursor, b.added),
+            (1, 0),
+            "a sample is relabeled, not added"
+        );
+        assert_eq!(b.items[1].sample, Some(second));
+    }
+    crate::common::ui::tap_ctrl_z(&mut h);
+    assert_eq!(label_of(&h, first), before, "Ctrl+Z restores the label");
+    assert_eq!(
+        h.state()
+            .session
+            .as_ref()
+            .unwrap()
+            .batch
+            .as_ref()
+            .unwrap()
+            .cursor,
+        0
+    );
+}

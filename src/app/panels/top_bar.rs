@@ -362,4 +362,13 @@ fn edit_menu_ui(ui: &mut egui::Ui, s: &Session, out: &mut Vec<AppCommand>) {
     if item(ui, targets, "Tag…".into(), "T") {
         out.push(AppCommand::AskTag);
     }
+    ui.separator();
+    if item(
+        ui,
+        !s.view.marked.is_empty() && s.curation.curator().is_some(),
+        format!("Label the {} marked one at a time", s.view.marked.len()),
+        "",
+    ) {
+        out.push(AppCommand::LabelMarked);
+    }
 }

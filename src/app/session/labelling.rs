@@ -40,12 +40,54 @@ impl Session {
     pub fn open_tagged_batch(&mut self, backend: BackendKind) {
         let ds = &self.ws.dataset;
         let state = self.curation.state();
-        let items: Vec<BatchItem> = (0..ds.samples.len())
+        let tagged: Vec<usize> = (0..ds.samples.len())
             .filter(|&i| {
                 state
                     .get(&ds.samples[i].id.0)
                     .is_some_and(|e| e.tags.contains(TO_LABEL_TAG))
             })
+            .collect();
+        if tagged.is_empty() {
+            self.messages.error = Some(format!(
+                "no samples are tagged \"{TO_LABEL_TAG}\" (Monitor > To label, or T on marked samples)"
+            ));
+            return;
+        }
+        self.open_samples_batch(tagged, format!("samples tagged {TO_LABEL_TAG}"), backend);
+    }
+
+    /// Opens the marked samples, in the gallery's order, as the labelling batch.
+    pub fn open_marked_batch(&mut self, backend: BackendKind) {
+        let mut marked: Vec<usize> = self
+            .view
+            .order
+            .iter()
+            .copied()
+            .filter(|i| self.view.marked.contains(i))
+            .collect();
+        // Marked samples the filter hides now come last.
+        let mut rest: Vec<usize> = self
+            .view
+            .marked
+            .iter()
+            .copied()
+            .filter(|i| !marked.contains(i))
+            .collect();
+        rest.sort_unstable();
+        marked.extend(rest);
+        if marked.is_empty() {
+            self.messages.error = Some("mark samples first (Ctrl+click, Space)".into());
+            return;
+        }
+        let source = format!("{} marked samples", marked.len());
+        self.open_samples_batch(marked, source, backend);
+    }
+
+    /// Opens dataset samples as the labelling batch.
+    fn open_samples_batch(&mut self, samples: Vec<usize>, source: String, backend: BackendKind) {
+        let ds = &self.ws.dataset;
+        let items: Vec<BatchItem> = samples
+            .into_iter()
             .map(|i| BatchItem {
                 path: ds.samples[i].path.clone(),
                 sample: Some(i),
@@ -53,16 +95,7 @@ impl Session {
                 reason: None,
             })
             .collect();
-        if items.is_empty() {
-            self.messages.error = Some(format!(
-                "no samples are tagged \"{TO_LABEL_TAG}\" (Monitor > To label, or T on marked samples)"
-            ));
-            return;
-        }
-        self.start_batch(
-            LabelBatch::new(format!("samples tagged {TO_LABEL_TAG}"), items),
-            backend,
-        );
+        self.start_batch(LabelBatch::new(source, items), backend);
     }
 
     /// Batch items for `selected`: the dataset's sample when a path is one, else a pool file.
