@@ -124,9 +124,9 @@ pub fn run(args: &SelectArgs, read: crate::inputs::Inputs) -> Result<()> {
     if args.budget == 0 {
         bail!("--budget must be at least 1");
     }
-    if args.model.embedder.is_some() || args.model.vlm_endpoint.is_some() {
+    if args.model.vlm_endpoint.is_some() {
         bail!(
-            "select reads embeddings and probabilities from one ONNX --model; --embedder and --vlm-endpoint are not supported here yet"
+            "select reads probabilities from an ONNX --model; --vlm-endpoint is not supported here yet"
         );
     }
     let path = args
@@ -135,8 +135,21 @@ pub fn run(args: &SelectArgs, read: crate::inputs::Inputs) -> Result<()> {
         .ok_or_else(|| anyhow!("give --model MODEL.onnx"))?;
     let model = crate::model::load_model(path)?;
     let backend = crate::model::resolve_backend(args.model.backend, &model)?;
-    if let Err(why) = backend.factory.embedding() {
-        bail!("{} gives no embedding: {why}", path.display());
+    // The embeddings come from --embedder when given (any ONNX image model), else the model.
+    let embedder = match &args.model.embedder {
+        Some(e) => {
+            let m = crate::model::load_model(e)?;
+            let b = crate::model::resolve_backend(args.model.backend, &m)?;
+            Some((e, m, b))
+        }
+        None => None,
+    };
+    let (embed_path, embed_model, embed_backend) = match &embedder {
+        Some((e, m, b)) => (e.as_path(), m, b),
+        None => (path.as_path(), &model, &backend),
+    };
+    if let Err(why) = embed_backend.factory.embedding() {
+        bail!("{} gives no embedding: {why}", embed_path.display());
     }
     // The labelled set: its embeddings and labels (through its workspace and cache).
     let mut inputs = read;
@@ -145,8 +158,13 @@ pub fn run(args: &SelectArgs, read: crate::inputs::Inputs) -> Result<()> {
             let ws = Workspace::open(dir, &OpenOptions::default())
                 .with_context(|| format!("opening {}", dir.display()))?;
             inputs = inputs.dataset(&ws.dataset);
-            let ran = super::common::run_model_with(&ws, &args.model, WantEmbeddings::Required)?;
-            let set = ran.run.embeddings()?;
+            let set = if args.model.embedder.is_some() {
+                super::embed::embed(&ws, &args.model)?.0.embeddings()?
+            } else {
+                let ran =
+                    super::common::run_model_with(&ws, &args.model, WantEmbeddings::Required)?;
+                ran.run.embeddings()?
+            };
             let truth = super::common::truth(&ws, false)?;
             let rows: Vec<usize> = (0..set.len())
                 .filter(|&r| truth[set.samples[r] as usize].is_some())
@@ -191,15 +209,29 @@ pub fn run(args: &SelectArgs, read: crate::inputs::Inputs) -> Result<()> {
     };
     let report = {
         let _progress = super::progress::ProgressPrinter::start(&job, "pool");
-        predict_dataset(&pool, &model, &backend, &opts, None, &job, None)?
+        predict_dataset(&pool, embed_model, embed_backend, &opts, None, &job, None)?
     };
     let set = EmbeddingSet::from_outcomes(&report.outcomes);
     for (i, why) in set.missing.iter().take(10) {
         eprintln!("  skipped {}: {why}", pool.samples[*i].path.display());
     }
+    // With --embedder, the probabilities are the model's, in a second pass.
+    let probs_report = match &embedder {
+        Some(_) => {
+            let opts = PredictOptions {
+                embeddings: false,
+                ..opts
+            };
+            let _progress = super::progress::ProgressPrinter::start(&job, "pool, the model");
+            Some(predict_dataset(
+                &pool, &model, &backend, &opts, None, &job, None,
+            )?)
+        }
+        None => None,
+    };
     let preds = PredictionSet::from_report(
         &model.spec.name,
-        &report,
+        probs_report.as_ref().unwrap_or(&report),
         classes.len(),
         &model.model_labels,
     );

@@ -105,16 +105,17 @@ fn select_chooses_from_a_flat_pool_and_writes_only_its_csv() {
             "--model",
             model.to_str().unwrap(),
         ])
-        .args(["--embedder", model.to_str().unwrap()])
+        .args(["--vlm-endpoint", "http://127.0.0.1:9", "--vlm-model", "m"])
         .args(["--budget", "3", "--out", out.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(!refused.status.success());
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("--embedder"));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--vlm-endpoint"));
 }
 
 /// `--strategy negatives` proposes the pool images that fit no class: two photos among Fashion
-/// images, against a labelled Fashion set, with ImageNet embeddings.
+/// images, against a labelled Fashion set, with ImageNet embeddings (`--embedder`) and the
+/// Fashion model's probabilities.
 #[test]
 fn negatives_are_proposed_from_images_of_no_class() {
     let dir = tempfile::tempdir().unwrap();
@@ -135,12 +136,15 @@ fn negatives_are_proposed_from_images_of_no_class() {
         std::fs::copy(repo.join("sample_data/pool").join(name), pool.join(name)).unwrap();
     }
     let out = dir.path().join("negatives.csv");
-    let model = repo.join("assets/models/efficientnet_lite0_fp16w.json");
+    let model = repo.join("assets/models/fashion_cnn.onnx");
+    let embedder = repo.join("assets/models/efficientnet_lite0_fp16w.json");
     common::labelscope_ok(&[
         "select",
         pool.to_str().unwrap(),
         "--model",
         model.to_str().unwrap(),
+        "--embedder",
+        embedder.to_str().unwrap(),
         "--backend",
         "tract",
         "--labelled",
