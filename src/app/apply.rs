@@ -11,7 +11,6 @@ impl LabelscopeApp {
     /// Applies one command.
     pub fn apply(&mut self, cmd: AppCommand) {
         let cmd_is_redo = cmd == AppCommand::Redo;
-        let cmd_is_marked = cmd == AppCommand::LabelMarked;
         match cmd {
             AppCommand::OpenDataset(p) => self.open_dataset(p, &OpenOptions::default()),
             AppCommand::OpenModel(p) => {
@@ -317,42 +316,13 @@ impl LabelscopeApp {
             }
             AppCommand::ClosePathPrompt => self.path_prompt = None,
             AppCommand::ToggleLog => self.log_open = !self.log_open,
-            AppCommand::OpenSelection(p) => {
-                if let Some(s) = &mut self.session {
-                    s.open_selection(&p, self.backend);
-                    if s.batch.is_some() {
-                        self.central = CentralView::Label;
-                    }
-                }
-            }
-            AppCommand::LabelTagged | AppCommand::LabelMarked => {
-                if let Some(s) = &mut self.session {
-                    if cmd_is_marked {
-                        s.open_marked_batch(self.backend);
-                    } else {
-                        s.open_tagged_batch(self.backend);
-                    }
-                    if s.batch.is_some() {
-                        self.central = CentralView::Label;
-                    }
-                }
-            }
-            AppCommand::BatchDecide(d) => {
-                if let Some(s) = &mut self.session {
-                    s.batch_decide(d);
-                }
-            }
-            AppCommand::BatchStep(delta) => {
-                if let Some(s) = &mut self.session {
-                    s.batch_step(delta);
-                }
-            }
-            AppCommand::BatchUndo => {
-                if let Some(s) = &mut self.session {
-                    s.batch_undo();
-                }
-            }
-            AppCommand::FinishBatch => self.finish_batch(),
+            AppCommand::OpenSelection(_)
+            | AppCommand::LabelTagged
+            | AppCommand::LabelMarked
+            | AppCommand::BatchDecide(_)
+            | AppCommand::BatchStep(_)
+            | AppCommand::BatchUndo
+            | AppCommand::FinishBatch => self.apply_batch(cmd),
             AppCommand::RetryEditing { take_over } => {
                 if let Some(s) = &mut self.session {
                     if take_over {
@@ -362,29 +332,6 @@ impl LabelscopeApp {
                     }
                 }
             }
-        }
-    }
-
-    /// Closes the labelling batch; when it added images, opens the dataset again (they join it
-    /// there) with the same model, whose cached predictions come back at once.
-    fn finish_batch(&mut self) {
-        let Some(s) = &mut self.session else { return };
-        let Some(batch) = s.batch.take() else { return };
-        self.central = CentralView::Gallery;
-        if batch.added == 0 {
-            return;
-        }
-        let (source, model) = (s.ws.dataset.source.clone(), s.model());
-        self.open_dataset(source, &OpenOptions::default());
-        if let (Some(s), Some(model)) = (&mut self.session, model) {
-            s.predictions.model = Some(model);
-            s.start_prediction(self.backend, true);
-            let n = batch.added;
-            s.messages.notify(format!(
-                "{n} {} from the batch {} samples of the dataset now (by reference: nothing was copied)",
-                if n == 1 { "image" } else { "images" },
-                if n == 1 { "is" } else { "are" }
-            ));
         }
     }
 

@@ -3,6 +3,7 @@
 //! frame.
 
 mod apply;
+mod apply_batch;
 mod background;
 pub mod chart_data;
 mod commands;
@@ -16,6 +17,7 @@ pub mod map_colours;
 mod panels;
 pub mod sample_query;
 pub mod session;
+mod startup;
 mod thumbnails;
 pub mod train_dialog;
 
@@ -27,46 +29,12 @@ pub use commands::AppCommand;
 pub use jobs::{JobKind, Jobs};
 pub use layout::CentralView;
 pub use session::{Session, bundled_sample};
+use startup::PREFS_KEY;
+pub use startup::{Prefs, StartupArgs};
 
 use crate::dataset::OpenOptions;
 use crate::model::BackendKind;
 
-/// What to open at start-up.
-#[derive(Clone, Debug, Default)]
-pub struct StartupArgs {
-    /// Dataset folder or manifest.
-    pub dataset: Option<PathBuf>,
-    /// Model (`.onnx` or spec `.json`), run at once.
-    pub model: Option<PathBuf>,
-    /// Predictions file, loaded instead of running a model.
-    pub predictions: Option<PathBuf>,
-    /// A predictions file to compare with.
-    pub compare: Option<PathBuf>,
-    /// Models to run in the background and compare with the first.
-    pub compare_models: Vec<PathBuf>,
-    /// Classify with a VLM endpoint at start-up: (endpoint URL, model name).
-    pub vlm: Option<(String, String)>,
-    /// A separate model to read embeddings from (any ONNX image model).
-    pub embedder: Option<PathBuf>,
-    /// Backend for runs.
-    pub backend: Option<BackendKind>,
-    /// Dataset open options.
-    pub open: OpenOptions,
-}
-
-/// Preferences kept between runs (UI only; dataset state lives in the dataset's state folder).
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct Prefs {
-    /// Recently opened datasets, newest first.
-    pub recent: Vec<PathBuf>,
-    /// Thumbnail size in points.
-    pub thumb_size: f32,
-    /// Last VLM endpoint and model name used.
-    pub vlm: Option<(String, String)>,
-}
-
-const PREFS_KEY: &str = "labelscope-prefs";
 /// Longest side of a gallery thumbnail in pixels.
 pub const THUMB_PX: u32 = 160;
 /// Most thumbnail textures kept at once: 1,500 x 160 x 160 x 4 bytes is at most ~150 MB.

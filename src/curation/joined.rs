@@ -1,6 +1,8 @@
 //! Opening a dataset with the images its journal added from outside (see [`super::added`]):
 //! the one way every command and the window open a dataset.
 
+use std::collections::HashSet;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use crate::dataset::{Dataset, OpenError, OpenOptions, Sample, SampleId, ScanIssueKind};
@@ -35,6 +37,18 @@ pub fn join_added(ds: &mut Dataset) {
         .iter()
         .any(|s| s.split.is_some())
         .then(|| "train".to_string());
+    // The dataset's own files with an added file's name, resolved once (one pass over the
+    // samples, however many files were added).
+    let names: HashSet<&OsStr> = added
+        .iter()
+        .filter_map(|(id, _)| Path::new(id.as_str()).file_name())
+        .collect();
+    let own: HashSet<PathBuf> = ds
+        .samples
+        .iter()
+        .filter(|s| s.path.file_name().is_some_and(|n| names.contains(n)))
+        .filter_map(|s| std::fs::canonicalize(&s.path).ok())
+        .collect();
     let mut joined: Vec<Sample> = Vec::new();
     for (id, label) in added {
         let path = PathBuf::from(id);
@@ -54,7 +68,7 @@ pub fn join_added(ds: &mut Dataset) {
             );
             continue;
         };
-        if ds.index_of(id).is_some() || super::added::sample_at(ds, &path).is_some() {
+        if ds.index_of(id).is_some() || own.contains(&path) {
             ds.report.push(
                 ScanIssueKind::DuplicatePath,
                 &path,
