@@ -315,6 +315,21 @@ impl LabelscopeApp {
                 });
             }
             AppCommand::ClosePathPrompt => self.path_prompt = None,
+            AppCommand::Calibrate => {
+                if let Some(s) = &mut self.session {
+                    s.start_calibration();
+                }
+            }
+            AppCommand::UseCalibration(on) => {
+                if let Some(s) = &mut self.session {
+                    s.use_calibration(on);
+                }
+            }
+            AppCommand::SaveCalibratedSpec(p) => {
+                if let Some(s) = &mut self.session {
+                    s.save_calibrated_spec(&p);
+                }
+            }
             AppCommand::ToggleLog => self.log_open = !self.log_open,
             AppCommand::OpenSelection(_)
             | AppCommand::LabelTagged

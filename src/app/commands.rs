@@ -112,6 +112,12 @@ pub enum AppCommand {
     ConfirmEdit,
     /// Close the open prompt without doing anything.
     ClosePrompt,
+    /// Fit a temperature to the main predictions (Metrics > Calibrate).
+    Calibrate,
+    /// Show the calibrated predictions (`true`) or the model's own.
+    UseCalibration(bool),
+    /// Write the calibrated copy of the model's spec here.
+    SaveCalibratedSpec(PathBuf),
     /// Open the export dialog.
     OpenExport,
     /// Open the "Train a head" dialog.

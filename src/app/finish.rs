@@ -38,6 +38,7 @@ impl LabelscopeApp {
             Finished::Monitor(r) => s.finish_monitor(r),
             Finished::Hints(paths, r) => s.finish_hints(paths, r),
             Finished::BatchImage(path, r) => self.batch_view.finish(ctx, &path, r),
+            Finished::Calibrate(r) => s.finish_calibration(r),
         }
         if let Some(s) = &mut self.session {
             s.refresh();

@@ -38,6 +38,8 @@ pub enum JobKind {
     Hints,
     /// Decoding the labelling batch's shown image.
     BatchImage,
+    /// Fitting a temperature to the main predictions.
+    Calibrate,
 }
 
 impl JobKind {
@@ -56,6 +58,7 @@ impl JobKind {
             Self::Monitor => "reading the device logs",
             Self::Hints => "reading the batch's images",
             Self::BatchImage => "loading the image",
+            Self::Calibrate => "calibrating",
         }
     }
 }
@@ -90,6 +93,8 @@ pub enum Finished {
     ),
     /// The labelling batch's image of this file.
     BatchImage(std::path::PathBuf, Result<egui::ColorImage, String>),
+    /// A temperature fitted to the main predictions.
+    Calibrate(Result<crate::workspace::CalibrationOutcome, String>),
 }
 
 /// Device logs judged against the dataset, window by window.

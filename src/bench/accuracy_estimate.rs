@@ -29,6 +29,9 @@ pub struct EstimateRow {
     pub estimated: f64,
     /// The ATC estimate with the negative entropy of the probabilities as the score.
     pub estimated_ne: f64,
+    /// The average confidence (the mean top probability): the estimate a calibrated model's
+    /// confidences make on their own.
+    pub average_confidence: f64,
 }
 
 /// A corruption of a greyscale image.
@@ -188,6 +191,8 @@ pub fn bench_accuracy_estimate(
         accuracy: s.accuracy(),
         estimated: above(&s.confidence, t_conf) as f64 / s.confidence.len().max(1) as f64,
         estimated_ne: above(&s.neg_entropy, t_ne) as f64 / s.neg_entropy.len().max(1) as f64,
+        average_confidence: s.confidence.iter().map(|&c| f64::from(c)).sum::<f64>()
+            / s.confidence.len().max(1) as f64,
     };
     let mut rows = vec![row("clean", 0, &clean)];
     let settings = [

@@ -53,7 +53,11 @@ pub fn bench_compare(
     }
     let entries: Vec<ModelEntry> = models
         .iter()
-        .map(|(model, backend)| ModelEntry { model, backend })
+        .map(|(model, backend)| ModelEntry {
+            model,
+            backend,
+            max_side: None,
+        })
         .collect();
     let t = Instant::now();
     predict_models(ds, &entries, &opts, None, &JobControl::default())?;

@@ -43,6 +43,9 @@ pub enum Command {
     /// Train a new classifier head on the model's embeddings with the cleaned labels, compare it
     /// on the held-out split, write it as one ONNX model.
     Train(super::train::TrainArgs),
+    /// Fit a temperature to the model's confidences on labelled data: ECE, NLL and the
+    /// reliability bins before and after; `--out` writes a calibrated copy of the spec.
+    Calibrate(super::calibrate::CalibrateArgs),
     /// A deployed model's device logs against its reference set, window by window: class mix,
     /// confidence, accuracy without labels, latency, drift.
     Monitor(super::monitor::MonitorArgs),
@@ -290,6 +293,11 @@ pub struct EvaluateArgs {
     /// Seed of the bootstrap.
     #[arg(long, default_value_t = 42)]
     pub ci_seed: u64,
+    /// The resolution trade-off: run the model with each image first lowered to each longest
+    /// side (e.g. `64,96,128,full`), each image decoded once; compared like models (intervals,
+    /// latency, McNemar against the others). Runs without the prediction cache.
+    #[arg(long, value_delimiter = ',', value_name = "SIDES", value_parser = super::values::resolution)]
+    pub resolutions: Vec<Option<u32>>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -337,6 +345,14 @@ pub struct ExportArgs {
     /// Add the model's per-class probabilities (`prob_<label>`) to the manifests as soft labels.
     #[arg(long)]
     pub probs: bool,
+    /// A teacher model (`.onnx` or spec `.json`) whose probabilities over the classes are
+    /// written as soft labels for distillation: `prob_<label>` columns, and a `soft_labels`
+    /// list in Parquet and the VLM JSONL; the report names the model and temperature.
+    #[arg(long, value_name = "MODEL", conflicts_with_all = ["probs", "negatives"])]
+    pub soft_labels: Option<PathBuf>,
+    /// The distillation temperature of the soft labels (on top of the teacher spec's own).
+    #[arg(long, default_value_t = 1.0, requires = "soft_labels", value_parser = super::values::positive)]
+    pub temperature: f64,
     /// Model whose predictions go into the manifests and report (or use --predictions).
     #[command(flatten)]
     pub model: ModelArgs,

@@ -11,7 +11,7 @@ use crate::eval::{Metrics, compute_metrics};
 pub fn run(args: &EvaluateArgs) -> Result<()> {
     let ws = super::common::workspace(&args.dataset, 20)?;
     let ds = &*ws.dataset;
-    if args.model.model.len() + args.predictions.len() > 1 {
+    if args.model.model.len() + args.predictions.len() > 1 || !args.resolutions.is_empty() {
         return super::evaluate_compare::run(args, &ws);
     }
     let (set, run) = super::common::predictions(

@@ -38,20 +38,28 @@ fn contenders(args: &EvaluateArgs, ws: &Workspace) -> Result<(Vec<Contender>, us
         if let Some(hint) = &backend.hint {
             eprintln!("hint: {hint}");
         }
-        models.push((model, backend));
+        models.push((model, backend, None));
     }
-    // Each model's memory is measured in a child process of its own.
+    let resolutions = !args.resolutions.is_empty();
+    if resolutions {
+        models = at_resolutions(models, &args.resolutions)?;
+    }
+    // Each model's memory is measured in a child process of its own (once per file).
     let exe = crate::model::footprint::labelscope_exe();
-    let footprints: Vec<Footprint> = models
-        .iter()
-        .map(|(m, b)| measure_footprint(m, b.factory.kind(), exe.as_deref()))
-        .collect();
+    let mut footprints: Vec<Footprint> = Vec::new();
+    for (k, (m, b, _)) in models.iter().enumerate() {
+        let same = k > 0 && resolutions;
+        footprints.push(match (same, footprints.first()) {
+            (true, Some(f)) => f.clone(),
+            _ => measure_footprint(m, b.factory.kind(), exe.as_deref()),
+        });
+    }
     let opts = PredictOptions {
         threads: args
             .model
             .threads
             .unwrap_or(PredictOptions::default().threads),
-        use_cache: !args.model.no_cache,
+        use_cache: !args.model.no_cache && !resolutions,
         embeddings: false,
     };
     let mut out = Vec::new();
@@ -59,7 +67,11 @@ fn contenders(args: &EvaluateArgs, ws: &Workspace) -> Result<(Vec<Contender>, us
     if !models.is_empty() {
         let entries: Vec<ModelEntry> = models
             .iter()
-            .map(|(model, backend)| ModelEntry { model, backend })
+            .map(|(model, backend, max_side)| ModelEntry {
+                model,
+                backend,
+                max_side: *max_side,
+            })
             .collect();
         let job = JobControl::default();
         cancel_on_ctrl_c(&job);
@@ -71,7 +83,7 @@ fn contenders(args: &EvaluateArgs, ws: &Workspace) -> Result<(Vec<Contender>, us
             let r = &r.report;
             (r.num_cached, r.num_inferred, r.elapsed_secs)
         });
-        for ((run, (model, _)), footprint) in runs.into_iter().zip(&models).zip(footprints) {
+        for ((run, (model, _, _)), footprint) in runs.into_iter().zip(&models).zip(footprints) {
             let report = &run.report;
             for note in &report.mapping.notes {
                 eprintln!("note ({}): {note}", model.spec.name);
@@ -107,6 +119,38 @@ fn contenders(args: &EvaluateArgs, ws: &Workspace) -> Result<(Vec<Contender>, us
         });
     }
     Ok((out, opts.threads, cancelled))
+}
+
+/// The one model of `models` once per resolution (`None` = the image as it is), named by it.
+fn at_resolutions(
+    models: Vec<(
+        crate::model::LoadedModel,
+        crate::model::ResolvedBackend,
+        Option<u32>,
+    )>,
+    sides: &[Option<u32>],
+) -> Result<
+    Vec<(
+        crate::model::LoadedModel,
+        crate::model::ResolvedBackend,
+        Option<u32>,
+    )>,
+> {
+    let mut models = models.into_iter();
+    let (Some((model, backend, _)), None) = (models.next(), models.next()) else {
+        anyhow::bail!("--resolutions compares one model at several resolutions: give one --model");
+    };
+    Ok(sides
+        .iter()
+        .map(|&side| {
+            let mut m = model.clone();
+            m.spec.name = match side {
+                Some(s) => format!("{} @ {s} px", model.spec.name),
+                None => format!("{} @ full", model.spec.name),
+            };
+            (m, backend.clone(), side)
+        })
+        .collect())
 }
 
 /// Runs the comparison.

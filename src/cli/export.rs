@@ -9,6 +9,45 @@ use crate::export::{
 };
 use crate::jobs::JobControl;
 
+/// Runs the teacher over the dataset (answered from its prediction cache when it has run
+/// before) and scales its probabilities by the distillation temperature.
+fn soft_labels(
+    ws: &crate::workspace::Workspace,
+    model_args: &super::shared_args::ModelArgs,
+    teacher: &std::path::Path,
+    temperature: f64,
+) -> Result<crate::export::SoftLabels> {
+    let args = super::shared_args::ModelArgs {
+        model: vec![teacher.to_path_buf()],
+        embedder: None,
+        vlm_endpoint: None,
+        ..model_args.clone()
+    };
+    let (run, model) = super::common::run_model(ws, &args, false)?;
+    let spec_temperature = model.spec.output.temperature.unwrap_or(1.0);
+    let set = if temperature == 1.0 {
+        run.set
+    } else {
+        crate::eval::temperature::scaled_set(&run.set, temperature)
+    };
+    eprintln!(
+        "soft labels: {} at temperature {}",
+        model.spec.name,
+        spec_temperature * temperature
+    );
+    Ok(crate::export::SoftLabels {
+        set,
+        note: serde_json::json!({
+            "model": model.spec.name,
+            "file": model.onnx_path.display().to_string(),
+            "spec": model.spec_path.as_ref().map(|p| p.display().to_string()),
+            "spec_temperature": spec_temperature,
+            "distillation_temperature": temperature,
+            "temperature": spec_temperature * temperature,
+        }),
+    })
+}
+
 /// Runs `export`; `read` is every file the arguments name (the target may hold none of them).
 pub fn run(args: &ExportArgs, read: crate::inputs::Inputs) -> Result<()> {
     let ws = super::common::workspace(&args.dataset, 10)?;
@@ -68,6 +107,9 @@ pub fn run(args: &ExportArgs, read: crate::inputs::Inputs) -> Result<()> {
     opts.force = args.force;
     opts.inputs = read;
     opts.probs = args.probs;
+    if let Some(teacher) = &args.soft_labels {
+        opts.soft_labels = Some(soft_labels(&ws, &args.model, teacher, args.temperature)?);
+    }
     opts.keep_unreadable = args.keep_unreadable;
     opts.vlm = VlmOptions {
         system: args.vlm_system.clone(),

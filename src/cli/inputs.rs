@@ -62,11 +62,17 @@ pub fn of(cmd: &Command) -> Inputs {
             EditCommand::Apply { file } => none.file(file, "edit file"),
             _ => none,
         },
-        Command::Export(a) => files(
-            model_inputs(none, &a.model),
-            &a.predictions,
-            "predictions file",
-        ),
+        Command::Export(a) => {
+            let i = files(
+                model_inputs(none, &a.model),
+                &a.predictions,
+                "predictions file",
+            );
+            match &a.soft_labels {
+                Some(t) => i.model(t, "soft-label teacher"),
+                None => i,
+            }
+        }
         Command::Embed(a) => model_inputs(none, &a.model),
         Command::Similar(a) => model_inputs(none, &a.model),
         Command::Issues(a) => files(
@@ -75,6 +81,11 @@ pub fn of(cmd: &Command) -> Inputs {
             "predictions file",
         ),
         Command::Train(a) => model_inputs(none, &a.model),
+        Command::Calibrate(a) => files(
+            model_inputs(none, &a.model),
+            &a.predictions,
+            "predictions file",
+        ),
         Command::Monitor(a) => files(model_inputs(none, &a.model), &a.logs, "device log"),
         Command::Select(a) => {
             let i = model_inputs(none, &a.model);

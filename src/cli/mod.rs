@@ -6,6 +6,7 @@ mod args;
 mod bench;
 mod bench_monitor;
 mod bench_synthetic;
+mod calibrate;
 mod common;
 mod edit;
 mod embed;
@@ -58,6 +59,7 @@ pub fn run() -> ExitCode {
         Some(Command::Evaluate(a)) => evaluate::run(&a),
         Some(Command::Monitor(a)) => monitor::run(&a),
         Some(Command::Select(a)) => select::run(&a, read),
+        Some(Command::Calibrate(a)) => calibrate::run(&a, read),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

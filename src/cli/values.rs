@@ -43,7 +43,19 @@ pub fn cosine_distance(s: &str) -> Result<f32, String> {
     }
 }
 
-/// A finite number above zero (a regularisation strength).
+/// A longest side in pixels, or `full` (`None`: the image as it is).
+pub fn resolution(s: &str) -> Result<Option<u32>, String> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("full") {
+        return Ok(None);
+    }
+    match s.parse::<u32>() {
+        Ok(v) if (1..=65_536).contains(&v) => Ok(Some(v)),
+        _ => Err(format!("a longest side in pixels or `full`, got `{s}`")),
+    }
+}
+
+/// A finite number above zero (a regularisation strength, a temperature).
 pub fn positive(s: &str) -> Result<f64, String> {
     let v: f64 = s.trim().parse().map_err(|e| format!("{e}"))?;
     if v.is_finite() && v > 0.0 {

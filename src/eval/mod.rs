@@ -9,6 +9,7 @@ mod metrics;
 pub mod parts;
 mod predictions;
 mod predictions_file;
+pub mod temperature;
 
 pub use calibration::{ECE_BINS, ReliabilityBin, expected_calibration_error, reliability_bins};
 pub use confusion::ConfusionMatrix;

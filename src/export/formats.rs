@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::ExportError;
 use super::files::Placement;
-use super::plan::ExportPlan;
+use super::plan::{Balance, ExportPlan};
 use super::split::Split;
 use crate::dataset::Dataset;
 use crate::eval::PredictionSet;
@@ -63,7 +63,9 @@ impl VlmOptions {
 }
 
 /// Writes the manifest (`.csv` or `.parquet` by extension): `path,source,label,split,
-/// original_label,edited,pred,confidence` and, with `probs`, `prob_<label>` per class.
+/// original_label,edited,pred,confidence`; with `--balance weights`, `weight` (the class's
+/// weight on train rows, empty on the others); with soft labels (a teacher's) or `probs` (the
+/// predictions'), `prob_<label>` per class, and with soft labels in Parquet a `soft_labels` list.
 /// `path` is the exported image when `images` is given, else the absolute source.
 pub fn write_manifest(
     file: &Path,
@@ -71,9 +73,11 @@ pub fn write_manifest(
     plan: &ExportPlan,
     images: Option<&[Placement]>,
     preds: Option<&PredictionSet>,
-    probs: bool,
+    opts: &super::ExportOptions,
 ) -> Result<(), ExportError> {
     let n = plan.rows.len();
+    let soft = opts.soft_labels.as_ref();
+    let mut soft_list = Vec::with_capacity(n);
     let mut path = Vec::with_capacity(n);
     let mut source = Vec::with_capacity(n);
     let mut label = Vec::with_capacity(n);
@@ -83,7 +87,9 @@ pub fn write_manifest(
     let mut pred = Vec::with_capacity(n);
     let mut conf = Vec::with_capacity(n);
     let mut prob_cols: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(n); ds.classes.len()];
+    let mut weight = Vec::with_capacity(n);
     for (k, r) in plan.rows.iter().enumerate() {
+        weight.push((r.split == Split::Train).then(|| plan.class_weights[r.label.index()]));
         let s = &ds.samples[r.sample];
         let src = crate::dataset::names::path_text(&s.path);
         path.push(Some(images.map_or(src.clone(), |p| p[k].rel.clone())));
@@ -95,10 +101,15 @@ pub fn write_manifest(
         let p = preds.and_then(|p| p.prediction(r.sample));
         pred.push(p.map(|p| p.predicted.name(&ds.classes)));
         conf.push(p.and_then(|p| p.confidence).map(f64::from));
+        let row_probs = match soft {
+            Some(s) => s.of(r.sample, ds.classes.len()),
+            None => p.and_then(|p| p.probs.clone()),
+        };
         for (c, col) in prob_cols.iter_mut().enumerate() {
-            let v = p.and_then(|p| p.probs.as_ref()).and_then(|v| v.get(c));
+            let v = row_probs.as_ref().and_then(|v| v.get(c));
             col.push(v.map(|&x| f64::from(x)));
         }
+        soft_list.push(row_probs);
     }
     let mut cols = vec![
         OutColumn::Str("path".into(), path),
@@ -110,10 +121,17 @@ pub fn write_manifest(
         OutColumn::Str("pred".into(), pred),
         OutColumn::F64("confidence".into(), conf),
     ];
-    if probs && preds.is_some() {
+    if plan.options.balance == Balance::Weights {
+        cols.push(OutColumn::F64("weight".into(), weight));
+    }
+    if soft.is_some() || (opts.probs && preds.is_some()) {
         for (c, col) in prob_cols.into_iter().enumerate() {
             cols.push(OutColumn::F64(format!("prob_{}", ds.classes[c]), col));
         }
+    }
+    let parquet = file.extension().is_some_and(|e| e == "parquet");
+    if soft.is_some() && parquet {
+        cols.push(OutColumn::F32List("soft_labels".into(), soft_list));
     }
     write_table(file, cols).map_err(|e| ExportError::Table(e.to_string()))
 }
@@ -185,8 +203,9 @@ pub fn write_vlm_jsonl(
     ds: &Dataset,
     plan: &ExportPlan,
     images: Option<&[Placement]>,
-    opts: &VlmOptions,
+    export: &super::ExportOptions,
 ) -> Result<(), ExportError> {
+    let opts = &export.vlm;
     let system = opts.system_prompt(&ds.classes);
     let user = opts.user_prompt(&ds.classes);
     write_split_files(
@@ -198,15 +217,18 @@ pub fn write_vlm_jsonl(
                 || crate::dataset::names::path_text(&ds.samples[r.sample].path),
                 |p| p[k].rel.clone(),
             );
-            serde_json::json!({
+            let mut line = serde_json::json!({
                 "messages": [
                     {"role": "system", "content": [{"type": "text", "text": system}]},
                     {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": user}]},
                     {"role": "assistant", "content": [{"type": "text", "text": opts.answer(ds.class_name(r.label))}]},
                 ],
                 "images": [image],
-            })
-            .to_string()
+            });
+            if let Some(s) = &export.soft_labels {
+                line["soft_labels"] = s.of(r.sample, ds.classes.len()).into();
+            }
+            line.to_string()
         },
     )
 }

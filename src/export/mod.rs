@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 pub use files::LinkMode;
 pub use formats::VlmOptions;
 pub use negatives::{WithNegatives, with_negatives};
-pub use plan::{Balance, ExportPlan, PlanOptions, PlannedRow, plan_export};
+pub use plan::{Balance, ExportPlan, PlanOptions, PlannedRow, balanced_class_weights, plan_export};
 pub use split::{Split, SplitConfig, keyed_rank};
 pub use summary::ExportSummary;
 pub use target::{MARKER, check_target};
@@ -118,6 +118,28 @@ pub struct ExportOptions {
     pub semantic_groups: Vec<Vec<usize>>,
     /// What `--negatives` added (see [`with_negatives`]), for the report.
     pub negatives: Option<serde_json::Value>,
+    /// A teacher's probabilities to write as soft labels (distillation).
+    pub soft_labels: Option<SoftLabels>,
+}
+
+/// A teacher model's probabilities over the dataset's classes, written beside the hard labels
+/// so a student can be trained on them: `prob_<label>` columns in the CSV and Parquet
+/// manifests, a `soft_labels` list in the Parquet manifest and the VLM JSONL.
+#[derive(Clone, Debug)]
+pub struct SoftLabels {
+    /// The teacher's predictions, already at the distillation temperature.
+    pub set: crate::eval::PredictionSet,
+    /// Which model made them, for the report: name, file, temperatures.
+    pub note: serde_json::Value,
+}
+
+impl SoftLabels {
+    /// Sample `i`'s soft labels over the dataset's `num_classes` classes (an `other` column is
+    /// left out), or `None` when the teacher has no probabilities for it.
+    pub fn of(&self, i: usize, num_classes: usize) -> Option<Vec<f32>> {
+        let p = self.set.prediction(i)?.probs.as_ref()?;
+        Some(p.iter().take(num_classes).copied().collect())
+    }
 }
 
 impl ExportOptions {
@@ -139,6 +161,7 @@ impl ExportOptions {
             pace: None,
             semantic_groups: Vec::new(),
             negatives: None,
+            soft_labels: None,
         }
     }
 }
@@ -283,14 +306,14 @@ fn export_to(
         (ExportFormat::Parquet, "manifest.parquet"),
     ] {
         if has(fmt) {
-            formats::write_manifest(&root.join(name), ds, plan, images, preds, opts.probs)?;
+            formats::write_manifest(&root.join(name), ds, plan, images, preds, opts)?;
         }
     }
     if let Some(hf) = &hf {
         formats::write_hf_metadata(&root, ds, plan, hf)?;
     }
     if has(ExportFormat::VlmJsonl) {
-        formats::write_vlm_jsonl(&root, ds, plan, images, &opts.vlm)?;
+        formats::write_vlm_jsonl(&root, ds, plan, images, opts)?;
     }
     if has(ExportFormat::HfParquet) {
         let summary = cleaning_summary(plan);

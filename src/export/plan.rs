@@ -261,11 +261,27 @@ fn exported_groups(n: usize, groups: &[Vec<usize>], truth: &[Option<ClassId>]) -
     by_root.into_values().filter(|m| m.len() > 1).collect()
 }
 
-/// Inverse-frequency weights over train rows, normalised to mean 1 over present classes.
+/// Inverse-frequency weights over train rows (see [`balanced_class_weights`]).
 fn weights(rows: &[PlannedRow], num_classes: usize) -> Vec<f64> {
+    balanced_class_weights(
+        rows.iter()
+            .filter(|r| r.split == Split::Train)
+            .map(|r| r.label),
+        num_classes,
+    )
+}
+
+/// scikit-learn's `compute_class_weight("balanced")`: `n / (k * n_c)` for each class with
+/// `n_c` of the `n` labels, `k` the number of classes present; 0 for an absent class.
+pub fn balanced_class_weights(
+    labels: impl Iterator<Item = ClassId>,
+    num_classes: usize,
+) -> Vec<f64> {
     let mut n = vec![0usize; num_classes];
-    for r in rows.iter().filter(|r| r.split == Split::Train) {
-        n[r.label.index()] += 1;
+    for l in labels {
+        if let Some(c) = n.get_mut(l.index()) {
+            *c += 1;
+        }
     }
     let present = n.iter().filter(|&&c| c > 0).count().max(1) as f64;
     let total: usize = n.iter().sum();

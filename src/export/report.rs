@@ -23,6 +23,10 @@ pub fn report_json(
     class_dirs: &[String],
 ) -> Value {
     let counts = plan.counts(ds.classes.len());
+    let mut copies = vec![0usize; ds.classes.len()];
+    for r in plan.rows.iter().filter(|r| r.copy > 0) {
+        copies[r.label.index()] += 1;
+    }
     let classes: Vec<Value> = ds
         .classes
         .iter()
@@ -35,6 +39,7 @@ pub fn report_json(
                 "val": counts[c][1],
                 "test": counts[c][2],
                 "weight": plan.class_weights[c],
+                "oversampled_copies": copies[c],
             })
         })
         .collect();
@@ -128,6 +133,7 @@ pub fn report_json(
         },
         "metrics": metrics,
         "negatives": opts.negatives,
+        "soft_labels": opts.soft_labels.as_ref().map(|s| s.note.clone()),
     })
 }
 
@@ -150,13 +156,14 @@ pub fn report_markdown(r: &Value) -> String {
         s(&r["balance"]),
         s(&r["link"]),
     );
-    md += "## Counts per class\n\n| label | folder | train | val | test | weight |\n|---|---|---:|---:|---:|---:|\n";
+    md += "## Counts per class\n\nTrain counts include the copies oversampling added (train only; never validation or test). The weight is scikit-learn's `class_weight=\"balanced\"` on train: train rows / (classes in train x the class's train rows).\n\n| label | folder | train | of which oversampled copies | val | test | weight |\n|---|---|---:|---:|---:|---:|---:|\n";
     for c in r["classes"].as_array().into_iter().flatten() {
         md += &format!(
-            "| {} | {} | {} | {} | {} | {:.3} |\n",
+            "| {} | {} | {} | {} | {} | {} | {:.3} |\n",
             s(&c["label"]),
             s(&c["folder"]),
             c["train"],
+            c["oversampled_copies"],
             c["val"],
             c["test"],
             c["weight"].as_f64().unwrap_or(0.0)
@@ -187,6 +194,16 @@ pub fn report_markdown(r: &Value) -> String {
             md += &format!("- {}\n", s(p));
         }
         md += "\n";
+    }
+    if let Some(n) = r["soft_labels"].as_object() {
+        md += &format!(
+            "## Soft labels\n\nEach row's `prob_<label>` columns (and `soft_labels` in Parquet and the VLM JSONL) are the probabilities of the teacher `{}` ({}) over the classes, at temperature {} (the spec's own {} times the distillation temperature {}).\n\n",
+            s(&n["model"]),
+            s(&n["file"]),
+            n["temperature"],
+            n["spec_temperature"],
+            n["distillation_temperature"],
+        );
     }
     if let Some(m) = r["metrics"].as_object() {
         md += &format!(

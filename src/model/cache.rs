@@ -31,15 +31,23 @@ fn hash_parts(parts: &[&str]) -> String {
     h.finalize().to_hex()[..24].to_string()
 }
 
-/// The cache key of `model` for a dataset with `classes`.
+/// The cache key of `model` for a dataset with `classes`: what decides an outcome (the model's
+/// bytes, preprocessing, output, labels, label map, embedding value), not the spec's name, where
+/// it lies or how it lists the labels. The temperature is left out too: the cache keeps
+/// unscaled outcomes and every run scales them (see [`crate::model::temperature`]), so a
+/// calibrated copy of a spec answers from the same cache with no new inference.
 fn key(model: &LoadedModel, classes: &[String]) -> String {
     let mut h = blake3::Hasher::new();
     h.update(model.model_hash.as_bytes());
-    h.update(
-        serde_json::to_string(&model.spec)
-            .unwrap_or_default()
-            .as_bytes(),
-    );
+    let spec = &model.spec;
+    let decides = serde_json::json!([
+        spec.input,
+        spec.output.name,
+        spec.output.kind,
+        spec.label_map,
+        spec.embedding
+    ]);
+    h.update(decides.to_string().as_bytes());
     h.update(model.model_labels.join("\n").as_bytes());
     h.update(classes.join("\n").as_bytes());
     h.finalize().to_hex()[..24].to_string()
@@ -66,7 +74,7 @@ pub fn open_prediction_cache(
         .join("predictions")
         .join(format!("{}.json", key(model, classes)));
     PredictionCache {
-        outcomes: StampCache::open(path, CACHE_VERSION, &model.spec.name),
+        outcomes: StampCache::open(path, CACHE_VERSION, "model predictions"),
         state_dir: state_dir.to_path_buf(),
         embeddings: None,
     }

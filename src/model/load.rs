@@ -124,6 +124,14 @@ pub fn load_model(path: &Path) -> Result<LoadedModel, ModelError> {
         reason: e.to_string(),
         path: spec_path.clone().unwrap_or_else(|| onnx_path.clone()),
     })?;
+    if let Some(t) = spec.output.temperature
+        && !(t.is_finite() && t > 0.0)
+    {
+        return Err(ModelError::BadSpec {
+            reason: format!("`output.temperature` must be a positive number, got {t}"),
+            path: spec_path.unwrap_or(onnx_path),
+        });
+    }
     let model_labels = match &spec.labels {
         LabelsSpec::List(l) => l.clone(),
         LabelsSpec::File(f) => {
@@ -312,6 +320,7 @@ fn infer_spec(path: &Path, bytes: &[u8]) -> Result<(ModelSpec, Vec<String>), Mod
         output: OutputSpec {
             name: Some(output.name.clone()),
             kind,
+            temperature: None,
         },
         labels: LabelsSpec::List(labels),
         label_map: None,

@@ -3,8 +3,10 @@
 
 pub mod backend;
 pub mod cache;
+pub mod calibrated_spec;
 pub mod cv_area;
 pub mod cv_resize;
+pub mod downsize;
 pub mod embedding_value;
 pub mod footprint;
 pub mod load;
@@ -18,6 +20,7 @@ pub mod predict;
 pub mod predict_error;
 pub mod preprocess;
 pub mod spec;
+pub mod temperature;
 
 pub use backend::{BackendError, BackendKind, ResolvedBackend, resolve_backend};
 pub use cache::{PredictionCache, open_prediction_cache};

@@ -14,6 +14,7 @@ use super::outcome::{PredictOptions, PredictReport, SampleOutcome};
 use super::predict::{infer_image, outcome_of};
 use super::predict_error::{InferError, PredictError};
 use super::spec::ExifOrientation;
+use super::temperature::scale_outcome;
 use crate::dataset::Dataset;
 use crate::dataset::image_io::{DecodeError, decode_for_model};
 use crate::jobs::JobControl;
@@ -26,6 +27,9 @@ pub struct ModelEntry<'a> {
     pub model: &'a LoadedModel,
     /// Its backend.
     pub backend: &'a ResolvedBackend,
+    /// Lower each image to this longest side before the model's preprocessing
+    /// ([`super::downsize`]); `None` for the image as it is.
+    pub max_side: Option<u32>,
 }
 
 struct MultiWork<'a> {
@@ -47,7 +51,13 @@ impl MultiWork<'_> {
             let img = decoded[usize::from(apply)]
                 .get_or_insert_with(|| decode_for_model(path, apply).map(|(img, _)| img));
             let result = match img {
-                Ok(img) => infer_image(instance.as_mut(), img, entry.model, mapping, false, path),
+                Ok(img) => {
+                    let lowered = entry
+                        .max_side
+                        .and_then(|s| super::downsize::downsize(img, s));
+                    let img = lowered.as_ref().unwrap_or(img);
+                    infer_image(instance.as_mut(), img, entry.model, mapping, false, path)
+                }
                 Err(e) => Err(InferError::Decode(e.clone())),
             };
             out.push(outcome_of(result, entry.model, &self.fatal, self.job));
@@ -138,7 +148,10 @@ pub fn predict_models(
         fatal: std::sync::Mutex::new(None),
     };
     let mut cache = caches
-        .filter(|c| opts.use_cache && c.len() == models.len())
+        .filter(|c| {
+            // A lowered image's outcome is not the file's: never cached.
+            opts.use_cache && c.len() == models.len() && models.iter().all(|m| m.max_side.is_none())
+        })
         .map(|c| MultiCache {
             caches: c.iter_mut().collect(),
         });
@@ -171,7 +184,8 @@ pub fn predict_models(
     for outcome in run.outcomes {
         match outcome {
             Some(all) => {
-                for (r, o) in reports.iter_mut().zip(all) {
+                for ((r, mut o), m) in reports.iter_mut().zip(all).zip(models) {
+                    scale_outcome(&mut o, m.model.spec.output.temperature);
                     r.outcomes.push(Some(o));
                 }
             }

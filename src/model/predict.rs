@@ -15,6 +15,7 @@ use super::outcome::{PredictOptions, PredictReport, SampleOutcome, SamplePredict
 use super::predict_error::{InferError, OutputSizeError, PredictError};
 use super::preprocess::{append_tensor, prepare_pixels};
 use super::spec::{ExifOrientation, OutputKind};
+use super::temperature::{is_active, scale_outcome};
 use crate::dataset::Dataset;
 use crate::dataset::image_io::decode_for_model;
 use crate::embedding_store::to_embedding;
@@ -188,15 +189,22 @@ impl SampleWork for ModelWork<'_> {
         !matches!(out, SampleOutcome::WrongModel(_))
     }
 
+    /// Streams the outcome scaled by the spec's temperature (the cache keeps it unscaled).
     fn on_result(&self, i: usize, out: &SampleOutcome) {
-        if let Some(f) = self.on_result {
-            f(i, out);
+        let Some(f) = self.on_result else { return };
+        match is_active(self.model.spec.output.temperature) {
+            Some(t) => {
+                let mut scaled = out.clone();
+                scale_outcome(&mut scaled, Some(t));
+                f(i, &scaled);
+            }
+            None => f(i, out),
         }
     }
 }
 
-/// Predicts every sample of `dataset`. Results also stream through `on_result` as they arrive
-/// (the GUI); the cache (when `cache` is given and `opts.use_cache`) answers unchanged samples
+/// Predicts every sample of `dataset`, each outcome scaled by the spec's temperature when it
+/// has one. Results also stream through `on_result` as they arrive (the GUI); the cache (when `cache` is given and `opts.use_cache`) answers unchanged samples
 /// without inference and is saved at the end, also after a cancel.
 pub fn predict_dataset(
     dataset: &Dataset,
@@ -232,12 +240,15 @@ pub fn predict_dataset(
     ) {
         c.want_embeddings(model, value);
     }
-    let run = run_per_sample(&dataset.samples, &work, opts.threads, "predict", cache, job)?;
+    let mut run = run_per_sample(&dataset.samples, &work, opts.threads, "predict", cache, job)?;
     if let Some(e) = work.fatal.into_inner().ok().flatten() {
         job.finish();
         return Err(e);
     }
     job.finish();
+    for o in run.outcomes.iter_mut().flatten() {
+        scale_outcome(o, model.spec.output.temperature);
+    }
     Ok(PredictReport {
         outcomes: run.outcomes,
         cancelled: run.cancelled,

@@ -275,6 +275,10 @@ pub struct OutputSpec {
     pub name: Option<String>,
     /// Logits or probabilities.
     pub kind: OutputKind,
+    /// Divides every label's log-probability before renormalising (temperature scaling, see
+    /// [`crate::model::temperature`]); written by `labelscope calibrate`. Absent means 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
 }
 
 /// The model's class names: inline, or a path (relative to the spec) to a one-per-line file.

@@ -137,6 +137,7 @@ pub fn text_model(dir: &Path, size: u32) -> Result<LoadedModel, TextModelError> 
             output: OutputSpec {
                 name: None,
                 kind: OutputKind::Probabilities,
+                temperature: None,
             },
             labels: LabelsSpec::List(vec!["text".into()]),
             label_map: None,

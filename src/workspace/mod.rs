@@ -6,11 +6,13 @@
 //! A verb that runs long takes a [`JobControl`] (progress, cancel) and, where results can
 //! stream, a callback; the caller decides on which thread it runs.
 
+mod calibrate;
 mod runs;
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
+pub use calibrate::{CalibrationError, CalibrationOutcome, VALIDATION_SPLITS};
 pub use runs::{ModelRun, NoEmbeddings};
 
 use crate::curation::{CurationError, CurationState, Curator};

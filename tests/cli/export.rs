@@ -463,3 +463,164 @@ fn killing_an_export_half_way_leaves_no_target() {
         100
     );
 }
+
+#[test]
+fn balance_weights_writes_a_weight_column_and_oversample_only_touches_train() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    common::cat_dog(&data, 12); // 2 cats, 10 dogs
+    let out = tmp.path().join("weights");
+    run_ok(&[
+        "export",
+        s(&data),
+        "--out",
+        s(&out),
+        "--format",
+        "csv",
+        "--val-fraction",
+        "0",
+        "--balance",
+        "weights",
+    ]);
+    // scikit-learn's "balanced": 12 / (2 x 2) for cat, 12 / (2 x 10) for dog.
+    let t = read_table(&out.join("manifest.csv")).unwrap();
+    let labels = t.column("label").unwrap();
+    let weights = t.column("weight").unwrap();
+    for (l, w) in labels.iter().zip(weights) {
+        let want = if l.as_deref() == Some("cat") {
+            3.0
+        } else {
+            0.6
+        };
+        let got: f64 = w.as_deref().unwrap().parse().unwrap();
+        assert!((got - want).abs() < 1e-12, "{l:?}: {got}");
+    }
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["classes"][0]["weight"].as_f64(), Some(3.0));
+    assert!(out.join("class_weights.json").is_file());
+
+    let out = tmp.path().join("oversampled");
+    run_ok(&[
+        "export",
+        s(&data),
+        "--out",
+        s(&out),
+        "--format",
+        "csv",
+        "--val-fraction",
+        "0.25",
+        "--balance",
+        "oversample",
+        "--no-duplicates", // solid squares: all one pHash group
+    ]);
+    let counts = manifest_counts(&out.join("manifest.csv"));
+    let train = |l: &str| {
+        counts
+            .get(&("train".into(), l.into()))
+            .copied()
+            .unwrap_or(0)
+    };
+    let val = |l: &str| counts.get(&("val".into(), l.into())).copied().unwrap_or(0);
+    assert_eq!(train("cat"), train("dog"), "{counts:?}");
+    assert!(val("cat") + val("dog") > 0, "{counts:?}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let copies = report["classes"][0]["oversampled_copies"].as_u64().unwrap() as usize;
+    // Every copy is in train: the originals (2 cats, 10 dogs) are all that validation holds.
+    assert_eq!(train("cat") + val("cat") - copies, 2, "{report}");
+    assert_eq!(train("dog") + val("dog"), 10, "{counts:?}");
+    assert_eq!(report["classes"][1]["oversampled_copies"], 0);
+    assert!(
+        std::fs::read_to_string(out.join("report.md"))
+            .unwrap()
+            .contains("oversampled copies")
+    );
+}
+
+#[test]
+fn soft_labels_are_the_teachers_probabilities_at_the_distillation_temperature() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    common::fashion_subset(&data, 3);
+    let teacher = common::repo().join("assets/models/fashion_cnn.json");
+    let preds = tmp.path().join("preds.csv");
+    run_ok(&[
+        "predict",
+        s(&data),
+        "--model",
+        s(&teacher),
+        "--out",
+        s(&preds),
+    ]);
+    let out = tmp.path().join("out");
+    run_ok(&[
+        "export",
+        s(&data),
+        "--out",
+        s(&out),
+        "--format",
+        "csv,parquet,vlm-jsonl",
+        "--val-fraction",
+        "0",
+        "--soft-labels",
+        s(&teacher),
+        "--temperature",
+        "2",
+    ]);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["soft_labels"]["temperature"].as_f64(), Some(2.0));
+    assert_eq!(
+        report["soft_labels"]["distillation_temperature"].as_f64(),
+        Some(2.0)
+    );
+    // The teacher's probabilities p, at T = 2: sqrt(p) renormalised.
+    let p = read_table(&preds).unwrap();
+    let m = read_table(&out.join("manifest.csv")).unwrap();
+    let classes: Vec<String> = m
+        .names
+        .iter()
+        .filter_map(|n| n.strip_prefix("prob_").map(str::to_string))
+        .collect();
+    assert_eq!(classes.len(), 10);
+    let cell = |t: &labelscope::table::StringTable, col: &str, row: usize| -> f64 {
+        t.column(col).unwrap()[row]
+            .as_deref()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let source = m.column("source").unwrap();
+    let p_path = p.column("path").unwrap();
+    for (row, src) in source.iter().enumerate() {
+        let src = src.as_deref().unwrap();
+        let k = p_path
+            .iter()
+            .position(|q| src.ends_with(q.as_deref().unwrap()))
+            .unwrap();
+        let roots: Vec<f64> = classes
+            .iter()
+            .map(|c| cell(&p, &format!("prob_{c}"), k).sqrt())
+            .collect();
+        let z: f64 = roots.iter().sum();
+        for (c, r) in classes.iter().zip(&roots) {
+            let got = cell(&m, &format!("prob_{c}"), row);
+            assert!((got - r / z).abs() < 1e-5, "{src} {c}: {got} vs {}", r / z);
+        }
+    }
+    // The same numbers as a list in Parquet and the VLM JSONL.
+    use polars::prelude::SerReader;
+    let file = std::fs::File::open(out.join("manifest.parquet")).unwrap();
+    let df = polars::prelude::ParquetReader::new(file).finish().unwrap();
+    assert!(df.column("soft_labels").is_ok());
+    let line = std::fs::read_to_string(out.join("vlm_train.jsonl")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    assert_eq!(first["soft_labels"].as_array().unwrap().len(), 10);
+    assert!(
+        std::fs::read_to_string(out.join("report.md"))
+            .unwrap()
+            .contains("## Soft labels")
+    );
+}

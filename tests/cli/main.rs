@@ -6,6 +6,7 @@
 mod common;
 
 mod add;
+mod calibrate;
 mod commands;
 mod data_safety;
 mod edit_identity;
@@ -13,5 +14,6 @@ mod export;
 mod inputs_protected;
 mod journal_crash;
 mod refusals;
+mod resolutions;
 mod select;
 mod shards;

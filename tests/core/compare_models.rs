@@ -42,7 +42,11 @@ fn one_pass_over_two_models_equals_two_runs() {
     };
     let entries: Vec<ModelEntry> = models
         .iter()
-        .map(|(model, backend)| ModelEntry { model, backend })
+        .map(|(model, backend)| ModelEntry {
+            model,
+            backend,
+            max_side: None,
+        })
         .collect();
     let together = predict_models(&ds, &entries, &opts, None, &JobControl::default()).unwrap();
     assert_eq!(together.len(), 2);

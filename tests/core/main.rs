@@ -7,6 +7,7 @@
 mod common;
 
 mod architecture;
+mod calibrate;
 mod compare_models;
 mod dataset_layouts;
 mod embeddings;

@@ -7,6 +7,7 @@
 mod common;
 
 mod browse;
+mod calibration;
 mod compare;
 mod curation;
 mod export;

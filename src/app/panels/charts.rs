@@ -166,13 +166,18 @@ pub fn histogram_ui(
     }
 }
 
+/// The main reliability diagram's title (it alone explains its marks).
+pub const RELIABILITY: &str = "Reliability diagram";
+
 /// The reliability diagram: accuracy per confidence bin (bars), each bin's mean confidence (a
 /// dot), perfect calibration (the diagonal).
-pub fn reliability_ui(ui: &mut egui::Ui, bins: &[ReliabilityBin], ece: f64) {
-    ui.strong(format!("Reliability diagram (ECE {ece:.4})"));
-    ui.weak(
-        "Bars: accuracy per confidence bin · dots: mean confidence · diagonal: perfect calibration",
-    );
+pub fn reliability_ui(ui: &mut egui::Ui, title: &str, bins: &[ReliabilityBin], ece: f64) {
+    ui.strong(format!("{title} (ECE {ece:.4})"));
+    if title == RELIABILITY {
+        ui.weak(
+            "Bars: accuracy per confidence bin · dots: mean confidence · diagonal: perfect calibration",
+        );
+    }
     let (plot, resp) = axes(ui, 180.0, 1.0, ("confidence", "accuracy"), |y| {
         format!("{y:.1}")
     });

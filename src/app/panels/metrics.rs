@@ -64,7 +64,14 @@ pub fn metrics_panel_ui(ui: &mut egui::Ui, s: &Session, max_width: f32, out: &mu
                 if let Some(charts) = &s.predictions.charts {
                     super::charts::histogram_ui(ui, &charts.histogram, &s.view.filter, out);
                     ui.separator();
-                    super::charts::reliability_ui(ui, &charts.reliability, m.ece);
+                    super::charts::reliability_ui(
+                        ui,
+                        super::charts::RELIABILITY,
+                        &charts.reliability,
+                        m.ece,
+                    );
+                    ui.separator();
+                    super::calibration::calibration_ui(ui, s, out);
                 }
                 ui.data_mut(|d| d.insert_temp(id, st));
             });

@@ -1,5 +1,6 @@
 //! The window's panels. Each takes plain data and pushes commands.
 
+pub mod calibration;
 pub mod charts;
 pub mod compare;
 pub mod confusion;

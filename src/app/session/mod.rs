@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+mod calibrate;
 mod compare;
 mod edits;
 mod embed;

@@ -29,6 +29,7 @@ impl Session {
         self.predictions.backend = Some(format!("imported from {}", file.display()));
         self.predictions.vlm = None;
         self.predictions.set = Some(set);
+        self.reset_calibration();
         self.predictions.revision += 1;
         self.changed();
         Ok(())
@@ -42,6 +43,7 @@ impl Session {
         };
         let n = self.ws.dataset.samples.len();
         self.predictions.set = Some(PredictionSet::empty(&model.spec.name, "", n));
+        self.reset_calibration();
         self.messages.error = None;
         let ws = self.ws.clone();
         let run = move |tx: &crossbeam_channel::Sender<(usize, Entry)>, job: &JobControl| {

@@ -28,6 +28,7 @@ impl Session {
         let fresh = PredictionSet::empty(&cfg.model, &describe, n);
         let shown_until_first = previous.preds.clone();
         self.predictions.set = Some(shown_until_first.clone().unwrap_or_else(|| fresh.clone()));
+        self.reset_calibration();
         self.messages.error = None;
         self.changed();
         let ws = self.ws.clone();

@@ -3,6 +3,7 @@
 //! (`session/*.rs`) coordinate them.
 
 pub mod batch;
+pub mod calibration;
 pub mod compare;
 pub mod edits;
 pub mod embeddings;

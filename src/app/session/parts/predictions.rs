@@ -33,6 +33,8 @@ pub struct PredictionState {
     pub metrics_before: Option<Metrics>,
     /// Chart inputs, recomputed with the metrics.
     pub charts: Option<ChartData>,
+    /// A temperature fitted to these predictions, and whether they use it.
+    pub calibration: super::calibration::CalibrationState,
     /// The metrics are stale.
     pub(in crate::app::session) dirty: bool,
     /// When the metrics were last computed.
@@ -54,6 +56,7 @@ impl Default for PredictionState {
             metrics: None,
             metrics_before: None,
             charts: None,
+            calibration: Default::default(),
             dirty: false,
             last_metrics: Instant::now(),
             metrics_cost: Duration::ZERO,
