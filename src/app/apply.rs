@@ -315,6 +315,11 @@ impl LabelscopeApp {
                 });
             }
             AppCommand::ClosePathPrompt => self.path_prompt = None,
+            AppCommand::CompareResolutions(sides) => {
+                if let Some(s) = &mut self.session {
+                    s.compare_resolutions(sides, self.backend);
+                }
+            }
             AppCommand::Calibrate => {
                 if let Some(s) = &mut self.session {
                     s.start_calibration();
@@ -332,6 +337,7 @@ impl LabelscopeApp {
             }
             AppCommand::ToggleLog => self.log_open = !self.log_open,
             AppCommand::OpenSelection(_)
+            | AppCommand::LabelLogged(_)
             | AppCommand::LabelTagged
             | AppCommand::LabelMarked
             | AppCommand::BatchDecide(_)

@@ -19,6 +19,14 @@ impl LabelscopeApp {
                     }
                 }
             }
+            AppCommand::LabelLogged(k) => {
+                if let Some(s) = &mut self.session {
+                    s.open_logged_batch(k, self.backend);
+                    if s.batch.is_some() {
+                        self.central = CentralView::Label;
+                    }
+                }
+            }
             AppCommand::LabelTagged | AppCommand::LabelMarked => {
                 if let Some(s) = &mut self.session {
                     if marked {

@@ -112,8 +112,12 @@ pub enum AppCommand {
     ConfirmEdit,
     /// Close the open prompt without doing anything.
     ClosePrompt,
+    /// Label the image files window `.0` of the device logs names outside the dataset.
+    LabelLogged(usize),
     /// Fit a temperature to the main predictions (Metrics > Calibrate).
     Calibrate,
+    /// Compare the current model with every image lowered to each of these longest sides.
+    CompareResolutions(Vec<u32>),
     /// Show the calibrated predictions (`true`) or the model's own.
     UseCalibration(bool),
     /// Write the calibrated copy of the model's spec here.

@@ -51,7 +51,7 @@ impl JobKind {
             Self::Analysis => "the embedding analysis",
             Self::Embedder => "the embedding model",
             Self::Map => "making the map",
-            Self::Compare => "adding the model to compare",
+            Self::Compare => "adding to the comparison",
             Self::Train => "training",
             Self::Export => "the export",
             Self::Detail => "loading the image",
@@ -76,8 +76,8 @@ pub enum Finished {
     Embedder(Gathered),
     /// A map of the embedding set with this id.
     Map(u64, Result<crate::embed::project::Map, JobError>),
-    /// A model added to the comparison.
-    Compare(Result<CompareDone, JobError>),
+    /// Models (or one model at lowered resolutions) added to the comparison.
+    Compare(Result<Vec<CompareDone>, JobError>),
     /// A trained head.
     Train(Result<TrainDone, JobError>),
     /// The export's summary, or why it failed.
@@ -118,6 +118,9 @@ pub struct MonitorDone {
     pub novelty: Vec<Vec<f32>>,
     /// Per window, each of `samples`' lowest logged confidence.
     pub confidence: Vec<Vec<Option<f32>>>,
+    /// Per window, the logged image files that are not samples of the dataset (each once, with
+    /// what the log says of it), to label and add by reference.
+    pub outside: Vec<Vec<crate::select::labelling::Selected>>,
     /// Why there is no embedding test, when there is none.
     pub embedding_note: Option<String>,
 }

@@ -103,7 +103,10 @@ fn print_text(o: &CalibrationOutcome, model: &str, written: Option<&std::path::P
         Some(s) => format!(" of the split `{s}`"),
         None => " (no validation split: the figures are in-sample; --split chooses one)".into(),
     };
-    println!("model: {model}; fitted on {} labelled samples{on}", c.before.n);
+    println!(
+        "model: {model}; fitted on {} labelled samples{on}",
+        c.before.n
+    );
     let note = if c.fit.at_bound {
         " (at the bound of the search: the labels give no finite optimum)"
     } else {

@@ -212,12 +212,68 @@ pub fn run(args: &EvaluateArgs, ws: &Workspace) -> Result<()> {
             }
             println!("{value}");
         }
-        Format::Text => print_text(&all, (&metrics, &cis), &names, &pairs, threads),
+        Format::Text => {
+            print_text(&all, (&metrics, &cis), &names, &pairs, threads);
+            if !args.resolutions.is_empty() {
+                print_resolutions(&args.resolutions, (&metrics, &cis), &pairs);
+            }
+        }
     }
     if cancelled {
         anyhow::bail!("cancelled: metrics cover only the samples predicted before the cancel");
     }
     Ok(())
+}
+
+/// The resolution trade-off as one table: each setting's accuracy with its interval, ECE and
+/// latency, and McNemar's test against the last setting.
+fn print_resolutions(
+    sides: &[Option<u32>],
+    (metrics, cis): (&[Metrics], &[MetricIntervals]),
+    pairs: &[PairReport],
+) {
+    let last = sides.len().saturating_sub(1);
+    let name = |s: Option<u32>| s.map_or_else(|| "full".to_string(), |s| format!("{s} px"));
+    println!(
+        "\nresolution trade-off (each image lowered to the longest side, then the model's own preprocessing):"
+    );
+    println!(
+        "  {:<9} {:<24} {:>7} {:>8}  vs {}",
+        "setting",
+        "accuracy (95% CI)",
+        "ECE",
+        "p50 ms",
+        name(sides[last])
+    );
+    for (k, ((m, ci), side)) in metrics.iter().zip(cis).zip(sides).enumerate() {
+        let interval = ci.accuracy_ci.map_or_else(String::new, |[lo, hi]| {
+            format!(" ({:.1}-{:.1})", lo * 100.0, hi * 100.0)
+        });
+        let against = pairs
+            .iter()
+            .find(|p| p.first == k && p.second == last)
+            .map_or_else(String::new, |p| {
+                let t = &p.significance;
+                let p_value = if t.mcnemar_p < 0.001 {
+                    "p < 0.001".to_string()
+                } else {
+                    format!("p = {:.3}", t.mcnemar_p)
+                };
+                format!(
+                    "{:+.1} points, {p_value} ({} vs {} discordant)",
+                    (m.accuracy - metrics[last].accuracy) * 100.0,
+                    t.only_first_right,
+                    t.only_second_right
+                )
+            });
+        println!(
+            "  {:<9} {:<24} {:>7.4} {:>8.2}  {against}",
+            name(*side),
+            format!("{:.1}%{interval}", m.accuracy * 100.0),
+            m.ece,
+            m.latency_ms.p50
+        );
+    }
 }
 
 fn print_text(

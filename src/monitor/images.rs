@@ -24,7 +24,7 @@ pub fn log_images(rows: &[LogRow], classes: &[String]) -> (Dataset, Vec<Option<u
             if let Some(&i) = index.get(path) {
                 return Some(i);
             }
-            if !path.is_file() {
+            if !path.is_file() && !crate::dataset::embedded::is_embedded(path) {
                 return None;
             }
             let i = paths.len();

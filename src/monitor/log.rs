@@ -2,6 +2,8 @@
 //! Lines files (or a folder of them). Columns: `timestamp` (ISO 8601, or unix seconds) and
 //! `pred`, and any of `confidence`, `prob_<label>` (or a `probs` object in JSON Lines),
 //! `device`, `model_version`, `latency_ms`, `label` (ground truth that arrived later), `path`.
+//! A Parquet or Arrow log may keep each row's image inside it instead, in a `datasets` `Image`
+//! column (`{bytes, path}`) or a binary column, as the Hugging Face layouts store images.
 //! A row that cannot be read is reported with its file and line and skipped; it never stops
 //! the rest.
 
@@ -29,7 +31,8 @@ pub struct LogRow {
     pub latency_ms: Option<f32>,
     /// The true label, when it arrived later.
     pub label: Option<String>,
-    /// The image, when the log keeps it (relative paths resolved against the log's folder).
+    /// The image, when the log keeps it (relative paths resolved against the log's folder; an
+    /// image inside the log is `<log file>/<row>`, [`crate::dataset::embedded`]).
     pub path: Option<PathBuf>,
 }
 
@@ -70,14 +73,67 @@ pub fn read_logs(paths: &[PathBuf], labels: &[String]) -> Result<DeviceLog, LogE
     for p in paths {
         for file in log_files(p)? {
             let mut warnings = Vec::new();
-            let table = crate::eval::read_prediction_table(&file, &mut warnings)?;
+            let (table, embedded) = match embedded_log(&file, &mut warnings) {
+                Some(t) => (t, true),
+                None => (
+                    crate::eval::read_prediction_table(&file, &mut warnings)?,
+                    false,
+                ),
+            };
             log.problems.extend(warnings);
-            rows_of(&table, &file, labels, &mut log);
+            rows_of(&table, &file, labels, embedded, &mut log);
             log.files.push(file);
         }
     }
     log.rows.sort_by(|a, b| a.time.total_cmp(&b.time));
     Ok(log)
+}
+
+/// A Parquet or Arrow log whose rows keep their images inside (a `datasets` `Image` struct or a
+/// binary column, as the Hugging Face layouts store them): its other columns as text, with the
+/// table registered so each row's image reads as `<file>/<row>`
+/// ([`crate::dataset::embedded`]). `None` for any other log.
+fn embedded_log(file: &Path, warnings: &mut Vec<String>) -> Option<StringTable> {
+    use crate::table::columns::ColumnKind;
+    let ext = file.extension()?.to_string_lossy().to_ascii_lowercase();
+    if ext != "parquet" && ext != "arrow" {
+        return None;
+    }
+    let table = crate::table::hf::ImageTable::open(file).ok()?;
+    let image = table
+        .columns()
+        .iter()
+        .find(|c| c.kind == ColumnKind::ImageStruct)
+        .or_else(|| {
+            table
+                .columns()
+                .iter()
+                .find(|c| c.kind == ColumnKind::Binary)
+        })?
+        .name
+        .clone();
+    let mut text = StringTable {
+        num_rows: table.row_groups().iter().sum(),
+        ..StringTable::default()
+    };
+    for c in table.columns().iter().filter(|c| c.name != image) {
+        match table.read_text(&c.name) {
+            Ok(values) => {
+                text.names.push(c.name.clone());
+                text.columns.push(values);
+            }
+            Err(e) => warnings.push(format!(
+                "{}: the column `{}` is left out ({e})",
+                file.display(),
+                c.name
+            )),
+        }
+    }
+    let base = vec![file.parent().unwrap_or(Path::new(".")).to_path_buf()];
+    crate::dataset::embedded::register(crate::dataset::embedded::Container::new(
+        table, &image, base,
+    ));
+    Some(text)
 }
 
 /// `path` itself, or the log files of the folder `path` (sorted).
@@ -144,8 +200,14 @@ fn number(v: Option<&Option<String>>) -> Option<f32> {
 }
 
 /// Appends the readable rows of `table` (read from `file`) to `log`, each bad one to its
-/// problems.
-fn rows_of(table: &StringTable, file: &Path, labels: &[String], log: &mut DeviceLog) {
+/// problems. With `embedded`, each row's image is the one inside the file.
+fn rows_of(
+    table: &StringTable,
+    file: &Path,
+    labels: &[String],
+    embedded: bool,
+    log: &mut DeviceLog,
+) {
     let (Some(times), Some(preds)) = (table.column("timestamp"), table.column("pred")) else {
         log.problems.push(format!(
             "{}: no `timestamp` and `pred` columns (found: {}); the file is skipped",
@@ -208,7 +270,11 @@ fn rows_of(table: &StringTable, file: &Path, labels: &[String], log: &mut Device
             model_version: text(version, r),
             latency_ms: number(latency.and_then(|c| c.get(r))),
             label: text(label, r),
-            path: text(path, r).map(|p| base.join(p)),
+            path: if embedded {
+                Some(crate::dataset::embedded::row_path(file, r))
+            } else {
+                text(path, r).map(|p| base.join(p))
+            },
         });
     }
 }

@@ -132,6 +132,11 @@ fn inputs() -> Vec<Input> {
             },
         },
         Input {
+            name: "--soft-labels teacher",
+            setup: copy_model,
+            args: |w| arg(w, "--soft-labels", "fashion_cnn.json"),
+        },
+        Input {
             name: "--predictions",
             setup: |w| write(&w.join("preds.csv"), "path,pred\n"),
             args: |w| arg(w, "--predictions", "preds.csv"),
@@ -156,7 +161,13 @@ fn writers() -> Vec<(&'static str, Vec<&'static str>, &'static [&'static str])> 
         (
             "export",
             vec!["--out", "{work}", "--force", "--val-fraction", "0"],
-            &["--model", "--embedder", "--predictions", "--prompt-file"],
+            &[
+                "--model",
+                "--embedder",
+                "--predictions",
+                "--prompt-file",
+                "--soft-labels",
+            ],
         ),
         ("export (no force)", vec!["--out", "{work}"], &["--model"]),
         ("train", vec!["--out", "{work}"], &["--model"]),
@@ -208,7 +219,7 @@ fn every_writer_refuses_a_target_holding_any_of_its_inputs() {
             cases += 1;
         }
     }
-    assert_eq!(cases, 16, "every writer x input pair ran");
+    assert_eq!(cases, 17, "every writer x input pair ran");
 }
 
 #[test]

@@ -13,6 +13,7 @@ mod edit_identity;
 mod export;
 mod inputs_protected;
 mod journal_crash;
+mod monitor_embedded;
 mod refusals;
 mod resolutions;
 mod select;

@@ -16,6 +16,7 @@ mod label_batch;
 mod monitor;
 mod mouse;
 mod problems;
+mod resolutions;
 mod review_queue;
 mod similar;
 mod table;

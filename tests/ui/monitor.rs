@@ -116,3 +116,82 @@ fn the_bundled_device_log_shows_its_drifted_second_week() {
     let flags: Vec<bool> = m.windows.iter().map(|w| w.drift).collect();
     assert_eq!(flags, [false, true]);
 }
+
+#[test]
+fn logged_images_outside_the_dataset_open_in_the_label_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("fashion");
+    std::fs::create_dir_all(&data).unwrap();
+    let mut h = app_on_fashion_subset(&data);
+    step_until(&mut h, Duration::from_secs(120), predictions_done);
+    // A day of logs: two of the dataset's own images and three pool images it has not got.
+    let pool = crate::common::repo().join("sample_data/pool");
+    let mut pool_files: Vec<_> = std::fs::read_dir(&pool)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    pool_files.sort();
+    let own: Vec<_> = walkdir::WalkDir::new(&data)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "png"))
+        .map(|e| e.path().to_path_buf())
+        .take(2)
+        .collect();
+    let mut lines = String::new();
+    for (k, p) in own
+        .iter()
+        .chain(&pool_files[..3])
+        .chain(&pool_files[..1])
+        .enumerate()
+    {
+        lines += &format!(
+            "{{\"timestamp\": \"2026-12-01T10:0{k}:00Z\", \"pred\": \"Bag\", \"confidence\": 0.5, \"device\": \"cam-a\", \"path\": {:?}}}\n",
+            p.display().to_string()
+        );
+    }
+    let log = dir.path().join("log.jsonl");
+    std::fs::write(&log, lines).unwrap();
+    h.state_mut().apply(AppCommand::OpenLogs(log));
+    step_until(&mut h, Duration::from_secs(60), |app| {
+        app.session
+            .as_ref()
+            .is_some_and(|s| s.monitor.is_some() && !s.jobs.is_running(JobKind::Monitor))
+    });
+    {
+        let m = h
+            .state()
+            .session
+            .as_ref()
+            .unwrap()
+            .monitor
+            .as_ref()
+            .unwrap();
+        assert_eq!(m.samples[0].len(), 2);
+        // Three files outside, each once (the fourth row names the first again).
+        let outside = &m.outside[0];
+        assert_eq!(outside.len(), 3, "{outside:?}");
+        assert!(
+            outside[0]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("on cam-a: predicted Bag 0.50")
+        );
+    }
+    // The Monitor view's To label menu offers "Label the 3 logged images outside the dataset"
+    // (looked at under Xvfb); it pushes this command.
+    h.state_mut().apply(AppCommand::LabelLogged(0));
+    h.run_steps(2);
+    assert_eq!(h.state().central, CentralView::Label);
+    let s = h.state().session.as_ref().unwrap();
+    let batch = s.batch.as_ref().unwrap();
+    assert_eq!(batch.items.len(), 3);
+    assert!(
+        batch
+            .items
+            .iter()
+            .all(|i| i.sample.is_none() && i.id.is_some())
+    );
+}

@@ -57,6 +57,14 @@ fn outcome_ui(ui: &mut egui::Ui, s: &Session, o: &CalibrationOutcome, out: &mut 
     if c.fit.at_bound {
         ui.weak("(at the bound of the search: the labels give no finite optimum)");
     }
+    if c.after.ece > c.before.ece {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            "The fit lowered the NLL but raised the ECE. Mislabelled images the model is sure of \
+             pull every confidence down: review the labels first, then calibrate (best on a \
+             held-out split).",
+        );
+    }
     egui::Grid::new("calibration_figures")
         .num_columns(3)
         .spacing([16.0, 2.0])

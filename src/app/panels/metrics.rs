@@ -72,6 +72,8 @@ pub fn metrics_panel_ui(ui: &mut egui::Ui, s: &Session, max_width: f32, out: &mu
                     );
                     ui.separator();
                     super::calibration::calibration_ui(ui, s, out);
+                    ui.separator();
+                    super::resolutions::resolutions_ui(ui, s, out);
                 }
                 ui.data_mut(|d| d.insert_temp(id, st));
             });

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod monitor;
 pub mod path_prompt;
 pub mod prompts;
+pub mod resolutions;
 pub mod review_queue;
 pub mod sample_menu;
 pub mod sample_table;

@@ -241,11 +241,14 @@ pub use super::super::session::TO_LABEL_TAG;
 /// Window `k`'s images: show them in the gallery (most novel first), or tag the most novel or
 /// the least confident for labelling.
 fn window_images_ui(ui: &mut egui::Ui, m: &MonitorDone, k: usize, out: &mut Vec<AppCommand>) {
-    let Some(samples) = m.samples.get(k).filter(|s| !s.is_empty()) else {
+    let empty = Vec::new();
+    let samples = m.samples.get(k).unwrap_or(&empty);
+    let outside = m.outside.get(k).map_or(0, Vec::len);
+    if samples.is_empty() && outside == 0 {
         ui.label("");
         ui.label("");
         return;
-    };
+    }
     let novelty = m.novelty.get(k).cloned().unwrap_or_default();
     let what = m.windows.get(k).map_or_else(String::new, |w| {
         let format = if w.end - w.start < 86_400.0 {
@@ -265,7 +268,9 @@ fn window_images_ui(ui: &mut egui::Ui, m: &MonitorDone, k: usize, out: &mut Vec<
     } else {
         "The dataset's images this window's rows name, in the gallery, most novel first (furthest from the reference's embeddings)"
     };
-    if ui
+    if samples.is_empty() {
+        ui.label("");
+    } else if ui
         .small_button(format!("Show {} images", samples.len()))
         .on_hover_text(hover)
         .clicked()
@@ -312,6 +317,18 @@ fn window_images_ui(ui: &mut egui::Ui, m: &MonitorDone, k: usize, out: &mut Vec<
             }
         }
         ui.separator();
+        if outside > 0
+            && ui
+                .button(format!(
+                    "Label the {outside} logged {} outside the dataset",
+                    if outside == 1 { "image" } else { "images" }
+                ))
+                .on_hover_text("One at a time in the Label view; each label adds the file to the dataset by reference (nothing is copied)")
+                .clicked()
+        {
+            out.push(AppCommand::LabelLogged(k));
+            ui.close();
+        }
         if ui
             .button(format!("Label the images tagged \"{TO_LABEL_TAG}\" now"))
             .on_hover_text("One at a time, with the model's top 3 and the nearest labelled samples (the Label view)")

@@ -73,10 +73,9 @@ impl Session {
                 main_footprint,
             })
         };
-        if let Err(e) = self
-            .jobs
-            .start(JobKind::Compare, move |job| Finished::Compare(run(job)))
-        {
+        if let Err(e) = self.jobs.start(JobKind::Compare, move |job| {
+            Finished::Compare(run(job).map(|d| vec![d]))
+        }) {
             self.messages.error = Some(e);
         }
     }
@@ -91,29 +90,87 @@ impl Session {
         }
     }
 
-    /// Adds the finished model's set to the comparison (not when it was cancelled).
+    /// Runs the current model with every image first lowered to each of `sides` (longest side,
+    /// [`crate::model::downsize`]), each image decoded once, as compared sets beside the main
+    /// predictions (the image as it is): the resolution trade-off. Never cached.
+    pub fn compare_resolutions(&mut self, sides: Vec<u32>, backend: BackendKind) {
+        let Some(model) = self.predictions.model.clone() else {
+            self.messages.error =
+                Some("the resolution trade-off needs a model (File > Open model…)".into());
+            return;
+        };
+        if sides.is_empty() || self.jobs.is_running(JobKind::Compare) {
+            return;
+        }
+        let ws = self.ws.clone();
+        let run = move |job: &JobControl| -> Result<Vec<CompareDone>, crate::jobs::JobError> {
+            let resolved = resolve_backend(backend, &model)?;
+            let models: Vec<crate::model::LoadedModel> = sides
+                .iter()
+                .map(|s| {
+                    let mut m = (*model).clone();
+                    m.spec.name = format!("{} @ {s} px", model.spec.name);
+                    m
+                })
+                .collect();
+            let entries: Vec<crate::model::multi::ModelEntry> = models
+                .iter()
+                .zip(&sides)
+                .map(|(m, &s)| crate::model::multi::ModelEntry {
+                    model: m,
+                    backend: &resolved,
+                    max_side: Some(s),
+                })
+                .collect();
+            let opts = PredictOptions {
+                use_cache: false,
+                ..PredictOptions::default()
+            };
+            let runs = ws.run_models(&entries, &opts, job)?;
+            Ok(runs
+                .into_iter()
+                .map(|r| CompareDone {
+                    source: format!("{} (images lowered first)", r.report.backend),
+                    set: r.set,
+                    footprint: None,
+                    threads: opts.threads,
+                    main_footprint: None,
+                })
+                .collect())
+        };
+        if let Err(e) = self
+            .jobs
+            .start(JobKind::Compare, move |job| Finished::Compare(run(job)))
+        {
+            self.messages.error = Some(e);
+        }
+    }
+
+    /// Adds the finished sets to the comparison (not when the job was cancelled).
     pub(crate) fn finish_comparison(
         &mut self,
-        done: Result<CompareDone, crate::jobs::JobError>,
+        done: Result<Vec<CompareDone>, crate::jobs::JobError>,
         cancelled: bool,
     ) {
         match done {
-            Ok(added) if !cancelled => {
-                self.compare.sets.push(added.set);
-                self.compare.info.push(ComparedInfo {
-                    metrics: None,
-                    source: added.source,
-                    footprint: added.footprint,
-                    threads: Some(added.threads),
-                });
-                if added.main_footprint.is_some() {
-                    self.compare.main_footprint = added.main_footprint;
+            Ok(all) if !cancelled => {
+                for added in all {
+                    self.compare.sets.push(added.set);
+                    self.compare.info.push(ComparedInfo {
+                        metrics: None,
+                        source: added.source,
+                        footprint: added.footprint,
+                        threads: Some(added.threads),
+                    });
+                    if added.main_footprint.is_some() {
+                        self.compare.main_footprint = added.main_footprint;
+                    }
                 }
             }
             Ok(_) => self
                 .messages
                 .notes
-                .push("adding the model to compare was cancelled".into()),
+                .push("adding to the comparison was cancelled".into()),
             Err(e) => self.messages.error = Some(e.to_string()),
         }
         self.changed();

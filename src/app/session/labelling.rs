@@ -36,6 +36,28 @@ impl Session {
         }
     }
 
+    /// Opens the image files window `k` of the device logs names outside the dataset as the
+    /// labelling batch: each label adds the file by reference.
+    pub fn open_logged_batch(&mut self, k: usize, backend: BackendKind) {
+        let Some(selected) = self
+            .monitor
+            .as_ref()
+            .and_then(|m| m.outside.get(k))
+            .filter(|o| !o.is_empty())
+            .cloned()
+        else {
+            self.messages.error =
+                Some("this window's logs name no image outside the dataset".into());
+            return;
+        };
+        let items = self.batch_items(selected);
+        let n = items.len();
+        self.start_batch(
+            LabelBatch::new(format!("{n} logged images outside the dataset"), items),
+            backend,
+        );
+    }
+
     /// Opens the samples tagged `to-label` as the labelling batch.
     pub fn open_tagged_batch(&mut self, backend: BackendKind) {
         let ds = &self.ws.dataset;

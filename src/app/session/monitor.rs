@@ -31,6 +31,44 @@ fn samples_of(ds: &Dataset, rows: &[LogRow]) -> Vec<Option<usize>> {
         .collect()
 }
 
+/// The image files `rows` (indices into `all`) name that are not dataset samples (`of_row`
+/// is `None`), each once in log order, with what the log says of the first row naming it.
+/// Images inside a log file (no file of their own) cannot be added by reference and are left
+/// out.
+fn outside_dataset(
+    rows: &[usize],
+    of_row: &[Option<usize>],
+    all: &[LogRow],
+) -> Vec<crate::select::labelling::Selected> {
+    let mut seen = std::collections::HashSet::new();
+    rows.iter()
+        .filter(|&&r| of_row.get(r).is_some_and(Option::is_none))
+        .filter_map(|&r| {
+            let row = &all[r];
+            let path = row.path.as_ref()?;
+            if !path.is_file() || !seen.insert(path.clone()) {
+                return None;
+            }
+            let when = chrono::DateTime::from_timestamp(row.time as i64, 0)
+                .map_or_else(String::new, |d| d.format("%m-%d %H:%M").to_string());
+            let device = row
+                .device
+                .as_deref()
+                .map_or_else(String::new, |d| format!(" on {d}"));
+            let confidence = row
+                .confidence
+                .map_or_else(String::new, |c| format!(" {c:.2}"));
+            Some(crate::select::labelling::Selected {
+                path: path.clone(),
+                reason: Some(format!(
+                    "logged {when}{device}: predicted {}{confidence}",
+                    row.pred
+                )),
+            })
+        })
+        .collect()
+}
+
 /// What the embedding test needs from the session: the dataset's embeddings and the model
 /// that read them.
 struct EmbeddingInputs {
@@ -164,6 +202,10 @@ impl Session {
                         .collect();
                     let (novelty, confidence) =
                         per_sample(&windows, &samples, &of_row, &log.rows, side.as_ref().ok());
+                    let outside = windows
+                        .iter()
+                        .map(|w| outside_dataset(&w.rows, &of_row, &log.rows))
+                        .collect();
                     MonitorDone {
                         windows,
                         reference,
@@ -173,6 +215,7 @@ impl Session {
                         samples,
                         novelty,
                         confidence,
+                        outside,
                         embedding_note: side.err(),
                     }
                 });
