@@ -355,6 +355,9 @@ fn top(samples: &[usize], scores: &[f32], n: usize) -> Vec<usize> {
 /// Every window's figures.
 fn table_ui(ui: &mut egui::Ui, m: &MonitorDone, out: &mut Vec<AppCommand>) {
     let pct = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1}%", v * 100.0));
+    // Solid scroll bars take their own room: a floating one lay over the last row (the only
+    // one, for a single day) and took the clicks meant for its buttons.
+    ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
     egui::ScrollArea::both().show(ui, |ui| {
         egui::Grid::new("monitor-windows")
             .striped(true)
