@@ -24,28 +24,12 @@ fn soft_labels(
         ..model_args.clone()
     };
     let (run, model) = super::common::run_model(ws, &args, false)?;
-    let spec_temperature = model.spec.output.temperature.unwrap_or(1.0);
-    let set = if temperature == 1.0 {
-        run.set
-    } else {
-        crate::eval::temperature::scaled_set(&run.set, temperature)
-    };
+    let soft = crate::export::SoftLabels::new(run.set, &model, temperature);
     eprintln!(
         "soft labels: {} at temperature {}",
-        model.spec.name,
-        spec_temperature * temperature
+        model.spec.name, soft.note["temperature"]
     );
-    Ok(crate::export::SoftLabels {
-        set,
-        note: serde_json::json!({
-            "model": model.spec.name,
-            "file": model.onnx_path.display().to_string(),
-            "spec": model.spec_path.as_ref().map(|p| p.display().to_string()),
-            "spec_temperature": spec_temperature,
-            "distillation_temperature": temperature,
-            "temperature": spec_temperature * temperature,
-        }),
-    })
+    Ok(soft)
 }
 
 /// Runs `export`; `read` is every file the arguments name (the target may hold none of them).

@@ -9,6 +9,7 @@ pub mod hf_parquet;
 mod negatives;
 mod plan;
 mod report;
+mod soft_labels;
 mod split;
 mod summary;
 mod target;
@@ -20,6 +21,7 @@ pub use files::LinkMode;
 pub use formats::VlmOptions;
 pub use negatives::{WithNegatives, with_negatives};
 pub use plan::{Balance, ExportPlan, PlanOptions, PlannedRow, balanced_class_weights, plan_export};
+pub use soft_labels::SoftLabels;
 pub use split::{Split, SplitConfig, keyed_rank};
 pub use summary::ExportSummary;
 pub use target::{MARKER, check_target};
@@ -120,26 +122,6 @@ pub struct ExportOptions {
     pub negatives: Option<serde_json::Value>,
     /// A teacher's probabilities to write as soft labels (distillation).
     pub soft_labels: Option<SoftLabels>,
-}
-
-/// A teacher model's probabilities over the dataset's classes, written beside the hard labels
-/// so a student can be trained on them: `prob_<label>` columns in the CSV and Parquet
-/// manifests, a `soft_labels` list in the Parquet manifest and the VLM JSONL.
-#[derive(Clone, Debug)]
-pub struct SoftLabels {
-    /// The teacher's predictions, already at the distillation temperature.
-    pub set: crate::eval::PredictionSet,
-    /// Which model made them, for the report: name, file, temperatures.
-    pub note: serde_json::Value,
-}
-
-impl SoftLabels {
-    /// Sample `i`'s soft labels over the dataset's `num_classes` classes (an `other` column is
-    /// left out), or `None` when the teacher has no probabilities for it.
-    pub fn of(&self, i: usize, num_classes: usize) -> Option<Vec<f32>> {
-        let p = self.set.prediction(i)?.probs.as_ref()?;
-        Some(p.iter().take(num_classes).copied().collect())
-    }
 }
 
 impl ExportOptions {

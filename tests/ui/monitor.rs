@@ -183,7 +183,8 @@ fn logged_images_outside_the_dataset_open_in_the_label_view() {
     // (A floating scroll bar once lay over the only row and took this click.)
     h.get_by_label("To label").click();
     h.run_steps(2);
-    h.get_by_label("Label the 3 logged images outside the dataset").click();
+    h.get_by_label("Label the 3 logged images outside the dataset")
+        .click();
     h.run_steps(2);
     assert_eq!(h.state().central, CentralView::Label);
     let s = h.state().session.as_ref().unwrap();
