@@ -200,14 +200,26 @@ pub fn truth(ws: &Workspace, original: bool) -> Result<Vec<Option<crate::dataset
     Ok(crate::curation::effective_labels(ds, &state))
 }
 
-/// Classifies through a VLM endpoint (`--vlm-endpoint`), with progress and Ctrl-C.
+/// Classifies through a VLM endpoint (`--vlm-endpoint`) at the first `--vlm-max-side`.
 fn run_vlm(ws: &Workspace, args: &ModelArgs, endpoint: &str) -> Result<PredictionSet> {
+    let side = args.vlm_max_side.first().copied().unwrap_or(512);
+    run_vlm_at(ws, args, endpoint, side)
+}
+
+/// Classifies through a VLM endpoint with images sent at `max_side`, with progress and Ctrl-C
+/// (each side has its own cache entries).
+pub fn run_vlm_at(
+    ws: &Workspace,
+    args: &ModelArgs,
+    endpoint: &str,
+    max_side: u32,
+) -> Result<PredictionSet> {
     let name = args.vlm_model.clone().unwrap_or_default();
     let mut cfg = crate::vlm::VlmConfig::new(endpoint, &name);
     if let Some(f) = &args.prompt_file {
         cfg = cfg.with_prompt_file(f).map_err(|e| anyhow!(e))?;
     }
-    cfg.max_side = args.vlm_max_side;
+    cfg.max_side = max_side;
     cfg.concurrency = args.vlm_concurrency;
     cfg.timeout = std::time::Duration::from_secs(args.vlm_timeout);
     eprintln!("backend: vlm endpoint {} (model {name})", cfg.url());

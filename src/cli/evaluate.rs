@@ -11,7 +11,10 @@ use crate::eval::{Metrics, compute_metrics};
 pub fn run(args: &EvaluateArgs) -> Result<()> {
     let ws = super::common::workspace(&args.dataset, 20)?;
     let ds = &*ws.dataset;
-    if args.model.model.len() + args.predictions.len() > 1 || !args.resolutions.is_empty() {
+    if args.model.model.len() + args.predictions.len() > 1
+        || !args.resolutions.is_empty()
+        || (args.model.vlm_endpoint.is_some() && args.model.vlm_max_side.len() > 1)
+    {
         return super::evaluate_compare::run(args, &ws);
     }
     let (set, run) = super::common::predictions(

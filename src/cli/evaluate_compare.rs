@@ -106,6 +106,18 @@ fn contenders(args: &EvaluateArgs, ws: &Workspace) -> Result<(Vec<Contender>, us
             );
         }
     }
+    if let Some(endpoint) = &args.model.vlm_endpoint {
+        // The VLM's resolution trade-off: the same images sent at each longest side.
+        for &side in &args.model.vlm_max_side {
+            let mut set = super::common::run_vlm_at(ws, &args.model, endpoint, side)?;
+            set.name = format!("{} @ {side} px", set.name);
+            out.push(Contender {
+                set,
+                backend: format!("vlm endpoint {endpoint}, images at {side} px"),
+                footprint: None,
+            });
+        }
+    }
     for file in &args.predictions {
         let (set, warnings) = crate::eval::import_predictions(file, ds)
             .with_context(|| format!("reading predictions {}", file.display()))?;
@@ -215,7 +227,21 @@ pub fn run(args: &EvaluateArgs, ws: &Workspace) -> Result<()> {
         Format::Text => {
             print_text(&all, (&metrics, &cis), &names, &pairs, threads);
             if !args.resolutions.is_empty() {
-                print_resolutions(&args.resolutions, (&metrics, &cis), &pairs);
+                print_resolutions(
+                    &args.resolutions,
+                    (&metrics, &cis),
+                    &pairs,
+                    "each image lowered to the longest side, then the model's own preprocessing",
+                );
+            } else if args.model.vlm_endpoint.is_some() {
+                let sides: Vec<Option<u32>> =
+                    args.model.vlm_max_side.iter().map(|&s| Some(s)).collect();
+                print_resolutions(
+                    &sides,
+                    (&metrics, &cis),
+                    &pairs,
+                    "each image sent to the endpoint at the longest side",
+                );
             }
         }
     }
@@ -231,12 +257,11 @@ fn print_resolutions(
     sides: &[Option<u32>],
     (metrics, cis): (&[Metrics], &[MetricIntervals]),
     pairs: &[PairReport],
+    how: &str,
 ) {
     let last = sides.len().saturating_sub(1);
     let name = |s: Option<u32>| s.map_or_else(|| "full".to_string(), |s| format!("{s} px"));
-    println!(
-        "\nresolution trade-off (each image lowered to the longest side, then the model's own preprocessing):"
-    );
+    println!("\nresolution trade-off ({how}):");
     println!(
         "  {:<9} {:<24} {:>7} {:>8}  vs {}",
         "setting",

@@ -77,9 +77,10 @@ pub struct ModelArgs {
     /// (`{labels}` is replaced by the label list).
     #[arg(long, value_name = "FILE")]
     pub prompt_file: Option<PathBuf>,
-    /// Longest image side sent to the endpoint.
-    #[arg(long, default_value_t = 512)]
-    pub vlm_max_side: u32,
+    /// Longest image side sent to the endpoint; `evaluate` takes several (`256,384,512`) to
+    /// compare them on the same images, as it compares models (the resolution trade-off).
+    #[arg(long, value_delimiter = ',', default_value = "512", value_parser = clap::value_parser!(u32).range(1..))]
+    pub vlm_max_side: Vec<u32>,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 4)]
     pub vlm_concurrency: usize,
