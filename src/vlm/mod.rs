@@ -4,6 +4,7 @@
 //! schema constraining the answer to them. Concurrency limit, timeout, retries with backoff on
 //! 429/5xx/transport errors, a per-sample error record, raw answers kept, results cached.
 
+pub mod label_scores;
 pub mod protocol;
 
 use std::path::Path;
@@ -323,7 +324,8 @@ pub fn predict_vlm(
     let mut cache: Option<StampCache<VlmOutcome>> = state_dir.map(|d| {
         StampCache::open(
             d.join("predictions").join(cache_key(cfg, &ds.classes)),
-            1,
+            // 2: label probabilities scored along each label's tokens (`label_scores`).
+            2,
             "vlm answers",
         )
     });

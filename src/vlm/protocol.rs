@@ -1,6 +1,7 @@
 //! The OpenAI-compatible chat request for one image and the reading of its answer: the label
 //! constrained by a JSON schema (`{"label": enum of labels}`), and, when the server returns
-//! `logprobs`, per-label probabilities from the first token of the label value.
+//! `logprobs`, per-label probabilities scored along the label's tokens
+//! ([`super::label_scores`]).
 
 use serde_json::{Value, json};
 
@@ -117,78 +118,10 @@ pub fn parse_response(body: &Value, labels: &[String]) -> Result<VlmAnswer, VlmE
         .pointer("/logprobs/content")
         .and_then(Value::as_array)
     {
-        Some(tokens) => label_probs(tokens, labels)?,
+        Some(tokens) => super::label_scores::label_probs(tokens, labels)?,
         None => None,
     };
     Ok(VlmAnswer { label, raw, probs })
-}
-
-/// Per-label probabilities from the token log-probabilities: at the first token of the label
-/// value (the first token after the opening quote that follows `"label"`), each label gets the
-/// probability of the top alternatives that begin it, normalised over the labels. Labels whose
-/// first tokens coincide share that mass equally (the schema already forced the rest).
-/// A log-probability that is not finite or is clearly positive is refused with the reason.
-fn label_probs(tokens: &[Value], labels: &[String]) -> Result<Option<Vec<f32>>, VlmError> {
-    let text = |t: &Value| {
-        t.get("token")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let mut seen = String::new();
-    let mut start = None;
-    for (k, t) in tokens.iter().enumerate() {
-        if let Some(pos) = seen.find("\"label\"")
-            && seen[pos + 7..].contains('"')
-        {
-            start = Some(k);
-            break;
-        }
-        seen.push_str(&text(t));
-    }
-    let Some(at) = start.map(|k| &tokens[k]) else {
-        return Ok(None);
-    };
-    let mut alts: Vec<(String, f64)> = at
-        .get("top_logprobs")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| Some((text(x), x.get("logprob")?.as_f64()?)))
-                .collect()
-        })
-        .unwrap_or_default();
-    if alts.is_empty() {
-        match at.get("logprob").and_then(Value::as_f64) {
-            Some(lp) => alts.push((text(at), lp)),
-            None => return Ok(None),
-        }
-    }
-    for (tok, lp) in &mut alts {
-        // A log-probability is at most 0; servers round, so a hair above is taken as 0.
-        if !lp.is_finite() || *lp > 1e-3 {
-            return Err(VlmError::BadLogprob {
-                logprob: *lp,
-                token: tok.clone(),
-            });
-        }
-        *lp = lp.min(0.0);
-    }
-    let mut mass = vec![0f64; labels.len()];
-    for (tok, lp) in alts {
-        let tok = tok.trim_start_matches('"');
-        if tok.is_empty() {
-            continue;
-        }
-        let owners: Vec<usize> = (0..labels.len())
-            .filter(|&j| labels[j].starts_with(tok))
-            .collect();
-        for &j in &owners {
-            mass[j] += lp.exp() / owners.len() as f64;
-        }
-    }
-    let total: f64 = mass.iter().sum();
-    Ok((total > 0.0).then(|| mass.iter().map(|m| (m / total) as f32).collect()))
 }
 
 #[cfg(test)]

@@ -61,6 +61,11 @@ fn calibrate_shows_both_diagrams_uses_and_saves_the_temperature() {
         assert_eq!(model.spec.output.temperature, Some(t));
     }
     h.get_by_label("Use the model's own");
+    // The detail view says the confidence is calibrated.
+    h.state_mut().apply(AppCommand::SelectPosition(0));
+    h.state_mut().apply(AppCommand::OpenDetail);
+    h.run_steps(3);
+    h.get_by_label_contains(&format!("Confidence calibrated: temperature {t:.3}"));
 
     let out = tempfile::tempdir().unwrap();
     let spec = out.path().join("calibrated.json");

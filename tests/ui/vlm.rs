@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use egui_kittest::kittest::Queryable;
-use labelscope::app::Prompt;
+use labelscope::app::{AppCommand, Prompt};
 
 use crate::common;
 use crate::common::ui::{predictions_done, step_until};
@@ -60,6 +60,11 @@ fn file_menu_vlm_prompt_runs_the_endpoint_and_shows_its_metrics() {
         "the endpoint is remembered for next time"
     );
     drop(requests);
+    // The detail view says why there is no confidence.
+    h.state_mut().apply(AppCommand::SelectPosition(0));
+    h.state_mut().apply(AppCommand::OpenDetail);
+    h.run_steps(3);
+    h.get_by_label("No confidence: the server sent no log-probabilities");
 
     // A second run against an endpoint nobody answers fails, and puts back the predictions it
     // replaced instead of leaving an empty set (Accuracy 0.00%).

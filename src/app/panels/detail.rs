@@ -192,6 +192,9 @@ pub fn detail_panel_ui(
                     if let Some(raw) = &p.raw {
                         ui.label(format!("Raw answer: {raw}"));
                     }
+                    if let Some(how) = confidence_source(s, p.confidence.is_some()) {
+                        ui.weak(how);
+                    }
                     if let Some(probs) = &p.probs {
                         top_k_ui(ui, s, probs);
                     }
@@ -363,4 +366,18 @@ fn with_confidence(name: &str, confidence: Option<f32>) -> String {
         Some(c) => format!("{name} ({:.1}%)", c * 100.0),
         None => format!("{name} (no confidence)"),
     }
+}
+
+/// Which scoring made the shown confidence: a VLM's (scored along each label's tokens), or a
+/// model's with its spec's temperature; `None` for a model's plain softmax.
+fn confidence_source(s: &Session, has_confidence: bool) -> Option<String> {
+    if s.predictions.vlm.is_some() {
+        return Some(if has_confidence {
+            "Confidence: each label scored along its tokens from the answer's log-probabilities, renormalised over the labels (forced choice)".into()
+        } else {
+            "No confidence: the server sent no log-probabilities".into()
+        });
+    }
+    let t = s.predictions.model.as_ref()?.spec.output.temperature?;
+    Some(format!("Confidence calibrated: temperature {t:.3}"))
 }
