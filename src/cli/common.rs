@@ -200,23 +200,32 @@ pub fn truth(ws: &Workspace, original: bool) -> Result<Vec<Option<crate::dataset
     Ok(crate::curation::effective_labels(ds, &state))
 }
 
-/// Classifies through a VLM endpoint (`--vlm-endpoint`) at the first `--vlm-max-side`.
+/// Classifies through a VLM endpoint (`--vlm-endpoint`) at the first `--vlm-max-side` with the
+/// first `--prompt-file`.
 fn run_vlm(ws: &Workspace, args: &ModelArgs, endpoint: &str) -> Result<PredictionSet> {
     let side = args.vlm_max_side.first().copied().unwrap_or(512);
-    run_vlm_at(ws, args, endpoint, side)
+    run_vlm_at(
+        ws,
+        args,
+        endpoint,
+        side,
+        args.prompt_file.first().map(|p| p.as_path()),
+    )
 }
 
-/// Classifies through a VLM endpoint with images sent at `max_side`, with progress and Ctrl-C
-/// (each side has its own cache entries).
+/// Classifies through a VLM endpoint with images sent at `max_side` and the prompt in
+/// `prompt` (else the default), with progress and Ctrl-C (each setting has its own cache
+/// entries).
 pub fn run_vlm_at(
     ws: &Workspace,
     args: &ModelArgs,
     endpoint: &str,
     max_side: u32,
+    prompt: Option<&std::path::Path>,
 ) -> Result<PredictionSet> {
     let name = args.vlm_model.clone().unwrap_or_default();
     let mut cfg = crate::vlm::VlmConfig::new(endpoint, &name);
-    if let Some(f) = &args.prompt_file {
+    if let Some(f) = prompt {
         cfg = cfg.with_prompt_file(f).map_err(|e| anyhow!(e))?;
     }
     cfg.max_side = max_side;

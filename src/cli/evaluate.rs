@@ -13,7 +13,8 @@ pub fn run(args: &EvaluateArgs) -> Result<()> {
     let ds = &*ws.dataset;
     if args.model.model.len() + args.predictions.len() > 1
         || !args.resolutions.is_empty()
-        || (args.model.vlm_endpoint.is_some() && args.model.vlm_max_side.len() > 1)
+        || (args.model.vlm_endpoint.is_some()
+            && (args.model.vlm_max_side.len() > 1 || args.model.prompt_file.len() > 1))
     {
         return super::evaluate_compare::run(args, &ws);
     }

@@ -107,15 +107,37 @@ fn contenders(args: &EvaluateArgs, ws: &Workspace) -> Result<(Vec<Contender>, us
         }
     }
     if let Some(endpoint) = &args.model.vlm_endpoint {
-        // The VLM's resolution trade-off: the same images sent at each longest side.
-        for &side in &args.model.vlm_max_side {
-            let mut set = super::common::run_vlm_at(ws, &args.model, endpoint, side)?;
-            set.name = format!("{} @ {side} px", set.name);
-            out.push(Contender {
-                set,
-                backend: format!("vlm endpoint {endpoint}, images at {side} px"),
-                footprint: None,
-            });
+        // Prompts and the VLM's resolution trade-off: the same images, each prompt at each
+        // longest side.
+        let prompts: Vec<Option<&std::path::Path>> = if args.model.prompt_file.is_empty() {
+            vec![None]
+        } else {
+            args.model
+                .prompt_file
+                .iter()
+                .map(|p| Some(p.as_path()))
+                .collect()
+        };
+        let sides = &args.model.vlm_max_side;
+        for prompt in &prompts {
+            for &side in sides {
+                let mut set = super::common::run_vlm_at(ws, &args.model, endpoint, side, *prompt)?;
+                if let (Some(p), true) = (prompt, prompts.len() > 1) {
+                    let stem = p.file_stem().map_or_else(
+                        || p.display().to_string(),
+                        |s| s.to_string_lossy().into_owned(),
+                    );
+                    set.name = format!("{} prompt {stem}", set.name);
+                }
+                if sides.len() > 1 {
+                    set.name = format!("{} @ {side} px", set.name);
+                }
+                out.push(Contender {
+                    set,
+                    backend: format!("vlm endpoint {endpoint}, images at {side} px"),
+                    footprint: None,
+                });
+            }
         }
     }
     for file in &args.predictions {
@@ -233,7 +255,10 @@ pub fn run(args: &EvaluateArgs, ws: &Workspace) -> Result<()> {
                     &pairs,
                     "each image lowered to the longest side, then the model's own preprocessing",
                 );
-            } else if args.model.vlm_endpoint.is_some() {
+            } else if args.model.vlm_endpoint.is_some()
+                && args.model.vlm_max_side.len() > 1
+                && args.model.prompt_file.len() <= 1
+            {
                 let sides: Vec<Option<u32>> =
                     args.model.vlm_max_side.iter().map(|&s| Some(s)).collect();
                 print_resolutions(

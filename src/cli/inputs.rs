@@ -18,7 +18,7 @@ fn model_inputs(mut inputs: Inputs, args: &ModelArgs) -> Inputs {
     if let Some(e) = &args.embedder {
         inputs = inputs.model(e, "embedder");
     }
-    if let Some(p) = &args.prompt_file {
+    for p in &args.prompt_file {
         inputs = inputs.file(p, "prompt file");
     }
     inputs

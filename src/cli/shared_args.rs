@@ -74,9 +74,10 @@ pub struct ModelArgs {
     #[arg(long, value_name = "NAME")]
     pub vlm_model: Option<String>,
     /// Prompt file: the system prompt, optionally a line `---`, then the user prompt
-    /// (`{labels}` is replaced by the label list).
+    /// (`{labels}` is replaced by the label list). `evaluate` takes it several times to compare
+    /// prompts on the same images, as it compares models.
     #[arg(long, value_name = "FILE")]
-    pub prompt_file: Option<PathBuf>,
+    pub prompt_file: Vec<PathBuf>,
     /// Longest image side sent to the endpoint; `evaluate` takes several (`256,384,512`) to
     /// compare them on the same images, as it compares models (the resolution trade-off).
     #[arg(long, value_delimiter = ',', default_value = "512", value_parser = clap::value_parser!(u32).range(1..))]

@@ -1,5 +1,6 @@
 //! `evaluate --resolutions`: one model at several input resolutions, each image decoded once,
-//! compared like models (McNemar between every pair).
+//! compared like models (McNemar between every pair); a VLM at several `--vlm-max-side`s and
+//! with several `--prompt-file`s, the same way.
 
 use crate::common;
 
@@ -99,4 +100,87 @@ fn vlm_max_side_lists_compare_the_same_images_sent_at_each_side() {
     let small: usize = requests[..10].iter().map(url_len).sum();
     let large: usize = requests[10..].iter().map(url_len).sum();
     assert!(small < large, "{small} vs {large}");
+}
+
+#[test]
+fn two_prompt_files_are_compared_on_the_same_images() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    common::fashion_subset(&data, 1);
+    let (a, b) = (tmp.path().join("terse.txt"), tmp.path().join("careful.txt"));
+    std::fs::write(&a, "Answer with a label from {labels}.").unwrap();
+    std::fs::write(&b, "You are careful. Look twice.\n---\nWhich of {labels}?").unwrap();
+    // Prompt A is always "Bag"; prompt B gets every image right.
+    let mut answers: Vec<(u16, String)> = (0..10)
+        .map(|_| (200, common::completion("{\"label\": \"Bag\"}")))
+        .collect();
+    let mut classes: Vec<String> = std::fs::read_dir(&data)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    classes.sort();
+    let names: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("classes.json")).unwrap()).unwrap();
+    for c in &classes {
+        let label = names
+            .as_array()
+            .and_then(|l| l.iter().find(|e| e["folder"] == c.as_str()))
+            .and_then(|e| e["label"].as_str())
+            .unwrap_or(c)
+            .to_string();
+        answers.push((
+            200,
+            common::completion(&format!("{{\"label\": {label:?}}}")),
+        ));
+    }
+    let (url, seen) = common::canned_vlm_server(answers);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_labelscope"))
+        .args(["evaluate", data.to_str().unwrap(), "--format", "json"])
+        .args([
+            "--vlm-endpoint",
+            &url,
+            "--vlm-model",
+            "test-vlm",
+            "--vlm-concurrency",
+            "1",
+        ])
+        .arg("--prompt-file")
+        .arg(&a)
+        .arg("--prompt-file")
+        .arg(&b)
+        .args(["--resamples", "20"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sets = v["sets"].as_array().unwrap();
+    assert!(
+        sets[0]["name"].as_str().unwrap().ends_with("prompt terse"),
+        "{v}"
+    );
+    assert!(
+        sets[1]["name"]
+            .as_str()
+            .unwrap()
+            .ends_with("prompt careful"),
+        "{v}"
+    );
+    assert_eq!(sets[0]["accuracy"].as_f64(), Some(0.1));
+    assert_eq!(sets[1]["accuracy"].as_f64(), Some(1.0));
+    let pair = &v["pairs"][0]["significance"];
+    assert_eq!(
+        (
+            pair["only_first_right"].as_u64(),
+            pair["only_second_right"].as_u64()
+        ),
+        (Some(0), Some(9))
+    );
+    let requests = seen.lock().unwrap().clone();
+    let system = |r: &serde_json::Value| r["messages"][0]["content"].as_str().unwrap().to_string();
+    assert!(system(&requests[0]).starts_with("Answer with a label"));
+    assert!(system(&requests[10]).starts_with("You are careful"));
 }
