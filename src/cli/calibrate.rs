@@ -42,14 +42,11 @@ pub struct CalibrateArgs {
 
 /// Runs `calibrate`; `read` is every file the arguments name.
 pub fn run(args: &CalibrateArgs, read: crate::inputs::Inputs) -> Result<()> {
-    if args.model.vlm_endpoint.is_some() {
+    let vlm = args.model.vlm_endpoint.is_some();
+    if args.out.is_some() && (args.predictions.is_some() || vlm) {
         bail!(
-            "calibrate takes an ONNX --model or --predictions with probabilities; a VLM's scores \
-             are calibrated through a predictions file of its label probabilities"
+            "--out writes a model spec: give an ONNX --model (for a VLM or a predictions file the fit is printed)"
         );
-    }
-    if args.out.is_some() && args.predictions.is_some() {
-        bail!("--out writes a model spec: give --model, not --predictions");
     }
     let ws = super::common::workspace(&args.dataset, 10)?;
     let out = match &args.out {
@@ -61,6 +58,8 @@ pub fn run(args: &CalibrateArgs, read: crate::inputs::Inputs) -> Result<()> {
             super::common::predictions(&ws, &args.model, Some(f))?.0,
             None,
         ),
+        // A VLM's label probabilities (scored along each label's tokens).
+        None if vlm => (super::common::predictions(&ws, &args.model, None)?.0, None),
         None => {
             let (run, model) = super::common::run_model(&ws, &args.model, false)?;
             (run.set, Some(model))

@@ -14,7 +14,7 @@
 
 use serde_json::Value;
 
-use super::protocol::VlmError;
+use super::error::VlmError;
 
 /// One generated token: its text, its log-probability and the reported alternatives (the
 /// token itself among them).

@@ -4,6 +4,7 @@
 //! schema constraining the answer to them. Concurrency limit, timeout, retries with backoff on
 //! 429/5xx/transport errors, a per-sample error record, raw answers kept, results cached.
 
+pub mod error;
 pub mod label_scores;
 pub mod protocol;
 

@@ -126,3 +126,43 @@ fn calibrate_refuses_to_write_over_an_input_or_fit_on_a_missing_split() {
         "{err}"
     );
 }
+
+#[test]
+fn a_vlms_label_probabilities_are_calibrated_and_no_spec_is_written_for_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::cat_dog(tmp.path(), 6); // cat/1, cat/2, dog/3..6
+    // Sure answers: right on 4 of 6, so the fit softens them (T > 1).
+    let answer = |label: &str, other: &str| {
+        serde_json::json!({"choices": [{"message": {"content": format!("{{\"label\": \"{label}\"}}")},
+            "logprobs": {"content": [
+                {"token": "{\"label\": \"", "logprob": 0.0},
+                {"token": label, "logprob": -0.02, "top_logprobs": [
+                    {"token": label, "logprob": -0.02}, {"token": other, "logprob": -4.0}]},
+                {"token": "\"}", "logprob": 0.0}]}}]})
+        .to_string()
+    };
+    let answers = vec![
+        (200, answer("cat", "dog")),
+        (200, answer("dog", "cat")),
+        (200, answer("dog", "cat")),
+        (200, answer("cat", "dog")),
+        (200, answer("dog", "cat")),
+        (200, answer("dog", "cat")),
+    ];
+    let (url, _seen) = common::canned_vlm_server(answers);
+    let dir = tmp.path().to_str().unwrap();
+    let vlm = [
+        "--vlm-endpoint",
+        &url,
+        "--vlm-model",
+        "v",
+        "--vlm-concurrency",
+        "1",
+    ];
+    let (v, _) = json(&[&["calibrate", dir, "--format", "json"][..], &vlm[..]].concat());
+    assert_eq!(v["before"]["n"], 6, "{v}");
+    assert!(v["temperature"].as_f64().unwrap() > 1.0, "{v}");
+    assert!(v["spec"].is_null());
+    let err = refused(&[&["calibrate", dir, "--out", "/tmp/x.json"][..], &vlm[..]].concat());
+    assert!(err.contains("--out writes a model spec"), "{err}");
+}
