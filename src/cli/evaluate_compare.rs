@@ -38,52 +38,59 @@ fn contenders(args: &EvaluateArgs, ws: &Workspace) -> Result<(Vec<Contender>, us
         if let Some(hint) = &backend.hint {
             eprintln!("hint: {hint}");
         }
-        models.push((model, backend, None));
+        models.push((model, backend));
     }
-    let resolutions = !args.resolutions.is_empty();
-    if resolutions {
-        models = at_resolutions(models, &args.resolutions)?;
-    }
-    // Each model's memory is measured in a child process of its own (once per file).
+    // Each model's memory is measured in a child process of its own.
     let exe = crate::model::footprint::labelscope_exe();
-    let mut footprints: Vec<Footprint> = Vec::new();
-    for (k, (m, b, _)) in models.iter().enumerate() {
-        let same = k > 0 && resolutions;
-        footprints.push(match (same, footprints.first()) {
-            (true, Some(f)) => f.clone(),
-            _ => measure_footprint(m, b.factory.kind(), exe.as_deref()),
-        });
-    }
+    let footprints: Vec<Footprint> = models
+        .iter()
+        .map(|(m, b)| measure_footprint(m, b.factory.kind(), exe.as_deref()))
+        .collect();
     let opts = PredictOptions {
         threads: args
             .model
             .threads
             .unwrap_or(PredictOptions::default().threads),
-        use_cache: !args.model.no_cache && !resolutions,
+        use_cache: !args.model.no_cache,
         embeddings: false,
     };
     let mut out = Vec::new();
     let mut cancelled = false;
     if !models.is_empty() {
-        let entries: Vec<ModelEntry> = models
-            .iter()
-            .map(|(model, backend, max_side)| ModelEntry {
-                model,
-                backend,
-                max_side: *max_side,
-            })
-            .collect();
         let job = JobControl::default();
         cancel_on_ctrl_c(&job);
-        let runs = {
-            let _progress = ProgressPrinter::start(&job, "predict");
-            ws.run_models(&entries, &opts, &job)?
+        let progress = ProgressPrinter::start(&job, "predict");
+        let (runs, models, footprints) = if args.resolutions.is_empty() {
+            let entries: Vec<ModelEntry> = models
+                .iter()
+                .map(|(model, backend)| ModelEntry {
+                    model,
+                    backend,
+                    max_side: None,
+                })
+                .collect();
+            (ws.run_models(&entries, &opts, &job)?, models, footprints)
+        } else {
+            // The resolution trade-off: one model, once per side (its set named by the side).
+            let (Some((model, backend)), 1) = (models.first(), models.len()) else {
+                anyhow::bail!(
+                    "--resolutions compares one model at several resolutions: give one --model"
+                );
+            };
+            let runs = ws.run_at_resolutions(model, backend, &args.resolutions, &opts, &job)?;
+            let n = runs.len();
+            (
+                runs,
+                vec![models[0].clone(); n],
+                vec![footprints[0].clone(); n],
+            )
         };
+        drop(progress);
         let first = runs.first().map(|r| {
             let r = &r.report;
             (r.num_cached, r.num_inferred, r.elapsed_secs)
         });
-        for ((run, (model, _, _)), footprint) in runs.into_iter().zip(&models).zip(footprints) {
+        for ((run, (model, _)), footprint) in runs.into_iter().zip(&models).zip(footprints) {
             let report = &run.report;
             for note in &report.mapping.notes {
                 eprintln!("note ({}): {note}", model.spec.name);
@@ -153,38 +160,6 @@ fn contenders(args: &EvaluateArgs, ws: &Workspace) -> Result<(Vec<Contender>, us
         });
     }
     Ok((out, opts.threads, cancelled))
-}
-
-/// The one model of `models` once per resolution (`None` = the image as it is), named by it.
-fn at_resolutions(
-    models: Vec<(
-        crate::model::LoadedModel,
-        crate::model::ResolvedBackend,
-        Option<u32>,
-    )>,
-    sides: &[Option<u32>],
-) -> Result<
-    Vec<(
-        crate::model::LoadedModel,
-        crate::model::ResolvedBackend,
-        Option<u32>,
-    )>,
-> {
-    let mut models = models.into_iter();
-    let (Some((model, backend, _)), None) = (models.next(), models.next()) else {
-        anyhow::bail!("--resolutions compares one model at several resolutions: give one --model");
-    };
-    Ok(sides
-        .iter()
-        .map(|&side| {
-            let mut m = model.clone();
-            m.spec.name = match side {
-                Some(s) => format!("{} @ {s} px", model.spec.name),
-                None => format!("{} @ full", model.spec.name),
-            };
-            (m, backend.clone(), side)
-        })
-        .collect())
 }
 
 /// Runs the comparison.

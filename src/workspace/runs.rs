@@ -147,6 +147,46 @@ impl Workspace {
         Ok(self.finish(model, backend, report))
     }
 
+    /// The resolution trade-off: `model` over every sample with each image first lowered to
+    /// each of `sides` (longest side; `None`: as it is), each image decoded once; one run per
+    /// side, its set named `<model> @ <side> px` (or `@ full`). Never cached: a lowered image's
+    /// outcome is not the file's. The verb behind `evaluate --resolutions` and the window's
+    /// Resolution trade-off.
+    pub fn run_at_resolutions(
+        &self,
+        model: &LoadedModel,
+        backend: &ResolvedBackend,
+        sides: &[Option<u32>],
+        opts: &PredictOptions,
+        job: &JobControl,
+    ) -> Result<Vec<ModelRun>, PredictError> {
+        let models: Vec<LoadedModel> = sides
+            .iter()
+            .map(|side| {
+                let mut m = model.clone();
+                m.spec.name = match side {
+                    Some(s) => format!("{} @ {s} px", model.spec.name),
+                    None => format!("{} @ full", model.spec.name),
+                };
+                m
+            })
+            .collect();
+        let entries: Vec<ModelEntry<'_>> = models
+            .iter()
+            .zip(sides)
+            .map(|(m, &max_side)| ModelEntry {
+                model: m,
+                backend,
+                max_side,
+            })
+            .collect();
+        let opts = PredictOptions {
+            use_cache: false,
+            ..opts.clone()
+        };
+        self.run_models(&entries, &opts, job)
+    }
+
     /// Runs several models in one pass (each image decoded once and fed to every model), each
     /// with its own cache; one run per model, in order.
     pub fn run_models(

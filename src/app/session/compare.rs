@@ -105,28 +105,9 @@ impl Session {
         let ws = self.ws.clone();
         let run = move |job: &JobControl| -> Result<Vec<CompareDone>, crate::jobs::JobError> {
             let resolved = resolve_backend(backend, &model)?;
-            let models: Vec<crate::model::LoadedModel> = sides
-                .iter()
-                .map(|s| {
-                    let mut m = (*model).clone();
-                    m.spec.name = format!("{} @ {s} px", model.spec.name);
-                    m
-                })
-                .collect();
-            let entries: Vec<crate::model::multi::ModelEntry> = models
-                .iter()
-                .zip(&sides)
-                .map(|(m, &s)| crate::model::multi::ModelEntry {
-                    model: m,
-                    backend: &resolved,
-                    max_side: Some(s),
-                })
-                .collect();
-            let opts = PredictOptions {
-                use_cache: false,
-                ..PredictOptions::default()
-            };
-            let runs = ws.run_models(&entries, &opts, job)?;
+            let sides: Vec<Option<u32>> = sides.into_iter().map(Some).collect();
+            let opts = PredictOptions::default();
+            let runs = ws.run_at_resolutions(&model, &resolved, &sides, &opts, job)?;
             Ok(runs
                 .into_iter()
                 .map(|r| CompareDone {
