@@ -101,15 +101,21 @@ pub fn write_manifest(
         let p = preds.and_then(|p| p.prediction(r.sample));
         pred.push(p.map(|p| p.predicted.name(&ds.classes)));
         conf.push(p.and_then(|p| p.confidence).map(f64::from));
-        let row_probs = match soft {
-            Some(s) => s.of(r.sample, ds.classes.len()),
-            None => p.and_then(|p| p.probs.clone()),
+        let row_probs: Option<std::borrow::Cow<'_, [f32]>> = match soft {
+            Some(s) => s
+                .of(r.sample, ds.classes.len())
+                .map(std::borrow::Cow::Owned),
+            None => p
+                .and_then(|p| p.probs.as_deref())
+                .map(std::borrow::Cow::Borrowed),
         };
         for (c, col) in prob_cols.iter_mut().enumerate() {
             let v = row_probs.as_ref().and_then(|v| v.get(c));
             col.push(v.map(|&x| f64::from(x)));
         }
-        soft_list.push(row_probs);
+        if soft.is_some() {
+            soft_list.push(row_probs.map(std::borrow::Cow::into_owned));
+        }
     }
     let mut cols = vec![
         OutColumn::Str("path".into(), path),

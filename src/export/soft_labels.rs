@@ -39,10 +39,39 @@ impl SoftLabels {
         }
     }
 
-    /// Sample `i`'s soft labels over the dataset's `num_classes` classes (an `other` column is
-    /// left out), or `None` when the teacher has no probabilities for it.
+    /// Sample `i`'s soft labels over the dataset's `num_classes` classes, or `None` when the
+    /// teacher has no probabilities for it. A teacher with an `other` column (classes outside
+    /// the dataset's) has that mass left out and the rest renormalised: a student over these
+    /// classes learns a distribution over them.
     pub fn of(&self, i: usize, num_classes: usize) -> Option<Vec<f32>> {
         let p = self.set.prediction(i)?.probs.as_ref()?;
-        Some(p.iter().take(num_classes).copied().collect())
+        let kept = &p[..num_classes.min(p.len())];
+        let total: f32 = kept.iter().sum();
+        if kept.len() == p.len() || total <= 0.0 {
+            return Some(kept.to_vec());
+        }
+        Some(kept.iter().map(|v| v / total).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::{Entry, predictions_from_probs};
+
+    #[test]
+    fn other_mass_is_left_out_and_the_rest_renormalised() {
+        let mut set = PredictionSet::empty("teacher", "", 2);
+        set.entries[0] = Entry::Predicted(predictions_from_probs(&[0.5, 0.3, 0.2], 2, None));
+        let soft = SoftLabels {
+            set,
+            note: serde_json::Value::Null,
+        };
+        let p = soft.of(0, 2).unwrap();
+        assert!(
+            (p[0] - 0.625).abs() < 1e-6 && (p[1] - 0.375).abs() < 1e-6,
+            "{p:?}"
+        );
+        assert_eq!(soft.of(1, 2), None, "no prediction, no soft labels");
     }
 }
