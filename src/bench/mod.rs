@@ -4,6 +4,7 @@
 //! ([`thumbs`]); a generated 100k-sample dataset ([`scale`]).
 
 pub mod accuracy_estimate;
+pub mod ann;
 pub mod compare;
 pub mod embedding_drift;
 pub mod embeddings;

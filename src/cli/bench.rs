@@ -44,6 +44,10 @@ pub enum Suite {
     /// Two models (default: the bundled EfficientNet-Lite0 fp16 and int8 weights) in one pass
     /// against one run each, on the photo-like set.
     Compare,
+    /// The neighbour index (HNSW) against exact search on `--samples` real-shaped 1,280-d
+    /// vectors (EfficientNet-Lite0 embeddings of `--ann-base` generated images, grown by
+    /// simulation): recall@10, query p50/p95, build time, memory, all-neighbours time.
+    Ann,
     /// A generated Hub-style Parquet dataset of `--samples` photo-like JPEGs: warm open, RSS,
     /// previews, and `predict` over `--images` rows against the same images as loose files
     /// (model: `--model`, default the bundled Fashion CNN).
@@ -90,6 +94,9 @@ pub struct BenchArgs {
     /// Samples of the scale suite.
     #[arg(long, default_value_t = 100_000)]
     pub samples: usize,
+    /// Real embeddings the ann suite grows from.
+    #[arg(long, default_value_t = 10_000)]
+    pub ann_base: usize,
     /// Trials per setting of the monitor suite's embedding drift simulation.
     #[arg(long, default_value_t = 100)]
     pub trials: usize,
@@ -162,6 +169,13 @@ pub fn run(args: &BenchArgs, read: &crate::inputs::Inputs) -> Result<()> {
             .map_err(|e| anyhow!(e))?;
             b.print();
             out.insert("hf_parquet".into(), serde_json::to_value(&b)?);
+        }
+        if args.suite.contains(&Suite::Ann) {
+            let backend = args.backend.first().copied().unwrap_or(BackendKind::Auto);
+            out.insert(
+                "ann".into(),
+                super::bench_ann::ann_suite(&scratch, args.samples, args.ann_base, backend)?,
+            );
         }
         if args.suite.contains(&Suite::NearCopies) {
             out.insert(

@@ -4,6 +4,7 @@
 
 mod args;
 mod bench;
+mod bench_ann;
 mod bench_monitor;
 mod bench_synthetic;
 mod calibrate;

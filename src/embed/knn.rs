@@ -1,38 +1,15 @@
 //! Nearest neighbours by cosine distance (1 - cosine similarity) over an [`EmbeddingSet`]:
 //! exact brute force, the rows split between threads. One query is a pass over the matrix;
-//! every row's neighbours ([`all_nearest`]) are blocks of matrix products.
+//! every row's neighbours ([`exact_all_nearest`]) are blocks of matrix products. Past
+//! [`EXACT_BUDGET`] multiply-adds, [`all_nearest`] asks an HNSW graph instead
+//! ([`super::ann`]).
 
 use ndarray::{ArrayView2, s};
 use rayon::prelude::*;
 
+pub use super::budget::{EXACT_BUDGET, QUERY_BUDGET, exact_is_affordable, exact_query_is_fast};
+pub use super::distance::{Neighbour, dot};
 use super::set::EmbeddingSet;
-
-/// A neighbour of a query.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Neighbour {
-    /// The dataset sample.
-    pub sample: usize,
-    /// Cosine distance, 0 (same direction) to 2 (opposite).
-    pub distance: f32,
-}
-
-/// Dot product with eight accumulators, which the compiler turns into SIMD.
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
 
 /// Keeps the `k` smallest distances seen.
 #[derive(Clone, Debug)]
@@ -79,8 +56,28 @@ impl TopK {
 const CHUNK_ROWS: usize = 2048;
 
 /// The `k` samples nearest to `query` (a normalised vector of the set's dimension), nearest
-/// first (ties by sample index), skipping the samples in `exclude`.
+/// first (ties by sample index), skipping the samples in `exclude`. Exact, unless the set is
+/// past [`QUERY_BUDGET`] and its graph was built ([`EmbeddingSet::prepare_queries`]).
 pub fn nearest(set: &EmbeddingSet, query: &[f32], k: usize, exclude: &[usize]) -> Vec<Neighbour> {
+    if set.dim == 0 || query.len() != set.dim {
+        return Vec::new();
+    }
+    if !exact_query_is_fast(set.len(), set.dim)
+        && let Some(ix) = set.built_graph()
+        && let Ok(found) = ix.nearest(set.as_rows(), query, k, exclude)
+    {
+        return found;
+    }
+    exact_nearest(set, query, k, exclude)
+}
+
+/// [`nearest`] by brute force, always.
+pub fn exact_nearest(
+    set: &EmbeddingSet,
+    query: &[f32],
+    k: usize,
+    exclude: &[usize],
+) -> Vec<Neighbour> {
     if set.dim == 0 || query.len() != set.dim {
         return Vec::new();
     }
@@ -102,9 +99,36 @@ pub fn nearest(set: &EmbeddingSet, query: &[f32], k: usize, exclude: &[usize]) -
         .items
 }
 
+/// The `k` nearest other samples of every row of the set, in row order: exact while
+/// [`exact_is_affordable`], else from an HNSW graph ([`super::ann::AnnIndex`], distances
+/// exact, membership approximate; `bench --suite ann` measures its recall). Cancelling `job`
+/// returns `None`.
+pub fn all_nearest(
+    set: &EmbeddingSet,
+    k: usize,
+    job: Option<&crate::jobs::JobControl>,
+) -> Option<Vec<Vec<Neighbour>>> {
+    if exact_is_affordable(set.len(), set.dim) {
+        return Some(exact_all_nearest(set, k));
+    }
+    let found = set
+        .graph(job)
+        .and_then(|index| index.all_nearest(set.as_rows(), k, job));
+    match found {
+        Ok(n) => Some(n),
+        Err(super::ann::AnnError::Cancelled) => None,
+        Err(e) => {
+            if let Some(job) = job {
+                job.note(format!("{e}; searching exactly instead"));
+            }
+            Some(exact_all_nearest(set, k))
+        }
+    }
+}
+
 /// The `k` nearest other samples of every row of the set, in row order (row `r` is sample
 /// `set.samples[r]`). Computed in blocks of rows against the whole matrix.
-pub fn all_nearest(set: &EmbeddingSet, k: usize) -> Vec<Vec<Neighbour>> {
+pub fn exact_all_nearest(set: &EmbeddingSet, k: usize) -> Vec<Vec<Neighbour>> {
     let n = set.len();
     if n == 0 || set.dim == 0 {
         return Vec::new();
@@ -175,7 +199,7 @@ mod tests {
             })
             .collect();
         let s = set(&rows);
-        let all = all_nearest(&s, 4);
+        let all = exact_all_nearest(&s, 4);
         for r in [0, 17, 300, 599] {
             let q = s.row(r).to_vec();
             let one = nearest(&s, &q, 4, &[s.samples[r] as usize]);

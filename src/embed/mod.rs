@@ -3,6 +3,11 @@
 //! an [`EmbeddingSet`] for nearest-neighbour search, the map and the embedding-based problems,
 //! and written out as Parquet or `.npy`.
 
+pub mod ann;
+#[cfg(test)]
+mod ann_tests;
+pub mod budget;
+pub mod distance;
 pub mod knn;
 pub mod map_cache;
 pub mod neighbourhood;

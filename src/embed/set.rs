@@ -1,8 +1,26 @@
 //! The embeddings of one dataset as a matrix: one L2-normalised row per sample that has an
 //! embedding, so that a dot product is the cosine similarity.
 
+use std::sync::{Arc, OnceLock};
+
+use super::ann::{AnnError, AnnIndex, AnnOptions, Rows};
 use crate::embedding_store::Embedding;
+use crate::jobs::JobControl;
 use crate::model::SampleOutcome;
+
+/// A set's HNSW graph, built once by whoever first needs it and shared by every clone of the
+/// set (a set's rows never change after it is made; [`EmbeddingSet::subset`] starts empty).
+#[derive(Clone, Default)]
+pub struct IndexSlot(Arc<OnceLock<Arc<AnnIndex>>>);
+
+impl std::fmt::Debug for IndexSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.get() {
+            Some(ix) => write!(f, "IndexSlot({} rows)", ix.len()),
+            None => f.write_str("IndexSlot(empty)"),
+        }
+    }
+}
 
 /// The embeddings of a dataset's samples.
 #[derive(Clone, Debug, Default)]
@@ -17,6 +35,8 @@ pub struct EmbeddingSet {
     pub data: Vec<f32>,
     /// Samples without an embedding and why (failed to decode, cancelled, odd size).
     pub missing: Vec<(usize, String)>,
+    /// The HNSW graph over the rows, once built ([`EmbeddingSet::graph`]).
+    pub index: IndexSlot,
 }
 
 fn normalised(values: impl Iterator<Item = f32>, dim: usize) -> Vec<f32> {
@@ -114,6 +134,44 @@ impl EmbeddingSet {
             }
         }
         out
+    }
+
+    /// The rows as the neighbour graph reads them.
+    pub fn as_rows(&self) -> Rows<'_> {
+        Rows {
+            dim: self.dim,
+            data: &self.data,
+            samples: &self.samples,
+        }
+    }
+
+    /// The set's HNSW graph: the one built before (by this set or a clone of it), else built
+    /// now with the default settings (`job` shows progress and can cancel).
+    pub fn graph(&self, job: Option<&JobControl>) -> Result<Arc<AnnIndex>, AnnError> {
+        if let Some(ix) = self.index.0.get() {
+            return Ok(ix.clone());
+        }
+        let built = Arc::new(AnnIndex::build(self.as_rows(), AnnOptions::default(), job)?);
+        Ok(self.index.0.get_or_init(|| built).clone())
+    }
+
+    /// The graph if it was built.
+    pub fn built_graph(&self) -> Option<&Arc<AnnIndex>> {
+        self.index.0.get()
+    }
+
+    /// Builds the graph when one exact query would be slow ([`super::budget::exact_query_is_fast`]
+    /// is false), so that later queries ([`super::knn::nearest`]) use it: for a background
+    /// job, once the set is made. Errors are a note on `job`; exact search stays.
+    pub fn prepare_queries(&self, job: &JobControl) {
+        if super::budget::exact_query_is_fast(self.len(), self.dim) {
+            return;
+        }
+        if let Err(e) = self.graph(Some(job))
+            && !matches!(e, AnnError::Cancelled)
+        {
+            job.note(format!("{e}; finding similar images searches exactly"));
+        }
     }
 
     /// Number of samples with an embedding.

@@ -128,7 +128,8 @@ pub fn embedding_checks_in(
         }
         let class_set = active.subset(&members);
         let kc = k.min(members.len() - 1);
-        let dist: Vec<f32> = all_nearest(&class_set, kc)
+        let dist: Vec<f32> = all_nearest(&class_set, kc, None)
+            .unwrap_or_default()
             .iter()
             .map(|n| n.last().map_or(0.0, |x| x.distance))
             .collect();

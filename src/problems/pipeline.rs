@@ -173,11 +173,10 @@ pub fn analyse_embeddings(
         Some(h) if h.fits(inputs.set, inputs.truth) => h,
         _ => {
             control.begin_stage("nearest neighbours", 1);
-            Arc::new(Neighbourhood::build(
-                inputs.set,
-                inputs.truth,
-                opts.embedding.k,
-            ))
+            let built =
+                Neighbourhood::build_in(inputs.set, inputs.truth, opts.embedding.k, Some(control))
+                    .ok_or(JobError::Cancelled)?;
+            Arc::new(built)
         }
     };
     if control.is_cancelled() {

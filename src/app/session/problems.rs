@@ -178,7 +178,13 @@ impl Session {
                 ],
                 ..ProblemOptions::default()
             };
-            Finished::Analysis(ws.analyse_embeddings(inputs, &opts, job))
+            let done = ws.analyse_embeddings(inputs, &opts, job);
+            // Past the exact search's budget, find similar asks a graph: built here, off the
+            // UI thread, and shared with the session's copy of the set.
+            if done.is_ok() {
+                set.prepare_queries(job);
+            }
+            Finished::Analysis(done)
         });
         if let Err(e) = started {
             self.messages.error = Some(e);
