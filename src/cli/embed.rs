@@ -25,9 +25,14 @@ pub struct EmbedArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     /// Output: `.parquet` (path + embedding list<float32>) or `.npy` (float32 matrix in
-    /// dataset order, NaN rows for samples without one).
+    /// dataset order, NaN rows for samples without one); with `--shard`, a directory that
+    /// receives `part-I-of-N.parquet`.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// Embed only shard I of N (0-based; the same split as `predict --shard`), e.g.
+    /// `--shard $SLURM_ARRAY_TASK_ID/8`. `issues --embeddings DIR` reads the parts as one set.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<crate::eval::parts::Shard>,
 }
 
 /// `labelscope similar`.
@@ -98,26 +103,46 @@ fn per_sample(run: &ModelRun) -> Vec<Option<&Embedding>> {
 
 /// Runs `embed`; `read` is every file the arguments name.
 pub fn run_embed(args: &EmbedArgs, read: crate::inputs::Inputs) -> Result<()> {
-    crate::embed::write::EmbeddingFormat::of(&args.out).map_err(|e| anyhow!(e))?;
-    let ws = super::common::workspace(&args.dataset, 20)?;
+    let mut ds = super::common::open(&args.dataset, 20)?;
+    let inputs = read.dataset(&ds);
+    let out = match args.shard {
+        Some(shard) => {
+            let dir = inputs.check_folder_output(&args.out)?;
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            dir.join(shard.part_name("parquet"))
+        }
+        None => args.out.clone(),
+    };
+    crate::embed::write::EmbeddingFormat::of(&out).map_err(|e| anyhow!(e))?;
+    inputs.check_file_output(&out)?;
+    if let Some(shard) = args.shard {
+        let total = ds.samples.len();
+        ds.samples.retain(|s| shard.contains(&s.id.0));
+        eprintln!(
+            "shard {}/{}: {} of {total} samples",
+            shard.index,
+            shard.count,
+            ds.samples.len()
+        );
+    }
+    let ws = Workspace::new(ds);
     let ds = &*ws.dataset;
-    read.dataset(ds).check_file_output(&args.out)?;
     let (run, _) = embed(&ws, &args.model)?;
     let rows = per_sample(&run);
     if rows.iter().all(Option::is_none) {
         let all = vec![Some(crate::dataset::ClassId(0)); rows.len()];
         return Err(super::common::nothing_done("embedded", &run.set, &all));
     }
-    crate::outputs::write_via_temp(&args.out, |tmp| {
+    crate::outputs::write_via_temp(&out, |tmp| {
         crate::embed::write::write_embeddings(tmp, ds, &rows)
     })
-    .with_context(|| format!("writing {}", args.out.display()))?;
+    .with_context(|| format!("writing {}", out.display()))?;
     let with = rows.iter().flatten().count();
     let dim = rows.iter().flatten().map(|e| e.len()).max().unwrap_or(0);
     eprintln!(
         "wrote {with} embeddings of {dim} values ({} samples have none) to {}",
         rows.len() - with,
-        args.out.display()
+        out.display()
     );
     if run.report.cancelled {
         bail!("cancelled: {} samples have no embedding", rows.len() - with);

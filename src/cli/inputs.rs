@@ -76,9 +76,13 @@ pub fn of(cmd: &Command) -> Inputs {
         Command::Embed(a) => model_inputs(none, &a.model),
         Command::Similar(a) => model_inputs(none, &a.model),
         Command::Issues(a) => files(
-            model_inputs(none, &a.model),
-            &a.predictions,
-            "predictions file",
+            files(
+                model_inputs(none, &a.model),
+                &a.predictions,
+                "predictions file",
+            ),
+            &a.embeddings,
+            "embeddings file",
         ),
         Command::Train(a) => model_inputs(none, &a.model),
         Command::Calibrate(a) => files(

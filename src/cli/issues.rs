@@ -26,8 +26,13 @@ pub struct IssuesArgs {
     /// Predictions made elsewhere (with `prob_<label>` columns) for label issues.
     #[arg(long, conflicts_with = "model")]
     pub predictions: Option<PathBuf>,
+    /// Embeddings made elsewhere, instead of running a model for them: a Parquet file as
+    /// `embed` writes it (path + embedding), or a directory of `embed --shard` parts read as
+    /// one set (the neighbour search then spans every part).
+    #[arg(long, value_name = "FILE|DIR", conflicts_with = "embedder")]
+    pub embeddings: Option<PathBuf>,
     /// Kinds to look for, comma separated: label, text, duplicate, unreadable, odd, and with a
-    /// model (or --embedder) outlier and near_duplicate.
+    /// model, --embedder or --embeddings: outlier and near_duplicate.
     #[arg(
         long,
         value_delimiter = ',',
@@ -126,10 +131,15 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
     // The core says which evidence the kinds can use; only the models that give it run.
     let needs = opts.needs();
     let can_embed = !args.model.model.is_empty() || args.model.embedder.is_some();
-    let embedded = if needs.embeddings || (needs.label_embeddings && can_embed) {
+    let want_embeddings = needs.embeddings || (needs.label_embeddings && can_embed);
+    let embedded = if want_embeddings && args.embeddings.is_none() {
         Some(super::embed::embed(&ws, &args.model)?.0)
     } else {
         None
+    };
+    let read_set = match &args.embeddings {
+        Some(path) => Some(read_embedding_set(path, ds)?),
+        None => None,
     };
     let same_model = args.model.embedder.is_none() && args.predictions.is_none();
     let preds = match &embedded {
@@ -140,9 +150,11 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
         }
         _ => None,
     };
-    let set = embedded
-        .as_ref()
-        .map(|run| EmbeddingSet::from_outcomes(&run.report.outcomes));
+    let set = read_set.or_else(|| {
+        embedded
+            .as_ref()
+            .map(|run| EmbeddingSet::from_outcomes(&run.report.outcomes))
+    });
     let truth = super::common::truth(&ws, args.original_labels)?;
     opts.embedding.near.near_distance = args.semantic_distance;
     opts.text.input_size = args.text_size;
@@ -171,6 +183,36 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
         (None, _) => print_findings(ds, &truth, &problems, args),
     }
     Ok(())
+}
+
+/// The embeddings of `--embeddings` (a file or a directory of parts) as a set, with what was
+/// skipped on stderr.
+fn read_embedding_set(path: &std::path::Path, ds: &Dataset) -> Result<EmbeddingSet> {
+    let read = crate::embed::read::read_embeddings(path, ds)?;
+    for w in &read.warnings {
+        eprintln!("warning: {w}");
+    }
+    let refs: Vec<Result<&crate::embedding_store::Embedding, String>> = read
+        .per_sample
+        .iter()
+        .map(|r| r.as_ref().map_err(Clone::clone))
+        .collect();
+    let set = EmbeddingSet::from_embeddings(&refs);
+    eprintln!(
+        "embeddings: {} of {} samples from {} ({} file{})",
+        set.len(),
+        ds.samples.len(),
+        path.display(),
+        read.files.len(),
+        if read.files.len() == 1 { "" } else { "s" }
+    );
+    if set.is_empty() {
+        bail!(
+            "{} holds no embedding of this dataset's samples",
+            path.display()
+        );
+    }
+    Ok(set)
 }
 
 fn print_queue(ds: &Dataset, q: &LabelQuality, top: usize, args: &IssuesArgs) {

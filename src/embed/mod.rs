@@ -13,6 +13,7 @@ pub mod map_cache;
 pub mod neighbourhood;
 pub mod pca;
 pub mod project;
+pub mod read;
 pub mod set;
 pub mod umap_layout;
 pub mod write;

@@ -101,3 +101,63 @@ fn a_directory_without_parts_and_a_bad_shard_are_clear_errors() {
     assert!(!out.status.success());
     assert!(stderr.contains("0 <= I < N"), "{stderr}");
 }
+
+/// `issues` over sharded embeddings (`embed --shard` parts read back with `--embeddings DIR`)
+/// finds exactly what one machine finds: the neighbour search spans every part.
+#[test]
+fn issues_over_embedding_shards_equal_the_single_machine_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    common::fashion_subset(&data, 8);
+    let parts = dir.path().join("emb");
+    let model = [
+        "--model",
+        "assets/models/fashion_cnn.onnx",
+        "--backend",
+        "tract",
+    ];
+    for shard in ["0/2", "1/2"] {
+        let mut args = vec!["embed", data.to_str().unwrap()];
+        args.extend_from_slice(&model);
+        args.extend_from_slice(&["--shard", shard, "--out", parts.to_str().unwrap()]);
+        let out = labelscope(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(stderr.contains(&format!("shard {shard}")), "{stderr}");
+    }
+    assert!(parts.join("part-0-of-2.parquet").is_file());
+    assert!(parts.join("part-1-of-2.parquet").is_file());
+    let issues = |extra: &[&str]| {
+        let mut args = vec!["issues", data.to_str().unwrap()];
+        args.extend_from_slice(&model);
+        args.extend_from_slice(&[
+            "--kinds",
+            "outlier,near_duplicate,label",
+            "--format",
+            "json",
+        ]);
+        args.extend_from_slice(extra);
+        let out = labelscope(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        (String::from_utf8(out.stdout).unwrap(), stderr)
+    };
+    let (single, _) = issues(&[]);
+    let (sharded, stderr) = issues(&["--embeddings", parts.to_str().unwrap()]);
+    assert!(
+        stderr.contains("embeddings: 80 of 80 samples") && stderr.contains("(2 files)"),
+        "{stderr}"
+    );
+    let findings: serde_json::Value = serde_json::from_str(&single).unwrap();
+    assert!(
+        findings.as_array().is_some_and(|a| !a.is_empty()),
+        "the run finds something to compare: {single}"
+    );
+    assert_eq!(single, sharded);
+
+    // A missing part is a warning; its samples have no embedding, the rest is searched.
+    std::fs::remove_file(parts.join("part-1-of-2.parquet")).unwrap();
+    let (_, stderr) = issues(&["--embeddings", parts.to_str().unwrap()]);
+    assert!(stderr.contains("part 1 of 2 is missing"), "{stderr}");
+}
