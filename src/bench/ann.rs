@@ -75,7 +75,25 @@ pub struct AnnRow {
     pub query_p95_ms: f64,
     /// Seconds for every row's 10 nearest neighbours (both cores), when measured.
     pub all_knn_secs: Option<f64>,
+    /// The same graph searched with other candidate counts (ef): recall@10 and query p95 ms.
+    pub ef_sweep: Vec<EfPoint>,
 }
+
+/// One candidate count of the sweep.
+#[derive(Clone, Debug, Serialize)]
+pub struct EfPoint {
+    /// Candidates kept while searching.
+    pub ef: usize,
+    /// Mean recall@10.
+    pub recall_at_10: f64,
+    /// Median query milliseconds.
+    pub query_p50_ms: f64,
+    /// 95th percentile.
+    pub query_p95_ms: f64,
+}
+
+/// Candidate counts of the sweep.
+const EF_SWEEP: [usize; 5] = [64, 128, 256, 512, 1024];
 
 /// Figures of the suite.
 #[derive(Clone, Debug, Serialize)]
@@ -195,18 +213,34 @@ fn run_config(
         Some(k) => project(set, k),
         None => set.clone(),
     };
-    let index = AnnIndex::build(searched.as_rows(), config.options, None)?;
+    let mut index = AnnIndex::build(searched.as_rows(), config.options, None)?;
     let build_secs = t.elapsed().as_secs_f64();
-    let mut times = Vec::with_capacity(queries.len());
-    let mut found = Vec::with_capacity(queries.len());
-    for &r in queries {
-        let q = searched.row(r);
-        let t = Instant::now();
-        let got = index.nearest(searched.as_rows(), q, K, &[searched.samples[r] as usize])?;
-        times.push(t.elapsed().as_secs_f64() * 1000.0);
-        found.push(got.iter().map(|n| n.sample).collect::<Vec<_>>());
+    let measure = |index: &AnnIndex| -> anyhow::Result<(f64, Vec<f64>)> {
+        let mut times = Vec::with_capacity(queries.len());
+        let mut found = Vec::with_capacity(queries.len());
+        for &r in queries {
+            let q = searched.row(r);
+            let t = Instant::now();
+            let got = index.nearest(searched.as_rows(), q, K, &[searched.samples[r] as usize])?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            found.push(got.iter().map(|n| n.sample).collect::<Vec<_>>());
+        }
+        times.sort_by(f64::total_cmp);
+        Ok((recall(&found, exact), times))
+    };
+    let mut ef_sweep = Vec::new();
+    for ef in EF_SWEEP {
+        index.set_expansion_search(ef);
+        let (r, times) = measure(&index)?;
+        ef_sweep.push(EfPoint {
+            ef,
+            recall_at_10: r,
+            query_p50_ms: percentile(&times, 0.5),
+            query_p95_ms: percentile(&times, 0.95),
+        });
     }
-    times.sort_by(f64::total_cmp);
+    index.set_expansion_search(config.options.expansion_search);
+    let (found_recall, times) = measure(&index)?;
     let all_knn_secs = if config.all_knn {
         let t = Instant::now();
         std::hint::black_box(index.all_nearest(searched.as_rows(), K, None)?);
@@ -219,10 +253,11 @@ fn run_config(
         dim: searched.dim,
         build_secs,
         index_mib: index.memory_bytes() as f64 / (1024.0 * 1024.0),
-        recall_at_10: recall(&found, exact),
+        recall_at_10: found_recall,
         query_p50_ms: percentile(&times, 0.5),
         query_p95_ms: percentile(&times, 0.95),
         all_knn_secs,
+        ef_sweep,
     })
 }
 
@@ -270,6 +305,7 @@ pub fn bench_ann(
         query_p50_ms: percentile(&times, 0.5),
         query_p95_ms: percentile(&times, 0.95),
         all_knn_secs,
+        ef_sweep: Vec::new(),
     }];
     for &c in configs {
         eprintln!("  {} ...", c.name());

@@ -123,6 +123,19 @@ fn print(b: &AnnBench) {
             all
         );
     }
+    for r in b.configs.iter().filter(|r| !r.ef_sweep.is_empty()) {
+        let cells: Vec<String> = r
+            .ef_sweep
+            .iter()
+            .map(|p| {
+                format!(
+                    "ef {}: {:.4} ({:.2} ms p95)",
+                    p.ef, p.recall_at_10, p.query_p95_ms
+                )
+            })
+            .collect();
+        println!("  {:<22} {}", r.name, cells.join(", "));
+    }
     if let Some(n) = b.exact_all_knn_measured_on {
         println!("  exact all-kNN: measured on the first {n} rows, projected by rows squared");
     }

@@ -174,6 +174,12 @@ impl AnnIndex {
         self.rows == 0
     }
 
+    /// Changes the candidates kept while searching (ef), e.g. to trade speed for recall.
+    pub fn set_expansion_search(&mut self, ef: usize) {
+        self.index.change_expansion_search(ef);
+        self.options.expansion_search = ef;
+    }
+
     /// Bytes the library holds for the graph and its vectors.
     pub fn memory_bytes(&self) -> usize {
         self.index.memory_usage()
