@@ -79,11 +79,13 @@ pub struct AnnRow {
     pub ef_sweep: Vec<EfPoint>,
 }
 
-/// One candidate count of the sweep.
+/// One search setting of the sweep.
 #[derive(Clone, Debug, Serialize)]
 pub struct EfPoint {
     /// Candidates kept while searching.
     pub ef: usize,
+    /// Candidates re-ranked by exact distance beyond the 10 asked for.
+    pub rerank_extra: usize,
     /// Mean recall@10.
     pub recall_at_10: f64,
     /// Median query milliseconds.
@@ -92,8 +94,16 @@ pub struct EfPoint {
     pub query_p95_ms: f64,
 }
 
-/// Candidate counts of the sweep.
-const EF_SWEEP: [usize; 5] = [64, 128, 256, 512, 1024];
+/// Search settings of the sweep: (ef, re-ranked beyond k).
+const EF_SWEEP: [(usize, usize); 7] = [
+    (64, 10),
+    (96, 10),
+    (256, 10),
+    (1024, 10),
+    (96, 40),
+    (128, 90),
+    (256, 190),
+];
 
 /// Figures of the suite.
 #[derive(Clone, Debug, Serialize)]
@@ -229,17 +239,18 @@ fn run_config(
         Ok((recall(&found, exact), times))
     };
     let mut ef_sweep = Vec::new();
-    for ef in EF_SWEEP {
-        index.set_expansion_search(ef);
+    for (ef, rerank_extra) in EF_SWEEP {
+        index.set_search(ef, rerank_extra);
         let (r, times) = measure(&index)?;
         ef_sweep.push(EfPoint {
             ef,
+            rerank_extra,
             recall_at_10: r,
             query_p50_ms: percentile(&times, 0.5),
             query_p95_ms: percentile(&times, 0.95),
         });
     }
-    index.set_expansion_search(config.options.expansion_search);
+    index.set_search(config.options.expansion_search, config.options.rerank_extra);
     let (found_recall, times) = measure(&index)?;
     let all_knn_secs = if config.all_knn {
         let t = Instant::now();

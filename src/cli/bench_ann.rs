@@ -129,8 +129,8 @@ fn print(b: &AnnBench) {
             .iter()
             .map(|p| {
                 format!(
-                    "ef {}: {:.4} ({:.2} ms p95)",
-                    p.ef, p.recall_at_10, p.query_p95_ms
+                    "ef {} k+{}: {:.4} ({:.2} ms p95)",
+                    p.ef, p.rerank_extra, p.recall_at_10, p.query_p95_ms
                 )
             })
             .collect();

@@ -73,7 +73,7 @@ impl Default for AnnOptions {
             expansion_add: 128,
             expansion_search: 96,
             storage: Storage::I8,
-            rerank_extra: 10,
+            rerank_extra: 40,
         }
     }
 }
@@ -174,10 +174,12 @@ impl AnnIndex {
         self.rows == 0
     }
 
-    /// Changes the candidates kept while searching (ef), e.g. to trade speed for recall.
-    pub fn set_expansion_search(&mut self, ef: usize) {
+    /// Changes the candidates kept while searching (ef) and those re-ranked by exact distance
+    /// beyond the k asked for, e.g. to trade speed for recall.
+    pub fn set_search(&mut self, ef: usize, rerank_extra: usize) {
         self.index.change_expansion_search(ef);
         self.options.expansion_search = ef;
+        self.options.rerank_extra = rerank_extra;
     }
 
     /// Bytes the library holds for the graph and its vectors.
