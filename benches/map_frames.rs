@@ -3,7 +3,10 @@
 //! zooming, and the process's memory with the embeddings loaded. The session is synthetic (in
 //! memory, 1,280-d clustered vectors); the map is the app's own PCA map.
 //!
-//! `cargo bench --bench map_frames` (env `LABELSCOPE_BENCH_SAMPLES` to change the size).
+//! `cargo bench --bench map_frames` (env `LABELSCOPE_BENCH_SAMPLES` to change the size,
+//! `LABELSCOPE_BENCH_DIM` the embedding's width, default 1,280). Past 150,000 points the map
+//! is drawn as a density image; `LABELSCOPE_BENCH_DENSE_FROM` moves that threshold (e.g. to
+//! time the square per point at a million).
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 use std::time::Instant;
@@ -16,7 +19,7 @@ use labelscope::dataset::{ClassId, Dataset, Layout, Sample, SampleId, ScanReport
 use labelscope::embed::EmbeddingSet;
 use labelscope::eval::{Entry, PredictionSet, predictions_from_probs};
 
-fn session(n: usize) -> Session {
+fn session(n: usize, dim: usize) -> Session {
     let classes: Vec<String> = (0..10).map(|c| format!("class{c}")).collect();
     let samples = (0..n)
         .map(|i| Sample {
@@ -50,7 +53,7 @@ fn session(n: usize) -> Session {
         num_cached: 0,
         num_inferred: 0,
     });
-    let rows = synthetic_embeddings(n, 1280);
+    let rows = synthetic_embeddings(n, dim);
     let refs: Vec<Result<_, String>> = rows.iter().map(Ok).collect();
     s.embeddings
         .install(Ok(EmbeddingSet::from_embeddings(&refs)));
@@ -81,12 +84,21 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(100_000);
-    println!("building a session of {n} samples with 1280-d embeddings");
-    let s = session(n);
+    let env = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+    };
+    let dim = env("LABELSCOPE_BENCH_DIM").unwrap_or(1280);
+    println!("building a session of {n} samples with {dim}-d embeddings");
+    let s = session(n, dim);
     let mut h = Harness::builder()
         .with_size([1400.0, 900.0])
         .with_max_steps(u64::MAX)
         .build_eframe(move |cc| LabelscopeApp::with_session(&cc.egui_ctx, s));
+    if let Some(from) = env("LABELSCOPE_BENCH_DENSE_FROM") {
+        h.state_mut().draw_map_as_density_from(from);
+    }
     h.state_mut()
         .apply(AppCommand::ToggleView(labelscope::app::CentralView::Map));
     let t = Instant::now();

@@ -182,6 +182,12 @@ impl LabelscopeApp {
         app
     }
 
+    /// Draws maps of more than `points` points as a density image (the default is 150,000;
+    /// tests and benchmarks lower it).
+    pub fn draw_map_as_density_from(&mut self, points: usize) {
+        self.map_view.dense_from = points;
+    }
+
     /// Thumbnail textures currently held (at most [`THUMB_BUDGET`] after each frame).
     pub fn thumbnail_textures(&self) -> usize {
         self.thumbs

@@ -5,12 +5,14 @@
 //! runs on the 50 leading PCA components (as umap-learn users usually do for wide embeddings)
 //! with exact Euclidean neighbours; `umap-rs` builds the fuzzy graph from them, and
 //! [`super::umap_layout`] lays it out from PCA's first two components, one epoch at a time
-//! with progress and cancel.
+//! with progress and cancel. Past [`UmapOptions::fit_max`] rows (a million, say) the layout is
+//! fitted on a seeded sample of [`UmapOptions::fit_sample`] rows, and every other row is placed
+//! among its nearest fitted rows ([`super::umap_place`], umap-learn's `transform` start).
 
 use ndarray::{Array2, ArrayView2, s};
 use rayon::prelude::*;
 
-use super::pca::pca;
+use super::pca::{pca, pca_basis};
 use super::set::EmbeddingSet;
 use super::umap_layout::{Edges, optimize};
 use crate::jobs::{JobControl, JobError};
@@ -68,6 +70,10 @@ pub struct UmapOptions {
     pub pca_dims: usize,
     /// Epochs (umap-learn's default: 500 up to 10,000 points, else 200).
     pub epochs: Option<usize>,
+    /// Sets up to this many rows are fitted whole.
+    pub fit_max: usize,
+    /// Past `fit_max`, the rows the layout is fitted on (the rest are placed).
+    pub fit_sample: usize,
 }
 
 impl Default for UmapOptions {
@@ -77,6 +83,8 @@ impl Default for UmapOptions {
             min_dist: 0.1,
             pca_dims: 50,
             epochs: None,
+            fit_max: 100_000,
+            fit_sample: 50_000,
         }
     }
 }
@@ -162,17 +170,94 @@ fn scaled_to_ten(x: ArrayView2<f32>) -> Vec<[f32; 2]> {
 /// [`JobError::Cancelled`].
 pub fn umap_map(set: &EmbeddingSet, opts: &UmapOptions, job: &JobControl) -> Result<Map, JobError> {
     let n = set.len();
-    let k = opts.n_neighbors.clamp(2, n.saturating_sub(1).max(2));
     if n < 4 {
         return Ok(pca_map(set));
     }
-    job.begin_stage("principal components", 1);
-    let (reduced, _) = pca(matrix(set), opts.pca_dims.min(set.dim));
+    let points = if n <= opts.fit_max.max(opts.fit_sample) {
+        job.begin_stage("principal components", 1);
+        let (reduced, _) = pca(matrix(set), opts.pca_dims.min(set.dim));
+        if job.is_cancelled() {
+            return Err(JobError::Cancelled);
+        }
+        fit(reduced.view(), opts, job)?
+    } else {
+        fit_and_place(set, opts, job)?
+    };
+    Ok(Map {
+        method: MapMethod::Umap,
+        points,
+    })
+}
+
+/// The layout fitted on a seeded sample of `opts.fit_sample` rows (principal components from
+/// the sample too), the other rows placed among their nearest fitted rows.
+fn fit_and_place(
+    set: &EmbeddingSet,
+    opts: &UmapOptions,
+    job: &JobControl,
+) -> Result<Vec<[f32; 2]>, JobError> {
+    let n = set.len();
+    let mut rng = crate::rng::SplitMix::new(0x5EED_0AA9);
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in 0..opts.fit_sample {
+        let j = i + rng.below((n - i) as u64) as usize;
+        order.swap(i, j);
+    }
+    let mut fitted_rows = order[..opts.fit_sample].to_vec();
+    fitted_rows.sort_unstable();
+    let mut is_fitted = vec![false; n];
+    for &r in &fitted_rows {
+        is_fitted[r] = true;
+    }
+    let others: Vec<usize> = (0..n).filter(|&r| !is_fitted[r]).collect();
+    job.begin_stage(
+        &format!("principal components of {} sampled rows", fitted_rows.len()),
+        1,
+    );
+    let all = matrix(set);
+    let sample = all.select(ndarray::Axis(0), &fitted_rows);
+    let Some(basis) = pca_basis(sample.view(), opts.pca_dims.min(set.dim)) else {
+        return Ok(vec![[f32::NAN; 2]; n]);
+    };
+    let reduced_sample = basis.project(sample.view());
+    drop(sample);
     if job.is_cancelled() {
         return Err(JobError::Cancelled);
     }
+    let fitted = fit(reduced_sample.view(), opts, job)?;
+    let k = opts.n_neighbors.clamp(2, fitted_rows.len() - 1);
+    job.begin_stage(
+        &format!("placing the other {} rows", others.len()),
+        others.len().div_ceil(super::umap_place::BLOCK),
+    );
+    let mut points = vec![[f32::NAN; 2]; n];
+    for (&r, &p) in fitted_rows.iter().zip(&fitted) {
+        points[r] = p;
+    }
+    // Chunks of rows keep the projected copy small; a chunk is a whole number of the
+    // neighbour search's blocks, which run in parallel and count the progress.
+    for chunk in others.chunks(32 * super::umap_place::BLOCK) {
+        let reduced = basis.project(all.select(ndarray::Axis(0), chunk).view());
+        let near = super::umap_place::cross_knn(reduced.view(), reduced_sample.view(), k, job)?;
+        let placed = super::umap_place::place(&near, k, &fitted);
+        for (&r, p) in chunk.iter().zip(placed) {
+            points[r] = p;
+        }
+    }
+    Ok(points)
+}
+
+/// The UMAP layout of the rows of `reduced` (their principal components): exact neighbours,
+/// `umap-rs`'s fuzzy graph, [`optimize`]; NaN for a row left unconnected.
+fn fit(
+    reduced: ArrayView2<f32>,
+    opts: &UmapOptions,
+    job: &JobControl,
+) -> Result<Vec<[f32; 2]>, JobError> {
+    let n = reduced.nrows();
+    let k = opts.n_neighbors.clamp(2, n.saturating_sub(1).max(2));
     job.begin_stage("nearest neighbours", n.div_ceil(512));
-    let (idx, dist) = euclidean_knn(reduced.view(), k, job)?;
+    let (idx, dist) = euclidean_knn(reduced, k, job)?;
     let config = umap_rs::UmapConfig {
         n_components: 2,
         graph: umap_rs::GraphParams {
@@ -187,7 +272,7 @@ pub fn umap_map(set: &EmbeddingSet, opts: &UmapOptions, job: &JobControl) -> Res
     };
     job.begin_stage("UMAP graph", 1);
     let manifold =
-        umap_rs::Umap::new(config.clone()).learn_manifold(reduced.view(), idx.view(), dist.view());
+        umap_rs::Umap::new(config.clone()).learn_manifold(reduced, idx.view(), dist.view());
     let (ab, edges) = {
         let graph = manifold.graph();
         let mut edges = Edges {
@@ -216,15 +301,11 @@ pub fn umap_map(set: &EmbeddingSet, opts: &UmapOptions, job: &JobControl) -> Res
         .max(1);
     job.begin_stage("UMAP layout", epochs);
     let layout = optimize(init, &edges, ab, epochs, job)?;
-    let points = layout
+    Ok(layout
         .into_iter()
         .zip(connected)
         .map(|(p, c)| if c { p } else { [f32::NAN, f32::NAN] })
-        .collect();
-    Ok(Map {
-        method: MapMethod::Umap,
-        points,
-    })
+        .collect())
 }
 
 #[cfg(test)]
@@ -257,7 +338,15 @@ mod tests {
         let job = JobControl::default();
         let pca = pca_map(&set);
         let umap = umap_map(&set, &UmapOptions::default(), &job).unwrap();
-        for map in [pca, umap] {
+        // Fitted on 60 of the 180 rows, the other 120 placed.
+        let sampled = UmapOptions {
+            fit_max: 60,
+            fit_sample: 60,
+            ..UmapOptions::default()
+        };
+        let placed = umap_map(&set, &sampled, &job).unwrap();
+        assert!(placed.points.iter().all(|p| p[0].is_finite()));
+        for map in [pca, umap, placed] {
             // Every point's nearest other point on the map is in its own cluster.
             let p = &map.points;
             let mut agree = 0;

@@ -77,8 +77,22 @@ fn the_detail_view_shows_similar_images_and_s_lists_them_in_the_gallery() {
 
 #[test]
 fn the_map_shows_every_embedding_and_a_box_selection_filters_the_gallery() {
+    map_box_selection(false);
+}
+
+#[test]
+fn a_map_drawn_as_density_still_selects_by_box() {
+    map_box_selection(true);
+}
+
+/// Opens the map and Shift+drags a box over all of it; `dense` draws it as the density image
+/// big maps get.
+fn map_box_selection(dense: bool) {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app_on_fashion_subset(dir.path());
+    if dense {
+        h.state_mut().draw_map_as_density_from(10);
+    }
     step_until(&mut h, Duration::from_secs(120), predictions_done);
     h.key_press(egui::Key::M);
     step_until(&mut h, Duration::from_secs(120), |app| {

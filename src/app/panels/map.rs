@@ -1,5 +1,6 @@
 //! The map: every sample's embedding in 2-D (PCA at once, UMAP when made), coloured by label,
-//! prediction, correctness, problem or edit state, drawn as one mesh. Drag pans, the wheel
+//! prediction, correctness, problem or edit state, drawn as one mesh (past
+//! [`super::map_density::DENSE_FROM`] points, as a density image). Drag pans, the wheel
 //! zooms, Shift+drag selects a box (the gallery then shows just those samples), hover shows
 //! the thumbnail, a click opens the sample. Points outside the gallery's filter are faint.
 
@@ -23,6 +24,10 @@ pub struct MapView {
     pub colour_by: ColourBy,
     colours: Option<((u64, ColourBy, u64), Colouring)>,
     box_from: Option<Pos2>,
+    density: super::map_density::Density,
+    /// Maps with more points are drawn as a density image (0: the default,
+    /// [`super::map_density::DENSE_FROM`]).
+    pub dense_from: usize,
 }
 
 /// How map coordinates land on the screen.
@@ -85,10 +90,15 @@ pub fn map_ui(
     let state = &s.embeddings.map;
     ui.horizontal_wrapped(|ui| {
         let map = state.best();
+        let umap = crate::embed::project::UmapOptions::default();
         let what = match map.map(|m| m.method) {
-            Some(MapMethod::Umap) => "UMAP",
-            Some(MapMethod::Pca) => "PCA",
-            None => "…",
+            Some(MapMethod::Umap) if set.len() > umap.fit_max => format!(
+                "UMAP fitted on {} sampled, the rest placed by their nearest",
+                umap.fit_sample
+            ),
+            Some(MapMethod::Umap) => "UMAP".into(),
+            Some(MapMethod::Pca) => "PCA".into(),
+            None => "…".into(),
         };
         ui.strong(format!("Map of {} embeddings: {what}", set.len()));
         let hover = "Stop making the map; it is made again when asked";
@@ -189,7 +199,17 @@ fn canvas_ui(
         in_order[i] = true;
     }
     let selected = s.view.selected();
-    // One mesh: faint points (outside the filter) first, then the rest on top.
+    // One mesh: faint points (outside the filter) first, then the rest on top. Past
+    // DENSE_FROM points, one density image instead.
+    let dense_from = match view.dense_from {
+        0 => super::map_density::DENSE_FROM,
+        n => n,
+    };
+    let dense = map.points.len() > dense_from;
+    let ppp = ui.ctx().pixels_per_point();
+    if dense {
+        view.density.begin(rect, ppp);
+    }
     let mut mesh = egui::Mesh::default();
     let mut screen: Vec<(Pos2, usize)> = Vec::with_capacity(map.points.len());
     let size = match map.points.len() {
@@ -208,6 +228,14 @@ fn canvas_ui(
                 continue;
             }
             let (_, colour, _) = colours.legend[colours.entry[sample] as usize];
+            if dense {
+                let px = ((at - rect.min) * ppp).to_pos2();
+                view.density.add(px, colour, !pass);
+                if pass {
+                    screen.push((at, sample));
+                }
+                continue;
+            }
             let colour = if pass {
                 colour
             } else {
@@ -219,7 +247,11 @@ fn canvas_ui(
             }
         }
     }
-    painter.add(egui::Shape::mesh(mesh));
+    if dense {
+        view.density.paint(ui.ctx(), &painter, rect);
+    } else {
+        painter.add(egui::Shape::mesh(mesh));
+    }
     if let Some(sel) = selected
         && let Some(r) = set_row(samples, sel)
         && map.points[r][0].is_finite()

@@ -15,6 +15,7 @@ pub mod job_progress;
 pub mod label_batch;
 pub mod log;
 pub mod map;
+mod map_density;
 pub mod metrics;
 pub mod monitor;
 pub mod path_prompt;
