@@ -5,7 +5,11 @@
 //! the table view's frames while paging and sorting by a column.
 //!
 //! `cargo bench --bench gallery_frames` (env `LABELSCOPE_BENCH_SAMPLES` to change the size;
-//! `LABELSCOPE_BENCH_JSON` to choose the JSON file, default `gallery_frames.json`).
+//! `LABELSCOPE_BENCH_JSON` to choose the JSON file, default `gallery_frames.json`;
+//! `LABELSCOPE_BENCH_DATA` to use a dataset already generated there, e.g. the scale suite's
+//! `<images-dir>/scale-1000000/data`, whose predictions may be cached already;
+//! `LABELSCOPE_BENCH_SCROLL_PAGES` to stop the scroll through the gallery after that many
+//! pages: the whole of a million samples is 22,000 pages).
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 use std::time::{Duration, Instant};
@@ -54,9 +58,19 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(100_000);
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    println!("generating {n} samples in {}", data.display());
-    generate_fashion_set(&data, n).unwrap();
+    let data = match std::env::var_os("LABELSCOPE_BENCH_DATA") {
+        Some(d) => std::path::PathBuf::from(d),
+        None => {
+            let data = dir.path().join("data");
+            println!("generating {n} samples in {}", data.display());
+            generate_fashion_set(&data, n).unwrap();
+            data
+        }
+    };
+    let scroll_pages: usize = std::env::var("LABELSCOPE_BENCH_SCROLL_PAGES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(usize::MAX);
     let model = repo_path("assets/models/fashion_cnn.onnx").unwrap();
 
     // First open: scan, then the model runs over everything (the cache fills).
@@ -201,7 +215,7 @@ fn main() {
             rss_max = rss_max.max(rss_mib().unwrap_or(0.0));
         }
         let cursor = h.state().session.as_ref().and_then(|s| s.view.cursor);
-        if cursor == last_cursor {
+        if cursor == last_cursor || pages >= scroll_pages {
             break;
         }
         last_cursor = cursor;

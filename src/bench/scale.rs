@@ -1,6 +1,10 @@
-//! Scale: a generated Fashion-like dataset of N (e.g. 100,000) small images in class folders:
-//! time to open it cold and warm, to predict it once with the bundled CNN, to reload those
-//! predictions from the cache (zero inferences) and to compute the metrics, and the peak RSS.
+//! Scale: a generated Fashion-like dataset of N (100,000 or 1,000,000) small images in class
+//! folders: time to open it cold and warm, to predict it once with the bundled CNN (reading each
+//! image's 128-value embedding in the same inference), to reload those predictions from the
+//! cache (zero inferences) and to compute the metrics; then each analysis the window and the CLI
+//! run on it (the image checks, the review queue from probabilities, the embedding analysis with
+//! its neighbour index, training a head, an export with hard links, opening the export's
+//! Parquet manifest), each with its time and the RSS after it, and the peak RSS.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -41,8 +45,41 @@ pub struct ScaleBench {
     pub reload_inferences: usize,
     /// Accuracy, per-class metrics, confusion and calibration over all samples, seconds.
     pub metrics_secs: f64,
+    /// Each analysis after the metrics, in order.
+    pub analyses: Vec<StageFigure>,
     /// Peak resident memory of the process, MiB.
     pub peak_rss_mib: Option<f64>,
+}
+
+/// One analysis of the scale benchmark.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct StageFigure {
+    /// What ran.
+    pub name: String,
+    /// Seconds.
+    pub secs: f64,
+    /// Resident memory after it, MiB.
+    pub rss_after_mib: Option<f64>,
+    /// What it found or wrote, in words.
+    pub detail: String,
+}
+
+/// Runs `f` as the stage `name`, adding its figure to `stages`.
+fn stage<T>(
+    stages: &mut Vec<StageFigure>,
+    name: &str,
+    f: impl FnOnce() -> anyhow::Result<(T, String)>,
+) -> anyhow::Result<T> {
+    eprintln!("scale: {name}");
+    let t = Instant::now();
+    let (value, detail) = f()?;
+    stages.push(StageFigure {
+        name: name.to_string(),
+        secs: t.elapsed().as_secs_f64(),
+        rss_after_mib: super::rss_mib(),
+        detail,
+    });
+    Ok(value)
 }
 
 /// Writes `n` small grayscale PNGs (56x56) into `dir/<class>/NNNNNN.png`, shifted and flipped
@@ -92,17 +129,31 @@ pub fn generate_fashion_set(dir: &Path, n: usize) -> anyhow::Result<()> {
     })
 }
 
-/// Generates `n` samples in `dir` (a fresh folder) and measures.
+/// Measures `n` samples in `dir`: generated there unless it already holds them (a kept
+/// dataset from an earlier run: its `.labelscope` state and `export` folder, both the bench's
+/// own, are removed first so the first prediction run is a first run).
 pub fn bench_scale(
     dir: &Path,
     n: usize,
     threads: usize,
     backend: BackendKind,
 ) -> anyhow::Result<ScaleBench> {
+    let data = dir.join("data");
     let t = Instant::now();
-    generate_fashion_set(dir, n)?;
+    let kept = open_dataset(&data, &OpenOptions::default())
+        .is_ok_and(|ds| ds.samples.len() == n && ds.classes.len() == 10);
+    if kept {
+        for old in [data.join(".labelscope"), dir.join("export")] {
+            if old.exists() {
+                std::fs::remove_dir_all(&old)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", old.display()))?;
+            }
+        }
+    } else {
+        generate_fashion_set(&data, n)?;
+    }
     let generate_secs = t.elapsed().as_secs_f64();
-    let open = || open_dataset(dir, &OpenOptions::default());
+    let open = || open_dataset(&data, &OpenOptions::default());
     let page_cache_dropped = drop_page_cache();
     let t = Instant::now();
     let ds = open()?;
@@ -122,21 +173,27 @@ pub fn bench_scale(
     let opts = PredictOptions {
         threads,
         use_cache: true,
-        embeddings: false,
+        embeddings: true,
     };
-    let run = || {
-        ws.run_model(&model, &backend, &opts, &JobControl::default(), None)
-            .map(|r| r.report)
-    };
+    let job = JobControl::default();
+    let run = || ws.run_model(&model, &backend, &opts, &job, None);
     let t = Instant::now();
     let first = run()?;
     let predict_secs = t.elapsed().as_secs_f64();
+    let num_inferred = first.report.num_inferred;
+    let backend_name = first.report.backend.clone();
+    drop(first);
     let t = Instant::now();
     let again = run()?;
     let reload_cached_secs = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let set = PredictionSet::from_report("bench", &again, ds.classes.len(), &model.model_labels);
+    let set = PredictionSet::from_report(
+        "bench",
+        &again.report,
+        ds.classes.len(),
+        &model.model_labels,
+    );
     let truth: Vec<_> = ds.samples.iter().map(|s| Some(s.label)).collect();
     let metrics = compute_metrics(&ds.classes, &truth, &set);
     let metrics_secs = t.elapsed().as_secs_f64();
@@ -147,20 +204,140 @@ pub fn bench_scale(
             ds.samples.len()
         ));
     }
+    let analyses = analyses(dir, &ws, &again, &truth)?;
     Ok(ScaleBench {
         samples: ds.samples.len(),
         generate_secs,
         open_cold_secs,
         page_cache_dropped,
         open_warm_secs,
-        backend: first.backend.clone(),
+        backend: backend_name,
         predict_secs,
-        predict_per_sec: first.num_inferred as f64 / predict_secs,
+        predict_per_sec: num_inferred as f64 / predict_secs,
         reload_cached_secs,
-        reload_inferences: again.num_inferred,
+        reload_inferences: again.report.num_inferred,
         metrics_secs,
+        analyses,
         peak_rss_mib: peak_rss_mib(),
     })
+}
+
+/// The analyses after a prediction run that kept the embeddings: each one the window and the
+/// CLI run, through the same workspace verbs.
+fn analyses(
+    dir: &Path,
+    ws: &crate::workspace::Workspace,
+    run: &crate::workspace::ModelRun,
+    truth: &[Option<crate::dataset::ClassId>],
+) -> anyhow::Result<Vec<StageFigure>> {
+    use crate::problems::{AnalysisInputs, FindingKind, ProblemOptions};
+    let job = JobControl::default();
+    let mut stages = Vec::new();
+    let kinds = |k: &[FindingKind]| ProblemOptions {
+        kinds: k.to_vec(),
+        ..ProblemOptions::default()
+    };
+    let set = stage(&mut stages, "embedding set (normalise every row)", || {
+        let set = run.embeddings().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let what = format!("{} x {}", set.len(), set.dim);
+        Ok((set, what))
+    })?;
+    let image_opts = kinds(&[
+        FindingKind::Duplicate,
+        FindingKind::Unreadable,
+        FindingKind::Odd,
+    ]);
+    let checks = stage(
+        &mut stages,
+        "image checks (exact and pixel copies, unreadable, odd)",
+        || {
+            let p = ws.image_checks(&image_opts, &job)?;
+            let what = format!(
+                "{} findings, {} duplicate groups",
+                p.findings.len(),
+                p.groups.len()
+            );
+            Ok((p, what))
+        },
+    )?;
+    let label_opts = kinds(&[FindingKind::Label]);
+    stage(&mut stages, "review queue from probabilities", || {
+        let q = ws.label_issues(truth, &run.set, &label_opts, &job)?;
+        let flagged = q.queue.iter().filter(|e| e.flagged).count();
+        Ok(((), format!("{flagged} flagged")))
+    })?;
+    let embedding_opts = kinds(&[
+        FindingKind::Label,
+        FindingKind::Outlier,
+        FindingKind::NearDuplicate,
+    ]);
+    stage(
+        &mut stages,
+        "embedding analysis (neighbour index, outliers, near copies, label quality)",
+        || {
+            let inputs = AnalysisInputs {
+                truth,
+                preds: Some(&run.set),
+                set: &set,
+                signatures: checks.signatures.as_deref().map(Vec::as_slice),
+                hood: None,
+                warm: None,
+            };
+            let a = ws.analyse_embeddings(inputs, &embedding_opts, &job)?;
+            let flagged = a
+                .quality
+                .as_ref()
+                .map_or(0, |q| q.queue.iter().filter(|e| e.flagged).count());
+            let what = format!(
+                "{} outlier and near-copy findings, {flagged} label issues",
+                a.findings.len()
+            );
+            Ok(((), what))
+        },
+    )?;
+    drop(set);
+    let edits = crate::curation::CurationState::default();
+    stage(&mut stages, "train a head (90/10 split)", || {
+        let req = crate::head::run::TrainRequest {
+            head: crate::head::HeadOptions::default(),
+            plan: crate::export::PlanOptions::default(),
+            compare_original_labels: false,
+        };
+        let out = ws.train_head(run, &edits, &req, &job, |_, _| {})?;
+        let what = format!(
+            "{} train / {} validation rows",
+            out.split.train.len(),
+            out.split.val.len()
+        );
+        Ok(((), what))
+    })?;
+    let target = dir.join("export");
+    stage(
+        &mut stages,
+        "export (hard links; ImageFolder, CSV and Parquet manifests)",
+        || {
+            let opts = crate::export::ExportOptions {
+                link: crate::export::LinkMode::Hardlink,
+                ..crate::export::ExportOptions::new(target.clone())
+            };
+            let plan = crate::export::PlanOptions::default();
+            let (_, summary) = ws
+                .export(&edits, Some(&run.set), &plan, &opts, None, &job)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(((), format!("{} files written", summary.files)))
+        },
+    )?;
+    let manifest = target.join("manifest.parquet");
+    let _ = open_dataset(&manifest, &OpenOptions::default());
+    stage(
+        &mut stages,
+        "open the export's Parquet manifest again (warm)",
+        || {
+            let ds = open_dataset(&manifest, &OpenOptions::default())?;
+            Ok(((), format!("{} rows", ds.samples.len())))
+        },
+    )?;
+    Ok(stages)
 }
 
 /// Flushes and drops the Linux page cache (root only); whether it worked.

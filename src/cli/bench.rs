@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow};
 use clap::{Args, ValueEnum};
 
-use crate::bench::scale::bench_scale;
 use crate::bench::thumbs::bench_thumbnails;
 use crate::bench::{bench_predict, generate_photo_set, repo_path};
 use crate::dataset::{Dataset, OpenOptions, open_dataset};
@@ -73,7 +72,8 @@ pub struct BenchArgs {
     pub images: usize,
     /// Keep the photo-like JPEGs in this folder (reused when it already holds images), e.g.
     /// for `benches/python_baseline.py`; the hf-parquet suite keeps its dataset in
-    /// `<folder>/hf-parquet` (reused too), e.g. to open it in the window.
+    /// `<folder>/hf-parquet` (reused too), e.g. to open it in the window, and the scale suite
+    /// in `<folder>/scale-<samples>/data` (reused; its state and export are made afresh).
     #[arg(long)]
     pub images_dir: Option<PathBuf>,
     /// Worker threads (default: all cores).
@@ -212,35 +212,18 @@ pub fn run(args: &BenchArgs, read: &crate::inputs::Inputs) -> Result<()> {
             );
         }
         if args.suite.contains(&Suite::Scale) {
-            let dir = scratch.join("scale");
-            let backend = args.backend.first().copied().unwrap_or(BackendKind::Auto);
-            eprintln!("generating {} samples in {}", args.samples, dir.display());
-            let s = bench_scale(&dir, args.samples, threads, backend).map_err(|e| anyhow!(e))?;
-            println!("\nscale: {} samples ({})", s.samples, s.backend);
-            println!("  generate (context)          {:>8.2} s", s.generate_secs);
-            println!(
-                "  open, first{}  {:>8.2} s",
-                if s.page_cache_dropped {
-                    " (cold cache)  "
-                } else {
-                    " (files cached)"
-                },
-                s.open_cold_secs
+            out.insert(
+                "scale".into(),
+                super::bench_scale::scale_suite(
+                    &args.images_dir.as_ref().map_or_else(
+                        || scratch.join("scale"),
+                        |d| d.join(format!("scale-{}", args.samples)),
+                    ),
+                    args.samples,
+                    threads,
+                    args.backend.first().copied().unwrap_or(BackendKind::Auto),
+                )?,
             );
-            println!("  open, again                 {:>8.2} s", s.open_warm_secs);
-            println!(
-                "  predict, first run          {:>8.2} s  ({:.0} img/s)",
-                s.predict_secs, s.predict_per_sec
-            );
-            println!(
-                "  reload cached predictions   {:>8.2} s  ({} inferences)",
-                s.reload_cached_secs, s.reload_inferences
-            );
-            println!("  metrics                     {:>8.3} s", s.metrics_secs);
-            if let Some(rss) = s.peak_rss_mib {
-                println!("  peak RSS                    {rss:>8.0} MiB");
-            }
-            out.insert("scale".into(), serde_json::to_value(&s)?);
         }
         Ok(())
     })();

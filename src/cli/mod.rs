@@ -6,6 +6,7 @@ mod args;
 mod bench;
 mod bench_ann;
 mod bench_monitor;
+mod bench_scale;
 mod bench_synthetic;
 mod calibrate;
 mod common;

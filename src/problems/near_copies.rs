@@ -68,6 +68,15 @@ pub fn ratio_cut(ratios: &[f32], rate: f32) -> f32 {
     rate.powf(1.0 / m).clamp(0.05, 0.6)
 }
 
+/// Alignments the pixel check makes with every neighbour of every image (about 200,000
+/// images of 10 neighbours); past it, each image is aligned with its
+/// [`PIXEL_NEAREST_PAST_BUDGET`] nearest by embedding only (at a million images the full check
+/// ran over 25 minutes on two cores and was stopped).
+pub const PIXEL_BUDGET: usize = 2_000_000;
+
+/// Neighbours aligned per image past [`PIXEL_BUDGET`]: the nearest, and one to judge it by.
+pub const PIXEL_NEAREST_PAST_BUDGET: usize = 2;
+
 /// Near copies, as pairs: never chained into groups, each finding names the image it copies.
 /// A pair is (a) two images that are each other's nearest neighbour, much nearer to each other
 /// than to anything else (the ratio test, with the cut from [`ratio_cut`]) and within
@@ -136,9 +145,22 @@ pub(super) fn near_duplicates(
         }
     }
     if let Some(sigs) = signatures {
+        // Past the budget each image is aligned with its nearest few only (an alignment tries
+        // 14 mirrored and scaled variants at every shift: ~0.3 ms of one core).
+        let alignments: usize = neighbours.iter().map(Vec::len).sum();
+        let nearest_few: Vec<Vec<Neighbour>>;
+        let candidates = if alignments > PIXEL_BUDGET {
+            nearest_few = neighbours
+                .iter()
+                .map(|l| l[..l.len().min(PIXEL_NEAREST_PAST_BUDGET)].to_vec())
+                .collect();
+            &nearest_few[..]
+        } else {
+            neighbours
+        };
         // Each pair once, seen from the side that lines up best.
         let mut pairs: BTreeMap<(usize, usize), PixelCopy> = Default::default();
-        for copy in pixel_copies(&active.samples, neighbours, sigs, &opts.pixels) {
+        for copy in pixel_copies(&active.samples, candidates, sigs, &opts.pixels) {
             let key = (copy.sample.min(copy.other), copy.sample.max(copy.other));
             let e = pairs.entry(key).or_insert(copy);
             if copy.alignment.residual < e.alignment.residual {
