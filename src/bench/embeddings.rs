@@ -77,22 +77,8 @@ fn inference_ips(
 
 /// `n` clustered unit-ish vectors of `dim` values (20 clusters), deterministic.
 pub fn synthetic_embeddings(n: usize, dim: usize) -> Vec<Embedding> {
-    let mut seed = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-    };
-    let centres: Vec<Vec<f32>> = (0..20)
-        .map(|_| (0..dim).map(|_| next()).collect())
-        .collect();
-    (0..n)
-        .map(|i| {
-            let c = &centres[i % 20];
-            let row: Vec<f32> = c.iter().map(|v| v + 0.6 * next()).collect();
-            to_embedding(&row)
-        })
+    crate::embed::synthetic::clustered_rows(n, dim)
+        .map(|row| to_embedding(&row))
         .collect()
 }
 

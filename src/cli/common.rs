@@ -11,6 +11,40 @@ use crate::jobs::JobControl;
 use crate::model::{PredictOptions, load_model, resolve_backend};
 use crate::workspace::{ModelRun, Workspace};
 
+/// The file a command writes: with `--shard I/N`, `out` is a folder (checked against the
+/// inputs and made) that receives `part-I-of-N.parquet`; `format` checks the file's format and
+/// the file is checked against the inputs; then `ds` keeps only the shard's samples (said on
+/// stderr). Shared by `predict` and `embed`.
+pub fn shard_output(
+    ds: &mut Dataset,
+    inputs: &crate::inputs::Inputs,
+    shard: Option<crate::eval::parts::Shard>,
+    out: &std::path::Path,
+    format: impl FnOnce(&std::path::Path) -> Result<()>,
+) -> Result<std::path::PathBuf> {
+    let file = match shard {
+        Some(shard) => {
+            let dir = inputs.check_folder_output(out)?;
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            dir.join(shard.part_name("parquet"))
+        }
+        None => out.to_path_buf(),
+    };
+    format(&file)?;
+    inputs.check_file_output(&file)?;
+    if let Some(shard) = shard {
+        let total = ds.samples.len();
+        ds.samples.retain(|s| shard.contains(&s.id.0));
+        eprintln!(
+            "shard {}/{}: {} of {total} samples",
+            shard.index,
+            shard.count,
+            ds.samples.len()
+        );
+    }
+    Ok(file)
+}
+
 /// Opens the dataset; prints a summary and up to `max_issues` scan problems to stderr.
 pub fn open(args: &DatasetArgs, max_issues: usize) -> Result<Dataset> {
     let ds = match crate::curation::open_dataset(&args.dataset, &args.open_options()) {

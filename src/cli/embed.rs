@@ -105,26 +105,10 @@ fn per_sample(run: &ModelRun) -> Vec<Option<&Embedding>> {
 pub fn run_embed(args: &EmbedArgs, read: crate::inputs::Inputs) -> Result<()> {
     let mut ds = super::common::open(&args.dataset, 20)?;
     let inputs = read.dataset(&ds);
-    let out = match args.shard {
-        Some(shard) => {
-            let dir = inputs.check_folder_output(&args.out)?;
-            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-            dir.join(shard.part_name("parquet"))
-        }
-        None => args.out.clone(),
-    };
-    crate::embed::write::EmbeddingFormat::of(&out).map_err(|e| anyhow!(e))?;
-    inputs.check_file_output(&out)?;
-    if let Some(shard) = args.shard {
-        let total = ds.samples.len();
-        ds.samples.retain(|s| shard.contains(&s.id.0));
-        eprintln!(
-            "shard {}/{}: {} of {total} samples",
-            shard.index,
-            shard.count,
-            ds.samples.len()
-        );
-    }
+    let out = super::common::shard_output(&mut ds, &inputs, args.shard, &args.out, |f| {
+        crate::embed::write::EmbeddingFormat::of(f).map_err(|e| anyhow!(e))?;
+        Ok(())
+    })?;
     let ws = Workspace::new(ds);
     let ds = &*ws.dataset;
     let (run, _) = embed(&ws, &args.model)?;

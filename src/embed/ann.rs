@@ -22,7 +22,7 @@ pub struct Rows<'a> {
     pub samples: &'a [u32],
 }
 
-impl Rows<'_> {
+impl<'a> Rows<'a> {
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.samples.len()
@@ -34,7 +34,7 @@ impl Rows<'_> {
     }
 
     /// Row `r`.
-    pub fn row(&self, r: usize) -> &[f32] {
+    pub fn row(&self, r: usize) -> &'a [f32] {
         &self.data[r * self.dim..(r + 1) * self.dim]
     }
 }

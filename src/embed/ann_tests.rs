@@ -10,19 +10,7 @@ use super::set::EmbeddingSet;
 
 /// `n` vectors of `dim` values around 20 centres, deterministic.
 fn clustered(n: usize, dim: usize) -> EmbeddingSet {
-    let mut seed = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-    };
-    let centres: Vec<Vec<f32>> = (0..20)
-        .map(|_| (0..dim).map(|_| next()).collect())
-        .collect();
-    let rows: Vec<Vec<f32>> = (0..n)
-        .map(|i| centres[i % 20].iter().map(|v| v + 0.6 * next()).collect())
-        .collect();
+    let rows: Vec<Vec<f32>> = super::synthetic::clustered_rows(n, dim).collect();
     EmbeddingSet::from_rows(&rows)
 }
 

@@ -15,7 +15,9 @@ pub mod pca;
 pub mod project;
 pub mod read;
 pub mod set;
+pub mod synthetic;
 pub mod umap_layout;
+pub mod umap_place;
 pub mod write;
 
 pub use knn::{Neighbour, nearest};

@@ -186,7 +186,7 @@ impl EmbeddingSet {
 
     /// Row `r` (normalised).
     pub fn row(&self, r: usize) -> &[f32] {
-        &self.data[r * self.dim..(r + 1) * self.dim]
+        self.as_rows().row(r)
     }
 
     /// The normalised embedding of dataset sample `sample`, if it has one.
