@@ -112,9 +112,21 @@ fn main() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let pca_secs = t.elapsed().as_secs_f64();
-    // Stop UMAP (it would compete for the CPU); PCA's points are as many.
-    h.state_mut()
-        .apply(AppCommand::Cancel(labelscope::app::JobKind::Map));
+    // Stop UMAP and the analysis (they would compete for the CPU; PCA's points are as
+    // many) and let them end before timing.
+    for job in [
+        labelscope::app::JobKind::Map,
+        labelscope::app::JobKind::Analysis,
+    ] {
+        h.state_mut().apply(AppCommand::Cancel(job));
+    }
+    while h.state().session.as_ref().is_some_and(|s| {
+        s.jobs.is_running(labelscope::app::JobKind::Map)
+            || s.jobs.is_running(labelscope::app::JobKind::Analysis)
+    }) {
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     for _ in 0..5 {
         frame(&mut h);
     }

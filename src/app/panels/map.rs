@@ -28,6 +28,58 @@ pub struct MapView {
     /// Maps with more points are drawn as a density image (0: the default,
     /// [`super::map_density::DENSE_FROM`]).
     pub dense_from: usize,
+    /// The map's bounds, per map (its points' address and length).
+    bounds: Option<((usize, usize), Bounds)>,
+    /// Which samples the gallery's filter keeps, per order (its address, revision, length).
+    in_order: Option<((usize, u64, usize), Vec<bool>)>,
+}
+
+/// A map's smallest and largest coordinates.
+type Bounds = ([f32; 2], [f32; 2]);
+
+impl MapView {
+    fn bounds(&mut self, points: &[[f32; 2]]) -> Bounds {
+        let key = (points.as_ptr() as usize, points.len());
+        match &self.bounds {
+            Some((k, b)) if *k == key => *b,
+            _ => {
+                let b = bounds(points);
+                self.bounds = Some((key, b));
+                b
+            }
+        }
+    }
+
+    fn in_order(&mut self, s: &Session) -> &[bool] {
+        let key = (
+            s.view.order.as_ptr() as usize,
+            s.view.order_revision,
+            s.ws.dataset.samples.len(),
+        );
+        if self.in_order.as_ref().is_none_or(|(k, _)| *k != key) {
+            let mut keep = vec![false; s.ws.dataset.samples.len()];
+            for &i in &s.view.order {
+                keep[i] = true;
+            }
+            self.in_order = Some((key, keep));
+        }
+        self.in_order.as_ref().map_or(&[], |(_, v)| v.as_slice())
+    }
+}
+
+/// The smallest and largest finite coordinates of `points`.
+fn bounds(points: &[[f32; 2]]) -> Bounds {
+    let (mut lo, mut hi) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
+    for p in points
+        .iter()
+        .filter(|p| p[0].is_finite() && p[1].is_finite())
+    {
+        for k in 0..2 {
+            lo[k] = lo[k].min(p[k]);
+            hi[k] = hi[k].max(p[k]);
+        }
+    }
+    (lo, hi)
 }
 
 /// How map coordinates land on the screen.
@@ -40,17 +92,7 @@ struct Transform {
 }
 
 impl Transform {
-    fn fit(points: &[[f32; 2]], rect: Rect, zoom: f32, pan: Vec2) -> Self {
-        let (mut lo, mut hi) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
-        for p in points
-            .iter()
-            .filter(|p| p[0].is_finite() && p[1].is_finite())
-        {
-            for k in 0..2 {
-                lo[k] = lo[k].min(p[k]);
-                hi[k] = hi[k].max(p[k]);
-            }
-        }
+    fn fit((lo, hi): Bounds, rect: Rect, zoom: f32, pan: Vec2) -> Self {
         let span = [(hi[0] - lo[0]).max(1e-6), (hi[1] - lo[1]).max(1e-6)];
         let base = (rect.width() / span[0]).min(rect.height() / span[1]) * 0.92;
         Self {
@@ -132,7 +174,7 @@ pub fn map_ui(
         }
         ui.weak("Drag: pan · Wheel: zoom · Shift+drag: select · Click: open");
     });
-    let Some(map) = state.best().cloned() else {
+    let Some(map) = state.best() else {
         ui.spinner();
         return;
     };
@@ -145,7 +187,7 @@ pub fn map_ui(
     };
     legend_ui(ui, colours);
     let colours = colours.clone();
-    canvas_ui(ui, s, &map, &set.samples, &colours, view, thumbs, out);
+    canvas_ui(ui, s, map, &set.samples, &colours, view, thumbs, out);
     // The gallery is not drawn: submit the hovered point's thumbnail ourselves.
     thumbs.request(Vec::new());
 }
@@ -193,65 +235,109 @@ fn canvas_ui(
     if resp.dragged() && view.box_from.is_none() {
         view.pan += resp.drag_delta();
     }
-    let t = Transform::fit(&map.points, rect, view.zoom, view.pan);
-    let mut in_order = vec![false; s.ws.dataset.samples.len()];
-    for &i in &s.view.order {
-        in_order[i] = true;
-    }
+    let t = Transform::fit(view.bounds(&map.points), rect, view.zoom, view.pan);
+    let in_order = view.in_order(s).to_vec();
     let selected = s.view.selected();
-    // One mesh: faint points (outside the filter) first, then the rest on top. Past
-    // DENSE_FROM points, one density image instead.
     let dense_from = match view.dense_from {
         0 => super::map_density::DENSE_FROM,
         n => n,
     };
     let dense = map.points.len() > dense_from;
-    let ppp = ui.ctx().pixels_per_point();
+    // The points in the filter on the canvas (for hover, click and the box): collected with
+    // the mesh, or, for a density image, found by a pass over the points when needed.
+    let mut screen: Vec<(Pos2, usize)> = Vec::new();
     if dense {
-        view.density.begin(rect, ppp);
-    }
-    let mut mesh = egui::Mesh::default();
-    let mut screen: Vec<(Pos2, usize)> = Vec::with_capacity(map.points.len());
-    let size = match map.points.len() {
-        0..=5_000 => 4.0,
-        5_001..=20_000 => 3.0,
-        _ => 2.0,
-    };
-    for pass in [false, true] {
-        for (row, p) in map.points.iter().enumerate() {
-            let sample = samples[row] as usize;
-            if in_order[sample] != pass || !p[0].is_finite() {
-                continue;
+        let (lo, hi) = view.bounds(&map.points);
+        let order_key = view.in_order.as_ref().map_or((0, 0, 0), |(k, _)| *k);
+        let unpanned = Transform {
+            pan: Vec2::ZERO,
+            ..t
+        };
+        let project = |p: [f32; 2]| unpanned.apply(p);
+        let colour_by = ColourBy::ALL
+            .iter()
+            .position(|c| *c == view.colour_by)
+            .unwrap_or(0);
+        let what = super::map_density::Frame {
+            whole: Rect::from_two_pos(project(lo), project(hi)),
+            canvas: rect,
+            pan: t.pan,
+            pixels_per_point: ui.ctx().pixels_per_point(),
+            content: [
+                map.points.as_ptr() as u64,
+                map.points.len() as u64,
+                s.revision,
+                s.embeddings.set_id,
+                order_key.0 as u64,
+                order_key.1,
+                colour_by as u64,
+            ],
+        };
+        view.density.draw(ui.ctx(), &painter, &what, |add| {
+            for (row, p) in map.points.iter().enumerate() {
+                if !p[0].is_finite() {
+                    continue;
+                }
+                let sample = samples[row] as usize;
+                let (_, colour, _) = colours.legend[colours.entry[sample] as usize];
+                add(project(*p), colour, !in_order[sample]);
             }
-            let at = t.apply(*p);
-            if !rect.contains(at) {
-                continue;
-            }
-            let (_, colour, _) = colours.legend[colours.entry[sample] as usize];
-            if dense {
-                let px = ((at - rect.min) * ppp).to_pos2();
-                view.density.add(px, colour, !pass);
+        });
+    } else {
+        // One mesh: faint points (outside the filter) first, then the rest on top.
+        let mut mesh = egui::Mesh::default();
+        screen.reserve(map.points.len());
+        let size = match map.points.len() {
+            0..=5_000 => 4.0,
+            5_001..=20_000 => 3.0,
+            _ => 2.0,
+        };
+        for pass in [false, true] {
+            for (row, p) in map.points.iter().enumerate() {
+                let sample = samples[row] as usize;
+                if in_order[sample] != pass || !p[0].is_finite() {
+                    continue;
+                }
+                let at = t.apply(*p);
+                if !rect.contains(at) {
+                    continue;
+                }
+                let (_, colour, _) = colours.legend[colours.entry[sample] as usize];
+                let colour = if pass {
+                    colour
+                } else {
+                    colour.gamma_multiply(0.18)
+                };
+                mesh.add_colored_rect(Rect::from_center_size(at, Vec2::splat(size)), colour);
                 if pass {
                     screen.push((at, sample));
                 }
-                continue;
-            }
-            let colour = if pass {
-                colour
-            } else {
-                colour.gamma_multiply(0.18)
-            };
-            mesh.add_colored_rect(Rect::from_center_size(at, Vec2::splat(size)), colour);
-            if pass {
-                screen.push((at, sample));
             }
         }
-    }
-    if dense {
-        view.density.paint(ui.ctx(), &painter, rect);
-    } else {
         painter.add(egui::Shape::mesh(mesh));
     }
+    let each_shown = |f: &mut dyn FnMut(Pos2, usize)| {
+        if dense {
+            for (row, p) in map.points.iter().enumerate() {
+                let sample = samples[row] as usize;
+                if in_order[sample] && p[0].is_finite() {
+                    let at = t.apply(*p);
+                    if rect.contains(at) {
+                        f(at, sample);
+                    }
+                }
+            }
+        } else {
+            for &(at, i) in &screen {
+                f(at, i);
+            }
+        }
+    };
+    let shown = if dense {
+        view.density.drawn()
+    } else {
+        screen.len()
+    };
     if let Some(sel) = selected
         && let Some(r) = set_row(samples, sel)
         && map.points[r][0].is_finite()
@@ -260,12 +346,14 @@ fn canvas_ui(
         painter.circle_stroke(at, 6.0, egui::Stroke::new(2.0, Color32::WHITE));
     }
     let nearest = |pos: Pos2| {
-        screen
-            .iter()
-            .map(|&(at, i)| (at.distance_sq(pos), i))
-            .filter(|&(d2, _)| d2 < 64.0)
-            .min_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, i)| i)
+        let mut best: Option<(f32, usize)> = None;
+        each_shown(&mut |at, i| {
+            let d2 = at.distance_sq(pos);
+            if d2 < 64.0 && best.is_none_or(|b| d2 < b.0) {
+                best = Some((d2, i));
+            }
+        });
+        best.map(|(_, i)| i)
     };
     if let Some(from) = view.box_from {
         let to = resp.interact_pointer_pos().unwrap_or(from);
@@ -277,11 +365,12 @@ fn canvas_ui(
             egui::StrokeKind::Middle,
         );
         if resp.drag_stopped() {
-            let mut inside: Vec<usize> = screen
-                .iter()
-                .filter(|(at, _)| area.contains(*at))
-                .map(|&(_, i)| i)
-                .collect();
+            let mut inside: Vec<usize> = Vec::new();
+            each_shown(&mut |at, i| {
+                if area.contains(at) {
+                    inside.push(i);
+                }
+            });
             inside.sort_unstable();
             if !inside.is_empty() {
                 out.push(AppCommand::SetFilter(Filter {
@@ -318,7 +407,7 @@ fn canvas_ui(
         egui::WidgetInfo::labeled(
             egui::accesskit::Role::Image,
             true,
-            format!("Map of {} points", screen.len()),
+            format!("Map of {shown} points"),
         )
     });
 }

@@ -1,76 +1,98 @@
-//! The map past [`DENSE_FROM`] points: drawn as one image the size of the canvas, each pixel
-//! the mean colour of the points on it and more opaque the more points overlap there (log
-//! scale), instead of a square per point (a million squares is 4 million vertices a frame).
-//! Points outside the gallery's filter add a faint grey underneath.
+//! The map past [`DENSE_FROM`] points: drawn as one image instead of a square per point (a
+//! million squares is 4 million vertices a frame). Each pixel is the mean colour of the points
+//! on it, more opaque the more points overlap there (log scale); points outside the gallery's
+//! filter add a faint grey underneath. The image covers the whole map at the current zoom
+//! (up to [`MAX_PIXELS`]), so panning moves it without drawing it again; it is drawn again
+//! when the canvas, the colours, the filter or the map change, and when the zoom changes:
+//! while it keeps changing (a wheel turning) the last image is stretched to the new zoom, and
+//! drawn anew once the zoom has rested for [`SETTLE`] seconds.
 
-use egui::{Color32, ColorImage, Pos2, Rect, TextureHandle, TextureOptions};
+use egui::{Color32, ColorImage, Pos2, Rect, TextureHandle, TextureOptions, Vec2};
 
 /// Maps with more points than this are drawn as a density image.
 pub const DENSE_FROM: usize = 150_000;
 
-/// Per-pixel sums, kept between frames (no allocation while panning), and the texture.
-#[derive(Default)]
-pub struct Density {
-    size: [usize; 2],
-    count: Vec<u32>,
-    rgb: Vec<[u32; 3]>,
-    faint: Vec<u32>,
-    texture: Option<TextureHandle>,
+/// Largest image of the whole map, pixels (about 2.5 canvases of 1400x900 at 1 pixel per
+/// point); zoomed in further, the image covers the canvas only and is drawn again as the map
+/// pans.
+pub const MAX_PIXELS: f32 = 2048.0 * 2048.0;
+
+/// Seconds the zoom rests before the image is drawn anew at it.
+pub const SETTLE: f64 = 0.15;
+
+/// What a density image depends on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Frame {
+    /// The whole map's rectangle on screen with no pan.
+    pub whole: Rect,
+    /// The canvas.
+    pub canvas: Rect,
+    /// The pan (moves the image).
+    pub pan: Vec2,
+    /// Pixels per point.
+    pub pixels_per_point: f32,
+    /// Identifies the points, their colours and the filter.
+    pub content: [u64; 7],
 }
 
-impl Density {
-    /// Starts a frame's image of `rect` at `pixels_per_point`.
-    pub fn begin(&mut self, rect: Rect, pixels_per_point: f32) {
-        let w = (rect.width() * pixels_per_point).round().max(1.0) as usize;
-        let h = (rect.height() * pixels_per_point).round().max(1.0) as usize;
+/// Per-pixel sums, kept between images (no allocation when drawn again).
+#[derive(Default)]
+struct Raster {
+    size: [usize; 2],
+    /// Count, then the sums of red, green and blue, of the points in the filter.
+    cells: Vec<[u32; 4]>,
+    /// Points outside the filter.
+    faint: Vec<u32>,
+}
+
+impl Raster {
+    fn begin(&mut self, w: usize, h: usize) {
         self.size = [w, h];
-        for v in [&mut self.count, &mut self.faint] {
-            v.clear();
-            v.resize(w * h, 0);
-        }
-        self.rgb.clear();
-        self.rgb.resize(w * h, [0; 3]);
+        self.cells.clear();
+        self.cells.resize(w * h, [0; 4]);
+        self.faint.clear();
+        self.faint.resize(w * h, 0);
     }
 
-    /// Adds a point at `at` (screen position relative to the canvas's top left, in pixels).
-    pub fn add(&mut self, at: Pos2, colour: Color32, faint: bool) {
+    /// Adds a point at pixel `at` of the image; whether it falls on the image.
+    fn add(&mut self, at: Pos2, colour: Color32, faint: bool) -> bool {
         let [w, h] = self.size;
         if !(at.x >= 0.0 && at.y >= 0.0) {
-            return;
+            return false;
         }
         let (x, y) = (at.x as usize, at.y as usize);
         if x >= w || y >= h {
-            return;
+            return false;
         }
         let i = y * w + x;
         if faint {
             self.faint[i] += 1;
         } else {
-            self.count[i] += 1;
-            let c = &mut self.rgb[i];
-            c[0] += u32::from(colour.r());
-            c[1] += u32::from(colour.g());
-            c[2] += u32::from(colour.b());
+            let c = &mut self.cells[i];
+            c[0] += 1;
+            c[1] += u32::from(colour.r());
+            c[2] += u32::from(colour.g());
+            c[3] += u32::from(colour.b());
         }
+        true
     }
 
-    /// The image of what was added.
-    pub fn image(&self) -> ColorImage {
-        let most = self.count.iter().copied().max().unwrap_or(0).max(1);
+    fn image(&self) -> ColorImage {
+        let most = self.cells.iter().map(|c| c[0]).max().unwrap_or(0).max(1);
         let scale = 1.0 / (1.0 + most as f32).ln().max(1e-6);
         let pixels = self
-            .count
+            .cells
             .iter()
-            .zip(&self.rgb)
             .zip(&self.faint)
-            .map(|((&n, c), &f)| {
+            .map(|(c, &f)| {
+                let n = c[0];
                 if n > 0 {
                     let a = 0.45 + 0.55 * (1.0 + n as f32).ln() * scale;
                     let mean = |v: u32| (v / n) as u8;
                     Color32::from_rgba_unmultiplied(
-                        mean(c[0]),
                         mean(c[1]),
                         mean(c[2]),
+                        mean(c[3]),
                         (a * 255.0) as u8,
                     )
                 } else if f > 0 {
@@ -82,22 +104,110 @@ impl Density {
             .collect();
         ColorImage::new(self.size, pixels)
     }
+}
 
-    /// Draws the image over `rect`.
-    pub fn paint(&mut self, ctx: &egui::Context, painter: &egui::Painter, rect: Rect) {
-        let image = self.image();
-        let tex = match &mut self.texture {
-            Some(t) => {
-                t.set(image, TextureOptions::NEAREST);
-                t
-            }
-            None => {
-                self.texture
-                    .insert(ctx.load_texture("map-density", image, TextureOptions::NEAREST))
-            }
+/// The density image of a map, its texture and what it was made for.
+#[derive(Default)]
+pub struct Density {
+    raster: Raster,
+    texture: Option<TextureHandle>,
+    /// The frame the image was made for (pan zeroed when it covers the whole map) and the
+    /// area it covers with no pan.
+    made: Option<(Frame, Rect)>,
+    /// Points in the filter the image holds.
+    drawn: usize,
+    /// When the frame last changed (egui's clock), to stretch the image while zooming.
+    changed_at: f64,
+}
+
+impl Density {
+    /// Draws the image of the points `each` adds (`add(position with no pan, colour, outside
+    /// the filter)`), made again only when `frame` changed in more than its pan.
+    pub fn draw(
+        &mut self,
+        ctx: &egui::Context,
+        painter: &egui::Painter,
+        frame: &Frame,
+        each: impl FnOnce(&mut dyn FnMut(Pos2, Color32, bool)),
+    ) {
+        let ppp = frame.pixels_per_point;
+        let whole = frame.whole.expand(1.0);
+        let fits = whole.width() * whole.height() * ppp * ppp <= MAX_PIXELS;
+        let (key, area) = if fits {
+            (
+                Frame {
+                    pan: Vec2::ZERO,
+                    ..*frame
+                },
+                whole,
+            )
+        } else {
+            (*frame, frame.canvas.translate(-frame.pan))
         };
-        let uv = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
-        painter.image(tex.id(), rect, uv, Color32::WHITE);
+        let now = ctx.input(|i| i.time);
+        let zoom_only = self.made.is_some_and(|(k, _)| {
+            k != key
+                && k.canvas == key.canvas
+                && k.pixels_per_point == key.pixels_per_point
+                && k.content == key.content
+        });
+        if zoom_only && now - self.changed_at < SETTLE {
+            // Still zooming: the last image, stretched to the new zoom.
+            self.changed_at = now;
+            ctx.request_repaint_after(std::time::Duration::from_secs_f64(SETTLE));
+            if let (Some(tex), Some((old, area))) = (&self.texture, self.made) {
+                let (from, to) = (old.whole, frame.whole);
+                let ratio = to.size() / from.size().max(Vec2::splat(1e-6));
+                let at = |p: Pos2| to.min + (p - from.min) * ratio;
+                let stretched = Rect::from_min_max(at(area.min), at(area.max));
+                let uv = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
+                painter.image(tex.id(), stretched.translate(frame.pan), uv, Color32::WHITE);
+            }
+            return;
+        }
+        if self.made.is_none_or(|(k, _)| k != key) {
+            self.changed_at = now;
+            let w = (area.width() * ppp).round().max(1.0) as usize;
+            let h = (area.height() * ppp).round().max(1.0) as usize;
+            let raster = &mut self.raster;
+            raster.begin(w, h);
+            let mut drawn = 0;
+            each(&mut |at, colour, faint| {
+                if raster.add(((at - area.min) * ppp).to_pos2(), colour, faint) && !faint {
+                    drawn += 1;
+                }
+            });
+            self.drawn = drawn;
+            let image = raster.image();
+            match &mut self.texture {
+                Some(t) => t.set(image, TextureOptions::NEAREST),
+                None => {
+                    self.texture =
+                        Some(ctx.load_texture("map-density", image, TextureOptions::NEAREST));
+                }
+            }
+            self.made = Some((key, area));
+        }
+        if let (Some(tex), Some((_, area))) = (&self.texture, self.made) {
+            let uv = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
+            painter.image(tex.id(), area.translate(frame.pan), uv, Color32::WHITE);
+        }
+    }
+
+    /// Points in the filter the image holds.
+    pub fn drawn(&self) -> usize {
+        self.drawn
+    }
+
+    /// Whether the next [`Self::draw`] of `frame` reuses the image.
+    #[cfg(test)]
+    fn reuses(&self, frame: &Frame) -> bool {
+        self.made.is_some_and(|(k, _)| {
+            k == Frame {
+                pan: Vec2::ZERO,
+                ..*frame
+            }
+        })
     }
 }
 
@@ -107,8 +217,8 @@ mod tests {
 
     #[test]
     fn overlapping_points_are_more_opaque_and_keep_their_mean_colour() {
-        let mut d = Density::default();
-        d.begin(Rect::from_min_size(Pos2::ZERO, egui::vec2(4.0, 2.0)), 1.0);
+        let mut d = Raster::default();
+        d.begin(4, 2);
         for _ in 0..9 {
             d.add(Pos2::new(0.5, 0.5), Color32::from_rgb(200, 0, 0), false);
             d.add(Pos2::new(0.5, 0.5), Color32::from_rgb(0, 0, 200), false);
@@ -127,5 +237,51 @@ mod tests {
         assert!(single[1].abs_diff(200) <= 2, "{single:?}");
         assert_eq!(px(3, 0)[3], 40, "a faint point outside the filter");
         assert_eq!(px(1, 0)[3], 0);
+    }
+
+    #[test]
+    fn panning_reuses_the_image_and_zooming_makes_a_new_one() {
+        let ctx = egui::Context::default();
+        let painter = egui::Painter::new(
+            ctx.clone(),
+            egui::LayerId::background(),
+            Rect::from_min_size(Pos2::ZERO, egui::vec2(100.0, 100.0)),
+        );
+        let frame = Frame {
+            whole: Rect::from_min_size(Pos2::new(10.0, 10.0), egui::vec2(80.0, 80.0)),
+            canvas: Rect::from_min_size(Pos2::ZERO, egui::vec2(100.0, 100.0)),
+            pan: Vec2::ZERO,
+            pixels_per_point: 1.0,
+            content: [1, 2, 3, 4, 5, 6, 7],
+        };
+        let mut d = Density::default();
+        let mut made = 0;
+        d.draw(&ctx, &painter, &frame, |add| {
+            made += 1;
+            add(Pos2::new(50.0, 50.0), Color32::RED, false);
+        });
+        let panned = Frame {
+            pan: egui::vec2(30.0, -5.0),
+            ..frame
+        };
+        assert!(d.reuses(&panned));
+        d.draw(&ctx, &painter, &panned, |_| made += 1);
+        assert_eq!(made, 1, "a pan draws the same image elsewhere");
+        let zoomed = Frame {
+            whole: frame.whole.expand(20.0),
+            ..frame
+        };
+        assert!(!d.reuses(&zoomed));
+        d.draw(&ctx, &painter, &zoomed, |_| made += 1);
+        assert_eq!(made, 1, "while the zoom moves, the last image is stretched");
+        d.changed_at -= 2.0 * SETTLE;
+        d.draw(&ctx, &painter, &zoomed, |_| made += 1);
+        assert_eq!(made, 2, "once the zoom rests, it is drawn anew");
+        let recoloured = Frame {
+            content: [1, 2, 3, 4, 5, 6, 8],
+            ..zoomed
+        };
+        d.draw(&ctx, &painter, &recoloured, |_| made += 1);
+        assert_eq!(made, 3, "new colours at once");
     }
 }

@@ -16,6 +16,8 @@ pub struct ViewState {
     pub sort_reversed: bool,
     /// Visible sample indices in gallery order.
     pub order: Vec<usize>,
+    /// Counts the recomputations of `order` (views that cache what they drew from it).
+    pub order_revision: u64,
     /// Position of the selected sample in `order`.
     pub cursor: Option<usize>,
     /// Multi-selection (sample indices, kept across filter changes); edits apply to it when
@@ -35,6 +37,7 @@ impl ViewState {
             sort: SortKey::default(),
             sort_reversed: false,
             order: (0..n).collect(),
+            order_revision: 0,
             cursor: None,
             marked: BTreeSet::new(),
             dirty: false,
@@ -51,6 +54,7 @@ impl ViewState {
     pub fn refresh(&mut self, inputs: ViewInputs<'_>) {
         let selected = self.selected();
         self.order = visible_order(inputs, &self.filter, self.sort);
+        self.order_revision += 1;
         if self.sort_reversed && self.filter.similar.is_none() {
             self.order.reverse();
         }
