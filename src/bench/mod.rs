@@ -80,6 +80,22 @@ pub fn generate_photo_set(dir: &Path, n: usize, size: (u32, u32)) -> anyhow::Res
     Ok(open_dataset(dir, &OpenOptions::default())?)
 }
 
+/// The embeddings of `model` over every sample of `ws`, computed afresh (no prediction cache:
+/// the benchmarks time or compare runs).
+pub fn fresh_embeddings(
+    ws: &crate::workspace::Workspace,
+    model: &LoadedModel,
+    backend: &ResolvedBackend,
+) -> anyhow::Result<crate::embed::EmbeddingSet> {
+    let opts = PredictOptions {
+        use_cache: false,
+        embeddings: true,
+        ..PredictOptions::default()
+    };
+    let run = ws.run_model(model, backend, &opts, &JobControl::default(), None)?;
+    Ok(run.embeddings()?)
+}
+
 /// Peak resident memory of this process so far (Linux `VmHWM`), in MiB.
 pub fn peak_rss_mib() -> Option<f64> {
     proc_status_kib("VmHWM:").map(|k| k as f64 / 1024.0)

@@ -32,13 +32,7 @@ fn base_embeddings(dir: &Path, n: usize, backend: BackendKind) -> Result<(Embedd
         b.factory.describe()
     );
     let ws = crate::workspace::Workspace::new(ds);
-    let opts = crate::model::PredictOptions {
-        use_cache: false,
-        embeddings: true,
-        ..crate::model::PredictOptions::default()
-    };
-    let run = ws.run_model(&model, &b, &opts, &crate::jobs::JobControl::default(), None)?;
-    let set = run.embeddings()?;
+    let set = crate::bench::fresh_embeddings(&ws, &model, &b)?;
     let name = format!(
         "{} {}-d embeddings of {} generated Fashion images",
         model.spec.name,

@@ -183,13 +183,7 @@ pub fn select_suite(
     let classes = ds.classes.len();
     let ws = crate::workspace::Workspace::new(ds);
     let b = crate::model::resolve_backend(backend, &model)?;
-    let opts = crate::model::PredictOptions {
-        use_cache: false,
-        embeddings: true,
-        ..crate::model::PredictOptions::default()
-    };
-    let run = ws.run_model(&model, &b, &opts, &crate::jobs::JobControl::default(), None)?;
-    let set = run.embeddings()?;
+    let set = crate::bench::fresh_embeddings(&ws, &model, &b)?;
     let x = ndarray::Array2::from_shape_vec((set.len(), set.dim), set.data.clone())?;
     let y: Vec<usize> = set.samples.iter().map(|&s| labels[s as usize]).collect();
     let (rounds, budget, seeds) = (6, 20, 5);

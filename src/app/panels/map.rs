@@ -236,7 +236,10 @@ fn canvas_ui(
         view.pan += resp.drag_delta();
     }
     let t = Transform::fit(view.bounds(&map.points), rect, view.zoom, view.pan);
-    let in_order = view.in_order(s).to_vec();
+    // Taken out for the frame (no copy of a million flags) and put back at the end.
+    view.in_order(s);
+    let (order_key, keep) = view.in_order.take().unwrap_or_default();
+    let in_order = &keep[..];
     let selected = s.view.selected();
     let dense_from = match view.dense_from {
         0 => super::map_density::DENSE_FROM,
@@ -248,7 +251,6 @@ fn canvas_ui(
     let mut screen: Vec<(Pos2, usize)> = Vec::new();
     if dense {
         let (lo, hi) = view.bounds(&map.points);
-        let order_key = view.in_order.as_ref().map_or((0, 0, 0), |(k, _)| *k);
         let unpanned = Transform {
             pan: Vec2::ZERO,
             ..t
@@ -410,6 +412,7 @@ fn canvas_ui(
             format!("Map of {shown} points"),
         )
     });
+    view.in_order = Some((order_key, keep));
 }
 
 /// The row of sample `sample` in a set whose rows are `samples` (sorted ascending).
