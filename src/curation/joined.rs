@@ -84,7 +84,7 @@ pub fn join_added(ds: &mut Dataset) {
         });
     }
     ds.report.added = joined.len();
-    ds.report.outside_root += crate::dataset::locations::count_outside(&ds.root, &joined);
+    ds.report.outside_root += crate::dataset::locations::count_outside(&ds.root, &joined, &[]);
     ds.samples.extend(joined);
     ds.samples.sort_by(|a, b| a.id.cmp(&b.id));
 }

@@ -12,7 +12,7 @@ use super::{RawSample, relative_id};
 /// file name. A split is taken from the first path component when it is a split folder name.
 pub fn scan_filename_labels(root: &Path, regex: &Regex, report: &mut ScanReport) -> Vec<RawSample> {
     let mut out = Vec::new();
-    for path in image_files(root, root, report) {
+    for (path, link) in image_files(root, root, report) {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -41,6 +41,7 @@ pub fn scan_filename_labels(root: &Path, regex: &Regex, report: &mut ScanReport)
             path,
             label,
             split,
+            link: Some(link),
         });
     }
     out

@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::classes::{ClassEntry, read_classes_file};
 use super::report::{ScanIssueKind, ScanReport};
 use super::{RawSample, is_image_path, relative_id};
@@ -89,12 +91,13 @@ pub fn sub_dirs(root: &Path, dir: &Path, report: &mut ScanReport) -> Vec<PathBuf
 /// Image files under `dir`, recursively, skipping hidden entries and folder symlinks that lead
 /// back to `root` or around it; walk errors, zero-byte images (still returned, so they show up
 /// as failed samples) and image-named entries that are not files (FIFOs, devices) are reported.
-pub fn image_files(root: &Path, dir: &Path, report: &mut ScanReport) -> Vec<PathBuf> {
+/// Each file comes with whether it is a symlink (known from the folder listing).
+pub fn image_files(root: &Path, dir: &Path, report: &mut ScanReport) -> Vec<(PathBuf, bool)> {
     let mut out = Vec::new();
     let mut loops = ScanReport::default();
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(true)
-        .sort_by_file_name()
+        .sort_by(|a, b| name_bytes(a.path()).cmp(name_bytes(b.path())))
         .into_iter()
         .filter_entry(|e| {
             if e.depth() == 0 {
@@ -110,10 +113,8 @@ pub fn image_files(root: &Path, dir: &Path, report: &mut ScanReport) -> Vec<Path
     for entry in walker {
         match entry {
             Ok(e) if e.file_type().is_file() && is_image_path(e.path()) => {
-                if e.metadata().map(|m| m.len() == 0).unwrap_or(false) {
-                    report.push(ScanIssueKind::EmptyFile, e.path(), "zero-byte image file");
-                }
-                out.push(e.into_path());
+                let link = e.path_is_symlink();
+                out.push((e.into_path(), link));
             }
             Ok(e) if !e.file_type().is_dir() && is_image_path(e.path()) => {
                 let what = e
@@ -155,8 +156,36 @@ pub fn image_files(root: &Path, dir: &Path, report: &mut ScanReport) -> Vec<Path
         }
     }
     report.issues.extend(loops.issues);
+    // One `stat` per file, in parallel (the walk above reads only folder listings).
+    let empty: Vec<bool> = out
+        .par_iter()
+        .map(|(p, _)| std::fs::metadata(p).is_ok_and(|m| m.len() == 0))
+        .collect();
+    for ((p, _), _) in out.iter().zip(empty).filter(|(_, e)| *e) {
+        report.push(ScanIssueKind::EmptyFile, p, "zero-byte image file");
+    }
     out
 }
+
+/// A walked path's file name as bytes, for sorting siblings without parsing the path (walked
+/// paths are a folder joined with one name, so the name is what follows the last `/`).
+#[cfg(unix)]
+fn name_bytes(p: &Path) -> &[u8] {
+    use std::os::unix::ffi::OsStrExt;
+    let b = p.as_os_str().as_bytes();
+    b.iter()
+        .rposition(|&c| c == b'/')
+        .map_or(b, |i| &b[i + 1..])
+}
+
+#[cfg(not(unix))]
+fn name_bytes(p: &Path) -> &[u8] {
+    p.file_name().unwrap_or(p.as_os_str()).as_encoded_bytes()
+}
+
+/// A class folder, its image files (each with whether it is a symlink) and what its walk
+/// reported.
+type WalkedClass = (PathBuf, Vec<(PathBuf, bool)>, ScanReport);
 
 /// Scans the class folders of `dir` (an ImageFolder root or one split of it).
 /// Returns the class entries found (folder name -> label) and the samples.
@@ -169,7 +198,17 @@ pub fn scan_class_folders(
 ) -> (Vec<ClassEntry>, Vec<RawSample>) {
     let mut classes = Vec::new();
     let mut samples = Vec::new();
-    for class_dir in sub_dirs(root, dir, report) {
+    // The class folders are walked in parallel, each with its own report, merged in order.
+    let walked: Vec<WalkedClass> = sub_dirs(root, dir, report)
+        .into_par_iter()
+        .map(|class_dir| {
+            let mut own = ScanReport::default();
+            let files = image_files(root, &class_dir, &mut own);
+            (class_dir, files, own)
+        })
+        .collect();
+    for (class_dir, files, own) in walked {
+        report.issues.extend(own.issues);
         let folder = class_dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -179,7 +218,6 @@ pub fn scan_class_folders(
             .and_then(|m| m.iter().find(|e| e.folder == folder))
             .map(|e| e.label.clone())
             .unwrap_or_else(|| folder.clone());
-        let files = image_files(root, &class_dir, report);
         if files.is_empty() {
             report.push(
                 ScanIssueKind::EmptyClass,
@@ -187,12 +225,13 @@ pub fn scan_class_folders(
                 "class folder has no images",
             );
         }
-        for path in files {
+        for (path, link) in files {
             samples.push(RawSample {
                 id: relative_id(root, &path),
                 path,
                 label: label.clone(),
                 split: split.map(str::to_string),
+                link: Some(link),
             });
         }
         classes.push(ClassEntry { folder, label });

@@ -125,6 +125,7 @@ fn scan_jsonl(
             path,
             label,
             split: split.map(str::to_string),
+            link: None,
         });
     }
     out

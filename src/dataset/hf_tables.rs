@@ -285,6 +285,7 @@ pub(crate) fn scan_hf_tables(
                 path,
                 label,
                 split: t.split.map(str::to_string),
+                link: None,
             });
         }
     }

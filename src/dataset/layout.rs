@@ -220,8 +220,8 @@ pub fn open_dataset(path: &Path, opts: &OpenOptions) -> Result<Dataset, OpenErro
     };
     // A class list given by classes.json is authoritative for manifests: labels outside it are
     // reported by finish_samples. Folder layouts add every folder found to the list.
-    let samples = finish_samples(raw, &classes, &mut report);
-    report.outside_root = super::locations::count_outside(&root, &samples);
+    let (samples, links) = finish_samples(raw, &classes, &mut report);
+    report.outside_root = super::locations::count_outside(&root, &samples, &links);
     if samples.is_empty() {
         return Err(OpenError::Empty {
             path: path.to_path_buf(),

@@ -45,10 +45,17 @@ pub fn resolve_path(p: &Path) -> PathBuf {
 
 /// The distinct folders of `samples`, resolved through symlinks (in parallel).
 fn resolved_parents(samples: &[super::Sample]) -> HashMap<&Path, PathBuf> {
-    let mut distinct: Vec<&Path> = samples
-        .iter()
-        .map(|s| s.path.parent().unwrap_or(Path::new(".")))
-        .collect();
+    // Samples come sorted by id, so a folder's files mostly follow each other: runs first.
+    let mut distinct: Vec<&Path> = Vec::new();
+    for s in samples {
+        let dir = s.path.parent().unwrap_or(Path::new("."));
+        if distinct
+            .last()
+            .is_none_or(|l| l.as_os_str() != dir.as_os_str())
+        {
+            distinct.push(dir);
+        }
+    }
     distinct.sort_unstable();
     distinct.dedup();
     distinct
@@ -78,15 +85,18 @@ fn resolve_one(s: &super::Sample, parents: &HashMap<&Path, PathBuf>) -> PathBuf 
     }
 }
 
-/// How many of `samples` resolve outside `root` (one `lstat` per file and one `realpath` per
-/// distinct folder and per symlinked file, in parallel).
-pub fn count_outside(root: &Path, samples: &[super::Sample]) -> usize {
+/// How many of `samples` resolve outside `root`: one `realpath` per distinct folder and per
+/// symlinked file, in parallel, and one `lstat` per file whose `links` entry (aligned with
+/// `samples`; missing = not known) does not already say whether it is a symlink.
+pub fn count_outside(root: &Path, samples: &[super::Sample], links: &[Option<bool>]) -> usize {
     let root = resolve_path(root);
     let parents = resolved_parents(samples);
     samples
         .par_iter()
-        .filter(|s| {
-            if is_link(s) {
+        .enumerate()
+        .filter(|&(i, s)| {
+            let link = links.get(i).copied().flatten();
+            if link.unwrap_or_else(|| is_link(s)) {
                 !resolve_path(&s.path).starts_with(&root)
             } else {
                 let parent = s.path.parent().unwrap_or(Path::new("."));

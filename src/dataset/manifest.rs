@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::RawSample;
+use super::file_check::{FileCheck, check_all};
 use super::report::{ScanIssueKind, ScanReport};
-use crate::table::{TableError, read_table};
+use crate::table::{TableError, read_table_columns};
 
 /// Reads a manifest: `path_col` and `label_col` required, `split` optional. Paths are relative
 /// to `base` unless absolute. Rows with missing files or empty labels are reported and skipped.
@@ -19,120 +20,107 @@ pub fn scan_manifest(
     default_split: Option<&str>,
     report: &mut ScanReport,
 ) -> Result<Vec<RawSample>, TableError> {
-    let table = read_table(file)?;
+    let table = read_table_columns(file, Some(&[path_col, label_col, "split"]))?;
     for p in &table.problems {
         report.push(ScanIssueKind::BadRow, file, p);
     }
     let paths = table.require(path_col, file)?;
     let labels = table.require(label_col, file)?;
     let splits = table.column("split");
-    // One `stat` per row, in parallel (cold caches make this I/O-bound).
-    let stats: Vec<Option<FileCheck>> = (0..table.num_rows)
+    let resolved: Vec<Option<PathBuf>> = (0..table.num_rows)
         .into_par_iter()
         .map(|r| {
             paths[r]
                 .as_deref()
                 .filter(|p| !p.trim().is_empty())
-                .map(|rel| FileCheck::of(&resolve(base, rel)))
+                .map(|rel| resolve(base, rel))
         })
         .collect();
-    let mut out = Vec::with_capacity(table.num_rows);
-    for r in 0..table.num_rows {
-        let row = table.row_number(r) - 1;
-        let Some(rel) = paths[r].as_deref().filter(|p| !p.trim().is_empty()) else {
-            report.push(
-                ScanIssueKind::BadRow,
-                file,
-                &format!("row {}: empty `{path_col}`", row + 1),
-            );
-            continue;
-        };
-        let path = resolve(base, rel);
-        let Some(label) = labels[r]
-            .as_deref()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-        else {
-            report.push(
-                ScanIssueKind::MissingLabel,
-                &path,
-                &format!(
-                    "row {} of {}: empty label; skipped",
-                    row + 1,
-                    file.display()
-                ),
-            );
-            continue;
-        };
-        // Missing, not a regular file (a FIFO would hang a reader) or empty.
-        match &stats[r] {
-            None | Some(FileCheck::Missing(_)) => {
-                let why = match &stats[r] {
-                    Some(FileCheck::Missing(why)) => why.as_str(),
-                    _ => "file not found",
-                };
-                report.push(
-                    ScanIssueKind::MissingFile,
-                    &path,
-                    &format!("row {} of {}: {why}; skipped", row + 1, file.display()),
+    // One `lstat` per row, in parallel: cold caches make this I/O-bound.
+    let stats = check_all(&resolved);
+    let rows: Vec<Row> = resolved
+        .into_par_iter()
+        .zip(stats)
+        .enumerate()
+        .map(|(r, (path, stat))| {
+            let row = table.row_number(r);
+            let (Some(path), Some(stat)) = (path, stat) else {
+                return Row::Issue(
+                    ScanIssueKind::BadRow,
+                    file.to_path_buf(),
+                    format!("row {row}: empty `{path_col}`"),
                 );
-                continue;
-            }
-            Some(FileCheck::NotAFile(kind)) => {
-                report.push(
-                    ScanIssueKind::NotAFile,
-                    &path,
-                    &format!(
-                        "row {} of {}: {kind}, not an image file; skipped",
-                        row + 1,
-                        file.display()
-                    ),
+            };
+            let at = || format!("row {row} of {}", file.display());
+            let Some(label) = labels[r]
+                .as_deref()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+            else {
+                return Row::Issue(
+                    ScanIssueKind::MissingLabel,
+                    path,
+                    format!("{}: empty label; skipped", at()),
                 );
-                continue;
+            };
+            // Missing, not a regular file (a FIFO would hang a reader) or empty.
+            let (len, link) = match stat {
+                FileCheck::File { len, link } => (len, link),
+                FileCheck::NotAFile(kind) => {
+                    return Row::Issue(
+                        ScanIssueKind::NotAFile,
+                        path,
+                        format!("{}: {kind}, not an image file; skipped", at()),
+                    );
+                }
+                FileCheck::Missing(why) => {
+                    return Row::Issue(
+                        ScanIssueKind::MissingFile,
+                        path,
+                        format!("{}: {why}; skipped", at()),
+                    );
+                }
+            };
+            let split = splits
+                .and_then(|s| s[r].as_deref())
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .or_else(|| default_split.map(str::to_string));
+            Row::Sample {
+                empty: len == 0,
+                sample: RawSample {
+                    id: super::relative_id(root, &normalize(&path)),
+                    path,
+                    label: label.to_string(),
+                    split,
+                    link: Some(link),
+                },
             }
-            Some(FileCheck::File { len: 0 }) => {
-                report.push(ScanIssueKind::EmptyFile, &path, "zero-byte image file");
+        })
+        .collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        match row {
+            Row::Issue(kind, path, detail) => report.push(kind, &path, &detail),
+            Row::Sample { empty, sample } => {
+                if empty {
+                    report.push(
+                        ScanIssueKind::EmptyFile,
+                        &sample.path,
+                        "zero-byte image file",
+                    );
+                }
+                out.push(sample);
             }
-            Some(FileCheck::File { .. }) => {}
         }
-        let split = splits
-            .and_then(|s| s[r].as_deref())
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .or_else(|| default_split.map(str::to_string));
-        out.push(RawSample {
-            id: super::relative_id(root, &normalize(&path)),
-            path,
-            label: label.to_string(),
-            split,
-        });
     }
     Ok(out)
 }
 
-/// What one `stat` of a manifest row's file says.
-enum FileCheck {
-    /// Not there, or not readable (why).
-    Missing(String),
-    /// Not a regular file (what it is).
-    NotAFile(&'static str),
-    /// A regular file of `len` bytes.
-    File { len: u64 },
-}
-
-impl FileCheck {
-    fn of(path: &Path) -> Self {
-        match std::fs::metadata(path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Self::Missing("file not found".into())
-            }
-            Err(e) => Self::Missing(format!("cannot read ({e})")),
-            Ok(meta) => match super::image_io::not_a_file(&meta) {
-                Some(kind) => Self::NotAFile(kind),
-                None => Self::File { len: meta.len() },
-            },
-        }
-    }
+/// One manifest row: a sample (and whether its file is empty, reported but kept) or a problem.
+enum Row {
+    Sample { empty: bool, sample: RawSample },
+    Issue(ScanIssueKind, PathBuf, String),
 }
 
 /// Joins a relative manifest path onto `base`; absolute paths are kept.

@@ -8,6 +8,7 @@
 mod classes;
 mod decode_error;
 pub mod embedded;
+pub(crate) mod file_check;
 mod filename;
 mod folder;
 mod hf;
@@ -184,15 +185,19 @@ pub(crate) struct RawSample {
     pub path: PathBuf,
     pub label: String,
     pub split: Option<String>,
+    /// Whether the file is a symlink, when the scan learnt it for free (`None`: not known, so
+    /// [`locations::count_outside`] asks the file system).
+    pub link: Option<bool>,
 }
 
 /// Sorts raw samples, drops duplicate ids (reported), assigns class ids against `classes`
-/// (labels not in `classes` are reported and skipped) and returns the samples.
+/// (labels not in `classes` are reported and skipped) and returns the samples with what the scan
+/// knew of each being a symlink.
 pub(crate) fn finish_samples(
     mut raw: Vec<RawSample>,
     classes: &[String],
     report: &mut ScanReport,
-) -> Vec<Sample> {
+) -> (Vec<Sample>, Vec<Option<bool>>) {
     raw.sort_by(|a, b| a.id.cmp(&b.id));
     let index: std::collections::HashMap<&str, u32> = classes
         .iter()
@@ -200,6 +205,7 @@ pub(crate) fn finish_samples(
         .map(|(i, c)| (c.as_str(), i as u32))
         .collect();
     let mut out: Vec<Sample> = Vec::with_capacity(raw.len());
+    let mut links = Vec::with_capacity(raw.len());
     for r in raw {
         if out.last().is_some_and(|s| s.id.0 == r.id) {
             report.push(
@@ -210,12 +216,15 @@ pub(crate) fn finish_samples(
             continue;
         }
         match index.get(r.label.as_str()) {
-            Some(&c) => out.push(Sample {
-                id: SampleId(r.id),
-                path: r.path,
-                label: ClassId(c),
-                split: r.split,
-            }),
+            Some(&c) => {
+                links.push(r.link);
+                out.push(Sample {
+                    id: SampleId(r.id),
+                    path: r.path,
+                    label: ClassId(c),
+                    split: r.split,
+                });
+            }
             None => report.push(
                 ScanIssueKind::UnknownLabel,
                 &r.path,
@@ -223,7 +232,7 @@ pub(crate) fn finish_samples(
             ),
         }
     }
-    out
+    (out, links)
 }
 
 /// The id of `path` relative to `root` with `/` separators, or the full path if outside.

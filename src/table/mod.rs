@@ -8,6 +8,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 pub mod arrow_stream;
 pub mod columns;
@@ -100,6 +101,8 @@ pub struct StringTable {
     pub problems: Vec<String>,
     /// The file's 1-based data-row number of each row, when rows were skipped (else empty).
     pub row_numbers: Vec<usize>,
+    /// Columns of the file left unread ([`read_table_columns`]), named in errors.
+    pub unread: Vec<String>,
 }
 
 impl StringTable {
@@ -123,7 +126,13 @@ impl StringTable {
     pub fn require(&self, name: &str, path: &Path) -> Result<&[Option<String>], TableError> {
         self.column(name).ok_or_else(|| TableError::MissingColumn {
             column: name.to_string(),
-            found: self.names.join(", "),
+            found: self
+                .names
+                .iter()
+                .chain(&self.unread)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
             path: path.to_path_buf(),
         })
     }
@@ -131,12 +140,20 @@ impl StringTable {
 
 /// Reads a CSV or Parquet file into a [`StringTable`].
 pub fn read_table(path: &Path) -> Result<StringTable, TableError> {
+    read_table_columns(path, None)
+}
+
+/// Reads a CSV or Parquet file into a [`StringTable`], of a Parquet file only the columns
+/// named in `wanted` (compared ignoring ASCII case; the others are listed in
+/// [`StringTable::unread`]): turning a million floats into text costs more than reading them.
+pub fn read_table_columns(path: &Path, wanted: Option<&[&str]>) -> Result<StringTable, TableError> {
     let polars_err = |e: PolarsError| TableError::Polars {
         message: e.to_string(),
         path: path.to_path_buf(),
     };
     let format = TableFormat::from_path(path)?;
     crate::bounded_read::check_input(path, crate::bounded_read::InputKind::Table)?;
+    let unread_names: Vec<String>;
     let df = match format {
         TableFormat::Csv => return read_csv(path),
         TableFormat::Parquet => {
@@ -144,24 +161,43 @@ pub fn read_table(path: &Path) -> Result<StringTable, TableError> {
                 source,
                 path: path.to_path_buf(),
             })?;
-            ParquetReader::new(file).finish().map_err(polars_err)?
+            let mut reader = ParquetReader::new(file);
+            let is_wanted =
+                |name: &str| wanted.is_none_or(|w| w.iter().any(|n| name.eq_ignore_ascii_case(n)));
+            let (read, unread): (Vec<String>, Vec<String>) = reader
+                .schema()
+                .map_err(polars_err)?
+                .iter_names()
+                .map(|n| n.to_string())
+                .partition(|n| is_wanted(n));
+            unread_names = unread;
+            reader
+                .with_columns(Some(read))
+                .finish()
+                .map_err(polars_err)?
         }
     };
     let mut table = StringTable {
         num_rows: df.height(),
+        unread: unread_names,
         ..Default::default()
     };
-    for col in df.columns() {
-        let as_str = col.cast(&DataType::String).map_err(polars_err)?;
-        let values = as_str
-            .str()
-            .map_err(polars_err)?
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect();
-        table.names.push(col.name().to_string());
-        table.columns.push(values);
-    }
+    // Each column turned into text on its own thread.
+    let columns: Vec<Vec<Option<String>>> = df
+        .columns()
+        .par_iter()
+        .map(|col| {
+            let as_str = col.cast(&DataType::String).map_err(polars_err)?;
+            Ok(as_str
+                .str()
+                .map_err(polars_err)?
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect())
+        })
+        .collect::<Result<_, TableError>>()?;
+    table.names = df.columns().iter().map(|c| c.name().to_string()).collect();
+    table.columns = columns;
     Ok(table)
 }
 

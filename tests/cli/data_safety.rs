@@ -550,6 +550,31 @@ fn a_folder_symlink_back_to_the_root_is_not_walked() {
     assert_eq!(loops, 2, "{json}");
 }
 
+/// The scans learn which files are symlinks from the folder listing (folders) or from one
+/// `lstat` by name in an open folder (manifests); a symlink out of the root still counts as
+/// read from outside, one to a file inside does not.
+#[cfg(unix)]
+#[test]
+fn symlinked_images_are_counted_outside_the_root_in_folders_and_manifests() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    png(&t.join("ds/cat/a.png"), [1, 1, 1]);
+    png(&t.join("ds/dog/b.png"), [2, 2, 2]);
+    png(&t.join("store/c.png"), [3, 3, 3]);
+    std::os::unix::fs::symlink(t.join("store/c.png"), t.join("ds/cat/c.png")).unwrap();
+    std::os::unix::fs::symlink(t.join("ds/dog/b.png"), t.join("ds/dog/inside.png")).unwrap();
+    write(
+        &t.join("ds/man.csv"),
+        "path,label\ncat/a.png,cat\ncat/c.png,cat\ndog/inside.png,dog\n",
+    );
+    for (target, samples) in [(t.join("ds"), 4), (t.join("ds/man.csv"), 3)] {
+        let (json, _) = ok(&["scan", s(&target), "--format", "json"]);
+        let scan: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(scan["num_samples"], samples, "{json}");
+        assert_eq!(scan["outside_root"], 1, "{json}");
+    }
+}
+
 #[test]
 fn a_malformed_manifest_names_the_file_and_row_and_the_rest_loads() {
     let tmp = tempfile::tempdir().unwrap();
