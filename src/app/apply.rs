@@ -11,8 +11,15 @@ impl LabelscopeApp {
     /// Applies one command.
     pub fn apply(&mut self, cmd: AppCommand) {
         let cmd_is_redo = cmd == AppCommand::Redo;
+        if let Some(o) = &mut self.opening
+            && super::opening::waits_for_dataset(&cmd)
+        {
+            o.then.push(cmd);
+            return;
+        }
         match cmd {
             AppCommand::OpenDataset(p) => self.open_dataset(p, &OpenOptions::default()),
+            AppCommand::CancelOpen => self.opening = None,
             AppCommand::OpenModel(p) => {
                 if let Some(s) = &mut self.session {
                     match s.set_model(&p) {

@@ -70,11 +70,10 @@ impl LabelscopeApp {
         }
         let (source, model) = (s.ws.dataset.source.clone(), s.model());
         self.open_dataset(source, &OpenOptions::default());
-        if let (Some(s), Some(model)) = (&mut self.session, model) {
-            s.predictions.model = Some(model);
-            s.start_prediction(self.backend, true);
+        if let Some(o) = &mut self.opening {
             let n = batch.added;
-            s.messages.notify(format!(
+            o.then_model = model;
+            o.then_notice = Some(format!(
                 "{n} {} from the batch {} samples of the dataset now (by reference: nothing was copied)",
                 if n == 1 { "image" } else { "images" },
                 if n == 1 { "is" } else { "are" }

@@ -10,6 +10,8 @@ use super::sample_query::{Filter, SortKey};
 pub enum AppCommand {
     /// Open a dataset folder or manifest.
     OpenDataset(PathBuf),
+    /// Stop waiting for the dataset being opened.
+    CancelOpen,
     /// Use a model (`.onnx` or spec `.json`) and run it.
     OpenModel(PathBuf),
     /// Read embeddings with this model (any ONNX image model) instead of the predicting one's.

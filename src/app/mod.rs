@@ -14,6 +14,7 @@ pub mod jobs;
 mod keys;
 pub mod layout;
 pub mod map_colours;
+mod opening;
 mod panels;
 pub mod sample_query;
 pub mod session;
@@ -96,6 +97,8 @@ pub struct LabelscopeApp {
     pub log_open: bool,
     /// The Label view's shown image.
     batch_view: panels::label_batch::BatchView,
+    /// The dataset being opened, if any ([`opening`]).
+    opening: Option<opening::Opening>,
 }
 
 impl LabelscopeApp {
@@ -168,6 +171,7 @@ impl LabelscopeApp {
             path_prompt: None,
             log_open: false,
             batch_view: Default::default(),
+            opening: None,
         };
         if app.prefs.thumb_size < 32.0 {
             app.prefs.thumb_size = 96.0;
@@ -205,20 +209,50 @@ impl LabelscopeApp {
         self.thumbs = Some(thumbnails::Thumbnails::new(2, THUMB_PX, THUMB_BUDGET, wake));
     }
 
+    /// Starts opening `path` on its own thread ([`opening`]); the open dataset's jobs stop.
     fn open_dataset(&mut self, path: PathBuf, opts: &OpenOptions) {
         if let Some(s) = &mut self.session {
             s.jobs.cancel_all();
         }
-        match Session::open(&path, opts) {
+        let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
+        self.open_error = None;
+        self.opening = Some(opening::Opening::start(path, opts.clone(), wake));
+    }
+
+    /// Whether a dataset is being opened (the window shows it and waits for nothing).
+    pub fn is_opening(&self) -> bool {
+        self.opening.is_some()
+    }
+
+    /// Installs the opened dataset once its thread is done, or shows why it did not open.
+    fn finish_open(&mut self, ctx: &egui::Context) {
+        let Some(result) = self.opening.as_mut().and_then(opening::Opening::poll) else {
+            if self.opening.is_some() {
+                ctx.request_repaint_after(Duration::from_millis(250));
+            }
+            return;
+        };
+        let Some(done) = self.opening.take() else {
+            return;
+        };
+        match result {
             Ok(s) => {
                 self.install_session(s);
                 if let Some(s) = &mut self.session {
                     s.start_scan(self.backend);
+                    if let Some(model) = done.then_model {
+                        s.predictions.model = Some(model);
+                        s.start_prediction(self.backend, true);
+                    }
+                    if let Some(notice) = done.then_notice {
+                        s.messages.notify(notice);
+                    }
                 }
-                let abs = std::fs::canonicalize(&path).unwrap_or(path);
+                let abs = std::fs::canonicalize(&done.path).unwrap_or(done.path);
                 self.prefs.recent.retain(|p| *p != abs);
                 self.prefs.recent.insert(0, abs);
                 self.prefs.recent.truncate(8);
+                self.commands.extend(done.then);
             }
             Err(e) => self.open_error = Some(e),
         }
@@ -230,6 +264,7 @@ impl eframe::App for LabelscopeApp {
         if self.quit_requested {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
+        self.finish_open(ctx);
         if let Some(s) = &mut self.session {
             s.poll(Duration::from_millis(5));
         }
@@ -376,9 +411,17 @@ impl eframe::App for LabelscopeApp {
                 }
             });
         } else {
-            egui::CentralPanel::default().show(ui, |ui| {
-                ui.heading("Open a dataset folder, a manifest or Hugging Face Parquet files to begin (File > Open dataset folder…, or drop a folder here).");
+            egui::CentralPanel::default().show(ui, |ui| match &self.opening {
+                Some(o) => {
+                    panels::opening::opening_ui(ui, &o.path, o.elapsed(), &mut self.commands)
+                }
+                None => {
+                    ui.heading("Open a dataset folder, a manifest or Hugging Face Parquet files to begin (File > Open dataset folder…, or drop a folder here).");
+                }
             });
+        }
+        if let (Some(o), Some(_)) = (&self.opening, &self.session) {
+            panels::opening::opening_window(ui.ctx(), &o.path, o.elapsed(), &mut self.commands);
         }
         if let Some(s) = &self.session {
             panels::toast::toast_ui(ui.ctx(), s);

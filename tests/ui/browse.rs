@@ -316,3 +316,44 @@ fn another_dataset_opens_at_the_top_of_its_gallery() {
         "the new dataset's first sample is shown"
     );
 }
+
+/// Opening a dataset runs off the UI thread: while a long manifest is read the open dataset
+/// stays drawn and usable, with an "Opening" notice and a Stop button; stopping keeps the open
+/// dataset; an open that fails (every listed file missing) says why and keeps it too.
+#[test]
+fn a_slow_open_keeps_the_window_drawing_and_can_be_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small");
+    crate::common::cat_dog(&small, 4);
+    let mut h = crate::common::ui::app_on_folder(&small);
+    step_until(&mut h, Duration::from_secs(30), |app| app.session.is_some());
+    // 400,000 rows whose files do not exist: seconds of work, and then no sample at all.
+    let manifest = dir.path().join("big.csv");
+    let mut rows = String::from("path,label\n");
+    for k in 0..400_000 {
+        rows += &format!("gone/{k}.png,cat\n");
+    }
+    std::fs::write(&manifest, rows).unwrap();
+
+    h.state_mut()
+        .apply(labelscope::app::AppCommand::OpenDataset(manifest.clone()));
+    h.run_steps(2);
+    assert!(h.state().is_opening(), "the manifest is still being read");
+    h.get_by_label_contains(&format!("Opening {}", manifest.display()));
+    assert_eq!(
+        h.state().session.as_ref().unwrap().ws.dataset.root,
+        small,
+        "the open dataset stays while the other one opens"
+    );
+    h.get_by_label("Stop").click();
+    h.run_steps(2);
+    assert!(!h.state().is_opening());
+    assert!(h.query_by_label_contains("Opening ").is_none());
+
+    h.state_mut()
+        .apply(labelscope::app::AppCommand::OpenDataset(manifest));
+    step_until(&mut h, Duration::from_secs(120), |app| !app.is_opening());
+    let err = h.state().open_error.clone().unwrap_or_default();
+    assert!(err.contains("no labelled images found"), "{err}");
+    assert_eq!(h.state().session.as_ref().unwrap().ws.dataset.root, small);
+}

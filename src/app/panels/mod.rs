@@ -18,6 +18,7 @@ pub mod map;
 mod map_density;
 pub mod metrics;
 pub mod monitor;
+pub mod opening;
 pub mod path_prompt;
 pub mod prompts;
 pub mod resolutions;
