@@ -123,25 +123,35 @@ fn key_of(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// The longest header line read (a header is a few hundred bytes).
+const MAX_HEADER: u64 = 64 * 1024;
+
 /// Reads a checked cache file (a header line, then the body): its header and body, `Ok(None)`
 /// when there is none, or why it does not verify (another version or kind, another key, a
-/// checksum that does not match).
+/// checksum that does not match). The body is read once into its own buffer (a million
+/// images' facts are 1.6 GB; reading the file whole and splitting it held that twice).
 pub(crate) fn read_checked(
     path: &Path,
     version: u32,
     what: &str,
 ) -> Result<Option<(Header, Vec<u8>)>, CacheError> {
-    let mut bytes = match std::fs::read(path) {
-        Ok(b) => b,
+    use std::io::{BufRead, Read};
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(CacheError::Read(e)),
     };
-    let split = bytes
-        .iter()
-        .position(|&b| b == b'\n')
-        .ok_or(CacheError::NoHeader)?;
-    let header: Header =
-        serde_json::from_slice(&bytes[..split]).map_err(|_| CacheError::BadHeader)?;
+    let file_len = file.metadata().map_err(CacheError::Read)?.len();
+    let mut reader = std::io::BufReader::new(file);
+    let mut line = Vec::new();
+    (&mut reader)
+        .take(MAX_HEADER)
+        .read_until(b'\n', &mut line)
+        .map_err(CacheError::Read)?;
+    if line.pop() != Some(b'\n') {
+        return Err(CacheError::NoHeader);
+    }
+    let header: Header = serde_json::from_slice(&line).map_err(|_| CacheError::BadHeader)?;
     if header.version != version || header.what != what {
         return Err(CacheError::OtherKind {
             found: header.what,
@@ -156,7 +166,16 @@ pub(crate) fn read_checked(
             expected: key_of(path),
         });
     }
-    let body = bytes.split_off(split + 1);
+    if header.len as u64 > file_len {
+        return Err(CacheError::Checksum);
+    }
+    let mut body = Vec::new();
+    body.try_reserve_exact(header.len)
+        .map_err(|_| CacheError::Checksum)?;
+    reader
+        .take(header.len as u64 + 1)
+        .read_to_end(&mut body)
+        .map_err(CacheError::Read)?;
     if body.len() != header.len || blake3::hash(&body).to_hex().as_str() != header.blake3 {
         return Err(CacheError::Checksum);
     }
@@ -185,10 +204,9 @@ pub(crate) fn write_checked(
         len: body.len(),
         count,
     };
-    let mut bytes = serde_json::to_vec(&header).map_err(|e| CacheError::Encode(e.to_string()))?;
-    bytes.push(b'\n');
-    bytes.extend_from_slice(body);
-    crate::state::write_atomic(path, &bytes).map_err(|source| CacheError::Write {
+    let mut line = serde_json::to_vec(&header).map_err(|e| CacheError::Encode(e.to_string()))?;
+    line.push(b'\n');
+    crate::state::write_atomic_parts(path, &[&line, body]).map_err(|source| CacheError::Write {
         path: path.to_path_buf(),
         source,
     })
@@ -279,5 +297,39 @@ impl<T: Serialize + DeserializeOwned + Clone> StampCache<T> {
         let body =
             serde_json::to_vec(&self.entries).map_err(|e| CacheError::Encode(e.to_string()))?;
         write_checked(&self.path, self.version, &self.what, None, &body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_that_is_cut_grown_or_claims_too_much_does_not_verify() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.bin");
+        write_checked(&path, 2, "facts", Some(3), b"abc").unwrap();
+        let (header, body) = read_checked(&path, 2, "facts").unwrap().unwrap();
+        assert_eq!((body.as_slice(), header.count), (&b"abc"[..], Some(3)));
+        let good = std::fs::read(&path).unwrap();
+        let checksum = |bytes: &[u8]| {
+            std::fs::write(&path, bytes).unwrap();
+            matches!(read_checked(&path, 2, "facts"), Err(CacheError::Checksum))
+        };
+        assert!(checksum(&good[..good.len() - 1]), "cut");
+        assert!(checksum(&[&good[..], b"x"].concat()), "grown");
+        let text = String::from_utf8(good.clone()).unwrap();
+        let huge = text.replace("\"len\":3", "\"len\":300000000000");
+        assert!(checksum(huge.as_bytes()), "a length past the file's");
+        let no_line = text.split('\n').next().unwrap().to_string();
+        std::fs::write(&path, no_line).unwrap();
+        assert!(matches!(
+            read_checked(&path, 2, "facts"),
+            Err(CacheError::NoHeader)
+        ));
+        assert!(matches!(
+            read_checked(&dir.path().join("none.bin"), 2, "facts"),
+            Ok(None)
+        ));
     }
 }

@@ -71,11 +71,19 @@ fn is_writable(dir: &Path) -> bool {
 
 /// Writes `bytes` to `path` atomically: a temporary sibling, fsync, then rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_parts(path, &[bytes])
+}
+
+/// Writes `parts` one after the other to `path` atomically (as [`write_atomic`]), without
+/// first joining them in memory (a cache's header and its gigabyte body).
+pub fn write_atomic_parts(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
     use std::io::Write;
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let written = (|| {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        for part in parts {
+            f.write_all(part)?;
+        }
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
