@@ -75,9 +75,14 @@ fn grid_ui(
     // Three lines under the image: label, prediction, and the badges (never over the image).
     let text_h = 48.0;
     let spacing = 6.0;
-    let cols = (((ui.available_width() + spacing) / (size + spacing)).floor() as usize).max(1);
+    // The room the panel shows, even when a row above overflowed and widened the layout.
+    let room = ui
+        .available_width()
+        .min(ui.clip_rect().right() - ui.cursor().min.x)
+        .max(size);
+    let cols = (((room + spacing) / (size + spacing)).floor() as usize).max(1);
     // The columns share the whole width: the leftover of a row is spread over its cells.
-    let width = ((ui.available_width() + spacing) / cols as f32 - spacing).max(size);
+    let width = ((room + spacing) / cols as f32 - spacing).max(size);
     let cell = vec2(width, width + text_h);
     let total_rows = s.view.order.len().div_ceil(cols);
     let row_h = cell.y + spacing;

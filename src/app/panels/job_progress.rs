@@ -42,9 +42,18 @@ pub fn job_progress_ui(
     };
     let p = control.progress();
     let text = text(control, &p);
+    // The bar is at least as wide as what it says (the text is drawn over it, never past it),
+    // and no wider than the room left beside the Cancel button.
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let said = ui
+        .painter()
+        .layout_no_wrap(text.clone(), font, egui::Color32::WHITE)
+        .size()
+        .x;
+    let room = (ui.available_width() - 70.0).max(width);
     ui.add(
         egui::ProgressBar::new(p.fraction())
-            .desired_width(width)
+            .desired_width(width.max(said + 24.0).min(room))
             .text(text),
     );
     if ui.button("Cancel").on_hover_text(cancel_hover).clicked() {
