@@ -22,7 +22,6 @@ mod startup;
 mod thumbnails;
 pub mod train_dialog;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,7 +32,6 @@ pub use session::{Session, bundled_sample};
 use startup::PREFS_KEY;
 pub use startup::{Prefs, StartupArgs};
 
-use crate::dataset::OpenOptions;
 use crate::model::BackendKind;
 
 /// Longest side of a gallery thumbnail in pixels.
@@ -207,55 +205,6 @@ impl LabelscopeApp {
         self.detail_open = false;
         let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
         self.thumbs = Some(thumbnails::Thumbnails::new(2, THUMB_PX, THUMB_BUDGET, wake));
-    }
-
-    /// Starts opening `path` on its own thread ([`opening`]); the open dataset's jobs stop.
-    fn open_dataset(&mut self, path: PathBuf, opts: &OpenOptions) {
-        if let Some(s) = &mut self.session {
-            s.jobs.cancel_all();
-        }
-        let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
-        self.open_error = None;
-        self.opening = Some(opening::Opening::start(path, opts.clone(), wake));
-    }
-
-    /// Whether a dataset is being opened (the window shows it and waits for nothing).
-    pub fn is_opening(&self) -> bool {
-        self.opening.is_some()
-    }
-
-    /// Installs the opened dataset once its thread is done, or shows why it did not open.
-    fn finish_open(&mut self, ctx: &egui::Context) {
-        let Some(result) = self.opening.as_mut().and_then(opening::Opening::poll) else {
-            if self.opening.is_some() {
-                ctx.request_repaint_after(Duration::from_millis(250));
-            }
-            return;
-        };
-        let Some(done) = self.opening.take() else {
-            return;
-        };
-        match result {
-            Ok(s) => {
-                self.install_session(s);
-                if let Some(s) = &mut self.session {
-                    s.start_scan(self.backend);
-                    if let Some(model) = done.then_model {
-                        s.predictions.model = Some(model);
-                        s.start_prediction(self.backend, true);
-                    }
-                    if let Some(notice) = done.then_notice {
-                        s.messages.notify(notice);
-                    }
-                }
-                let abs = std::fs::canonicalize(&done.path).unwrap_or(done.path);
-                self.prefs.recent.retain(|p| *p != abs);
-                self.prefs.recent.insert(0, abs);
-                self.prefs.recent.truncate(8);
-                self.commands.extend(done.then);
-            }
-            Err(e) => self.open_error = Some(e),
-        }
     }
 }
 

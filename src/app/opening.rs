@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 
+use super::LabelscopeApp;
 use super::commands::AppCommand;
 use super::session::Session;
 use crate::dataset::OpenOptions;
@@ -101,4 +102,55 @@ pub(super) fn waits_for_dataset(cmd: &AppCommand) -> bool {
             | AppCommand::RunVlm { .. }
             | AppCommand::OpenLogs(_)
     )
+}
+
+impl LabelscopeApp {
+    /// Starts opening `path` on its own thread ([`Opening`]); the open dataset's jobs stop.
+    pub(super) fn open_dataset(&mut self, path: PathBuf, opts: &OpenOptions) {
+        if let Some(s) = &mut self.session {
+            s.jobs.cancel_all();
+        }
+        let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
+        self.open_error = None;
+        self.opening = Some(Opening::start(path, opts.clone(), wake));
+    }
+
+    /// Whether a dataset is being opened (the window shows it and waits for nothing).
+    pub fn is_opening(&self) -> bool {
+        self.opening.is_some()
+    }
+
+    /// Installs the opened dataset once its thread is done, or shows why it did not open.
+    pub(super) fn finish_open(&mut self, ctx: &egui::Context) {
+        let Some(result) = self.opening.as_mut().and_then(Opening::poll) else {
+            if self.opening.is_some() {
+                ctx.request_repaint_after(Duration::from_millis(250));
+            }
+            return;
+        };
+        let Some(done) = self.opening.take() else {
+            return;
+        };
+        match result {
+            Ok(s) => {
+                self.install_session(s);
+                if let Some(s) = &mut self.session {
+                    s.start_scan(self.backend);
+                    if let Some(model) = done.then_model {
+                        s.predictions.model = Some(model);
+                        s.start_prediction(self.backend, true);
+                    }
+                    if let Some(notice) = done.then_notice {
+                        s.messages.notify(notice);
+                    }
+                }
+                let abs = std::fs::canonicalize(&done.path).unwrap_or(done.path);
+                self.prefs.recent.retain(|p| *p != abs);
+                self.prefs.recent.insert(0, abs);
+                self.prefs.recent.truncate(8);
+                self.commands.extend(done.then);
+            }
+            Err(e) => self.open_error = Some(e),
+        }
+    }
 }
