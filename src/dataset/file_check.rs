@@ -1,4 +1,4 @@
-//! What one `stat` says of a listed file (a manifest row, a metadata line): there, a regular
+//! What one `stat` says of a listed file (a manifest row, a walked image file): there, a regular
 //! file and how long, or why not.
 //!
 //! At a million rows the path walk of a full-path `stat` is most of its cost, so
@@ -53,13 +53,11 @@ impl FileCheck {
 
 /// Checks every listed path (`None` rows stay `None`), in parallel, each worker keeping the
 /// folder of its last file open.
-pub(crate) fn check_all(paths: &[Option<PathBuf>]) -> Vec<Option<FileCheck>> {
+pub(crate) fn check_all(paths: &[Option<&Path>]) -> Vec<Option<FileCheck>> {
     paths
         .par_iter()
         .with_min_len(256)
-        .map_init(Folder::default, |folder, p| {
-            p.as_deref().map(|p| folder.check(p))
-        })
+        .map_init(Folder::default, |folder, p| p.map(|p| folder.check(p)))
         .collect()
 }
 
@@ -139,13 +137,11 @@ mod tests {
             "link.png",
             "dangling.png",
         ];
-        let mut paths: Vec<Option<PathBuf>> = names.iter().map(|n| Some(d.join(n))).collect();
+        let joined: Vec<PathBuf> = names.iter().map(|n| d.join(n)).collect();
+        let mut paths: Vec<Option<&Path>> = joined.iter().map(|p| Some(p.as_path())).collect();
         paths.insert(2, None);
         let got = check_all(&paths);
-        let want: Vec<Option<FileCheck>> = paths
-            .iter()
-            .map(|p| p.as_deref().map(FileCheck::of))
-            .collect();
+        let want: Vec<Option<FileCheck>> = paths.iter().map(|p| p.map(FileCheck::of)).collect();
         assert_eq!(got, want);
         assert_eq!(
             got[0],

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::classes::{ClassEntry, read_classes_file};
+use super::file_check::{FileCheck, check_all};
 use super::report::{ScanIssueKind, ScanReport};
 use super::{RawSample, is_image_path, relative_id};
 
@@ -157,12 +158,12 @@ pub fn image_files(root: &Path, dir: &Path, report: &mut ScanReport) -> Vec<(Pat
     }
     report.issues.extend(loops.issues);
     // One `stat` per file, in parallel (the walk above reads only folder listings).
-    let empty: Vec<bool> = out
-        .par_iter()
-        .map(|(p, _)| std::fs::metadata(p).is_ok_and(|m| m.len() == 0))
-        .collect();
-    for ((p, _), _) in out.iter().zip(empty).filter(|(_, e)| *e) {
-        report.push(ScanIssueKind::EmptyFile, p, "zero-byte image file");
+    let listed: Vec<Option<&Path>> = out.iter().map(|(p, _)| Some(p.as_path())).collect();
+    let checks = check_all(&listed);
+    for ((p, _), check) in out.iter().zip(checks) {
+        if let Some(FileCheck::File { len: 0, .. }) = check {
+            report.push(ScanIssueKind::EmptyFile, p, "zero-byte image file");
+        }
     }
     out
 }

@@ -37,7 +37,7 @@ pub fn scan_manifest(
         })
         .collect();
     // One `lstat` per row, in parallel: cold caches make this I/O-bound.
-    let stats = check_all(&resolved);
+    let stats = check_all(&resolved.iter().map(Option::as_deref).collect::<Vec<_>>());
     let rows: Vec<Row> = resolved
         .into_par_iter()
         .zip(stats)
