@@ -12,7 +12,6 @@
 
 use std::time::Instant;
 
-use ndarray::ArrayView2;
 use serde::Serialize;
 
 use crate::embed::EmbeddingSet;
@@ -41,13 +40,13 @@ pub fn grow(base: &EmbeddingSet, n: usize, seed: u64) -> EmbeddingSet {
             continue;
         }
         let pick = &hood[a][rng.below(hood[a].len() as u64) as usize];
-        let eb = base.of_sample(pick.sample).unwrap_or(ea);
+        let eb = base.of_sample(pick.sample).unwrap_or_else(|| ea.clone());
         let t = rng.uniform() as f32 * 0.5;
         // Cosine distance d between unit vectors is a Euclidean distance of sqrt(2 d).
         let spread = 0.5 * (2.0 * hood[a][0].distance.max(0.0)).sqrt() / (dim as f32).sqrt();
         let row: Vec<f32> = ea
             .iter()
-            .zip(eb)
+            .zip(eb.iter())
             .map(|(x, y)| (1.0 - t) * x + t * y + spread * rng.normal() as f32)
             .collect();
         rows.push(row);
@@ -150,7 +149,7 @@ fn exact_answers(set: &EmbeddingSet, queries: &[usize]) -> (Vec<Vec<usize>>, Vec
     for &r in queries {
         let q = set.row(r);
         let t = Instant::now();
-        let found = exact_nearest(set, q, K, &[set.samples[r] as usize]);
+        let found = exact_nearest(set, &q, K, &[set.samples[r] as usize]);
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         answers.push(found.iter().map(|n| n.sample).collect());
     }
@@ -194,7 +193,7 @@ impl Config {
 
 /// The set's rows on `k` principal components fitted on a sample of at most 20,000 rows.
 fn project(set: &EmbeddingSet, k: usize) -> EmbeddingSet {
-    let x = ArrayView2::from_shape((set.len(), set.dim), &set.data).expect("rows x dim values");
+    let x = set.matrix();
     let step = (set.len() / 20_000).max(1);
     let sample = x.slice(ndarray::s![..;step, ..]).to_owned();
     let Some(basis) = pca_basis(sample.view(), k) else {
@@ -231,7 +230,7 @@ fn run_config(
         for &r in queries {
             let q = searched.row(r);
             let t = Instant::now();
-            let got = index.nearest(searched.as_rows(), q, K, &[searched.samples[r] as usize])?;
+            let got = index.nearest(searched.as_rows(), &q, K, &[searched.samples[r] as usize])?;
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             found.push(got.iter().map(|n| n.sample).collect::<Vec<_>>());
         }
@@ -352,13 +351,13 @@ mod tests {
         let set = grow(&base, 1000, 7);
         assert_eq!(set.len(), 1000);
         // The first rows are the base's (through f16, as every embedding).
-        let same = crate::embed::knn::dot(set.row(3), base.row(3));
+        let same = crate::embed::knn::dot(&set.row(3), &base.row(3));
         assert!((same - 1.0).abs() < 1e-3, "{same}");
         // A grown row is closer to its own base row than to most of the base.
         let r = 200 + 17;
-        let own = 1.0 - crate::embed::knn::dot(set.row(r), base.row(17));
+        let own = 1.0 - crate::embed::knn::dot(&set.row(r), &base.row(17));
         let mut d: Vec<f32> = (0..200)
-            .map(|b| 1.0 - crate::embed::knn::dot(set.row(r), base.row(b)))
+            .map(|b| 1.0 - crate::embed::knn::dot(&set.row(r), &base.row(b)))
             .collect();
         d.sort_by(f32::total_cmp);
         assert!(own <= d[10], "{own} vs {:?}", &d[..12]);

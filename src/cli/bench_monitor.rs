@@ -184,7 +184,7 @@ pub fn select_suite(
     let ws = crate::workspace::Workspace::new(ds);
     let b = crate::model::resolve_backend(backend, &model)?;
     let set = crate::bench::fresh_embeddings(&ws, &model, &b)?;
-    let x = ndarray::Array2::from_shape_vec((set.len(), set.dim), set.data.clone())?;
+    let x = set.matrix().into_owned();
     let y: Vec<usize> = set.samples.iter().map(|&s| labels[s as usize]).collect();
     let (rounds, budget, seeds) = (6, 20, 5);
     let rows = crate::bench::select::bench_select(&x, &y, classes, rounds, budget, seeds);

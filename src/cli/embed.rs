@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::common::run_model;
 use super::shared_args::{DatasetArgs, ListFormat, ModelArgs};
-use crate::embed::{EmbeddingSet, nearest};
+use crate::embed::nearest;
 use crate::embedding_store::Embedding;
 use crate::model::LoadedModel;
 use crate::model::SampleOutcome;
@@ -147,7 +147,7 @@ pub fn run_similar(args: &SimilarArgs) -> Result<()> {
     })?;
     let truth = super::common::truth(&ws, args.original_labels)?;
     let (run, _) = embed(&ws, &args.model)?;
-    let set = EmbeddingSet::from_outcomes(&run.report.outcomes);
+    let set = run.embedding_set();
     let Some(q) = set.of_sample(query) else {
         let why = set
             .missing
@@ -163,7 +163,7 @@ pub fn run_similar(args: &SimilarArgs) -> Result<()> {
             .prediction(i)
             .map_or("-".to_string(), |p| p.predicted.name(&ds.classes))
     };
-    let found = nearest(&set, q, args.k, &[query]);
+    let found = nearest(&set, &q, args.k, &[query]);
     if let Some(format) = args.format {
         let rows = found
             .iter()

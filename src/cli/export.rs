@@ -111,7 +111,7 @@ pub fn run(args: &ExportArgs, read: crate::inputs::Inputs) -> Result<()> {
     let semantic = match (&args.model.embedder, args.no_duplicates) {
         (Some(_), false) => {
             let (run, _) = super::embed::embed(&ws, &args.model)?;
-            let set = crate::embed::EmbeddingSet::from_outcomes(&run.report.outcomes);
+            let set = run.embedding_set();
             let truth = crate::curation::effective_labels(ds, &edits);
             let groups = crate::problems::embedding_checks(
                 ds,

@@ -153,7 +153,7 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
     let set = read_set.or_else(|| {
         embedded
             .as_ref()
-            .map(|run| EmbeddingSet::from_outcomes(&run.report.outcomes))
+            .map(crate::workspace::ModelRun::embedding_set)
     });
     let truth = super::common::truth(&ws, args.original_labels)?;
     opts.embedding.near.near_distance = args.semantic_distance;

@@ -115,8 +115,7 @@ fn open_pool(path: &Path, classes: &[String]) -> Result<Dataset> {
 
 /// Rows of `set` as a matrix.
 fn matrix(set: &EmbeddingSet) -> Result<Array2<f32>> {
-    Array2::from_shape_vec((set.len(), set.dim), set.data.clone())
-        .map_err(|e| anyhow!("embeddings: {e}"))
+    Ok(set.matrix().into_owned())
 }
 
 /// Runs `select`; `read` is every file the arguments name.

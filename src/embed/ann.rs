@@ -4,20 +4,23 @@
 //! from the set's own rows, so every distance reported is exact and only membership is
 //! approximate. `bench --suite ann` measures the recall against exact search.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 use usearch::{Index, IndexOptions, MetricKind, ScalarKind};
 
 use super::distance::{Neighbour, dot};
+use super::matrix::Matrix;
 use crate::jobs::JobControl;
 
-/// The rows a graph is built over and searched against: row-major normalised values and the
-/// dataset sample of each row (an [`super::EmbeddingSet`]'s, by `as_rows`).
+/// The rows a graph is built over and searched against: normalised rows (in memory or on
+/// disk) and the dataset sample of each row (an [`super::EmbeddingSet`]'s, by `as_rows`).
 #[derive(Clone, Copy, Debug)]
 pub struct Rows<'a> {
     /// Values per row.
     pub dim: usize,
-    /// `len * dim` values.
-    pub data: &'a [f32],
+    /// `len` rows.
+    pub matrix: &'a Matrix,
     /// The sample of each row.
     pub samples: &'a [u32],
 }
@@ -34,8 +37,8 @@ impl<'a> Rows<'a> {
     }
 
     /// Row `r`.
-    pub fn row(&self, r: usize) -> &'a [f32] {
-        &self.data[r * self.dim..(r + 1) * self.dim]
+    pub fn row(&self, r: usize) -> Cow<'a, [f32]> {
+        self.matrix.block(self.dim, r, r + 1)
     }
 }
 
@@ -151,7 +154,7 @@ impl AnnIndex {
             let hi = (lo + BLOCK).min(set.len());
             (lo..hi)
                 .into_par_iter()
-                .try_for_each(|r| index.add(r as u64, set.row(r)))
+                .try_for_each(|r| index.add(r as u64, &set.row(r)))
                 .map_err(index_error)?;
             if let Some(job) = job {
                 job.add_done(false);
@@ -208,7 +211,7 @@ impl AnnIndex {
             .iter()
             .map(|&key| key as usize)
             .filter(|&r| r < set.len() && !skip(r))
-            .map(|r| (r, 1.0 - dot(query, set.row(r))))
+            .map(|r| (r, 1.0 - dot(query, &set.row(r))))
             .collect();
         out.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         out.truncate(k);
@@ -261,7 +264,7 @@ impl AnnIndex {
             let block: Vec<Vec<Neighbour>> = (lo..hi)
                 .into_par_iter()
                 .map(|r| {
-                    let rows = self.search_rows(set, set.row(r), k, |c| c == r, 1)?;
+                    let rows = self.search_rows(set, &set.row(r), k, |c| c == r, 1)?;
                     Ok(rows
                         .into_iter()
                         .map(|(c, distance)| Neighbour {

@@ -33,7 +33,7 @@ fn the_graph_finds_nearly_every_exact_neighbour_with_exact_distances() {
             for n in a {
                 // No row is its own neighbour; distances are recomputed exactly.
                 assert_ne!(n.sample, set.samples[r] as usize);
-                let exact = 1.0 - dot(set.row(r), set.of_sample(n.sample).unwrap());
+                let exact = 1.0 - dot(&set.row(r), &set.of_sample(n.sample).unwrap());
                 assert_eq!(n.distance, exact);
             }
             hits += a
@@ -67,7 +67,7 @@ fn a_query_skips_the_excluded_samples_and_sorts_by_exact_distance() {
     assert!(got.iter().all(|n| n.sample != 7 && n.sample != 8));
     assert!(got.windows(2).all(|w| w[0].distance <= w[1].distance));
     for n in &got {
-        let exact = 1.0 - dot(&q, set.of_sample(n.sample).unwrap());
+        let exact = 1.0 - dot(&q, &set.of_sample(n.sample).unwrap());
         assert_eq!(n.distance, exact);
     }
 }

@@ -4,7 +4,7 @@
 //! [`EXACT_BUDGET`] multiply-adds, [`all_nearest`] asks an HNSW graph instead
 //! ([`super::ann`]).
 
-use ndarray::{ArrayView2, s};
+use ndarray::s;
 use rayon::prelude::*;
 
 pub use super::budget::{EXACT_BUDGET, QUERY_BUDGET, exact_is_affordable, exact_query_is_fast};
@@ -81,10 +81,10 @@ pub fn exact_nearest(
     if set.dim == 0 || query.len() != set.dim {
         return Vec::new();
     }
-    set.data
-        .par_chunks(CHUNK_ROWS * set.dim)
-        .enumerate()
-        .map(|(c, chunk)| {
+    (0..set.len().div_ceil(CHUNK_ROWS))
+        .into_par_iter()
+        .map(|c| {
+            let chunk = set.block(c * CHUNK_ROWS, ((c + 1) * CHUNK_ROWS).min(set.len()));
             let mut top = TopK::new(k);
             for (j, row) in chunk.chunks_exact(set.dim).enumerate() {
                 let sample = set.samples[c * CHUNK_ROWS + j] as usize;
@@ -133,7 +133,7 @@ pub fn exact_all_nearest(set: &EmbeddingSet, k: usize) -> Vec<Vec<Neighbour>> {
     if n == 0 || set.dim == 0 {
         return Vec::new();
     }
-    let matrix = ArrayView2::from_shape((n, set.dim), &set.data).expect("rows x dim values");
+    let matrix = set.matrix();
     let block = 256;
     (0..n.div_ceil(block))
         .into_par_iter()

@@ -29,10 +29,14 @@ pub fn map_key(set: &EmbeddingSet, method: MapMethod, opts: &UmapOptions) -> Str
         h.update(&s.to_le_bytes());
     }
     let mut buf = Vec::with_capacity(64 * 1024);
-    for chunk in set.data.chunks(16 * 1024) {
-        buf.clear();
-        buf.extend(chunk.iter().flat_map(|v| v.to_le_bytes()));
-        h.update(&buf);
+    let rows_per_block = (16 * 1024 / set.dim.max(1)).max(1);
+    for lo in (0..set.len()).step_by(rows_per_block) {
+        let block = set.block(lo, (lo + rows_per_block).min(set.len()));
+        for chunk in block.chunks(16 * 1024) {
+            buf.clear();
+            buf.extend(chunk.iter().flat_map(|v| v.to_le_bytes()));
+            h.update(&buf);
+        }
     }
     h.update(format!("{method:?}").as_bytes());
     if method == MapMethod::Umap {

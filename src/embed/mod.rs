@@ -10,6 +10,7 @@ pub mod budget;
 pub mod distance;
 pub mod knn;
 pub mod map_cache;
+pub mod matrix;
 pub mod neighbourhood;
 pub mod pca;
 pub mod project;

@@ -35,14 +35,22 @@ pub struct Map {
     pub points: Vec<[f32; 2]>,
 }
 
-/// The set's rows as a matrix view.
-fn matrix(set: &EmbeddingSet) -> ArrayView2<'_, f32> {
-    ArrayView2::from_shape((set.len(), set.dim), &set.data).expect("rows x dim values")
+/// The set's rows as a matrix (read whole when on disk).
+fn matrix(set: &EmbeddingSet) -> ndarray::CowArray<'_, f32, ndarray::Ix2> {
+    set.matrix()
 }
 
-/// The PCA map of `set` (instant: a few passes over the matrix).
+/// Rows a PCA map of a set on disk fits its directions on (every n-th row); the others are
+/// projected block by block, so the map never holds the set.
+const PCA_FIT_ROWS: usize = 50_000;
+
+/// The PCA map of `set` (instant: a few passes over the matrix). A set on disk: the
+/// directions from at most [`PCA_FIT_ROWS`] evenly spaced rows, every row projected on them.
 pub fn pca_map(set: &EmbeddingSet) -> Map {
-    let (scores, _) = pca(matrix(set), 2);
+    if set.on_disk() {
+        return pca_map_in_blocks(set);
+    }
+    let (scores, _) = pca(matrix(set).view(), 2);
     let points = scores
         .rows()
         .into_iter()
@@ -53,6 +61,33 @@ pub fn pca_map(set: &EmbeddingSet) -> Map {
             ]
         })
         .collect();
+    Map {
+        method: MapMethod::Pca,
+        points,
+    }
+}
+
+fn pca_map_in_blocks(set: &EmbeddingSet) -> Map {
+    let step = set.len().div_ceil(PCA_FIT_ROWS).max(1);
+    let fit_rows: Vec<usize> = (0..set.len()).step_by(step).collect();
+    let mut points = Vec::with_capacity(set.len());
+    if let Some(basis) = pca_basis(set.select_rows(&fit_rows).view(), 2) {
+        const BLOCK: usize = 8192;
+        for lo in (0..set.len()).step_by(BLOCK) {
+            let hi = (lo + BLOCK).min(set.len());
+            let block = set.block(lo, hi);
+            let rows = ArrayView2::from_shape((hi - lo, set.dim), &block).expect("rows x dim");
+            let scores = basis.project(rows);
+            points.extend(scores.rows().into_iter().map(|r| {
+                [
+                    r.first().copied().unwrap_or(0.0),
+                    r.get(1).copied().unwrap_or(0.0),
+                ]
+            }));
+        }
+    } else {
+        points.resize(set.len(), [0.0, 0.0]);
+    }
     Map {
         method: MapMethod::Pca,
         points,
@@ -175,7 +210,7 @@ pub fn umap_map(set: &EmbeddingSet, opts: &UmapOptions, job: &JobControl) -> Res
     }
     let points = if n <= opts.fit_max.max(opts.fit_sample) {
         job.begin_stage("principal components", 1);
-        let (reduced, _) = pca(matrix(set), opts.pca_dims.min(set.dim));
+        let (reduced, _) = pca(matrix(set).view(), opts.pca_dims.min(set.dim));
         if job.is_cancelled() {
             return Err(JobError::Cancelled);
         }
@@ -214,8 +249,7 @@ fn fit_and_place(
         &format!("principal components of {} sampled rows", fitted_rows.len()),
         1,
     );
-    let all = matrix(set);
-    let sample = all.select(ndarray::Axis(0), &fitted_rows);
+    let sample = set.select_rows(&fitted_rows);
     let Some(basis) = pca_basis(sample.view(), opts.pca_dims.min(set.dim)) else {
         return Ok(vec![[f32::NAN; 2]; n]);
     };
@@ -237,7 +271,7 @@ fn fit_and_place(
     // Chunks of rows keep the projected copy small; a chunk is a whole number of the
     // neighbour search's blocks, which run in parallel and count the progress.
     for chunk in others.chunks(32 * super::umap_place::BLOCK) {
-        let reduced = basis.project(all.select(ndarray::Axis(0), chunk).view());
+        let reduced = basis.project(set.select_rows(chunk).view());
         let near = super::umap_place::cross_knn(reduced.view(), reduced_sample.view(), k, job)?;
         let placed = super::umap_place::place(&near, k, &fitted);
         for (&r, p) in chunk.iter().zip(placed) {

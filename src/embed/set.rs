@@ -1,9 +1,13 @@
 //! The embeddings of one dataset as a matrix: one L2-normalised row per sample that has an
 //! embedding, so that a dot product is the cosine similarity.
 
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
+use ndarray::{Array2, ArrayView2, CowArray, Ix2};
+
 use super::ann::{AnnError, AnnIndex, AnnOptions, Rows};
+use super::matrix::{DiskWriter, Matrix, Spill};
 use crate::embedding_store::Embedding;
 use crate::jobs::JobControl;
 use crate::model::SampleOutcome;
@@ -27,26 +31,39 @@ impl std::fmt::Debug for IndexSlot {
 pub struct EmbeddingSet {
     /// Values per row.
     pub dim: usize,
-    /// Per dataset sample, its row in `data`, or `None` when it has no embedding.
+    /// Per dataset sample, its row, or `None` when it has no embedding.
     pub rows: Vec<Option<u32>>,
     /// The sample of each row.
     pub samples: Vec<u32>,
-    /// Row-major, each row L2-normalised (a zero vector stays zero).
-    pub data: Vec<f32>,
+    /// The rows, each L2-normalised (a zero vector stays zero): in memory, or on disk past
+    /// the [`Spill`] the set was built with.
+    matrix: Matrix,
     /// Samples without an embedding and why (failed to decode, cancelled, odd size).
     pub missing: Vec<(usize, String)>,
     /// The HNSW graph over the rows, once built ([`EmbeddingSet::graph`]).
     pub index: IndexSlot,
 }
 
+/// The L2 norm of a row, summed in f32 in order (what [`normalised`] and the rows on disk
+/// divide by).
+fn norm_of(row: &[f32]) -> f32 {
+    row.iter().map(|v| v * v).sum::<f32>().sqrt()
+}
+
 fn normalised(values: impl Iterator<Item = f32>, dim: usize) -> Vec<f32> {
     let mut row: Vec<f32> = values.collect();
     debug_assert_eq!(row.len(), dim);
-    let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+    let norm = norm_of(&row);
     if norm > 0.0 {
         row.iter_mut().for_each(|v| *v /= norm);
     }
     row
+}
+
+/// How a sample's embedding enters a set.
+enum Entry<'a> {
+    Row(&'a Embedding),
+    Missing(String),
 }
 
 impl EmbeddingSet {
@@ -54,7 +71,16 @@ impl EmbeddingSet {
     /// dimension is that of the most common length; a row of another length is listed as
     /// missing, as is one with a value that is not finite.
     pub fn from_embeddings(per_sample: &[Result<&Embedding, String>]) -> Self {
-        Self::from_embeddings_impl(per_sample)
+        Self::from_embeddings_in(per_sample, None)
+    }
+
+    /// [`EmbeddingSet::from_embeddings`], the rows on disk when `spill` applies to them (if
+    /// the file cannot be made, they stay in memory).
+    pub fn from_embeddings_in(
+        per_sample: &[Result<&Embedding, String>],
+        spill: Option<&Spill>,
+    ) -> Self {
+        Self::from_embeddings_impl(per_sample, spill)
     }
 
     /// The set of plain vectors, one per sample (unit tests, benchmarks).
@@ -64,10 +90,23 @@ impl EmbeddingSet {
             .map(|r| crate::embedding_store::to_embedding(r))
             .collect();
         let refs: Vec<Result<&Embedding, String>> = e.iter().map(Ok).collect();
-        Self::from_embeddings_impl(&refs)
+        Self::from_embeddings_impl(&refs, None)
     }
 
-    fn from_embeddings_impl(per_sample: &[Result<&Embedding, String>]) -> Self {
+    /// [`EmbeddingSet::from_rows`] with a [`Spill`] (tests of the rows on disk).
+    pub fn from_rows_in(rows: &[Vec<f32>], spill: Option<&Spill>) -> Self {
+        let e: Vec<Embedding> = rows
+            .iter()
+            .map(|r| crate::embedding_store::to_embedding(r))
+            .collect();
+        let refs: Vec<Result<&Embedding, String>> = e.iter().map(Ok).collect();
+        Self::from_embeddings_impl(&refs, spill)
+    }
+
+    fn from_embeddings_impl(
+        per_sample: &[Result<&Embedding, String>],
+        spill: Option<&Spill>,
+    ) -> Self {
         let mut lengths = std::collections::HashMap::<usize, usize>::new();
         for e in per_sample.iter().flatten() {
             *lengths.entry(e.len()).or_default() += 1;
@@ -81,29 +120,73 @@ impl EmbeddingSet {
             rows: vec![None; per_sample.len()],
             ..Self::default()
         };
-        for (i, e) in per_sample.iter().enumerate() {
-            match e {
-                Ok(e) if e.len() != dim || dim == 0 => set.missing.push((
-                    i,
-                    format!("its embedding has {} values, the others {dim}", e.len()),
+        let entries: Vec<Entry> = per_sample
+            .iter()
+            .map(|e| match e {
+                Ok(e) if e.len() != dim || dim == 0 => Entry::Missing(format!(
+                    "its embedding has {} values, the others {dim}",
+                    e.len()
                 )),
-                Ok(e) if e.iter().any(|v| !v.is_finite()) => set
-                    .missing
-                    .push((i, "its embedding holds a value that is not finite".into())),
-                Ok(e) => {
+                Ok(e) if e.iter().any(|v| !v.is_finite()) => {
+                    Entry::Missing("its embedding holds a value that is not finite".into())
+                }
+                Ok(e) => Entry::Row(e),
+                Err(why) => Entry::Missing(why.clone()),
+            })
+            .collect();
+        for (i, e) in entries.iter().enumerate() {
+            match e {
+                Entry::Row(_) => {
                     set.rows[i] = Some(set.samples.len() as u32);
                     set.samples.push(i as u32);
-                    set.data
-                        .extend(normalised(e.iter().map(|v| v.to_f32()), dim));
                 }
-                Err(why) => set.missing.push((i, why.clone())),
+                Entry::Missing(why) => set.missing.push((i, why.clone())),
             }
         }
+        let rows = entries.iter().filter_map(|e| match e {
+            Entry::Row(e) => Some(*e),
+            Entry::Missing(_) => None,
+        });
+        set.matrix = match spill.filter(|s| s.applies(set.samples.len(), dim)) {
+            Some(spill) => match Self::write_rows(&spill.dir, dim, rows.clone()) {
+                Ok(m) => m,
+                Err(_) => Self::memory_rows(dim, rows),
+            },
+            None => Self::memory_rows(dim, rows),
+        };
         set
+    }
+
+    fn memory_rows<'a>(dim: usize, rows: impl Iterator<Item = &'a Embedding>) -> Matrix {
+        let mut data = Vec::new();
+        for e in rows {
+            data.extend(normalised(e.iter().map(|v| v.to_f32()), dim));
+        }
+        Matrix::Memory(data)
+    }
+
+    fn write_rows<'a>(
+        dir: &std::path::Path,
+        dim: usize,
+        rows: impl Iterator<Item = &'a Embedding>,
+    ) -> std::io::Result<Matrix> {
+        let mut w = DiskWriter::new(dir, dim)?;
+        let mut values = Vec::with_capacity(dim);
+        for e in rows {
+            values.clear();
+            values.extend(e.iter().map(|v| v.to_f32()));
+            w.push(e, norm_of(&values))?;
+        }
+        Ok(Matrix::Disk(Arc::new(w.finish()?)))
     }
 
     /// Builds the set from a prediction run's outcomes (kept with embeddings).
     pub fn from_outcomes(outcomes: &[Option<SampleOutcome>]) -> Self {
+        Self::from_outcomes_in(outcomes, None)
+    }
+
+    /// [`EmbeddingSet::from_outcomes`], the rows on disk when `spill` applies to them.
+    pub fn from_outcomes_in(outcomes: &[Option<SampleOutcome>], spill: Option<&Spill>) -> Self {
         let per_sample: Vec<Result<&Embedding, String>> = outcomes
             .iter()
             .map(|o| match o {
@@ -115,24 +198,39 @@ impl EmbeddingSet {
                 None => Err("not computed (the run was cancelled)".into()),
             })
             .collect();
-        Self::from_embeddings(&per_sample)
+        Self::from_embeddings_in(&per_sample, spill)
     }
 
     /// The rows of `samples` (dataset indices, ascending; those without an embedding are
-    /// skipped) as a set of their own; other samples have no row.
+    /// skipped) as a set of their own; other samples have no row. A set on disk gives a
+    /// subset on disk (in memory if its file cannot be made).
     pub fn subset(&self, samples: &[usize]) -> Self {
         let mut out = Self {
             dim: self.dim,
             rows: vec![None; self.rows.len()],
             ..Self::default()
         };
+        let mut picked = Vec::new();
         for &s in samples {
-            if let Some(row) = self.of_sample(s) {
+            if let Some(r) = self.rows.get(s).copied().flatten() {
                 out.rows[s] = Some(out.samples.len() as u32);
                 out.samples.push(s as u32);
-                out.data.extend_from_slice(row);
+                picked.push(r as usize);
             }
         }
+        out.matrix = match &self.matrix {
+            Matrix::Disk(d) => match d.select(&picked) {
+                Ok(sub) => Matrix::Disk(Arc::new(sub)),
+                Err(_) => Matrix::Memory(self.select_rows(&picked).into_raw_vec_and_offset().0),
+            },
+            Matrix::Memory(data) => {
+                let mut sub = Vec::with_capacity(picked.len() * self.dim);
+                for &r in &picked {
+                    sub.extend_from_slice(&data[r * self.dim..(r + 1) * self.dim]);
+                }
+                Matrix::Memory(sub)
+            }
+        };
         out
     }
 
@@ -140,9 +238,41 @@ impl EmbeddingSet {
     pub fn as_rows(&self) -> Rows<'_> {
         Rows {
             dim: self.dim,
-            data: &self.data,
+            matrix: &self.matrix,
             samples: &self.samples,
         }
+    }
+
+    /// Whether the rows are on disk (see [`Spill`]).
+    pub fn on_disk(&self) -> bool {
+        self.matrix.on_disk()
+    }
+
+    /// Rows `lo..hi`, row-major: borrowed when in memory, read when on disk.
+    pub fn block(&self, lo: usize, hi: usize) -> Cow<'_, [f32]> {
+        self.matrix.block(self.dim, lo, hi)
+    }
+
+    /// Every row as a matrix (rows x dim): a view when in memory, read whole when on disk
+    /// (for the steps that only run on sets small enough to hold).
+    pub fn matrix(&self) -> CowArray<'_, f32, Ix2> {
+        match self.block(0, self.len()) {
+            Cow::Borrowed(data) => ArrayView2::from_shape((self.len(), self.dim), data)
+                .expect("rows x dim values")
+                .into(),
+            Cow::Owned(data) => Array2::from_shape_vec((self.len(), self.dim), data)
+                .expect("rows x dim values")
+                .into(),
+        }
+    }
+
+    /// Rows `rows` (in that order) as a matrix.
+    pub fn select_rows(&self, rows: &[usize]) -> Array2<f32> {
+        let mut out = Array2::<f32>::zeros((rows.len(), self.dim));
+        for (mut o, &r) in out.rows_mut().into_iter().zip(rows) {
+            o.assign(&ndarray::ArrayView1::from(&*self.row(r)));
+        }
+        out
     }
 
     /// The set's HNSW graph: the one built before (by this set or a clone of it), else built
@@ -185,12 +315,12 @@ impl EmbeddingSet {
     }
 
     /// Row `r` (normalised).
-    pub fn row(&self, r: usize) -> &[f32] {
+    pub fn row(&self, r: usize) -> Cow<'_, [f32]> {
         self.as_rows().row(r)
     }
 
     /// The normalised embedding of dataset sample `sample`, if it has one.
-    pub fn of_sample(&self, sample: usize) -> Option<&[f32]> {
+    pub fn of_sample(&self, sample: usize) -> Option<Cow<'_, [f32]>> {
         let r = (*self.rows.get(sample)?)? as usize;
         Some(self.row(r))
     }
@@ -202,7 +332,7 @@ impl EmbeddingSet {
         let mut n = 0;
         for &s in samples {
             if let Some(row) = self.of_sample(s) {
-                sum.iter_mut().zip(row).for_each(|(a, b)| *a += b);
+                sum.iter_mut().zip(row.iter()).for_each(|(a, b)| *a += b);
                 n += 1;
             }
         }
@@ -230,13 +360,80 @@ mod tests {
         ]);
         assert_eq!(set.dim, 2);
         assert_eq!(set.rows, [Some(0), None, None, Some(1), None]);
-        assert_eq!(set.of_sample(0).unwrap(), [0.6, 0.8]);
-        assert_eq!(set.of_sample(3).unwrap(), [0.0, 1.0]);
+        assert_eq!(*set.of_sample(0).unwrap(), [0.6, 0.8]);
+        assert_eq!(*set.of_sample(3).unwrap(), [0.0, 1.0]);
         let why: Vec<_> = set.missing.iter().map(|(i, _)| *i).collect();
         assert_eq!(why, [1, 2, 4]);
         assert!(set.missing[1].1.contains("3 values, the others 2"));
         let c = set.centroid(&[0, 1, 3]).unwrap();
         let expected = [0.6 / 1.8f32.hypot(0.6), 1.8 / 1.8f32.hypot(0.6)];
         assert!((c[0] - expected[0]).abs() < 1e-6 && (c[1] - expected[1]).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_set_on_disk_answers_bit_for_bit_like_the_same_set_in_memory() {
+        use crate::embed::knn::{all_nearest, exact_nearest};
+        let dir = tempfile::tempdir().unwrap();
+        let mut rows: Vec<Vec<f32>> = (0..400)
+            .map(|i| {
+                (0..24)
+                    .map(|j| ((i * 31 + j * 7) % 17) as f32 - 8.0 + (i % 5) as f32 * 0.1)
+                    .collect()
+            })
+            .collect();
+        rows[9] = vec![0.0; 24];
+        let spill = Spill {
+            dir: dir.path().join("embeddings"),
+            past_bytes: 0,
+        };
+        let mem = EmbeddingSet::from_rows(&rows);
+        let disk = EmbeddingSet::from_rows_in(&rows, Some(&spill));
+        assert!(disk.on_disk() && !mem.on_disk());
+        assert_eq!(disk.samples, mem.samples);
+        assert_eq!(disk.block(0, disk.len()), mem.block(0, mem.len()));
+        assert_eq!(disk.row(9), mem.row(9));
+        let q = mem.row(5).into_owned();
+        assert_eq!(
+            exact_nearest(&disk, &q, 10, &[5]),
+            exact_nearest(&mem, &q, 10, &[5])
+        );
+        assert_eq!(all_nearest(&disk, 5, None), all_nearest(&mem, 5, None));
+        assert_eq!(disk.centroid(&[1, 2, 3]), mem.centroid(&[1, 2, 3]));
+        let picked: Vec<usize> = (0..400).step_by(3).collect();
+        let (sd, sm) = (disk.subset(&picked), mem.subset(&picked));
+        assert!(sd.on_disk());
+        assert_eq!(sd.rows, sm.rows);
+        assert_eq!(sd.block(0, sd.len()), sm.block(0, sm.len()));
+        let opts = crate::embed::project::UmapOptions::default();
+        let pca = crate::embed::project::MapMethod::Pca;
+        assert_eq!(
+            crate::embed::map_cache::map_key(&disk, pca, &opts),
+            crate::embed::map_cache::map_key(&mem, pca, &opts)
+        );
+        // The graph over rows on disk: every distance it reports is the exact one.
+        let graph = disk.graph(None).unwrap();
+        for n in graph.nearest(disk.as_rows(), &q, 5, &[5]).unwrap() {
+            let exact = 1.0 - crate::embed::knn::dot(&q, &mem.of_sample(n.sample).unwrap());
+            assert_eq!(n.distance, exact);
+        }
+        // The PCA map of the set on disk (fitted and projected in blocks) matches the one in
+        // memory up to rounding.
+        let (a, b) = (
+            crate::embed::project::pca_map(&disk),
+            crate::embed::project::pca_map(&mem),
+        );
+        for (p, q) in a.points.iter().zip(&b.points) {
+            assert!(
+                (p[0] - q[0]).abs() < 1e-3 && (p[1] - q[1]).abs() < 1e-3,
+                "{p:?} {q:?}"
+            );
+        }
+        // The files are unnamed and go with the last clone of the set.
+        let again = disk.clone();
+        drop((disk, sd));
+        assert_eq!(again.row(7), mem.row(7));
+        drop(again);
+        let left = std::fs::read_dir(&spill.dir).unwrap().count();
+        assert_eq!(left, 0);
     }
 }

@@ -69,7 +69,7 @@ pub fn probe_features(set: &EmbeddingSet, samples: &[usize]) -> Array2<f32> {
         if let Some(v) = set.of_sample(s) {
             row.as_slice_mut()
                 .expect("a fresh matrix is contiguous")
-                .copy_from_slice(v);
+                .copy_from_slice(&v);
         }
     }
     let n = x.nrows().max(1) as f32;

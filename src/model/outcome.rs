@@ -91,3 +91,15 @@ pub struct PredictReport {
     /// How model classes map to dataset labels.
     pub mapping: LabelMapping,
 }
+
+impl PredictReport {
+    /// Drops every outcome's embedding (once they are gathered into a set elsewhere, which
+    /// may keep them out of core: the window holds the set, not a second copy here).
+    pub fn drop_embeddings(&mut self) {
+        for o in self.outcomes.iter_mut().flatten() {
+            if let SampleOutcome::Predicted(p) = o {
+                p.embedding = None;
+            }
+        }
+    }
+}

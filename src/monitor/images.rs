@@ -52,13 +52,13 @@ pub struct LogEmbeddings {
 impl LogEmbeddings {
     /// The embeddings of `rows` (indices into the log's rows) that have one, as a matrix.
     pub fn matrix(&self, rows: &[usize]) -> Array2<f32> {
-        let picked: Vec<&[f32]> = rows
+        let picked: Vec<std::borrow::Cow<[f32]>> = rows
             .iter()
             .filter_map(|&r| self.set.of_sample(self.of_row.get(r).copied().flatten()?))
             .collect();
         let mut m = Array2::zeros((picked.len(), self.set.dim));
         for (mut out, row) in m.rows_mut().into_iter().zip(picked) {
-            out.iter_mut().zip(row).for_each(|(o, v)| *o = *v);
+            out.iter_mut().zip(row.iter()).for_each(|(o, v)| *o = *v);
         }
         m
     }
@@ -134,9 +134,8 @@ pub fn embedding_side(
     backend: &ResolvedBackend,
     job: &JobControl,
 ) -> Result<EmbeddingSide, NoEmbeddingTest> {
-    let matrix = ndarray::ArrayView2::from_shape((reference.len(), reference.dim), &reference.data)
-        .map_err(|_| NoEmbeddingTest::FewReference(0))?;
-    let fitted = super::EmbeddingReference::fit(matrix, &super::DriftOptions::default())
+    let matrix = reference.matrix();
+    let fitted = super::EmbeddingReference::fit(matrix.view(), &super::DriftOptions::default())
         .ok_or(NoEmbeddingTest::FewReference(reference.len()))?;
     let log = embed_log_images(rows, classes, model, backend, job)?;
     Ok(EmbeddingSide {

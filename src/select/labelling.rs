@@ -113,7 +113,7 @@ pub fn hints(
                 crate::eval::Entry::Missing => h.failed = Some("not read".into()),
             }
             if let (Some(l), Some(v)) = (&labelled, set.of_sample(i)) {
-                h.neighbours = nearest_labelled(l, v, 4);
+                h.neighbours = nearest_labelled(l, &v, 4);
             }
             h
         })

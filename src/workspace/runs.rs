@@ -2,6 +2,7 @@
 //! the state folder and runs the per-sample engine, for the CLI and the window alike.
 
 use crate::embed::EmbeddingSet;
+use crate::embed::matrix::Spill;
 use crate::eval::PredictionSet;
 use crate::jobs::JobControl;
 use crate::model::multi::{ModelEntry, predict_models};
@@ -23,6 +24,9 @@ pub struct ModelRun {
     pub set: PredictionSet,
     /// The model value the embeddings were read from, or why there are none.
     pub embedding: Result<String, NoEmbeddings>,
+    /// Where a large set of the run's embeddings is kept out of core (the state folder's
+    /// `embeddings/`; `None` without a state folder: in memory).
+    pub spill: Option<Spill>,
 }
 
 /// Why there are no embeddings to look at.
@@ -43,10 +47,16 @@ pub enum NoEmbeddings {
 }
 
 impl ModelRun {
-    /// The run's embeddings as one set (normalises every row: run it off the UI thread).
+    /// The run's embeddings as one set (normalises every row: run it off the UI thread),
+    /// on disk past [`Spill::DEFAULT_PAST_BYTES`] when the dataset has a state folder.
+    pub fn embedding_set(&self) -> EmbeddingSet {
+        EmbeddingSet::from_outcomes_in(&self.report.outcomes, self.spill.as_ref())
+    }
+
+    /// [`ModelRun::embedding_set`], or why there is none.
     pub fn embeddings(&self) -> Result<EmbeddingSet, NoEmbeddings> {
         let value = self.embedding.clone()?;
-        let set = EmbeddingSet::from_outcomes(&self.report.outcomes);
+        let set = self.embedding_set();
         if set.is_empty() {
             return Err(NoEmbeddings::Empty(value));
         }
@@ -120,6 +130,10 @@ impl Workspace {
             report,
             set,
             embedding,
+            spill: self
+                .state()
+                .ok()
+                .map(|dir| Spill::to(dir.join("embeddings"))),
         }
     }
 

@@ -35,7 +35,7 @@ fn split_dataset(dst: &Path) {
     let mut classes: Vec<_> = std::fs::read_dir(&src)
         .unwrap()
         .flatten()
-        .filter(|e| e.path().is_dir())
+        .filter(|e| e.path().is_dir() && !e.file_name().to_string_lossy().starts_with('.'))
         .map(|e| e.file_name())
         .collect();
     classes.sort();

@@ -139,8 +139,10 @@ fn embeddings_are_cached_per_image_and_a_damaged_cache_is_rebuilt() {
             .any(|n| n.contains("embedding cache did not verify")),
         "{notes:?}"
     );
-    let vectors =
-        |r: &labelscope::model::PredictReport| EmbeddingSet::from_outcomes(&r.outcomes).data;
+    let vectors = |r: &labelscope::model::PredictReport| {
+        let set = EmbeddingSet::from_outcomes(&r.outcomes);
+        set.block(0, set.len()).into_owned()
+    };
     assert_eq!(vectors(&third), vectors(&first));
 }
 

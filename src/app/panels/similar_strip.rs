@@ -29,7 +29,7 @@ impl SimilarCache {
         if self.key != Some(key) {
             self.neighbours = set
                 .of_sample(i)
-                .map(|q| nearest(set, q, STRIP_K, &[i]))
+                .map(|q| nearest(set, &q, STRIP_K, &[i]))
                 .unwrap_or_default();
             self.key = Some(key);
         }

@@ -43,5 +43,5 @@ pub fn similar_distance(
 ) -> Option<f32> {
     let query = set.centroid(&similar.anchors)?;
     let row = set.of_sample(i)?;
-    Some(1.0 - crate::embed::knn::dot(&query, row))
+    Some(1.0 - crate::embed::knn::dot(&query, &row))
 }

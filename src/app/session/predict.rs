@@ -57,8 +57,9 @@ impl Session {
                 embeddings: true,
                 ..PredictOptions::default()
             };
-            let run = ws.run_model(&model, &b, &opts, job, Some(&stream))?;
+            let mut run = ws.run_model(&model, &b, &opts, job, Some(&stream))?;
             let gathered = run.embeddings();
+            run.report.drop_embeddings();
             Ok(PredictDone::Model(
                 run.report,
                 b.hint.unwrap_or_default(),
