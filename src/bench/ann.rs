@@ -28,6 +28,11 @@ const PROJECT_FROM: usize = 20_000;
 
 /// Grows `base` (normalised rows) to `n` real-shaped rows, deterministic in `seed`.
 pub fn grow(base: &EmbeddingSet, n: usize, seed: u64) -> EmbeddingSet {
+    EmbeddingSet::from_rows(&grow_rows(base, n, seed))
+}
+
+/// [`grow`]'s rows in f32, before they are stored (as f16) in a set.
+pub fn grow_rows(base: &EmbeddingSet, n: usize, seed: u64) -> Vec<Vec<f32>> {
     let dim = base.dim;
     let hood = exact_all_nearest(base, K.min(base.len().saturating_sub(1)));
     let mut rng = SplitMix::new(seed);
@@ -51,7 +56,7 @@ pub fn grow(base: &EmbeddingSet, n: usize, seed: u64) -> EmbeddingSet {
             .collect();
         rows.push(row);
     }
-    EmbeddingSet::from_rows(&rows)
+    rows
 }
 
 /// One configuration's figures.

@@ -16,6 +16,7 @@ pub mod near_copies;
 pub mod pixel_copies;
 pub mod scale;
 pub mod select;
+pub mod stored_forms;
 pub mod thumbs;
 
 use crate::model::footprint::proc_status_kib;

@@ -87,7 +87,34 @@ pub fn ann_suite(
         rows <= EXACT_ALL_KNN_UP_TO,
     )?;
     print(&b);
-    Ok(serde_json::to_value(&b)?)
+    let mut out = serde_json::to_value(&b)?;
+    if rows <= ALL_CONFIGS_UP_TO {
+        eprintln!("the stored forms against f32");
+        let grown = crate::bench::ann::grow_rows(&base_set, rows, 0x5eed);
+        let forms = crate::bench::stored_forms::stored_forms(&grown, QUERIES, scratch);
+        print_forms(&forms);
+        out["stored_forms"] = serde_json::to_value(&forms)?;
+    }
+    Ok(out)
+}
+
+fn print_forms(f: &crate::bench::stored_forms::StoredForms) {
+    println!(
+        "
+stored forms: exact search over each against exact search over f32, {} rows x {}, {} queries",
+        f.rows, f.dim, f.queries
+    );
+    println!("  {:<14} {:>10} {:>10}", "form", "bytes/row", "recall@10");
+    for r in &f.forms {
+        println!(
+            "  {:<14} {:>10} {:>10.4}",
+            r.name, r.bytes_per_row, r.recall_at_10
+        );
+    }
+    println!(
+        "  exact query with the rows in memory (f32): p50 {:.1} ms, p95 {:.1} ms; on disk (f16, read in blocks, page cache warm): p50 {:.1} ms, p95 {:.1} ms",
+        f.memory_query_ms[0], f.memory_query_ms[1], f.disk_query_ms[0], f.disk_query_ms[1]
+    );
 }
 
 fn print(b: &AnnBench) {

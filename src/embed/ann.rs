@@ -101,6 +101,28 @@ pub struct AnnIndex {
     index: Index,
     options: AnnOptions,
     rows: usize,
+    /// Whether the graph is served from a file.
+    viewed: bool,
+    /// The file, where it cannot be unlinked while mapped (dropped after `index`).
+    file: Option<tempfile::TempPath>,
+}
+
+/// An empty index of `dim` values with `options`.
+fn new_index(dim: usize, options: &AnnOptions) -> Result<Index, AnnError> {
+    Index::new(&IndexOptions {
+        dimensions: dim,
+        metric: MetricKind::Cos,
+        quantization: match options.storage {
+            Storage::F32 => ScalarKind::F32,
+            Storage::F16 => ScalarKind::F16,
+            Storage::I8 => ScalarKind::I8,
+        },
+        connectivity: options.connectivity,
+        expansion_add: options.expansion_add,
+        expansion_search: options.expansion_search,
+        multi: false,
+    })
+    .map_err(index_error)
 }
 
 impl std::fmt::Debug for AnnIndex {
@@ -126,20 +148,7 @@ impl AnnIndex {
         options: AnnOptions,
         job: Option<&JobControl>,
     ) -> Result<Self, AnnError> {
-        let index = Index::new(&IndexOptions {
-            dimensions: set.dim,
-            metric: MetricKind::Cos,
-            quantization: match options.storage {
-                Storage::F32 => ScalarKind::F32,
-                Storage::F16 => ScalarKind::F16,
-                Storage::I8 => ScalarKind::I8,
-            },
-            connectivity: options.connectivity,
-            expansion_add: options.expansion_add,
-            expansion_search: options.expansion_search,
-            multi: false,
-        })
-        .map_err(index_error)?;
+        let index = new_index(set.dim, &options)?;
         index
             .reserve_capacity_and_threads(set.len(), index_threads())
             .map_err(index_error)?;
@@ -164,7 +173,49 @@ impl AnnIndex {
             index,
             options,
             rows: set.len(),
+            viewed: false,
+            file: None,
         })
+    }
+
+    /// Moves the graph out of memory: saved to a file in `dir` and served from there by the
+    /// library's memory map (pages the system can drop and read again); on Unix the file is
+    /// unlinked at once, so nothing is left behind even after a crash. On failure the graph
+    /// stays in memory.
+    pub fn out_of_core(mut self, dir: &std::path::Path) -> Self {
+        let viewed = || -> Result<(Index, Option<tempfile::TempPath>), AnnError> {
+            std::fs::create_dir_all(dir).map_err(index_error)?;
+            let file = tempfile::Builder::new()
+                .prefix(".graph-")
+                .tempfile_in(dir)
+                .map_err(index_error)?
+                .into_temp_path();
+            let path = file
+                .to_str()
+                .ok_or_else(|| AnnError::Index("a path that is not UTF-8".into()))?;
+            self.index.save(path).map_err(index_error)?;
+            let viewed = new_index(self.index.dimensions(), &self.options)?;
+            viewed.view(path).map_err(index_error)?;
+            viewed
+                .reserve_capacity_and_threads(self.rows, index_threads())
+                .map_err(index_error)?;
+            if cfg!(unix) {
+                file.close().map_err(index_error)?;
+                return Ok((viewed, None));
+            }
+            Ok((viewed, Some(file)))
+        };
+        if let Ok((index, file)) = viewed() {
+            self.index = index;
+            self.file = file;
+            self.viewed = true;
+        }
+        self
+    }
+
+    /// Whether the graph is served from a file ([`AnnIndex::out_of_core`]).
+    pub fn is_out_of_core(&self) -> bool {
+        self.viewed
     }
 
     /// Rows in the graph.

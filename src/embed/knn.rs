@@ -57,12 +57,12 @@ const CHUNK_ROWS: usize = 2048;
 
 /// The `k` samples nearest to `query` (a normalised vector of the set's dimension), nearest
 /// first (ties by sample index), skipping the samples in `exclude`. Exact, unless the set is
-/// past [`QUERY_BUDGET`] and its graph was built ([`EmbeddingSet::prepare_queries`]).
+/// past [`QUERY_BUDGET`] (a fifth of it on disk) and its graph was built ([`EmbeddingSet::prepare_queries`]).
 pub fn nearest(set: &EmbeddingSet, query: &[f32], k: usize, exclude: &[usize]) -> Vec<Neighbour> {
     if set.dim == 0 || query.len() != set.dim {
         return Vec::new();
     }
-    if !exact_query_is_fast(set.len(), set.dim)
+    if !super::budget::exact_query_is_fast_in(set.len(), set.dim, set.on_disk())
         && let Some(ix) = set.built_graph()
         && let Ok(found) = ix.nearest(set.as_rows(), query, k, exclude)
     {

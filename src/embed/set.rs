@@ -281,7 +281,12 @@ impl EmbeddingSet {
         if let Some(ix) = self.index.0.get() {
             return Ok(ix.clone());
         }
-        let built = Arc::new(AnnIndex::build(self.as_rows(), AnnOptions::default(), job)?);
+        let mut built = AnnIndex::build(self.as_rows(), AnnOptions::default(), job)?;
+        if let Matrix::Disk(d) = &self.matrix {
+            // The rows are out of core, so is their graph.
+            built = built.out_of_core(d.dir());
+        }
+        let built = Arc::new(built);
         Ok(self.index.0.get_or_init(|| built).clone())
     }
 
@@ -290,11 +295,11 @@ impl EmbeddingSet {
         self.index.0.get()
     }
 
-    /// Builds the graph when one exact query would be slow ([`super::budget::exact_query_is_fast`]
-    /// is false), so that later queries ([`super::knn::nearest`]) use it: for a background
+    /// Builds the graph when one exact query would be slow
+    /// ([`super::budget::exact_query_is_fast_in`] is false), so that later queries ([`super::knn::nearest`]) use it: for a background
     /// job, once the set is made. Errors are a note on `job`; exact search stays.
     pub fn prepare_queries(&self, job: &JobControl) {
-        if super::budget::exact_query_is_fast(self.len(), self.dim) {
+        if super::budget::exact_query_is_fast_in(self.len(), self.dim, self.on_disk()) {
             return;
         }
         if let Err(e) = self.graph(Some(job))
@@ -412,6 +417,26 @@ mod tests {
         );
         // The graph over rows on disk: every distance it reports is the exact one.
         let graph = disk.graph(None).unwrap();
+        assert!(graph.is_out_of_core() && !mem.graph(None).unwrap().is_out_of_core());
+        // Searched from every worker at once, as the checks do.
+        let every = graph.all_nearest(disk.as_rows(), 5, None).unwrap();
+        let exact = crate::embed::knn::exact_all_nearest(&mem, 5);
+        // The rows repeat, so ties are many: compare the distances found (the exact pass
+        // sums in another order, hence the tolerance).
+        let same = every
+            .iter()
+            .zip(&exact)
+            .filter(|(a, b)| {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b.iter())
+                        .all(|(x, y)| (x.distance - y.distance).abs() < 1e-5)
+            })
+            .count();
+        assert!(
+            same >= 390,
+            "{same} of 400 rows found their exact 5 nearest"
+        );
         for n in graph.nearest(disk.as_rows(), &q, 5, &[5]).unwrap() {
             let exact = 1.0 - crate::embed::knn::dot(&q, &mem.of_sample(n.sample).unwrap());
             assert_eq!(n.distance, exact);
