@@ -138,7 +138,13 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
         None
     };
     let read_set = match &args.embeddings {
-        Some(path) => Some(read_embedding_set(path, ds)?),
+        Some(path) => {
+            let spill = ws
+                .state()
+                .ok()
+                .map(|dir| crate::embed::matrix::Spill::to(dir.join("embeddings")));
+            Some(read_embedding_set(path, ds, spill.as_ref())?)
+        }
         None => None,
     };
     let same_model = args.model.embedder.is_none() && args.predictions.is_none();
@@ -185,9 +191,13 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
     Ok(())
 }
 
-/// The embeddings of `--embeddings` (a file or a directory of parts) as a set, with what was
-/// skipped on stderr.
-fn read_embedding_set(path: &std::path::Path, ds: &Dataset) -> Result<EmbeddingSet> {
+/// The embeddings of `--embeddings` (a file or a directory of parts) as a set (out of core
+/// past `spill`), with what was skipped on stderr.
+fn read_embedding_set(
+    path: &std::path::Path,
+    ds: &Dataset,
+    spill: Option<&crate::embed::matrix::Spill>,
+) -> Result<EmbeddingSet> {
     let read = crate::embed::read::read_embeddings(path, ds)?;
     for w in &read.warnings {
         eprintln!("warning: {w}");
@@ -197,7 +207,7 @@ fn read_embedding_set(path: &std::path::Path, ds: &Dataset) -> Result<EmbeddingS
         .iter()
         .map(|r| r.as_ref().map_err(Clone::clone))
         .collect();
-    let set = EmbeddingSet::from_embeddings(&refs);
+    let set = EmbeddingSet::from_embeddings_in(&refs, spill);
     eprintln!(
         "embeddings: {} of {} samples from {} ({} file{})",
         set.len(),

@@ -85,15 +85,10 @@ impl EmbeddingSet {
 
     /// The set of plain vectors, one per sample (unit tests, benchmarks).
     pub fn from_rows(rows: &[Vec<f32>]) -> Self {
-        let e: Vec<Embedding> = rows
-            .iter()
-            .map(|r| crate::embedding_store::to_embedding(r))
-            .collect();
-        let refs: Vec<Result<&Embedding, String>> = e.iter().map(Ok).collect();
-        Self::from_embeddings_impl(&refs, None)
+        Self::from_rows_in(rows, None)
     }
 
-    /// [`EmbeddingSet::from_rows`] with a [`Spill`] (tests of the rows on disk).
+    /// [`EmbeddingSet::from_rows`] with a [`Spill`] (tests and benchmarks of rows on disk).
     pub fn from_rows_in(rows: &[Vec<f32>], spill: Option<&Spill>) -> Self {
         let e: Vec<Embedding> = rows
             .iter()
