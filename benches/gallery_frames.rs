@@ -21,6 +21,10 @@ use labelscope::bench::scale::generate_fashion_set;
 use labelscope::bench::{peak_rss_mib, repo_path, rss_mib};
 use labelscope::model::BackendKind;
 
+// The allocator the binary ships with, so the memory figures are the window's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn percentile(v: &[f64], p: f64) -> f64 {
     let mut s = v.to_vec();
     s.sort_by(f64::total_cmp);
@@ -221,6 +225,12 @@ fn main() {
         last_cursor = cursor;
     }
     let rss_after = rss_mib();
+    // A dataset given by LABELSCOPE_BENCH_DATA has its own size.
+    let n = h
+        .state()
+        .session
+        .as_ref()
+        .map_or(n, |s| s.ws.dataset.samples.len());
 
     println!("\n{n} samples, 1400x900 window, headless (egui_kittest)");
     println!("open, first (scan; model starts)   {first_open_ms:>8.0} ms");
