@@ -16,6 +16,8 @@ pub mod pca;
 pub mod project;
 pub mod read;
 pub mod set;
+#[cfg(test)]
+mod set_tests;
 pub mod synthetic;
 pub mod umap_layout;
 pub mod umap_place;
