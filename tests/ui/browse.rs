@@ -257,6 +257,14 @@ fn ctrl_wheel_zooms_the_detail_image_the_wheel_scrolls_its_panel_and_f_fits() {
     h.key_press(egui::Key::Home);
     h.key_press(egui::Key::Enter);
     h.run_steps(8);
+    // The full image is decoded on another thread: wait for its view on a slow machine.
+    for _ in 0..1000 {
+        if h.query_by_label_contains("Zoom ").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        h.run_steps(1);
+    }
     let fitted = zoom_level(&h);
     // A point inside the image view, below the zoom controls.
     let row = h.get_by_label_contains("Zoom ").rect();

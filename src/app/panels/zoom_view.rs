@@ -72,8 +72,14 @@ pub fn zoom_view_ui(
     overlay: impl FnOnce(&egui::Ui, Rect),
 ) -> egui::Response {
     let mut one_to_one = false;
+    // Before the view is drawn (its first frame, after Fit) the level shown is the fit's, the
+    // view's size being the width below the row by `height`.
+    let fit_here = ZoomView::fit(vec2(ui.available_width(), height), image);
     ui.horizontal(|ui| {
-        let level = state.map_or(100.0, |z| z.zoom * 100.0);
+        let level = match state {
+            Some(z) if !z.fitted => z.zoom * 100.0,
+            _ => fit_here.zoom * 100.0,
+        };
         ui.label(format!("Zoom {level:.0}%"))
             .on_hover_text("Ctrl+wheel or pinch (the wheel alone when the panel does not scroll): zoom about the cursor · drag: pan · double-click or F: fit");
         if ui
