@@ -34,6 +34,9 @@ pub struct ExportDialog {
     pub balance: Balance,
     /// Soft labels in the manifests.
     pub probs: bool,
+    /// The distillation temperature of the soft labels, when a model made the predictions
+    /// (it is then the teacher the report names).
+    pub temperature: f64,
     /// VLM answers as JSON.
     pub vlm_json: bool,
     /// Replace a non-empty target.
@@ -67,6 +70,7 @@ impl ExportDialog {
             keep_splits: false,
             balance: Balance::None,
             probs: false,
+            temperature: 1.0,
             vlm_json: true,
             force: false,
             duplicates: true,
@@ -117,6 +121,9 @@ impl ExportDialog {
         if !self.formats.iter().any(|&f| f) {
             return Some("choose at least one format".into());
         }
+        if !(self.temperature > 0.0 && self.temperature.is_finite()) {
+            return Some("the temperature must be above 0".into());
+        }
         None
     }
 
@@ -136,6 +143,15 @@ impl ExportDialog {
         opts.force = self.force;
         opts.inputs = s.inputs();
         opts.probs = self.probs;
+        // With a model's predictions, the soft labels are that model's as a teacher, at the
+        // distillation temperature (the report names it), as `export --soft-labels` writes them.
+        if let (true, Some(model), Some(set)) = (self.probs, s.model(), &s.predictions.set) {
+            opts.soft_labels = Some(crate::export::SoftLabels::new(
+                set.clone(),
+                &model,
+                self.temperature,
+            ));
+        }
         opts.vlm = VlmOptions {
             answer_json: self.vlm_json,
             ..VlmOptions::default()

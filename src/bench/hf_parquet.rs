@@ -100,7 +100,7 @@ fn write_shards(dir: &Path, photos: &Dataset, samples: usize) -> anyhow::Result<
         .collect::<anyhow::Result<_>>()?;
     let data = dir.join("data");
     std::fs::create_dir_all(&data)?;
-    let metadata = huggingface_metadata(&photos.classes);
+    let metadata = huggingface_metadata(&photos.classes, Default::default());
     let shards = samples.div_ceil(SHARD_ROWS);
     let mut bytes = 0;
     for k in 0..shards {
@@ -111,11 +111,13 @@ fn write_shards(dir: &Path, photos: &Dataset, samples: usize) -> anyhow::Result<
                     bytes: b,
                     path: name,
                     label: *label,
+                    soft_labels: None,
+                    weight: None,
                 }
             })
             .collect();
         let file = data.join(format!("train-{k:05}-of-{shards:05}.parquet"));
-        bytes += write_image_shard(&file, &rows, &metadata, 100)?;
+        bytes += write_image_shard(&file, &rows, Default::default(), &metadata, 100)?;
     }
     Ok((shards, bytes))
 }

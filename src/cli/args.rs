@@ -348,7 +348,7 @@ pub struct ExportArgs {
     /// A teacher model (`.onnx` or spec `.json`) whose probabilities over the classes are
     /// written as soft labels for distillation: `prob_<label>` columns, and a `soft_labels`
     /// list in Parquet and the VLM JSONL; the report names the model and temperature.
-    #[arg(long, value_name = "MODEL", conflicts_with_all = ["probs", "negatives"])]
+    #[arg(long, value_name = "MODEL", conflicts_with = "probs")]
     pub soft_labels: Option<PathBuf>,
     /// The distillation temperature of the soft labels (on top of the teacher spec's own).
     #[arg(long, default_value_t = 1.0, requires = "soft_labels", value_parser = super::values::positive)]

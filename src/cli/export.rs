@@ -151,6 +151,9 @@ pub fn run(args: &ExportArgs, read: crate::inputs::Inputs) -> Result<()> {
                     *i = wn.index[*i];
                 }
             }
+            if let Some(soft) = opts.soft_labels.take() {
+                opts.soft_labels = Some(wn.follow_soft_labels(soft));
+            }
             // The negatives' files are inputs too: the target may hold none of them.
             opts.inputs = read_besides.dataset(&wn.dataset);
             opts.negatives = Some(wn.note.clone());

@@ -101,14 +101,7 @@ pub fn write_manifest(
         let p = preds.and_then(|p| p.prediction(r.sample));
         pred.push(p.map(|p| p.predicted.name(&ds.classes)));
         conf.push(p.and_then(|p| p.confidence).map(f64::from));
-        let row_probs: Option<std::borrow::Cow<'_, [f32]>> = match soft {
-            Some(s) => s
-                .of(r.sample, ds.classes.len())
-                .map(std::borrow::Cow::Owned),
-            None => p
-                .and_then(|p| p.probs.as_deref())
-                .map(std::borrow::Cow::Borrowed),
-        };
+        let row_probs = super::soft_labels::written_probs(opts, preds, r.sample, ds.classes.len());
         for (c, col) in prob_cols.iter_mut().enumerate() {
             let v = row_probs.as_ref().and_then(|v| v.get(c));
             col.push(v.map(|&x| f64::from(x)));
@@ -130,7 +123,7 @@ pub fn write_manifest(
     if plan.options.balance == Balance::Weights {
         cols.push(OutColumn::F64("weight".into(), weight));
     }
-    if soft.is_some() || (opts.probs && preds.is_some()) {
+    if opts.writes_probs(preds.is_some()) {
         for (c, col) in prob_cols.into_iter().enumerate() {
             cols.push(OutColumn::F64(format!("prob_{}", ds.classes[c]), col));
         }

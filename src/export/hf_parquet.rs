@@ -12,8 +12,9 @@ use super::ExportError;
 use super::plan::{ExportPlan, PlannedRow};
 use super::split::Split;
 use crate::dataset::Dataset;
+use crate::eval::PredictionSet;
 use crate::jobs::JobControl;
-use crate::table::hf::{ShardRow, write_image_shard};
+use crate::table::hf::{ShardColumns, ShardRow, write_image_shard};
 
 /// Image bytes per shard before a new one starts (`push_to_hub`'s default).
 pub const SHARD_BYTES: u64 = 500 << 20;
@@ -55,11 +56,19 @@ pub fn py_json_string(s: &str) -> String {
     out
 }
 
-/// The `huggingface` footer metadata for an `image` column and a `label` with `names`.
-pub fn huggingface_metadata(names: &[String]) -> String {
+/// The `huggingface` footer metadata for an `image` column, a `label` with `names` and the
+/// `extra` columns, byte for byte as `datasets` writes it.
+pub fn huggingface_metadata(names: &[String], extra: ShardColumns) -> String {
     let names: Vec<String> = names.iter().map(|n| py_json_string(n)).collect();
+    let mut more = String::new();
+    if extra.soft_labels {
+        more.push_str(", \"soft_labels\": {\"feature\": {\"dtype\": \"float32\", \"_type\": \"Value\"}, \"_type\": \"List\"}");
+    }
+    if extra.weight {
+        more.push_str(", \"weight\": {\"dtype\": \"float32\", \"_type\": \"Value\"}");
+    }
     format!(
-        "{{\"info\": {{\"features\": {{\"image\": {{\"_type\": \"Image\"}}, \"label\": {{\"names\": [{}], \"_type\": \"ClassLabel\"}}}}}}}}",
+        "{{\"info\": {{\"features\": {{\"image\": {{\"_type\": \"Image\"}}, \"label\": {{\"names\": [{}], \"_type\": \"ClassLabel\"}}{more}}}}}}}",
         names.join(", ")
     )
 }
@@ -95,17 +104,28 @@ fn image_of(ds: &Dataset, row: &PlannedRow) -> Result<(Vec<u8>, String), ExportE
     Ok((bytes, name))
 }
 
-/// Writes the shards of every split of `plan` under `root/data`, then the dataset card.
+/// One row waiting for its shard: image bytes, file name, class, soft labels, weight.
+type Pending = (Vec<u8>, String, i64, Option<Vec<f32>>, Option<f32>);
+
+/// Writes the shards of every split of `plan` under `root/data`, then the dataset card. With
+/// soft labels (a teacher's, or the predictions' with `probs`) each row has a `soft_labels`
+/// list; with `--balance weights` a `weight` (train rows only, null elsewhere).
 pub fn write_hf_parquet(
     root: &Path,
     ds: &Dataset,
     plan: &ExportPlan,
+    preds: Option<&PredictionSet>,
+    opts: &super::ExportOptions,
     summary_md: &str,
     control: &JobControl,
 ) -> Result<Vec<SplitWritten>, ExportError> {
     let data = root.join("data");
     std::fs::create_dir_all(&data).map_err(io_err(&data))?;
-    let metadata = huggingface_metadata(&ds.classes);
+    let extra = ShardColumns {
+        soft_labels: opts.writes_probs(preds.is_some()),
+        weight: plan.options.balance == super::Balance::Weights,
+    };
+    let metadata = huggingface_metadata(&ds.classes, extra);
     let mut written = Vec::new();
     for split in Split::ALL {
         let rows: Vec<&PlannedRow> = plan.rows.iter().filter(|r| r.split == split).collect();
@@ -115,19 +135,21 @@ pub fn write_hf_parquet(
         let name = hub_split(split);
         let mut shards: Vec<std::path::PathBuf> = Vec::new();
         let (mut pending, mut pending_bytes, mut total) = (Vec::new(), 0u64, 0u64);
-        let flush = |pending: &mut Vec<(Vec<u8>, String, i64)>,
+        let flush = |pending: &mut Vec<Pending>,
                      shards: &mut Vec<std::path::PathBuf>|
          -> Result<(), ExportError> {
             let file = data.join(format!("{name}-{:05}.partial", shards.len()));
             let shard_rows: Vec<ShardRow> = pending
                 .iter()
-                .map(|(bytes, path, label)| ShardRow {
+                .map(|(bytes, path, label, soft, weight)| ShardRow {
                     bytes,
                     path,
                     label: *label,
+                    soft_labels: soft.as_deref(),
+                    weight: *weight,
                 })
                 .collect();
-            write_image_shard(&file, &shard_rows, &metadata, ROWS_PER_GROUP)
+            write_image_shard(&file, &shard_rows, extra, &metadata, ROWS_PER_GROUP)
                 .map_err(|e| ExportError::Table(e.to_string()))?;
             pending.clear();
             shards.push(file);
@@ -140,7 +162,13 @@ pub fn write_hf_parquet(
             let (bytes, path) = image_of(ds, row)?;
             pending_bytes += bytes.len() as u64;
             total += bytes.len() as u64;
-            pending.push((bytes, path, i64::from(row.label.0)));
+            let soft = extra.soft_labels.then(|| {
+                super::soft_labels::written_probs(opts, preds, row.sample, ds.classes.len())
+                    .map(std::borrow::Cow::into_owned)
+            });
+            let weight = (extra.weight && split == Split::Train)
+                .then(|| plan.class_weights[row.label.index()] as f32);
+            pending.push((bytes, path, i64::from(row.label.0), soft.flatten(), weight));
             control.add_done(false);
             if pending_bytes >= SHARD_BYTES {
                 flush(&mut pending, &mut shards)?;
@@ -172,7 +200,7 @@ pub fn write_hf_parquet(
             shards: n,
         });
     }
-    let card = dataset_card(ds, plan, &written, summary_md);
+    let card = dataset_card(ds, plan, &written, extra, summary_md);
     let file = root.join("README.md");
     std::fs::write(&file, card).map_err(io_err(&file))?;
     Ok(written)
@@ -189,6 +217,7 @@ pub fn dataset_card(
     ds: &Dataset,
     plan: &ExportPlan,
     written: &[SplitWritten],
+    extra: ShardColumns,
     summary_md: &str,
 ) -> String {
     let mut y = String::from(
@@ -196,6 +225,12 @@ pub fn dataset_card(
     );
     for (i, c) in ds.classes.iter().enumerate() {
         y.push_str(&format!("          '{i}': {}\n", yaml_quote(c)));
+    }
+    if extra.soft_labels {
+        y.push_str("  - name: soft_labels\n    list: float32\n");
+    }
+    if extra.weight {
+        y.push_str("  - name: weight\n    dtype: float32\n");
     }
     y.push_str("  splits:\n");
     for s in written {
@@ -254,6 +289,21 @@ pub fn dataset_card(
 mod tests {
     use super::*;
 
+    /// The footer `datasets` 5.2 wrote for `Features({"image": Image(), "label":
+    /// ClassLabel(names=["a", "b"]), "soft_labels": List(Value("float32")), "weight":
+    /// Value("float32")})` (`Dataset.to_parquet`, read back with pyarrow).
+    #[test]
+    fn extra_columns_footer_is_what_datasets_writes() {
+        let both = ShardColumns {
+            soft_labels: true,
+            weight: true,
+        };
+        assert_eq!(
+            huggingface_metadata(&["a".into(), "b".into()], both),
+            r#"{"info": {"features": {"image": {"_type": "Image"}, "label": {"names": ["a", "b"], "_type": "ClassLabel"}, "soft_labels": {"feature": {"dtype": "float32", "_type": "Value"}, "_type": "List"}, "weight": {"dtype": "float32", "_type": "Value"}}}}"#
+        );
+    }
+
     #[test]
     fn json_strings_like_python() {
         assert_eq!(py_json_string("cat"), "\"cat\"");
@@ -263,7 +313,7 @@ mod tests {
             "\"H\\u00fcndin \\u732b \\ud83d\\udc31\""
         );
         assert_eq!(
-            huggingface_metadata(&["cat".into(), "dog".into()]),
+            huggingface_metadata(&["cat".into(), "dog".into()], ShardColumns::default()),
             r#"{"info": {"features": {"image": {"_type": "Image"}, "label": {"names": ["cat", "dog"], "_type": "ClassLabel"}}}}"#
         );
     }

@@ -125,6 +125,12 @@ pub struct ExportOptions {
 }
 
 impl ExportOptions {
+    /// Whether rows carry probabilities (`prob_<label>`, `soft_labels`): a teacher's soft
+    /// labels, or with `probs` the predictions' when there are predictions.
+    pub fn writes_probs(&self, have_predictions: bool) -> bool {
+        self.soft_labels.is_some() || (self.probs && have_predictions)
+    }
+
     /// Defaults for `out`: ImageFolder, CSV and Parquet, copies.
     pub fn new(out: PathBuf) -> Self {
         Self {
@@ -299,7 +305,7 @@ fn export_to(
     }
     if has(ExportFormat::HfParquet) {
         let summary = cleaning_summary(plan);
-        for s in hf_parquet::write_hf_parquet(&root, ds, plan, &summary, control)? {
+        for s in hf_parquet::write_hf_parquet(&root, ds, plan, preds, opts, &summary, control)? {
             written.files += s.rows;
             written.bytes += s.bytes;
         }

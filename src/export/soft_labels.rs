@@ -54,6 +54,23 @@ impl SoftLabels {
     }
 }
 
+/// The probabilities written beside sample `i`'s label: the teacher's soft labels when the
+/// export has a teacher, else the predictions' own (`--probs`).
+pub(crate) fn written_probs<'a>(
+    opts: &super::ExportOptions,
+    preds: Option<&'a PredictionSet>,
+    i: usize,
+    num_classes: usize,
+) -> Option<std::borrow::Cow<'a, [f32]>> {
+    match &opts.soft_labels {
+        Some(s) => s.of(i, num_classes).map(std::borrow::Cow::Owned),
+        None => {
+            let p = preds?.prediction(i)?.probs.as_deref()?;
+            Some(std::borrow::Cow::Borrowed(&p[..num_classes.min(p.len())]))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

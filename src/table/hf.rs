@@ -109,13 +109,26 @@ pub struct ShardRow<'a> {
     pub path: &'a str,
     /// The class index.
     pub label: i64,
+    /// Soft labels (a probability per class), when the shard has that column.
+    pub soft_labels: Option<&'a [f32]>,
+    /// The sample's training weight, when the shard has that column.
+    pub weight: Option<f32>,
+}
+
+/// The columns a shard has beside `image` and `label`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ShardColumns {
+    /// `soft_labels`: `list<float>` (`datasets`' `List(Value("float32"))`).
+    pub soft_labels: bool,
+    /// `weight`: `float` (`Value("float32")`).
+    pub weight: bool,
 }
 
 /// The `ARROW:schema` footer entry for `image: struct<bytes: binary, path: string>, label:
-/// int64` with `huggingface` in its metadata: what `datasets` writes, so that it reads the
+/// int64` (and the `extra` columns) with `huggingface` in its metadata: what `datasets` writes, so that it reads the
 /// columns back as an `Image` and a `ClassLabel` (pyarrow takes the schema's metadata from this
 /// entry, not from the footer's other keys).
-fn arrow_schema_entry(huggingface: &str) -> (String, String) {
+fn arrow_schema_entry(huggingface: &str, extra: ShardColumns) -> (String, String) {
     use base64::Engine;
     use polars_arrow::io::ipc::write::{default_ipc_fields, schema_to_bytes};
     let field = |name: &str, dtype| ArrowField::new(name.into(), dtype, true);
@@ -123,10 +136,15 @@ fn arrow_schema_entry(huggingface: &str) -> (String, String) {
         field("bytes", ArrowDataType::Binary),
         field("path", ArrowDataType::Utf8),
     ]);
-    let schema: ArrowSchema = [field("image", image), field("label", ArrowDataType::Int64)]
-        .into_iter()
-        .map(|f| (f.name.clone(), f))
-        .collect();
+    let mut fields = vec![field("image", image), field("label", ArrowDataType::Int64)];
+    if extra.soft_labels {
+        let item = Box::new(field("item", ArrowDataType::Float32));
+        fields.push(field("soft_labels", ArrowDataType::List(item)));
+    }
+    if extra.weight {
+        fields.push(field("weight", ArrowDataType::Float32));
+    }
+    let schema: ArrowSchema = fields.into_iter().map(|f| (f.name.clone(), f)).collect();
     let mut metadata = polars_arrow::datatypes::Metadata::new();
     metadata.insert("huggingface".into(), huggingface.into());
     let bytes = schema_to_bytes(
@@ -145,11 +163,13 @@ fn arrow_schema_entry(huggingface: &str) -> (String, String) {
     )
 }
 
-/// Writes `rows` to `path` as a Parquet shard with columns `image` (struct of `bytes`, `path`)
-/// and `label`, `rows_per_group` rows per row group, and `huggingface` as that footer key.
+/// Writes `rows` to `path` as a Parquet shard with columns `image` (struct of `bytes`, `path`),
+/// `label` and the `extra` ones, `rows_per_group` rows per row group, and `huggingface` as that
+/// footer key.
 pub fn write_image_shard(
     path: &Path,
     rows: &[ShardRow],
+    extra: ShardColumns,
     huggingface: &str,
     rows_per_group: usize,
 ) -> Result<u64, TableError> {
@@ -169,13 +189,28 @@ pub fn write_image_shard(
         "label".into(),
         rows.iter().map(|r| r.label).collect::<Vec<i64>>(),
     );
-    let mut df = DataFrame::new_infer_height(vec![image.into(), label.into()]).map_err(&err)?;
+    let mut columns: Vec<Column> = vec![image.into(), label.into()];
+    if extra.soft_labels {
+        let lists: Vec<Option<Series>> = rows
+            .iter()
+            .map(|r| r.soft_labels.map(|v| Series::new(PlSmallStr::EMPTY, v)))
+            .collect();
+        let list = Series::new("soft_labels".into(), lists)
+            .cast(&DataType::List(Box::new(DataType::Float32)))
+            .map_err(&err)?;
+        columns.push(list.into());
+    }
+    if extra.weight {
+        let w: Vec<Option<f32>> = rows.iter().map(|r| r.weight).collect();
+        columns.push(Series::new("weight".into(), w).into());
+    }
+    let mut df = DataFrame::new_infer_height(columns).map_err(&err)?;
     let mut file = File::create(path).map_err(|source| TableError::Io {
         source,
         path: path.to_path_buf(),
     })?;
     let metadata = KeyValueMetadata::from_static(vec![
-        arrow_schema_entry(huggingface),
+        arrow_schema_entry(huggingface, extra),
         ("huggingface".into(), huggingface.to_string()),
     ]);
     let size = ParquetWriter::new(&mut file)

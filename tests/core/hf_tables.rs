@@ -213,7 +213,7 @@ fn run_ok(args: &[&str]) -> String {
 
 /// The venv's Python when it has `datasets`; `LABELSCOPE_REQUIRE_DATASETS=1` (CI) makes its
 /// absence a failure.
-fn python_with_datasets() -> Option<PathBuf> {
+pub(crate) fn python_with_datasets() -> Option<PathBuf> {
     let python = std::env::var_os("VIRTUAL_ENV")
         .map(|v| PathBuf::from(v).join("bin/python"))
         .filter(|p| p.is_file())

@@ -12,6 +12,7 @@ mod compare_models;
 mod dataset_layouts;
 mod embeddings;
 mod head;
+mod hf_soft_labels;
 mod hf_tables;
 mod intervals;
 mod journal;

@@ -23,7 +23,7 @@ pub fn export_ui(
         .default_width(560.0)
         .show(ctx, |ui| {
             let running = s.jobs.is_running(JobKind::Export);
-            ui.add_enabled_ui(!running, |ui| options_ui(ui, d));
+            ui.add_enabled_ui(!running, |ui| options_ui(ui, d, s));
             ui.separator();
             preview_ui(ui, d, s);
             ui.separator();
@@ -69,7 +69,7 @@ pub fn export_ui(
     }
 }
 
-fn options_ui(ui: &mut egui::Ui, d: &mut ExportDialog) {
+fn options_ui(ui: &mut egui::Ui, d: &mut ExportDialog, s: &Session) {
     egui::Grid::new("export-options")
         .num_columns(2)
         .show(ui, |ui| {
@@ -156,7 +156,22 @@ fn options_ui(ui: &mut egui::Ui, d: &mut ExportDialog) {
             ui.vertical(|ui| {
                 ui.checkbox(&mut d.keep_splits, "Keep the dataset's own splits");
                 ui.checkbox(&mut d.duplicates, "Keep duplicate groups in one split");
-                ui.checkbox(&mut d.probs, "Soft labels (prob_<label>) in manifests");
+                ui.checkbox(&mut d.probs, "Soft labels (prob_<label>) in manifests")
+                    .on_hover_text("Each row's probability per class beside its label: prob_<label> columns in the CSV and Parquet manifests, a soft_labels list in the Parquet manifest, the VLM JSONL and the hf-parquet shards");
+                if d.probs && s.model().is_some() {
+                    ui.horizontal(|ui| {
+                        ui.add_space(24.0);
+                        let l = ui.label("from the model as teacher, temperature");
+                        ui.add(
+                            egui::DragValue::new(&mut d.temperature)
+                                .range(0.05..=20.0)
+                                .speed(0.05)
+                                .max_decimals(2),
+                        )
+                        .labelled_by(l.id)
+                        .on_hover_text("Divides the logits before the softmax: above 1 softens the teacher's probabilities (distillation), 1 keeps them");
+                    });
+                }
                 ui.checkbox(&mut d.vlm_json, "VLM answers as JSON {\"label\": ...}");
                 ui.checkbox(&mut d.force, "Replace an earlier export in this folder")
                     .on_hover_text("Only a folder holding nothing but files an earlier labelscope export wrote is replaced, once the new export is complete");
