@@ -77,13 +77,23 @@ fn contenders(args: &EvaluateArgs, ws: &Workspace) -> Result<(Vec<Contender>, us
                     "--resolutions compares one model at several resolutions: give one --model"
                 );
             };
-            let runs = ws.run_at_resolutions(model, backend, &args.resolutions, &opts, &job)?;
-            let n = runs.len();
-            (
-                runs,
-                vec![models[0].clone(); n],
-                vec![footprints[0].clone(); n],
-            )
+            let backend = backend.clone();
+            let mut runs = Vec::new();
+            let (mut run_models, mut run_footprints) = (Vec::new(), Vec::new());
+            for (m, run) in
+                ws.run_at_resolutions(model, &backend, &args.resolutions, &opts, &job)?
+            {
+                // A model fed a smaller input has a memory of its own.
+                let footprint = if m.spec.input == model.spec.input {
+                    footprints[0].clone()
+                } else {
+                    measure_footprint(&m, backend.factory.kind(), exe.as_deref())
+                };
+                runs.push(run);
+                run_models.push((m, backend.clone()));
+                run_footprints.push(footprint);
+            }
+            (runs, run_models, run_footprints)
         };
         drop(progress);
         let first = runs.first().map(|r| {
@@ -224,20 +234,18 @@ pub fn run(args: &EvaluateArgs, ws: &Workspace) -> Result<()> {
         Format::Text => {
             print_text(&all, (&metrics, &cis), &names, &pairs, threads);
             if !args.resolutions.is_empty() {
-                print_resolutions(
-                    &args.resolutions,
-                    (&metrics, &cis),
-                    &pairs,
-                    "each image lowered to the longest side, then the model's own preprocessing",
-                );
+                let how = if names.iter().any(|n| n.ends_with(" px input")) {
+                    "each image lowered to the longest side, then the model's own preprocessing; `input`: the model also fed that size"
+                } else {
+                    "each image lowered to the longest side, then the model's own preprocessing"
+                };
+                print_resolutions(&names, (&metrics, &cis), &pairs, how);
             } else if args.model.vlm_endpoint.is_some()
                 && args.model.vlm_max_side.len() > 1
                 && args.model.prompt_file.len() <= 1
             {
-                let sides: Vec<Option<u32>> =
-                    args.model.vlm_max_side.iter().map(|&s| Some(s)).collect();
                 print_resolutions(
-                    &sides,
+                    &names,
                     (&metrics, &cis),
                     &pairs,
                     "each image sent to the endpoint at the longest side",
@@ -252,25 +260,28 @@ pub fn run(args: &EvaluateArgs, ws: &Workspace) -> Result<()> {
 }
 
 /// The resolution trade-off as one table: each setting's accuracy with its interval, ECE and
-/// latency, and McNemar's test against the last setting.
+/// latency, and McNemar's test against the last setting. A setting is named by what follows
+/// the last ` @ ` of its set's name (`64 px`, `64 px input`, `full`).
 fn print_resolutions(
-    sides: &[Option<u32>],
+    names: &[String],
     (metrics, cis): (&[Metrics], &[MetricIntervals]),
     pairs: &[PairReport],
     how: &str,
 ) {
-    let last = sides.len().saturating_sub(1);
-    let name = |s: Option<u32>| s.map_or_else(|| "full".to_string(), |s| format!("{s} px"));
+    let Some(last) = names.len().checked_sub(1) else {
+        return;
+    };
+    let setting = |n: &str| n.rsplit(" @ ").next().unwrap_or(n).to_string();
     println!("\nresolution trade-off ({how}):");
     println!(
-        "  {:<9} {:<24} {:>7} {:>8}  vs {}",
+        "  {:<13} {:<24} {:>7} {:>8}  vs {}",
         "setting",
         "accuracy (95% CI)",
         "ECE",
         "p50 ms",
-        name(sides[last])
+        setting(&names[last])
     );
-    for (k, ((m, ci), side)) in metrics.iter().zip(cis).zip(sides).enumerate() {
+    for (k, ((m, ci), name)) in metrics.iter().zip(cis).zip(names).enumerate() {
         let interval = ci.accuracy_ci.map_or_else(String::new, |[lo, hi]| {
             format!(" ({:.1}-{:.1})", lo * 100.0, hi * 100.0)
         });
@@ -292,8 +303,8 @@ fn print_resolutions(
                 )
             });
         println!(
-            "  {:<9} {:<24} {:>7.4} {:>8.2}  {against}",
-            name(*side),
+            "  {:<13} {:<24} {:>7.4} {:>8.2}  {against}",
+            setting(name),
             format!("{:.1}%{interval}", m.accuracy * 100.0),
             m.ece,
             m.latency_ms.p50

@@ -62,6 +62,32 @@ pub struct LoadedModel {
     pub model_hash: String,
     /// The value holding the embedding, or why none was found (predictions work either way).
     pub embedding: Result<EmbeddingValue, NoEmbeddingValue>,
+    /// The ONNX input's height and width are not fixed (named or absent dimensions), so the
+    /// model runs at any input size (see [`LoadedModel::at_input_side`]).
+    pub dynamic_input: bool,
+}
+
+impl LoadedModel {
+    /// This model fed `side` pixels along the longer of its input's sides (the other scaled to
+    /// keep the ratio, and a shorter-side resize before a centre crop scaled alike), when its
+    /// ONNX input is dynamic; `None` for a fixed input. Named `<name> @ <side> px input`.
+    pub fn at_input_side(&self, side: u32) -> Option<LoadedModel> {
+        if !self.dynamic_input || side == 0 {
+            return None;
+        }
+        let input = &self.spec.input;
+        let longer = input.height.max(input.width);
+        let scale = |v: u32| {
+            ((u64::from(v) * u64::from(side) + u64::from(longer) / 2) / u64::from(longer)).max(1)
+                as u32
+        };
+        let mut m = self.clone();
+        m.spec.input.height = scale(input.height);
+        m.spec.input.width = scale(input.width);
+        m.spec.input.resize_shorter_to = input.resize_shorter_to.map(scale);
+        m.spec.name = format!("{} @ {side} px input", self.spec.name);
+        Some(m)
+    }
 }
 
 /// The files a model is made of, found from the spec alone (the ONNX file is not read).
@@ -150,7 +176,8 @@ pub fn load_model(path: &Path) -> Result<LoadedModel, ModelError> {
             path: spec_path.unwrap_or(onnx_path),
         });
     }
-    if let Some(n) = output_size(&bytes, spec.output.name.as_deref())
+    let shapes = graph_shapes(&bytes, &spec);
+    if let Some(n) = shapes.output_size
         && n != model_labels.len()
     {
         return Err(ModelError::BadSpec {
@@ -171,6 +198,7 @@ pub fn load_model(path: &Path) -> Result<LoadedModel, ModelError> {
         notes,
         model_hash,
         embedding,
+        dynamic_input: shapes.dynamic_input,
     })
 }
 
@@ -196,16 +224,47 @@ fn embedding_of(bytes: &[u8], spec: &ModelSpec) -> Result<EmbeddingValue, NoEmbe
 }
 
 /// The static size of the last dimension of the graph output `name` (or the first output).
-fn output_size(bytes: &[u8], name: Option<&str>) -> Option<usize> {
-    let proto = tract_onnx::onnx()
-        .proto_model_for_read(&mut &bytes[..])
-        .ok()?;
-    let graph = proto.graph.as_ref()?;
-    let out = match name {
-        Some(n) => graph.output.iter().find(|o| o.name == n)?,
-        None => graph.output.first()?,
+/// What the graph declares of the spec's input and output.
+#[derive(Default)]
+struct GraphShapes {
+    /// The output's last dimension, when fixed.
+    output_size: Option<usize>,
+    /// The input is 4-d with neither height nor width fixed.
+    dynamic_input: bool,
+}
+
+fn graph_shapes(bytes: &[u8], spec: &ModelSpec) -> GraphShapes {
+    let Ok(proto) = tract_onnx::onnx().proto_model_for_read(&mut &bytes[..]) else {
+        return GraphShapes::default();
     };
-    dims(out).last().copied().flatten().map(|v| v as usize)
+    let Some(graph) = proto.graph.as_ref() else {
+        return GraphShapes::default();
+    };
+    let out = match spec.output.name.as_deref() {
+        Some(n) => graph.output.iter().find(|o| o.name == n),
+        None => graph.output.first(),
+    };
+    let initializers: std::collections::HashSet<&str> =
+        graph.initializer.iter().map(|i| i.name.as_str()).collect();
+    let input = match spec.input.name.as_deref() {
+        Some(n) => graph.input.iter().find(|i| i.name == n),
+        None => graph
+            .input
+            .iter()
+            .find(|i| !initializers.contains(i.name.as_str())),
+    };
+    let dynamic_input = input.is_some_and(|i| {
+        let d = dims(i);
+        let (h, w) = match spec.input.layout {
+            TensorLayout::Nchw => (2, 3),
+            TensorLayout::Nhwc => (1, 2),
+        };
+        d.len() == 4 && d[h].is_none() && d[w].is_none()
+    });
+    GraphShapes {
+        output_size: out.and_then(|o| dims(o).last().copied().flatten().map(|v| v as usize)),
+        dynamic_input,
+    }
 }
 
 fn dims(info: &pb::ValueInfoProto) -> Vec<Option<i64>> {
@@ -327,4 +386,39 @@ fn infer_spec(path: &Path, bytes: &[u8]) -> Result<(ModelSpec, Vec<String>), Mod
         embedding: None,
     };
     Ok((spec, notes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo(rel: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+    }
+
+    #[test]
+    fn named_height_and_width_make_a_dynamic_input() {
+        let fixed = load_model(&repo("assets/models/fashion_cnn.json")).unwrap();
+        assert!(!fixed.dynamic_input);
+        assert!(fixed.at_input_side(14).is_none());
+        let dynamic = load_model(&repo("tests/fixtures/models/dynamic_cnn.json")).unwrap();
+        assert!(dynamic.dynamic_input);
+        let small = dynamic.at_input_side(14).unwrap();
+        assert_eq!((small.spec.input.height, small.spec.input.width), (14, 14));
+        assert!(small.spec.name.ends_with("@ 14 px input"));
+        assert_eq!(small.model_hash, dynamic.model_hash);
+    }
+
+    #[test]
+    fn the_lowered_input_keeps_its_ratio_and_crop() {
+        let mut m = load_model(&repo("tests/fixtures/models/dynamic_cnn.json")).unwrap();
+        m.spec.input.height = 224;
+        m.spec.input.width = 160;
+        m.spec.input.resize_shorter_to = Some(256);
+        let small = m.at_input_side(112).unwrap();
+        assert_eq!((small.spec.input.height, small.spec.input.width), (112, 80));
+        assert_eq!(small.spec.input.resize_shorter_to, Some(128));
+        let tiny = m.at_input_side(1).unwrap();
+        assert_eq!((tiny.spec.input.height, tiny.spec.input.width), (1, 1));
+    }
 }

@@ -71,6 +71,9 @@ pub enum PredictError {
     /// No worker could start (no backend session, no thread).
     #[error(transparent)]
     Workers(#[from] WorkerError),
+    /// The runtime could not take the model at another input size.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
     /// The model's output does not fit its labels; the run stopped at the first sample.
     #[error("{message} (the model file: {})", model.display())]
     WrongModel {

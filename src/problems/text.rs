@@ -151,6 +151,7 @@ pub fn text_model(dir: &Path, size: u32) -> Result<LoadedModel, TextModelError> 
         embedding: Err(crate::model::embedding_value::NoEmbeddingValue::Off(
             "the text detector has no embedding",
         )),
+        dynamic_input: true,
     })
 }
 

@@ -163,9 +163,10 @@ impl Workspace {
 
     /// The resolution trade-off: `model` over every sample with each image first lowered to
     /// each of `sides` (longest side; `None`: as it is), each image decoded once; one run per
-    /// side, its set named `<model> @ <side> px` (or `@ full`). Never cached: a lowered image's
-    /// outcome is not the file's. The verb behind `evaluate --resolutions` and the window's
-    /// Resolution trade-off.
+    /// setting (see [`resolution_settings`]: with a dynamic ONNX input, also the model fed that
+    /// input size), with the model each ran as. Never cached: a lowered image's outcome is not
+    /// the file's. The verb behind `evaluate --resolutions` and the window's Resolution
+    /// trade-off.
     pub fn run_at_resolutions(
         &self,
         model: &LoadedModel,
@@ -173,32 +174,33 @@ impl Workspace {
         sides: &[Option<u32>],
         opts: &PredictOptions,
         job: &JobControl,
-    ) -> Result<Vec<ModelRun>, PredictError> {
-        let models: Vec<LoadedModel> = sides
+    ) -> Result<Vec<(LoadedModel, ModelRun)>, PredictError> {
+        let settings = resolution_settings(model, sides);
+        // A model fed another input size gets a runtime session of its own (tract optimises
+        // its plan for one concrete shape).
+        let own: Vec<Option<ResolvedBackend>> = settings
             .iter()
-            .map(|side| {
-                let mut m = model.clone();
-                m.spec.name = match side {
-                    Some(s) => format!("{} @ {s} px", model.spec.name),
-                    None => format!("{} @ full", model.spec.name),
-                };
-                m
+            .map(|(m, _)| {
+                (m.spec.input != model.spec.input)
+                    .then(|| crate::model::resolve_backend(backend.factory.kind(), m))
+                    .transpose()
             })
-            .collect();
-        let entries: Vec<ModelEntry<'_>> = models
+            .collect::<Result<_, _>>()?;
+        let entries: Vec<ModelEntry<'_>> = settings
             .iter()
-            .zip(sides)
-            .map(|(m, &max_side)| ModelEntry {
+            .zip(&own)
+            .map(|((m, max_side), own)| ModelEntry {
                 model: m,
-                backend,
-                max_side,
+                backend: own.as_ref().unwrap_or(backend),
+                max_side: *max_side,
             })
             .collect();
         let opts = PredictOptions {
             use_cache: false,
             ..opts.clone()
         };
-        self.run_models(&entries, &opts, job)
+        let runs = self.run_models(&entries, &opts, job)?;
+        Ok(settings.into_iter().map(|(m, _)| m).zip(runs).collect())
     }
 
     /// Runs several models in one pass (each image decoded once and fed to every model), each
@@ -234,4 +236,31 @@ impl Workspace {
         let state = if use_cache { self.state_dir() } else { None };
         predict_vlm(&self.dataset, cfg, state, job, on_entry)
     }
+}
+
+/// The settings of the resolution trade-off, in order: for each of `sides`, `model` with the
+/// image lowered to that longest side first (named `<model> @ <side> px`, or `@ full`), and,
+/// when the model's ONNX input is dynamic and the side is below the input's longer side, the
+/// same lowered image fed to the model at that input size (`<model> @ <side> px input`: the
+/// camera and the network both at the lower resolution, which is where the speed is).
+pub fn resolution_settings(
+    model: &LoadedModel,
+    sides: &[Option<u32>],
+) -> Vec<(LoadedModel, Option<u32>)> {
+    let longer = model.spec.input.height.max(model.spec.input.width);
+    let mut out = Vec::new();
+    for &side in sides {
+        let mut m = model.clone();
+        m.spec.name = match side {
+            Some(s) => format!("{} @ {s} px", model.spec.name),
+            None => format!("{} @ full", model.spec.name),
+        };
+        out.push((m, side));
+        if let Some(s) = side.filter(|&s| s < longer)
+            && let Some(small) = model.at_input_side(s)
+        {
+            out.push((small, side));
+        }
+    }
+    out
 }

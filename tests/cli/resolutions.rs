@@ -52,6 +52,81 @@ fn resolutions_compare_one_model_at_lowered_sizes() {
     assert_eq!(plain["accuracy"].as_f64(), Some(acc(3)));
 }
 
+/// A model whose ONNX input has named height and width also runs *at* each lowered size
+/// (`@ 14 px input`): its answers are those of the same ONNX declared 14x14 in its own spec,
+/// and differ from feeding the lowered image back up at the declared 28x28.
+#[test]
+fn a_dynamic_input_model_also_runs_at_the_lowered_input_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    common::fashion_subset(&data, 6);
+    let fixture = common::repo().join("tests/fixtures/models");
+    let evaluate = |spec: &std::path::Path| -> serde_json::Value {
+        let out = common::labelscope_ok(&[
+            "evaluate",
+            data.to_str().unwrap(),
+            "--model",
+            spec.to_str().unwrap(),
+            "--format",
+            "json",
+            "--resolutions",
+            "14,full",
+            "--resamples",
+            "20",
+        ]);
+        serde_json::from_slice(&out).unwrap()
+    };
+    let v = evaluate(&fixture.join("dynamic_cnn.json"));
+    let sets = v["sets"].as_array().unwrap();
+    let names: Vec<&str> = sets.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names[0].ends_with("@ 14 px"), "{names:?}");
+    assert!(names[1].ends_with("@ 14 px input"), "{names:?}");
+    assert!(names[2].ends_with("@ full"), "{names:?}");
+    let pair = v["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["first"] == 0 && p["second"] == 1)
+        .unwrap();
+    assert!(
+        pair["comparison"]["disagree"].as_u64().unwrap() > 0,
+        "the input size changes answers: {pair}"
+    );
+
+    // The same ONNX file with a spec that declares 14x14.
+    let own = tmp.path().join("model");
+    std::fs::create_dir_all(&own).unwrap();
+    std::fs::copy(
+        fixture.join("dynamic_cnn.onnx"),
+        own.join("dynamic_cnn.onnx"),
+    )
+    .unwrap();
+    let mut spec: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture.join("dynamic_cnn.json")).unwrap()).unwrap();
+    spec["input"]["height"] = 14.into();
+    spec["input"]["width"] = 14.into();
+    let spec_path = own.join("dynamic_cnn.json");
+    std::fs::write(&spec_path, spec.to_string()).unwrap();
+    let declared = evaluate(&spec_path);
+    let at14 = &declared["sets"][0];
+    assert!(
+        at14["name"].as_str().unwrap().ends_with("@ 14 px"),
+        "{at14}"
+    );
+    for key in [
+        "accuracy",
+        "balanced_accuracy",
+        "macro_f1",
+        "ece",
+        "num_evaluated",
+    ] {
+        assert_eq!(sets[1][key], at14[key], "{key}");
+    }
+    assert_eq!(sets[1]["num_evaluated"], 60);
+}
+
 #[test]
 fn vlm_max_side_lists_compare_the_same_images_sent_at_each_side() {
     let tmp = tempfile::tempdir().unwrap();

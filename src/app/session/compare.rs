@@ -110,8 +110,15 @@ impl Session {
             let runs = ws.run_at_resolutions(&model, &resolved, &sides, &opts, job)?;
             Ok(runs
                 .into_iter()
-                .map(|r| CompareDone {
-                    source: format!("{} (images lowered first)", r.report.backend),
+                .map(|(m, r)| CompareDone {
+                    source: if m.spec.input == model.spec.input {
+                        format!("{} (images lowered first)", r.report.backend)
+                    } else {
+                        format!(
+                            "{} (images lowered first, run at {}x{} input)",
+                            r.report.backend, m.spec.input.width, m.spec.input.height
+                        )
+                    },
                     set: r.set,
                     footprint: None,
                     threads: opts.threads,
