@@ -240,13 +240,24 @@ impl LabelscopeApp {
                     .clone()
                     .unwrap_or_else(|| ("http://127.0.0.1:8080".into(), String::new()));
                 if self.session.is_some() {
-                    self.prompt = Some(Prompt::Vlm { endpoint, model });
+                    self.prompt = Some(Prompt::Vlm {
+                        endpoint,
+                        model,
+                        continuation: false,
+                    });
                 }
             }
-            AppCommand::RunVlm { endpoint, model } => {
+            AppCommand::RunVlm {
+                endpoint,
+                model,
+                continuation,
+            } => {
                 self.prompt = None;
                 if let Some(s) = &mut self.session {
-                    let cfg = crate::vlm::VlmConfig::new(endpoint.trim(), model.trim());
+                    let mut cfg = crate::vlm::VlmConfig::new(endpoint.trim(), model.trim());
+                    if continuation {
+                        cfg.scoring = crate::vlm::VlmScoring::Continuation;
+                    }
                     s.start_vlm(cfg);
                     self.prefs.vlm = Some((endpoint, model));
                 }

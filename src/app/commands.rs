@@ -43,6 +43,8 @@ pub enum AppCommand {
         endpoint: String,
         /// Model name sent to the server.
         model: String,
+        /// Score each label as a continuation of the prompt (vLLM) instead of along the answer.
+        continuation: bool,
     },
     /// Replace the gallery filter.
     SetFilter(Filter),

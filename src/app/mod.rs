@@ -56,6 +56,8 @@ pub enum Prompt {
         endpoint: String,
         /// Model name sent to the server.
         model: String,
+        /// Score each label as a continuation of the prompt.
+        continuation: bool,
     },
 }
 
@@ -124,6 +126,7 @@ impl LabelscopeApp {
             app.apply(AppCommand::RunVlm {
                 endpoint: endpoint.clone(),
                 model: model.clone(),
+                continuation: false,
             });
         }
         if let Some(c) = &args.compare {

@@ -265,7 +265,12 @@ pub fn run_vlm_at(
     cfg.max_side = max_side;
     cfg.concurrency = args.vlm_concurrency;
     cfg.timeout = std::time::Duration::from_secs(args.vlm_timeout);
-    eprintln!("backend: vlm endpoint {} (model {name})", cfg.url());
+    cfg.scoring = args.vlm_scoring.into();
+    eprintln!(
+        "backend: vlm endpoint {} (model {name}; scoring: {})",
+        cfg.url(),
+        cfg.scoring.describe()
+    );
     let job = JobControl::default();
     cancel_on_ctrl_c(&job);
     let set = {

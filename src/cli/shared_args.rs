@@ -88,6 +88,30 @@ pub struct ModelArgs {
     /// Timeout of one request, in seconds.
     #[arg(long, default_value_t = 120)]
     pub vlm_timeout: u64,
+    /// How the VLM's label probabilities are scored: along the generated answer's
+    /// `top_logprobs` (one request an image; llama-server, vLLM), or each label's whole answer
+    /// as a continuation of the prompt from `prompt_logprobs` (one more request per label;
+    /// vLLM).
+    #[arg(long, value_enum, default_value_t = VlmScoringArg::Answer)]
+    pub vlm_scoring: VlmScoringArg,
+}
+
+/// `--vlm-scoring`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VlmScoringArg {
+    /// Along the generated answer.
+    Answer,
+    /// Each label as a continuation (vLLM's prompt log-probabilities).
+    Continuation,
+}
+
+impl From<VlmScoringArg> for crate::vlm::VlmScoring {
+    fn from(a: VlmScoringArg) -> Self {
+        match a {
+            VlmScoringArg::Answer => Self::Answer,
+            VlmScoringArg::Continuation => Self::Continuation,
+        }
+    }
 }
 
 /// Format of listings.

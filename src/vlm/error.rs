@@ -24,6 +24,10 @@ pub enum VlmError {
     /// The answer has no `choices`.
     #[error("the response has no choices")]
     NoChoices,
+    /// A continuation response that cannot score its label (no prompt log-probabilities, or
+    /// they do not spell the answer).
+    #[error("{0}")]
+    Continuation(String),
     /// A token log-probability that is not finite or is above 0.
     #[error(
         "the server sent an invalid log-probability {logprob} for the token `{token}` (must be a finite value <= 0)"

@@ -4,6 +4,7 @@
 //! schema constraining the answer to them. Concurrency limit, timeout, retries with backoff on
 //! 429/5xx/transport errors, a per-sample error record, raw answers kept, results cached.
 
+pub mod continuation;
 pub mod error;
 pub mod label_scores;
 pub mod protocol;
@@ -44,6 +45,34 @@ pub struct VlmConfig {
     pub timeout: Duration,
     /// Retries after a 429, 5xx or transport error.
     pub retries: u32,
+    /// How the per-label probabilities are scored.
+    pub scoring: VlmScoring,
+}
+
+/// How a VLM's per-label probabilities are scored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum VlmScoring {
+    /// Along the generated answer's tokens and their `top_logprobs` (one request an image;
+    /// llama-server and vLLM): see [`label_scores`].
+    #[default]
+    Answer,
+    /// Each label's whole answer as a continuation of the prompt, from the server's prompt
+    /// log-probabilities (one more request per label; vLLM): see [`continuation`].
+    Continuation,
+}
+
+impl VlmScoring {
+    /// How the detail view and reports name it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Answer => {
+                "each label scored along its tokens from the answer's log-probabilities, renormalised over the labels (forced choice)"
+            }
+            Self::Continuation => {
+                "each label's whole answer scored as a continuation of the prompt (one request per label), renormalised over the labels (forced choice)"
+            }
+        }
+    }
 }
 
 impl VlmConfig {
@@ -59,6 +88,7 @@ impl VlmConfig {
             concurrency: 4,
             timeout: Duration::from_secs(120),
             retries: 3,
+            scoring: VlmScoring::Answer,
         }
     }
 
@@ -177,6 +207,9 @@ fn cache_key(cfg: &VlmConfig, labels: &[String]) -> String {
     }
     h.update(&cfg.max_side.to_le_bytes());
     h.update(labels.join("\n").as_bytes());
+    if cfg.scoring == VlmScoring::Continuation {
+        h.update(b"\ncontinuation");
+    }
     format!("vlm-{}.json", &h.finalize().to_hex()[..24])
 }
 
@@ -222,6 +255,22 @@ struct VlmWork<'a> {
     first_error: Mutex<Option<String>>,
 }
 
+impl VlmWork<'_> {
+    /// Every label's answer scored as a continuation of `body`'s prompt, renormalised.
+    fn continuation_probs(&self, body: &Value) -> Result<Vec<f32>, VlmError> {
+        let mut scores = Vec::with_capacity(self.ds.classes.len());
+        for label in &self.ds.classes {
+            if self.job.is_cancelled() {
+                return Err(VlmError::Request("cancelled".into()));
+            }
+            let request = continuation::continuation_body(body, label);
+            let response = post(&self.agent, self.url, &request, self.cfg.retries)?;
+            scores.push(continuation::label_logprob(&response, label)?);
+        }
+        Ok(continuation::renormalise(&scores))
+    }
+}
+
 impl SampleWork for VlmWork<'_> {
     type Output = VlmOutcome;
     type Worker = ();
@@ -243,9 +292,13 @@ impl SampleWork for VlmWork<'_> {
                     &self.ds.classes,
                     &data,
                 );
-                post(&self.agent, self.url, &body, cfg.retries)
+                let mut answer = post(&self.agent, self.url, &body, cfg.retries)
+                    .and_then(|v| protocol::parse_response(&v, &self.ds.classes))?;
+                if cfg.scoring == VlmScoring::Continuation {
+                    answer.probs = Some(self.continuation_probs(&body)?);
+                }
+                Ok(answer)
             })
-            .and_then(|v| protocol::parse_response(&v, &self.ds.classes))
             .map_err(|e| format!("{e}: {}", path.display()));
         match &outcome {
             Ok(_) => {

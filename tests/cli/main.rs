@@ -18,3 +18,4 @@ mod refusals;
 mod resolutions;
 mod select;
 mod shards;
+mod vlm_scoring;

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod fake_vllm;
 #[cfg(feature = "gui")]
 pub mod ui;
 
@@ -119,6 +120,19 @@ pub fn canned_vlm_server(
     String,
     std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
 ) {
+    let mut answers = answers.into_iter();
+    vlm_server(move |_| answers.next())
+}
+
+/// A tiny OpenAI-compatible server on 127.0.0.1 answering each request (one at a time) with
+/// what `respond` makes of its JSON body (status, body), until it returns `None`; returns its
+/// URL and the requests it saw.
+pub fn vlm_server(
+    mut respond: impl FnMut(&serde_json::Value) -> Option<(u16, String)> + Send + 'static,
+) -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+) {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -126,7 +140,7 @@ pub fn canned_vlm_server(
     let log = seen.clone();
     let server = std::thread::Builder::new().name("canned-vlm".into());
     let _ = server.spawn(move || {
-        for (stream, (status, body)) in listener.incoming().zip(answers) {
+        for stream in listener.incoming() {
             let mut stream = stream.unwrap();
             let mut reader = BufReader::new(stream.try_clone().unwrap());
             let (mut line, mut len) = (String::new(), 0usize);
@@ -144,9 +158,11 @@ pub fn canned_vlm_server(
             }
             let mut buf = vec![0; len];
             reader.read_exact(&mut buf).unwrap();
-            log.lock()
-                .unwrap()
-                .push(serde_json::from_slice(&buf).unwrap());
+            let request: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+            let Some((status, body)) = respond(&request) else {
+                break;
+            };
+            log.lock().unwrap().push(request);
             let reply = format!(
                 "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()

@@ -31,6 +31,7 @@ fn file_menu_vlm_prompt_runs_the_endpoint_and_shows_its_metrics() {
     h.state_mut().prompt = Some(Prompt::Vlm {
         endpoint: url.clone(),
         model: "tiny-vlm".into(),
+        continuation: false,
     });
     h.run_steps(2);
     h.get_by_label("Run").click();
@@ -76,6 +77,7 @@ fn file_menu_vlm_prompt_runs_the_endpoint_and_shows_its_metrics() {
     h.state_mut().prompt = Some(Prompt::Vlm {
         endpoint: format!("http://127.0.0.1:{port}"),
         model: "down-vlm".into(),
+        continuation: false,
     });
     h.run_steps(2);
     h.get_by_label("Run").click();
@@ -104,4 +106,38 @@ fn file_menu_vlm_prompt_runs_the_endpoint_and_shows_its_metrics() {
     assert_eq!(m.num_evaluated, 5, "the previous predictions are back");
     assert!((m.accuracy - 0.4).abs() < 1e-9, "{}", m.accuracy);
     assert_eq!(s.predictions.set.as_ref().unwrap().name, "tiny-vlm");
+}
+
+/// The prompt's continuation box runs the VLM with each label scored as a continuation, and
+/// the detail view says that is what made the confidence.
+#[test]
+fn continuation_scoring_from_the_prompt_is_named_in_the_detail_view() {
+    let dir = tempfile::tempdir().unwrap();
+    common::cat_dog(dir.path(), 3);
+    let (url, seen) = common::fake_vllm::fake_vllm(vec!["cat".into(), "dog".into()]);
+    let mut h = crate::common::ui::app_on_folder(dir.path());
+    h.run_steps(3);
+    h.state_mut().prompt = Some(Prompt::Vlm {
+        endpoint: url,
+        model: "fake-vllm".into(),
+        continuation: false,
+    });
+    h.run_steps(2);
+    h.get_by_label_contains("Score each label as a continuation")
+        .click();
+    h.run_steps(2);
+    h.get_by_label("Run").click();
+    h.run_steps(2);
+    step_until(&mut h, Duration::from_secs(60), predictions_done);
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        3 * 3,
+        "an answer and two labels an image"
+    );
+    let s = h.state().session.as_ref().unwrap();
+    assert_eq!(s.predictions.metrics.as_ref().unwrap().num_calibrated, 3);
+    h.state_mut().apply(AppCommand::SelectPosition(0));
+    h.state_mut().apply(AppCommand::OpenDetail);
+    h.run_steps(3);
+    h.get_by_label_contains("scored as a continuation of the prompt");
 }

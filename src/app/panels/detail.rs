@@ -371,9 +371,9 @@ fn with_confidence(name: &str, confidence: Option<f32>) -> String {
 /// Which scoring made the shown confidence: a VLM's (scored along each label's tokens), or a
 /// model's with its spec's temperature; `None` for a model's plain softmax.
 fn confidence_source(s: &Session, has_confidence: bool) -> Option<String> {
-    if s.predictions.vlm.is_some() {
+    if let Some(cfg) = &s.predictions.vlm {
         return Some(if has_confidence {
-            "Confidence: each label scored along its tokens from the answer's log-probabilities, renormalised over the labels (forced choice)".into()
+            format!("Confidence: {}", cfg.scoring.describe())
         } else {
             "No confidence: the server sent no log-probabilities".into()
         });

@@ -45,7 +45,11 @@ pub fn prompt_ui(ctx: &egui::Context, prompt: &mut Prompt, s: &Session, out: &mu
             Prompt::Tag(text) => tag_ui(ui, s, text, &what, out),
             Prompt::Relabel(text) => relabel_ui(ui, s, text, &what, out),
             Prompt::Confirm(action, n) => confirm_ui(ui, action, *n, out),
-            Prompt::Vlm { endpoint, model } => super::vlm::vlm_ui(ui, endpoint, model, out),
+            Prompt::Vlm {
+                endpoint,
+                model,
+                continuation,
+            } => super::vlm::vlm_ui(ui, endpoint, model, continuation, out),
         });
     if !open || ctx.input(|i| i.key_pressed(Key::Escape)) {
         out.push(AppCommand::ClosePrompt);

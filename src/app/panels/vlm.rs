@@ -10,6 +10,7 @@ pub fn vlm_ui(
     ui: &mut egui::Ui,
     endpoint: &mut String,
     model: &mut String,
+    continuation: &mut bool,
     out: &mut Vec<AppCommand>,
 ) {
     ui.set_max_width(420.0);
@@ -29,12 +30,20 @@ pub fn vlm_ui(
         enter |= r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
         ui.end_row();
     });
+    ui.checkbox(
+        continuation,
+        "Score each label as a continuation of the prompt (vLLM; one more request per label)",
+    )
+    .on_hover_text(
+        "Off: each label's probability is read along the generated answer's top log-probabilities          (one request an image; llama-server and vLLM). On: every label's whole answer is scored          from the server's prompt log-probabilities, which vLLM returns and llama-server does not.",
+    );
     let ready = !endpoint.trim().is_empty() && !model.trim().is_empty();
     let run = ui.add_enabled(ready, egui::Button::new("Run"));
     if ready && (run.clicked() || enter) {
         out.push(AppCommand::RunVlm {
             endpoint: endpoint.trim().to_string(),
             model: model.trim().to_string(),
+            continuation: *continuation,
         });
     }
 }
