@@ -295,6 +295,21 @@ fn analyses(
             Ok(((), what))
         },
     )?;
+    for (labelled, name) in [
+        (
+            0,
+            "select 50 to label (auto, nothing labelled: typical images of 50 clusters)",
+        ),
+        (
+            1_000,
+            "select 50 to label (auto, 1,000 labelled: uncertain and diverse, class quotas)",
+        ),
+    ] {
+        stage(&mut stages, name, || {
+            let picks = select_from(&set, &run.set, &ws.dataset.classes, labelled)?;
+            Ok(((), format!("{} picked", picks)))
+        })?;
+    }
     drop(set);
     let edits = crate::curation::CurationState::default();
     stage(&mut stages, "train a head (90/10 split)", || {
@@ -338,6 +353,50 @@ fn analyses(
         },
     )?;
     Ok(stages)
+}
+
+/// `select` over the whole set as the pool with its predictions, `labelled` evenly spaced rows
+/// of it taken as labelled (with their predicted class); how many were picked.
+fn select_from(
+    set: &crate::embed::EmbeddingSet,
+    preds: &PredictionSet,
+    classes: &[String],
+    labelled: usize,
+) -> anyhow::Result<usize> {
+    use crate::select::{SelectInputs, Strategy, select};
+    let pool = set.matrix().into_owned();
+    let mut probs = ndarray::Array2::<f32>::zeros((set.len(), classes.len()));
+    for (r, &sample) in set.samples.iter().enumerate() {
+        if let Some(p) = preds
+            .prediction(sample as usize)
+            .and_then(|p| p.probs.as_ref())
+        {
+            for (c, v) in p.iter().take(classes.len()).enumerate() {
+                probs[(r, c)] = *v;
+            }
+        }
+    }
+    let step = (set.len() / labelled.max(1)).max(1);
+    let rows: Vec<usize> = (0..set.len()).step_by(step).take(labelled).collect();
+    let seen = pool.select(ndarray::Axis(0), &rows);
+    let seen_classes: Vec<usize> = rows
+        .iter()
+        .map(|&r| {
+            let p = probs.row(r);
+            (0..classes.len())
+                .max_by(|&a, &b| p[a].total_cmp(&p[b]))
+                .unwrap_or(0)
+        })
+        .collect();
+    let inputs = SelectInputs {
+        pool: pool.view(),
+        probs: Some(probs.view()),
+        labelled: seen.view(),
+        labelled_classes: &seen_classes,
+        classes,
+    };
+    let picks = select(&inputs, 50, Strategy::Auto, 0).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(picks.len())
 }
 
 /// Flushes and drops the Linux page cache (root only); whether it worked.

@@ -21,6 +21,7 @@ pub fn kmeans(x: ArrayView2<'_, f32>, k: usize, iterations: usize, seed: u64) ->
     let first = rng.below(n as u64) as usize;
     centres.row_mut(0).assign(&x.row(first));
     let mut nearest: Vec<f32> = (0..n)
+        .into_par_iter()
         .map(|i| (2.0 - 2.0 * x.row(i).dot(&x.row(first))).max(0.0))
         .collect();
     for c in 1..k {
@@ -38,9 +39,10 @@ pub fn kmeans(x: ArrayView2<'_, f32>, k: usize, iterations: usize, seed: u64) ->
             rng.below(n as u64) as usize
         };
         centres.row_mut(c).assign(&x.row(pick));
-        for (i, d) in nearest.iter_mut().enumerate() {
-            *d = d.min((2.0 - 2.0 * x.row(i).dot(&x.row(pick))).max(0.0));
-        }
+        let centre = x.row(pick);
+        nearest.par_iter_mut().enumerate().for_each(|(i, d)| {
+            *d = d.min((2.0 - 2.0 * x.row(i).dot(&centre)).max(0.0));
+        });
     }
     let mut assign = vec![usize::MAX; n];
     for _ in 0..iterations.max(1) {

@@ -103,6 +103,49 @@ fn typical_images_cover_every_cluster() {
     assert_eq!(auto, picks);
 }
 
+/// Past the whole-pool limit, typicality is measured within each cluster on a sample of its
+/// members: the picks still cover every cluster, each near its cluster's centre (closer than
+/// 85% of the cluster's images; the density peak is not the centre: typicality over the whole
+/// pool picks 104, 335 and 164 of 3,000 from the centre here, the sample 4, 335 and 160).
+#[test]
+fn typical_images_of_large_clusters_come_from_a_sample_of_each() {
+    let per = super::typical::CLUSTER_SAMPLE + 1_000;
+    let pool = clusters(&AXES, per, 9);
+    let classes = names(3);
+    let none = Array2::<f32>::zeros((0, 3));
+    let inputs = SelectInputs {
+        pool: pool.view(),
+        probs: None,
+        labelled: none.view(),
+        labelled_classes: &[],
+        classes: &classes,
+    };
+    let mut state = Greedy::new(&inputs);
+    let picks = super::typical::typical_up_to(&inputs, &mut state, 3, 7, 0);
+    let mut hit: Vec<usize> = picks.iter().map(|p| p.0 / per).collect();
+    hit.sort_unstable();
+    assert_eq!(hit, [0, 1, 2], "{picks:?}");
+    for (i, _, reason) in &picks {
+        let c = i / per;
+        let centre = ndarray::arr1(&AXES[c]);
+        let cos = |k: usize| pool.row(k).dot(&centre);
+        let closer = (c * per..(c + 1) * per)
+            .filter(|&k| cos(k) > cos(*i))
+            .count();
+        assert!(
+            closer < per * 15 / 100,
+            "{i}: {closer} of {per} closer to the centre"
+        );
+        assert!(reason.starts_with("typical of a cluster"), "{reason}");
+    }
+    // The same seed, the same picks.
+    let mut again = Greedy::new(&inputs);
+    assert_eq!(
+        super::typical::typical_up_to(&inputs, &mut again, 3, 7, 0),
+        picks
+    );
+}
+
 #[test]
 fn random_is_seeded() {
     let pool = clusters(&AXES, 10, 8);

@@ -1,5 +1,11 @@
 //! TypiClust's choice (Hacohen et al., ICML 2022): as many clusters as labels there will be,
 //! the most typical image of each cluster without a label, largest clusters first.
+//!
+//! Typicality is `1 / mean distance to the 20 nearest images`. Up to [`EXACT_POOL`] pool images
+//! it is measured against the whole pool (n² distances). Past that it is measured, as
+//! TypiClust's own code does, within each cluster visited, on a seeded sample of at most
+//! [`CLUSTER_SAMPLE`] of its members: a million-image pool needs a few hundred million
+//! distances instead of a trillion.
 
 use ndarray::{ArrayView2, Axis};
 use rayon::prelude::*;
@@ -9,11 +15,28 @@ use super::{Greedy, SelectInputs, diversity, kmeans};
 /// Neighbours for typicality (TypiClust uses 20).
 const TYPICALITY_NEIGHBOURS: usize = 20;
 
+/// Pools up to this size get typicality against the whole pool.
+pub(super) const EXACT_POOL: usize = 20_000;
+
+/// Past [`EXACT_POOL`], the members of a cluster typicality is measured on.
+pub(super) const CLUSTER_SAMPLE: usize = 2_000;
+
 pub(super) fn typical(
     inputs: &SelectInputs<'_>,
     state: &mut Greedy<'_>,
     budget: usize,
     seed: u64,
+) -> Vec<(usize, f32, String)> {
+    typical_up_to(inputs, state, budget, seed, EXACT_POOL)
+}
+
+/// [`typical`] with whole-pool typicality up to `exact_pool` images.
+pub(super) fn typical_up_to(
+    inputs: &SelectInputs<'_>,
+    state: &mut Greedy<'_>,
+    budget: usize,
+    seed: u64,
+    exact_pool: usize,
 ) -> Vec<(usize, f32, String)> {
     let n = inputs.pool.nrows();
     if n == 0 || budget == 0 {
@@ -30,7 +53,7 @@ pub(super) fn typical(
     };
     let k = (labelled + budget).min(both.nrows());
     let assign = kmeans::kmeans(both.view(), k, 20, seed);
-    let typicality = typicality(inputs.pool, TYPICALITY_NEIGHBOURS);
+    let whole = (n <= exact_pool).then(|| typicality(inputs.pool, TYPICALITY_NEIGHBOURS));
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
     let mut covered = vec![false; k];
     for (i, &c) in assign.iter().enumerate() {
@@ -52,13 +75,22 @@ pub(super) fn typical(
         if picks.len() == budget {
             break;
         }
-        let mut candidates = members[c].clone();
-        candidates.sort_by(|&a, &b| typicality[b].total_cmp(&typicality[a]).then(a.cmp(&b)));
-        for i in candidates {
+        // Each candidate with its typicality, the most typical first.
+        let mut candidates: Vec<(usize, f32)> = match &whole {
+            Some(t) => members[c].iter().map(|&i| (i, t[i])).collect(),
+            None => {
+                let sample = sample_of(&members[c], CLUSTER_SAMPLE, seed ^ c as u64);
+                let rows = inputs.pool.select(Axis(0), &sample);
+                let t = typicality(rows.view(), TYPICALITY_NEIGHBOURS);
+                sample.into_iter().zip(t).collect()
+            }
+        };
+        candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        for (i, typicality) in candidates {
             if state.take(i) {
                 picks.push((
                     i,
-                    typicality[i],
+                    typicality,
                     format!(
                         "typical of a cluster of {} unlabelled images{}",
                         members[c].len(),
@@ -78,6 +110,22 @@ pub(super) fn typical(
         picks.extend(diversity(state, budget - picks.len()));
     }
     picks
+}
+
+/// At most `cap` of `members`, drawn without replacement with `seed`, in ascending order.
+fn sample_of(members: &[usize], cap: usize, seed: u64) -> Vec<usize> {
+    if members.len() <= cap {
+        return members.to_vec();
+    }
+    let mut all = members.to_vec();
+    let mut rng = crate::rng::SplitMix::new(seed);
+    for k in 0..cap {
+        let j = k + rng.below((all.len() - k) as u64) as usize;
+        all.swap(k, j);
+    }
+    all.truncate(cap);
+    all.sort_unstable();
+    all
 }
 
 /// `1 / mean distance to the k nearest other pool images` per image (TypiClust's typicality).
