@@ -111,21 +111,10 @@ fn hub_shards_carry_soft_labels_negatives_and_weights_that_datasets_reads() {
     }
     assert_eq!(negatives, 2);
 
-    let Some(python) = super::hf_tables::python_with_datasets() else {
-        eprintln!("datasets is not installed: skipped reading the export back with it");
+    let Some(read) = super::hf_tables::read_back_with_datasets(&out, &tmp.path().join("hf-cache"))
+    else {
         return;
     };
-    let run = std::process::Command::new(python)
-        .arg(common::repo().join("scripts/read_hf_export.py"))
-        .args([&out, &tmp.path().join("hf-cache")])
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let read: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     for way in ["parquet", "folder"] {
         let r = &read[way];
         assert_eq!(

@@ -211,9 +211,29 @@ fn run_ok(args: &[&str]) -> String {
     String::from_utf8(common::labelscope_ok(args)).unwrap()
 }
 
+/// What `scripts/read_hf_export.py` (the real `datasets`) reads of the export `out`, both
+/// ways; `None` (with a note) when `datasets` is not installed.
+pub(crate) fn read_back_with_datasets(out: &Path, cache: &Path) -> Option<serde_json::Value> {
+    let Some(python) = python_with_datasets() else {
+        eprintln!("datasets is not installed: skipped reading the export back with it");
+        return None;
+    };
+    let run = std::process::Command::new(python)
+        .arg(common::repo().join("scripts/read_hf_export.py"))
+        .args([out, cache])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    Some(serde_json::from_slice(&run.stdout).unwrap())
+}
+
 /// The venv's Python when it has `datasets`; `LABELSCOPE_REQUIRE_DATASETS=1` (CI) makes its
 /// absence a failure.
-pub(crate) fn python_with_datasets() -> Option<PathBuf> {
+fn python_with_datasets() -> Option<PathBuf> {
     let python = std::env::var_os("VIRTUAL_ENV")
         .map(|v| PathBuf::from(v).join("bin/python"))
         .filter(|p| p.is_file())
@@ -330,22 +350,9 @@ fn curated_hub_dataset_exports_as_hub_parquet_that_datasets_reads() {
     assert!(card.contains("          '2': 'bird'"), "{card}");
     assert!(card.contains("    path: data/train-*"), "{card}");
     // The real `datasets` reads it both ways with the same names, rows and bytes.
-    let Some(python) = python_with_datasets() else {
-        eprintln!("datasets is not installed: skipped reading the export back with it");
+    let Some(read) = read_back_with_datasets(&out, &tmp.path().join("hf-cache")) else {
         return;
     };
-    let cache = tmp.path().join("hf-cache");
-    let run = std::process::Command::new(python)
-        .arg(common::repo().join("scripts/read_hf_export.py"))
-        .args([&out, &cache])
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let read: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     for way in ["parquet", "folder"] {
         let r = &read[way];
         assert_eq!(r["image_feature"], "Image", "{way}");
