@@ -8,6 +8,7 @@ pub mod continuation;
 pub mod error;
 pub mod label_scores;
 pub mod protocol;
+mod scoring;
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -18,6 +19,7 @@ use base64::Engine;
 use serde_json::Value;
 
 pub use protocol::{DEFAULT_SYSTEM, DEFAULT_USER, VlmAnswer, VlmError};
+pub use scoring::VlmScoring;
 
 use crate::dataset::Dataset;
 use crate::eval::{Entry, Predicted, Prediction, PredictionSet};
@@ -47,32 +49,6 @@ pub struct VlmConfig {
     pub retries: u32,
     /// How the per-label probabilities are scored.
     pub scoring: VlmScoring,
-}
-
-/// How a VLM's per-label probabilities are scored.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum VlmScoring {
-    /// Along the generated answer's tokens and their `top_logprobs` (one request an image;
-    /// llama-server and vLLM): see [`label_scores`].
-    #[default]
-    Answer,
-    /// Each label's whole answer as a continuation of the prompt, from the server's prompt
-    /// log-probabilities (one more request per label; vLLM): see [`continuation`].
-    Continuation,
-}
-
-impl VlmScoring {
-    /// How the detail view and reports name it.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Self::Answer => {
-                "each label scored along its tokens from the answer's log-probabilities, renormalised over the labels (forced choice)"
-            }
-            Self::Continuation => {
-                "each label's whole answer scored as a continuation of the prompt (one request per label), renormalised over the labels (forced choice)"
-            }
-        }
-    }
 }
 
 impl VlmConfig {
