@@ -365,17 +365,8 @@ fn select_from(
 ) -> anyhow::Result<usize> {
     use crate::select::{SelectInputs, Strategy, select};
     let pool = set.matrix().into_owned();
-    let mut probs = ndarray::Array2::<f32>::zeros((set.len(), classes.len()));
-    for (r, &sample) in set.samples.iter().enumerate() {
-        if let Some(p) = preds
-            .prediction(sample as usize)
-            .and_then(|p| p.probs.as_ref())
-        {
-            for (c, v) in p.iter().take(classes.len()).enumerate() {
-                probs[(r, c)] = *v;
-            }
-        }
-    }
+    let probs = crate::select::probabilities(set, preds, classes.len())
+        .ok_or_else(|| anyhow::anyhow!("a sample has no probabilities"))?;
     let step = (set.len() / labelled.max(1)).max(1);
     let rows: Vec<usize> = (0..set.len()).step_by(step).take(labelled).collect();
     let seen = pool.select(ndarray::Axis(0), &rows);

@@ -234,7 +234,7 @@ pub fn run(args: &SelectArgs, read: crate::inputs::Inputs) -> Result<()> {
         classes.len(),
         &model.model_labels,
     );
-    let probs = probabilities(&set, &preds, classes.len());
+    let probs = crate::select::probabilities(&set, &preds, classes.len());
     let pool_matrix = matrix(&set)?;
     let labelled = if labelled.nrows() == 0 {
         Array2::zeros((0, pool_matrix.ncols()))
@@ -283,18 +283,6 @@ pub fn run(args: &SelectArgs, read: crate::inputs::Inputs) -> Result<()> {
         args.out.display()
     );
     Ok(())
-}
-
-/// Each embedded pool image's probabilities over `classes`, when every one has them.
-fn probabilities(set: &EmbeddingSet, preds: &PredictionSet, classes: usize) -> Option<Array2<f32>> {
-    let mut out = Array2::zeros((set.len(), classes));
-    for (r, &sample) in set.samples.iter().enumerate() {
-        let probs = preds.prediction(sample as usize)?.probs.as_ref()?;
-        for (c, v) in probs.iter().take(classes).enumerate() {
-            out[(r, c)] = *v;
-        }
-    }
-    Some(out)
 }
 
 fn write_picks(path: &Path, picks: &[Pick], paths: &[PathBuf]) -> Result<()> {

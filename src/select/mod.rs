@@ -395,6 +395,23 @@ fn median_finite(v: &[f32]) -> Option<f32> {
     Some(*m)
 }
 
+/// Each row of `set`'s probabilities over `classes` from `preds`, when every row's sample has
+/// them (the pool's probabilities for [`SelectInputs::probs`]).
+pub fn probabilities(
+    set: &crate::embed::EmbeddingSet,
+    preds: &crate::eval::PredictionSet,
+    classes: usize,
+) -> Option<Array2<f32>> {
+    let mut out = Array2::zeros((set.len(), classes));
+    for (r, &sample) in set.samples.iter().enumerate() {
+        let probs = preds.prediction(sample as usize)?.probs.as_ref()?;
+        for (c, v) in probs.iter().take(classes).enumerate() {
+            out[(r, c)] = *v;
+        }
+    }
+    Some(out)
+}
+
 /// Rows of `x` L2-normalised (a zero row stays zero).
 pub fn normalised(mut x: Array2<f32>) -> Array2<f32> {
     for mut row in x.rows_mut() {
