@@ -164,6 +164,9 @@ pub fn run_similar(args: &SimilarArgs) -> Result<()> {
             .map_or("-".to_string(), |p| p.predicted.name(&ds.classes))
     };
     let found = nearest(&set, &q, args.k, &[query]);
+    if let Some(why) = set.read_error() {
+        bail!("the embeddings could not be read back: {why}");
+    }
     if let Some(format) = args.format {
         let rows = found
             .iter()

@@ -51,6 +51,9 @@ pub struct DiskRows {
     dir: PathBuf,
     dim: usize,
     norms: Vec<f32>,
+    /// The first read that failed (the folder and the error), kept so every result built on
+    /// the rows can say it is wrong instead of showing what zero rows matched.
+    read_error: std::sync::OnceLock<String>,
 }
 
 impl std::fmt::Debug for DiskRows {
@@ -127,6 +130,7 @@ impl DiskWriter {
             dir: self.dir,
             dim: self.dim,
             norms: self.norms,
+            read_error: std::sync::OnceLock::new(),
         })
     }
 }
@@ -135,11 +139,17 @@ impl DiskRows {
     /// The f16 bit patterns of rows `lo..hi`.
     fn raw_bits(&self, lo: usize, hi: usize) -> std::io::Result<Vec<u16>> {
         let mut bits = vec![0u16; (hi - lo) * self.dim];
-        read_at(
+        if let Err(e) = read_at(
             &self.file,
             bytemuck::cast_slice_mut(&mut bits),
             (lo * self.dim * 2) as u64,
-        )?;
+        ) {
+            let _ = self.read_error.set(format!(
+                "rows {lo}..{hi} of the embeddings in {}: {e}",
+                self.dir.display()
+            ));
+            return Err(e);
+        }
         if cfg!(target_endian = "big") {
             bits.iter_mut().for_each(|b| *b = u16::from_le(*b));
         }
@@ -147,7 +157,8 @@ impl DiskRows {
     }
 
     /// Rows `lo..hi` normalised, row-major. A read that fails (the state folder's disk went
-    /// away under the set) gives zero rows, which match nothing. The half floats are widened
+    /// away under the set) gives zero rows, which match nothing, and is kept for
+    /// [`DiskRows::read_error`]. The half floats are widened
     /// by the slice conversion (the CPU's F16C instructions where it has them: exact, like
     /// one value at a time, and ~20x faster).
     pub fn normalised(&self, lo: usize, hi: usize) -> Vec<f32> {
@@ -184,6 +195,20 @@ impl DiskRows {
             w.push(&raw, self.norms[r])?;
         }
         w.finish()
+    }
+
+    /// The first read of these rows that failed, if any (where, which rows, why).
+    pub fn read_error(&self) -> Option<&str> {
+        self.read_error.get().map(String::as_str)
+    }
+
+    /// Cuts the file after `rows` rows, as a disk that lost the rest (tests of what a failed
+    /// read does).
+    #[cfg(test)]
+    pub(crate) fn lose_rows_after(&self, rows: usize) {
+        self.file
+            .set_len((rows * self.dim * 2) as u64)
+            .expect("the temporary file can be cut");
     }
 
     /// Number of rows.
@@ -231,6 +256,15 @@ impl Matrix {
     pub fn on_disk(&self) -> bool {
         matches!(self, Self::Disk(_))
     }
+
+    /// The first read from disk that failed, if any: whatever was computed from the rows
+    /// since is wrong (the rows read as zeros).
+    pub fn read_error(&self) -> Option<&str> {
+        match self {
+            Self::Memory(_) => None,
+            Self::Disk(d) => d.read_error(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -255,6 +289,7 @@ mod tests {
             [0.0, 0.0, 0.0, 1.0 / 3.0, -2.0 / 3.0, 2.0 / 3.0]
         );
         assert_eq!(d.raw(2).unwrap()[1].to_f32(), -2.0);
+        assert_eq!(d.read_error(), None);
         let s = d.select(&[2, 0]).unwrap();
         assert_eq!(
             s.normalised(0, 2),
@@ -265,5 +300,13 @@ mod tests {
             std::fs::read_dir(dir.path().join("sub")).unwrap().count(),
             0
         );
+        // A read that fails reads zeros and is kept, naming the rows and the folder.
+        d.lose_rows_after(1);
+        assert_eq!(d.normalised(0, 1), [0.6, 0.8, 0.0]);
+        assert_eq!(d.read_error(), None);
+        assert_eq!(d.normalised(1, 3), [0.0; 6]);
+        let why = d.read_error().unwrap();
+        assert!(why.starts_with("rows 1..3 of the embeddings in "), "{why}");
+        assert!(why.contains("sub"), "{why}");
     }
 }

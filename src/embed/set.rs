@@ -243,6 +243,20 @@ impl EmbeddingSet {
         self.matrix.on_disk()
     }
 
+    /// The first read of the rows from disk that failed, if any: a result computed from the
+    /// set since then is wrong and must not be shown as an answer.
+    pub fn read_error(&self) -> Option<&str> {
+        self.matrix.read_error()
+    }
+
+    /// Loses every row on disk after the first `rows` (tests of a failed read).
+    #[cfg(test)]
+    pub(crate) fn lose_rows_after(&self, rows: usize) {
+        if let super::matrix::Matrix::Disk(d) = &self.matrix {
+            d.lose_rows_after(rows);
+        }
+    }
+
     /// Rows `lo..hi`, row-major: borrowed when in memory, read when on disk.
     pub fn block(&self, lo: usize, hi: usize) -> Cow<'_, [f32]> {
         self.matrix.block(self.dim, lo, hi)

@@ -208,6 +208,11 @@ pub fn analyse_embeddings(
     } else {
         Vec::new()
     };
+    if let Some(why) = inputs.set.read_error() {
+        return Err(JobError::Failed(format!(
+            "the embeddings could not be read back ({why}); every neighbour, outlier, near copy and label score would rest on rows read as zeros, so none is shown"
+        )));
+    }
     Ok(EmbeddingAnalysis {
         hood,
         findings,
@@ -316,4 +321,49 @@ pub fn find_problems(
     });
     control.finish();
     Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::embed::matrix::Spill;
+
+    /// Embeddings on disk whose file lost rows under the analysis: the analysis fails and
+    /// says why, instead of showing neighbours, outliers and copies of rows read as zeros.
+    #[test]
+    fn a_failed_read_of_embeddings_on_disk_fails_the_analysis() {
+        let dir = tempfile::tempdir().unwrap();
+        let labels = [0u32, 0, 0, 1, 1, 1, 0, 1];
+        let ds = Dataset::in_memory(&["a", "b"], &labels, 1, |_| None);
+        let rows: Vec<Vec<f32>> = (0..labels.len())
+            .map(|i| vec![1.0 + i as f32, labels[i] as f32 * 3.0, 0.5])
+            .collect();
+        let spill = Spill {
+            dir: dir.path().to_path_buf(),
+            past_bytes: 0,
+        };
+        let set = EmbeddingSet::from_rows_in(&rows, Some(&spill));
+        assert!(set.on_disk());
+        let truth: Vec<Option<ClassId>> = labels.iter().map(|&l| Some(ClassId(l))).collect();
+        let opts = ProblemOptions {
+            kinds: vec![FindingKind::Outlier, FindingKind::NearDuplicate],
+            ..ProblemOptions::default()
+        };
+        let inputs = |set| AnalysisInputs {
+            truth: &truth,
+            preds: None,
+            set,
+            signatures: None,
+            hood: None,
+            warm: None,
+        };
+        let control = JobControl::default();
+        assert!(analyse_embeddings(&ds, inputs(&set), &opts, &control).is_ok());
+        set.lose_rows_after(2);
+        let err = analyse_embeddings(&ds, inputs(&set), &opts, &control)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("could not be read back"), "{err}");
+    }
 }
