@@ -3,7 +3,7 @@
 //! replaces can be, contain or lie inside the location of a source file, wherever a manifest
 //! row, a `../` path or a symlinked class folder points.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -15,8 +15,9 @@ use super::Dataset;
 pub struct SourceLocations {
     /// Resolved folders holding a source file (or the dataset root, or the manifest), sorted.
     dirs: BTreeSet<PathBuf>,
-    /// Resolved source files (samples, the manifest).
-    files: BTreeSet<PathBuf>,
+    /// Resolved source files (samples, the manifest): hashed, a million of them are inserted
+    /// in a second where a sorted set took several.
+    files: HashSet<PathBuf>,
     /// Resolved folders holding a sample's file.
     sample_dirs: BTreeSet<PathBuf>,
 }
@@ -119,8 +120,14 @@ impl SourceLocations {
             .par_iter()
             .map(|s| resolve_one(s, &parents))
             .collect();
+        out.files.reserve(resolved.len());
+        // Samples come by folder: a folder is inserted when it changes from the last one.
+        let mut last_dir: Option<PathBuf> = None;
         for (s, real) in ds.samples.iter().zip(resolved) {
-            if let Some(dir) = real.parent() {
+            if let Some(dir) = real.parent()
+                && last_dir.as_deref() != Some(dir)
+            {
+                last_dir = Some(dir.to_path_buf());
                 out.dirs.insert(dir.to_path_buf());
                 // A table row's folder is its table file; the folder holding the table is
                 // where an output could pass for another shard.
