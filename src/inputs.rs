@@ -19,8 +19,9 @@ pub struct Inputs {
     /// Resolved folders that are inputs as a whole (the state folder, a folder of prediction
     /// parts): nothing is written inside them.
     folders: Vec<(PathBuf, String)>,
-    /// The dataset's sample files and the folders holding them.
-    sources: Option<SourceLocations>,
+    /// Each dataset's sample files and the folders holding them, with its root and source
+    /// (a command may read two: `select`'s labelled set and its pool).
+    sources: Vec<(PathBuf, PathBuf, SourceLocations)>,
 }
 
 impl Inputs {
@@ -60,10 +61,14 @@ impl Inputs {
         self
     }
 
-    /// Adds the dataset: its manifest, its state folder (journal, caches) and every sample's
-    /// file and folder (resolved once: a second call keeps the first).
+    /// Adds a dataset: its manifest, its state folder (journal, caches) and every sample's
+    /// file and folder (resolved once: adding the same dataset again changes nothing).
     pub fn dataset(mut self, ds: &Dataset) -> Self {
-        if self.sources.is_some() {
+        if self
+            .sources
+            .iter()
+            .any(|(root, source, _)| *root == ds.root && *source == ds.source)
+        {
             return self;
         }
         if ds.source.is_file() {
@@ -72,13 +77,14 @@ impl Inputs {
         let state = ds.root.join(crate::state::STATE_DIR_NAME);
         self.folders
             .push((resolve_path(&state), "dataset's state folder".into()));
-        self.sources = Some(SourceLocations::of(ds));
+        self.sources
+            .push((ds.root.clone(), ds.source.clone(), SourceLocations::of(ds)));
         self
     }
 
-    /// The dataset's resolved sources, when a dataset was added.
-    pub fn sources(&self) -> Option<&SourceLocations> {
-        self.sources.as_ref()
+    /// The resolved sources of every dataset added.
+    fn sources(&self) -> impl Iterator<Item = &SourceLocations> {
+        self.sources.iter().map(|(_, _, s)| s)
     }
 
     /// The input file (or input folder) that lies inside `dir` or is `dir`, if any.
@@ -116,7 +122,7 @@ impl Inputs {
         if let Some(what) = self.folder_holding(&resolved) {
             return Err(is_input(what));
         }
-        if let Some(sources) = &self.sources {
+        for sources in self.sources() {
             if sources.is_source_file(&resolved) {
                 return Err(is_input("image of a sample"));
             }
@@ -136,7 +142,7 @@ impl Inputs {
     /// dataset, not inside one or around one, holding no input and inside no input folder.
     pub fn check_folder_output(&self, out: &Path) -> Result<PathBuf, OutputError> {
         let target = resolve_path(out);
-        if let Some(sources) = &self.sources {
+        for sources in self.sources() {
             match sources.conflict(&target) {
                 Some(Conflict::Inside(source_root)) => {
                     return Err(OutputError::InsideSource {

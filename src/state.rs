@@ -15,6 +15,9 @@ pub enum StateDirError {
         "no writable state folder: the dataset folder is read-only and there is no user data folder"
     )]
     NoUserDataFolder,
+    /// The command keeps no state for this dataset (`select --no-cache` on its pool).
+    #[error("no state is kept for it")]
+    Off,
     /// The folder in the user's data folder could not be created.
     #[error("cannot create state folder {path}: {source}")]
     Create {
@@ -58,6 +61,19 @@ pub fn user_state_dir(root: &Path) -> Option<PathBuf> {
         dirs::data_dir()?
             .join("labelscope")
             .join("datasets")
+            .join(&key[..16]),
+    )
+}
+
+/// Where `select` keeps the caches of a pool it reads where it lies (nothing is written
+/// beside the pool): a folder in the user's data folder keyed by the pool's absolute path.
+pub fn pool_state_dir(pool: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(pool).unwrap_or_else(|_| pool.to_path_buf());
+    let key = blake3::hash(abs.to_string_lossy().as_bytes()).to_hex();
+    Some(
+        dirs::data_dir()?
+            .join("labelscope")
+            .join("pools")
             .join(&key[..16]),
     )
 }

@@ -1,6 +1,8 @@
 //! `labelscope select`: which images of a pool (a folder of images, any dataset layout, or a
 //! device log) to label next, given what is labelled; writes `path,rank,score,reason`.
-//! The pool is read where it lies: nothing is cached or written beside it.
+//! The pool is read where it lies: nothing is written beside it. Its predictions and embeddings
+//! are cached in labelscope's data folder (see [`crate::state::pool_state_dir`]), so a second
+//! selection over the same pool runs no inference for unchanged files.
 
 use std::path::{Path, PathBuf};
 
@@ -12,9 +14,8 @@ use super::common::WantEmbeddings;
 use super::shared_args::ModelArgs;
 use crate::dataset::{Dataset, OpenOptions, open_dataset};
 use crate::embed::EmbeddingSet;
-use crate::eval::PredictionSet;
 use crate::jobs::JobControl;
-use crate::model::{PredictOptions, predict_dataset};
+use crate::model::PredictOptions;
 use crate::select::{Pick, SelectInputs, Strategy, select};
 use crate::workspace::Workspace;
 
@@ -76,8 +77,29 @@ impl From<StrategyArg> for Strategy {
 }
 
 /// The pool as an unlabelled dataset: a device log's images, a dataset's images, or every image
-/// file under a folder.
+/// file under a folder; every path absolute (a sample's id is its path, the pool cache's key),
+/// rooted at the pool's folder (the log's folder for a log).
 fn open_pool(path: &Path, classes: &[String]) -> Result<Dataset> {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let root = if path.is_dir() {
+        path.clone()
+    } else {
+        path.parent()
+            .map_or_else(|| path.clone(), Path::to_path_buf)
+    };
+    let mut ds = list_pool(&path, classes)?;
+    for s in ds.samples.iter_mut().filter(|s| !s.path.is_absolute()) {
+        if let Ok(abs) = std::path::absolute(&s.path) {
+            s.id = crate::dataset::SampleId(abs.to_string_lossy().into_owned());
+            s.path = abs;
+        }
+    }
+    ds.root = root;
+    ds.source = path;
+    Ok(ds)
+}
+
+fn list_pool(path: &Path, classes: &[String]) -> Result<Dataset> {
     let log_like = path
         .extension()
         .and_then(|e| e.to_str())
@@ -89,33 +111,40 @@ fn open_pool(path: &Path, classes: &[String]) -> Result<Dataset> {
         let (ds, _) = crate::monitor::images::log_images(&log.rows, classes);
         return Ok(ds);
     }
-    if let Ok(ds) = open_dataset(path, &OpenOptions::default())
-        && !ds.samples.is_empty()
-    {
-        let paths = ds.samples.iter().map(|s| s.path.clone()).collect();
-        return Ok(Dataset::unlabelled(paths, classes));
-    }
-    if !path.is_dir() {
-        bail!(
-            "{}: not a device log, a dataset or a folder of images",
-            path.display()
+    // A folder's images are its files, whatever folders they sit in, unless a listing of its
+    // own names them (Hugging Face metadata, or tables with the images inside).
+    let listed = !path.is_dir()
+        || matches!(
+            crate::dataset::detect_layout(path, &OpenOptions::default()),
+            Ok(crate::dataset::Layout::HfImageFolder | crate::dataset::Layout::HfParquet)
         );
+    if listed {
+        if let Ok(ds) = open_dataset(path, &OpenOptions::default())
+            && !ds.samples.is_empty()
+        {
+            let paths = ds.samples.iter().map(|s| s.path.clone()).collect();
+            return Ok(Dataset::unlabelled(paths, classes));
+        }
+        if !path.is_dir() {
+            bail!(
+                "{}: not a device log, a dataset or a folder of images",
+                path.display()
+            );
+        }
     }
-    let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(path)
-        .follow_links(false)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(walkdir::DirEntry::into_path)
-        .filter(|p| crate::dataset::is_image_path(p))
-        .collect();
-    paths.sort();
-    Ok(Dataset::unlabelled(paths, classes))
+    Ok(Dataset::unlabelled(
+        crate::dataset::image_paths_under(path),
+        classes,
+    ))
 }
 
 /// Rows of `set` as a matrix.
-fn matrix(set: &EmbeddingSet) -> Result<Array2<f32>> {
-    Ok(set.matrix().into_owned())
+fn matrix(set: &EmbeddingSet) -> Result<ndarray::CowArray<'_, f32, ndarray::Ix2>> {
+    let m = set.matrix();
+    match set.read_error() {
+        Some(why) => bail!("the embeddings could not be read back: {why}"),
+        None => Ok(m),
+    }
 }
 
 /// Runs `select`; `read` is every file the arguments name.
@@ -196,45 +225,43 @@ pub fn run(args: &SelectArgs, read: crate::inputs::Inputs) -> Result<()> {
         pool.samples.len(),
         args.pool.display()
     );
+    let pool_ws = pool_workspace(pool, args, &inputs);
+    let pool = &pool_ws.dataset;
     let job = JobControl::default();
     super::progress::cancel_on_ctrl_c(&job);
     let opts = PredictOptions {
-        use_cache: false,
+        use_cache: !args.model.no_cache,
         embeddings: true,
         threads: args
             .model
             .threads
             .unwrap_or(PredictOptions::default().threads),
     };
-    let report = {
+    let run = {
         let _progress = super::progress::ProgressPrinter::start(&job, "pool");
-        predict_dataset(&pool, embed_model, embed_backend, &opts, None, &job, None)?
+        pool_ws.run_model(embed_model, embed_backend, &opts, &job, None)?
     };
-    let set = EmbeddingSet::from_outcomes(&report.outcomes);
+    report_cached(&run.report);
+    let set = EmbeddingSet::from_outcomes(&run.report.outcomes);
     for (i, why) in set.missing.iter().take(10) {
         eprintln!("  skipped {}: {why}", pool.samples[*i].path.display());
     }
     // With --embedder, the probabilities are the model's, in a second pass.
-    let probs_report = match &embedder {
+    let probs_run = match &embedder {
         Some(_) => {
             let opts = PredictOptions {
                 embeddings: false,
                 ..opts
             };
             let _progress = super::progress::ProgressPrinter::start(&job, "pool, the model");
-            Some(predict_dataset(
-                &pool, &model, &backend, &opts, None, &job, None,
-            )?)
+            let run = pool_ws.run_model(&model, &backend, &opts, &job, None)?;
+            report_cached(&run.report);
+            Some(run)
         }
         None => None,
     };
-    let preds = PredictionSet::from_report(
-        &model.spec.name,
-        probs_report.as_ref().unwrap_or(&report),
-        classes.len(),
-        &model.model_labels,
-    );
-    let probs = crate::select::probabilities(&set, &preds, classes.len());
+    let preds = &probs_run.as_ref().unwrap_or(&run).set;
+    let probs = crate::select::probabilities(&set, preds, classes.len());
     let pool_matrix = matrix(&set)?;
     let labelled = if labelled.nrows() == 0 {
         Array2::zeros((0, pool_matrix.ncols()))
@@ -283,6 +310,39 @@ pub fn run(args: &SelectArgs, read: crate::inputs::Inputs) -> Result<()> {
         args.out.display()
     );
     Ok(())
+}
+
+/// The pool's workspace: its caches in labelscope's data folder (checked against every input:
+/// a data folder that lies in the pool or the labelled set keeps nothing), or none with
+/// `--no-cache`.
+fn pool_workspace(pool: Dataset, args: &SelectArgs, inputs: &crate::inputs::Inputs) -> Workspace {
+    if args.model.no_cache {
+        return Workspace::with_state_dir(pool, None);
+    }
+    let dir = crate::state::pool_state_dir(&pool.source).and_then(|dir| {
+        match inputs.check_folder_output(&dir) {
+            Ok(dir) => Some(dir),
+            Err(why) => {
+                eprintln!("note: the pool's cache is off: {why}");
+                None
+            }
+        }
+    });
+    if let Some(dir) = &dir {
+        eprintln!("pool cache: {}", dir.display());
+    }
+    Workspace::with_state_dir(pool, dir)
+}
+
+/// Says how many of a run's images came from the pool cache.
+fn report_cached(report: &crate::model::PredictReport) {
+    if report.num_cached > 0 {
+        eprintln!(
+            "  {} of {} images from the pool cache",
+            report.num_cached,
+            report.outcomes.len()
+        );
+    }
 }
 
 fn write_picks(path: &Path, picks: &[Pick], paths: &[PathBuf]) -> Result<()> {

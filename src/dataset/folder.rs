@@ -168,6 +168,30 @@ pub fn image_files(root: &Path, dir: &Path, report: &mut ScanReport) -> Vec<(Pat
     out
 }
 
+/// Every image file under `dir` (as [`image_files`] walks: hidden entries skipped, folder
+/// symlinks followed unless they loop), sorted: the images of a folder taken as unlabelled,
+/// whatever its layout. The top folders are walked in parallel.
+pub fn image_paths_under(dir: &Path) -> Vec<PathBuf> {
+    let mut report = ScanReport::default();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && is_image_path(p))
+                .collect()
+        })
+        .unwrap_or_default();
+    let nested: Vec<Vec<(PathBuf, bool)>> = sub_dirs(dir, dir, &mut report)
+        .into_par_iter()
+        .map(|sub| image_files(dir, &sub, &mut ScanReport::default()))
+        .collect();
+    paths.extend(nested.into_iter().flatten().map(|(p, _)| p));
+    paths.sort();
+    paths
+}
+
 /// A walked path's file name as bytes, for sorting siblings without parsing the path (walked
 /// paths are a folder joined with one name, so the name is what follows the last `/`).
 #[cfg(unix)]

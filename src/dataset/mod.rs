@@ -25,6 +25,7 @@ pub mod thumbnail;
 
 use std::path::{Path, PathBuf};
 
+pub use folder::image_paths_under;
 pub use layout::{Layout, OpenError, OpenOptions, detect_layout, open_dataset};
 pub use report::{ScanIssue, ScanIssueKind, ScanReport};
 

@@ -9,10 +9,46 @@ use crate::rng::SplitMix;
 
 /// The cluster of each row of `x` (L2-normalised rows) after at most `iterations` rounds.
 pub fn kmeans(x: ArrayView2<'_, f32>, k: usize, iterations: usize, seed: u64) -> Vec<usize> {
+    fit(x, k, iterations, seed).0
+}
+
+/// Pool rows per block when rows are assigned to centres in parallel.
+const BLOCK: usize = 4096;
+
+/// The nearest of `centres` (unit rows) to each row of `x`, by cosine similarity (ties to the
+/// lower centre), the rows taken in blocks in parallel: one pass over a pool too large to
+/// cluster whole, once the centres were fitted on a sample of it.
+pub fn nearest_centre(x: ArrayView2<'_, f32>, centres: ArrayView2<'_, f32>) -> Vec<usize> {
+    let k = centres.nrows();
+    let starts: Vec<usize> = (0..x.nrows()).step_by(BLOCK).collect();
+    starts
+        .into_par_iter()
+        .flat_map_iter(|lo| {
+            let hi = (lo + BLOCK).min(x.nrows());
+            let sims = x.slice(ndarray::s![lo..hi, ..]).dot(&centres.t());
+            (0..hi - lo)
+                .map(|r| {
+                    let row = sims.row(r);
+                    (0..k)
+                        .max_by(|&a, &b| row[a].total_cmp(&row[b]).then(b.cmp(&a)))
+                        .unwrap_or(0)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// [`kmeans`] with the centres it ended on (rows of unit length).
+pub fn fit(
+    x: ArrayView2<'_, f32>,
+    k: usize,
+    iterations: usize,
+    seed: u64,
+) -> (Vec<usize>, Array2<f32>) {
     let n = x.nrows();
     let k = k.min(n);
     if k == 0 {
-        return vec![0; n];
+        return (vec![0; n], Array2::zeros((0, x.ncols())));
     }
     let mut rng = SplitMix::new(seed);
     // k-means++: each next centre drawn with probability proportional to the squared distance
@@ -73,5 +109,5 @@ pub fn kmeans(x: ArrayView2<'_, f32>, k: usize, iterations: usize, seed: u64) ->
             }
         }
     }
-    assign
+    (assign, centres)
 }

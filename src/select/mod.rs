@@ -184,14 +184,27 @@ impl<'a> Greedy<'a> {
         let mut nearest = vec![f32::INFINITY; n];
         let mut nearest_class = vec![None; n];
         if inputs.labelled.nrows() > 0 {
-            let found: Vec<(f32, usize)> = (0..n)
+            // Pool rows in blocks against every labelled row at once (a matrix product per
+            // block, the blocks in parallel).
+            const BLOCK: usize = 2048;
+            let starts: Vec<usize> = (0..n).step_by(BLOCK).collect();
+            let found: Vec<(f32, usize)> = starts
                 .into_par_iter()
-                .map(|i| {
-                    let dots = inputs.labelled.dot(&inputs.pool.row(i));
-                    dots.iter()
-                        .enumerate()
-                        .map(|(j, &d)| ((2.0 - 2.0 * d).max(0.0).sqrt(), j))
-                        .fold((f32::INFINITY, 0), |a, b| if b.0 < a.0 { b } else { a })
+                .flat_map_iter(|lo| {
+                    let hi = (lo + BLOCK).min(n);
+                    let sims = inputs
+                        .pool
+                        .slice(ndarray::s![lo..hi, ..])
+                        .dot(&inputs.labelled.t());
+                    (0..hi - lo)
+                        .map(|r| {
+                            sims.row(r)
+                                .iter()
+                                .enumerate()
+                                .map(|(j, &d)| ((2.0 - 2.0 * d).max(0.0).sqrt(), j))
+                                .fold((f32::INFINITY, 0), |a, b| if b.0 < a.0 { b } else { a })
+                        })
+                        .collect::<Vec<_>>()
                 })
                 .collect();
             for (i, (d, j)) in found.into_iter().enumerate() {
@@ -215,12 +228,14 @@ impl<'a> Greedy<'a> {
         }
         self.picked[i] = true;
         let row = self.pool.row(i);
-        let dots = self.pool.dot(&row);
+        let pool = self.pool;
+        // One dot per pool row, in parallel (the same sums a matrix-vector product makes).
         self.nearest
             .par_iter_mut()
             .zip(self.nearest_class.par_iter_mut())
-            .zip(dots.as_slice().unwrap_or(&[]).par_iter())
-            .for_each(|((n, c), &d)| {
+            .enumerate()
+            .for_each(|(j, (n, c))| {
+                let d = pool.row(j).dot(&row);
                 let dist = (2.0 - 2.0 * d).max(0.0).sqrt();
                 if dist < *n {
                     *n = dist;

@@ -5,7 +5,9 @@
 //! it is measured against the whole pool (n² distances). Past that it is measured, as
 //! TypiClust's own code does, within each cluster visited, on a seeded sample of at most
 //! [`CLUSTER_SAMPLE`] of its members: a million-image pool needs a few hundred million
-//! distances instead of a trillion.
+//! distances instead of a trillion. There too the k-means centres are fitted on a seeded sample
+//! of the rows (at least [`FIT_PER_CLUSTER`] per cluster), then every row joins its nearest
+//! centre in one pass: 20 rounds over a million rows took 11 s of a 20 s selection.
 
 use ndarray::{ArrayView2, Axis};
 use rayon::prelude::*;
@@ -17,6 +19,10 @@ const TYPICALITY_NEIGHBOURS: usize = 20;
 
 /// Pools up to this size get typicality against the whole pool.
 pub(super) const EXACT_POOL: usize = 20_000;
+
+/// Past [`EXACT_POOL`], the sample the k-means centres are fitted on holds at least this many
+/// rows per cluster (and never fewer than [`EXACT_POOL`]).
+const FIT_PER_CLUSTER: usize = 200;
 
 /// Past [`EXACT_POOL`], the members of a cluster typicality is measured on.
 pub(super) const CLUSTER_SAMPLE: usize = 2_000;
@@ -44,15 +50,45 @@ pub(super) fn typical_up_to(
     }
     // As many clusters as labels there will be, over pool and labelled images together; a
     // cluster holding a labelled image is covered and goes last.
-    let labelled = inputs.labelled.nrows();
-    let both = if labelled > 0 && inputs.labelled.ncols() == inputs.pool.ncols() {
-        ndarray::concatenate(Axis(0), &[inputs.pool, inputs.labelled])
-            .unwrap_or_else(|_| inputs.pool.to_owned())
+    let labelled = if inputs.labelled.ncols() == inputs.pool.ncols() {
+        inputs.labelled.nrows()
     } else {
-        inputs.pool.to_owned()
+        0
     };
-    let k = (labelled + budget).min(both.nrows());
-    let assign = kmeans::kmeans(both.view(), k, 20, seed);
+    let k = (labelled + budget).min(n + labelled);
+    let assign = if n + labelled <= exact_pool {
+        let both = ndarray::concatenate(
+            Axis(0),
+            &[
+                inputs.pool,
+                inputs.labelled.slice(ndarray::s![..labelled, ..]),
+            ],
+        )
+        .unwrap_or_else(|_| inputs.pool.to_owned());
+        kmeans::kmeans(both.view(), k, 20, seed)
+    } else {
+        // Past the exact size, the centres are fitted on a seeded sample of pool and labelled
+        // rows (at least FIT_PER_CLUSTER per cluster), then every row goes to its nearest.
+        let all: Vec<usize> = (0..n + labelled).collect();
+        let fit_rows = sample_of(&all, exact_pool.max(FIT_PER_CLUSTER * k), seed);
+        let row = |i: usize| {
+            if i < n {
+                inputs.pool.row(i)
+            } else {
+                inputs.labelled.row(i - n)
+            }
+        };
+        let x = ndarray::Array2::from_shape_fn((fit_rows.len(), inputs.pool.ncols()), |(r, c)| {
+            row(fit_rows[r])[c]
+        });
+        let (_, centres) = kmeans::fit(x.view(), k, 20, seed);
+        let mut assign = kmeans::nearest_centre(inputs.pool, centres.view());
+        assign.extend(kmeans::nearest_centre(
+            inputs.labelled.slice(ndarray::s![..labelled, ..]),
+            centres.view(),
+        ));
+        assign
+    };
     let whole = (n <= exact_pool).then(|| typicality(inputs.pool, TYPICALITY_NEIGHBOURS));
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
     let mut covered = vec![false; k];

@@ -49,6 +49,21 @@ impl Workspace {
         Self::shared(Arc::new(dataset))
     }
 
+    /// A workspace whose state folder is `dir` (created now), or that keeps none (`None`:
+    /// caches off, embeddings in memory), instead of one beside the dataset's files.
+    pub fn with_state_dir(dataset: Dataset, dir: Option<std::path::PathBuf>) -> Self {
+        let state = match dir {
+            Some(dir) => std::fs::create_dir_all(&dir)
+                .map(|()| dir.clone())
+                .map_err(|source| StateDirError::Create { path: dir, source }),
+            None => Err(StateDirError::Off),
+        };
+        Self {
+            dataset: Arc::new(dataset),
+            state: Arc::new(OnceLock::from(state)),
+        }
+    }
+
     /// A workspace on a shared dataset.
     pub fn shared(dataset: Arc<Dataset>) -> Self {
         Self {

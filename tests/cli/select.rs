@@ -175,3 +175,121 @@ fn negatives_are_proposed_from_images_of_no_class() {
         "{rows:?}"
     );
 }
+
+/// `select` with the labelled set and `pool` (copies of 12 sample images), its caches under
+/// `data_home`: its exit, stdout and stderr.
+fn select_in(
+    data_home: &Path,
+    pool: &Path,
+    labelled: &Path,
+    out: &Path,
+    extra: &[&str],
+) -> std::process::Output {
+    let model = common::repo().join("assets/models/fashion_cnn.onnx");
+    std::process::Command::new(env!("CARGO_BIN_EXE_labelscope"))
+        .env("XDG_DATA_HOME", data_home)
+        .arg("select")
+        .arg(pool)
+        .arg("--model")
+        .arg(&model)
+        .args(["--backend", "tract", "--budget", "4"])
+        .arg("--labelled")
+        .arg(labelled)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// The pool's predictions and embeddings are cached in labelscope's data folder, never beside
+/// the pool: a second selection runs no inference and picks the same images; a changed file is
+/// run again; `--no-cache` keeps nothing. With a labelled set given, the pool's images are
+/// still inputs: `--out` may not replace one nor sit beside them.
+#[test]
+fn a_second_selection_reads_the_pool_cache_kept_outside_the_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let labelled = dir.path().join("labelled");
+    std::fs::create_dir_all(&labelled).unwrap();
+    common::fashion_subset(&labelled, 3);
+    let pool = dir.path().join("pool");
+    std::fs::create_dir_all(&pool).unwrap();
+    let sample = common::repo().join("sample_data/pool");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&sample)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    names.sort();
+    for f in names.iter().take(12) {
+        std::fs::copy(f, pool.join(f.file_name().unwrap())).unwrap();
+    }
+    let before = snapshot(&pool);
+    let data_home = dir.path().join("data");
+    let out = dir.path().join("first.csv");
+    let first = select_in(&data_home, &pool, &labelled, &out, &[]);
+    let stderr = String::from_utf8_lossy(&first.stderr).into_owned();
+    assert!(first.status.success(), "{stderr}");
+    assert!(stderr.contains("pool cache: "), "{stderr}");
+    assert!(!stderr.contains("from the pool cache"), "{stderr}");
+    let pools = data_home.join("labelscope/pools");
+    assert!(pools.is_dir(), "{stderr}");
+    let again = dir.path().join("again.csv");
+    let second = select_in(&data_home, &pool, &labelled, &again, &[]);
+    let stderr = String::from_utf8_lossy(&second.stderr).into_owned();
+    assert!(second.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("12 of 12 images from the pool cache"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(&again).unwrap(),
+        "the cached run chose differently"
+    );
+    // A file that changed is run again; the others still come from the cache.
+    let changed = pool.join(names[0].file_name().unwrap());
+    std::fs::copy(&names[20], &changed).unwrap();
+    let third = select_in(&data_home, &pool, &labelled, &again, &[]);
+    let stderr = String::from_utf8_lossy(&third.stderr).into_owned();
+    assert!(third.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("11 of 12 images from the pool cache"),
+        "{stderr}"
+    );
+    std::fs::copy(&names[0], &changed).unwrap();
+    // Nothing beside the pool, nothing changed in it.
+    assert!(!pool.join(".labelscope").exists());
+    let mut after = snapshot(&pool);
+    let mut expected = before.clone();
+    after.sort();
+    expected.sort();
+    assert_eq!(after.len(), expected.len());
+    for ((p, a), (_, b)) in after.iter().zip(&expected) {
+        assert_eq!(a, b, "{} changed", p.display());
+    }
+    // --no-cache keeps nothing.
+    let bare_home = dir.path().join("bare");
+    let bare = select_in(&bare_home, &pool, &labelled, &again, &["--no-cache"]);
+    assert!(
+        bare.status.success(),
+        "{}",
+        String::from_utf8_lossy(&bare.stderr)
+    );
+    assert!(!bare_home.join("labelscope/pools").exists());
+    // The pool's images are inputs even with a labelled set given.
+    for target in [changed.clone(), pool.join("picks.csv")] {
+        let refused = select_in(&data_home, &pool, &labelled, &target, &[]);
+        assert!(
+            !refused.status.success(),
+            "{} was accepted",
+            target.display()
+        );
+    }
+    assert!(!pool.join("picks.csv").exists());
+    assert_eq!(
+        std::fs::read(&changed).unwrap(),
+        std::fs::read(&names[0]).unwrap()
+    );
+}

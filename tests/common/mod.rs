@@ -50,10 +50,18 @@ pub fn cat_dog(dir: &Path, n: u8) {
     }
 }
 
-/// Runs the built `labelscope` with `args`; its stdout. Fails the test (with stderr) when it
-/// exits non-zero.
+/// A user data folder for the commands the tests run (state of read-only datasets, `select`'s
+/// pool caches): a folder in cargo's temporary folder for tests, never the home of whoever runs
+/// them.
+pub fn data_home() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("data-home")
+}
+
+/// Runs the built `labelscope` with `args` (its user data folder [`data_home`]); its stdout.
+/// Fails the test (with stderr) when it exits non-zero.
 pub fn labelscope_ok<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Vec<u8> {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_labelscope"))
+        .env("XDG_DATA_HOME", data_home())
         .args(args)
         .output()
         .unwrap();
