@@ -3,11 +3,12 @@
 //!
 //! The weights are UMAP's membership strengths as umap-learn's `transform` computes them for
 //! new points (`smooth_knn_dist` with the local connectivity lowered by one, so no neighbour is
-//! taken as at distance zero; edges under the strongest / 30 dropped, as for its 30 transform
-//! epochs past 10,000 points) and the start is its `init_graph_transform`: each new point at
-//! the normalised weighted mean of its neighbours' places. umap-learn then refines the new
-//! points for those epochs against the fixed layout; labelscope keeps the start (a point sits
-//! among the neighbours it was found with, which is what the map is read for).
+//! taken as at distance zero) and the place is its `init_graph_transform`: each new point at
+//! the normalised weighted mean of its neighbours' places, or on a neighbour at distance zero.
+//! umap-learn then drops the edges under the strongest / 30 and refines the new points for 30
+//! epochs against the fixed layout; labelscope keeps the start (a point sits among the
+//! neighbours it was found with, which is what the map is read for). A test holds it to
+//! umap-learn 0.5.12's own functions (`scripts/make_umap_place_reference.py`).
 
 use ndarray::{ArrayView2, s};
 use rayon::prelude::*;
@@ -17,7 +18,8 @@ use crate::jobs::{JobControl, JobError};
 /// Query rows per block of [`cross_knn`] (a block's distances: rows x references f32).
 pub const BLOCK: usize = 256;
 
-/// The `k` nearest rows of `refs` to each row of `queries` (Euclidean distance, ascending, ties
+/// The `k` nearest rows of `refs` to each row of `queries` (found by the dot-product expansion,
+/// their distances then measured from the differences; Euclidean distance, ascending, ties
 /// to the lower index), flattened `k` per query. Blocks of query rows run in parallel, one
 /// progress step each on `job`, which can cancel between blocks.
 pub fn cross_knn(
@@ -57,7 +59,22 @@ pub fn cross_knn(
                     best.insert(at, (d2, c as u32));
                     best.truncate(k);
                 }
-                out.extend(best.iter().map(|&(d2, c)| (c, d2.sqrt())));
+                // The kept distances again from the differences (the expansion above loses a
+                // copy's zero to rounding), as umap-learn measures them.
+                let mut exact: Vec<(f32, u32)> = best
+                    .iter()
+                    .map(|&(_, c)| {
+                        let d2: f64 = q
+                            .row(r)
+                            .iter()
+                            .zip(refs.row(c as usize))
+                            .map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2))
+                            .sum();
+                        (d2.sqrt() as f32, c)
+                    })
+                    .collect();
+                exact.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                out.extend(exact.iter().map(|&(d, c)| (c, d)));
             }
             job.add_done(false);
             out
@@ -101,13 +118,13 @@ fn sigma(dists: &[f32], mean_distance: f32) -> f32 {
 }
 
 /// Places each new point (its `k` nearest fitted rows, as [`cross_knn`] gives them) at the
-/// weighted mean of their places on `fitted` (see the module's doc); NaN where every
-/// neighbour is unplaced (NaN) or dropped.
+/// weighted mean of their places on `fitted`, or on the lowest-numbered neighbour of weight 1
+/// (at distance zero), as umap-learn's `init_graph_transform` (see the module's doc); NaN where
+/// every neighbour is unplaced (NaN) or of weight zero.
 pub fn place(neighbours: &[(u32, f32)], k: usize, fitted: &[[f32; 2]]) -> Vec<[f32; 2]> {
     if k == 0 {
         return Vec::new();
     }
-    let n_epochs = 30.0f32;
     let mean_distance = if neighbours.is_empty() {
         0.0
     } else {
@@ -127,15 +144,25 @@ pub fn place(neighbours: &[(u32, f32)], k: usize, fitted: &[[f32; 2]]) -> Vec<[f
             })
         })
         .collect();
-    let cut = weights.iter().copied().fold(0.0f32, f32::max) / n_epochs;
     neighbours
         .par_chunks(k)
         .zip(weights.par_chunks(k))
         .map(|(row, w)| {
+            // A neighbour at distance zero (weight 1): the point is that one (umap-learn takes
+            // the first in column order).
+            if let Some(&(c, _)) = row
+                .iter()
+                .zip(w)
+                .filter(|&(&(c, _), &w)| w == 1.0 && fitted[c as usize][0].is_finite())
+                .map(|(n, _)| n)
+                .min_by_key(|&&(c, _)| c)
+            {
+                return fitted[c as usize];
+            }
             let (mut sum, mut x, mut y) = (0.0f64, 0.0f64, 0.0f64);
             for (&(c, _), &w) in row.iter().zip(w) {
                 let p = fitted[c as usize];
-                if w < cut || !p[0].is_finite() {
+                if w <= 0.0 || !p[0].is_finite() {
                     continue;
                 }
                 sum += f64::from(w);
@@ -202,5 +229,40 @@ mod tests {
         );
         let all_unplaced = [(2, 0.1), (2, 0.2)];
         assert!(place(&all_unplaced, 2, &fitted)[0][0].is_nan());
+    }
+
+    /// Placing equals umap-learn 0.5.12's `transform` before its refining epochs, on the
+    /// committed reference (`scripts/make_umap_place_reference.py`): the same 15 nearest fitted
+    /// rows, and each new point where `init_graph_transform` puts it (a copy of a fitted row
+    /// exactly on it).
+    #[test]
+    fn placing_equals_umap_learn_transform_start() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/umap/place_reference.json");
+        let r: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let matrix = |key: &str| {
+            let rows: Vec<Vec<f32>> = serde_json::from_value(r[key].clone()).unwrap();
+            let cols = rows[0].len();
+            Array2::from_shape_vec((rows.len(), cols), rows.concat()).unwrap()
+        };
+        let (fitted, new) = (matrix("fitted"), matrix("new"));
+        let layout: Vec<[f32; 2]> = serde_json::from_value(r["layout"].clone()).unwrap();
+        let want_near: Vec<Vec<u32>> = serde_json::from_value(r["neighbours"].clone()).unwrap();
+        let want: Vec<[f64; 2]> = serde_json::from_value(r["placed"].clone()).unwrap();
+        let k = r["k"].as_u64().unwrap() as usize;
+        let near = cross_knn(new.view(), fitted.view(), k, &JobControl::default()).unwrap();
+        for (i, row) in near.chunks(k).enumerate() {
+            let got: Vec<u32> = row.iter().map(|p| p.0).collect();
+            assert_eq!(got, want_near[i], "neighbours of new row {i}");
+        }
+        let placed = place(&near, k, &layout);
+        assert_eq!(placed[0], layout[17], "a copy of fitted row 17 sits on it");
+        for (i, (p, w)) in placed.iter().zip(&want).enumerate() {
+            for d in 0..2 {
+                let err = (f64::from(p[d]) - w[d]).abs();
+                assert!(err < 1e-4 * w[d].abs().max(1.0), "row {i}: {p:?} vs {w:?}");
+            }
+        }
     }
 }
