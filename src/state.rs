@@ -55,25 +55,24 @@ pub fn existing_state_dir(root: &Path) -> Option<PathBuf> {
 /// Where the state of a read-only dataset rooted at `root` lives: a folder in the user's data
 /// folder keyed by the dataset's absolute path (not created here).
 pub fn user_state_dir(root: &Path) -> Option<PathBuf> {
-    let abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let key = blake3::hash(abs.to_string_lossy().as_bytes()).to_hex();
-    Some(
-        dirs::data_dir()?
-            .join("labelscope")
-            .join("datasets")
-            .join(&key[..16]),
-    )
+    keyed_data_dir("datasets", root)
 }
 
 /// Where `select` keeps the caches of a pool it reads where it lies (nothing is written
 /// beside the pool): a folder in the user's data folder keyed by the pool's absolute path.
 pub fn pool_state_dir(pool: &Path) -> Option<PathBuf> {
-    let abs = std::fs::canonicalize(pool).unwrap_or_else(|_| pool.to_path_buf());
+    keyed_data_dir("pools", pool)
+}
+
+/// `<user data folder>/labelscope/<kind>/<key>`, the key the first 16 hex digits of the BLAKE3
+/// of `path` made absolute.
+fn keyed_data_dir(kind: &str, path: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let key = blake3::hash(abs.to_string_lossy().as_bytes()).to_hex();
     Some(
         dirs::data_dir()?
             .join("labelscope")
-            .join("pools")
+            .join(kind)
             .join(&key[..16]),
     )
 }
