@@ -275,6 +275,6 @@ fn packed_sort_keeps_the_total_order_with_ties_by_index() {
     expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let expected: Vec<usize> = expected.into_iter().map(|(_, i)| i).collect();
     let mut got = order.clone();
-    super::sort_by_key_desc(&mut got, &keys);
+    super::order::sort_by_key_desc(&mut got, &keys);
     assert_eq!(got, expected);
 }
