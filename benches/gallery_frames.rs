@@ -7,7 +7,8 @@
 //! `cargo bench --bench gallery_frames` (env `LABELSCOPE_BENCH_SAMPLES` to change the size;
 //! `LABELSCOPE_BENCH_JSON` to choose the JSON file, default `gallery_frames.json`;
 //! `LABELSCOPE_BENCH_DATA` to use a dataset already generated there, e.g. the scale suite's
-//! `<images-dir>/scale-1000000/data`, whose predictions may be cached already;
+//! `<images-dir>/scale-1000000/data`, whose predictions may be cached already, or to generate
+//! one there and keep it;
 //! `LABELSCOPE_BENCH_SCROLL_PAGES` to stop the scroll through the gallery after that many
 //! pages: the whole of a million samples is 22,000 pages).
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
@@ -43,6 +44,22 @@ fn frame(h: &mut Harness<'_, LabelscopeApp>) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0 - clone_ms
 }
 
+/// Frames until an order computed apart is in, each frame's time pushed to `frames`; the
+/// milliseconds from `since` until it is shown.
+fn until_ordered(h: &mut Harness<'_, LabelscopeApp>, frames: &mut Vec<f64>, since: Instant) -> f64 {
+    let ordering = |h: &Harness<'_, LabelscopeApp>| {
+        h.state()
+            .session
+            .as_ref()
+            .is_some_and(|s| s.view.is_ordering())
+    };
+    while ordering(h) {
+        std::thread::sleep(Duration::from_millis(2));
+        frames.push(frame(h));
+    }
+    since.elapsed().as_secs_f64() * 1000.0
+}
+
 fn stats(name: &str, v: &[f64]) -> serde_json::Value {
     let (p50, p95, max) = (
         percentile(v, 50.0),
@@ -63,6 +80,13 @@ fn main() {
         .unwrap_or(100_000);
     let dir = tempfile::tempdir().unwrap();
     let data = match std::env::var_os("LABELSCOPE_BENCH_DATA") {
+        // Generated there (and kept) when it does not exist yet.
+        Some(d) if !std::path::Path::new(&d).exists() => {
+            let data = std::path::PathBuf::from(d);
+            println!("generating {n} samples in {}", data.display());
+            generate_fashion_set(&data, n).unwrap();
+            data
+        }
         Some(d) => std::path::PathBuf::from(d),
         None => {
             let data = dir.path().join("data");
@@ -155,6 +179,7 @@ fn main() {
         table_paging.push(frame(&mut h));
     }
     let mut table_sorts = Vec::new();
+    let mut table_sort_ready = Vec::new();
     for _ in 0..3 {
         for key in [
             SortKey::Prediction,
@@ -167,6 +192,7 @@ fn main() {
             h.state_mut().apply(AppCommand::SortByColumn(key));
             let apply_ms = t.elapsed().as_secs_f64() * 1000.0;
             table_sorts.push(apply_ms + frame(&mut h));
+            table_sort_ready.push(until_ordered(&mut h, &mut table_sorts, t));
         }
     }
     h.state_mut()
@@ -175,6 +201,7 @@ fn main() {
 
     let mut changes = Vec::new();
     let mut change_apply = Vec::new();
+    let mut change_ready = Vec::new();
     let commands = [
         AppCommand::SetSort(SortKey::LossDesc),
         AppCommand::SetSort(SortKey::ConfidenceAsc),
@@ -193,6 +220,7 @@ fn main() {
             let apply_ms = t.elapsed().as_secs_f64() * 1000.0;
             change_apply.push(apply_ms);
             changes.push(apply_ms + frame(&mut h));
+            change_ready.push(until_ordered(&mut h, &mut changes, t));
             if round == 0 {
                 frame(&mut h);
             }
@@ -242,9 +270,11 @@ fn main() {
     let j_paging = stats("frames paging (PageDown)", &paging);
     let j_arrows = stats("frames moving (arrow keys)", &arrows);
     let j_changes = stats("frames changing filter/sort", &changes);
-    let j_change_apply = stats("  of which the new order", &change_apply);
+    let j_change_apply = stats("  of which applying the change", &change_apply);
+    let j_change_ready = stats("  new order shown after (latency)", &change_ready);
     let j_table = stats("table: frames paging (PageDown)", &table_paging);
     let j_table_sorts = stats("table: frames sorting by a column", &table_sorts);
+    let j_table_ready = stats("  new order shown after (latency)", &table_sort_ready);
     println!(
         "scrolled {pages} pages: textures max {max_textures} (budget {THUMB_BUDGET}), RSS {:.0} -> max {:.0} -> {:.0} MiB, peak {:.0} MiB",
         rss_before.unwrap_or(0.0),
@@ -263,9 +293,11 @@ fn main() {
         "frames_paging": j_paging,
         "frames_arrows": j_arrows,
         "frames_filter_sort_change": j_changes,
-        "filter_sort_change_order": j_change_apply,
+        "filter_sort_change_apply": j_change_apply,
+        "filter_sort_change_latency": j_change_ready,
         "table_frames_paging": j_table,
         "table_frames_sorting": j_table_sorts,
+        "table_sort_latency": j_table_ready,
         "scroll_pages": pages,
         "max_thumbnail_textures": max_textures,
         "thumbnail_budget": THUMB_BUDGET,

@@ -45,14 +45,14 @@ fn session(n: usize, dim: usize) -> Session {
         })
         .collect();
     let mut s = Session::from_dataset(ds);
-    s.predictions.set = Some(PredictionSet {
+    s.predictions.set = Some(std::sync::Arc::new(PredictionSet {
         name: "synthetic".into(),
         source: "bench".into(),
         entries,
         elapsed_secs: None,
         num_cached: 0,
         num_inferred: 0,
-    });
+    }));
     let rows = synthetic_embeddings(n, dim);
     let refs: Vec<Result<_, String>> = rows.iter().map(Ok).collect();
     s.embeddings

@@ -85,11 +85,7 @@ impl LabelscopeApp {
                 if let Some(s) = &mut self.session {
                     // The selected sample stays selected while the filter shows it (Clear
                     // filter keeps it); when it leaves, the first sample is selected.
-                    let had = s.view.selected().is_some();
                     s.set_filter(f);
-                    if s.view.cursor.is_none() && had && !s.view.order.is_empty() {
-                        s.view.cursor = Some(0);
-                    }
                 }
             }
             AppCommand::SetSort(k) => {

@@ -147,7 +147,7 @@ impl ExportDialog {
         // distillation temperature (the report names it), as `export --soft-labels` writes them.
         if let (true, Some(model), Some(set)) = (self.probs, s.model(), &s.predictions.set) {
             opts.soft_labels = Some(crate::export::SoftLabels::new(
-                set.clone(),
+                (**set).clone(),
                 &model,
                 self.temperature,
             ));
@@ -175,7 +175,7 @@ impl ExportDialog {
         };
         let started = s.jobs.start(JobKind::Export, move |job| {
             Finished::Export(
-                ws.export(&edits, preds.as_ref(), &plan_opts, &opts, near, job)
+                ws.export(&edits, preds.as_deref(), &plan_opts, &opts, near, job)
                     .map(|(plan, sum)| sum.describe(&plan))
                     .map_err(|e| e.to_string()),
             )

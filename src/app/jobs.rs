@@ -225,6 +225,12 @@ impl Jobs {
         }
     }
 
+    /// What the jobs call to ask for a repaint (for work the window runs apart that is not a
+    /// job of its own).
+    pub fn wake(&self) -> Arc<dyn Fn() + Send + Sync> {
+        self.wake.clone()
+    }
+
     /// Asks the job of `kind` to stop; its result still arrives (marked cancelled).
     pub fn cancel(&self, kind: JobKind) {
         if let Some(job) = self.running.get(&kind) {

@@ -146,14 +146,14 @@ fn synthetic_session(n: usize) -> labelscope::app::Session {
         })
         .collect();
     let mut s = labelscope::app::Session::from_dataset(ds);
-    s.predictions.set = Some(PredictionSet {
+    s.predictions.set = Some(std::sync::Arc::new(PredictionSet {
         name: "synthetic".into(),
         source: "test".into(),
         entries,
         elapsed_secs: None,
         num_cached: 0,
         num_inferred: 0,
-    });
+    }));
     s.changed();
     s.refresh();
     s

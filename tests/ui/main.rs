@@ -15,6 +15,7 @@ mod hf_parquet;
 mod label_batch;
 mod monitor;
 mod mouse;
+mod order_apart;
 mod problems;
 mod resolutions;
 mod review_queue;

@@ -249,6 +249,11 @@ pub fn filter_bar_ui(
             s.view.order.len(),
             s.ws.dataset.samples.len()
         ));
+        if s.view.is_ordering() {
+            // A million samples sort on a thread of their own; the last order stays shown.
+            ui.add(egui::Spinner::new());
+            ui.weak("sorting…");
+        }
         if ui
             .add_enabled(!f.is_empty(), egui::Button::new("Clear filter"))
             .on_hover_text("Show every sample again (the selection stays)")

@@ -176,7 +176,7 @@ fn cell_ui(
         },
     );
     let img_rect = Rect::from_min_size(rect.min, Vec2::splat(cell.x)).shrink(3.0);
-    let error = failure(s.predictions.set.as_ref(), i)
+    let error = failure(s.predictions.set.as_deref(), i)
         .map(str::to_string)
         .or_else(|| thumbs.error(i).map(str::to_string));
     if let Some(tex) = thumbs.get(i) {

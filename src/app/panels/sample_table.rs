@@ -133,7 +133,7 @@ fn cells(row: &mut egui_extras::TableRow<'_, '_>, s: &Session, i: usize) {
             paint(ui, &p.predicted.name(&s.ws.dataset.classes), colour);
         }
         None => {
-            let text = match super::super::sample_query::failure(s.predictions.set.as_ref(), i) {
+            let text = match super::super::sample_query::failure(s.predictions.set.as_deref(), i) {
                 Some(_) => "failed",
                 None => "–",
             };

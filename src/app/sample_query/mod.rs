@@ -7,10 +7,12 @@ use crate::embed::EmbeddingSet;
 use crate::eval::{Entry, Predicted, PredictionSet};
 use crate::problems::{FindingKind, ProblemIndex};
 
+mod apart;
 mod order;
 mod region;
 mod similar;
 
+pub use apart::{ORDER_APART_ABOVE, OrderInputs, can_order_apart, reads_edits};
 pub use order::visible_order;
 pub use region::Region;
 pub use similar::{SIMILAR_LIMIT, SimilarTo, similar_distance};

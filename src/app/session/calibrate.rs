@@ -74,7 +74,7 @@ impl Session {
                     calibrated.spec.output.temperature = Some(o.calibration.temperature);
                     p.model = Some(Arc::new(calibrated));
                 }
-                if let Some(original) = p.set.replace(scaled) {
+                if let Some(original) = p.set.replace(Arc::new(scaled)) {
                     p.calibration.applied = Some(Applied {
                         set: original,
                         model,

@@ -183,7 +183,7 @@ impl Session {
         if c.sets.is_empty() {
             return;
         }
-        let all: Vec<&PredictionSet> = std::iter::once(main).chain(&c.sets).collect();
+        let all: Vec<&PredictionSet> = std::iter::once(&**main).chain(&c.sets).collect();
         c.names = distinct_names(
             &all.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
             &all.iter().map(|s| s.source.as_str()).collect::<Vec<_>>(),

@@ -182,9 +182,10 @@ impl Session {
     fn after_edit(&mut self, i: Option<usize>, pos: Option<usize>, advance: bool) {
         self.changed();
         self.refresh();
-        // `refresh` throttles the order while a job streams in; an edit shows at once (and
-        // the order is not sorted a second time when `refresh` already did it).
-        if self.view.dirty {
+        // `refresh` throttles the order while a job streams in, and computes it apart past a
+        // size; an edit shows at once, the selection placed in the new order (and the order is
+        // not sorted a second time when `refresh` already did it here).
+        if self.view.dirty || self.view.is_ordering() {
             self.refresh_order();
         }
         let (Some(i), Some(pos)) = (i, pos) else {

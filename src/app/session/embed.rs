@@ -14,7 +14,9 @@ impl Session {
             return;
         }
         if !self.view.order.contains(&i) {
-            self.set_filter(Filter::default());
+            // At once (not apart): the selection goes to the sample in the new order.
+            self.view.filter = Filter::default();
+            self.refresh_order();
         }
         self.view.cursor = self.view.order.iter().position(|&k| k == i);
     }

@@ -17,7 +17,12 @@ impl Session {
                 inputs = inputs.model(spec, "model");
             }
         }
-        let sets = self.predictions.set.iter().chain(&self.compare.sets);
+        let sets = self
+            .predictions
+            .set
+            .as_deref()
+            .into_iter()
+            .chain(&self.compare.sets);
         for set in sets {
             let path = Path::new(&set.source);
             if !set.source.is_empty() && path.exists() {

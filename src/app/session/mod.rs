@@ -5,6 +5,7 @@
 //! made in [`Session::refresh`]. No drawing here.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod calibrate;
@@ -32,9 +33,10 @@ pub use parts::predictions::PredictionState;
 pub use parts::problems::ProblemState;
 pub use parts::view::ViewState;
 
-use super::sample_query::{Filter, SortKey, ViewInputs};
+use super::sample_query::{Filter, OrderInputs, SortKey, ViewInputs, can_order_apart, reads_edits};
 use crate::app::chart_data::ChartData;
 use crate::app::jobs::{JobKind, Jobs, PredictDone};
+use crate::curation::CurationState;
 use crate::dataset::{Dataset, OpenOptions};
 use crate::eval::compute_metrics;
 use crate::workspace::Workspace;
@@ -151,10 +153,10 @@ impl Session {
                     let answered = matches!(entry, crate::eval::Entry::Predicted(_));
                     fresh.entries[i] = entry;
                     if answered && let Some(f) = stream.fresh.take() {
-                        *preds = f;
+                        *preds = Arc::new(f);
                     }
                 }
-                None => preds.entries[i] = entry,
+                None => Arc::make_mut(preds).entries[i] = entry,
             }
             changed = true;
             if deadline.is_some_and(|d| Instant::now() > d) {
@@ -176,7 +178,7 @@ impl Session {
         };
         match done {
             Ok(PredictDone::Set(set, backend)) => {
-                *preds = set;
+                *preds = Arc::new(set);
                 self.predictions.backend = Some(backend);
                 self.predictions.backend_hint = None;
             }
@@ -184,6 +186,7 @@ impl Session {
                 if self.embeddings.embedder.is_none() {
                     self.embeddings.install(gathered);
                 }
+                let preds = Arc::make_mut(preds);
                 preds.source = report.backend.clone();
                 preds.elapsed_secs = Some(report.elapsed_secs);
                 preds.num_cached = report.num_cached;
@@ -265,16 +268,53 @@ impl Session {
         }
         let order_due = !running || self.view.last_refresh.elapsed() > Duration::from_millis(250);
         if self.view.dirty && order_due {
-            self.refresh_order();
+            self.request_order(false);
+        }
+        self.view.poll();
+    }
+
+    /// Recomputes the gallery order (filter and sort), keeping the selected sample: past
+    /// [`ViewState::apart_above`] samples on a thread of its own (the old order stays shown
+    /// until the new one is in, so no frame waits for a million samples to be sorted), else
+    /// now. `keep_first`: the first sample is selected when the selected one leaves the order.
+    pub(crate) fn request_order(&mut self, keep_first: bool) {
+        let apart = self.ws.dataset.samples.len() > self.view.apart_above
+            && can_order_apart(&self.view.filter);
+        if apart {
+            let edits = if reads_edits(&self.view.filter, self.view.sort) {
+                self.curation.state().clone()
+            } else {
+                CurationState::default()
+            };
+            let inputs = OrderInputs {
+                ds: self.ws.dataset.clone(),
+                truth: self.curation.shared_truth(),
+                preds: self.predictions.set.clone(),
+                edits,
+                problems: self.problems.index.clone(),
+            };
+            if self
+                .view
+                .start(inputs, keep_first, self.jobs.wake())
+                .is_ok()
+            {
+                return;
+            }
+        }
+        let had = self.view.selected().is_some();
+        self.refresh_order();
+        if keep_first && had && self.view.cursor.is_none() && !self.view.order.is_empty() {
+            self.view.cursor = Some(0);
         }
     }
 
-    /// Recomputes the gallery order now (filter and sort), keeping the selected sample.
+    /// Recomputes the gallery order now (filter and sort), keeping the selected sample (for
+    /// an edit or a jump to a sample, which place the selection in the new order at once).
     pub(crate) fn refresh_order(&mut self) {
         self.view.refresh(ViewInputs {
             ds: &self.ws.dataset,
             truth: self.curation.truth(),
-            preds: self.predictions.set.as_ref(),
+            preds: self.predictions.set.as_deref(),
             edits: self.curation.state(),
             problems: Some(&self.problems.index),
             compare: &self.compare.sets,
@@ -282,11 +322,12 @@ impl Session {
         });
     }
 
-    /// Sets the filter (recomputing the order).
+    /// Sets the filter (recomputing the order, at once). The first sample is selected when
+    /// the selected one leaves the order.
     pub fn set_filter(&mut self, filter: Filter) {
         if filter != self.view.filter {
             self.view.filter = filter;
-            self.refresh_order();
+            self.request_order(true);
         }
     }
 
@@ -295,7 +336,7 @@ impl Session {
         if sort != self.view.sort || self.view.sort_reversed {
             self.view.sort = sort;
             self.view.sort_reversed = false;
-            self.refresh_order();
+            self.request_order(false);
         }
     }
 
@@ -308,7 +349,7 @@ impl Session {
             self.view.sort = sort;
             self.view.sort_reversed = false;
         }
-        self.refresh_order();
+        self.request_order(false);
     }
 }
 

@@ -28,7 +28,7 @@ impl Session {
         self.messages.notes = warnings;
         self.predictions.backend = Some(format!("imported from {}", file.display()));
         self.predictions.vlm = None;
-        self.predictions.set = Some(set);
+        self.predictions.set = Some(Arc::new(set));
         self.reset_calibration();
         self.predictions.revision += 1;
         self.changed();
@@ -42,7 +42,7 @@ impl Session {
             return;
         };
         let n = self.ws.dataset.samples.len();
-        self.predictions.set = Some(PredictionSet::empty(&model.spec.name, "", n));
+        self.predictions.set = Some(Arc::new(PredictionSet::empty(&model.spec.name, "", n)));
         self.reset_calibration();
         self.messages.error = None;
         let ws = self.ws.clone();

@@ -164,7 +164,7 @@ impl Session {
         let started = self.jobs.start(JobKind::Analysis, move |job| {
             let inputs = AnalysisInputs {
                 truth: &truth,
-                preds: preds.as_ref(),
+                preds: preds.as_deref(),
                 set: &set,
                 signatures: signatures.as_deref().map(Vec::as_slice),
                 hood,
@@ -198,10 +198,11 @@ impl Session {
         if let Some(p) = &self.problems.images {
             all.extend(p.findings.iter().cloned());
         }
-        self.problems.index = ProblemIndex::build(self.ws.dataset.samples.len(), all);
+        let mut index = ProblemIndex::build(self.ws.dataset.samples.len(), all);
         if let Some(q) = &self.problems.quality {
-            self.problems.index.set_queue(q);
+            index.set_queue(q);
         }
+        self.problems.index = std::sync::Arc::new(index);
         self.mark_order_dirty();
     }
 

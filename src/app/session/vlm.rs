@@ -27,7 +27,11 @@ impl Session {
         // first answer arrives, instead of an empty set scoring 0%.
         let fresh = PredictionSet::empty(&cfg.model, &describe, n);
         let shown_until_first = previous.preds.clone();
-        self.predictions.set = Some(shown_until_first.clone().unwrap_or_else(|| fresh.clone()));
+        self.predictions.set = Some(
+            shown_until_first
+                .clone()
+                .unwrap_or_else(|| std::sync::Arc::new(fresh.clone())),
+        );
         self.reset_calibration();
         self.messages.error = None;
         self.changed();

@@ -23,7 +23,7 @@ pub struct CalibrationState {
 /// The predictions and model from before the calibration was applied.
 pub struct Applied {
     /// The predictions as the model gave them.
-    pub set: PredictionSet,
+    pub set: Arc<PredictionSet>,
     /// The model with its own temperature.
     pub model: Option<Arc<LoadedModel>>,
 }

@@ -27,7 +27,7 @@ pub struct ReadOnly {
 pub struct EditState {
     curator: Option<Curator>,
     read_only: Option<ReadOnly>,
-    truth: Vec<Option<ClassId>>,
+    truth: std::sync::Arc<Vec<Option<ClassId>>>,
     revision: u64,
     /// Exclusion reason remembered for this session (`X` asks once).
     pub exclude_reason: Option<String>,
@@ -39,7 +39,7 @@ impl EditState {
         Self {
             curator: None,
             read_only: None,
-            truth: ds.samples.iter().map(|s| Some(s.label)).collect(),
+            truth: std::sync::Arc::new(ds.samples.iter().map(|s| Some(s.label)).collect()),
             revision: 0,
             exclude_reason: None,
         }
@@ -48,6 +48,11 @@ impl EditState {
     /// Effective label per sample (`None` = excluded).
     pub fn truth(&self) -> &[Option<ClassId>] {
         &self.truth
+    }
+
+    /// The effective labels, shared (for work off the UI thread; a new edit makes new ones).
+    pub fn shared_truth(&self) -> std::sync::Arc<Vec<Option<ClassId>>> {
+        self.truth.clone()
     }
 
     /// The edit journal, when the dataset could be opened for editing.
@@ -160,7 +165,7 @@ impl EditState {
 
     /// The one place the labels follow the edits.
     fn derive(&mut self, ds: &Dataset) {
-        self.truth = effective_labels(ds, self.state());
+        self.truth = std::sync::Arc::new(effective_labels(ds, self.state()));
         self.revision += 1;
     }
 }

@@ -47,7 +47,7 @@ impl PredictStream {
 
 /// The predictions (and where they came from) that a run replaced.
 pub(crate) struct Previous {
-    pub(crate) preds: Option<PredictionSet>,
+    pub(crate) preds: Option<Arc<PredictionSet>>,
     pub(crate) model: Option<Arc<LoadedModel>>,
     pub(crate) vlm: Option<crate::vlm::VlmConfig>,
     pub(crate) backend: Option<String>,

@@ -15,8 +15,9 @@ pub struct PredictionState {
     pub model: Option<Arc<LoadedModel>>,
     /// The VLM endpoint the current predictions come from, when not a model.
     pub vlm: Option<crate::vlm::VlmConfig>,
-    /// Predictions (filled in as they arrive).
-    pub set: Option<PredictionSet>,
+    /// Predictions (filled in as they arrive). Shared: the jobs that read them and the gallery
+    /// order's thread hold the same set; a change makes a copy only while one still does.
+    pub set: Option<Arc<PredictionSet>>,
     /// The entries of the running prediction job streaming in (the job itself is in the
     /// registry).
     pub stream: Option<PredictStream>,

@@ -31,6 +31,6 @@ pub struct ProblemState {
     /// and with it exactly its findings and queue (a warm-started probe would rank a little
     /// differently).
     pub(crate) recent: Vec<(u64, Vec<Finding>, LabelQuality)>,
-    /// Everything, by sample.
-    pub index: ProblemIndex,
+    /// Everything, by sample (shared with the gallery order's thread).
+    pub index: std::sync::Arc<ProblemIndex>,
 }

@@ -2,9 +2,13 @@
 //! selection and the marked samples.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Instant;
 
-use crate::app::sample_query::{Filter, SortKey, ViewInputs, visible_order};
+use crate::app::background::BackgroundJob;
+use crate::app::sample_query::{
+    Filter, ORDER_APART_ABOVE, OrderInputs, SortKey, ViewInputs, visible_order,
+};
 
 /// The gallery's view of the open dataset.
 pub struct ViewState {
@@ -27,6 +31,18 @@ pub struct ViewState {
     pub(in crate::app::session) dirty: bool,
     /// When the order was last computed (throttled while results stream in).
     pub(in crate::app::session) last_refresh: Instant,
+    /// A new order being computed on its own thread (the old one stays shown until it is in).
+    pending: Option<PendingOrder>,
+    /// Past this many samples a new order is computed apart ([`ORDER_APART_ABOVE`]; tests
+    /// lower it).
+    pub apart_above: usize,
+}
+
+/// An order computing on its own thread.
+struct PendingOrder {
+    job: BackgroundJob<Vec<usize>>,
+    /// Select the first sample when the selected one leaves the order (a new filter).
+    keep_first: bool,
 }
 
 impl ViewState {
@@ -42,6 +58,8 @@ impl ViewState {
             marked: BTreeSet::new(),
             dirty: false,
             last_refresh: Instant::now(),
+            pending: None,
+            apart_above: ORDER_APART_ABOVE,
         }
     }
 
@@ -50,17 +68,62 @@ impl ViewState {
         self.cursor.and_then(|c| self.order.get(c).copied())
     }
 
-    /// Recomputes the order from `inputs` (filter and sort), keeping the selected sample.
+    /// Recomputes the order from `inputs` (filter and sort) now, keeping the selected sample
+    /// (an order still computing apart is dropped).
     pub fn refresh(&mut self, inputs: ViewInputs<'_>) {
-        let selected = self.selected();
-        self.order = visible_order(inputs, &self.filter, self.sort);
-        self.order_revision += 1;
+        let mut order = visible_order(inputs, &self.filter, self.sort);
         if self.sort_reversed && self.filter.similar.is_none() {
-            self.order.reverse();
+            order.reverse();
         }
-        self.cursor = selected.and_then(|s| self.order.iter().position(|&i| i == s));
+        self.pending = None;
+        self.install(order, false);
         self.dirty = false;
         self.last_refresh = Instant::now();
+    }
+
+    /// Starts computing the order from `inputs` on a thread of its own; [`Self::poll`] shows
+    /// it once it is in (`keep_first`: selecting the first sample if the selected one left).
+    /// A newer request replaces one still computing (its result is dropped).
+    pub fn start(
+        &mut self,
+        inputs: OrderInputs,
+        keep_first: bool,
+        wake: Arc<dyn Fn() + Send + Sync>,
+    ) -> std::io::Result<()> {
+        let (filter, sort, reversed) = (self.filter.clone(), self.sort, self.sort_reversed);
+        let job = BackgroundJob::spawn("gallery-order", wake, move |_| {
+            inputs.order(&filter, sort, reversed)
+        })?;
+        self.pending = Some(PendingOrder { job, keep_first });
+        self.dirty = false;
+        self.last_refresh = Instant::now();
+        Ok(())
+    }
+
+    /// Whether a new order is still computing.
+    pub fn is_ordering(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Shows the order computed apart once it is in; whether it came.
+    pub fn poll(&mut self) -> bool {
+        let Some(order) = self.pending.as_ref().and_then(|p| p.job.poll()) else {
+            return false;
+        };
+        let keep_first = self.pending.take().is_some_and(|p| p.keep_first);
+        self.install(order, keep_first);
+        true
+    }
+
+    /// Makes `order` the shown one, keeping the selected sample where it still is.
+    fn install(&mut self, order: Vec<usize>, keep_first: bool) {
+        let selected = self.selected();
+        self.order = order;
+        self.order_revision += 1;
+        self.cursor = selected.and_then(|s| self.order.iter().position(|&i| i == s));
+        if keep_first && self.cursor.is_none() && selected.is_some() && !self.order.is_empty() {
+            self.cursor = Some(0);
+        }
     }
 
     /// How many samples an edit would apply to, without copying them (drawn every frame).
