@@ -4,6 +4,8 @@
 //! zooms, Shift+drag selects a box (the gallery then shows just those samples), hover shows
 //! the thumbnail, a click opens the sample. Points outside the gallery's filter are faint.
 
+use std::sync::Arc;
+
 use egui::{Color32, Pos2, Rect, Sense, Vec2, vec2};
 
 use super::super::commands::AppCommand;
@@ -13,6 +15,7 @@ use super::super::sample_query::Filter;
 use super::super::session::Session;
 use super::super::thumbnails::Thumbnails;
 use super::gallery::cell_label;
+use crate::embed::EmbeddingSet;
 use crate::embed::project::{Map, MapMethod};
 
 /// The map's view state: zoom, pan, colouring and a box being dragged.
@@ -22,7 +25,7 @@ pub struct MapView {
     pan: Vec2,
     /// What colours the points.
     pub colour_by: ColourBy,
-    colours: Option<((u64, ColourBy, u64), Colouring)>,
+    colours: Option<((u64, ColourBy, u64), Arc<Colouring>)>,
     box_from: Option<Pos2>,
     density: super::map_density::Density,
     /// Maps with more points are drawn as a density image (0: the default,
@@ -31,8 +34,11 @@ pub struct MapView {
     /// The map's bounds, per map (its points' address and length).
     bounds: Option<((usize, usize), Bounds)>,
     /// Which samples the gallery's filter keeps, per order (its address, revision, length).
-    in_order: Option<((usize, u64, usize), Vec<bool>)>,
+    in_order: Option<(OrderKey, Arc<Vec<bool>>)>,
 }
+
+/// An order's address, revision and length (what the filter's flags are made for).
+type OrderKey = (usize, u64, usize);
 
 /// A map's smallest and largest coordinates.
 type Bounds = ([f32; 2], [f32; 2]);
@@ -50,20 +56,28 @@ impl MapView {
         }
     }
 
-    fn in_order(&mut self, s: &Session) -> &[bool] {
-        let key = (
+    /// What the filter's flags are made for: the order's address, revision and length.
+    fn in_order_key(s: &Session) -> OrderKey {
+        (
             s.view.order.as_ptr() as usize,
             s.view.order_revision,
             s.ws.dataset.samples.len(),
-        );
+        )
+    }
+
+    /// Per sample, whether the gallery's filter keeps it (made again when the order changed).
+    fn in_order(&mut self, s: &Session) -> Arc<Vec<bool>> {
+        let key = Self::in_order_key(s);
         if self.in_order.as_ref().is_none_or(|(k, _)| *k != key) {
             let mut keep = vec![false; s.ws.dataset.samples.len()];
             for &i in &s.view.order {
                 keep[i] = true;
             }
-            self.in_order = Some((key, keep));
+            self.in_order = Some((key, Arc::new(keep)));
         }
-        self.in_order.as_ref().map_or(&[], |(_, v)| v.as_slice())
+        self.in_order
+            .as_ref()
+            .map_or_else(Default::default, |(_, v)| v.clone())
     }
 }
 
@@ -180,14 +194,15 @@ pub fn map_ui(
     };
     let key = (s.revision, view.colour_by, s.embeddings.set_id);
     if view.colours.as_ref().is_none_or(|(k, _)| *k != key) {
-        view.colours = Some((key, colouring(s, view.colour_by)));
+        view.colours = Some((key, Arc::new(colouring(s, view.colour_by))));
     }
     let Some((_, colours)) = &view.colours else {
         return;
     };
     legend_ui(ui, colours);
     let colours = colours.clone();
-    canvas_ui(ui, s, map, &set.samples, &colours, view, thumbs, out);
+    let (map, set) = (map.clone(), set.clone());
+    canvas_ui(ui, s, &map, &set, &colours, view, thumbs, out);
     // The gallery is not drawn: submit the hovered point's thumbnail ourselves.
     thumbs.request(Vec::new());
 }
@@ -206,9 +221,9 @@ fn legend_ui(ui: &mut egui::Ui, colours: &Colouring) {
 fn canvas_ui(
     ui: &mut egui::Ui,
     s: &Session,
-    map: &Map,
-    samples: &[u32],
-    colours: &Colouring,
+    map: &Arc<Map>,
+    set: &Arc<EmbeddingSet>,
+    colours: &Arc<Colouring>,
     view: &mut MapView,
     thumbs: &mut Thumbnails,
     out: &mut Vec<AppCommand>,
@@ -236,9 +251,8 @@ fn canvas_ui(
         view.pan += resp.drag_delta();
     }
     let t = Transform::fit(view.bounds(&map.points), rect, view.zoom, view.pan);
-    // Taken out for the frame (no copy of a million flags) and put back at the end.
-    view.in_order(s);
-    let (order_key, keep) = view.in_order.take().unwrap_or_default();
+    let samples = &set.samples[..];
+    let (order_key, keep) = (MapView::in_order_key(s), view.in_order(s));
     let in_order = &keep[..];
     let selected = s.view.selected();
     let dense_from = match view.dense_from {
@@ -275,15 +289,18 @@ fn canvas_ui(
                 colour_by as u64,
             ],
         };
-        view.density.draw(ui.ctx(), &painter, &what, |add| {
-            for (row, p) in map.points.iter().enumerate() {
-                if !p[0].is_finite() {
-                    continue;
+        let (map, set, colours, keep) = (map.clone(), set.clone(), colours.clone(), keep.clone());
+        view.density.draw(ui.ctx(), &painter, &what, move || {
+            Box::new(move |add| {
+                for (row, p) in map.points.iter().enumerate() {
+                    if !p[0].is_finite() {
+                        continue;
+                    }
+                    let sample = set.samples[row] as usize;
+                    let (_, colour, _) = colours.legend[colours.entry[sample] as usize];
+                    add(unpanned.apply(*p), colour, !keep[sample]);
                 }
-                let sample = samples[row] as usize;
-                let (_, colour, _) = colours.legend[colours.entry[sample] as usize];
-                add(project(*p), colour, !in_order[sample]);
-            }
+            })
         });
     } else {
         // One mesh: faint points (outside the filter) first, then the rest on top.
@@ -405,6 +422,16 @@ fn canvas_ui(
             out.push(AppCommand::OpenDetail);
         }
     }
+    if dense && view.density.is_drawing() {
+        // The new image is drawn on its own thread; the last one is shown until it is in.
+        painter.text(
+            rect.left_bottom() + vec2(6.0, -6.0),
+            egui::Align2::LEFT_BOTTOM,
+            "drawing…",
+            egui::FontId::proportional(12.0),
+            ui.visuals().weak_text_color(),
+        );
+    }
     resp.widget_info(|| {
         egui::WidgetInfo::labeled(
             egui::accesskit::Role::Image,
@@ -412,7 +439,6 @@ fn canvas_ui(
             format!("Map of {shown} points"),
         )
     });
-    view.in_order = Some((order_key, keep));
 }
 
 /// The row of sample `sample` in a set whose rows are `samples` (sorted ascending).

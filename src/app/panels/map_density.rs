@@ -5,9 +5,15 @@
 //! (up to [`MAX_PIXELS`]), so panning moves it without drawing it again; it is drawn again
 //! when the canvas, the colours, the filter or the map change, and when the zoom changes:
 //! while it keeps changing (a wheel turning) the last image is stretched to the new zoom, and
-//! drawn anew once the zoom has rested for [`SETTLE`] seconds.
+//! drawn anew once the zoom has rested for [`SETTLE`] seconds. A new image is drawn on a
+//! thread of its own (a million points take ~30 ms); until it is in, the last one is shown,
+//! stretched to the current zoom.
+
+use std::sync::Arc;
 
 use egui::{Color32, ColorImage, Pos2, Rect, TextureHandle, TextureOptions, Vec2};
+
+use crate::app::background::BackgroundJob;
 
 /// Maps with more points than this are drawn as a density image.
 pub const DENSE_FROM: usize = 150_000;
@@ -35,7 +41,7 @@ pub struct Frame {
     pub content: [u64; 7],
 }
 
-/// Per-pixel sums, kept between images (no allocation when drawn again).
+/// Per-pixel sums.
 #[derive(Default)]
 struct Raster {
     size: [usize; 2],
@@ -106,11 +112,37 @@ impl Raster {
     }
 }
 
+/// The image `w` x `h` pixels of `area` (points with no pan) at `ppp` pixels per point, and
+/// how many points in the filter fall on it.
+fn rasterize(w: usize, h: usize, area: Rect, ppp: f32, points: EachPoint) -> (ColorImage, usize) {
+    let mut raster = Raster::default();
+    raster.begin(w, h);
+    let mut drawn = 0;
+    points(&mut |at, colour, faint| {
+        if raster.add(((at - area.min) * ppp).to_pos2(), colour, faint) && !faint {
+            drawn += 1;
+        }
+    });
+    (raster.image(), drawn)
+}
+
+/// The points of a density image, each as `add(position with no pan, colour, outside the
+/// filter)`: owned (the positions and colours shared), to be drawn on a thread of its own.
+pub type EachPoint = Box<dyn FnOnce(&mut dyn FnMut(Pos2, Color32, bool)) + Send>;
+
+/// An image being drawn apart: the frame and area it is for, and the job (image, points drawn).
+struct Pending {
+    key: Frame,
+    area: Rect,
+    job: BackgroundJob<(ColorImage, usize)>,
+}
+
 /// The density image of a map, its texture and what it was made for.
 #[derive(Default)]
 pub struct Density {
-    raster: Raster,
     texture: Option<TextureHandle>,
+    /// The image being drawn apart.
+    pending: Option<Pending>,
     /// The frame the image was made for (pan zeroed when it covers the whole map) and the
     /// area it covers with no pan.
     made: Option<(Frame, Rect)>,
@@ -121,15 +153,30 @@ pub struct Density {
 }
 
 impl Density {
-    /// Draws the image of the points `each` adds (`add(position with no pan, colour, outside
-    /// the filter)`), made again only when `frame` changed in more than its pan.
+    /// Draws the image of the points `each` gives (made by the caller only when asked for:
+    /// when `frame` changed in more than its pan), made again on a thread of its own; until it
+    /// is in, the last image stretched to `frame`.
     pub fn draw(
         &mut self,
         ctx: &egui::Context,
         painter: &egui::Painter,
         frame: &Frame,
-        each: impl FnOnce(&mut dyn FnMut(Pos2, Color32, bool)),
+        each: impl FnOnce() -> EachPoint,
     ) {
+        if let Some(p) = &self.pending
+            && let Some((image, drawn)) = p.job.poll()
+        {
+            match &mut self.texture {
+                Some(t) => t.set(image, TextureOptions::NEAREST),
+                None => {
+                    self.texture =
+                        Some(ctx.load_texture("map-density", image, TextureOptions::NEAREST));
+                }
+            }
+            self.made = Some((p.key, p.area));
+            self.drawn = drawn;
+            self.pending = None;
+        }
         let ppp = frame.pixels_per_point;
         let whole = frame.whole.expand(1.0);
         let fits = whole.width() * whole.height() * ppp * ppp <= MAX_PIXELS;
@@ -155,43 +202,45 @@ impl Density {
             // Still zooming: the last image, stretched to the new zoom.
             self.changed_at = now;
             ctx.request_repaint_after(std::time::Duration::from_secs_f64(SETTLE));
-            if let (Some(tex), Some((old, area))) = (&self.texture, self.made) {
-                let (from, to) = (old.whole, frame.whole);
-                let ratio = to.size() / from.size().max(Vec2::splat(1e-6));
-                let at = |p: Pos2| to.min + (p - from.min) * ratio;
-                let stretched = Rect::from_min_max(at(area.min), at(area.max));
-                let uv = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
-                painter.image(tex.id(), stretched.translate(frame.pan), uv, Color32::WHITE);
-            }
+            self.paint(painter, frame);
             return;
         }
-        if self.made.is_none_or(|(k, _)| k != key) {
+        // One image drawing at a time: a frame that changes while one is drawn (a pan zoomed
+        // in, where the image covers the canvas only) asks for the next once it is in.
+        let current = self.made.is_some_and(|(k, _)| k == key);
+        if !current && self.pending.is_none() {
             self.changed_at = now;
             let w = (area.width() * ppp).round().max(1.0) as usize;
             let h = (area.height() * ppp).round().max(1.0) as usize;
-            let raster = &mut self.raster;
-            raster.begin(w, h);
-            let mut drawn = 0;
-            each(&mut |at, colour, faint| {
-                if raster.add(((at - area.min) * ppp).to_pos2(), colour, faint) && !faint {
-                    drawn += 1;
-                }
+            let points = each();
+            let c = ctx.clone();
+            let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || c.request_repaint());
+            let job = BackgroundJob::spawn("map-density", wake, move |_| {
+                rasterize(w, h, area, ppp, points)
             });
-            self.drawn = drawn;
-            let image = raster.image();
-            match &mut self.texture {
-                Some(t) => t.set(image, TextureOptions::NEAREST),
-                None => {
-                    self.texture =
-                        Some(ctx.load_texture("map-density", image, TextureOptions::NEAREST));
-                }
-            }
-            self.made = Some((key, area));
+            // A thread that cannot start leaves the last image (and the next frame tries again).
+            self.pending = job.ok().map(|job| Pending { key, area, job });
         }
-        if let (Some(tex), Some((_, area))) = (&self.texture, self.made) {
-            let uv = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
-            painter.image(tex.id(), area.translate(frame.pan), uv, Color32::WHITE);
-        }
+        self.paint(painter, frame);
+    }
+
+    /// Paints the last image at `frame`: where it was made for when `frame` differs only in its
+    /// pan, else stretched from the zoom it was made at to the current one.
+    fn paint(&self, painter: &egui::Painter, frame: &Frame) {
+        let (Some(tex), Some((old, area))) = (&self.texture, self.made) else {
+            return;
+        };
+        let (from, to) = (old.whole, frame.whole);
+        let ratio = to.size() / from.size().max(Vec2::splat(1e-6));
+        let at = |p: Pos2| to.min + (p - from.min) * ratio;
+        let stretched = Rect::from_min_max(at(area.min), at(area.max));
+        let uv = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
+        painter.image(tex.id(), stretched.translate(frame.pan), uv, Color32::WHITE);
+    }
+
+    /// Whether an image is being drawn apart.
+    pub fn is_drawing(&self) -> bool {
+        self.pending.is_some()
     }
 
     /// Points in the filter the image holds.
@@ -239,6 +288,20 @@ mod tests {
         assert_eq!(px(1, 0)[3], 0);
     }
 
+    /// Draws `frame` until the image drawn apart is in.
+    fn settle(d: &mut Density, ctx: &egui::Context, painter: &egui::Painter, frame: &Frame) {
+        let start = std::time::Instant::now();
+        while d.is_drawing() {
+            assert!(start.elapsed().as_secs() < 30, "the image never came");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            d.draw(ctx, painter, frame, || unreachable!("one image at a time"));
+        }
+    }
+
+    fn one_red_point() -> EachPoint {
+        Box::new(|add| add(Pos2::new(50.0, 50.0), Color32::RED, false))
+    }
+
     #[test]
     fn panning_reuses_the_image_and_zooming_makes_a_new_one() {
         let ctx = egui::Context::default();
@@ -256,32 +319,53 @@ mod tests {
         };
         let mut d = Density::default();
         let mut made = 0;
-        d.draw(&ctx, &painter, &frame, |add| {
+        d.draw(&ctx, &painter, &frame, || {
             made += 1;
-            add(Pos2::new(50.0, 50.0), Color32::RED, false);
+            one_red_point()
         });
+        assert!(d.is_drawing(), "drawn apart");
+        assert!(!d.reuses(&frame), "not in yet");
+        settle(&mut d, &ctx, &painter, &frame);
+        assert_eq!(d.drawn(), 1);
         let panned = Frame {
             pan: egui::vec2(30.0, -5.0),
             ..frame
         };
         assert!(d.reuses(&panned));
-        d.draw(&ctx, &painter, &panned, |_| made += 1);
+        d.draw(&ctx, &painter, &panned, || {
+            made += 1;
+            one_red_point()
+        });
         assert_eq!(made, 1, "a pan draws the same image elsewhere");
+        assert!(!d.is_drawing());
         let zoomed = Frame {
             whole: frame.whole.expand(20.0),
             ..frame
         };
         assert!(!d.reuses(&zoomed));
-        d.draw(&ctx, &painter, &zoomed, |_| made += 1);
+        d.draw(&ctx, &painter, &zoomed, || {
+            made += 1;
+            one_red_point()
+        });
         assert_eq!(made, 1, "while the zoom moves, the last image is stretched");
         d.changed_at -= 2.0 * SETTLE;
-        d.draw(&ctx, &painter, &zoomed, |_| made += 1);
+        d.draw(&ctx, &painter, &zoomed, || {
+            made += 1;
+            one_red_point()
+        });
         assert_eq!(made, 2, "once the zoom rests, it is drawn anew");
         let recoloured = Frame {
             content: [1, 2, 3, 4, 5, 6, 8],
             ..zoomed
         };
-        d.draw(&ctx, &painter, &recoloured, |_| made += 1);
+        settle(&mut d, &ctx, &painter, &zoomed);
+        assert!(d.reuses(&zoomed), "the zoomed image came in");
+        d.draw(&ctx, &painter, &recoloured, || {
+            made += 1;
+            one_red_point()
+        });
         assert_eq!(made, 3, "new colours at once");
+        settle(&mut d, &ctx, &painter, &recoloured);
+        assert!(d.reuses(&recoloured));
     }
 }
