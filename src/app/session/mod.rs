@@ -145,20 +145,20 @@ impl Session {
         else {
             return false;
         };
-        let mut changed = false;
+        let mut changed = stream.write_held(preds, false);
         while let Ok((i, entry)) = stream.results.try_recv() {
             // Until its first answer the run fills its own set behind the last results.
-            match stream.fresh.as_mut() {
+            changed |= match stream.fresh.as_mut() {
                 Some(fresh) => {
                     let answered = matches!(entry, crate::eval::Entry::Predicted(_));
                     fresh.entries[i] = entry;
                     if answered && let Some(f) = stream.fresh.take() {
                         *preds = Arc::new(f);
                     }
+                    true
                 }
-                None => Arc::make_mut(preds).entries[i] = entry,
-            }
-            changed = true;
+                None => stream.write(preds, i, entry),
+            };
             if deadline.is_some_and(|d| Instant::now() > d) {
                 break;
             }
@@ -176,6 +176,7 @@ impl Session {
         let Some(preds) = &mut self.predictions.set else {
             return;
         };
+        stream.write_held(preds, true);
         match done {
             Ok(PredictDone::Set(set, backend)) => {
                 *preds = Arc::new(set);

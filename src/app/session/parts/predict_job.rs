@@ -18,6 +18,10 @@ pub struct PredictStream {
     /// The run's own set, filled behind the previous results (shown until then) and taken in
     /// their place when the first answer arrives.
     pub(crate) fresh: Option<crate::eval::PredictionSet>,
+    /// Entries that arrived while the shown set was shared (an order computing on its own
+    /// thread reads it): writing one then would copy the whole set, a million entries, every
+    /// frame. They wait here until the set is the window's own again.
+    pub(crate) held: Vec<(usize, Entry)>,
 }
 
 impl PredictStream {
@@ -41,7 +45,40 @@ impl PredictStream {
             results,
             previous,
             fresh: None,
+            held: Vec::new(),
         })
+    }
+
+    /// Writes `entry` into `set` unless another thread shares it; then it is held (see
+    /// [`PredictStream::held`]). Returns whether it was written.
+    pub(crate) fn write(&mut self, set: &mut Arc<PredictionSet>, i: usize, entry: Entry) -> bool {
+        match Arc::get_mut(set) {
+            Some(set) => {
+                set.entries[i] = entry;
+                true
+            }
+            None => {
+                self.held.push((i, entry));
+                false
+            }
+        }
+    }
+
+    /// Writes the held entries into `set`: when it is the window's own, or, with `copy` (the
+    /// run's end), into a copy if it is still shared. Returns whether any was written.
+    pub(crate) fn write_held(&mut self, set: &mut Arc<PredictionSet>, copy: bool) -> bool {
+        if self.held.is_empty() {
+            return false;
+        }
+        let set = match Arc::get_mut(set) {
+            Some(set) => set,
+            None if copy => Arc::make_mut(set),
+            None => return false,
+        };
+        for (i, entry) in self.held.drain(..) {
+            set.entries[i] = entry;
+        }
+        true
     }
 }
 
@@ -51,4 +88,57 @@ pub(crate) struct Previous {
     pub(crate) model: Option<Arc<LoadedModel>>,
     pub(crate) vlm: Option<crate::vlm::VlmConfig>,
     pub(crate) backend: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream() -> PredictStream {
+        let (_, results) = crossbeam_channel::bounded(1);
+        PredictStream {
+            results,
+            previous: None,
+            fresh: None,
+            held: Vec::new(),
+        }
+    }
+
+    fn failed(k: usize) -> Entry {
+        Entry::Failed(format!("{k}.png"))
+    }
+
+    #[test]
+    fn an_entry_for_a_shared_set_waits_instead_of_copying_the_set() {
+        let mut set = Arc::new(PredictionSet::empty("m", "s", 4));
+        let mut s = stream();
+        assert!(
+            s.write(&mut set, 0, failed(0)),
+            "the set is the window's own"
+        );
+        let reader = set.clone(); // an order computing on its own thread
+        assert!(!s.write(&mut set, 1, failed(1)));
+        assert!(!s.write_held(&mut set, false), "still shared");
+        assert!(Arc::ptr_eq(&set, &reader), "no copy was made");
+        assert_eq!(reader.entries[1], Entry::Missing);
+        drop(reader);
+        assert!(s.write_held(&mut set, false));
+        assert_eq!(set.entries[..2], [failed(0), failed(1)]);
+        assert!(s.held.is_empty());
+    }
+
+    #[test]
+    fn at_the_run_s_end_held_entries_are_written_even_into_a_copy() {
+        let mut set = Arc::new(PredictionSet::empty("m", "s", 3));
+        let mut s = stream();
+        let reader = set.clone();
+        assert!(!s.write(&mut set, 2, failed(2)));
+        assert!(s.write_held(&mut set, true));
+        assert_eq!(set.entries[2], failed(2));
+        assert_eq!(
+            reader.entries[2],
+            Entry::Missing,
+            "the reader's set is untouched"
+        );
+    }
 }
