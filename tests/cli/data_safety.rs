@@ -415,17 +415,33 @@ fn a_cache_that_does_not_verify_is_rebuilt_with_a_notice() {
         .next()
         .unwrap()
         .path();
-    // Tamper: every probability vector becomes "all Bag".
-    let text = std::fs::read_to_string(&cache).unwrap();
-    let (header, body) = text.split_once('\n').unwrap();
-    let mut entries: serde_json::Value = serde_json::from_str(body).unwrap();
-    for (_, e) in entries.as_object_mut().unwrap() {
-        if let Some(p) = e.pointer_mut("/value/predicted/probs") {
+    // Tamper: every probability vector becomes "all Bag" (the body is MessagePack after a
+    // header line; the header, with its checksum, is kept as it was).
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Stamp {
+        size: u64,
+        mtime_ns: i128,
+    }
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Cached {
+        stamp: Stamp,
+        value: serde_json::Value,
+    }
+    let bytes = std::fs::read(&cache).unwrap();
+    let newline = bytes.iter().position(|&b| b == b'\n').unwrap();
+    let (header, body) = bytes.split_at(newline + 1);
+    assert!(String::from_utf8_lossy(header).contains("\"encoding\":\"msgpack\""));
+    let mut entries: std::collections::HashMap<String, Cached> =
+        rmp_serde::from_slice(body).unwrap();
+    for e in entries.values_mut() {
+        if let Some(p) = e.value.pointer_mut("/predicted/probs") {
             let n = p.as_array().unwrap().len();
             *p = (0..n).map(|k| if k == 8 { 1.0 } else { 0.0 }).collect();
         }
     }
-    std::fs::write(&cache, format!("{header}\n{entries}")).unwrap();
+    let tampered = rmp_serde::to_vec_named(&entries).unwrap();
+    assert_ne!(tampered, body);
+    std::fs::write(&cache, [header, &tampered].concat()).unwrap();
     let (second, err) = eval();
     assert!(err.contains("did not verify"), "{err}");
     let acc = |j: &str| serde_json::from_str::<serde_json::Value>(j).unwrap()["accuracy"].clone();
