@@ -5,53 +5,13 @@
 //! candidates; an image is a copy of a candidate that its pixels match far better than any
 //! other candidate's.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use rayon::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub use super::signature::{SIDE, Signature, signature};
 use crate::embed::knn::Neighbour;
 
-/// Side of the signature in pixels.
-pub const SIDE: usize = 32;
 const MARGIN: usize = 4;
 const SCALES: [f32; 7] = [0.8, 0.857, 0.926, 1.0, 1.08, 1.167, 1.25];
-
-/// A 32x32 greyscale thumbnail of an image (the whole frame, aspect not kept).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Signature(pub Vec<u8>);
-
-impl Serialize for Signature {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&STANDARD.encode(&self.0))
-    }
-}
-
-impl<'de> Deserialize<'de> for Signature {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        let bytes = STANDARD
-            .decode(text.as_bytes())
-            .map_err(serde::de::Error::custom)?;
-        if bytes.len() != SIDE * SIDE {
-            return Err(serde::de::Error::custom("a signature has 1024 pixels"));
-        }
-        Ok(Self(bytes))
-    }
-}
-
-/// The signature of a decoded image: a centred triangle-filter resize (so a mirrored image
-/// gives the mirrored signature), after a quick thumbnail to 256 px for large images.
-pub fn signature(img: &image::DynamicImage) -> Signature {
-    use image::imageops::FilterType;
-    let grey = if img.width() > 512 || img.height() > 512 {
-        img.thumbnail_exact(256, 256).to_luma8()
-    } else {
-        img.to_luma8()
-    };
-    let small = image::imageops::resize(&grey, SIDE as u32, SIDE as u32, FilterType::Triangle);
-    Signature(small.into_raw())
-}
 
 /// How one image best lines up with another.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -11,6 +11,7 @@ pub mod index;
 pub mod kind;
 pub mod near_copies;
 pub mod pipeline;
+pub mod signature;
 pub mod text;
 pub mod text_boxes;
 
