@@ -1,13 +1,14 @@
 //! The gallery order computed on a thread of its own (past `ORDER_APART_ABOVE` samples; here
 //! the threshold is lowered to 0 on the 60-sample subset): the frame that changes the sort or
 //! filter does not wait, the old order stays shown until the new one is in, and what comes in
-//! is exactly the order computed at once.
+//! is exactly the order computed at once. And a sort change moves nothing below the filter bar.
 
 use crate::common::ui::{analysis_done, app_on_fashion_subset, step_until};
 
 use std::time::Duration;
 
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 use labelscope::app::sample_query::{Correctness, Filter, SortKey};
 use labelscope::app::{AppCommand, LabelscopeApp};
 
@@ -145,4 +146,38 @@ fn an_edit_while_an_order_is_computing_places_the_selection_at_once() {
         !session(&h).view.order.contains(&target),
         "no stale order came in later"
     );
+}
+
+/// At 1024x700 the filter bar wraps; a longer sort label ("Confidence (highest first)") used
+/// to push the thumbnail size slider onto a row of its own and the gallery down a row. The
+/// sort box now has one width for every sort: nothing below it moves.
+#[test]
+fn changing_the_sort_moves_nothing_below_the_filter_bar() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on_fashion_subset(dir.path());
+    h.set_size(egui::vec2(1024.0, 700.0));
+    step_until(&mut h, Duration::from_secs(120), all_done);
+    let mut places = Vec::new();
+    for sort in [
+        SortKey::FileName,
+        SortKey::ConfidenceDesc,
+        SortKey::Label,
+        SortKey::LabelIssue,
+        SortKey::ConfidenceAsc,
+    ] {
+        h.state_mut().apply(AppCommand::SetSort(sort));
+        h.run_steps(3);
+        assert_eq!(session(&h).view.sort, sort);
+        let size = h.get_by_label("Size").rect();
+        let count = h.get_by_label("60 of 60 samples").rect();
+        places.push((sort, size.min, count.min));
+    }
+    let (_, size, count) = places[0];
+    for (sort, s, c) in &places {
+        assert_eq!(
+            (s, c),
+            (&size, &count),
+            "{sort:?} moved the bar: {places:?}"
+        );
+    }
 }

@@ -206,13 +206,21 @@ pub fn filter_bar_ui(
             .labelled_by(to.id);
         }
         let mut sort = s.view.sort;
-        fit(ui, "Sort", Control::Combo);
+        // One width whichever sort is chosen, so the bar keeps its rows (and the gallery its
+        // place) when the sort changes.
+        const SIMILAR: &str = "By similarity (nearest first)";
+        let sort_width = combo_width_for(
+            ui,
+            SortKey::ALL.iter().map(|k| k.label()).chain([SIMILAR]),
+        );
+        fit(ui, "Sort", Control::Sized(sort_width));
         if f.similar.is_some() {
             // "Show similar" sets the order: the box says so instead of a sort it ignores.
             let l_sort = ui.label("Sort");
             ui.add_enabled_ui(false, |ui| {
                 egui::ComboBox::from_id_salt("sort")
-                    .selected_text("By similarity (nearest first)")
+                    .width(sort_width)
+                    .selected_text(SIMILAR)
                     .show_ui(ui, |_| {})
                     .response
                     .labelled_by(l_sort.id)
@@ -222,6 +230,7 @@ pub fn filter_bar_ui(
         } else {
             let l_sort = ui.label("Sort");
             egui::ComboBox::from_id_salt("sort")
+                .width(sort_width)
                 .selected_text(sort.label())
                 .show_ui(ui, |ui| {
                     for k in SortKey::ALL {
@@ -290,25 +299,41 @@ enum Control {
     Combo,
     Range,
     Slider,
+    /// A control of this width.
+    Sized(f32),
+}
+
+/// The width of `text` laid out on one line in `style`.
+fn text_width(ui: &egui::Ui, text: &str, style: egui::TextStyle) -> f32 {
+    egui::WidgetText::from(text)
+        .into_galley(ui, Some(egui::TextWrapMode::Extend), f32::INFINITY, style)
+        .size()
+        .x
+}
+
+/// The width of a combo box that shows any of `texts` without growing past it.
+fn combo_width_for<'a>(ui: &egui::Ui, texts: impl IntoIterator<Item = &'a str>) -> f32 {
+    let widest = texts
+        .into_iter()
+        .map(|t| text_width(ui, t, egui::TextStyle::Button))
+        .fold(0.0, f32::max);
+    let s = ui.spacing();
+    (widest + s.icon_width + s.item_spacing.x + 2.0 * s.button_padding.x).ceil() + 2.0
 }
 
 /// Starts a new row of the wrapped bar unless `label` and its control fit on this one, so a
 /// label never ends a row while its control starts the next.
 fn fit(ui: &mut egui::Ui, label: &str, control: Control) {
-    let text = egui::WidgetText::from(label).into_galley(
-        ui,
-        Some(egui::TextWrapMode::Extend),
-        f32::INFINITY,
-        egui::TextStyle::Body,
-    );
+    let text = text_width(ui, label, egui::TextStyle::Body);
     let spacing = ui.spacing();
     let control = match control {
         Control::Combo => spacing.combo_width + spacing.icon_width + 2.0 * spacing.button_padding.x,
         // "0.00 to 1.00": two drag values and a word.
         Control::Range => 2.0 * (spacing.interact_size.x + 2.0 * spacing.button_padding.x) + 40.0,
         Control::Slider => spacing.slider_width,
+        Control::Sized(width) => width,
     };
-    if ui.available_size_before_wrap().x < text.size().x + control + 2.0 * spacing.item_spacing.x {
+    if ui.available_size_before_wrap().x < text + control + 2.0 * spacing.item_spacing.x {
         ui.end_row();
     }
 }
