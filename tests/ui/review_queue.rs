@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 use crate::common::ui::{analysis_done, app_on_fashion_subset, step_until};
 use labelscope::app::AppCommand;
@@ -132,4 +132,70 @@ fn undo_brings_back_every_queue_rank() {
     let after = ranks(&h);
     let moved = after.iter().zip(&before).filter(|(a, b)| a != b).count();
     assert_eq!(moved, 0, "undo restores every rank ({moved} samples moved)");
+}
+
+/// The count row never wraps; with samples marked it has little room left. The ranking's bar
+/// takes what remains: the whole text where it fits, the text cut with "…" where it does not,
+/// a spinner where not even a short bar fits; its Cancel button stays inside the window in
+/// every case (at 1024 px they ran past the right edge before).
+#[test]
+fn the_ranking_progress_fits_its_row_at_every_width() {
+    use labelscope::app::JobKind;
+    use labelscope::app::jobs::Finished;
+    use labelscope::jobs::JobError;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on_fashion_subset(dir.path());
+    step_until(&mut h, Duration::from_secs(120), |a| {
+        analysis_done(a) && a.session.as_ref().is_some_and(|s| !s.jobs.any_running())
+    });
+    h.state_mut().apply(AppCommand::MarkAll);
+    // A ranking as long as a million samples' makes it: "neighbour index: 123456/1000000".
+    let jobs = &mut h.state_mut().session.as_mut().unwrap().jobs;
+    jobs.start(JobKind::Analysis, |c| {
+        c.begin_stage("neighbour index", 1_000_000);
+        for _ in 0..123_456 {
+            c.add_done(false);
+        }
+        while !c.is_cancelled() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Finished::Analysis(Err(JobError::Cancelled))
+    })
+    .unwrap();
+    step_until(&mut h, Duration::from_secs(10), |a| {
+        a.session.as_ref().is_some_and(|s| {
+            s.jobs
+                .control(JobKind::Analysis)
+                .is_some_and(|c| c.progress().num_done == 123_456)
+        })
+    });
+    let whole = "Ranking labels: neighbour index: 123456/1000000";
+    for width in [1400.0, 1100.0, 1024.0] {
+        h.set_size(egui::vec2(width, 700.0));
+        h.run_steps(3);
+        let cancel = h.get_by_label("Cancel").rect();
+        assert!(
+            cancel.max.x <= width,
+            "{width}: Cancel past the edge: {cancel:?}"
+        );
+        // The bar (or the spinner) says the whole text to a screen reader and on hover.
+        let bar = h.get_by_label(whole).rect();
+        assert!(
+            bar.max.x <= cancel.min.x,
+            "{width}: {bar:?} overlaps {cancel:?}"
+        );
+        let ok = match width {
+            1400.0 => bar.width() > 300.0,                  // the whole text
+            1100.0 => (60.0..300.0).contains(&bar.width()), // cut with "…"
+            _ => bar.width() < 30.0,                        // a spinner
+        };
+        assert!(ok, "{width}: {bar:?}");
+    }
+    h.get_by_label("Cancel").click();
+    step_until(&mut h, Duration::from_secs(10), |a| {
+        a.session
+            .as_ref()
+            .is_some_and(|s| !s.jobs.is_running(JobKind::Analysis))
+    });
 }

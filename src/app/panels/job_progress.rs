@@ -8,6 +8,9 @@ use super::super::commands::AppCommand;
 use super::super::jobs::{JobKind, Jobs};
 use crate::jobs::{JobControl, Progress};
 
+/// The narrowest a bar gets when its row is short: its text is then cut to fit.
+const MIN_BAR_WIDTH: f32 = 60.0;
+
 /// What the bar of a job says by default: "stage: 12/300", or the stage alone when the job
 /// does not count items.
 pub fn default_text(control: &JobControl, p: &Progress) -> String {
@@ -42,23 +45,66 @@ pub fn job_progress_ui(
     };
     let p = control.progress();
     let text = text(control, &p);
-    // The bar is at least as wide as what it says (the text is drawn over it, never past it),
-    // and no wider than the room left beside the Cancel button.
-    let font = egui::TextStyle::Body.resolve(ui.style());
-    let said = ui
+    // The bar is at least `width` and as wide as what it says, but never wider than the room
+    // left beside the Cancel button: where the row is short, the text is cut with "…" (whole
+    // on hover) rather than the bar and the button running past the window's edge.
+    let spacing = ui.spacing().clone();
+    let font = egui::TextStyle::Button.resolve(ui.style());
+    let cancel = ui
         .painter()
-        .layout_no_wrap(text.clone(), font, egui::Color32::WHITE)
+        .layout_no_wrap("Cancel".into(), font.clone(), egui::Color32::PLACEHOLDER)
         .size()
-        .x;
-    let room = (ui.available_width() - 70.0).max(width);
-    ui.add(
-        egui::ProgressBar::new(p.fraction())
-            .desired_width(width.max(said + 24.0).min(room))
-            .text(text),
-    );
+        .x
+        + 2.0 * spacing.button_padding.x
+        + spacing.item_spacing.x;
+    let room = ui.available_width() - cancel;
+    if room < MIN_BAR_WIDTH {
+        // No room for a bar that says anything: a spinner, the text on hover.
+        ui.add(egui::Spinner::new()).on_hover_text(text);
+    } else {
+        bar_ui(ui, p.fraction(), width.min(room), room, text, font);
+    }
     if ui.button("Cancel").on_hover_text(cancel_hover).clicked() {
         out.push(AppCommand::Cancel(kind));
     }
     ui.ctx().request_repaint_after(Duration::from_millis(100));
     true
+}
+
+/// A bar at least `width` wide and as wide as `text` in `font`, but no wider than `room`; the
+/// text is cut with "…" to fit, whole on hover.
+fn bar_ui(
+    ui: &mut egui::Ui,
+    fraction: f32,
+    width: f32,
+    room: f32,
+    text: String,
+    font: egui::FontId,
+) {
+    let layout = |max_width: f32| {
+        let mut job = egui::text::LayoutJob::single_section(
+            text.clone(),
+            egui::TextFormat::simple(font.clone(), egui::Color32::PLACEHOLDER),
+        );
+        job.wrap = egui::text::TextWrapping::truncate_at_width(max_width);
+        ui.painter().layout_job(job)
+    };
+    // The bar draws its text `item_spacing.x` in from its left edge.
+    let inset = 2.0 * ui.spacing().item_spacing.x;
+    let whole = layout(f32::INFINITY);
+    let bar_width = width.max(whole.size().x + inset).min(room);
+    let shown = if whole.size().x + inset > bar_width {
+        layout(bar_width - inset)
+    } else {
+        whole
+    };
+    let cut = shown.elided;
+    let bar = ui.add(
+        egui::ProgressBar::new(fraction)
+            .desired_width(bar_width)
+            .text(shown),
+    );
+    if cut {
+        bar.on_hover_text(text);
+    }
 }
