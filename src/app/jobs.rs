@@ -216,6 +216,11 @@ impl Jobs {
     ) -> Result<(), String> {
         self.cancel(kind);
         let name = format!("{kind:?}-job").to_lowercase();
+        // The frames come first: the job (and the threads it starts) yield to the UI thread.
+        let work = move |job: &JobControl| {
+            crate::jobs::priority::lower_this_thread();
+            work(job)
+        };
         match BackgroundJob::spawn(&name, self.wake.clone(), work) {
             Ok(job) => {
                 self.running.insert(kind, job);

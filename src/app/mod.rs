@@ -108,6 +108,8 @@ impl LabelscopeApp {
         storage: Option<&dyn eframe::Storage>,
         args: StartupArgs,
     ) -> Self {
+        // The background work's shared threads yield to the frames (see `jobs::priority`).
+        crate::jobs::priority::lower_the_shared_pool();
         let mut app = Self::blank(ctx, storage, args.backend.unwrap_or(BackendKind::Auto));
         let (dataset, model) = match (&args.dataset, bundled_sample()) {
             (Some(d), _) => (Some(d.clone()), args.model.clone()),

@@ -12,6 +12,7 @@
 mod control;
 pub mod per_sample;
 pub mod pool;
+pub mod priority;
 
 pub use control::{JobControl, Progress, WakeFn};
 

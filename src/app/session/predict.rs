@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::Session;
-use super::parts::predict_job::PredictStream;
+use super::parts::predict_job::{EntrySender, PredictStream};
 use crate::app::jobs::PredictDone;
 use crate::eval::{Entry, PredictionSet, import_predictions};
 use crate::jobs::JobControl;
@@ -46,10 +46,10 @@ impl Session {
         self.reset_calibration();
         self.messages.error = None;
         let ws = self.ws.clone();
-        let run = move |tx: &crossbeam_channel::Sender<(usize, Entry)>, job: &JobControl| {
+        let run = move |tx: &EntrySender, job: &JobControl| {
             let n = ws.dataset.classes.len();
             let stream = |i: usize, outcome: &SampleOutcome| {
-                let _ = tx.send((i, Entry::from_outcome(outcome, n, &model.model_labels)));
+                tx.send(i, Entry::from_outcome(outcome, n, &model.model_labels));
             };
             let b = resolve_backend(backend, &model)?;
             let opts = PredictOptions {

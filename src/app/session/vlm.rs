@@ -4,7 +4,7 @@
 //! state folder.
 
 use super::Session;
-use super::parts::predict_job::{PredictStream, Previous};
+use super::parts::predict_job::{EntrySender, PredictStream, Previous};
 use crate::app::jobs::PredictDone;
 use crate::eval::{Entry, PredictionSet};
 use crate::jobs::{JobControl, JobError};
@@ -36,10 +36,8 @@ impl Session {
         self.messages.error = None;
         self.changed();
         let ws = self.ws.clone();
-        let run = move |tx: &crossbeam_channel::Sender<(usize, Entry)>, job: &JobControl| {
-            let stream = |i: usize, entry: &Entry| {
-                let _ = tx.send((i, entry.clone()));
-            };
+        let run = move |tx: &EntrySender, job: &JobControl| {
+            let stream = |i: usize, entry: &Entry| tx.send(i, entry.clone());
             ws.run_vlm(&cfg, true, job, Some(&stream))
                 .map(|set| PredictDone::Set(set, describe))
                 .map_err(JobError::from)

@@ -24,22 +24,48 @@ pub struct PredictStream {
     pub(crate) held: Vec<(usize, Entry)>,
 }
 
+/// How many streamed entries wait for the window before the run waits for it.
+const STREAM_CAPACITY: usize = 65_536;
+
+/// The run's end of the stream: sends each sample's entry to the window, and wakes the window
+/// when the channel is full. The window drains only when it draws a frame; without the wake a
+/// run answering from its cache (a million entries in a second or two) waited for the window's
+/// idle repaint, every 100 ms, for each channel's worth: 12 s at a million.
+pub struct EntrySender {
+    tx: crossbeam_channel::Sender<(usize, Entry)>,
+    wake: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl EntrySender {
+    /// Sends sample `i`'s entry, waiting while the window is behind. An entry for a window that
+    /// closed the stream (the run was replaced) is dropped.
+    pub fn send(&self, i: usize, entry: Entry) {
+        match self.tx.try_send((i, entry)) {
+            Ok(()) => {}
+            Err(crossbeam_channel::TrySendError::Full(item)) => {
+                (self.wake)();
+                let _ = self.tx.send(item);
+            }
+            Err(crossbeam_channel::TrySendError::Disconnected(_)) => {}
+        }
+    }
+}
+
 impl PredictStream {
     /// Starts `run` as the registry's prediction job: it streams each sample's entry through
     /// the sender it is given and returns the outcome; `previous` is put back if it fails.
     pub(crate) fn start(
         jobs: &mut Jobs,
         previous: Option<Previous>,
-        run: impl FnOnce(
-            &crossbeam_channel::Sender<(usize, Entry)>,
-            &JobControl,
-        ) -> Result<PredictDone, JobError>
-        + Send
-        + 'static,
+        run: impl FnOnce(&EntrySender, &JobControl) -> Result<PredictDone, JobError> + Send + 'static,
     ) -> Result<Self, String> {
-        let (tx, results) = crossbeam_channel::bounded(8192);
+        let (tx, results) = crossbeam_channel::bounded(STREAM_CAPACITY);
+        let sender = EntrySender {
+            tx,
+            wake: jobs.wake(),
+        };
         jobs.start(JobKind::Predict, move |job| {
-            Finished::Predict(run(&tx, job))
+            Finished::Predict(run(&sender, job))
         })?;
         Ok(Self {
             results,
@@ -106,6 +132,35 @@ mod tests {
 
     fn failed(k: usize) -> Entry {
         Entry::Failed(format!("{k}.png"))
+    }
+
+    #[test]
+    fn a_full_stream_wakes_the_window_and_waits_for_it() {
+        let (tx, results) = crossbeam_channel::bounded(1);
+        let (woke, woken) = crossbeam_channel::bounded(4);
+        let wake = Arc::new(move || {
+            let _ = woke.send(());
+        });
+        let sender = EntrySender { tx, wake };
+        sender.send(0, failed(0));
+        assert!(woken.is_empty(), "room left: the window is not woken");
+        let run = std::thread::Builder::new()
+            .name("run".into())
+            .spawn(move || {
+                sender.send(1, failed(1));
+                sender
+            })
+            .unwrap();
+        // The run, blocked on a full channel, has woken the window, which drains.
+        woken
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the window is woken");
+        assert_eq!(results.recv().unwrap(), (0, failed(0)));
+        let sender = run.join().unwrap();
+        assert_eq!(results.recv().unwrap(), (1, failed(1)));
+        // A window that closed the stream: the entry is dropped, the run goes on.
+        drop(results);
+        sender.send(2, failed(2));
     }
 
     #[test]

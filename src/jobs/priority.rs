@@ -1,0 +1,74 @@
+//! Background work yields to the window. On a machine with few cores the window's jobs (the
+//! image checks, the neighbour graph, the linear probe) would otherwise take every core from
+//! the thread that draws the frames: gallery paging at a million samples missed 16 ms while
+//! the neighbour graph was built beside it.
+
+/// How far a background thread's `nice` value is raised: the Linux scheduler then gives a
+/// thread at the default value about nine times its share when both want a core.
+pub const BACKGROUND_NICE: i32 = 10;
+
+/// Lowers the scheduling priority of the calling thread (and of the threads it starts later,
+/// which inherit it) by [`BACKGROUND_NICE`]. On Linux the nice value is a thread's own; on
+/// other systems it is the whole process's, so nothing is changed there. A refusal is ignored:
+/// the work then runs at the priority it had.
+pub fn lower_this_thread() {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = rustix::process::nice(BACKGROUND_NICE);
+    }
+}
+
+/// Starts rayon's shared pool with its threads lowered (see [`lower_this_thread`]), unless it
+/// already runs: its threads would otherwise take the priority of whichever thread used it
+/// first. For the window, whose background work runs on that pool.
+pub fn lower_the_shared_pool() {
+    let _ = rayon::ThreadPoolBuilder::new()
+        .thread_name(|k| format!("rayon-{k}"))
+        .start_handler(|_| lower_this_thread())
+        .build_global();
+}
+
+#[cfg(test)]
+#[cfg(target_os = "linux")]
+mod tests {
+    use super::*;
+
+    /// The calling thread's nice value.
+    fn this_thread_nice() -> i32 {
+        rustix::process::getpriority_process(None).unwrap()
+    }
+
+    /// The nice value of a thread started by the calling one.
+    fn spawn_nice() -> i32 {
+        std::thread::Builder::new()
+            .name("started".into())
+            .spawn(this_thread_nice)
+            .unwrap()
+            .join()
+            .unwrap()
+    }
+
+    #[test]
+    fn only_the_calling_thread_and_the_threads_it_starts_are_lowered() {
+        let main = this_thread_nice();
+        let spawn = |f: fn() -> (i32, i32)| {
+            std::thread::Builder::new()
+                .name("background".into())
+                .spawn(f)
+                .unwrap()
+                .join()
+                .unwrap()
+        };
+        let (own, child) = spawn(|| {
+            let before = this_thread_nice();
+            lower_this_thread();
+            let own = this_thread_nice() - before;
+            let child = spawn_nice() - before;
+            (own, child)
+        });
+        let expected = BACKGROUND_NICE.min(19 - main);
+        assert_eq!(own, expected, "the background thread is lowered");
+        assert_eq!(child, expected, "a thread it starts inherits it");
+        assert_eq!(this_thread_nice(), main, "the other threads keep theirs");
+    }
+}
