@@ -191,8 +191,8 @@ pub fn bench_pixel_copies(
                     }
                 }
                 let rows: Vec<u32> = (0..sigs.len() as u32).collect();
-                let known: Vec<Option<Signature>> = sigs.into_iter().map(Some).collect();
-                let confirmed = pixel_copies(&rows, &hood, &known, &PixelCheckOptions::default());
+                let sig = |s: usize| sigs.get(s).map(std::borrow::Cow::Borrowed);
+                let confirmed = pixel_copies(&rows, &hood, sig, &PixelCheckOptions::default());
                 let mut alarmed = vec![false; n];
                 let mut hits = 0usize;
                 for c in &confirmed {

@@ -279,7 +279,7 @@ fn analyses(
                 truth,
                 preds: Some(&run.set),
                 set: &set,
-                signatures: checks.signatures.as_deref().map(Vec::as_slice),
+                signatures: checks.signatures.as_deref(),
                 hood: None,
                 warm: None,
             };

@@ -5,6 +5,8 @@
 //! candidates; an image is a copy of a candidate that its pixels match far better than any
 //! other candidate's.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 
 pub use super::signature::{SIDE, Signature, signature};
@@ -247,14 +249,14 @@ pub struct PixelCopy {
 }
 
 /// For every row of `neighbours` (its sample is `samples[row]`), the candidate its pixels
-/// confirm as a copy, if any. `signatures` is indexed by dataset sample.
-pub fn pixel_copies(
+/// confirm as a copy, if any. `sig` gives a dataset sample's signature, when known (see
+/// [`super::Signatures::get`]).
+pub fn pixel_copies<'s>(
     samples: &[u32],
     neighbours: &[Vec<Neighbour>],
-    signatures: &[Option<Signature>],
+    sig: impl Fn(usize) -> Option<Cow<'s, Signature>> + Sync,
     opts: &PixelCheckOptions,
 ) -> Vec<PixelCopy> {
-    let sig = |s: usize| signatures.get(s).and_then(Option::as_ref);
     neighbours
         .par_iter()
         .enumerate()
@@ -263,7 +265,7 @@ pub fn pixel_copies(
             let sa = sig(a)?;
             let mut found: Vec<(&Neighbour, Alignment)> = list
                 .iter()
-                .filter_map(|nb| Some((nb, align(sa, sig(nb.sample)?)?)))
+                .filter_map(|nb| Some((nb, align(&sa, &*sig(nb.sample)?)?)))
                 .collect();
             found.sort_by(|x, y| x.1.residual.total_cmp(&y.1.residual));
             let (nb, alignment) = *found.first()?;
@@ -349,7 +351,7 @@ mod tests {
         let found = pixel_copies(
             &[0, 1, 2],
             &neighbours,
-            &sigs,
+            |s| sigs[s].as_ref().map(Cow::Borrowed),
             &PixelCheckOptions::default(),
         );
         let pairs: Vec<(usize, usize)> = found.iter().map(|c| (c.sample, c.other)).collect();

@@ -3,9 +3,9 @@
 //! thing: shifted, cropped, mirrored, re-encoded), with leaks when a pair crosses splits. They
 //! complement the perceptual hash, which finds exact and resized copies.
 
-use super::aligned::Signature;
 use super::kind::{Finding, FindingKind};
 use super::near_copies::{NearCopyOptions, near_duplicates, quantile};
+use super::signature_store::Signatures;
 use crate::dataset::{ClassId, Dataset};
 use crate::embed::EmbeddingSet;
 use crate::embed::knn::all_nearest;
@@ -77,7 +77,7 @@ pub fn embedding_checks_in(
     ds: &Dataset,
     truth: &[Option<ClassId>],
     hood: &Neighbourhood,
-    signatures: Option<&[Option<Signature>]>,
+    signatures: Option<&Signatures>,
     opts: &EmbeddingCheckOptions,
 ) -> EmbeddingChecks {
     let (active, neighbours, k) = (&hood.active, &hood.neighbours, hood.k);

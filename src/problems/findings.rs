@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::aligned::Signature;
 use super::duplicates::DuplicateGroup;
 pub use super::duplicates::leak_note;
 use super::embedding_checks::EmbeddingCheckOptions;
 use super::facts::{ImageFacts, colour_name};
 pub use super::kind::{Finding, FindingKind};
+use super::signature_store::Signatures;
 use super::text::{TextOptions, TextOutcome};
 use crate::dataset::{ClassId, Dataset};
 use crate::label_quality::{LabelQuality, LabelQualityOptions};
@@ -89,7 +89,7 @@ pub struct Problems {
     pub groups: Vec<DuplicateGroup>,
     /// Every sample's 32x32 signature (when the images were read), for the pixel check of
     /// near copies.
-    pub signatures: Option<Arc<Vec<Option<Signature>>>>,
+    pub signatures: Option<Arc<Signatures>>,
     /// What the user should know (skipped checks, warnings).
     pub notes: Vec<String>,
 }

@@ -12,6 +12,7 @@ pub mod kind;
 pub mod near_copies;
 pub mod pipeline;
 pub mod signature;
+pub mod signature_store;
 pub mod text;
 pub mod text_boxes;
 
@@ -27,3 +28,4 @@ pub use pipeline::{
     AnalysisInputs, EmbeddingAnalysis, Needs, ProblemInputs, analyse_embeddings, find_problems,
     image_checks, label_issues,
 };
+pub use signature_store::Signatures;

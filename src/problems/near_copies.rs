@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use super::aligned::{PixelCheckOptions, PixelCopy, Signature, pixel_copies};
+use super::aligned::{PixelCheckOptions, PixelCopy, pixel_copies};
 use super::kind::{Finding, FindingKind};
+use super::signature_store::Signatures;
 use crate::dataset::Dataset;
 use crate::embed::EmbeddingSet;
 use crate::embed::knn::Neighbour;
@@ -89,7 +90,7 @@ pub(super) fn near_duplicates(
     ds: &Dataset,
     active: &EmbeddingSet,
     neighbours: &[Vec<Neighbour>],
-    signatures: Option<&[Option<Signature>]>,
+    signatures: Option<&Signatures>,
     opts: &NearCopyOptions,
     findings: &mut Vec<Finding>,
     groups: &mut Vec<Vec<usize>>,
@@ -160,7 +161,8 @@ pub(super) fn near_duplicates(
         };
         // Each pair once, seen from the side that lines up best.
         let mut pairs: BTreeMap<(usize, usize), PixelCopy> = Default::default();
-        for copy in pixel_copies(&active.samples, candidates, sigs, &opts.pixels) {
+        let sig = |i| sigs.get(i);
+        for copy in pixel_copies(&active.samples, candidates, sig, &opts.pixels) {
             let key = (copy.sample.min(copy.other), copy.sample.max(copy.other));
             let e = pairs.entry(key).or_insert(copy);
             if copy.alignment.residual < e.alignment.residual {

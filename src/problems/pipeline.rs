@@ -8,7 +8,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::aligned::Signature;
 use super::duplicates::find_duplicates;
 use super::embedding_checks::embedding_checks_in;
 use super::facts::collect_facts;
@@ -16,8 +15,10 @@ use super::findings::{
     Finding, FindingKind, ProblemOptions, Problems, duplicate_findings, label_findings,
     odd_findings, text_findings,
 };
+use super::signature_store::Signatures;
 use super::text::{detect_text, input_size, text_model};
 use crate::dataset::{ClassId, Dataset};
+use crate::embed::matrix::Spill;
 use crate::embed::{EmbeddingSet, Neighbourhood};
 use crate::eval::PredictionSet;
 use crate::jobs::{JobControl, JobError};
@@ -87,13 +88,11 @@ pub fn image_checks(
         if control.is_cancelled() {
             return Err(JobError::Cancelled);
         }
-        // Moved out, not copied: the other checks read only the hashes, sizes and colours.
-        p.signatures = Some(Arc::new(
-            facts
-                .iter_mut()
-                .map(|f| f.as_mut().and_then(|f| f.signature.take()))
-                .collect(),
-        ));
+        // Out of core past a size (a gigabyte at a million images), in the state folder.
+        let spill = state_dir.map(|d| Spill::to(d.join("problems")));
+        let (signatures, note) = Signatures::take_from(&mut facts, spill.as_ref());
+        p.signatures = Some(Arc::new(signatures));
+        p.notes.extend(note);
         if wants(FindingKind::Duplicate) {
             p.groups = find_duplicates(&facts, opts.near_distance);
             p.findings
@@ -141,7 +140,7 @@ pub struct AnalysisInputs<'a> {
     /// The embeddings.
     pub set: &'a EmbeddingSet,
     /// Every sample's signature (from [`image_checks`]), for the pixel check of near copies.
-    pub signatures: Option<&'a [Option<Signature>]>,
+    pub signatures: Option<&'a Signatures>,
     /// The neighbourhood of an earlier analysis: reused when it fits these embeddings and
     /// labels (no exclusion changed).
     pub hood: Option<Arc<Neighbourhood>>,
@@ -213,6 +212,11 @@ pub fn analyse_embeddings(
             "the embeddings could not be read back ({why}); every neighbour, outlier, near copy and label score would rest on rows read as zeros, so none is shown"
         )));
     }
+    if let Some(why) = inputs.signatures.and_then(Signatures::read_error) {
+        return Err(JobError::Failed(format!(
+            "the image signatures could not be read back ({why}); the near copies would miss every pixel check that read failed, so none is shown"
+        )));
+    }
     Ok(EmbeddingAnalysis {
         hood,
         findings,
@@ -278,7 +282,7 @@ pub fn find_problems(
                     truth,
                     preds: inputs.preds,
                     set,
-                    signatures: p.signatures.as_deref().map(Vec::as_slice),
+                    signatures: p.signatures.as_deref(),
                     hood: None,
                     warm: None,
                 },

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 
 use crate::common::ui::{analysis_done, app_on_fashion_subset, step_until};
 use labelscope::app::AppCommand;

@@ -166,7 +166,7 @@ impl Session {
                 truth: &truth,
                 preds: preds.as_deref(),
                 set: &set,
-                signatures: signatures.as_deref().map(Vec::as_slice),
+                signatures: signatures.as_deref(),
                 hood,
                 warm: warm.as_ref(),
             };
