@@ -142,6 +142,9 @@ fn main() {
     let t = Instant::now();
     while !predicted(h.state()) {
         frame(&mut h);
+        // A window draws when asked, at most once a display refresh; it does not spin (the
+        // background jobs run below the frames' priority, so a spinning loop would starve them).
+        std::thread::sleep(Duration::from_millis(10));
     }
     let reload_secs = t.elapsed().as_secs_f64();
     // The problem scan decodes every image in the background; stop it so the figures below
