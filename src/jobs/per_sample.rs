@@ -46,6 +46,12 @@ pub trait ResultCache<T> {
     fn notice(&self) -> Option<&str>;
     /// The cached result of sample `id` if its file still has `stamp`.
     fn lookup(&self, id: &str, stamp: Option<FileStamp>) -> Option<T>;
+    /// Like [`ResultCache::lookup`], but moves the result out of the cache where it can: a
+    /// million cached results (a gigabyte of image facts) are then in memory once, not twice.
+    /// [`run_per_sample`] stores what it took back before it saves.
+    fn take(&mut self, id: &str, stamp: Option<FileStamp>) -> Option<T> {
+        self.lookup(id, stamp)
+    }
     /// Records a result.
     fn store(&mut self, id: String, stamp: FileStamp, value: T);
     /// Writes the cache.
@@ -58,6 +64,9 @@ impl<T: Clone + Serialize + DeserializeOwned> ResultCache<T> for StampCache<T> {
     }
     fn lookup(&self, id: &str, stamp: Option<FileStamp>) -> Option<T> {
         self.get(id, stamp).cloned()
+    }
+    fn take(&mut self, id: &str, stamp: Option<FileStamp>) -> Option<T> {
+        StampCache::take(self, id, stamp)
     }
     fn store(&mut self, id: String, stamp: FileStamp, value: T) {
         self.insert(id, stamp, value);
@@ -102,16 +111,18 @@ pub fn run_per_sample<W: SampleWork, C: ResultCache<W::Output> + ?Sized>(
     };
     let mut outcomes: Vec<Option<W::Output>> = vec![None; samples.len()];
     let mut todo = Vec::new();
+    let mut taken = Vec::new();
     for (i, s) in samples.iter().enumerate() {
         let hit = cache
-            .as_deref()
-            .and_then(|c| c.lookup(&s.id.0, stamps[i]))
+            .as_deref_mut()
+            .and_then(|c| c.take(&s.id.0, stamps[i]))
             .filter(|o| work.reusable(o));
         match hit {
             Some(hit) => {
                 work.on_result(i, &hit);
                 job.add_done(work.failed(&hit));
                 outcomes[i] = Some(hit);
+                taken.push(i);
             }
             None => todo.push(i),
         }
@@ -138,6 +149,16 @@ pub fn run_per_sample<W: SampleWork, C: ResultCache<W::Output> + ?Sized>(
             c.store(samples[i].id.0.clone(), stamp, out.clone());
         }
         outcomes[i] = Some(out);
+    }
+    // The cache is written whole: what was taken out of it goes back first.
+    if let Some(c) = cache.as_deref_mut()
+        && num_computed > 0
+    {
+        for i in taken {
+            if let (Some(stamp), Some(out)) = (stamps[i], &outcomes[i]) {
+                c.store(samples[i].id.0.clone(), stamp, out.clone());
+            }
+        }
     }
     if let Some(c) = cache.as_deref()
         && num_computed > 0
@@ -213,9 +234,17 @@ mod tests {
         assert_eq!((again.num_cached, again.num_computed), (6, 0));
         assert_eq!(work.runs.load(Ordering::Relaxed), 6);
         std::fs::write(&samples[3].path, [1, 2, 3]).unwrap();
-        let mut cache = StampCache::open(cache_path, 1, "lengths");
+        let mut cache = StampCache::open(cache_path.clone(), 1, "lengths");
         let third = run_per_sample(&samples, &work, 2, "t", Some(&mut cache), &job).unwrap();
         assert_eq!((third.num_cached, third.num_computed), (5, 1));
         assert!(third.outcomes.iter().all(|o| o == &Some(Ok(2))));
+        // The five taken out of the cache went back before it was saved with the new one.
+        let mut cache = StampCache::open(cache_path.clone(), 1, "lengths");
+        assert_eq!(cache.len(), 6);
+        let fourth = run_per_sample(&samples, &work, 2, "t", Some(&mut cache), &job).unwrap();
+        assert_eq!((fourth.num_cached, fourth.num_computed), (6, 0));
+        assert_eq!(work.runs.load(Ordering::Relaxed), 7);
+        // Nothing computed, nothing saved: the results were moved out, not copied.
+        assert_eq!(cache.len(), 0);
     }
 }

@@ -121,6 +121,21 @@ impl ResultCache<SampleOutcome> for PredictionCache {
         Some(outcome)
     }
 
+    /// The outcome moved out of the cache (its embedding, when kept, copied from theirs).
+    fn take(&mut self, id: &str, stamp: Option<FileStamp>) -> Option<SampleOutcome> {
+        // An outcome whose wanted embedding is missing is no hit: checked before moving it.
+        if let (Some(store), SampleOutcome::Predicted(_)) =
+            (&self.embeddings, self.outcomes.get(id, stamp)?)
+        {
+            store.get(id, stamp)?;
+        }
+        let mut outcome = self.outcomes.take(id, stamp)?;
+        if let (Some(store), SampleOutcome::Predicted(p)) = (&self.embeddings, &mut outcome) {
+            p.embedding = store.get(id, stamp).cloned();
+        }
+        Some(outcome)
+    }
+
     fn store(&mut self, id: String, stamp: FileStamp, value: SampleOutcome) {
         if let (Some(store), SampleOutcome::Predicted(p)) = (&mut self.embeddings, &value)
             && let Some(e) = &p.embedding

@@ -156,3 +156,34 @@ fn an_unknown_encoding_or_a_body_that_does_not_decode_is_discarded_with_a_notice
         cache.notice()
     );
 }
+
+/// The MessagePack body is decoded as it is read: a body that still decodes but lost a byte
+/// to an edit, or gained one, is discarded all the same; the cache starts empty with a notice.
+#[test]
+fn a_body_decoded_as_it_is_read_is_kept_only_when_it_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("facts.json");
+    let mut cache: StampCache<Outcome> = StampCache::open(path.clone(), 1, "facts");
+    for k in 0..50u64 {
+        cache.insert(
+            format!("{k}.png"),
+            stamp(k),
+            Outcome::Failed(format!("why {k}")),
+        );
+    }
+    cache.save().unwrap();
+    let again: StampCache<Outcome> = StampCache::open(path.clone(), 1, "facts");
+    assert_eq!((again.len(), again.notice()), (50, None));
+    let good = std::fs::read(&path).unwrap();
+    // "why 7" -> "why 8": the same MessagePack shape, another value.
+    let at = good.windows(5).position(|w| w == b"why 7").unwrap();
+    let mut edited = good.clone();
+    edited[at + 4] = b'8';
+    let grown = [&good[..], &[0xc0]].concat(); // one more MessagePack nil
+    for (bytes, what) in [(edited, "edited"), (grown, "grown")] {
+        std::fs::write(&path, &bytes).unwrap();
+        let c: StampCache<Outcome> = StampCache::open(path.clone(), 1, "facts");
+        assert_eq!(c.len(), 0, "{what}");
+        assert!(c.notice().unwrap().contains("checksum"), "{what}");
+    }
+}
