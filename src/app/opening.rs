@@ -47,7 +47,12 @@ impl Opening {
                 move || {
                     // When the window stopped waiting, the session is dropped here (and its
                     // edit lock with it).
-                    let _ = tx.send(Session::open(&target, &opts));
+                    // The user waits for this: its parallel work runs at the window's
+                    // priority, not on the background jobs' lowered pool.
+                    let opened = crate::jobs::priority::with_a_pool_of_its_own("open", || {
+                        Session::open(&target, &opts)
+                    });
+                    let _ = tx.send(opened);
                     wake();
                 }
             });

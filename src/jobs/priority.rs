@@ -28,6 +28,23 @@ pub fn lower_the_shared_pool() {
         .build_global();
 }
 
+/// Runs `work` with a rayon pool of its own, its threads at the calling thread's priority, for
+/// work the user waits on (opening a dataset) that would otherwise queue on the lowered shared
+/// pool (see [`lower_the_shared_pool`]) behind the background jobs, or starve beside other
+/// programs. Runs `work` on the shared pool when no pool can be started.
+pub fn with_a_pool_of_its_own<T: Send>(name: &str, work: impl FnOnce() -> T + Send) -> T {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let name = name.to_string();
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(move |k| format!("{name}-{k}"))
+        .build()
+    {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    }
+}
+
 #[cfg(test)]
 #[cfg(target_os = "linux")]
 mod tests {
@@ -70,5 +87,18 @@ mod tests {
         assert_eq!(own, expected, "the background thread is lowered");
         assert_eq!(child, expected, "a thread it starts inherits it");
         assert_eq!(this_thread_nice(), main, "the other threads keep theirs");
+    }
+
+    #[test]
+    fn work_in_a_pool_of_its_own_runs_at_the_caller_s_priority() {
+        use rayon::prelude::*;
+        let main = this_thread_nice();
+        let seen: Vec<i32> = with_a_pool_of_its_own("own", || {
+            (0..64)
+                .into_par_iter()
+                .map(|_| this_thread_nice())
+                .collect()
+        });
+        assert!(seen.iter().all(|&n| n == main), "{seen:?}");
     }
 }
