@@ -55,11 +55,11 @@ mod tests {
         rustix::process::getpriority_process(None).unwrap()
     }
 
-    /// The nice value of a thread started by the calling one.
-    fn spawn_nice() -> i32 {
+    /// What `f` returns on a thread of its own.
+    fn on_a_thread<T: Send + 'static>(f: fn() -> T) -> T {
         std::thread::Builder::new()
             .name("started".into())
-            .spawn(this_thread_nice)
+            .spawn(f)
             .unwrap()
             .join()
             .unwrap()
@@ -68,19 +68,11 @@ mod tests {
     #[test]
     fn only_the_calling_thread_and_the_threads_it_starts_are_lowered() {
         let main = this_thread_nice();
-        let spawn = |f: fn() -> (i32, i32)| {
-            std::thread::Builder::new()
-                .name("background".into())
-                .spawn(f)
-                .unwrap()
-                .join()
-                .unwrap()
-        };
-        let (own, child) = spawn(|| {
+        let (own, child) = on_a_thread(|| {
             let before = this_thread_nice();
             lower_this_thread();
             let own = this_thread_nice() - before;
-            let child = spawn_nice() - before;
+            let child = on_a_thread(this_thread_nice) - before;
             (own, child)
         });
         let expected = BACKGROUND_NICE.min(19 - main);
