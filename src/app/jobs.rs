@@ -61,6 +61,13 @@ impl JobKind {
             Self::Calibrate => "calibrating",
         }
     }
+
+    /// Whether the job loads what is on screen (the detail view's or the labelling batch's
+    /// image): it keeps the window's priority, since the layout waits for it; every other
+    /// job runs below the frames (see `jobs::priority`).
+    pub fn loads_what_is_shown(self) -> bool {
+        matches!(self, Self::Detail | Self::BatchImage)
+    }
 }
 
 /// What a finished job hands back: one variant per kind. The payloads are core types or
@@ -216,9 +223,13 @@ impl Jobs {
     ) -> Result<(), String> {
         self.cancel(kind);
         let name = format!("{kind:?}-job").to_lowercase();
-        // The frames come first: the job (and the threads it starts) yield to the UI thread.
+        // The frames come first: the job (and the threads it starts) yield to the UI thread,
+        // unless it loads what is shown.
+        let lower = !kind.loads_what_is_shown();
         let work = move |job: &JobControl| {
-            crate::jobs::priority::lower_this_thread();
+            if lower {
+                crate::jobs::priority::lower_this_thread();
+            }
             work(job)
         };
         match BackgroundJob::spawn(&name, self.wake.clone(), work) {
