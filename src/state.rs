@@ -93,12 +93,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// first joining them in memory (a cache's header and its gigabyte body).
 pub fn write_atomic_parts(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
     use std::io::Write;
+    write_atomic_with(path, |f| {
+        parts.iter().try_for_each(|part| f.write_all(part))
+    })
+}
+
+/// Writes `path` atomically (as [`write_atomic`]) with what `write` puts in the temporary
+/// sibling: a body streamed as it is encoded, never held whole in memory.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let written = (|| {
         let mut f = std::fs::File::create(&tmp)?;
-        for part in parts {
-            f.write_all(part)?;
-        }
+        write(&mut f)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();

@@ -5,11 +5,16 @@
 use image_hasher::{HashAlg, HasherConfig};
 use serde::{Deserialize, Serialize};
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use super::aligned::{Signature, signature};
+use super::signature_store::{SignatureSink, Signatures};
 use crate::dataset::Dataset;
+use crate::embed::matrix::Spill;
 use crate::jobs::JobControl;
-use crate::jobs::per_sample::{SampleWork, run_per_sample};
-use crate::stamp_cache::StampCache;
+use crate::jobs::per_sample::{ResultCache, SampleWork, run_per_sample};
+use crate::stamp_cache::{CacheError, FileStamp, StampCache};
 
 const FACTS_VERSION: u32 = 3;
 
@@ -150,9 +155,11 @@ pub fn image_facts(path: &std::path::Path) -> ImageFacts {
     }
 }
 
-/// Image facts over a dataset, as a [`SampleWork`].
+/// Image facts over a dataset, as a [`SampleWork`]: each signature goes to `sink`, the facts
+/// it returns have none.
 struct FactsWork<'a> {
     ds: &'a Dataset,
+    sink: &'a SignatureSink,
 }
 
 impl SampleWork for FactsWork<'_> {
@@ -165,7 +172,9 @@ impl SampleWork for FactsWork<'_> {
     }
 
     fn run(&self, _: &mut (), i: usize) -> ImageFacts {
-        image_facts(&self.ds.samples[i].path)
+        let mut facts = image_facts(&self.ds.samples[i].path);
+        self.sink.put(i, facts.signature.take());
+        facts
     }
 
     fn failed(&self, out: &ImageFacts) -> bool {
@@ -173,23 +182,102 @@ impl SampleWork for FactsWork<'_> {
     }
 }
 
+/// The facts cache with the dataset's signatures kept apart, in a [`SignatureSink`]: taken out
+/// of each entry as the file is decoded and put back into each entry as it is saved, so the
+/// cache holds the facts without their gigabyte of signatures at a million images.
+struct FactsCache<'a> {
+    cache: StampCache<ImageFacts>,
+    /// Dataset sample of each id.
+    index: HashMap<&'a str, usize>,
+    sink: &'a SignatureSink,
+}
+
+impl<'a> FactsCache<'a> {
+    fn open(path: std::path::PathBuf, ds: &'a Dataset, sink: &'a SignatureSink) -> Self {
+        let index: HashMap<&str, usize> = ds
+            .samples
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.0.as_str(), i))
+            .collect();
+        // A stale entry's signature put here is put again when its sample is computed; a
+        // file that does not verify has every sample computed again.
+        let cache = StampCache::open_with(
+            path,
+            FACTS_VERSION,
+            "image facts",
+            |id: &str, facts: &mut ImageFacts| {
+                if let Some(&i) = index.get(id) {
+                    sink.put(i, facts.signature.take());
+                }
+            },
+        );
+        Self { cache, index, sink }
+    }
+}
+
+impl ResultCache<ImageFacts> for FactsCache<'_> {
+    fn notice(&self) -> Option<&str> {
+        self.cache.notice()
+    }
+    fn lookup(&self, id: &str, stamp: Option<FileStamp>) -> Option<ImageFacts> {
+        self.cache.get(id, stamp).cloned()
+    }
+    fn take(&mut self, id: &str, stamp: Option<FileStamp>) -> Option<ImageFacts> {
+        self.cache.take(id, stamp)
+    }
+    fn store(&mut self, id: String, stamp: FileStamp, value: ImageFacts) {
+        self.cache.insert(id, stamp, value);
+    }
+    fn save(&self) -> Result<(), CacheError> {
+        self.cache.save_with(|id, facts| match self.index.get(id) {
+            Some(&i) => Cow::Owned(ImageFacts {
+                signature: self.sink.get(i),
+                ..facts.clone()
+            }),
+            None => Cow::Borrowed(facts),
+        })
+    }
+}
+
+/// What [`collect_facts`] gathered.
+pub struct GatheredFacts {
+    /// Per sample, without its signature; `None` where cancelled.
+    pub facts: Vec<Option<ImageFacts>>,
+    /// Every sample's signature: on disk in the state folder past a size.
+    pub signatures: Signatures,
+    /// Why the signatures stayed in memory, when they were meant for disk.
+    pub note: Option<String>,
+}
+
 /// Facts for every sample of `ds`, on one worker per core, reusing the cache in `state_dir` for
-/// unchanged files. Cancelled samples are `None`.
+/// unchanged files. The signatures are kept apart as they are read (out of core past a size,
+/// in `state_dir`), never all in memory with the facts.
 pub fn collect_facts(
     ds: &Dataset,
     state_dir: Option<&std::path::Path>,
     control: &JobControl,
-) -> Vec<Option<ImageFacts>> {
-    let mut cache: Option<StampCache<ImageFacts>> = state_dir.map(|d| {
-        StampCache::open(
-            d.join("problems").join("facts.json"),
-            FACTS_VERSION,
-            "image facts",
-        )
+) -> GatheredFacts {
+    gather(ds, state_dir, Spill::DEFAULT_PAST_BYTES, control)
+}
+
+/// [`collect_facts`] with the signatures on disk past `past_bytes`.
+fn gather(
+    ds: &Dataset,
+    state_dir: Option<&std::path::Path>,
+    past_bytes: usize,
+    control: &JobControl,
+) -> GatheredFacts {
+    let spill = state_dir.map(|d| Spill {
+        dir: d.join("problems"),
+        past_bytes,
     });
+    let sink = SignatureSink::new(ds.samples.len(), spill.as_ref());
+    let mut cache =
+        state_dir.map(|d| FactsCache::open(d.join("problems").join("facts.json"), ds, &sink));
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let work = FactsWork { ds };
-    match run_per_sample(
+    let work = FactsWork { ds, sink: &sink };
+    let facts = match run_per_sample(
         &ds.samples,
         &work,
         threads,
@@ -203,12 +291,113 @@ pub fn collect_facts(
             control.note(format!("image facts not gathered: {e}"));
             vec![None; ds.samples.len()]
         }
+    };
+    drop(cache);
+    let (signatures, note) = sink.finish();
+    GatheredFacts {
+        facts,
+        signatures,
+        note,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 16x16 to 20x20 image of sample `k`'s own pattern.
+    fn write_image(path: &std::path::Path, k: u32, side: u32) {
+        image::GrayImage::from_fn(side, side, |x, y| {
+            image::Luma([((x * (k + 3) + y * y * k) % 251) as u8])
+        })
+        .save(path)
+        .unwrap();
+    }
+
+    fn signatures_of(g: &GatheredFacts, n: usize) -> Vec<Option<Signature>> {
+        (0..n)
+            .map(|i| g.signatures.get(i).map(Cow::into_owned))
+            .collect()
+    }
+
+    #[test]
+    fn signatures_kept_apart_come_back_the_same_and_are_saved_into_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        for (k, class) in ["a", "a", "a", "b", "b", "b"].into_iter().enumerate() {
+            std::fs::create_dir_all(data.join(class)).unwrap();
+            write_image(&data.join(class).join(format!("{k}.png")), k as u32, 16);
+        }
+        std::fs::write(data.join("b/broken.png"), b"not a png").unwrap();
+        let ds = crate::dataset::open_dataset(&data, &Default::default()).unwrap();
+        let n = ds.samples.len();
+        assert_eq!(n, 7);
+        let fresh = |ds: &Dataset| -> Vec<Option<Signature>> {
+            ds.samples
+                .iter()
+                .map(|s| image_facts(&s.path).signature)
+                .collect()
+        };
+        let mut expected = fresh(&ds);
+        assert_eq!(expected.iter().flatten().count(), 6);
+        let state = dir.path().join("state");
+        let job = JobControl::default();
+        let facts_file = state.join("problems").join("facts.json");
+        let cached = |ds: &Dataset| -> Vec<Option<Signature>> {
+            let plain: StampCache<ImageFacts> =
+                StampCache::open(facts_file.clone(), FACTS_VERSION, "image facts");
+            ds.samples
+                .iter()
+                .map(|s| {
+                    let f = plain.get(&s.id.0, FileStamp::of(&s.path)).expect("cached");
+                    f.signature.clone()
+                })
+                .collect()
+        };
+        // Computed, then read back from the cache: on disk both times, never in the facts.
+        for round in 0..2 {
+            let g = gather(&ds, Some(&state), 0, &job);
+            assert!(g.signatures.on_disk() && g.note.is_none(), "round {round}");
+            assert_eq!(signatures_of(&g, n), expected, "round {round}");
+            assert!(
+                g.facts
+                    .iter()
+                    .all(|f| f.as_ref().is_some_and(|f| f.signature.is_none()))
+            );
+            assert_eq!(g.signatures.read_error(), None);
+        }
+        // The cache file holds every signature, put back as it was saved.
+        assert_eq!(cached(&ds), expected);
+        // A changed image is computed again; the others' signatures are saved back with it.
+        let changed = ds
+            .samples
+            .iter()
+            .position(|s| s.path.ends_with("a/1.png"))
+            .unwrap();
+        write_image(&ds.samples[changed].path, 40, 20);
+        expected = fresh(&ds);
+        let g = gather(&ds, Some(&state), 0, &job);
+        assert_eq!(signatures_of(&g, n), expected);
+        assert_eq!(cached(&ds), expected);
+        // Held in memory below the size: the same answers.
+        let g = gather(&ds, Some(&state), usize::MAX, &job);
+        assert!(!g.signatures.on_disk());
+        assert_eq!(signatures_of(&g, n), expected);
+        // A cache that does not verify gives none of its signatures: all are computed again.
+        let mut bytes = std::fs::read(&facts_file).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xff;
+        std::fs::write(&facts_file, &bytes).unwrap();
+        for (i, s) in ds.samples.iter().enumerate() {
+            if expected[i].is_some() {
+                write_image(&s.path, 60 + i as u32, 18);
+            }
+        }
+        expected = fresh(&ds);
+        let g = gather(&ds, Some(&state), 0, &job);
+        assert_eq!(signatures_of(&g, n), expected);
+        assert_eq!(cached(&ds), expected);
+    }
 
     #[test]
     fn the_typed_colour_reads_as_the_cached_code_does() {

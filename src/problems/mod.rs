@@ -28,4 +28,4 @@ pub use pipeline::{
     AnalysisInputs, EmbeddingAnalysis, Needs, ProblemInputs, analyse_embeddings, find_problems,
     image_checks, label_issues,
 };
-pub use signature_store::Signatures;
+pub use signature_store::{SignatureSink, Signatures};

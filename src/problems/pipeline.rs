@@ -18,7 +18,6 @@ use super::findings::{
 use super::signature_store::Signatures;
 use super::text::{detect_text, input_size, text_model};
 use crate::dataset::{ClassId, Dataset};
-use crate::embed::matrix::Spill;
 use crate::embed::{EmbeddingSet, Neighbourhood};
 use crate::eval::PredictionSet;
 use crate::jobs::{JobControl, JobError};
@@ -84,14 +83,13 @@ pub fn image_checks(
         || wants(FindingKind::Odd)
     {
         control.begin_stage("reading images", ds.samples.len());
-        let mut facts = collect_facts(ds, state_dir, control);
+        // The signatures go out of core past a size (a gigabyte at a million images).
+        let gathered = collect_facts(ds, state_dir, control);
         if control.is_cancelled() {
             return Err(JobError::Cancelled);
         }
-        // Out of core past a size (a gigabyte at a million images), in the state folder.
-        let spill = state_dir.map(|d| Spill::to(d.join("problems")));
-        let (signatures, note) = Signatures::take_from(&mut facts, spill.as_ref());
-        p.signatures = Some(Arc::new(signatures));
+        let (facts, note) = (gathered.facts, gathered.note);
+        p.signatures = Some(Arc::new(gathered.signatures));
         p.notes.extend(note);
         if wants(FindingKind::Duplicate) {
             p.groups = find_duplicates(&facts, opts.near_distance);

@@ -5,16 +5,18 @@
 //! crash) and are read back one at a time with positioned reads, so the page cache, not the
 //! process's resident memory, keeps what was read. The same bytes come back: a store on disk
 //! answers like the same store in memory.
+//!
+//! A [`SignatureSink`] fills the store as the image checks read each signature, from the facts
+//! cache as it is decoded or from the image, so the million are never in memory together.
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
-use super::facts::ImageFacts;
 use super::signature::{SIDE, Signature};
-use crate::embed::matrix::{Spill, read_at};
+use crate::embed::matrix::{Spill, read_at, write_at};
 
 /// Bytes of one signature.
 const BYTES: usize = SIDE * SIDE;
@@ -28,26 +30,113 @@ pub struct Signatures {
 #[derive(Debug)]
 enum Store {
     Memory(Vec<Option<Signature>>),
-    Disk(DiskSignatures),
+    Disk(DiskSignatures, Vec<bool>),
 }
 
-/// Signatures in an unnamed file: sample `i`'s bytes at `i * BYTES` (zeros when unknown).
+/// Signatures in an unnamed file: sample `i`'s bytes at `i * BYTES` (a hole where unknown).
 struct DiskSignatures {
     file: File,
     dir: PathBuf,
-    known: Vec<bool>,
-    /// The first read that failed, kept so the analysis can say its pixel check is wrong.
-    read_error: OnceLock<String>,
+    /// The first write or read that failed, kept so the analysis can say its pixel check is
+    /// wrong.
+    error: OnceLock<String>,
 }
 
 impl std::fmt::Debug for DiskSignatures {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "DiskSignatures({} in {})",
-            self.known.len(),
-            self.dir.display()
-        )
+        write!(f, "DiskSignatures(in {})", self.dir.display())
+    }
+}
+
+/// Gathers every sample's signature into where [`Signatures`] will keep it, from any thread:
+/// [`SignatureSink::put`] as each is read, [`SignatureSink::finish`] once all are in.
+#[derive(Debug)]
+pub struct SignatureSink {
+    store: SinkStore,
+    note: Option<String>,
+}
+
+#[derive(Debug)]
+enum SinkStore {
+    Memory(Mutex<Vec<Option<Signature>>>),
+    Disk(DiskSignatures, Vec<AtomicBool>),
+}
+
+impl SignatureSink {
+    /// Room for `n` samples' signatures: with `spill` and past its size in an unnamed file in
+    /// its folder; in memory otherwise, or when that file cannot be made (the note says why).
+    pub fn new(n: usize, spill: Option<&Spill>) -> Self {
+        let mut note = None;
+        if let Some(spill) = spill.filter(|s| n.saturating_mul(BYTES) > s.past_bytes) {
+            match DiskSignatures::create(&spill.dir, n) {
+                Ok(disk) => {
+                    let known = (0..n).map(|_| AtomicBool::new(false)).collect();
+                    return Self {
+                        store: SinkStore::Disk(disk, known),
+                        note: None,
+                    };
+                }
+                Err(e) => {
+                    note = Some(format!(
+                        "the image signatures stay in memory: they could not be written to {}: {e}",
+                        spill.dir.display()
+                    ));
+                }
+            }
+        }
+        Self {
+            store: SinkStore::Memory(Mutex::new(vec![None; n])),
+            note,
+        }
+    }
+
+    /// Sets sample `i`'s signature (`None`: its image was not read). A signature of another
+    /// size (none is made) is left out, as if unknown.
+    pub fn put(&self, i: usize, sig: Option<Signature>) {
+        let sig = sig.filter(|s| s.0.len() == BYTES);
+        match &self.store {
+            SinkStore::Memory(v) => {
+                if let Some(slot) = v.lock().unwrap_or_else(PoisonError::into_inner).get_mut(i) {
+                    *slot = sig;
+                }
+            }
+            SinkStore::Disk(disk, known) => {
+                let Some(known) = known.get(i) else { return };
+                let written = sig.is_some_and(|s| disk.put(i, &s));
+                known.store(written, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Sample `i`'s signature as put so far (to save it back into the facts cache).
+    pub fn get(&self, i: usize) -> Option<Signature> {
+        match &self.store {
+            SinkStore::Memory(v) => v
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(i)?
+                .clone(),
+            SinkStore::Disk(disk, known) => {
+                if !known.get(i)?.load(Ordering::Relaxed) {
+                    return None;
+                }
+                disk.get(i)
+            }
+        }
+    }
+
+    /// The store, and why it is in memory when it was meant for disk.
+    pub fn finish(self) -> (Signatures, Option<String>) {
+        let store = match self.store {
+            SinkStore::Memory(v) => {
+                Store::Memory(v.into_inner().unwrap_or_else(PoisonError::into_inner))
+            }
+            SinkStore::Disk(disk, known) => Store::Disk(
+                disk,
+                known.into_iter().map(AtomicBool::into_inner).collect(),
+            ),
+        };
+        (Signatures { store }, self.note)
     }
 }
 
@@ -59,49 +148,11 @@ impl Signatures {
         }
     }
 
-    /// Takes every sample's signature out of `facts` (the other checks read only the hashes,
-    /// sizes and colours). With `spill` and past its size they are written to an unnamed file
-    /// in its folder; when that file cannot be written they stay in memory and the second
-    /// value says why.
-    pub fn take_from(
-        facts: &mut [Option<ImageFacts>],
-        spill: Option<&Spill>,
-    ) -> (Self, Option<String>) {
-        let mut note = None;
-        if let Some(spill) = spill.filter(|s| facts.len().saturating_mul(BYTES) > s.past_bytes) {
-            let sigs = facts
-                .iter()
-                .map(|f| f.as_ref().and_then(|f| f.signature.as_ref()));
-            match DiskSignatures::write(&spill.dir, sigs) {
-                Ok(disk) => {
-                    facts.iter_mut().flatten().for_each(|f| f.signature = None);
-                    return (
-                        Self {
-                            store: Store::Disk(disk),
-                        },
-                        None,
-                    );
-                }
-                Err(e) => {
-                    note = Some(format!(
-                        "the image signatures stay in memory: they could not be written to {}: {e}",
-                        spill.dir.display()
-                    ));
-                }
-            }
-        }
-        let sigs = facts
-            .iter_mut()
-            .map(|f| f.as_mut().and_then(|f| f.signature.take()))
-            .collect();
-        (Self::in_memory(sigs), note)
-    }
-
     /// How many samples there are.
     pub fn len(&self) -> usize {
         match &self.store {
             Store::Memory(v) => v.len(),
-            Store::Disk(d) => d.known.len(),
+            Store::Disk(_, known) => known.len(),
         }
     }
 
@@ -112,7 +163,7 @@ impl Signatures {
 
     /// Whether the signatures are out of core.
     pub fn on_disk(&self) -> bool {
-        matches!(self.store, Store::Disk(_))
+        matches!(self.store, Store::Disk(..))
     }
 
     /// Sample `i`'s signature, if its image was read. A read that fails gives `None` and is
@@ -120,50 +171,56 @@ impl Signatures {
     pub fn get(&self, i: usize) -> Option<Cow<'_, Signature>> {
         match &self.store {
             Store::Memory(v) => v.get(i)?.as_ref().map(Cow::Borrowed),
-            Store::Disk(d) => d.get(i).map(Cow::Owned),
+            Store::Disk(disk, known) => {
+                if !*known.get(i)? {
+                    return None;
+                }
+                disk.get(i).map(Cow::Owned)
+            }
         }
     }
 
-    /// The first read of the file that failed, if any (where and why).
+    /// The first write or read of the file that failed, if any (where and why).
     pub fn read_error(&self) -> Option<&str> {
         match &self.store {
             Store::Memory(_) => None,
-            Store::Disk(d) => d.read_error.get().map(String::as_str),
+            Store::Disk(disk, _) => disk.error.get().map(String::as_str),
         }
     }
 }
 
 impl DiskSignatures {
-    fn write<'a>(
-        dir: &Path,
-        sigs: impl Iterator<Item = Option<&'a Signature>>,
-    ) -> std::io::Result<Self> {
+    /// An unnamed file in `dir` with room for `n` signatures (a sparse file: holes until
+    /// written).
+    fn create(dir: &Path, n: usize) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        let mut out = BufWriter::with_capacity(1 << 20, tempfile::tempfile_in(dir)?);
-        let zeros = [0u8; BYTES];
-        let mut known = Vec::new();
-        for sig in sigs {
-            // A signature of another size (none is made) is left out, as if unknown.
-            let sig = sig.filter(|s| s.0.len() == BYTES);
-            out.write_all(sig.map_or(&zeros[..], |s| &s.0[..]))?;
-            known.push(sig.is_some());
-        }
-        let file = out.into_inner().map_err(|e| e.into_error())?;
+        let file = tempfile::tempfile_in(dir)?;
+        file.set_len((n * BYTES) as u64)?;
         Ok(Self {
             file,
             dir: dir.to_path_buf(),
-            known,
-            read_error: OnceLock::new(),
+            error: OnceLock::new(),
         })
     }
 
-    fn get(&self, i: usize) -> Option<Signature> {
-        if !*self.known.get(i)? {
-            return None;
+    /// Writes sample `i`'s signature; a failed write is kept and the signature is unknown.
+    fn put(&self, i: usize, sig: &Signature) -> bool {
+        match write_at(&self.file, &sig.0, (i * BYTES) as u64) {
+            Ok(()) => true,
+            Err(e) => {
+                let _ = self.error.set(format!(
+                    "writing the signature of sample {i} in {}: {e}",
+                    self.dir.display()
+                ));
+                false
+            }
         }
+    }
+
+    fn get(&self, i: usize) -> Option<Signature> {
         let mut bytes = vec![0u8; BYTES];
         if let Err(e) = read_at(&self.file, &mut bytes, (i * BYTES) as u64) {
-            let _ = self.read_error.set(format!(
+            let _ = self.error.set(format!(
                 "the signature of sample {i} in {}: {e}",
                 self.dir.display()
             ));
@@ -177,51 +234,49 @@ impl DiskSignatures {
 mod tests {
     use super::*;
 
-    fn facts(sig: Option<u8>) -> Option<ImageFacts> {
-        Some(ImageFacts {
-            bytes: 1,
-            content_hash: String::new(),
-            width: 1,
-            height: 1,
-            color: "L8".into(),
-            phash: None,
-            signature: sig.map(|b| Signature((0..BYTES).map(|k| b ^ k as u8).collect())),
-            error: None,
-        })
+    fn sig(b: u8) -> Signature {
+        Signature((0..BYTES).map(|k| b ^ k as u8).collect())
     }
 
-    fn some_facts() -> Vec<Option<ImageFacts>> {
-        vec![
-            facts(Some(1)),
-            None,
-            facts(None),
-            facts(Some(7)),
-            facts(Some(0)),
-        ]
+    /// Five samples: signatures 1, none, none, 7, 0 (put out of order, one twice).
+    fn fill(sink: &SignatureSink) {
+        sink.put(3, Some(sig(7)));
+        sink.put(0, Some(sig(9)));
+        sink.put(0, Some(sig(1)));
+        sink.put(2, Some(sig(5)));
+        sink.put(2, None);
+        sink.put(4, Some(sig(0)));
+        sink.put(9, Some(sig(3)));
+        sink.put(1, Some(Signature(vec![1; 3])));
     }
 
     #[test]
     fn signatures_on_disk_answer_like_the_same_signatures_in_memory() {
         let dir = tempfile::tempdir().unwrap();
-        let mut a = some_facts();
-        let mut b = some_facts();
-        let (memory, note) = Signatures::take_from(&mut a, None);
-        assert!(note.is_none() && !memory.on_disk());
+        let memory = SignatureSink::new(5, None);
+        fill(&memory);
         let spill = Spill {
             dir: dir.path().join("problems"),
             past_bytes: 0,
         };
-        let (disk, note) = Signatures::take_from(&mut b, Some(&spill));
+        let disk = SignatureSink::new(5, Some(&spill));
+        fill(&disk);
+        for i in 0..6 {
+            assert_eq!(disk.get(i), memory.get(i), "sample {i} while filling");
+        }
+        let (memory, note) = memory.finish();
+        assert!(note.is_none() && !memory.on_disk());
+        let (disk, note) = disk.finish();
         assert!(note.is_none());
         assert!(disk.on_disk());
         assert_eq!(disk.len(), 5);
         for i in 0..6 {
             assert_eq!(disk.get(i), memory.get(i), "sample {i}");
         }
-        assert!(memory.get(0).is_some() && memory.get(1).is_none() && memory.get(2).is_none());
+        assert_eq!(memory.get(0).unwrap().0, sig(1).0);
+        assert_eq!(memory.get(4).unwrap().0, sig(0).0);
+        assert!(memory.get(1).is_none() && memory.get(2).is_none());
         assert_eq!(disk.read_error(), None);
-        // Taken out of the facts either way.
-        assert!(a.iter().chain(&b).flatten().all(|f| f.signature.is_none()));
         // The file has no name: nothing is left in the folder.
         let left: Vec<_> = std::fs::read_dir(&spill.dir).unwrap().collect();
         assert!(left.is_empty(), "{left:?}");
@@ -234,7 +289,9 @@ mod tests {
             dir: dir.path().to_path_buf(),
             past_bytes: 5 * BYTES,
         };
-        let (s, note) = Signatures::take_from(&mut some_facts(), Some(&big));
+        let sink = SignatureSink::new(5, Some(&big));
+        fill(&sink);
+        let (s, note) = sink.finish();
         assert!(!s.on_disk() && note.is_none());
         // A folder that cannot be made (a file is in its way).
         let blocked = dir.path().join("file");
@@ -243,7 +300,9 @@ mod tests {
             dir: blocked.join("problems"),
             past_bytes: 0,
         };
-        let (s, note) = Signatures::take_from(&mut some_facts(), Some(&spill));
+        let sink = SignatureSink::new(5, Some(&spill));
+        fill(&sink);
+        let (s, note) = sink.finish();
         assert!(!s.on_disk());
         assert!(note.unwrap().contains("stay in memory"));
         assert_eq!(s.get(3).unwrap().0[0], 7);

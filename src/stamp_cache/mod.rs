@@ -14,13 +14,19 @@
 //! second or two sooner (measured in `labelscope predict`; see docs/performance.md). The body
 //! is decoded as it is read and hashed on the way, never held whole beside its entries (a
 //! million images' facts: 1.2 GB less at the peak); the entries are kept only once the whole
-//! body verified.
+//! body verified. It is encoded the same way, straight into the file: the header line, padded
+//! with spaces, is written last into room left for it (see `checked_file`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
+
+mod checked_file;
+
+pub(crate) use checked_file::{read_checked, read_checked_with, write_checked};
 
 /// Why a checked cache file could not be used, or written.
 #[derive(Debug, thiserror::Error)]
@@ -104,22 +110,6 @@ struct Entry<T> {
     value: T,
 }
 
-/// The header line of a checked cache file (see the module docs).
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct Header {
-    version: u32,
-    what: String,
-    key: String,
-    blake3: String,
-    len: usize,
-    /// Entries in the body, for binary bodies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) count: Option<usize>,
-    /// How a [`StampCache`] body is encoded: [`MSGPACK`], or JSON when absent (older files).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    encoding: Option<String>,
-}
-
 /// The `encoding` of a MessagePack body.
 const MSGPACK: &str = "msgpack";
 
@@ -131,155 +121,6 @@ pub struct StampCache<T> {
     what: String,
     entries: HashMap<String, Entry<T>>,
     notice: Option<String>,
-}
-
-fn key_of(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-/// The longest header line read (a header is a few hundred bytes).
-const MAX_HEADER: u64 = 64 * 1024;
-
-/// Reads a checked cache file (a header line, then the body): its header and body, `Ok(None)`
-/// when there is none, or why it does not verify (another version or kind, another key, a
-/// checksum that does not match). The body is read once into its own buffer (a million
-/// images' facts are 1.6 GB; reading the file whole and splitting it held that twice).
-pub(crate) fn read_checked(
-    path: &Path,
-    version: u32,
-    what: &str,
-) -> Result<Option<(Header, Vec<u8>)>, CacheError> {
-    read_checked_with(path, version, what, |header, body| {
-        let mut bytes = Vec::new();
-        bytes
-            .try_reserve_exact(header.len)
-            .map_err(|_| CacheError::Checksum)?;
-        body.read_to_end(&mut bytes).map_err(CacheError::Read)?;
-        Ok(bytes)
-    })
-}
-
-/// Hashes and counts the bytes read through it.
-struct Verifying<R> {
-    inner: R,
-    hasher: blake3::Hasher,
-    read: usize,
-}
-
-impl<R: std::io::Read> std::io::Read for Verifying<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.read += n;
-        Ok(n)
-    }
-}
-
-/// [`read_checked`] with the body decoded as it is read by `decode` (given the header and the
-/// body's bytes), so it is never held whole beside what it decodes to: a million images' facts
-/// are 1.2 GB of MessagePack. What `decode` made is returned only once every byte of the body
-/// has been read and verified (what it leaves unread is read and hashed after it).
-pub(crate) fn read_checked_with<T>(
-    path: &Path,
-    version: u32,
-    what: &str,
-    decode: impl FnOnce(&Header, &mut dyn std::io::Read) -> Result<T, CacheError>,
-) -> Result<Option<(Header, T)>, CacheError> {
-    use std::io::{BufRead, Read};
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(CacheError::Read(e)),
-    };
-    let file_len = file.metadata().map_err(CacheError::Read)?.len();
-    let mut reader = std::io::BufReader::new(file);
-    let mut line = Vec::new();
-    (&mut reader)
-        .take(MAX_HEADER)
-        .read_until(b'\n', &mut line)
-        .map_err(CacheError::Read)?;
-    if line.pop() != Some(b'\n') {
-        return Err(CacheError::NoHeader);
-    }
-    let header: Header = serde_json::from_slice(&line).map_err(|_| CacheError::BadHeader)?;
-    if header.version != version || header.what != what {
-        return Err(CacheError::OtherKind {
-            found: header.what,
-            found_version: header.version,
-            what: what.to_string(),
-            version,
-        });
-    }
-    if header.key != key_of(path) {
-        return Err(CacheError::OtherKey {
-            found: header.key,
-            expected: key_of(path),
-        });
-    }
-    if header.len as u64 > file_len {
-        return Err(CacheError::Checksum);
-    }
-    // One byte past the body is asked for, so a longer file does not verify.
-    let mut body = std::io::BufReader::with_capacity(
-        1 << 20,
-        Verifying {
-            inner: reader.take(header.len as u64 + 1),
-            hasher: blake3::Hasher::new(),
-            read: 0,
-        },
-    );
-    let decoded = decode(&header, &mut body);
-    std::io::copy(&mut body, &mut std::io::sink()).map_err(CacheError::Read)?;
-    let body = body.into_inner();
-    if body.read != header.len || body.hasher.finalize().to_hex().as_str() != header.blake3 {
-        return Err(CacheError::Checksum);
-    }
-    Ok(Some((header, decoded?)))
-}
-
-/// Writes a checked cache file atomically: the header line (keyed by the file name) and `body`.
-pub(crate) fn write_checked(
-    path: &Path,
-    version: u32,
-    what: &str,
-    count: Option<usize>,
-    body: &[u8],
-) -> Result<(), CacheError> {
-    write_checked_as(path, version, what, count, None, body)
-}
-
-/// [`write_checked`] with the body's `encoding` named in the header.
-fn write_checked_as(
-    path: &Path,
-    version: u32,
-    what: &str,
-    count: Option<usize>,
-    encoding: Option<&str>,
-    body: &[u8],
-) -> Result<(), CacheError> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| CacheError::Write {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    }
-    let header = Header {
-        version,
-        what: what.to_string(),
-        key: key_of(path),
-        blake3: blake3::hash(body).to_hex().to_string(),
-        len: body.len(),
-        count,
-        encoding: encoding.map(str::to_string),
-    };
-    let mut line = serde_json::to_vec(&header).map_err(|e| CacheError::Encode(e.to_string()))?;
-    line.push(b'\n');
-    crate::state::write_atomic_parts(path, &[&line, body]).map_err(|source| CacheError::Write {
-        path: path.to_path_buf(),
-        source,
-    })
 }
 
 /// The entries a cache file held, or none and the notice that says why it was discarded (it is
@@ -301,26 +142,97 @@ pub(crate) fn entries_or_notice<V>(
     }
 }
 
-/// Reads and verifies a cache file: `Ok(None)` when there is none.
+/// A cache body's entries decoded one at a time, each shown to `each` before it is kept.
+struct EachEntry<'f, T, F> {
+    each: &'f mut F,
+    _value: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>, F: FnMut(&str, &mut T)> DeserializeSeed<'de>
+    for EachEntry<'_, T, F>
+{
+    type Value = HashMap<String, Entry<T>>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>, F: FnMut(&str, &mut T)> Visitor<'de> for EachEntry<'_, T, F> {
+    type Value = HashMap<String, Entry<T>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a map of cached entries")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = HashMap::with_capacity(map.size_hint().unwrap_or(0).min(1 << 24));
+        while let Some((key, mut entry)) = map.next_entry::<String, Entry<T>>()? {
+            (self.each)(&key, &mut entry.value);
+            out.insert(key, entry);
+        }
+        Ok(out)
+    }
+}
+
+/// Reads and verifies a cache file: `Ok(None)` when there is none. Each entry is shown to
+/// `each` as it is decoded, before the body is verified.
 fn read_verified<T: DeserializeOwned>(
     path: &Path,
     version: u32,
     what: &str,
+    mut each: impl FnMut(&str, &mut T),
 ) -> Result<Option<HashMap<String, Entry<T>>>, CacheError> {
     let found = read_checked_with(path, version, what, |header, body| {
         let body_error = |e: &dyn std::fmt::Display| CacheError::Body(e.to_string());
+        let seed = EachEntry {
+            each: &mut each,
+            _value: std::marker::PhantomData,
+        };
         match header.encoding.as_deref() {
             // Older files, read once and written again as MessagePack.
             None => {
                 let mut bytes = Vec::new();
                 body.read_to_end(&mut bytes).map_err(CacheError::Read)?;
-                serde_json::from_slice(&bytes).map_err(|e| body_error(&e))
+                let mut de = serde_json::Deserializer::from_slice(&bytes);
+                let entries = seed.deserialize(&mut de).map_err(|e| body_error(&e))?;
+                de.end().map_err(|e| body_error(&e))?;
+                Ok(entries)
             }
-            Some(MSGPACK) => rmp_serde::from_read(body).map_err(|e| body_error(&e)),
+            Some(MSGPACK) => seed
+                .deserialize(&mut rmp_serde::Deserializer::new(body))
+                .map_err(|e| body_error(&e)),
             Some(other) => Err(CacheError::Body(format!("unknown encoding {other:?}"))),
         }
     })?;
     Ok(found.map(|(_, entries)| entries))
+}
+
+/// A cache's entries as they are saved: each value as `prepare` gives it.
+struct Prepared<'a, 'p, T, F> {
+    entries: &'a HashMap<String, Entry<T>>,
+    prepare: &'p F,
+}
+
+/// One saved entry (the same fields as [`Entry`]).
+#[derive(Serialize)]
+struct EntryOut<'a, T: Clone> {
+    stamp: FileStamp,
+    value: Cow<'a, T>,
+}
+
+impl<'a, T: Clone + Serialize, F: Fn(&str, &'a T) -> Cow<'a, T>> Serialize
+    for Prepared<'a, '_, T, F>
+{
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.entries.iter().map(|(key, e)| {
+            let value = (self.prepare)(key, &e.value);
+            (
+                key,
+                EntryOut {
+                    stamp: e.stamp,
+                    value,
+                },
+            )
+        }))
+    }
 }
 
 impl<T: Serialize + DeserializeOwned + Clone> StampCache<T> {
@@ -328,7 +240,21 @@ impl<T: Serialize + DeserializeOwned + Clone> StampCache<T> {
     /// A file that does not verify is ignored (and replaced at the next save); see
     /// [`StampCache::notice`].
     pub fn open(path: PathBuf, version: u32, what: &str) -> Self {
-        let found = read_verified(&path, version, what).map(Option::unwrap_or_default);
+        Self::open_with(path, version, what, |_, _| {})
+    }
+
+    /// [`StampCache::open`], showing each entry's value to `each` as it is decoded (to move a
+    /// large part of it elsewhere before the next is read, as the image checks do with each
+    /// image's signature). `each` sees entries before the body is verified: when the file
+    /// then does not verify, every entry is discarded and what `each` took must not be used
+    /// (every sample is then computed again).
+    pub fn open_with(
+        path: PathBuf,
+        version: u32,
+        what: &str,
+        each: impl FnMut(&str, &mut T),
+    ) -> Self {
+        let found = read_verified(&path, version, what, each).map(Option::unwrap_or_default);
         let (entries, notice) = entries_or_notice(found, what, &path);
         Self {
             path,
@@ -379,15 +305,31 @@ impl<T: Serialize + DeserializeOwned + Clone> StampCache<T> {
 
     /// Writes the cache atomically, in MessagePack.
     pub fn save(&self) -> Result<(), CacheError> {
-        let body = rmp_serde::to_vec_named(&self.entries)
-            .map_err(|e| CacheError::Encode(e.to_string()))?;
-        write_checked_as(
+        self.save_with(|_, value| Cow::Borrowed(value))
+    }
+
+    /// Writes the cache atomically, in MessagePack, each value as `prepare` gives it (put back
+    /// together with what [`StampCache::open_with`] or the job kept apart). The body is
+    /// encoded straight into the file, never whole in memory.
+    pub fn save_with<'a>(
+        &'a self,
+        prepare: impl Fn(&str, &'a T) -> Cow<'a, T>,
+    ) -> Result<(), CacheError> {
+        checked_file::write_checked_streamed(
             &self.path,
             self.version,
             &self.what,
-            None,
             Some(MSGPACK),
-            &body,
+            |out| {
+                let entries = Prepared {
+                    entries: &self.entries,
+                    prepare: &prepare,
+                };
+                let mut ser = rmp_serde::Serializer::new(out).with_struct_map();
+                entries
+                    .serialize(&mut ser)
+                    .map_err(|e| CacheError::Encode(e.to_string()))
+            },
         )
     }
 }

@@ -1,5 +1,6 @@
 //! The checked cache file and its encodings.
 
+use super::checked_file::write_checked_as;
 use super::*;
 
 #[test]
@@ -186,4 +187,59 @@ fn a_body_decoded_as_it_is_read_is_kept_only_when_it_verifies() {
         assert_eq!(c.len(), 0, "{what}");
         assert!(c.notice().unwrap().contains("checksum"), "{what}");
     }
+}
+
+#[test]
+fn a_streamed_save_writes_its_header_last_and_each_value_as_prepared() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("facts.json");
+    let mut cache: StampCache<Outcome> = StampCache::open(path.clone(), 1, "facts");
+    for k in 0..50 {
+        cache.insert(format!("{k}.png"), stamp(k), predicted(k as f32 / 50.0));
+    }
+    // Saved with every probability doubled, as a job puts back what it kept apart.
+    cache
+        .save_with(|_, v| match v {
+            Outcome::Predicted { probs, .. } => Cow::Owned(Outcome::Predicted {
+                probs: probs.iter().map(|p| p * 2.0).collect(),
+                other_top: 0.0,
+                kept_apart: None,
+                note: None,
+            }),
+            Outcome::Failed(_) => Cow::Borrowed(v),
+        })
+        .unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let line_end = bytes.iter().position(|&b| b == b'\n').unwrap();
+    assert_eq!(line_end, 1023, "the header fills the room left for it");
+    assert!(bytes[..line_end].ends_with(b" "));
+    // Each entry is shown to `each` once as it is decoded, and may be changed before it is kept.
+    let mut seen = Vec::new();
+    let back: StampCache<Outcome> = StampCache::open_with(path.clone(), 1, "facts", |id, v| {
+        seen.push(id.to_string());
+        if id == "7.png" {
+            *v = Outcome::Failed("changed".into());
+        }
+    });
+    assert_eq!((back.notice(), back.len(), seen.len()), (None, 50, 50));
+    match back.get("10.png", Some(stamp(10))) {
+        Some(Outcome::Predicted { probs, .. }) => assert_eq!(probs[..2], [0.4, 1.6]),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        back.get("7.png", Some(stamp(7))),
+        Some(&Outcome::Failed("changed".into()))
+    );
+    // The padded header is checked like any other: a changed byte in it does not verify.
+    let mut tampered = bytes.clone();
+    tampered[line_end - 1] = b'x';
+    std::fs::write(&path, &tampered).unwrap();
+    let bad: StampCache<Outcome> = StampCache::open(path.clone(), 1, "facts");
+    assert!(bad.is_empty() && bad.notice().is_some());
+    // A file without room for the header (written whole, as the embedding store does) reads
+    // as before.
+    let body = rmp_serde::to_vec_named(&back.entries).unwrap();
+    write_checked_as(&path, 1, "facts", None, Some(MSGPACK), &body).unwrap();
+    let plain: StampCache<Outcome> = StampCache::open(path, 1, "facts");
+    assert_eq!((plain.notice(), plain.len()), (None, 50));
 }
