@@ -34,48 +34,62 @@ pub struct EmbeddingStore {
     notice: Option<String>,
 }
 
-/// A little-endian reader over the body.
-struct Reader<'a>(&'a [u8]);
+/// Bytes of an entry before its id and values (id length, size, mtime, dimension).
+const ENTRY_FIXED_BYTES: usize = 4 + 8 + 16 + 4;
+
+/// The longest sample id or embedding a body may claim (a damaged length is refused before
+/// anything that large is allocated).
+const MAX_PART_BYTES: usize = 1 << 24;
+
+/// A little-endian reader over the body as it is read.
+struct Reader<'a>(&'a mut dyn std::io::Read);
 
 impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8], CacheError> {
-        if self.0.len() < n {
-            return Err(CacheError::Body("its body ends early".into()));
+    fn bytes(&mut self, n: usize) -> Result<Vec<u8>, CacheError> {
+        if n > MAX_PART_BYTES {
+            return Err(CacheError::Body(format!("an entry claims {n} bytes")));
         }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Ok(head)
+        let mut buf = vec![0u8; n];
+        self.fill(&mut buf)?;
+        Ok(buf)
+    }
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), CacheError> {
+        self.0.read_exact(buf).map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => CacheError::Body("its body ends early".into()),
+            _ => CacheError::Read(e),
+        })
     }
     fn array<const N: usize>(&mut self) -> Result<[u8; N], CacheError> {
         let mut a = [0u8; N];
-        a.copy_from_slice(self.take(N)?);
+        self.fill(&mut a)?;
         Ok(a)
     }
 }
 
+/// The entries of the file at `path`, decoded as it is read (at a million 1,280-value
+/// embeddings the body is 2.6 GB: it is never held beside what it decodes to).
 fn parse(path: &Path) -> Result<HashMap<String, (FileStamp, Embedding)>, CacheError> {
-    let Some((header, body)) = crate::stamp_cache::read_checked(path, VERSION, WHAT)? else {
-        return Ok(HashMap::new());
-    };
-    let count = header.count.unwrap_or(0);
-    let body = body.as_slice();
-    let mut r = Reader(body);
-    let mut entries = HashMap::with_capacity(count);
-    for _ in 0..count {
-        let id_len = u32::from_le_bytes(r.array()?) as usize;
-        let id = String::from_utf8(r.take(id_len)?.to_vec())
-            .map_err(|_| CacheError::Body("a bad sample id".into()))?;
-        let size = u64::from_le_bytes(r.array()?);
-        let mtime_ns = i128::from_le_bytes(r.array()?);
-        let dim = u32::from_le_bytes(r.array()?) as usize;
-        let values: Embedding = r
-            .take(dim * 2)?
-            .chunks_exact(2)
-            .map(|b| f16::from_bits(u16::from_le_bytes([b[0], b[1]])))
-            .collect();
-        entries.insert(id, (FileStamp { size, mtime_ns }, values));
-    }
-    Ok(entries)
+    let found = crate::stamp_cache::read_checked_with(path, VERSION, WHAT, |header, body| {
+        let count = header.count.unwrap_or(0);
+        let mut r = Reader(body);
+        let mut entries = HashMap::with_capacity(count.min(header.len / ENTRY_FIXED_BYTES));
+        for _ in 0..count {
+            let id_len = u32::from_le_bytes(r.array()?) as usize;
+            let id = String::from_utf8(r.bytes(id_len)?)
+                .map_err(|_| CacheError::Body("a bad sample id".into()))?;
+            let size = u64::from_le_bytes(r.array()?);
+            let mtime_ns = i128::from_le_bytes(r.array()?);
+            let dim = u32::from_le_bytes(r.array()?) as usize;
+            let values: Embedding = r
+                .bytes(dim.saturating_mul(2))?
+                .chunks_exact(2)
+                .map(|b| f16::from_bits(u16::from_le_bytes([b[0], b[1]])))
+                .collect();
+            entries.insert(id, (FileStamp { size, mtime_ns }, values));
+        }
+        Ok(entries)
+    })?;
+    Ok(found.map(|(_, entries)| entries).unwrap_or_default())
 }
 
 impl EmbeddingStore {
@@ -122,28 +136,36 @@ impl EmbeddingStore {
         self.entries.is_empty()
     }
 
-    /// Writes the store atomically.
+    /// Writes the store atomically, each entry encoded straight into the file.
     pub fn save(&self) -> Result<(), CacheError> {
         let mut ids: Vec<&String> = self.entries.keys().collect();
         ids.sort();
-        let mut body = Vec::new();
-        for id in ids {
-            let (stamp, values) = &self.entries[id];
-            body.extend_from_slice(&(id.len() as u32).to_le_bytes());
-            body.extend_from_slice(id.as_bytes());
-            body.extend_from_slice(&stamp.size.to_le_bytes());
-            body.extend_from_slice(&stamp.mtime_ns.to_le_bytes());
-            body.extend_from_slice(&(values.len() as u32).to_le_bytes());
-            for v in values.iter() {
-                body.extend_from_slice(&v.to_bits().to_le_bytes());
-            }
-        }
-        crate::stamp_cache::write_checked(
+        crate::stamp_cache::write_checked_streamed(
             &self.path,
             VERSION,
             WHAT,
             Some(self.entries.len()),
-            &body,
+            None,
+            |out| {
+                let mut entry = Vec::new();
+                for id in ids {
+                    let (stamp, values) = &self.entries[id];
+                    entry.clear();
+                    entry.extend_from_slice(&(id.len() as u32).to_le_bytes());
+                    entry.extend_from_slice(id.as_bytes());
+                    entry.extend_from_slice(&stamp.size.to_le_bytes());
+                    entry.extend_from_slice(&stamp.mtime_ns.to_le_bytes());
+                    entry.extend_from_slice(&(values.len() as u32).to_le_bytes());
+                    for v in values.iter() {
+                        entry.extend_from_slice(&v.to_bits().to_le_bytes());
+                    }
+                    out.write_all(&entry).map_err(|source| CacheError::Write {
+                        path: self.path.clone(),
+                        source,
+                    })?;
+                }
+                Ok(())
+            },
         )
     }
 }
@@ -185,5 +207,28 @@ mod tests {
             "{:?}",
             damaged.notice()
         );
+    }
+
+    #[test]
+    fn a_body_that_claims_too_much_is_refused_before_it_is_allocated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.bin");
+        // A count no body of this length can hold, then an id of 4 GB.
+        let mut body = Vec::new();
+        body.extend_from_slice(&u32::MAX.to_le_bytes());
+        body.extend_from_slice(&[0u8; 40]);
+        crate::stamp_cache::write_checked_streamed(
+            &path,
+            VERSION,
+            WHAT,
+            Some(usize::MAX / 64),
+            None,
+            |out| out.write_all(&body).map_err(CacheError::Read),
+        )
+        .unwrap();
+        let store = EmbeddingStore::open(path);
+        assert!(store.is_empty());
+        let why = store.notice().unwrap();
+        assert!(why.contains("claims 4294967295 bytes"), "{why}");
     }
 }

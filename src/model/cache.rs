@@ -123,15 +123,16 @@ impl ResultCache<SampleOutcome> for PredictionCache {
 
     /// The outcome moved out of the cache (its embedding, when kept, copied from theirs).
     fn take(&mut self, id: &str, stamp: Option<FileStamp>) -> Option<SampleOutcome> {
-        // An outcome whose wanted embedding is missing is no hit: checked before moving it.
-        if let (Some(store), SampleOutcome::Predicted(_)) =
-            (&self.embeddings, self.outcomes.get(id, stamp)?)
-        {
-            store.get(id, stamp)?;
-        }
         let mut outcome = self.outcomes.take(id, stamp)?;
         if let (Some(store), SampleOutcome::Predicted(p)) = (&self.embeddings, &mut outcome) {
-            p.embedding = store.get(id, stamp).cloned();
+            match store.get(id, stamp) {
+                Some(e) => p.embedding = Some(e.clone()),
+                None => {
+                    // An outcome whose wanted embedding is missing is no hit: it stays cached.
+                    self.outcomes.insert(id.to_string(), stamp?, outcome);
+                    return None;
+                }
+            }
         }
         Some(outcome)
     }
@@ -151,5 +152,50 @@ impl ResultCache<SampleOutcome> for PredictionCache {
             Some(store) => store.save(),
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embedding_store::to_embedding;
+    use crate::model::outcome::SamplePrediction;
+
+    fn predicted() -> SampleOutcome {
+        SampleOutcome::Predicted(SamplePrediction {
+            probs: vec![0.25, 0.75],
+            top_model: vec![(1, 0.75)],
+            other_top: 0.0,
+            latency_ms: 1.0,
+            embedding: None,
+        })
+    }
+
+    #[test]
+    fn a_hit_needs_its_embedding_and_a_miss_leaves_the_outcome_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let stamp = FileStamp {
+            size: 3,
+            mtime_ns: 9,
+        };
+        let mut cache = PredictionCache {
+            outcomes: StampCache::open(dir.path().join("p.json"), CACHE_VERSION, "t"),
+            state_dir: dir.path().to_path_buf(),
+            embeddings: Some(EmbeddingStore::open(dir.path().join("e.bin"))),
+        };
+        let mut with = predicted();
+        if let SampleOutcome::Predicted(p) = &mut with {
+            p.embedding = Some(to_embedding(&[1.0, 2.0]));
+        }
+        cache.store("a".into(), stamp, with.clone());
+        // "b" has an outcome but no embedding (stored before embeddings were wanted).
+        cache.outcomes.insert("b".into(), stamp, predicted());
+        let other = FileStamp { size: 4, ..stamp };
+        assert_eq!(cache.take("a", Some(other)), None, "another stamp");
+        assert_eq!(cache.take("b", Some(stamp)), None, "no embedding");
+        assert_eq!(cache.len(), 2, "both stay cached");
+        assert_eq!(cache.take("a", Some(stamp)), Some(with));
+        assert_eq!(cache.len(), 1, "moved out");
+        assert_eq!(cache.take("a", Some(stamp)), None);
     }
 }

@@ -17,7 +17,7 @@ pub(crate) struct Header {
     what: String,
     key: String,
     blake3: String,
-    len: usize,
+    pub(crate) len: usize,
     /// Entries in the body, for binary bodies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) count: Option<usize>,
@@ -35,6 +35,7 @@ fn key_of(path: &Path) -> String {
 /// The longest header line read (a header is a few hundred bytes).
 const MAX_HEADER: u64 = 64 * 1024;
 
+#[cfg(test)]
 /// Reads a checked cache file (a header line, then the body): its header and body, `Ok(None)`
 /// when there is none, or why it does not verify (another version or kind, another key, a
 /// checksum that does not match). The body is read once into its own buffer (a million
@@ -132,6 +133,7 @@ pub(crate) fn read_checked_with<T>(
     Ok(Some((header, decoded?)))
 }
 
+#[cfg(test)]
 /// Writes a checked cache file atomically: the header line (keyed by the file name) and `body`.
 pub(crate) fn write_checked(
     path: &Path,
@@ -143,6 +145,7 @@ pub(crate) fn write_checked(
     write_checked_as(path, version, what, count, None, body)
 }
 
+#[cfg(test)]
 /// [`write_checked`] with the body's `encoding` named in the header.
 pub(super) fn write_checked_as(
     path: &Path,
@@ -202,10 +205,11 @@ impl<W: Write> Write for Hashing<W> {
 /// Writes a checked cache file atomically with its body streamed by `encode` as it is made: a
 /// million images' facts (1.2 GB encoded) are never held encoded beside the entries they
 /// encode. The header line is written over room left for it once the body is complete.
-pub(super) fn write_checked_streamed(
+pub(crate) fn write_checked_streamed(
     path: &Path,
     version: u32,
     what: &str,
+    count: Option<usize>,
     encoding: Option<&str>,
     encode: impl FnOnce(&mut dyn Write) -> Result<(), CacheError>,
 ) -> Result<(), CacheError> {
@@ -237,7 +241,7 @@ pub(super) fn write_checked_streamed(
             key: key_of(path),
             blake3: body.hasher.finalize().to_hex().to_string(),
             len: body.written,
-            count: None,
+            count,
             encoding: encoding.map(str::to_string),
         };
         let mut line = serde_json::to_vec(&header).map_err(std::io::Error::other)?;

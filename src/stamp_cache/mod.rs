@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 mod checked_file;
 
-pub(crate) use checked_file::{read_checked, read_checked_with, write_checked};
+pub(crate) use checked_file::{read_checked_with, write_checked_streamed};
 
 /// Why a checked cache file could not be used, or written.
 #[derive(Debug, thiserror::Error)]
@@ -284,8 +284,12 @@ impl<T: Serialize + DeserializeOwned + Clone> StampCache<T> {
     /// Moves the value of `id` out if its file still has `stamp` (for a run that reads each
     /// cached value once: the value is then in memory once; it is stored back before a save).
     pub fn take(&mut self, id: &str, stamp: Option<FileStamp>) -> Option<T> {
-        self.get(id, stamp)?;
-        self.entries.remove(id).map(|e| e.value)
+        let (key, entry) = self.entries.remove_entry(id)?;
+        if Some(entry.stamp) == stamp {
+            return Some(entry.value);
+        }
+        self.entries.insert(key, entry);
+        None
     }
 
     /// Records a value.
@@ -319,6 +323,7 @@ impl<T: Serialize + DeserializeOwned + Clone> StampCache<T> {
             &self.path,
             self.version,
             &self.what,
+            None,
             Some(MSGPACK),
             |out| {
                 let entries = Prepared {

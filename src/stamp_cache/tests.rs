@@ -1,6 +1,6 @@
 //! The checked cache file and its encodings.
 
-use super::checked_file::write_checked_as;
+use super::checked_file::{read_checked, write_checked, write_checked_as};
 use super::*;
 
 #[test]
