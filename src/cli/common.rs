@@ -12,21 +12,21 @@ use crate::model::{PredictOptions, load_model, resolve_backend};
 use crate::workspace::{ModelRun, Workspace};
 
 /// The file a command writes: with `--shard I/N`, `out` is a folder (checked against the
-/// inputs and made) that receives `part-I-of-N.parquet`; `format` checks the file's format and
+/// inputs and made) that receives `part-I-of-N.<ext>`; `format` checks the file's format and
 /// the file is checked against the inputs; then `ds` keeps only the shard's samples (said on
-/// stderr). Shared by `predict` and `embed`.
+/// stderr). Shared by `predict`, `embed` (Parquet parts) and `issues` (image facts).
 pub fn shard_output(
     ds: &mut Dataset,
     inputs: &crate::inputs::Inputs,
     shard: Option<crate::eval::parts::Shard>,
-    out: &std::path::Path,
+    (out, ext): (&std::path::Path, &str),
     format: impl FnOnce(&std::path::Path) -> Result<()>,
 ) -> Result<std::path::PathBuf> {
     let file = match shard {
         Some(shard) => {
             let dir = inputs.check_folder_output(out)?;
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-            dir.join(shard.part_name("parquet"))
+            dir.join(shard.part_name(ext))
         }
         None => out.to_path_buf(),
     };

@@ -105,10 +105,11 @@ fn per_sample(run: &ModelRun) -> Vec<Option<&Embedding>> {
 pub fn run_embed(args: &EmbedArgs, read: crate::inputs::Inputs) -> Result<()> {
     let mut ds = super::common::open(&args.dataset, 20)?;
     let inputs = read.dataset(&ds);
-    let out = super::common::shard_output(&mut ds, &inputs, args.shard, &args.out, |f| {
-        crate::embed::write::EmbeddingFormat::of(f).map_err(|e| anyhow!(e))?;
-        Ok(())
-    })?;
+    let out =
+        super::common::shard_output(&mut ds, &inputs, args.shard, (&args.out, "parquet"), |f| {
+            crate::embed::write::EmbeddingFormat::of(f).map_err(|e| anyhow!(e))?;
+            Ok(())
+        })?;
     let ws = Workspace::new(ds);
     let ds = &*ws.dataset;
     let (run, _) = embed(&ws, &args.model)?;

@@ -77,12 +77,16 @@ pub fn of(cmd: &Command) -> Inputs {
         Command::Similar(a) => model_inputs(none, &a.model),
         Command::Issues(a) => files(
             files(
-                model_inputs(none, &a.model),
-                &a.predictions,
-                "predictions file",
+                files(
+                    model_inputs(none, &a.model),
+                    &a.predictions,
+                    "predictions file",
+                ),
+                &a.embeddings,
+                "embeddings file",
             ),
-            &a.embeddings,
-            "embeddings file",
+            &a.image_facts,
+            "image facts",
         ),
         Command::Train(a) => model_inputs(none, &a.model),
         Command::Calibrate(a) => files(

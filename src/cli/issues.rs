@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 
 use super::progress::{ProgressPrinter, cancel_on_ctrl_c};
@@ -79,6 +79,19 @@ pub struct IssuesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Csv)]
     pub format: ListFormat,
+    /// Gather only shard I of N's image facts (0-based; the same split as `predict --shard`)
+    /// into `--out DIR` as `part-I-of-N.facts`, and print no findings: the per-image work of
+    /// the duplicate, unreadable and odd checks spread over machines. `--image-facts DIR` then
+    /// reads every part in one run over the whole dataset.
+    #[arg(long, requires = "out")]
+    pub shard: Option<crate::eval::parts::Shard>,
+    /// With --shard: the directory that receives the part.
+    #[arg(long, value_name = "DIR", requires = "shard")]
+    pub out: Option<PathBuf>,
+    /// The image facts of `issues --shard` runs (a directory of `part-I-of-N.facts`), used as
+    /// if cached here: only images missing from every part, or changed since, are read.
+    #[arg(long, value_name = "DIR", conflicts_with = "shard")]
+    pub image_facts: Option<PathBuf>,
 }
 
 fn label_options(args: &IssuesArgs) -> Result<LabelQualityOptions> {
@@ -106,18 +119,67 @@ fn label_options(args: &IssuesArgs) -> Result<LabelQualityOptions> {
     })
 }
 
-/// Runs `issues`.
-pub fn run(args: &IssuesArgs) -> Result<()> {
-    let ws = super::common::workspace(&args.dataset, 10)?;
-    let ds = &*ws.dataset;
-    let kinds = args
-        .kinds
+/// The kinds `--kinds` names.
+fn parse_kinds(args: &IssuesArgs) -> Result<Vec<FindingKind>> {
+    args.kinds
         .iter()
         .map(|k| {
             FindingKind::parse(k)
                 .ok_or_else(|| anyhow!("unknown kind `{k}` ({})", FindingKind::names()))
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect()
+}
+
+/// `issues --shard I/N --out DIR`: one shard's image facts into `DIR/part-I-of-N.facts`.
+fn run_shard(
+    args: &IssuesArgs,
+    shard: crate::eval::parts::Shard,
+    out: &std::path::Path,
+    read: crate::inputs::Inputs,
+) -> Result<()> {
+    if parse_kinds(args)?.contains(&FindingKind::Text) {
+        eprintln!(
+            "note: --shard gathers the image facts (duplicate, unreadable, odd); the text detector is not sharded and runs in the run over every part"
+        );
+    }
+    let mut ds = super::common::open(&args.dataset, 10)?;
+    let inputs = read.dataset(&ds);
+    let ext = crate::problems::FACTS_PART_EXT;
+    let part = super::common::shard_output(&mut ds, &inputs, Some(shard), (out, ext), |_| Ok(()))?;
+    let ws = crate::workspace::Workspace::new(ds);
+    let job = JobControl::default();
+    cancel_on_ctrl_c(&job);
+    let written = {
+        let _p = ProgressPrinter::start(&job, "image facts");
+        ws.write_facts_part(&part, &job)
+    };
+    if job.is_cancelled() {
+        bail!("cancelled; {} not written", part.display());
+    }
+    let n = written.with_context(|| format!("writing {}", part.display()))?;
+    eprintln!("wrote the image facts of {n} samples to {}", part.display());
+    Ok(())
+}
+
+/// The part files of `--image-facts DIR`, with a missing part on stderr.
+fn facts_parts(dir: &std::path::Path) -> Result<Vec<PathBuf>> {
+    let mut warnings = Vec::new();
+    let parts =
+        crate::eval::parts::part_files_of(dir, &[crate::problems::FACTS_PART_EXT], &mut warnings)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(parts)
+}
+
+/// Runs `issues`; `read` is every file the arguments name.
+pub fn run(args: &IssuesArgs, read: crate::inputs::Inputs) -> Result<()> {
+    if let (Some(shard), Some(out)) = (args.shard, &args.out) {
+        return run_shard(args, shard, out, read);
+    }
+    let ws = super::common::workspace(&args.dataset, 10)?;
+    let ds = &*ws.dataset;
+    let kinds = parse_kinds(args)?;
     if args.top.is_some() && kinds != [FindingKind::Label] {
         bail!("--top ranks label quality: use it with --kinds label");
     }
@@ -126,6 +188,10 @@ pub fn run(args: &IssuesArgs) -> Result<()> {
         near_distance: args.near_duplicate_distance,
         backend: args.model.backend,
         label: label_options(args)?,
+        facts_parts: match &args.image_facts {
+            Some(dir) => facts_parts(dir)?,
+            None => Vec::new(),
+        },
         ..ProblemOptions::default()
     };
     // The core says which evidence the kinds can use; only the models that give it run.

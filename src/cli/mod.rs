@@ -45,7 +45,7 @@ pub fn run() -> ExitCode {
         Some(Command::Edit(a)) => edit::run_edit(&a),
         Some(Command::Edits(a)) => edit::run_edits(&a),
         Some(Command::Export(a)) => export::run(&a, read),
-        Some(Command::Issues(a)) => issues::run(&a),
+        Some(Command::Issues(a)) => issues::run(&a, read),
         Some(Command::Train(a)) => train::run(&a, read),
         Some(Command::Embed(a)) => embed::run_embed(&a, read),
         Some(Command::Similar(a)) => embed::run_similar(&a),

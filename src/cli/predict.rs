@@ -11,10 +11,11 @@ use crate::table::write_table;
 pub fn run(args: &PredictArgs, read: crate::inputs::Inputs) -> Result<()> {
     let mut ds = super::common::open(&args.dataset, 20)?;
     let inputs = read.dataset(&ds);
-    let out = super::common::shard_output(&mut ds, &inputs, args.shard, &args.out, |f| {
-        crate::table::TableFormat::from_path(f)?;
-        Ok(())
-    })?;
+    let out =
+        super::common::shard_output(&mut ds, &inputs, args.shard, (&args.out, "parquet"), |f| {
+            crate::table::TableFormat::from_path(f)?;
+            Ok(())
+        })?;
     let ws = crate::workspace::Workspace::new(ds);
     let ds = &*ws.dataset;
     let truth = super::common::truth(&ws, args.original_labels)?;

@@ -47,10 +47,13 @@ impl Shard {
     }
 }
 
-/// Parses `part-I-of-N.<ext>` (ext: parquet, csv, jsonl).
-fn parse_part_name(name: &str) -> Option<Shard> {
+/// The extensions of prediction and embedding parts.
+const TABLE_PARTS: &[&str] = &["parquet", "csv", "jsonl"];
+
+/// Parses `part-I-of-N.<ext>` with one of `exts`.
+fn parse_part_name(name: &str, exts: &[&str]) -> Option<Shard> {
     let (stem, ext) = name.rsplit_once('.')?;
-    if !matches!(ext, "parquet" | "csv" | "jsonl") {
+    if !exts.contains(&ext) {
         return None;
     }
     let rest = stem.strip_prefix("part-")?;
@@ -61,6 +64,15 @@ fn parse_part_name(name: &str) -> Option<Shard> {
 /// The part files of `dir`, sorted by index. A missing part or mixed shard counts are warnings
 /// (naming the directory); no part at all is an error.
 pub fn part_files(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<PathBuf>, TableError> {
+    part_files_of(dir, TABLE_PARTS, warnings)
+}
+
+/// [`part_files`] with one of `exts` (e.g. `issues --shard`'s image facts).
+pub fn part_files_of(
+    dir: &Path,
+    exts: &[&str],
+    warnings: &mut Vec<String>,
+) -> Result<Vec<PathBuf>, TableError> {
     let io = |source| TableError::Io {
         source,
         path: dir.to_path_buf(),
@@ -69,7 +81,7 @@ pub fn part_files(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<PathBuf>
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let entry = entry.map_err(io)?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(shard) = parse_part_name(&name) {
+        if let Some(shard) = parse_part_name(&name, exts) {
             parts.push((shard, entry.path()));
         }
     }
@@ -128,10 +140,12 @@ mod tests {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");
         }
         assert_eq!(
-            parse_part_name("part-2-of-4.parquet").map(|s| s.index),
+            parse_part_name("part-2-of-4.parquet", TABLE_PARTS).map(|s| s.index),
             Some(2)
         );
-        assert_eq!(parse_part_name("part-2-of-4.txt"), None);
-        assert_eq!(parse_part_name("notes.csv"), None);
+        assert_eq!(parse_part_name("part-2-of-4.txt", TABLE_PARTS), None);
+        assert_eq!(parse_part_name("notes.csv", TABLE_PARTS), None);
+        assert_eq!(parse_part_name("part-2-of-4.facts", TABLE_PARTS), None);
+        assert!(parse_part_name("part-2-of-4.facts", &["facts"]).is_some());
     }
 }

@@ -379,7 +379,7 @@ pub fn run_export<'s>(
     // Every image is decoded once (the facts are cached in the state folder): what does not
     // decode is left out, and the same facts give the duplicate groups.
     control.begin_stage("checking the images", ds.samples.len());
-    let facts = crate::problems::collect_facts(ds, state_dir(), control).facts;
+    let facts = crate::problems::collect_facts(ds, state_dir(), &[], control).facts;
     if control.is_cancelled() {
         return Err(ExportError::Cancelled);
     }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use super::aligned::{Signature, signature};
 use super::signature_store::{SignatureSink, Signatures};
@@ -17,6 +18,9 @@ use crate::jobs::per_sample::{ResultCache, SampleWork, run_per_sample};
 use crate::stamp_cache::{CacheError, FileStamp, StampCache};
 
 const FACTS_VERSION: u32 = 3;
+
+/// What the facts cache and its parts hold.
+const FACTS_WHAT: &str = "image facts";
 
 /// What is known about one image file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -193,7 +197,15 @@ struct FactsCache<'a> {
 }
 
 impl<'a> FactsCache<'a> {
-    fn open(path: std::path::PathBuf, ds: &'a Dataset, sink: &'a SignatureSink) -> Self {
+    /// The cache at `path` with the entries of `parts` (made by `issues --shard`) added: a
+    /// part's entry answers like the cache's own while its file keeps its stamp. Notes say
+    /// how many came from the parts and which part did not verify.
+    fn open(
+        path: PathBuf,
+        parts: &[PathBuf],
+        ds: &'a Dataset,
+        sink: &'a SignatureSink,
+    ) -> (Self, Vec<String>) {
         let index: HashMap<&str, usize> = ds
             .samples
             .iter()
@@ -202,17 +214,29 @@ impl<'a> FactsCache<'a> {
             .collect();
         // A stale entry's signature put here is put again when its sample is computed; a
         // file that does not verify has every sample computed again.
-        let cache = StampCache::open_with(
-            path,
-            FACTS_VERSION,
-            "image facts",
-            |id: &str, facts: &mut ImageFacts| {
-                if let Some(&i) = index.get(id) {
-                    sink.put(i, facts.signature.take());
-                }
-            },
-        );
-        Self { cache, index, sink }
+        let mut keep_apart = |id: &str, facts: &mut ImageFacts| {
+            if let Some(&i) = index.get(id) {
+                sink.put(i, facts.signature.take());
+            }
+        };
+        let mut cache = StampCache::open_with(path, FACTS_VERSION, FACTS_WHAT, &mut keep_apart);
+        let mut notes = Vec::new();
+        let mut from_parts = 0;
+        for part in parts {
+            let part =
+                StampCache::open_with(part.clone(), FACTS_VERSION, FACTS_WHAT, &mut keep_apart);
+            notes.extend(part.notice().map(str::to_string));
+            from_parts += part.len();
+            cache.absorb(part);
+        }
+        if !parts.is_empty() {
+            notes.push(format!(
+                "{from_parts} images' facts read from {} part{}",
+                parts.len(),
+                if parts.len() == 1 { "" } else { "s" }
+            ));
+        }
+        (Self { cache, index, sink }, notes)
     }
 }
 
@@ -246,25 +270,63 @@ pub struct GatheredFacts {
     pub facts: Vec<Option<ImageFacts>>,
     /// Every sample's signature: on disk in the state folder past a size.
     pub signatures: Signatures,
-    /// Why the signatures stayed in memory, when they were meant for disk.
-    pub note: Option<String>,
+    /// Why the signatures stayed in memory when they were meant for disk; what came from the
+    /// parts, and which part did not verify.
+    pub notes: Vec<String>,
 }
 
-/// Facts for every sample of `ds`, on one worker per core, reusing the cache in `state_dir` for
-/// unchanged files. The signatures are kept apart as they are read (out of core past a size,
-/// in `state_dir`), never all in memory with the facts.
+/// Facts for every sample of `ds`, on one worker per core, reusing the cache in `state_dir`
+/// (and the facts of `parts`, made by `issues --shard`) for unchanged files. The signatures
+/// are kept apart as they are read (out of core past a size, in `state_dir`), never all in
+/// memory with the facts.
 pub fn collect_facts(
     ds: &Dataset,
-    state_dir: Option<&std::path::Path>,
+    state_dir: Option<&Path>,
+    parts: &[PathBuf],
     control: &JobControl,
 ) -> GatheredFacts {
-    gather(ds, state_dir, Spill::DEFAULT_PAST_BYTES, control)
+    gather(ds, state_dir, parts, Spill::DEFAULT_PAST_BYTES, control)
+}
+
+/// The extension of the parts `issues --shard` writes (`part-I-of-N.facts`).
+pub const FACTS_PART_EXT: &str = "facts";
+
+/// Gathers the facts of `ds` (one shard's samples) as [`collect_facts`] does and writes them,
+/// with their signatures, to `part` for `issues --image-facts` to read (a checked cache file,
+/// written under a temporary name and renamed). Returns how many samples it holds.
+pub fn write_facts_part(
+    ds: &Dataset,
+    state_dir: Option<&Path>,
+    part: &Path,
+    control: &JobControl,
+) -> Result<usize, CacheError> {
+    let gathered = collect_facts(ds, state_dir, &[], control);
+    for note in &gathered.notes {
+        control.note(note.clone());
+    }
+    let mut out = StampCache::fresh(part.to_path_buf(), FACTS_VERSION, FACTS_WHAT);
+    let mut index = HashMap::new();
+    for (i, (s, facts)) in ds.samples.iter().zip(gathered.facts).enumerate() {
+        if let (Some(facts), Some(stamp)) = (facts, FileStamp::of(&s.path)) {
+            index.insert(s.id.0.as_str(), i);
+            out.insert(s.id.0.clone(), stamp, facts);
+        }
+    }
+    out.save_with(|id, facts| match index.get(id) {
+        Some(&i) => Cow::Owned(ImageFacts {
+            signature: gathered.signatures.get(i).map(Cow::into_owned),
+            ..facts.clone()
+        }),
+        None => Cow::Borrowed(facts),
+    })?;
+    Ok(out.len())
 }
 
 /// [`collect_facts`] with the signatures on disk past `past_bytes`.
 fn gather(
     ds: &Dataset,
-    state_dir: Option<&std::path::Path>,
+    state_dir: Option<&Path>,
+    parts: &[PathBuf],
     past_bytes: usize,
     control: &JobControl,
 ) -> GatheredFacts {
@@ -273,8 +335,16 @@ fn gather(
         past_bytes,
     });
     let sink = SignatureSink::new(ds.samples.len(), spill.as_ref());
-    let mut cache =
-        state_dir.map(|d| FactsCache::open(d.join("problems").join("facts.json"), ds, &sink));
+    let mut notes = Vec::new();
+    let mut cache = state_dir.map(|d| {
+        let (cache, part_notes) =
+            FactsCache::open(d.join("problems").join("facts.json"), parts, ds, &sink);
+        notes.extend(part_notes);
+        cache
+    });
+    if state_dir.is_none() && !parts.is_empty() {
+        notes.push("the image facts' parts were not read: the dataset has no state folder".into());
+    }
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let work = FactsWork { ds, sink: &sink };
     let facts = match run_per_sample(
@@ -294,10 +364,11 @@ fn gather(
     };
     drop(cache);
     let (signatures, note) = sink.finish();
+    notes.extend(note);
     GatheredFacts {
         facts,
         signatures,
-        note,
+        notes,
     }
 }
 
@@ -318,6 +389,54 @@ mod tests {
         (0..n)
             .map(|i| g.signatures.get(i).map(Cow::into_owned))
             .collect()
+    }
+
+    #[test]
+    fn facts_written_in_parts_come_back_with_their_signatures() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        for k in 0..8u32 {
+            let class = if k % 2 == 0 { "a" } else { "b" };
+            std::fs::create_dir_all(data.join(class)).unwrap();
+            write_image(&data.join(class).join(format!("{k}.png")), k, 16);
+        }
+        let ds = crate::dataset::open_dataset(&data, &Default::default()).unwrap();
+        let expected: Vec<Option<Signature>> = ds
+            .samples
+            .iter()
+            .map(|s| image_facts(&s.path).signature)
+            .collect();
+        let job = JobControl::default();
+        let mut parts = Vec::new();
+        for k in 0..2u32 {
+            let shard = crate::eval::parts::Shard { index: k, count: 2 };
+            let mut part_ds = ds.clone();
+            part_ds.samples.retain(|s| shard.contains(&s.id.0));
+            let part = dir
+                .path()
+                .join("parts")
+                .join(shard.part_name(FACTS_PART_EXT));
+            let state = dir.path().join(format!("machine{k}"));
+            let n = write_facts_part(&part_ds, Some(&state), &part, &job).unwrap();
+            assert_eq!(n, part_ds.samples.len());
+            parts.push(part);
+        }
+        // A machine with no cache of its own, on disk past 0 bytes and in memory.
+        for past in [0, usize::MAX] {
+            let state = dir.path().join(format!("final{past}"));
+            let g = gather(&ds, Some(&state), &parts, past, &job);
+            assert!(
+                g.notes
+                    .iter()
+                    .any(|n| n == "8 images' facts read from 2 parts"),
+                "{:?}",
+                g.notes
+            );
+            assert_eq!(signatures_of(&g, 8), expected);
+            assert_eq!(g.facts.iter().flatten().count(), 8);
+            // Nothing was computed, so nothing was saved here.
+            assert!(!state.join("problems").join("facts.json").exists());
+        }
     }
 
     #[test]
@@ -345,7 +464,7 @@ mod tests {
         let facts_file = state.join("problems").join("facts.json");
         let cached = |ds: &Dataset| -> Vec<Option<Signature>> {
             let plain: StampCache<ImageFacts> =
-                StampCache::open(facts_file.clone(), FACTS_VERSION, "image facts");
+                StampCache::open(facts_file.clone(), FACTS_VERSION, FACTS_WHAT);
             ds.samples
                 .iter()
                 .map(|s| {
@@ -356,8 +475,11 @@ mod tests {
         };
         // Computed, then read back from the cache: on disk both times, never in the facts.
         for round in 0..2 {
-            let g = gather(&ds, Some(&state), 0, &job);
-            assert!(g.signatures.on_disk() && g.note.is_none(), "round {round}");
+            let g = gather(&ds, Some(&state), &[], 0, &job);
+            assert!(
+                g.signatures.on_disk() && g.notes.is_empty(),
+                "round {round}"
+            );
             assert_eq!(signatures_of(&g, n), expected, "round {round}");
             assert!(
                 g.facts
@@ -376,11 +498,11 @@ mod tests {
             .unwrap();
         write_image(&ds.samples[changed].path, 40, 20);
         expected = fresh(&ds);
-        let g = gather(&ds, Some(&state), 0, &job);
+        let g = gather(&ds, Some(&state), &[], 0, &job);
         assert_eq!(signatures_of(&g, n), expected);
         assert_eq!(cached(&ds), expected);
         // Held in memory below the size: the same answers.
-        let g = gather(&ds, Some(&state), usize::MAX, &job);
+        let g = gather(&ds, Some(&state), &[], usize::MAX, &job);
         assert!(!g.signatures.on_disk());
         assert_eq!(signatures_of(&g, n), expected);
         // A cache that does not verify gives none of its signatures: all are computed again.
@@ -394,7 +516,7 @@ mod tests {
             }
         }
         expected = fresh(&ds);
-        let g = gather(&ds, Some(&state), 0, &job);
+        let g = gather(&ds, Some(&state), &[], 0, &job);
         assert_eq!(signatures_of(&g, n), expected);
         assert_eq!(cached(&ds), expected);
     }

@@ -58,6 +58,8 @@ pub struct ProblemOptions {
     pub label: LabelQualityOptions,
     /// Outlier and near-duplicate settings (embeddings).
     pub embedding: EmbeddingCheckOptions,
+    /// Image facts made elsewhere (`issues --shard` parts), read like the facts cache.
+    pub facts_parts: Vec<std::path::PathBuf>,
 }
 
 impl Default for ProblemOptions {
@@ -71,6 +73,7 @@ impl Default for ProblemOptions {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             label: LabelQualityOptions::default(),
             embedding: EmbeddingCheckOptions::default(),
+            facts_parts: Vec::new(),
         }
     }
 }

@@ -21,7 +21,10 @@ pub use duplicates::{DEFAULT_NEAR_DISTANCE, DuplicateGroup, find_duplicates};
 pub use embedding_checks::{
     EmbeddingCheckOptions, EmbeddingChecks, embedding_checks, embedding_checks_in,
 };
-pub use facts::{ImageFacts, collect_facts, colour_name, image_facts};
+pub use facts::{
+    FACTS_PART_EXT, GatheredFacts, ImageFacts, collect_facts, colour_name, image_facts,
+    write_facts_part,
+};
 pub use findings::{Finding, FindingKind, ProblemOptions, Problems};
 pub use index::ProblemIndex;
 pub use pipeline::{

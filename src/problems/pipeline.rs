@@ -84,13 +84,13 @@ pub fn image_checks(
     {
         control.begin_stage("reading images", ds.samples.len());
         // The signatures go out of core past a size (a gigabyte at a million images).
-        let gathered = collect_facts(ds, state_dir, control);
+        let gathered = collect_facts(ds, state_dir, &opts.facts_parts, control);
         if control.is_cancelled() {
             return Err(JobError::Cancelled);
         }
-        let (facts, note) = (gathered.facts, gathered.note);
+        let facts = gathered.facts;
         p.signatures = Some(Arc::new(gathered.signatures));
-        p.notes.extend(note);
+        p.notes.extend(gathered.notes);
         if wants(FindingKind::Duplicate) {
             p.groups = find_duplicates(&facts, opts.near_distance);
             p.findings

@@ -155,12 +155,7 @@ pub(super) fn write_checked_as(
     encoding: Option<&str>,
     body: &[u8],
 ) -> Result<(), CacheError> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| CacheError::Write {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    }
+    make_parent(path)?;
     let header = Header {
         version,
         what: what.to_string(),
@@ -176,6 +171,17 @@ pub(super) fn write_checked_as(
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// Makes the folder `path` goes in.
+fn make_parent(path: &Path) -> Result<(), CacheError> {
+    match path.parent() {
+        Some(dir) => std::fs::create_dir_all(dir).map_err(|source| CacheError::Write {
+            path: dir.to_path_buf(),
+            source,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Room left for the header line of a streamed file: it is written last, over spaces, once the
@@ -213,12 +219,7 @@ pub(crate) fn write_checked_streamed(
     encoding: Option<&str>,
     encode: impl FnOnce(&mut dyn Write) -> Result<(), CacheError>,
 ) -> Result<(), CacheError> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| CacheError::Write {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    }
+    make_parent(path)?;
     let mut failed = None;
     let written = crate::state::write_atomic_with(path, |file| {
         file.write_all(&[b' '; HEADER_ROOM])?;

@@ -265,6 +265,22 @@ impl<T: Serialize + DeserializeOwned + Clone> StampCache<T> {
         }
     }
 
+    /// An empty cache to be saved at `path` (whatever a file there holds is replaced).
+    pub fn fresh(path: PathBuf, version: u32, what: &str) -> Self {
+        Self {
+            path,
+            version,
+            what: what.to_string(),
+            entries: HashMap::new(),
+            notice: None,
+        }
+    }
+
+    /// Adds every entry of `other` (a part made elsewhere), over any entry of the same id.
+    pub fn absorb(&mut self, other: Self) {
+        self.entries.extend(other.entries);
+    }
+
     /// Why the cache file on disk was discarded, if it was.
     pub fn notice(&self) -> Option<&str> {
         self.notice.as_deref()

@@ -122,6 +122,17 @@ impl Workspace {
         crate::problems::find_problems(&self.dataset, inputs, opts, self.state_dir(), control)
     }
 
+    /// Gathers the image facts of this dataset's samples (one shard's, for `issues --shard`)
+    /// into `part`, for a run over every part to read as if cached (`ProblemOptions::facts_parts`).
+    pub fn write_facts_part(
+        &self,
+        part: &Path,
+        control: &JobControl,
+    ) -> Result<usize, crate::stamp_cache::CacheError> {
+        control.begin_stage("reading images", self.dataset.samples.len());
+        crate::problems::write_facts_part(&self.dataset, self.state_dir(), part, control)
+    }
+
     /// The image checks of `opts.kinds` (the window runs them when a dataset opens).
     pub fn image_checks(
         &self,

@@ -176,6 +176,11 @@ fn writers() -> Vec<(&'static str, Vec<&'static str>, &'static [&'static str])> 
             vec!["--shard", "0/1", "--out", "{work}"],
             &["--model", "--prompt-file"],
         ),
+        (
+            "issues",
+            vec!["--shard", "0/1", "--out", "{work}"],
+            &["--model", "--embedder", "--predictions"],
+        ),
     ]
 }
 
@@ -219,7 +224,7 @@ fn every_writer_refuses_a_target_holding_any_of_its_inputs() {
             cases += 1;
         }
     }
-    assert_eq!(cases, 17, "every writer x input pair ran");
+    assert_eq!(cases, 22, "every writer x input pair ran");
 }
 
 #[test]

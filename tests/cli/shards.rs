@@ -1,4 +1,5 @@
-//! Sharded prediction: `predict --shard I/N` parts, read back as one set from a directory.
+//! Sharded runs: `predict --shard I/N` parts, `embed` and `issues` parts, read back as one set
+//! from a directory.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -160,4 +161,111 @@ fn issues_over_embedding_shards_equal_the_single_machine_run() {
     std::fs::remove_file(parts.join("part-1-of-2.parquet")).unwrap();
     let (_, stderr) = issues(&["--embeddings", parts.to_str().unwrap()]);
     assert!(stderr.contains("part 1 of 2 is missing"), "{stderr}");
+}
+
+/// `issues --shard I/N` gathers one shard's image facts into a part; the run over every part
+/// (`--image-facts DIR`) reads no image a part holds and finds exactly what one machine finds.
+#[test]
+fn image_facts_gathered_in_shards_give_the_single_machine_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    common::fashion_subset(&data, 6);
+    // Something for each check: an exact copy, a file that does not decode.
+    let class = std::fs::read_dir(&data)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.is_dir())
+        .unwrap();
+    let first = std::fs::read_dir(&class)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .min()
+        .unwrap();
+    std::fs::copy(&first, class.join("zz_copy.png")).unwrap();
+    std::fs::write(class.join("zz_broken.png"), b"not a png at all").unwrap();
+    let d = data.to_str().unwrap();
+    let state = data.join(".labelscope");
+    let issues = |extra: &[&str]| {
+        let mut args = vec![
+            "issues",
+            d,
+            "--kinds",
+            "duplicate,unreadable,odd",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let out = labelscope(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        (String::from_utf8(out.stdout).unwrap(), stderr)
+    };
+    let (single, _) = issues(&[]);
+    let kinds: Vec<String> = serde_json::from_str::<serde_json::Value>(&single)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        kinds.iter().any(|k| k == "duplicate") && kinds.iter().any(|k| k == "unreadable"),
+        "the run finds something to compare: {single}"
+    );
+    std::fs::remove_dir_all(&state).unwrap();
+
+    let parts = dir.path().join("facts");
+    for shard in ["0/2", "1/2"] {
+        let out = labelscope(&[
+            "issues",
+            d,
+            "--shard",
+            shard,
+            "--out",
+            parts.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(stderr.contains(&format!("shard {shard}")), "{stderr}");
+        assert!(stderr.contains("wrote the image facts of"), "{stderr}");
+        assert!(out.stdout.is_empty(), "a shard prints no findings");
+    }
+    assert!(parts.join("part-0-of-2.facts").is_file());
+    assert!(parts.join("part-1-of-2.facts").is_file());
+    // No cache of this machine's own: what the run knows comes from the parts.
+    std::fs::remove_dir_all(&state).unwrap();
+    // An image changed behind the stamp's back (same size, same mtime): read again, it would
+    // be unreadable; from its part it is the image it was.
+    let mtime = std::fs::metadata(&first).unwrap().modified().unwrap();
+    let len = std::fs::metadata(&first).unwrap().len() as usize;
+    std::fs::write(&first, vec![b'x'; len]).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&first)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let (sharded, stderr) = issues(&["--image-facts", parts.to_str().unwrap()]);
+    let n = 6 * 10 + 2;
+    assert!(
+        stderr.contains(&format!("{n} images' facts read from 2 parts")),
+        "{stderr}"
+    );
+    assert_eq!(single, sharded);
+
+    // A missing part is a warning; its samples are read here.
+    std::fs::remove_dir_all(&state).unwrap();
+    std::fs::remove_file(parts.join("part-1-of-2.facts")).unwrap();
+    let (_, stderr) = issues(&["--image-facts", parts.to_str().unwrap()]);
+    assert!(stderr.contains("part 1 of 2 is missing"), "{stderr}");
+    // The part never goes where the command reads.
+    let out = labelscope(&["issues", d, "--shard", "0/2", "--out", d]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("refusing"),
+        "{stderr}"
+    );
 }
