@@ -3,6 +3,7 @@
 //! and odd-image checks work from these.
 
 use image_hasher::{HashAlg, HasherConfig};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use std::borrow::Cow;
@@ -300,14 +301,27 @@ pub fn write_facts_part(
     part: &Path,
     control: &JobControl,
 ) -> Result<usize, CacheError> {
+    // Stamped before the images are read: a file that changes meanwhile keeps an older stamp
+    // in the part, and is read again by the run over the parts.
+    let stamps: Vec<Option<FileStamp>> = ds
+        .samples
+        .par_iter()
+        .map(|s| FileStamp::of(&s.path))
+        .collect();
     let gathered = collect_facts(ds, state_dir, &[], control);
     for note in &gathered.notes {
         control.note(note.clone());
     }
     let mut out = StampCache::fresh(part.to_path_buf(), FACTS_VERSION, FACTS_WHAT);
     let mut index = HashMap::new();
-    for (i, (s, facts)) in ds.samples.iter().zip(gathered.facts).enumerate() {
-        if let (Some(facts), Some(stamp)) = (facts, FileStamp::of(&s.path)) {
+    for (i, ((s, facts), stamp)) in ds
+        .samples
+        .iter()
+        .zip(gathered.facts)
+        .zip(stamps)
+        .enumerate()
+    {
+        if let (Some(facts), Some(stamp)) = (facts, stamp) {
             index.insert(s.id.0.as_str(), i);
             out.insert(s.id.0.clone(), stamp, facts);
         }
